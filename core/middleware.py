@@ -1,0 +1,45 @@
+"""Request id and oversized-body handling."""
+
+import re
+import uuid
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+from core import context
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_address(request) -> str | None:
+    # The reverse proxy is trusted to set X-Real-IP; anything else falls back to the socket peer.
+    address = request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    return address or None
+
+
+class RequestIdMiddleware:
+    """Give every request an id (kept from X-Request-ID when well formed) for logs and audit events."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = context.activate(context.RequestContext(request.request_id, client_address(request)))
+        try:
+            response = self.get_response(request)
+        finally:
+            context.deactivate(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+    def process_exception(self, request, exception):
+        # Django reports an oversized body as a 400; the client deserves 413 and a clear reason.
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(
+                {"code": "too_large", "message": _("The request body is larger than the server accepts."), "fields": {}},
+                status=413,
+            )
+        return None

@@ -1,0 +1,1 @@
+"""Audit receivers for authentication and admin changes (filled in by the audit trail)."""

@@ -1,0 +1,280 @@
+"""Users, the unit tree of the six regions, departments and memberships with roles."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MINISTRY_CODE = "000000"
+PATH_SEPARATOR = "."
+
+
+class User(AbstractUser):
+    """A person who signs in; what they may do comes from their memberships, never from the user."""
+
+    full_name = models.CharField(_("full name"), max_length=64, blank=True)
+    police_number = models.CharField(_("police number"), max_length=16, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+
+class UnitLevel(models.IntegerChoices):
+    MINISTRY = 0, _("Ministry")
+    PROVINCE = 1, _("Provincial organ")
+    PREFECTURE = 2, _("Prefecture-level bureau")
+    COUNTY = 3, _("County-level bureau or branch")
+
+
+class UnitQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def subtree_of(self, unit: "Unit", *, include_self: bool = True):
+        """Return the unit's descendants by materialised path, in one indexed range query."""
+        descendants = Q(path__startswith=unit.path + PATH_SEPARATOR)
+        return self.filter(descendants | Q(pk=unit.pk)) if include_self else self.filter(descendants)
+
+    def ancestors_of(self, unit: "Unit", *, include_self: bool = False):
+        codes = unit.ancestor_codes + ([unit.code] if include_self else [])
+        return self.filter(code__in=codes).order_by("level")
+
+
+class Unit(models.Model):
+    """A public security organ, addressed by its administrative division code (the ministry: 000000).
+
+    `path` is the chain of codes from the ministry down to the unit (e.g. 000000.510000.510100.510107),
+    so subtrees and ancestors are prefix look-ups instead of per-row recursion.
+    """
+
+    code = models.CharField(_("division code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    division_name = models.CharField(_("administrative division"), max_length=64, blank=True)
+    level = models.PositiveSmallIntegerField(_("level"), choices=UnitLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(_("path"), max_length=40, unique=True, editable=False)
+    province_code = models.CharField(_("province code"), max_length=6, blank=True)
+    code_prefix = models.CharField(
+        _("organ short name (机关代字)"),
+        max_length=8,
+        blank=True,
+        help_text=_("Used in document numbers, e.g. 川 in 川公（刑）协字〔2026〕12号."),
+    )
+    is_remote = models.BooleanField(
+        _("remote area"), default=False, help_text=_("Identity and record checks get 15 days instead of 7 (MPS-2020 art 353).")
+    )
+    intake_department = models.ForeignKey(
+        "Department",
+        verbose_name=_("intake point (归口接收)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The single department that receives incoming assistance requests (MPS-2020 art 348)."),
+    )
+    name_overridden = models.BooleanField(
+        _("name edited by hand"), default=False, help_text=_("A reload of the organisation keeps a name edited by hand.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["level", "code"]),
+            models.Index(fields=["province_code", "level"]),
+            models.Index(fields=["parent", "code"]),
+            # Prefix look-ups on path (subtrees) need the C-collation pattern index on PostgreSQL.
+            models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        return self.path.split(PATH_SEPARATOR)[:-1]
+
+    @property
+    def is_ministry(self) -> bool:
+        return self.code == MINISTRY_CODE
+
+    def is_ancestor_of(self, other: "Unit") -> bool:
+        return other.path.startswith(self.path + PATH_SEPARATOR)
+
+    def contains(self, other: "Unit") -> bool:
+        """Return whether `other` is this unit or lies in its subtree."""
+        return other.pk == self.pk or self.is_ancestor_of(other)
+
+
+class DepartmentKind(models.TextChoices):
+    CRIMINAL = "criminal", _("Criminal investigation")
+    ECONOMIC = "economic", _("Economic crime investigation")
+    PUBLIC_ORDER = "public_order", _("Public order")
+    NARCOTICS = "narcotics", _("Narcotics control")
+    CYBER = "cyber", _("Cyber security")
+    LEGAL = "legal", _("Legal affairs")
+    COMMAND = "command", _("Intelligence and command")
+    OTHER = "other", _("Other")
+
+
+class Department(models.Model):
+    """An internal department of a unit, with the short code used in document numbers (刑, 经 …)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="departments")
+    kind = models.CharField(_("kind"), max_length=16, choices=DepartmentKind.choices)
+    name = models.CharField(_("name"), max_length=64)
+    code_prefix = models.CharField(_("department short code (部门代字)"), max_length=4)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["unit__code", "kind"]
+        constraints = [models.UniqueConstraint(fields=["unit", "kind"], name="department_unique_kind_per_unit")]
+
+    def __str__(self):
+        return f"{self.unit.name}{self.name}"
+
+
+class Role(models.TextChoices):
+    INVESTIGATOR = "investigator", _("Investigator")
+    DEPARTMENT_HEAD = "department_head", _("Department head")
+    UNIT_HEAD = "unit_head", _("Unit head")
+    LEGAL_OFFICER = "legal_officer", _("Legal officer")
+    INTAKE_OFFICER = "intake_officer", _("Intake officer")
+    LIAISON_OFFICER = "liaison_officer", _("Liaison officer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+# Roles that work on case data; an auditor reads the audit trail and nothing else.
+OPERATIONAL_ROLES = frozenset(Role.values) - {Role.AUDITOR}
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, on=None):
+        """Return memberships in force on a day (today in Asia/Shanghai by default) of active users."""
+        day = on or timezone.localdate()
+        return self.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+            valid_from__lte=day,
+            user__is_active=True,
+            unit__is_active=True,
+        )
+
+    def operational(self):
+        return self.filter(role__in=OPERATIONAL_ROLES)
+
+
+class Membership(models.Model):
+    """A user's role in a unit (and optionally a department) for a period.
+
+    An acting (代理) membership stands in for an absent head for set dates; it must have an end date
+    and is shown as acting wherever the role is shown.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    is_acting = models.BooleanField(_("acting (代理)"), default=False)
+    acting_for = models.ForeignKey(
+        User,
+        verbose_name=_("acting for"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stand_ins",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["unit__code", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role", "valid_from"], name="membership_unique_role_per_unit_and_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="membership_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_acting=False) | Q(valid_to__isnull=False),
+                name="membership_acting_has_end_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "valid_from", "valid_to"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.unit} · {self.role_label}"
+
+    @property
+    def role_label(self) -> str:
+        label = str(self.get_role_display())
+        return str(_("%(role)s (acting)") % {"role": label}) if self.is_acting else label
+
+    def is_current(self, on=None) -> bool:
+        day = on or timezone.localdate()
+        return (
+            self.valid_from <= day
+            and (self.valid_to is None or self.valid_to >= day)
+            and self.user.is_active
+            and self.unit.is_active
+        )
+
+
+class LoginThrottle(models.Model):
+    """Failed-login counter per username, kept in the database so lockout works without Redis."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self):
+        return self.username
+
+
+class ApiToken(models.Model):
+    """A client token with an expiry; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} · {self.expires_at:%Y-%m-%d %H:%M}"

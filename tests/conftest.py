@@ -1,0 +1,84 @@
+"""Personas that encode the permission boundaries, and the loaded organisation for every test.
+
+The unit tree (623 units) is loaded once into the test database; tests that flush the database
+(transactional ones) get it back through the `organisation_loaded` fixture.
+"""
+
+import os
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.backends.signals import connection_created
+
+from organisation.models import Role, Unit, User
+from tests.factories.organisation import TEST_PASSWORD, UserFactory, member
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _open_audit_purge(sender, connection, **kwargs):
+    """Let the test harness flush the audit table; production connections never do this."""
+    from core.audit_db import allow_purge
+
+    allow_purge(connection)
+
+
+connection_created.connect(_open_audit_purge, dispatch_uid="tests-open-audit-purge")
+if connection.connection is not None:
+    _open_audit_purge(None, connection)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_organisation", verbosity=0)
+
+
+@pytest.fixture
+def organisation_loaded(transactional_db):
+    """Reload the unit tree for a transactional test (a previous flush may have removed it)."""
+    if not Unit.objects.exists():
+        call_command("load_organisation", verbosity=0)
+
+
+@pytest.fixture
+def password():
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def wuhou_investigator(db) -> User:
+    return member("510107", Role.INVESTIGATOR, username="wuhou_investigator", department_kind="criminal")
+
+
+@pytest.fixture
+def kunming_intake_officer(db) -> User:
+    return member("530100", Role.INTAKE_OFFICER, username="kunming_intake", department_kind="command")
+
+
+@pytest.fixture
+def sichuan_legal_officer(db) -> User:
+    return member("510000", Role.LEGAL_OFFICER, username="sichuan_legal", department_kind="legal")
+
+
+@pytest.fixture
+def chongqing_liaison_officer(db) -> User:
+    return member("500000", Role.LIAISON_OFFICER, username="chongqing_liaison")
+
+
+@pytest.fixture
+def qinghai_investigator(db) -> User:
+    """An investigator with no part in anything the other personas do."""
+    return member("630100", Role.INVESTIGATOR, username="qinghai_investigator", department_kind="criminal")
+
+
+@pytest.fixture
+def auditor(db) -> User:
+    return member("510000", Role.AUDITOR, username="sichuan_auditor")
+
+
+@pytest.fixture
+def system_admin(db) -> User:
+    """A system administrator: manages accounts, holds no membership, reads no case data."""
+    return UserFactory(username="sysadmin", is_staff=True, is_superuser=True)
