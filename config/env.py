@@ -100,7 +100,9 @@ def parse_database_url(name: str, url: str, base_dir: Path) -> dict:
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         database = unquote(parts.path.lstrip("/"))
         if not database or "/" in database:
-            raise EnvError(name, url, "a PostgreSQL URL names one database: postgresql://user@host:5432/lianban")
+            raise EnvError(
+                name, url, "a PostgreSQL URL names one database: postgresql://user@host:5432/lianban"
+            )
         try:
             port = parts.port
         except ValueError:
@@ -115,7 +117,9 @@ def parse_database_url(name: str, url: str, base_dir: Path) -> dict:
             "CONN_MAX_AGE": 60,
             # A connection dropped by a database restart is detected and replaced per request.
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {key: value for key, value in options.items() if key in {"sslmode", "connect_timeout"}},
+            "OPTIONS": {
+                key: value for key, value in options.items() if key in {"sslmode", "connect_timeout"}
+            },
         }
         entry["OPTIONS"].setdefault("connect_timeout", "5")
         return entry
@@ -125,7 +129,9 @@ def parse_database_url(name: str, url: str, base_dir: Path) -> dict:
 def check_url(name: str, url: str, schemes: set[str]) -> str:
     parts = urlsplit(url)
     if parts.scheme not in schemes or not parts.netloc:
-        raise EnvError(name, url, "expected a URL starting with " + " or ".join(f"{s}://" for s in sorted(schemes)))
+        raise EnvError(
+            name, url, "expected a URL starting with " + " or ".join(f"{s}://" for s in sorted(schemes))
+        )
     try:
         parts.port  # noqa: B018 - raises on a non-numeric port
     except ValueError:

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.i18n import i18n_patterns  # noqa: F401 - language comes from the session/cookie, not URLs
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,5 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
     path("", include("organisation.urls")),
-    path("", include("core.urls")),
 ]
+
+# Unhandled errors under /api/ answer in the JSON error body; pages get templates/500.html.
+handler500 = "core.apis.server_error"

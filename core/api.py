@@ -1,10 +1,12 @@
-"""API helpers shared by every app: the single error body and pagination."""
+"""API helpers shared by every app: the single error body, its schema, and pagination."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, status
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,25 +22,69 @@ class Conflict(exceptions.APIException):
         self.current_state = current_state
 
 
+class ApiError(exceptions.APIException):
+    """An error that names its own code in the error body, e.g. `invalid_credentials` or `locked_out`.
+
+    `retry_after` (seconds) becomes a Retry-After header.
+    """
+
+    def __init__(
+        self, message, *, code: str, status_code: int = status.HTTP_400_BAD_REQUEST, retry_after=None
+    ):
+        super().__init__(message, code=code)
+        self.status_code = status_code
+        self.custom_code = code
+        if retry_after is not None:
+            # DRF's handler turns `wait` into the Retry-After header.
+            self.wait = max(int(retry_after), 1)
+
+
 _CODES = {
     400: "invalid",
     401: "not_authenticated",
     403: "permission_denied",
     404: "not_found",
     405: "method_not_allowed",
+    406: "not_acceptable",
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
     429: "throttled",
+    500: "server_error",
 }
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"code": code, "message": str(message), "fields": fields or {}}
 
 
 def _flatten(detail):
     if isinstance(detail, list):
-        return [str(item) for item in detail] if all(not isinstance(i, dict | list) for i in detail) else detail
+        return (
+            [str(item) for item in detail] if all(not isinstance(i, dict | list) for i in detail) else detail
+        )
     if isinstance(detail, dict):
         return {key: _flatten(value) for key, value in detail.items()}
     return [str(detail)]
+
+
+def _specific_code(exc: exceptions.APIException) -> str | None:
+    """Return the code an API error was raised with when it is more specific than its class default.
+
+    A permission class with `code = "no_case_data_access"` raises PermissionDenied(code=...); the
+    code travels on the detail.
+    """
+    custom = getattr(exc, "custom_code", None)
+    if custom:
+        return custom
+    code = getattr(exc.detail, "code", None)
+    if (
+        isinstance(code, str)
+        and code != exc.default_code
+        and not isinstance(exc, exceptions.AuthenticationFailed)
+    ):
+        return code
+    return None
 
 
 def exception_handler(exc, context):
@@ -48,14 +94,20 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     code = _CODES.get(response.status_code, "error")
     fields = {}
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": _flatten(exc.detail)}
+        fields = (
+            _flatten(exc.detail)
+            if isinstance(exc.detail, dict)
+            else {"non_field_errors": _flatten(exc.detail)}
+        )
         message = _("The input is not valid; see the field errors.")
         non_field = fields.get("non_field_errors")
         if isinstance(non_field, list) and non_field and len(fields) == 1:
@@ -64,11 +116,46 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         message = str(detail) if not isinstance(detail, dict | list) else _("The request failed.")
         if isinstance(exc, exceptions.APIException):
-            code = getattr(exc, "custom_code", None) or code
-    body = {"code": code, "message": message, "fields": fields}
+            code = _specific_code(exc) or code
+    body = error_body(code, message, fields)
     if isinstance(exc, Conflict) and exc.current_state is not None:
         body["current_state"] = exc.current_state
-    return Response(body, status=response.status_code, headers=response.headers if hasattr(response, "headers") else None)
+    # Keep WWW-Authenticate, Allow and Retry-After; the renderer sets the content type.
+    headers = {key: value for key, value in response.headers.items() if key.lower() != "content-type"}
+    return Response(body, status=response.status_code, headers=headers)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The single error body of every API response that is not a success."""
+
+    code = serializers.CharField(
+        help_text=gettext_lazy("Stable machine-readable code, e.g. not_found, locked_out.")
+    )
+    message = serializers.CharField(help_text=gettext_lazy("Translated message for people."))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=gettext_lazy("Errors per input field (400 only); empty otherwise."),
+    )
+
+
+_ERROR_DESCRIPTIONS = {
+    400: gettext_lazy("The input is not valid."),
+    401: gettext_lazy("Not signed in, or the token is expired or revoked."),
+    403: gettext_lazy("Not allowed."),
+    404: gettext_lazy("Not found, or not visible to this user."),
+    409: gettext_lazy("The object moved on; reload it."),
+    429: gettext_lazy("Too many attempts; retry later."),
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Return OpenAPI responses for the given error statuses, all using the error body component."""
+    return {
+        status_code: OpenApiResponse(
+            response=ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(status_code, "")
+        )
+        for status_code in statuses
+    }
 
 
 class CursorPagination(pagination.CursorPagination):

@@ -10,11 +10,15 @@ class RequestContext:
     client_address: str | None = None
 
 
-_current = contextvars.ContextVar("lianban_request_context", default=RequestContext())
+_EMPTY = RequestContext()
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "lianban_request_context", default=None
+)
 
 
 def current() -> RequestContext:
-    return _current.get()
+    """Return the context of the request being served, or an empty one outside a request."""
+    return _current.get() or _EMPTY
 
 
 def activate(context: RequestContext) -> contextvars.Token:

@@ -5,6 +5,7 @@ import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
+from django.middleware.locale import LocaleMiddleware as _DjangoLocaleMiddleware
 from django.utils.translation import gettext as _
 
 from core import context
@@ -39,7 +40,24 @@ class RequestIdMiddleware:
         # Django reports an oversized body as a 400; the client deserves 413 and a clear reason.
         if isinstance(exception, RequestDataTooBig):
             return JsonResponse(
-                {"code": "too_large", "message": _("The request body is larger than the server accepts."), "fields": {}},
+                {
+                    "code": "too_large",
+                    "message": _("The request body is larger than the server accepts."),
+                    "fields": {},
+                },
                 status=413,
             )
         return None
+
+
+class LocaleMiddleware(_DjangoLocaleMiddleware):
+    """Speak Chinese on pages unless the user chose English; let API clients ask by Accept-Language.
+
+    Officers' browsers often send an English Accept-Language on machines nobody configured, so pages
+    follow only the explicit choice (the language cookie); API clients ask per request.
+    """
+
+    def process_request(self, request):
+        if not request.path_info.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        super().process_request(request)

@@ -38,6 +38,15 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.action} {self.target_type}:{self.target_id}"
 
+    def save(self, *args, **kwargs):
+        # The database refuses changes too; this catches the mistake before it reaches SQL.
+        if self.pk is not None or not kwargs.get("force_insert"):
+            raise TypeError("Audit events are append-only: create them with core.audit.record()")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only and cannot be deleted")
+
 
 class OutboxState(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -55,7 +64,9 @@ class OutboxMessage(models.Model):
     topic = models.CharField(_("topic"), max_length=64)
     payload = models.JSONField(_("payload"), default=dict)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
-    state = models.CharField(_("state"), max_length=16, choices=OutboxState.choices, default=OutboxState.PENDING)
+    state = models.CharField(
+        _("state"), max_length=16, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     dispatched_at = models.DateTimeField(_("last handed to the queue"), null=True, blank=True)
     dispatch_count = models.PositiveIntegerField(_("times handed to the queue"), default=0)

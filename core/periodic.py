@@ -1,5 +1,72 @@
-"""Registry of periodic jobs shared by Celery beat and the demo ticker."""
+"""Registry of periodic jobs shared by Celery beat and the demo ticker (`manage.py run_ticker`).
+
+Apps register their scans in AppConfig.ready() (or in a module it imports):
+
+    @periodic.register("deadlines.scan", every_seconds=300)
+    def scan() -> None: ...
+
+Jobs must be idempotent: beat and the ticker guarantee "about every N seconds", not "exactly once".
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+logger = logging.getLogger(__name__)
+
+PERIODIC_TASK = "core.tasks.run_periodic"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: int
+    func: Callable[[], object]
+
+
+_jobs: dict[str, Job] = {}
+
+
+def register(name: str, every_seconds: int) -> Callable[[Callable[[], object]], Callable[[], object]]:
+    """Register a job to run about every `every_seconds` seconds under a unique name."""
+    if every_seconds < 1:
+        raise ValueError("A periodic job must run at most once a second")
+
+    def decorator(func: Callable[[], object]) -> Callable[[], object]:
+        existing = _jobs.get(name)
+        if existing is not None and existing.func.__qualname__ != func.__qualname__:
+            raise ValueError(f"Periodic job {name!r} is already registered by {existing.func.__qualname__}")
+        _jobs[name] = Job(name, int(every_seconds), func)
+        return func
+
+    return decorator
+
+
+def unregister(name: str) -> None:
+    _jobs.pop(name, None)
+
+
+def jobs() -> list[Job]:
+    return sorted(_jobs.values(), key=lambda job: job.name)
+
+
+def run(name: str) -> None:
+    """Run one registered job now."""
+    try:
+        job = _jobs[name]
+    except KeyError:
+        raise LookupError(f"No periodic job named {name!r}") from None
+    job.func()
 
 
 def beat_schedule() -> dict:
-    return {}
+    """Return Celery beat entries, one per registered job, all through one generic task."""
+    return {
+        job.name: {
+            "task": PERIODIC_TASK,
+            "schedule": timedelta(seconds=job.every_seconds),
+            "args": (job.name,),
+        }
+        for job in jobs()
+    }

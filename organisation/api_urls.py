@@ -1,1 +1,12 @@
-urlpatterns = []
+from django.urls import path
+
+from organisation import apis
+
+urlpatterns = [
+    path("auth/token/", apis.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/logout/", apis.LogoutApi.as_view(), name="auth-logout"),
+    path("me/", apis.MeApi.as_view(), name="me"),
+    path("units/", apis.UnitListApi.as_view(), name="unit-list"),
+    path("units/<str:code>/", apis.UnitDetailApi.as_view(), name="unit-detail"),
+    path("inbox/", apis.InboxApi.as_view(), name="inbox"),
+]

@@ -62,7 +62,12 @@ class Unit(models.Model):
     division_name = models.CharField(_("administrative division"), max_length=64, blank=True)
     level = models.PositiveSmallIntegerField(_("level"), choices=UnitLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("path"), max_length=40, unique=True, editable=False)
     province_code = models.CharField(_("province code"), max_length=6, blank=True)
@@ -73,7 +78,9 @@ class Unit(models.Model):
         help_text=_("Used in document numbers, e.g. 川 in 川公（刑）协字〔2026〕12号."),
     )
     is_remote = models.BooleanField(
-        _("remote area"), default=False, help_text=_("Identity and record checks get 15 days instead of 7 (MPS-2020 art 353).")
+        _("remote area"),
+        default=False,
+        help_text=_("Identity and record checks get 15 days instead of 7 (MPS-2020 art 353)."),
     )
     intake_department = models.ForeignKey(
         "Department",
@@ -85,7 +92,9 @@ class Unit(models.Model):
         help_text=_("The single department that receives incoming assistance requests (MPS-2020 art 348)."),
     )
     name_overridden = models.BooleanField(
-        _("name edited by hand"), default=False, help_text=_("A reload of the organisation keeps a name edited by hand.")
+        _("name edited by hand"),
+        default=False,
+        help_text=_("A reload of the organisation keeps a name edited by hand."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -136,7 +145,9 @@ class DepartmentKind(models.TextChoices):
 class Department(models.Model):
     """An internal department of a unit, with the short code used in document numbers (刑, 经 …)."""
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="departments")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="departments"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=DepartmentKind.choices)
     name = models.CharField(_("name"), max_length=64)
     code_prefix = models.CharField(_("department short code (部门代字)"), max_length=4)
@@ -146,7 +157,9 @@ class Department(models.Model):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["unit__code", "kind"]
-        constraints = [models.UniqueConstraint(fields=["unit", "kind"], name="department_unique_kind_per_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "kind"], name="department_unique_kind_per_unit")
+        ]
 
     def __str__(self):
         return f"{self.unit.name}{self.name}"
@@ -188,10 +201,19 @@ class Membership(models.Model):
     and is shown as acting wherever the role is shown.
     """
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships"
+    )
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
@@ -215,7 +237,8 @@ class Membership(models.Model):
         ordering = ["unit__code", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "unit", "role", "valid_from"], name="membership_unique_role_per_unit_and_start"
+                fields=["user", "unit", "role", "valid_from"],
+                name="membership_unique_role_per_unit_and_start",
             ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),

@@ -60,3 +60,10 @@ class LockoutModelBackend(ModelBackend):
         from django.contrib.auth import get_user_model
 
         return get_user_model().USERNAME_FIELD
+
+
+def count_failed_login(sender, credentials, request=None, **kwargs):
+    """Count every failed login, from the login page and the token endpoint alike."""
+    username = credentials.get("username")
+    if username:
+        record_failure(username)

@@ -82,3 +82,12 @@ def auditor(db) -> User:
 def system_admin(db) -> User:
     """A system administrator: manages accounts, holds no membership, reads no case data."""
     return UserFactory(username="sysadmin", is_staff=True, is_superuser=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run on any skipped test: a skip proves nothing (the SQLite run deselects by marker)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"{len(skipped)} test(s) skipped: the suite allows no skips.", red=True)
+        session.exitstatus = 1

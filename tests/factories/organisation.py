@@ -4,7 +4,7 @@ import factory
 
 from organisation.models import Membership, Role, Unit, User
 
-TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test-only credential
+TEST_PASSWORD = "correct-horse-battery-staple"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -31,7 +31,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.INVESTIGATOR
 
 
-def member(code: str, role: str, *, username: str | None = None, department_kind: str | None = None, **extra) -> User:
+def member(
+    code: str, role: str, *, username: str | None = None, department_kind: str | None = None, **extra
+) -> User:
     """Create a user holding one membership in the unit with the given division code."""
     unit = Unit.objects.get(code=code)
     user = UserFactory(**({"username": username} if username else {}))

@@ -1,0 +1,69 @@
+# Lianban 联办 — the two promised commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+# The embedded default: SQLite under var/, Celery eager, console e-mail.
+DEMO_ENV := DEBUG=true
+TEST_ENV := DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: demo test setup-demo system-packages system-packages-test messages lint lock clean-venv
+
+demo: setup-demo
+	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops). Demo accounts are listed above."
+	$(DEMO_ENV) bin/demo-serve
+
+setup-demo: system-packages $(VENV)/.runtime-installed messages
+	mkdir -p var
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(PY) manage.py load_organisation
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+
+# pytest exits 5 when it collected nothing; that must fail, not pass.
+test: system-packages-test $(VENV)/.dev-installed messages
+	bin/ensure-redis
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
+	    echo "Running the whole suite on PostgreSQL"; \
+	    $(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); \
+	else \
+	    echo "Running the suite on SQLite (tests marked postgres are deselected)"; \
+	    $(TEST_ENV) $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS); \
+	fi
+
+system-packages:
+	bin/ensure-system-packages demo
+
+system-packages-test:
+	bin/ensure-system-packages test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade "pip>=24"
+
+$(VENV)/.runtime-installed: requirements.lock | $(VENV)/bin/python
+	$(PIP) install -q --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.lock | $(VENV)/bin/python
+	$(PIP) install -q --require-hashes --no-deps -r requirements-dev.lock
+	touch $@ $(VENV)/.runtime-installed
+
+messages: $(VENV)/.runtime-installed
+	$(DEMO_ENV) $(PY) manage.py compilemessages -v0 --ignore=.venv
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+# Regenerate the lock files after changing pyproject.toml.
+lock: $(VENV)/.dev-installed
+	$(PIP) install -q pip-tools
+	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-header --no-emit-index-url \
+	    --no-emit-find-links -o requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-header --no-emit-index-url \
+	    --no-emit-find-links --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+
+clean-venv:
+	rm -rf $(VENV)

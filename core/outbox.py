@@ -1,0 +1,193 @@
+"""The transactional outbox: side effects written with the change, handed to Celery after commit.
+
+`enqueue` writes an OutboxMessage in the caller's transaction and asks for a `relay` once it
+commits. The relay publishes one Celery task per pending row; when the broker is down it logs and
+leaves the row pending, so a web request never needs Redis. The periodic `sweep` re-relays what is
+still pending. The consumer (`deliver`) marks a row done under a row lock in the same transaction
+as its handler runs, so however often a row is published its effect happens once.
+
+Handlers are registered per topic by the app that owns the effect:
+
+    @outbox.handler("mail.send")
+    def send(payload: dict, *, key: str) -> None: ...
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core import periodic
+from core.audit import json_safe
+from core.models import OutboxMessage, OutboxState
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+# After a broker error, relays from the request path stand aside this long instead of each
+# waiting for their own connection timeout; the sweep still tries, and a success reopens.
+BROKER_BACKOFF_SECONDS = 15
+
+Handler = Callable[..., None]
+_handlers: dict[str, Handler] = {}
+_broker_down_until = 0.0
+
+
+def handler(topic: str) -> Callable[[Handler], Handler]:
+    """Register the function that performs messages of one topic: `func(payload, *, key)`."""
+
+    def decorator(func: Handler) -> Handler:
+        existing = _handlers.get(topic)
+        if existing is not None and existing is not func and existing.__qualname__ != func.__qualname__:
+            raise ValueError(f"Outbox topic {topic!r} already has a handler: {existing.__qualname__}")
+        _handlers[topic] = func
+        return func
+
+    return decorator
+
+
+def handlers() -> dict[str, Handler]:
+    return dict(_handlers)
+
+
+def enqueue(*, topic: str, payload: dict[str, Any], key: str) -> OutboxMessage:
+    """Write a side effect in the caller's transaction; relay it to Celery once that commits.
+
+    The key makes the effect idempotent: enqueueing an existing key returns the existing row
+    and adds nothing.
+    """
+    if topic not in _handlers:
+        raise ValueError(f"No outbox handler for topic {topic!r}")
+    with transaction.atomic():
+        message, created = OutboxMessage.objects.get_or_create(
+            idempotency_key=key, defaults={"topic": topic, "payload": json_safe(dict(payload))}
+        )
+    if created:
+        transaction.on_commit(lambda: relay([message.pk]), robust=True)
+    elif message.topic != topic:
+        logger.warning("Outbox key %s already used for topic %s, not %s", key, message.topic, topic)
+    return message
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError
+
+    return (OperationalError, OSError)
+
+
+def relay(ids: Iterable[int] | None = None) -> int:
+    """Publish a delivery task for each pending message (all, or those ids); return how many.
+
+    A broker error stops the relay with a warning and leaves the rest pending for the sweep.
+    """
+    if time.monotonic() < _broker_down_until:
+        logger.info("Outbox relay deferred: the broker failed less than %ss ago", BROKER_BACKOFF_SECONDS)
+        return 0
+    return _relay(ids)
+
+
+def _relay(ids: Iterable[int] | None) -> int:
+    global _broker_down_until
+    from core.tasks import deliver_outbox_message
+
+    pending = OutboxMessage.objects.filter(state=OutboxState.PENDING)
+    if ids is not None:
+        pending = pending.filter(pk__in=list(ids))
+    published = 0
+    for pk in pending.order_by("id").values_list("pk", flat=True):
+        try:
+            deliver_outbox_message.apply_async(args=[pk])
+        except _broker_errors() as exc:
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+            logger.warning("Outbox relay could not reach the broker (%s); message %s stays pending", exc, pk)
+            break
+        except Exception:
+            # Only reachable when tasks run eagerly; deliver() records handler errors itself.
+            logger.exception("Outbox relay failed for message %s; it stays pending", pk)
+            continue
+        _broker_down_until = 0.0
+        OutboxMessage.objects.filter(pk=pk).update(
+            dispatched_at=timezone.now(), dispatch_count=F("dispatch_count") + 1
+        )
+        published += 1
+    return published
+
+
+def sweep() -> int:
+    """Re-relay pending messages never handed to the broker or handed over too long ago."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
+    due = OutboxMessage.objects.filter(state=OutboxState.PENDING).filter(
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=cutoff)
+    )
+    ids = list(due.order_by("id").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    published = _relay(ids)
+    logger.info("Outbox sweep: %s due, %s published", len(ids), published)
+    return published
+
+
+def deliver(message_id: int) -> str:
+    """Perform one message's effect at most once; return the message's state afterwards."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            logger.warning("Outbox message %s does not exist", message_id)
+            return "missing"
+        if message.state != OutboxState.PENDING:
+            return message.state
+        try:
+            func = _handlers.get(message.topic)
+            if func is None:
+                raise LookupError(f"no handler for topic {message.topic!r}")
+            # A savepoint, so a handler's failed writes roll back without losing the failure count.
+            with transaction.atomic():
+                func(message.payload, key=message.idempotency_key)
+        except Exception as exc:
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.state = OutboxState.FAILED
+                logger.error("Outbox message %s (%s) failed for good: %s", message.pk, message.topic, exc)
+            else:
+                logger.warning(
+                    "Outbox message %s (%s) failed, attempt %s: %s",
+                    message.pk,
+                    message.topic,
+                    message.attempts,
+                    exc,
+                )
+            message.save(update_fields=["attempts", "last_error", "state"])
+            return message.state
+        message.state = OutboxState.DONE
+        message.delivered_at = timezone.now()
+        message.delivery_count = F("delivery_count") + 1
+        message.save(update_fields=["state", "delivered_at", "delivery_count"])
+        return OutboxState.DONE
+
+
+@handler("mail.send")
+def send_mail(payload: dict[str, Any], *, key: str) -> None:
+    """Send one e-mail: payload {"subject", "body", "to": [addresses], optional "from"}."""
+    recipients = payload["to"]
+    if isinstance(recipients, str):
+        recipients = [recipients]
+    EmailMessage(
+        subject=payload["subject"],
+        body=payload["body"],
+        from_email=payload.get("from") or settings.DEFAULT_FROM_EMAIL,
+        to=list(recipients),
+        headers={"X-Lianban-Outbox-Key": key},
+    ).send()
+
+
+@periodic.register("core.outbox_sweep", every_seconds=settings.OUTBOX_SWEEP_SECONDS)
+def _sweep_job() -> None:
+    sweep()

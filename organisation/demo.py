@@ -1,0 +1,179 @@
+"""Demo accounts: every role in a dozen units of the six regions, and one system administrator.
+
+For the embedded demo only (`make demo`); the seed_demo command refuses to run with DEBUG off
+unless forced, so production never gets accounts with a published password.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organisation.models import Department, DepartmentKind, Membership, Role, Unit, User
+
+DEMO_PASSWORD = "lianban-demo-2026"  # noqa: S105 - published demo credential, refused in production
+ADMIN_USERNAME = "admin"
+ADMIN_FULL_NAME = "系统管理员"
+
+# Units that get every role, with the readable first half of their usernames (wuhou.investigator).
+FULL_UNITS = (
+    ("chongqing", "500000"),  # 重庆市公安局 (provincial level)
+    ("sichuan", "510000"),
+    ("chengdu", "510100"),
+    ("wuhou", "510107"),
+    ("guizhou", "520000"),
+    ("guiyang", "520100"),
+    ("yunnan", "530000"),
+    ("kunming", "530100"),
+    ("xizang", "540000"),
+    ("lhasa", "540100"),
+    ("qinghai", "630000"),
+    ("xining", "630100"),
+)
+MINISTRY = ("mps", "000000")
+MINISTRY_ROLES = (Role.UNIT_HEAD, Role.LEGAL_OFFICER)
+
+ROLE_SLUGS = {
+    Role.INVESTIGATOR: "investigator",
+    Role.DEPARTMENT_HEAD: "dept-head",
+    Role.UNIT_HEAD: "unit-head",
+    Role.LEGAL_OFFICER: "legal",
+    Role.INTAKE_OFFICER: "intake",
+    Role.LIAISON_OFFICER: "liaison",
+    Role.AUDITOR: "auditor",
+}
+ROLE_DEPARTMENTS = {
+    Role.INVESTIGATOR: DepartmentKind.CRIMINAL,
+    Role.DEPARTMENT_HEAD: DepartmentKind.CRIMINAL,
+    Role.LEGAL_OFFICER: DepartmentKind.LEGAL,
+    Role.INTAKE_OFFICER: DepartmentKind.COMMAND,
+}
+
+# 20 surnames and 29 given names: coprime lengths, so the pairs stay distinct for 580 accounts.
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+_GIVEN_NAMES = (
+    "建国", "志强", "海燕", "晓东", "丽华", "永刚", "秀英", "文斌", "红梅", "国平",
+    "思远", "春燕", "德明", "雪梅", "卫东", "玉兰", "俊杰", "婷婷", "明辉", "桂芳",
+    "振华", "静怡", "鹏飞", "淑珍", "立新", "欣然", "学军", "美玲", "天宇",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    unit_code: str
+    role: str
+    department_kind: str | None
+    full_name: str
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """Return the demo accounts with memberships, in a fixed order (so names stay put between runs)."""
+    plan = [(place, code, role) for place, code in FULL_UNITS for role in Role.values]
+    plan += [(MINISTRY[0], MINISTRY[1], role) for role in MINISTRY_ROLES]
+    return [
+        DemoAccount(
+            username=f"{place}.{ROLE_SLUGS[role]}",
+            unit_code=code,
+            role=role,
+            department_kind=ROLE_DEPARTMENTS.get(role),
+            full_name=_SURNAMES[i % len(_SURNAMES)] + _GIVEN_NAMES[i % len(_GIVEN_NAMES)],
+        )
+        for i, (place, code, role) in enumerate(plan)
+    ]
+
+
+@dataclass(frozen=True)
+class DemoRow:
+    username: str
+    unit: str
+    role: str
+
+
+@dataclass
+class DemoSeedReport:
+    users_created: int = 0
+    memberships_created: int = 0
+    passwords_reset: int = 0
+    rows: list[DemoRow] = field(default_factory=list)
+
+
+@transaction.atomic
+def demo_seed(*, reset_passwords: bool = False) -> DemoSeedReport:
+    """Create the demo accounts and their memberships where missing; reset passwords only if asked.
+
+    A second run creates nothing and leaves changed passwords alone. The organisation must be loaded.
+    """
+    accounts = demo_accounts()
+    codes = {account.unit_code for account in accounts}
+    units = Unit.objects.in_bulk(codes, field_name="code")
+    if missing := sorted(codes - units.keys()):
+        raise ValidationError(
+            _("Units %(codes)s are missing; load the organisation first (manage.py load_organisation).")
+            % {"codes": ", ".join(missing)}
+        )
+    departments = {
+        (department.unit_id, department.kind): department
+        for department in Department.objects.filter(
+            unit__code__in=codes, kind__in=set(ROLE_DEPARTMENTS.values())
+        )
+    }
+    usernames = [account.username for account in accounts] + [ADMIN_USERNAME]
+    users = User.objects.in_bulk(usernames, field_name="username")
+    report = DemoSeedReport()
+
+    # One hash for every demo account: the password is published anyway, and hashing ~90 times
+    # with Argon2 would make each `make demo` take seconds longer.
+    hashed = make_password(DEMO_PASSWORD) if reset_passwords or len(users) < len(usernames) else None
+    new_users = [
+        User(username=account.username, full_name=account.full_name, password=hashed)
+        for account in accounts
+        if account.username not in users
+    ]
+    if ADMIN_USERNAME not in users:
+        new_users.append(
+            User(
+                username=ADMIN_USERNAME,
+                full_name=ADMIN_FULL_NAME,
+                password=hashed,
+                is_staff=True,
+                is_superuser=True,
+            )
+        )
+    User.objects.bulk_create(new_users)
+    report.users_created = len(new_users)
+    if new_users:
+        users = User.objects.in_bulk(usernames, field_name="username")
+    if reset_passwords:
+        report.passwords_reset = User.objects.filter(username__in=usernames).update(password=hashed)
+    User.objects.filter(username=ADMIN_USERNAME).filter(
+        Q(is_staff=False) | Q(is_superuser=False) | Q(is_active=False)
+    ).update(is_staff=True, is_superuser=True, is_active=True)
+
+    today = timezone.localdate()
+    held = set(
+        Membership.objects.filter(user__username__in=usernames)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values_list("user_id", "unit_id", "role")
+    )
+    new_memberships = []
+    for account in accounts:
+        user, unit = users[account.username], units[account.unit_code]
+        if (user.pk, unit.pk, account.role) in held:
+            continue
+        department = departments.get((unit.pk, account.department_kind)) if account.department_kind else None
+        new_memberships.append(
+            Membership(user=user, unit=unit, role=account.role, department=department, valid_from=today)
+        )
+    Membership.objects.bulk_create(new_memberships)
+    report.memberships_created = len(new_memberships)
+
+    report.rows = [
+        DemoRow(account.username, units[account.unit_code].name, str(Role(account.role).label))
+        for account in accounts
+    ] + [DemoRow(ADMIN_USERNAME, "—", _("system administrator (no membership)"))]
+    return report

@@ -1,0 +1,86 @@
+"""Reads of the organisation: the unit tree by materialised path, and what a user's memberships grant."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import QuerySet
+
+from organisation.models import PATH_SEPARATOR, Membership, Unit, User
+
+
+def unit_get(code: str) -> Unit:
+    """Return the unit with this division code (active or not); raise Unit.DoesNotExist otherwise."""
+    return Unit.objects.select_related("parent", "intake_department").get(code=code)
+
+
+def unit_ancestors(unit: Unit) -> QuerySet[Unit]:
+    """Return the unit's ancestors from the ministry down, without the unit itself, in one query."""
+    return Unit.objects.ancestors_of(unit)
+
+
+def unit_subtree(unit: Unit, *, include_self: bool = True) -> QuerySet[Unit]:
+    """Return the unit and everything below it, by a prefix match on `path` (one indexed range query)."""
+    return Unit.objects.subtree_of(unit, include_self=include_self)
+
+
+def common_superior(units: Iterable[Unit]) -> Unit:
+    """Return the lowest common ancestor of the units, a unit counting as its own ancestor.
+
+    So one unit gives itself, a unit and one of its descendants give that unit, two branches of
+    Chengdu give 成都市公安局, Chengdu and Mianyang 四川省公安厅, Chengdu and Kunming 公安部. Costs
+    no query when the answer is one of the units given, else one.
+    """
+    units = list(units)
+    if not units:
+        raise ValueError("common_superior needs at least one unit")
+    chains = [unit.path.split(PATH_SEPARATOR) for unit in units]
+    shared = 0
+    for segments in zip(*chains, strict=False):
+        if any(segment != segments[0] for segment in segments):
+            break
+        shared += 1
+    if shared == 0:
+        raise ValueError("the units do not share the ministry as root; is the organisation loaded?")
+    code = chains[0][shared - 1]
+    for unit in units:
+        if unit.code == code:
+            return unit
+    return Unit.objects.get(code=code)
+
+
+def memberships_current(user: User, on: date | None = None) -> QuerySet[Membership]:
+    """Return the user's memberships in force on a day (today by default); none for an inactive user."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return (
+        Membership.objects.current(on)
+        .filter(user=user)
+        .select_related("unit", "department", "acting_for")
+        .order_by("unit__code", "role")
+    )
+
+
+def user_has_role(user: User, role: str, unit: Unit | None = None, *, on: date | None = None) -> bool:
+    """Return whether the user holds the role now; in the named unit itself (not its subtree) if given."""
+    memberships = memberships_current(user, on).filter(role=role)
+    if unit is not None:
+        memberships = memberships.filter(unit=unit)
+    return memberships.exists()
+
+
+def user_may_read_case_data(user: User, *, on: date | None = None) -> bool:
+    """Return whether the user may see any case data at all.
+
+    Only a current operational membership grants it. Staff and superuser status grant nothing: the
+    system administrator manages accounts, not cases, and an auditor reads the audit trail only
+    (separation of duties, 等级保护 level 3).
+    """
+    return memberships_current(user, on).operational().exists()
+
+
+def user_units(user: User, *, on: date | None = None) -> QuerySet[Unit]:
+    """Return the units in which the user holds a current membership, in code order."""
+    if not getattr(user, "is_authenticated", False):
+        return Unit.objects.none()
+    unit_ids = memberships_current(user, on).values("unit_id")
+    return Unit.objects.filter(pk__in=unit_ids).order_by("code")

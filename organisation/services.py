@@ -1,0 +1,429 @@
+"""Writes to the organisation: loading the unit tree from the committed data, provisioning members."""
+
+import csv
+import difflib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import audit
+from organisation.models import (
+    MINISTRY_CODE,
+    PATH_SEPARATOR,
+    Department,
+    DepartmentKind,
+    Membership,
+    Role,
+    Unit,
+    UnitLevel,
+    User,
+)
+
+UNITS_CSV = Path(__file__).resolve().parent / "data" / "units.csv"
+
+_LEVELS = {
+    "ministry": UnitLevel.MINISTRY,
+    "province": UnitLevel.PROVINCE,
+    "prefecture": UnitLevel.PREFECTURE,
+    "county": UnitLevel.COUNTY,
+}
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no", ""}
+
+# The fields a reload keeps in step with the data. code_prefix and is_remote are defaults for a new
+# unit only: they are edited per unit afterwards and a reload must not undo the edit.
+_SYNCED_FIELDS = ("name", "division_name", "level", "parent", "path", "province_code", "is_active")
+
+# Standard departments: kind → (代字, name by level: ministry, province, prefecture, county).
+STANDARD_DEPARTMENTS: dict[str, tuple[str, tuple[str, str, str, str]]] = {
+    DepartmentKind.CRIMINAL: ("刑", ("刑事侦查局", "刑事侦查总队", "刑事侦查支队", "刑事侦查大队")),
+    DepartmentKind.ECONOMIC: (
+        "经",
+        ("经济犯罪侦查局", "经济犯罪侦查总队", "经济犯罪侦查支队", "经济犯罪侦查大队"),
+    ),
+    DepartmentKind.PUBLIC_ORDER: ("治", ("治安管理局", "治安管理总队", "治安管理支队", "治安管理大队")),
+    DepartmentKind.NARCOTICS: ("禁", ("禁毒局", "禁毒总队", "禁毒支队", "禁毒大队")),
+    DepartmentKind.CYBER: (
+        "网",
+        ("网络安全保卫局", "网络安全保卫总队", "网络安全保卫支队", "网络安全保卫大队"),
+    ),
+    DepartmentKind.LEGAL: ("法", ("法制局", "法制总队", "法制支队", "法制大队")),
+    DepartmentKind.COMMAND: ("情", ("情报指挥中心", "情报指挥中心", "情报指挥中心", "情报指挥中心")),
+}
+INTAKE_DEPARTMENT_KIND = DepartmentKind.COMMAND
+HEAD_ROLES = frozenset({Role.UNIT_HEAD, Role.DEPARTMENT_HEAD})
+
+
+# --- loading the unit tree -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    division_name: str
+    level: int
+    parent_code: str
+    province_code: str
+    code_prefix: str
+    is_remote: bool
+
+
+@dataclass
+class OrganisationLoadReport:
+    units_created: int = 0
+    units_updated: int = 0
+    units_deactivated: int = 0
+    units_unchanged: int = 0
+    departments_created: int = 0
+    intake_points_set: int = 0
+    updated_codes: list[str] = field(default_factory=list)
+    deactivated_codes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.units_created,
+                self.units_updated,
+                self.units_deactivated,
+                self.departments_created,
+                self.intake_points_set,
+            )
+        )
+
+    def summary(self) -> str:
+        if not self.changed:
+            return _("Organisation is up to date: %(count)d units unchanged.") % {
+                "count": self.units_unchanged
+            }
+        return _(
+            "Units: %(created)d created, %(updated)d updated, %(deactivated)d deactivated, "
+            "%(unchanged)d unchanged; departments: %(departments)d created; intake points set: %(intake)d."
+        ) % {
+            "created": self.units_created,
+            "updated": self.units_updated,
+            "deactivated": self.units_deactivated,
+            "unchanged": self.units_unchanged,
+            "departments": self.departments_created,
+            "intake": self.intake_points_set,
+        }
+
+
+def _data_error(path: Path, line: int, message: str) -> ValidationError:
+    return ValidationError(
+        _("%(file)s, line %(line)d: %(message)s") % {"file": path.name, "line": line, "message": message}
+    )
+
+
+def _read_unit_rows(path: Path) -> list[UnitRow]:
+    """Read and check units.csv: codes unique, levels known, every parent present and above its child."""
+    rows: list[UnitRow] = []
+    with open(path, encoding="utf-8", newline="") as f:
+        for line, raw in enumerate(csv.DictReader(f), start=2):
+            try:
+                level = _LEVELS[raw["level"]]
+            except KeyError:
+                raise _data_error(
+                    path, line, _("unknown level “%(level)s”") % {"level": raw.get("level")}
+                ) from None
+            code, name, remote = raw["code"].strip(), raw["name"].strip(), raw["is_remote"].strip().lower()
+            if len(code) != 6 or not code.isdigit():
+                raise _data_error(
+                    path, line, _("a unit code has six digits, not “%(code)s”") % {"code": code}
+                )
+            if not name or len(name) > Unit._meta.get_field("name").max_length:
+                raise _data_error(path, line, _("name missing or too long"))
+            if remote not in _TRUE | _FALSE:
+                raise _data_error(
+                    path, line, _("is_remote must be true or false, not “%(value)s”") % {"value": remote}
+                )
+            rows.append(
+                UnitRow(
+                    code=code,
+                    name=name,
+                    division_name=raw["division_name"].strip(),
+                    level=level,
+                    parent_code=raw["parent_code"].strip(),
+                    province_code=raw["province_code"].strip(),
+                    code_prefix=raw["code_prefix"].strip(),
+                    is_remote=remote in _TRUE,
+                )
+            )
+    by_code = {row.code: row for row in rows}
+    if len(by_code) != len(rows):
+        raise ValidationError(_("%(file)s: unit codes are not unique.") % {"file": path.name})
+    if MINISTRY_CODE not in by_code or by_code[MINISTRY_CODE].level != UnitLevel.MINISTRY:
+        raise ValidationError(
+            _("%(file)s: the ministry %(code)s is missing.") % {"file": path.name, "code": MINISTRY_CODE}
+        )
+    for row in rows:
+        if row.code == MINISTRY_CODE:
+            continue
+        parent = by_code.get(row.parent_code)
+        if parent is None or parent.level >= row.level:
+            raise ValidationError(
+                _("%(file)s: unit %(code)s has no parent “%(parent)s” above it.")
+                % {"file": path.name, "code": row.code, "parent": row.parent_code}
+            )
+    return rows
+
+
+def _paths(rows: list[UnitRow]) -> dict[str, str]:
+    paths: dict[str, str] = {}
+    for row in sorted(rows, key=lambda r: r.level):
+        paths[row.code] = (
+            row.code if row.code == MINISTRY_CODE else paths[row.parent_code] + PATH_SEPARATOR + row.code
+        )
+    return paths
+
+
+@transaction.atomic
+def organisation_load(*, path: Path | str | None = None) -> OrganisationLoadReport:
+    """Bring the unit tree, standard departments and intake points in step with units.csv.
+
+    Keyed on the division code: a new code is created, a changed name or parent is updated (a name
+    edited by hand, `name_overridden`, is kept), a code no longer in the data is deactivated and
+    never deleted. Departments are created only where missing, and an unset intake point becomes the
+    unit's intelligence and command centre. A second run changes nothing. Costs a handful of bulk
+    queries whatever the size of the tree.
+    """
+    path = Path(path) if path else UNITS_CSV
+    rows = _read_unit_rows(path)
+    paths = _paths(rows)
+    report = OrganisationLoadReport()
+
+    existing = {unit.code: unit for unit in Unit.objects.only("code", "name_overridden", *_SYNCED_FIELDS)}
+    pk_by_code = {code: unit.pk for code, unit in existing.items()}
+    changed: list[Unit] = []
+    for level in UnitLevel.values:
+        created: list[Unit] = []
+        for row in (r for r in rows if r.level == level):
+            wanted = {
+                "name": row.name,
+                "division_name": row.division_name,
+                "level": row.level,
+                "parent_id": pk_by_code[row.parent_code] if row.code != MINISTRY_CODE else None,
+                "path": paths[row.code],
+                "province_code": row.province_code,
+                "is_active": True,
+            }
+            unit = existing.get(row.code)
+            if unit is None:
+                created.append(
+                    Unit(code=row.code, code_prefix=row.code_prefix, is_remote=row.is_remote, **wanted)
+                )
+                continue
+            if unit.name_overridden:
+                del wanted["name"]
+            differs = {name: value for name, value in wanted.items() if getattr(unit, name) != value}
+            if differs:
+                for name, value in differs.items():
+                    setattr(unit, name, value)
+                changed.append(unit)
+            else:
+                report.units_unchanged += 1
+        if created:
+            Unit.objects.bulk_create(created)
+            if not connection.features.can_return_rows_from_bulk_insert:
+                pk_by_code.update(
+                    Unit.objects.filter(code__in=[u.code for u in created]).values_list("code", "pk")
+                )
+            else:
+                pk_by_code.update((unit.code, unit.pk) for unit in created)
+            report.units_created += len(created)
+    if changed:
+        Unit.objects.bulk_update(changed, _SYNCED_FIELDS, batch_size=200)
+        report.units_updated = len(changed)
+        report.updated_codes = sorted(unit.code for unit in changed)
+
+    in_data = set(paths)
+    gone = [unit for code, unit in existing.items() if code not in in_data and unit.is_active]
+    if gone:
+        Unit.objects.filter(pk__in=[unit.pk for unit in gone]).update(is_active=False)
+        report.units_deactivated = len(gone)
+        report.deactivated_codes = sorted(unit.code for unit in gone)
+
+    report.departments_created = _create_missing_departments(rows, pk_by_code)
+    report.intake_points_set = _set_default_intake_points()
+    return report
+
+
+def _create_missing_departments(rows: list[UnitRow], pk_by_code: dict[str, int]) -> int:
+    have = set(Department.objects.filter(kind__in=STANDARD_DEPARTMENTS).values_list("unit_id", "kind"))
+    missing = [
+        Department(unit_id=pk_by_code[row.code], kind=kind, name=names[row.level], code_prefix=prefix)
+        for row in rows
+        for kind, (prefix, names) in STANDARD_DEPARTMENTS.items()
+        if (pk_by_code[row.code], kind) not in have
+    ]
+    Department.objects.bulk_create(missing, batch_size=500)
+    return len(missing)
+
+
+def _set_default_intake_points() -> int:
+    command = Department.objects.filter(unit=OuterRef("pk"), kind=INTAKE_DEPARTMENT_KIND)
+    return (
+        Unit.objects.filter(intake_department__isnull=True)
+        .filter(Exists(command))
+        .update(intake_department=Subquery(command.values("pk")[:1]))
+    )
+
+
+# --- provisioning members --------------------------------------------------------------------
+
+
+@dataclass
+class MemberAddResult:
+    user: User
+    membership: Membership
+    user_created: bool
+    membership_created: bool
+
+
+def _role_choices() -> str:
+    return ", ".join(f"{value} ({label})" for value, label in Role.choices)
+
+
+def _unit_hint(code: str) -> str:
+    """Suggest units for a code or name that matched none: close codes or names, and the top of the tree."""
+    units = list(Unit.objects.active().only("code", "name", "level"))
+    text = code.strip()
+    close: list[Unit] = []
+    if text.isdigit():
+        # Same prefecture first (first four digits), else the prefectures of the same province.
+        if len(text) >= 4:
+            close = [u for u in units if u.code.startswith(text[:4])]
+        if not close and len(text) >= 2:
+            close = [u for u in units if u.code.startswith(text[:2]) and u.level <= UnitLevel.PREFECTURE]
+    else:
+        names = {u.name: u for u in units}
+        matches = [u for u in units if text and text in u.name]
+        matches += [names[n] for n in difflib.get_close_matches(text, names, n=5, cutoff=0.5)]
+        close = list(dict.fromkeys(matches))
+    parts = []
+    if close:
+        parts.append(_("Close matches: %s.") % ", ".join(f"{u.code} {u.name}" for u in close[:8]))
+    top = [u for u in units if u.code == MINISTRY_CODE or u.code.endswith("0000")]
+    parts.append(_("Ministry and provincial organs: %s.") % ", ".join(f"{u.code} {u.name}" for u in top))
+    parts.append(_("Every unit is listed at /api/v1/units/?search=NAME and in the admin."))
+    return " ".join(parts)
+
+
+def _validation(field_name: str, message: str) -> ValidationError:
+    return ValidationError({field_name: [message]})
+
+
+@transaction.atomic
+def member_add(
+    *,
+    username: str,
+    unit_code: str,
+    role: str,
+    department_kind: str | None = None,
+    password: str | None = None,
+    full_name: str | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    acting_for: str | None = None,
+) -> MemberAddResult:
+    """Create or update a user and their membership of a unit in a role.
+
+    The membership is matched on (user, unit, role) among those not yet ended; it is updated in
+    place (department, end date, acting) rather than stacked. A new user without a password gets an
+    unusable one. An acting membership stands in for a head and needs an end date.
+    """
+    today = timezone.localdate()
+    if role not in Role.values:
+        raise _validation(
+            "role",
+            _("Unknown role “%(role)s”. Valid roles: %(roles)s.") % {"role": role, "roles": _role_choices()},
+        )
+    unit = Unit.objects.filter(code=unit_code).first()
+    if unit is None:
+        raise _validation(
+            "unit",
+            _("Unknown unit code “%(code)s”. %(hint)s") % {"code": unit_code, "hint": _unit_hint(unit_code)},
+        )
+    if not unit.is_active:
+        raise _validation(
+            "unit", _("Unit %(code)s %(name)s is deactivated.") % {"code": unit.code, "name": unit.name}
+        )
+    department = None
+    if department_kind:
+        department = unit.departments.filter(kind=department_kind, is_active=True).first()
+        if department is None:
+            kinds = ", ".join(f"{d.kind} ({d.name})" for d in unit.departments.filter(is_active=True))
+            raise _validation(
+                "department",
+                _("%(unit)s has no department “%(kind)s”. Valid departments: %(kinds)s.")
+                % {"unit": unit.name, "kind": department_kind, "kinds": kinds},
+            )
+    stand_in_for = None
+    if acting_for:
+        if role not in HEAD_ROLES:
+            raise _validation("acting_for", _("Only a unit head or department head can be stood in for."))
+        if valid_to is None:
+            raise _validation("valid_to", _("An acting membership needs an end date."))
+        stand_in_for = User.objects.filter(username=acting_for).first()
+        if stand_in_for is None:
+            raise _validation("acting_for", _("Unknown user “%(username)s”.") % {"username": acting_for})
+        if stand_in_for.username == username:
+            raise _validation("acting_for", _("A user cannot act for themselves."))
+
+    user, user_created = User.objects.get_or_create(username=username)
+    if password is not None:
+        validate_password(password, user)
+        user.set_password(password)
+    elif user_created:
+        user.set_unusable_password()
+    if full_name is not None:
+        user.full_name = full_name
+    user.full_clean(exclude=["password"])
+    user.save()
+
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(user=user, unit=unit, role=role)
+        .exclude(valid_to__lt=today)
+        .order_by("-valid_from")
+        .first()
+    )
+    membership_created = membership is None
+    if membership_created:
+        membership = Membership(user=user, unit=unit, role=role, valid_from=valid_from or today)
+    elif valid_from is not None:
+        membership.valid_from = valid_from
+    if department is not None:
+        membership.department = department
+    if valid_to is not None:
+        membership.valid_to = valid_to
+    if acting_for:
+        membership.is_acting, membership.acting_for = True, stand_in_for
+    if membership.valid_to is not None and membership.valid_to < membership.valid_from:
+        raise _validation("valid_to", _("The end date is before the start date."))
+    membership.save()
+    audit.record(
+        action="organisation.member_added",
+        target=membership,
+        payload={
+            "username": user.username,
+            "unit": unit.code,
+            "role": role,
+            "department": department_kind or "",
+            "valid_from": membership.valid_from,
+            "valid_to": membership.valid_to,
+            "acting_for": acting_for or "",
+            "user_created": user_created,
+            "membership_created": membership_created,
+            "password_set": password is not None,
+        },
+    )
+    return MemberAddResult(user, membership, user_created, membership_created)

@@ -1,0 +1,128 @@
+"""HTML pages of the organisation app: sign-in and sign-out, the home page, the unit directory.
+
+The unit directory is shared: every signed-in user may read it, whatever their role.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.views import InboxView
+from organisation.forms import LoginForm, UnitSearchForm
+from organisation.models import MINISTRY_CODE, Unit, UnitLevel
+from organisation.selectors import unit_ancestors, unit_get, unit_subtree, user_may_read_case_data
+
+SEARCH_LIMIT = 100
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "organisation/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out by POST only (a link or a prefetch must not end a session)."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You have signed out."))
+        return response
+
+
+class HomeView(InboxView):
+    """The inbox; a user without an operational role (system administrator, auditor) sees why it is empty."""
+
+    def may_read_case_data(self, user) -> bool:
+        return user_may_read_case_data(user)
+
+
+def _with_child_counts(queryset):
+    return queryset.annotate(child_count=Count("children", filter=Q(children__is_active=True)))
+
+
+def _children_of(unit: Unit):
+    return _with_child_counts(unit.children.active()).order_by("code")
+
+
+class UnitTreeView(LoginRequiredMixin, TemplateView):
+    """The ministry and the six provincial organs, each expandable; or name search results."""
+
+    template_name = "organisation/unit_tree.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = UnitSearchForm(self.request.GET or None)
+        query = form.cleaned_data["q"] if form.is_valid() else ""
+        context["form"] = form
+        context["query"] = query
+        if query:
+            context.update(self._search(query))
+        else:
+            ministry = get_object_or_404(_with_child_counts(Unit.objects.all()), code=MINISTRY_CODE)
+            context.update(ministry=ministry, provinces=_children_of(ministry))
+        return context
+
+    @staticmethod
+    def _search(query: str) -> dict:
+        matches = Unit.objects.active().filter(Q(name__icontains=query) | Q(code__startswith=query))
+        total = matches.count()
+        results = list(matches.order_by("level", "code")[:SEARCH_LIMIT])
+        # One query for every ancestor of every result, so each row can show where it sits.
+        ancestor_codes = {code for unit in results for code in unit.ancestor_codes if code != MINISTRY_CODE}
+        names = dict(Unit.objects.filter(code__in=ancestor_codes).values_list("code", "name"))
+        for unit in results:
+            unit.ancestor_names = [names[code] for code in unit.ancestor_codes if code in names]
+        return {"results": results, "total": total, "truncated": total > len(results)}
+
+
+class UnitDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "organisation/unit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            unit = unit_get(kwargs["code"])
+        except Unit.DoesNotExist:
+            raise Http404(_("No unit has this division code.")) from None
+        context.update(
+            unit=unit,
+            ancestors=list(unit_ancestors(unit)),
+            departments=list(unit.departments.filter(is_active=True).order_by("kind")),
+            children=list(_children_of(unit)),
+            subtree_size=unit_subtree(unit, include_self=False).active().count(),
+            is_county=unit.level == UnitLevel.COUNTY,
+        )
+        return context
+
+
+class UnitChildrenView(LoginRequiredMixin, View):
+    """The child list of a unit, as an htmx fragment; a plain request goes to the unit's page."""
+
+    def handle_no_permission(self):
+        # A fragment request whose session has expired must send the whole page to sign-in,
+        # not swap the sign-in page into the tree.
+        if self.request.htmx and not self.request.user.is_authenticated:
+            back_to = self.request.htmx.current_url_abs_path or self.request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(back_to).url)
+        return super().handle_no_permission()
+
+    def get(self, request, code):
+        unit = get_object_or_404(Unit, code=code)
+        if not request.htmx:
+            response = redirect("unit-detail", code=unit.code)
+        else:
+            response = render(request, "organisation/_unit_children.html", {"children": _children_of(unit)})
+        patch_vary_headers(response, ["HX-Request"])
+        return response

@@ -1,0 +1,130 @@
+"""Every endpoint under /api/v1/ refuses system administrators and auditors, and anonymous requests.
+
+The endpoints are found by walking the URL configuration, so an endpoint added later is covered
+without touching this file. Only the shared directory and the sign-in endpoints are exempt.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from core.apis import api_not_found
+from tests.api.conftest import ERROR_KEYS, session_client, token_client
+
+API_PREFIX = "api/v1/"
+# Readable by every signed-in user: the sign-in endpoints, the user's own account, the unit directory.
+SHARED = {
+    "api/v1/auth/token/",
+    "api/v1/auth/logout/",
+    "api/v1/me/",
+    "api/v1/units/",
+    "api/v1/units/<str:code>/",
+}
+OPEN_TO_ANONYMOUS = {"api/v1/auth/token/"}
+# Sample values for path parameters, by name; an unknown name falls back to its converter's sample.
+SAMPLE_KWARGS = {"code": "510107", "year": "2026", "name": "submit"}
+CONVERTER_SAMPLES = {
+    "int": "1",
+    "str": "1",
+    "slug": "sample",
+    "uuid": "00000000-0000-4000-8000-000000000001",
+    "path": "x",
+}
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+def _route(pattern) -> str:
+    text = str(pattern.pattern)
+    if hasattr(pattern.pattern, "_route"):
+        return text
+    # A regex pattern: keep it readable and fillable ("^", "$" dropped).
+    return text.removeprefix("^").removesuffix("$").removesuffix("\\Z")
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + _route(pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + _route(pattern), pattern.callback
+
+
+def _fill(route: str) -> str:
+    def route_sample(match):
+        converter, name = match.group(1) or "str", match.group(2)
+        return SAMPLE_KWARGS.get(name) or CONVERTER_SAMPLES[converter]
+
+    url = re.sub(r"<(?:(\w+):)?(\w+)>", route_sample, route)
+    url = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLE_KWARGS.get(m.group(1), "1"), url)
+    assert not re.search(r"[\\^$()\[\]*+?{}|]", url), f"add a sample for the regex route {route!r}"
+    return "/" + url
+
+
+def _methods(callback) -> list[str]:
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return sorted(actions)
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if view_class is None:
+        return ["get", "post"]
+    return [method for method in METHODS if hasattr(view_class, method)]
+
+
+def api_endpoints() -> list[tuple[str, str, list[str]]]:
+    endpoints = []
+    for route, callback in _walk(get_resolver().url_patterns):
+        if not route.startswith(API_PREFIX) or callback is api_not_found:
+            continue
+        url = _fill(route)
+        assert resolve(url).func is callback, f"{route}: the sample URL {url} resolves to another view"
+        endpoints.append((route, url, _methods(callback)))
+    return endpoints
+
+
+ENDPOINTS = api_endpoints()
+CASE_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint[0] not in SHARED]
+
+
+def test_the_walk_finds_the_endpoints():
+    routes = {route for route, _, _ in ENDPOINTS}
+    assert routes >= SHARED
+    assert "api/v1/inbox/" in {route for route, _, _ in CASE_ENDPOINTS}
+
+
+@pytest.mark.parametrize("persona", ["system_admin", "auditor"])
+@pytest.mark.parametrize("auth", ["token", "session"])
+@pytest.mark.parametrize(
+    ("route", "url", "methods"), CASE_ENDPOINTS, ids=[route for route, _, _ in CASE_ENDPOINTS]
+)
+@pytest.mark.django_db
+def test_administrators_and_auditors_get_nothing_from_case_endpoints(
+    request, persona, auth, route, url, methods
+):
+    user = request.getfixturevalue(persona)
+    client = token_client(user) if auth == "token" else session_client(user)
+    if auth == "session":
+        # Past the CSRF check, so that what is tested is the permission, not the missing token.
+        client.handler.enforce_csrf_checks = False
+    assert methods, route
+    for method in methods:
+        response = getattr(client, method)(url, {}, format="json")
+        assert response.status_code in (403, 404), (method, url, response.status_code, response.content)
+        body = response.json()
+        assert set(body) == ERROR_KEYS, (method, url, body)
+        assert body["fields"] == {}
+
+
+@pytest.mark.parametrize(
+    ("route", "url", "methods"),
+    [endpoint for endpoint in ENDPOINTS if endpoint[0] not in OPEN_TO_ANONYMOUS],
+    ids=[route for route, _, _ in ENDPOINTS if route not in OPEN_TO_ANONYMOUS],
+)
+@pytest.mark.django_db
+def test_anonymous_requests_get_401_in_the_error_format(api_client, route, url, methods):
+    for method in methods:
+        response = getattr(api_client, method)(url, {}, format="json")
+        assert response.status_code == 401, (method, url, response.status_code, response.content)
+        body = response.json()
+        assert set(body) == ERROR_KEYS
+        assert body["code"] == "not_authenticated"

@@ -1,0 +1,118 @@
+"""Settings are read strictly from the environment and production passes `check --deploy`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "-production-secret-key-for-tests-only-0123456789",
+    "ALLOWED_HOSTS": "lianban.example",
+    "DATABASE_URL": "postgresql://lianban@db.example:5432/lianban",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run_django(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION and key not in {"LIANBAN_VAR_DIR", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(env_overrides)
+    command = args or ("-c", "import django; django.setup(); print('settings ok')")
+    return subprocess.run(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "rule"),
+    [
+        ("DEBUG", "maybe", "expected one of true/false"),
+        ("DATABASE_URL", "postgresql://host:notaport/db", "port must be a number"),
+        ("DATABASE_URL", "mysql://root@localhost/lianban", "expected a postgresql:// or sqlite:/// URL"),
+        ("DATABASE_URL", "postgresql://localhost", "names one database"),
+        ("LOGIN_MAX_FAILURES", "five", "expected a whole number"),
+        ("LOGIN_MAX_FAILURES", "0", "must be at least 1"),
+        ("EMAIL_BACKEND", "pigeon", "expected one of console, file, locmem, smtp"),
+        ("CELERY_BROKER_URL", "localhost:6379", "expected a URL starting with"),
+        ("ALLOWED_HOSTS", "a,,b", "must not contain empty items"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(variable, value, rule):
+    result = run_django({**PRODUCTION, variable: value})
+    assert result.returncode != 0
+    assert f"Environment variable {variable}=" in result.stderr
+    assert rule in result.stderr
+
+
+def test_production_requires_a_secret_key():
+    env = {**PRODUCTION}
+    env.pop("SECRET_KEY")
+    result = run_django(env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is required when DEBUG is false" in result.stderr
+
+
+def test_production_requires_allowed_hosts():
+    env = {**PRODUCTION, "ALLOWED_HOSTS": ""}
+    result = run_django(env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is required" in result.stderr
+
+
+def test_good_production_settings_start():
+    result = run_django(PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "settings ok" in result.stdout
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = run_django(PRODUCTION, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_security_values():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+        "s.PASSWORD_HASHERS[0].rsplit('.', 1)[-1], s.TIME_ZONE, s.LANGUAGE_CODE, s.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    result = run_django(PRODUCTION, "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "Argon2PasswordHasher",
+        "Asia/Shanghai",
+        "zh-hans",
+        "False",
+    ]
+
+
+def test_embedded_default_is_sqlite_with_eager_celery(settings):
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+    result = run_django(
+        {"DEBUG": "true"},
+        "-c",
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+        "s.DATABASES['default']['OPTIONS']['transaction_mode'])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "IMMEDIATE"]
