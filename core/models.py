@@ -1,6 +1,7 @@
 """Cross-cutting records: the append-only audit trail and the transactional outbox."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -83,3 +84,32 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.topic} {self.idempotency_key} ({self.state})"
+
+
+class TimelineEntry(models.Model):
+    """A row of an object's timeline as people read it: who did what, when, with what reason.
+
+    The audit trail is the forensic record; the timeline is the page's story of the object, so it
+    keeps a display name and a translated-at-render verb rather than raw payloads.
+    """
+
+    target_type = models.CharField(_("object type"), max_length=64)
+    target_id = models.CharField(_("object id"), max_length=64)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    acting_unit_code = models.CharField(_("acting unit"), max_length=6, blank=True)
+    action = models.CharField(_("action"), max_length=64)
+    from_state = models.CharField(_("from state"), max_length=32, blank=True)
+    to_state = models.CharField(_("to state"), max_length=32, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "occurred_at"])]
+
+    def __str__(self):
+        return f"{self.target_type}:{self.target_id} {self.action}"

@@ -1,0 +1,142 @@
+"""The single service path every state change takes (DESIGN.md "State machines").
+
+    lock the row → check the transition is available and allowed → run it → save →
+    audit event + timeline row → side effects as outbox rows, all in one transaction.
+
+Transition methods on models only guard and change state; they take the acting user as `by` and
+may raise django.core.exceptions.ValidationError for missing or bad input (the state is then left
+as it was). Everything with an effect outside the row happens here or in the `after` callback.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django_fsm import ConcurrentTransition
+
+from core import audit
+from core.api import Conflict
+from core.audit import json_safe
+from core.models import TimelineEntry
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    instance: models.Model
+    from_state: str
+    to_state: str
+
+
+def _state_field_name(instance: models.Model, method) -> str:
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        raise ValueError(f"{type(instance).__name__}.{method.__name__} is not an FSM transition")
+    field = meta.field
+    return field if isinstance(field, str) else field.name
+
+
+def target_label(instance: models.Model) -> str:
+    return f"{instance._meta.app_label}.{instance._meta.model_name}"
+
+
+def available_transitions(instance: models.Model, user, *, field: str = "state") -> list[str]:
+    """Name the transitions this user may take from the instance's current state."""
+    getter = getattr(instance, f"get_available_user_{field}_transitions")
+    return [t.name for t in getter(user)]
+
+
+def timeline_add(
+    *,
+    instance: models.Model,
+    actor=None,
+    acting_unit_code: str = "",
+    action: str,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    data: dict | None = None,
+) -> TimelineEntry:
+    """Append a row to an object's timeline (for events that are not state changes, too)."""
+    return TimelineEntry.objects.create(
+        target_type=target_label(instance),
+        target_id=str(instance.pk),
+        actor_id=getattr(actor, "pk", None),
+        actor_name=(getattr(actor, "display_name", None) or getattr(actor, "username", "")) if actor else "",
+        acting_unit_code=acting_unit_code,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=json_safe(data or {}),
+    )
+
+
+def timeline_for(instance: models.Model) -> Iterable[TimelineEntry]:
+    return TimelineEntry.objects.filter(target_type=target_label(instance), target_id=str(instance.pk))
+
+
+def run_transition(
+    *,
+    model: type[models.Model],
+    pk: Any,
+    name: str,
+    by,
+    acting_unit_code: str = "",
+    expected_state: str | None = None,
+    arguments: dict[str, Any] | None = None,
+    note: str = "",
+    audit_payload: dict[str, Any] | None = None,
+    after: Callable[[models.Model, str, str], None] | None = None,
+) -> TransitionResult:
+    """Apply transition `name` to the row `pk` of `model` on behalf of `by`, through the single path.
+
+    Raise Conflict (HTTP 409, with the current state) when the transition is not available from
+    the state the row is in now — someone else moved it on, or the client's view is stale —
+    PermissionDenied (403) when it is available but not to this user, and ValidationError (400)
+    when the transition method refuses its input.
+    """
+    arguments = dict(arguments or {})
+    with transaction.atomic():
+        instance = model._default_manager.select_for_update().get(pk=pk)
+        method = getattr(instance, name, None)
+        if method is None or not hasattr(method, "_django_fsm"):
+            raise ValueError(f"{model.__name__} has no transition {name!r}")
+        field_name = _state_field_name(instance, method)
+        from_state = getattr(instance, field_name)
+        if expected_state is not None and from_state != expected_state:
+            raise Conflict(current_state=from_state)
+        meta = method._django_fsm
+        if not meta.has_transition(from_state) or not meta.conditions_met(instance, from_state):
+            raise Conflict(current_state=from_state)
+        if not meta.has_transition_perm(instance, from_state, by):
+            raise PermissionDenied
+        method(by=by, **arguments)
+        to_state = getattr(instance, field_name)
+        try:
+            instance.save()
+        except ConcurrentTransition:
+            current = model._default_manager.filter(pk=pk).values_list(field_name, flat=True).first()
+            raise Conflict(current_state=current) from None
+        label = target_label(instance)
+        audit.record(
+            action=f"{label}.{name}",
+            actor=by,
+            acting_unit_code=acting_unit_code,
+            target=instance,
+            payload={"from": from_state, "to": to_state, **(audit_payload or {})},
+        )
+        timeline_add(
+            instance=instance,
+            actor=by,
+            acting_unit_code=acting_unit_code,
+            action=name,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            data=audit_payload,
+        )
+        if after is not None:
+            after(instance, from_state, to_state)
+    return TransitionResult(instance=instance, from_state=from_state, to_state=to_state)
