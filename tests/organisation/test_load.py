@@ -9,6 +9,7 @@ from django.utils import translation
 
 from organisation.models import Department, DepartmentKind, Unit, UnitLevel
 from organisation.services import UNITS_CSV, organisation_load
+from tests.organisation import SAMPLE_UNIT_NAMES
 
 pytestmark = pytest.mark.django_db
 
@@ -53,25 +54,7 @@ def test_unit_counts_per_level():
     assert not Unit.objects.filter(is_active=False).exists()
 
 
-@pytest.mark.parametrize(
-    ("code", "name"),
-    [
-        ("000000", "公安部"),
-        ("510000", "四川省公安厅"),
-        ("540000", "西藏自治区公安厅"),
-        ("500000", "重庆市公安局"),
-        ("510100", "成都市公安局"),
-        ("510107", "成都市公安局武侯区分局"),
-        ("500157", "重庆市公安局两江新区分局"),
-        ("513221", "汶川县公安局"),
-        ("510181", "都江堰市公安局"),
-        ("513200", "阿坝藏族羌族自治州公安局"),
-        ("542500", "阿里地区公安局"),
-        ("520203", "六枝特区公安局"),
-        ("511002", "内江市公安局市中区分局"),
-        ("511102", "乐山市公安局市中区分局"),
-    ],
-)
+@pytest.mark.parametrize(("code", "name"), SAMPLE_UNIT_NAMES)
 def test_unit_names(code, name):
     assert Unit.objects.get(code=code).name == name
 

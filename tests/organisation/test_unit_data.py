@@ -5,6 +5,7 @@ import hashlib
 import pytest
 
 from organisation.data import build_units as b
+from tests.organisation import SAMPLE_UNIT_NAMES
 
 DIVISIONS_SHA256 = "c7027ec91baeaea1bf239d57cf1dec6330360579c113d35720a74ba34943daf0"
 
@@ -40,28 +41,7 @@ def test_levels_count_one_six_sixty_one_five_hundred_fifty_five(rows):
     assert len(rows) == 623
 
 
-@pytest.mark.parametrize(
-    ("code", "name"),
-    [
-        ("000000", "公安部"),
-        ("510000", "四川省公安厅"),
-        ("540000", "西藏自治区公安厅"),
-        ("500000", "重庆市公安局"),
-        ("510100", "成都市公安局"),
-        ("510107", "成都市公安局武侯区分局"),
-        ("500157", "重庆市公安局两江新区分局"),
-        ("513221", "汶川县公安局"),
-        ("510181", "都江堰市公安局"),
-        ("513200", "阿坝藏族羌族自治州公安局"),
-        ("542500", "阿里地区公安局"),
-        ("520203", "六枝特区公安局"),
-        ("511002", "内江市公安局市中区分局"),
-        ("511102", "乐山市公安局市中区分局"),
-        ("510726", "北川羌族自治县公安局"),
-        ("500229", "城口县公安局"),
-        ("540102", "拉萨市公安局城关区分局"),
-    ],
-)
+@pytest.mark.parametrize(("code", "name"), SAMPLE_UNIT_NAMES)
 def test_names_follow_the_conventions(rows, code, name):
     assert rows[code]["name"] == name
 
