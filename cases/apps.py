@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from organisation.signals import units_reorganised
+
+        units_reorganised.connect(_refresh_party_paths, dispatch_uid="cases-refresh-party-paths")
+
+
+def _refresh_party_paths(sender, codes, **kwargs):
+    # Case parties keep a copy of their unit's path for indexed visibility look-ups.
+    from cases.services import case_party_paths_refresh
+
+    case_party_paths_refresh()

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -209,6 +210,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60, minimum=5)
 OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 300, minimum=10)
+# Legal deadlines are database rows scanned by a periodic job (never a Celery ETA).
+DEADLINE_SCAN_SECONDS = env_int("DEADLINE_SCAN_SECONDS", 300, minimum=30)
+# Absolute links in e-mails, e.g. https://lianban.police.internal; pages use relative links.
+SITE_URL = env_str("SITE_URL", "")
+if SITE_URL:
+    check_url("SITE_URL", SITE_URL, {"http", "https"})
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -235,7 +242,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "organisation.models.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "organisation.models.Role",
+        "CaseStateEnum": "cases.models.CaseState",
+    },
 }
 
 # Security baseline. Production (DEBUG=false) gets secure cookies, HSTS and HTTPS redirects;
@@ -267,6 +277,8 @@ CONTENT_SECURITY_POLICY = {
 }
 # Django answers an oversized body with 400; core.middleware turns that into 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
+# The largest uploaded file (a scanned warrant or decision); checked by content in core.uploads.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
 LOGGING = {

@@ -1,12 +1,14 @@
-"""Read-only admin views of the audit trail and the outbox, for superusers only.
+"""Admin of core: the audit trail and the outbox read-only for superusers; the holiday overrides.
 
-Nobody adds, changes or deletes here: audit events are append-only (the database refuses anyway),
-and outbox rows change only through the relay and the consumer.
+Nobody adds, changes or deletes audit events (append-only; the database refuses anyway) or outbox
+rows (they change only through the relay and the consumer). Holiday overrides are configuration
+that staff with the model permissions edit; every change is audited through the admin log.
+Deadlines and notifications are not here: they name cases, and administrators read no case data.
 """
 
 from django.contrib import admin
 
-from core.models import AuditEvent, OutboxMessage
+from core.models import AuditEvent, HolidayOverride, OutboxMessage
 
 
 class ReadOnlySuperuserAdmin(admin.ModelAdmin):
@@ -60,3 +62,12 @@ class OutboxMessageAdmin(ReadOnlySuperuserAdmin):
     list_filter = ["state", "topic"]
     search_fields = ["idempotency_key"]
     show_full_result_count = False
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "is_rest_day", "note"]
+    list_filter = ["is_rest_day"]
+    search_fields = ["name", "note"]
+    date_hierarchy = "date"
+    ordering = ["-date"]

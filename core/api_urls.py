@@ -1,8 +1,17 @@
 from django.urls import path
 
-from core.apis import SchemaApi, SwaggerApi
+from core.apis import (
+    NotificationListApi,
+    NotificationReadAllApi,
+    NotificationReadApi,
+    SchemaApi,
+    SwaggerApi,
+)
 
 urlpatterns = [
     path("schema/", SchemaApi.as_view(), name="schema"),
     path("docs/", SwaggerApi.as_view(), name="docs"),
+    path("v1/notifications/", NotificationListApi.as_view(), name="notification-list"),
+    path("v1/notifications/read-all/", NotificationReadAllApi.as_view(), name="notification-read-all"),
+    path("v1/notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
 ]

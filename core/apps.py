@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from core import receivers  # noqa: F401 - connects audit receivers for auth and admin
+        # Receivers for auth and admin audit, the holiday-calendar check (core.W001), the deadline
+        # scan job and the notification.deliver outbox handler register themselves on import.
+        from core import checks, deadline_rows, notifications, receivers  # noqa: F401

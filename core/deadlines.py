@@ -367,6 +367,28 @@ def is_overdue(due_at: dt.datetime, now: dt.datetime) -> bool:
     return now >= due_at
 
 
+def working_days_after(
+    at: dt.datetime, count: int, *, calendar: HolidayCalendar | None = None
+) -> dt.datetime:
+    """Return the same time of day ``count`` working days after the day an instant ends on.
+
+    For the escalation steps after a deadline: 24:00 on a Friday before a holiday week plus one
+    working day is 24:00 on the first working day after it, and 11:00 on a Sunday plus one is 11:00
+    on the Monday (if it is a working day). ``at`` is read as an end instant, so 00:00 is 24:00 of
+    the day before (see ``last_day``).
+    """
+    if count < 1:
+        raise ValueError(f"Count at least one working day, not {count!r}.")
+    calendar = calendar or default_calendar()
+    local = _as_shanghai(at)
+    day = last_day(local)
+    day_start = dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
+    # Measured in UTC, so the historical DST of 1986–1991 cannot skew the time of day.
+    into_day = local.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
+    target = dt.datetime.combine(_nth_working_day_after(day, count, calendar), dt.time(0), tzinfo=SHANGHAI)
+    return (target.astimezone(dt.UTC) + into_day).astimezone(SHANGHAI)
+
+
 # Default rules -----------------------------------------------------------------------------------
 
 

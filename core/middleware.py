@@ -1,10 +1,11 @@
-"""Request id and oversized-body handling."""
+"""Request id, oversized-body handling and the language of pages."""
 
 import re
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware as _DjangoLocaleMiddleware
 from django.utils.translation import gettext as _
 
@@ -39,15 +40,35 @@ class RequestIdMiddleware:
     def process_exception(self, request, exception):
         # Django reports an oversized body as a 400; the client deserves 413 and a clear reason.
         if isinstance(exception, RequestDataTooBig):
-            return JsonResponse(
-                {
-                    "code": "too_large",
-                    "message": _("The request body is larger than the server accepts."),
-                    "fields": {},
-                },
-                status=413,
-            )
+            return too_large_response(request)
         return None
+
+
+def too_large_response(request) -> HttpResponse:
+    message = _("The request body is larger than the server accepts.")
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"code": "too_large", "message": message, "fields": {}}, status=413)
+    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 before reading a body whose declared length is over the limit.
+
+    Django answers an oversized form body with 400 and has no limit on file parts at all; the
+    declared Content-Length is checked here against the largest upload plus room for the form.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return too_large_response(request)
+        return self.get_response(request)
 
 
 class LocaleMiddleware(_DjangoLocaleMiddleware):

@@ -1,5 +1,6 @@
-"""Cross-cutting records: the append-only audit trail and the transactional outbox."""
+"""Cross-cutting records: audit trail, outbox, timeline, holiday overrides, deadlines, notifications."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -113,3 +114,198 @@ class TimelineEntry(models.Model):
 
     def __str__(self):
         return f"{self.target_type}:{self.target_id} {self.action}"
+
+
+class HolidayOverride(models.Model):
+    """A day whose status the administrator states, winning over the chinese_calendar package.
+
+    The package knows the State Council's arrangements only up to its release; each December the
+    next year's notice (国务院办公厅关于…部分节假日安排的通知) is entered here: the holidays as rest
+    days and the make-up working days (调休上班) as working days. Any row in a year makes the whole
+    year count as known, so enter the whole arrangement at once.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_rest_day = models.BooleanField(
+        _("rest day"),
+        default=True,
+        help_text=_("Ticked: a holiday. Not ticked: a make-up working day (调休上班)."),
+    )
+    name = models.CharField(_("name"), max_length=64, help_text=_("E.g. 元旦, 春节, 国庆节."))
+    note = models.TextField(_("note"), blank=True, help_text=_("The notice the arrangement comes from."))
+
+    class Meta:
+        verbose_name = _("holiday override")
+        verbose_name_plural = _("holiday overrides")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date.isoformat()} {self.name}"
+
+
+class DeadlineKind(models.TextChoices):
+    """How a deadline treats a last day that falls on a rest day (values of core.deadlines.Kind)."""
+
+    ORDINARY = "ordinary", _("Ordinary (extends past rest days)")
+    CUSTODY = "custody", _("Custody (never extends)")
+    FIXED = "fixed", _("Fixed term (applied as written)")
+
+
+class DeadlineState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, _("None")
+    REMINDED = 1, _("Reminded before the deadline")
+    OVERDUE = 2, _("Overdue notice sent")
+    UNIT_HEAD = 3, _("Escalated to the unit head")
+    COMMON_SUPERIOR = 4, _("Escalated to the common superior")
+
+
+# States in which a deadline's clock exists (running or stopped for clarification).
+OPEN_DEADLINE_STATES = (DeadlineState.RUNNING, DeadlineState.PAUSED)
+
+
+class Deadline(models.Model):
+    """A legal deadline on some object, as a row the periodic scan can find and escalate.
+
+    The target is named by type and id (core does not know the apps above it). ``due_at`` is the
+    exclusive end instant computed by core.deadlines; a pause for clarification stops the clock,
+    and the resume moves ``due_at`` on by the time it stood still (``paused_seconds`` keeps the
+    total). ``next_escalation_at`` is when the scan has something to do next, so the scan is one
+    indexed range query; the services in core.deadline_rows keep it current.
+    """
+
+    target_type = models.CharField(_("object type"), max_length=64)
+    target_id = models.CharField(_("object id"), max_length=64)
+    rule_key = models.CharField(_("rule"), max_length=64)
+    label = models.CharField(_("label"), max_length=200)
+    citation = models.CharField(_("legal basis"), max_length=200, blank=True)
+    period = models.CharField(_("period"), max_length=32, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DeadlineKind.choices, default=DeadlineKind.ORDINARY
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=DeadlineState.choices, default=DeadlineState.RUNNING
+    )
+    started_at = models.DateTimeField(_("clock started"))
+    due_at = models.DateTimeField(_("due"))
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_seconds = models.PositiveBigIntegerField(_("time paused (seconds)"), default=0)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    responsible_unit_code = models.CharField(_("responsible unit"), max_length=6)
+    responsible_department_kind = models.CharField(
+        _("responsible department"),
+        max_length=16,
+        blank=True,
+        help_text=_("Kind of the department working on it, once routed; empty while with the unit's intake."),
+    )
+    requester_unit_code = models.CharField(_("requesting unit"), max_length=6, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deadlines",
+    )
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    last_escalated_at = models.DateTimeField(_("last escalated at"), null=True, blank=True)
+    next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["state", "next_escalation_at"]),
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["responsible_unit_code", "state", "due_at"]),
+        ]
+        constraints = [
+            # One open clock per rule and object: starting it again returns the one that runs.
+            models.UniqueConstraint(
+                fields=["target_type", "target_id", "rule_key"],
+                condition=models.Q(state__in=["running", "paused"]),
+                name="deadline_one_open_per_target_and_rule",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="paused", paused_at__isnull=False) | ~models.Q(state="paused"),
+                name="deadline_paused_has_paused_at",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target_type}:{self.target_id} {self.rule_key} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_DEADLINE_STATES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.state == DeadlineState.PAUSED
+
+    def remaining(self, now=None):
+        """Return the time left (negative once overdue); a paused clock shows what it stopped at."""
+        if self.is_paused:
+            return self.due_at - self.paused_at
+        return self.due_at - (now or timezone.now())
+
+    def is_overdue(self, now=None) -> bool:
+        """Return whether the open clock has run out; a paused or closed one never counts as overdue."""
+        return self.state == DeadlineState.RUNNING and (now or timezone.now()) >= self.due_at
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A message to one user, shown in the application and sent by e-mail at most once.
+
+    ``key`` is the sender's idempotency key: a (user, key) pair exists once, however often the
+    sender or the outbox retries. Subject and body are stored as rendered when delivered.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    key = models.CharField(_("key"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_unique_key_per_user")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return f"{self.user_id} {self.subject}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,13 +1,21 @@
-"""The inbox (待办) page, built from the providers in core.inbox.
+"""The inbox (待办) page, built from the providers in core.inbox, and the notifications page.
 
 core knows nothing about memberships, so whether a user may see case data at all is a hook that
 the organisation app fills in (organisation.views.HomeView).
 """
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
+from django.views import View
 from django.views.generic import TemplateView
 
 from core.inbox import InboxItem, counts_by_kind, inbox_for
+from core.models import Notification
+from core.notifications import notification_mark_all_read, notification_mark_read, notifications_for
 
 
 def kind_summary(items: list[InboxItem]) -> list[dict]:
@@ -45,3 +53,68 @@ class InboxView(LoginRequiredMixin, TemplateView):
             overdue_count=sum(1 for item in items if item.is_overdue),
         )
         return context
+
+
+class NotificationListView(LoginRequiredMixin, TemplateView):
+    """The user's own notifications, newest first, a page at a time (keyset: `?before=<id>`)."""
+
+    template_name = "core/notifications.html"
+    page_size = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        notifications = notifications_for(self.request.user)
+        before = self.request.GET.get("before", "")
+        if before.isdigit():
+            notifications = notifications.filter(pk__lt=int(before))
+        unread_only = self.request.GET.get("unread") == "1"
+        if unread_only:
+            notifications = notifications.unread()
+        page = list(notifications[: self.page_size + 1])
+        has_more = len(page) > self.page_size
+        page = page[: self.page_size]
+        context.update(
+            notifications=page,
+            unread_only=unread_only,
+            older_than=page[-1].pk if has_more else None,
+            is_first_page=not before.isdigit(),
+        )
+        return context
+
+
+def _back_to_notifications(request) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = ""
+    return HttpResponseRedirect(target or reverse("notifications"))
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """Mark one of the user's notifications read (POST); anyone else's is 404."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request, pk: int):
+        try:
+            notification_mark_read(user=request.user, notification_id=pk)
+        except Notification.DoesNotExist:
+            raise Http404 from None
+        return _back_to_notifications(request)
+
+
+class NotificationReadAllView(LoginRequiredMixin, View):
+    """Mark all the user's notifications read (POST)."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request):
+        marked = notification_mark_all_read(user=request.user)
+        if marked:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d notification marked read.", "%(count)d notifications marked read.", marked
+                )
+                % {"count": marked},
+            )
+        return _back_to_notifications(request)

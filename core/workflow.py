@@ -47,9 +47,15 @@ def available_transitions(instance: models.Model, user, *, field: str = "state")
     return [t.name for t in getter(user)]
 
 
-def timeline_add(
+def timeline_add(*, instance: models.Model, **fields) -> TimelineEntry:
+    """Append a row to an object's timeline (for events that are not state changes, too)."""
+    return timeline_add_for(target_type=target_label(instance), target_id=instance.pk, **fields)
+
+
+def timeline_add_for(
     *,
-    instance: models.Model,
+    target_type: str,
+    target_id: str | int,
     actor=None,
     acting_unit_code: str = "",
     action: str,
@@ -58,10 +64,10 @@ def timeline_add(
     note: str = "",
     data: dict | None = None,
 ) -> TimelineEntry:
-    """Append a row to an object's timeline (for events that are not state changes, too)."""
+    """Append a row to the timeline of an object known only by type and id (core's view of the apps above)."""
     return TimelineEntry.objects.create(
-        target_type=target_label(instance),
-        target_id=str(instance.pk),
+        target_type=target_type,
+        target_id=str(target_id),
         actor_id=getattr(actor, "pk", None),
         actor_name=(getattr(actor, "display_name", None) or getattr(actor, "username", "")) if actor else "",
         acting_unit_code=acting_unit_code,

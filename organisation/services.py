@@ -25,6 +25,7 @@ from organisation.models import (
     UnitLevel,
     User,
 )
+from organisation.signals import units_reorganised
 
 UNITS_CSV = Path(__file__).resolve().parent / "data" / "units.csv"
 
@@ -203,6 +204,7 @@ def organisation_load(*, path: Path | str | None = None) -> OrganisationLoadRepo
     existing = {unit.code: unit for unit in Unit.objects.only("code", "name_overridden", *_SYNCED_FIELDS)}
     pk_by_code = {code: unit.pk for code, unit in existing.items()}
     changed: list[Unit] = []
+    moved: list[str] = []
     for level in UnitLevel.values:
         created: list[Unit] = []
         for row in (r for r in rows if r.level == level):
@@ -224,6 +226,8 @@ def organisation_load(*, path: Path | str | None = None) -> OrganisationLoadRepo
             if unit.name_overridden:
                 del wanted["name"]
             differs = {name: value for name, value in wanted.items() if getattr(unit, name) != value}
+            if "path" in differs:
+                moved.append(row.code)
             if differs:
                 for name, value in differs.items():
                     setattr(unit, name, value)
@@ -251,6 +255,8 @@ def organisation_load(*, path: Path | str | None = None) -> OrganisationLoadRepo
         report.units_deactivated = len(gone)
         report.deactivated_codes = sorted(unit.code for unit in gone)
 
+    if moved:
+        units_reorganised.send(sender=Unit, codes=moved)
     report.departments_created = _create_missing_departments(rows, pk_by_code)
     report.intake_points_set = _set_default_intake_points()
     return report

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from core import views as core_views
 from organisation import views
 
 urlpatterns = [
@@ -9,4 +10,9 @@ urlpatterns = [
     path("units/", views.UnitTreeView.as_view(), name="unit-tree"),
     path("units/<str:code>/", views.UnitDetailView.as_view(), name="unit-detail"),
     path("units/<str:code>/children/", views.UnitChildrenView.as_view(), name="unit-children"),
+    path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read-all/", core_views.NotificationReadAllView.as_view(), name="notifications-read-all"
+    ),
+    path("notifications/<int:pk>/read/", core_views.NotificationReadView.as_view(), name="notification-read"),
 ]

@@ -20,6 +20,11 @@ SHARED = {
     "api/v1/me/",
     "api/v1/units/",
     "api/v1/units/<str:code>/",
+    # Personal notifications: each user reads only their own, and none about cases reach
+    # administrators or auditors (they hold no role that would be told).
+    "api/v1/notifications/",
+    "api/v1/notifications/read-all/",
+    "api/v1/notifications/<int:pk>/read/",
 }
 OPEN_TO_ANONYMOUS = {"api/v1/auth/token/"}
 # Sample values for path parameters, by name; an unknown name falls back to its converter's sample.

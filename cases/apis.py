@@ -1,0 +1,716 @@
+"""API of cases: list, export, create, detail, edit, facts and transitions (DESIGN.md, API conventions).
+
+Every view sits behind CaseDataAccess (no case data for administrators and auditors) and reads
+cases only through cases.selectors.case_visible_to, so a case the user may not see answers 404
+on every endpoint. Lists and exports mask identity numbers and phones; the detail shows them in
+full and each such view is audited.
+"""
+
+import csv
+import io
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import permissions, selectors, services
+from cases.models import (
+    TRANSITION_NAMES,
+    Case,
+    CaseLocation,
+    CasePerson,
+    CaseState,
+    Gender,
+    HandlingCode,
+    IdType,
+    LocationRole,
+    Offence,
+    PartyRole,
+    PersonRole,
+)
+from cases.standing import user_standing
+from core.api import error_responses
+from core.identity import mask_id_number, mask_phone
+from core.workflow import available_transitions, timeline_for
+from organisation.apis import UnitRefSerializer
+from organisation.models import Unit
+from organisation.permissions import CaseDataAccess
+
+# --- shared representations ----------------------------------------------------------------------
+
+
+class OffenceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class PhonesField(serializers.ListField):
+    """Phone numbers of a person: a list of strings in, the person's phones (in full) out."""
+
+    child = serializers.CharField(max_length=32)
+
+    def to_representation(self, data):
+        return [phone.number for phone in data.all()]
+
+
+class MaskedPhonesField(serializers.ListField):
+    child = serializers.CharField()
+
+    def to_representation(self, data):
+        return [mask_phone(phone.number) for phone in data.all()]
+
+
+class MaskedIdNumberField(serializers.CharField):
+    def to_representation(self, value):
+        return mask_id_number(value) if value else ""
+
+
+class PersonBankAccountSerializer(serializers.Serializer):
+    bank = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    account_number = serializers.CharField(max_length=64)
+
+
+class CasePersonSerializer(serializers.Serializer):
+    """A person of the case in full: the same shape is written and read."""
+
+    id = serializers.IntegerField(read_only=True)
+    role = serializers.ChoiceField(choices=PersonRole.choices)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    name = serializers.CharField(max_length=64)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    id_type = serializers.ChoiceField(choices=IdType.choices, required=False)
+    id_number = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "For a resident identity card, the 18-character number, checked by its check digit (GB 11643)."
+        ),
+    )
+    household_division_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    household_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    household_unit = UnitRefSerializer(read_only=True, allow_null=True)
+    habitual_division_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    habitual_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    habitual_since = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "When living at the habitual residence began (MPS-2020 art 16: one year or more)."
+        ),
+    )
+    habitual_unit = UnitRefSerializer(read_only=True, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+    phones = PhonesField(required=False)
+    bank_accounts = PersonBankAccountSerializer(many=True, required=False)
+
+
+class CaseLocationSerializer(serializers.Serializer):
+    """A place of the case: the same shape is written and read."""
+
+    id = serializers.IntegerField(read_only=True)
+    role = serializers.ChoiceField(choices=LocationRole.choices)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    citation = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("The rule that makes this kind of place a crime location.")
+    )
+    division_code = serializers.CharField(
+        max_length=12,
+        help_text=gettext_lazy(
+            "Division code of the place: a division of the six regions, or of another province "
+            "(outside the system)."
+        ),
+    )
+    division_unit = UnitRefSerializer(read_only=True, allow_null=True)
+    is_outside_system = serializers.BooleanField(read_only=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    occurred = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    is_main = serializers.BooleanField(
+        required=False, help_text=gettext_lazy("Main crime location (主要犯罪地).")
+    )
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class CasePartySerializer(serializers.Serializer):
+    unit = UnitRefSerializer()
+    role = serializers.ChoiceField(choices=PartyRole.choices)
+    role_label = serializers.CharField(source="get_role_display")
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    actor_name = serializers.CharField()
+    acting_unit_code = serializers.CharField()
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    note = serializers.CharField()
+
+
+class SuspectSummarySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    id_type = serializers.CharField()
+    id_number = MaskedIdNumberField(help_text=gettext_lazy("Masked, e.g. 5101**********1234."))
+    phones = MaskedPhonesField(help_text=gettext_lazy("Masked, e.g. 138****5678."))
+
+
+class CaseFieldsSerializer(serializers.Serializer):
+    """What every representation of a case shows."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField(help_text=gettext_lazy("Allocated at registration; empty for a draft."))
+    external_number = serializers.CharField()
+    name = serializers.CharField()
+    offence = OffenceSerializer(allow_null=True)
+    state = serializers.ChoiceField(choices=CaseState.choices)
+    state_label = serializers.CharField(source="get_state_display")
+    handling_code = serializers.ChoiceField(choices=HandlingCode.choices)
+    accepting_unit = UnitRefSerializer()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    lead_unit = UnitRefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class CaseListItemSerializer(CaseFieldsSerializer):
+    persons_count = serializers.IntegerField()
+    suspects_count = serializers.IntegerField()
+    victims_count = serializers.IntegerField()
+    locations_count = serializers.IntegerField()
+    suspects = SuspectSummarySerializer(
+        many=True, help_text=gettext_lazy("Identity numbers and phones masked.")
+    )
+
+
+class CaseDetailSerializer(CaseFieldsSerializer):
+    """A case in full, for those who may see it: identity numbers and phones unmasked."""
+
+    summary = serializers.CharField()
+    suspended_reason = serializers.CharField()
+    closed_reason = serializers.CharField()
+    revoke_reason = serializers.CharField()
+    created_by = serializers.CharField(source="created_by.display_name", default="")
+    parties = CasePartySerializer(many=True, source="party_list")
+    locations = CaseLocationSerializer(many=True, source="location_list")
+    persons = CasePersonSerializer(many=True, source="person_list")
+    available_transitions = serializers.ListField(
+        child=serializers.CharField(), help_text=gettext_lazy("Transitions this user may take now.")
+    )
+    can_edit = serializers.BooleanField(help_text=gettext_lazy("Whether this user may edit the case now."))
+    timeline = TimelineEntrySerializer(many=True)
+
+
+def case_detail_data(case: Case, user) -> dict:
+    """Represent the case in full for the user, and audit the showing of identities."""
+    selectors.case_detail_prefetch(case)
+    case.available_transitions = available_transitions(case, user)
+    case.can_edit = case.is_editable and permissions.may_edit(case, user)
+    case.timeline = list(timeline_for(case))
+    shown = sum(1 for person in case.person_list if person.id_number or person.phones.all())
+    if shown:
+        services.case_identities_view_record(case=case, user=user, persons=shown)
+    return CaseDetailSerializer(case).data
+
+
+def _visible_case(request, pk) -> Case:
+    return selectors.case_get_visible(request.user, pk)
+
+
+def _unit(code: str, field: str) -> Unit:
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        raise serializers.ValidationError(
+            {field: [_("There is no unit with the code %(code)s.") % {"code": code}]}
+        )
+    return unit
+
+
+def _offence(code):
+    if code in (None, ""):
+        return None
+    offence = Offence.objects.filter(code=code, is_active=True).first()
+    if offence is None:
+        raise serializers.ValidationError(
+            {"offence": [_("There is no offence with the code %(code)s.") % {"code": code}]}
+        )
+    return offence
+
+
+# --- offences ------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["cases"])
+class OffenceListApi(generics.ListAPIView):
+    """List the offences a case may be filed under, in their display order."""
+
+    permission_classes = [CaseDataAccess]
+    serializer_class = OffenceSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.offence_list()
+
+    @extend_schema(
+        operation_id="offences_list",
+        responses={200: OffenceSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# --- the case list, export and creation ----------------------------------------------------------
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=CaseState.choices, label=gettext_lazy("state"))
+    offence = django_filters.CharFilter(field_name="offence__code", label=gettext_lazy("offence code"))
+    handling_code = django_filters.ChoiceFilter(
+        choices=HandlingCode.choices, label=gettext_lazy("handling code")
+    )
+    accepting_unit = django_filters.CharFilter(
+        field_name="accepting_unit__code", label=gettext_lazy("division code of the accepting unit")
+    )
+    lead_unit = django_filters.CharFilter(
+        field_name="lead_unit__code", label=gettext_lazy("division code of the lead unit")
+    )
+    year = django_filters.NumberFilter(field_name="number_year", label=gettext_lazy("year of registration"))
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("part of the name or number"))
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(number__icontains=value) | Q(external_number__icontains=value)
+        )
+
+
+@extend_schema(tags=["cases"])
+class CaseListApi(generics.ListAPIView):
+    """List the cases the user may see, newest first, or open a draft case."""
+
+    permission_classes = [CaseDataAccess]
+    serializer_class = CaseListItemSerializer
+    filterset_class = CaseFilter
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=120)
+        offence = serializers.CharField(
+            required=False, allow_blank=True, help_text=gettext_lazy("Offence code.")
+        )
+        summary = serializers.CharField(required=False, allow_blank=True, default="")
+        external_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        handling_code = serializers.ChoiceField(
+            choices=HandlingCode.choices, required=False, default=HandlingCode.NORMAL
+        )
+        accepting_unit = serializers.CharField(
+            required=False,
+            help_text=gettext_lazy(
+                "Division code of the accepting unit; needed only when you may open cases in several units."
+            ),
+        )
+
+    def get_queryset(self):
+        return selectors.case_list_visible_to(self.request.user)
+
+    @extend_schema(
+        operation_id="cases_list",
+        responses={200: CaseListItemSerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="cases_create",
+        request=InputSerializer,
+        responses={201: CaseDetailSerializer, **error_responses(400, 401, 403)},
+    )
+    def post(self, request, *args, **kwargs):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        accepting_unit = self._accepting_unit(request.user, values.get("accepting_unit"))
+        case = services.case_create(
+            user=request.user,
+            accepting_unit=accepting_unit,
+            name=values["name"],
+            offence=_offence(values.get("offence")),
+            summary=values["summary"],
+            external_number=values["external_number"],
+            handling_code=values["handling_code"],
+        )
+        case = selectors.case_get_visible(request.user, case.pk)
+        return Response(case_detail_data(case, request.user), status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _accepting_unit(user, code: str | None) -> Unit:
+        if code:
+            return _unit(code, "accepting_unit")
+        standing = user_standing(user)
+        eligible = [unit_id for unit_id in standing.unit_ids if standing.holds(unit_id, permissions.CREATORS)]
+        if not eligible:
+            raise PermissionDenied(_("Only investigators and department heads open cases."))
+        if len(eligible) > 1:
+            raise serializers.ValidationError(
+                {"accepting_unit": [_("You may open cases in several units: name the accepting unit.")]}
+            )
+        return Unit.objects.get(pk=eligible[0])
+
+
+class CsvRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+# Cells a spreadsheet would run as a formula are prefixed with a quote (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _suspects_text(case: Case) -> str:
+    parts = []
+    for person in case.suspects:
+        details = [mask_id_number(person.id_number)] if person.id_number else []
+        details += [mask_phone(phone.number) for phone in person.phones.all()]
+        parts.append(f"{person.name} ({', '.join(details)})" if details else person.name)
+    return "; ".join(parts)
+
+
+@extend_schema(tags=["cases"])
+class CaseExportApi(generics.ListAPIView):
+    """Export the cases the user may see, with the list's filters, as CSV; identities masked; audited."""
+
+    permission_classes = [CaseDataAccess]
+    renderer_classes = [CsvRenderer, JSONRenderer]
+    filterset_class = CaseFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.case_list_visible_to(self.request.user).order_by("-id")
+
+    def handle_exception(self, exc):
+        # Errors keep the one JSON error body whatever was negotiated.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        operation_id="cases_export",
+        responses={
+            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR),
+            **error_responses(400, 401, 403),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        cases = self.filter_queryset(self.get_queryset())
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [
+                _("Case number"),
+                _("External case number"),
+                _("Case name"),
+                _("Offence"),
+                _("State"),
+                _("Handling code"),
+                _("Accepting unit"),
+                _("Lead unit"),
+                _("Accepted at"),
+                _("Suspects"),
+                _("Victims"),
+                _("Locations"),
+            ]
+        )
+        count = 0
+        for case in cases.iterator(chunk_size=500):
+            count += 1
+            accepted = (
+                timezone.localtime(case.accepted_at).strftime("%Y-%m-%d %H:%M") if case.accepted_at else ""
+            )
+            writer.writerow(
+                [
+                    _cell(value)
+                    for value in (
+                        case.number,
+                        case.external_number,
+                        case.name,
+                        case.offence.name if case.offence_id else "",
+                        case.get_state_display(),
+                        case.get_handling_code_display(),
+                        case.accepting_unit.name,
+                        case.lead_unit.name if case.lead_unit_id else "",
+                        accepted,
+                        _suspects_text(case),
+                        case.victims_count,
+                        case.locations_count,
+                    )
+                ]
+            )
+        services.case_export_record(
+            user=request.user, filters=dict(request.query_params.items()), count=count
+        )
+        response = HttpResponse(
+            # A byte-order mark, so that spreadsheet programs read the file as UTF-8.
+            "\ufeff" + buffer.getvalue(),
+            content_type="text/csv; charset=utf-8",
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
+        return response
+
+
+# --- one case ------------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["cases"])
+class CaseDetailApi(APIView):
+    """Show one case in full (identities unmasked, the view audited), or edit its fields."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=120, required=False)
+        offence = serializers.CharField(
+            required=False, allow_blank=True, help_text=gettext_lazy("Offence code.")
+        )
+        summary = serializers.CharField(required=False, allow_blank=True)
+        external_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        handling_code = serializers.ChoiceField(choices=HandlingCode.choices, required=False)
+
+    @extend_schema(
+        operation_id="cases_retrieve", responses={200: CaseDetailSerializer, **error_responses(401, 403, 404)}
+    )
+    def get(self, request, pk: int):
+        return Response(case_detail_data(_visible_case(request, pk), request.user))
+
+    @extend_schema(
+        operation_id="cases_partial_update",
+        request=InputSerializer,
+        responses={200: CaseDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request, pk: int):
+        case = _visible_case(request, pk)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "offence" in values:
+            values["offence"] = _offence(values["offence"])
+        services.case_update(case=case, user=request.user, data=values)
+        return Response(case_detail_data(_visible_case(request, pk), request.user))
+
+
+@extend_schema(tags=["cases"])
+class CaseTransitionApi(APIView):
+    """Take a transition of the case (register, start_investigation, suspend, close, revoke …)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            max_length=2000,
+            help_text=gettext_lazy("Required to open a jurisdiction question, suspend, close or revoke."),
+        )
+        lead_unit = serializers.CharField(
+            required=False, help_text=gettext_lazy("settle_jurisdiction: division code of the lead unit.")
+        )
+        assisting_units = serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            default=list,
+            help_text=gettext_lazy("settle_jurisdiction: division codes of the assisting units."),
+        )
+        expected_state = serializers.CharField(
+            required=False,
+            help_text=gettext_lazy("The state the client saw; 409 if the case has moved on since."),
+        )
+
+    @extend_schema(
+        operation_id="cases_transition",
+        request=InputSerializer,
+        responses={200: CaseDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, name: str):
+        case = _visible_case(request, pk)
+        if name not in TRANSITION_NAMES:
+            raise Http404(name)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        expected = values.get("expected_state")
+        if expected is not None and expected not in CaseState.values:
+            raise serializers.ValidationError({"expected_state": [_("Not a state of a case.")]})
+        case = services.case_transition(
+            case=case,
+            name=name,
+            user=request.user,
+            reason=values["reason"],
+            lead_unit=_unit(values["lead_unit"], "lead_unit") if values.get("lead_unit") else None,
+            assisting_units=[_unit(code, "assisting_units") for code in values["assisting_units"]],
+            expected_state=expected,
+        )
+        # Shown to the user who just acted, even if the change took the case out of their sight.
+        case = Case.objects.select_related("offence", "accepting_unit", "lead_unit", "created_by").get(
+            pk=case.pk
+        )
+        return Response(case_detail_data(case, request.user))
+
+
+# --- facts ---------------------------------------------------------------------------------------
+
+
+def _location(case: Case, location_id: int) -> CaseLocation:
+    location = case.locations.filter(pk=location_id).first()
+    if location is None:
+        raise Http404
+    return location
+
+
+def _person(case: Case, person_id: int) -> CasePerson:
+    person = case.persons.filter(pk=person_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def _location_output(location: CaseLocation) -> dict:
+    location = CaseLocation.objects.select_related("division_unit").get(pk=location.pk)
+    return CaseLocationSerializer(location).data
+
+
+def _person_output(person: CasePerson) -> dict:
+    person = (
+        CasePerson.objects.select_related("household_unit", "habitual_unit")
+        .prefetch_related("phones", "bank_accounts")
+        .get(pk=person.pk)
+    )
+    return CasePersonSerializer(person).data
+
+
+@extend_schema(tags=["cases"])
+class CaseLocationCreateApi(APIView):
+    """Add a place to the case with its role (MPS-2020 arts 16–18) and division code."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="cases_locations_create",
+        request=CaseLocationSerializer,
+        responses={201: CaseLocationSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        case = _visible_case(request, pk)
+        data = CaseLocationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        location = services.case_location_add(case=case, user=request.user, data=data.validated_data)
+        return Response(_location_output(location), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["cases"])
+class CaseLocationDetailApi(APIView):
+    """Change or remove a place of the case."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="cases_locations_partial_update",
+        request=CaseLocationSerializer,
+        responses={200: CaseLocationSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request, pk: int, location_id: int):
+        location = _location(_visible_case(request, pk), location_id)
+        data = CaseLocationSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        location = services.case_location_update(
+            location=location, user=request.user, data=data.validated_data
+        )
+        return Response(_location_output(location))
+
+    @extend_schema(
+        operation_id="cases_locations_destroy",
+        responses={
+            204: OpenApiResponse(description=gettext_lazy("Removed.")),
+            **error_responses(401, 403, 404, 409),
+        },
+    )
+    def delete(self, request, pk: int, location_id: int):
+        location = _location(_visible_case(request, pk), location_id)
+        services.case_location_remove(location=location, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["cases"])
+class CasePersonCreateApi(APIView):
+    """Add a suspect, victim or witness to the case."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="cases_persons_create",
+        request=CasePersonSerializer,
+        responses={201: CasePersonSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        case = _visible_case(request, pk)
+        data = CasePersonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = services.case_person_add(case=case, user=request.user, data=data.validated_data)
+        return Response(_person_output(person), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["cases"])
+class CasePersonDetailApi(APIView):
+    """Change or remove a person of the case; phones and bank accounts given replace the old ones."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="cases_persons_partial_update",
+        request=CasePersonSerializer,
+        responses={200: CasePersonSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request, pk: int, person_id: int):
+        person = _person(_visible_case(request, pk), person_id)
+        data = CasePersonSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        person = services.case_person_update(person=person, user=request.user, data=data.validated_data)
+        return Response(_person_output(person))
+
+    @extend_schema(
+        operation_id="cases_persons_destroy",
+        responses={
+            204: OpenApiResponse(description=gettext_lazy("Removed.")),
+            **error_responses(401, 403, 404, 409),
+        },
+    )
+    def delete(self, request, pk: int, person_id: int):
+        person = _person(_visible_case(request, pk), person_id)
+        services.case_person_remove(person=person, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,567 @@
+"""Cross-region cases (跨区域案件): the case and its state machine, parties, places and persons.
+
+Transition methods only guard and change the row; every transition runs through
+core.workflow.run_transition (lock, check, transition, save, audit, timeline), called by
+cases.services.case_transition.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from cases import permissions
+from organisation.models import Unit
+
+# --- reference data ------------------------------------------------------------------------------
+
+
+class Offence(models.Model):
+    """A suspected offence from the maintained list (seeded with the common cross-region ones)."""
+
+    code = models.SlugField(_("code"), max_length=48, unique=True)
+    name = models.CharField(_("name"), max_length=64, help_text=_("The offence as written in Chinese."))
+    name_en = models.CharField(_("English name"), max_length=96, blank=True)
+    sort = models.PositiveSmallIntegerField(_("sort order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("offence")
+        verbose_name_plural = _("offences")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+# --- the case ------------------------------------------------------------------------------------
+
+
+class CaseState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REGISTERED = "registered", _("Registered")
+    JURISDICTION_PENDING = "jurisdiction_pending", _("Jurisdiction pending")
+    UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    SUSPENDED = "suspended", _("Suspended")
+    TRANSFERRED_FOR_PROSECUTION = "transferred_for_prosecution", _("Transferred for prosecution")
+    CLOSED = "closed", _("Closed")
+    REVOKED = "revoked", _("Revoked")
+
+
+# States in which the case's facts may still be edited.
+EDITABLE_STATES = frozenset({CaseState.DRAFT, CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION})
+FINAL_STATES = frozenset({CaseState.TRANSFERRED_FOR_PROSECUTION, CaseState.CLOSED, CaseState.REVOKED})
+
+
+class HandlingCode(models.TextChoices):
+    """Who beyond the involved units may see or hear of the case (DESIGN.md, Visibility)."""
+
+    NORMAL = "normal", _("Normal")
+    INTERNAL = "internal", _("Internal")
+    RESTRICTED = "restricted", _("Restricted")
+
+
+def _require(value: str, field: str, message) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: message})
+    return text
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    """A case accepted by one unit whose facts reach into other regions.
+
+    `number` is allocated at registration ("A" + accepting unit code + year + 5-digit serial, e.g.
+    A510107202600012) from CaseNumberCounter under a row lock: unique and gap-free per accepting
+    unit and year. A draft has no number.
+    """
+
+    number = models.CharField(_("case number"), max_length=24, blank=True)
+    number_year = models.PositiveSmallIntegerField(_("number year"), null=True, blank=True, editable=False)
+    number_serial = models.PositiveIntegerField(_("number serial"), null=True, blank=True, editable=False)
+    external_number = models.CharField(
+        _("external case number"),
+        max_length=64,
+        blank=True,
+        help_text=_("The number in the unit's own records system, if it has one."),
+    )
+    name = models.CharField(_("case name"), max_length=120, help_text=_("For example 4·15 电信网络诈骗案."))
+    offence = models.ForeignKey(
+        Offence, verbose_name=_("offence"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    accepting_unit = models.ForeignKey(
+        Unit, verbose_name=_("accepting unit"), on_delete=models.PROTECT, related_name="accepted_cases"
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    lead_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_cases",
+    )
+    handling_code = models.CharField(
+        _("handling code"), max_length=16, choices=HandlingCode.choices, default=HandlingCode.NORMAL
+    )
+    state = FSMField(
+        _("state"), max_length=32, choices=CaseState.choices, default=CaseState.DRAFT, protected=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    suspended_reason = models.TextField(_("reason for suspension"), blank=True)
+    closed_reason = models.TextField(_("reason for closing"), blank=True)
+    revoke_reason = models.TextField(_("reason for revocation"), blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="case_number_unique"),
+            models.UniqueConstraint(
+                fields=["accepting_unit", "number_year", "number_serial"],
+                condition=Q(number_serial__isnull=False),
+                name="case_serial_unique_per_unit_and_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | ~Q(number=""), name="case_registered_has_number"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["accepting_unit", "state"]),
+            models.Index(fields=["lead_unit", "state"]),
+            models.Index(fields=["state", "handling_code"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.name}" if self.number else self.name
+
+    @property
+    def responsible_unit(self) -> Unit:
+        """The lead unit, or the accepting unit before a lead is fixed."""
+        return self.lead_unit if self.lead_unit_id else self.accepting_unit
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    # --- transitions: guard and change the row only; see core.workflow.run_transition -----------
+
+    @transition(
+        field=state,
+        source=CaseState.DRAFT,
+        target=CaseState.REGISTERED,
+        permission=permissions.may_register,
+    )
+    def register(self, *, by, number: str, year: int, serial: int, accepted_at) -> None:
+        """Accept the case (受理): it gets its number and acceptance time."""
+        errors = {}
+        if self.offence_id is None:
+            errors["offence"] = _("Choose the suspected offence before registering the case.")
+        if not self.summary.strip():
+            errors["summary"] = _("Write a summary of the facts before registering the case.")
+        if errors:
+            raise ValidationError(errors)
+        self.number, self.number_year, self.number_serial = number, year, serial
+        self.accepted_at = accepted_at
+
+    @transition(
+        field=state,
+        source=CaseState.REGISTERED,
+        target=CaseState.UNDER_INVESTIGATION,
+        permission=permissions.may_start_investigation,
+    )
+    def start_investigation(self, *, by) -> None:
+        """Investigate as the lead unit: the accepting unit leads when jurisdiction is not in question."""
+        if self.lead_unit_id is None:
+            self.lead_unit_id = self.accepting_unit_id
+
+    @transition(
+        field=state,
+        source=[CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION],
+        target=CaseState.JURISDICTION_PENDING,
+        permission=permissions.may_open_jurisdiction_question,
+    )
+    def open_jurisdiction_question(self, *, by, reason: str) -> None:
+        """Put the jurisdiction in question (协商 or 指定管辖 follow in the jurisdiction proceedings)."""
+        _require(reason, "reason", _("Say why the jurisdiction is in question."))
+
+    @transition(
+        field=state,
+        source=CaseState.JURISDICTION_PENDING,
+        target=CaseState.UNDER_INVESTIGATION,
+        permission=permissions.may_settle_jurisdiction,
+    )
+    def settle_jurisdiction(self, *, by, lead_unit: Unit | None, assisting_units=()) -> None:
+        """Record the lead unit agreed or designated (落实承办主体); assisting units become parties."""
+        if lead_unit is None:
+            raise ValidationError({"lead_unit": _("Name the lead unit.")})
+        if not lead_unit.is_active:
+            raise ValidationError({"lead_unit": _("The lead unit is no longer active.")})
+        if any(unit.pk == lead_unit.pk for unit in assisting_units):
+            raise ValidationError({"assisting_units": _("The lead unit cannot also be an assisting unit.")})
+        self.lead_unit = lead_unit
+
+    @transition(
+        field=state,
+        source=CaseState.UNDER_INVESTIGATION,
+        target=CaseState.SUSPENDED,
+        permission=permissions.may_suspend,
+    )
+    def suspend(self, *, by, reason: str) -> None:
+        """Suspend the investigation (中止侦查), for example while a suspect cannot be found."""
+        self.suspended_reason = _require(reason, "reason", _("Give the reason for suspending the case."))
+
+    @transition(
+        field=state,
+        source=CaseState.SUSPENDED,
+        target=CaseState.UNDER_INVESTIGATION,
+        permission=permissions.may_resume,
+    )
+    def resume(self, *, by) -> None:
+        """Resume the investigation; the reason it was suspended stays in the timeline."""
+        self.suspended_reason = ""
+
+    @transition(
+        field=state,
+        source=CaseState.UNDER_INVESTIGATION,
+        target=CaseState.TRANSFERRED_FOR_PROSECUTION,
+        permission=permissions.may_transfer_for_prosecution,
+    )
+    def transfer_for_prosecution(self, *, by) -> None:
+        """Transfer the case to the procuratorate for review and prosecution (移送审查起诉)."""
+
+    @transition(
+        field=state,
+        source=[CaseState.UNDER_INVESTIGATION, CaseState.SUSPENDED],
+        target=CaseState.CLOSED,
+        permission=permissions.may_close,
+    )
+    def close(self, *, by, reason: str) -> None:
+        """Close the case (结案) otherwise than by prosecution, with the reason."""
+        self.closed_reason = _require(reason, "reason", _("Give the reason for closing the case."))
+
+    @transition(
+        field=state,
+        source=[
+            CaseState.REGISTERED,
+            CaseState.JURISDICTION_PENDING,
+            CaseState.UNDER_INVESTIGATION,
+            CaseState.SUSPENDED,
+        ],
+        target=CaseState.REVOKED,
+        permission=permissions.may_revoke,
+    )
+    def revoke(self, *, by, reason: str) -> None:
+        """Revoke the case (撤销案件), with the reason."""
+        self.revoke_reason = _require(reason, "reason", _("Give the reason for revoking the case."))
+
+
+# Transition names in the order people read them; the API accepts exactly these.
+TRANSITION_NAMES = (
+    "register",
+    "start_investigation",
+    "open_jurisdiction_question",
+    "settle_jurisdiction",
+    "suspend",
+    "resume",
+    "transfer_for_prosecution",
+    "close",
+    "revoke",
+)
+TRANSITIONS_NEEDING_REASON = frozenset({"open_jurisdiction_question", "suspend", "close", "revoke"})
+
+
+class CaseNumberCounter(models.Model):
+    """The last serial issued per accepting unit and year; locked while a number is allocated."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last serial issued"), default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="case_number_counter_unique")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.year}: {self.last}"
+
+
+class PartyRole(models.TextChoices):
+    ACCEPTING = "accepting", _("Accepting unit")
+    LEAD = "lead", _("Lead unit")
+    ASSISTING = "assisting", _("Assisting unit")
+    REQUESTED = "requested", _("Requested in an assistance request")
+    PROCEEDING = "proceeding", _("Party to a jurisdiction proceeding")
+
+
+class CaseParty(models.Model):
+    """A unit's part in a case: what visibility is computed from.
+
+    `unit_path` copies the unit's tree path so that "a unit above a party" is one indexed prefix
+    match on this table, without a join; services.case_party_paths_refresh() re-copies it after
+    the unit tree is reorganised.
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="parties")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=16, choices=PartyRole.choices)
+    unit_path = models.CharField(_("unit path"), max_length=40, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case party")
+        verbose_name_plural = _("case parties")
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "unit", "role"], name="case_party_unique_role"),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "case"]),
+            models.Index(
+                fields=["unit_path"], name="case_party_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} · {self.unit_id} · {self.role}"
+
+    def save(self, *args, **kwargs):
+        if not self.unit_path:
+            self.unit_path = self.unit.path
+        super().save(*args, **kwargs)
+
+
+# --- facts: places ------------------------------------------------------------------------------
+
+
+class LocationRole(models.TextChoices):
+    CONDUCT = "conduct", _("Place of the criminal conduct")
+    RESULT = "result", _("Place of the criminal result")
+    PROCEEDS = "proceeds", _("Place where proceeds were obtained or hidden")
+    SERVER = "server", _("Place of the website server")
+    PROVIDER = "provider", _("Place of the network service provider")
+    VICTIM_SYSTEM = "victim_system", _("Place of the attacked information system")
+    OFFENDER_SYSTEM = "offender_system", _("Place of the information system the suspect used")
+    VICTIM_SYSTEM_USED = "victim_system_used", _("Place of the information system the victim used")
+    VICTIM_LOSS = "victim_loss", _("Place where the victim was harmed or lost property")
+    VEHICLE_FIRST_STOP = "vehicle_first_stop", _("First stop of the vehicle after the offence")
+    VEHICLE_ORIGIN = "vehicle_origin", _("Origin of the vehicle")
+    VEHICLE_TRANSIT = "vehicle_transit", _("Transit point of the vehicle")
+    VEHICLE_DESTINATION = "vehicle_destination", _("Destination of the vehicle")
+    OTHER = "other", _("Other place")
+
+
+# The rule that makes each kind of place a crime location giving jurisdiction (DOMAIN.md §1).
+RULES_VERSION = "MPS-2020"
+LOCATION_CITATIONS: dict[str, str] = {
+    LocationRole.CONDUCT: "MPS-2020 art 16",
+    LocationRole.RESULT: "MPS-2020 art 16",
+    LocationRole.PROCEEDS: "MPS-2020 art 16",
+    LocationRole.SERVER: "MPS-2020 art 17",
+    LocationRole.PROVIDER: "MPS-2020 art 17",
+    LocationRole.VICTIM_SYSTEM: "MPS-2020 art 17",
+    LocationRole.OFFENDER_SYSTEM: "MPS-2020 art 17",
+    LocationRole.VICTIM_SYSTEM_USED: "MPS-2020 art 17",
+    LocationRole.VICTIM_LOSS: "MPS-2020 art 17",
+    LocationRole.VEHICLE_FIRST_STOP: "MPS-2020 art 18",
+    LocationRole.VEHICLE_ORIGIN: "MPS-2020 art 18",
+    LocationRole.VEHICLE_TRANSIT: "MPS-2020 art 18",
+    LocationRole.VEHICLE_DESTINATION: "MPS-2020 art 18",
+    LocationRole.OTHER: "",
+}
+
+
+class CaseLocation(models.Model):
+    """A place in the case with its role, tied to a division code.
+
+    `division_unit` is the police organ of that division when the code belongs to the six regions;
+    it is empty for a place outside the system (a division of another province).
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="locations")
+    role = models.CharField(_("role"), max_length=24, choices=LocationRole.choices)
+    division_code = models.CharField(_("division code"), max_length=6)
+    division_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("police organ of the division"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    occurred = models.CharField(
+        _("when"), max_length=100, blank=True, help_text=_("A date, a period or a description.")
+    )
+    is_main = models.BooleanField(_("main crime location (主要犯罪地)"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case location")
+        verbose_name_plural = _("case locations")
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(is_main=True), name="case_location_one_main_per_case"
+            ),
+        ]
+        indexes = [models.Index(fields=["division_code"])]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.division_code} {self.address}"
+
+    @property
+    def citation(self) -> str:
+        return LOCATION_CITATIONS.get(self.role, "")
+
+    @property
+    def is_outside_system(self) -> bool:
+        return self.division_unit_id is None
+
+
+# --- facts: persons ------------------------------------------------------------------------------
+
+
+class PersonRole(models.TextChoices):
+    SUSPECT = "suspect", _("Suspect")
+    VICTIM = "victim", _("Victim")
+    WITNESS = "witness", _("Witness")
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident identity card")
+    PASSPORT = "passport", _("Passport")
+    OTHER = "other", _("Other document")
+    NONE = "none", _("None")
+
+
+# A habitual residence founds jurisdiction after one year of continuous living (MPS-2020 art 16).
+HABITUAL_RESIDENCE_YEARS = 1
+
+
+class CasePerson(models.Model):
+    """A suspect, victim or witness, with identity document, residences, phones and bank accounts."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="persons")
+    role = models.CharField(_("role"), max_length=16, choices=PersonRole.choices)
+    name = models.CharField(_("name"), max_length=64)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    id_type = models.CharField(
+        _("identity document"), max_length=16, choices=IdType.choices, default=IdType.NONE
+    )
+    id_number = models.CharField(_("document number"), max_length=32, blank=True)
+    household_division_code = models.CharField(_("household registration division"), max_length=6, blank=True)
+    household_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("police organ of the household registration"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    household_address = models.CharField(_("household registration address"), max_length=200, blank=True)
+    habitual_division_code = models.CharField(_("habitual residence division"), max_length=6, blank=True)
+    habitual_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("police organ of the habitual residence"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    habitual_address = models.CharField(_("habitual residence address"), max_length=200, blank=True)
+    habitual_since = models.DateField(
+        _("living there since"),
+        null=True,
+        blank=True,
+        help_text=_("A habitual residence counts after one year of continuous living (MPS-2020 art 16)."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["case", "id"]
+        indexes = [
+            models.Index(fields=["case", "role"]),
+            # The related-case look-ups find other cases naming the same person by these.
+            models.Index(fields=["id_number"], condition=~Q(id_number=""), name="case_person_id_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.name}"
+
+    def habitual_residence_counts(self, on: date) -> bool:
+        """Return whether the habitual residence has lasted a year by `on` (MPS-2020 art 16)."""
+        if self.habitual_since is None or not self.habitual_division_code:
+            return False
+        try:
+            anniversary = self.habitual_since.replace(
+                year=self.habitual_since.year + HABITUAL_RESIDENCE_YEARS
+            )
+        except ValueError:  # 29 February
+            anniversary = date(self.habitual_since.year + HABITUAL_RESIDENCE_YEARS, 3, 1)
+        return anniversary <= on
+
+
+class PersonPhone(models.Model):
+    person = models.ForeignKey(
+        CasePerson, verbose_name=_("person"), on_delete=models.CASCADE, related_name="phones"
+    )
+    number = models.CharField(_("phone number"), max_length=20, help_text=_("Digits only."))
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        ordering = ["person", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "number"], name="person_phone_unique")]
+        indexes = [models.Index(fields=["number"])]
+
+    def __str__(self):
+        return self.number
+
+
+class PersonBankAccount(models.Model):
+    person = models.ForeignKey(
+        CasePerson, verbose_name=_("person"), on_delete=models.CASCADE, related_name="bank_accounts"
+    )
+    bank = models.CharField(_("bank"), max_length=64, blank=True)
+    account_number = models.CharField(_("account number"), max_length=32)
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["person", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "account_number"], name="person_bank_account_unique")
+        ]
+        indexes = [models.Index(fields=["account_number"])]
+
+    def __str__(self):
+        return f"{self.bank} {self.account_number}"

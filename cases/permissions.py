@@ -1,0 +1,98 @@
+"""Who may take each Case transition and edit a case: callables `(case, user) -> bool`.
+
+Each rule names the roles and the unit they must be held in, relative to the case: the accepting
+unit, the lead unit, the *responsible* unit (the lead once there is one, before that the accepting
+unit), or a unit above the accepting unit (a common superior settling jurisdiction). Acting (代理)
+memberships count like the role they stand in for. Visibility is not checked here: a caller that
+cannot see the case gets 404 before any of these is asked.
+"""
+
+from cases.standing import user_standing
+from organisation.models import PATH_SEPARATOR, Role
+
+HEADS = frozenset({Role.DEPARTMENT_HEAD, Role.UNIT_HEAD})
+WRITERS = frozenset({Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD})
+REGISTRARS = frozenset({Role.INVESTIGATOR, Role.DEPARTMENT_HEAD})
+CREATORS = REGISTRARS
+JURISDICTION_OPENERS = frozenset({Role.DEPARTMENT_HEAD, Role.UNIT_HEAD, Role.LEGAL_OFFICER})
+JURISDICTION_SETTLERS = frozenset({Role.UNIT_HEAD, Role.LEGAL_OFFICER})
+UNIT_HEADS = frozenset({Role.UNIT_HEAD})
+
+
+def responsible_unit_id(case) -> int:
+    """Return the lead unit's id, or the accepting unit's before a lead is fixed."""
+    return case.lead_unit_id or case.accepting_unit_id
+
+
+def may_register(case, user) -> bool:
+    """Allow an investigator or department head of the accepting unit."""
+    return user_standing(user).holds(case.accepting_unit_id, REGISTRARS)
+
+
+def may_start_investigation(case, user) -> bool:
+    """Allow a department or unit head of the responsible unit."""
+    return user_standing(user).holds(responsible_unit_id(case), HEADS)
+
+
+def may_open_jurisdiction_question(case, user) -> bool:
+    """Allow a department head, unit head or legal officer of the responsible unit."""
+    return user_standing(user).holds(responsible_unit_id(case), JURISDICTION_OPENERS)
+
+
+def may_settle_jurisdiction(case, user) -> bool:
+    """Allow the unit head or legal officer of the responsible or accepting unit, or of a unit above.
+
+    A superior settles by designation (MPS-2020 art 22); the jurisdiction proceedings of the next
+    issue drive this transition and may narrow it with a condition.
+    """
+    standing = user_standing(user)
+    if standing.holds(responsible_unit_id(case), JURISDICTION_SETTLERS):
+        return True
+    if standing.holds(case.accepting_unit_id, JURISDICTION_SETTLERS):
+        return True
+    return standing.holds_above(case.accepting_unit.path, JURISDICTION_SETTLERS)
+
+
+def may_suspend(case, user) -> bool:
+    """Allow a department or unit head of the lead unit."""
+    return user_standing(user).holds(responsible_unit_id(case), HEADS)
+
+
+def may_resume(case, user) -> bool:
+    """Allow a department or unit head of the lead unit."""
+    return user_standing(user).holds(responsible_unit_id(case), HEADS)
+
+
+def may_close(case, user) -> bool:
+    """Allow a department or unit head of the lead unit."""
+    return user_standing(user).holds(responsible_unit_id(case), HEADS)
+
+
+def may_transfer_for_prosecution(case, user) -> bool:
+    """Allow the unit head (or acting head) of the lead unit."""
+    return user_standing(user).holds(responsible_unit_id(case), UNIT_HEADS)
+
+
+def may_revoke(case, user) -> bool:
+    """Allow the unit head (or acting head) of the responsible unit."""
+    return user_standing(user).holds(responsible_unit_id(case), UNIT_HEADS)
+
+
+def may_edit(case, user) -> bool:
+    """Allow an investigator or head of the responsible unit to edit the facts (state checked apart)."""
+    return user_standing(user).holds(responsible_unit_id(case), WRITERS)
+
+
+def may_create_in(unit_id: int, user) -> bool:
+    return user_standing(user).holds(unit_id, CREATORS)
+
+
+def acting_unit_code(case, user) -> str:
+    """Name the unit on whose behalf the user acts on the case: lead, accepting, the nearest superior."""
+    standing = user_standing(user)
+    for unit in (case.lead_unit, case.accepting_unit):
+        if unit is not None and unit.pk in standing.roles_by_unit:
+            return unit.code
+    # A superior acting on the case (settling jurisdiction): its own code ends its path.
+    above = [path for path in standing.paths if case.accepting_unit.path.startswith(path + PATH_SEPARATOR)]
+    return max(above, key=len).rsplit(PATH_SEPARATOR, 1)[-1] if above else ""

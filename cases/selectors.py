@@ -1,0 +1,169 @@
+"""Reads of cases: who may see a case (`case_visible_to`), who may hear of one (`case_discoverable_by`).
+
+Every list, detail, export and download of case data starts from `case_visible_to(user)`; nothing
+reads Case rows for a user any other way.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from cases.models import (
+    Case,
+    CaseLocation,
+    CaseParty,
+    CasePerson,
+    CaseState,
+    HandlingCode,
+    Offence,
+    PartyRole,
+    PersonRole,
+)
+from cases.standing import Standing, user_standing
+from organisation.models import PATH_SEPARATOR
+
+
+def _below_any(paths: list[str], field: str = "unit_path") -> Q:
+    """Match a path strictly below one of `paths` (a prefix match the path index serves)."""
+    return reduce(or_, (Q(**{f"{field}__startswith": path + PATH_SEPARATOR}) for path in paths))
+
+
+def _party(**filters) -> QuerySet[CaseParty]:
+    return CaseParty.objects.filter(case=OuterRef("pk"), **filters)
+
+
+def _visibility_condition(user, standing: Standing) -> Q:
+    """Build the condition on Case rows that the user may see; the standing must not be empty.
+
+    - a party unit of the user's sees the case (drafts: only the accepting unit, the sole party);
+    - a unit above a party sees a registered normal or internal case;
+    - a unit above the lead unit (before there is one: the accepting unit) sees a restricted case.
+    """
+    unit_ids = standing.unit_ids
+    below = _below_any(standing.paths)
+    involved = Exists(_party(unit_id__in=unit_ids))
+    above_a_party = Exists(_party().filter(below))
+    above_the_lead = Exists(_party(role=PartyRole.LEAD).filter(below)) | (
+        Q(lead_unit__isnull=True) & Exists(_party(role=PartyRole.ACCEPTING).filter(below))
+    )
+    restricted = Q(handling_code=HandlingCode.RESTRICTED)
+    superior = ~Q(state=CaseState.DRAFT) & ((~restricted & above_a_party) | (restricted & above_the_lead))
+    condition = Q(involved) | superior
+    granted = _granted(user)
+    return condition if granted is None else condition | granted
+
+
+def _granted(user) -> Q | None:
+    """Return the condition for cases opened to the user by an explicit, expiring access grant.
+
+    The hook for DESIGN.md's access grants, not built yet: it will return
+    `Q(Exists(CaseAccessGrant(case=OuterRef("pk"), user=user, expires_at__gt=now)))`. None while
+    there are no grants.
+    """
+    return None
+
+
+def case_visible_to(user) -> QuerySet[Case]:
+    """Return the cases the user may see, each once; none for auditors and system administrators."""
+    standing = user_standing(user)
+    if not standing.unit_ids:
+        return Case.objects.none()
+    return Case.objects.filter(_visibility_condition(user, standing))
+
+
+def case_discoverable_by(user) -> QuerySet[Case]:
+    """Return the cases that cross-province search and related-case notices may mention to the user.
+
+    Those the user may see, plus every registered normal or internal case; a restricted case never
+    (a notice says only that a restricted match exists and whom to ask). What may be said of a
+    discoverable case depends on its code: see `case_discovery_summary`.
+    """
+    standing = user_standing(user)
+    if not standing.unit_ids:
+        return Case.objects.none()
+    mentionable = ~Q(state=CaseState.DRAFT) & ~Q(handling_code=HandlingCode.RESTRICTED)
+    return Case.objects.filter(_visibility_condition(user, standing) | mentionable)
+
+
+def case_discovery_summary(case: Case) -> dict:
+    """Return what may be said of a case the user cannot see: by handling code (DESIGN.md).
+
+    Normal: number, name, offence, owning unit; internal: only number and owning unit; restricted:
+    only that a match exists and whom to ask (the owning unit).
+    """
+    owner = case.responsible_unit
+    if case.handling_code == HandlingCode.NORMAL:
+        return {
+            "number": case.number,
+            "name": case.name,
+            "offence": case.offence.name if case.offence_id else "",
+            "unit_code": owner.code,
+            "unit_name": owner.name,
+        }
+    if case.handling_code == HandlingCode.INTERNAL:
+        return {"number": case.number, "unit_code": owner.code, "unit_name": owner.name}
+    return {"restricted": True, "unit_code": owner.code, "unit_name": owner.name}
+
+
+def case_get_visible(user, pk) -> Case:
+    """Return the case if the user may see it; raise Http404 otherwise (its existence stays hidden)."""
+    case = (
+        case_visible_to(user)
+        .select_related("offence", "accepting_unit", "lead_unit", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def _count(model, **filters) -> Coalesce:
+    counted = (
+        model.objects.filter(case=OuterRef("pk"), **filters)
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def case_list_visible_to(user) -> QuerySet[Case]:
+    """Return the visible cases ready for a list or export: a constant number of queries per page.
+
+    Each row carries the number of persons by role and of locations, and its suspects with their
+    phones prefetched (lists show them masked).
+    """
+    suspects = CasePerson.objects.filter(role=PersonRole.SUSPECT).prefetch_related("phones").order_by("id")
+    return (
+        case_visible_to(user)
+        .select_related("offence", "accepting_unit", "lead_unit")
+        .annotate(
+            persons_count=_count(CasePerson),
+            suspects_count=_count(CasePerson, role=PersonRole.SUSPECT),
+            victims_count=_count(CasePerson, role=PersonRole.VICTIM),
+            locations_count=_count(CaseLocation),
+        )
+        .prefetch_related(Prefetch("persons", queryset=suspects, to_attr="suspects"))
+    )
+
+
+def case_detail_prefetch(case: Case) -> Case:
+    """Load the case's locations, persons with their phones and accounts, and parties (five queries)."""
+    case.location_list = list(case.locations.select_related("division_unit").order_by("id"))
+    case.person_list = list(
+        case.persons.select_related("household_unit", "habitual_unit")
+        .prefetch_related("phones", "bank_accounts")
+        .order_by("id")
+    )
+    case.party_list = list(case.parties.select_related("unit").order_by("id"))
+    return case
+
+
+def offence_list(*, include_inactive: bool = False) -> QuerySet[Offence]:
+    offences = Offence.objects.all()
+    return offences if include_inactive else offences.filter(is_active=True)

@@ -1,0 +1,78 @@
+"""Pictures of state machines drawn from the models themselves, so the docs cannot drift.
+
+`state_machine_markdown(Case)` gives a Mermaid state diagram and a table of the transitions with
+their sources, targets and permission callables; `manage.py state_machine_docs` writes it to
+docs/state-machines/ and `--check` fails when the committed file is out of date.
+"""
+
+import inspect
+
+from django.db import models
+from django.utils import translation
+from django_fsm import FSMFieldMixin
+
+
+def _field(model: type[models.Model], field_name: str) -> FSMFieldMixin:
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, FSMFieldMixin):
+        raise ValueError(f"{model.__name__}.{field_name} is not a state field")
+    return field
+
+
+def _first_line(obj) -> str:
+    doc = inspect.getdoc(obj) or ""
+    return doc.splitlines()[0] if doc else ""
+
+
+def transitions_of(model: type[models.Model], field_name: str = "state") -> list:
+    """Return the model's transitions, one per (name, source), in declaration order of the states."""
+    field = _field(model, field_name)
+    order = {value: index for index, (value, _) in enumerate(field.choices)}
+    found = list(field.get_all_transitions(model))
+    return sorted(found, key=lambda t: (order.get(t.source, -1), order.get(t.target, -1), t.name))
+
+
+def mermaid_state_diagram(model: type[models.Model], field_name: str = "state") -> str:
+    """Return a Mermaid stateDiagram-v2 of the machine: initial state, transitions, final states."""
+    field = _field(model, field_name)
+    transitions = transitions_of(model, field_name)
+    sources = {t.source for t in transitions}
+    lines = ["stateDiagram-v2", f"    [*] --> {field.get_default()}"]
+    lines += [f"    {t.source} --> {t.target}: {t.name}" for t in transitions]
+    lines += [f"    {value} --> [*]" for value, _ in field.choices if value not in sources]
+    return "\n".join(lines)
+
+
+def state_machine_markdown(model: type[models.Model], field_name: str = "state") -> str:
+    """Return the Markdown page of a machine: the diagram, the states, the transitions table."""
+    field = _field(model, field_name)
+    name = model._meta.verbose_name
+    lines = [
+        f"# State machine: {model.__name__}",
+        "",
+        f"Generated from `{model.__module__}.{model.__name__}.{field_name}` by "
+        "`manage.py state_machine_docs`; do not edit by hand.",
+        "",
+        "```mermaid",
+        mermaid_state_diagram(model, field_name),
+        "```",
+        "",
+        f"## States of a {name}",
+        "",
+        "| state | label |",
+        "| --- | --- |",
+    ]
+    with translation.override("en"):
+        lines += [f"| `{value}` | {label} |" for value, label in field.choices]
+    lines += [
+        "",
+        "## Transitions",
+        "",
+        "| transition | from | to | who may take it | what it does |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for t in transitions_of(model, field_name):
+        permission = t.permission
+        who = f"`{permission.__name__}`: {_first_line(permission)}".rstrip(": ") if permission else "anyone"
+        lines.append(f"| `{t.name}` | `{t.source}` | `{t.target}` | {who} | {_first_line(t.method)} |")
+    return "\n".join(lines) + "\n"

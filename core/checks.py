@@ -1,0 +1,62 @@
+"""System checks of core: warn when deadlines would be computed without real holiday data.
+
+The check reads the HolidayOverride table, so, as Django asks of checks that touch a database,
+it runs only when the command names databases: `manage.py migrate` does, and so does
+`manage.py check --database default`. A plain `manage.py check` skips it.
+"""
+
+import datetime as dt
+
+from django.core.checks import Tags, Warning, register
+from django.db import DatabaseError, connections
+from django.utils import timezone
+
+from core.deadlines import OfficialHolidayCalendar
+from core.models import HolidayOverride
+
+HOLIDAYS_UNKNOWN = "core.W001"
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _overrides(alias: str) -> dict[dt.date, bool]:
+    try:
+        return dict(HolidayOverride.objects.using(alias).values_list("date", "is_rest_day"))
+    except DatabaseError:
+        # Before the first migrate the table does not exist yet: no overrides, then.
+        return {}
+
+
+def unknown_holiday_years(years, *, using: str = "default") -> list[int]:
+    """Return those of ``years`` that neither chinese_calendar nor the overrides in ``using`` know."""
+    return OfficialHolidayCalendar(overrides=_overrides(using)).unknown_years(years)
+
+
+@register(Tags.database)
+def check_holiday_calendar(app_configs=None, databases=None, **kwargs):
+    """Warn when this year or the next is known neither to chinese_calendar nor to the overrides."""
+    if not databases or "default" not in databases or "default" not in connections:
+        return []
+    today = _today()
+    unknown = unknown_holiday_years([today.year, today.year + 1], using="default")
+    if not unknown:
+        return []
+    years = ", ".join(str(year) for year in unknown)
+    return [
+        Warning(
+            f"The holiday calendar has no data for {years}: legal deadlines in "
+            f"{'that year' if len(unknown) == 1 else 'those years'} fall back to weekends only, so a "
+            "period ending on a statutory holiday is not extended and a make-up working day counts "
+            "as a rest day.",
+            hint=(
+                "Enter the State Council's holiday arrangement for "
+                f"{years} as HolidayOverride rows in the administration (each holiday as a rest day, "
+                "each make-up working day as a working day), or upgrade the chinese-calendar package "
+                "to a release that knows the year."
+            ),
+            obj="core.HolidayOverride",
+            id=HOLIDAYS_UNKNOWN,
+        )
+    ]

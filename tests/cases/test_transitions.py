@@ -1,0 +1,305 @@
+"""The case state machine: who may take which transition from which state, through the single path."""
+
+import itertools
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from cases import services
+from cases.models import TRANSITION_NAMES, Case, CaseParty, CaseState, PartyRole
+from core.api import Conflict
+from core.models import AuditEvent, TimelineEntry
+from core.workflow import available_transitions
+from organisation.models import Role
+from tests.cases.conftest import CHENGDU, GUIYANG, KUNMING, WUHOU, XINING, officer
+from tests.factories.cases import CaseFactory, unit
+
+S = CaseState
+
+# transition → (source states, target)
+MACHINE = {
+    "register": ([S.DRAFT], S.REGISTERED),
+    "start_investigation": ([S.REGISTERED], S.UNDER_INVESTIGATION),
+    "open_jurisdiction_question": ([S.REGISTERED, S.UNDER_INVESTIGATION], S.JURISDICTION_PENDING),
+    "settle_jurisdiction": ([S.JURISDICTION_PENDING], S.UNDER_INVESTIGATION),
+    "suspend": ([S.UNDER_INVESTIGATION], S.SUSPENDED),
+    "resume": ([S.SUSPENDED], S.UNDER_INVESTIGATION),
+    "transfer_for_prosecution": ([S.UNDER_INVESTIGATION], S.TRANSFERRED_FOR_PROSECUTION),
+    "close": ([S.UNDER_INVESTIGATION, S.SUSPENDED], S.CLOSED),
+    "revoke": (
+        [S.REGISTERED, S.JURISDICTION_PENDING, S.UNDER_INVESTIGATION, S.SUSPENDED],
+        S.REVOKED,
+    ),
+}
+
+ROLES = [
+    Role.INVESTIGATOR,
+    Role.DEPARTMENT_HEAD,
+    Role.UNIT_HEAD,
+    Role.LEGAL_OFFICER,
+    Role.INTAKE_OFFICER,
+    Role.LIAISON_OFFICER,
+]
+# The user's unit relative to a case accepted (and, once investigated, led) by 武侯.
+RELATIONS = {"own unit": WUHOU, "superior (成都)": CHENGDU, "uninvolved (西宁)": XINING}
+
+INV, DH, UH, LO = Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD, Role.LEGAL_OFFICER
+OWN, SUPERIOR = "own unit", "superior (成都)"
+ALLOWED = {
+    "register": {(INV, OWN), (DH, OWN)},
+    "start_investigation": {(DH, OWN), (UH, OWN)},
+    "open_jurisdiction_question": {(DH, OWN), (UH, OWN), (LO, OWN)},
+    "settle_jurisdiction": {(UH, OWN), (LO, OWN), (UH, SUPERIOR), (LO, SUPERIOR)},
+    "suspend": {(DH, OWN), (UH, OWN)},
+    "resume": {(DH, OWN), (UH, OWN)},
+    "transfer_for_prosecution": {(UH, OWN)},
+    "close": {(DH, OWN), (UH, OWN)},
+    "revoke": {(UH, OWN)},
+}
+
+
+def arguments_for(name: str) -> dict:
+    if name in ("open_jurisdiction_question", "suspend", "close", "revoke"):
+        return {"reason": "测试原因"}
+    if name == "settle_jurisdiction":
+        return {"lead_unit": unit(WUHOU)}
+    return {}
+
+
+TABLE = [
+    (name, source, role, relation)
+    for name, (sources, _) in MACHINE.items()
+    for source, role, relation in itertools.product(sources, ROLES, RELATIONS)
+]
+
+
+def test_the_table_covers_every_transition_of_the_model():
+    declared = {(t.name, t.source) for t in Case._meta.get_field("state").get_all_transitions(Case)}
+    assert declared == {(name, source) for name, (sources, _) in MACHINE.items() for source in sources}
+    assert set(TRANSITION_NAMES) == set(MACHINE)
+
+
+@pytest.mark.parametrize(("name", "source", "role", "relation"), TABLE)
+@pytest.mark.django_db
+def test_transition_table(name, source, role, relation):
+    case = CaseFactory(state=source)
+    user = officer(RELATIONS[relation], role)
+    allowed = (role, relation) in ALLOWED[name]
+
+    assert (name in available_transitions(case, user)) is allowed
+    if allowed:
+        after = services.case_transition(case=case, name=name, user=user, **arguments_for(name))
+        assert after.state == MACHINE[name][1]
+        assert AuditEvent.objects.filter(action=f"cases.case.{name}", target_id=str(case.pk)).count() == 1
+        entry = TimelineEntry.objects.get(target_type="cases.case", target_id=str(case.pk), action=name)
+        assert (entry.from_state, entry.to_state) == (source, MACHINE[name][1])
+    else:
+        with pytest.raises(PermissionDenied):
+            services.case_transition(case=case, name=name, user=user, **arguments_for(name))
+        case.refresh_from_db()
+        assert case.state == source
+        assert not AuditEvent.objects.filter(action=f"cases.case.{name}", target_id=str(case.pk)).exists()
+
+
+NOT_FROM = [
+    (name, state)
+    for name, (sources, _) in MACHINE.items()
+    for state in CaseState.values
+    if state not in sources
+]
+
+
+@pytest.mark.parametrize(("name", "state"), NOT_FROM)
+@pytest.mark.django_db
+def test_a_transition_from_a_state_it_does_not_start_from_is_a_conflict(name, state):
+    case = CaseFactory(state=state)
+    # A unit head and a department head of the unit: allowed everything their roles allow.
+    user = officer(WUHOU, Role.UNIT_HEAD)
+    officer_unit = user.memberships.get().unit
+    user.memberships.create(unit=officer_unit, role=Role.DEPARTMENT_HEAD)
+
+    with pytest.raises(Conflict) as raised:
+        services.case_transition(case=case, name=name, user=user, **arguments_for(name))
+
+    assert raised.value.current_state == state
+    assert name not in available_transitions(case, user)
+
+
+@pytest.mark.parametrize("name", ["open_jurisdiction_question", "suspend", "close", "revoke"])
+@pytest.mark.django_db
+def test_a_reason_is_required(name, wuhou_unit_head):
+    case = CaseFactory(state=S.UNDER_INVESTIGATION)
+
+    with pytest.raises(ValidationError) as raised:
+        services.case_transition(case=case, name=name, user=wuhou_unit_head, reason="   ")
+
+    assert "reason" in raised.value.message_dict
+    case.refresh_from_db()
+    assert case.state == S.UNDER_INVESTIGATION
+
+
+@pytest.mark.django_db
+def test_reasons_are_kept_on_the_case_and_the_timeline(wuhou_unit_head):
+    case = CaseFactory(state=S.UNDER_INVESTIGATION)
+
+    services.case_transition(case=case, name="suspend", user=wuhou_unit_head, reason="嫌疑人在逃")
+    case = services.case_transition(case=case, name="close", user=wuhou_unit_head, reason="犯罪嫌疑人死亡")
+
+    assert case.suspended_reason == "嫌疑人在逃"
+    assert case.closed_reason == "犯罪嫌疑人死亡"
+    notes = list(
+        TimelineEntry.objects.filter(target_id=str(case.pk), target_type="cases.case").values_list(
+            "action", "note"
+        )
+    )
+    assert notes == [("suspend", "嫌疑人在逃"), ("close", "犯罪嫌疑人死亡")]
+    event = AuditEvent.objects.get(action="cases.case.close", target_id=str(case.pk))
+    assert event.acting_unit_code == WUHOU
+    assert event.payload == {"from": "suspended", "to": "closed", "reason": "犯罪嫌疑人死亡"}
+
+
+@pytest.mark.django_db
+def test_resume_clears_the_suspension_reason(wuhou_head):
+    case = CaseFactory(state=S.UNDER_INVESTIGATION)
+    services.case_transition(case=case, name="suspend", user=wuhou_head, reason="嫌疑人在逃")
+
+    case = services.case_transition(case=case, name="resume", user=wuhou_head)
+
+    assert case.state == S.UNDER_INVESTIGATION
+    assert case.suspended_reason == ""
+
+
+@pytest.mark.django_db
+def test_register_needs_offence_and_summary_and_consumes_no_number_when_refused(wuhou_investigator):
+    case = CaseFactory(offence=None, summary="")
+
+    with pytest.raises(ValidationError) as raised:
+        services.case_transition(case=case, name="register", user=wuhou_investigator)
+
+    assert set(raised.value.message_dict) == {"offence", "summary"}
+    case.refresh_from_db()
+    assert (case.state, case.number) == (S.DRAFT, "")
+    ready = CaseFactory()
+    assert services.case_transition(case=ready, name="register", user=wuhou_investigator).number_serial == 1
+
+
+@pytest.mark.django_db
+def test_numbers_are_consecutive_and_unique_per_accepting_unit_and_year(wuhou_investigator):
+    year = timezone.localdate().year
+    kunming_investigator = officer(KUNMING)
+    wuhou_cases = [CaseFactory() for _ in range(3)]
+    kunming_case = CaseFactory(accepting_unit=unit(KUNMING))
+
+    numbers = [
+        services.case_transition(case=case, name="register", user=wuhou_investigator).number
+        for case in wuhou_cases
+    ]
+    kunming_number = services.case_transition(
+        case=kunming_case, name="register", user=kunming_investigator
+    ).number
+
+    assert numbers == [f"A{WUHOU}{year}00001", f"A{WUHOU}{year}00002", f"A{WUHOU}{year}00003"]
+    assert kunming_number == f"A{KUNMING}{year}00001"
+    registered = Case.objects.get(pk=wuhou_cases[0].pk)
+    assert registered.accepted_at is not None
+    assert registered.number_year == year
+    event = AuditEvent.objects.get(action="cases.case.register", target_id=str(registered.pk))
+    assert event.payload["number"] == numbers[0]
+
+
+@pytest.mark.django_db
+def test_start_investigation_makes_the_accepting_unit_the_lead(wuhou_head):
+    case = CaseFactory(state=S.REGISTERED)
+    assert case.lead_unit is None
+
+    case = services.case_transition(case=case, name="start_investigation", user=wuhou_head)
+
+    assert case.lead_unit.code == WUHOU
+    assert set(CaseParty.objects.filter(case=case).values_list("unit__code", "role")) == {
+        (WUHOU, PartyRole.ACCEPTING),
+        (WUHOU, PartyRole.LEAD),
+    }
+
+
+@pytest.mark.django_db
+def test_settling_jurisdiction_moves_the_lead_and_the_rights_that_follow_it(wuhou_head):
+    case = CaseFactory(state=S.JURISDICTION_PENDING)
+    sichuan_legal = officer("510000", Role.LEGAL_OFFICER)
+
+    with pytest.raises(ValidationError) as raised:
+        services.case_transition(case=case, name="settle_jurisdiction", user=sichuan_legal)
+    assert "lead_unit" in raised.value.message_dict
+
+    case = services.case_transition(
+        case=case,
+        name="settle_jurisdiction",
+        user=sichuan_legal,
+        lead_unit=unit(KUNMING),
+        assisting_units=[unit(GUIYANG)],
+    )
+
+    assert case.state == S.UNDER_INVESTIGATION
+    assert case.lead_unit.code == KUNMING
+    assert set(CaseParty.objects.filter(case=case).values_list("unit__code", "role")) == {
+        (WUHOU, PartyRole.ACCEPTING),
+        (KUNMING, PartyRole.LEAD),
+        (GUIYANG, PartyRole.ASSISTING),
+    }
+    event = AuditEvent.objects.get(action="cases.case.settle_jurisdiction", target_id=str(case.pk))
+    assert event.payload["lead_unit"] == KUNMING
+    assert event.payload["assisting_units"] == [GUIYANG]
+    assert event.acting_unit_code == "510000"
+    # The lead unit now decides; the accepting unit no longer does.
+    kunming_head = officer(KUNMING, Role.DEPARTMENT_HEAD)
+    assert "suspend" in available_transitions(case, kunming_head)
+    assert "suspend" not in available_transitions(case, wuhou_head)
+
+
+@pytest.mark.django_db
+def test_the_lead_unit_cannot_also_assist():
+    case = CaseFactory(state=S.JURISDICTION_PENDING)
+    head = officer(WUHOU, Role.UNIT_HEAD)
+
+    with pytest.raises(ValidationError) as raised:
+        services.case_transition(
+            case=case,
+            name="settle_jurisdiction",
+            user=head,
+            lead_unit=unit(KUNMING),
+            assisting_units=[unit(KUNMING)],
+        )
+
+    assert "assisting_units" in raised.value.message_dict
+
+
+@pytest.mark.django_db
+def test_an_expected_state_that_moved_on_is_a_conflict(wuhou_head):
+    case = CaseFactory(state=S.REGISTERED)
+
+    with pytest.raises(Conflict) as raised:
+        services.case_transition(
+            case=case, name="start_investigation", user=wuhou_head, expected_state=S.DRAFT
+        )
+
+    assert raised.value.current_state == S.REGISTERED
+
+
+@pytest.mark.django_db
+def test_the_state_cannot_be_set_directly():
+    case = CaseFactory(state=S.REGISTERED)
+
+    with pytest.raises(AttributeError):
+        case.state = S.CLOSED
+
+
+@pytest.mark.django_db
+def test_an_acting_unit_head_may_revoke_and_transfer():
+    today = timezone.localdate()
+    acting = officer(WUHOU, Role.UNIT_HEAD, is_acting=True, valid_to=today)
+    case = CaseFactory(state=S.UNDER_INVESTIGATION)
+
+    assert {"revoke", "transfer_for_prosecution"} <= set(available_transitions(case, acting))
+    case = services.case_transition(case=case, name="revoke", user=acting, reason="不构成犯罪")
+    assert case.state == S.REVOKED
+    assert case.revoke_reason == "不构成犯罪"
