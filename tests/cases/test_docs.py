@@ -3,7 +3,7 @@
 from django.core.management import call_command
 
 from cases.models import Case
-from cases.statecharts import mermaid_state_diagram
+from core.statecharts import mermaid_state_diagram
 
 
 def test_the_committed_state_machine_picture_is_current():

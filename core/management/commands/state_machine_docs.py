@@ -2,14 +2,21 @@
 
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django_fsm import FSMFieldMixin
 
-from cases.models import Case
-from cases.statecharts import state_machine_markdown
+from core.statecharts import state_machine_markdown
 
-# (model, file name); later machines (assistance requests, proceedings …) add themselves here.
-MACHINES = [(Case, "case.md")]
+
+def machines() -> list[tuple[type, str]]:
+    """Find every model with a state field, so a new machine is drawn without registering it."""
+    found = []
+    for model in apps.get_models():
+        if any(isinstance(field, FSMFieldMixin) and field.name == "state" for field in model._meta.fields):
+            found.append((model, f"{model._meta.model_name}.md"))
+    return sorted(found, key=lambda item: item[1])
 
 
 def docs_dir() -> Path:
@@ -24,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, **options):
         stale = []
-        for model, name in MACHINES:
+        for model, name in machines():
             path = docs_dir() / name
             text = state_machine_markdown(model)
             current = path.read_text(encoding="utf-8") if path.exists() else None
