@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "organisation",
     "documents",
     "cases",
+    "cases.assistance",
     "jurisdiction",
     "meetings",
 ]

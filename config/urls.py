@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
+    path("", include("cases.assistance.urls")),
     path("", include("organisation.urls")),
 ]
 

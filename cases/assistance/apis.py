@@ -1,0 +1,671 @@
+"""API of assistance requests (/api/v1/assistance-requests/) and the catalogue of kinds.
+
+Thin adapters: every read starts from selectors.request_visible_to (a miss is 404), every write is
+a service. CaseDataAccess refuses auditors and system administrators before anything is looked up.
+"""
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.assistance import selectors, services
+from cases.assistance.models import (
+    DOCUMENT_TYPE_CHOICES,
+    KIND_CHOICES,
+    URGENCY_CHOICES,
+    CustodyEventKind,
+    Defect,
+    PropertyMeasure,
+    PropertyMeasureKind,
+    RequestState,
+)
+from cases.assistance.services import TRANSITIONS
+from cases.assistance_kinds import DOCUMENTS, KINDS
+from cases.models import CasePerson
+from cases.selectors import case_visible_to
+from core import audit, deadline_rows
+from core.api import CursorPagination, error_responses
+from organisation.apis import UnitRefSerializer
+from organisation.models import Unit
+from organisation.permissions import CaseDataAccess
+
+# --- shared output pieces ------------------------------------------------------------------------
+
+
+def inline_choice(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice field whose enum is written inline: several resources have a differently valued "kind"."""
+    field_class = extend_schema_field({"type": "string", "enum": [value for value, _label in choices]})(
+        type("InlineChoiceField", (serializers.ChoiceField,), {})
+    )
+    return field_class(choices=choices, **kwargs)
+
+
+class OfficerRefSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField(source="display_name")
+
+
+class CaseRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DeadlineSerializer(serializers.Serializer):
+    rule_key = serializers.CharField()
+    label = serializers.SerializerMethodField()
+    citation = serializers.CharField()
+    period = serializers.CharField()
+    state = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    due_text = serializers.SerializerMethodField(help_text=_("As officers write it, e.g. 2026-03-08 24:00."))
+    remaining = serializers.SerializerMethodField(help_text=_("Time left, overdue by, or paused, in words."))
+    remaining_seconds = serializers.SerializerMethodField(help_text=_("Negative once overdue."))
+    is_overdue = serializers.SerializerMethodField()
+    is_paused = serializers.SerializerMethodField()
+
+    def get_label(self, obj) -> str:
+        return deadline_rows.label_text(obj)
+
+    def get_due_text(self, obj) -> str:
+        return deadline_rows.due_text(obj)
+
+    def get_remaining(self, obj) -> str:
+        return deadline_rows.remaining_text(obj)
+
+    def get_remaining_seconds(self, obj) -> int:
+        reference = obj.paused_at if obj.paused_at else timezone.now()
+        return int((obj.due_at - reference).total_seconds())
+
+    def get_is_overdue(self, obj) -> bool:
+        return obj.state == "running" and obj.due_at <= timezone.now()
+
+    def get_is_paused(self, obj) -> bool:
+        return obj.state == "paused"
+
+
+class DocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    document_type = serializers.CharField()
+    document_label = serializers.CharField(source="get_document_type_display")
+    source = serializers.CharField()
+    number = serializers.CharField()
+    issued_on = serializers.DateField()
+    uploaded_by = OfficerRefSerializer()
+    uploaded_at = serializers.DateTimeField()
+    is_current = serializers.BooleanField()
+    defect = serializers.CharField(help_text=_("The defect named when the request was returned, if any."))
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/v1/assistance-requests/{obj.request_id}/documents/{obj.pk}/file/"
+
+
+class RequiredDocumentSerializer(serializers.Serializer):
+    document_type = serializers.CharField(source="spec.type.value")
+    label = serializers.CharField(source="spec.label")
+    source = serializers.CharField(source="spec.source.value")
+    citation = serializers.CharField(source="spec.citation")
+    status = serializers.ChoiceField(choices=["present", "missing", "defective"])
+    document = DocumentSerializer(allow_null=True)
+
+
+class ReturnSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    document_type = serializers.CharField()
+    document_label = serializers.CharField(source="get_document_type_display")
+    document_id = serializers.IntegerField(allow_null=True)
+    defect = serializers.CharField()
+    defect_label = serializers.CharField(source="get_defect_display")
+    explanation = serializers.CharField()
+    returned_by = OfficerRefSerializer()
+    returned_at = serializers.DateTimeField()
+
+
+class TimelineSerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    actor_name = serializers.CharField()
+    acting_unit_code = serializers.CharField()
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    note = serializers.CharField()
+
+
+class CustodyEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    person_name = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    place = serializers.CharField()
+    officers = serializers.ListField(child=serializers.CharField())
+    note = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+
+
+class PropertyMeasureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    target = serializers.CharField()
+    institution = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    starts_on = serializers.DateField()
+    expires_on = serializers.DateField(allow_null=True)
+    state = serializers.CharField()
+    found_unrelated_at = serializers.DateTimeField(allow_null=True)
+    released_at = serializers.DateTimeField(allow_null=True)
+
+
+class RequestListItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    case = CaseRefSerializer()
+    requesting_unit = UnitRefSerializer()
+    requested_unit = UnitRefSerializer()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    urgency = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    assignee = OfficerRefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    next_due_at = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+
+
+class RequestDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    case = CaseRefSerializer()
+    requesting_unit = UnitRefSerializer()
+    requested_unit = UnitRefSerializer()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    urgency = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    matters = serializers.CharField()
+    legal_basis = serializers.CharField()
+    subjects = serializers.SerializerMethodField()
+    created_by = OfficerRefSerializer()
+    created_at = serializers.DateTimeField()
+    approved_by = OfficerRefSerializer(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    sent_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    routed_department = serializers.CharField(source="routed_department.kind", allow_null=True, default=None)
+    assignee = OfficerRefSerializer(allow_null=True)
+    fulfilled_at = serializers.DateTimeField(allow_null=True)
+    results = serializers.CharField()
+    clarification_question = serializers.CharField()
+    clarification_answer = serializers.CharField()
+    rejection_reason = serializers.CharField()
+    withdrawal_reason = serializers.CharField()
+    dispute_reason = serializers.CharField()
+    referred_to = UnitRefSerializer(allow_null=True)
+    decision = serializers.CharField()
+    resubmission_count = serializers.IntegerField()
+    forwarded_from = serializers.CharField(source="forwarded_from.number", allow_null=True, default=None)
+    available_transitions = serializers.ListField(child=serializers.CharField())
+    required_documents = RequiredDocumentSerializer(many=True)
+    documents = DocumentSerializer(many=True, source="all_documents")
+    returns = ReturnSerializer(many=True, source="all_returns")
+    deadlines = DeadlineSerializer(many=True)
+    custody_events = CustodyEventSerializer(many=True, source="all_custody_events")
+    property_measures = PropertyMeasureSerializer(many=True, source="all_property_measures")
+    timeline = TimelineSerializer(many=True)
+
+    def get_subjects(self, obj) -> list[str]:
+        return [person.name for person in obj.subjects.all()]
+
+
+def detail_data(request, user) -> dict:
+    """Serialise a request with what this user can do and every deadline, document and event."""
+    request.available_transitions = selectors.request_available_transitions(request, user)
+    request.required_documents = selectors.request_documents_status(request)
+    request.all_documents = list(request.documents.all())
+    request.all_returns = list(request.returns.all())
+    request.deadlines = selectors.request_deadlines(request)
+    request.all_custody_events = list(request.custody_events.all())
+    request.all_property_measures = list(request.property_measures.all())
+    request.timeline = selectors.request_timeline(request)
+    return RequestDetailSerializer(request).data
+
+
+# --- list and create -------------------------------------------------------------------------
+
+
+class RequestPagination(CursorPagination):
+    ordering = "-id"
+
+
+class RequestListApi(APIView):
+    """List the assistance requests the user may see, or draft a new one from a case."""
+
+    permission_classes = [CaseDataAccess]
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=RequestState.choices, required=False)
+        kind = inline_choice(KIND_CHOICES, required=False)
+        direction = serializers.ChoiceField(
+            choices=[("incoming", _("Incoming")), ("outgoing", _("Outgoing"))], required=False
+        )
+        unit = serializers.CharField(required=False, help_text=_("Division code of either unit."))
+        overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    class InputSerializer(serializers.Serializer):
+        case = serializers.IntegerField(help_text=_("Id of a case the user may see."))
+        requested_unit = serializers.CharField(help_text=_("Division code of the requested unit."))
+        requesting_unit = serializers.CharField(
+            required=False, help_text=_("Division code; by default the user's own unit.")
+        )
+        kind = inline_choice(KIND_CHOICES)
+        urgency = serializers.ChoiceField(choices=URGENCY_CHOICES, default="normal")
+        matters = serializers.CharField()
+        legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
+        subjects = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+    @extend_schema(
+        operation_id="assistance_requests_list",
+        tags=["assistance-requests"],
+        parameters=[FilterSerializer],
+        responses={200: RequestListItemSerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        requests = selectors.request_list_visible_to(request.user, **filters.validated_data)
+        paginator = RequestPagination()
+        page = paginator.paginate_queryset(requests, request, view=self)
+        return paginator.get_paginated_response(RequestListItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="assistance_requests_create",
+        tags=["assistance-requests"],
+        request=InputSerializer,
+        responses={201: RequestDetailSerializer, **error_responses(400, 401, 403)},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        case = case_visible_to(request.user).filter(pk=values["case"]).first()
+        if case is None:
+            raise serializers.ValidationError({"case": [_("No such case.")]})
+        requested_unit = Unit.objects.filter(code=values["requested_unit"]).first()
+        if requested_unit is None:
+            raise serializers.ValidationError({"requested_unit": [_("No unit has this division code.")]})
+        requesting_unit = None
+        if values.get("requesting_unit"):
+            requesting_unit = Unit.objects.filter(code=values["requesting_unit"]).first()
+            if requesting_unit is None:
+                raise serializers.ValidationError({"requesting_unit": [_("No unit has this division code.")]})
+        subjects = list(CasePerson.objects.filter(case=case, pk__in=values["subjects"]))
+        if len(subjects) != len(set(values["subjects"])):
+            raise serializers.ValidationError({"subjects": [_("Choose persons of this request's case.")]})
+        created = services.request_create(
+            by=request.user,
+            case=case,
+            requested_unit=requested_unit,
+            requesting_unit=requesting_unit,
+            kind=values["kind"],
+            urgency=values["urgency"],
+            matters=values["matters"],
+            legal_basis=values["legal_basis"],
+            subjects=subjects,
+        )
+        detail = selectors.request_get_visible(request.user, created.pk)
+        return Response(detail_data(detail, request.user), status=status.HTTP_201_CREATED)
+
+
+class RequestDetailApi(APIView):
+    """Show one request: state, what the user can do, documents, deadlines, timeline."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="assistance_requests_retrieve",
+        tags=["assistance-requests"],
+        responses={200: RequestDetailSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        return Response(detail_data(selectors.request_get_visible(request.user, pk), request.user))
+
+
+class RequestTransitionApi(APIView):
+    """Take a transition, e.g. submit, approve, send, receive, accept, return_request, route, assign."""
+
+    permission_classes = [CaseDataAccess]
+
+    class DefectSerializer(serializers.Serializer):
+        document_type = serializers.ChoiceField(choices=DOCUMENT_TYPE_CHOICES)
+        defect = serializers.ChoiceField(choices=Defect.choices)
+        explanation = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, default="")
+        expected_state = serializers.ChoiceField(choices=RequestState.choices, required=False)
+        defects = serializers.ListField(
+            child=serializers.DictField(),
+            required=False,
+            help_text=_("return_request: each {document_type, defect, explanation} (art 348)."),
+        )
+        department = serializers.CharField(
+            required=False, help_text=_("route: kind of the requested unit's department, e.g. criminal.")
+        )
+        assignee = serializers.CharField(required=False, help_text=_("assign: user name of the officer."))
+        results = serializers.CharField(required=False, allow_blank=True, help_text=_("fulfil: the results."))
+
+    @extend_schema(
+        operation_id="assistance_requests_transition",
+        tags=["assistance-requests"],
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITIONS))],
+        request=InputSerializer,
+        responses={200: RequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, name: str):
+        target = selectors.request_get_visible(request.user, pk)
+        if name not in TRANSITIONS:
+            raise serializers.ValidationError({"name": [_("No such transition.")]})
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        fields = {
+            key: values[key] for key in ("defects", "department", "assignee", "results") if key in values
+        }
+        if "defects" in fields:
+            checked = self.DefectSerializer(data=fields["defects"], many=True)
+            checked.is_valid(raise_exception=True)
+            fields["defects"] = [dict(item) for item in checked.validated_data]
+        services.request_transition(
+            by=request.user,
+            request_id=target.pk,
+            name=name,
+            reason=values.get("reason", ""),
+            expected_state=values.get("expected_state"),
+            fields=fields,
+        )
+        return Response(detail_data(selectors.request_get_visible(request.user, pk), request.user))
+
+
+class RequestDocumentUploadApi(APIView):
+    """Attach a scan (PDF, JPEG, PNG, TIFF) with its number and date; it replaces one of the same type."""
+
+    permission_classes = [CaseDataAccess]
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        document_type = serializers.ChoiceField(choices=DOCUMENT_TYPE_CHOICES)
+        number = serializers.CharField(max_length=64)
+        issued_on = serializers.DateField()
+        file = serializers.FileField()
+
+    @extend_schema(
+        operation_id="assistance_requests_documents_create",
+        tags=["assistance-requests"],
+        request={"multipart/form-data": InputSerializer},
+        responses={201: DocumentSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, pk: int):
+        target = selectors.request_get_visible(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.request_document_upload(by=request.user, request=target, **data.validated_data)
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class RequestDocumentFileApi(APIView):
+    """Download a document's scan; every download is audited."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="assistance_requests_documents_file",
+        tags=["assistance-requests"],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description=_("The scan.")),
+            **error_responses(401, 403, 404),
+        },
+    )
+    def get(self, request, pk: int, document_id: int):
+        target = selectors.request_get_visible(request.user, pk)
+        document = get_object_or_404(target.documents.all(), pk=document_id)
+        if not document.file:
+            raise serializers.ValidationError(_("This document has no file yet."))
+        audit.record(
+            action="assistance.requestdocument.download",
+            actor=request.user,
+            target=target,
+            payload={"document": document.pk, "document_type": document.document_type},
+        )
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.file.name.rsplit("/", 1)[-1],
+            content_type=document.content_type or "application/octet-stream",
+        )
+
+
+class CustodyEventListApi(APIView):
+    """List or record the custody follow-up of a coercive request (capture, collection, interrogation)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        kind = inline_choice(CustodyEventKind.choices)
+        occurred_at = serializers.DateTimeField()
+        place = serializers.CharField(required=False, allow_blank=True, default="")
+        person_name = serializers.CharField(required=False, allow_blank=True, default="")
+        officers = serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            default=list,
+            help_text=_("collection: the names of at least two officers (MPS-2020 art 351)."),
+        )
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        operation_id="assistance_requests_custody_list",
+        tags=["assistance-requests"],
+        responses={200: CustodyEventSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        target = selectors.request_get_visible(request.user, pk)
+        return Response(CustodyEventSerializer(target.custody_events.all(), many=True).data)
+
+    @extend_schema(
+        operation_id="assistance_requests_custody_create",
+        tags=["assistance-requests"],
+        request=InputSerializer,
+        responses={201: CustodyEventSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, pk: int):
+        target = selectors.request_get_visible(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.custody_event_record(by=request.user, request=target, **data.validated_data)
+        return Response(CustodyEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class PropertyMeasureListApi(APIView):
+    """List or record freezes, seals and seizures, each with its period and expiry."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        kind = inline_choice(PropertyMeasureKind.choices)
+        target = serializers.CharField(max_length=200)
+        institution = serializers.CharField(required=False, allow_blank=True, default="")
+        amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
+        starts_on = serializers.DateField()
+
+    @extend_schema(
+        operation_id="assistance_requests_property_list",
+        tags=["assistance-requests"],
+        responses={200: PropertyMeasureSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        target = selectors.request_get_visible(request.user, pk)
+        return Response(PropertyMeasureSerializer(target.property_measures.all(), many=True).data)
+
+    @extend_schema(
+        operation_id="assistance_requests_property_create",
+        tags=["assistance-requests"],
+        request=InputSerializer,
+        responses={201: PropertyMeasureSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, pk: int):
+        target = selectors.request_get_visible(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        measure = services.property_measure_record(by=request.user, request=target, **data.validated_data)
+        return Response(PropertyMeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
+
+
+class PropertyMeasureActionApi(APIView):
+    """Mark property unrelated (release due within 3 days), or record its release: unrelated | release."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        operation_id="assistance_requests_property_action",
+        tags=["assistance-requests"],
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["unrelated", "release"])],
+        request=InputSerializer,
+        responses={200: PropertyMeasureSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, pk: int, measure_id: int, action: str):
+        target = selectors.request_get_visible(request.user, pk)
+        measure = get_object_or_404(PropertyMeasure.objects.filter(request=target), pk=measure_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if action == "unrelated":
+            measure = services.property_measure_found_unrelated(
+                by=request.user, measure=measure, reason=data.validated_data["reason"]
+            )
+        elif action == "release":
+            measure = services.property_measure_release(by=request.user, measure=measure)
+        else:
+            raise serializers.ValidationError({"action": [_("Choose unrelated or release.")]})
+        return Response(PropertyMeasureSerializer(measure).data)
+
+
+class LeadForwardApi(APIView):
+    """Forward a lead found while working the request to the third unit it belongs to (art 349)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        to_unit = serializers.CharField(help_text=_("Division code of the unit the lead belongs to."))
+        matters = serializers.CharField()
+        # Not an enum in the schema: one "kind" enum per component keeps the generated names stable.
+        kind = serializers.CharField(
+            default="work_in_area_notice", help_text=_("A kind of /assistance-kinds/.")
+        )
+
+        def validate_kind(self, value):
+            if value not in dict(KIND_CHOICES):
+                raise serializers.ValidationError(_("Not a known kind of assistance."))
+            return value
+
+    @extend_schema(
+        operation_id="assistance_requests_forward_lead",
+        tags=["assistance-requests"],
+        request=InputSerializer,
+        responses={201: RequestListItemSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, pk: int):
+        target = selectors.request_get_visible(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        to_unit = Unit.objects.filter(code=data.validated_data["to_unit"]).first()
+        if to_unit is None:
+            raise serializers.ValidationError({"to_unit": [_("No unit has this division code.")]})
+        lead = services.request_forward_lead(
+            by=request.user,
+            request=target,
+            to_unit=to_unit,
+            matters=data.validated_data["matters"],
+            kind=data.validated_data["kind"],
+        )
+        lead = selectors.request_list_visible_to(request.user).get(pk=lead.pk)
+        return Response(RequestListItemSerializer(lead).data, status=status.HTTP_201_CREATED)
+
+
+# --- the catalogue -------------------------------------------------------------------------------
+
+
+class KindDocumentSerializer(serializers.Serializer):
+    document_type = serializers.CharField()
+    label = serializers.CharField()
+    source = serializers.CharField()
+    citation = serializers.CharField()
+
+
+class AssistanceKindSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    citation = serializers.CharField()
+    must_ask = serializers.BooleanField(help_text=_("Art 346 ¶1: must go through the local police."))
+    coercive = serializers.BooleanField()
+    approver_role = serializers.CharField()
+    notice_only = serializers.BooleanField()
+    completion_rule = serializers.CharField(allow_null=True)
+    custody_follow_up = serializers.BooleanField()
+    property_follow_up = serializers.BooleanField()
+    documents = KindDocumentSerializer(many=True)
+
+
+def kind_catalogue() -> list[dict]:
+    return [
+        {
+            "kind": kind.value,
+            "label": spec.label,
+            "citation": spec.citation,
+            "must_ask": spec.must_ask,
+            "coercive": spec.coercive,
+            "approver_role": spec.approver_role,
+            "notice_only": spec.notice_only,
+            "completion_rule": spec.completion_rule,
+            "custody_follow_up": spec.custody_follow_up,
+            "property_follow_up": spec.property_follow_up,
+            "documents": [
+                {
+                    "document_type": t.value,
+                    "label": DOCUMENTS[t].label,
+                    "source": DOCUMENTS[t].source.value,
+                    "citation": DOCUMENTS[t].citation,
+                }
+                for t in spec.documents
+            ],
+        }
+        for kind, spec in KINDS.items()
+    ]
+
+
+class AssistanceKindListApi(APIView):
+    """List the kinds of assistance (MPS-2020 art 346) with the documents each must carry (art 347)."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="assistance_kinds_list",
+        tags=["assistance-requests"],
+        responses={200: AssistanceKindSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request):
+        return Response(AssistanceKindSerializer(kind_catalogue(), many=True).data)

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssistanceConfig(AppConfig):
+    """Assistance requests (办案协作) between units, part of the cases layer."""
+
+    name = "cases.assistance"
+    label = "assistance"
+    verbose_name = _("Assistance requests")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers the inbox providers and the document-access resolver.
+        from cases.assistance import inbox  # noqa: F401

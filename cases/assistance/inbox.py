@@ -1,0 +1,116 @@
+"""Inbox providers: what waits for each user on assistance requests (registered in AppConfig.ready)."""
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cases.assistance import permissions as perms
+from cases.assistance.models import RequestState
+from core import inbox
+from core.deadline_rows import TargetDescription, register_target_describer
+from organisation.models import Role
+
+S = RequestState
+KINDS = {
+    "approval": _("Assistance requests awaiting your approval"),
+    "send": _("Approved assistance requests to send"),
+    "intake": _("Incoming assistance requests to check"),
+    "routing": _("Assistance requests routed to your department"),
+    "assigned": _("Assistance requests assigned to you"),
+    "clarification": _("Questions on your assistance requests"),
+    "returned": _("Returned assistance requests to correct"),
+    "confirm": _("Fulfilled assistance requests to confirm"),
+    "decide": _("Disputed assistance requests referred to your unit"),
+}
+
+
+def _units_with(user, *roles) -> list[int]:
+    return sorted({unit for unit, role, _dept in perms.memberships_of(user) if role in roles})
+
+
+def _departments_headed(user) -> list[int]:
+    return sorted(
+        {dept for _unit, role, dept in perms.memberships_of(user) if role == Role.DEPARTMENT_HEAD and dept}
+    )
+
+
+def _conditions(user) -> dict[str, Q]:
+    requester_units = _units_with(user, *perms.REQUESTER_ROLES)
+    heads = _units_with(user, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
+    return {
+        "approval": Q(state=S.AWAITING_APPROVAL, requesting_unit_id__in=heads),
+        "send": Q(state=S.APPROVED, created_by=user),
+        "intake": Q(
+            state__in=[S.SENT, S.RECEIVED], requested_unit_id__in=_units_with(user, Role.INTAKE_OFFICER)
+        ),
+        "routing": Q(state=S.ROUTED, routed_department_id__in=_departments_headed(user)),
+        "assigned": Q(state__in=[S.ASSIGNED, S.IN_PROGRESS], assignee=user),
+        "clarification": Q(state=S.CLARIFICATION_REQUESTED, requesting_unit_id__in=requester_units)
+        & (Q(created_by=user) | Q(requesting_unit_id__in=heads)),
+        "returned": Q(state=S.RETURNED, created_by=user),
+        "confirm": Q(state=S.FULFILLED, requesting_unit_id__in=requester_units)
+        & (Q(created_by=user) | Q(requesting_unit_id__in=heads)),
+        "decide": Q(
+            state=S.REFERRED, referred_to_id__in=_units_with(user, Role.UNIT_HEAD, Role.LEGAL_OFFICER)
+        ),
+    }
+
+
+@inbox.register("assistance_requests")
+def assistance_items(user):
+    """Yield one item per request waiting for this user, with its nearest open deadline."""
+    from cases.assistance.selectors import request_list_visible_to
+
+    if not perms.memberships_of(user):
+        return []
+    items = []
+    seen = set()
+    for key, condition in _conditions(user).items():
+        for request in request_list_visible_to(user).filter(condition).order_by("id")[:200]:
+            if (key, request.pk) in seen:
+                continue
+            seen.add((key, request.pk))
+            if key == "approval" and not perms.may_approve(request, user):
+                continue
+            items.append(
+                inbox.InboxItem(
+                    kind=f"assistance_request.{key}",
+                    kind_label=str(KINDS[key]),
+                    title=f"{request.number} {request.get_kind_display()} · "
+                    f"{request.requesting_unit.name} → {request.requested_unit.name}",
+                    url=reverse("assistance-request-detail", args=[request.pk]),
+                    state=request.state,
+                    due_at=request.next_due_at,
+                    object_type="assistance.assistancerequest",
+                    object_id=str(request.pk),
+                )
+            )
+    return items
+
+
+def _describe_request(deadline) -> TargetDescription:
+    from cases.assistance.models import AssistanceRequest
+
+    request = AssistanceRequest.objects.filter(pk=deadline.target_id).first()
+    if request is None:
+        return TargetDescription(title=f"#{deadline.target_id}")
+    return TargetDescription(
+        title=f"{request.number} {request.get_kind_display()}",
+        url=reverse("assistance-request-detail", args=[request.pk]),
+    )
+
+
+def _describe_measure(deadline) -> TargetDescription:
+    from cases.assistance.models import PropertyMeasure
+
+    measure = PropertyMeasure.objects.select_related("request").filter(pk=deadline.target_id).first()
+    if measure is None:
+        return TargetDescription(title=f"#{deadline.target_id}")
+    return TargetDescription(
+        title=f"{measure.request.number} {measure.get_kind_display()} {measure.target}",
+        url=reverse("assistance-request-detail", args=[measure.request_id]),
+    )
+
+
+register_target_describer("assistance.assistancerequest", _describe_request)
+register_target_describer("assistance.propertymeasure", _describe_measure)

@@ -1,0 +1,707 @@
+"""Assistance requests (办案协作, MPS-2020 arts 346–356): the request, its documents, returns, follow-ups.
+
+A request keeps its whole life on one row: a returned request that is corrected and resubmitted
+goes back to `sent` on the same row, so its timeline tells the whole story. A lead forwarded to a
+third unit (art 349) is a new request pointing back through `forwarded_from`.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from cases.assistance import permissions as perms
+from cases.assistance_kinds import (
+    DOCUMENTS,
+    KINDS,
+    AssistanceKind,
+    DocumentSource,
+    Urgency,
+    missing_documents,
+)
+
+KIND_CHOICES = [(kind.value, spec.label) for kind, spec in KINDS.items()]
+URGENCY_CHOICES = [
+    (Urgency.NORMAL.value, _("Normal (普通)")),
+    (Urgency.URGENT.value, _("Urgent (加急)")),
+    (Urgency.EXTRA_URGENT.value, _("Extra urgent (特急)")),
+]
+# The results of the work travel as attachments of their own type, never as a formality.
+RESULT_DOCUMENT_TYPE = "result"
+DOCUMENT_TYPE_CHOICES = [(t.value, spec.label) for t, spec in DOCUMENTS.items()] + [
+    (RESULT_DOCUMENT_TYPE, _("Result of the assistance"))
+]
+
+
+class RequestState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting internal approval")
+    APPROVED = "approved", _("Approved")
+    SENT = "sent", _("Sent")
+    RECEIVED = "received", _("Received")
+    CLARIFICATION_REQUESTED = "clarification_requested", _("Clarification requested")
+    RETURNED = "returned", _("Returned for defective formalities")
+    ACCEPTED = "accepted", _("Accepted")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ROUTED = "routed", _("Routed to a department")
+    ASSIGNED = "assigned", _("Assigned to an officer")
+    IN_PROGRESS = "in_progress", _("In progress")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    CLOSED = "closed", _("Closed")
+    DISPUTED = "disputed", _("Disputed")
+    REFERRED = "referred", _("Referred to the common superior")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+S = RequestState
+# A request may be withdrawn by its requester at any point before the work is fulfilled.
+WITHDRAWABLE = [
+    S.DRAFT,
+    S.AWAITING_APPROVAL,
+    S.APPROVED,
+    S.SENT,
+    S.RECEIVED,
+    S.CLARIFICATION_REQUESTED,
+    S.RETURNED,
+    S.ACCEPTED,
+    S.ROUTED,
+    S.ASSIGNED,
+    S.IN_PROGRESS,
+    S.DISPUTED,
+]
+# Art 356: a disagreement arising once the requested unit has the request in hand.
+DISPUTABLE = [
+    S.RECEIVED,
+    S.CLARIFICATION_REQUESTED,
+    S.RETURNED,
+    S.ACCEPTED,
+    S.ROUTED,
+    S.ASSIGNED,
+    S.IN_PROGRESS,
+]
+# States in which the requester may still add or replace the formalities.
+DOCUMENTS_EDITABLE = [S.DRAFT, S.AWAITING_APPROVAL, S.APPROVED, S.RETURNED, S.CLARIFICATION_REQUESTED]
+OPEN_STATES = [s for s in S.values if s not in (S.CLOSED, S.WITHDRAWN, S.ACKNOWLEDGED)]
+
+
+def _is_notice(request) -> bool:
+    return request.spec.notice_only
+
+
+def _is_not_notice(request) -> bool:
+    return not request.spec.notice_only
+
+
+def _required(value: str, field: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+class RequestNumberCounter(models.Model):
+    """The last serial given to a requesting unit's requests in a year, advanced under a row lock."""
+
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="assistance_counter_unit_year")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.year}: {self.last}"
+
+
+class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
+    """A request from one unit to another for an act of assistance (MPS-2020 art 346).
+
+    ConcurrentTransitionMixin includes FSMModelMixin (refresh_from_db on the protected state).
+    """
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="assistance_requests"
+    )
+    requesting_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name=_("requesting unit"),
+        on_delete=models.PROTECT,
+        related_name="outgoing_assistance_requests",
+    )
+    requesting_department = models.ForeignKey(
+        "organisation.Department",
+        verbose_name=_("requesting department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name=_("requested unit"),
+        on_delete=models.PROTECT,
+        related_name="incoming_assistance_requests",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=KIND_CHOICES)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=URGENCY_CHOICES, default=Urgency.NORMAL)
+    subjects = models.ManyToManyField(
+        "cases.CasePerson", verbose_name=_("persons concerned"), blank=True, related_name="+"
+    )
+    matters = models.TextField(_("matters requested"))
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    state = FSMField(_("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for sending back"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    clarification_question = models.TextField(_("question"), blank=True)
+    clarification_answer = models.TextField(_("answer"), blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resubmission_count = models.PositiveSmallIntegerField(_("times resubmitted"), default=0)
+    routed_department = models.ForeignKey(
+        "organisation.Department",
+        verbose_name=_("routed to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_assistance_requests",
+    )
+    started_at = models.DateTimeField(_("work started at"), null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    results = models.TextField(_("results"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+
+    # Art 356: a dispute is referred to the units' common superior, whose decision binds both.
+    disputed_from = models.CharField(_("disputed from state"), max_length=32, blank=True)
+    dispute_reason = models.TextField(_("dispute"), blank=True)
+    disputed_by_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name=_("disputed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    referred_to = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name=_("referred to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referred_assistance_requests",
+    )
+    decision = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    forwarded_from = models.ForeignKey(
+        "self",
+        verbose_name=_("lead forwarded from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="forwarded_leads",
+    )
+
+    class Meta:
+        verbose_name = _("assistance request")
+        verbose_name_plural = _("assistance requests")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["requesting_unit", "state"]),
+            models.Index(fields=["requested_unit", "state"]),
+            models.Index(fields=["assignee", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(requesting_unit=models.F("requested_unit")),
+                name="assistance_request_to_another_unit",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.get_kind_display()}"
+
+    @property
+    def spec(self):
+        return KINDS[AssistanceKind(self.kind)]
+
+    def current_documents(self) -> list["RequestDocument"]:
+        """Return the documents in force (not replaced), using a prefetch when there is one."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        documents = cache["documents"] if "documents" in cache else self.documents.all()
+        return [doc for doc in documents if doc.superseded_by_id is None]
+
+    def missing_documents(self):
+        """Name the required documents without a sound current copy (a defective one counts as missing)."""
+        present = [
+            doc.document_type
+            for doc in self.current_documents()
+            if not doc.defect and doc.document_type != RESULT_DOCUMENT_TYPE
+        ]
+        return missing_documents(self.kind, present)
+
+    def _check_documents(self):
+        missing = self.missing_documents()
+        if missing:
+            names = "; ".join(str(spec.label) for spec in missing)
+            raise ValidationError(
+                {
+                    "documents": [
+                        _("The request cannot be sent while a required document is missing: %(names)s.")
+                        % {"names": names}
+                    ]
+                },
+                code="missing_documents",
+            )
+
+    # --- the requesting side -----------------------------------------------------------------
+
+    @transition(field=state, source=S.DRAFT, target=S.AWAITING_APPROVAL, permission=perms.may_submit)
+    def submit(self, *, by, reason: str = ""):
+        """Put the draft to the approver (呈请)."""
+        _required(self.matters, "matters", _("Say what the requested unit is asked to do."))
+
+    @transition(field=state, source=S.AWAITING_APPROVAL, target=S.APPROVED, permission=perms.may_approve)
+    def approve(self, *, by, reason: str = ""):
+        """Approve the request for sending; coercive kinds need the unit head."""
+        self.approved_by = by
+        self.approved_at = timezone.now()
+
+    @transition(field=state, source=S.AWAITING_APPROVAL, target=S.DRAFT, permission=perms.may_approve)
+    def reject(self, *, by, reason: str = ""):
+        """Send the draft back to its drafter with the reason."""
+        self.rejection_reason = _required(
+            reason, "reason", _("Say why the request goes back to its drafter.")
+        )
+
+    @transition(field=state, source=S.APPROVED, target=S.SENT, permission=perms.may_act_as_requester)
+    def send(self, *, by, reason: str = ""):
+        """Send the request to the requested unit; refused while a required document is missing."""
+        self._check_documents()
+        self.sent_at = timezone.now()
+
+    @transition(field=state, source=S.RETURNED, target=S.SENT, permission=perms.may_act_as_requester)
+    def resubmit(self, *, by, reason: str = ""):
+        """Send a returned request again once its defective documents are replaced."""
+        self._check_documents()
+        self.resubmission_count += 1
+        self.sent_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.CLARIFICATION_REQUESTED,
+        target=S.RECEIVED,
+        permission=perms.may_act_as_requester,
+    )
+    def answer(self, *, by, reason: str = ""):
+        """Answer the requested unit's question; the completion clock runs again."""
+        self.clarification_answer = _required(reason, "reason", _("Write the answer to the question."))
+
+    @transition(field=state, source=S.FULFILLED, target=S.CLOSED, permission=perms.may_act_as_requester)
+    def close(self, *, by, reason: str = ""):
+        """Confirm the results and close the request."""
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=perms.may_act_as_requester)
+    def withdraw(self, *, by, reason: str = ""):
+        """Withdraw the request, with the reason, before it is fulfilled."""
+        self.withdrawal_reason = _required(reason, "reason", _("Say why the request is withdrawn."))
+        self.withdrawn_at = timezone.now()
+
+    # --- the requested unit's intake (归口接收, art 348) ---------------------------------------
+
+    @transition(field=state, source=S.SENT, target=S.RECEIVED, permission=perms.may_act_as_intake)
+    def receive(self, *, by, reason: str = ""):
+        """Record receipt at the intake point; the clocks start."""
+        if self.received_at is None:
+            self.received_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.RECEIVED,
+        target=S.CLARIFICATION_REQUESTED,
+        permission=perms.may_act_as_intake,
+        conditions=[_is_not_notice],
+    )
+    def request_clarification(self, *, by, reason: str = ""):
+        """Ask the requester a question; the completion clock pauses."""
+        self.clarification_question = _required(reason, "reason", _("Write the question to the requester."))
+        self.clarification_answer = ""
+
+    @transition(
+        field=state,
+        source=S.RECEIVED,
+        target=S.ACCEPTED,
+        permission=perms.may_act_as_intake,
+        conditions=[_is_not_notice],
+    )
+    def accept(self, *, by, reason: str = ""):
+        """Accept a request whose formalities are complete (art 348)."""
+        # Art 348: complete formalities oblige the unit to cooperate; incomplete ones are returned.
+        self._check_documents()
+        self.accepted_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.RECEIVED,
+        target=S.ACKNOWLEDGED,
+        permission=perms.may_act_as_intake,
+        conditions=[_is_notice],
+    )
+    def acknowledge(self, *, by, reason: str = ""):
+        """Acknowledge a notice of officers working in the area."""
+        self.acknowledged_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.RECEIVED,
+        target=S.RETURNED,
+        permission=perms.may_act_as_intake,
+        conditions=[_is_not_notice],
+    )
+    def return_request(self, *, by, reason: str = "", defects: list | None = None):
+        """Return the request naming each defective document and its defect (art 348)."""
+        # The defects are validated and recorded by the service; the model only insists there are some.
+        if not defects:
+            raise ValidationError(
+                {"defects": [_("A return must name the defective document and its defect (art 348).")]}
+            )
+
+    @transition(field=state, source=S.ACCEPTED, target=S.ROUTED, permission=perms.may_act_as_intake)
+    def route(self, *, by, reason: str = "", department=None):
+        """Pass the accepted request to the operational department that will do the work."""
+        if department is None:
+            raise ValidationError({"department": [_("Choose the department that will do the work.")]})
+        if department.unit_id != self.requested_unit_id or not department.is_active:
+            raise ValidationError({"department": [_("Choose an active department of the requested unit.")]})
+        self.routed_department = department
+
+    # --- the department and the officer doing the work -----------------------------------------
+
+    @transition(field=state, source=S.ROUTED, target=S.ASSIGNED, permission=perms.may_assign)
+    def assign(self, *, by, reason: str = "", assignee=None, assignee_is_member: bool = False):
+        """Assign an officer of the unit to do the work."""
+        if assignee is None:
+            raise ValidationError({"assignee": [_("Choose the officer who will do the work.")]})
+        if not assignee_is_member:
+            raise ValidationError({"assignee": [_("The officer must be a member of the requested unit.")]})
+        self.assignee = assignee
+
+    @transition(field=state, source=S.ASSIGNED, target=S.IN_PROGRESS, permission=perms.is_assignee)
+    def start(self, *, by, reason: str = ""):
+        """Start the work."""
+        self.started_at = timezone.now()
+
+    @transition(field=state, source=S.IN_PROGRESS, target=S.FULFILLED, permission=perms.is_assignee)
+    def fulfil(self, *, by, reason: str = "", results: str = ""):
+        """Record the results of the work."""
+        self.results = _required(results or reason, "results", _("Describe the results of the work."))
+        self.fulfilled_at = timezone.now()
+
+    # --- disputes (art 356) -----------------------------------------------------------------
+
+    @transition(field=state, source=DISPUTABLE, target=S.DISPUTED, permission=perms.may_dispute)
+    def dispute(self, *, by, reason: str = "", unit=None):
+        """Raise a dispute over the request (art 356)."""
+        self.dispute_reason = _required(reason, "reason", _("Say what is disputed."))
+        self.disputed_from = self.state
+        self.disputed_by_unit = unit
+
+    @transition(field=state, source=S.DISPUTED, target=S.REFERRED, permission=perms.may_refer)
+    def refer(self, *, by, reason: str = "", superior=None):
+        """Refer the dispute to the units' common superior."""
+        if superior is None:
+            raise ValueError("refer() needs the common superior")
+        self.referred_to = superior
+
+    @transition(field=state, source=S.REFERRED, target=S.ACCEPTED, permission=perms.may_decide)
+    def decide_proceed(self, *, by, reason: str = ""):
+        """Decide the dispute: the requested unit proceeds, with an instruction."""
+        self.decision = _required(reason, "reason", _("Write the instruction to both units."))
+        self.decided_by = by
+        self.decided_at = timezone.now()
+        if self.accepted_at is None:
+            self.accepted_at = self.decided_at
+
+    @transition(field=state, source=S.REFERRED, target=S.WITHDRAWN, permission=perms.may_decide)
+    def decide_withdraw(self, *, by, reason: str = ""):
+        """Decide the dispute: the request is withdrawn."""
+        self.decision = _required(reason, "reason", _("Write the reasons for the decision."))
+        self.decided_by = by
+        self.decided_at = timezone.now()
+        self.withdrawn_at = self.decided_at
+        self.withdrawal_reason = self.decision
+
+
+def _document_upload_to(instance: "RequestDocument", filename: str) -> str:
+    # The stored name never reuses the uploader's file name (only the sniffed extension).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    return f"assistance/{instance.request_id}/{instance.document_type}-{stamp}.{extension}"
+
+
+class Defect(models.TextChoices):
+    """The only grounds on which a request may be returned: defects in its formalities (art 348)."""
+
+    UNSIGNED = "unsigned", _("Not signed or sealed")
+    WRONG_PERSON = "wrong_person", _("Names the wrong person")
+    EXPIRED = "expired", _("Expired")
+    MISSING = "missing", _("Missing")
+    ILLEGIBLE = "illegible", _("Illegible")
+    WRONG_TYPE = "wrong_type", _("Not the document required")
+    OTHER = "other", _("Other defect in the formalities")
+
+
+class RequestDocument(models.Model):
+    """A document carried by a request: an uploaded scan now, a generated Document once rendered.
+
+    A replacement keeps the old row with `superseded_by` pointing at the new one, so a return and
+    its correction both stay on record.
+    """
+
+    request = models.ForeignKey(
+        AssistanceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="documents"
+    )
+    document_type = models.CharField(_("document"), max_length=40, choices=DOCUMENT_TYPE_CHOICES)
+    source = models.CharField(
+        _("source"),
+        max_length=16,
+        choices=[
+            (DocumentSource.UPLOADED.value, _("Uploaded scan")),
+            (DocumentSource.GENERATED.value, _("Generated")),
+        ],
+        default=DocumentSource.UPLOADED,
+    )
+    number = models.CharField(_("document number"), max_length=64)
+    issued_on = models.DateField(_("date of issue"))
+    file = models.FileField(_("file"), upload_to=_document_upload_to, max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=64, blank=True)
+    # The documents app's Document once this system renders the form (the next issue); until then null.
+    generated_document_id = models.BigIntegerField(_("generated document"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+    )
+    defect = models.CharField(_("defect found on return"), max_length=16, choices=Defect.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("request document")
+        verbose_name_plural = _("request documents")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["request", "document_type"])]
+
+    def __str__(self):
+        return f"{self.get_document_type_display()} {self.number}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_by_id is None
+
+
+class RequestReturn(models.Model):
+    """One defect named when a request was returned: which document and what is wrong with it (art 348).
+
+    There is deliberately no field for a fee or a condition: art 348 forbids attaching either.
+    """
+
+    request = models.ForeignKey(
+        AssistanceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="returns"
+    )
+    round = models.PositiveSmallIntegerField(_("return number"), default=1)
+    document = models.ForeignKey(
+        RequestDocument,
+        verbose_name=_("document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+    )
+    document_type = models.CharField(_("document"), max_length=40, choices=DOCUMENT_TYPE_CHOICES)
+    defect = models.CharField(_("defect"), max_length=16, choices=Defect.choices)
+    explanation = models.TextField(_("explanation"), blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("returned by"), on_delete=models.PROTECT, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("returned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        ordering = ["returned_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_document_type_display()}: {self.get_defect_display()}"
+
+
+class CustodyEventKind(models.TextChoices):
+    CAPTURE = "capture", _("Capture reported")
+    COLLECTION = "collection", _("Collected by the requester (提解)")
+    INTERROGATION = "interrogation", _("Interrogated on the requester's behalf")
+
+
+class CustodyEvent(models.Model):
+    """A step of the custody follow-up of a coercive request (MPS-2020 art 351)."""
+
+    request = models.ForeignKey(
+        AssistanceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="custody_events"
+    )
+    kind = models.CharField(_("event"), max_length=16, choices=CustodyEventKind.choices)
+    subject = models.ForeignKey(
+        "cases.CasePerson",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person_name = models.CharField(_("person's name"), max_length=64, blank=True)
+    occurred_at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    officers = models.JSONField(_("officers"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("custody event")
+        verbose_name_plural = _("custody events")
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class PropertyMeasureKind(models.TextChoices):
+    """Frozen or sealed property and the deadline rule (core.deadlines) that sets its period."""
+
+    DEPOSITS = "deposits", _("Deposits, remittances or settlement funds (6 months)")
+    DEPOSITS_MAJOR = "deposits_major", _("Deposits in a major or complex case (1 year)")
+    SECURITIES = "securities", _("Bonds, shares, fund units or other securities (2 years)")
+    EQUITY = "equity", _("Equity, insurance or investment rights (6 months)")
+    SEALED = "sealed", _("Sealed property")
+    SEIZED = "seized", _("Seized property")
+
+
+PERIOD_RULES = {
+    PropertyMeasureKind.DEPOSITS: "freeze_deposits",
+    PropertyMeasureKind.DEPOSITS_MAJOR: "freeze_deposits_major",
+    PropertyMeasureKind.SECURITIES: "freeze_securities",
+    PropertyMeasureKind.EQUITY: "freeze_equity",
+}
+RELEASE_RULES = {
+    PropertyMeasureKind.SEALED: "release_unrelated_seized_property",
+    PropertyMeasureKind.SEIZED: "release_unrelated_seized_property",
+}
+RELEASE_FROZEN_RULE = "release_unrelated_frozen_property"
+
+
+class PropertyMeasureState(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    RENEWED = "renewed", _("Renewed")
+    UNRELATED = "unrelated", _("Found unrelated, to be released")
+    RELEASED = "released", _("Released")
+
+
+class PropertyMeasure(models.Model):
+    """A freeze, seal or seizure carried out on a request, with its period and renewal reminder."""
+
+    request = models.ForeignKey(
+        AssistanceRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="property_measures",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=PropertyMeasureKind.choices)
+    target = models.CharField(_("account or object"), max_length=200)
+    institution = models.CharField(_("bank or holder"), max_length=128, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, null=True, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # When the periodic scan reminds the requester to renew (art 240: a freeze lapses unless renewed
+    # before expiry): the reminder lead of core.deadline_rows, 7 days by default (configurable).
+    renewal_reminder_on = models.DateField(_("renewal reminder on"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=PropertyMeasureState.choices, default=PropertyMeasureState.IN_FORCE
+    )
+    renewed_from = models.OneToOneField(
+        "self",
+        verbose_name=_("renewal of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal",
+    )
+    found_unrelated_at = models.DateTimeField(_("found unrelated at"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("property measure")
+        verbose_name_plural = _("property measures")
+        ordering = ["starts_on", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.target}"
+
+    @property
+    def period_rule(self) -> str | None:
+        return PERIOD_RULES.get(PropertyMeasureKind(self.kind))
+
+    @staticmethod
+    def start_instant(day: dt.date) -> dt.datetime:
+        """Return the start of a measure's first day in Asia/Shanghai (the day itself is not counted)."""
+        from core.deadlines import SHANGHAI
+
+        return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)

@@ -1,0 +1,121 @@
+"""Who may take each transition of an assistance request: callables (request, user) by role and unit.
+
+Never permission strings: a global permission would override an object-level denial. A user's
+current memberships are read once and kept on the user object for the rest of the request, so a
+list that asks about many requests costs no extra queries.
+"""
+
+from organisation.models import Role
+from organisation.selectors import memberships_current
+
+_CACHE_ATTRIBUTE = "_assistance_memberships"
+
+REQUESTER_ROLES = (Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
+SENIOR_ROLES = (Role.UNIT_HEAD, Role.LEGAL_OFFICER)
+
+
+def memberships_of(user) -> list[tuple[int, str, int | None]]:
+    """Return (unit id, role, department id) of the user's current operational memberships."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is None:
+        cached = list(memberships_current(user).operational().values_list("unit_id", "role", "department_id"))
+        setattr(user, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the cached memberships (after a membership change in the same request)."""
+    if user is not None and hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def holds(user, unit_id, *roles, department_id=None) -> bool:
+    """Return whether the user holds one of the roles in this very unit (and department, if given)."""
+    return any(
+        unit == unit_id and role in roles and (department_id is None or department == department_id)
+        for unit, role, department in memberships_of(user)
+    )
+
+
+def may_submit(request, user) -> bool:
+    """Put a draft to the approver: an officer of the requesting unit."""
+    return holds(user, request.requesting_unit_id, *REQUESTER_ROLES)
+
+
+def may_act_as_requester(request, user) -> bool:
+    """Send, resubmit, answer a question, confirm, withdraw: an officer of the requesting unit."""
+    return holds(user, request.requesting_unit_id, *REQUESTER_ROLES)
+
+
+def may_approve(request, user) -> bool:
+    """The department head approves; a coercive measure needs the unit head (KINDS[kind].approver_role)."""
+    unit_id = request.requesting_unit_id
+    if holds(user, unit_id, Role.UNIT_HEAD):
+        return True
+    if request.spec.approver_role == Role.UNIT_HEAD:
+        return False
+    department_id = request.requesting_department_id
+    return holds(user, unit_id, Role.DEPARTMENT_HEAD, department_id=department_id)
+
+
+def may_act_as_intake(request, user) -> bool:
+    """The requested unit's single intake point (归口接收, MPS-2020 art 348)."""
+    return holds(user, request.requested_unit_id, Role.INTAKE_OFFICER)
+
+
+def may_assign(request, user) -> bool:
+    """The head of the department the request was routed to."""
+    if request.routed_department_id is None:
+        return False
+    return holds(
+        user, request.requested_unit_id, Role.DEPARTMENT_HEAD, department_id=request.routed_department_id
+    )
+
+
+def is_assignee(request, user) -> bool:
+    """Start and fulfil: the officer the work was assigned to."""
+    return user is not None and request.assignee_id is not None and request.assignee_id == user.pk
+
+
+def may_dispute(request, user) -> bool:
+    """Either side (art 356): the requester's officers, or the requested unit's intake, heads, legal."""
+    return holds(user, request.requesting_unit_id, *REQUESTER_ROLES, Role.LEGAL_OFFICER) or holds(
+        user,
+        request.requested_unit_id,
+        Role.INTAKE_OFFICER,
+        Role.DEPARTMENT_HEAD,
+        Role.UNIT_HEAD,
+        Role.LEGAL_OFFICER,
+    )
+
+
+def may_refer(request, user) -> bool:
+    """The unit head or legal officer of either unit takes the dispute to the common superior."""
+    return holds(user, request.requesting_unit_id, *SENIOR_ROLES) or holds(
+        user, request.requested_unit_id, *SENIOR_ROLES
+    )
+
+
+def may_decide(request, user) -> bool:
+    """The common superior's unit head or legal officer decides a referred dispute."""
+    return request.referred_to_id is not None and holds(user, request.referred_to_id, *SENIOR_ROLES)
+
+
+def may_create_for(unit_id, user) -> bool:
+    """Return whether the user may draft a request on behalf of this unit."""
+    return holds(user, unit_id, *REQUESTER_ROLES)
+
+
+def may_edit_documents(request, user) -> bool:
+    return holds(user, request.requesting_unit_id, *REQUESTER_ROLES)
+
+
+def may_record_follow_up(request, user) -> bool:
+    """Custody and property follow-up: the requested unit's officers on the work, or the requester's."""
+    return (
+        is_assignee(request, user)
+        or holds(user, request.requested_unit_id, Role.INTAKE_OFFICER, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
+        or holds(user, request.requesting_unit_id, *REQUESTER_ROLES)
+    )

@@ -1,0 +1,171 @@
+"""Reads of assistance requests: who may see one (`request_visible_to`), lists, detail, deadlines.
+
+A unit sees a request it sent or received, or one referred to it; a unit above either sees it
+too, except that for a case handled as 限制 only the units above the requesting side do (as for
+the case itself). Auditors and system administrators see none. Everything else is 404.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+
+from cases.assistance import permissions as perms
+from cases.assistance.models import (
+    OPEN_STATES,
+    AssistanceRequest,
+    CustodyEvent,
+    PropertyMeasure,
+    RequestDocument,
+    RequestReturn,
+)
+from cases.assistance_kinds import required_documents
+from cases.models import HandlingCode
+from core import deadline_rows
+from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineState
+from core.workflow import available_transitions, timeline_for
+from organisation.models import PATH_SEPARATOR, Unit
+
+TARGET_TYPE = "assistance.assistancerequest"
+
+
+def _below(paths: list[str], field: str) -> Q:
+    return reduce(or_, (Q(**{f"{field}__startswith": path + PATH_SEPARATOR}) for path in paths))
+
+
+def _user_units(user) -> tuple[list[int], list[str]]:
+    unit_ids = sorted({unit_id for unit_id, _role, _dept in perms.memberships_of(user)})
+    if not unit_ids:
+        return [], []
+    paths = list(Unit.objects.filter(pk__in=unit_ids).values_list("path", flat=True))
+    return unit_ids, paths
+
+
+def request_visible_to(user) -> QuerySet[AssistanceRequest]:
+    """Return the requests the user may see; none for auditors and system administrators."""
+    unit_ids, paths = _user_units(user)
+    if not unit_ids:
+        return AssistanceRequest.objects.none()
+    above_requester = _below(paths, "requesting_unit__path")
+    above_requested = _below(paths, "requested_unit__path")
+    restricted = Q(case__handling_code=HandlingCode.RESTRICTED)
+    # A request never sent (a draft, or one withdrawn before sending) stays on the requesting side.
+    requested_side = (Q(requested_unit_id__in=unit_ids) | (~restricted & above_requested)) & Q(
+        sent_at__isnull=False
+    )
+    condition = (
+        Q(requesting_unit_id__in=unit_ids) | Q(referred_to_id__in=unit_ids) | above_requester | requested_side
+    )
+    return AssistanceRequest.objects.filter(condition)
+
+
+def request_get_visible(user, pk) -> AssistanceRequest:
+    """Return the request if the user may see it, with what the detail needs; Http404 otherwise."""
+    request = (
+        request_visible_to(user)
+        .select_related(
+            "case",
+            "requesting_unit",
+            "requested_unit",
+            "requesting_department",
+            "routed_department",
+            "assignee",
+            "created_by",
+            "approved_by",
+            "referred_to",
+            "forwarded_from",
+        )
+        .prefetch_related(
+            Prefetch("documents", queryset=RequestDocument.objects.select_related("uploaded_by")),
+            Prefetch("returns", queryset=RequestReturn.objects.select_related("returned_by", "document")),
+            Prefetch("custody_events", queryset=CustodyEvent.objects.select_related("recorded_by")),
+            Prefetch("property_measures", queryset=PropertyMeasure.objects.all()),
+            "subjects",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None:
+        raise Http404
+    return request
+
+
+def request_list_visible_to(
+    user,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    direction: str | None = None,
+    unit: str | None = None,
+    overdue: bool | None = None,
+) -> QuerySet[AssistanceRequest]:
+    """Return the visible requests for a list, filtered; a constant number of queries per page."""
+    requests = request_visible_to(user).select_related(
+        "case", "requesting_unit", "requested_unit", "assignee", "routed_department"
+    )
+    if state:
+        requests = requests.filter(state=state)
+    if kind:
+        requests = requests.filter(kind=kind)
+    unit_ids = sorted({unit_id for unit_id, _role, _dept in perms.memberships_of(user)})
+    if direction == "incoming":
+        requests = requests.filter(requested_unit_id__in=unit_ids)
+    elif direction == "outgoing":
+        requests = requests.filter(requesting_unit_id__in=unit_ids)
+    if unit:
+        requests = requests.filter(Q(requesting_unit__code=unit) | Q(requested_unit__code=unit))
+    requests = requests.annotate(pk_text=Cast("pk", CharField()))
+    open_deadlines = Deadline.objects.filter(
+        target_type=TARGET_TYPE, target_id=OuterRef("pk_text"), state__in=OPEN_DEADLINE_STATES
+    )
+    requests = requests.annotate(
+        next_due_at=open_deadlines.order_by("due_at").values("due_at")[:1],
+        is_overdue=Exists(open_deadlines.filter(state=DeadlineState.RUNNING, due_at__lte=timezone.now())),
+    )
+    if overdue is True:
+        requests = requests.filter(is_overdue=True)
+    elif overdue is False:
+        requests = requests.filter(is_overdue=False)
+    return requests
+
+
+def request_deadlines(request: AssistanceRequest) -> list[Deadline]:
+    """Return the request's deadlines and those of its property measures, soonest first."""
+    rows = list(deadline_rows.deadlines_for(request))
+    measure_ids = [str(measure.pk) for measure in request.property_measures.all()]
+    if measure_ids:
+        rows += list(
+            Deadline.objects.filter(target_type="assistance.propertymeasure", target_id__in=measure_ids)
+        )
+    return sorted(rows, key=lambda row: (row.state not in OPEN_DEADLINE_STATES, row.due_at, row.pk))
+
+
+def request_documents_status(request: AssistanceRequest) -> list[dict]:
+    """Return each required document with the current copy, if any, and whether it is sound."""
+    current = {doc.document_type: doc for doc in request.current_documents()}
+    rows = []
+    for spec in required_documents(request.kind):
+        document = current.get(spec.type.value)
+        if document is None:
+            status = "missing"
+        elif document.defect:
+            status = "defective"
+        else:
+            status = "present"
+        rows.append({"spec": spec, "document": document, "status": status})
+    return rows
+
+
+def request_available_transitions(request: AssistanceRequest, user) -> list[str]:
+    return available_transitions(request, user)
+
+
+def request_timeline(request: AssistanceRequest):
+    return list(timeline_for(request))
+
+
+def request_inbox_queryset(user) -> QuerySet[AssistanceRequest]:
+    return request_visible_to(user).filter(state__in=OPEN_STATES)

@@ -1,0 +1,859 @@
+"""Writes on assistance requests: create, upload documents, take transitions, follow up, forward leads.
+
+Every state change goes through core.workflow.run_transition (lock, check, transition, save,
+audit, timeline); what a transition sets off elsewhere — the case party row, the deadline clocks,
+notifications — happens in its `after` callback, inside the same transaction.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.assistance import clocks
+from cases.assistance import permissions as perms
+from cases.assistance.case_bridge import case_may_request_assistance, case_party_requested
+from cases.assistance.models import (
+    DOCUMENTS_EDITABLE,
+    PERIOD_RULES,
+    RELEASE_FROZEN_RULE,
+    RELEASE_RULES,
+    RESULT_DOCUMENT_TYPE,
+    AssistanceRequest,
+    CustodyEvent,
+    CustodyEventKind,
+    Defect,
+    PropertyMeasure,
+    PropertyMeasureKind,
+    PropertyMeasureState,
+    RequestDocument,
+    RequestNumberCounter,
+    RequestReturn,
+    RequestState,
+)
+from cases.assistance_kinds import KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
+from core import audit, deadline_rows
+from core.deadlines import last_day
+from core.models import EscalationLevel
+from core.notifications import notify
+from core.uploads import validate_scan
+from core.workflow import run_transition, timeline_add
+from organisation.models import Department, Membership, Role, Unit, User
+from organisation.selectors import common_superior
+
+S = RequestState
+
+
+def request_url(request: AssistanceRequest) -> str:
+    return reverse("assistance-request-detail", args=[request.pk])
+
+
+def _users_with_role(unit_id: int, *roles: str, department_id: int | None = None):
+    memberships = Membership.objects.current().filter(unit_id=unit_id, role__in=roles)
+    if department_id is not None:
+        memberships = memberships.filter(department_id=department_id)
+    return list(User.objects.filter(pk__in=memberships.values("user_id")))
+
+
+def _requester_users(request: AssistanceRequest):
+    """The drafter and the heads of the requesting department, who follow the request's fate."""
+    users = {request.created_by_id: request.created_by}
+    for user in _users_with_role(
+        request.requesting_unit_id, Role.DEPARTMENT_HEAD, department_id=request.requesting_department_id
+    ):
+        users.setdefault(user.pk, user)
+    return list(users.values())
+
+
+def _acting_unit(request: AssistanceRequest, user, *prefer: str) -> str:
+    """Name the unit the user acts for: the side the transition belongs to first."""
+    held = {unit_id for unit_id, _role, _dept in perms.memberships_of(user)}
+    units = {
+        "requesting": request.requesting_unit,
+        "requested": request.requested_unit,
+        "referred": request.referred_to,
+    }
+    for side in (*prefer, "requesting", "requested", "referred"):
+        unit = units.get(side)
+        if unit is not None and unit.pk in held:
+            return unit.code
+    return ""
+
+
+def _next_number(unit: Unit, year: int) -> str:
+    counter, _created = RequestNumberCounter.objects.select_for_update().get_or_create(unit=unit, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"R{unit.code}{year}{counter.last:05d}"
+
+
+def _case_party_add(request: AssistanceRequest) -> None:
+    """Let the requested unit see the case's basic data once a request reaches it (DESIGN.md visibility)."""
+    case_party_requested(case=request.case, unit=request.requested_unit)
+
+
+# --- create and edit ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_create(
+    *,
+    by,
+    case,
+    requested_unit: Unit,
+    kind: str,
+    matters: str,
+    urgency: str = Urgency.NORMAL,
+    legal_basis: str = "",
+    subjects: Iterable = (),
+    requesting_unit: Unit | None = None,
+    forwarded_from: AssistanceRequest | None = None,
+) -> AssistanceRequest:
+    """Draft a request from a case the user may see, on behalf of one of the user's units."""
+    if requesting_unit is None:
+        units = [
+            unit_id for unit_id, role, _dept in perms.memberships_of(by) if role in perms.REQUESTER_ROLES
+        ]
+        if not units:
+            raise PermissionDenied
+        requesting_unit = Unit.objects.get(pk=units[0])
+    if not perms.may_create_for(requesting_unit.pk, by):
+        raise PermissionDenied
+    if forwarded_from is None and not case_may_request_assistance(case=case, user=by):
+        raise PermissionDenied
+    if requested_unit.pk == requesting_unit.pk:
+        raise ValidationError({"requested_unit": [_("A request goes to another unit.")]})
+    if not requested_unit.is_active:
+        raise ValidationError({"requested_unit": [_("The requested unit is no longer active.")]})
+    kind = AssistanceKind(kind).value
+    urgency = Urgency(urgency).value
+    if not (matters or "").strip():
+        raise ValidationError({"matters": [_("Say what the requested unit is asked to do.")]})
+    department_id = next(
+        (
+            dept
+            for unit_id, role, dept in perms.memberships_of(by)
+            if unit_id == requesting_unit.pk and dept is not None
+        ),
+        None,
+    )
+    request = AssistanceRequest.objects.create(
+        number=_next_number(requesting_unit, timezone.localdate().year),
+        case=case,
+        requesting_unit=requesting_unit,
+        requesting_department_id=department_id,
+        requested_unit=requested_unit,
+        kind=kind,
+        urgency=urgency,
+        matters=matters.strip(),
+        legal_basis=legal_basis.strip(),
+        created_by=by,
+        forwarded_from=forwarded_from,
+    )
+    subjects = list(subjects)
+    if subjects:
+        foreign = [person for person in subjects if person.case_id != case.pk]
+        if foreign:
+            raise ValidationError({"subjects": [_("Choose persons of this request's case.")]})
+        request.subjects.set(subjects)
+    audit.record(
+        action="assistance.assistancerequest.create",
+        actor=by,
+        acting_unit_code=requesting_unit.code,
+        target=request,
+        payload={"number": request.number, "kind": kind, "requested_unit": requested_unit.code},
+    )
+    timeline_add(
+        instance=request,
+        actor=by,
+        acting_unit_code=requesting_unit.code,
+        action="create",
+        to_state=request.state,
+        data={"forwarded_from": forwarded_from.number if forwarded_from else None},
+    )
+    return request
+
+
+@transaction.atomic
+def request_document_upload(
+    *,
+    by,
+    request: AssistanceRequest,
+    document_type: str,
+    number: str,
+    issued_on: dt.date,
+    file,
+) -> RequestDocument:
+    """Attach a scan with its number and date; it replaces the current one of the same type."""
+    request = AssistanceRequest.objects.select_for_update().get(pk=request.pk)
+    is_result = document_type == RESULT_DOCUMENT_TYPE
+    if is_result:
+        if not perms.is_assignee(request, by):
+            raise PermissionDenied
+        if request.state != S.IN_PROGRESS:
+            raise ValidationError(_("Results are attached while the work is in progress."))
+    else:
+        if not perms.may_edit_documents(request, by):
+            raise PermissionDenied
+        if request.state not in DOCUMENTS_EDITABLE:
+            raise ValidationError(
+                _("Documents can be added only before the request is sent, or after it was returned.")
+            )
+        try:
+            DocumentType(document_type)
+        except ValueError:
+            raise ValidationError({"document_type": [_("Not a known document.")]}) from None
+    if not (number or "").strip():
+        raise ValidationError({"number": [_("Give the document's number.")]})
+    if issued_on is None:
+        raise ValidationError({"issued_on": [_("Give the document's date of issue.")]})
+    if issued_on > timezone.localdate():
+        raise ValidationError({"issued_on": [_("The date of issue cannot be in the future.")]})
+    try:
+        kind = validate_scan(file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    previous = list(
+        RequestDocument.objects.select_for_update().filter(
+            request=request, document_type=document_type, superseded_by__isnull=True
+        )
+    )
+    document = RequestDocument(
+        request=request,
+        document_type=document_type,
+        source=DocumentSource.UPLOADED,
+        number=number.strip(),
+        issued_on=issued_on,
+        content_type=kind.mime_type,
+        uploaded_by=by,
+    )
+    file.name = f"scan.{kind.extension}"
+    document.file.save(file.name, file, save=False)
+    document.save()
+    if previous and not is_result:
+        RequestDocument.objects.filter(pk__in=[doc.pk for doc in previous]).update(superseded_by=document)
+    unit_code = request.requested_unit.code if is_result else request.requesting_unit.code
+    audit.record(
+        action="assistance.requestdocument.upload",
+        actor=by,
+        acting_unit_code=unit_code,
+        target=request,
+        payload={
+            "document": document.pk,
+            "document_type": document_type,
+            "number": document.number,
+            "replaces": [doc.pk for doc in previous] if not is_result else [],
+        },
+    )
+    timeline_add(
+        instance=request,
+        actor=by,
+        acting_unit_code=unit_code,
+        action="replace_document" if previous and not is_result else "upload_document",
+        note=f"{document.get_document_type_display()} {document.number}",
+        data={"document": document.pk, "document_type": document_type},
+    )
+    return document
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+# Which side a transition is taken for, to name the acting unit in the audit trail.
+_SIDE = {
+    "submit": "requesting",
+    "approve": "requesting",
+    "reject": "requesting",
+    "send": "requesting",
+    "resubmit": "requesting",
+    "answer": "requesting",
+    "close": "requesting",
+    "withdraw": "requesting",
+    "receive": "requested",
+    "request_clarification": "requested",
+    "accept": "requested",
+    "acknowledge": "requested",
+    "return_request": "requested",
+    "route": "requested",
+    "assign": "requested",
+    "start": "requested",
+    "fulfil": "requested",
+    "decide_proceed": "referred",
+    "decide_withdraw": "referred",
+}
+TRANSITIONS = (
+    "submit",
+    "approve",
+    "reject",
+    "send",
+    "receive",
+    "request_clarification",
+    "answer",
+    "accept",
+    "acknowledge",
+    "return_request",
+    "resubmit",
+    "route",
+    "assign",
+    "start",
+    "fulfil",
+    "close",
+    "dispute",
+    "refer",
+    "decide_proceed",
+    "decide_withdraw",
+    "withdraw",
+)
+
+
+def _validate_defects(request: AssistanceRequest, defects: Any) -> list[dict]:
+    """Check each named defect: a required document of this request and a defect of the list (art 348)."""
+    if not isinstance(defects, list | tuple) or not defects:
+        raise ValidationError(
+            {"defects": [_("A return must name the defective document and its defect (art 348).")]}
+        )
+    required = {t.value for t in KINDS[AssistanceKind(request.kind)].documents}
+    current = {doc.document_type: doc for doc in request.current_documents()}
+    cleaned = []
+    for index, item in enumerate(defects):
+        item = item if isinstance(item, dict) else {}
+        document_type = item.get("document_type") or ""
+        defect = item.get("defect") or ""
+        explanation = (item.get("explanation") or "").strip()
+        errors = {}
+        if document_type not in required:
+            errors["document_type"] = _("Name one of the documents this kind of request must carry.")
+        if defect not in Defect.values:
+            errors["defect"] = _("Name the defect: unsigned, wrong person, expired, missing, illegible, …")
+        elif defect == Defect.OTHER and not explanation:
+            errors["explanation"] = _("Describe the defect.")
+        document = current.get(document_type)
+        if not errors and defect != Defect.MISSING and document is None:
+            errors["defect"] = _("This document is not attached; say it is missing.")
+        if errors:
+            raise ValidationError({"defects": [f"{index + 1}: {message}" for message in errors.values()]})
+        cleaned.append(
+            {
+                "document_type": document_type,
+                "defect": defect,
+                "explanation": explanation,
+                "document": document if defect != Defect.MISSING else None,
+            }
+        )
+    return cleaned
+
+
+@transaction.atomic
+def request_transition(
+    *,
+    by,
+    request_id: int,
+    name: str,
+    reason: str = "",
+    expected_state: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> AssistanceRequest:
+    """Take transition `name` through the single service path, with the effects it sets off."""
+    if name not in TRANSITIONS:
+        raise ValidationError({"name": [_("No such transition.")]})
+    fields = dict(fields or {})
+    # Read (not locked) to prepare arguments; run_transition locks and re-checks the state.
+    request = AssistanceRequest.objects.select_related(
+        "requesting_unit", "requested_unit", "referred_to", "case"
+    ).get(pk=request_id)
+    # Refuse someone who may not take the transition before judging their input (403 before 400);
+    # run_transition checks again under the row lock.
+    meta = getattr(AssistanceRequest, name)._django_fsm
+    if meta.has_transition(request.state) and not meta.has_transition_perm(request, request.state, by):
+        raise PermissionDenied
+    arguments: dict[str, Any] = {"reason": reason}
+    audit_payload: dict[str, Any] = {}
+    if reason:
+        audit_payload["reason"] = reason
+    defects: list[dict] = []
+
+    if name == "return_request":
+        defects = _validate_defects(request, fields.get("defects"))
+        arguments["defects"] = defects
+        audit_payload["defects"] = [
+            {k: v for k, v in item.items() if k != "document"}
+            | {"document": item["document"].pk if item["document"] else None}
+            for item in defects
+        ]
+    elif name == "route":
+        department = fields.get("department")
+        if department is not None and not isinstance(department, Department):
+            department = Department.objects.filter(
+                unit=request.requested_unit, kind=str(department), is_active=True
+            ).first()
+            if department is None:
+                raise ValidationError(
+                    {"department": [_("Choose an active department of the requested unit.")]}
+                )
+        arguments["department"] = department
+        if department is not None:
+            audit_payload["department"] = department.kind
+    elif name == "assign":
+        assignee = fields.get("assignee")
+        if assignee is not None and not hasattr(assignee, "pk"):
+            assignee = User.objects.filter(username=str(assignee), is_active=True).first()
+            if assignee is None:
+                raise ValidationError({"assignee": [_("No such officer.")]})
+        arguments["assignee"] = assignee
+        arguments["assignee_is_member"] = bool(
+            assignee
+            and Membership.objects.current()
+            .operational()
+            .filter(user=assignee, unit=request.requested_unit)
+            .exists()
+        )
+        if assignee is not None:
+            audit_payload["assignee"] = assignee.username
+    elif name == "fulfil":
+        arguments["results"] = fields.get("results") or ""
+    elif name == "dispute":
+        side = _acting_unit(request, by)
+        arguments["unit"] = Unit.objects.filter(code=side).first()
+    elif name == "refer":
+        arguments["superior"] = common_superior([request.requesting_unit, request.requested_unit])
+        audit_payload["superior"] = arguments["superior"].code
+
+    side = _SIDE.get(name)
+    acting = _acting_unit(request, by, *([side] if side else []))
+
+    def after(instance: AssistanceRequest, from_state: str, to_state: str) -> None:
+        _after_transition(instance, name=name, by=by, from_state=from_state, defects=defects, reason=reason)
+
+    result = run_transition(
+        model=AssistanceRequest,
+        pk=request_id,
+        name=name,
+        by=by,
+        acting_unit_code=acting,
+        expected_state=expected_state,
+        arguments=arguments,
+        note=reason,
+        audit_payload=audit_payload,
+        after=after,
+    )
+    return result.instance
+
+
+def _after_transition(request: AssistanceRequest, *, name: str, by, from_state: str, defects, reason):
+    url = request_url(request)
+    params = {"number": request.number, "kind": request.spec.label}
+    key = f"assistance:{request.pk}:{name}:{request.resubmission_count}"
+    if name in ("send", "resubmit"):
+        _case_party_add(request)
+        clocks.start_acknowledgement(request)
+        notify(
+            users=_users_with_role(request.requested_unit_id, Role.INTAKE_OFFICER),
+            key=key,
+            subject=_("Assistance request %(number)s received: %(kind)s"),
+            body=_("A request waits for intake: check its formalities, then accept or return it."),
+            url=url,
+            params=params,
+        )
+    elif name == "submit":
+        role = request.spec.approver_role
+        approvers = _users_with_role(
+            request.requesting_unit_id,
+            role,
+            department_id=request.requesting_department_id if role == Role.DEPARTMENT_HEAD else None,
+        )
+        notify(
+            users=approvers,
+            key=key,
+            subject=_("Assistance request %(number)s awaits your approval"),
+            url=url,
+            params=params,
+        )
+    elif name == "receive":
+        clocks.meet_acknowledgement(request)
+        clocks.start_completion(request)
+    elif name == "request_clarification":
+        clocks.pause_completion(request)
+        notify(
+            users=_requester_users(request),
+            key=f"{key}:{timezone.now().timestamp()}",
+            subject=_("Assistance request %(number)s: the requested unit asks a question"),
+            body=reason,
+            url=url,
+            params=params,
+        )
+    elif name == "answer":
+        clocks.resume_completion(request)
+        notify(
+            users=_users_with_role(request.requested_unit_id, Role.INTAKE_OFFICER),
+            key=f"{key}:{timezone.now().timestamp()}",
+            subject=_("Assistance request %(number)s: the requester answered"),
+            url=url,
+            params=params,
+        )
+    elif name == "return_request":
+        round_number = request.returns.values_list("round", flat=True).order_by("-round").first() or 0
+        for item in defects:
+            RequestReturn.objects.create(
+                request=request,
+                round=round_number + 1,
+                document=item["document"],
+                document_type=item["document_type"],
+                defect=item["defect"],
+                explanation=item["explanation"],
+                returned_by=by,
+            )
+            if item["document"] is not None:
+                RequestDocument.objects.filter(pk=item["document"].pk).update(defect=item["defect"])
+        clocks.cancel_completion(request)
+        notify(
+            users=_requester_users(request),
+            key=key,
+            subject=_("Assistance request %(number)s was returned: a document is defective"),
+            body=reason,
+            url=url,
+            params=params,
+        )
+    elif name == "accept":
+        notify(
+            users=_requester_users(request),
+            key=key,
+            subject=_("Assistance request %(number)s was accepted"),
+            url=url,
+            params=params,
+        )
+    elif name == "route":
+        notify(
+            users=_users_with_role(
+                request.requested_unit_id, Role.DEPARTMENT_HEAD, department_id=request.routed_department_id
+            ),
+            key=key,
+            subject=_("Assistance request %(number)s was routed to your department"),
+            url=url,
+            params=params,
+        )
+        clocks.set_department(request)
+    elif name == "assign":
+        clocks.set_assignee(request)
+        notify(
+            users=[request.assignee],
+            key=f"{key}:{request.assignee_id}",
+            subject=_("Assistance request %(number)s was assigned to you"),
+            url=url,
+            params=params,
+        )
+    elif name == "fulfil":
+        clocks.meet_completion(request)
+        notify(
+            users=_requester_users(request),
+            key=key,
+            subject=_("Assistance request %(number)s was fulfilled; confirm to close it"),
+            url=url,
+            params=params,
+        )
+    elif name == "refer":
+        notify(
+            users=_users_with_role(request.referred_to_id, Role.UNIT_HEAD, Role.LEGAL_OFFICER),
+            key=key,
+            subject=_("A dispute over assistance request %(number)s was referred to your unit"),
+            body=request.dispute_reason,
+            url=url,
+            params=params,
+        )
+    elif name == "dispute":
+        other = (
+            request.requested_unit_id
+            if request.disputed_by_unit_id == request.requesting_unit_id
+            else request.requesting_unit_id
+        )
+        notify(
+            users=_users_with_role(other, Role.UNIT_HEAD, Role.LEGAL_OFFICER, Role.INTAKE_OFFICER),
+            key=key,
+            subject=_("Assistance request %(number)s is disputed"),
+            body=reason,
+            url=url,
+            params=params,
+        )
+    if request.state in (S.CLOSED, S.WITHDRAWN, S.ACKNOWLEDGED):
+        if request.state == S.ACKNOWLEDGED:
+            clocks.meet_acknowledgement(request)
+        clocks.cancel_all(request)
+
+
+# --- forwarding a lead (art 349) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def request_forward_lead(
+    *,
+    by,
+    request: AssistanceRequest,
+    to_unit: Unit,
+    matters: str,
+    kind: str = AssistanceKind.WORK_IN_AREA_NOTICE,
+) -> AssistanceRequest:
+    """Draft a new request from the unit working this one to a third unit the lead belongs to."""
+    request = AssistanceRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != S.IN_PROGRESS or not perms.is_assignee(request, by):
+        raise PermissionDenied
+    if to_unit.pk in (request.requesting_unit_id, request.requested_unit_id):
+        raise ValidationError({"to_unit": [_("Forward the lead to a third unit.")]})
+    if not perms.may_create_for(request.requested_unit_id, by):
+        raise PermissionDenied
+    lead = request_create(
+        by=by,
+        case=request.case,
+        requested_unit=to_unit,
+        kind=kind,
+        matters=matters,
+        requesting_unit=request.requested_unit,
+        forwarded_from=request,
+    )
+    timeline_add(
+        instance=request,
+        actor=by,
+        acting_unit_code=request.requested_unit.code,
+        action="forward_lead",
+        note=matters,
+        data={"lead": lead.number, "to_unit": to_unit.code},
+    )
+    notify(
+        users=_users_with_role(to_unit.pk, Role.INTAKE_OFFICER, Role.UNIT_HEAD),
+        key=f"assistance:{lead.pk}:lead",
+        subject=_("A lead for your unit was found while working assistance request %(number)s"),
+        body=matters,
+        url="",
+        params={"number": request.number},
+    )
+    return lead
+
+
+# --- custody follow-up (art 351) ---------------------------------------------------------------
+
+_FOLLOW_UP_STATES = (S.ACCEPTED, S.ROUTED, S.ASSIGNED, S.IN_PROGRESS, S.FULFILLED)
+
+
+def _follow_up_request(request: AssistanceRequest, by, *, flag: str) -> AssistanceRequest:
+    request = (
+        AssistanceRequest.objects.select_for_update()
+        .select_related("requesting_unit", "requested_unit")
+        .get(pk=request.pk)
+    )
+    if not getattr(request.spec, flag):
+        raise ValidationError(_("This kind of request has no such follow-up."))
+    if not perms.may_record_follow_up(request, by):
+        raise PermissionDenied
+    if request.state not in _FOLLOW_UP_STATES:
+        raise ValidationError(_("Follow-up is recorded once the request is accepted."))
+    return request
+
+
+@transaction.atomic
+def custody_event_record(
+    *,
+    by,
+    request: AssistanceRequest,
+    kind: str,
+    occurred_at: dt.datetime,
+    place: str = "",
+    officers: Iterable[str] = (),
+    person_name: str = "",
+    subject=None,
+    note: str = "",
+) -> CustodyEvent:
+    """Record a capture, a collection (提解) or an interrogation on the requester's behalf."""
+    request = _follow_up_request(request, by, flag="custody_follow_up")
+    kind = CustodyEventKind(kind)
+    officers = [name.strip() for name in officers if name and name.strip()]
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": [_("The time cannot be in the future.")]})
+    captures = request.custody_events.filter(kind=CustodyEventKind.CAPTURE)
+    if kind == CustodyEventKind.CAPTURE:
+        if not (place or "").strip():
+            raise ValidationError({"place": [_("Say where the person was captured.")]})
+    else:
+        if not captures.exists():
+            raise ValidationError({"kind": [_("Record the capture first.")]})
+        if kind == CustodyEventKind.COLLECTION and len(set(officers)) < 2:
+            raise ValidationError(
+                {"officers": [_("A suspect is collected by at least two named officers (MPS-2020 art 351).")]}
+            )
+    if subject is not None and subject.case_id != request.case_id:
+        raise ValidationError({"subject": [_("Choose a person of this request's case.")]})
+    event = CustodyEvent.objects.create(
+        request=request,
+        kind=kind,
+        subject=subject,
+        person_name=person_name.strip(),
+        occurred_at=occurred_at,
+        place=place.strip(),
+        officers=officers,
+        note=note.strip(),
+        recorded_by=by,
+    )
+    unit_code = _acting_unit(request, by, "requested")
+    audit.record(
+        action=f"assistance.custody.{kind.value}",
+        actor=by,
+        acting_unit_code=unit_code,
+        target=request,
+        payload={"event": event.pk, "occurred_at": occurred_at, "place": event.place, "officers": officers},
+    )
+    timeline_add(
+        instance=request,
+        actor=by,
+        acting_unit_code=unit_code,
+        action=f"custody_{kind.value}",
+        note=" · ".join(filter(None, [event.person_name, event.place, "、".join(officers)])),
+        data={"event": event.pk},
+    )
+    if kind == CustodyEventKind.CAPTURE:
+        # Art 351: the capturing unit tells the requester at once; the 24 h custody clock starts.
+        notify(
+            users=_requester_users(request),
+            key=f"assistance:{request.pk}:capture:{event.pk}",
+            subject=_(
+                "Assistance request %(number)s: the person was captured; collect or ask for interrogation"
+            ),
+            body=_("Captured at %(time)s in %(place)s."),
+            url=request_url(request),
+            params={
+                "number": request.number,
+                "time": timezone.localtime(occurred_at).strftime("%Y-%m-%d %H:%M"),
+                "place": event.place,
+            },
+        )
+        clocks.start_custody(request, event)
+    else:
+        clocks.meet_custody(request)
+    return event
+
+
+# --- property follow-up (arts 233, 240, 243–247) ------------------------------------------------
+
+
+def measure_expiry(kind: str, starts_on: dt.date) -> dt.date | None:
+    """Return the last day of a measure of this kind starting on that day (None: no period)."""
+    rule_key = PERIOD_RULES.get(PropertyMeasureKind(kind))
+    if rule_key is None:
+        return None
+    return last_day(deadline_rows.rulebook()[rule_key].due(PropertyMeasure.start_instant(starts_on)))
+
+
+@transaction.atomic
+def property_measure_record(
+    *,
+    by,
+    request: AssistanceRequest,
+    kind: str,
+    target: str,
+    starts_on: dt.date,
+    institution: str = "",
+    amount: Decimal | None = None,
+    renewed_from: PropertyMeasure | None = None,
+) -> PropertyMeasure:
+    """Record a freeze, seal or seizure with its period; a freeze gets a renewal reminder before expiry."""
+    request = _follow_up_request(request, by, flag="property_follow_up")
+    kind = PropertyMeasureKind(kind)
+    if not (target or "").strip():
+        raise ValidationError({"target": [_("Name the account or the object.")]})
+    if amount is not None and amount < 0:
+        raise ValidationError({"amount": [_("The amount cannot be negative.")]})
+    expires_on = measure_expiry(kind, starts_on)
+    measure = PropertyMeasure.objects.create(
+        request=request,
+        kind=kind,
+        target=target.strip(),
+        institution=institution.strip(),
+        amount=amount,
+        starts_on=starts_on,
+        expires_on=expires_on,
+        renewed_from=renewed_from,
+        recorded_by=by,
+    )
+    if renewed_from is not None:
+        PropertyMeasure.objects.filter(pk=renewed_from.pk).update(state=PropertyMeasureState.RENEWED)
+        clocks.cancel_measure(renewed_from)
+    if expires_on is not None:
+        deadline = clocks.start_renewal_reminder(request, measure)
+        # The periodic scan reminds the requester this long before expiry (core.deadline_rows).
+        remind_at = deadline_rows.escalation_times(deadline)[EscalationLevel.REMINDED]
+        measure.renewal_reminder_on = timezone.localtime(remind_at).date()
+        measure.save(update_fields=["renewal_reminder_on"])
+    unit_code = _acting_unit(request, by, "requested")
+    audit.record(
+        action="assistance.property.record",
+        actor=by,
+        acting_unit_code=unit_code,
+        target=request,
+        payload={
+            "measure": measure.pk,
+            "kind": kind.value,
+            "target": measure.target,
+            "expires_on": expires_on,
+        },
+    )
+    timeline_add(
+        instance=request,
+        actor=by,
+        acting_unit_code=unit_code,
+        action="property_measure",
+        note=f"{measure.get_kind_display()} {measure.target}",
+        data={"measure": measure.pk, "expires_on": expires_on},
+    )
+    return measure
+
+
+@transaction.atomic
+def property_measure_found_unrelated(*, by, measure: PropertyMeasure, reason: str) -> PropertyMeasure:
+    """Mark property unrelated to the case: it must be released within 3 days (arts 233, 247)."""
+    measure = PropertyMeasure.objects.select_for_update().select_related("request").get(pk=measure.pk)
+    request = measure.request
+    if not perms.may_record_follow_up(request, by):
+        raise PermissionDenied
+    if measure.state not in (PropertyMeasureState.IN_FORCE,):
+        raise ValidationError(_("Only a measure in force can be found unrelated."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the property is unrelated.")]})
+    measure.state = PropertyMeasureState.UNRELATED
+    measure.found_unrelated_at = timezone.now()
+    measure.save(update_fields=["state", "found_unrelated_at"])
+    clocks.cancel_measure(measure)
+    rule_key = RELEASE_RULES.get(PropertyMeasureKind(measure.kind), RELEASE_FROZEN_RULE)
+    clocks.start_release(request, measure, rule_key)
+    timeline_add(
+        instance=request,
+        actor=by,
+        acting_unit_code=_acting_unit(request, by, "requested"),
+        action="property_unrelated",
+        note=reason.strip(),
+        data={"measure": measure.pk},
+    )
+    return measure
+
+
+@transaction.atomic
+def property_measure_release(*, by, measure: PropertyMeasure) -> PropertyMeasure:
+    """Record that the property was released (unfrozen, unsealed, returned)."""
+    measure = PropertyMeasure.objects.select_for_update().select_related("request").get(pk=measure.pk)
+    if not perms.may_record_follow_up(measure.request, by):
+        raise PermissionDenied
+    if measure.state == PropertyMeasureState.RELEASED:
+        raise ValidationError(_("The property is already released."))
+    measure.state = PropertyMeasureState.RELEASED
+    measure.released_at = timezone.now()
+    measure.save(update_fields=["state", "released_at"])
+    clocks.meet_measure(measure)
+    timeline_add(
+        instance=measure.request,
+        actor=by,
+        acting_unit_code=_acting_unit(measure.request, by, "requested"),
+        action="property_released",
+        note=measure.target,
+        data={"measure": measure.pk},
+    )
+    return measure

@@ -1,0 +1,49 @@
+from django.urls import path
+
+from cases.assistance import views
+
+urlpatterns = [
+    path("assistance-requests/", views.RequestListView.as_view(), name="assistance-request-list"),
+    path("assistance-requests/new/", views.RequestCreateView.as_view(), name="assistance-request-create"),
+    path(
+        "assistance-requests/new/documents/",
+        views.KindDocumentsView.as_view(),
+        name="assistance-request-kind-documents",
+    ),
+    path(
+        "assistance-requests/<int:pk>/", views.RequestDetailView.as_view(), name="assistance-request-detail"
+    ),
+    path(
+        "assistance-requests/<int:pk>/transitions/<str:name>/",
+        views.RequestTransitionView.as_view(),
+        name="assistance-request-transition",
+    ),
+    path(
+        "assistance-requests/<int:pk>/documents/",
+        views.RequestDocumentUploadView.as_view(),
+        name="assistance-request-document-upload",
+    ),
+    path(
+        "assistance-requests/<int:pk>/documents/<int:document_id>/",
+        views.RequestDocumentDownloadView.as_view(),
+        name="assistance-request-document",
+    ),
+    path(
+        "assistance-requests/<int:pk>/custody-events/",
+        views.RequestCustodyView.as_view(),
+        name="assistance-request-custody",
+    ),
+    path(
+        "assistance-requests/<int:pk>/property-measures/",
+        views.RequestPropertyView.as_view(),
+        name="assistance-request-property",
+    ),
+    path(
+        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/<str:action>/",
+        views.PropertyActionView.as_view(),
+        name="assistance-request-property-action",
+    ),
+    path(
+        "assistance-requests/<int:pk>/leads/", views.LeadForwardView.as_view(), name="assistance-request-lead"
+    ),
+]
