@@ -7,6 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
+        from cases import inbox  # noqa: F401 - registers the cases inbox provider
         from organisation.signals import units_reorganised
 
         units_reorganised.connect(_refresh_party_paths, dispatch_uid="cases-refresh-party-paths")

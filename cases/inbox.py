@@ -1,0 +1,56 @@
+"""Inbox provider for cases: drafts to register and registered cases waiting for a decision."""
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import CaseState
+from cases.permissions import HEADS, REGISTRARS
+from cases.standing import user_standing
+from core import inbox
+
+KINDS = {
+    "register": _("Case drafts to register"),
+    "decide": _("Registered cases waiting to be investigated or referred for jurisdiction"),
+}
+# The inbox shows what waits; a unit with more than this many open items works from the case list.
+LIMIT = 200
+
+
+def _units_holding(user, roles) -> list[int]:
+    standing = user_standing(user)
+    return [unit_id for unit_id in standing.unit_ids if standing.holds(unit_id, roles)]
+
+
+@inbox.register("cases")
+def case_items(user) -> list[inbox.InboxItem]:
+    """List drafts the user may register and registered cases the user's unit must decide on."""
+    from cases.selectors import case_visible_to
+
+    registrars = _units_holding(user, REGISTRARS)
+    heads = _units_holding(user, HEADS)
+    if not registrars and not heads:
+        return []
+    conditions = {
+        # An investigator sees their own drafts; a department head every draft of the unit.
+        "register": Q(state=CaseState.DRAFT, accepting_unit_id__in=registrars)
+        & (Q(created_by=user) | Q(accepting_unit_id__in=heads)),
+        "decide": Q(state=CaseState.REGISTERED)
+        & (Q(lead_unit_id__in=heads) | Q(lead_unit__isnull=True, accepting_unit_id__in=heads)),
+    }
+    items = []
+    visible = case_visible_to(user).select_related("accepting_unit")
+    for key, condition in conditions.items():
+        for case in visible.filter(condition).order_by("id")[:LIMIT]:
+            items.append(
+                inbox.InboxItem(
+                    kind=f"case.{key}",
+                    kind_label=str(KINDS[key]),
+                    title=f"{case.number or _('(draft)')} {case.name} · {case.accepting_unit.name}",
+                    url=reverse("case-detail", args=[case.pk]),
+                    state=case.state,
+                    object_type="cases.case",
+                    object_id=str(case.pk),
+                )
+            )
+    return items
