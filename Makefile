@@ -58,6 +58,7 @@ messages: $(VENV)/.runtime-installed
 messages-update: $(VENV)/.runtime-installed
 	$(DEMO_ENV) $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var \
 	    --ignore=static --ignore=tests --ignore=bench --ignore=test-artifacts -v0
+	msgattrib --clear-fuzzy --empty -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	$(MAKE) messages
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.backends.signals import connection_created
+from django.utils import translation
 
 from organisation.models import Role, Unit, User
 from tests.factories.organisation import TEST_PASSWORD, UserFactory, member
@@ -27,6 +28,14 @@ def _open_audit_purge(sender, connection, **kwargs):
 connection_created.connect(_open_audit_purge, dispatch_uid="tests-open-audit-purge")
 if connection.connection is not None:
     _open_audit_purge(None, connection)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start and end every test in the default language: a request asking for English leaves it active."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
