@@ -23,7 +23,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import permissions, selectors, services
+from cases import permissions, related, selectors, services
 from cases.models import (
     TRANSITION_NAMES,
     Case,
@@ -34,6 +34,7 @@ from cases.models import (
     HandlingCode,
     IdType,
     LocationRole,
+    MatchKind,
     Offence,
     PartyRole,
     PersonRole,
@@ -166,6 +167,36 @@ class SuspectSummarySerializer(serializers.Serializer):
     phones = MaskedPhonesField(help_text=gettext_lazy("Masked, e.g. 138****5678."))
 
 
+class RelatedMatchSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MatchKind.choices)
+    kind_label = serializers.CharField()
+    value = serializers.CharField(help_text=gettext_lazy("Masked."))
+    person = serializers.CharField(help_text=gettext_lazy("The suspect of this case who matched."))
+
+
+class RelatedCaseSerializer(serializers.Serializer):
+    """A possible related case, told as far as the user may know of it (DESIGN.md, Visibility)."""
+
+    disclosure = serializers.ChoiceField(
+        choices=[related.FULL, related.SUMMARY, related.NUMBER_ONLY, related.RESTRICTED],
+        help_text=gettext_lazy(
+            "full: the user may see the other case; summary: a normal case; number_only: an internal "
+            "case; restricted: only that a restricted case matches and whom to ask."
+        ),
+    )
+    case_id = serializers.IntegerField(allow_null=True)
+    url = serializers.CharField()
+    number = serializers.CharField()
+    name = serializers.CharField()
+    offence = serializers.CharField()
+    state_label = serializers.CharField()
+    unit_code = serializers.CharField(help_text=gettext_lazy("The other case's lead unit: whom to ask."))
+    unit_name = serializers.CharField()
+    matches = RelatedMatchSerializer(many=True)
+    found_at = serializers.DateTimeField()
+    text = serializers.CharField()
+
+
 class CaseFieldsSerializer(serializers.Serializer):
     """What every representation of a case shows."""
 
@@ -210,6 +241,9 @@ class CaseDetailSerializer(CaseFieldsSerializer):
     )
     can_edit = serializers.BooleanField(help_text=gettext_lazy("Whether this user may edit the case now."))
     timeline = TimelineEntrySerializer(many=True)
+    related = RelatedCaseSerializer(
+        many=True, help_text=gettext_lazy("Possible related cases: other cases naming one of its suspects.")
+    )
 
 
 def case_detail_data(case: Case, user) -> dict:
@@ -218,6 +252,7 @@ def case_detail_data(case: Case, user) -> dict:
     case.available_transitions = available_transitions(case, user)
     case.can_edit = case.is_editable and permissions.may_edit(case, user)
     case.timeline = list(timeline_for(case))
+    case.related = related.related_cases_for(case, user)
     shown = sum(1 for person in case.person_list if person.id_number or person.phones.all())
     if shown:
         services.case_identities_view_record(case=case, user=user, persons=shown)

@@ -565,3 +565,61 @@ class PersonBankAccount(models.Model):
 
     def __str__(self):
         return f"{self.bank} {self.account_number}"
+
+
+# --- related cases -------------------------------------------------------------------------------
+
+
+class MatchKind(models.TextChoices):
+    ID_NUMBER = "id_number", _("identity document number")
+    PHONE = "phone", _("phone number")
+    BANK_ACCOUNT = "bank_account", _("bank account")
+
+
+class RelatedCaseMatch(models.Model):
+    """A suspect's identifier on `case` that also appears on a suspect of `other_case`.
+
+    Stored once in each direction, so that a case's matches are one indexed filter and each side
+    keeps its own notice. The value itself is kept only masked (for display) and as a keyed
+    digest (for uniqueness): the match table adds no copy of a personal number.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="related_matches"
+    )
+    other_case = models.ForeignKey(
+        Case, verbose_name=_("other case"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind of match"), max_length=16, choices=MatchKind.choices)
+    value_digest = models.CharField(_("digest of the value"), max_length=64, editable=False)
+    matched_value_masked = models.CharField(_("matched value (masked)"), max_length=40)
+    person = models.ForeignKey(
+        CasePerson,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    other_person = models.ForeignKey(
+        CasePerson,
+        verbose_name=_("person on the other case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("found at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("related case match")
+        verbose_name_plural = _("related case matches")
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "other_case", "kind", "value_digest"], name="related_case_match_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} ~ {self.other_case_id} · {self.kind} {self.matched_value_masked}"

@@ -17,7 +17,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import permissions
+from cases import permissions, related
 from cases.models import (
     EDITABLE_STATES,
     TRANSITION_NAMES,
@@ -264,6 +264,9 @@ def case_transition(
 
         def after(instance: Case, from_state: str, to_state: str) -> None:
             _sync_parties(instance, assisting=assisting_units if name == "settle_jurisdiction" else None)
+            if name == "register":
+                # A draft is matched against nothing; once accepted, all its suspects are looked up.
+                related.case_related_detect(case=instance, by=user)
             case_transitioned.send(
                 sender=Case, case=instance, name=name, from_state=from_state, to_state=to_state, by=user
             )
@@ -616,6 +619,7 @@ def case_person_add(*, case: Case, user: User, data: Mapping[str, Any]) -> CaseP
         payload={"person": person.pk, "role": person.role},
         note=f"{person.get_role_display()} {person.name}",
     )
+    related.case_related_detect(case=case, by=user, person_ids=[person.pk])
     return person
 
 
@@ -661,6 +665,7 @@ def case_person_update(*, person: CasePerson, user: User, data: Mapping[str, Any
         payload={"person": person.pk, "role": person.role, "fields": sorted(changed)},
         note=f"{person.get_role_display()} {person.name}",
     )
+    related.case_related_detect(case=case, by=user, person_ids=[person.pk])
     return person
 
 

@@ -1,4 +1,4 @@
-"""The cases inbox provider: drafts to register and registered cases to decide on, for the right people only."""
+"""The cases inbox provider: drafts to register and registered cases to decide on, for the right people."""
 
 import pytest
 from django.db import connection

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ["config", "core", "organisation", "documents", "cases", "jurisdiction", "meetings", "templates"]
+SOURCE_DIRS = ["config", "core", "organisation", "documents", "cases", "jurisdiction", "meetings"]
+SOURCE_DIRS += ["templates"]
 
 
 def statistics(po_file: Path) -> str:
