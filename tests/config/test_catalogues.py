@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ["config", "core", "organisation", "documents", "cases", "jurisdiction", "meetings"]
-SOURCE_DIRS += ["templates"]
+SOURCE_DIRS = [
+    "config",
+    "core",
+    "organisation",
+    "documents",
+    "cases",
+    "jurisdiction",
+    "meetings",
+    "templates",
+]
 
 
 def statistics(po_file: Path) -> str:
