@@ -45,6 +45,11 @@ def mermaid_state_diagram(model: type[models.Model], field_name: str = "state") 
 
 def state_machine_markdown(model: type[models.Model], field_name: str = "state") -> str:
     """Return the Markdown page of a machine: the diagram, the states, the transitions table."""
+    with translation.override("en"):
+        return _state_machine_markdown(model, field_name)
+
+
+def _state_machine_markdown(model: type[models.Model], field_name: str) -> str:
     field = _field(model, field_name)
     name = model._meta.verbose_name
     lines = [
@@ -62,8 +67,7 @@ def state_machine_markdown(model: type[models.Model], field_name: str = "state")
         "| state | label |",
         "| --- | --- |",
     ]
-    with translation.override("en"):
-        lines += [f"| `{value}` | {label} |" for value, label in field.choices]
+    lines += [f"| `{value}` | {label} |" for value, label in field.choices]
     lines += [
         "",
         "## Transitions",

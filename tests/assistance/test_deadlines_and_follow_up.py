@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -71,7 +72,9 @@ def test_clarification_pauses_the_clock_and_the_answer_resumes_it(db):
     )
     deadline = _deadline(request, "identity_check")
     assert deadline.state == DeadlineState.PAUSED
-    assert "paused" in deadline_rows.remaining_text(deadline)
+    with translation.override("en"):
+        assert "paused" in deadline_rows.remaining_text(deadline)
+    assert "中止" in deadline_rows.remaining_text(deadline)
     due_before = deadline.due_at
     assert _notified(cast.investigator)
     request = services.request_transition(
