@@ -3,9 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.assistance import services
 from cases.assistance.models import CustodyEventKind, PropertyMeasureKind
