@@ -411,3 +411,18 @@ def test_the_lookups_use_the_indexes_on_postgresql(wuhou):
     assert "Index" in plans["account"] and account_index.name in plans["account"], plans["account"]
     assert related.id_number_lookup(0, [SUSPECT_ID]).count() == 1
     assert related.phone_lookup(wuhou["case"].pk, [PHONE]).count() == 0  # the case's own phones never match
+
+
+def test_case_page_shows_the_related_panel_worded_by_handling_code(wuhou, kunming, client):
+    other = kunming_case(handling_code=HandlingCode.RESTRICTED)
+    add_suspect(other, kunming["investigator"])
+    add_suspect(wuhou["case"], wuhou["investigator"])
+    client.force_login(wuhou["head"])
+    page = client.get(f"/cases/{wuhou['case'].pk}/").content.decode()
+    assert "可能关联案件" in page
+    assert other.number not in page and other.name not in page
+    assert unit(KUNMING).name in page  # whom to ask
+
+    client.force_login(kunming["head"])
+    page = client.get(f"/cases/{other.pk}/").content.decode()
+    assert wuhou["case"].number in page  # a normal case is told with its summary

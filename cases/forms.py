@@ -1,0 +1,272 @@
+"""Forms of the case pages: the list filters, intake, places, persons and transitions.
+
+The forms only parse what was typed; the services check it (the GB 11643 check digit, division
+codes, phones) and their ValidationError is put back on the forms' fields by `apply_errors`, so a
+page shows each error next to its field and keeps everything that was typed.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    LOCATION_CITATIONS,
+    CaseState,
+    Gender,
+    HandlingCode,
+    IdType,
+    LocationRole,
+    Offence,
+    PersonRole,
+)
+
+
+def _all(choices) -> list[tuple[str, str]]:
+    return [("", _("All")), *choices]
+
+
+class CaseFilterForm(forms.Form):
+    """The list's filters; the same query string filters the CSV export."""
+
+    q = forms.CharField(
+        label=_("Name or number"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Part of the name or number")}),
+    )
+    state = forms.ChoiceField(label=_("State"), required=False, choices=_all(CaseState.choices))
+    offence = forms.ChoiceField(label=_("Offence"), required=False)
+    handling_code = forms.ChoiceField(
+        label=_("Handling code"), required=False, choices=_all(HandlingCode.choices)
+    )
+    year = forms.IntegerField(
+        label=_("Year registered"),
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"placeholder": "2026"}),
+    )
+
+    def __init__(self, *args, offences=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offence"].choices = _all((offence.code, offence.name) for offence in offences)
+
+
+class CaseCreateForm(forms.Form):
+    """Intake (受案登记): what a draft needs; places and persons are added on the case's page."""
+
+    accepting_unit = forms.TypedChoiceField(label=_("Accepting unit"), coerce=int)
+    name = forms.CharField(
+        label=_("Case name"), max_length=120, help_text=_("For example 4·15 电信网络诈骗案.")
+    )
+    offence = forms.ModelChoiceField(
+        label=_("Offence"),
+        queryset=Offence.objects.none(),
+        required=False,
+        empty_label=_("— choose —"),
+        help_text=_("Needed before the case can be registered."),
+    )
+    external_number = forms.CharField(
+        label=_("External case number"),
+        max_length=64,
+        required=False,
+        help_text=_("The number in the unit's own records system, if it has one."),
+    )
+    handling_code = forms.ChoiceField(
+        label=_("Handling code"),
+        choices=HandlingCode.choices,
+        initial=HandlingCode.NORMAL,
+        help_text=_(
+            "Normal: involved units and their superiors see it. Internal: others learn only its number "
+            "and unit. Restricted: only the involved units and the lead unit's superiors see it."
+        ),
+    )
+    summary = forms.CharField(
+        label=_("Summary of the facts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Needed before the case can be registered."),
+    )
+
+    def __init__(self, *args, units=(), offences=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["accepting_unit"].choices = [(unit.pk, unit.name) for unit in units]
+        if len(units) == 1:
+            self.fields["accepting_unit"].initial = units[0].pk
+        self.fields["offence"].queryset = offences if offences is not None else Offence.objects.none()
+
+
+def _role_choices_with_citations() -> list[tuple[str, str]]:
+    choices = []
+    for value, label in LocationRole.choices:
+        citation = LOCATION_CITATIONS.get(value, "")
+        choices.append((value, f"{label} · {citation}" if citation else label))
+    return choices
+
+
+class DivisionCodeInput(forms.TextInput):
+    """A 6-digit division code with the unit directory as suggestions (the page renders the datalist)."""
+
+    def __init__(self, attrs=None):
+        defaults = {
+            "list": "division-codes",
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": "6",
+            "pattern": r"\d{6}",
+            "placeholder": "530102",
+            "class": "input--code",
+        }
+        super().__init__({**defaults, **(attrs or {})})
+
+
+class LocationForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role of the place"),
+        choices=_role_choices_with_citations,
+        help_text=_(
+            "What makes the place a crime location: art 16 (conduct, result, proceeds), art 17 "
+            "(network offences), art 18 (vehicles) of the MPS provisions."
+        ),
+    )
+    division_code = forms.CharField(
+        label=_("Division code"),
+        max_length=12,
+        widget=DivisionCodeInput(),
+        help_text=_(
+            "Type a code or a unit's name; a division of another province is accepted as outside the system."
+        ),
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    occurred = forms.CharField(
+        label=_("When"), max_length=100, required=False, help_text=_("A date, a period or a description.")
+    )
+    is_main = forms.BooleanField(label=_("Main crime location (主要犯罪地)"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def to_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+_ACCOUNT_LINE = re.compile(r"^(?P<bank>.*?)[\s,，]*(?P<number>[0-9][0-9A-Za-z\- ]{5,})$")
+
+
+class PersonForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=PersonRole.choices)
+    name = forms.CharField(label=_("Full name"), max_length=64)
+    id_type = forms.ChoiceField(
+        label=_("Identity document"), choices=IdType.choices, initial=IdType.RESIDENT_ID
+    )
+    id_number = forms.CharField(
+        label=_("Identity document number"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "input--code"}),
+        help_text=_(
+            "For a resident identity card, the 18-character number; its check digit is verified (GB 11643)."
+        ),
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        required=False,
+        choices=Gender.choices,
+        initial=Gender.UNKNOWN,
+        help_text=_("Taken from the identity card number when left unknown."),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Taken from the identity card number when left empty."),
+    )
+    household_division_code = forms.CharField(
+        label=_("Household registration division"), max_length=12, required=False, widget=DivisionCodeInput()
+    )
+    household_address = forms.CharField(
+        label=_("Household registration address"), max_length=200, required=False
+    )
+    habitual_division_code = forms.CharField(
+        label=_("Habitual residence division"), max_length=12, required=False, widget=DivisionCodeInput()
+    )
+    habitual_address = forms.CharField(label=_("Habitual residence address"), max_length=200, required=False)
+    habitual_since = forms.DateField(
+        label=_("Living there since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A habitual residence counts after one year of continuous living (MPS-2020 art 16)."),
+    )
+    phones = forms.CharField(
+        label=_("Phone numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "input--code"}),
+        help_text=_("One per line."),
+    )
+    bank_accounts = forms.CharField(
+        label=_("Bank accounts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "input--code"}),
+        help_text=_("One per line: the bank, then the account number (e.g. 工商银行 6222020200112233445)."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_bank_accounts(self):
+        accounts = []
+        for line in self.cleaned_data["bank_accounts"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            match = _ACCOUNT_LINE.match(line)
+            if match is None:
+                raise ValidationError(_("Not an account number: %(numbers)s") % {"numbers": line})
+            accounts.append({"bank": match["bank"].strip(), "account_number": match["number"].strip()})
+        return accounts
+
+    def clean_phones(self):
+        return [line.strip() for line in self.cleaned_data["phones"].splitlines() if line.strip()]
+
+    def to_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class TransitionForm(forms.Form):
+    """One transition: a reason when it needs one; the lead and assisting units when settling jurisdiction."""
+
+    expected_state = forms.ChoiceField(choices=CaseState.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    lead_unit = forms.CharField(
+        label=_("Lead unit (division code)"), required=False, max_length=6, widget=DivisionCodeInput()
+    )
+    assisting_units = forms.CharField(
+        label=_("Assisting units (division codes, separated by spaces)"), required=False, max_length=200
+    )
+
+    def __init__(self, *args, name: str, needs_reason: bool, **kwargs):
+        # Several transition forms share one page: their ids must not collide.
+        kwargs.setdefault("auto_id", f"id_{name}_%s")
+        super().__init__(*args, **kwargs)
+        self.name = name
+        self.needs_reason = needs_reason
+        if needs_reason:
+            self.fields["reason"].required = True
+            self.fields["reason"].widget.attrs["required"] = "required"
+        else:
+            del self.fields["reason"]
+        if name != "settle_jurisdiction":
+            del self.fields["lead_unit"]
+            del self.fields["assisting_units"]
+
+    def clean_assisting_units(self):
+        return re.findall(r"\d{6}", self.cleaned_data["assisting_units"])
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: each message on its field, the rest on the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)

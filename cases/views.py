@@ -1,0 +1,425 @@
+"""Pages of cases: the list, intake, the case page with its facts, timeline and next steps.
+
+Thin adapters over cases.selectors and cases.services, like the API. Every page needs a sign-in
+and an operational role (auditors and system administrators are shown why they see nothing), and
+reads cases only through `case_visible_to`: a case the user may not see is 404 on every page.
+The case page shows identity numbers and phones in full and audits each showing, as the API does.
+
+The fact forms post to their own pages, so they work without JavaScript (an error re-renders the
+bound form there); with htmx the form on the case page swaps in place and a success reloads the page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django_htmx.http import HttpResponseClientRefresh
+
+from cases import permissions, selectors, services
+from cases.apis import CaseFilter
+from cases.forms import CaseCreateForm, CaseFilterForm, LocationForm, PersonForm, TransitionForm, apply_errors
+from cases.models import TRANSITION_NAMES, TRANSITIONS_NEEDING_REASON, Case, CaseState, PartyRole, PersonRole
+from cases.related import related_cases_for
+from cases.standing import user_standing
+from core.api import Conflict
+from core.identity import mask_id_number, mask_phone
+from core.workflow import available_transitions, timeline_for
+from organisation.models import Unit
+from organisation.selectors import user_may_read_case_data
+
+PAGE_SIZE = 50
+
+TRANSITION_LABELS = {
+    "register": gettext_lazy("Register the case"),
+    "start_investigation": gettext_lazy("Start the investigation"),
+    "open_jurisdiction_question": gettext_lazy("Put the jurisdiction in question"),
+    "settle_jurisdiction": gettext_lazy("Settle the jurisdiction"),
+    "suspend": gettext_lazy("Suspend the investigation"),
+    "resume": gettext_lazy("Resume the investigation"),
+    "transfer_for_prosecution": gettext_lazy("Transfer for prosecution"),
+    "close": gettext_lazy("Close the case"),
+    "revoke": gettext_lazy("Revoke the case"),
+}
+TRANSITION_HELP = {
+    "register": gettext_lazy(
+        "Accept the case (受理): it gets its case number. Needs the offence and a summary."
+    ),
+    "start_investigation": gettext_lazy(
+        "Investigate as the lead unit; the accepting unit leads when the jurisdiction is not in question."
+    ),
+    "open_jurisdiction_question": gettext_lazy(
+        "The case waits for a jurisdiction agreement or designation (协商 / 指定管辖)."
+    ),
+    "settle_jurisdiction": gettext_lazy("Record the lead unit agreed or designated (落实承办主体)."),
+    "suspend": gettext_lazy("For example while a suspect cannot be found (中止侦查)."),
+    "transfer_for_prosecution": gettext_lazy(
+        "To the procuratorate for review and prosecution (移送审查起诉)."
+    ),
+    "close": gettext_lazy("Close the case otherwise than by prosecution (结案)."),
+    "revoke": gettext_lazy("Revoke the case (撤销案件)."),
+}
+# Transitions that end or set back the case: their buttons are not the primary action.
+CAUTIOUS_TRANSITIONS = frozenset({"revoke", "close", "suspend", "open_jurisdiction_question"})
+TIMELINE_LABELS = {
+    **TRANSITION_LABELS,
+    "created": gettext_lazy("Draft opened"),
+    "updated": gettext_lazy("Case details changed"),
+    "location_added": gettext_lazy("Place added"),
+    "location_updated": gettext_lazy("Place changed"),
+    "location_removed": gettext_lazy("Place removed"),
+    "person_added": gettext_lazy("Person added"),
+    "person_updated": gettext_lazy("Person changed"),
+    "person_removed": gettext_lazy("Person removed"),
+}
+STATE_LABELS = dict(CaseState.choices)
+
+
+class CaseDataPageMixin(LoginRequiredMixin):
+    """Sign-in required; a user without an operational role is told why there is no case data."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not user_may_read_case_data(request.user):
+            return render(request, "cases/no_access.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _creatable_units(user) -> list[Unit]:
+    """Return the units in which the user may open a case (investigator or department head)."""
+    standing = user_standing(user)
+    unit_ids = [unit_id for unit_id in standing.unit_ids if standing.holds(unit_id, permissions.CREATORS)]
+    return list(Unit.objects.filter(pk__in=unit_ids).order_by("code"))
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+class CaseListView(CaseDataPageMixin, View):
+    """The cases the user may see, newest first, filtered; persons masked; a page at a time."""
+
+    def get(self, request):
+        offences = list(selectors.offence_list())
+        form = CaseFilterForm(request.GET or None, offences=offences)
+        filters = {}
+        if form.is_valid():
+            filters = {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
+        # The API's filter set, so the page and its CSV export select the same rows.
+        cases = CaseFilter(data=filters, queryset=selectors.case_list_visible_to(request.user)).qs
+        before = request.GET.get("before", "")
+        if before.isdigit():
+            cases = cases.filter(pk__lt=int(before))
+        page = list(cases.order_by("-id")[: PAGE_SIZE + 1])
+        has_more = len(page) > PAGE_SIZE
+        page = page[:PAGE_SIZE]
+        for case in page:
+            # Lists show identities masked only; the full numbers never reach the template.
+            for person in case.suspects:
+                person.masked_id = mask_id_number(person.id_number) if person.id_number else ""
+                person.masked_phones = [mask_phone(phone.number) for phone in person.phones.all()]
+        query = request.GET.copy()
+        query.pop("before", None)
+        return render(
+            request,
+            "cases/case_list.html",
+            {
+                "form": form,
+                "cases": page,
+                "filtered": bool(filters),
+                "query": query.urlencode(),
+                "older_than": page[-1].pk if has_more else None,
+                "is_first_page": not before.isdigit(),
+                "may_create": bool(_creatable_units(request.user)),
+                "export_url": reverse("api:case-export") + (f"?{query.urlencode()}" if query else ""),
+            },
+        )
+
+
+# --- intake --------------------------------------------------------------------------------------
+
+
+class CaseCreateView(CaseDataPageMixin, View):
+    """Intake: open a draft case; its places and persons are added on the case page."""
+
+    def _form(self, request, data=None):
+        return CaseCreateForm(data, units=self.units, offences=selectors.offence_list())
+
+    def dispatch(self, request, *args, **kwargs):
+        self.units = _creatable_units(request.user) if request.user.is_authenticated else []
+        return super().dispatch(request, *args, **kwargs)
+
+    def _render(self, request, form, status=200):
+        return render(request, "cases/case_new.html", {"form": form, "units": self.units}, status=status)
+
+    def get(self, request):
+        return self._render(request, self._form(request), status=200 if self.units else 403)
+
+    def post(self, request):
+        if not self.units:
+            return self._render(request, self._form(request), status=403)
+        form = self._form(request, request.POST)
+        if form.is_valid():
+            values = form.cleaned_data
+            accepting_unit = next(unit for unit in self.units if unit.pk == values["accepting_unit"])
+            try:
+                case = services.case_create(
+                    user=request.user,
+                    accepting_unit=accepting_unit,
+                    name=values["name"],
+                    offence=values["offence"],
+                    summary=values["summary"],
+                    external_number=values["external_number"],
+                    handling_code=values["handling_code"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Draft opened. Add the places and persons, then register the case.")
+                )
+                return redirect("case-detail", pk=case.pk)
+        return self._render(request, form, status=400)
+
+
+# --- the case page -------------------------------------------------------------------------------
+
+
+def _division_units():
+    return Unit.objects.active().order_by("code").values_list("code", "name")
+
+
+def _transition_forms(case: Case, user, bound: TransitionForm | None = None) -> list[dict]:
+    forms = []
+    for name in available_transitions(case, user):
+        if bound is not None and bound.name == name:
+            form = bound
+        else:
+            form = TransitionForm(
+                name=name,
+                needs_reason=name in TRANSITIONS_NEEDING_REASON,
+                initial={"expected_state": case.state},
+            )
+        forms.append(
+            {
+                "name": name,
+                "label": TRANSITION_LABELS.get(name, name),
+                "help": TRANSITION_HELP.get(name, ""),
+                "cautious": name in CAUTIOUS_TRANSITIONS,
+                "form": form,
+            }
+        )
+    return forms
+
+
+def _timeline(case: Case) -> list:
+    entries = list(timeline_for(case))
+    for entry in entries:
+        entry.label = TIMELINE_LABELS.get(entry.action, entry.action)
+        entry.from_label = STATE_LABELS.get(entry.from_state, entry.from_state)
+        entry.to_label = STATE_LABELS.get(entry.to_state, entry.to_state)
+    return entries
+
+
+def case_page_context(request, case: Case, **extra) -> dict:
+    """Gather the case page; showing identities in full is audited exactly as the API does."""
+    user = request.user
+    selectors.case_detail_prefetch(case)
+    shown = sum(1 for person in case.person_list if person.id_number or person.phones.all())
+    if shown:
+        services.case_identities_view_record(case=case, user=user, persons=shown)
+    can_edit = case.is_editable and permissions.may_edit(case, user)
+    groups = [
+        {"role": role, "label": label, "persons": [p for p in case.person_list if p.role == role]}
+        for role, label in PersonRole.choices
+    ]
+    context = {
+        "case": case,
+        "can_edit": can_edit,
+        "assisting_parties": [party for party in case.party_list if party.role == PartyRole.ASSISTING],
+        "person_groups": [group for group in groups if group["persons"]],
+        "transitions": _transition_forms(case, user, extra.pop("bound_transition", None)),
+        "timeline": _timeline(case),
+        "related_cases": related_cases_for(case, user),
+        "location_form": LocationForm(auto_id="id_location_%s"),
+        "person_form": PersonForm(auto_id="id_person_%s"),
+        "division_units": _division_units() if can_edit else (),
+    }
+    context.update(extra)
+    return context
+
+
+def _render_case(request, case: Case, *, status: int = 200, **extra):
+    return render(request, "cases/case_detail.html", case_page_context(request, case, **extra), status=status)
+
+
+class CaseDetailView(CaseDataPageMixin, View):
+    def get(self, request, pk: int):
+        return _render_case(request, selectors.case_get_visible(request.user, pk))
+
+
+class CaseTransitionView(CaseDataPageMixin, View):
+    """Take one transition; a stale form (someone moved the case on) answers 409 with the current state."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request, pk: int, name: str):
+        case = selectors.case_get_visible(request.user, pk)
+        if name not in TRANSITION_NAMES:
+            raise Http404
+        form = TransitionForm(request.POST, name=name, needs_reason=name in TRANSITIONS_NEEDING_REASON)
+        if not form.is_valid():
+            if "expected_state" in form.errors:
+                return self._conflict(request, case)
+            return _render_case(request, case, status=400, bound_transition=form)
+        values = form.cleaned_data
+        try:
+            lead_unit = self._unit("lead_unit", values.get("lead_unit"))
+            assisting = [self._unit("assisting_units", code) for code in values.get("assisting_units", [])]
+            services.case_transition(
+                case=case,
+                name=name,
+                user=request.user,
+                reason=values.get("reason", ""),
+                lead_unit=lead_unit,
+                assisting_units=[unit for unit in assisting if unit is not None],
+                expected_state=values["expected_state"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+            return _render_case(request, case, status=400, bound_transition=form)
+        except Conflict:
+            return self._conflict(request, case)
+        except PermissionDenied:
+            messages.error(request, _("You may not take this step on this case."))
+            return _render_case(request, case, status=403)
+        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITION_LABELS.get(name, name)})
+        # The step may take the case out of the user's sight (e.g. a settled jurisdiction).
+        if selectors.case_visible_to(request.user).filter(pk=case.pk).exists():
+            return redirect("case-detail", pk=case.pk)
+        return redirect("case-list")
+
+    @staticmethod
+    def _unit(field: str, code: str | None) -> Unit | None:
+        if not code:
+            return None
+        unit = Unit.objects.filter(code=code).first()
+        if unit is None:
+            raise ValidationError({field: _("There is no unit with the code %(code)s.") % {"code": code}})
+        return unit
+
+    @staticmethod
+    def _conflict(request, case: Case):
+        case = selectors.case_get_visible(request.user, case.pk)
+        messages.error(
+            request,
+            _("The case was changed by someone else and is now “%(state)s”. Check it and choose again.")
+            % {"state": case.get_state_display()},
+        )
+        return _render_case(request, case, status=409)
+
+
+# --- facts ---------------------------------------------------------------------------------------
+
+
+class FactFormView(CaseDataPageMixin, View):
+    """Add a place or a person: the form's own page, or posted from the case page (htmx or not)."""
+
+    form_class: type = LocationForm
+    prefix = ""
+    template_name = ""
+    partial_name = ""
+    success_message = ""
+    anchor = ""
+
+    def add(self, *, case: Case, user, data: dict):
+        raise NotImplementedError
+
+    def _case(self, request, pk: int) -> Case:
+        case = selectors.case_get_visible(request.user, pk)
+        if not (case.is_editable and permissions.may_edit(case, request.user)):
+            raise PermissionDenied
+        return case
+
+    def _render(self, request, case: Case, form, status: int = 200):
+        context = {"case": case, "form": form, "division_units": _division_units()}
+        template = self.partial_name if request.htmx else self.template_name
+        # htmx swaps only 2xx answers: an invalid form comes back as 200 in place.
+        return render(request, template, context, status=200 if request.htmx else status)
+
+    def get(self, request, pk: int):
+        case = self._case(request, pk)
+        return self._render(request, case, self.form_class(auto_id=f"id_{self.prefix}_%s"))
+
+    def post(self, request, pk: int):
+        case = self._case(request, pk)
+        form = self.form_class(request.POST, auto_id=f"id_{self.prefix}_%s")
+        if form.is_valid():
+            try:
+                self.add(case=case, user=request.user, data=form.to_data())
+            except ValidationError as error:
+                apply_errors(form, error)
+            except Conflict as conflict:
+                form.add_error(None, str(conflict.detail))
+            else:
+                messages.success(request, self.success_message)
+                if request.htmx:
+                    # A redirect to the same page with only a new #fragment would not reload it.
+                    return HttpResponseClientRefresh()
+                return HttpResponseRedirect(reverse("case-detail", args=[case.pk]) + self.anchor)
+        return self._render(request, case, form, status=400)
+
+
+class LocationCreateView(FactFormView):
+    form_class = LocationForm
+    prefix = "location"
+    template_name = "cases/location_form.html"
+    partial_name = "cases/_location_form.html"
+    success_message = gettext_lazy("Place added.")
+    anchor = "#places"
+
+    def add(self, *, case, user, data):
+        return services.case_location_add(case=case, user=user, data=data)
+
+
+class PersonCreateView(FactFormView):
+    form_class = PersonForm
+    prefix = "person"
+    template_name = "cases/person_form.html"
+    partial_name = "cases/_person_form.html"
+    success_message = gettext_lazy("Person added.")
+    anchor = "#persons"
+
+    def add(self, *, case, user, data):
+        return services.case_person_add(case=case, user=user, data=data)
+
+
+class FactRemoveView(CaseDataPageMixin, View):
+    """Remove a place or a person (POST), back to the case page."""
+
+    http_method_names = ["post", "options"]
+    kind = "location"
+
+    def post(self, request, pk: int, item_id: int):
+        case = selectors.case_get_visible(request.user, pk)
+        related = case.locations if self.kind == "location" else case.persons
+        item = related.filter(pk=item_id).first()
+        if item is None:
+            raise Http404
+        try:
+            if self.kind == "location":
+                services.case_location_remove(location=item, user=request.user)
+                messages.success(request, _("Place removed."))
+            else:
+                services.case_person_remove(person=item, user=request.user)
+                messages.success(request, _("Person removed."))
+        except PermissionDenied:
+            messages.error(request, _("You may not edit this case."))
+        except Conflict as conflict:
+            messages.error(request, str(conflict.detail))
+        anchor = "#places" if self.kind == "location" else "#persons"
+        return HttpResponseRedirect(reverse("case-detail", args=[case.pk]) + anchor)
