@@ -38,6 +38,20 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Undo a flag eager Celery leaves set when threads publish at once (tests with concurrent threads).
+
+    Celery's eager apply_async guards with a process-global "joining would block" flag that it sets
+    and restores without a lock, so two threads can leave it set; a later eager `.get()` would then
+    refuse to run. Production code never joins a result, so only the tests need this.
+    """
+    yield
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
