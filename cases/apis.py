@@ -401,7 +401,7 @@ class CaseListApi(generics.ListAPIView):
         standing = user_standing(user)
         eligible = [unit_id for unit_id in standing.unit_ids if standing.holds(unit_id, permissions.CREATORS)]
         if not eligible:
-            raise PermissionDenied(_("Only investigators and department heads open cases."))
+            raise PermissionDenied(_("Only investigators and department heads can open cases."))
         if len(eligible) > 1:
             raise serializers.ValidationError(
                 {"accepting_unit": [_("You may open cases in several units: name the accepting unit.")]}

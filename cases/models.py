@@ -251,7 +251,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         permission=permissions.may_close,
     )
     def close(self, *, by, reason: str) -> None:
-        """Close the case (结案) otherwise than by prosecution, with the reason."""
+        """Close the case (结案) other than by transferring it for prosecution, with the reason."""
         self.closed_reason = _require(reason, "reason", _("Give the reason for closing the case."))
 
     @transition(

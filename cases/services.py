@@ -154,7 +154,7 @@ def case_create(
     """Open a draft case in one of the user's units where they are an investigator or department head."""
     standing = user_standing(user)
     if not any(standing.holds(unit_id, permissions.CREATORS) for unit_id in standing.unit_ids):
-        raise PermissionDenied(_("Only investigators and department heads open cases."))
+        raise PermissionDenied(_("Only investigators and department heads can open cases."))
     if not permissions.may_create_in(accepting_unit.pk, user):
         raise ValidationError(
             {

@@ -60,7 +60,7 @@ TRANSITION_HELP = {
     "transfer_for_prosecution": gettext_lazy(
         "To the procuratorate for review and prosecution (移送审查起诉)."
     ),
-    "close": gettext_lazy("Close the case otherwise than by prosecution (结案)."),
+    "close": gettext_lazy("Close the case other than by transferring it for prosecution (结案)."),
     "revoke": gettext_lazy("Revoke the case (撤销案件)."),
 }
 # Transitions that end or set back the case: their buttons are not the primary action.

@@ -66,7 +66,9 @@ class DeadlineSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
     due_text = serializers.SerializerMethodField(help_text=_("As officers write it, e.g. 2026-03-08 24:00."))
-    remaining = serializers.SerializerMethodField(help_text=_("Time left, overdue by, or paused, in words."))
+    remaining = serializers.SerializerMethodField(
+        help_text=_("The time left, how long it is overdue, or that the clock is paused, in words.")
+    )
     remaining_seconds = serializers.SerializerMethodField(help_text=_("Negative once overdue."))
     is_overdue = serializers.SerializerMethodField()
     is_paused = serializers.SerializerMethodField()
@@ -560,7 +562,15 @@ class PropertyMeasureActionApi(APIView):
         elif action == "release":
             measure = services.property_measure_release(by=request.user, measure=measure)
         else:
-            raise serializers.ValidationError({"action": [_("Choose unrelated or release.")]})
+            raise serializers.ValidationError(
+                {
+                    "action": [
+                        _(
+                            "Choose the action “unrelated” (found unrelated to the case) or “release”."
+                        )
+                    ]
+                }
+            )
         return Response(PropertyMeasureSerializer(measure).data)
 
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.assistance import permissions as perms
@@ -52,7 +53,7 @@ class RequestState(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned to an officer")
     IN_PROGRESS = "in_progress", _("In progress")
     FULFILLED = "fulfilled", _("Fulfilled")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("assistance request state", "Closed")
     DISPUTED = "disputed", _("Disputed")
     REFERRED = "referred", _("Referred to the common superior")
     WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -128,7 +128,7 @@ def request_create(
     if forwarded_from is None and not case_may_request_assistance(case=case, user=by):
         raise PermissionDenied
     if requested_unit.pk == requesting_unit.pk:
-        raise ValidationError({"requested_unit": [_("A request goes to another unit.")]})
+        raise ValidationError({"requested_unit": [_("A request must go to another unit.")]})
     if not requested_unit.is_active:
         raise ValidationError({"requested_unit": [_("The requested unit is no longer active.")]})
     kind = AssistanceKind(kind).value
@@ -197,7 +197,7 @@ def request_document_upload(
         if not perms.is_assignee(request, by):
             raise PermissionDenied
         if request.state != S.IN_PROGRESS:
-            raise ValidationError(_("Results are attached while the work is in progress."))
+            raise ValidationError(_("Results can be attached only while the work is in progress."))
     else:
         if not perms.may_edit_documents(request, by):
             raise PermissionDenied

@@ -19,6 +19,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 from core import outbox
@@ -80,6 +81,9 @@ def _reset_publisher_pools() -> None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu keeps process-wide pools too; a closed one handed to the next eager publish (eager
+    # apply_async still acquires a producer) fails with "Acquire on closed pool".
+    kombu_pools.reset()
 
 
 @contextlib.contextmanager
