@@ -20,6 +20,7 @@ setup-demo: system-packages $(VENV)/.runtime-installed messages
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py load_organisation
 	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py seed_demo_cases
 
 # pytest exits 5 when it collected nothing; that must fail, not pass.
 test: system-packages-test $(VENV)/.dev-installed messages

@@ -113,7 +113,7 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ by default, PostgreSQL in production.
-DATABASE_URL = env_str("DATABASE_URL", "sqlite:///var/lianban.sqlite3")
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'lianban.sqlite3'}")
 DATABASES = {"default": parse_database_url("DATABASE_URL", DATABASE_URL, BASE_DIR)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The test database is a file so that a real Celery worker process can see what a test wrote.
