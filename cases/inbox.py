@@ -49,6 +49,7 @@ def case_items(user) -> list[inbox.InboxItem]:
                     title=f"{case.number or _('(draft)')} {case.name} · {case.accepting_unit.name}",
                     url=reverse("case-detail", args=[case.pk]),
                     state=case.state,
+                    state_label=str(case.get_state_display()),
                     object_type="cases.case",
                     object_id=str(case.pk),
                 )

@@ -24,6 +24,7 @@ from cases import permissions, selectors, services
 from cases.apis import CaseFilter
 from cases.forms import CaseCreateForm, CaseFilterForm, LocationForm, PersonForm, TransitionForm, apply_errors
 from cases.models import TRANSITION_NAMES, TRANSITIONS_NEEDING_REASON, Case, CaseState, PartyRole, PersonRole
+from cases.panels import panels_for
 from cases.related import related_cases_for
 from cases.standing import user_standing
 from core.api import Conflict
@@ -75,6 +76,8 @@ TIMELINE_LABELS = {
     "person_added": gettext_lazy("Person added"),
     "person_updated": gettext_lazy("Person changed"),
     "person_removed": gettext_lazy("Person removed"),
+    "related_match": gettext_lazy("Possible related case found"),
+    "deadline_escalated": gettext_lazy("Deadline reminder or escalation"),
 }
 STATE_LABELS = dict(CaseState.choices)
 
@@ -245,6 +248,7 @@ def case_page_context(request, case: Case, **extra) -> dict:
         "transitions": _transition_forms(case, user, extra.pop("bound_transition", None)),
         "timeline": _timeline(case),
         "related_cases": related_cases_for(case, user),
+        "panels": panels_for(case, user),
         "location_form": LocationForm(auto_id="id_location_%s"),
         "person_form": PersonForm(auto_id="id_person_%s"),
         "division_units": _division_units() if can_edit else (),

@@ -17,6 +17,7 @@ class InboxItem:
     title: str
     url: str
     state: str = ""
+    state_label: str = ""  # the state as people read it, in the active language
     due_at: datetime | None = None
     object_type: str = ""
     object_id: str = ""

@@ -300,6 +300,7 @@ class InboxItemSerializer(serializers.Serializer):
     title = serializers.CharField()
     url = serializers.CharField(help_text=_("The page where the work is done."))
     state = serializers.CharField()
+    state_label = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
     is_overdue = serializers.BooleanField()
     object_type = serializers.CharField()

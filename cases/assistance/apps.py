@@ -11,5 +11,5 @@ class AssistanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the inbox providers and the document-access resolver.
-        from cases.assistance import inbox  # noqa: F401
+        # Registers the inbox providers, the document-access resolver and the case-page panel.
+        from cases.assistance import case_panel, inbox  # noqa: F401

@@ -80,6 +80,7 @@ def assistance_items(user):
                     f"{request.requesting_unit.name} → {request.requested_unit.name}",
                     url=reverse("assistance-request-detail", args=[request.pk]),
                     state=request.state,
+                    state_label=str(request.get_state_display()),
                     due_at=request.next_due_at,
                     object_type="assistance.assistancerequest",
                     object_id=str(request.pk),

@@ -13,6 +13,7 @@ from core.identity import mask_id_number
 from core.models import AuditEvent, TimelineEntry
 from organisation.models import Unit
 from tests.cases.conftest import KUNMING, WUHOU
+from tests.factories.assistance import draft_request
 from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, id_number, offence
 from tests.web.test_assets import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
 
@@ -504,3 +505,14 @@ def test_case_pages_load_nothing_from_outside_and_need_no_inline_code(signed_in,
 def test_the_navigation_links_to_the_cases(signed_in):
     html = signed_in.get(reverse("case-list")).text
     assert re.search(r'<a class="mainnav__link is-active" href="/cases/" aria-current="page">', html)
+
+
+def test_case_page_lists_its_assistance_requests_and_offers_a_new_one(client, wuhou_investigator):
+    case = CaseFactory(state=CaseState.UNDER_INVESTIGATION)
+    client.force_login(wuhou_investigator)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f"/assistance-requests/new/?case={case.pk}" in page
+    assert 'href="/assistance-requests/"' in page  # the header's way to every request
+    request = draft_request(wuhou_investigator, case=case, to="530100")
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f"/assistance-requests/{request.pk}/" in page

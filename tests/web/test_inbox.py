@@ -115,3 +115,26 @@ def test_header_leaves_out_an_expired_membership(client):
     html = client.get(reverse("home")).text
 
     assert "昆明市公安局" not in html
+
+
+def test_inbox_writes_deadlines_as_officers_do_and_states_as_words(client, wuhou_investigator, monkeypatch):
+    import datetime as dt
+
+    from core import inbox
+    from core.deadlines import SHANGHAI
+
+    due = dt.datetime(2031, 12, 8, 0, 0, tzinfo=SHANGHAI)  # the end of 7 December
+    item = inbox.InboxItem(
+        kind="x.y",
+        kind_label="待办事项",
+        title="协查",
+        url="/x/",
+        state="received",
+        state_label="已签收",
+        due_at=due,
+    )
+    monkeypatch.setattr(inbox, "_providers", {"test": lambda user: [item]})
+    client.force_login(wuhou_investigator)
+    page = client.get("/").content.decode()
+    assert "2031-12-07 24:00" in page
+    assert "已签收" in page and ">received<" not in page

@@ -1,0 +1,34 @@
+"""Sections that apps built on cases add to the case page, registered in their AppConfig.ready().
+
+The case page stays ignorant of what lies above it (assistance requests now, jurisdiction
+proceedings later): each provider returns a template and its context for a case and a user, or
+None when it has nothing to show that user.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+
+
+PanelProvider = Callable[[object, object], CasePanel | None]
+_providers: dict[str, PanelProvider] = {}
+
+
+def register(name: str) -> Callable[[PanelProvider], PanelProvider]:
+    def decorator(provider: PanelProvider) -> PanelProvider:
+        _providers[name] = provider
+        return provider
+
+    return decorator
+
+
+def panels_for(case, user) -> list[CasePanel]:
+    """Collect the panels every registered provider has for this case and user, in their order."""
+    panels = [panel for provider in _providers.values() if (panel := provider(case, user)) is not None]
+    return sorted(panels, key=lambda panel: panel.order)
