@@ -32,6 +32,11 @@ urlpatterns = [
         name="assistance-request-property-measures",
     ),
     path(
+        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/renew/",
+        apis.PropertyMeasureRenewApi.as_view(),
+        name="assistance-request-property-measure-renew",
+    ),
+    path(
         "assistance-requests/<int:pk>/property-measures/<int:measure_id>/<str:action>/",
         apis.PropertyMeasureActionApi.as_view(),
         name="assistance-request-property-measure-action",

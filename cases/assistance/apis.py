@@ -18,6 +18,7 @@ from cases.assistance import selectors, services
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
     KIND_CHOICES,
+    PERIOD_RULES,
     URGENCY_CHOICES,
     CustodyEventKind,
     Defect,
@@ -165,6 +166,10 @@ class PropertyMeasureSerializer(serializers.Serializer):
     state = serializers.CharField()
     found_unrelated_at = serializers.DateTimeField(allow_null=True)
     released_at = serializers.DateTimeField(allow_null=True)
+    renewal_reminder_on = serializers.DateField(allow_null=True)
+    renewed_from = serializers.IntegerField(
+        source="renewed_from_id", allow_null=True, help_text=_("Id of the measure this one renews (续冻).")
+    )
 
 
 class RequestListItemSerializer(serializers.Serializer):
@@ -342,6 +347,51 @@ class RequestDetailApi(APIView):
         responses={200: RequestDetailSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int):
+        return Response(detail_data(selectors.request_get_visible(request.user, pk), request.user))
+
+    class UpdateSerializer(serializers.Serializer):
+        # Not an enum in the schema: one "kind" enum per component keeps the generated names stable.
+        kind = serializers.CharField(required=False, help_text=_("A kind of /assistance-kinds/."))
+        urgency = serializers.ChoiceField(choices=URGENCY_CHOICES, required=False)
+        requested_unit = serializers.CharField(
+            required=False, help_text=_("Division code; a returned request keeps its requested unit.")
+        )
+        subjects = serializers.ListField(
+            child=serializers.IntegerField(), required=False, help_text=_("Ids of persons of the case.")
+        )
+        matters = serializers.CharField(required=False)
+        legal_basis = serializers.CharField(required=False, allow_blank=True)
+
+        def validate_kind(self, value):
+            if value not in dict(KIND_CHOICES):
+                raise serializers.ValidationError(_("Not a known kind of assistance."))
+            return value
+
+    @extend_schema(
+        operation_id="assistance_requests_partial_update",
+        tags=["assistance-requests"],
+        description=_(
+            "Correct a draft or a returned request (its requester only); the fields left out keep their "
+            "value. A returned request keeps its kind and requested unit."
+        ),
+        request=UpdateSerializer,
+        responses={200: RequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request, pk: int):
+        target = selectors.request_get_visible(request.user, pk)
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "requested_unit" in values:
+            values["requested_unit"] = Unit.objects.filter(code=values["requested_unit"].strip()).first()
+            if values["requested_unit"] is None:
+                raise serializers.ValidationError({"requested_unit": [_("No unit has this division code.")]})
+        if "subjects" in values:
+            ids = set(values["subjects"])
+            values["subjects"] = list(CasePerson.objects.filter(case_id=target.case_id, pk__in=ids))
+            if len(values["subjects"]) != len(ids):
+                raise serializers.ValidationError({"subjects": [_("Choose persons of this request's case.")]})
+        services.request_update(by=request.user, request=target, **values)
         return Response(detail_data(selectors.request_get_visible(request.user, pk), request.user))
 
 
@@ -535,6 +585,46 @@ class PropertyMeasureListApi(APIView):
         return Response(PropertyMeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
 
 
+class PropertyMeasureRenewApi(APIView):
+    """Renew a freeze before it expires (续冻, MPS-2020 art 240): a new measure with its own expiry."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        starts_on = serializers.DateField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text=_("First day of the renewed period; by default the old expiry, so the periods join."),
+        )
+        kind = serializers.CharField(
+            required=False,
+            help_text=_(
+                "The renewed period's kind: deposits, deposits_major, securities or equity; "
+                "by default the old one's."
+            ),
+        )
+
+        def validate_kind(self, value):
+            if value not in {kind.value for kind in PERIOD_RULES}:
+                raise serializers.ValidationError(_("Choose a kind of freeze that has a period."))
+            return value
+
+    @extend_schema(
+        operation_id="assistance_requests_property_renew",
+        tags=["assistance-requests"],
+        request=InputSerializer,
+        responses={201: PropertyMeasureSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, measure_id: int):
+        target = selectors.request_get_visible(request.user, pk)
+        measure = get_object_or_404(PropertyMeasure.objects.filter(request=target), pk=measure_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        renewed = services.property_measure_renew(by=request.user, measure=measure, **data.validated_data)
+        return Response(PropertyMeasureSerializer(renewed).data, status=status.HTTP_201_CREATED)
+
+
 class PropertyMeasureActionApi(APIView):
     """Mark property unrelated (release due within 3 days), or record its release: unrelated | release."""
 
@@ -563,13 +653,7 @@ class PropertyMeasureActionApi(APIView):
             measure = services.property_measure_release(by=request.user, measure=measure)
         else:
             raise serializers.ValidationError(
-                {
-                    "action": [
-                        _(
-                            "Choose the action “unrelated” (found unrelated to the case) or “release”."
-                        )
-                    ]
-                }
+                {"action": [_("Choose the action “unrelated” (found unrelated to the case) or “release”.")]}
             )
         return Response(PropertyMeasureSerializer(measure).data)
 

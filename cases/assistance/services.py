@@ -39,6 +39,7 @@ from cases.assistance.models import (
 )
 from cases.assistance_kinds import KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
 from core import audit, deadline_rows
+from core.api import Conflict
 from core.deadlines import last_day
 from core.models import EscalationLevel
 from core.notifications import notify
@@ -180,6 +181,131 @@ def request_create(
     return request
 
 
+# A draft, or a request returned for defective formalities, may still be corrected by its requester.
+EDITABLE_STATES = (S.DRAFT, S.RETURNED)
+_UNSET: Any = object()
+
+
+def _subject_names(persons) -> list[str]:
+    return sorted(person.name for person in persons)
+
+
+@transaction.atomic
+def request_update(
+    *,
+    by,
+    request: AssistanceRequest,
+    kind: str = _UNSET,
+    urgency: str = _UNSET,
+    requested_unit: Unit = _UNSET,
+    subjects: Iterable = _UNSET,
+    matters: str = _UNSET,
+    legal_basis: str = _UNSET,
+) -> AssistanceRequest:
+    """Correct a draft or returned request; only the fields given change, each change audited."""
+    request = (
+        AssistanceRequest.objects.select_for_update()
+        .select_related("requesting_unit", "requested_unit")
+        .get(pk=request.pk)
+    )
+    if not perms.may_act_as_requester(request, by):
+        raise PermissionDenied
+    if request.state not in EDITABLE_STATES:
+        raise Conflict(_("Only a draft or a returned request can be edited."), current_state=request.state)
+    returned = request.state == S.RETURNED
+    changes: dict[str, list] = {}
+    errors: dict[str, list] = {}
+
+    if kind is not _UNSET:
+        try:
+            kind = AssistanceKind(kind).value
+        except ValueError:
+            errors["kind"] = [_("Not a known kind of assistance.")]
+        else:
+            if kind != request.kind:
+                # A returned request goes straight back to the requested unit on resubmission, without a
+                # fresh approval: changing what is asked for would bypass the approver (coercive kinds
+                # need the unit head).
+                if returned:
+                    errors["kind"] = [
+                        _("The kind of a returned request cannot change; withdraw it and draft a new one.")
+                    ]
+                else:
+                    changes["kind"] = [request.kind, kind]
+                    request.kind = kind
+    if urgency is not _UNSET:
+        try:
+            urgency = Urgency(urgency).value
+        except ValueError:
+            errors["urgency"] = [_("Not a known urgency.")]
+        else:
+            if urgency != request.urgency:
+                changes["urgency"] = [request.urgency, urgency]
+                request.urgency = urgency
+    if requested_unit is not _UNSET and requested_unit.pk != request.requested_unit_id:
+        if returned:
+            errors["requested_unit"] = [
+                _(
+                    "A returned request goes back to the unit that returned it; "
+                    "draft a new one for another unit."
+                )
+            ]
+        elif requested_unit.pk == request.requesting_unit_id:
+            errors["requested_unit"] = [_("A request must go to another unit.")]
+        elif not requested_unit.is_active:
+            errors["requested_unit"] = [_("The requested unit is no longer active.")]
+        else:
+            changes["requested_unit"] = [request.requested_unit.code, requested_unit.code]
+            request.requested_unit = requested_unit
+    if matters is not _UNSET:
+        matters = (matters or "").strip()
+        if not matters:
+            errors["matters"] = [_("Say what the requested unit is asked to do.")]
+        elif matters != request.matters:
+            changes["matters"] = [request.matters, matters]
+            request.matters = matters
+    if legal_basis is not _UNSET:
+        legal_basis = (legal_basis or "").strip()
+        if legal_basis != request.legal_basis:
+            changes["legal_basis"] = [request.legal_basis, legal_basis]
+            request.legal_basis = legal_basis
+    new_subjects = None
+    if subjects is not _UNSET:
+        new_subjects = list(subjects)
+        if any(person.case_id != request.case_id for person in new_subjects):
+            errors["subjects"] = [_("Choose persons of this request's case.")]
+        else:
+            before = list(request.subjects.all())
+            if {p.pk for p in before} != {p.pk for p in new_subjects}:
+                changes["subjects"] = [_subject_names(before), _subject_names(new_subjects)]
+            else:
+                new_subjects = None
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        return request
+    request.save()
+    if new_subjects is not None:
+        request.subjects.set(new_subjects)
+    unit_code = request.requesting_unit.code
+    audit.record(
+        action="assistance.assistancerequest.update",
+        actor=by,
+        acting_unit_code=unit_code,
+        target=request,
+        payload={"state": request.state, "changes": changes},
+    )
+    timeline_add(
+        instance=request,
+        actor=by,
+        acting_unit_code=unit_code,
+        action="update",
+        note=", ".join(str(AssistanceRequest._meta.get_field(name).verbose_name) for name in changes),
+        data={"fields": sorted(changes)},
+    )
+    return request
+
+
 @transaction.atomic
 def request_document_upload(
     *,
@@ -197,7 +323,9 @@ def request_document_upload(
         if not perms.is_assignee(request, by):
             raise PermissionDenied
         if request.state != S.IN_PROGRESS:
-            raise ValidationError(_("Results can be attached only while the work is in progress."))
+            raise Conflict(
+                _("Results can be attached only while the work is in progress."), current_state=request.state
+            )
     else:
         if not perms.may_edit_documents(request, by):
             raise PermissionDenied
@@ -763,12 +891,35 @@ def property_measure_record(
         raise ValidationError({"target": [_("Name the account or the object.")]})
     if amount is not None and amount < 0:
         raise ValidationError({"amount": [_("The amount cannot be negative.")]})
-    expires_on = measure_expiry(kind, starts_on)
-    measure = PropertyMeasure.objects.create(
+    return _measure_create(
+        by=by,
         request=request,
         kind=kind,
         target=target.strip(),
         institution=institution.strip(),
+        amount=amount,
+        starts_on=starts_on,
+        renewed_from=renewed_from,
+    )
+
+
+def _measure_create(
+    *,
+    by,
+    request: AssistanceRequest,
+    kind: PropertyMeasureKind,
+    target: str,
+    institution: str,
+    amount: Decimal | None,
+    starts_on: dt.date,
+    renewed_from: PropertyMeasure | None,
+) -> PropertyMeasure:
+    expires_on = measure_expiry(kind, starts_on)
+    measure = PropertyMeasure.objects.create(
+        request=request,
+        kind=kind,
+        target=target,
+        institution=institution,
         amount=amount,
         starts_on=starts_on,
         expires_on=expires_on,
@@ -776,8 +927,9 @@ def property_measure_record(
         recorded_by=by,
     )
     if renewed_from is not None:
+        # Renewed in time: the old period's clock is met, not abandoned (art 240).
         PropertyMeasure.objects.filter(pk=renewed_from.pk).update(state=PropertyMeasureState.RENEWED)
-        clocks.cancel_measure(renewed_from)
+        clocks.meet_measure(renewed_from)
     if expires_on is not None:
         deadline = clocks.start_renewal_reminder(request, measure)
         # The periodic scan reminds the requester this long before expiry (core.deadline_rows).
@@ -785,8 +937,9 @@ def property_measure_record(
         measure.renewal_reminder_on = timezone.localtime(remind_at).date()
         measure.save(update_fields=["renewal_reminder_on"])
     unit_code = _acting_unit(request, by, "requested")
+    renewal = renewed_from is not None
     audit.record(
-        action="assistance.property.record",
+        action="assistance.property.renew" if renewal else "assistance.property.record",
         actor=by,
         acting_unit_code=unit_code,
         target=request,
@@ -794,18 +947,108 @@ def property_measure_record(
             "measure": measure.pk,
             "kind": kind.value,
             "target": measure.target,
+            "starts_on": starts_on,
             "expires_on": expires_on,
+            "renewed_from": renewed_from.pk if renewal else None,
         },
     )
     timeline_add(
         instance=request,
         actor=by,
         acting_unit_code=unit_code,
-        action="property_measure",
-        note=f"{measure.get_kind_display()} {measure.target}",
-        data={"measure": measure.pk, "expires_on": expires_on},
+        action="property_renewed" if renewal else "property_measure",
+        note=f"{measure.get_kind_display()} {measure.target}"
+        + (f" → {expires_on:%Y-%m-%d}" if renewal and expires_on else ""),
+        data={
+            "measure": measure.pk,
+            "expires_on": expires_on,
+            "renewed_from": renewed_from.pk if renewal else None,
+        },
     )
     return measure
+
+
+# A freeze outlives the request that carried it out: it may be renewed after the request is closed.
+_RENEWAL_STATES = (*_FOLLOW_UP_STATES, S.CLOSED)
+
+
+@transaction.atomic
+def property_measure_renew(
+    *,
+    by,
+    measure: PropertyMeasure,
+    starts_on: dt.date | None = None,
+    kind: str | None = None,
+) -> PropertyMeasure:
+    """Renew a freeze before it expires (续冻, MPS-2020 art 240): a new measure with its own period.
+
+    The new period runs on from the old expiry unless another start is given; `kind` may change the
+    period (e.g. deposits found to be in a major case), but only to another kind that has one.
+    """
+    measure = PropertyMeasure.objects.select_for_update().get(pk=measure.pk)
+    request = (
+        AssistanceRequest.objects.select_for_update()
+        .select_related("requesting_unit", "requested_unit")
+        .get(pk=measure.request_id)
+    )
+    if not request.spec.property_follow_up:
+        raise ValidationError(_("This kind of request has no such follow-up."))
+    if not perms.may_record_follow_up(request, by):
+        raise PermissionDenied
+    if request.state not in _RENEWAL_STATES:
+        raise Conflict(
+            _("A measure can be renewed only on an accepted request that was not withdrawn."),
+            current_state=request.state,
+        )
+    if measure.state != PropertyMeasureState.IN_FORCE:
+        raise Conflict(_("Only a measure in force can be renewed."), current_state=measure.state)
+    if measure.expires_on is None:
+        raise ValidationError(_("This measure has no period to renew."))
+    today = timezone.localdate()
+    if measure.expires_on < today:
+        raise ValidationError(
+            _("The measure lapsed on %(date)s; a lapsed freeze cannot be renewed, record a new one.")
+            % {"date": measure.expires_on.isoformat()}
+        )
+    new_kind = PropertyMeasureKind(kind) if kind else PropertyMeasureKind(measure.kind)
+    if new_kind not in PERIOD_RULES:
+        raise ValidationError({"kind": [_("Choose a kind of freeze that has a period.")]})
+    if starts_on is None:
+        starts_on = measure.expires_on
+    if starts_on < measure.starts_on or starts_on > measure.expires_on:
+        raise ValidationError(
+            {
+                "starts_on": [
+                    _("The renewed period starts within the current one, at the latest on its last day.")
+                ]
+            }
+        )
+    renewed = _measure_create(
+        by=by,
+        request=request,
+        kind=new_kind,
+        target=measure.target,
+        institution=measure.institution,
+        amount=measure.amount,
+        starts_on=starts_on,
+        renewed_from=measure,
+    )
+    notify(
+        users=[
+            u
+            for u in (_requester_users(request) + ([request.assignee] if request.assignee else []))
+            if u.pk != by.pk
+        ],
+        key=f"assistance:{request.pk}:renew:{renewed.pk}",
+        subject=_("Assistance request %(number)s: a freeze was renewed until %(date)s"),
+        body=f"{renewed.get_kind_display()} {renewed.target}",
+        url=request_url(request),
+        params={
+            "number": request.number,
+            "date": renewed.expires_on.isoformat() if renewed.expires_on else "",
+        },
+    )
+    return renewed
 
 
 @transaction.atomic

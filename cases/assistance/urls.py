@@ -14,6 +14,9 @@ urlpatterns = [
         "assistance-requests/<int:pk>/", views.RequestDetailView.as_view(), name="assistance-request-detail"
     ),
     path(
+        "assistance-requests/<int:pk>/edit/", views.RequestEditView.as_view(), name="assistance-request-edit"
+    ),
+    path(
         "assistance-requests/<int:pk>/transitions/<str:name>/",
         views.RequestTransitionView.as_view(),
         name="assistance-request-transition",
@@ -37,6 +40,11 @@ urlpatterns = [
         "assistance-requests/<int:pk>/property-measures/",
         views.RequestPropertyView.as_view(),
         name="assistance-request-property",
+    ),
+    path(
+        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/renew/",
+        views.PropertyRenewView.as_view(),
+        name="assistance-request-property-renew",
     ),
     path(
         "assistance-requests/<int:pk>/property-measures/<int:measure_id>/<str:action>/",

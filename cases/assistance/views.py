@@ -20,6 +20,8 @@ from cases.assistance import selectors, services
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
     KIND_CHOICES,
+    PERIOD_RULES,
+    RESULT_DOCUMENT_TYPE,
     URGENCY_CHOICES,
     CustodyEventKind,
     Defect,
@@ -27,6 +29,7 @@ from cases.assistance.models import (
     RequestState,
 )
 from cases.assistance_kinds import KINDS, AssistanceKind, required_documents
+from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
 from core.api import Conflict
@@ -68,6 +71,8 @@ TIMELINE_LABELS = {
     "property_measure": _("Property measure recorded"),
     "property_unrelated": _("Property found unrelated"),
     "property_released": _("Property released"),
+    "property_renewed": _("Freeze renewed (art 240)"),
+    "update": _("Request edited"),
     "deadline_escalated": _("Deadline reminder or escalation"),
 }
 
@@ -249,6 +254,17 @@ class RequestDetailView(CaseDataPageMixin, View):
             "may_upload": target.state
             in ("draft", "awaiting_approval", "approved", "returned", "clarification_requested")
             and perms.may_edit_documents(target, request.user),
+            "may_edit": target.state in services.EDITABLE_STATES
+            and perms.may_act_as_requester(target, request.user),
+            "may_renew": target.state
+            in ("accepted", "routed", "assigned", "in_progress", "fulfilled", "closed")
+            and perms.may_record_follow_up(target, request.user),
+            "renewal_kinds": [(kind.value, kind.label) for kind in PERIOD_RULES],
+            "result_documents": [
+                doc for doc in target.documents.all() if doc.document_type == RESULT_DOCUMENT_TYPE
+            ],
+            "may_upload_results": target.state == "in_progress" and perms.is_assignee(target, request.user),
+            "result_type": RESULT_DOCUMENT_TYPE,
         }
         return render(request, "assistance/request_detail.html", context)
 
@@ -300,6 +316,8 @@ def _report(request, call, success) -> None:
             messages.error(request, message)
     except PermissionDenied:
         messages.error(request, _("You may not do this."))
+    except Conflict as error:
+        messages.error(request, str(error.detail))
     else:
         messages.success(request, success)
 
@@ -394,6 +412,131 @@ class PropertyActionView(CaseDataPageMixin, View):
         return redirect("assistance-request-detail", pk=target.pk)
 
 
+class RenewForm(forms.Form):
+    starts_on = forms.DateField(
+        label=_("Renewed period starts on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to run on from the current expiry."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        choices=[("", _("As before")), *[(k.value, k.label) for k in PERIOD_RULES]],
+    )
+
+
+class PropertyRenewView(CaseDataPageMixin, View):
+    """Renew a freeze before expiry (续冻, art 240) from the row's form on the detail page."""
+
+    def post(self, request, pk, measure_id):
+        target = selectors.request_get_visible(request.user, pk)
+        measure = get_object_or_404(target.property_measures.all(), pk=measure_id)
+        form = RenewForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for message in errors:
+                    messages.error(request, message)
+        else:
+            data = form.cleaned_data
+            _report(
+                request,
+                lambda: services.property_measure_renew(
+                    by=request.user, measure=measure, starts_on=data["starts_on"], kind=data["kind"] or None
+                ),
+                _("Renewed; the new period has its own expiry and reminder."),
+            )
+        return redirect("assistance-request-detail", pk=target.pk)
+
+
+class RequestEditForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of assistance"), choices=KIND_CHOICES)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY_CHOICES)
+    requested_unit = forms.CharField(label=_("Requested unit (division code)"), max_length=6)
+    subjects = forms.ModelMultipleChoiceField(
+        label=_("Persons concerned"),
+        queryset=CasePerson.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    matters = forms.CharField(label=_("Matters requested"), widget=forms.Textarea(attrs={"rows": 4}))
+    legal_basis = forms.CharField(
+        label=_("Legal basis"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, target, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subjects"].queryset = CasePerson.objects.filter(case_id=target.case_id).order_by("pk")
+        if target.state == RequestState.RETURNED:
+            # Resubmission skips the approver, so what is asked and of whom stays as approved.
+            for name in ("kind", "requested_unit"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("A returned request keeps its kind and requested unit.")
+
+    def clean_requested_unit(self):
+        unit = Unit.objects.filter(code=self.cleaned_data["requested_unit"].strip()).first()
+        if unit is None:
+            raise ValidationError(_("No unit has this division code."))
+        return unit
+
+
+class RequestEditView(CaseDataPageMixin, View):
+    """The requester corrects a draft or a returned request (other states: 409; others: 403)."""
+
+    def _target(self, request, pk):
+        target = selectors.request_get_visible(request.user, pk)
+        if not perms.may_act_as_requester(target, request.user):
+            raise PermissionDenied
+        return target
+
+    def _render(self, request, target, form, status=200):
+        return render(
+            request,
+            "assistance/request_edit.html",
+            {"req": target, "form": form, "editable": target.state in services.EDITABLE_STATES},
+            status=status,
+        )
+
+    def get(self, request, pk):
+        target = self._target(request, pk)
+        if target.state not in services.EDITABLE_STATES:
+            return self._render(request, target, None, status=409)
+        form = RequestEditForm(
+            target=target,
+            initial={
+                "kind": target.kind,
+                "urgency": target.urgency,
+                "requested_unit": target.requested_unit.code,
+                "subjects": list(target.subjects.all()),
+                "matters": target.matters,
+                "legal_basis": target.legal_basis,
+            },
+        )
+        return self._render(request, target, form)
+
+    def post(self, request, pk):
+        target = self._target(request, pk)
+        if target.state not in services.EDITABLE_STATES:
+            return self._render(request, target, None, status=409)
+        form = RequestEditForm(
+            request.POST,
+            target=target,
+            initial={"kind": target.kind, "requested_unit": target.requested_unit.code},
+        )
+        if form.is_valid():
+            try:
+                services.request_update(by=request.user, request=target, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            except Conflict:
+                target.refresh_from_db()
+                return self._render(request, target, None, status=409)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("assistance-request-detail", pk=target.pk)
+        return self._render(request, target, form, status=400)
+
+
 class LeadForwardView(CaseDataPageMixin, View):
     def post(self, request, pk):
         target = selectors.request_get_visible(request.user, pk)
@@ -441,6 +584,8 @@ class RequestDocumentUploadView(CaseDataPageMixin, View):
                 messages.error(request, message)
         except PermissionDenied:
             messages.error(request, _("You may not do this."))
+        except Conflict as error:
+            messages.error(request, str(error.detail))
         else:
             messages.success(request, _("Document attached."))
         return redirect("assistance-request-detail", pk=target.pk)
