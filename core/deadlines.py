@@ -503,9 +503,12 @@ DEFAULT_RULES = RuleBook(
                 Urgency.URGENT: Period(12, Unit.HOURS),
                 Urgency.EXTRA_URGENT: Period(4, Unit.HOURS),
             },
-            citation="MPS-2020 art 348 (intake 'promptly'); modelled on EIO Directive 2014/41/EU art 16",
+            citation="MPS-2020 art 348",
             confidence=Confidence.RECOLLECTION,
-            note="No Chinese rule sets a number; all three periods are chosen defaults.",
+            note=(
+                "Art 348 asks for prompt intake but sets no number; all three periods are chosen defaults, "
+                "modelled on the one-week acknowledgement of EIO Directive 2014/41/EU art 16."
+            ),
         ),
         DeadlineRule(
             code="identity_check",

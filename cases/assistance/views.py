@@ -207,6 +207,14 @@ def _add_errors(form, error: ValidationError):
         form.add_error(None, error.messages)
 
 
+def _with_state_label(entry):
+    entry.to_label = STATE_LABELS.get(entry.to_state, entry.to_state)
+    return entry
+
+
+STATE_LABELS = dict(RequestState.choices)
+
+
 class RequestDetailView(CaseDataPageMixin, View):
     def get(self, request, pk):
         target = selectors.request_get_visible(request.user, pk)
@@ -230,7 +238,7 @@ class RequestDetailView(CaseDataPageMixin, View):
             "deadlines": deadlines,
             "timeline": [
                 (
-                    entry,
+                    _with_state_label(entry),
                     TIMELINE_LABELS.get(entry.action) or TRANSITION_LABELS.get(entry.action, entry.action),
                 )
                 for entry in selectors.request_timeline(target)

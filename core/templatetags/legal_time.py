@@ -2,9 +2,10 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from core.deadline_rows import duration_text
-from core.deadlines import format_due
+from core.deadlines import Period, Unit, format_due
 
 register = template.Library()
 
@@ -21,3 +22,22 @@ def time_left(due_at):
     if not due_at:
         return ""
     return duration_text(abs(due_at - timezone.now()))
+
+
+_PERIOD_WORDS = {
+    Unit.HOURS: lambda n: ngettext("%(count)d hour", "%(count)d hours", n),
+    Unit.DAYS: lambda n: ngettext("%(count)d day", "%(count)d days", n),
+    Unit.WORKING_DAYS: lambda n: ngettext("%(count)d working day", "%(count)d working days", n),
+    Unit.MONTHS: lambda n: ngettext("%(count)d month", "%(count)d months", n),
+    Unit.YEARS: lambda n: ngettext("%(count)d year", "%(count)d years", n),
+}
+
+
+@register.filter
+def period_words(text):
+    """Say a stored period such as "7 days" in the active language; leave anything else as it is."""
+    try:
+        period = Period.parse(str(text))
+    except ValueError:
+        return text
+    return _PERIOD_WORDS[period.unit](period.amount) % {"count": period.amount}
