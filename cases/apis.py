@@ -40,7 +40,7 @@ from cases.models import (
     PersonRole,
 )
 from cases.standing import user_standing
-from core.api import error_responses
+from core.api import TimelineEntrySerializer, error_responses
 from core.identity import mask_id_number, mask_phone
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
@@ -148,16 +148,6 @@ class CasePartySerializer(serializers.Serializer):
     unit = UnitRefSerializer()
     role = serializers.ChoiceField(choices=PartyRole.choices)
     role_label = serializers.CharField(source="get_role_display")
-
-
-class TimelineEntrySerializer(serializers.Serializer):
-    occurred_at = serializers.DateTimeField()
-    actor_name = serializers.CharField()
-    acting_unit_code = serializers.CharField()
-    action = serializers.CharField()
-    from_state = serializers.CharField()
-    to_state = serializers.CharField()
-    note = serializers.CharField()
 
 
 class SuspectSummarySerializer(serializers.Serializer):

@@ -165,3 +165,15 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-id"
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    """One row of an object's timeline (core.TimelineEntry), the same for every object type."""
+
+    occurred_at = serializers.DateTimeField()
+    actor_name = serializers.CharField()
+    acting_unit_code = serializers.CharField()
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    note = serializers.CharField()

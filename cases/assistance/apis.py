@@ -31,7 +31,7 @@ from cases.assistance_kinds import DOCUMENTS, KINDS
 from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
-from core.api import CursorPagination, error_responses
+from core.api import CursorPagination, TimelineEntrySerializer, error_responses
 from organisation.apis import UnitRefSerializer
 from organisation.models import Unit
 from organisation.permissions import CaseDataAccess
@@ -132,16 +132,6 @@ class ReturnSerializer(serializers.Serializer):
     returned_at = serializers.DateTimeField()
 
 
-class TimelineSerializer(serializers.Serializer):
-    occurred_at = serializers.DateTimeField()
-    actor_name = serializers.CharField()
-    acting_unit_code = serializers.CharField()
-    action = serializers.CharField()
-    from_state = serializers.CharField()
-    to_state = serializers.CharField()
-    note = serializers.CharField()
-
-
 class CustodyEventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
@@ -231,7 +221,7 @@ class RequestDetailSerializer(serializers.Serializer):
     deadlines = DeadlineSerializer(many=True)
     custody_events = CustodyEventSerializer(many=True, source="all_custody_events")
     property_measures = PropertyMeasureSerializer(many=True, source="all_property_measures")
-    timeline = TimelineSerializer(many=True)
+    timeline = TimelineEntrySerializer(many=True)
 
     def get_subjects(self, obj) -> list[str]:
         return [person.name for person in obj.subjects.all()]
