@@ -288,7 +288,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint narrates every render at INFO and fontTools every subset; keep their warnings only.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools.subset": {"level": "WARNING"},
+    },
 }
 
 ADMIN_SITE_HEADER = _("Lianban administration")
