@@ -14,6 +14,7 @@ urlpatterns = [
     path("v1/", include("organisation.api_urls")),
     path("v1/", include("cases.api_urls")),
     path("v1/", include("cases.assistance.api_urls")),
+    path("v1/", include("documents.api_urls")),
     path("", include("core.api_urls")),
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

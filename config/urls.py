@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
     path("", include("cases.assistance.urls")),
+    path("", include("documents.urls")),
     path("", include("cases.urls")),
     path("", include("organisation.urls")),
 ]

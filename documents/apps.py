@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self):
+        # Registers the outbox handler of topic "documents.render" and the Celery task.
+        from documents import tasks  # noqa: F401

@@ -25,6 +25,9 @@ SHARED = {
     "api/v1/notifications/",
     "api/v1/notifications/read-all/",
     "api/v1/notifications/<int:pk>/read/",
+    # Verification answers by code (or file) to anyone signed in, as DESIGN.md says: whoever holds a
+    # document may check it; it tells issuer, number, kind, date and status, nothing of the case.
+    "api/v1/documents/verify/",
 }
 OPEN_TO_ANONYMOUS = {"api/v1/auth/token/"}
 # Sample values for path parameters, by name; an unknown name falls back to its converter's sample.

@@ -1,0 +1,155 @@
+"""Benchmark document rendering: median render time and file size per template (not a test).
+
+Run: DEBUG=true .venv/bin/python bench/render_bench.py [-n 15] [--template NAME --context FILE.json]
+Writes its section of bench/RESULTS.md (between the render-bench markers), keeping other sections.
+Budget (issue 4): a one-page form renders in under 0.5 s and weighs under 300 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+START, END = "<!-- render-bench:start -->", "<!-- render-bench:end -->"
+BUDGET_SECONDS, BUDGET_BYTES = 0.5, 300 * 1024
+
+
+def sample_context(paragraphs: int) -> dict:
+    paragraph = (
+        "因侦查“4·15”诈骗案需要，请协助调取犯罪嫌疑人吉𠮷（男，1988年5月2日出生，身份证号码"
+        "530102198805021234）名下银行账户自2025年1月1日至2026年3月1日的交易明细。"
+    )
+    return {
+        "title": "办案协作函",
+        "number": "成武公（刑）协字〔2026〕17号",
+        "addressee": "昆明市公安局",
+        "paragraphs": [paragraph] * paragraphs,
+        "fields": [{"label": "联系人", "value": "张喆"}, {"label": "联系电话", "value": "028-85551234"}],
+        "issuer": "成都市公安局武侯区分局",
+        "issued_on": datetime.date(2026, 3, 8),
+    }
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpus = 0
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name") and cpu == "unknown CPU":
+            cpu = line.split(":", 1)[1].strip()
+        if line.startswith("processor"):
+            cpus += 1
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    import weasyprint
+
+    return (
+        f"{cpu}, {cpus} logical CPUs, {mem_kb / 1024 / 1024:.1f} GiB RAM; "
+        f"Python {platform.python_version()}, "
+        f"WeasyPrint {weasyprint.__version__}, {platform.platform()}"
+    )
+
+
+def bench(label: str, template: str, context: dict, runs: int) -> dict:
+    from documents.rendering import render_pdf
+
+    def render():
+        return render_pdf(
+            template_name=template,
+            context=context,
+            verification_code="LB7K-3QX9-M2PD",
+            verification_url="https://lianban.example/verify/LB7K3QX9M2PD",
+            title=context.get("title", ""),
+            author="成都市公安局武侯区分局",
+        )
+
+    started = time.perf_counter()
+    first = render()  # the first render of a process loads fonts and cmaps: reported apart
+    cold = time.perf_counter() - started
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        rendered = render()
+        times.append(time.perf_counter() - started)
+    return {
+        "label": label,
+        "template": template,
+        "pages": first.pages,
+        "cold": cold,
+        "median": statistics.median(times),
+        "max": max(times),
+        "bytes": len(rendered.content),
+    }
+
+
+def write_results(rows: list[dict], runs: int) -> str:
+    lines = [
+        START,
+        "## Document rendering (`bench/render_bench.py`)",
+        "",
+        f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        "",
+        f"Median of {runs} renders in one warm process (the first render, which loads fonts and cmaps, "
+        "is the cold column). Budget for a one-page form: < 0.5 s and < 300 KB.",
+        "",
+        "| Form | Template | Pages | Cold (s) | Median (s) | Max (s) | Size (KB) | One-page budget |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        within = (
+            ("ok" if row["median"] < BUDGET_SECONDS and row["bytes"] < BUDGET_BYTES else "OVER")
+            if row["pages"] == 1
+            else "n/a"
+        )
+        lines.append(
+            f"| {row['label']} | `{row['template']}` | {row['pages']} | {row['cold']:.3f} | "
+            f"{row['median']:.3f} | {row['max']:.3f} | {row['bytes'] / 1024:.1f} | {within} |"
+        )
+    lines.append(END)
+    section = "\n".join(lines)
+    existing = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    if START in existing and END in existing:
+        head, rest = existing.split(START, 1)
+        updated = head + section + rest.split(END, 1)[1]
+    else:
+        updated = existing.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(updated)
+    return section
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", "--runs", type=int, default=15)
+    parser.add_argument("--template", help="another document template to measure")
+    parser.add_argument("--context", type=Path, help="JSON context for --template")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+    rows = [
+        bench("Sample form, one page", "documents/sample.html", sample_context(3), args.runs),
+        bench("Sample form, two pages", "documents/sample.html", sample_context(9), args.runs),
+    ]
+    if args.template:
+        context = json.loads(args.context.read_text()) if args.context else {}
+        rows.append(bench(args.template, args.template, context, args.runs))
+    print(write_results(rows, args.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,340 @@
+"""API of documents (/api/v1/documents/): list, draft, detail, edit, transitions, issue, void,
+correct, serve, file download and verification.
+
+Thin adapters over services and selectors. A document the user may not see is 404
+(documents.access.document_visible_to). The list shows what the user's own units drafted and issued:
+documents of other units are reached through the object that links them (a case, a request).
+Verification answers anyone signed in, by code or by file, and is audited.
+"""
+
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import ApiError, CursorPagination, error_responses
+from documents import kinds, selectors, services
+from documents import permissions as perms
+from documents.models import Document, DocumentState, ImmutableDocumentError
+from organisation.apis import UnitRefSerializer
+from organisation.models import Unit
+from organisation.permissions import CaseDataAccess
+
+MAX_VERIFY_BYTES = 50 * 1024 * 1024
+
+
+class RecipientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    unit = UnitRefSerializer(allow_null=True)
+    served_at = serializers.DateTimeField(allow_null=True)
+
+
+class DocumentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    state = serializers.CharField()
+
+
+class DocumentListItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_title = serializers.CharField(source="spec.title")
+    title = serializers.CharField()
+    issuing_unit = UnitRefSerializer()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    number = serializers.CharField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    render_state = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DocumentDetailSerializer(DocumentListItemSerializer):
+    data = serializers.JSONField()
+    approval_chain = serializers.ListField(child=serializers.CharField())
+    template_version = serializers.IntegerField(allow_null=True)
+    snapshot = serializers.JSONField()
+    sha256 = serializers.CharField()
+    pages = serializers.IntegerField(allow_null=True)
+    verification_code = serializers.CharField()
+    send_back_reason = serializers.CharField()
+    voided_reason = serializers.CharField()
+    replaces = DocumentRefSerializer(allow_null=True)
+    replaced_by = DocumentRefSerializer(allow_null=True)
+    link_target_type = serializers.CharField()
+    link_target_id = serializers.CharField()
+    recipients = RecipientSerializer(many=True, source="recipients.all")
+    file_url = serializers.SerializerMethodField()
+    transitions = serializers.SerializerMethodField(help_text=_("Transitions this user may take now."))
+
+    def get_file_url(self, obj) -> str:
+        return f"/api/v1/documents/{obj.pk}/file/" if obj.render_state == "done" else ""
+
+    def get_transitions(self, obj) -> list[str]:
+        user = self.context["user"]
+        return [t.name for t in obj.get_available_user_state_transitions(user)]
+
+
+def detail(document: Document, user) -> dict:
+    return DocumentDetailSerializer(document, context={"user": user}).data
+
+
+def _visible(user, pk: int) -> Document:
+    document = selectors.document_for(user, pk)
+    if document is None:
+        raise Http404
+    return document
+
+
+class DocumentListApi(APIView):
+    """List the documents of the user's own units; draft a new one."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.CharField(help_text=_("A registered kind, e.g. assistance_letter."))
+        issuing_unit = serializers.CharField(help_text=_("Division code of the issuing unit."))
+        department = serializers.CharField(required=False, help_text=_("Department kind, e.g. criminal."))
+        title = serializers.CharField(required=False, allow_blank=True, default="")
+        data = serializers.DictField(required=False, default=dict)
+        recipients = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+        def validate_kind(self, value):
+            if value not in dict(kinds.choices()):
+                raise serializers.ValidationError(_("No such document kind."))
+            return value
+
+    @extend_schema(
+        operation_id="documents_list",
+        tags=["documents"],
+        responses={200: DocumentListItemSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request):
+        queryset = selectors.documents_of_user_units(request.user)
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(DocumentListItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="documents_draft",
+        tags=["documents"],
+        request=InputSerializer,
+        responses={201: DocumentDetailSerializer, **error_responses(400, 401, 403)},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        unit = Unit.objects.filter(code=values["issuing_unit"]).first()
+        if unit is None or not perms.may_draft_for(unit.pk, request.user):
+            raise serializers.ValidationError({"issuing_unit": [_("You may not draft for this unit.")]})
+        department = None
+        if values.get("department"):
+            department = unit.departments.filter(kind=values["department"]).first()
+            if department is None:
+                raise serializers.ValidationError({"department": [_("The unit has no such department.")]})
+        document = services.document_draft(
+            kind=values["kind"],
+            issuing_unit=unit,
+            department=department,
+            by=request.user,
+            title=values["title"],
+            data=values["data"],
+            recipients=[{"name": name} for name in values["recipients"]],
+        )
+        return Response(
+            detail(_visible(request.user, document.pk), request.user), status=status.HTTP_201_CREATED
+        )
+
+
+class DocumentDetailApi(APIView):
+    """Read a document; change a draft's fields (an issued document refuses with 400)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(required=False)
+        data = serializers.DictField(required=False)
+
+    @extend_schema(
+        operation_id="documents_retrieve",
+        tags=["documents"],
+        responses={200: DocumentDetailSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        return Response(detail(_visible(request.user, pk), request.user))
+
+    @extend_schema(
+        operation_id="documents_update",
+        tags=["documents"],
+        request=InputSerializer,
+        responses={200: DocumentDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request, pk: int):
+        document = _visible(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.document_update(
+                document_id=document.pk,
+                by=request.user,
+                data=data.validated_data.get("data"),
+                title=data.validated_data.get("title"),
+            )
+        except ImmutableDocumentError as exc:
+            raise ApiError(exc.messages[0], code="document_immutable") from None
+        return Response(detail(_visible(request.user, pk), request.user))
+
+
+ACTIONS = (*services.TRANSITIONS, "issue", "void", "correct")
+
+
+class DocumentTransitionApi(APIView):
+    """Take a step: submit_for_review, submit_for_approval, approve_review, approve, send_back, issue,
+    void, correct (void and draft the correction; answers the new draft)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, default="")
+        expected_state = serializers.ChoiceField(choices=DocumentState.choices, required=False)
+
+    @extend_schema(
+        operation_id="documents_transition",
+        tags=["documents"],
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(ACTIONS))],
+        request=InputSerializer,
+        responses={200: DocumentDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, name: str):
+        document = _visible(request.user, pk)
+        if name not in ACTIONS:
+            raise serializers.ValidationError({"name": [_("No such transition.")]})
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reason = data.validated_data["reason"]
+        expected = data.validated_data.get("expected_state")
+        if name == "issue":
+            result = services.document_issue(
+                document_id=document.pk, by=request.user, expected_state=expected
+            )
+        elif name == "void":
+            result = services.document_void(document_id=document.pk, by=request.user, reason=reason)
+        elif name == "correct":
+            result = services.document_correct(document_id=document.pk, by=request.user, reason=reason)
+        else:
+            result = services.document_transition(
+                document_id=document.pk, name=name, by=request.user, reason=reason, expected_state=expected
+            )
+        return Response(detail(_visible(request.user, result.pk), request.user))
+
+
+class DocumentServeApi(APIView):
+    """Record that one recipient was served (送达), with the time."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        served_at = serializers.DateTimeField(required=False)
+
+    @extend_schema(
+        operation_id="documents_serve",
+        tags=["documents"],
+        request=InputSerializer,
+        responses={200: DocumentDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, recipient_id: int):
+        document = _visible(request.user, pk)
+        if not document.recipients.filter(pk=recipient_id).exists():
+            raise Http404
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.document_serve(
+            recipient_id=recipient_id, by=request.user, served_at=data.validated_data.get("served_at")
+        )
+        return Response(detail(_visible(request.user, pk), request.user))
+
+
+def file_response(document: Document) -> FileResponse:
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.file.name.rsplit("/", 1)[-1],
+        content_type="application/pdf",
+    )
+
+
+class DocumentFileApi(APIView):
+    """Download the issued PDF; 404 unless the linking app's resolver lets the user see it. Audited."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="documents_file",
+        tags=["documents"],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(description=_("The issued PDF.")),
+            **error_responses(401, 403, 404),
+        },
+    )
+    def get(self, request, pk: int):
+        try:
+            document = services.document_download(document_id=pk, user=request.user, channel="api")
+        except Document.DoesNotExist:
+            raise Http404 from None
+        return file_response(document)
+
+
+class VerificationSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=[services.AUTHENTIC, services.VOIDED, services.UNKNOWN])
+    issuer = serializers.CharField(required=False)
+    number = serializers.CharField(required=False)
+    kind = serializers.CharField(required=False)
+    kind_title = serializers.CharField(required=False)
+    title = serializers.CharField(required=False)
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    status = serializers.CharField(required=False)
+    voided_reason = serializers.CharField(required=False)
+    replacement = serializers.DictField(required=False, allow_null=True)
+    copy = serializers.DictField(
+        required=False, allow_null=True, help_text=_("A recorded served copy: viewer, time and purpose.")
+    )
+
+
+class DocumentVerifyApi(APIView):
+    """Verify a document by its code (JSON) or its file (multipart); anyone signed in; audited."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(required=False, allow_blank=True, help_text=_("e.g. 7K3M-Q9XA-2F4D"))
+        file = serializers.FileField(required=False, help_text=_("The PDF to check, as received."))
+
+        def validate(self, attrs):
+            if not attrs.get("code") and not attrs.get("file"):
+                raise serializers.ValidationError(_("Give a verification code or a file."))
+            return attrs
+
+    @extend_schema(
+        operation_id="documents_verify",
+        tags=["documents"],
+        request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
+        responses={200: VerificationSerializer, **error_responses(400, 401)},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data.get("file")
+        if upload is not None:
+            if upload.size > MAX_VERIFY_BYTES:
+                raise serializers.ValidationError({"file": [_("The file is too large.")]})
+            verification = services.document_verify_file(content=upload.read(), by=request.user)
+        else:
+            verification = services.document_verify_code(code=data.validated_data["code"], by=request.user)
+        return Response(verification.as_dict())

@@ -1,0 +1,219 @@
+"""The registry of document kinds (文书种类): what each form is, how it is numbered and approved.
+
+Other apps add kinds with `register(spec)` (minutes come from meetings later). A template version is
+an immutable file: a change to a form is a new file `<code>.v2.html` beside the old one, registered by
+raising `template_version`; issued documents keep rendering with the version they were issued with.
+`documents/template_manifest.json` records each version file's SHA-256 so an edited file fails CI.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_NUMBER_PATTERN = "{unit}公（{dept}）{category}字〔{year}〕{serial}号"
+MANIFEST_PATH = Path(__file__).with_name("template_manifest.json")
+
+LEGAL_REVIEW = "legal_review"
+APPROVAL = "approval"
+# The document is approved by the linking object's own approval (an assistance request's internal
+# approval): no second chain, it is issued directly once the linking app says so.
+EXTERNAL = "external"
+
+REVIEWED_CHAIN = (LEGAL_REVIEW, APPROVAL)
+APPROVAL_CHAIN = (APPROVAL,)
+EXTERNAL_CHAIN = (EXTERNAL,)
+
+PART_STUB = "存根"
+PART_ORIGINAL = "正本"
+PART_DUPLICATE = "副本"
+PART_FILE = "附卷"
+
+
+@dataclass(frozen=True)
+class DocumentKindSpec:
+    """One kind of form. `template_name` is the base name; versions are `<base>.v<n>.html`."""
+
+    code: str
+    title: str
+    label: Promise | str
+    template_name: str
+    template_version: int
+    category_char: str
+    required_fields: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+    number_pattern: str = DEFAULT_NUMBER_PATTERN
+    copy_number: bool = False  # 份号
+    classification: bool = False  # 密级 and 保密期限
+    urgency: bool = False  # 紧急程度
+    approval_chain: tuple[str, ...] = APPROVAL_CHAIN
+    # Decide the chain from the document's data, when the kind's chain depends on its purpose.
+    chain_for_data: Callable[[dict], tuple[str, ...]] | None = field(default=None, compare=False)
+
+    def template_for(self, version: int | None = None) -> str:
+        """Return the template file of a version (the current one by default)."""
+        return f"{self.template_name}.v{version or self.template_version}.html"
+
+    def chain(self, data: dict | None = None) -> tuple[str, ...]:
+        if self.chain_for_data is not None:
+            return tuple(self.chain_for_data(data or {}))
+        return self.approval_chain
+
+    def missing_fields(self, data: dict) -> list[str]:
+        return [name for name in self.required_fields if not str((data or {}).get(name) or "").strip()]
+
+
+_registry: dict[str, DocumentKindSpec] = {}
+
+
+def register(spec: DocumentKindSpec) -> DocumentKindSpec:
+    """Add a kind; registering the same code twice with a different spec is a programming error."""
+    existing = _registry.get(spec.code)
+    if existing is not None and existing != spec:
+        raise ValueError(f"Document kind {spec.code!r} is already registered differently")
+    for step in spec.approval_chain:
+        if step not in (LEGAL_REVIEW, APPROVAL, EXTERNAL):
+            raise ValueError(f"Unknown approval step {step!r} in kind {spec.code!r}")
+    _registry[spec.code] = spec
+    return spec
+
+
+def get(code: str) -> DocumentKindSpec:
+    try:
+        return _registry[code]
+    except KeyError:
+        raise LookupError(f"No document kind {code!r}") from None
+
+
+def all_kinds() -> list[DocumentKindSpec]:
+    return list(_registry.values())
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(spec.code, spec.title) for spec in _registry.values()]
+
+
+def template_versions(spec: DocumentKindSpec) -> list[str]:
+    """Return every version file of a kind, from v1 to the current one (all must stay on disk)."""
+    return [spec.template_for(version) for version in range(1, spec.template_version + 1)]
+
+
+def template_path(name: str) -> Path:
+    return Path(settings.BASE_DIR) / "templates" / name
+
+
+def template_hash(name: str) -> str:
+    return hashlib.sha256(template_path(name).read_bytes()).hexdigest()
+
+
+def manifest() -> dict[str, str]:
+    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+
+
+# --- the kinds of issue 4 -------------------------------------------------------------------------
+
+DESIGNATION_PURPOSE = "jurisdiction_designation"
+
+
+def _report_chain(data: dict) -> tuple[str, ...]:
+    # The report that asks the superior to designate jurisdiction decides jurisdiction: legal review.
+    return REVIEWED_CHAIN if data.get("purpose") == DESIGNATION_PURPOSE else APPROVAL_CHAIN
+
+
+ASSISTANCE_LETTER = register(
+    DocumentKindSpec(
+        code="assistance_letter",
+        title="办案协作函",
+        label=_("Assistance letter (办案协作函)"),
+        template_name="documents/kinds/assistance_letter",
+        template_version=1,
+        category_char="协",
+        required_fields=("recipient", "case_name", "matters", "contact_officers"),
+        parts=(PART_STUB, PART_ORIGINAL),
+        urgency=True,
+        approval_chain=EXTERNAL_CHAIN,
+    )
+)
+REPORT_FOR_APPROVAL = register(
+    DocumentKindSpec(
+        code="report_for_approval",
+        title="呈请报告书",
+        label=_("Report for approval (呈请报告书)"),
+        template_name="documents/kinds/report_for_approval",
+        template_version=1,
+        category_char="呈",
+        required_fields=("subject", "facts", "request"),
+        approval_chain=APPROVAL_CHAIN,
+        chain_for_data=_report_chain,
+    )
+)
+EVIDENCE_CALL_NOTICE = register(
+    DocumentKindSpec(
+        code="evidence_call_notice",
+        title="调取证据通知书",
+        label=_("Notice to produce evidence (调取证据通知书)"),
+        template_name="documents/kinds/evidence_call_notice",
+        template_version=1,
+        category_char="调",
+        required_fields=("recipient", "case_name", "evidence"),
+        parts=(PART_STUB, PART_ORIGINAL, PART_DUPLICATE),
+        approval_chain=EXTERNAL_CHAIN,
+    )
+)
+PROPERTY_INQUIRY_NOTICE = register(
+    DocumentKindSpec(
+        code="property_inquiry_notice",
+        title="协助查询财产通知书",
+        label=_("Notice of assistance in inquiring property (协助查询财产通知书)"),
+        template_name="documents/kinds/property_inquiry_notice",
+        template_version=1,
+        category_char="询",
+        required_fields=("recipient", "subject_name", "property"),
+        parts=(PART_STUB, PART_ORIGINAL, PART_FILE),
+        approval_chain=EXTERNAL_CHAIN,
+    )
+)
+PROPERTY_FREEZE_NOTICE = register(
+    DocumentKindSpec(
+        code="property_freeze_notice",
+        title="协助冻结财产通知书",
+        label=_("Notice of assistance in freezing property (协助冻结财产通知书)"),
+        template_name="documents/kinds/property_freeze_notice",
+        template_version=1,
+        category_char="冻",
+        required_fields=("recipient", "subject_name", "property", "amount", "period_from", "period_to"),
+        parts=(PART_STUB, PART_ORIGINAL, PART_FILE),
+        approval_chain=EXTERNAL_CHAIN,
+    )
+)
+CASE_TRANSFER_NOTICE = register(
+    DocumentKindSpec(
+        code="case_transfer_notice",
+        title="移送案件通知书",
+        label=_("Notice of case transfer (移送案件通知书)"),
+        template_name="documents/kinds/case_transfer_notice",
+        template_version=1,
+        category_char="移",
+        required_fields=("recipient", "case_name", "reason", "legal_basis"),
+        parts=(PART_STUB, PART_ORIGINAL, PART_FILE),
+        approval_chain=REVIEWED_CHAIN,
+    )
+)
+JURISDICTION_DESIGNATION_DECISION = register(
+    DocumentKindSpec(
+        code="jurisdiction_designation_decision",
+        title="指定管辖决定书",
+        label=_("Decision designating jurisdiction (指定管辖决定书)"),
+        template_name="documents/kinds/jurisdiction_designation_decision",
+        template_version=1,
+        category_char="指",
+        required_fields=("recipient", "case_name", "designated_unit", "reason", "legal_basis"),
+        parts=(PART_STUB, PART_ORIGINAL, PART_DUPLICATE, PART_FILE),
+        approval_chain=REVIEWED_CHAIN,
+    )
+)

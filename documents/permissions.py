@@ -1,0 +1,83 @@
+"""Who may take each step of a document's approval chain: callables (document, user) by role and unit.
+
+Roles are those held in the issuing unit. An acting (代理) unit head holds a unit-head membership
+for set dates, so acting heads approve and issue like the head they stand in for.
+"""
+
+from organisation.models import Role
+from organisation.selectors import memberships_current
+
+_CACHE_ATTRIBUTE = "_documents_memberships"
+
+DRAFTER_ROLES = (Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
+
+
+def memberships_of(user) -> list[tuple[int, str]]:
+    """Return (unit id, role) of the user's current operational memberships, cached on the user."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is None:
+        cached = list(memberships_current(user).operational().values_list("unit_id", "role"))
+        setattr(user, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def unit_ids_of(user) -> set[int]:
+    return {unit_id for unit_id, _role in memberships_of(user)}
+
+
+def holds(user, unit_id, *roles) -> bool:
+    return any(unit == unit_id and role in roles for unit, role in memberships_of(user))
+
+
+def may_draft_for(unit_id, user) -> bool:
+    """Draft a document in this unit's name: its investigators and heads."""
+    return holds(user, unit_id, *DRAFTER_ROLES)
+
+
+def may_draft(document, user) -> bool:
+    """Edit and submit a draft: an officer of the issuing unit."""
+    return holds(user, document.issuing_unit_id, *DRAFTER_ROLES)
+
+
+def may_review(document, user) -> bool:
+    """Legal review (审核): a legal officer of the issuing unit."""
+    return holds(user, document.issuing_unit_id, Role.LEGAL_OFFICER)
+
+
+def may_approve(document, user) -> bool:
+    """Approval (审批): the head of the issuing unit, or the acting head."""
+    return holds(user, document.issuing_unit_id, Role.UNIT_HEAD)
+
+
+def may_issue(document, user) -> bool:
+    """Sign and issue (签发) an approved document: the head of the issuing unit, or the acting head."""
+    return holds(user, document.issuing_unit_id, Role.UNIT_HEAD)
+
+
+def may_issue_external(document, user) -> bool:
+    """Issue a document its linking object approved: an issuing-unit officer, once that app confirms.
+
+    The linking app confirms through documents.access.register_external_approval.
+    """
+    from documents.access import externally_approved
+
+    return holds(user, document.issuing_unit_id, *DRAFTER_ROLES) and externally_approved(document)
+
+
+def may_send_back(document, user) -> bool:
+    """Send back with a reason: whoever acts at the current step."""
+    if document.state == "legal_review":
+        return may_review(document, user)
+    return may_approve(document, user)
+
+
+def may_void(document, user) -> bool:
+    """Void an issued document: the head or a legal officer of the issuing unit."""
+    return holds(user, document.issuing_unit_id, Role.UNIT_HEAD, Role.LEGAL_OFFICER)
+
+
+def may_serve(document, user) -> bool:
+    """Record service (送达): an officer of the issuing unit."""
+    return holds(user, document.issuing_unit_id, *DRAFTER_ROLES, Role.LEGAL_OFFICER)

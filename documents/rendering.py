@@ -1,0 +1,212 @@
+"""Render document templates to PDF/A-3b with WeasyPrint: the only module that imports WeasyPrint.
+
+The layout (GB/T 9704-2012) lives in ``templates/documents/_gbt9704.css``; this module fills the
+template, refuses text that no configured font can draw, and prints with no network access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from documents import fonts
+from documents.qr import verification_qr_data_uri
+from documents.templatetags.gbt_dates import chinese_date, gbt_date
+
+logger = logging.getLogger(__name__)
+# fontTools logs every step of every subset at INFO: dozens of lines per rendered document.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
+
+__all__ = ["MissingGlyphError", "RenderedPdf", "chinese_date", "gbt_date", "render_pdf"]
+
+PDF_VARIANT = "pdf/a-3b"
+
+_TAG = re.compile(r"<[^>]*>")
+_NON_TEXT = re.compile(r"<(style|script|head)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_PAGE_COUNT = re.compile(rb"/Type\s*/Page[^s]")
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    sha256: str
+    pages: int
+
+
+class MissingGlyphError(ValueError):
+    """Text holds characters that none of the configured document fonts can draw."""
+
+    def __init__(self, characters: tuple[str, ...], fields: tuple[str, ...] = ()):
+        self.characters = characters
+        self.fields = fields
+        listed = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in characters)
+        where = f" in {', '.join(fields)}" if fields else ""
+        super().__init__(f"No configured document font has a glyph for {listed}{where}")
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def _fields_with(context: Mapping[str, Any], characters: tuple[str, ...]) -> tuple[str, ...]:
+    wanted = set(characters)
+    return tuple(path for path, text in _strings(context, "") if wanted.intersection(text))
+
+
+def _visible_text(markup: str) -> str:
+    # Text drawn on the page: the body with tags stripped, plus the <title> that goes into metadata
+    # (which needs no glyph, but a title with an undrawable character is always a data error).
+    return html.unescape(_TAG.sub(" ", _NON_TEXT.sub(" ", markup)))
+
+
+def _check_glyphs(markup: str, context: Mapping[str, Any]) -> None:
+    missing = fonts.missing_characters(_visible_text(markup))
+    if missing:
+        raise MissingGlyphError(missing, _fields_with(context, missing))
+
+
+def _compact_cid_font(data: bytes) -> bytes | None:
+    """Drop the empty glyph slots a CID-keyed CFF subset keeps, keeping every glyph's CID.
+
+    WeasyPrint subsets with retained glyph ids, so a Noto CJK subset of 80 glyphs still carries 65,000
+    empty charstrings and metrics (about 150 KB compressed). In a CID-keyed CFF the charset maps each
+    glyph to its CID, and a PDF CIDFontType0 selects glyphs by CID, so the glyphs may be renumbered:
+    the content streams, widths (/W) and ToUnicode, all keyed by CID, stay valid.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(data))
+    if "CFF " not in font:
+        return None
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        return None
+    offsets = top.CharStrings.charStringsIndex.offsets
+    order = font.getGlyphOrder()
+    # An unused slot is a lone endchar (one byte); .notdef stays as glyph 0.
+    used = [order[gid] for gid in range(len(order)) if gid == 0 or offsets[gid + 1] - offsets[gid] > 1]
+    options = subset.Options(
+        retain_gids=False,
+        glyph_names=True,
+        notdef_outline=True,
+        desubroutinize=True,
+        hinting=False,
+        layout_features=[],
+        name_IDs=["*"],
+        name_languages=["*"],
+        recalc_timestamp=False,
+    )
+    # Vertical metrics serve vertical writing only, which the forms do not use.
+    options.drop_tables += ["vmtx", "vhea", "VORG", "GSUB", "GPOS", "BASE", "DSIG"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(glyphs=used)
+    subsetter.subset(font)
+    if font.getGlyphOrder() != used:  # the CIDs must survive exactly, else keep WeasyPrint's subset
+        return None
+    # Embedded as a bare CFF (FontFile3 /CIDFontType0C): readers map CIDs through a bare CFF's charset,
+    # while some (poppler) index an OpenType-wrapped CFF by glyph id.
+    out = io.BytesIO()
+    font["CFF "].cff.compile(out, font)
+    return out.getvalue()
+
+
+def _compact_fonts(document, pdf) -> None:
+    """Finish the PDF by compacting every embedded CID-keyed OpenType font (see _compact_cid_font)."""
+    for obj in pdf.objects:
+        extra = getattr(obj, "extra", None)
+        if not extra or extra.get("Subtype") != "/OpenType" or len(obj.stream) != 1:
+            continue
+        data = obj.stream[0]
+        if not isinstance(data, bytes) or not data.startswith(b"OTTO"):
+            continue
+        try:
+            compacted = _compact_cid_font(data)
+        except Exception:  # a font fontTools cannot rewrite keeps WeasyPrint's valid subset
+            logger.warning("Could not compact an embedded font", exc_info=True)
+            continue
+        if compacted is not None and len(compacted) < len(data):
+            obj.stream[0] = compacted
+            extra["Subtype"] = "/CIDFontType0C"
+
+
+def _url_fetcher():
+    from weasyprint import URLFetcher
+
+    # Only the inline data: URIs the templates carry (the QR code); never the network or the disk.
+    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+
+
+def render_html(
+    *,
+    template_name: str,
+    context: Mapping[str, Any],
+    verification_code: str,
+    verification_url: str = "",
+    title: str = "",
+    author: str = "",
+    lang: str = "zh-hans",
+) -> str:
+    """Fill a document template with the layout context (fonts, verification code and QR, metadata)."""
+    if not verification_code:
+        raise ValueError("Every rendered document carries a verification code")
+    full_context = {
+        **context,
+        "fonts": fonts.css_font_stacks(),
+        "verification_code": verification_code,
+        "verification_url": verification_url,
+        "verification_qr": verification_qr_data_uri(verification_url or verification_code),
+        "document_title": title,
+        "document_author": author,
+        "document_lang": lang,
+    }
+    # Legal forms print in their own language whatever the viewer's interface language is.
+    with translation.override(lang):
+        return render_to_string(template_name, full_context)
+
+
+def render_pdf(
+    *,
+    template_name: str,
+    context: dict,
+    verification_code: str,
+    verification_url: str = "",
+    title: str = "",
+    author: str = "",
+    lang: str = "zh-hans",
+) -> RenderedPdf:
+    """Render a document template to a PDF/A-3b with subset-embedded fonts.
+
+    Raise MissingGlyphError when the filled template holds a character no configured font can draw.
+    """
+    from weasyprint import HTML
+
+    markup = render_html(
+        template_name=template_name,
+        context=context,
+        verification_code=verification_code,
+        verification_url=verification_url,
+        title=title,
+        author=author,
+        lang=lang,
+    )
+    _check_glyphs(markup, context)
+    document = HTML(string=markup, url_fetcher=_url_fetcher()).render()
+    content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_compact_fonts)
+    return RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), pages=len(document.pages))

@@ -1,0 +1,38 @@
+"""Reads of documents. Lists show what the user's own units issued (resolvers answer per document,
+not per queryset); detail and downloads ask documents.access.document_visible_to."""
+
+from django.db.models import QuerySet
+
+from documents import permissions as perms
+from documents.access import document_visible_to
+from documents.models import Document
+from organisation.selectors import user_may_read_case_data
+
+
+def documents_of_user_units(user) -> QuerySet[Document]:
+    """Return the documents issued (or drafted) by the user's units, newest first."""
+    if not user_may_read_case_data(user):
+        return Document.objects.none()
+    return Document.objects.filter(issuing_unit_id__in=perms.unit_ids_of(user)).select_related(
+        "issuing_unit", "department", "created_by", "issued_by", "replaced_by", "replaces"
+    )
+
+
+def document_for(user, pk: int) -> Document | None:
+    """Return the document when the user may see it, else None (the caller answers 404)."""
+    document = (
+        Document.objects.select_related(
+            "issuing_unit", "department", "created_by", "issued_by", "replaced_by"
+        )
+        .prefetch_related("recipients")
+        .filter(pk=pk)
+        .first()
+    )
+    if document is None or not document_visible_to(user, document):
+        return None
+    return document
+
+
+def documents_linked_to(target_type: str, target_id) -> QuerySet[Document]:
+    """Return the documents a linking app attached to one of its objects (the app checks visibility)."""
+    return Document.objects.filter(link_target_type=target_type, link_target_id=str(target_id))

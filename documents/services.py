@@ -1,0 +1,475 @@
+"""Services of documents: draft, edit, the approval chain, issue, void and correct, serve, verify, download.
+
+Every state change goes through core.workflow.run_transition. Issuing assigns the number under the
+counter lock, snapshots the context the PDF is rendered from, and queues the render through the
+outbox (topic "documents.render"), so the request path needs no broker.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import audit, outbox
+from core.api import Conflict
+from core.workflow import run_transition, timeline_add
+from documents import kinds, numbering
+from documents import permissions as perms
+from documents.access import document_visible_to
+from documents.models import (
+    Document,
+    DocumentCopy,
+    DocumentRecipient,
+    DocumentState,
+    RenderState,
+    normalise_verification_code,
+)
+
+RENDER_TOPIC = "documents.render"
+
+# The transitions the API and pages may name; issuing and voiding have services of their own.
+TRANSITIONS = ("submit_for_review", "submit_for_approval", "approve_review", "approve", "send_back")
+
+
+def _acting_unit_code(document: Document) -> str:
+    return document.issuing_unit.code
+
+
+@transaction.atomic
+def document_draft(
+    *,
+    kind: str,
+    issuing_unit,
+    by,
+    data: dict[str, Any] | None = None,
+    department=None,
+    title: str = "",
+    recipients: list[dict] | None = None,
+    link_target_type: str = "",
+    link_target_id: str | int = "",
+    replaces: Document | None = None,
+    check_permission: bool = True,
+) -> Document:
+    """Draft a document of a registered kind in the issuing unit's name.
+
+    `recipients` are {"name", optional "unit"}; the link (what the document belongs to) is set by
+    the linking app, which then answers who may see it.
+    """
+    spec = kinds.get(kind)
+    if check_permission and not perms.may_draft_for(issuing_unit.pk, by):
+        raise PermissionDenied
+    if department is not None and department.unit_id != issuing_unit.pk:
+        raise ValidationError({"department": [_("Choose a department of the issuing unit.")]})
+    data = dict(data or {})
+    document = Document(
+        kind=spec.code,
+        issuing_unit=issuing_unit,
+        department=department,
+        title=title or spec.title,
+        data=audit.json_safe(data),
+        approval_chain=list(spec.chain(data)),
+        link_target_type=link_target_type,
+        link_target_id=str(link_target_id or ""),
+        replaces=replaces,
+        created_by=by,
+    )
+    document.save()
+    for recipient in recipients or []:
+        DocumentRecipient.objects.create(
+            document=document, name=recipient["name"], unit=recipient.get("unit")
+        )
+    audit.record(
+        action="documents.document.draft",
+        actor=by,
+        acting_unit_code=issuing_unit.code,
+        target=document,
+        payload={"kind": spec.code, "link": [link_target_type, str(link_target_id or "")]},
+    )
+    timeline_add(
+        instance=document,
+        actor=by,
+        acting_unit_code=issuing_unit.code,
+        action="draft",
+        to_state=document.state,
+    )
+    return document
+
+
+@transaction.atomic
+def document_update(*, document_id: int, by, data: dict | None = None, title: str | None = None) -> Document:
+    """Change a draft's fields; an issued document refuses (ImmutableDocumentError), others 409."""
+    document = Document.objects.select_for_update().get(pk=document_id)
+    if not perms.may_draft(document, by):
+        raise PermissionDenied
+    if document.state in (DocumentState.ISSUED, DocumentState.VOIDED):
+        # Let the model refuse it, so the API and the model say the same thing.
+        if data is not None:
+            document.data = audit.json_safe(data)
+        if title is not None:
+            document.title = title
+        document.save()
+    if document.state != DocumentState.DRAFTED:
+        raise Conflict(current_state=document.state)
+    if data is not None:
+        document.data = audit.json_safe(data)
+        document.approval_chain = list(document.spec.chain(document.data))
+    if title is not None:
+        document.title = title.strip() or document.spec.title
+    document.save()
+    audit.record(
+        action="documents.document.update",
+        actor=by,
+        acting_unit_code=_acting_unit_code(document),
+        target=document,
+        payload={"fields": sorted((data or {}).keys()), "title": title is not None},
+    )
+    return document
+
+
+def document_transition(
+    *, document_id: int, name: str, by, reason: str = "", expected_state: str | None = None
+) -> Document:
+    """Take one step of the approval chain (not issue or void, which have their own services)."""
+    if name not in TRANSITIONS:
+        raise ValidationError({"name": [_("Unknown transition.")]})
+    document = Document.objects.select_related("issuing_unit").get(pk=document_id)
+    result = run_transition(
+        model=Document,
+        pk=document_id,
+        name=name,
+        by=by,
+        acting_unit_code=_acting_unit_code(document),
+        expected_state=expected_state,
+        arguments={"reason": reason},
+        note=reason,
+        audit_payload={"reason": reason} if reason else None,
+    )
+    return result.instance
+
+
+def local_date_text(moment) -> str:
+    """Write a date as GB/T 9704 asks: Arabic numerals, full year, no leading zeros."""
+    day = timezone.localtime(moment).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def build_snapshot(document: Document, *, number: str, issued_at, template_version: int) -> dict:
+    """Return the exact context the PDF is rendered from, frozen on the document at issue."""
+    spec = document.spec
+    unit = document.issuing_unit
+    return audit.json_safe(
+        {
+            "kind": spec.code,
+            "kind_title": spec.title,
+            "title": document.title,
+            "number": number,
+            "issuing_unit": {"code": unit.code, "name": unit.name},
+            "department": document.department.name if document.department_id else "",
+            "date": local_date_text(issued_at),
+            "date_iso": timezone.localtime(issued_at).date().isoformat(),
+            "fields": document.data,
+            "recipients": [r.name for r in document.recipients.all()],
+            "parts": list(spec.parts),
+            "masthead": {
+                "copy_number": spec.copy_number,
+                "classification": spec.classification,
+                "urgency": spec.urgency,
+            },
+            "template_version": template_version,
+            "verification_code": document.verification_code,
+        }
+    )
+
+
+def verification_url(code: str) -> str:
+    """Return the address the QR code opens: the verification page with the code filled in."""
+    try:
+        path = reverse("documents:verify")
+    except NoReverseMatch:
+        # The page is not mounted (a deployment without it): the QR code then carries the code alone.
+        return ""
+    return f"{settings.SITE_URL.rstrip('/')}{path}?code={code}"
+
+
+@transaction.atomic
+def document_issue(*, document_id: int, by, expected_state: str | None = None) -> Document:
+    """Sign and issue (签发): number, snapshot and render request, in one transaction.
+
+    The number is drawn under the counter lock before the transition is checked; when the transition
+    is refused the whole transaction (counter included) rolls back, so no number is lost.
+    """
+    document = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("issuing_unit", "department")
+        .get(pk=document_id)
+    )
+    name = "issue_external" if kinds.EXTERNAL in (document.approval_chain or []) else "issue"
+    allowed = DocumentState.DRAFTED if name == "issue_external" else DocumentState.APPROVED
+    if document.state != allowed or (expected_state is not None and expected_state != document.state):
+        raise Conflict(current_state=document.state)
+    spec = document.spec
+    issued_at = timezone.now()
+    year = timezone.localtime(issued_at).year
+    serial = numbering.next_serial(issuing_unit_id=document.issuing_unit_id, kind=spec.code, year=year)
+    number = numbering.format_number(
+        spec=spec, unit=document.issuing_unit, department=document.department, year=year, serial=serial
+    )
+    issue = {
+        "issued_at": issued_at,
+        "number": number,
+        "number_year": year,
+        "number_serial": serial,
+        "template_version": spec.template_version,
+        "snapshot": build_snapshot(
+            document, number=number, issued_at=issued_at, template_version=spec.template_version
+        ),
+    }
+
+    def after(instance, from_state, to_state):
+        outbox.enqueue(
+            topic=RENDER_TOPIC, payload={"document_id": instance.pk}, key=f"{RENDER_TOPIC}:{instance.pk}"
+        )
+
+    result = run_transition(
+        model=Document,
+        pk=document_id,
+        name=name,
+        by=by,
+        acting_unit_code=_acting_unit_code(document),
+        arguments={"issue": issue},
+        audit_payload={"number": number, "kind": spec.code, "template_version": spec.template_version},
+        after=after,
+    )
+    return result.instance
+
+
+@transaction.atomic
+def document_void(*, document_id: int, by, reason: str, replaced_by: Document | None = None) -> Document:
+    """Void an issued document with the reason; a correction names the replacement."""
+    document = Document.objects.select_related("issuing_unit").get(pk=document_id)
+    result = run_transition(
+        model=Document,
+        pk=document_id,
+        name="void",
+        by=by,
+        acting_unit_code=_acting_unit_code(document),
+        arguments={"reason": reason},
+        note=reason,
+        audit_payload={"reason": reason, "replaced_by": replaced_by.pk if replaced_by else None},
+    )
+    instance = result.instance
+    if replaced_by is not None:
+        instance.replaced_by = replaced_by
+        instance.save(update_fields=["replaced_by", "updated_at"])
+    return instance
+
+
+@transaction.atomic
+def document_correct(*, document_id: int, by, reason: str, data: dict | None = None) -> Document:
+    """Void an issued document and draft its correction, the two linked both ways; return the draft.
+
+    The draft goes through the chain again and is issued with a new number.
+    """
+    original = Document.objects.select_related("issuing_unit", "department").get(pk=document_id)
+    if original.state != DocumentState.ISSUED:
+        raise Conflict(current_state=original.state)
+    if not perms.may_void(original, by):
+        raise PermissionDenied
+    draft = document_draft(
+        kind=original.kind,
+        issuing_unit=original.issuing_unit,
+        department=original.department,
+        by=by,
+        data=data if data is not None else original.data,
+        title=original.title,
+        recipients=[{"name": r.name, "unit": r.unit} for r in original.recipients.all()],
+        link_target_type=original.link_target_type,
+        link_target_id=original.link_target_id,
+        replaces=original,
+        check_permission=False,
+    )
+    document_void(document_id=original.pk, by=by, reason=reason, replaced_by=draft)
+    return draft
+
+
+@transaction.atomic
+def document_serve(*, recipient_id: int, by, served_at=None) -> DocumentRecipient:
+    """Record service (送达) on one recipient, with the time (now by default)."""
+    recipient = (
+        DocumentRecipient.objects.select_for_update(of=("self",))
+        .select_related("document__issuing_unit")
+        .get(pk=recipient_id)
+    )
+    document = recipient.document
+    if document.state != DocumentState.ISSUED:
+        raise Conflict(current_state=document.state)
+    if not perms.may_serve(document, by):
+        raise PermissionDenied
+    if recipient.served_at is not None:
+        raise Conflict(_("This recipient was already served."), current_state=document.state)
+    recipient.served_at = served_at or timezone.now()
+    recipient.served_by = by
+    recipient.save(update_fields=["served_at", "served_by"])
+    audit.record(
+        action="documents.document.serve",
+        actor=by,
+        acting_unit_code=_acting_unit_code(document),
+        target=document,
+        payload={"recipient": recipient.name, "served_at": recipient.served_at},
+    )
+    timeline_add(
+        instance=document,
+        actor=by,
+        acting_unit_code=_acting_unit_code(document),
+        action="serve",
+        note=recipient.name,
+    )
+    return recipient
+
+
+@transaction.atomic
+def document_copy_record(*, document: Document, viewer, content: bytes, purpose: str = "") -> DocumentCopy:
+    """Record a served copy that differs from the original on purpose (e.g. watermarked)."""
+    return DocumentCopy.objects.create(
+        document=document, viewer=viewer, sha256=hashlib.sha256(content).hexdigest(), purpose=purpose
+    )
+
+
+# --- downloads and verification --------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_download(*, document_id: int, user, channel: str = "api") -> Document:
+    """Return a rendered document the user may see, auditing the download; a miss is Document.DoesNotExist."""
+    document = Document.objects.select_related("issuing_unit").filter(pk=document_id).first()
+    if (
+        document is None
+        or not document_visible_to(user, document)
+        or document.render_state != RenderState.DONE
+    ):
+        raise Document.DoesNotExist
+    audit.record(
+        action="documents.document.download",
+        actor=user,
+        target=document,
+        payload={"sha256": document.sha256, "number": document.number, "channel": channel},
+    )
+    return document
+
+
+AUTHENTIC = "authentic"
+VOIDED = "voided"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Verification:
+    result: str  # authentic, voided or unknown
+    document: Document | None = None
+    copy: DocumentCopy | None = None
+
+    @property
+    def replacement(self) -> Document | None:
+        return self.document.replaced_by if self.document is not None else None
+
+    def as_dict(self) -> dict:
+        """The answer given to anyone signed in: issuer, number, kind, date and status; nothing else."""
+        if self.document is None:
+            return {"result": UNKNOWN}
+        document = self.document
+        answer = {
+            "result": self.result,
+            "issuer": document.issuing_unit.name,
+            "number": document.number,
+            "kind": document.kind,
+            "kind_title": document.spec.title,
+            "title": document.title,
+            "issued_on": timezone.localtime(document.issued_at).date().isoformat()
+            if document.issued_at
+            else None,
+            "status": document.state,
+            "voided_reason": document.voided_reason if document.state == DocumentState.VOIDED else "",
+            "replacement": None,
+            "copy": None,
+        }
+        replacement = self.replacement
+        if replacement is not None:
+            answer["replacement"] = {
+                "number": replacement.number,
+                "status": replacement.state,
+                "verification_code": replacement.verification_code if replacement.is_issued else "",
+            }
+        if self.copy is not None:
+            answer["copy"] = {
+                "viewer": getattr(self.copy.viewer, "display_name", str(self.copy.viewer)),
+                "created_at": self.copy.created_at.isoformat(),
+                "purpose": self.copy.purpose,
+            }
+        return answer
+
+
+def _result_for(document: Document | None, copy: DocumentCopy | None = None) -> Verification:
+    if document is None or not document.is_issued:
+        return Verification(UNKNOWN)
+    return Verification(VOIDED if document.state == DocumentState.VOIDED else AUTHENTIC, document, copy)
+
+
+def _audit_verification(*, by, method: str, probe: str, verification: Verification) -> None:
+    audit.record(
+        action="documents.document.verify",
+        actor=by,
+        target=verification.document,
+        payload={
+            "method": method,
+            "probe": probe,
+            "result": verification.result,
+            "copy": verification.copy.pk if verification.copy else None,
+        },
+    )
+
+
+_VERIFY_RELATED = ("issuing_unit", "replaced_by")
+
+
+@transaction.atomic
+def document_verify_code(*, code: str, by=None) -> Verification:
+    """Verify a document by the code printed on it; audited whatever the answer."""
+    normalised = normalise_verification_code(code)
+    document = (
+        Document.objects.select_related(*_VERIFY_RELATED).filter(verification_code=normalised).first()
+        if normalised
+        else None
+    )
+    verification = _result_for(document)
+    _audit_verification(
+        by=by, method="code", probe=normalised or (code or "")[:32], verification=verification
+    )
+    return verification
+
+
+@transaction.atomic
+def document_verify_file(*, content: bytes, by=None) -> Verification:
+    """Verify a file by SHA-256 against issued originals and recorded copies; one changed byte is unknown."""
+    digest = hashlib.sha256(content).hexdigest()
+    document = (
+        Document.objects.select_related(*_VERIFY_RELATED)
+        .filter(sha256=digest, render_state=RenderState.DONE)
+        .first()
+    )
+    copy = None
+    if document is None:
+        copy = (
+            DocumentCopy.objects.select_related("viewer", "document__issuing_unit")
+            .filter(sha256=digest)
+            .first()
+        )
+        document = copy.document if copy else None
+    verification = _result_for(document, copy)
+    _audit_verification(by=by, method="file", probe=digest, verification=verification)
+    return verification

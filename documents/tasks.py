@@ -1,0 +1,107 @@
+"""Rendering issued documents to PDF, in the background and idempotently per document.
+
+`document_issue` enqueues an outbox message (topic "documents.render"); the outbox delivers it once
+through Celery. `render_document` is also safe to run again by hand or by a retried task: under the
+document's row lock it returns at once when the file is done, and it writes to a path derived from
+the document, removing any file a crashed earlier attempt left behind, so there is only ever one
+file and one number per document.
+"""
+
+import logging
+import posixpath
+
+from celery import shared_task
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from core import outbox
+from documents.models import Document, RenderState
+
+logger = logging.getLogger(__name__)
+
+DONE = "done"
+FAILED = "failed"
+SKIPPED = "skipped"
+
+
+def document_directory(document: Document) -> str:
+    year = document.number_year or timezone.localtime(document.issued_at).year
+    return posixpath.join("documents", str(year), document.issuing_unit.code)
+
+
+def document_file_name(document: Document, sha256: str) -> str:
+    """The deterministic path: media/documents/<year>/<unit code>/<id>-<sha8>.pdf."""
+    return posixpath.join(document_directory(document), f"{document.pk}-{sha256[:8]}.pdf")
+
+
+def _remove_leftovers(document: Document, keep: str) -> None:
+    directory = document_directory(document)
+    if not default_storage.exists(directory):
+        return
+    _dirs, files = default_storage.listdir(directory)
+    prefix = f"{document.pk}-"
+    for name in files:
+        path = posixpath.join(directory, name)
+        if name.startswith(prefix) and name.endswith(".pdf") and path != keep:
+            default_storage.delete(path)
+
+
+def render_document(document_id: int) -> str:
+    """Render an issued document's snapshot with its template version; return done, failed or skipped."""
+    from documents import rendering
+
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("issuing_unit")
+            .filter(pk=document_id)
+            .first()
+        )
+        if document is None or not document.is_issued or not document.snapshot:
+            return SKIPPED
+        if document.render_state == RenderState.DONE:
+            return DONE
+        from documents.services import verification_url
+
+        template_name = document.spec.template_for(document.template_version)
+        try:
+            rendered = rendering.render_pdf(
+                template_name=template_name,
+                context=document.snapshot,
+                verification_code=document.verification_code,
+                verification_url=verification_url(document.verification_code),
+                title=f"{document.snapshot.get('kind_title', '')} {document.number}".strip(),
+                author=document.issuing_unit.name,
+            )
+        except rendering.MissingGlyphError as exc:
+            # Retrying cannot add a glyph to the fonts; say which characters and stop.
+            document.render_state = RenderState.FAILED
+            document.render_error = f"{exc}: {''.join(exc.characters)}"[:2000]
+            document.save(update_fields=["render_state", "render_error", "updated_at"])
+            logger.error("Document %s cannot be rendered: %s", document.pk, exc)
+            return FAILED
+        name = document_file_name(document, rendered.sha256)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        saved = default_storage.save(name, ContentFile(rendered.content))
+        _remove_leftovers(document, keep=saved)
+        document.file.name = saved
+        document.sha256 = rendered.sha256
+        document.pages = rendered.pages
+        document.render_state = RenderState.DONE
+        document.render_error = ""
+        document.save(update_fields=["file", "sha256", "pages", "render_state", "render_error", "updated_at"])
+    return DONE
+
+
+@outbox.handler("documents.render")
+def _render_message(payload: dict, *, key: str) -> None:
+    render_document(payload["document_id"])
+
+
+@shared_task(name="documents.tasks.render_document", ignore_result=True)
+def render_document_task(document_id: int) -> str:
+    """Render by hand (e.g. after fixing fonts): `render_document_task.delay(id)`."""
+    return render_document(document_id)

@@ -1,0 +1,210 @@
+"""Rendering in the background: idempotent per document, one file and one number whatever happens."""
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+
+from core import outbox
+from core.models import OutboxMessage
+from documents import kinds, rendering, services, tasks
+from documents.models import Document, DocumentCounter
+from tests.documents.conftest import draft, issue, walk_to_issue
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "documents" / "kinds"
+
+
+def pdf_files(media_root: Path) -> list[Path]:
+    return sorted((media_root / "documents").rglob("*.pdf"))
+
+
+def test_render_writes_one_file_at_the_deterministic_path(office, fake_renderer, linked, _media):
+    document = issue(office)
+    assert tasks.render_document(document.pk) == "done"
+    document.refresh_from_db()
+    assert document.render_state == "done" and document.pages == 1
+    expected = f"documents/{document.number_year}/510107/{document.pk}-{document.sha256[:8]}.pdf"
+    assert document.file.name == expected
+    assert default_storage.open(expected).read().startswith(b"%PDF")
+    assert fake_renderer == ["documents/kinds/case_transfer_notice.v1.html"]
+
+
+def test_a_task_run_twice_renders_once(office, fake_renderer, linked, _media):
+    document = issue(office)
+    assert tasks.render_document(document.pk) == "done"
+    assert tasks.render_document(document.pk) == "done"
+    assert len(fake_renderer) == 1
+    assert len(pdf_files(_media)) == 1
+    assert DocumentCounter.objects.get(issuing_unit=office.unit, kind=document.kind).last == 1
+
+
+def test_a_retry_after_a_crash_between_file_and_row_leaves_exactly_one_file(
+    office, linked, monkeypatch, _media
+):
+    document = issue(office)
+    attempts = []
+
+    def render_pdf(**kwargs):
+        # Like a real renderer, each run differs (creation time), so each run has its own name.
+        attempts.append(1)
+        content = b"%PDF-1.7\nattempt " + str(len(attempts)).encode() + b"\n%%EOF\n"
+        return rendering.RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), pages=1)
+
+    monkeypatch.setattr("documents.rendering.render_pdf", render_pdf)
+    original_save = Document.save
+
+    def crash(self, *args, **kwargs):
+        raise RuntimeError("worker lost after writing the file")
+
+    monkeypatch.setattr(Document, "save", crash)
+    with pytest.raises(RuntimeError):
+        tasks.render_document(document.pk)
+    assert len(pdf_files(_media)) == 1  # the orphan the crash left
+    assert Document.objects.get(pk=document.pk).render_state == "pending"
+
+    monkeypatch.setattr(Document, "save", original_save)
+    assert tasks.render_document(document.pk) == "done"
+    assert tasks.render_document(document.pk) == "done"
+    files = pdf_files(_media)
+    document.refresh_from_db()
+    assert len(files) == 1 and files[0].name == Path(document.file.name).name
+    assert files[0].read_bytes().endswith(b"attempt 2\n%%EOF\n")
+    assert Document.objects.filter(number=document.number).count() == 1
+
+
+def test_issue_queues_the_render_through_the_outbox_and_redelivery_is_harmless(
+    office, fake_renderer, linked, django_capture_on_commit_callbacks, _media
+):
+    document = draft(office)
+    with django_capture_on_commit_callbacks(execute=True):
+        walk_to_issue(office, document)
+    document.refresh_from_db()
+    assert document.render_state == "done"
+    message = OutboxMessage.objects.get(
+        topic="documents.render", idempotency_key=f"documents.render:{document.pk}"
+    )
+    assert message.state == "done"
+    assert outbox.deliver(message.pk) == "done"
+    assert tasks.render_document_task(document.pk) == "done"
+    assert len(fake_renderer) == 1 and len(pdf_files(_media)) == 1
+
+
+def test_a_missing_glyph_fails_the_render_with_the_characters(office, linked, monkeypatch):
+    document = issue(office)
+
+    def render_pdf(**kwargs):
+        raise rendering.MissingGlyphError(("\U000f0000",))
+
+    monkeypatch.setattr("documents.rendering.render_pdf", render_pdf)
+    assert tasks.render_document(document.pk) == "failed"
+    document.refresh_from_db()
+    assert document.render_state == "failed" and "\U000f0000" in document.render_error
+
+
+SAMPLES = {
+    "assistance_letter": {
+        "recipient": "昆明市公安局",
+        "case_name": "成都“4·15”诈骗案",
+        "matters": "调取张三名下银行账户交易流水",
+        "contact_officers": "李明、王强",
+        "contact_phone": "028-85000000",
+    },
+    "report_for_approval": {
+        "subject": "提请指定管辖",
+        "facts": "成都“4·15”诈骗案犯罪地涉及四川、云南两省。",
+        "request": "建议报请公安部指定管辖。",
+        "purpose": "jurisdiction_designation",
+    },
+    "evidence_call_notice": {
+        "recipient": "中国工商银行昆明分行",
+        "case_name": "成都“4·15”诈骗案",
+        "evidence": "张三名下账户2026年1月至3月的交易流水",
+    },
+    "property_inquiry_notice": {
+        "recipient": "中国工商银行昆明分行",
+        "subject_name": "张三",
+        "property": "张三名下全部存款账户",
+    },
+    "property_freeze_notice": {
+        "recipient": "中国工商银行昆明分行",
+        "subject_name": "张三",
+        "property": "账号6222000000000000",
+        "amount": "人民币伍拾万元",
+        "period_from": "2026年3月8日",
+        "period_to": "2026年9月7日",
+    },
+    "case_transfer_notice": {
+        "recipient": "昆明市公安局",
+        "case_name": "成都“4·15”诈骗案",
+        "reason": "犯罪地在昆明市五华区",
+        "legal_basis": "《公安机关办理刑事案件程序规定》第二十一条",
+    },
+    "jurisdiction_designation_decision": {
+        "recipient": "昆明市公安局",
+        "case_name": "成都“4·15”诈骗案",
+        "designated_unit": "成都市公安局武侯区分局",
+        "reason": "犯罪地涉及两地，由武侯区分局管辖更为适宜",
+        "legal_basis": "《公安机关办理刑事案件程序规定》第二十二条",
+    },
+}
+
+
+def _issue_any(office, code: str) -> Document:
+    document = draft(office, code, data=SAMPLES[code])
+    chain = document.approval_chain
+    step = services.document_transition
+    if "external" not in chain:
+        if "legal_review" in chain:
+            step(document_id=document.pk, name="submit_for_review", by=office.investigator)
+            step(document_id=document.pk, name="approve_review", by=office.legal)
+        else:
+            step(document_id=document.pk, name="submit_for_approval", by=office.investigator)
+        step(document_id=document.pk, name="approve", by=office.head)
+        return services.document_issue(document_id=document.pk, by=office.head)
+    return services.document_issue(document_id=document.pk, by=office.investigator)
+
+
+def test_every_kind_renders_with_the_real_renderer_and_its_text_is_in_the_pdf(office, linked, _media):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for code, sample in SAMPLES.items():
+        document = _issue_any(office, code)
+        assert tasks.render_document(document.pk) == "done", code
+        document.refresh_from_db()
+        path = Path(document.file.path)
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+        ).stdout
+        flat = "".join(text.split())
+        spec = kinds.get(code)
+        assert spec.title in flat, code
+        assert document.number in flat, code
+        assert "（公安局印）" in flat, code
+        assert document.verification_code in flat, code
+        for value in (sample.get("recipient"), sample.get("case_name"), sample.get("subject_name")):
+            if value:
+                assert "".join(value.split()) in flat, (code, value)
+        # A page image for a person to look at.
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-singlefile", str(path), str(ARTIFACTS / code)], check=True
+        )
+        assert (ARTIFACTS / f"{code}.png").is_file()
+
+
+def test_re_rendering_a_snapshot_with_its_template_version_reproduces_the_text(office, linked):
+    document = issue(office)
+    assert tasks.render_document(document.pk) == "done"
+    document.refresh_from_db()
+    again = rendering.render_pdf(
+        template_name=document.spec.template_for(document.template_version),
+        context=document.snapshot,
+        verification_code=document.verification_code,
+    )
+
+    def text(content: bytes) -> str:
+        return subprocess.run(
+            ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+        ).stdout.decode()
+
+    assert text(again.content) == text(document.file.read())
