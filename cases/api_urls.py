@@ -21,4 +21,15 @@ urlpatterns = [
         apis.CasePersonDetailApi.as_view(),
         name="case-person-detail",
     ),
+    path("cases/<int:pk>/dossiers/", apis.CaseDossierCreateApi.as_view(), name="case-dossier-create"),
+    path(
+        "cases/<int:pk>/dossiers/<int:dossier_id>/",
+        apis.CaseDossierDetailApi.as_view(),
+        name="case-dossier-detail",
+    ),
+    path(
+        "cases/<int:pk>/dossiers/<int:dossier_id>/file/",
+        apis.CaseDossierFileApi.as_view(),
+        name="case-dossier-file",
+    ),
 ]

@@ -12,7 +12,8 @@ import io
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,13 +24,15 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import permissions, related, selectors, services
+from cases import dossiers, permissions, related, selectors, services
 from cases.models import (
     TRANSITION_NAMES,
     Case,
+    CaseDossier,
     CaseLocation,
     CasePerson,
     CaseState,
+    DossierState,
     Gender,
     HandlingCode,
     IdType,
@@ -739,3 +742,81 @@ class CasePersonDetailApi(APIView):
         person = _person(_visible_case(request, pk), person_id)
         services.case_person_remove(person=person, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the case dossier ----------------------------------------------------------------------------
+
+
+class CaseDossierSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    state = serializers.ChoiceField(choices=DossierState.choices)
+    progress = serializers.IntegerField(help_text=gettext_lazy("Per cent built, 0 to 100."))
+    total = serializers.IntegerField(help_text=gettext_lazy("Documents going into the dossier."))
+    done_count = serializers.IntegerField(help_text=gettext_lazy("Documents added so far."))
+    pages = serializers.IntegerField(allow_null=True)
+    sha256 = serializers.CharField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    file_url = serializers.SerializerMethodField()
+
+    def get_file_url(self, dossier: CaseDossier) -> str | None:
+        if dossier.state != DossierState.DONE:
+            return None
+        return reverse("api:case-dossier-file", kwargs={"pk": dossier.case_id, "dossier_id": dossier.pk})
+
+
+@extend_schema(tags=["cases"])
+class CaseDossierCreateApi(APIView):
+    """Queue a dossier of the case: cover, contents and every issued document you may see."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="cases_dossiers_create",
+        request=None,
+        responses={202: CaseDossierSerializer, **error_responses(401, 403, 404)},
+    )
+    def post(self, request, pk: int):
+        case = _visible_case(request, pk)
+        dossier = dossiers.dossier_request(case=case, user=request.user)
+        return Response(CaseDossierSerializer(dossier).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["cases"])
+class CaseDossierDetailApi(APIView):
+    """The dossier's state and progress; only its requester, while they see the case, finds it."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="cases_dossiers_retrieve",
+        responses={200: CaseDossierSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int, dossier_id: int):
+        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id)
+        return Response(CaseDossierSerializer(dossier).data)
+
+
+@extend_schema(tags=["cases"])
+class CaseDossierFileApi(APIView):
+    """Download the finished dossier PDF (audited); 404 until it is done."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="cases_dossiers_file",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(description=gettext_lazy("The dossier PDF.")),
+            **error_responses(401, 403, 404),
+        },
+    )
+    def get(self, request, pk: int, dossier_id: int):
+        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id)
+        dossiers.dossier_download(dossier=dossier, user=request.user, channel="api")
+        return FileResponse(
+            dossier.file.open("rb"),
+            as_attachment=True,
+            filename=f"dossier-{dossier.case_id}-{dossier.pk}.pdf",
+            content_type="application/pdf",
+        )

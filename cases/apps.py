@@ -7,7 +7,8 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from cases import inbox  # noqa: F401 - registers the cases inbox provider
+        # The cases inbox provider; the dossier outbox handler, Celery task and case panel.
+        from cases import dossiers, inbox  # noqa: F401
         from organisation.signals import units_reorganised
 
         units_reorganised.connect(_refresh_party_paths, dispatch_uid="cases-refresh-party-paths")

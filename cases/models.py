@@ -623,3 +623,49 @@ class RelatedCaseMatch(models.Model):
 
     def __str__(self):
         return f"{self.case_id} ~ {self.other_case_id} · {self.kind} {self.matched_value_masked}"
+
+
+# --- dossiers (卷宗) ------------------------------------------------------------------------------
+
+
+class DossierState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    BUILDING = "building", _("Building")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class CaseDossier(models.Model):
+    """A case dossier: a cover page, a table of contents and every issued document of the case, one PDF.
+
+    Built in the background by cases.dossiers; `progress` (0–100) is written after each document in
+    its own small transaction, so the page polling it sees the build advance.
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="dossiers")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=DossierState.choices, default=DossierState.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    total = models.PositiveIntegerField(_("documents"), default=0)
+    done_count = models.PositiveIntegerField(_("documents added"), default=0)
+    file = models.FileField(_("file"), upload_to="dossiers/", max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("case dossier")
+        verbose_name_plural = _("case dossiers")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.case_id}/{self.pk}: {self.state} {self.progress}%"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (DossierState.DONE, DossierState.FAILED)

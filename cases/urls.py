@@ -21,4 +21,15 @@ urlpatterns = [
         views.FactRemoveView.as_view(kind="person"),
         name="case-person-remove",
     ),
+    path("cases/<int:pk>/dossiers/", views.DossierCreateView.as_view(), name="case-dossier-new"),
+    path(
+        "cases/<int:pk>/dossiers/<int:dossier_id>/progress/",
+        views.DossierProgressView.as_view(),
+        name="case-dossier-progress",
+    ),
+    path(
+        "cases/<int:pk>/dossiers/<int:dossier_id>/file/",
+        views.DossierFileView.as_view(),
+        name="case-dossier-file",
+    ),
 ]

@@ -12,7 +12,7 @@ bound form there); with htmx the form on the case page swaps in place and a succ
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRefresh
 
-from cases import permissions, selectors, services
+from cases import dossiers, permissions, selectors, services
 from cases.apis import CaseFilter
 from cases.forms import CaseCreateForm, CaseFilterForm, LocationForm, PersonForm, TransitionForm, apply_errors
 from cases.models import TRANSITION_NAMES, TRANSITIONS_NEEDING_REASON, Case, CaseState, PartyRole, PersonRole
@@ -427,3 +427,42 @@ class FactRemoveView(CaseDataPageMixin, View):
             messages.error(request, str(conflict.detail))
         anchor = "#places" if self.kind == "location" else "#persons"
         return HttpResponseRedirect(reverse("case-detail", args=[case.pk]) + anchor)
+
+
+# --- the case dossier ----------------------------------------------------------------------------
+
+
+class DossierCreateView(CaseDataPageMixin, View):
+    """Queue the dossier; with htmx answer the panel's progress in place, else go back to the case."""
+
+    def post(self, request, pk: int):
+        case = selectors.case_get_visible(request.user, pk)
+        dossier = dossiers.dossier_request(case=case, user=request.user)
+        dossier.case = case
+        if request.htmx:
+            return render(
+                request, "cases/dossier_progress.html", {"case": case, "dossier": dossier}, status=202
+            )
+        return HttpResponseRedirect(f"{reverse('case-detail', args=[case.pk])}#dossier")
+
+
+class DossierProgressView(CaseDataPageMixin, View):
+    """The progress partial the panel polls; it stops polling itself once the dossier is finished."""
+
+    def get(self, request, pk: int, dossier_id: int):
+        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id)
+        return render(request, "cases/dossier_progress.html", {"case": dossier.case, "dossier": dossier})
+
+
+class DossierFileView(CaseDataPageMixin, View):
+    """Download the finished dossier (audited); 404 for anyone but its requester seeing the case."""
+
+    def get(self, request, pk: int, dossier_id: int):
+        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id)
+        dossiers.dossier_download(dossier=dossier, user=request.user, channel="web")
+        return FileResponse(
+            dossier.file.open("rb"),
+            as_attachment=True,
+            filename=f"dossier-{dossier.case_id}-{dossier.pk}.pdf",
+            content_type="application/pdf",
+        )

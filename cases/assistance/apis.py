@@ -4,7 +4,7 @@ Thin adapters: every read starts from selectors.request_visible_to (a miss is 40
 a service. CaseDataAccess refuses auditors and system administrators before anything is looked up.
 """
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.assistance import selectors, services
+from cases.assistance import documents_bridge, selectors, services
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
     KIND_CHOICES,
@@ -32,6 +32,8 @@ from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
 from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from documents.apis import file_response
+from documents.models import Document
 from organisation.apis import UnitRefSerializer
 from organisation.models import Unit
 from organisation.permissions import CaseDataAccess
@@ -106,9 +108,19 @@ class DocumentSerializer(serializers.Serializer):
     is_current = serializers.BooleanField()
     defect = serializers.CharField(help_text=_("The defect named when the request was returned, if any."))
     download_url = serializers.SerializerMethodField()
+    generated_document_id = serializers.IntegerField(
+        allow_null=True, help_text=_("The issued document (documents API) when the system generated it.")
+    )
+    verification_code = serializers.SerializerMethodField(
+        help_text=_("The code printed on a generated document, for verification; empty for a scan.")
+    )
 
     def get_download_url(self, obj) -> str:
         return f"/api/v1/assistance-requests/{obj.request_id}/documents/{obj.pk}/file/"
+
+    def get_verification_code(self, obj) -> str:
+        generated = getattr(obj, "generated", None)
+        return generated.verification_code if generated is not None else ""
 
 
 class RequiredDocumentSerializer(serializers.Serializer):
@@ -232,6 +244,9 @@ def detail_data(request, user) -> dict:
     request.available_transitions = selectors.request_available_transitions(request, user)
     request.required_documents = selectors.request_documents_status(request)
     request.all_documents = list(request.documents.all())
+    documents_bridge.generated_annotate(
+        [row["document"] for row in request.required_documents] + request.all_documents
+    )
     request.all_returns = list(request.returns.all())
     request.deadlines = selectors.request_deadlines(request)
     request.all_custody_events = list(request.custody_events.all())
@@ -483,6 +498,14 @@ class RequestDocumentFileApi(APIView):
     def get(self, request, pk: int, document_id: int):
         target = selectors.request_get_visible(request.user, pk)
         document = get_object_or_404(target.documents.all(), pk=document_id)
+        if document.generated_document_id:
+            try:
+                generated = documents_bridge.generated_download(
+                    request_document=document, user=request.user, channel="api"
+                )
+            except Document.DoesNotExist:
+                raise Http404 from None
+            return file_response(generated)
         if not document.file:
             raise serializers.ValidationError(_("This document has no file yet."))
         audit.record(

@@ -11,5 +11,8 @@ class AssistanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the inbox providers, the document-access resolver and the case-page panel.
-        from cases.assistance import case_panel, inbox  # noqa: F401
+        # Registers the inbox providers, the case-page panel, the dossier source and the documents'
+        # access resolver and external approval.
+        from cases.assistance import case_panel, documents_bridge, dossier_source, inbox  # noqa: F401
+
+        documents_bridge.register()

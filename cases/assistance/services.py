@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.assistance import clocks
+from cases.assistance import clocks, documents_bridge
 from cases.assistance import permissions as perms
 from cases.assistance.case_bridge import case_may_request_assistance, case_party_requested
 from cases.assistance.models import (
@@ -178,6 +178,7 @@ def request_create(
         to_state=request.state,
         data={"forwarded_from": forwarded_from.number if forwarded_from else None},
     )
+    documents_bridge.drafts_create(request=request, by=by)
     return request
 
 
@@ -287,6 +288,7 @@ def request_update(
     request.save()
     if new_subjects is not None:
         request.subjects.set(new_subjects)
+    documents_bridge.drafts_refresh(request=request, by=by)
     unit_code = request.requesting_unit.code
     audit.record(
         action="assistance.assistancerequest.update",
@@ -551,6 +553,10 @@ def request_transition(
         arguments["superior"] = common_superior([request.requesting_unit, request.requested_unit])
         audit_payload["superior"] = arguments["superior"].code
 
+    if name in ("send", "resubmit") and perms.may_act_as_requester(request, by):
+        # A generated document issued after the approval (completed by hand) counts once attached.
+        documents_bridge.issued_attach(request=request, by=by)
+
     side = _SIDE.get(name)
     acting = _acting_unit(request, by, *([side] if side else []))
 
@@ -587,6 +593,9 @@ def _after_transition(request: AssistanceRequest, *, name: str, by, from_state: 
             url=url,
             params=params,
         )
+    elif name == "approve":
+        # The request's approval is its documents' approval: issue them now (numbers, render queued).
+        documents_bridge.documents_issue(request=request, by=by)
     elif name == "submit":
         role = request.spec.approver_role
         approvers = _users_with_role(

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from cases.assistance import documents_bridge, selectors, services
 from cases.assistance import permissions as perms
-from cases.assistance import selectors, services
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
     KIND_CHOICES,
@@ -33,6 +33,8 @@ from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
 from core.api import Conflict
+from documents.apis import file_response
+from documents.models import Document
 from organisation.models import Department, Unit
 from organisation.selectors import user_may_read_case_data
 
@@ -229,11 +231,20 @@ class RequestDetailView(CaseDataPageMixin, View):
             for row in selectors.request_deadlines(target)
         ]
         transitions = selectors.request_available_transitions(target, request.user)
+        documents = selectors.request_documents_status(target)
+        all_documents = list(target.documents.all())
+        documents_bridge.generated_annotate([row["document"] for row in documents] + all_documents)
         context = {
             "req": target,
             "transitions": [(name, TRANSITION_LABELS.get(name, name)) for name in transitions],
-            "documents": selectors.request_documents_status(target),
-            "all_documents": list(target.documents.all()),
+            "documents": documents,
+            "all_documents": all_documents,
+            # The requester follows the generated forms from draft to issue.
+            "generated_drafts": list(
+                documents_bridge.linked_documents(target).exclude(state__in=("issued", "voided"))
+            )
+            if perms.may_act_as_requester(target, request.user)
+            else [],
             "returns": list(target.returns.all()),
             "deadlines": deadlines,
             "timeline": [
@@ -603,6 +614,14 @@ class RequestDocumentDownloadView(CaseDataPageMixin, View):
     def get(self, request, pk, document_id):
         target = selectors.request_get_visible(request.user, pk)
         document = get_object_or_404(target.documents.all(), pk=document_id)
+        if document.generated_document_id:
+            try:
+                generated = documents_bridge.generated_download(
+                    request_document=document, user=request.user, channel="web"
+                )
+            except Document.DoesNotExist:
+                raise Http404 from None
+            return file_response(generated)
         if not document.file:
             raise Http404
         audit.record(

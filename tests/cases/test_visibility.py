@@ -53,6 +53,10 @@ def test_the_requests_cover_every_case_route():
         "cases/<int:pk>/locations/<int:location_id>/",
         "cases/<int:pk>/persons/",
         "cases/<int:pk>/persons/<int:person_id>/",
+        # Dossier routes: their 404 for an uninvolved province is asserted in tests/cases/test_dossier.py.
+        "cases/<int:pk>/dossiers/",
+        "cases/<int:pk>/dossiers/<int:dossier_id>/",
+        "cases/<int:pk>/dossiers/<int:dossier_id>/file/",
     }
     assert with_case == covered
     assert get_resolver()  # the project's URLs load

@@ -1,0 +1,258 @@
+"""The documents an assistance request generates: 办案协作函 and the notices of its kind.
+
+A request drafts them when it is drafted, refreshes their data while they are drafts, and issues them
+when it is approved internally: the request's approval is theirs (documents.kinds.EXTERNAL), so they
+need no second chain. Each issued Document becomes the request's RequestDocument of that type, which
+is what the sending and intake checks count. Who may see them is who may see the request.
+"""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.assistance.models import AssistanceRequest, RequestDocument, RequestState
+from cases.assistance.selectors import request_visible_to
+from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
+from core import audit
+from documents import access as document_access
+from documents import kinds as document_kinds
+from documents import services as document_services
+from documents.models import Document, DocumentState
+
+LINK_TYPE = "assistance.request"
+
+# The request's own approval covers its documents from then on (a returned request keeps it).
+_APPROVED_STATES = frozenset(RequestState.values) - {
+    RequestState.DRAFT,
+    RequestState.AWAITING_APPROVAL,
+    RequestState.WITHDRAWN,
+}
+
+# The masthead's 紧急程度 as the form writes it; a normal request prints none.
+_URGENCY_TEXT = {Urgency.NORMAL: "", Urgency.URGENT: "加急", Urgency.EXTRA_URGENT: "特急"}
+
+
+def _request_of(document) -> AssistanceRequest | None:
+    try:
+        pk = int(document.link_target_id)
+    except (TypeError, ValueError):
+        return None
+    return AssistanceRequest.objects.filter(pk=pk).first()
+
+
+def _resolve(document, user) -> bool:
+    """A user who sees the request sees its documents."""
+    try:
+        pk = int(document.link_target_id)
+    except (TypeError, ValueError):
+        return False
+    return request_visible_to(user).filter(pk=pk).exists()
+
+
+def _approved(document) -> bool:
+    request = _request_of(document)
+    return request is not None and request.approved_at is not None and request.state in _APPROVED_STATES
+
+
+def register() -> None:
+    """Register the resolver and the external approval of documents linked to a request."""
+    document_access.register_resolver(LINK_TYPE, _resolve)
+    document_access.register_external_approval(LINK_TYPE, _approved)
+
+
+def generated_types(kind: str) -> list[DocumentType]:
+    """Return the documents of this kind of request that the system drafts and issues itself."""
+    return [
+        document_type
+        for document_type in KINDS[AssistanceKind(kind)].documents
+        if DOCUMENTS[document_type].source == DocumentSource.GENERATED
+    ]
+
+
+def _officer_name(user) -> str:
+    name = getattr(user, "display_name", "")
+    name = name() if callable(name) else name
+    return name or user.get_full_name() or user.username
+
+
+def _person_text(person) -> str:
+    return f"{person.name}（{person.id_number}）" if person.id_number else person.name
+
+
+def document_data(request: AssistanceRequest, document_type: str) -> dict:
+    """Fill a form's fields from the request (names as documents.kinds and the templates read them)."""
+    subjects = list(request.subjects.all().order_by("pk"))
+    officer = _officer_name(request.created_by)
+    data = {
+        "recipient": request.requested_unit.name,
+        "case_name": request.case.name,
+        "case_number": request.case.number,
+        "urgency": _URGENCY_TEXT.get(Urgency(request.urgency), ""),
+        "contact_officers": officer,
+        "officers": officer,
+        "request_number": request.number,
+    }
+    if document_type == DocumentType.ASSISTANCE_LETTER:
+        data["matters"] = request.matters
+        data["suspects"] = "；".join(_person_text(person) for person in subjects)
+    elif document_type == DocumentType.EVIDENCE_CALL_NOTICE:
+        data["evidence"] = request.matters
+    elif document_type in (DocumentType.PROPERTY_INQUIRY_NOTICE, DocumentType.PROPERTY_FREEZE_NOTICE):
+        # The notice names one holder; several persons share it, the first one's ID number is printed.
+        data["subject_name"] = "、".join(person.name for person in subjects)
+        data["id_number"] = subjects[0].id_number if subjects else ""
+        data["property"] = request.matters
+    if request.approved_at is not None:
+        data["approver"] = _officer_name(request.approved_by)
+        data["approved_on"] = document_services.local_date_text(request.approved_at)
+    return data
+
+
+def linked_documents(request: AssistanceRequest) -> QuerySet[Document]:
+    return Document.objects.filter(link_target_type=LINK_TYPE, link_target_id=str(request.pk)).order_by("pk")
+
+
+def _current_drafts(request: AssistanceRequest) -> dict[str, Document]:
+    drafts = {}
+    for document in linked_documents(request).filter(state=DocumentState.DRAFTED):
+        drafts.setdefault(document.kind, document)
+    return drafts
+
+
+def drafts_create(*, request: AssistanceRequest, by) -> list[Document]:
+    """Draft each generated document the request's kind needs that has no draft yet."""
+    existing = _current_drafts(request)
+    issued = set(linked_documents(request).filter(state=DocumentState.ISSUED).values_list("kind", flat=True))
+    created = []
+    for document_type in generated_types(request.kind):
+        if document_type.value in existing or document_type.value in issued:
+            continue
+        created.append(
+            document_services.document_draft(
+                kind=document_kinds.get(document_type.value).code,
+                issuing_unit=request.requesting_unit,
+                department=request.requesting_department,
+                by=by,
+                data=document_data(request, document_type),
+                recipients=[{"name": request.requested_unit.name, "unit": request.requested_unit}],
+                link_target_type=LINK_TYPE,
+                link_target_id=request.pk,
+                # The request's own permission check covered drafting (same roles as documents').
+                check_permission=False,
+            )
+        )
+    return created
+
+
+def drafts_refresh(*, request: AssistanceRequest, by) -> None:
+    """Bring the drafts in line with the edited request; draft those a changed kind now needs."""
+    drafts = _current_drafts(request)
+    for document_type in generated_types(request.kind):
+        document = drafts.get(document_type.value)
+        if document is None:
+            continue
+        data = {**document.data, **document_data(request, document_type)}
+        if data != document.data:
+            document_services.document_update(document_id=document.pk, by=by, data=data)
+        document.recipients.update(name=request.requested_unit.name, unit=request.requested_unit)
+    drafts_create(request=request, by=by)
+
+
+def _attach(request: AssistanceRequest, document: Document, by) -> RequestDocument:
+    """Make an issued document the request's current document of its type (an upload it replaces stays)."""
+    previous = list(
+        RequestDocument.objects.select_for_update().filter(
+            request=request, document_type=document.kind, superseded_by__isnull=True
+        )
+    )
+    attached = RequestDocument.objects.create(
+        request=request,
+        document_type=document.kind,
+        source=DocumentSource.GENERATED,
+        number=document.number,
+        issued_on=timezone.localtime(document.issued_at).date(),
+        content_type="application/pdf",
+        generated_document_id=document.pk,
+        uploaded_by=by,
+    )
+    if previous:
+        RequestDocument.objects.filter(pk__in=[doc.pk for doc in previous]).update(superseded_by=attached)
+    # Audited, not put on the timeline: the approval that issued it is the step a reader follows.
+    audit.record(
+        action="assistance.requestdocument.generated",
+        actor=by,
+        acting_unit_code=request.requesting_unit.code,
+        target=request,
+        payload={
+            "document": attached.pk,
+            "generated_document": document.pk,
+            "document_type": document.kind,
+            "number": document.number,
+            "replaces": [doc.pk for doc in previous],
+        },
+    )
+    return attached
+
+
+def issued_attach(*, request: AssistanceRequest, by) -> list[RequestDocument]:
+    """Attach every issued linked document not attached yet (some are issued later by hand)."""
+    attached_ids = set(
+        request.documents.filter(generated_document_id__isnull=False).values_list(
+            "generated_document_id", flat=True
+        )
+    )
+    wanted = {t.value for t in generated_types(request.kind)}
+    return [
+        _attach(request, document, by)
+        for document in linked_documents(request).filter(state=DocumentState.ISSUED, kind__in=wanted)
+        if document.pk not in attached_ids
+    ]
+
+
+def documents_issue(*, request: AssistanceRequest, by) -> list[RequestDocument]:
+    """Issue the request's complete drafts on its approval and attach them.
+
+    A draft still missing a field the request cannot supply (a freeze's amount and period), or one
+    whose paper original was uploaded instead, stays a draft: the drafter completes and issues it
+    through the documents pages, and it is attached when the request is sent. The approval itself
+    never fails on a document.
+    """
+    drafts_refresh(request=request, by=by)
+    # A sound scan already uploaded for a generated type (the paper fallback) stands: issuing a
+    # second numbered letter for the same request would put two originals in circulation.
+    uploaded = {
+        doc.document_type
+        for doc in request.current_documents()
+        if doc.source == DocumentSource.UPLOADED and not doc.defect
+    }
+    for document in _current_drafts(request).values():
+        if document.kind not in {t.value for t in generated_types(request.kind)} or document.kind in uploaded:
+            continue
+        if document.spec.missing_fields(document.data):
+            continue
+        document_services.document_issue(document_id=document.pk, by=by)
+    return issued_attach(request=request, by=by)
+
+
+def generated_details(request_documents) -> dict[int, Document]:
+    """Return the issued Documents behind generated request documents, by Document id."""
+    ids = {doc.generated_document_id for doc in request_documents if doc and doc.generated_document_id}
+    return Document.objects.in_bulk(ids) if ids else {}
+
+
+def generated_annotate(request_documents) -> None:
+    """Set `generated` (the issued Document, or None) on each request document, for pages and the API."""
+    documents = [doc for doc in request_documents if doc is not None]
+    found = generated_details(documents)
+    for doc in documents:
+        doc.generated = found.get(doc.generated_document_id) if doc.generated_document_id else None
+
+
+def generated_download(*, request_document: RequestDocument, user, channel: str) -> Document:
+    """Return the rendered Document behind a generated request document, through the documents path.
+
+    Access is the documents resolver's (a user who sees the request); the download is audited there.
+    A document not rendered yet, or not visible, is Document.DoesNotExist.
+    """
+    return document_services.document_download(
+        document_id=request_document.generated_document_id, user=user, channel=channel
+    )
