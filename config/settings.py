@@ -293,6 +293,8 @@ LOGGING = {
         # WeasyPrint narrates every render at INFO and fontTools every subset; keep their warnings only.
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools.subset": {"level": "WARNING"},
+        # In-process (eager) tasks would log a success line per side effect into the web server's log.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
 
