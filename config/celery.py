@@ -3,6 +3,9 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
+
+from config.env import refuse_to_serve_if_incomplete
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -17,3 +20,9 @@ def _schedule_periodic_jobs(sender, **kwargs):
     from core.periodic import beat_schedule
 
     sender.conf.beat_schedule = beat_schedule()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_incomplete_settings(**kwargs):
+    refuse_to_serve_if_incomplete()

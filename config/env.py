@@ -137,3 +137,12 @@ def check_url(name: str, url: str, schemes: set[str]) -> str:
     except ValueError:
         raise EnvError(name, url, "the port must be a number") from None
     return url
+
+
+def refuse_to_serve_if_incomplete() -> None:
+    """Stop a serving process (web, worker) whose settings lack a variable production requires."""
+    from django.conf import settings
+
+    missing = getattr(settings, "MISSING_FOR_SERVING", [])
+    if missing:
+        raise ImproperlyConfigured("; ".join(missing))

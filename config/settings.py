@@ -25,6 +25,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LIANBAN_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# Required variables that are missing: a process that serves (gunicorn, Celery, runserver) refuses to
+# start and `check --deploy` fails while this is not empty; a malformed value stops everything at once.
+MISSING_FOR_SERVING: list[str] = []
 
 
 def _secret_key() -> str:
@@ -34,7 +37,10 @@ def _secret_key() -> str:
             raise ImproperlyConfigured("Environment variable SECRET_KEY must be at least 50 characters")
         return key
     if not DEBUG:
-        raise ImproperlyConfigured("Environment variable SECRET_KEY is required when DEBUG is false")
+        # Offline management commands (makemigrations, compilemessages) may run without it; every
+        # serving process refuses to start (config.env.refuse_to_serve_if_incomplete).
+        MISSING_FOR_SERVING.append("Environment variable SECRET_KEY is required when DEBUG is false")
+        return secrets.token_urlsafe(64)
     # The embedded set-up keeps a generated key under var/ so sessions survive a restart and no
     # secret is ever committed.
     key_file = VAR_DIR / "secret-key"
@@ -48,7 +54,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("Environment variable ALLOWED_HOSTS is required when DEBUG is false")
+    MISSING_FOR_SERVING.append("Environment variable ALLOWED_HOSTS is required when DEBUG is false")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 for origin in CSRF_TRUSTED_ORIGINS:
     check_url("CSRF_TRUSTED_ORIGINS", origin, {"http", "https"})

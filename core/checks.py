@@ -7,7 +7,8 @@ it runs only when the command names databases: `manage.py migrate` does, and so 
 
 import datetime as dt
 
-from django.core.checks import Tags, Warning, register
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
@@ -60,3 +61,9 @@ def check_holiday_calendar(app_configs=None, databases=None, **kwargs):
             id=HOLIDAYS_UNKNOWN,
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def required_production_settings(app_configs=None, **kwargs):
+    """Fail `check --deploy` for each variable production requires and the environment lacks."""
+    return [Error(message, id="core.E001") for message in getattr(settings, "MISSING_FOR_SERVING", [])]

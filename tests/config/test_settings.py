@@ -57,19 +57,37 @@ def test_a_bad_value_stops_start_up_naming_the_variable(variable, value, rule):
     assert rule in result.stderr
 
 
-def test_production_requires_a_secret_key():
+SERVING_ENTRY_POINTS = [
+    ("-c", "import config.wsgi"),
+    ("-c", "import config.asgi"),
+    ("-c", "from config.celery import _refuse_incomplete_settings as refuse; refuse()"),
+    ("manage.py", "check", "--deploy"),
+]
+
+
+@pytest.mark.parametrize("entry_point", SERVING_ENTRY_POINTS)
+def test_production_serving_requires_a_secret_key(entry_point):
     env = {**PRODUCTION}
     env.pop("SECRET_KEY")
-    result = run_django(env)
+    result = run_django(env, *entry_point)
     assert result.returncode != 0
-    assert "SECRET_KEY is required when DEBUG is false" in result.stderr
+    assert "Environment variable SECRET_KEY is required when DEBUG is false" in result.stdout + result.stderr
 
 
-def test_production_requires_allowed_hosts():
-    env = {**PRODUCTION, "ALLOWED_HOSTS": ""}
-    result = run_django(env)
+@pytest.mark.parametrize("entry_point", SERVING_ENTRY_POINTS)
+def test_production_serving_requires_allowed_hosts(entry_point):
+    result = run_django({**PRODUCTION, "ALLOWED_HOSTS": ""}, *entry_point)
     assert result.returncode != 0
-    assert "ALLOWED_HOSTS is required" in result.stderr
+    assert "Environment variable ALLOWED_HOSTS is required" in result.stdout + result.stderr
+
+
+def test_offline_commands_run_without_the_serving_variables():
+    """makemigrations and friends need no secret: only serving processes refuse to start without one."""
+    env = {key: value for key, value in PRODUCTION.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env["DATABASE_URL"] = "sqlite:///var/offline-check.sqlite3"
+    result = run_django(env, "manage.py", "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_good_production_settings_start():
