@@ -43,6 +43,7 @@ from cases.standing import user_standing
 from core import audit
 from core.api import Conflict
 from core.identity import PROVINCE_CODES, InvalidIdNumber, parse_id_number
+from core.serials import next_serial
 from core.workflow import run_transition, timeline_add
 from organisation.models import MINISTRY_CODE, Unit, UnitLevel, User
 
@@ -206,18 +207,11 @@ def case_update(*, case: Case, user: User, data: Mapping[str, Any]) -> Case:
 def _allocate_number(case: Case) -> dict[str, Any]:
     """Take the next serial of the accepting unit's year under a row lock: unique and gap-free.
 
-    The counter row is created on first use without a race (insert-or-ignore, then lock); the
-    increment rolls back with the transition when anything after it fails.
+    The increment rolls back with the transition when anything after it fails (core.serials).
     """
     now = timezone.now()
     year = timezone.localdate(now).year
-    CaseNumberCounter.objects.bulk_create(
-        [CaseNumberCounter(unit_id=case.accepting_unit_id, year=year, last=0)], ignore_conflicts=True
-    )
-    counter = CaseNumberCounter.objects.select_for_update().get(unit_id=case.accepting_unit_id, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    serial = counter.last
+    serial = next_serial(CaseNumberCounter, unit_id=case.accepting_unit_id, year=year)
     number = f"A{case.accepting_unit.code}{year}{serial:05d}"
     return {"number": number, "year": year, "serial": serial, "accepted_at": now}
 

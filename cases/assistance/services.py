@@ -43,6 +43,7 @@ from core.api import Conflict
 from core.deadlines import last_day
 from core.models import EscalationLevel
 from core.notifications import notify
+from core.serials import next_serial
 from core.uploads import validate_scan
 from core.workflow import run_transition, timeline_add
 from organisation.models import Department, Membership, Role, Unit, User
@@ -88,10 +89,7 @@ def _acting_unit(request: AssistanceRequest, user, *prefer: str) -> str:
 
 
 def _next_number(unit: Unit, year: int) -> str:
-    counter, _created = RequestNumberCounter.objects.select_for_update().get_or_create(unit=unit, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"R{unit.code}{year}{counter.last:05d}"
+    return f"R{unit.code}{year}{next_serial(RequestNumberCounter, unit_id=unit.pk, year=year):05d}"
 
 
 def _case_party_add(request: AssistanceRequest) -> None:
