@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -18,7 +17,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from documents import fonts
+from documents import cid_fonts, fonts
 from documents.qr import verification_qr_data_uri
 from documents.templatetags.gbt_dates import chinese_date, gbt_date
 
@@ -81,54 +80,8 @@ def _check_glyphs(markup: str, context: Mapping[str, Any]) -> None:
         raise MissingGlyphError(missing, _fields_with(context, missing))
 
 
-def _compact_cid_font(data: bytes) -> bytes | None:
-    """Drop the empty glyph slots a CID-keyed CFF subset keeps, keeping every glyph's CID.
-
-    WeasyPrint subsets with retained glyph ids, so a Noto CJK subset of 80 glyphs still carries 65,000
-    empty charstrings and metrics (about 150 KB compressed). In a CID-keyed CFF the charset maps each
-    glyph to its CID, and a PDF CIDFontType0 selects glyphs by CID, so the glyphs may be renumbered:
-    the content streams, widths (/W) and ToUnicode, all keyed by CID, stay valid.
-    """
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(io.BytesIO(data))
-    if "CFF " not in font:
-        return None
-    top = font["CFF "].cff.topDictIndex[0]
-    if not hasattr(top, "ROS"):
-        return None
-    offsets = top.CharStrings.charStringsIndex.offsets
-    order = font.getGlyphOrder()
-    # An unused slot is a lone endchar (one byte); .notdef stays as glyph 0.
-    used = [order[gid] for gid in range(len(order)) if gid == 0 or offsets[gid + 1] - offsets[gid] > 1]
-    options = subset.Options(
-        retain_gids=False,
-        glyph_names=True,
-        notdef_outline=True,
-        desubroutinize=True,
-        hinting=False,
-        layout_features=[],
-        name_IDs=["*"],
-        name_languages=["*"],
-        recalc_timestamp=False,
-    )
-    # Vertical metrics serve vertical writing only, which the forms do not use.
-    options.drop_tables += ["vmtx", "vhea", "VORG", "GSUB", "GPOS", "BASE", "DSIG"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(glyphs=used)
-    subsetter.subset(font)
-    if font.getGlyphOrder() != used:  # the CIDs must survive exactly, else keep WeasyPrint's subset
-        return None
-    # Embedded as a bare CFF (FontFile3 /CIDFontType0C): readers map CIDs through a bare CFF's charset,
-    # while some (poppler) index an OpenType-wrapped CFF by glyph id.
-    out = io.BytesIO()
-    font["CFF "].cff.compile(out, font)
-    return out.getvalue()
-
-
 def _compact_fonts(document, pdf) -> None:
-    """Finish the PDF by compacting every embedded CID-keyed OpenType font (see _compact_cid_font)."""
+    """Finish the PDF by shrinking every embedded CID-keyed OpenType font (see documents.cid_fonts)."""
     for obj in pdf.objects:
         extra = getattr(obj, "extra", None)
         if not extra or extra.get("Subtype") != "/OpenType" or len(obj.stream) != 1:
@@ -137,11 +90,13 @@ def _compact_fonts(document, pdf) -> None:
         if not isinstance(data, bytes) or not data.startswith(b"OTTO"):
             continue
         try:
-            compacted = _compact_cid_font(data)
-        except Exception:  # a font fontTools cannot rewrite keeps WeasyPrint's valid subset
-            logger.warning("Could not compact an embedded font", exc_info=True)
+            compacted = cid_fonts.compact(data)
+        except cid_fonts.CffFormatError:  # not CID-keyed: WeasyPrint's subset is kept as it is
+            logger.info("Embedded font kept as WeasyPrint subset it", exc_info=True)
             continue
-        if compacted is not None and len(compacted) < len(data):
+        if len(compacted) < len(data):
+            # Embedded as a bare CFF (FontFile3 /CIDFontType0C): readers map CIDs through a bare CFF's
+            # charset, while some (poppler) index an OpenType-wrapped CFF by glyph id.
             obj.stream[0] = compacted
             extra["Subtype"] = "/CIDFontType0C"
 

@@ -77,7 +77,19 @@ def test_fonts_are_embedded_cjk_subsets_and_never_type3(two_page_sample):
         assert (emb, sub, uni) == ("yes", "yes", "yes"), row
         assert re.match(r"^[A-Z]{6}\+", name), row
         fonts_seen.append(name)
+    # The body is set in the free 仿宋 (bin/ensure-fandol installs it for the tests); the rare character
+    # of the name, outside Fandol's GB 2312 range, falls back to Noto CJK.
+    assert any(name.endswith("+FandolFang") for name in fonts_seen), fonts_seen
     assert any("CJK-SC" in name for name in fonts_seen), fonts_seen
+
+
+def test_a_name_outside_fandols_range_is_drawn_by_noto_and_the_rest_by_fandol():
+    assert not fonts.missing_characters(RARE_NAME)
+    fandol = fonts.installed_faces()["fandolfang"]
+    assert fandol, "bin/ensure-fandol installs FandolFang for the tests"
+    covered = fonts.face_codepoints(fandol[0].path, fandol[0].index)
+    assert all(ord(char) in covered for char in "仿宋诈骗案")
+    assert ord("𠮷") not in covered
 
 
 def test_text_carries_title_rare_name_and_the_verification_code_on_every_page(two_page_sample):

@@ -11,6 +11,7 @@ from core import outbox
 from core.models import OutboxMessage
 from documents import kinds, rendering, services, tasks
 from documents.models import Document, DocumentCounter
+from documents.samples import SAMPLE_FIELDS
 from tests.documents.conftest import draft, issue, walk_to_issue
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "documents" / "kinds"
@@ -103,56 +104,8 @@ def test_a_missing_glyph_fails_the_render_with_the_characters(office, linked, mo
     assert document.render_state == "failed" and "\U000f0000" in document.render_error
 
 
-SAMPLES = {
-    "assistance_letter": {
-        "recipient": "昆明市公安局",
-        "case_name": "成都“4·15”诈骗案",
-        "matters": "调取张三名下银行账户交易流水",
-        "contact_officers": "李明、王强",
-        "contact_phone": "028-85000000",
-    },
-    "report_for_approval": {
-        "subject": "提请指定管辖",
-        "facts": "成都“4·15”诈骗案犯罪地涉及四川、云南两省。",
-        "request": "建议报请公安部指定管辖。",
-        "purpose": "jurisdiction_designation",
-    },
-    "evidence_call_notice": {
-        "recipient": "中国工商银行昆明分行",
-        "case_name": "成都“4·15”诈骗案",
-        "evidence": "张三名下账户2026年1月至3月的交易流水",
-    },
-    "property_inquiry_notice": {
-        "recipient": "中国工商银行昆明分行",
-        "subject_name": "张三",
-        "property": "张三名下全部存款账户",
-    },
-    "property_freeze_notice": {
-        "recipient": "中国工商银行昆明分行",
-        "subject_name": "张三",
-        "property": "账号6222000000000000",
-        "amount": "人民币伍拾万元",
-        "period_from": "2026年3月8日",
-        "period_to": "2026年9月7日",
-    },
-    "case_transfer_notice": {
-        "recipient": "昆明市公安局",
-        "case_name": "成都“4·15”诈骗案",
-        "reason": "犯罪地在昆明市五华区",
-        "legal_basis": "《公安机关办理刑事案件程序规定》第二十一条",
-    },
-    "jurisdiction_designation_decision": {
-        "recipient": "昆明市公安局",
-        "case_name": "成都“4·15”诈骗案",
-        "designated_unit": "成都市公安局武侯区分局",
-        "reason": "犯罪地涉及两地，由武侯区分局管辖更为适宜",
-        "legal_basis": "《公安机关办理刑事案件程序规定》第二十二条",
-    },
-}
-
-
 def _issue_any(office, code: str) -> Document:
-    document = draft(office, code, data=SAMPLES[code])
+    document = draft(office, code, data=SAMPLE_FIELDS[code])
     chain = document.approval_chain
     step = services.document_transition
     if "external" not in chain:
@@ -168,7 +121,7 @@ def _issue_any(office, code: str) -> Document:
 
 def test_every_kind_renders_with_the_real_renderer_and_its_text_is_in_the_pdf(office, linked, _media):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for code, sample in SAMPLES.items():
+    for code, sample in SAMPLE_FIELDS.items():
         document = _issue_any(office, code)
         assert tasks.render_document(document.pk) == "done", code
         document.refresh_from_db()
