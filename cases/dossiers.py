@@ -13,8 +13,15 @@ would stay invisible until the end, so the handler hands the build to a Celery t
 transaction commits; the task writes its progress after each document in a transaction of its own.
 The build is idempotent: a finished dossier is left alone, and the PDF goes to a path derived from
 the dossier, replacing whatever a crashed earlier attempt left there, so there is only ever one file.
+
+The hand-over to Celery happens after the outbox message is delivered, so a broker that is down at
+that moment, or a worker killed mid-build, would leave the dossier queued or building for ever: the
+periodic job "cases.dossier_requeue" hands every dossier whose clock (`updated_at`, written at each
+step) has stood still for DOSSIER_STALE_SECONDS to Celery again, and a build refuses to start while
+another one is still advancing.
 """
 
+import datetime
 import hashlib
 import logging
 import posixpath
@@ -25,6 +32,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -36,7 +44,7 @@ from django.utils import timezone
 from cases import panels
 from cases.models import Case, CaseDossier, DossierState
 from cases.selectors import case_visible_to
-from core import audit, outbox
+from core import audit, outbox, periodic
 from documents.access import document_visible_to
 from documents.models import Document, DocumentState, RenderState
 
@@ -49,6 +57,9 @@ PDFUNITE = shutil.which("pdfunite") or "/usr/bin/pdfunite"
 DONE = "done"
 FAILED = "failed"
 SKIPPED = "skipped"
+BUSY = "busy"
+STALE_AFTER_SECONDS = int(getattr(settings, "DOSSIER_STALE_SECONDS", 300))
+UNFINISHED = (DossierState.QUEUED, DossierState.BUILDING)
 
 # --- which documents belong to a case ------------------------------------------------------------
 
@@ -150,7 +161,11 @@ def dossier_file_name(dossier: CaseDossier) -> str:
 def _save_progress(dossier_id: int, **fields) -> None:
     # Its own transaction (the build runs outside any), so a polling page sees each step at once.
     with transaction.atomic():
-        CaseDossier.objects.filter(pk=dossier_id).update(**fields)
+        CaseDossier.objects.filter(pk=dossier_id).update(updated_at=timezone.now(), **fields)
+
+
+def _stale_before():
+    return timezone.now() - datetime.timedelta(seconds=STALE_AFTER_SECONDS)
 
 
 def _entries(documents: list[Document], first_page: int) -> list[dict]:
@@ -224,7 +239,7 @@ def _read(document: Document) -> bytes:
 
 
 def dossier_build(dossier_id: int) -> str:
-    """Build a queued dossier; return done, failed or skipped. Safe to run again."""
+    """Build a queued dossier; return done, failed, skipped or busy. Safe to run again."""
     with transaction.atomic():
         dossier = (
             CaseDossier.objects.select_for_update(of=("self",))
@@ -236,8 +251,11 @@ def dossier_build(dossier_id: int) -> str:
             return SKIPPED
         if dossier.state == DossierState.DONE:
             return DONE
+        if dossier.state == DossierState.BUILDING and dossier.updated_at > _stale_before():
+            return BUSY  # another worker is still advancing it
         dossier.state, dossier.progress, dossier.done_count, dossier.error = DossierState.BUILDING, 0, 0, ""
-        dossier.save(update_fields=["state", "progress", "done_count", "error"])
+        dossier.updated_at = timezone.now()
+        dossier.save(update_fields=["state", "progress", "done_count", "error", "updated_at"])
     try:
         documents = case_documents(dossier.case, dossier.requested_by)
         total = len(documents)
@@ -272,6 +290,7 @@ def dossier_build(dossier_id: int) -> str:
         dossier.sha256 = hashlib.sha256(content).hexdigest()
         dossier.pages = pages
         dossier.state, dossier.progress, dossier.done_count = DossierState.DONE, 100, len(documents)
+        dossier.updated_at = timezone.now()
         dossier.save()
     return DONE
 
@@ -285,6 +304,24 @@ def build_dossier_task(dossier_id: int) -> str:
 def _build_message(payload: dict, *, key: str) -> None:
     dossier_id = payload["dossier_id"]
     transaction.on_commit(lambda: build_dossier_task.delay(dossier_id), robust=True)
+
+
+@periodic.register("cases.dossier_requeue", every_seconds=max(30, STALE_AFTER_SECONDS // 5))
+def dossier_requeue_stale() -> int:
+    """Hand every stale unfinished dossier to Celery again; return how many were handed over."""
+    stale = CaseDossier.objects.filter(state__in=UNFINISHED, updated_at__lt=_stale_before())
+    stale = list(stale.order_by("pk").values_list("pk", flat=True))
+    handed = 0
+    for dossier_id in stale:
+        try:
+            build_dossier_task.delay(dossier_id)
+        except Exception:  # the broker is still away: the next round tries again
+            logger.warning("Dossier %s could not be queued; next round retries", dossier_id, exc_info=True)
+            break
+        handed += 1
+    if stale:
+        logger.info("Re-queued %s of %s stale dossiers", handed, len(stale))
+    return handed
 
 
 # --- the case page -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Case dossiers: a cover, a table of contents and every issued document of a case, one PDF."""
 
+import datetime
 import subprocess
 from pathlib import Path
 
@@ -7,10 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 import cases.assistance.dossier_source  # noqa: F401 - registers the assistance-request source
 from cases import dossiers
 from cases.models import CaseDossier
+from core import periodic
 from core.models import AuditEvent
 from documents import services as document_services
 from documents.models import Document
@@ -130,13 +133,55 @@ def test_a_retried_build_leaves_one_file(
 ):
     dossier = build(django_capture_on_commit_callbacks, case, office.investigator)
     first = dossier.file.name
-    # A worker lost after writing the file but before recording it: the row still says building.
-    CaseDossier.objects.filter(pk=dossier.pk).update(state="building", progress=50, file="", sha256="")
+    # A worker lost after writing the file but before recording it: the row still says building, and
+    # its clock has stood still since.
+    CaseDossier.objects.filter(pk=dossier.pk).update(
+        state="building", progress=50, file="", sha256="", updated_at=stale_time()
+    )
     assert dossiers.dossier_build(dossier.pk) == "done"
     assert dossiers.dossier_build(dossier.pk) == "done"  # a finished dossier is left alone
     dossier.refresh_from_db()
     assert dossier.state == "done" and dossier.progress == 100 and dossier.file.name == first
     assert dossier_files(_media) == [_media / first]
+
+
+def stale_time():
+    return timezone.now() - datetime.timedelta(seconds=dossiers.STALE_AFTER_SECONDS + 1)
+
+
+def test_a_build_does_not_start_while_another_one_is_advancing(office, case, two_documents):
+    dossier = CaseDossier.objects.create(case=case, requested_by=office.investigator, state="building")
+    assert dossiers.dossier_build(dossier.pk) == "busy"
+    dossier.refresh_from_db()
+    assert dossier.state == "building" and not dossier.file
+
+
+def test_stale_dossiers_are_handed_to_celery_again_once_the_broker_answers(
+    office, case, two_documents, monkeypatch, _media
+):
+    # A broker that was down when the outbox handed the build over left the dossier queued.
+    lost = CaseDossier.objects.create(case=case, requested_by=office.investigator, updated_at=stale_time())
+    fresh = CaseDossier.objects.create(case=case, requested_by=office.investigator)
+    calls = []
+
+    def broker_down(dossier_id):
+        calls.append(dossier_id)
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(dossiers.build_dossier_task, "delay", broker_down)
+    assert dossiers.dossier_requeue_stale() == 0
+    assert calls == [lost.pk]
+    lost.refresh_from_db()
+    assert lost.state == "queued"
+
+    monkeypatch.undo()  # the broker is back; Celery runs eagerly in tests
+    assert dossiers.dossier_requeue_stale() == 1
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.state == "done" and lost.file
+    assert fresh.state == "queued"  # not stale yet: its own hand-over may still be on its way
+    assert dossiers.dossier_requeue_stale() == 0  # a finished dossier is never queued again
+    assert "cases.dossier_requeue" in [job.name for job in periodic.jobs()]
 
 
 def test_progress_is_written_after_each_document(office, case, two_documents, monkeypatch):
