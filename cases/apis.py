@@ -144,6 +144,17 @@ class CaseLocationSerializer(serializers.Serializer):
     is_main = serializers.BooleanField(
         required=False, help_text=gettext_lazy("Main crime location (主要犯罪地).")
     )
+    victim_count = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, help_text=gettext_lazy("Victims harmed at this place.")
+    )
+    loss_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text=gettext_lazy("Loss at this place, in yuan."),
+    )
     note = serializers.CharField(required=False, allow_blank=True)
 
 

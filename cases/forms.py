@@ -144,6 +144,10 @@ class LocationForm(forms.Form):
         label=_("When"), max_length=100, required=False, help_text=_("A date, a period or a description.")
     )
     is_main = forms.BooleanField(label=_("Main crime location (主要犯罪地)"), required=False)
+    victim_count = forms.IntegerField(label=_("Victims at this place"), required=False, min_value=0)
+    loss_amount = forms.DecimalField(
+        label=_("Loss at this place (yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def to_data(self) -> dict:

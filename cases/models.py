@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -50,11 +51,14 @@ class CaseState(models.TextChoices):
     TRANSFERRED_FOR_PROSECUTION = "transferred_for_prosecution", _("Transferred for prosecution")
     CLOSED = "closed", _("Closed")
     REVOKED = "revoked", _("Revoked")
+    MERGED = "merged", _("Merged into another case")
 
 
 # States in which the case's facts may still be edited.
 EDITABLE_STATES = frozenset({CaseState.DRAFT, CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION})
-FINAL_STATES = frozenset({CaseState.TRANSFERRED_FOR_PROSECUTION, CaseState.CLOSED, CaseState.REVOKED})
+FINAL_STATES = frozenset(
+    {CaseState.TRANSFERRED_FOR_PROSECUTION, CaseState.CLOSED, CaseState.REVOKED, CaseState.MERGED}
+)
 
 
 class HandlingCode(models.TextChoices):
@@ -124,6 +128,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
     suspended_reason = models.TextField(_("reason for suspension"), blank=True)
     closed_reason = models.TextField(_("reason for closing"), blank=True)
     revoke_reason = models.TextField(_("reason for revocation"), blank=True)
+    # Merged investigation (并案侦查, MPS-2020 art 21(2)): the case investigated within another one.
+    # It keeps its number, facts and timeline; the surviving case lists it.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -256,6 +270,20 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=[CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION, CaseState.SUSPENDED],
+        target=CaseState.MERGED,
+        permission=permissions.may_merge,
+    )
+    def merge_into(self, *, by, into: "Case") -> None:
+        """Investigate this case within another (并案侦查, MPS-2020 art 21(2)); both keep their numbers."""
+        if into is None or into.pk == self.pk:
+            raise ValidationError({"into": _("Name the other case this one is merged into.")})
+        if into.state in FINAL_STATES or into.state == CaseState.DRAFT:
+            raise ValidationError({"into": _("A case can only be merged into a registered, open case.")})
+        self.merged_into = into
+
+    @transition(
+        field=state,
         source=[
             CaseState.REGISTERED,
             CaseState.JURISDICTION_PENDING,
@@ -281,6 +309,7 @@ TRANSITION_NAMES = (
     "transfer_for_prosecution",
     "close",
     "revoke",
+    "merge_into",
 )
 TRANSITIONS_NEEDING_REASON = frozenset({"open_jurisdiction_question", "suspend", "close", "revoke"})
 
@@ -409,6 +438,12 @@ class CaseLocation(models.Model):
         _("when"), max_length=100, blank=True, help_text=_("A date, a period or a description.")
     )
     is_main = models.BooleanField(_("main crime location (主要犯罪地)"), default=False)
+    # Where the harm fell: weighed when deciding the main crime location and in designation (the
+    # Eurojust guidelines' "most loss" and "victims' interests"); not a basis of jurisdiction itself.
+    victim_count = models.PositiveIntegerField(_("victims at this place"), null=True, blank=True)
+    loss_amount = models.DecimalField(
+        _("loss at this place (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -647,6 +682,8 @@ class CaseDossier(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Written with every step of the build: a queued or building dossier whose clock stops is stale.
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     state = models.CharField(
         _("state"), max_length=8, choices=DossierState.choices, default=DossierState.QUEUED, db_index=True
     )

@@ -7,6 +7,8 @@ memberships count like the role they stand in for. Visibility is not checked her
 cannot see the case gets 404 before any of these is asked.
 """
 
+from collections.abc import Callable
+
 from cases.standing import user_standing
 from organisation.models import PATH_SEPARATOR, Role
 
@@ -39,12 +41,45 @@ def may_open_jurisdiction_question(case, user) -> bool:
     return user_standing(user).holds(responsible_unit_id(case), JURISDICTION_OPENERS)
 
 
-def may_settle_jurisdiction(case, user) -> bool:
-    """Allow the unit head or legal officer of the responsible or accepting unit, or of a unit above.
+# Apps above cases (jurisdiction) register who else settles: the legal officer of an agreed lead unit
+# approving the agreement, the unit head of the superior designating, the unit a case is transferred
+# to. Cases cannot import them, so they answer through this list.
+SettlementAuthority = Callable[[object, object], bool]
+_settlement_authorities: list[SettlementAuthority] = []
 
-    A superior settles by designation (MPS-2020 art 22); the jurisdiction proceedings of the next
-    issue drive this transition and may narrow it with a condition.
+
+def register_settlement_authority(func: SettlementAuthority) -> SettlementAuthority:
+    """Register `func(case, user) -> bool`, asked when the built-in rule says no."""
+    if func not in _settlement_authorities:
+        _settlement_authorities.append(func)
+    return func
+
+
+_merge_authorities: list[SettlementAuthority] = []
+
+
+def register_merge_authority(func: SettlementAuthority) -> SettlementAuthority:
+    """Register `func(case, user) -> bool`: whoever an approved merger names marks the case merged."""
+    if func not in _merge_authorities:
+        _merge_authorities.append(func)
+    return func
+
+
+def may_merge(case, user) -> bool:
+    """Allow only whom a registered merge authority names: a merger is decided by consultation and
+    legal review (MPS-2020 art 21(2)), never by one unit's own say.
     """
+    return any(authority(case, user) for authority in _merge_authorities)
+
+
+def may_settle_jurisdiction(case, user) -> bool:
+    """Allow the unit head or legal officer of the responsible or accepting unit, or of a unit above,
+    or whoever a registered settlement authority names (the jurisdiction proceedings).
+
+    A superior settles by designation (MPS-2020 art 22).
+    """
+    if any(authority(case, user) for authority in _settlement_authorities):
+        return True
     standing = user_standing(user)
     if standing.holds(responsible_unit_id(case), JURISDICTION_SETTLERS):
         return True

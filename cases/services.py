@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -224,6 +225,7 @@ def case_transition(
     reason: str = "",
     lead_unit: Unit | None = None,
     assisting_units: Iterable[Unit] = (),
+    into: Case | None = None,
     expected_state: str | None = None,
 ) -> Case:
     """Take transition `name` through core.workflow.run_transition; return the case as it is now.
@@ -241,6 +243,9 @@ def case_transition(
     if name == "settle_jurisdiction":
         arguments.update(lead_unit=lead_unit, assisting_units=assisting_units)
     audit_payload: dict[str, Any] = {"reason": reason} if reason else {}
+    if name == "merge_into":
+        arguments["into"] = into
+        audit_payload["into"] = getattr(into, "pk", None)
 
     with transaction.atomic():
         locked = _lock(case)
@@ -341,7 +346,16 @@ def case_party_paths_refresh() -> int:
 
 # --- locations -----------------------------------------------------------------------------------
 
-LOCATION_FIELDS = ("role", "division_code", "address", "occurred", "is_main", "note")
+LOCATION_FIELDS = (
+    "role",
+    "division_code",
+    "address",
+    "occurred",
+    "is_main",
+    "victim_count",
+    "loss_amount",
+    "note",
+)
 
 
 def _clean_location(values: dict[str, Any]) -> dict[str, Any]:
@@ -353,7 +367,33 @@ def _clean_location(values: dict[str, Any]) -> dict[str, Any]:
     for field in ("address", "occurred", "note"):
         cleaned[field] = (cleaned.get(field) or "").strip()
     cleaned["is_main"] = bool(cleaned.get("is_main"))
+    cleaned["victim_count"] = _count_or_none(cleaned.get("victim_count"), "victim_count")
+    cleaned["loss_amount"] = _amount_or_none(cleaned.get("loss_amount"), "loss_amount")
     return cleaned
+
+
+def _count_or_none(value: Any, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise ValidationError({field: _("Write the number of victims as a whole number, 0 or more.")})
+    return number
+
+
+def _amount_or_none(value: Any, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").replace("，", "").strip())
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise ValidationError({field: _("Write the loss in yuan as a number, 0 or more, e.g. 12500.50.")})
+    return amount.quantize(Decimal("0.01"))
 
 
 @transaction.atomic

@@ -45,6 +45,7 @@ TRANSITION_LABELS = {
     "transfer_for_prosecution": gettext_lazy("Transfer for prosecution"),
     "close": gettext_lazy("Close the case"),
     "revoke": gettext_lazy("Revoke the case"),
+    "merge_into": gettext_lazy("Merged into another case (并案侦查)"),
 }
 TRANSITION_HELP = {
     "register": gettext_lazy(
@@ -78,6 +79,8 @@ TIMELINE_LABELS = {
     "person_removed": gettext_lazy("Person removed"),
     "related_match": gettext_lazy("Possible related case found"),
     "deadline_escalated": gettext_lazy("Deadline reminder or escalation"),
+    "merger_proposed": gettext_lazy("Merged investigation proposed (并案侦查)"),
+    "merged": gettext_lazy("Another case merged into this one"),
 }
 STATE_LABELS = dict(CaseState.choices)
 

@@ -6,6 +6,7 @@ docs/state-machines/ and `--check` fails when the committed file is out of date.
 """
 
 import inspect
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils import translation
@@ -24,11 +25,32 @@ def _first_line(obj) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-def transitions_of(model: type[models.Model], field_name: str = "state") -> list:
-    """Return the model's transitions, one per (name, source), in declaration order of the states."""
+@dataclass(frozen=True)
+class Edge:
+    """One arrow of the machine: a transition whose target a RETURN_VALUE may choose is one per target."""
+
+    name: str
+    source: str
+    target: str
+    method: object
+    permission: object
+
+
+def _targets(target) -> list[str]:
+    # RETURN_VALUE(a, b): the method returns which of its allowed states it goes to.
+    allowed = getattr(target, "allowed_states", None)
+    return [str(state) for state in allowed] if allowed else [str(target)]
+
+
+def transitions_of(model: type[models.Model], field_name: str = "state") -> list[Edge]:
+    """Return the model's transitions, one per (name, source, target), in declaration order of the states."""
     field = _field(model, field_name)
     order = {value: index for index, (value, _) in enumerate(field.choices)}
-    found = list(field.get_all_transitions(model))
+    found = [
+        Edge(t.name, str(t.source), target, t.method, t.permission)
+        for t in field.get_all_transitions(model)
+        for target in _targets(t.target)
+    ]
     return sorted(found, key=lambda t: (order.get(t.source, -1), order.get(t.target, -1), t.name))
 
 

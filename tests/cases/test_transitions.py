@@ -31,6 +31,7 @@ MACHINE = {
         [S.REGISTERED, S.JURISDICTION_PENDING, S.UNDER_INVESTIGATION, S.SUSPENDED],
         S.REVOKED,
     ),
+    "merge_into": ([S.REGISTERED, S.UNDER_INVESTIGATION, S.SUSPENDED], S.MERGED),
 }
 
 ROLES = [
@@ -56,6 +57,8 @@ ALLOWED = {
     "transfer_for_prosecution": {(UH, OWN)},
     "close": {(DH, OWN), (UH, OWN)},
     "revoke": {(UH, OWN)},
+    # Only through an approved merger proposal (jurisdiction.merger): no role merges on its own say.
+    "merge_into": set(),
 }
 
 
