@@ -40,6 +40,11 @@ from organisation.permissions import CaseDataAccess
 
 # --- shared output pieces ------------------------------------------------------------------------
 
+FIRST_RESPONSE_HELP = _(
+    "A first-response emergency (先期处置): while the case's jurisdiction is disputed, a unit other than "
+    "the lead may request a coercive measure only with this flag and a reason (公通字〔2020〕6号 no. 3)."
+)
+
 
 def inline_choice(choices, **kwargs) -> serializers.ChoiceField:
     """A choice field whose enum is written inline: several resources have a differently valued "kind"."""
@@ -205,6 +210,8 @@ class RequestDetailSerializer(serializers.Serializer):
     state_label = serializers.CharField(source="get_state_display")
     matters = serializers.CharField()
     legal_basis = serializers.CharField()
+    first_response_urgent = serializers.BooleanField(help_text=FIRST_RESPONSE_HELP)
+    first_response_reason = serializers.CharField()
     subjects = serializers.SerializerMethodField()
     created_by = OfficerRefSerializer()
     created_at = serializers.DateTimeField()
@@ -287,6 +294,15 @@ class RequestListApi(APIView):
         matters = serializers.CharField()
         legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
         subjects = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+        first_response_urgent = serializers.BooleanField(
+            required=False, default=False, help_text=FIRST_RESPONSE_HELP
+        )
+        first_response_reason = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=_("Required with first_response_urgent: why the measure cannot wait."),
+        )
 
     @extend_schema(
         operation_id="assistance_requests_list",
@@ -336,6 +352,8 @@ class RequestListApi(APIView):
             matters=values["matters"],
             legal_basis=values["legal_basis"],
             subjects=subjects,
+            first_response_urgent=values["first_response_urgent"],
+            first_response_reason=values["first_response_reason"],
         )
         detail = selectors.request_get_visible(request.user, created.pk)
         return Response(detail_data(detail, request.user), status=status.HTTP_201_CREATED)
@@ -366,6 +384,12 @@ class RequestDetailApi(APIView):
         )
         matters = serializers.CharField(required=False)
         legal_basis = serializers.CharField(required=False, allow_blank=True)
+        first_response_urgent = serializers.BooleanField(required=False, help_text=FIRST_RESPONSE_HELP)
+        first_response_reason = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text=_("Required while first_response_urgent is set; dropped when it is cleared."),
+        )
 
         def validate_kind(self, value):
             if value not in dict(KIND_CHOICES):
@@ -377,7 +401,7 @@ class RequestDetailApi(APIView):
         tags=["assistance-requests"],
         description=_(
             "Correct a draft or a returned request (its requester only); the fields left out keep their "
-            "value. A returned request keeps its kind and requested unit."
+            "value. A returned request keeps its kind, requested unit and first-response flag."
         ),
         request=UpdateSerializer,
         responses={200: RequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},

@@ -156,6 +156,17 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
     )
     matters = models.TextField(_("matters requested"))
     legal_basis = models.TextField(_("legal basis"), blank=True)
+    # 公安部"六个严禁" (公通字〔2020〕6号) no. 3: first-response action is the one exception that lets a
+    # unit other than the lead ask for a coercive measure while the case's jurisdiction is disputed.
+    first_response_urgent = models.BooleanField(
+        _("first-response emergency"),
+        default=False,
+        help_text=_(
+            "An urgent measure at first response (先期处置); lets a unit other than the lead ask for a "
+            "coercive measure while the case's jurisdiction is disputed. Give the reason."
+        ),
+    )
+    first_response_reason = models.TextField(_("reason for the first-response emergency"), blank=True)
     state = FSMField(_("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
 
     created_by = models.ForeignKey(
@@ -255,7 +266,11 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=~Q(requesting_unit=models.F("requested_unit")),
                 name="assistance_request_to_another_unit",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_urgent=False) | ~Q(first_response_reason=""),
+                name="assistance_first_response_has_reason",
+            ),
         ]
 
     def __str__(self):

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -38,6 +39,7 @@ from cases.assistance.models import (
     RequestState,
 )
 from cases.assistance_kinds import KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
+from cases.models import Case, CaseState
 from core import audit, deadline_rows
 from core.api import Conflict
 from core.deadlines import last_day
@@ -97,6 +99,85 @@ def _case_party_add(request: AssistanceRequest) -> None:
     case_party_requested(case=request.case, unit=request.requested_unit)
 
 
+# --- the dispute guard (公安部"六个严禁", 公通字〔2020〕6号, 2020-06-03, no. 3) ------------------------
+
+# No. 3 forbids sending officers into another area before a jurisdiction dispute is settled, first-response
+# action excepted. DOMAIN.md has it from a secondary source only [S], hence the setting
+# ASSISTANCE_DISPUTE_GUARD (on unless set to False).
+DISPUTE_GUARD_RULE = "公通字〔2020〕6号 #3"
+DISPUTE_GUARD_MESSAGE = _(
+    "The jurisdiction of this case is in dispute: a unit other than the lead unit may not request a "
+    "coercive measure, unless it is a first-response emergency and the reason is given "
+    "(MPS “six prohibitions”, 公通字〔2020〕6号, no. 3)."
+)
+FIRST_RESPONSE_REASON_MESSAGE = _("Give the reason for the first-response emergency.")
+# Checked again at each step, because the case may become disputed after the request was drafted.
+GUARDED_TRANSITIONS = frozenset({"submit", "send", "resubmit"})
+
+
+def first_response_clean(*, first_response_urgent: bool, reason: str) -> str:
+    """Return the reason to store: required with the flag, dropped without it."""
+    reason = (reason or "").strip()
+    if not first_response_urgent:
+        return ""
+    if not reason:
+        raise ValidationError({"first_response_reason": [FIRST_RESPONSE_REASON_MESSAGE]}, code="required")
+    return reason
+
+
+def guard_applies(*, case: Case, requesting_unit: Unit, kind: str) -> bool:
+    """Return whether the dispute guard holds back a request of this kind from this unit on the case."""
+    if not getattr(settings, "ASSISTANCE_DISPUTE_GUARD", True):
+        return False
+    # "Disputed" is the case's own state: the jurisdiction app sits above cases and is not consulted.
+    # While disputed the lead may be unset, and then no unit is the lead.
+    return (
+        KINDS[AssistanceKind(kind)].coercive
+        and case.state == CaseState.JURISDICTION_PENDING
+        and case.lead_unit_id != requesting_unit.pk
+    )
+
+
+def guard_check(
+    *, case: Case, requesting_unit: Unit, kind: str, first_response_urgent: bool, reason: str
+) -> bool:
+    """Refuse a coercive request from a unit other than the lead while the case's jurisdiction is disputed.
+
+    Return True when the request goes through only as a first-response emergency (the caller audits
+    that), False when the guard does not hold it back. A flag without a reason is always refused.
+    """
+    first_response_clean(first_response_urgent=first_response_urgent, reason=reason)
+    if not guard_applies(case=case, requesting_unit=requesting_unit, kind=kind):
+        return False
+    if not first_response_urgent:
+        raise ValidationError(
+            {"first_response_urgent": [DISPUTE_GUARD_MESSAGE]}, code="jurisdiction_disputed"
+        )
+    return True
+
+
+def _guard_exception_record(case: Case, reason: str) -> tuple[dict, str]:
+    """Return the audit payload entry and the timeline note of a request let through as an emergency."""
+    payload = {
+        "first_response_exception": {
+            "rule": DISPUTE_GUARD_RULE,
+            "case_state": case.state,
+            "lead_unit": case.lead_unit.code if case.lead_unit_id else None,
+            "reason": reason,
+        }
+    }
+    note = _(
+        "First-response emergency while the jurisdiction is disputed (公通字〔2020〕6号 no. 3): %(reason)s"
+    ) % {"reason": reason}
+    return payload, str(note)
+
+
+def _case_locked(case_id: int) -> Case:
+    # Case transitions lock the case row first; taking it before the request's keeps the same order,
+    # and the case cannot become disputed between the check and the commit.
+    return Case.objects.select_for_update().get(pk=case_id)
+
+
 # --- create and edit ---------------------------------------------------------------------------
 
 
@@ -113,8 +194,14 @@ def request_create(
     subjects: Iterable = (),
     requesting_unit: Unit | None = None,
     forwarded_from: AssistanceRequest | None = None,
+    first_response_urgent: bool = False,
+    first_response_reason: str = "",
 ) -> AssistanceRequest:
-    """Draft a request from a case the user may see, on behalf of one of the user's units."""
+    """Draft a request from a case the user may see, on behalf of one of the user's units.
+
+    A coercive request from a unit other than the lead of a disputed case is refused unless flagged
+    as a first-response emergency with its reason (guard_check).
+    """
     if requesting_unit is None:
         units = [
             unit_id for unit_id, role, _dept in perms.memberships_of(by) if role in perms.REQUESTER_ROLES
@@ -134,6 +221,18 @@ def request_create(
     urgency = Urgency(urgency).value
     if not (matters or "").strip():
         raise ValidationError({"matters": [_("Say what the requested unit is asked to do.")]})
+    first_response_urgent = bool(first_response_urgent)
+    first_response_reason = first_response_clean(
+        first_response_urgent=first_response_urgent, reason=first_response_reason
+    )
+    case = _case_locked(case.pk)
+    let_through = guard_check(
+        case=case,
+        requesting_unit=requesting_unit,
+        kind=kind,
+        first_response_urgent=first_response_urgent,
+        reason=first_response_reason,
+    )
     department_id = next(
         (
             dept
@@ -152,6 +251,8 @@ def request_create(
         urgency=urgency,
         matters=matters.strip(),
         legal_basis=legal_basis.strip(),
+        first_response_urgent=first_response_urgent,
+        first_response_reason=first_response_reason,
         created_by=by,
         forwarded_from=forwarded_from,
     )
@@ -161,12 +262,22 @@ def request_create(
         if foreign:
             raise ValidationError({"subjects": [_("Choose persons of this request's case.")]})
         request.subjects.set(subjects)
+    payload = {
+        "number": request.number,
+        "kind": kind,
+        "requested_unit": requested_unit.code,
+        "first_response_urgent": first_response_urgent,
+    }
+    note = ""
+    if let_through:
+        exception, note = _guard_exception_record(case, first_response_reason)
+        payload |= exception
     audit.record(
         action="assistance.assistancerequest.create",
         actor=by,
         acting_unit_code=requesting_unit.code,
         target=request,
-        payload={"number": request.number, "kind": kind, "requested_unit": requested_unit.code},
+        payload=payload,
     )
     timeline_add(
         instance=request,
@@ -174,7 +285,9 @@ def request_create(
         acting_unit_code=requesting_unit.code,
         action="create",
         to_state=request.state,
-        data={"forwarded_from": forwarded_from.number if forwarded_from else None},
+        note=note,
+        data={"forwarded_from": forwarded_from.number if forwarded_from else None}
+        | ({"first_response_exception": payload["first_response_exception"]} if let_through else {}),
     )
     documents_bridge.drafts_create(request=request, by=by)
     return request
@@ -200,8 +313,14 @@ def request_update(
     subjects: Iterable = _UNSET,
     matters: str = _UNSET,
     legal_basis: str = _UNSET,
+    first_response_urgent: bool = _UNSET,
+    first_response_reason: str = _UNSET,
 ) -> AssistanceRequest:
-    """Correct a draft or returned request; only the fields given change, each change audited."""
+    """Correct a draft or returned request; only the fields given change, each change audited.
+
+    The dispute guard is not applied here but at submission and sending, so a draft can always be
+    corrected, e.g. by flagging it as a first-response emergency.
+    """
     request = (
         AssistanceRequest.objects.select_for_update()
         .select_related("requesting_unit", "requested_unit")
@@ -268,6 +387,34 @@ def request_update(
         if legal_basis != request.legal_basis:
             changes["legal_basis"] = [request.legal_basis, legal_basis]
             request.legal_basis = legal_basis
+    if first_response_urgent is not _UNSET or first_response_reason is not _UNSET:
+        flag = (
+            request.first_response_urgent if first_response_urgent is _UNSET else bool(first_response_urgent)
+        )
+        text = request.first_response_reason if first_response_reason is _UNSET else first_response_reason
+        try:
+            text = first_response_clean(first_response_urgent=flag, reason=text)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        else:
+            before = {
+                "first_response_urgent": request.first_response_urgent,
+                "first_response_reason": request.first_response_reason,
+            }
+            after = {"first_response_urgent": flag, "first_response_reason": text}
+            if before != after and returned:
+                # Like the kind: the emergency is what the approver let through, and resubmission skips them.
+                errors["first_response_urgent"] = [
+                    _(
+                        "The first-response flag and reason of a returned request cannot change; "
+                        "withdraw it and draft a new one."
+                    )
+                ]
+            else:
+                for name, value in after.items():
+                    if value != before[name]:
+                        changes[name] = [before[name], value]
+                        setattr(request, name, value)
     new_subjects = None
     if subjects is not _UNSET:
         new_subjects = list(subjects)
@@ -503,7 +650,27 @@ def request_transition(
     audit_payload: dict[str, Any] = {}
     if reason:
         audit_payload["reason"] = reason
+    note = reason
     defects: list[dict] = []
+
+    if name in GUARDED_TRANSITIONS:
+        case = _case_locked(request.case_id)
+        request = (
+            AssistanceRequest.objects.select_for_update(of=("self",))
+            .select_related("requesting_unit", "requested_unit", "referred_to", "case")
+            .get(pk=request_id)
+        )
+        # A transition not available from the state the row is in now is run_transition's 409.
+        if meta.has_transition(request.state) and guard_check(
+            case=case,
+            requesting_unit=request.requesting_unit,
+            kind=request.kind,
+            first_response_urgent=request.first_response_urgent,
+            reason=request.first_response_reason,
+        ):
+            exception, guard_note = _guard_exception_record(case, request.first_response_reason)
+            audit_payload |= exception
+            note = " · ".join(filter(None, [reason, guard_note]))
 
     if name == "return_request":
         defects = _validate_defects(request, fields.get("defects"))
@@ -569,7 +736,7 @@ def request_transition(
         acting_unit_code=acting,
         expected_state=expected_state,
         arguments=arguments,
-        note=reason,
+        note=note,
         audit_payload=audit_payload,
         after=after,
     )

@@ -119,7 +119,25 @@ class RequestListView(CaseDataPageMixin, View):
         )
 
 
-class RequestForm(forms.Form):
+class FirstResponseFields(forms.Form):
+    """The first-response exception to the dispute guard (公通字〔2020〕6号 no. 3), on both request forms."""
+
+    first_response_urgent = forms.BooleanField(
+        label=_("First-response emergency (先期处置)"),
+        required=False,
+        help_text=_(
+            "While the case's jurisdiction is disputed, a unit other than the lead may request a coercive "
+            "measure only as a first-response emergency, with the reason."
+        ),
+    )
+    first_response_reason = forms.CharField(
+        label=_("Why the measure cannot wait"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RequestForm(FirstResponseFields):
     case = forms.ModelChoiceField(label=_("Case"), queryset=None)
     requested_unit = forms.CharField(
         label=_("Requested unit (division code)"),
@@ -132,6 +150,7 @@ class RequestForm(forms.Form):
     legal_basis = forms.CharField(
         label=_("Legal basis"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    field_order = ["case", "requested_unit", "kind", "urgency", "matters", "legal_basis"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,6 +189,8 @@ class RequestCreateView(CaseDataPageMixin, View):
                     urgency=data["urgency"],
                     matters=data["matters"],
                     legal_basis=data["legal_basis"],
+                    first_response_urgent=data["first_response_urgent"],
+                    first_response_reason=data["first_response_reason"],
                 )
             except PermissionDenied:
                 form.add_error(None, _("You may not request assistance on this case for your unit."))
@@ -215,6 +236,13 @@ def _with_state_label(entry):
 
 
 STATE_LABELS = dict(RequestState.choices)
+# A request in these states still has a guarded step ahead (submit, send or resubmit).
+_BEFORE_SENDING = (
+    RequestState.DRAFT,
+    RequestState.AWAITING_APPROVAL,
+    RequestState.APPROVED,
+    RequestState.RETURNED,
+)
 
 
 class RequestDetailView(CaseDataPageMixin, View):
@@ -284,6 +312,14 @@ class RequestDetailView(CaseDataPageMixin, View):
             ],
             "may_upload_results": target.state == "in_progress" and perms.is_assignee(target, request.user),
             "result_type": RESULT_DOCUMENT_TYPE,
+            # Say before the button is pressed that submitting or sending will be refused.
+            "dispute_guard_message": services.DISPUTE_GUARD_MESSAGE
+            if target.state in _BEFORE_SENDING
+            and not target.first_response_urgent
+            and services.guard_applies(
+                case=target.case, requesting_unit=target.requesting_unit, kind=target.kind
+            )
+            else "",
         }
         return render(request, "assistance/request_detail.html", context)
 
@@ -468,7 +504,7 @@ class PropertyRenewView(CaseDataPageMixin, View):
         return redirect("assistance-request-detail", pk=target.pk)
 
 
-class RequestEditForm(forms.Form):
+class RequestEditForm(FirstResponseFields):
     kind = forms.ChoiceField(label=_("Kind of assistance"), choices=KIND_CHOICES)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY_CHOICES)
     requested_unit = forms.CharField(label=_("Requested unit (division code)"), max_length=6)
@@ -482,15 +518,21 @@ class RequestEditForm(forms.Form):
     legal_basis = forms.CharField(
         label=_("Legal basis"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    field_order = ["kind", "urgency", "requested_unit", "subjects", "matters", "legal_basis"]
 
     def __init__(self, *args, target, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subjects"].queryset = CasePerson.objects.filter(case_id=target.case_id).order_by("pk")
         if target.state == RequestState.RETURNED:
-            # Resubmission skips the approver, so what is asked and of whom stays as approved.
+            # Resubmission skips the approver: what is asked, of whom and on what grounds stays as approved.
             for name in ("kind", "requested_unit"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("A returned request keeps its kind and requested unit.")
+            for name in ("first_response_urgent", "first_response_reason"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "A returned request keeps its first-response flag and reason."
+                )
 
     def clean_requested_unit(self):
         unit = Unit.objects.filter(code=self.cleaned_data["requested_unit"].strip()).first()
@@ -529,6 +571,8 @@ class RequestEditView(CaseDataPageMixin, View):
                 "subjects": list(target.subjects.all()),
                 "matters": target.matters,
                 "legal_basis": target.legal_basis,
+                "first_response_urgent": target.first_response_urgent,
+                "first_response_reason": target.first_response_reason,
             },
         )
         return self._render(request, target, form)
@@ -540,7 +584,13 @@ class RequestEditView(CaseDataPageMixin, View):
         form = RequestEditForm(
             request.POST,
             target=target,
-            initial={"kind": target.kind, "requested_unit": target.requested_unit.code},
+            # What a disabled field submits, whatever the browser sends.
+            initial={
+                "kind": target.kind,
+                "requested_unit": target.requested_unit.code,
+                "first_response_urgent": target.first_response_urgent,
+                "first_response_reason": target.first_response_reason,
+            },
         )
         if form.is_valid():
             try:

@@ -151,14 +151,18 @@ def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePer
         {
             "role": LocationRole.VICTIM_LOSS,
             "division_code": "530102",
-            "address": "昆明市五华区（受害人李秀兰住所）",
+            "address": "昆明市五华区（受害人李秀兰等住所）",
             "occurred": "2026年4月15日",
+            "victim_count": 23,
+            "loss_amount": "386000",
         },
         {
             "role": LocationRole.VICTIM_LOSS,
             "division_code": "530103",
             "address": "昆明市盘龙区（受害人赵明住所）",
             "occurred": "2026年4月18日",
+            "victim_count": 1,
+            "loss_amount": "42000",
         },
         {
             "role": LocationRole.SERVER,
