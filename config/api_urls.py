@@ -15,6 +15,8 @@ urlpatterns = [
     path("v1/", include("cases.api_urls")),
     path("v1/", include("cases.assistance.api_urls")),
     path("v1/", include("documents.api_urls")),
+    path("v1/", include("jurisdiction.api_urls")),
+    path("v1/", include("jurisdiction.merger_api_urls")),
     path("", include("core.api_urls")),
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

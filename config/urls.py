@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("", include("cases.assistance.urls")),
     path("", include("documents.urls")),
+    path("", include("jurisdiction.urls")),
+    path("", include("jurisdiction.merger_urls")),
     path("", include("cases.urls")),
     path("", include("organisation.urls")),
 ]

@@ -549,6 +549,17 @@ DEFAULT_RULES = RuleBook(
             confidence=Confidence.CHECKED,
         ),
         DeadlineRule(
+            code="jurisdiction_consultation",
+            label=_("State a position in a jurisdiction consultation"),
+            period=Period(7, Unit.DAYS),
+            citation="MPS-2020 art 22",
+            confidence=Confidence.RECOLLECTION,
+            note=(
+                "Art 22 asks the units to consult before a superior designates but sets no period; "
+                "7 days is the chosen default (issue 5), after which any party may ask for designation."
+            ),
+        ),
+        DeadlineRule(
             code="notify_complainant_of_transfer",
             label=_("Tell the complainant in writing that the case was transferred"),
             period=Period(3, Unit.DAYS),

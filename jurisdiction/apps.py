@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class JurisdictionConfig(AppConfig):
     name = "jurisdiction"
     verbose_name = _("Jurisdiction")
+
+    def ready(self):
+        # The document kinds and resolver, the case-settlement authority, the case panel and inbox.
+        from cases import permissions as case_permissions
+        from jurisdiction import (  # noqa: F401
+            authority,
+            documents,
+            inbox,
+            merger,
+            merger_panel,
+            panel,
+        )
+
+        documents.register()
+        case_permissions.register_settlement_authority(authority.may_settle_case)
+        case_permissions.register_merge_authority(merger.merger_authority)

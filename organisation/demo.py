@@ -29,6 +29,10 @@ FULL_UNITS = (
     ("guiyang", "520100"),
     ("yunnan", "530000"),
     ("kunming", "530100"),
+    # The branches the 4·15 scenario's jurisdiction reaches (victims, server, proceeds).
+    ("wuhua", "530102"),
+    ("yuzhong", "500103"),
+    ("nanming", "520102"),
     ("xizang", "540000"),
     ("lhasa", "540100"),
     ("qinghai", "630000"),

@@ -1,0 +1,29 @@
+"""Who settles a case's jurisdiction through a proceeding (asked by cases.permissions).
+
+The case's own rule lets its responsible unit and the units above it settle; a proceeding adds the
+legal officer of an agreed lead unit approving the agreement, the head of the designating superior,
+and the officers of the unit holding a case it transfers or gives up.
+"""
+
+from cases.standing import user_standing
+from jurisdiction import permissions as perms
+from jurisdiction.models import JurisdictionProceeding, ProceedingState
+
+S = ProceedingState
+
+
+def may_settle_case(case, user) -> bool:
+    standing = user_standing(user)
+    if not standing.roles_by_unit:
+        return False
+    for proceeding in JurisdictionProceeding.objects.filter(
+        case_id=case.pk,
+        state__in=[S.SETTLED, S.DESIGNATED, S.HANDOVER, S.WITHDRAWN, S.TRANSFERRING],
+    ).order_by("-id")[:1]:
+        if proceeding.state == S.SETTLED and standing.holds(proceeding.lead_unit_id, perms.LEGAL):
+            return True
+        if standing.holds(proceeding.superior_unit_id, perms.UNIT_HEADS):
+            return True
+        if standing.holds(proceeding.holding_unit_id, perms.MANAGERS):
+            return True
+    return False

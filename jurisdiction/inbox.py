@@ -1,0 +1,271 @@
+"""Inbox provider: what waits for each user on jurisdiction proceedings (registered in AppConfig.ready).
+
+One query per kind of item, whatever the number of proceedings (no N+1), each limited to the
+proceedings the user sees. The kinds follow the machine: a proceeding to start or a case to
+transfer, a position to state before the consultation deadline, an agreement to review, a
+request to designate to file, to forward or to designate on, a handover list to sign, the
+complainants to tell of a transfer, and a document of a proceeding waiting for the user's step in
+its approval chain (the documents app has no inbox of its own).
+"""
+
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cases.standing import user_standing
+from core import inbox
+from core.deadline_rows import TargetDescription, register_target_describer
+from core.models import Deadline, DeadlineState
+from documents.models import Document, DocumentState
+from jurisdiction import permissions as perms
+from jurisdiction.models import (
+    DesignationRequest,
+    HandoverConfirmation,
+    JurisdictionProceeding,
+    ProceedingKind,
+    ProceedingParty,
+    ProceedingState,
+)
+from jurisdiction.selectors import proceeding_visible_to
+from jurisdiction.services import COMPLAINANT_RULE, HANDOVER_LIST_KIND, LINK_TYPE, TRANSFER_RULE
+from organisation.models import PATH_SEPARATOR, Role
+
+S = ProceedingState
+TARGET_TYPE = "jurisdiction.jurisdictionproceeding"
+LIMIT = 200
+OPEN_DEADLINES = (DeadlineState.RUNNING, DeadlineState.PAUSED)
+
+KINDS = {
+    "start": _("Jurisdiction consultations to start"),
+    "transfer": _("Cases to transfer to the unit with jurisdiction (移送)"),
+    "position": _("Jurisdiction consultations waiting for your unit's position"),
+    "review": _("Jurisdiction agreements waiting for your legal review"),
+    "file": _("Requests to designate jurisdiction to sign and send up"),
+    "route": _("Requests to designate jurisdiction waiting for your approval"),
+    "designate": _("Jurisdiction matters your unit designates"),
+    "handover": _("Handover lists waiting for your signature"),
+    "complainants": _("Complainants to tell of a transfer (3 days)"),
+    "document": _("Jurisdiction documents waiting for your step"),
+}
+DOCUMENT_STEPS = {
+    DocumentState.DRAFTED: _("submit it"),
+    DocumentState.LEGAL_REVIEW: _("legal review"),
+    DocumentState.APPROVAL: _("approval"),
+}
+
+
+def _units(standing, roles) -> list[int]:
+    return [unit_id for unit_id in standing.unit_ids if standing.holds(unit_id, roles)]
+
+
+def _title(case, *more) -> str:
+    return " · ".join([f"{case.number} {case.name}", *[str(part) for part in more if part]])
+
+
+def _url(pk) -> str:
+    return reverse("jurisdiction-proceeding-detail", args=[pk])
+
+
+def _item(key: str, proceeding, title: str, *, due_at=None, state_label="", url="") -> inbox.InboxItem:
+    return inbox.InboxItem(
+        kind=f"jurisdiction.{key}",
+        kind_label=str(KINDS[key]),
+        title=title,
+        url=url or _url(proceeding.pk),
+        state=proceeding.state,
+        state_label=state_label or str(proceeding.get_state_display()),
+        due_at=due_at,
+        object_type=TARGET_TYPE,
+        object_id=str(proceeding.pk),
+    )
+
+
+def _deadline_due(rule_key: str) -> Subquery:
+    """The due time of the proceeding's open deadline of a rule, as an annotation (no query per row)."""
+    return Subquery(
+        Deadline.objects.filter(
+            target_type=TARGET_TYPE,
+            target_id=Cast(OuterRef("pk"), CharField()),
+            rule_key=rule_key,
+            state__in=OPEN_DEADLINES,
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+
+
+@inbox.register("jurisdiction")
+def jurisdiction_items(user) -> list[inbox.InboxItem]:
+    """List one item per step waiting for this user on the proceedings the user sees."""
+    standing = user_standing(user)
+    if not standing.unit_ids:
+        return []
+    managers = _units(standing, perms.MANAGERS)
+    legal = _units(standing, perms.LEGAL)
+    heads = _units(standing, perms.UNIT_HEADS)
+    deciders = _units(standing, perms.DECIDERS)
+    handlers = _units(standing, perms.HANDOVER_ROLES)
+    drafters = _units(standing, {Role.DEPARTMENT_HEAD, Role.UNIT_HEAD})
+    visible = proceeding_visible_to(user)
+    items: list[inbox.InboxItem] = []
+
+    if managers:
+        opening = (
+            visible.filter(state__in=[S.OPEN, S.TRANSFERRING])
+            .filter(Q(holding_unit_id__in=managers) | Q(opening_unit_id__in=managers))
+            .annotate(transfer_due=_deadline_due(TRANSFER_RULE))
+            .select_related("case")
+            .order_by("id")[:LIMIT]
+        )
+        for proceeding in opening:
+            key = "transfer" if proceeding.kind == ProceedingKind.TRANSFER else "start"
+            if key == "start" and proceeding.state != S.OPEN:
+                continue
+            items.append(_item(key, proceeding, _title(proceeding.case), due_at=proceeding.transfer_due))
+
+        silent = (
+            ProceedingParty.objects.filter(
+                proceeding__in=visible.filter(state=S.CONSULTING), position="", unit_id__in=managers
+            )
+            .select_related("proceeding__case", "unit")
+            .order_by("proceeding_id", "id")[:LIMIT]
+        )
+        for party in silent:
+            proceeding = party.proceeding
+            items.append(
+                _item(
+                    "position",
+                    proceeding,
+                    _title(proceeding.case, party.unit.name),
+                    due_at=proceeding.consultation_due_at,
+                )
+            )
+
+    if legal:
+        for proceeding in (
+            visible.filter(state=S.AGREED, lead_unit_id__in=legal)
+            .select_related("case", "lead_unit")
+            .order_by("id")[:LIMIT]
+        ):
+            items.append(_item("review", proceeding, _title(proceeding.case, proceeding.lead_unit.name)))
+
+    if heads:
+        latest = DesignationRequest.objects.filter(proceeding=OuterRef("pk")).order_by("-id")
+        for proceeding in (
+            visible.filter(state=S.DESIGNATION_REQUESTED)
+            .annotate(
+                filing=Subquery(latest.values("filing_unit_id")[:1]),
+                report_state=Subquery(latest.values("report_document__state")[:1]),
+            )
+            .filter(filing__in=heads, report_state__in=[DocumentState.APPROVED, DocumentState.ISSUED])
+            .select_related("case")
+            .order_by("id")[:LIMIT]
+        ):
+            items.append(_item("file", proceeding, _title(proceeding.case)))
+
+    if deciders or managers:
+        # The superior stands at or above the unit holding the request: narrow by it in SQL, then
+        # pick the rows whose current station is the user's unit (the route is a list of ids).
+        codes = {code for path in standing.paths for code in path.split(PATH_SEPARATOR)}
+        for proceeding in (
+            visible.filter(state__in=[S.FORWARDING, S.AT_SUPERIOR], superior_unit__code__in=codes)
+            .select_related("case", "superior_unit")
+            .order_by("id")[:LIMIT]
+        ):
+            if proceeding.state == S.FORWARDING and proceeding.current_route_unit_id in deciders:
+                items.append(_item("route", proceeding, _title(proceeding.case)))
+            elif proceeding.state == S.AT_SUPERIOR and proceeding.superior_unit_id in set(
+                deciders + managers
+            ):
+                items.append(
+                    _item("designate", proceeding, _title(proceeding.case, proceeding.superior_unit.name))
+                )
+
+    if handlers:
+        signed = HandoverConfirmation.objects.filter(proceeding=OuterRef("pk"))
+        for proceeding in (
+            visible.filter(state=S.HANDOVER)
+            .filter(Q(holding_unit_id__in=handlers) | Q(lead_unit_id__in=handlers))
+            .annotate(
+                sender_signed=Exists(signed.filter(side="sender")),
+                receiver_signed=Exists(signed.filter(side="receiver")),
+            )
+            .select_related("case", "holding_unit", "lead_unit")
+            .order_by("id")[:LIMIT]
+        ):
+            # A change to the list clears both signatures, so a signature on record is on this list.
+            side = "sender" if proceeding.holding_unit_id in handlers else "receiver"
+            if proceeding.sender_signed if side == "sender" else proceeding.receiver_signed:
+                continue
+            items.append(
+                _item(
+                    "handover",
+                    proceeding,
+                    _title(proceeding.case, f"{proceeding.holding_unit.name} → {proceeding.lead_unit.name}"),
+                )
+            )
+
+        for proceeding in (
+            visible.filter(state__in=[S.HANDOVER, S.SETTLED], holding_unit_id__in=handlers)
+            .annotate(complainants_due=_deadline_due(COMPLAINANT_RULE))
+            .filter(complainants_due__isnull=False)
+            .select_related("case")
+            .order_by("id")[:LIMIT]
+        ):
+            items.append(
+                _item("complainants", proceeding, _title(proceeding.case), due_at=proceeding.complainants_due)
+            )
+
+    waiting = Q(pk__in=[])
+    if legal:
+        waiting |= Q(state=DocumentState.LEGAL_REVIEW, issuing_unit_id__in=legal)
+    if heads:
+        waiting |= Q(state=DocumentState.APPROVAL, issuing_unit_id__in=heads)
+    if drafters:
+        waiting |= Q(state=DocumentState.DRAFTED, issuing_unit_id__in=drafters)
+    if legal or heads or drafters:
+        documents = list(
+            Document.objects.filter(
+                waiting,
+                link_target_type=LINK_TYPE,
+                link_target_id__in=visible.annotate(key=Cast("pk", CharField())).values("key"),
+            )
+            # The handover list has no chain of its own: both signatures issue it at once.
+            .exclude(kind=HANDOVER_LIST_KIND)
+            .order_by("id")[:LIMIT]
+        )
+        proceedings = JurisdictionProceeding.objects.select_related("case").in_bulk(
+            {int(document.link_target_id) for document in documents}
+        )
+        for document in documents:
+            proceeding = proceedings.get(int(document.link_target_id))
+            if proceeding is None:
+                continue
+            items.append(
+                _item(
+                    "document",
+                    proceeding,
+                    _title(proceeding.case, document.title),
+                    state_label=f"{document.get_state_display()} · {DOCUMENT_STEPS[document.state]}",
+                    url=f"{_url(proceeding.pk)}#document-{document.pk}",
+                )
+            )
+    return items
+
+
+def _describe(deadline) -> TargetDescription:
+    proceeding = (
+        JurisdictionProceeding.objects.select_related("case").filter(pk=deadline.target_id).first()
+        if str(deadline.target_id).isdigit()
+        else None
+    )
+    if proceeding is None:
+        return TargetDescription(title=f"#{deadline.target_id}")
+    return TargetDescription(
+        title=f"{proceeding.case.number} {proceeding.case.name} · {proceeding.get_kind_display()}",
+        url=_url(proceeding.pk),
+    )
+
+
+register_target_describer(TARGET_TYPE, _describe)

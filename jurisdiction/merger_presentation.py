@@ -1,0 +1,292 @@
+"""How merger proposals (并案侦查, MPS-2020 art 21(2)) read in the API and on the pages.
+
+Read-only helpers shared by the merger API, the proposal page and the case panel. A proposal is
+visible to whoever sees either case (jurisdiction.merger.merger_visible_to), so each side is told
+only as far as the reader may know it (DESIGN.md, Visibility): a case the reader sees in full; a
+case the reader does not see by its number and owning unit only, and a restricted one by its
+owning unit only unless that unit itself proposed the merger (it chose to name its case then).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cases import related
+from cases.models import FINAL_STATES, Case, CaseState, HandlingCode, RelatedCaseMatch
+from cases.selectors import case_visible_to
+from cases.standing import user_standing
+from core.workflow import timeline_for
+from jurisdiction import merger
+from jurisdiction import permissions as perms
+from jurisdiction.models import MergerProposal, MergerState
+
+M = MergerState
+STATE_LABELS = dict(MergerState.choices)
+
+ACTION_LABELS = {
+    "consent": _("Consent to the merger"),
+    "decline": _("Decline the merger"),
+    "approve": _("Approve the merger (法制审核)"),
+    "reject": _("Reject the merger (法制审核)"),
+    "withdraw": _("Withdraw the proposal"),
+}
+# Each step's reason: (required, label). The model refuses a missing required one (400).
+REASON_FIELDS = {
+    "consent": (False, _("Response")),
+    "decline": (True, _("Reasons for declining")),
+    "approve": (False, _("Review note")),
+    "reject": (True, _("Reasons for rejecting")),
+    "withdraw": (True, _("Why the proposal is withdrawn")),
+}
+ACTION_HELP = {
+    "consent": _("The legal department of the unit that will lead reviews the merger next."),
+    "decline": _("The cases stay apart; a unit that still disputes it may ask the common superior (art 22)."),
+    "approve": _(
+        "The case is merged into the surviving one: both keep their numbers and histories, and the "
+        "merged case's units assist in the surviving case."
+    ),
+    "reject": _("The ground of art 21(2) is not made out: the cases stay apart."),
+    "withdraw": _("The proposal ends; the cases stay apart."),
+}
+# Steps that end a proposal without merging: their buttons are not the primary action.
+CAUTIOUS = frozenset({"decline", "reject", "withdraw"})
+TIMELINE_LABELS = {
+    "propose": _("Merger proposed"),
+    "consent": _("Consented"),
+    "decline": _("Declined"),
+    "approve": _("Approved in legal review"),
+    "reject": _("Rejected in legal review"),
+    "withdraw": _("Withdrawn"),
+}
+# The case states in which a case may be proposed for a merger (jurisdiction.merger.merger_propose).
+MERGEABLE_STATES = frozenset(
+    set(CaseState.values) - FINAL_STATES - {CaseState.DRAFT, CaseState.JURISDICTION_PENDING}
+)
+# Everything a representation of a proposal reads, in one query with the proposals.
+RELATED = (
+    "into_case__accepting_unit",
+    "into_case__lead_unit",
+    "merged_case__accepting_unit",
+    "merged_case__lead_unit",
+    "proposing_unit",
+    "into_unit",
+    "merged_unit",
+    "proposed_by",
+    "match",
+)
+
+
+def with_related(queryset):
+    """Read with the proposals everything their representation needs (no query per row)."""
+    return queryset.select_related(*RELATED)
+
+
+def proposal_get_visible(user, pk) -> MergerProposal:
+    """Return the proposal if the user sees either case; raise Http404 otherwise (it stays hidden)."""
+    proposal = with_related(merger.merger_visible_to(user)).filter(pk=pk).first()
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def visible_case_ids(user, proposals) -> set[int]:
+    """Return which cases of these proposals the user sees, in one query."""
+    ids = {case_id for p in proposals for case_id in (p.into_case_id, p.merged_case_id)}
+    if not ids:
+        return set()
+    return set(case_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class CaseSide:
+    """One case of a proposal as the reader may know it."""
+
+    id: int | None
+    number: str
+    name: str
+    state: str
+    state_label: str
+    unit: object  # organisation.models.Unit: the case's owning (responsible) unit
+    visible: bool
+    url: str
+
+    @property
+    def label(self) -> str:
+        """Name the case in a sentence: number and name if seen, else number (or nothing) and unit."""
+        if self.visible:
+            return f"{self.number} {self.name}"
+        if self.number:
+            return _("%(number)s (%(unit)s)") % {"number": self.number, "unit": self.unit.name}
+        return _("(a restricted case of %(unit)s)") % {"unit": self.unit.name}
+
+
+def case_side(case: Case, *, visible: bool, named_by_owner: bool) -> CaseSide:
+    """Represent `case` as far as the reader may know it (see the module docstring)."""
+    unit = case.responsible_unit
+    if visible:
+        return CaseSide(
+            id=case.pk,
+            number=case.number,
+            name=case.name,
+            state=case.state,
+            state_label=str(case.get_state_display()),
+            unit=unit,
+            visible=True,
+            url=reverse("case-detail", args=[case.pk]),
+        )
+    shown = case.handling_code != HandlingCode.RESTRICTED or named_by_owner
+    return CaseSide(
+        id=None,
+        number=case.number if shown else "",
+        name="",
+        state="",
+        state_label="",
+        unit=unit,
+        visible=False,
+        url="",
+    )
+
+
+def sides(proposal: MergerProposal, visible: set[int]) -> tuple[CaseSide, CaseSide]:
+    """Return (surviving case, merged case) of the proposal as the reader may know them."""
+    into = case_side(
+        proposal.into_case,
+        visible=proposal.into_case_id in visible,
+        named_by_owner=proposal.proposing_unit_id == proposal.into_unit_id,
+    )
+    merged = case_side(
+        proposal.merged_case,
+        visible=proposal.merged_case_id in visible,
+        named_by_owner=proposal.proposing_unit_id == proposal.merged_unit_id,
+    )
+    return into, merged
+
+
+def consenting_unit(proposal: MergerProposal):
+    return (
+        proposal.merged_unit if proposal.consenting_unit_id == proposal.merged_unit_id else proposal.into_unit
+    )
+
+
+def waiting_for(proposal: MergerProposal) -> str:
+    """Say what the proposal waits for, or how it ended."""
+    state = proposal.state
+    if state == M.PROPOSED:
+        return _("Waiting for %(unit)s to consent or decline (协商).") % {
+            "unit": consenting_unit(proposal).name
+        }
+    if state == M.AGREED:
+        return _("Waiting for the legal review of %(unit)s (法制审核).") % {"unit": proposal.into_unit.name}
+    if state == M.MERGED:
+        return _("Merged: the cases are investigated together; both keep their numbers and histories.")
+    if state == M.DECLINED:
+        return _("Declined by %(unit)s: the cases stay apart.") % {"unit": consenting_unit(proposal).name}
+    if state == M.REJECTED:
+        return _("Rejected in the legal review of %(unit)s: the cases stay apart.") % {
+            "unit": proposal.into_unit.name
+        }
+    return _("Withdrawn by %(unit)s: the cases stay apart.") % {"unit": proposal.proposing_unit.name}
+
+
+def timeline(proposal: MergerProposal) -> list:
+    """Return the proposal's timeline, oldest first, each entry labelled."""
+    entries = list(timeline_for(proposal).order_by("occurred_at", "id"))
+    for entry in entries:
+        entry.label = TIMELINE_LABELS.get(entry.action, entry.action)
+        entry.from_label = STATE_LABELS.get(entry.from_state, entry.from_state)
+        entry.to_label = STATE_LABELS.get(entry.to_state, entry.to_state)
+    return entries
+
+
+def may_propose(case: Case, user) -> bool:
+    """Return whether the user may propose a merger of this case now: its responsible unit's managers.
+
+    The same test as jurisdiction.merger.merger_propose makes for this side, so the form is offered
+    only where it would work.
+    """
+    return case.state in MERGEABLE_STATES and user_standing(user).holds(
+        case.responsible_unit.pk, perms.MANAGERS
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A related case (串并案线索) the user may propose to merge with, as far as they may know it."""
+
+    match: RelatedCaseMatch
+    other_case: Case
+    disclosure: str
+    label: str
+
+
+def candidates(case: Case, user) -> list[Candidate]:
+    """Return the case's related cases a merger may be proposed with, newest notice first.
+
+    From the case's related-case notices (cases.related), worded as those notices are: in full for a
+    case the user sees, by number and name (normal) or number only (internal) otherwise. A
+    restricted case the user does not see is left out: its notice names no case, only whom to ask,
+    and that unit may propose the merger from its side.
+    """
+    matches = list(
+        RelatedCaseMatch.objects.filter(case=case)
+        .exclude(other_case__state=CaseState.REVOKED)
+        .select_related("other_case__accepting_unit", "other_case__lead_unit")
+        .order_by("-id")
+    )
+    if not matches:
+        return []
+    other_ids = {m.other_case_id for m in matches}
+    visible = set(case_visible_to(user).filter(pk__in=other_ids).values_list("pk", flat=True))
+    # The first notice found per other case is the one a proposal starts from.
+    first: dict[int, RelatedCaseMatch] = {}
+    for match in matches:
+        first[match.other_case_id] = match
+    order = list(dict.fromkeys(m.other_case_id for m in matches))
+    found = []
+    for other_id in order:
+        match = first[other_id]
+        other = match.other_case
+        level = related.disclosure(other, visible=other_id in visible)
+        if level == related.RESTRICTED:
+            continue
+        unit = other.responsible_unit
+        if level == related.NUMBER_ONLY:
+            label = f"{other.number} · {unit.name}"
+        elif level == related.SUMMARY:
+            label = f"{other.number} {other.name} · {unit.name}"
+        else:
+            label = f"{other.number} {other.name}"
+        found.append(Candidate(match=match, other_case=other, disclosure=level, label=label))
+    return found
+
+
+def notice_case(user, *, number: str) -> tuple[Case, RelatedCaseMatch] | None:
+    """Return a case the user does not see but was told of by a related-case notice, with the notice.
+
+    Only a notice on a case the user sees counts, and only one that names the case (a normal or an
+    internal one): a restricted case is never named to a unit that does not see it.
+    """
+    match = (
+        RelatedCaseMatch.objects.filter(
+            case__in=case_visible_to(user).values("pk"),
+            other_case__number=number,
+        )
+        .exclude(other_case__state=CaseState.REVOKED)
+        .exclude(other_case__handling_code=HandlingCode.RESTRICTED)
+        .select_related("other_case")
+        .order_by("id")
+        .first()
+    )
+    return (match.other_case, match) if match is not None else None
+
+
+def notice_between(user, first: Case, second: Case) -> RelatedCaseMatch | None:
+    """Return the earliest related-case notice linking the two cases, on a side the user sees."""
+    visible = case_visible_to(user).filter(pk__in=[first.pk, second.pk]).values("pk")
+    pair = Q(case=first, other_case=second) | Q(case=second, other_case=first)
+    return RelatedCaseMatch.objects.filter(pair, case__in=visible).order_by("id").first()

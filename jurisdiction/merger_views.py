@@ -1,0 +1,246 @@
+"""Pages of merger proposals (并案侦查, MPS-2020 art 21(2)): the proposal page, its steps, proposing one.
+
+Thin adapters over jurisdiction.merger, like the API. A proposal about cases the user sees neither
+of is 404 on every page and form; a step the user may not take is 403; a step posted from a page
+that has gone stale is 409 with the page as it is now; a refused input comes back on the form's
+fields with everything typed kept (400). Each case is named only as far as the user may know it
+(jurisdiction.merger_presentation). Forms post to their own URLs and work without JavaScript.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
+
+from cases.selectors import case_get_visible, case_visible_to
+from core.api import Conflict
+from core.workflow import available_transitions
+from jurisdiction import merger
+from jurisdiction import merger_presentation as present
+from jurisdiction.merger_forms import INTO_THIS, ProposeForm, StepForm
+from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerProposal
+from organisation.selectors import user_may_read_case_data
+
+
+class CaseDataPageMixin(LoginRequiredMixin):
+    """Sign-in required; users without an operational role (auditors, administrators) get 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not user_may_read_case_data(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+def detail_url(proposal: MergerProposal) -> str:
+    return reverse("jurisdiction-merger-detail", args=[proposal.pk])
+
+
+# --- the proposal page ---------------------------------------------------------------------------
+
+
+def page_context(request, proposal: MergerProposal, bound: dict | None = None) -> dict:
+    """Gather what the proposal page shows this user, with the forms of the steps they may take."""
+    bound = bound or {}
+    user = request.user
+    visible = present.visible_case_ids(user, [proposal])
+    into, merged = present.sides(proposal, visible)
+    steps = []
+    first = True
+    for name in available_transitions(proposal, user):
+        cautious = name in present.CAUTIOUS
+        steps.append(
+            {
+                "name": name,
+                "label": present.ACTION_LABELS[name],
+                "help": present.ACTION_HELP[name],
+                "cautious": cautious,
+                "form": bound.get(name) or StepForm(action=name, initial={"expected_state": proposal.state}),
+                "url": reverse("jurisdiction-merger-action", args=[proposal.pk, name]),
+                # The first step that is not a setback opens by itself; a bound one stays open.
+                "open": name in bound or (first and not cautious),
+            }
+        )
+        first = first and cautious
+    return {
+        "proposal": proposal,
+        "into": into,
+        "merged": merged,
+        "sides": [
+            {"role": _("Surviving case (its unit leads)"), "case": into},
+            {"role": _("Case to merge into it"), "case": merged},
+        ],
+        # The breadcrumb's case: the one the user came from is one they see.
+        "home_case": into if into.visible else merged if merged.visible else None,
+        "consenting_unit": present.consenting_unit(proposal),
+        "waiting_for": present.waiting_for(proposal),
+        "steps": steps,
+        "timeline": present.timeline(proposal),
+    }
+
+
+def _render_page(request, proposal, *, status: int = 200, bound: dict | None = None):
+    return render(
+        request, "jurisdiction/merger_detail.html", page_context(request, proposal, bound), status=status
+    )
+
+
+class MergerDetailView(CaseDataPageMixin, View):
+    def get(self, request, pk: int):
+        return _render_page(request, present.proposal_get_visible(request.user, pk))
+
+
+class MergerActionView(CaseDataPageMixin, View):
+    """Take one step from its form on the proposal page."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request, pk: int, name: str):
+        proposal = present.proposal_get_visible(request.user, pk)
+        if name not in MERGER_TRANSITION_NAMES:
+            raise Http404
+        form = StepForm(request.POST, action=name)
+        if not form.is_valid():
+            if "expected_state" in form.errors:
+                return self._conflict(request, proposal)
+            return _render_page(request, proposal, status=400, bound={name: form})
+        try:
+            merger.merger_transition(
+                proposal_id=proposal.pk,
+                name=name,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_state=form.cleaned_data["expected_state"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+            return _render_page(request, proposal, status=400, bound={name: form})
+        except Conflict:
+            return self._conflict(request, proposal)
+        except PermissionDenied:
+            messages.error(request, _("You may not take this step on this proposal."))
+            return _render_page(request, proposal, status=403)
+        messages.success(request, _("Done: %(action)s.") % {"action": present.ACTION_LABELS[name]})
+        return redirect(detail_url(proposal))
+
+    @staticmethod
+    def _conflict(request, proposal: MergerProposal):
+        proposal = present.proposal_get_visible(request.user, proposal.pk)
+        messages.error(
+            request,
+            _("The proposal was changed by someone else and is now “%(state)s”. Check it and choose again.")
+            % {"state": proposal.get_state_display()},
+        )
+        return _render_page(request, proposal, status=409)
+
+
+def _apply_errors(form, error: ValidationError, fields: dict[str, str | None] | None = None) -> None:
+    """Put a service's ValidationError on the form, renaming the service's fields to the form's."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages_ in error.message_dict.items():
+        target = (fields or {}).get(field, field)
+        form.add_error(target if target in form.fields else None, messages_)
+
+
+# --- proposing -----------------------------------------------------------------------------------
+
+
+class MergerProposeView(CaseDataPageMixin, View):
+    """Propose a merger of the case with another: the case panel's form, or this page without JavaScript."""
+
+    def _render(self, request, case, form, status=200):
+        template = (
+            "jurisdiction/merger_propose_form.html" if request.htmx else "jurisdiction/merger_propose.html"
+        )
+        # htmx swaps only 2xx answers: an invalid form comes back in place as 200.
+        return render(
+            request,
+            template,
+            {
+                "case": case,
+                "form": form,
+                "propose_url": reverse("jurisdiction-merger-propose", args=[case.pk]),
+            },
+            status=200 if request.htmx else status,
+        )
+
+    def _case(self, request, case_id: int):
+        case = case_get_visible(request.user, case_id)
+        if not present.may_propose(case, request.user):
+            raise PermissionDenied
+        return case
+
+    def get(self, request, case_id: int):
+        case = self._case(request, case_id)
+        return self._render(request, case, ProposeForm(candidates=present.candidates(case, request.user)))
+
+    def post(self, request, case_id: int):
+        case = self._case(request, case_id)
+        user = request.user
+        candidates = present.candidates(case, user)
+        form = ProposeForm(request.POST, candidates=candidates)
+        if not form.is_valid():
+            return self._render(request, case, form, status=400)
+        values = form.cleaned_data
+        other_field = form.other_field
+        found = self._other(user, values, candidates)
+        if found is None:
+            message = (
+                _("Choose one of the related cases listed.")
+                if other_field == "other"
+                else _("No case you can see or were told of by a related-case notice has this number.")
+            )
+            form.add_error(other_field, message)
+            return self._render(request, case, form, status=400)
+        other, match = found
+        into_case, merged_case = (case, other) if values["direction"] == INTO_THIS else (other, case)
+        other_key = "merged_case" if values["direction"] == INTO_THIS else "into_case"
+        this_key = "into_case" if other_key == "merged_case" else "merged_case"
+        try:
+            proposal = merger.merger_propose(
+                into_case=into_case,
+                merged_case=merged_case,
+                by=user,
+                ground=values["ground"],
+                reasons=values["reasons"],
+                match=match or present.notice_between(user, into_case, merged_case),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error, {other_key: other_field, "match": other_field, this_key: None})
+            return self._render(request, case, form, status=400)
+        except Conflict as error:
+            form.add_error(None, str(error.detail))
+            return self._render(request, case, form, status=409)
+        except PermissionDenied:
+            form.add_error(
+                None, _("Only the heads and legal officers of the unit handling the case may propose this.")
+            )
+            return self._render(request, case, form, status=403)
+        messages.success(
+            request,
+            _("The merger is proposed; %(unit)s is asked to consent.")
+            % {"unit": present.consenting_unit(proposal).name},
+        )
+        if request.htmx:
+            return HttpResponseClientRedirect(detail_url(proposal))
+        return redirect(detail_url(proposal))
+
+    @staticmethod
+    def _other(user, values: dict, candidates) -> tuple | None:
+        """Return (other case, notice or None) the form names, or None when it names none the user knows."""
+        if values.get("other"):
+            chosen = next((c for c in candidates if str(c.match.pk) == values["other"]), None)
+            return (chosen.other_case, chosen.match) if chosen is not None else None
+        number = values["other_number"]
+        seen = case_visible_to(user).filter(number=number).first()
+        if seen is not None:
+            return seen, None
+        return present.notice_case(user, number=number)

@@ -1,0 +1,465 @@
+"""How proceedings read on the pages: the analysis in words, what a user can do next, what is awaited.
+
+Read-only helpers shared by the proceeding page, the case panel, the queues and the inbox. The
+rules engine's analysis is shown from its plain-data form (`Analysis.to_dict()`, as stored on a
+proceeding when it opened, or computed live for a case): the candidates with their bases and
+citations, the recommendation with its alternatives, and the decision-support factors side by
+side. The factors carry no score and no total: the Eurojust guidelines set no hierarchy among
+them, so the page only marks which unit has the most of each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from cases.standing import user_standing
+from core.workflow import available_transitions
+from documents import kinds as document_kinds
+from documents import services as document_services
+from documents.models import Document, DocumentState
+from jurisdiction import permissions as perms
+from jurisdiction import rules
+from jurisdiction.models import (
+    PartyPosition,
+    ProceedingKind,
+    ProceedingParty,
+    ProceedingState,
+)
+from jurisdiction.services import LINK_TYPE, consensus
+from organisation.models import Role, Unit
+
+S = ProceedingState
+
+# The Eurojust factor each row reflects, as the engine names it (rules._factors), in words.
+GUIDELINE_LABELS = {
+    "territoriality: where most of the conduct was": _("territoriality: where most of the conduct was"),
+    "territoriality: where most harm arose": _("territoriality: where most harm arose"),
+    "territoriality: where most loss arose": _("territoriality: where most loss arose"),
+    "location of the suspect": _("location of the suspect"),
+    "availability of evidence": _("availability of evidence"),
+    "victims' interests": _("victims' interests"),
+    "stage and length of proceedings": _("stage and length of proceedings"),
+}
+
+ACTION_LABELS = {
+    "start_consultation": _("Start the consultation"),
+    "position": _("Record your unit's position"),
+    "agree": _("Record the agreement"),
+    "approve_agreement": _("Approve the agreement (法制审核)"),
+    "send_back_agreement": _("Send the agreement back"),
+    "request_designation": _("Ask the common superior to designate (呈请指定管辖)"),
+    "file_designation": _("Sign and send the request up (层报)"),
+    "forward": _("Approve and forward"),
+    "return_designation": _("Return the request"),
+    "take_up": _("Take up and designate directly"),
+    "decision_draft": _("Draft the designation decision (指定管辖决定书)"),
+    "designate": _("Sign the decision and designate"),
+    "prepare_transfer": _("Name the unit the case is transferred to"),
+    "start_handover": _("Issue the transfer notice and start the handover"),
+    "handover_edit": _("Write the handover list"),
+    "handover_confirm": _("Sign the handover list"),
+    "complainants_notified": _("Record that the complainants were told"),
+    "withdraw": _("Withdraw the proceeding"),
+    "document_step": _("Take the next step on a document"),
+}
+
+DOCUMENT_STEP_LABELS = {
+    "submit_for_review": _("Submit for legal review"),
+    "submit_for_approval": _("Submit for approval"),
+    "approve_review": _("Pass the legal review"),
+    "approve": _("Approve"),
+    "send_back": _("Send back to the drafter"),
+}
+
+TIMELINE_LABELS = {
+    **ACTION_LABELS,
+    "open": _("Proceeding opened"),
+    "position": _("Position recorded"),
+    "agree": _("Agreement recorded"),
+    "approve_agreement": _("Agreement approved"),
+    "send_back_agreement": _("Agreement sent back"),
+    "request_designation": _("Designation requested"),
+    "file_designation": _("Request sent up"),
+    "forward": _("Approved and forwarded"),
+    "return_designation": _("Request returned"),
+    "take_up": _("Taken up by the superior"),
+    "designate": _("Lead unit designated"),
+    "prepare_transfer": _("Transfer prepared"),
+    "start_handover": _("Handover started"),
+    "settle": _("Settled"),
+    "withdraw": _("Withdrawn"),
+    "handover_confirm": _("Handover list signed"),
+    "complainants_notified": _("Complainants told of the transfer"),
+    "deadline_escalated": _("Deadline reminder or escalation"),
+}
+
+SIDE_LABELS = {"sender": _("handing over"), "receiver": _("receiving")}
+
+# The step of a document's chain that is waiting, and who takes it.
+DOCUMENT_WAITING = {
+    DocumentState.DRAFTED: _("waiting to be submitted by an officer of %(unit)s"),
+    DocumentState.LEGAL_REVIEW: _("waiting for the legal review of %(unit)s"),
+    DocumentState.APPROVAL: _("waiting for the approval of the head of %(unit)s"),
+    DocumentState.APPROVED: _("approved, issued when the proceeding takes its next step"),
+}
+
+
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def _text(data: dict, stem: str) -> str:
+    """Pick the engine's text in the active language (Chinese unless the page is in English)."""
+    return data.get(f"{stem}_en" if _english() else f"{stem}_zh") or data.get(f"{stem}_zh", "")
+
+
+# --- the rules analysis -------------------------------------------------------------------------
+
+
+def basis_label(kind: str) -> str:
+    labels = rules.KIND_LABELS.get(kind)
+    if labels is None:
+        return kind
+    return labels[1] if _english() else labels[0]
+
+
+def condition_label(condition: str) -> str:
+    labels = rules.CONDITION_LABELS.get(condition)
+    if labels is None:
+        return ""
+    return labels[1] if _english() else labels[0]
+
+
+def bases_display(bases: list[dict]) -> list[dict]:
+    """Return the bases of one unit with their labels, facts, citations and conditions in words."""
+    return [
+        {
+            "label": basis_label(basis.get("kind", "")),
+            "facts": basis.get("facts", []),
+            "citation": basis.get("citation", ""),
+            "condition": condition_label(basis.get("condition", "")),
+            "secondary": bool(basis.get("condition")),
+        }
+        for basis in bases or []
+    ]
+
+
+def analysis_display(analysis: dict, *, party_codes: set[str] | None = None) -> dict:
+    """Return the analysis as the templates show it; empty when there is none."""
+    if not analysis:
+        return {}
+    candidates = analysis.get("candidates", [])
+    codes = [candidate["unit"]["code"] for candidate in candidates]
+    recommendation = analysis.get("recommendation") or {}
+    recommended = (recommendation.get("unit") or {}).get("code")
+    factors = []
+    for factor in analysis.get("factors", []):
+        rows = {row["unit"]["code"]: row for row in factor.get("rows", [])}
+        guideline = factor.get("guideline", "")
+        factors.append(
+            {
+                "key": factor.get("key", ""),
+                "label": _text(factor, "label"),
+                "guideline": GUIDELINE_LABELS.get(guideline, guideline),
+                "cells": [
+                    {
+                        "code": code,
+                        "text": _text(rows[code], "text") if code in rows else "—",
+                        "leads": bool(rows.get(code, {}).get("leads")),
+                    }
+                    for code in codes
+                ],
+                "leaders": [leader["name"] for leader in factor.get("leaders", [])],
+            }
+        )
+    return {
+        "rules_version": analysis.get("rules_version", ""),
+        "candidates": [
+            {
+                "code": candidate["unit"]["code"],
+                "name": candidate["unit"]["name"],
+                "bases": bases_display(candidate.get("bases", [])),
+                "has_jurisdiction": candidate.get("has_jurisdiction", True),
+                "recommended": candidate["unit"]["code"] == recommended,
+                "is_party": party_codes is None or candidate["unit"]["code"] in party_codes,
+            }
+            for candidate in candidates
+        ],
+        "outside_system": [
+            {"code": place.get("division_code", ""), "bases": bases_display(place.get("bases", []))}
+            for place in analysis.get("outside_system", [])
+        ],
+        "recommendation": {
+            "unit": (recommendation.get("unit") or {}).get("name", ""),
+            "outcome": recommendation.get("outcome", ""),
+            "explanation": _text(recommendation, "explanation"),
+            "citations": recommendation.get("citations", []),
+            "alternatives": [
+                {
+                    "unit": alternative["unit"]["name"],
+                    "citation": alternative.get("citation", ""),
+                    "explanation": _text(alternative, "explanation"),
+                }
+                for alternative in recommendation.get("alternatives", [])
+            ],
+        }
+        if recommendation
+        else None,
+        "columns": [candidate["unit"]["name"] for candidate in candidates],
+        "factors": factors,
+        "notes": [
+            {"text": _text(note, "text"), "citation": note.get("citation", "")}
+            for note in analysis.get("notes", [])
+        ],
+        "common_superior": (analysis.get("common_superior") or {}).get("name", ""),
+    }
+
+
+def factors_for_unit(analysis: dict, code: str) -> list[dict]:
+    """Return each factor's text for one unit and whether it leads there (the review queue's row)."""
+    result = []
+    for factor in analysis.get("factors", []) if analysis else []:
+        row = next((row for row in factor.get("rows", []) if row["unit"]["code"] == code), None)
+        result.append(
+            {
+                "label": _text(factor, "label"),
+                "text": _text(row, "text") if row else "—",
+                "leads": bool(row and row.get("leads")),
+                "leaders": [leader["name"] for leader in factor.get("leaders", [])],
+            }
+        )
+    return result
+
+
+# --- what the user can do --------------------------------------------------------------------------
+
+
+def proceeding_documents(proceeding) -> list[Document]:
+    """Return the documents linked to the proceeding, oldest first (report, decision, notice, list)."""
+    return list(
+        Document.objects.filter(link_target_type=LINK_TYPE, link_target_id=str(proceeding.pk))
+        .select_related("issuing_unit")
+        .order_by("id")
+    )
+
+
+def latest_of_kind(documents: list[Document], kind: str) -> Document | None:
+    found = [doc for doc in documents if doc.kind == kind and doc.state != DocumentState.VOIDED]
+    return found[-1] if found else None
+
+
+def document_steps(document: Document, user) -> list[str]:
+    """Name the steps of the document's approval chain this user may take now."""
+    if document.state in (DocumentState.ISSUED, DocumentState.VOIDED):
+        return []
+    return [name for name in available_transitions(document, user) if name in document_services.TRANSITIONS]
+
+
+@dataclass
+class UserActions:
+    """What one user may do on one proceeding now, and why some steps are not open yet."""
+
+    transitions: list[str] = field(default_factory=list)
+    position_units: list = field(default_factory=list)  # ProceedingParty rows the user speaks for
+    may_draft_decision: bool = False
+    may_edit_handover: bool = False
+    handover_side: str | None = None
+    may_notify_complainants: bool = False
+    document_steps: dict[int, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def positions_pending(self) -> bool:
+        return any(not party.position for party in self.position_units)
+
+    @property
+    def names(self) -> list[str]:
+        """Name the steps open to the user; a position already stated counts only while owed."""
+        names = list(self.transitions)
+        if self.positions_pending:
+            names.insert(0, "position")
+        if self.may_draft_decision:
+            names.append("decision_draft")
+        if self.may_edit_handover:
+            names.append("handover_edit")
+        if self.handover_side:
+            names.append("handover_confirm")
+        if self.may_notify_complainants:
+            names.append("complainants_notified")
+        if any(self.document_steps.values()):
+            names.append("document_step")
+        return names
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(ACTION_LABELS.get(name, name)) for name in self.names if name != "withdraw"]
+
+
+# Steps the services take by themselves, never offered as buttons: a designation starts the
+# handover or settles, and the second signature on the handover list settles.
+AUTOMATIC = frozenset({"settle"})
+
+
+def user_actions(
+    proceeding,
+    user,
+    *,
+    parties: list[ProceedingParty],
+    documents: list[Document],
+    complainant_deadline_open: bool = False,
+) -> UserActions:
+    """Work out what this user may do next, with the conditions the buttons would otherwise hide."""
+    actions = UserActions()
+    names = [name for name in available_transitions(proceeding, user) if name not in AUTOMATIC]
+    if proceeding.state == S.DESIGNATED:
+        names = [name for name in names if name != "start_handover"]
+    lead_id, dissent = consensus(parties)
+    if "agree" in names and lead_id is None:
+        names.remove("agree")
+        if not dissent:
+            actions.notes.append(_("An agreement can be recorded once every party has stated its position."))
+    if "request_designation" in names:
+        deadline_passed = (
+            proceeding.consultation_due_at is not None and timezone.now() >= proceeding.consultation_due_at
+        )
+        if not (dissent or deadline_passed):
+            names.remove("request_designation")
+            actions.notes.append(
+                _(
+                    "The superior can be asked to designate once a party dissents or the consultation "
+                    "deadline has passed (MPS-2020 art 22)."
+                )
+            )
+    # A step that issues a document waits for the document's chain: offer it once it is approved.
+    for name, kind, note in (
+        (
+            "file_designation",
+            document_kinds.REPORT_FOR_APPROVAL.code,
+            _("The request goes up once its 呈请报告书 has passed legal review and the head's approval."),
+        ),
+        (
+            "designate",
+            document_kinds.JURISDICTION_DESIGNATION_DECISION.code,
+            _(
+                "The superior designates once the 指定管辖决定书 has passed legal review and the head's "
+                "approval."
+            ),
+        ),
+        (
+            "start_handover",
+            document_kinds.CASE_TRANSFER_NOTICE.code,
+            _("The handover starts once the 移送案件通知书 has passed legal review and the head's approval."),
+        ),
+    ):
+        document = latest_of_kind(documents, kind)
+        ready = document is not None and document.state in (DocumentState.APPROVED, DocumentState.ISSUED)
+        if name in names and not ready and (name != "start_handover" or proceeding.state == S.TRANSFERRING):
+            names.remove(name)
+            actions.notes.append(note)
+    actions.transitions = names
+    if proceeding.state == S.CONSULTING:
+        actions.position_units = [
+            party for party in parties if perms.may_record_position(proceeding, user, party.unit_id)
+        ]
+    if proceeding.state == S.AT_SUPERIOR:
+        decision = latest_of_kind(documents, document_kinds.JURISDICTION_DESIGNATION_DECISION.code)
+        drafter = user_standing(user).holds(proceeding.superior_unit_id, perms.MANAGERS | {Role.INVESTIGATOR})
+        actions.may_draft_decision = drafter and (decision is None or decision.state == DocumentState.DRAFTED)
+    if proceeding.state == S.HANDOVER:
+        actions.may_edit_handover = perms.may_edit_handover(proceeding, user)
+        actions.handover_side = perms.handover_side(proceeding, user)
+    if proceeding.state in (S.HANDOVER, S.SETTLED) and complainant_deadline_open:
+        actions.may_notify_complainants = perms.handover_side(proceeding, user) == "sender"
+    actions.document_steps = {doc.pk: document_steps(doc, user) for doc in documents}
+    return actions
+
+
+def may_open(case, user) -> bool:
+    """Whether the user may open a proceeding on the case now: its responsible unit's managers.
+
+    The same test as services.proceeding_open, so the form is offered only where it would work.
+    """
+    from cases.models import CaseState
+
+    return case.state in (CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION) and user_standing(user).holds(
+        case.responsible_unit.pk, perms.MANAGERS
+    )
+
+
+# --- what the proceeding waits for -----------------------------------------------------------------
+
+
+def waiting_for(proceeding, *, parties: list[ProceedingParty], documents: list[Document], units: dict) -> str:
+    """Say in one sentence what the proceeding is waiting for (whoever the reader is)."""
+    state = proceeding.state
+    if state == S.OPEN:
+        if proceeding.kind == ProceedingKind.TRANSFER:
+            return _("Waiting for %(unit)s to name the unit the case is transferred to.") % {
+                "unit": proceeding.holding_unit.name
+            }
+        return _("Waiting for %(unit)s to start the consultation.") % {"unit": proceeding.holding_unit.name}
+    if state == S.CONSULTING:
+        silent = [party.unit.name for party in parties if not party.position]
+        if silent:
+            return _("Waiting for the positions of %(units)s.") % {"units": "、".join(silent)}
+        lead_id, _dissent = consensus(parties)
+        if lead_id is not None:
+            return _("Every party has spoken: a party can record the agreement.")
+        return _("The parties do not agree: a party can ask the common superior to designate.")
+    if state == S.AGREED:
+        return _("Waiting for the legal review of %(unit)s.") % {"unit": proceeding.lead_unit.name}
+    if state == S.DESIGNATION_REQUESTED:
+        report = latest_of_kind(documents, document_kinds.REPORT_FOR_APPROVAL.code)
+        if report is not None and report.state in DOCUMENT_WAITING and report.state != DocumentState.APPROVED:
+            return _("The 呈请报告书 is %(step)s.") % {
+                "step": DOCUMENT_WAITING[report.state] % {"unit": report.issuing_unit.name}
+            }
+        filing = report.issuing_unit.name if report is not None else ""
+        return _("Waiting for the head of %(unit)s to sign and send the request up.") % {"unit": filing}
+    if state in (S.FORWARDING, S.AT_SUPERIOR):
+        unit_id = proceeding.current_route_unit_id
+        unit = units.get(unit_id) or Unit.objects.filter(pk=unit_id).first()
+        if state == S.FORWARDING:
+            return _("Waiting for %(unit)s to approve and forward the request.") % {
+                "unit": unit.name if unit else ""
+            }
+        decision = latest_of_kind(documents, document_kinds.JURISDICTION_DESIGNATION_DECISION.code)
+        superior = proceeding.superior_unit.name
+        if decision is None:
+            return _("Waiting for %(unit)s to draft the designation decision.") % {"unit": superior}
+        if decision.state != DocumentState.APPROVED:
+            return _("The 指定管辖决定书 is %(step)s.") % {
+                "step": DOCUMENT_WAITING[decision.state] % {"unit": superior}
+            }
+        return _("Waiting for the head of %(unit)s to sign the decision.") % {"unit": superior}
+    if state == S.TRANSFERRING:
+        notice = latest_of_kind(documents, document_kinds.CASE_TRANSFER_NOTICE.code)
+        if notice is not None and notice.state != DocumentState.APPROVED:
+            return _("The 移送案件通知书 is %(step)s.") % {
+                "step": DOCUMENT_WAITING[notice.state] % {"unit": notice.issuing_unit.name}
+            }
+        return _("Waiting for %(unit)s to issue the transfer notice and start the handover.") % {
+            "unit": proceeding.holding_unit.name
+        }
+    if state in (S.DESIGNATED, S.HANDOVER):
+        return _("Waiting for %(sender)s and %(receiver)s to sign the same handover list.") % {
+            "sender": proceeding.holding_unit.name,
+            "receiver": proceeding.lead_unit.name if proceeding.lead_unit_id else "",
+        }
+    if state == S.SETTLED:
+        if proceeding.lead_unit_id:
+            return _("Settled: %(unit)s leads the case.") % {"unit": proceeding.lead_unit.name}
+        return _("Settled.")
+    return _("Withdrawn: %(reason)s") % {"reason": proceeding.withdrawn_reason}
+
+
+def position_label(party: ProceedingParty) -> str:
+    """Say a party's position in words, naming the unit it proposes."""
+    if not party.position:
+        return str(_("Not stated yet"))
+    if party.position == PartyPosition.PROPOSE and party.proposed_unit_id:
+        return str(_("Proposes %(unit)s") % {"unit": party.proposed_unit.name})
+    return str(party.get_position_display())

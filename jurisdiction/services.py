@@ -1,0 +1,1135 @@
+"""Writes on jurisdiction proceedings: open, consult, agree, review, designate, transfer, hand over.
+
+Every state change goes through `proceeding_transition` → core.workflow.run_transition (lock,
+check, transition, save, audit, timeline); what a transition sets off elsewhere — the case's state
+and lead unit, deadlines, documents, notifications — happens in its `after` callback, inside the
+same transaction. The documents of a proceeding (呈请报告书, 指定管辖决定书, 移送案件通知书, the
+handover list) go through the documents app's own chains (legal review, then the head's approval);
+the step that issues one of them is the proceeding transition that depends on it, so a number is
+never drawn for a decision that is then refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases import services as case_services
+from cases.models import Case, CaseState, PartyRole
+from cases.standing import user_standing
+from core import audit, deadline_rows
+from core.api import Conflict
+from core.models import TimelineEntry
+from core.notifications import notify
+from core.workflow import run_transition, timeline_add
+from documents import kinds as document_kinds
+from documents import services as document_services
+from documents.models import Document, DocumentRecipient, DocumentState
+from jurisdiction import permissions as perms
+from jurisdiction.models import (
+    ACTIVE_STATES,
+    TRANSITION_NAMES,
+    DesignationRequest,
+    HandoverConfirmation,
+    HandoverItem,
+    HandoverItemKind,
+    JurisdictionProceeding,
+    PartyPosition,
+    ProceedingKind,
+    ProceedingParty,
+    ProceedingState,
+    RouteStep,
+    RouteStepAction,
+)
+from organisation.models import Membership, Role, Unit, User
+from organisation.selectors import common_superior
+
+S = ProceedingState
+LINK_TYPE = "jurisdiction.proceeding"
+TIMELINE_TARGET = "jurisdiction.jurisdictionproceeding"
+CONSULTATION_RULE = "jurisdiction_consultation"
+TRANSFER_RULE = "transfer_case"
+COMPLAINANT_RULE = "notify_complainant_of_transfer"
+HANDOVER_LIST_KIND = "handover_list"
+
+
+def proceeding_url(proceeding: JurisdictionProceeding) -> str:
+    return reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+
+
+def _lock(proceeding_id: int) -> JurisdictionProceeding:
+    return JurisdictionProceeding.objects.select_for_update(of=("self",)).get(pk=proceeding_id)
+
+
+def _acting_unit_code(proceeding: JurisdictionProceeding, user, *candidates: int | None) -> str:
+    """Name the unit the user acts for: the first of the candidate units the user works in."""
+    standing = user_standing(user)
+    ids = [unit_id for unit_id in candidates if unit_id is not None]
+    ids += list(perms.party_units(proceeding))
+    for unit_id in ids:
+        if unit_id in standing.roles_by_unit:
+            return Unit.objects.filter(pk=unit_id).values_list("code", flat=True).first() or ""
+    return ""
+
+
+def _officers(unit_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
+    memberships = Membership.objects.current().filter(unit_id__in=list(unit_ids), role__in=list(roles))
+    return list(User.objects.filter(pk__in=memberships.values("user_id")))
+
+
+def _notify_units(proceeding, unit_ids, *, event: str, subject, roles=perms.MANAGERS) -> None:
+    # A step may come round again (a returned request filed anew, an agreement sent back and agreed
+    # again): the number of steps taken so far makes each occurrence a notification of its own.
+    occurrence = TimelineEntry.objects.filter(
+        target_type=TIMELINE_TARGET, target_id=str(proceeding.pk)
+    ).count()
+    notify(
+        users=_officers(unit_ids, roles),
+        key=f"jurisdiction:{proceeding.pk}:{event}:{occurrence}",
+        subject=subject,
+        url=proceeding_url(proceeding),
+        params={"case": str(proceeding.case)},
+    )
+
+
+# --- opening ---------------------------------------------------------------------------------------
+
+
+def _analysis_for(case: Case) -> dict:
+    """Return the rules engine's analysis of the case as plain data (stored with the proceeding)."""
+    from jurisdiction.facts import case_analysis
+
+    return audit.json_safe(case_analysis(case).to_dict())
+
+
+def _candidate_codes(analysis: dict) -> list[str]:
+    return [candidate["unit"]["code"] for candidate in analysis.get("candidates", [])]
+
+
+def _bases_by_code(analysis: dict) -> dict[str, list]:
+    return {
+        candidate["unit"]["code"]: candidate.get("bases", []) for candidate in analysis.get("candidates", [])
+    }
+
+
+@transaction.atomic
+def proceeding_open(
+    *,
+    case: Case,
+    by: User,
+    kind: str = ProceedingKind.DISPUTE,
+    reason: str,
+    extra_units: Iterable[Unit] = (),
+) -> JurisdictionProceeding:
+    """Open a proceeding on a case: list the candidate units as parties and put the case in question.
+
+    The parties are the units the rules engine finds a legal basis for, the unit holding the case,
+    and any unit the opener adds (a unit claiming the case with a basis the facts do not show yet).
+    """
+    case = case_services._lock(case)
+    if kind not in ProceedingKind.values:
+        raise ValidationError({"kind": [_("Choose consultation or transfer.")]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the jurisdiction is in question.")]})
+    if JurisdictionProceeding.objects.filter(case=case, state__in=ACTIVE_STATES).exists():
+        raise Conflict(_("A jurisdiction proceeding is already open on this case."), current_state=case.state)
+    holding = case.responsible_unit
+    standing = user_standing(by)
+    if not standing.holds(holding.pk, perms.MANAGERS):
+        raise PermissionDenied
+    if case.state not in (CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION):
+        raise Conflict(current_state=case.state)
+    analysis = _analysis_for(case)
+    bases = _bases_by_code(analysis)
+    units = {
+        unit.code: unit for unit in Unit.objects.filter(code__in=_candidate_codes(analysis), is_active=True)
+    }
+    units.setdefault(holding.code, holding)
+    for unit in extra_units:
+        if not unit.is_active:
+            raise ValidationError({"extra_units": [_("%(unit)s is no longer active.") % {"unit": unit.name}]})
+        units.setdefault(unit.code, unit)
+    if kind == ProceedingKind.DISPUTE and len(units) < 2:
+        raise ValidationError(
+            {
+                "extra_units": [
+                    _("A consultation needs at least two units: add the unit that disputes the case.")
+                ]
+            }
+        )
+    proceeding = JurisdictionProceeding.objects.create(
+        case=case,
+        kind=kind,
+        opened_by=by,
+        opening_unit=holding,
+        holding_unit=holding,
+        reason=reason.strip(),
+        analysis=analysis,
+        rules_version=analysis.get("rules_version", "MPS-2020"),
+    )
+    for code, unit in sorted(units.items()):
+        ProceedingParty.objects.create(proceeding=proceeding, unit=unit, bases=bases.get(code, []))
+        case_services.case_party_add(case=case, unit=unit, role=PartyRole.PROCEEDING)
+    audit.record(
+        action="jurisdiction.proceeding.open",
+        actor=by,
+        acting_unit_code=holding.code,
+        target=proceeding,
+        payload={"case": case.pk, "kind": kind, "parties": sorted(units), "reason": reason.strip()},
+    )
+    timeline_add(
+        instance=proceeding, actor=by, acting_unit_code=holding.code, action="open", to_state=proceeding.state
+    )
+    case_services.case_transition(case=case, name="open_jurisdiction_question", user=by, reason=reason)
+    if kind == ProceedingKind.TRANSFER:
+        # MPS-2020 art 175: a case outside the unit's jurisdiction is moved within 24 hours.
+        deadline_rows.deadline_start(
+            target=proceeding,
+            rule_key=TRANSFER_RULE,
+            start=timezone.now(),
+            responsible_unit_code=holding.code,
+        )
+    return proceeding
+
+
+# --- positions (协商) ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def position_record(
+    *,
+    proceeding_id: int,
+    unit: Unit,
+    by: User,
+    position: str,
+    reasons: str,
+    proposed_unit: Unit | None = None,
+) -> ProceedingParty:
+    """Record a party's position in the consultation: claim, decline, or propose another unit."""
+    proceeding = _lock(proceeding_id)
+    if proceeding.state != S.CONSULTING:
+        raise Conflict(current_state=proceeding.state)
+    party = ProceedingParty.objects.filter(proceeding=proceeding, unit=unit).first()
+    if party is None or not perms.may_record_position(proceeding, by, unit.pk):
+        raise PermissionDenied
+    errors: dict[str, list] = {}
+    if position not in PartyPosition.values:
+        errors["position"] = [_("Choose claim, decline or propose another unit.")]
+    if not (reasons or "").strip():
+        errors["reasons"] = [_("Give the reasons for the position.")]
+    if position == PartyPosition.PROPOSE:
+        if proposed_unit is None:
+            errors["proposed_unit"] = [_("Name the unit proposed to lead.")]
+        elif proposed_unit.pk == unit.pk:
+            errors["proposed_unit"] = [_("To lead the case yourself, claim it.")]
+        elif not ProceedingParty.objects.filter(proceeding=proceeding, unit=proposed_unit).exists():
+            errors["proposed_unit"] = [_("Propose one of the units taking part in the consultation.")]
+    if errors:
+        raise ValidationError(errors)
+    party.position = position
+    party.reasons = reasons.strip()
+    party.proposed_unit = proposed_unit if position == PartyPosition.PROPOSE else None
+    party.positioned_by = by
+    party.positioned_at = timezone.now()
+    party.save()
+    payload = {"unit": unit.code, "position": position, "proposed_unit": getattr(proposed_unit, "code", "")}
+    audit.record(
+        action="jurisdiction.proceeding.position",
+        actor=by,
+        acting_unit_code=unit.code,
+        target=proceeding,
+        payload={**payload, "reasons": party.reasons},
+    )
+    timeline_add(
+        instance=proceeding,
+        actor=by,
+        acting_unit_code=unit.code,
+        action="position",
+        note=f"{unit.name}: {party.get_position_display()} — {party.reasons}",
+        data=payload,
+    )
+    return party
+
+
+def consensus(parties: Iterable[ProceedingParty]) -> tuple[int | None, bool]:
+    """Return (the unit every party favours or accepts, whether any party dissents).
+
+    Agreement needs every party to have spoken, exactly one unit favoured (claimed or proposed), and
+    no party favouring another; a declining party accepts whoever leads. Two units favoured, or a
+    party favouring a unit others do not, is a dissent (MPS-2020 art 22: 协商不成).
+    """
+    parties = list(parties)
+    favoured = {party.favoured_unit_id for party in parties if party.favoured_unit_id is not None}
+    if len(favoured) > 1:
+        return None, True
+    if any(not party.position for party in parties):
+        return None, False
+    if len(favoured) == 1:
+        return favoured.pop(), False
+    return None, True  # everyone declined: nobody takes the case, the superior must decide
+
+
+# --- the single transition path --------------------------------------------------------------------
+
+
+def _unit_arg(value, field: str) -> Unit | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Unit):
+        return value
+    unit = Unit.objects.filter(code=str(value), is_active=True).first()
+    if unit is None:
+        raise ValidationError({field: [_("No active unit has the code %(code)s.") % {"code": value}]})
+    return unit
+
+
+def _units_arg(values, field: str) -> list[Unit]:
+    return [unit for unit in (_unit_arg(value, field) for value in values or []) if unit is not None]
+
+
+def _settle_case(proceeding: JurisdictionProceeding, by: User, assisting: Iterable[Unit] = ()) -> None:
+    case = proceeding.case
+    case.refresh_from_db()
+    if case.state != CaseState.JURISDICTION_PENDING:
+        return
+    case_services.case_transition(
+        case=case,
+        name="settle_jurisdiction",
+        user=by,
+        lead_unit=proceeding.lead_unit,
+        assisting_units=[unit for unit in assisting if unit.pk != proceeding.lead_unit_id],
+    )
+
+
+def _close_deadlines(proceeding: JurisdictionProceeding, *rule_keys: str) -> None:
+    for rule_key in rule_keys:
+        deadline = deadline_rows.deadline_open(target=proceeding, rule_key=rule_key)
+        if deadline is not None:
+            deadline_rows.deadline_meet(deadline=deadline)
+
+
+def proceeding_transition(
+    *,
+    proceeding_id: int,
+    name: str,
+    by: User,
+    reason: str = "",
+    fields: dict[str, Any] | None = None,
+    expected_state: str | None = None,
+) -> JurisdictionProceeding:
+    """Take transition `name` through the single service path, with the effects it sets off.
+
+    Conflict (409) when the proceeding has moved on, PermissionDenied (403) when the user may not
+    take the step, ValidationError (400) naming the field when the input is refused.
+    """
+    if name not in TRANSITION_NAMES:
+        raise ValidationError({"name": [_("No such transition.")]})
+    fields = dict(fields or {})
+    proceeding = JurisdictionProceeding.objects.select_related("case", "lead_unit", "superior_unit").get(
+        pk=proceeding_id
+    )
+    meta = getattr(JurisdictionProceeding, name)._django_fsm
+    if meta.has_transition(proceeding.state) and not meta.has_transition_perm(
+        proceeding, proceeding.state, by
+    ):
+        raise PermissionDenied
+    handler = _HANDLERS.get(name, _plain)
+    handler(proceeding=proceeding, name=name, by=by, reason=reason, fields=fields, expected=expected_state)
+    # A step may take the next one in the same transaction (a designation opens the handover).
+    return JurisdictionProceeding.objects.select_related("case", "lead_unit", "superior_unit").get(
+        pk=proceeding_id
+    )
+
+
+def _run(proceeding, name, by, *, expected, arguments=None, note="", payload=None, after=None, acting=()):
+    result = run_transition(
+        model=JurisdictionProceeding,
+        pk=proceeding.pk,
+        name=name,
+        by=by,
+        acting_unit_code=_acting_unit_code(proceeding, by, *acting),
+        expected_state=expected,
+        arguments=arguments or {},
+        note=note,
+        audit_payload=payload,
+        after=after,
+    )
+    return result.instance
+
+
+def _plain(*, proceeding, name, by, reason, fields, expected):
+    arguments = (
+        {"reason": reason} if name in {"withdraw", "return_designation", "send_back_agreement"} else {}
+    )
+    if name == "forward":
+        arguments = {"note": reason}
+    from_unit = proceeding.current_route_unit_id
+
+    def after(instance, from_state, to_state):
+        if name == "withdraw":
+            _close_deadlines(instance, CONSULTATION_RULE, TRANSFER_RULE)
+            case = instance.case
+            case.refresh_from_db()
+            if case.state == CaseState.JURISDICTION_PENDING:
+                # The question is moot: the unit that held the case goes on with it.
+                instance.lead_unit = case.lead_unit or instance.holding_unit
+                _settle_case(instance, by)
+        if name in {"forward", "return_designation"}:
+            RouteStep.objects.create(
+                proceeding=instance,
+                unit_id=from_unit,
+                action=RouteStepAction.FORWARD if name == "forward" else RouteStepAction.RETURN,
+                note=reason.strip(),
+                by=by,
+            )
+            if name == "forward":
+                _notify_units(
+                    instance,
+                    [instance.current_route_unit_id],
+                    event=f"route:{instance.route_position}",
+                    subject=_("A request to designate jurisdiction awaits your approval: %(case)s"),
+                    roles=perms.DECIDERS,
+                )
+            else:
+                _notify_units(
+                    instance,
+                    [perms.filing_unit_id(instance)],
+                    event="returned",
+                    subject=_("The request to designate jurisdiction was returned: %(case)s"),
+                )
+
+    return _run(
+        proceeding,
+        name,
+        by,
+        expected=expected,
+        arguments=arguments,
+        note=reason,
+        payload={"reason": reason} if reason else None,
+        after=after,
+        acting=(from_unit,),
+    )
+
+
+def _start_consultation(*, proceeding, name, by, reason, fields, expected):
+    start = timezone.now()
+
+    def after(instance, from_state, to_state):
+        deadline = deadline_rows.deadline_start(
+            target=instance,
+            rule_key=CONSULTATION_RULE,
+            start=start,
+            responsible_unit_code=instance.holding_unit.code,
+        )
+        JurisdictionProceeding.objects.filter(pk=instance.pk).update(consultation_due_at=deadline.due_at)
+        instance.consultation_due_at = deadline.due_at
+        _notify_units(
+            instance,
+            perms.party_units(instance),
+            event="consultation",
+            subject=_("You are asked to state your position on the jurisdiction of %(case)s"),
+        )
+
+    return _run(proceeding, name, by, expected=expected, after=after)
+
+
+def _agree(*, proceeding, name, by, reason, fields, expected):
+    parties = list(proceeding.parties.all())
+    lead_id, _dissent = consensus(parties)
+    if lead_id is None:
+        raise ValidationError(
+            {
+                "lead_unit": [
+                    _(
+                        "The positions do not agree on one lead unit: every party must speak and "
+                        "favour the same unit."
+                    )
+                ]
+            }
+        )
+    lead = Unit.objects.get(pk=lead_id)
+    requested = _unit_arg(fields.get("lead_unit"), "lead_unit")
+    if requested is not None and requested.pk != lead.pk:
+        raise ValidationError({"lead_unit": [_("The positions agree on %(unit)s.") % {"unit": lead.name}]})
+    party_ids = {party.unit_id for party in parties}
+    assisting = _units_arg(fields.get("assisting_units"), "assisting_units")
+    if any(unit.pk not in party_ids or unit.pk == lead.pk for unit in assisting):
+        raise ValidationError(
+            {"assisting_units": [_("Assisting units must be other parties to the consultation.")]}
+        )
+
+    def after(instance, from_state, to_state):
+        instance.assisting_units.set(assisting)
+        _close_deadlines(instance, CONSULTATION_RULE)
+        _notify_units(
+            instance,
+            [lead.pk],
+            event="agreed",
+            subject=_("An agreement on the jurisdiction of %(case)s awaits your legal review"),
+            roles=perms.LEGAL,
+        )
+
+    return _run(
+        proceeding,
+        name,
+        by,
+        expected=expected,
+        arguments={"lead_unit": lead, "reason": reason},
+        note=reason,
+        payload={"lead_unit": lead.code, "assisting_units": [unit.code for unit in assisting]},
+        after=after,
+    )
+
+
+def _approve_agreement(*, proceeding, name, by, reason, fields, expected):
+    def after(instance, from_state, to_state):
+        _settle_case(instance, by, instance.assisting_units.all())
+        _notify_units(
+            instance,
+            perms.party_units(instance),
+            event="settled",
+            subject=_("The jurisdiction of %(case)s is settled"),
+        )
+
+    return _run(
+        proceeding,
+        name,
+        by,
+        expected=expected,
+        arguments={"note": reason, "settled_at": timezone.now()},
+        note=reason,
+        after=after,
+        acting=(proceeding.lead_unit_id,),
+    )
+
+
+def _request_designation(*, proceeding, name, by, reason, fields, expected):
+    """Draft the request (呈请指定管辖) and its 呈请报告书 in the filing party's name (MPS-2020 art 22)."""
+    parties = list(proceeding.parties.select_related("unit", "proposed_unit"))
+    _lead, dissent = consensus(parties)
+    deadline_passed = (
+        proceeding.consultation_due_at is not None and timezone.now() >= proceeding.consultation_due_at
+    )
+    standing = user_standing(by)
+    filing = next((party.unit for party in parties if standing.holds(party.unit_id, perms.MANAGERS)), None)
+    if filing is None:
+        raise PermissionDenied
+    errors = {}
+    values = {}
+    for field in ("suspects", "charge", "facts", "dispute", "reasons"):
+        values[field] = str(fields.get(field) or "").strip()
+        if not values[field]:
+            errors[field] = [_("This part of the request is required (MPS-2020 art 22).")]
+    proposed = _unit_arg(fields.get("proposed_unit"), "proposed_unit")
+    if errors:
+        raise ValidationError(errors)
+    record = consultation_record(proceeding, parties)
+
+    def after(instance, from_state, to_state):
+        _close_deadlines(instance, CONSULTATION_RULE)
+        request = DesignationRequest.objects.create(
+            proceeding=instance,
+            filing_unit=filing,
+            proposed_unit=proposed,
+            consultation_record=record,
+            created_by=by,
+            **values,
+        )
+        report = document_services.document_draft(
+            kind=document_kinds.REPORT_FOR_APPROVAL.code,
+            issuing_unit=filing,
+            by=by,
+            check_permission=False,
+            title=_report_title(instance),
+            data={
+                "purpose": document_kinds.DESIGNATION_PURPOSE,
+                "subject": f"关于{instance.case.name}指定管辖的请示",
+                "facts": "\n".join(
+                    [
+                        f"犯罪嫌疑人基本情况：{values['suspects']}",
+                        f"涉嫌罪名：{values['charge']}",
+                        f"基本案情：{values['facts']}",
+                        f"争议情况：{values['dispute']}",
+                        f"协商情况：{record}",
+                    ]
+                ),
+                "request": values["reasons"]
+                + (f"建议指定{proposed.name}管辖。" if proposed is not None else ""),
+            },
+            link_target_type=LINK_TYPE,
+            link_target_id=instance.pk,
+        )
+        request.report_document = report
+        request.save(update_fields=["report_document"])
+
+    return _run(
+        proceeding,
+        name,
+        by,
+        expected=expected,
+        arguments={"dissent": dissent, "deadline_passed": deadline_passed},
+        note=values.get("reasons", ""),
+        payload={"dissent": dissent, "deadline_passed": deadline_passed, "filing_unit": filing.code},
+        after=after,
+        acting=(filing.pk,),
+    )
+
+
+def _report_title(proceeding) -> str:
+    return f"关于{proceeding.case.name}指定管辖的呈请报告书"
+
+
+def consultation_record(proceeding, parties=None) -> str:
+    """Write the consultation as the request must carry it: each party's position and reasons."""
+    parties = parties if parties is not None else proceeding.parties.select_related("unit", "proposed_unit")
+    lines = []
+    for party in parties:
+        if not party.position:
+            lines.append(f"{party.unit.name}：未表态")
+            continue
+        text = {"claim": "主张管辖", "decline": "不主张管辖", "propose": "建议由其他单位管辖"}[party.position]
+        if party.position == PartyPosition.PROPOSE and party.proposed_unit is not None:
+            text = f"建议由{party.proposed_unit.name}管辖"
+        lines.append(f"{party.unit.name}：{text}（{party.reasons}）")
+    return "；".join(lines)
+
+
+def designation_route(filing: Unit, parties: Iterable[Unit]) -> tuple[Unit, list[Unit]]:
+    """Return the common superior of the parties and the route up to it from the filing unit (层报).
+
+    The route holds every unit above the filing unit up to and including the superior: same city →
+    the city bureau; same province → the provincial department; different provinces → 公安部.
+    A filing unit that is itself the superior (a city bureau against its own branch) keeps it.
+    """
+    units = list(parties)
+    superior = common_superior(units)
+    if superior.pk == filing.pk:
+        return superior, [superior]
+    ancestors = list(Unit.objects.ancestors_of(filing))  # from the ministry down
+    chain = list(reversed(ancestors))  # from the parent up
+    route = []
+    for unit in chain:
+        route.append(unit)
+        if unit.pk == superior.pk:
+            break
+    return superior, route
+
+
+def _latest_request(proceeding) -> DesignationRequest | None:
+    return (
+        proceeding.designation_requests.select_related("report_document", "filing_unit")
+        .order_by("-id")
+        .first()
+    )
+
+
+def _file_designation(*, proceeding, name, by, reason, fields, expected):
+    """Have the filing unit's head sign the approved 呈请报告书 and send the request up (层报)."""
+    request = _latest_request(proceeding)
+    if request is None or request.report_document is None:
+        raise ValidationError({"report": [_("Draft the request to designate first.")]})
+    report = request.report_document
+    if report.state not in (DocumentState.APPROVED, DocumentState.ISSUED):
+        raise ValidationError(
+            {
+                "report": [
+                    _("The 呈请报告书 must pass legal review and the unit head's approval before it goes up.")
+                ]
+            }
+        )
+    parties = [party.unit for party in proceeding.parties.select_related("unit")]
+    superior, route = designation_route(request.filing_unit, parties)
+
+    def after(instance, from_state, to_state):
+        if report.state == DocumentState.APPROVED:
+            document_services.document_issue(document_id=report.pk, by=by)
+        _notify_units(
+            instance,
+            [instance.current_route_unit_id],
+            event="filed",
+            subject=_("A request to designate jurisdiction awaits your approval: %(case)s"),
+            roles=perms.DECIDERS,
+        )
+
+    return _run(
+        proceeding,
+        name,
+        by,
+        expected=expected,
+        arguments={"superior": superior, "route": [unit.pk for unit in route]},
+        payload={"superior": superior.code, "route": [unit.code for unit in route]},
+        after=after,
+        acting=(request.filing_unit_id,),
+    )
+
+
+def _take_up(*, proceeding, name, by, reason, fields, expected):
+    superiors = perms.superior_units_of(proceeding, by)
+    superior = _unit_arg(fields.get("superior_unit"), "superior_unit")
+    if superior is None:
+        superior = Unit.objects.filter(pk__in=superiors).order_by("-level").first() if superiors else None
+    if superior is None or superior.pk not in superiors:
+        raise PermissionDenied
+
+    def after(instance, from_state, to_state):
+        RouteStep.objects.create(
+            proceeding=instance, unit=superior, action=RouteStepAction.TAKE_UP, note=reason.strip(), by=by
+        )
+        _close_deadlines(instance, CONSULTATION_RULE)
+        _notify_units(
+            instance,
+            perms.party_units(instance),
+            event="taken_up",
+            subject=_("A superior takes up the jurisdiction of %(case)s to designate it directly"),
+        )
+
+    return _run(
+        proceeding,
+        name,
+        by,
+        expected=expected,
+        arguments={"superior": superior, "reason": reason},
+        note=reason,
+        payload={"superior": superior.code, "reason": reason},
+        after=after,
+        acting=(superior.pk,),
+    )
+
+
+# --- the designation decision (指定管辖决定书, MPS-2020 art 23) --------------------------------------
+
+
+def judicial_recipients(unit: Unit) -> list[str]:
+    """Name the procuratorate and court at the designated unit's level, copied on the decision (art 23)."""
+    name = unit.name
+    if name.endswith("公安厅") or (name.endswith("公安局") and unit.level <= 1):
+        region = name.removesuffix("公安厅").removesuffix("公安局")
+        return [f"{region}人民检察院", f"{region}高级人民法院"]
+    if "公安局" in name and name.endswith("分局"):
+        city, district = name.split("公安局", 1)
+        district = district.removesuffix("分局")
+        return [f"{city}{district}人民检察院", f"{city}{district}人民法院"]
+    region = name.removesuffix("公安局")
+    if region.endswith("市") and unit.level == 2:
+        return [f"{region}人民检察院", f"{region}中级人民法院"]
+    return [f"{region}人民检察院", f"{region}人民法院"]
+
+
+def _decision_document(proceeding) -> Document | None:
+    return (
+        Document.objects.filter(
+            link_target_type=LINK_TYPE,
+            link_target_id=str(proceeding.pk),
+            kind=document_kinds.JURISDICTION_DESIGNATION_DECISION.code,
+        )
+        .exclude(state=DocumentState.VOIDED)
+        .order_by("-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def designation_decision_draft(*, proceeding_id: int, by: User, lead_unit: Unit, reason: str) -> Document:
+    """Draft the 指定管辖决定书 at the superior: the legal department reviews it, the head approves it."""
+    proceeding = _lock(proceeding_id)
+    if proceeding.state != S.AT_SUPERIOR:
+        raise Conflict(current_state=proceeding.state)
+    if not user_standing(by).holds(proceeding.superior_unit_id, perms.MANAGERS | {Role.INVESTIGATOR}):
+        raise PermissionDenied
+    parties = list(proceeding.parties.select_related("unit"))
+    if lead_unit is None or lead_unit.pk not in {party.unit_id for party in parties}:
+        raise ValidationError({"lead_unit": [_("Designate one of the units taking part in the proceeding.")]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give the reasons for the designation.")]})
+    existing = _decision_document(proceeding)
+    if existing is not None and existing.state != DocumentState.DRAFTED:
+        raise Conflict(
+            _("A decision is already in review; send it back to change it."), current_state=existing.state
+        )
+    data = {
+        "recipient": lead_unit.name,
+        "case_name": proceeding.case.name,
+        "designated_unit": lead_unit.name,
+        "designated_unit_code": lead_unit.code,
+        "reason": reason.strip(),
+        "legal_basis": "《公安机关办理刑事案件程序规定》第二十二条、第二十三条",
+        "other_units": "、".join(party.unit.name for party in parties if party.unit_id != lead_unit.pk),
+    }
+    recipients = [{"name": party.unit.name, "unit": party.unit} for party in parties]
+    recipients.sort(key=lambda item: item["unit"].pk != lead_unit.pk)
+    recipients += [{"name": name} for name in judicial_recipients(lead_unit)]
+    if existing is not None:
+        # A draft sent back from review is rewritten in place: its recipients follow the new choice.
+        document = document_services.document_update(document_id=existing.pk, by=by, data=data)
+        DocumentRecipient.objects.filter(document=document).delete()
+        for recipient in recipients:
+            DocumentRecipient.objects.create(
+                document=document, name=recipient["name"], unit=recipient.get("unit")
+            )
+        return document
+    return document_services.document_draft(
+        kind=document_kinds.JURISDICTION_DESIGNATION_DECISION.code,
+        issuing_unit=proceeding.superior_unit,
+        by=by,
+        check_permission=False,
+        data=data,
+        recipients=recipients,
+        link_target_type=LINK_TYPE,
+        link_target_id=proceeding.pk,
+    )
+
+
+def _designate(*, proceeding, name, by, reason, fields, expected):
+    """Sign and issue the reviewed, approved decision and designate (the head of the superior)."""
+    decision = _decision_document(proceeding)
+    if decision is None or decision.state != DocumentState.APPROVED:
+        raise ValidationError(
+            {"decision": [_("The 指定管辖决定书 must pass legal review and the head's approval first.")]}
+        )
+    lead = Unit.objects.filter(
+        code=decision.data.get("designated_unit_code"), pk__in=perms.party_units(proceeding)
+    ).first()
+    if lead is None:
+        raise ValidationError({"decision": [_("The decision names no unit taking part in the proceeding.")]})
+
+    def after(instance, from_state, to_state):
+        document_services.document_issue(document_id=decision.pk, by=by)
+        _settle_case(instance, by)
+        _notify_units(
+            instance,
+            perms.party_units(instance),
+            event="designated",
+            subject=_("The superior designated the lead unit of %(case)s"),
+        )
+        if instance.needs_handover:
+            run_transition(
+                model=JurisdictionProceeding,
+                pk=instance.pk,
+                name="start_handover",
+                by=by,
+                acting_unit_code=instance.superior_unit.code,
+            )
+            _open_handover(instance, by)
+        else:
+            run_transition(
+                model=JurisdictionProceeding,
+                pk=instance.pk,
+                name="settle",
+                by=by,
+                acting_unit_code=instance.superior_unit.code,
+                arguments={"settled_at": timezone.now()},
+            )
+
+    return _run(
+        proceeding,
+        name,
+        by,
+        expected=expected,
+        arguments={"lead_unit": lead, "reason": decision.data.get("reason", "")},
+        payload={"lead_unit": lead.code, "decision": decision.pk},
+        after=after,
+        acting=(proceeding.superior_unit_id,),
+    )
+
+
+# --- transfer (移送, MPS-2020 arts 175, 184) ------------------------------------------------------
+
+
+def _transfer_notice(proceeding) -> Document | None:
+    return (
+        Document.objects.filter(
+            link_target_type=LINK_TYPE,
+            link_target_id=str(proceeding.pk),
+            kind=document_kinds.CASE_TRANSFER_NOTICE.code,
+        )
+        .exclude(state=DocumentState.VOIDED)
+        .order_by("-id")
+        .first()
+    )
+
+
+def _prepare_transfer(*, proceeding, name, by, reason, fields, expected):
+    lead = _unit_arg(fields.get("lead_unit"), "lead_unit")
+
+    def after(instance, from_state, to_state):
+        ProceedingParty.objects.get_or_create(proceeding=instance, unit=lead)
+        case_services.case_party_add(case=instance.case, unit=lead, role=PartyRole.PROCEEDING)
+        document_services.document_draft(
+            kind=document_kinds.CASE_TRANSFER_NOTICE.code,
+            issuing_unit=instance.holding_unit,
+            by=by,
+            check_permission=False,
+            data={
+                "recipient": lead.name,
+                "case_name": instance.case.name,
+                "reason": reason.strip(),
+                "legal_basis": "《公安机关办理刑事案件程序规定》第一百七十五条、第一百八十四条",
+            },
+            recipients=[{"name": lead.name, "unit": lead}],
+            link_target_type=LINK_TYPE,
+            link_target_id=instance.pk,
+        )
+
+    return _run(
+        proceeding,
+        name,
+        by,
+        expected=expected,
+        arguments={"lead_unit": lead, "reason": reason},
+        note=reason,
+        payload={"lead_unit": getattr(lead, "code", ""), "reason": reason},
+        after=after,
+    )
+
+
+def _start_handover(*, proceeding, name, by, reason, fields, expected):
+    """Issue the approved 移送案件通知书 (a transfer) and open the handover list."""
+    notice = None
+    if proceeding.state == S.TRANSFERRING:
+        notice = _transfer_notice(proceeding)
+        if notice is None or notice.state != DocumentState.APPROVED:
+            raise ValidationError(
+                {"notice": [_("The 移送案件通知书 must pass legal review and the head's approval first.")]}
+            )
+
+    def after(instance, from_state, to_state):
+        if notice is not None:
+            document_services.document_issue(document_id=notice.pk, by=by)
+            _close_deadlines(instance, TRANSFER_RULE)
+            _settle_case(instance, by)
+        _open_handover(instance, by)
+
+    return _run(proceeding, name, by, expected=expected, after=after)
+
+
+def _open_handover(proceeding, by) -> None:
+    """Tell both sides to hand over; the complainants must be told within 3 days."""
+    # MPS-2020 art 184: the complainant is told in writing within 3 days of the transfer.
+    deadline_rows.deadline_start(
+        target=proceeding,
+        rule_key=COMPLAINANT_RULE,
+        start=timezone.now(),
+        responsible_unit_code=proceeding.holding_unit.code,
+    )
+    _notify_units(
+        proceeding,
+        [proceeding.holding_unit_id, proceeding.lead_unit_id],
+        event="handover",
+        subject=_("Hand over the suspects, property and files of %(case)s"),
+        roles=perms.HANDOVER_ROLES,
+    )
+
+
+def _settle(*, proceeding, name, by, reason, fields, expected):
+    return _run(proceeding, name, by, expected=expected, arguments={"settled_at": timezone.now()})
+
+
+_HANDLERS = {
+    "settle": _settle,
+    "start_consultation": _start_consultation,
+    "agree": _agree,
+    "approve_agreement": _approve_agreement,
+    "request_designation": _request_designation,
+    "file_designation": _file_designation,
+    "take_up": _take_up,
+    "designate": _designate,
+    "prepare_transfer": _prepare_transfer,
+    "start_handover": _start_handover,
+}
+
+
+# --- handover list (移交清单, MPS-2020 arts 23, 185) -----------------------------------------------
+
+
+def handover_digest(proceeding) -> str:
+    return proceeding.handover_list_digest()
+
+
+@transaction.atomic
+def handover_item_add(
+    *, proceeding_id: int, by: User, kind: str, description: str, quantity: str = "", note: str = ""
+) -> HandoverItem:
+    """Add a line to the handover list; any change clears both sides' confirmations."""
+    proceeding = _lock(proceeding_id)
+    if proceeding.state != S.HANDOVER:
+        raise Conflict(current_state=proceeding.state)
+    if not perms.may_edit_handover(proceeding, by):
+        raise PermissionDenied
+    errors = {}
+    if kind not in HandoverItemKind.values:
+        errors["kind"] = [_("Choose suspect, property or case file.")]
+    if not (description or "").strip():
+        errors["description"] = [_("Describe what is handed over.")]
+    if errors:
+        raise ValidationError(errors)
+    item = HandoverItem.objects.create(
+        proceeding=proceeding,
+        kind=kind,
+        description=description.strip()[:300],
+        quantity=(quantity or "").strip()[:40],
+        note=(note or "").strip()[:300],
+        added_by=by,
+    )
+    HandoverConfirmation.objects.filter(proceeding=proceeding).delete()
+    audit.record(
+        action="jurisdiction.handover.item_add",
+        actor=by,
+        acting_unit_code=proceeding.holding_unit.code,
+        target=proceeding,
+        payload={"kind": kind, "description": item.description, "quantity": item.quantity},
+    )
+    return item
+
+
+@transaction.atomic
+def handover_item_remove(*, proceeding_id: int, item_id: int, by: User) -> None:
+    proceeding = _lock(proceeding_id)
+    if proceeding.state != S.HANDOVER:
+        raise Conflict(current_state=proceeding.state)
+    if not perms.may_edit_handover(proceeding, by):
+        raise PermissionDenied
+    item = HandoverItem.objects.filter(proceeding=proceeding, pk=item_id).first()
+    if item is None:
+        raise ValidationError({"item": [_("No such line on the list.")]})
+    audit.record(
+        action="jurisdiction.handover.item_remove",
+        actor=by,
+        acting_unit_code=proceeding.holding_unit.code,
+        target=proceeding,
+        payload={"kind": item.kind, "description": item.description},
+    )
+    item.delete()
+    HandoverConfirmation.objects.filter(proceeding=proceeding).delete()
+
+
+@transaction.atomic
+def handover_confirm(*, proceeding_id: int, by: User, digest: str = "") -> JurisdictionProceeding:
+    """Sign the handover list for the user's side; when both sides signed the same list, settle.
+
+    `digest` (from the page or API) must match the list as it is now, so nobody signs a list that
+    changed under them.
+    """
+    proceeding = _lock(proceeding_id)
+    if proceeding.state != S.HANDOVER:
+        raise Conflict(current_state=proceeding.state)
+    side = perms.handover_side(proceeding, by)
+    if side is None:
+        raise PermissionDenied
+    current = handover_digest(proceeding)
+    if not HandoverItem.objects.filter(proceeding=proceeding).exists():
+        raise ValidationError(
+            {"items": [_("The list is empty: add the suspects, property and files first.")]}
+        )
+    if digest and digest != current:
+        raise Conflict(
+            _("The list changed since you opened it; read it again."), current_state=proceeding.state
+        )
+    unit = proceeding.holding_unit if side == "sender" else proceeding.lead_unit
+    HandoverConfirmation.objects.update_or_create(
+        proceeding=proceeding, side=side, defaults={"unit": unit, "by": by, "list_digest": current}
+    )
+    audit.record(
+        action="jurisdiction.handover.confirm",
+        actor=by,
+        acting_unit_code=unit.code,
+        target=proceeding,
+        payload={"side": side, "digest": current},
+    )
+    timeline_add(
+        instance=proceeding, actor=by, acting_unit_code=unit.code, action="handover_confirm", note=side
+    )
+    confirmations = list(HandoverConfirmation.objects.filter(proceeding=proceeding, list_digest=current))
+    if len(confirmations) == 2:
+        _handover_list_issue(proceeding)
+        proceeding = _run(
+            proceeding, "settle", by, expected=S.HANDOVER, arguments={"settled_at": timezone.now()}
+        )
+    return proceeding
+
+
+def _signature(confirmation: HandoverConfirmation) -> dict:
+    at = timezone.localtime(confirmation.at)
+    return {
+        "unit": confirmation.unit.name,
+        "officer": confirmation.by.get_full_name() or confirmation.by.username,
+        "at": f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}",
+    }
+
+
+def _handover_list_issue(proceeding) -> Document:
+    """Issue the co-signed handover list in the sending unit's name, signed off by its own officer."""
+    items = HandoverItem.objects.filter(proceeding=proceeding).order_by("id")
+    confirmations = {
+        confirmation.side: confirmation
+        for confirmation in HandoverConfirmation.objects.filter(proceeding=proceeding).select_related(
+            "by", "unit"
+        )
+    }
+    data = {
+        "recipient": proceeding.lead_unit.name,
+        "case_name": proceeding.case.name,
+        "items": [
+            {
+                "kind": item.get_kind_display(),
+                "description": item.description,
+                "quantity": item.quantity,
+                "note": item.note,
+            }
+            for item in items
+        ],
+        "sender": _signature(confirmations["sender"]),
+        "receiver": _signature(confirmations["receiver"]),
+    }
+    sender = confirmations["sender"].by
+    document = document_services.document_draft(
+        kind=HANDOVER_LIST_KIND,
+        issuing_unit=proceeding.holding_unit,
+        by=sender,
+        check_permission=False,
+        data=data,
+        recipients=[{"name": proceeding.lead_unit.name, "unit": proceeding.lead_unit}],
+        link_target_type=LINK_TYPE,
+        link_target_id=proceeding.pk,
+    )
+    return document_services.document_issue(document_id=document.pk, by=sender)
+
+
+@transaction.atomic
+def complainants_notified(*, proceeding_id: int, by: User, note: str) -> JurisdictionProceeding:
+    """Record that the complainants were told of the transfer in writing (MPS-2020 art 184)."""
+    proceeding = _lock(proceeding_id)
+    if proceeding.state not in (S.HANDOVER, S.SETTLED):
+        raise Conflict(current_state=proceeding.state)
+    if perms.handover_side(proceeding, by) != "sender":
+        raise PermissionDenied
+    if not (note or "").strip():
+        raise ValidationError({"note": [_("Say how and when the complainants were told.")]})
+    _close_deadlines(proceeding, COMPLAINANT_RULE)
+    audit.record(
+        action="jurisdiction.complainants_notified",
+        actor=by,
+        acting_unit_code=proceeding.holding_unit.code,
+        target=proceeding,
+        payload={"note": note.strip()},
+    )
+    timeline_add(
+        instance=proceeding,
+        actor=by,
+        acting_unit_code=proceeding.holding_unit.code,
+        action="complainants_notified",
+        note=note.strip(),
+    )
+    return proceeding
+
+
+def consultation_overdue(now: dt.datetime | None = None):
+    """Return the proceedings whose consultation deadline has passed while still consulting."""
+    now = now or timezone.now()
+    return JurisdictionProceeding.objects.filter(state=S.CONSULTING, consultation_due_at__lte=now)
