@@ -11,7 +11,8 @@ from django.utils import timezone
 from cases.models import CaseState, PartyRole
 from cases.selectors import case_visible_to
 from core.api import Conflict
-from core.models import AuditEvent, Deadline
+from core.models import AuditEvent, Deadline, TimelineEntry
+from documents import services as document_services
 from documents.models import Document, DocumentState
 from jurisdiction import services
 from jurisdiction.models import JurisdictionProceeding, ProceedingState, RouteStep
@@ -204,6 +205,16 @@ def test_dissent_goes_up_level_by_level_to_the_ministry_which_designates_and_the
     fraud_case.refresh_from_db()
     assert fraud_case.state == CaseState.UNDER_INVESTIGATION and fraud_case.lead_unit.code == WUHUA
     assert fraud_case.number.startswith("A510107")  # Chengdu's number and history stay
+    history = list(
+        TimelineEntry.objects.filter(target_type="cases.case", target_id=str(fraud_case.pk)).values_list(
+            "action", flat=True
+        )
+    )
+    assert history[:2] == ["open_jurisdiction_question", "settle_jurisdiction"]
+    # The decision is served on all four parties (送达, with the time), copies on procuratorate and court.
+    for recipient in decision.recipients.filter(unit__isnull=False):
+        document_services.document_serve(recipient_id=recipient.pk, by=offices[MPS].legal)
+    assert decision.recipients.filter(unit__isnull=False, served_at__isnull=False).count() == 4
 
     # The handover: Chengdu writes the list, both sides sign the same list, complainants told.
     complainants = Deadline.objects.get(rule_key="notify_complainant_of_transfer")
