@@ -16,14 +16,18 @@ def may_settle_case(case, user) -> bool:
     standing = user_standing(user)
     if not standing.roles_by_unit:
         return False
-    for proceeding in JurisdictionProceeding.objects.filter(
-        case_id=case.pk,
-        state__in=[S.SETTLED, S.DESIGNATED, S.HANDOVER, S.WITHDRAWN, S.TRANSFERRING],
-    ).order_by("-id")[:1]:
-        if proceeding.state == S.SETTLED and standing.holds(proceeding.lead_unit_id, perms.LEGAL):
-            return True
-        if standing.holds(proceeding.superior_unit_id, perms.UNIT_HEADS):
-            return True
-        if standing.holds(proceeding.holding_unit_id, perms.MANAGERS):
-            return True
-    return False
+    proceeding = (
+        JurisdictionProceeding.objects.filter(
+            case_id=case.pk,
+            state__in=[S.SETTLED, S.DESIGNATED, S.HANDOVER, S.WITHDRAWN, S.TRANSFERRING],
+        )
+        .order_by("-id")
+        .first()
+    )
+    if proceeding is None:
+        return False
+    return (
+        (proceeding.state == S.SETTLED and standing.holds(proceeding.lead_unit_id, perms.LEGAL))
+        or standing.holds(proceeding.superior_unit_id, perms.UNIT_HEADS)
+        or standing.holds(proceeding.holding_unit_id, perms.MANAGERS)
+    )

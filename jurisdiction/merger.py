@@ -25,7 +25,8 @@ from core.notifications import notify
 from core.workflow import run_transition, timeline_add
 from jurisdiction import permissions as perms
 from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerGround, MergerProposal, MergerState
-from organisation.models import Membership, User
+from jurisdiction.services import officers_of
+from organisation.models import User
 
 OPEN_STATES = (MergerState.PROPOSED, MergerState.AGREED)
 
@@ -34,11 +35,6 @@ def merger_visible_to(user) -> QuerySet[MergerProposal]:
     """Return the proposals about a case the user sees (either side)."""
     visible = case_visible_to(user).values("pk")
     return MergerProposal.objects.filter(Q(into_case__in=visible) | Q(merged_case__in=visible))
-
-
-def _officers(unit_id: int, roles) -> list[User]:
-    memberships = Membership.objects.current().filter(unit_id=unit_id, role__in=list(roles))
-    return list(User.objects.filter(pk__in=memberships.values("user_id")))
 
 
 @transaction.atomic
@@ -134,7 +130,7 @@ def merger_propose(
             note=ground_text,
         )
     notify(
-        users=_officers(proposal.consenting_unit_id, perms.MANAGERS),
+        users=officers_of([proposal.consenting_unit_id], perms.MANAGERS),
         key=f"merger:{proposal.pk}:proposed",
         subject=_("A merged investigation is proposed for %(case)s"),
         params={"case": str(merged_case if proposal.consenting_unit_id == merged_unit.pk else into_case)},
@@ -172,7 +168,7 @@ def merger_transition(
         # The side that did not take the step hears of it.
         told = instance.consenting_unit_id if name == "withdraw" else instance.proposing_unit_id
         notify(
-            users=_officers(told, perms.MANAGERS),
+            users=officers_of([told], perms.MANAGERS),
             key=f"merger:{instance.pk}:{to_state}",
             subject=_("The proposed merged investigation was answered: %(state)s"),
             params={"state": str(instance.get_state_display())},

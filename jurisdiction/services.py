@@ -11,7 +11,6 @@ never drawn for a decision that is then refused.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -79,7 +78,8 @@ def _acting_unit_code(proceeding: JurisdictionProceeding, user, *candidates: int
     return ""
 
 
-def _officers(unit_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
+def officers_of(unit_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
+    """Return the active users holding one of `roles` in any of the units today."""
     memberships = Membership.objects.current().filter(unit_id__in=list(unit_ids), role__in=list(roles))
     return list(User.objects.filter(pk__in=memberships.values("user_id")))
 
@@ -91,7 +91,7 @@ def _notify_units(proceeding, unit_ids, *, event: str, subject, roles=perms.MANA
         target_type=TIMELINE_TARGET, target_id=str(proceeding.pk)
     ).count()
     notify(
-        users=_officers(unit_ids, roles),
+        users=officers_of(unit_ids, roles),
         key=f"jurisdiction:{proceeding.pk}:{event}:{occurrence}",
         subject=subject,
         url=proceeding_url(proceeding),
@@ -1127,9 +1127,3 @@ def complainants_notified(*, proceeding_id: int, by: User, note: str) -> Jurisdi
         note=note.strip(),
     )
     return proceeding
-
-
-def consultation_overdue(now: dt.datetime | None = None):
-    """Return the proceedings whose consultation deadline has passed while still consulting."""
-    now = now or timezone.now()
-    return JurisdictionProceeding.objects.filter(state=S.CONSULTING, consultation_due_at__lte=now)
