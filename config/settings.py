@@ -7,6 +7,7 @@ start-up with a message that names the variable.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -223,6 +224,17 @@ DEADLINE_SCAN_SECONDS = env_int("DEADLINE_SCAN_SECONDS", 300, minimum=30)
 SITE_URL = env_str("SITE_URL", "")
 if SITE_URL:
     check_url("SITE_URL", SITE_URL, {"http", "https"})
+
+# Joint meetings (issue 6): reminder offsets in days before the start, the scan interval, how early
+# a session may open, and the domain that makes calendar UIDs globally unique (RFC 5545 §3.8.4.7).
+MEETING_REMINDER_DAYS = tuple(
+    sorted({int(days) for days in env_list("MEETING_REMINDER_DAYS", ["7", "1"])}, reverse=True)
+)
+MEETING_REMINDER_SCAN_SECONDS = env_int("MEETING_REMINDER_SCAN_SECONDS", 300, minimum=30)
+MEETING_OPEN_LEEWAY_MINUTES = env_int("MEETING_OPEN_LEEWAY_MINUTES", 60, minimum=0)
+MEETING_ICAL_DOMAIN = env_str(
+    "MEETING_ICAL_DOMAIN", urlsplit(SITE_URL).hostname if SITE_URL else "lianban.invalid"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

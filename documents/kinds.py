@@ -52,6 +52,8 @@ class DocumentKindSpec:
     classification: bool = False  # 密级 and 保密期限
     urgency: bool = False  # 紧急程度
     approval_chain: tuple[str, ...] = APPROVAL_CHAIN
+    # Who may issue an externally approved document; empty means the drafter roles.
+    issuer_roles: tuple[str, ...] = ()
     # Decide the chain from the document's data, when the kind's chain depends on its purpose.
     chain_for_data: Callable[[dict], tuple[str, ...]] | None = field(default=None, compare=False)
 

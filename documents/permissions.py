@@ -63,7 +63,8 @@ def may_issue_external(document, user) -> bool:
     """
     from documents.access import externally_approved
 
-    return holds(user, document.issuing_unit_id, *DRAFTER_ROLES) and externally_approved(document)
+    roles = document.spec.issuer_roles or DRAFTER_ROLES
+    return holds(user, document.issuing_unit_id, *roles) and externally_approved(document)
 
 
 def may_send_back(document, user) -> bool:

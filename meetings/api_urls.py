@@ -1,0 +1,3 @@
+"""API of joint meetings. Owner: H5."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Inbox kinds of joint meetings. Owner: H5."""

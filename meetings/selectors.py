@@ -1,0 +1,202 @@
+"""Reads of joint meetings: the one queryset per object type that decides who sees what.
+
+A meeting is seen by the member units themselves (not their subtrees: a county bureau takes part
+through its provincial organ), the chair and organising units, units above a member (the
+ministry), its participants (experts and delegates included) and the owner units of its action
+items. A draft is seen only by the liaison officers and heads of its host and organising units.
+An auditor or administrator has no operational standing and sees none. A miss is 404 everywhere.
+"""
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cases.standing import user_standing
+from meetings.models import (
+    HELD_STATES,
+    ActionItem,
+    DutyTerm,
+    JointMeeting,
+    MeetingKind,
+    MeetingParticipant,
+    MeetingSeries,
+    MeetingState,
+    NormativeDocument,
+    SeriesMember,
+)
+from meetings.permissions import SESSION_RUNNERS
+from organisation.models import PATH_SEPARATOR, Unit
+
+
+def within(paths, field: str) -> Q:
+    """Return a condition: `field` (a unit path) lies in one of the subtrees rooted at `paths`."""
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{field: path}) | Q(**{f"{field}__startswith": path + PATH_SEPARATOR})
+    return condition
+
+
+def _strictly_below(paths, field: str) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": path + PATH_SEPARATOR})
+    return condition
+
+
+def current_members(series) -> QuerySet[SeriesMember]:
+    today = timezone.localdate()
+    return series.members.filter(joined_on__lte=today).exclude(left_on__lte=today)
+
+
+def member_paths(series) -> list[str]:
+    """Return the unit paths of the series' current members (each stands for its subtree)."""
+    return list(current_members(series).values_list("unit_path", flat=True))
+
+
+def _current_member_rows(series_ref) -> QuerySet[SeriesMember]:
+    today = timezone.localdate()
+    return SeriesMember.objects.filter(series=series_ref, joined_on__lte=today).exclude(left_on__lte=today)
+
+
+def series_visible_to(user) -> QuerySet[MeetingSeries]:
+    """Return the series the user takes part in: member, chair, above a member, or a participant."""
+    standing = user_standing(user)
+    if not standing.paths:
+        return MeetingSeries.objects.none()
+    members = _current_member_rows(OuterRef("pk")).filter(
+        Q(unit_id__in=standing.unit_ids) | _strictly_below(standing.paths, "unit_path")
+    )
+    participates = MeetingParticipant.objects.filter(meeting__series=OuterRef("pk"), user=user).exclude(
+        meeting__state=MeetingState.DRAFT
+    )
+    return MeetingSeries.objects.filter(
+        Q(chair_unit_id__in=standing.unit_ids) | Exists(members) | Exists(participates)
+    )
+
+
+def meeting_visible_to(user) -> QuerySet[JointMeeting]:
+    """Return the meetings the user sees (see the module docstring)."""
+    standing = user_standing(user)
+    if not standing.paths:
+        return JointMeeting.objects.none()
+    units = standing.unit_ids
+    members = _current_member_rows(OuterRef("series")).filter(
+        Q(unit_id__in=units) | _strictly_below(standing.paths, "unit_path")
+    )
+    participates = MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user)
+    owns_action = ActionItem.objects.filter(meeting=OuterRef("pk"), owner_unit_id__in=units)
+    published = ~Q(state=MeetingState.DRAFT) & (
+        Q(series__chair_unit_id__in=units)
+        | Q(chair_unit_id__in=units)
+        | Q(organiser_unit_id__in=units)
+        | Exists(members)
+        | Exists(participates)
+        | Exists(owns_action)
+    )
+    organising = [unit_id for unit_id in units if standing.holds(unit_id, SESSION_RUNNERS)]
+    draft = Q(state=MeetingState.DRAFT) & (
+        Q(host_unit_id__in=organising) | Q(organiser_unit_id__in=organising)
+    )
+    return JointMeeting.objects.filter(published | draft)
+
+
+def meeting_get_visible(user, pk) -> JointMeeting:
+    """Return the meeting if the user sees it, with its series and units; 404 otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    meeting = (
+        meeting_visible_to(user)
+        .select_related(
+            "series", "series__chair_unit", "host_unit", "chair_unit", "organiser", "organiser_unit"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def series_get_visible(user, pk) -> MeetingSeries:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    series = series_visible_to(user).select_related("chair_unit").filter(pk=pk).first()
+    if series is None:
+        raise Http404
+    return series
+
+
+def action_items_visible_to(user) -> QuerySet[ActionItem]:
+    """Return the action items of the user's units and the units below them, and of meetings they host."""
+    standing = user_standing(user)
+    if not standing.paths:
+        return ActionItem.objects.none()
+    return ActionItem.objects.filter(
+        within(standing.paths, "owner_unit_path") | Q(meeting__host_unit_id__in=standing.unit_ids)
+    )
+
+
+def normative_visible_to(user) -> QuerySet[NormativeDocument]:
+    """Return the normative documents of series whose member subtrees the user works within or above."""
+    standing = user_standing(user)
+    if not standing.paths:
+        return NormativeDocument.objects.none()
+    today = timezone.localdate()
+    # Within a member's subtree: a member path is a prefix of (or equal to) one of the user's paths.
+    inside = Q(pk__in=[])
+    for path in standing.paths:
+        parts = path.split(PATH_SEPARATOR)
+        prefixes = [PATH_SEPARATOR.join(parts[: n + 1]) for n in range(len(parts))]
+        inside |= Q(unit_path__in=prefixes)
+    members = (
+        SeriesMember.objects.filter(series=OuterRef("series"), joined_on__lte=today)
+        .exclude(left_on__lte=today)
+        .filter(inside | _strictly_below(standing.paths, "unit_path"))
+    )
+    return NormativeDocument.objects.filter(Exists(members))
+
+
+def series_duty_unit(series, at: dt.datetime | None = None) -> Unit | None:
+    """Return the unit on duty (轮值) at `at` (now by default); issue 7 reads it for directives."""
+    at = at or timezone.now()
+    term = (
+        DutyTerm.objects.filter(series=series, started_at__lte=at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+        .select_related("member__unit")
+        .order_by("-started_at")
+        .first()
+    )
+    return term.member.unit if term is not None else None
+
+
+def drill_gaps(series, today: dt.date | None = None) -> list[int]:
+    """Return the years with fewer joint drills than the series asks for (DOMAIN.md §5 [S]).
+
+    Each past year from the series' start counts the drills held; the current year is listed only
+    when no drill is held or scheduled in it.
+    """
+    today = today or timezone.localdate()
+    drills = JointMeeting.objects.filter(
+        series=series, kind=MeetingKind.DRILL, start_at__isnull=False
+    ).exclude(state=MeetingState.CANCELLED)
+    held = dict(
+        drills.filter(state__in=HELD_STATES)
+        .values_list("start_at__year")
+        .annotate(n=Count("id"))
+        .values_list("start_at__year", "n")
+    )
+    planned_this_year = drills.filter(start_at__year=today.year).exists()
+    gaps = [
+        year
+        for year in range(series.started_on.year, today.year)
+        if held.get(year, 0) < series.drills_per_year
+    ]
+    if not planned_this_year:
+        gaps.append(today.year)
+    return gaps

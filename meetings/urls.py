@@ -1,0 +1,4 @@
+"""Pages of joint meetings. Owner: H5."""
+
+app_name = "meetings"
+urlpatterns: list = []
