@@ -13,9 +13,9 @@ from documents import kinds as document_kinds
 from meetings.models import (
     HELD_STATES,
     JointMeeting,
+    MeetingState,
     Minutes,
     MinutesState,
-    MeetingState,
     SignoffAction,
     minutes_digest,
 )

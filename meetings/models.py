@@ -158,6 +158,9 @@ class DutyTerm(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.member} · {self.started_at:%Y-%m-%d}"
+
 
 # --- meetings ---------------------------------------------------------------------------------------
 
@@ -576,6 +579,9 @@ class Briefing(models.Model):
         verbose_name = _("briefing")
         verbose_name_plural = _("briefings")
 
+    def __str__(self):
+        return f"{self.meeting} · {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
 
 # --- minutes ----------------------------------------------------------------------------------------
 
@@ -692,6 +698,9 @@ class MinutesSignoff(models.Model):
                 name="meetings_signoff_once_per_version",
             )
         ]
+
+    def __str__(self):
+        return f"{self.unit} · v{self.version} · {self.get_action_display()}"
 
 
 # --- resolutions ------------------------------------------------------------------------------------
