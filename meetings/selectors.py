@@ -182,6 +182,9 @@ def drill_gaps(series, today: dt.date | None = None) -> list[int]:
     when no drill is held or scheduled in it.
     """
     today = today or timezone.localdate()
+    if series.drills_per_year < 1:
+        # A series that holds no joint exercise (the legal-department series) has no gap.
+        return []
     drills = JointMeeting.objects.filter(
         series=series, kind=MeetingKind.DRILL, start_at__isnull=False
     ).exclude(state=MeetingState.CANCELLED)
