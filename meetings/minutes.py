@@ -1,21 +1,625 @@
-"""Minutes (纪要): drafting, circulation, sign-off and issue. Owner: H3."""
+"""Minutes (纪要) of a joint meeting: drafting, circulation, sign-off by every member, issue.
+
+The host's liaison officer drafts the minutes once the session is closed; circulation freezes the
+text (`content`) and its digest, and every current member unit signs that very version (会签) or
+returns comments. When the last member signs, the minutes are signed; the host's head then issues
+(签发) them as a 会议纪要 document — the members' signatures are its approval — and the typed
+resolutions act (meetings.resolutions). GB/T 9704-2012 §10.3 [S] gives the layout: a red masthead,
+the numbered decisions, and the 出席 / 列席 / 请假 lists.
+
+The meeting's four `minutes_*` states mirror the Minutes machine (plan §3.3): every Minutes
+transition takes the coupled meeting transition in its `after` callback, in the same transaction,
+so the two rows can never disagree.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core import audit
+from core.api import Conflict
+from core.audit import json_safe
+from core.notifications import notify
+from core.workflow import run_transition, timeline_add
+from documents import services as document_services
+from meetings import permissions
+from meetings.documents import LINK_TYPE, MEETING_MINUTES
+from meetings.models import (
+    MINUTES_API_TRANSITIONS,
+    ActionItem,
+    Answer,
+    AttendanceRole,
+    JointMeeting,
+    MeetingKind,
+    MeetingParticipant,
+    Minutes,
+    MinutesSignoff,
+    MinutesState,
+    SignoffAction,
+    minutes_digest,
+)
+from organisation.models import Membership, Role, Unit, User
+
+MN = MinutesState
+_DIGITS = "零一二三四五六七八九"
+# The officers of a member unit told that the minutes were issued (plan §10.4).
+PUBLISHED_ROLES = (Role.LIAISON_OFFICER, Role.UNIT_HEAD, Role.LEGAL_OFFICER)
+# A printed list names an invited expert as such; officers of member units are named by unit.
+_LIST_TITLES = {"expert": "特邀专家"}
 
 
-def minutes_start(meeting, by):
-    raise NotImplementedError
+# --- small helpers ----------------------------------------------------------------------------------
+
+
+def chinese_numeral(number: int) -> str:
+    """Write 1–9999 in Chinese numerals as decisions and sessions are numbered (十五, 一百零三)."""
+    if not 0 < number < 10000:
+        return str(number)
+    units = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
+    text, zero = "", False
+    for size, name in units:
+        digit = number // size % 10
+        if digit == 0:
+            zero = bool(text)
+            continue
+        if zero:
+            text += "零"
+            zero = False
+        text += _DIGITS[digit] + name
+    # 十五, not 一十五, when the number starts with the tens.
+    return text[1:] if text.startswith("一十") else text
+
+
+def session_text(meeting: JointMeeting) -> str:
+    """Return the session as printed under the masthead: 第十五次会议, 临时会议, 联合演练."""
+    if meeting.session_number:
+        return f"第{chinese_numeral(meeting.session_number)}次会议"
+    if meeting.kind == MeetingKind.DRILL:
+        return "联合演练"
+    if meeting.kind == MeetingKind.EXTRAORDINARY:
+        return "临时会议"
+    return "会议"
+
+
+def _day_text(moment) -> str:
+    return document_services.local_date_text(moment) if moment else ""
+
+
+def _dates_text(meeting: JointMeeting) -> str:
+    start, end = meeting.start_at, meeting.end_at
+    if start is None:
+        return ""
+    if end is not None and timezone.localtime(end).date() != timezone.localtime(start).date():
+        return f"{_day_text(start)}至{_day_text(end)}"
+    return _day_text(start)
+
+
+def _meeting_url(meeting: JointMeeting) -> str:
+    try:
+        return reverse("meetings:detail", args=[meeting.pk])
+    except NoReverseMatch:  # the pages are not mounted (a deployment or test without them)
+        return ""
+
+
+def _officers(unit_ids, roles) -> list[User]:
+    """Return the active users holding one of `roles` in any of the units today."""
+    memberships = Membership.objects.current().filter(unit_id__in=list(unit_ids), role__in=list(roles))
+    return list(User.objects.filter(pk__in=memberships.values("user_id"), is_active=True))
+
+
+def _signatories(series) -> list[User]:
+    roles = series.signatory_roles or [Role.UNIT_HEAD]
+    return _officers(permissions.current_member_units(series), roles)
+
+
+def _lock(minutes_id: int) -> Minutes:
+    minutes = Minutes.objects.select_for_update(of=("self",)).filter(pk=minutes_id).first()
+    if minutes is None:
+        raise Minutes.DoesNotExist
+    return minutes
+
+
+def _meeting_of(minutes: Minutes) -> JointMeeting:
+    return JointMeeting.objects.select_related("series", "host_unit", "chair_unit", "series__chair_unit").get(
+        pk=minutes.meeting_id
+    )
+
+
+# --- drafting (plan §10.2) ----------------------------------------------------------------------------
+
+
+def opening_text(meeting: JointMeeting) -> str:
+    """Pre-fill the opening paragraph (导语): time, place, host, chair and the topics of the agenda."""
+    series = meeting.series
+    when = _dates_text(meeting)
+    if meeting.place:
+        where = f"在{meeting.place}"
+    elif meeting.video_link:
+        where = "以视频方式"
+    else:
+        where = ""
+    chair = meeting.participants.filter(is_chair=True).select_related("user", "unit").first()
+    if chair is not None:
+        chaired_by = f"{chair.unit.name if chair.unit_id else chair.external_affiliation}{chair.display_name}"
+    else:
+        chaired_by = (meeting.chair_unit or series.chair_unit).name
+    sentences = [
+        f"{when + '，' if when else ''}{series.name}{session_text(meeting)}{where}召开。",
+        f"会议由{meeting.host_unit.name}承办，{chaired_by}主持。",
+    ]
+    topics = list(meeting.agenda_items.order_by("position", "id").values_list("title", flat=True))
+    if topics:
+        listed = "；".join(f"{chinese_numeral(i)}是{title}" for i, title in enumerate(topics, start=1))
+        sentences.append(f"会议研究了以下议题：{listed}。")
+    sentences.append("现将会议议定事项纪要如下：")
+    return "".join(sentences)
+
+
+def minutes_start(meeting, by) -> Minutes:
+    """Create the draft minutes of a meeting whose drafting starts (the `start_minutes` after-callback)."""
+    meeting = JointMeeting.objects.select_related(
+        "series", "host_unit", "chair_unit", "series__chair_unit"
+    ).get(pk=meeting.pk)
+    minutes, created = Minutes.objects.get_or_create(
+        meeting=meeting, defaults={"drafted_by": by, "opening": opening_text(meeting)}
+    )
+    if created:
+        audit.record(
+            action="meetings.minutes.start",
+            actor=by,
+            acting_unit_code=meeting.host_unit.code,
+            target=minutes,
+            payload={"meeting": meeting.pk},
+        )
+        timeline_add(
+            instance=minutes,
+            actor=by,
+            acting_unit_code=meeting.host_unit.code,
+            action="start",
+            to_state=minutes.state,
+        )
+    return minutes
+
+
+@transaction.atomic
+def minutes_update(*, minutes_id, by, opening=None, closing=None) -> Minutes:
+    """Edit the opening and closing paragraphs of a draft (the decisions are resolutions)."""
+    minutes = _lock(minutes_id)
+    if minutes.state != MN.DRAFTING:
+        raise Conflict(current_state=minutes.state)
+    meeting = _meeting_of(minutes)
+    if not permissions.may_draft_minutes(meeting, by):
+        raise PermissionDenied
+    changed = []
+    if opening is not None:
+        minutes.opening = str(opening).strip()
+        changed.append("opening")
+    if closing is not None:
+        minutes.closing = str(closing).strip()
+        changed.append("closing")
+    if changed:
+        minutes.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            action="meetings.minutes.update",
+            actor=by,
+            acting_unit_code=meeting.host_unit.code,
+            target=minutes,
+            payload={"fields": changed},
+        )
+    return minutes
+
+
+# --- content (plan §10.1) ----------------------------------------------------------------------------
+
+
+def _entry(participant: MeetingParticipant) -> dict:
+    unit = participant.unit.name if participant.unit_id else participant.external_affiliation
+    name = participant.display_name
+    original = participant.delegated_from
+    if original is not None:
+        # The delegate sits in the original's place: "姓名（代 原姓名）".
+        name = f"{name}（代 {original.display_name}）"
+    return {"name": name, "unit": unit, "title": _LIST_TITLES.get(participant.kind, "")}
+
+
+def _attended(participant: MeetingParticipant) -> bool:
+    # The roll call taken in the session wins; without one, an acceptance stands for presence.
+    if participant.attended is not None:
+        return participant.attended
+    return participant.answer == Answer.ACCEPTED
+
+
+def attendance_lists(meeting: JointMeeting) -> dict[str, list[dict]]:
+    """Return the 出席 / 列席 / 请假 lists of GB/T 9704 §10.3 from the answers and the roll call.
+
+    出席 = attends (present) and was there; 列席 = sits in (observer) and was there; 请假 = declined
+    or not there. A delegate appears in the original's role as "姓名（代 原姓名）", and the person
+    who delegated is not listed.
+    """
+    lists = {"present": [], "observers": [], "excused": []}
+    rows = meeting.participants.select_related(
+        "user", "unit", "member", "delegated_from__user", "delegated_from__member", "delegated_from__unit"
+    )
+
+    def place(participant):
+        # The chair first, then members in rotation order; a delegate takes the original's place.
+        anchor = participant.delegated_from or participant
+        position = anchor.member.rotation_position if anchor.member_id else 1 << 15
+        return (not anchor.is_chair, position, anchor.unit.path if anchor.unit_id else "~", anchor.pk)
+
+    for participant in sorted(rows, key=place):
+        if participant.answer == Answer.DELEGATED and participant.delegated_from_id is None:
+            continue  # the delegate is listed in this person's place
+        role = (participant.delegated_from or participant).attendance_role
+        if participant.answer == Answer.DECLINED or not _attended(participant):
+            lists["excused"].append(_entry(participant))
+        elif role == AttendanceRole.OBSERVER:
+            lists["observers"].append(_entry(participant))
+        else:
+            lists["present"].append(_entry(participant))
+    return lists
+
+
+def _decisions(minutes: Minutes) -> list[dict]:
+    return [
+        {"number": number, "numeral": chinese_numeral(number), "kind": kind, "text": text}
+        for number, kind, text in minutes.resolutions.order_by("number").values_list("number", "kind", "text")
+    ]
 
 
 def minutes_content(minutes) -> dict:
-    raise NotImplementedError
+    """Return the text of the minutes as it is circulated, signed and issued (plan §10.1), JSON-safe.
+
+    The digest every member signs is models.minutes_digest of this dict; the signatures are added
+    only at issue and are not part of it.
+    """
+    meeting = _meeting_of(minutes)
+    series = meeting.series
+    content = {
+        "masthead": series.minutes_masthead or f"{series.name}纪要",
+        "series": series.name,
+        "session": session_text(meeting),
+        "title": meeting.title,
+        "opening": minutes.opening,
+        "decisions": _decisions(minutes),
+        "closing": minutes.closing,
+        **attendance_lists(meeting),
+        "host_unit": meeting.host_unit.name,
+        "date": _dates_text(meeting),
+        "place": meeting.place,
+    }
+    return json_safe(content)
 
 
-def minutes_update(*, minutes_id, by, opening=None, closing=None):
-    raise NotImplementedError
+# --- transitions (plan §3.2, §3.3) -------------------------------------------------------------------
 
 
-def minutes_transition(*, minutes_id, name, by, reason="", expected_state=None):
-    raise NotImplementedError
+def _follow(meeting_id: int, name: str, by, acting_unit_code: str) -> None:
+    """Take the meeting's coupled `minutes_*` transition (plan §3.3)."""
+    run_transition(model=JointMeeting, pk=meeting_id, name=name, by=by, acting_unit_code=acting_unit_code)
 
 
-def minutes_signoff(*, minutes_id, unit, by, action, comment="", digest):
-    raise NotImplementedError
+def _check_available(minutes: Minutes, name: str, by, expected_state) -> None:
+    # 409 before 403 before 400, as run_transition orders them, but before any work is done.
+    if expected_state is not None and minutes.state != expected_state:
+        raise Conflict(current_state=minutes.state)
+    meta = getattr(Minutes, name)._django_fsm
+    if not meta.has_transition(minutes.state):
+        raise Conflict(current_state=minutes.state)
+    if not meta.has_transition_perm(minutes, minutes.state, by):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def minutes_transition(*, minutes_id, name, by, reason="", expected_state=None) -> Minutes:
+    """Circulate, revise or issue the minutes through the single service path, with what each sets off.
+
+    Conflict (409) when the minutes are not in a state that allows the step, PermissionDenied (403)
+    when the user may not take it, ValidationError (400) when the input or the text is refused.
+    """
+    if name not in MINUTES_API_TRANSITIONS:
+        raise ValidationError({"name": [_("No such transition.")]})
+    # Locked first, so that resolutions cannot change between the check and the frozen content.
+    minutes = _lock(minutes_id)
+    minutes.meeting = _meeting_of(minutes)
+    _check_available(minutes, name, by, expected_state)
+    handler = {"circulate": _circulate, "revise": _revise, "issue": _issue}[name]
+    handler(minutes=minutes, by=by, reason=reason, expected=expected_state)
+    return Minutes.objects.select_related("meeting", "document").get(pk=minutes_id)
+
+
+def _circulate(*, minutes, by, reason, expected):
+    from meetings import resolutions
+
+    meeting = minutes.meeting
+    if not minutes.opening.strip():
+        raise ValidationError({"opening": [_("Write the opening paragraph of the minutes.")]})
+    # Every decision is checked again: what it names may have moved on since it was written.
+    resolutions.resolutions_validate(minutes)
+    content = minutes_content(minutes)
+    digest = minutes_digest(content)
+    version = minutes.version + 1
+
+    def after(instance, from_state, to_state):
+        _follow(meeting.pk, "minutes_circulated", by, meeting.host_unit.code)
+        notify(
+            users=_signatories(meeting.series),
+            key=f"minutes:{instance.pk}:circulated:v{version}",
+            subject=_("Minutes to sign: %(meeting)s"),
+            body=_("The minutes of %(meeting)s (version %(version)s) wait for your unit's signature."),
+            url=_meeting_url(meeting),
+            params={"meeting": meeting.title, "version": version},
+        )
+
+    run_transition(
+        model=Minutes,
+        pk=minutes.pk,
+        name="circulate",
+        by=by,
+        acting_unit_code=meeting.host_unit.code,
+        expected_state=expected,
+        arguments={"content": content, "digest": digest, "now": timezone.now()},
+        audit_payload={"version": version, "digest": digest},
+        after=after,
+    )
+
+
+def _revise(*, minutes, by, reason, expected):
+    meeting = minutes.meeting
+    version = minutes.version
+
+    def after(instance, from_state, to_state):
+        _follow(meeting.pk, "minutes_revised", by, meeting.host_unit.code)
+        members = permissions.current_member_units(meeting.series)
+        users = {*_signatories(meeting.series), *_officers(members, [Role.LIAISON_OFFICER])}
+        notify(
+            users=users,
+            key=f"minutes:{instance.pk}:revised:v{version}",
+            subject=_("Minutes taken back for revision: %(meeting)s"),
+            body=_("Signatures on version %(version)s no longer count. Reason: %(reason)s"),
+            url=_meeting_url(meeting),
+            params={"meeting": meeting.title, "version": version, "reason": reason.strip()},
+        )
+
+    run_transition(
+        model=Minutes,
+        pk=minutes.pk,
+        name="revise",
+        by=by,
+        acting_unit_code=meeting.host_unit.code,
+        expected_state=expected,
+        arguments={"reason": reason},
+        note=reason,
+        audit_payload={"version": version, "reason": reason},
+        after=after,
+    )
+
+
+def _signed_units(minutes: Minutes) -> set[int]:
+    """Return the units that signed the circulating version, whose digest is the current one."""
+    return set(
+        minutes.signoffs.filter(
+            action=SignoffAction.SIGNED, version=minutes.version, content_digest=minutes.content_digest
+        ).values_list("unit_id", flat=True)
+    )
+
+
+def _all_signed(minutes: Minutes, series) -> bool:
+    members = set(permissions.current_member_units(series))
+    return bool(members) and members <= _signed_units(minutes)
+
+
+def _complete_signing(minutes: Minutes, by, acting_unit_code: str) -> None:
+    meeting = minutes.meeting
+
+    def after(instance, from_state, to_state):
+        _follow(meeting.pk, "minutes_signed", by, acting_unit_code)
+        notify(
+            users=_officers([meeting.host_unit_id], [Role.UNIT_HEAD]),
+            key=f"minutes:{instance.pk}:signed:v{instance.version}",
+            subject=_("Minutes signed by every member, ready to issue: %(meeting)s"),
+            url=_meeting_url(meeting),
+            params={"meeting": meeting.title},
+        )
+
+    run_transition(
+        model=Minutes,
+        pk=minutes.pk,
+        name="complete_signing",
+        by=by,
+        acting_unit_code=acting_unit_code,
+        expected_state=MN.CIRCULATING,
+        arguments={"now": timezone.now()},
+        audit_payload={"version": minutes.version, "digest": minutes.content_digest},
+        after=after,
+    )
+
+
+def _signatures(minutes: Minutes, series) -> list[dict]:
+    """Return the 会签 of the signed version in rotation order: unit, signer and date."""
+    order = dict(series.members.values_list("unit_id", "rotation_position"))
+    rows = minutes.signoffs.filter(
+        action=SignoffAction.SIGNED, version=minutes.version, content_digest=minutes.content_digest
+    ).select_related("unit", "by")
+    rows = sorted(rows, key=lambda signoff: (order.get(signoff.unit_id, 0), signoff.unit.path))
+    return [
+        {"unit": signoff.unit.name, "signer": signoff.by.display_name, "date": _day_text(signoff.at)}
+        for signoff in rows
+    ]
+
+
+def _issue(*, minutes, by, reason, expected):
+    from meetings import resolutions
+
+    meeting = minutes.meeting
+    series = meeting.series
+    if not _all_signed(minutes, series):
+        # A member joined, or a signature is for another text, since the minutes were signed.
+        raise Conflict(
+            _("Not every member unit has signed this version of the minutes."), current_state=minutes.state
+        )
+    members = list(
+        Unit.objects.filter(pk__in=list(permissions.current_member_units(series))).order_by("path")
+    )
+    order = dict(series.members.values_list("unit_id", "rotation_position"))
+    members.sort(key=lambda unit: order.get(unit.pk, 0))
+
+    def after(instance, from_state, to_state):
+        # GB/T 9704 §10.3: the signatures are facts about the signed text, so they are added to the
+        # document's data but are not part of the digest the members signed (plan §10.4).
+        data = {**instance.content, "signatures": _signatures(instance, series)}
+        content = instance.content
+        title = f"{content.get('masthead', '')}（{content.get('session', '')}）"
+        document = document_services.document_draft(
+            kind=MEETING_MINUTES.code,
+            issuing_unit=meeting.host_unit,
+            by=by,
+            data=data,
+            title=title,
+            recipients=[{"name": unit.name, "unit": unit} for unit in members],
+            link_target_type=LINK_TYPE,
+            link_target_id=meeting.pk,
+            check_permission=False,
+        )
+        # Approved externally (meetings.documents): every current member signed this digest.
+        document = document_services.document_issue(document_id=document.pk, by=by)
+        Minutes.objects.filter(pk=instance.pk).update(document=document)
+        instance.document = document
+        resolutions.resolutions_apply(minutes=instance, by=by, document=document)
+        _follow(meeting.pk, "minutes_published", by, meeting.host_unit.code)
+        _notify_published(instance, meeting, document)
+
+    run_transition(
+        model=Minutes,
+        pk=minutes.pk,
+        name="issue",
+        by=by,
+        acting_unit_code=meeting.host_unit.code,
+        expected_state=expected,
+        arguments={"now": timezone.now()},
+        audit_payload={"version": minutes.version, "digest": minutes.content_digest},
+        after=after,
+    )
+
+
+def _notify_published(minutes: Minutes, meeting: JointMeeting, document) -> None:
+    members = permissions.current_member_units(meeting.series)
+    users = set(_officers(members, PUBLISHED_ROLES))
+    users.update(
+        User.objects.filter(
+            pk__in=meeting.participants.filter(user__isnull=False).values("user_id"), is_active=True
+        )
+    )
+    owner_units = ActionItem.objects.filter(meeting=meeting).values_list("owner_unit_id", flat=True)
+    users.update(_officers(set(owner_units), permissions.ACTION_OWNERS))
+    notify(
+        users=users,
+        key=f"minutes:{minutes.pk}:published",
+        subject=_("Minutes issued: %(meeting)s (%(number)s)"),
+        url=_meeting_url(meeting),
+        params={"meeting": meeting.title, "number": document.number},
+    )
+
+
+# --- sign-off (plan §10.3) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def minutes_signoff(*, minutes_id, unit, by, action, comment="", digest) -> MinutesSignoff:
+    """Sign (会签) the circulating version for a member unit, or return it with comments.
+
+    The minutes row is locked first, so the last two signers are serialised and exactly one of
+    them completes the signing. `digest` is the digest the signer read: a different one means the
+    text changed since (409).
+    """
+    minutes = _lock(minutes_id)
+    if minutes.state != MN.CIRCULATING:
+        raise Conflict(current_state=minutes.state)
+    if action not in SignoffAction.values:
+        raise ValidationError({"action": [_("Sign the minutes or return them with comments.")]})
+    if (digest or "") != minutes.content_digest:
+        raise Conflict(
+            _("The minutes changed since you read them; read them again before signing."),
+            current_state=minutes.state,
+        )
+    meeting = _meeting_of(minutes)
+    minutes.meeting = meeting
+    unit_id = getattr(unit, "pk", unit)
+    if unit_id not in permissions.signing_units(meeting.series, by):
+        raise PermissionDenied
+    comment = (comment or "").strip()
+    if action == SignoffAction.COMMENTED and not comment:
+        raise ValidationError({"comment": [_("Say what should change in the minutes.")]})
+    if MinutesSignoff.objects.filter(
+        minutes=minutes, unit_id=unit_id, version=minutes.version, action=SignoffAction.SIGNED
+    ).exists():
+        raise Conflict(
+            _("Your unit has already signed this version of the minutes."), current_state=minutes.state
+        )
+    unit = Unit.objects.get(pk=unit_id)
+    signoff = MinutesSignoff.objects.create(
+        minutes=minutes,
+        unit=unit,
+        version=minutes.version,
+        content_digest=minutes.content_digest,
+        action=action,
+        comment=comment,
+        by=by,
+        at=timezone.now(),
+    )
+    audit.record(
+        action=f"meetings.minutes.{action}",
+        actor=by,
+        acting_unit_code=unit.code,
+        target=minutes,
+        payload={"unit": unit.code, "version": minutes.version, "digest": minutes.content_digest},
+    )
+    timeline_add(
+        instance=minutes,
+        actor=by,
+        acting_unit_code=unit.code,
+        action=f"signoff_{action}",
+        note=comment,
+        data={"unit": unit.code, "version": minutes.version},
+    )
+    if action == SignoffAction.COMMENTED:
+        notify(
+            users=_officers([meeting.host_unit_id], [Role.LIAISON_OFFICER]),
+            key=f"minutes:{minutes.pk}:comment:{signoff.pk}",
+            subject=_("%(unit)s returned the minutes with comments: %(meeting)s"),
+            body=_("Their comments: %(comment)s"),
+            url=_meeting_url(meeting),
+            params={"unit": unit.name, "meeting": meeting.title, "comment": comment},
+        )
+    elif _all_signed(minutes, meeting.series):
+        _complete_signing(minutes, by, unit.code)
+    return signoff
+
+
+def minutes_status(minutes) -> list[tuple[Unit, MinutesSignoff | None]]:
+    """Return each current member unit, in rotation order, with its sign-off of the current version.
+
+    A signature wins over comments; of several comments the latest is shown. The number of queries
+    does not grow with the members.
+    """
+    series = minutes.meeting.series
+    today = timezone.localdate()
+    members = list(
+        series.members.filter(joined_on__lte=today)
+        .exclude(left_on__lte=today)
+        .select_related("unit")
+        .order_by("rotation_position")
+    )
+    latest: dict[int, MinutesSignoff] = {}
+    if minutes.version:
+        for signoff in (
+            minutes.signoffs.filter(version=minutes.version).select_related("by").order_by("at", "id")
+        ):
+            held = latest.get(signoff.unit_id)
+            if held is None or held.action != SignoffAction.SIGNED:
+                latest[signoff.unit_id] = signoff
+    return [(member.unit, latest.get(member.unit_id)) for member in members]
