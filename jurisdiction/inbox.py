@@ -148,7 +148,9 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
             .select_related("case", "lead_unit")
             .order_by("id")[:LIMIT]
         ):
-            items.append(_item("review", proceeding, _title(proceeding.case, proceeding.lead_unit.name)))
+            # An agreement reached at a joint meeting names the 纪要 it stands on.
+            title = _title(proceeding.case, proceeding.lead_unit.name, proceeding.agreement_citation)
+            items.append(_item("review", proceeding, title))
 
     if heads:
         latest = DesignationRequest.objects.filter(proceeding=OuterRef("pk")).order_by("-id")

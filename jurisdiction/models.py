@@ -95,6 +95,10 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
         Unit, verbose_name=_("assisting units"), blank=True, related_name="+"
     )
     outcome_reason = models.TextField(_("reasons for the outcome"), blank=True)
+    # An agreement reached at a joint meeting: the 纪要 and item it stands on, and the reference of
+    # the resolution that brought it (so applying the resolution again changes nothing).
+    agreement_citation = models.CharField(_("agreement recorded in"), max_length=200, blank=True)
+    agreement_reference = models.CharField(_("agreement reference"), max_length=64, blank=True)
     # The designation route (层报): unit ids from just above the filing unit up to the superior.
     superior_unit = models.ForeignKey(
         Unit,
@@ -183,6 +187,30 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
             raise ValidationError({"lead_unit": _("Name the lead unit the parties agreed on.")})
         self.lead_unit = lead_unit
         self.outcome_reason = reason.strip()
+        # The agreement rests on the parties' positions now, not on a meeting's 纪要; the reference
+        # stays, so the meeting's resolution is never applied a second time.
+        self.agreement_citation = ""
+
+    @transition(
+        field=state,
+        source=[S.OPEN, S.CONSULTING, S.DESIGNATION_REQUESTED],
+        target=S.AGREED,
+        conditions=[lambda p: p.kind == ProceedingKind.DISPUTE],
+        permission=permissions.may_agree_by_resolution,
+    )
+    def agree_by_resolution(self, *, by, lead_unit: Unit, citation: str, reference: str) -> None:
+        """Record the agreement a joint meeting's signed 纪要 states; the lead's legal department reviews it.
+
+        MPS-2020 art 22: units with jurisdiction settle it by consultation; a joint meeting of their
+        organs is such a consultation. Not in TRANSITION_NAMES: only the meetings app takes it.
+        """
+        if lead_unit is None:
+            raise ValidationError({"lead_unit": _("Name the lead unit the meeting agreed on.")})
+        citation = _require(citation, "citation", _("Cite the minutes that record the agreement."))
+        self.lead_unit = lead_unit
+        self.outcome_reason = f"经{citation}议定"
+        self.agreement_citation = citation
+        self.agreement_reference = _require(reference, "reference", _("Give the agreement's reference."))
 
     @transition(
         field=state,
@@ -205,6 +233,8 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
         """Send the agreement back to the parties with the legal department's reasons."""
         self.legal_review_note = _require(reason, "reason", _("Say why the agreement is sent back."))
         self.lead_unit = None
+        # A meeting's agreement sent back no longer stands; its reference stays (never re-applied).
+        self.agreement_citation = ""
 
     # --- dispute: designation by the common superior ---------------------------------------------
 

@@ -106,6 +106,28 @@ def may_settle(proceeding, user) -> bool:
     return may_start_handover(proceeding, user)
 
 
+# --- agreements reached elsewhere (a joint meeting's signed 纪要) ---------------------------------
+
+# Filled by the apps above (meetings) in AppConfig.ready(): each says whether the user may record,
+# for the proceeding, an agreement a body outside the proceeding reached (MPS-2020 art 22: 协商).
+_resolution_authorities: list = []
+
+
+def register_resolution_authority(func):
+    """Register `func(proceeding, user) -> bool` that allows `agree_by_resolution`."""
+    # AppConfig.ready() may run twice (tests, autoreload): the same function registers once.
+    if not any(
+        existing is func or existing.__qualname__ == func.__qualname__ for existing in _resolution_authorities
+    ):
+        _resolution_authorities.append(func)
+    return func
+
+
+def may_agree_by_resolution(proceeding, user) -> bool:
+    """Allow whoever a registered authority names (the host head issuing a joint meeting's 纪要)."""
+    return any(func(proceeding, user) for func in _resolution_authorities)
+
+
 def may_record_position(proceeding, user, unit_id: int) -> bool:
     """Allow a department head, unit head or legal officer of that party to state its position."""
     return unit_id in party_units(proceeding) and user_standing(user).holds(unit_id, MANAGERS)

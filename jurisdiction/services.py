@@ -945,6 +945,113 @@ _HANDLERS = {
 }
 
 
+# --- an agreement reached at a joint meeting (MPS-2020 art 22) ------------------------------------
+
+AGREE_BY_RESOLUTION = "agree_by_resolution"
+
+
+def _party_add(proceeding: JurisdictionProceeding, unit: Unit, by: User, acting_unit_code: str) -> bool:
+    """Make `unit` a party to the proceeding and the case when it is not one yet; say if it was added."""
+    _party, created = ProceedingParty.objects.get_or_create(proceeding=proceeding, unit=unit)
+    case_services.case_party_add(case=proceeding.case, unit=unit, role=PartyRole.PROCEEDING)
+    if created:
+        audit.record(
+            action="jurisdiction.proceeding.party_add",
+            actor=by,
+            acting_unit_code=acting_unit_code,
+            target=proceeding,
+            payload={"unit": unit.code, "reason": "agree_by_resolution"},
+        )
+    return created
+
+
+@transaction.atomic
+def proceeding_agree_by_resolution(
+    *,
+    proceeding_id: int,
+    by: User,
+    lead_unit: Unit,
+    assisting_units: Iterable[Unit] = (),
+    citation: str,
+    reference: str,
+    acting_unit_code: str = "",
+) -> JurisdictionProceeding:
+    """Record the agreement a joint meeting reached on a dispute; the lead's legal department reviews it.
+
+    Idempotent by `reference` (the resolution that brought it): a proceeding already carrying it is
+    returned unchanged whatever its state, so applying the resolution again never undoes a later
+    send-back. A lead or assisting unit not yet a party becomes one (and a party to the case). The
+    case's lead unit changes only when the legal department approves (`approve_agreement`), once.
+    Conflict when the proceeding is past consultation, PermissionDenied unless a registered
+    authority (the meetings app) allows `by`.
+    """
+    proceeding = _lock(proceeding_id)
+    if reference and proceeding.agreement_reference == reference:
+        return proceeding
+    meta = getattr(JurisdictionProceeding, AGREE_BY_RESOLUTION)._django_fsm
+    if not meta.has_transition(proceeding.state) or not meta.conditions_met(proceeding, proceeding.state):
+        raise Conflict(current_state=proceeding.state)
+    assisting = list(assisting_units or [])
+    errors: dict[str, list] = {}
+    if lead_unit is None or not lead_unit.is_active:
+        errors["lead_unit"] = [_("The lead unit must be an active unit.")]
+    if any(not unit.is_active for unit in assisting):
+        errors["assisting_units"] = [_("Every assisting unit must be active.")]
+    elif lead_unit is not None and any(unit.pk == lead_unit.pk for unit in assisting):
+        errors["assisting_units"] = [_("The lead unit cannot also be an assisting unit.")]
+    if not (citation or "").strip():
+        errors["citation"] = [_("Cite the minutes that record the agreement.")]
+    if errors:
+        raise ValidationError(errors)
+    if not meta.has_transition_perm(proceeding, proceeding.state, by):
+        raise PermissionDenied
+    citation = citation.strip()
+    added = [
+        unit.code for unit in [lead_unit, *assisting] if _party_add(proceeding, unit, by, acting_unit_code)
+    ]
+    perms.forget_parties(proceeding)
+
+    def after(instance, from_state, to_state):
+        instance.assisting_units.set(assisting)
+        _close_deadlines(instance, CONSULTATION_RULE)
+        params = {"case": str(instance.case), "citation": citation}
+        notify(
+            users=officers_of([lead_unit.pk], perms.LEGAL),
+            key=f"jurisdiction:{instance.pk}:agreed_by_resolution:{reference}",
+            subject=_(
+                "An agreement reached at a joint meeting (%(citation)s) awaits your legal review: %(case)s"
+            ),
+            url=proceeding_url(instance),
+            params=params,
+        )
+        notify(
+            users=officers_of(perms.party_units(instance), perms.MANAGERS),
+            key=f"jurisdiction:{instance.pk}:agreed_by_resolution:{reference}:parties",
+            subject=_("The jurisdiction of %(case)s was agreed at a joint meeting (%(citation)s)"),
+            url=proceeding_url(instance),
+            params=params,
+        )
+
+    result = run_transition(
+        model=JurisdictionProceeding,
+        pk=proceeding.pk,
+        name=AGREE_BY_RESOLUTION,
+        by=by,
+        acting_unit_code=acting_unit_code,
+        arguments={"lead_unit": lead_unit, "citation": citation, "reference": reference},
+        note=citation,
+        audit_payload={
+            "citation": citation,
+            "reference": reference,
+            "lead_unit": lead_unit.code,
+            "assisting_units": [unit.code for unit in assisting],
+            "parties_added": added,
+        },
+        after=after,
+    )
+    return result.instance
+
+
 # --- handover list (移交清单, MPS-2020 arts 23, 185) -----------------------------------------------
 
 

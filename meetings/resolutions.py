@@ -1,13 +1,756 @@
-"""Resolutions that act once the minutes are issued. Owner: H4."""
+"""Resolutions that act (议定事项): typed decisions of the minutes, applied once the 纪要 is issued.
+
+A resolution is drafted with the minutes by the host's liaison officer and printed in them. Nothing
+acts before the host's head issues (签发) the signed 纪要: then, in the same transaction, each
+pending resolution is applied in a savepoint of its own — a jurisdiction agreement goes to the
+proceeding (MPS-2020 art 22, the lead's legal department still reviews it), an action item opens
+with a deadline, a normative document enters the series' register. A resolution that can no longer
+be applied (the proceeding moved on meanwhile) is marked failed and flagged to the host; the 纪要
+stays issued, since it records what the meeting decided, and the host's head may retry.
+
+The kinds are a registry (`KINDS`, `register_kind`), so that issue 7 can add a "directive" kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import HandlingCode
+from cases.standing import user_standing
+from core import audit
+from core.api import Conflict
+from core.notifications import notify
+from jurisdiction import permissions as jurisdiction_permissions
+from jurisdiction import services as jurisdiction_services
+from jurisdiction.models import JurisdictionProceeding, ProceedingKind, ProceedingState
+from meetings import permissions as perms
+from meetings.models import (
+    AgendaItem,
+    ApplyState,
+    MinutesState,
+    Resolution,
+    ResolutionKind,
+)
+from meetings.models import (
+    Minutes as MinutesModel,
+)
+from organisation.models import PATH_SEPARATOR, Membership, Role, Unit, User
+
+RESOLUTION_TARGET = "meetings.resolution"
+# The states in which a dispute may still be agreed (MPS-2020 art 22): not once the request to
+# designate is on its way up or with the superior — it is withdrawn or returned first.
+AGREEABLE_STATES = (ProceedingState.OPEN, ProceedingState.CONSULTING, ProceedingState.DESIGNATION_REQUESTED)
+HOST_OFFICERS = (Role.LIAISON_OFFICER, Role.UNIT_HEAD)
+MAX_DUE_IN_DAYS = 365
+
+
+# --- the registry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolutionKindSpec:
+    """What a kind of resolution takes, how it is checked and what applying it does.
+
+    `validate(resolution)` raises ValidationError({field: [message]}); `apply(resolution, *, by,
+    citation, document)` returns the (type, id) of what it made or changed, and raises Conflict,
+    ValidationError or PermissionDenied when it cannot act (the resolution is then marked failed).
+    """
+
+    code: str
+    label: str | Promise
+    validate: Callable[[Resolution], None]
+    apply: Callable[..., tuple[str, str]]
+    # The typed fields of Resolution this kind uses (others are refused and cleared).
+    fields: tuple[str, ...] = field(default=())
+
+
+KINDS: dict[str, ResolutionKindSpec] = {}
+
+
+def register_kind(spec: ResolutionKindSpec) -> ResolutionKindSpec:
+    """Register (or replace) a kind of resolution."""
+    KINDS[spec.code] = spec
+    return spec
+
+
+TYPED_FIELDS = (
+    "proceeding",
+    "lead_unit",
+    "assisting_units",
+    "owner_unit",
+    "task",
+    "due_in_days",
+    "due_on",
+    "normative_title",
+    "normative_text",
+)
+_UNIT_FIELDS = ("lead_unit", "owner_unit")
+_EMPTY = {
+    "proceeding": None,
+    "lead_unit": None,
+    "owner_unit": None,
+    "task": "",
+    "due_in_days": None,
+    "due_on": None,
+    "normative_title": "",
+    "normative_text": "",
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def meeting_url(meeting_id: int) -> str:
+    """Return the meeting's page (§13.2 /meetings/<id>/)."""
+    try:
+        return reverse("meetings:detail", args=[meeting_id])
+    except NoReverseMatch:  # the pages are not mounted (config/urls.py)
+        return f"/meetings/{meeting_id}/"
+
+
+def officers(unit_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
+    """Return the active users holding one of `roles` in any of the units today."""
+    memberships = Membership.objects.current().filter(unit_id__in=list(unit_ids), role__in=list(roles))
+    return list(User.objects.filter(pk__in=memberships.values("user_id")).order_by("pk"))
+
+
+def _within_members(unit: Unit, member_paths: Iterable[str]) -> bool:
+    return any(unit.path == path or unit.path.startswith(path + PATH_SEPARATOR) for path in member_paths)
+
+
+def _member_paths(resolution: Resolution) -> list[str]:
+    return list(perms.current_member_units(resolution.minutes.meeting.series).values())
+
+
+def _assisting_of(resolution: Resolution) -> list[Unit]:
+    # While a resolution is added or changed its M2M is not written yet: the service puts the
+    # units it was given on the instance for the validator to read.
+    pending = resolution.__dict__.get("_assisting_units")
+    if pending is not None:
+        return list(pending)
+    if resolution.pk is None:
+        return []
+    return list(resolution.assisting_units.all())
+
+
+def citation_of(resolution: Resolution, document) -> str:
+    """Cite the resolution as officers write it: 《…联席会议纪要》（渝公纪字〔2026〕1号）第1项."""
+    masthead = resolution.minutes.meeting.series.minutes_masthead
+    return f"《{masthead}》（{document.number}）第{resolution.number}项"
+
+
+def _messages(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return "；".join(
+                f"{name}: {message}" for name, messages in error.message_dict.items() for message in messages
+            )
+        return "；".join(str(message) for message in error.messages)
+    if isinstance(error, Conflict):
+        state = getattr(error, "current_state", None)
+        text = str(error.detail)
+        return f"{text} ({state})" if state else text
+    if isinstance(error, PermissionDenied):
+        return gettext("Only the head of the host unit may apply it.")
+    return str(error)
+
+
+# --- the kinds -------------------------------------------------------------------------------------
+
+
+def _validate_jurisdiction(resolution: Resolution) -> None:
+    errors: dict[str, list] = {}
+    paths = _member_paths(resolution)
+    proceeding = resolution.proceeding
+    if proceeding is None:
+        errors["proceeding"] = [_("Name the jurisdiction proceeding the meeting decided.")]
+    else:
+        if proceeding.kind != ProceedingKind.DISPUTE:
+            errors["proceeding"] = [_("Only a consultation on disputed jurisdiction is agreed at a meeting.")]
+        elif proceeding.state not in AGREEABLE_STATES:
+            errors["proceeding"] = [
+                _(
+                    "The proceeding is %(state)s: a meeting agrees a dispute only while it is open, "
+                    "in consultation or before the request to designate goes up."
+                )
+                % {"state": proceeding.get_state_display()}
+            ]
+        elif (
+            Resolution.objects.filter(minutes_id=resolution.minutes_id, proceeding_id=proceeding.pk)
+            .exclude(pk=resolution.pk)
+            .exists()
+        ):
+            errors["proceeding"] = [_("Another decision of these minutes already settles this proceeding.")]
+        elif proceeding.case.handling_code == HandlingCode.RESTRICTED:
+            errors["proceeding"] = [_("A restricted case is not decided at a joint meeting.")]
+        else:
+            outside = [
+                party.unit.name
+                for party in proceeding.parties.select_related("unit")
+                if not _within_members(party.unit, paths)
+            ]
+            if outside:
+                errors["proceeding"] = [
+                    _("These parties are outside the series' member units: %(units)s")
+                    % {"units": "、".join(outside)}
+                ]
+    lead = resolution.lead_unit
+    # MPS-2020 art 24: a city-level organ or above may lead a major cross-regional case, so any
+    # active unit within a member's subtree (the provincial organ itself included) may be named.
+    if lead is None:
+        errors["lead_unit"] = [_("Name the lead unit the meeting agreed on.")]
+    elif not lead.is_active or not _within_members(lead, paths):
+        errors["lead_unit"] = [_("The lead unit must be an active unit within a member's area.")]
+    assisting = _assisting_of(resolution)
+    if any(not unit.is_active or not _within_members(unit, paths) for unit in assisting):
+        errors["assisting_units"] = [_("Assisting units must be active units within a member's area.")]
+    elif lead is not None and any(unit.pk == lead.pk for unit in assisting):
+        errors["assisting_units"] = [_("The lead unit cannot also be an assisting unit.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply_jurisdiction(resolution: Resolution, *, by, citation: str, document) -> tuple[str, str]:
+    reference = f"{RESOLUTION_TARGET}:{resolution.pk}"
+    proceeding = JurisdictionProceeding.objects.select_related("case").get(pk=resolution.proceeding_id)
+    resolution.proceeding = proceeding
+    if proceeding.agreement_reference != reference:
+        _validate_jurisdiction(resolution)
+    jurisdiction_services.proceeding_agree_by_resolution(
+        proceeding_id=proceeding.pk,
+        by=by,
+        lead_unit=resolution.lead_unit,
+        assisting_units=_assisting_of(resolution),
+        citation=citation,
+        reference=reference,
+        acting_unit_code=resolution.minutes.meeting.host_unit.code,
+    )
+    return "jurisdiction.jurisdictionproceeding", str(proceeding.pk)
+
+
+def meeting_day(meeting):
+    """Return the local day the meeting ends on (an action item is due after it)."""
+    moment = meeting.end_at or meeting.start_at
+    return timezone.localdate(moment) if moment is not None else None
+
+
+def _validate_action_item(resolution: Resolution) -> None:
+    errors: dict[str, list] = {}
+    owner = resolution.owner_unit
+    if owner is None:
+        errors["owner_unit"] = [_("Name the unit that carries out the task.")]
+    elif not owner.is_active or not _within_members(owner, _member_paths(resolution)):
+        errors["owner_unit"] = [_("The owner unit must be an active unit within a member's area.")]
+    if not (resolution.task or "").strip():
+        errors["task"] = [_("Say what is to be done.")]
+    days, on = resolution.due_in_days, resolution.due_on
+    if (days is None) == (on is None):
+        errors["due_in_days"] = [_("Give either the number of days or the date the task is due.")]
+    elif days is not None and not 1 <= days <= MAX_DUE_IN_DAYS:
+        errors["due_in_days"] = [_("Give between 1 and 365 days.")]
+    elif on is not None:
+        day = meeting_day(resolution.minutes.meeting)
+        if day is not None and on <= day:
+            errors["due_on"] = [_("The due date must fall after the meeting.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply_action_item(resolution: Resolution, *, by, citation: str, document) -> tuple[str, str]:
+    from meetings.action_items import action_item_open
+
+    _validate_action_item(resolution)
+    published_at = resolution.minutes.published_at or timezone.now()
+    item = action_item_open(resolution=resolution, by=by, citation=citation, published_at=published_at)
+    return "meetings.actionitem", str(item.pk)
+
+
+def _validate_normative(resolution: Resolution) -> None:
+    errors: dict[str, list] = {}
+    if not (resolution.normative_title or "").strip():
+        errors["normative_title"] = [_("Give the title of the normative document.")]
+    if not (resolution.normative_text or "").strip():
+        errors["normative_text"] = [_("Give the text of the normative document.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply_normative(resolution: Resolution, *, by, citation: str, document) -> tuple[str, str]:
+    from meetings.normative import normative_adopt
+
+    _validate_normative(resolution)
+    entry = normative_adopt(resolution=resolution, by=by, document=document)
+    return "meetings.normativedocument", str(entry.pk)
+
+
+def _validate_note(resolution: Resolution) -> None:
+    """A decision with no effect beyond the text (e.g. who hosts next): nothing more to check."""
+
+
+def _apply_note(resolution: Resolution, *, by, citation: str, document) -> tuple[str, str]:
+    return "", ""
+
+
+register_kind(
+    ResolutionKindSpec(
+        code=ResolutionKind.JURISDICTION,
+        label=ResolutionKind.JURISDICTION.label,
+        validate=_validate_jurisdiction,
+        apply=_apply_jurisdiction,
+        fields=("proceeding", "lead_unit", "assisting_units"),
+    )
+)
+register_kind(
+    ResolutionKindSpec(
+        code=ResolutionKind.ACTION_ITEM,
+        label=ResolutionKind.ACTION_ITEM.label,
+        validate=_validate_action_item,
+        apply=_apply_action_item,
+        fields=("owner_unit", "task", "due_in_days", "due_on"),
+    )
+)
+register_kind(
+    ResolutionKindSpec(
+        code=ResolutionKind.NORMATIVE_DOCUMENT,
+        label=ResolutionKind.NORMATIVE_DOCUMENT.label,
+        validate=_validate_normative,
+        apply=_apply_normative,
+        fields=("normative_title", "normative_text"),
+    )
+)
+register_kind(
+    ResolutionKindSpec(
+        code=ResolutionKind.NOTE,
+        label=ResolutionKind.NOTE.label,
+        validate=_validate_note,
+        apply=_apply_note,
+    )
+)
+
+
+# --- the jurisdiction authority --------------------------------------------------------------------
+
+
+def jurisdiction_authority(proceeding, user) -> bool:
+    """Allow `agree_by_resolution` while a published 纪要 applies its resolution on the proceeding.
+
+    The minutes are saved as published before their resolutions are applied (in the same
+    transaction), and a resolution is pending only until it is applied: so only the head of the
+    host unit, issuing (or retrying) signed minutes that decided this proceeding, is allowed.
+    """
+    standing = user_standing(user)
+    heads = [unit_id for unit_id in standing.unit_ids if standing.holds(unit_id, perms.HEADS)]
+    if not heads:
+        return False
+    return Resolution.objects.filter(
+        kind=ResolutionKind.JURISDICTION,
+        proceeding_id=proceeding.pk,
+        apply_state=ApplyState.PENDING,
+        minutes__state=MinutesState.PUBLISHED,
+        minutes__meeting__host_unit_id__in=heads,
+    ).exists()
 
 
 def register() -> None:
-    """Register the jurisdiction authority of published resolutions (filled in by H4)."""
+    """Register the jurisdiction authority a published resolution carries (MeetingsConfig.ready)."""
+    jurisdiction_permissions.register_resolution_authority(jurisdiction_authority)
 
 
-def resolution_add(*, minutes_id, by, kind, text, agenda_item=None, **typed):
-    raise NotImplementedError
+# --- drafting: add, change, remove -----------------------------------------------------------------
 
 
-def resolutions_apply(*, minutes, by, document):
-    raise NotImplementedError
+def _lock_minutes(minutes_id) -> MinutesModel:
+    try:
+        return (
+            MinutesModel.objects.select_for_update(of=("self",))
+            .select_related("meeting__series", "meeting__host_unit")
+            .get(pk=minutes_id)
+        )
+    except (MinutesModel.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"minutes": [_("No such minutes.")]}) from None
+
+
+def _check_drafting(minutes: MinutesModel, by) -> None:
+    if minutes.state != MinutesState.DRAFTING:
+        raise Conflict(
+            _("Resolutions are changed only while the minutes are being drafted."),
+            current_state=minutes.state,
+        )
+    if not perms.may_draft_minutes_of(minutes, by):
+        raise PermissionDenied
+
+
+def _unit_value(value, field_name: str) -> Unit | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Unit):
+        return value
+    unit = Unit.objects.filter(code=str(value)).first()
+    if unit is None:
+        raise ValidationError({field_name: [_("No unit has the code %(code)s.") % {"code": value}]})
+    return unit
+
+
+def _proceeding_value(value) -> JurisdictionProceeding | None:
+    if value is None or value == "":
+        return None
+    # Read afresh even when given an instance: its state and case decide whether it may be named.
+    pk = value.pk if isinstance(value, JurisdictionProceeding) else value
+    try:
+        return JurisdictionProceeding.objects.select_related("case").get(pk=int(pk))
+    except (JurisdictionProceeding.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"proceeding": [_("No such jurisdiction proceeding.")]}) from None
+
+
+def _agenda_value(value, minutes: MinutesModel) -> AgendaItem | None:
+    if value is None or value == "":
+        return None
+    pk = value.pk if isinstance(value, AgendaItem) else value
+    item = (
+        AgendaItem.objects.filter(pk=pk, meeting_id=minutes.meeting_id).first() if str(pk).isdigit() else None
+    )
+    if item is None:
+        raise ValidationError({"agenda_item": [_("Choose an item of this meeting's agenda.")]})
+    return item
+
+
+def _set_typed(resolution: Resolution, spec: ResolutionKindSpec, typed: dict[str, Any]) -> None:
+    """Write the typed fields given onto the resolution; refuse fields the kind does not take."""
+    # A form posts every field; an empty one of another kind is no error and is ignored.
+    typed = {
+        name: value
+        for name, value in typed.items()
+        if name in spec.fields or name not in TYPED_FIELDS or value not in (None, "", [], ())
+    }
+    unknown = sorted(name for name in typed if name not in TYPED_FIELDS)
+    foreign = sorted(name for name in typed if name in TYPED_FIELDS and name not in spec.fields)
+    if unknown or foreign:
+        raise ValidationError(
+            {name: [_("Not a field of a resolution of this kind.")] for name in unknown + foreign}
+        )
+    for name, value in typed.items():
+        if name == "assisting_units":
+            units = [_unit_value(unit, "assisting_units") for unit in (value or [])]
+            resolution._assisting_units = [unit for unit in units if unit is not None]
+        elif name in _UNIT_FIELDS:
+            setattr(resolution, name, _unit_value(value, name))
+        elif name == "proceeding":
+            resolution.proceeding = _proceeding_value(value)
+        elif name == "due_in_days":
+            try:
+                resolution.due_in_days = None if value in (None, "") else int(value)
+            except (TypeError, ValueError):
+                raise ValidationError({"due_in_days": [_("Give a whole number of days.")]}) from None
+        elif name == "due_on":
+            resolution.due_on = _date_value(value)
+        else:
+            setattr(resolution, name, (value or "").strip() if isinstance(value, str) else (value or ""))
+
+
+def _date_value(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError({"due_on": [_("Give the date as YYYY-MM-DD.")]}) from None
+
+
+def _clear_foreign(resolution: Resolution, spec: ResolutionKindSpec) -> None:
+    """Clear the typed fields another kind used (after a change of kind)."""
+    for name, empty in _EMPTY.items():
+        if name not in spec.fields:
+            setattr(resolution, name, empty)
+    if "assisting_units" not in spec.fields:
+        resolution._assisting_units = []
+
+
+def _save(resolution: Resolution) -> None:
+    resolution.save()
+    pending = resolution.__dict__.pop("_assisting_units", None)
+    if pending is not None:
+        resolution.assisting_units.set(pending)
+
+
+def _snapshot(resolution: Resolution) -> dict:
+    return {
+        "number": resolution.number,
+        "kind": resolution.kind,
+        "text": resolution.text,
+        "proceeding": resolution.proceeding_id,
+        "lead_unit": getattr(resolution.lead_unit, "code", ""),
+        "assisting_units": [unit.code for unit in _assisting_of(resolution)],
+        "owner_unit": getattr(resolution.owner_unit, "code", ""),
+        "task": resolution.task,
+        "due_in_days": resolution.due_in_days,
+        "due_on": resolution.due_on,
+        "normative_title": resolution.normative_title,
+    }
+
+
+def _audit(action: str, resolution: Resolution, by, minutes: MinutesModel, payload: dict) -> None:
+    audit.record(
+        action=f"meetings.resolution.{action}",
+        actor=by,
+        acting_unit_code=minutes.meeting.host_unit.code,
+        target=(RESOLUTION_TARGET, resolution.pk),
+        payload={"minutes": minutes.pk, "meeting": minutes.meeting_id, **payload},
+    )
+
+
+@transaction.atomic
+def resolution_add(*, minutes_id, by, kind, text, agenda_item=None, **typed) -> Resolution:
+    """Add a decision to minutes being drafted, numbered after the last (host liaison officer).
+
+    `typed` carries the fields of the kind: a jurisdiction decision takes `proceeding`, `lead_unit`
+    and `assisting_units` (units or codes), an action item `owner_unit`, `task` and `due_in_days`
+    or `due_on`, a normative document `normative_title` and `normative_text`.
+    """
+    minutes = _lock_minutes(minutes_id)
+    _check_drafting(minutes, by)
+    spec = KINDS.get(kind)
+    errors: dict[str, list] = {}
+    if spec is None:
+        errors["kind"] = [_("Choose a kind of resolution.")]
+    if not (text or "").strip():
+        errors["text"] = [_("Give the text of the decision as the minutes print it.")]
+    if errors:
+        raise ValidationError(errors)
+    last = minutes.resolutions.aggregate(last=Max("number"))["last"] or 0
+    resolution = Resolution(
+        minutes=minutes,
+        number=last + 1,
+        kind=kind,
+        text=text.strip(),
+        agenda_item=_agenda_value(agenda_item, minutes),
+    )
+    _set_typed(resolution, spec, typed)
+    spec.validate(resolution)
+    snapshot = _snapshot(resolution)
+    _save(resolution)
+    _audit("add", resolution, by, minutes, snapshot)
+    return resolution
+
+
+@transaction.atomic
+def resolution_update(*, resolution_id, by, **fields) -> Resolution:
+    """Change a decision of minutes being drafted: its text, agenda item, kind or typed fields."""
+    resolution = _get(resolution_id)
+    minutes = _lock_minutes(resolution.minutes_id)
+    resolution.minutes = minutes
+    _check_drafting(minutes, by)
+    kind = fields.pop("kind", resolution.kind)
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValidationError({"kind": [_("Choose a kind of resolution.")]})
+    if "text" in fields:
+        text = (fields.pop("text") or "").strip()
+        if not text:
+            raise ValidationError({"text": [_("Give the text of the decision as the minutes print it.")]})
+        resolution.text = text
+    if "agenda_item" in fields:
+        resolution.agenda_item = _agenda_value(fields.pop("agenda_item"), minutes)
+    if kind != resolution.kind:
+        resolution.kind = kind
+        _clear_foreign(resolution, spec)
+    _set_typed(resolution, spec, fields)
+    spec.validate(resolution)
+    snapshot = _snapshot(resolution)
+    _save(resolution)
+    _audit("update", resolution, by, minutes, snapshot)
+    return resolution
+
+
+def _get(resolution_id) -> Resolution:
+    try:
+        return Resolution.objects.select_related("minutes").get(pk=int(resolution_id))
+    except (Resolution.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"resolution": [_("No such resolution.")]}) from None
+
+
+def _renumber(minutes: MinutesModel) -> None:
+    """Number the decisions 1..n in their order; ascending, so no two rows ever share a number."""
+    for position, resolution in enumerate(minutes.resolutions.order_by("number"), start=1):
+        if resolution.number != position:
+            resolution.number = position
+            resolution.save(update_fields=["number"])
+
+
+@transaction.atomic
+def resolution_remove(*, resolution_id, by) -> None:
+    """Remove a decision from minutes being drafted; the rest are numbered 1..n again."""
+    resolution = _get(resolution_id)
+    minutes = _lock_minutes(resolution.minutes_id)
+    _check_drafting(minutes, by)
+    _audit("remove", resolution, by, minutes, _snapshot(resolution))
+    resolution.delete()
+    _renumber(minutes)
+
+
+def resolutions_validate(minutes) -> None:
+    """Check every decision of the minutes again (at circulation); name the number and field of each fault."""
+    messages: list[str] = []
+    resolutions = (
+        Resolution.objects.filter(minutes=minutes)
+        .select_related("minutes__meeting__series", "proceeding__case", "lead_unit", "owner_unit")
+        .prefetch_related("assisting_units")
+        .order_by("number")
+    )
+    for resolution in resolutions:
+        spec = KINDS.get(resolution.kind)
+        if spec is None:
+            messages.append(
+                gettext("Resolution %(number)s: no such kind %(kind)s.")
+                % {"number": resolution.number, "kind": resolution.kind}
+            )
+            continue
+        try:
+            spec.validate(resolution)
+        except ValidationError as error:
+            for name, texts in error.message_dict.items():
+                messages.extend(
+                    gettext("Resolution %(number)s, %(field)s: %(message)s")
+                    % {"number": resolution.number, "field": name, "message": text}
+                    for text in texts
+                )
+    if messages:
+        raise ValidationError({"resolutions": messages})
+
+
+# --- applying: at issue, and on retry --------------------------------------------------------------
+
+
+def _notify_failed(resolution: Resolution, minutes: MinutesModel) -> None:
+    meeting = minutes.meeting
+    notify(
+        users=officers([meeting.host_unit_id], HOST_OFFICERS),
+        key=f"resolution:{resolution.pk}:failed:{resolution.attempts}",
+        subject=_("Resolution %(number)s of the minutes of %(meeting)s could not be applied"),
+        body=_(
+            "Why: %(error)s\nThe minutes stay issued; the head of the host unit may retry once the "
+            "obstacle is removed."
+        ),
+        url=meeting_url(meeting.pk),
+        params={"number": resolution.number, "meeting": meeting.title, "error": resolution.apply_error},
+    )
+
+
+def _apply_one(resolution: Resolution, *, minutes: MinutesModel, by, document) -> Resolution:
+    """Apply a pending resolution in a savepoint; on refusal mark it failed and tell the host."""
+    spec = KINDS[resolution.kind]
+    resolution.minutes = minutes
+    citation = citation_of(resolution, document)
+    base = {
+        "minutes_number": document.number,
+        "document_id": document.pk,
+        "meeting_id": minutes.meeting_id,
+        "number": resolution.number,
+        "kind": resolution.kind,
+    }
+    resolution.attempts += 1
+    try:
+        with transaction.atomic():
+            result_type, result_id = spec.apply(resolution, by=by, citation=citation, document=document)
+    except (Conflict, ValidationError, PermissionDenied) as error:
+        # The savepoint rolled back whatever the kind had written; the 纪要 stays issued.
+        resolution.apply_state = ApplyState.FAILED
+        resolution.apply_error = _messages(error)
+        resolution.save(update_fields=["apply_state", "apply_error", "attempts"])
+        _audit_apply("failed", resolution, by, minutes, {**base, "error": resolution.apply_error})
+        _notify_failed(resolution, minutes)
+        return resolution
+    resolution.apply_state = ApplyState.APPLIED
+    resolution.applied_at = timezone.now()
+    resolution.apply_error = ""
+    resolution.result_type, resolution.result_id = result_type, result_id
+    resolution.save(
+        update_fields=["apply_state", "applied_at", "apply_error", "attempts", "result_type", "result_id"]
+    )
+    _audit_apply(
+        "apply", resolution, by, minutes, {**base, "citation": citation, "result": [result_type, result_id]}
+    )
+    return resolution
+
+
+def _audit_apply(action: str, resolution, by, minutes, payload: dict) -> None:
+    audit.record(
+        action=f"meetings.resolution.{action}",
+        actor=by,
+        acting_unit_code=minutes.meeting.host_unit.code,
+        target=(RESOLUTION_TARGET, resolution.pk),
+        payload=payload,
+    )
+
+
+def _published(minutes_id) -> MinutesModel:
+    minutes = MinutesModel.objects.select_related("meeting__series", "meeting__host_unit", "document").get(
+        pk=minutes_id
+    )
+    if minutes.state != MinutesState.PUBLISHED:
+        # Nothing acts before the host's head issues the signed 纪要.
+        raise Conflict(
+            _("Resolutions act only once the signed minutes are issued."), current_state=minutes.state
+        )
+    return minutes
+
+
+@transaction.atomic
+def resolutions_apply(*, minutes, by, document) -> None:
+    """Apply each pending resolution of the issued minutes, in number order, each in its own savepoint.
+
+    Called by minutes' `issue` after the 纪要 document is issued (same transaction). A resolution
+    already applied or failed is left alone, so calling this again changes nothing.
+    """
+    minutes = _published(minutes.pk)
+    for pk in minutes.resolutions.order_by("number").values_list("pk", flat=True):
+        resolution = (
+            Resolution.objects.select_for_update(of=("self",))
+            .select_related("lead_unit", "owner_unit")
+            .get(pk=pk)
+        )
+        if resolution.apply_state != ApplyState.PENDING:
+            continue
+        _apply_one(resolution, minutes=minutes, by=by, document=document)
+
+
+@transaction.atomic
+def resolution_retry(*, resolution_id, by) -> Resolution:
+    """Apply a failed resolution again (the host's head, once the obstacle is gone)."""
+    try:
+        pk = int(resolution_id)
+    except (TypeError, ValueError):
+        raise ValidationError({"resolution": [_("No such resolution.")]}) from None
+    resolution = (
+        Resolution.objects.select_for_update(of=("self",))
+        .select_related("lead_unit", "owner_unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if resolution is None:
+        raise ValidationError({"resolution": [_("No such resolution.")]})
+    minutes = _published(resolution.minutes_id)
+    if resolution.apply_state != ApplyState.FAILED:
+        raise Conflict(_("Only a resolution that failed is retried."), current_state=resolution.apply_state)
+    if not perms.may_issue_minutes(minutes, by):
+        raise PermissionDenied
+    document = minutes.document
+    if document is None:
+        raise Conflict(_("The minutes have no issued document."), current_state=minutes.state)
+    # Pending again for the length of the attempt: the jurisdiction authority asks for it.
+    resolution.apply_state = ApplyState.PENDING
+    resolution.save(update_fields=["apply_state"])
+    return _apply_one(resolution, minutes=minutes, by=by, document=document)
