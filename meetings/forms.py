@@ -1,0 +1,333 @@
+"""Forms of the meeting pages: one per action, each with the fields its service needs.
+
+The forms only parse what was typed; the services decide (permissions, guards, rotation, sign-off
+rules) and their ValidationError is put back on the fields with cases.forms.apply_errors. Every
+transition form carries the state the page showed, so a step taken on a stale page answers 409
+instead of acting on a meeting that has moved on. Times are typed in local time (Asia/Shanghai,
+TIME_ZONE) and stored in UTC.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from meetings.models import (
+    ActionItemState,
+    AgendaOutcome,
+    Answer,
+    AttendanceRole,
+    MeetingKind,
+    MeetingState,
+    MinutesState,
+    ParticipantKind,
+    ResolutionKind,
+    SignoffAction,
+)
+
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def _local_datetime(label, **kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        input_formats=LOCAL_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        **kwargs,
+    )
+
+
+class ActionForm(forms.Form):
+    """A form of the meeting page; its ids carry the action's name, as several share one page."""
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        kwargs.setdefault("auto_id", f"id_{action or type(self).__name__.lower()}_%s")
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+
+class TimesMixin:
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_at"), cleaned.get("end_at")
+        if start is not None and end is not None and end <= start:
+            self.add_error("end_at", _("The meeting must end after it starts."))
+        return cleaned
+
+
+class MeetingForm(TimesMixin, ActionForm):
+    """A new meeting of a series; the host is the rotation's proposal unless a reason is given."""
+
+    kind = forms.ChoiceField(label=_("Kind of meeting"), choices=MeetingKind.choices)
+    host_unit = forms.ChoiceField(label=_("Host unit"))
+    rotation_override_reason = forms.CharField(
+        label=_("Reason for departing from the rotation"),
+        required=False,
+        max_length=2000,
+        widget=_textarea(2),
+        help_text=_("Only when another member than the proposed one hosts."),
+    )
+    title = forms.CharField(
+        label=_("Title"), required=False, max_length=200, help_text=_("Proposed from the series when empty.")
+    )
+    start_at = _local_datetime(_("Starts at"), required=False)
+    end_at = _local_datetime(_("Ends at"), required=False)
+    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
+    description = forms.CharField(
+        label=_("Notice text"), required=False, max_length=8000, widget=_textarea(4)
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, action="create", **kwargs)
+        self.fields["host_unit"].choices = [(unit.code, unit.name) for unit in members]
+
+
+class MeetingEditForm(TimesMixin, ActionForm):
+    """The details of a meeting not yet held; once invited, a change is sent to everyone."""
+
+    expected_sequence = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    start_at = _local_datetime(_("Starts at"), required=False)
+    end_at = _local_datetime(_("Ends at"), required=False)
+    place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
+    description = forms.CharField(
+        label=_("Notice text"), required=False, max_length=8000, widget=_textarea(4)
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, action="edit", **kwargs)
+
+
+class TransitionForm(ActionForm):
+    expected_state = forms.ChoiceField(choices=MeetingState.choices, widget=forms.HiddenInput)
+
+
+class ReasonForm(TransitionForm):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=_textarea(2))
+
+
+class RescheduleForm(TimesMixin, TransitionForm):
+    start_at = _local_datetime(_("New start"))
+    end_at = _local_datetime(_("New end"))
+
+
+class AnswerForm(ActionForm):
+    """The viewer's answer to an invitation (or a liaison officer's record of it)."""
+
+    participant = forms.IntegerField(widget=forms.HiddenInput)
+    answer = forms.ChoiceField(
+        label=_("Answer"),
+        choices=[choice for choice in Answer.choices if choice[0] != Answer.NEEDS_ACTION],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=_textarea(2),
+        help_text=_("Required to decline (请假事由)."),
+    )
+    delegate = forms.CharField(
+        label=_("Delegate (username)"),
+        required=False,
+        max_length=150,
+        help_text=_("To delegate: the colleague of your unit who attends instead."),
+    )
+
+    def __init__(self, *args, participant_id=None, **kwargs):
+        auto_id = f"id_answer_{participant_id}_%s" if participant_id else "id_answer_%s"
+        kwargs.setdefault("auto_id", auto_id)
+        super().__init__(*args, action="answer", **kwargs)
+        if participant_id is not None:
+            self.initial.setdefault("participant", participant_id)
+
+
+class ParticipantAddForm(ActionForm):
+    """Invite an officer proposed by the candidate list, or a guest by name."""
+
+    candidate = forms.ChoiceField(label=_("Officer"), required=False)
+    external_name = forms.CharField(label=_("Guest's name"), required=False, max_length=64)
+    external_affiliation = forms.CharField(label=_("Guest's affiliation"), required=False, max_length=120)
+    email = forms.EmailField(label=_("Guest's e-mail"), required=False)
+    kind = forms.ChoiceField(label=_("Taking part as"), choices=ParticipantKind.choices)
+    attendance_role = forms.ChoiceField(label=_("Attendance"), choices=AttendanceRole.choices)
+    is_chair = forms.BooleanField(label=_("Chairs the meeting"), required=False)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, action="participant_add", **kwargs)
+        self.fields["candidate"].choices = [("", "—")] + [
+            (f"{c.user_id}:{c.unit_id}", f"{c.unit_name} · {c.name} · {c.role}") for c in candidates
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("candidate") and not cleaned.get("external_name"):
+            self.add_error("candidate", _("Choose an officer or give a guest's name."))
+        return cleaned
+
+
+class ParticipantRemoveForm(ActionForm):
+    participant = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AttendanceForm(ActionForm):
+    participant = forms.IntegerField(widget=forms.HiddenInput)
+    attended = forms.TypedChoiceField(
+        label=_("Attended"),
+        choices=[("1", _("Present")), ("0", _("Absent"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+
+
+class AgendaAddForm(ActionForm):
+    """Put an open matter of the member units on the agenda, or a free topic."""
+
+    candidate = forms.ChoiceField(label=_("Open matter"), required=False)
+    title = forms.CharField(label=_("Free topic"), required=False, max_length=200)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, action="agenda_add", **kwargs)
+        self.fields["candidate"].choices = [("", "—")] + [
+            (f"{c.source_kind}|{c.target_id}", f"{c.title} · {c.state_label}") for c in candidates
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("candidate") and not cleaned.get("title"):
+            self.add_error("candidate", _("Choose an open matter or give the topic."))
+        return cleaned
+
+
+class AgendaOutcomeForm(ActionForm):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[choice for choice in AgendaOutcome.choices if choice[0]]
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=4000, widget=_textarea(2))
+
+    def __init__(self, *args, item_id=None, **kwargs):
+        kwargs.setdefault("auto_id", f"id_outcome_{item_id}_%s")
+        super().__init__(*args, action="agenda_outcome", **kwargs)
+        if item_id is not None:
+            self.initial.setdefault("item", item_id)
+
+
+class AgendaRemoveForm(ActionForm):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ButtonForm(ActionForm):
+    """An action that is only a button."""
+
+
+class MinutesForm(ActionForm):
+    opening = forms.CharField(
+        label=_("Opening paragraph (导语)"),
+        required=False,
+        max_length=8000,
+        widget=_textarea(4),
+        help_text=_("Time, place, host, chair and topics of the meeting."),
+    )
+    closing = forms.CharField(
+        label=_("Closing paragraph"), required=False, max_length=8000, widget=_textarea(3)
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, action="minutes_update", **kwargs)
+
+
+class MinutesTransitionForm(ActionForm):
+    expected_state = forms.ChoiceField(choices=MinutesState.choices, widget=forms.HiddenInput)
+
+
+class MinutesReasonForm(MinutesTransitionForm):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=_textarea(2))
+
+
+class SignoffForm(ActionForm):
+    """Sign (会签) the circulated version for a member unit, or return it with comments."""
+
+    unit = forms.ChoiceField(label=_("For the member unit"))
+    action = forms.ChoiceField(label=_("Decision"), choices=SignoffAction.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Comments"),
+        required=False,
+        max_length=4000,
+        widget=_textarea(2),
+        help_text=_("Required to return the minutes with comments."),
+    )
+    digest = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, action="signoff", **kwargs)
+        self.fields["unit"].choices = [(unit.code, unit.name) for unit in units]
+
+
+class ResolutionForm(ActionForm):
+    """A decision (议定事项) of the minutes, typed so that it can act once they are issued."""
+
+    kind = forms.ChoiceField(label=_("Kind of decision"), choices=ResolutionKind.choices)
+    text = forms.CharField(label=_("Text as printed"), max_length=8000, widget=_textarea(3))
+    agenda_item = forms.TypedChoiceField(label=_("Agenda item"), required=False, coerce=int, empty_value=None)
+    proceeding = forms.IntegerField(
+        label=_("Jurisdiction proceeding (id)"), required=False, help_text=_("Jurisdiction decisions only.")
+    )
+    lead_unit = forms.CharField(label=_("Lead unit (division code)"), required=False, max_length=12)
+    assisting_units = forms.CharField(
+        label=_("Assisting units (division codes)"),
+        required=False,
+        max_length=200,
+        help_text=_("Separated by commas or spaces."),
+    )
+    owner_unit = forms.CharField(
+        label=_("Unit responsible (division code)"),
+        required=False,
+        max_length=12,
+        help_text=_("Action items only."),
+    )
+    task = forms.CharField(label=_("Task"), required=False, max_length=4000, widget=_textarea(2))
+    due_in_days = forms.IntegerField(label=_("Due within days"), required=False, min_value=1, max_value=365)
+    due_on = forms.DateField(
+        label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    normative_title = forms.CharField(
+        label=_("Title of the normative document"), required=False, max_length=200
+    )
+    normative_text = forms.CharField(
+        label=_("Text of the normative document"), required=False, widget=_textarea(4)
+    )
+
+    def __init__(self, *args, agenda_items=(), **kwargs):
+        super().__init__(*args, action="resolution_add", **kwargs)
+        self.fields["agenda_item"].choices = [("", "—")] + [
+            (str(item.pk), f"{item.position}. {item.title}") for item in agenda_items
+        ]
+
+    def clean_assisting_units(self) -> list[str]:
+        text = self.cleaned_data.get("assisting_units", "")
+        return [code for code in text.replace("，", ",").replace(",", " ").split() if code]
+
+
+class ResolutionTargetForm(ActionForm):
+    resolution = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ActionCompleteForm(ActionForm):
+    expected_state = forms.ChoiceField(choices=ActionItemState.choices, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("What was done"), max_length=4000, widget=_textarea(3))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, action="complete", **kwargs)
+
+
+class ActionWithdrawForm(ActionForm):
+    expected_state = forms.ChoiceField(choices=ActionItemState.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why the task is withdrawn"), max_length=2000, widget=_textarea(2))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, action="withdraw", **kwargs)
