@@ -158,6 +158,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["accepting_unit", "state"]),
             models.Index(fields=["lead_unit", "state"]),
             models.Index(fields=["state", "handling_code"]),
+            # The crime-pattern briefing of joint meetings counts the cases accepted in a period.
+            models.Index(fields=["accepted_at", "accepting_unit"], name="case_accepted_at"),
         ]
 
     def __str__(self):
@@ -547,6 +549,12 @@ class CasePerson(models.Model):
             models.Index(fields=["case", "role"]),
             # The related-case look-ups find other cases naming the same person by these.
             models.Index(fields=["id_number"], condition=~Q(id_number=""), name="case_person_id_number"),
+            # The briefing groups suspects by document number to find those wanted in several provinces.
+            models.Index(
+                fields=["id_number", "case"],
+                condition=Q(role="suspect") & ~Q(id_number=""),
+                name="case_person_suspect_id",
+            ),
         ]
 
     def __str__(self):

@@ -261,6 +261,9 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["requesting_unit", "state"]),
             models.Index(fields=["requested_unit", "state"]),
             models.Index(fields=["assignee", "state"]),
+            # The crime-pattern briefing of joint meetings counts requests sent and fulfilled in a period.
+            models.Index(fields=["sent_at"], name="assistance_req_sent_at"),
+            models.Index(fields=["fulfilled_at"], name="assistance_req_fulfilled_at"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,0 +1,361 @@
+"""The agenda: exactly the open matters of the member units, shown to each viewer as they may see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.assistance.models import AssistanceRequest, RequestState
+from cases.models import Case, CaseState, HandlingCode
+from core.api import Conflict
+from core.models import AuditEvent, Deadline, DeadlineState
+from jurisdiction.models import (
+    JurisdictionProceeding,
+    MergerProposal,
+    MergerState,
+    ProceedingKind,
+    ProceedingParty,
+    ProceedingState,
+)
+from meetings import agenda
+from meetings.models import AgendaItem, AgendaOutcome, AgendaSource, MeetingState
+from tests.factories.cases import CaseFactory, unit
+from tests.factories.meetings import invite, meeting_in
+from tests.factories.organisation import UserFactory
+
+WUHOU, JINJIANG, YUZHONG, WUHUA = "510107", "510104", "500103", "530102"
+K = AgendaSource
+
+
+def a_case(code: str, handling=HandlingCode.NORMAL, name: str = "4·15 电信网络诈骗案") -> Case:
+    return CaseFactory(
+        state=CaseState.UNDER_INVESTIGATION, accepting_unit=unit(code), handling_code=handling, name=name
+    )
+
+
+def a_proceeding(case: Case, codes, state, *, by, kind=ProceedingKind.DISPUTE) -> JurisdictionProceeding:
+    proceeding = JurisdictionProceeding.objects.create(
+        case=case,
+        kind=kind,
+        state=state,
+        opened_by=by,
+        opening_unit=case.accepting_unit,
+        holding_unit=case.accepting_unit,
+        reason="犯罪地与犯罪嫌疑人居住地分属两地，管辖有争议",
+    )
+    for code in codes:
+        ProceedingParty.objects.create(proceeding=proceeding, unit=unit(code))
+    return proceeding
+
+
+def a_merger(into: Case, merged: Case, state=MergerState.PROPOSED, *, by) -> MergerProposal:
+    return MergerProposal.objects.create(
+        into_case=into,
+        merged_case=merged,
+        ground="linked",
+        reasons="同一诈骗团伙",
+        state=state,
+        proposed_by=by,
+        proposing_unit=into.accepting_unit,
+        into_unit=into.accepting_unit,
+        merged_unit=merged.accepting_unit,
+    )
+
+
+_numbers = iter(range(1, 10**6))
+
+
+def a_request(case: Case, source: str, target: str, state, *, by, due_in: dt.timedelta | None = None):
+    now = timezone.now()
+    request = AssistanceRequest.objects.create(
+        number=f"AGD{next(_numbers):05d}",
+        case=case,
+        requesting_unit=unit(source),
+        requested_unit=unit(target),
+        kind="evidence_collection",
+        matters="调取银行流水",
+        state=state,
+        created_by=by,
+        sent_at=now - dt.timedelta(days=10),
+        received_at=now - dt.timedelta(days=9),
+    )
+    if due_in is not None:
+        Deadline.objects.create(
+            target_type="assistance.assistancerequest",
+            target_id=str(request.pk),
+            rule_key="evidence_collection",
+            label="完成协作",
+            started_at=now - dt.timedelta(days=9),
+            due_at=now + due_in,
+            state=DeadlineState.RUNNING,
+            responsible_unit_code=target,
+        )
+    return request
+
+
+@dataclass
+class Matters:
+    """The open and settled matters of 川渝 and of their neighbours."""
+
+    chuanyu: JurisdictionProceeding  # 川渝, consulting: in
+    chuandian: JurisdictionProceeding  # 川滇: out
+    settled: JurisdictionProceeding
+    restricted: JurisdictionProceeding
+    transfer: JurisdictionProceeding
+    designation: JurisdictionProceeding  # internal case, designation requested: in
+    overdue: AssistanceRequest  # in
+    not_yet_due: AssistanceRequest
+    closed_overdue: AssistanceRequest
+    restricted_overdue: AssistanceRequest
+    disputed: AssistanceRequest  # in
+    disputed_chuandian: AssistanceRequest
+    merger: MergerProposal  # in
+    merger_chuandian: MergerProposal
+    merger_done: MergerProposal
+
+    @property
+    def expected(self) -> set[tuple[str, str]]:
+        return {
+            (K.PROCEEDING_DISPUTED, str(self.chuanyu.pk)),
+            (K.DESIGNATION_PENDING, str(self.designation.pk)),
+            (K.REQUEST_OVERDUE, str(self.overdue.pk)),
+            (K.REQUEST_DISPUTED, str(self.disputed.pk)),
+            (K.MERGER_PROPOSAL, str(self.merger.pk)),
+        }
+
+
+@pytest.fixture
+def matters(db) -> Matters:
+    by = UserFactory()
+    S = ProceedingState
+    restricted_case = a_case(WUHOU, HandlingCode.RESTRICTED)
+    request_case = a_case(WUHOU, name="3·08 网络赌博案")
+    return Matters(
+        chuanyu=a_proceeding(a_case(WUHOU), [WUHOU, YUZHONG], S.CONSULTING, by=by),
+        chuandian=a_proceeding(a_case(WUHOU), [WUHOU, WUHUA], S.OPEN, by=by),
+        settled=a_proceeding(a_case(YUZHONG), [YUZHONG, WUHOU], S.SETTLED, by=by),
+        restricted=a_proceeding(restricted_case, [WUHOU, YUZHONG], S.CONSULTING, by=by),
+        transfer=a_proceeding(a_case(WUHOU), [WUHOU, YUZHONG], S.OPEN, by=by, kind=ProceedingKind.TRANSFER),
+        designation=a_proceeding(
+            a_case(YUZHONG, HandlingCode.INTERNAL, name="内部专案"),
+            [YUZHONG, JINJIANG],
+            S.DESIGNATION_REQUESTED,
+            by=by,
+        ),
+        overdue=a_request(
+            request_case, WUHOU, YUZHONG, RequestState.IN_PROGRESS, by=by, due_in=-dt.timedelta(days=1)
+        ),
+        not_yet_due=a_request(
+            request_case, WUHOU, YUZHONG, RequestState.IN_PROGRESS, by=by, due_in=dt.timedelta(days=3)
+        ),
+        closed_overdue=a_request(
+            request_case, WUHOU, YUZHONG, RequestState.CLOSED, by=by, due_in=-dt.timedelta(days=1)
+        ),
+        restricted_overdue=a_request(
+            restricted_case, WUHOU, YUZHONG, RequestState.ASSIGNED, by=by, due_in=-dt.timedelta(days=2)
+        ),
+        disputed=a_request(request_case, WUHOU, YUZHONG, RequestState.DISPUTED, by=by),
+        disputed_chuandian=a_request(request_case, WUHOU, WUHUA, RequestState.REFERRED, by=by),
+        merger=a_merger(a_case(WUHOU), a_case(YUZHONG), by=by),
+        merger_chuandian=a_merger(a_case(WUHOU), a_case(WUHUA), by=by),
+        merger_done=a_merger(a_case(WUHOU), a_case(YUZHONG), MergerState.MERGED, by=by),
+    )
+
+
+@pytest.fixture
+def meeting(chuanyu_legal, provinces):
+    return meeting_in(chuanyu_legal, host="510000", organiser=provinces["510000"].liaison)
+
+
+def test_candidates_are_exactly_open_matters_within_member_subtrees(
+    meeting, matters, provinces, django_assert_num_queries
+):
+    with django_assert_num_queries(6):  # the member paths, then one query per kind
+        candidates = agenda.agenda_candidates(meeting)
+    assert {(c.source_kind, c.target_id) for c in candidates} == matters.expected
+    by_target = {(c.target_type, c.target_id): c for c in candidates}
+
+    chuanyu = by_target[("jurisdiction.proceeding", str(matters.chuanyu.pk))]
+    case = matters.chuanyu.case
+    assert case.number in chuanyu.title and case.name in chuanyu.title
+    assert chuanyu.state_label == str(ProceedingState.CONSULTING.label)
+    assert "成都市公安局武侯区分局" in chuanyu.summary and case.offence.name in chuanyu.summary
+
+    # An internal (内部) case is named by number and unit only.
+    internal = by_target[("jurisdiction.proceeding", str(matters.designation.pk))]
+    assert internal.source_kind == K.DESIGNATION_PENDING
+    assert matters.designation.case.number in internal.summary
+    assert "内部专案" not in internal.summary and "内部专案" not in internal.title
+    assert unit(YUZHONG).name in internal.summary
+
+    overdue = by_target[("assistance.assistancerequest", str(matters.overdue.pk))]
+    assert overdue.source_kind == K.REQUEST_OVERDUE and matters.overdue.number in overdue.title
+
+    liaison = provinces["510000"].liaison
+    item = agenda.agenda_item_add(
+        meeting_id=meeting.pk, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
+    )
+    assert (item.target_type, item.target_id, item.position) == (
+        "jurisdiction.proceeding",
+        str(matters.chuanyu.pk),
+        1,
+    )
+    assert item.summary == chuanyu.summary and item.title == chuanyu.title
+    remaining = {(c.source_kind, c.target_id) for c in agenda.agenda_candidates(meeting)}
+    assert remaining == matters.expected - {(K.PROCEEDING_DISPUTED, str(matters.chuanyu.pk))}
+
+    with pytest.raises(ValidationError):  # already on the agenda
+        agenda.agenda_item_add(
+            meeting_id=meeting.pk, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
+        )
+    for kind, target in (
+        (K.PROCEEDING_DISPUTED, matters.chuandian.pk),
+        (K.PROCEEDING_DISPUTED, matters.restricted.pk),
+        (K.DESIGNATION_PENDING, matters.chuanyu.pk),
+        (K.REQUEST_OVERDUE, matters.not_yet_due.pk),
+        (K.MERGER_PROPOSAL, matters.merger_chuandian.pk),
+    ):
+        with pytest.raises(ValidationError):
+            agenda.agenda_item_add(meeting_id=meeting.pk, by=liaison, source_kind=kind, target_id=target)
+    assert AgendaItem.objects.filter(meeting=meeting).count() == 1
+
+
+def _display_queries(items, user) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        agenda.agenda_display(items, user)
+    return len(queries)
+
+
+def test_item_shows_current_state_and_hides_what_viewer_may_not_see(meeting, matters, provinces):
+    liaison = provinces["510000"].liaison
+    add = agenda.agenda_item_add
+    proceeding = add(
+        meeting_id=meeting.pk, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
+    )
+    request = add(
+        meeting_id=meeting.pk, by=liaison, source_kind=K.REQUEST_DISPUTED, target_id=matters.disputed.pk
+    )
+    merger = add(
+        meeting_id=meeting.pk, by=liaison, source_kind=K.MERGER_PROPOSAL, target_id=matters.merger.pk
+    )
+    free = add(meeting_id=meeting.pk, by=liaison, source_kind=K.FREE, title="交流电诈案件侦办经验")
+    # The matter moved on since it was put on the agenda: the agenda shows where it stands now.
+    JurisdictionProceeding.objects.filter(pk=matters.chuanyu.pk).update(state=ProceedingState.AGREED)
+
+    # A member's officer (above the parties) sees and opens every matter.
+    rows = {row.item.pk: row for row in agenda.agenda_display(meeting.agenda_items.all(), liaison)}
+    assert rows[proceeding.pk].visible and rows[proceeding.pk].state_label == str(
+        ProceedingState.AGREED.label
+    )
+    assert rows[proceeding.pk].url == reverse("jurisdiction-proceeding-detail", args=[matters.chuanyu.pk])
+    assert rows[request.pk].url == reverse("assistance-request-detail", args=[matters.disputed.pk])
+    assert rows[request.pk].state_label == str(RequestState.DISPUTED.label)
+    assert rows[merger.pk].url == reverse("jurisdiction-merger-detail", args=[matters.merger.pk])
+    assert (rows[free.pk].visible, rows[free.pk].url, rows[free.pk].state_label) == (True, "", "")
+
+    # An invited expert from Yunnan sees the meeting, not the matters: the snapshot, the live state,
+    # and whom to ask; never a link.
+    expert = provinces["530000"].legal
+    invite(meeting, expert, kind="expert", attendance_role="observer")
+    rows = {row.item.pk: row for row in agenda.agenda_display(meeting.agenda_items.all(), expert)}
+    hidden = rows[proceeding.pk]
+    assert (hidden.visible, hidden.url) == (False, "")
+    assert hidden.state_label == str(ProceedingState.AGREED.label)
+    assert hidden.summary.startswith(proceeding.summary) and "成都市公安局武侯区分局" in hidden.summary
+    assert len(hidden.summary) > len(proceeding.summary)
+    assert not rows[request.pk].visible and not rows[merger.pk].visible
+    assert rows[free.pk].visible
+
+    # One query per object type, however many items there are (and request_visible_to reads the
+    # viewer's unit paths once).
+    fewer = _display_queries(list(meeting.agenda_items.all()), liaison)
+    add(
+        meeting_id=meeting.pk, by=liaison, source_kind=K.DESIGNATION_PENDING, target_id=matters.designation.pk
+    )
+    add(meeting_id=meeting.pk, by=liaison, source_kind=K.REQUEST_OVERDUE, target_id=matters.overdue.pk)
+    items = list(meeting.agenda_items.all())
+    assert len(items) == 6
+    assert _display_queries(items, liaison) == fewer == 4
+
+
+def test_only_the_organiser_edits_and_outcomes_are_recorded_in_session(
+    meeting, matters, provinces, qinghai_investigator
+):
+    host = provinces["510000"]
+    chongqing = provinces["500000"]
+    add = agenda.agenda_item_add
+    with pytest.raises(PermissionDenied):  # a member's liaison sees the meeting, does not organise it
+        add(meeting_id=meeting.pk, by=chongqing.liaison, source_kind=K.FREE, title="议题")
+    with pytest.raises(Http404):
+        add(meeting_id=meeting.pk, by=qinghai_investigator, source_kind=K.FREE, title="议题")
+    with pytest.raises(ValidationError):  # a free topic needs a title
+        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE)
+
+    briefing_item = add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.BRIEFING)
+    assert briefing_item.title and briefing_item.target_id == ""
+    with pytest.raises(ValidationError):  # the standing briefing item is there once
+        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.BRIEFING)
+    first = add(
+        meeting_id=meeting.pk,
+        by=host.liaison,
+        source_kind=K.FREE,
+        title="交流经验",
+        presenting_unit=unit(YUZHONG),
+    )
+    second = add(
+        meeting_id=meeting.pk, by=host.liaison, source_kind=K.MERGER_PROPOSAL, target_id=matters.merger.pk
+    )
+    with pytest.raises(ValidationError):  # a presenter from outside the members' subtrees
+        add(
+            meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="x", presenting_unit=unit(WUHUA)
+        )
+    assert [item.position for item in (briefing_item, first, second)] == [1, 2, 3]
+
+    agenda.agenda_reorder(
+        meeting_id=meeting.pk, by=host.liaison, item_ids=[second.pk, briefing_item.pk, first.pk]
+    )
+    assert list(meeting.agenda_items.values_list("pk", flat=True)) == [second.pk, briefing_item.pk, first.pk]
+    with pytest.raises(ValidationError):
+        agenda.agenda_reorder(meeting_id=meeting.pk, by=host.liaison, item_ids=[second.pk, first.pk])
+    updated = agenda.agenda_item_update(item_id=first.pk, by=host.liaison, title="交流侦办经验")
+    assert updated.title == "交流侦办经验"
+    with pytest.raises(ValidationError):
+        agenda.agenda_item_update(item_id=first.pk, by=host.liaison, outcome="decided")
+    agenda.agenda_item_remove(item_id=briefing_item.pk, by=host.liaison)
+    assert list(meeting.agenda_items.values_list("pk", "position")) == [(second.pk, 1), (first.pk, 2)]
+
+    with pytest.raises(Conflict):  # outcomes are recorded in session
+        agenda.agenda_outcome_record(item_id=second.pk, by=host.head, outcome=AgendaOutcome.DECIDED)
+    meeting.__class__.objects.filter(pk=meeting.pk).update(state=MeetingState.IN_SESSION)
+    with pytest.raises(PermissionDenied):
+        agenda.agenda_outcome_record(item_id=second.pk, by=chongqing.liaison, outcome=AgendaOutcome.DECIDED)
+    with pytest.raises(ValidationError):
+        agenda.agenda_outcome_record(item_id=second.pk, by=host.head, outcome="adopted")
+    recorded = agenda.agenda_outcome_record(
+        item_id=second.pk, by=host.head, outcome=AgendaOutcome.DEFERRED, note="待两地补充材料后再议"
+    )
+    assert (recorded.outcome, recorded.note) == ("deferred", "待两地补充材料后再议")
+
+    meeting.__class__.objects.filter(pk=meeting.pk).update(state=MeetingState.CLOSED)
+    with pytest.raises(Conflict):  # the agenda of a held meeting is closed
+        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="补充议题")
+    actions = set(
+        AuditEvent.objects.filter(
+            target_id=str(meeting.pk), action__startswith="meetings.agenda."
+        ).values_list("action", flat=True)
+    )
+    assert actions == {
+        "meetings.agenda.add",
+        "meetings.agenda.reorder",
+        "meetings.agenda.update",
+        "meetings.agenda.remove",
+        "meetings.agenda.outcome",
+    }
