@@ -6,7 +6,7 @@ name with a character outside the GB 2312 range (𠮷) keeps the font fallback i
 
 from documents import kinds
 
-SAMPLE_FIELDS: dict[str, dict[str, str]] = {
+SAMPLE_FIELDS: dict[str, dict] = {
     kinds.ASSISTANCE_LETTER.code: {
         "recipient": "昆明市公安局",
         "case_name": "成都“4·15”诈骗案",
@@ -50,6 +50,96 @@ SAMPLE_FIELDS: dict[str, dict[str, str]] = {
         "designated_unit": "成都市公安局武侯区分局",
         "reason": "犯罪地涉及两地，由武侯区分局管辖更为适宜",
         "legal_basis": "《公安机关办理刑事案件程序规定》第二十二条",
+    },
+    "meeting_minutes": {
+        "masthead": "泛西南警务合作联席会议纪要",
+        "series": "泛西南警务合作联席会议",
+        "session": "第十五次会议",
+        "title": "泛西南警务合作联席会议第十五次会议",
+        "opening": (
+            "2026年3月5日，泛西南警务合作联席会议第十五次会议在成都市公安局会议室召开。会议由四川省公安厅承办，"
+            "重庆市公安局主持。会议研究了以下议题：一是成都“4·15”诈骗案管辖争议；二是逾期未办结的协作请求。"
+            "现将会议议定事项纪要如下："
+        ),
+        "decisions": [
+            {
+                "number": 1,
+                "numeral": "一",
+                "kind": "jurisdiction",
+                "text": "成都“4·15”诈骗案由成都市公安局武侯区分局主办，昆明市公安局协办。",
+            },
+            {
+                "number": 2,
+                "numeral": "二",
+                "kind": "action_item",
+                "text": "昆明市公安局于5日内完成犯罪嫌疑人吉𠮷的身份核查。",
+            },
+        ],
+        "closing": "下次会议由贵州省公安厅承办。",
+        "present": [
+            {"name": "张明", "unit": "重庆市公安局", "title": ""},
+            {"name": "李强（代 王刚）", "unit": "四川省公安厅", "title": ""},
+            {"name": "吉𠮷", "unit": "云南省公安厅", "title": ""},
+        ],
+        "observers": [{"name": "赵敏", "unit": "中国人民公安大学", "title": "特邀专家"}],
+        "excused": [{"name": "陈军", "unit": "青海省公安厅", "title": ""}],
+        "host_unit": "四川省公安厅",
+        "date": "2026年3月5日",
+        "place": "成都市公安局会议室",
+        "signatures": [
+            {"unit": "重庆市公安局", "signer": "张明", "date": "2026年3月6日"},
+            {"unit": "四川省公安厅", "signer": "李强", "date": "2026年3月6日"},
+        ],
+    },
+    "briefing_pack": {
+        "series": "泛西南警务合作联席会议",
+        "meeting": "泛西南警务合作联席会议第十五次会议",
+        "session": "第十五次会议",
+        "period": "2025年11月1日至2026年3月8日",
+        "host": "成都市公安局武侯区分局",
+        "figures": {
+            "period": {"start": "2025-11-01T00:00:00+08:00", "end": "2026-03-08T09:00:00+08:00"},
+            "scope": ["500000", "510000", "520000", "530000", "540000", "630000"],
+            "provinces": ["500000", "510000", "520000", "530000", "540000", "630000"],
+            "province_names": {
+                "500000": "重庆市",
+                "510000": "四川省",
+                "520000": "贵州省",
+                "530000": "云南省",
+                "540000": "西藏自治区",
+                "630000": "青海省",
+            },
+            "cases": [
+                {"offence": "telecom_fraud", "offence_name": "电信网络诈骗", "province": "510000", "n": 42},
+                {"offence": "telecom_fraud", "offence_name": "电信网络诈骗", "province": "530000", "n": 17},
+                {"offence": "illegal_fundraising", "offence_name": "非法集资", "province": "520000", "n": 6},
+                {"offence": "drugs", "offence_name": "毒品", "province": "530000", "n": 11},
+            ],
+            "flows": [
+                {"from": "510000", "to": "520000", "n": 23},
+                {"from": "510000", "to": "510000", "n": 12},
+                {"from": "530000", "to": "other", "n": 4},
+                {"from": "520000", "to": "unknown", "n": 2},
+            ],
+            "repeat_suspects": {
+                "count": 3,
+                "rows": [{"id_number": "5201**********1234", "provinces": 3, "cases": 4, "recent": 2}],
+            },
+            "requests": [
+                {"from": "510000", "to": "530000", "n": 31},
+                {"from": "500000", "to": "510000", "n": 9},
+            ],
+            "fulfilment": [
+                {
+                    "unit": "530100",
+                    "name": "昆明市公安局",
+                    "n": 28,
+                    "avg_seconds": 311040,
+                    "longest_seconds": 950400,
+                }
+            ],
+            "overdue": [{"unit": "530100", "name": "昆明市公安局", "n": 3}],
+        },
     },
 }
 

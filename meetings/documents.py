@@ -35,6 +35,7 @@ MEETING_MINUTES = document_kinds.register(
         category_char="纪",
         required_fields=("masthead", "opening"),
         approval_chain=document_kinds.EXTERNAL_CHAIN,
+        sealed=False,
     )
 )
 
@@ -50,6 +51,7 @@ BRIEFING_PACK = document_kinds.register(
         approval_chain=document_kinds.EXTERNAL_CHAIN,
         # The host's liaison officer prepares the briefing and issues its pack.
         issuer_roles=(Role.LIAISON_OFFICER, Role.UNIT_HEAD),
+        sealed=False,
     )
 )
 

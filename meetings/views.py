@@ -492,7 +492,7 @@ class MeetingPage:
         return {
             "record": record,
             "may_refresh": self.may_organise and record.frozen_at is None,
-            "may_issue_pack": self.may_organise
+            "may_issue_pack": briefing.may_issue_pack(self.meeting, self.user)
             and record.frozen_at is not None
             and record.document_id is None,
         }
