@@ -21,6 +21,8 @@ setup-demo: system-packages $(VENV)/.runtime-installed messages
 	$(DEMO_ENV) $(PY) manage.py load_organisation
 	$(DEMO_ENV) $(PY) manage.py seed_demo
 	$(DEMO_ENV) $(PY) manage.py seed_demo_cases
+	$(DEMO_ENV) $(PY) manage.py seed_meeting_series
+	$(DEMO_ENV) $(PY) manage.py seed_demo_meetings
 
 # pytest exits 5 when it collected nothing; that must fail, not pass.
 test: system-packages-test $(VENV)/.dev-installed messages
