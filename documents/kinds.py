@@ -54,7 +54,7 @@ class DocumentKindSpec:
     approval_chain: tuple[str, ...] = APPROVAL_CHAIN
     # Who may issue an externally approved document; empty means the drafter roles.
     issuer_roles: tuple[str, ...] = ()
-    # Whether the form prints the organ's seal; a 纪要 (GB/T 9704 §10.3) and working materials do not.
+    # Whether the form prints the organ's seal; a 纪要 (GB/T 9704 §10.3) does not.
     sealed: bool = True
     # Decide the chain from the document's data, when the kind's chain depends on its purpose.
     chain_for_data: Callable[[dict], tuple[str, ...]] | None = field(default=None, compare=False)

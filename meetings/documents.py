@@ -51,7 +51,6 @@ BRIEFING_PACK = document_kinds.register(
         approval_chain=document_kinds.EXTERNAL_CHAIN,
         # The host's liaison officer prepares the briefing and issues its pack.
         issuer_roles=(Role.LIAISON_OFFICER, Role.UNIT_HEAD),
-        sealed=False,
     )
 )
 

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from meetings import permissions
@@ -429,7 +430,8 @@ class AttendanceRole(models.TextChoices):
 
 class Answer(models.TextChoices):
     NEEDS_ACTION = "needs_action", _("No answer yet")
-    ACCEPTED = "accepted", _("Accepted")
+    # A context of its own: "Accepted" of an assistance request means received (已接收).
+    ACCEPTED = "accepted", pgettext_lazy("answer to a meeting invitation", "Accepted")
     DECLINED = "declined", _("Declined (请假)")
     DELEGATED = "delegated", _("Delegated")
 
