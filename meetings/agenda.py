@@ -11,6 +11,7 @@ a member who cannot open the matter still learns only what a related-case notice
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -63,6 +64,9 @@ REQUEST = "assistance.assistancerequest"
 REQUEST_DEADLINE_TYPE = "assistance.assistancerequest"
 
 CANDIDATES_PER_KIND = 100
+# A row id as a form or the API sends it: ASCII digits only, and at most 18 of them so that it
+# always fits a bigint column (19 digits may not).
+ID_PATTERN = re.compile(r"[0-9]{1,18}")
 UPDATABLE_FIELDS = frozenset({"title", "presenting_unit"})
 
 DISPUTE_STATES = (ProceedingState.OPEN, ProceedingState.CONSULTING)
@@ -97,6 +101,29 @@ class AgendaRow:
     url: str
     summary: str
     visible: bool
+
+
+# --- ids from requests ---------------------------------------------------------------------------
+
+
+def is_id(value) -> bool:
+    """Tell whether `value` is a row id: an int, or a string of 1–18 ASCII digits.
+
+    `str.isdigit()` is not enough: it accepts "²" or "١٢", which `int()` then refuses (a 500) or
+    reads as another number.
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 <= value < 10**18
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value.strip()) is not None
+
+
+def parse_id(value, *, field: str, message=None) -> int:
+    """Return `value` as a row id, or raise ValidationError({field: message}) (a 400 naming the field)."""
+    if not is_id(value):
+        raise ValidationError({field: [message or _("Give a valid identifier.")]})
+    return int(value.strip()) if isinstance(value, str) else value
 
 
 # --- what may be said of a case ------------------------------------------------------------------
@@ -364,25 +391,33 @@ def _record(meeting: JointMeeting, by, action: str, payload: dict, note: str = "
 
 
 def _item_of(item_id) -> tuple[int, int]:
-    try:
-        item_id = int(item_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    if not is_id(item_id):
+        raise Http404
+    item_id = int(item_id)
     meeting_id = AgendaItem.objects.filter(pk=item_id).values_list("meeting_id", flat=True).first()
     if meeting_id is None:
         raise Http404
     return meeting_id, item_id
 
 
+def _locked_item(meeting: JointMeeting, item_id: int) -> AgendaItem:
+    """Read the item again under the meeting's lock: it may have been removed meanwhile (404)."""
+    item = AgendaItem.objects.filter(pk=item_id, meeting_id=meeting.pk).first()
+    if item is None:
+        raise Http404
+    return item
+
+
 def _presenting_unit(meeting: JointMeeting, unit) -> Unit | None:
     """Accept a presenting unit within a member's subtree (a branch may present its own case)."""
     if unit is None or unit == "":
         return None
+    message = _("Choose a unit of a member of the series.")
     if not isinstance(unit, Unit):
-        unit = Unit.objects.filter(pk=unit).first() if str(unit).isdigit() else None
+        unit = Unit.objects.filter(pk=parse_id(unit, field="presenting_unit", message=message)).first()
     paths = member_paths(meeting.series)
     if unit is None or not any(unit.path == p or unit.path.startswith(p + PATH_SEPARATOR) for p in paths):
-        raise ValidationError({"presenting_unit": _("Choose a unit of a member of the series.")})
+        raise ValidationError({"presenting_unit": message})
     return unit
 
 
@@ -404,9 +439,7 @@ def agenda_item_add(
     title = (title or "").strip()
     target_type, target_key, summary = "", "", ""
     if source_kind in KINDS:
-        target_key = str(target_id or "").strip()
-        if not target_key.isdigit():
-            raise ValidationError({"target_id": _("Choose the matter to discuss.")})
+        target_key = str(parse_id(target_id, field="target_id", message=_("Choose the matter to discuss.")))
         # The snapshot is shared by every member: written in the site's language, not the adder's.
         with translation.override(settings.LANGUAGE_CODE):
             candidate = _candidate(meeting, source_kind, target_key)
@@ -472,7 +505,7 @@ def agenda_item_update(*, item_id, by, **fields) -> AgendaItem:
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
-    item = AgendaItem.objects.get(pk=item_id)
+    item = _locked_item(meeting, item_id)
     changed = {}
     if "title" in fields:
         title = (fields["title"] or "").strip()
@@ -494,7 +527,7 @@ def agenda_item_remove(*, item_id, by) -> None:
     meeting_id, item_id = _item_of(item_id)
     meeting = _lock_meeting(meeting_id)
     _check(meeting, by, permissions.may_organise, AGENDA_EDITABLE_STATES)
-    item = AgendaItem.objects.get(pk=item_id)
+    item = _locked_item(meeting, item_id)
     payload = {"item": item.pk, "source_kind": item.source_kind, "target": [item.target_type, item.target_id]}
     title = item.title
     item.delete()
@@ -515,9 +548,12 @@ def agenda_reorder(*, meeting_id, by, item_ids) -> list[AgendaItem]:
     _check(meeting, by, permissions.may_organise, AGENDA_EDITABLE_STATES)
     items = {item.pk: item for item in meeting.agenda_items.all()}
     try:
-        order = [int(pk) for pk in item_ids]
-    except (TypeError, ValueError):
-        raise ValidationError({"item_ids": _("Give the items of this agenda, each once.")}) from None
+        given = None if isinstance(item_ids, str | bytes) else list(item_ids)
+    except TypeError:
+        given = None
+    if given is None or not all(is_id(pk) for pk in given):
+        raise ValidationError({"item_ids": _("Give the items of this agenda, each once.")})
+    order = [int(pk) for pk in given]
     if len(order) != len(set(order)) or set(order) != set(items):
         raise ValidationError({"item_ids": _("Give the items of this agenda, each once.")})
     ordered = [items[pk] for pk in order]
@@ -534,7 +570,7 @@ def agenda_outcome_record(*, item_id, by, outcome: str, note: str = "") -> Agend
     _check(meeting, by, permissions.may_run_session, {MeetingState.IN_SESSION})
     if outcome not in AgendaOutcome.values or outcome == AgendaOutcome.NONE:
         raise ValidationError({"outcome": _("Choose decided, deferred or noted.")})
-    item = AgendaItem.objects.get(pk=item_id)
+    item = _locked_item(meeting, item_id)
     item.outcome = outcome
     item.note = (note or "").strip()
     item.save(update_fields=["outcome", "note"])
@@ -598,7 +634,7 @@ def agenda_display(items, user) -> list[AgendaRow]:
     items = list(items)
     wanted: dict[str, list[int]] = {}
     for item in items:
-        if item.target_type in _LIVE and item.target_id.isdigit():
+        if item.target_type in _LIVE and is_id(item.target_id):
             wanted.setdefault(item.target_type, []).append(int(item.target_id))
     live: dict[str, dict[str, _Live]] = {}
     for target_type, ids in wanted.items():

@@ -759,6 +759,10 @@ class Resolution(models.Model):
     # The adoption of a normative document.
     normative_title = models.CharField(_("title of the normative document"), max_length=200, blank=True)
     normative_text = models.TextField(_("text of the normative document"), blank=True)
+    # The register entries of the same series the adopted document repeals (废止), once issued.
+    repeals = models.ManyToManyField(
+        "meetings.NormativeDocument", verbose_name=_("repeals"), blank=True, related_name="+"
+    )
     # Applied only once the minutes are issued.
     apply_state = models.CharField(
         _("application"), max_length=12, choices=ApplyState.choices, default=ApplyState.PENDING

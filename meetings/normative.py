@@ -1,8 +1,9 @@
 """The register of a series' normative documents (规范性文件登记), adopted by resolution.
 
 A normative document enters the register when the 纪要 that adopted it is issued, citing that
-纪要's number; the register is searched by title and text by anyone working within or above a
-member's area (the norms apply there).
+纪要's number, and the documents of the same series the adopting resolution repeals (废止) are
+marked repealed by it at the same moment. The register is searched by title and text by anyone
+working within or above a member's area (the norms apply there).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def normative_adopt(*, resolution, by, document) -> NormativeDocument:
         minutes_number=document.number,
         minutes_document=document,
     )
+    repealed = _repeal(entry, resolution=resolution, by=by, acting_unit_code=meeting.host_unit.code)
     audit.record(
         action="meetings.normativedocument.adopt",
         actor=by,
@@ -47,9 +49,45 @@ def normative_adopt(*, resolution, by, document) -> NormativeDocument:
             "minutes_number": entry.minutes_number,
             "resolution": resolution.pk,
             "number": resolution.number,
+            "repeals": [old.pk for old in repealed],
         },
     )
     return entry
+
+
+def _repeal(entry: NormativeDocument, *, resolution, by, acting_unit_code: str) -> list[NormativeDocument]:
+    """Mark the entries the adopting resolution repeals (废止) as repealed by `entry`, each audited.
+
+    The entries are locked and checked again: another 纪要 issued meanwhile may have repealed one,
+    and then this adoption fails as a whole (the caller's savepoint), rather than repeal it twice.
+    """
+    from meetings.resolutions import NO_SUCH_NORMATIVE, repealable
+
+    ids = list(resolution.repeals.values_list("pk", flat=True))
+    if not ids:
+        return []
+    olds = list(NormativeDocument.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if len(olds) != len(ids) or not repealable(olds, entry.series_id):
+        raise ValidationError({"repeals": [NO_SUCH_NORMATIVE]})
+    for old in olds:
+        old.status = NormativeStatus.REPEALED
+        old.repealed_by = entry
+        old.save(update_fields=["status", "repealed_by"])
+        audit.record(
+            action="meetings.normativedocument.repeal",
+            actor=by,
+            acting_unit_code=acting_unit_code,
+            target=old,
+            payload={
+                "series": old.series_id,
+                "title": old.title,
+                "repealed_by": entry.pk,
+                "minutes_number": entry.minutes_number,
+                "resolution": resolution.pk,
+                "number": resolution.number,
+            },
+        )
+    return olds
 
 
 def normative_search(user, *, series=None, q="", status=None) -> QuerySet[NormativeDocument]:

@@ -35,11 +35,15 @@ from core.notifications import notify
 from jurisdiction import permissions as jurisdiction_permissions
 from jurisdiction import services as jurisdiction_services
 from jurisdiction.models import JurisdictionProceeding, ProceedingKind, ProceedingState
+from jurisdiction.selectors import proceeding_visible_to
 from meetings import permissions as perms
+from meetings.agenda import parse_id
 from meetings.models import (
     AgendaItem,
     ApplyState,
     MinutesState,
+    NormativeDocument,
+    NormativeStatus,
     Resolution,
     ResolutionKind,
 )
@@ -95,6 +99,7 @@ TYPED_FIELDS = (
     "due_on",
     "normative_title",
     "normative_text",
+    "repeals",
 )
 _UNIT_FIELDS = ("lead_unit", "owner_unit")
 _EMPTY = {
@@ -126,12 +131,26 @@ def officers(unit_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
     return list(User.objects.filter(pk__in=memberships.values("user_id")).order_by("pk"))
 
 
+def _path_within(path: str, member_paths: Iterable[str]) -> bool:
+    return any(path == member or path.startswith(member + PATH_SEPARATOR) for member in member_paths)
+
+
 def _within_members(unit: Unit, member_paths: Iterable[str]) -> bool:
-    return any(unit.path == path or unit.path.startswith(path + PATH_SEPARATOR) for path in member_paths)
+    return _path_within(unit.path, member_paths)
 
 
 def _member_paths(resolution: Resolution) -> list[str]:
     return list(perms.current_member_units(resolution.minutes.meeting.series).values())
+
+
+def _repeals_of(resolution: Resolution) -> list[NormativeDocument]:
+    # As for the assisting units: the service puts the entries it was given on the instance.
+    pending = resolution.__dict__.get("_repeals")
+    if pending is not None:
+        return list(pending)
+    if resolution.pk is None or resolution.kind != ResolutionKind.NORMATIVE_DOCUMENT:
+        return []
+    return list(resolution.repeals.order_by("pk"))
 
 
 def _assisting_of(resolution: Resolution) -> list[Unit]:
@@ -170,12 +189,43 @@ def _messages(error: Exception) -> str:
 # --- the kinds -------------------------------------------------------------------------------------
 
 
+NO_SUCH_PROCEEDING = _("No such jurisdiction proceeding.")
+
+
+def _discussable(proceeding: JurisdictionProceeding, member_paths: list[str]) -> bool:
+    """Tell whether the series may take the proceeding up, as the agenda proposes matters (agenda.py).
+
+    Every party must lie within a member's subtree, so that the members between them can agree it,
+    and the case must not be restricted (限制), which is never discoverable (DESIGN.md, Visibility).
+    """
+    if proceeding.case.handling_code == HandlingCode.RESTRICTED:
+        return False
+    party_paths = list(proceeding.parties.values_list("unit_path", flat=True))
+    return bool(party_paths) and all(_path_within(path, member_paths) for path in party_paths)
+
+
+def _sees(user, proceeding: JurisdictionProceeding) -> bool:
+    return user is not None and proceeding_visible_to(user).filter(pk=proceeding.pk).exists()
+
+
 def _validate_jurisdiction(resolution: Resolution) -> None:
     errors: dict[str, list] = {}
     paths = _member_paths(resolution)
     proceeding = resolution.proceeding
     if proceeding is None:
         errors["proceeding"] = [_("Name the jurisdiction proceeding the meeting decided.")]
+    elif not _discussable(proceeding, paths):
+        # Checked before anything about the proceeding is said: whoever cannot see it learns only
+        # that there is no such proceeding (not its state, its case's handling code or its
+        # parties). Whoever sees it is told why, still without naming units outside the series, as
+        # the message may end up in a failed resolution's error shown to the host's officers.
+        viewer = resolution.__dict__.get("_viewer")
+        if not _sees(viewer, proceeding):
+            errors["proceeding"] = [NO_SUCH_PROCEEDING]
+        elif proceeding.case.handling_code == HandlingCode.RESTRICTED:
+            errors["proceeding"] = [_("A restricted case is not decided at a joint meeting.")]
+        else:
+            errors["proceeding"] = [_("A party to the proceeding is outside the series' member units.")]
     else:
         if proceeding.kind != ProceedingKind.DISPUTE:
             errors["proceeding"] = [_("Only a consultation on disputed jurisdiction is agreed at a meeting.")]
@@ -193,19 +243,6 @@ def _validate_jurisdiction(resolution: Resolution) -> None:
             .exists()
         ):
             errors["proceeding"] = [_("Another decision of these minutes already settles this proceeding.")]
-        elif proceeding.case.handling_code == HandlingCode.RESTRICTED:
-            errors["proceeding"] = [_("A restricted case is not decided at a joint meeting.")]
-        else:
-            outside = [
-                party.unit.name
-                for party in proceeding.parties.select_related("unit")
-                if not _within_members(party.unit, paths)
-            ]
-            if outside:
-                errors["proceeding"] = [
-                    _("These parties are outside the series' member units: %(units)s")
-                    % {"units": "、".join(outside)}
-                ]
     lead = resolution.lead_unit
     # MPS-2020 art 24: a city-level organ or above may lead a major cross-regional case, so any
     # active unit within a member's subtree (the provincial organ itself included) may be named.
@@ -226,6 +263,7 @@ def _apply_jurisdiction(resolution: Resolution, *, by, citation: str, document) 
     reference = f"{RESOLUTION_TARGET}:{resolution.pk}"
     proceeding = JurisdictionProceeding.objects.select_related("case").get(pk=resolution.proceeding_id)
     resolution.proceeding = proceeding
+    resolution._viewer = by
     if proceeding.agreement_reference != reference:
         _validate_jurisdiction(resolution)
     jurisdiction_services.proceeding_agree_by_resolution(
@@ -277,12 +315,24 @@ def _apply_action_item(resolution: Resolution, *, by, citation: str, document) -
     return "meetings.actionitem", str(item.pk)
 
 
+NO_SUCH_NORMATIVE = _("Choose normative documents of this series that are in force.")
+
+
+def repealable(entries: Iterable[NormativeDocument], series_id: int) -> bool:
+    """Tell whether every entry may be repealed by an adoption in the series: its own, in force."""
+    return all(entry.series_id == series_id and entry.status == NormativeStatus.IN_FORCE for entry in entries)
+
+
 def _validate_normative(resolution: Resolution) -> None:
     errors: dict[str, list] = {}
     if not (resolution.normative_title or "").strip():
         errors["normative_title"] = [_("Give the title of the normative document.")]
     if not (resolution.normative_text or "").strip():
         errors["normative_text"] = [_("Give the text of the normative document.")]
+    # One message whatever the reason (another series', repealed already): the register of a
+    # series the drafter is no member of is not theirs to probe.
+    if not repealable(_repeals_of(resolution), resolution.minutes.meeting.series_id):
+        errors["repeals"] = [NO_SUCH_NORMATIVE]
     if errors:
         raise ValidationError(errors)
 
@@ -327,7 +377,7 @@ register_kind(
         label=ResolutionKind.NORMATIVE_DOCUMENT.label,
         validate=_validate_normative,
         apply=_apply_normative,
-        fields=("normative_title", "normative_text"),
+        fields=("normative_title", "normative_text", "repeals"),
     )
 )
 register_kind(
@@ -403,30 +453,58 @@ def _unit_value(value, field_name: str) -> Unit | None:
     return unit
 
 
-def _proceeding_value(value) -> JurisdictionProceeding | None:
+def _proceeding_value(value, *, by, minutes: MinutesModel) -> JurisdictionProceeding | None:
+    """Return the proceeding named, if the drafter may name it; else the one generic 400.
+
+    The drafter may name a proceeding they see (a party's unit, or above one) or one the series may
+    take up (`_discussable`: the host's liaison officer need not be a party). Anything else — no
+    such row, a restricted case, parties outside the members' areas — is refused with the same
+    message as a missing id, before its state is looked at, so the field cannot probe proceedings.
+    """
     if value is None or value == "":
         return None
     # Read afresh even when given an instance: its state and case decide whether it may be named.
     pk = value.pk if isinstance(value, JurisdictionProceeding) else value
-    try:
-        return JurisdictionProceeding.objects.select_related("case").get(pk=int(pk))
-    except (JurisdictionProceeding.DoesNotExist, ValueError, TypeError):
-        raise ValidationError({"proceeding": [_("No such jurisdiction proceeding.")]}) from None
+    pk = parse_id(pk, field="proceeding", message=NO_SUCH_PROCEEDING)
+    proceeding = JurisdictionProceeding.objects.select_related("case").filter(pk=pk).first()
+    if proceeding is None or not (
+        _discussable(proceeding, list(perms.current_member_units(minutes.meeting.series).values()))
+        or _sees(by, proceeding)
+    ):
+        raise ValidationError({"proceeding": [NO_SUCH_PROCEEDING]})
+    return proceeding
+
+
+def _repeals_value(value, *, minutes: MinutesModel) -> list[NormativeDocument]:
+    """Return the register entries named (ids or instances); unknown ones get the generic 400."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str | bytes | NormativeDocument) or not isinstance(value, Iterable):
+        value = [value]
+    ids = []
+    for entry in value:
+        pk = entry.pk if isinstance(entry, NormativeDocument) else entry
+        pk = parse_id(pk, field="repeals", message=NO_SUCH_NORMATIVE)
+        if pk not in ids:
+            ids.append(pk)
+    entries = list(NormativeDocument.objects.filter(pk__in=ids).order_by("pk"))
+    if len(entries) != len(ids):
+        raise ValidationError({"repeals": [NO_SUCH_NORMATIVE]})
+    return entries
 
 
 def _agenda_value(value, minutes: MinutesModel) -> AgendaItem | None:
     if value is None or value == "":
         return None
-    pk = value.pk if isinstance(value, AgendaItem) else value
-    item = (
-        AgendaItem.objects.filter(pk=pk, meeting_id=minutes.meeting_id).first() if str(pk).isdigit() else None
-    )
+    message = _("Choose an item of this meeting's agenda.")
+    pk = value.pk if isinstance(value, AgendaItem) else parse_id(value, field="agenda_item", message=message)
+    item = AgendaItem.objects.filter(pk=pk, meeting_id=minutes.meeting_id).first()
     if item is None:
-        raise ValidationError({"agenda_item": [_("Choose an item of this meeting's agenda.")]})
+        raise ValidationError({"agenda_item": [message]})
     return item
 
 
-def _set_typed(resolution: Resolution, spec: ResolutionKindSpec, typed: dict[str, Any]) -> None:
+def _set_typed(resolution: Resolution, spec: ResolutionKindSpec, typed: dict[str, Any], *, by) -> None:
     """Write the typed fields given onto the resolution; refuse fields the kind does not take."""
     # A form posts every field; an empty one of another kind is no error and is ignored.
     typed = {
@@ -447,7 +525,9 @@ def _set_typed(resolution: Resolution, spec: ResolutionKindSpec, typed: dict[str
         elif name in _UNIT_FIELDS:
             setattr(resolution, name, _unit_value(value, name))
         elif name == "proceeding":
-            resolution.proceeding = _proceeding_value(value)
+            resolution.proceeding = _proceeding_value(value, by=by, minutes=resolution.minutes)
+        elif name == "repeals":
+            resolution._repeals = _repeals_value(value, minutes=resolution.minutes)
         elif name == "due_in_days":
             try:
                 resolution.due_in_days = None if value in (None, "") else int(value)
@@ -477,6 +557,11 @@ def _clear_foreign(resolution: Resolution, spec: ResolutionKindSpec) -> None:
             setattr(resolution, name, empty)
     if "assisting_units" not in spec.fields:
         resolution._assisting_units = []
+    if (
+        "repeals" not in spec.fields
+        and resolution.__dict__.get("_previous_kind") == ResolutionKind.NORMATIVE_DOCUMENT
+    ):
+        resolution._repeals = []
 
 
 def _save(resolution: Resolution) -> None:
@@ -484,6 +569,9 @@ def _save(resolution: Resolution) -> None:
     pending = resolution.__dict__.pop("_assisting_units", None)
     if pending is not None:
         resolution.assisting_units.set(pending)
+    repeals = resolution.__dict__.pop("_repeals", None)
+    if repeals is not None:
+        resolution.repeals.set(repeals)
 
 
 def _snapshot(resolution: Resolution) -> dict:
@@ -499,6 +587,11 @@ def _snapshot(resolution: Resolution) -> dict:
         "due_in_days": resolution.due_in_days,
         "due_on": resolution.due_on,
         "normative_title": resolution.normative_title,
+        **(
+            {"repeals": [entry.pk for entry in _repeals_of(resolution)]}
+            if resolution.kind == ResolutionKind.NORMATIVE_DOCUMENT
+            else {}
+        ),
     }
 
 
@@ -538,7 +631,8 @@ def resolution_add(*, minutes_id, by, kind, text, agenda_item=None, **typed) -> 
         text=text.strip(),
         agenda_item=_agenda_value(agenda_item, minutes),
     )
-    _set_typed(resolution, spec, typed)
+    resolution._viewer = by
+    _set_typed(resolution, spec, typed, by=by)
     spec.validate(resolution)
     snapshot = _snapshot(resolution)
     _save(resolution)
@@ -551,6 +645,7 @@ def resolution_update(*, resolution_id, by, **fields) -> Resolution:
     """Change a decision of minutes being drafted: its text, agenda item, kind or typed fields."""
     resolution = _get(resolution_id)
     minutes = _lock_minutes(resolution.minutes_id)
+    _still_there(resolution)
     resolution.minutes = minutes
     _check_drafting(minutes, by)
     kind = fields.pop("kind", resolution.kind)
@@ -565,9 +660,11 @@ def resolution_update(*, resolution_id, by, **fields) -> Resolution:
     if "agenda_item" in fields:
         resolution.agenda_item = _agenda_value(fields.pop("agenda_item"), minutes)
     if kind != resolution.kind:
+        resolution._previous_kind = resolution.kind
         resolution.kind = kind
         _clear_foreign(resolution, spec)
-    _set_typed(resolution, spec, fields)
+    resolution._viewer = by
+    _set_typed(resolution, spec, fields, by=by)
     spec.validate(resolution)
     snapshot = _snapshot(resolution)
     _save(resolution)
@@ -575,11 +672,19 @@ def resolution_update(*, resolution_id, by, **fields) -> Resolution:
     return resolution
 
 
+def _still_there(resolution: Resolution) -> None:
+    """Refuse a resolution removed by another request while this one waited for the minutes' lock."""
+    if not Resolution.objects.filter(pk=resolution.pk).exists():
+        raise ValidationError({"resolution": [_("No such resolution.")]})
+
+
 def _get(resolution_id) -> Resolution:
-    try:
-        return Resolution.objects.select_related("minutes").get(pk=int(resolution_id))
-    except (Resolution.DoesNotExist, ValueError, TypeError):
-        raise ValidationError({"resolution": [_("No such resolution.")]}) from None
+    message = _("No such resolution.")
+    pk = parse_id(resolution_id, field="resolution", message=message)
+    resolution = Resolution.objects.select_related("minutes").filter(pk=pk).first()
+    if resolution is None:
+        raise ValidationError({"resolution": [message]})
+    return resolution
 
 
 def _renumber(minutes: MinutesModel) -> None:
@@ -595,6 +700,7 @@ def resolution_remove(*, resolution_id, by) -> None:
     """Remove a decision from minutes being drafted; the rest are numbered 1..n again."""
     resolution = _get(resolution_id)
     minutes = _lock_minutes(resolution.minutes_id)
+    _still_there(resolution)
     _check_drafting(minutes, by)
     _audit("remove", resolution, by, minutes, _snapshot(resolution))
     resolution.delete()
@@ -730,10 +836,7 @@ def resolutions_apply(*, minutes, by, document) -> None:
 @transaction.atomic
 def resolution_retry(*, resolution_id, by) -> Resolution:
     """Apply a failed resolution again (the host's head, once the obstacle is gone)."""
-    try:
-        pk = int(resolution_id)
-    except (TypeError, ValueError):
-        raise ValidationError({"resolution": [_("No such resolution.")]}) from None
+    pk = parse_id(resolution_id, field="resolution", message=_("No such resolution."))
     resolution = (
         Resolution.objects.select_for_update(of=("self",))
         .select_related("lead_unit", "owner_unit")

@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.db.models import Max, Q
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,7 @@ from core.models import HolidayOverride
 from core.notifications import notify
 from core.workflow import run_transition, timeline_add
 from meetings import ical, invitations, permissions, rotation
+from meetings.agenda import is_id
 from meetings.models import (
     EDITABLE_STATES,
     MEETING_API_TRANSITIONS,
@@ -937,13 +939,27 @@ def participant_add(
 
 
 def _lock_participant(participant_id) -> tuple[JointMeeting, MeetingParticipant]:
-    meeting_id = MeetingParticipant.objects.values_list("meeting_id", flat=True).get(pk=participant_id)
+    """Lock the participant's meeting, then read the participant again: 404 if it is gone.
+
+    Another request may remove the participant between the first read and the meeting's lock, so
+    the row is looked for again under the lock rather than assumed.
+    """
+    if not is_id(participant_id):
+        raise Http404
+    meeting_id = (
+        MeetingParticipant.objects.filter(pk=int(participant_id)).values_list("meeting_id", flat=True).first()
+    )
+    if meeting_id is None:
+        raise Http404
     meeting = _lock(meeting_id)
     participant = (
         MeetingParticipant.objects.select_for_update(of=("self",))
         .select_related("user", "unit", "member", "member__unit")
-        .get(pk=participant_id)
+        .filter(pk=int(participant_id), meeting_id=meeting.pk)
+        .first()
     )
+    if participant is None:
+        raise Http404
     return meeting, participant
 
 

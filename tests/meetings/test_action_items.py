@@ -18,7 +18,7 @@ from meetings.selectors import action_items_visible_to, meeting_visible_to
 from organisation.models import Role
 from tests.factories.meetings import CHONGQING, GUIZHOU
 from tests.factories.organisation import member
-from tests.meetings.test_resolutions import issue, minutes_in, notified
+from tests.meetings.test_resolutions import issue, minutes_in, notified, publish
 
 NANMING, MPS = "520102", "000000"
 TASK = "核查犯罪嫌疑人吉某某身份信息及户籍情况"
@@ -200,3 +200,80 @@ def test_completed_item_stops_escalating(issued, provinces, nanming):
     assert escalations(deadline) == {} and escalations(deadline_of(other)) == {}
     assert AuditEvent.objects.filter(action="meetings.actionitem.complete").count() == 1
     assert AuditEvent.objects.filter(action="meetings.actionitem.withdraw").count() == 1
+
+
+# --- the count pinned on fixed dates (CPL art 105), not recomputed the way the code computes it ------
+
+
+def end_of(year: int, month: int, day: int) -> dt.datetime:
+    """24:00 of a day in Beijing time, which core.deadlines keeps as 00:00 of the next day."""
+    return dt.datetime(year, month, day, tzinfo=SHANGHAI) + dt.timedelta(days=1)
+
+
+def opened_at(resolution, published_at: dt.datetime, office) -> ActionItem:
+    return action_items.action_item_open(
+        resolution=resolution,
+        by=office.head,
+        citation="《泛西南警务合作联席会议纪要》第1项",
+        published_at=published_at,
+    )
+
+
+@pytest.mark.parametrize(
+    ("published_at", "days", "due_at"),
+    [
+        # Issued Fri 26 Sep 2025: the 26th is not counted, so day 5 is 1 Oct — National Day (1–8 Oct
+        # 2025 are rest days) — and the period runs to the end of the first working day, Thu 9 Oct.
+        (dt.datetime(2025, 9, 26, 10, 0, tzinfo=SHANGHAI), 5, end_of(2025, 10, 9)),
+        # Issued Tue 10 Jun 2025: day 5 is Sun 15 Jun, a rest day, so it ends with Mon 16 Jun.
+        (dt.datetime(2025, 6, 10, 10, 0, tzinfo=SHANGHAI), 5, end_of(2025, 6, 16)),
+        # Day 3 is Fri 13 Jun, a working day: no move. Issued just before midnight, still the 10th.
+        (dt.datetime(2025, 6, 10, 23, 59, tzinfo=SHANGHAI), 3, end_of(2025, 6, 13)),
+        # Issued at 00:30 on Fri 13 Jun in Beijing, still the 12th in UTC: the days are Beijing's, so
+        # day 1 is Sat 14 Jun and it ends with Mon 16 Jun (in UTC it would have been Fri 13).
+        (dt.datetime(2025, 6, 12, 16, 30, tzinfo=dt.UTC), 1, end_of(2025, 6, 16)),
+    ],
+)
+def test_within_n_days_counts_as_cpl_article_105(provinces, pan_southwest, published_at, days, due_at):
+    host = provinces[CHONGQING]
+    minutes = minutes_in(pan_southwest, host)
+    resolution = add_action(minutes, host, due_in_days=days)
+    item = opened_at(resolution, published_at, host)
+    deadline = deadline_of(item)
+    assert item.due_at == deadline.due_at == due_at
+    assert deadline.kind == Kind.ORDINARY and deadline.started_at == published_at
+
+
+@pytest.mark.parametrize(
+    ("published_at", "due_on"),
+    [
+        (dt.datetime(2025, 6, 10, 10, 0, tzinfo=SHANGHAI), dt.date(2025, 6, 14)),  # a Saturday
+        (dt.datetime(2025, 9, 26, 10, 0, tzinfo=SHANGHAI), dt.date(2025, 10, 3)),  # National Day
+    ],
+)
+def test_by_a_date_on_a_rest_day_does_not_move(provinces, pan_southwest, published_at, due_on):
+    host = provinces[CHONGQING]
+    minutes = minutes_in(pan_southwest, host)
+    resolution = add_action(minutes, host, due_on=timezone.localdate() + dt.timedelta(days=30))
+    # The meeting decided it in 2025: the date is set as the minutes printed it.
+    type(resolution).objects.filter(pk=resolution.pk).update(due_on=due_on)
+    resolution.refresh_from_db()
+    item = opened_at(resolution, published_at, host)
+    deadline = deadline_of(item)
+    assert item.due_at == deadline.due_at == end_of(due_on.year, due_on.month, due_on.day)
+    assert deadline.kind == Kind.FIXED
+
+
+def test_issuing_the_minutes_counts_from_their_issue(provinces, pan_southwest):
+    """Through the issue itself: the 纪要's published_at is the start (here 26 Sep 2025, 10:00)."""
+    host = provinces[CHONGQING]
+    minutes = minutes_in(pan_southwest, host)
+    resolution = add_action(minutes, host, due_in_days=5)
+    document = publish(minutes, host.head)
+    issued_at = dt.datetime(2025, 9, 26, 10, 0, tzinfo=SHANGHAI)
+    type(minutes).objects.filter(pk=minutes.pk).update(published_at=issued_at)
+    minutes.refresh_from_db()
+    resolutions.resolutions_apply(minutes=minutes, by=host.head, document=document)
+    item = item_of(resolution)
+    assert item.due_at == deadline_of(item).due_at == end_of(2025, 10, 9)
+    assert deadline_of(item).started_at == issued_at

@@ -359,3 +359,56 @@ def test_only_the_organiser_edits_and_outcomes_are_recorded_in_session(
         "meetings.agenda.remove",
         "meetings.agenda.outcome",
     }
+
+
+@pytest.mark.parametrize("bad", ["²", "١٢", "12a", " ", "-3", "1" * 19, 3.0])
+def test_ids_that_are_not_ascii_digits_are_refused_by_field(meeting, matters, provinces, bad):
+    """`str.isdigit()` takes "²", which int() then refuses: only 1–18 ASCII digits are ids (400 by field)."""
+    host = provinces["510000"]
+    add = agenda.agenda_item_add
+    with pytest.raises(ValidationError) as refused:
+        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=bad)
+    assert set(refused.value.message_dict) == {"target_id"}
+    with pytest.raises(ValidationError) as refused:
+        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="议题", presenting_unit=bad)
+    assert set(refused.value.message_dict) == {"presenting_unit"}
+    item = add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="议题")
+    with pytest.raises(ValidationError) as refused:
+        agenda.agenda_reorder(meeting_id=meeting.pk, by=host.liaison, item_ids=[bad])
+    assert set(refused.value.message_dict) == {"item_ids"}
+    for change in (agenda.agenda_item_update, agenda.agenda_item_remove):
+        with pytest.raises(Http404):  # an item named in the path: not found
+            change(item_id=bad, by=host.liaison)
+    assert list(meeting.agenda_items.all()) == [item]
+    assert agenda.is_id("42") and agenda.is_id(42) and agenda.is_id("9" * 18)
+    assert agenda.parse_id(" 42 ", field="x") == 42
+
+
+def test_an_item_removed_while_waiting_for_the_meeting_lock_is_a_404(meeting, provinces, monkeypatch):
+    """Two organisers at once: the item goes between the first read and the lock; no DoesNotExist (500)."""
+    host = provinces["510000"]
+    first = agenda.agenda_item_add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="甲")
+    second = agenda.agenda_item_add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="乙")
+    lock = agenda._lock_meeting
+
+    def lock_after_the_other_removed_it(meeting_id):
+        # What the other request did while this one waited: the row is gone when the lock is granted.
+        AgendaItem.objects.filter(pk=doomed).delete()
+        return lock(meeting_id)
+
+    monkeypatch.setattr(agenda, "_lock_meeting", lock_after_the_other_removed_it)
+    doomed = first.pk
+    with pytest.raises(Http404):
+        agenda.agenda_item_update(item_id=first.pk, by=host.liaison, title="丙")
+    doomed = second.pk
+    with pytest.raises(Http404):
+        agenda.agenda_item_remove(item_id=second.pk, by=host.liaison)
+    third = agenda.agenda_item_add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="丁")
+    meeting.__class__.objects.filter(pk=meeting.pk).update(state=MeetingState.IN_SESSION)
+    doomed = third.pk
+    with pytest.raises(Http404):
+        agenda.agenda_outcome_record(item_id=third.pk, by=host.head, outcome=AgendaOutcome.DECIDED)
+    # (The simulated removal ran inside the refused call's transaction, so it rolled back with it.)
+    assert not AuditEvent.objects.filter(
+        action__in=["meetings.agenda.update", "meetings.agenda.remove", "meetings.agenda.outcome"]
+    ).exists()

@@ -12,6 +12,7 @@ import subprocess
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.api import Conflict
 from core.models import AuditEvent, OutboxMessage
@@ -371,7 +372,9 @@ def test_revision_voids_earlier_signatures(circulating, provinces):
 def test_stale_digest_is_409(circulating, provinces):
     with pytest.raises(Conflict) as refused:
         sign(circulating, provinces[CHONGQING], digest="0" * 64)
-    assert "changed since you read them" in str(refused.value.detail)
+    assert str(refused.value.detail) == gettext(
+        "The minutes changed since you read them; read them again before signing."
+    )
     assert refused.value.current_state == MinutesState.CIRCULATING
     assert not MinutesSignoff.objects.filter(minutes=circulating).exists()
 
@@ -570,5 +573,7 @@ def test_issue_refused_when_a_member_joined_after_signing(circulating, provinces
     )
     with pytest.raises(Conflict) as refused:
         minutes_services.minutes_transition(minutes_id=signed.pk, name="issue", by=provinces[GUIZHOU].head)
-    assert "Not every member unit" in str(refused.value.detail)
+    assert str(refused.value.detail) == gettext(
+        "Not every member unit has signed this version of the minutes."
+    )
     assert not Document.objects.filter(kind="meeting_minutes").exists()

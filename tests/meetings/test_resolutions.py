@@ -493,3 +493,264 @@ def test_normative_document_is_registered_and_searchable(
     with django_assert_num_queries(1):
         rows = list(normative_search(chengdu, q="川渝"))
         assert [row.series.name for row in rows] == [chuanyu_legal.name] * 2
+
+
+# --- what the proceeding field lets a drafter learn -------------------------------------------------
+
+
+def a_dispute(accepting: str, codes, *, by, handling=HandlingCode.NORMAL, state=S.CONSULTING):
+    """Create a dispute directly, with `codes` as its parties (as the agenda tests do)."""
+    case = CaseFactory(
+        name="7·02 跨省网络赌博案",
+        accepting_unit=unit(accepting),
+        state=CaseState.UNDER_INVESTIGATION,
+        handling_code=handling,
+        created_by=by,
+    )
+    proceeding = JurisdictionProceeding.objects.create(
+        case=case,
+        kind="dispute",
+        state=state,
+        opened_by=by,
+        opening_unit=case.accepting_unit,
+        holding_unit=case.accepting_unit,
+        reason="犯罪地与犯罪嫌疑人居住地分属两地，管辖有争议",
+    )
+    for code in codes:
+        ProceedingParty.objects.create(proceeding=proceeding, unit=unit(code))
+    return proceeding
+
+
+def test_proceeding_field_cannot_probe_proceedings_outside_the_series(
+    provinces, pan_southwest, chuanyu_legal
+):
+    """A host liaison naming a proceeding it may not take up learns only "no such proceeding"."""
+    host = provinces[CHONGQING]
+    wuhua_head = member(WUHUA, Role.UNIT_HEAD, username="probe_wuhua_head")
+    # Between 五华 (Yunnan) and 南明 (Guizhou), neither a member of 川渝, and long withdrawn.
+    elsewhere = a_dispute(WUHUA, (WUHUA, NANMING), by=wuhua_head, state=S.WITHDRAWN)
+    # Between two members of 泛西南, but restricted; the host (Chongqing) is no party.
+    restricted = a_dispute(WUHUA, (WUHUA, NANMING), by=wuhua_head, handling=HandlingCode.RESTRICTED)
+    missing = JurisdictionProceeding.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    legal = minutes_in(chuanyu_legal, host)
+    southwest = minutes_in(pan_southwest, host)
+    generic = {"proceeding": [str(resolutions.NO_SUCH_PROCEEDING)]}
+    said = []
+    for minutes, proceeding in (
+        (legal, elsewhere.pk),
+        (legal, str(elsewhere.pk)),
+        (southwest, restricted.pk),
+        (legal, missing),
+        (legal, "²"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            resolutions.resolution_add(
+                minutes_id=minutes.pk,
+                by=host.liaison,
+                kind="jurisdiction",
+                text="x",
+                proceeding=proceeding,
+                lead_unit=CHONGQING,
+            )
+        assert {"proceeding": refused.value.message_dict["proceeding"]} == generic
+        said.append(" ".join(refused.value.messages))
+    # Nothing about the state, the handling code or the parties of the real ones: the same words
+    # as for an id that does not exist.
+    assert len(set(said)) == 1
+    for word in (unit(WUHUA).name, unit(NANMING).name, str(S.WITHDRAWN.label), "restricted", "限制"):
+        assert word not in said[0]
+    assert not Resolution.objects.exists()
+
+    # Not restricted, between members: the series may take it up though the host is no party.
+    Case.objects.filter(pk=restricted.case_id).update(handling_code=HandlingCode.NORMAL)
+    agreed = resolutions.resolution_add(
+        minutes_id=southwest.pk,
+        by=host.liaison,
+        kind="jurisdiction",
+        text="7·02案由五华区分局主办。",
+        proceeding=restricted.pk,
+        lead_unit=WUHUA,
+    )
+    assert agreed.proceeding_id == restricted.pk
+
+
+def test_failed_resolution_names_no_unit_outside_the_series(provinces, chuanyu_legal):
+    """A party outside the members joins after drafting: the failure says so without naming it."""
+    host = provinces[CHONGQING]
+    wuhou_head = member(WUHOU, Role.UNIT_HEAD, username="outside_wuhou_head")
+    proceeding = a_dispute(WUHOU, (WUHOU, YUZHONG), by=wuhou_head)
+    minutes = minutes_in(chuanyu_legal, host)
+    resolution = resolutions.resolution_add(
+        minutes_id=minutes.pk,
+        by=host.liaison,
+        kind="jurisdiction",
+        text="7·02案由渝中区分局主办。",
+        proceeding=proceeding.pk,
+        lead_unit=YUZHONG,
+    )
+    ProceedingParty.objects.create(proceeding=proceeding, unit=unit(WUHUA))  # Yunnan: no member
+
+    with pytest.raises(ValidationError) as refused:
+        resolutions.resolutions_validate(minutes)
+    (message,) = refused.value.message_dict["resolutions"]
+    assert unit(WUHUA).name not in message and str(resolutions.NO_SUCH_PROCEEDING) in message
+
+    move_to(minutes, MinutesState.SIGNED)
+    issue(minutes, host.head)
+    resolution.refresh_from_db()
+    assert resolution.apply_state == ApplyState.FAILED
+    assert unit(WUHUA).name not in resolution.apply_error and WUHUA not in resolution.apply_error
+    failed = AuditEvent.objects.get(action="meetings.resolution.failed")
+    assert unit(WUHUA).name not in failed.payload["error"]
+    assert JurisdictionProceeding.objects.get(pk=proceeding.pk).state == S.CONSULTING
+
+
+@pytest.mark.parametrize("bad", ["²", "١٢", "1" * 19, "1.0"])
+def test_ids_that_are_not_ascii_digits_are_refused_by_field(provinces, pan_southwest, bad):
+    """`str.isdigit()` takes "²" and int() then fails (a 500): each id field answers 400 by name."""
+    host = provinces[CHONGQING]
+    minutes = minutes_in(pan_southwest, host)
+    note = resolutions.resolution_add(minutes_id=minutes.pk, by=host.liaison, kind="note", text="另行研究。")
+    cases = (
+        (
+            "agenda_item",
+            lambda: resolutions.resolution_add(
+                minutes_id=minutes.pk, by=host.liaison, kind="note", text="x", agenda_item=bad
+            ),
+        ),
+        (
+            "proceeding",
+            lambda: resolutions.resolution_add(
+                minutes_id=minutes.pk,
+                by=host.liaison,
+                kind="jurisdiction",
+                text="x",
+                proceeding=bad,
+                lead_unit=CHONGQING,
+            ),
+        ),
+        (
+            "repeals",
+            lambda: resolutions.resolution_add(
+                minutes_id=minutes.pk,
+                by=host.liaison,
+                kind="normative_document",
+                text="x",
+                normative_title="t",
+                normative_text="t",
+                repeals=[bad],
+            ),
+        ),
+        (
+            "agenda_item",
+            lambda: resolutions.resolution_update(resolution_id=note.pk, by=host.liaison, agenda_item=bad),
+        ),
+        ("resolution", lambda: resolutions.resolution_update(resolution_id=bad, by=host.liaison, text="y")),
+        ("resolution", lambda: resolutions.resolution_remove(resolution_id=bad, by=host.liaison)),
+        ("resolution", lambda: resolutions.resolution_retry(resolution_id=bad, by=host.head)),
+    )
+    for field, call in cases:
+        with pytest.raises(ValidationError) as refused:
+            call()
+        assert set(refused.value.message_dict) == {field}
+    assert list(Resolution.objects.all()) == [note]
+
+
+def test_a_resolution_removed_while_waiting_for_the_minutes_lock_is_refused(
+    provinces, pan_southwest, monkeypatch
+):
+    host = provinces[CHONGQING]
+    minutes = minutes_in(pan_southwest, host)
+    note = resolutions.resolution_add(minutes_id=minutes.pk, by=host.liaison, kind="note", text="另行研究。")
+    lock = resolutions._lock_minutes
+
+    def lock_after_the_other_removed_it(minutes_id):
+        Resolution.objects.filter(pk=note.pk).delete()
+        return lock(minutes_id)
+
+    monkeypatch.setattr(resolutions, "_lock_minutes", lock_after_the_other_removed_it)
+    for call in (
+        lambda: resolutions.resolution_update(resolution_id=note.pk, by=host.liaison, text="改"),
+        lambda: resolutions.resolution_remove(resolution_id=note.pk, by=host.liaison),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            call()
+        assert set(refused.value.message_dict) == {"resolution"}
+    assert audit_count("meetings.resolution.update") == audit_count("meetings.resolution.remove") == 0
+
+
+# --- repealing a normative document -----------------------------------------------------------------
+
+
+def adopt(minutes, office, title: str, **typed) -> Resolution:
+    return resolutions.resolution_add(
+        minutes_id=minutes.pk,
+        by=office.liaison,
+        kind="normative_document",
+        text=f"会议审议通过《{title}》。",
+        normative_title=title,
+        normative_text=f"第一条 {title}。",
+        **typed,
+    )
+
+
+def test_a_later_adoption_repeals_an_earlier_one(provinces, chuanyu_legal, pan_southwest):
+    host = provinces[SICHUAN]
+    first = minutes_in(chuanyu_legal, host)
+    adopt(first, host, "川渝公安机关跨区域异地办案协作规范（试行）")
+    issue(first, host.head)
+    old = NormativeDocument.objects.get()
+    assert old.status == NormativeStatus.IN_FORCE and old.repealed_by is None
+
+    # Another series' entry, an unknown id, a second listing: one generic 400 on "repeals".
+    elsewhere_minutes = minutes_in(pan_southwest, provinces[CHONGQING])
+    adopt(elsewhere_minutes, provinces[CHONGQING], "泛西南协作规范")
+    issue(elsewhere_minutes, provinces[CHONGQING].head)
+    elsewhere = NormativeDocument.objects.get(series=pan_southwest)
+    second = minutes_in(chuanyu_legal, host)
+    generic = {"repeals": [str(resolutions.NO_SUCH_NORMATIVE)]}
+    for repeals in ([elsewhere.pk], [old.pk, elsewhere.pk + 1000]):
+        with pytest.raises(ValidationError) as refused:
+            adopt(second, host, "川渝公安机关跨区域异地办案协作规范", repeals=repeals)
+        assert refused.value.message_dict == generic
+
+    new = adopt(second, host, "川渝公安机关跨区域异地办案协作规范", repeals=[old.pk, str(old.pk)])
+    assert list(new.repeals.all()) == [old]
+    # A third draft would repeal it too; the second is issued first.
+    third = minutes_in(chuanyu_legal, host)
+    late = adopt(third, host, "川渝公安机关异地办案规范（修订）", repeals=[old])
+    resolutions.resolutions_validate(third)
+    # Nothing is repealed before the 纪要 is issued.
+    old.refresh_from_db()
+    assert old.status == NormativeStatus.IN_FORCE
+
+    document = issue(second, host.head)
+    old.refresh_from_db()
+    replacement = NormativeDocument.objects.get(resolution=new)
+    assert old.status == NormativeStatus.REPEALED and old.repealed_by == replacement
+    assert replacement.status == NormativeStatus.IN_FORCE
+    event = AuditEvent.objects.get(action="meetings.normativedocument.repeal")
+    assert event.target_id == str(old.pk) and event.actor_id == host.head.pk
+    assert event.payload["repealed_by"] == replacement.pk
+    assert event.payload["minutes_number"] == document.number
+    adopted = AuditEvent.objects.get(action="meetings.normativedocument.adopt", target_id=str(replacement.pk))
+    assert adopted.payload["repeals"] == [old.pk]
+
+    # The register's status filter.
+    reader = member(CHENGDU, Role.INVESTIGATOR, username="repeal_reader")
+    assert list(normative_search(reader, status=NormativeStatus.REPEALED)) == [old]
+    assert list(normative_search(reader, series=chuanyu_legal, status=NormativeStatus.IN_FORCE)) == [
+        replacement
+    ]
+
+    # Once repealed it cannot be repealed again: at drafting, and at issue for the draft made before.
+    with pytest.raises(ValidationError) as refused:
+        adopt(minutes_in(chuanyu_legal, host), host, "再次废止", repeals=[old.pk])
+    assert refused.value.message_dict == generic
+    issue(third, host.head)
+    late.refresh_from_db()
+    assert late.apply_state == ApplyState.FAILED and "repeals" in late.apply_error
+    assert not NormativeDocument.objects.filter(resolution=late).exists()  # the savepoint rolled back
+    old.refresh_from_db()
+    assert old.repealed_by == replacement
+    assert audit_count("meetings.normativedocument.repeal") == 1

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from core import holidays
@@ -338,3 +339,38 @@ def test_answers_only_by_the_person_or_the_member_liaison_and_until_the_session(
         scheduling.participant_answer(
             participant_id=row.pk, by=provinces[GUIZHOU].head, answer="declined", reason="x"
         )
+
+
+def test_a_participant_removed_while_waiting_for_the_meeting_lock_is_a_404(
+    provinces, pan_southwest, monkeypatch
+):
+    """Two organisers at once: the row goes between the first read and the lock; no DoesNotExist (500)."""
+    meeting = meeting_in(
+        pan_southwest, host=CHONGQING, organiser=provinces[CHONGQING].liaison, state=MeetingState.IN_SESSION
+    )
+    guest = invite(meeting, provinces[GUIZHOU].head, attendance_role=AttendanceRole.OBSERVER)
+    lock = scheduling._lock
+
+    def lock_after_the_other_removed_it(meeting_id):
+        MeetingParticipant.objects.filter(pk=guest.pk).delete()
+        return lock(meeting_id)
+
+    monkeypatch.setattr(scheduling, "_lock", lock_after_the_other_removed_it)
+    organiser, head = provinces[CHONGQING].liaison, provinces[CHONGQING].head
+    for call in (
+        lambda: scheduling.attendance_record(participant_id=guest.pk, by=head, attended=True),
+        lambda: scheduling.participant_update(participant_id=guest.pk, by=organiser, kind="leader"),
+        lambda: scheduling.participant_remove(participant_id=guest.pk, by=organiser),
+        lambda: scheduling.participant_answer(
+            participant_id=guest.pk, by=provinces[GUIZHOU].head, answer="accepted"
+        ),
+    ):
+        with pytest.raises(Http404):
+            call()
+    monkeypatch.undo()
+    # A participant id that is no id at all ("²" passes str.isdigit) or is gone: 404 as well.
+    MeetingParticipant.objects.filter(pk=guest.pk).delete()
+    for participant_id in ("²", "1" * 19, guest.pk):
+        with pytest.raises(Http404):
+            scheduling.attendance_record(participant_id=participant_id, by=head, attended=True)
+    assert not AuditEvent.objects.filter(action__startswith="meetings.participant.").exists()
