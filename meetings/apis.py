@@ -9,12 +9,17 @@ administrators before anything is looked up. Units are named by division code in
 are read in Asia/Shanghai when no offset is given (TIME_ZONE) and written with their offset.
 """
 
+import datetime as dt
+import re
+
 import django_filters
+from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -76,9 +81,42 @@ TAG_ACTIONS = "action-items"
 # --- shared pieces ---------------------------------------------------------------------------------
 
 
+# An id as a client types it: ASCII digits only, at most 18 so that it fits a bigint. str.isdigit()
+# and int() accept "²" or "٣", and a longer number overflows the column: both would be a 500.
+ID_PATTERN = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(value) -> int | None:
+    """Return the id typed, or None when it is not ASCII digits that fit a bigint."""
+    if isinstance(value, str) and ID_PATTERN.fullmatch(value):
+        return int(value)
+    return None
+
+
+class IdField(forms.CharField):
+    """A form field for an object id in a query: ASCII digits only; anything else is refused."""
+
+    default_error_messages = {"invalid": gettext_lazy("Enter the id as digits.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        number = parse_id(value)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
 @extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """A filter on an object id: an integer in the schema."""
+class IdFilter(django_filters.Filter):
+    """A filter on an object id: an integer in the schema, ASCII digits in the query (else 400)."""
+
+    field_class = IdField
 
 
 class MeetingDocumentSerializer(serializers.Serializer):
@@ -339,15 +377,30 @@ def _meeting_response(request, pk, *, warnings=None, status_code=status.HTTP_200
     return Response(meeting_detail_data(meeting, request.user, warnings), status=status_code)
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment that can be stored: 0001-01-01T00:00+14:00 is before year 1 in UTC."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None:
+            try:
+                moment.astimezone(dt.UTC)
+            except OverflowError:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class MeetingFilter(django_filters.FilterSet):
     series = IdFilter(field_name="series_id", label=gettext_lazy("id of the series"))
     state = django_filters.MultipleChoiceFilter(choices=MeetingState.choices, label=gettext_lazy("state"))
-    start_from = django_filters.IsoDateTimeFilter(
+    start_from = MomentFilter(
         field_name="start_at", lookup_expr="gte", label=gettext_lazy("starting at or after")
     )
-    start_to = django_filters.IsoDateTimeFilter(
-        field_name="start_at", lookup_expr="lt", label=gettext_lazy("starting before")
-    )
+    start_to = MomentFilter(field_name="start_at", lookup_expr="lt", label=gettext_lazy("starting before"))
 
     class Meta:
         model = selectors.JointMeeting
@@ -1133,7 +1186,9 @@ class ResolutionSerializer(serializers.Serializer):
     apply_state = serializers.CharField()
     apply_state_label = serializers.CharField(source="get_apply_state_display")
     applied_at = serializers.DateTimeField(allow_null=True)
-    apply_error = serializers.CharField()
+    apply_error = serializers.CharField(
+        help_text=gettext_lazy("Why it could not be applied; given to the host unit's officers only.")
+    )
     attempts = serializers.IntegerField()
     result_type = serializers.CharField()
     result_id = serializers.CharField()
@@ -1182,6 +1237,19 @@ def resolutions_of(record):
     return record.resolutions.select_related("lead_unit", "owner_unit").prefetch_related("assisting_units")
 
 
+def resolutions_for(record, meeting, user) -> list[Resolution]:
+    """Return the resolutions as this user may read them.
+
+    Why a decision could not be applied names the state of a proceeding or case that another
+    member may not see: only the host unit's officers (who apply it again) read apply_error.
+    """
+    rows = list(resolutions_of(record))
+    if meeting.host_unit_id not in user_standing(user).unit_ids:
+        for row in rows:
+            row.apply_error = ""
+    return rows
+
+
 def minutes_detail_data(record, user) -> dict:
     if record.state == MinutesState.DRAFTING:
         record.content = minutes.minutes_content(record)
@@ -1196,7 +1264,7 @@ def minutes_detail_data(record, user) -> dict:
         statuses.append({"unit": unit, "signed": signed, "signoff": signoff})
     record.member_status = statuses
     record.signoff_list = list(record.signoffs.select_related("unit", "by").order_by("at", "id"))
-    record.resolution_list = list(resolutions_of(record))
+    record.resolution_list = resolutions_for(record, record.meeting, user)
     record.available_transitions = [
         name for name in available_transitions(record, user) if name in MINUTES_API_TRANSITIONS
     ]
@@ -1424,7 +1492,7 @@ class ResolutionListApi(APIView):
     def get(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = minutes_get_visible(meeting, request.user)
-        return Response(ResolutionSerializer(resolutions_of(record), many=True).data)
+        return Response(ResolutionSerializer(resolutions_for(record, meeting, request.user), many=True).data)
 
     @extend_schema(
         operation_id="meetings_minutes_resolutions_create",

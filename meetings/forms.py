@@ -7,6 +7,9 @@ instead of acting on a meeting that has moved on. Times are typed in local time 
 TIME_ZONE) and stored in UTC.
 """
 
+import datetime as dt
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +26,8 @@ from meetings.models import (
     SignoffAction,
 )
 
+PROCEEDING_TARGET = "jurisdiction.proceeding"
+ID = re.compile(r"[0-9]{1,18}")
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
@@ -30,8 +35,21 @@ def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """A local time that can be stored: 0001-01-01 00:00 in Asia/Shanghai is before year 1 in UTC."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None:
+            try:
+                moment.astimezone(dt.UTC)
+            except OverflowError:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return moment
+
+
 def _local_datetime(label, **kwargs) -> forms.DateTimeField:
-    return forms.DateTimeField(
+    return LocalDateTimeField(
         label=label,
         input_formats=LOCAL_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -274,21 +292,35 @@ class ResolutionForm(ActionForm):
     kind = forms.ChoiceField(label=_("Kind of decision"), choices=ResolutionKind.choices)
     text = forms.CharField(label=_("Text as printed"), max_length=8000, widget=_textarea(3))
     agenda_item = forms.TypedChoiceField(label=_("Agenda item"), required=False, coerce=int, empty_value=None)
-    proceeding = forms.IntegerField(
-        label=_("Jurisdiction proceeding (id)"), required=False, help_text=_("Jurisdiction decisions only.")
+    proceeding = forms.TypedChoiceField(
+        label=_("Jurisdiction proceeding"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "Jurisdiction decisions only: the dispute as it stands on this meeting's agenda "
+            "(put it on the agenda first)."
+        ),
     )
-    lead_unit = forms.CharField(label=_("Lead unit (division code)"), required=False, max_length=12)
+    # Units stay typed by division code: a member's subtree runs to hundreds of units, too many for
+    # a list; the service checks that the unit lies within a member's subtree.
+    lead_unit = forms.CharField(
+        label=_("Lead unit (division code)"),
+        required=False,
+        max_length=12,
+        help_text=_("Jurisdiction decisions only: the division code of a unit of a member or below one."),
+    )
     assisting_units = forms.CharField(
         label=_("Assisting units (division codes)"),
         required=False,
         max_length=200,
-        help_text=_("Separated by commas or spaces."),
+        help_text=_("Division codes of units of the members or below them, separated by commas or spaces."),
     )
     owner_unit = forms.CharField(
         label=_("Unit responsible (division code)"),
         required=False,
         max_length=12,
-        help_text=_("Action items only."),
+        help_text=_("Action items only: the division code of a unit of a member or below one."),
     )
     task = forms.CharField(label=_("Task"), required=False, max_length=4000, widget=_textarea(2))
     due_in_days = forms.IntegerField(label=_("Due within days"), required=False, min_value=1, max_value=365)
@@ -306,6 +338,13 @@ class ResolutionForm(ActionForm):
         super().__init__(*args, action="resolution_add", **kwargs)
         self.fields["agenda_item"].choices = [("", "—")] + [
             (str(item.pk), f"{item.position}. {item.title}") for item in agenda_items
+        ]
+        # The proceedings a decision can name are the disputes on the agenda, by their agenda title
+        # (the viewer need not be a party to see the title the host put on the agenda).
+        self.fields["proceeding"].choices = [("", "—")] + [
+            (item.target_id, f"{item.position}. {item.title}")
+            for item in agenda_items
+            if item.target_type == PROCEEDING_TARGET and ID.fullmatch(item.target_id)
         ]
 
     def clean_assisting_units(self) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -42,7 +43,7 @@ from meetings import (
     scheduling,
     selectors,
 )
-from meetings.apis import calendar_response, meeting_warnings
+from meetings.apis import calendar_response, meeting_warnings, parse_id
 from meetings.models import (
     ACTION_ITEM_API_TRANSITIONS,
     AGENDA_EDITABLE_STATES,
@@ -132,14 +133,17 @@ class MeetingListView(CaseDataPageMixin, View):
 
     def get(self, request):
         queryset = selectors.meeting_visible_to(request.user).select_related("series", "host_unit")
-        series_id, state = request.GET.get("series", ""), request.GET.get("state", "")
-        if series_id.isdigit():
-            queryset = queryset.filter(series_id=int(series_id))
-        if state in STATE_LABELS:
+        # A filter that is not a valid value is ignored (and not echoed back into the links).
+        series_id = parse_id(request.GET.get("series", ""))
+        state = request.GET.get("state", "")
+        state = state if state in STATE_LABELS else ""
+        if series_id is not None:
+            queryset = queryset.filter(series_id=series_id)
+        if state:
             queryset = queryset.filter(state=state)
-        after = request.GET.get("after", "")
-        if after.isdigit():
-            queryset = queryset.filter(pk__lt=int(after))
+        after = parse_id(request.GET.get("after", ""))
+        if after is not None:
+            queryset = queryset.filter(pk__lt=after)
         rows = list(queryset.order_by("-id")[: LIST_PAGE_SIZE + 1])
         next_after = rows[LIST_PAGE_SIZE - 1].pk if len(rows) > LIST_PAGE_SIZE else None
         series = list(selectors.series_visible_to(request.user).order_by("id"))
@@ -151,20 +155,28 @@ class MeetingListView(CaseDataPageMixin, View):
                 "next_after": next_after,
                 "series_list": series,
                 "states": MeetingState.choices,
-                "selected_series": series_id,
+                "selected_series": "" if series_id is None else str(series_id),
                 "selected_state": state,
                 "may_create": any(permissions.may_organise_series(s, request.user) for s in series),
             },
         )
 
 
+MONTH_PATTERN = re.compile(r"([0-9]{4})-([0-9]{1,2})")
+
+
 def _month(value: str) -> dt.date:
-    today = timezone.localdate()
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        return today.replace(day=1)
+    """Return the first day of the month typed as YYYY-MM, or of this month for anything else.
+
+    The year stays inside date's range with a month to spare on each side: the grid reaches into
+    the weeks around the month and the page links to the months before and after.
+    """
+    found = MONTH_PATTERN.fullmatch(value or "")
+    if found:
+        year, month = int(found[1]), int(found[2])
+        if dt.MINYEAR < year < dt.MAXYEAR and 1 <= month <= 12:
+            return dt.date(year, month, 1)
+    return timezone.localdate().replace(day=1)
 
 
 class MeetingCalendarView(CaseDataPageMixin, View):
@@ -241,8 +253,8 @@ class MeetingCreateView(CaseDataPageMixin, View):
     """A new (draft) meeting of a series, the host pre-filled with the rotation's proposal."""
 
     def _series(self, request):
-        value = request.GET.get("series") or request.POST.get("series") or ""
-        if not value.isdigit():
+        value = parse_id(request.GET.get("series") or request.POST.get("series") or "")
+        if value is None:
             return None
         return selectors.series_get_visible(request.user, value)
 
@@ -558,7 +570,7 @@ class MeetingPage:
             return []
         rows = list(
             Resolution.objects.filter(minutes=self.minutes)
-            .select_related("lead_unit", "owner_unit", "proceeding")
+            .select_related("lead_unit", "owner_unit", "proceeding__holding_unit")
             .prefetch_related("assisting_units")
             .order_by("number")
         )
@@ -578,16 +590,24 @@ class MeetingPage:
                 proceeding_visible_to(self.user).filter(pk__in=proceeding_ids).values_list("pk", flat=True)
             )
         may_retry = permissions.may_issue_meeting_minutes(self.meeting, self.user)
+        # Why a decision could not be applied names the proceeding's or case's state: the host unit
+        # (who retries it) reads it, the other members see only that it failed.
+        host_officer = self.meeting.host_unit_id in user_standing(self.user).unit_ids
         now = timezone.now()
         result = []
         for row in rows:
             item = items.get(row.pk)
+            seen = row.proceeding_id in visible_proceedings
             result.append(
                 {
                     "resolution": row,
                     "proceeding_url": reverse("jurisdiction-proceeding-detail", args=[row.proceeding_id])
-                    if row.proceeding_id in visible_proceedings
+                    if seen
                     else "",
+                    # As on the agenda: the state for a party to the proceeding, whom to ask otherwise.
+                    "proceeding_state": row.proceeding.get_state_display() if seen else "",
+                    "proceeding_ask": _ask(row) if row.proceeding_id and not seen else "",
+                    "apply_error": row.apply_error if host_officer else "",
                     "action_item": item,
                     "overdue": bool(item and item.state == ActionItemState.OPEN and item.due_at < now),
                     "normative": norms.get(row.pk),
@@ -683,6 +703,12 @@ def _resolution_of(page: MeetingPage, pk) -> Resolution:
     if resolution is None:
         raise Http404
     return resolution
+
+
+def _ask(resolution: Resolution) -> str:
+    """Return whom to ask about a proceeding the viewer may not open: the lead, else the holder."""
+    unit = resolution.lead_unit or resolution.proceeding.holding_unit
+    return _("Ask %(unit)s for the details.") % {"unit": unit.name} if unit else ""
 
 
 def _unit_code(code: str, field: str) -> Unit | None:
@@ -863,6 +889,7 @@ def _resolution_add(page: MeetingPage, values: dict) -> str:
     kind = values["kind"]
     typed: dict = {}
     if kind == ResolutionKind.JURISDICTION:
+        # The form offers only the disputes on this meeting's agenda (forms.ResolutionForm).
         proceeding = None
         if values["proceeding"] is not None:
             proceeding = JurisdictionProceeding.objects.filter(pk=values["proceeding"]).first()
@@ -1060,9 +1087,9 @@ class NormativeListView(CaseDataPageMixin, View):
         documents = normative.normative_search(
             request.user, series=series, q=q, status=status if status in NormativeStatus.values else None
         )
-        after = request.GET.get("after", "")
-        if after.isdigit():
-            documents = documents.filter(pk__lt=int(after))
+        after = parse_id(request.GET.get("after", ""))
+        if after is not None:
+            documents = documents.filter(pk__lt=after)
         rows = list(documents.order_by("-id")[: LIST_PAGE_SIZE + 1])
         return render(
             request,

@@ -440,3 +440,93 @@ def test_meeting_list_filters_and_constant_queries(provinces, pan_southwest, chu
     assert len(many) == len(few)
     page = ok(client.get(BASE, {"page_size": 5}))
     assert len(page["results"]) == 5 and page["next"]
+
+
+# --- malformed query input: 400 naming the field, never 500 -------------------------------------------
+
+# "²" passes str.isdigit() but is no number; "٣" (Arabic-Indic three) passes int(); a 20-digit id does
+# not fit a bigint; "1.5" and "1e3" parse as decimals. Each id parameter must refuse them all.
+BAD_IDS = ("²", "٣", "1.5", "1e3", "-1", " 1", "99999999999999999999", "")
+
+
+def test_list_filters_refuse_malformed_ids_with_400_naming_the_field(provinces, pan_southwest, nanming):
+    organiser = provinces[GUIZHOU].liaison
+    meeting = meeting_in(pan_southwest, host=GUIZHOU, organiser=organiser)
+    client = token_client(organiser)
+    for value in BAD_IDS:
+        for url, field in ((BASE, "series"), ("/api/v1/action-items/", "meeting")):
+            response = client.get(url, {field: value})
+            if value == "":
+                # An empty filter is no filter.
+                assert response.status_code == 200, (url, value, response.content)
+                continue
+            body = assert_error(response, 400, "invalid")
+            assert field in body["fields"], (url, value, body)
+    assert [row["id"] for row in ok(client.get(BASE, {"series": str(pan_southwest.pk)}))["results"]] == [
+        meeting.pk
+    ]
+    for params, field in (
+        ({"state": "²"}, "state"),
+        ({"from": "²"}, "start_from"),
+        ({"to": "9999-99-99"}, "start_to"),
+    ):
+        body = assert_error(client.get(BASE, params), 400, "invalid")
+        assert field in body["fields"], (params, body)
+    # A yes/no filter that is neither is no filter (django-filter's NullBooleanField reads it as unset).
+    assert ok(client.get("/api/v1/action-items/", {"overdue": "²"})) == ok(
+        client.get("/api/v1/action-items/")
+    )
+    # Dates at the edge of the calendar are read, not overflowed.
+    for edge in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
+        assert client.get(BASE, {"from": edge}).status_code in (200, 400), edge
+        assert client.get(BASE, {"to": edge}).status_code in (200, 400), edge
+
+
+def test_id_parameters_in_paths_and_bodies_never_answer_500(provinces, chuanyu_legal):
+    from tests.meetings.test_visibility import published_meeting
+
+    meeting, *_rest = published_meeting(
+        chuanyu_legal,
+        host=SICHUAN,
+        organiser=provinces[SICHUAN].liaison,
+        owner=CHONGQING,
+        participants=[provinces[SICHUAN].head],
+    )
+    client = token_client(provinces[SICHUAN].liaison)
+    huge = "9" * 20
+    for url in (
+        f"{BASE}{huge}/",
+        f"{BASE}{meeting.pk}/participants/{huge}/answer/",
+        f"{BASE}{meeting.pk}/minutes/resolutions/{huge}/retry/",
+        f"/api/v1/action-items/{huge}/",
+        f"/api/v1/meeting-series/{huge}/",
+    ):
+        method = client.post if url.endswith(("answer/", "retry/")) else client.get
+        assert_error(method(url, {}, format="json"), 404, "not_found")
+    # A draft to add resolutions to: the body's ids are refused with 400 naming the field.
+    Minutes.objects.filter(meeting=meeting).update(state=MinutesState.DRAFTING)
+    url = f"{BASE}{meeting.pk}/minutes/resolutions/"
+    for field in ("proceeding", "agenda_item"):
+        for value in (huge, "²", "1.5", -1):
+            body = {"kind": "jurisdiction", "text": "x", field: value}
+            response = client.post(url, body, format="json")
+            error = assert_error(response, 400, "invalid")
+            assert field in error["fields"], (field, value, error)
+    order = client.post(f"{BASE}{meeting.pk}/agenda/order/", {"item_ids": [int(huge)]}, format="json")
+    assert order.status_code in (400, 409), order.content
+
+
+def test_times_at_the_edge_of_the_calendar_are_refused_not_overflowed(provinces, chuanyu_legal):
+    organiser = provinces[SICHUAN].liaison
+    meeting = meeting_in(chuanyu_legal, host=SICHUAN, organiser=organiser, state=MeetingState.DRAFT)
+    before = meeting.start_at
+    client = token_client(organiser)
+    early = {"start_at": "0001-01-01T00:00:00+14:00", "end_at": "0001-01-01T02:00:00+14:00"}
+    late = {"start_at": "9999-12-31T20:00:00-12:00", "end_at": "9999-12-31T22:00:00-12:00"}
+    for times in (early, late):
+        body = assert_error(client.get(f"{BASE}{meeting.pk}/checks/", times), 400, "invalid")
+        assert "start_at" in body["fields"], body
+        body = assert_error(client.patch(f"{BASE}{meeting.pk}/", times, format="json"), 400, "invalid")
+        assert "start_at" in body["fields"], body
+    meeting.refresh_from_db()
+    assert meeting.start_at == before

@@ -318,3 +318,255 @@ def test_published_meeting_shows_minutes_signatures_and_follow_up(english, provi
     assert "Applied" in html
     # Nothing to take on a published meeting for a legal officer: no forms but the language switch.
     assert 'action="/meetings/' not in html
+
+
+# --- malformed query input: the filter is ignored, never a 500 ---------------------------------------
+
+# "²" passes str.isdigit() but not int(); "٣" passes int(); 20 digits overflow a bigint.
+BAD_IDS = ("²", "٣", "1.5", "-1", " 1", "9" * 20, "1e3")
+
+
+def test_malformed_filters_and_ids_are_ignored_on_the_pages(english, provinces, pan_southwest):
+    liaison = provinces[GUIZHOU].liaison
+    meeting = meeting_in(pan_southwest, host=GUIZHOU, organiser=liaison)
+    participant = invite(meeting, provinces[GUIZHOU].head)
+    client = as_user(english, liaison)
+    listing = reverse("meetings:list")
+    register = reverse("meetings:normative-documents", args=[pan_southwest.pk])
+    for value in BAD_IDS:
+        for params in ({"series": value}, {"after": value}, {"series": value, "state": value}):
+            page = client.get(listing, params)
+            assert page.status_code == 200, (params, page.status_code)
+            assert detail(meeting) in page.text, params  # the filter is ignored, not applied
+        assert client.get(register, {"after": value}).status_code == 200, value
+        new = client.get(reverse("meetings:create"), {"series": value})
+        assert new.status_code == 200 and 'id="host-proposal"' not in new.text, value
+        assert client.post(reverse("meetings:create"), {"series": value}).status_code == 404, value
+        assert client.get(reverse("meetings:calendar"), {"month": f"{value}-01"}).status_code == 200
+    # Hidden ids of the meeting page's forms: refused (400) or not found (404).
+    for value in ("²", "1.5", "9" * 20, "1e3", "-1", ""):
+        for name, field in (("participant_remove", "participant"), ("resolution_remove", "resolution")):
+            response = client.post(action(meeting, name), {field: value})
+            assert response.status_code in (400, 404), (name, value, response.status_code)
+    assert client.get(f"/meetings/{'9' * 20}/").status_code == 404
+    for month in ("9999-12", "0001-01", "2024-13", "2024-00", "99999999999999999999-1", "²⁰²⁴-01"):
+        page = client.get(reverse("meetings:calendar"), {"month": month})
+        assert page.status_code == 200, month
+        assert timezone.localdate().strftime("%Y-%m") in page.text, month
+    for month in ("9998-12", "0002-01"):
+        assert client.get(reverse("meetings:calendar"), {"month": month}).status_code == 200, month
+    # Times at the edge of the calendar typed into the forms: refused on the field, never overflowed.
+    for start, end in (("0001-01-01T00:00", "0001-01-01T01:00"), ("9999-12-31T22:00", "9999-12-31T23:00")):
+        times = {"start_at": start, "end_at": end}
+        assert client.get(reverse("meetings:checks", args=[meeting.pk]), times).status_code == 200
+        edit = client.post(
+            action(meeting, "edit"), {"expected_sequence": meeting.sequence, "title": "改", **times}
+        )
+        if start.startswith("0001"):
+            # Before year 1 in UTC: refused on the field.
+            assert edit.status_code == 400 and "form__error" in edit.text
+        else:
+            # Far, but a real moment: the services decide; the page still shows.
+            assert edit.status_code in (302, 400), start
+            assert client.get(detail(meeting)).status_code == 200
+    assert meeting.participants.get() == participant
+
+
+# --- query counts: the meeting page and the calendar cost the same for 3 and for 12 rows -------------
+
+
+def _fill(meeting, n: int, start: int) -> None:
+    """Add n participants, n agenda items (free topics and disputes) and n decisions of every kind."""
+    from cases.models import CaseState
+    from jurisdiction.models import JurisdictionProceeding, ProceedingParty, ProceedingState
+    from meetings.models import AgendaItem, AgendaSource
+    from organisation.models import Role
+    from tests.factories.cases import CaseFactory, unit
+    from tests.factories.organisation import member
+
+    minutes = Minutes.objects.get(meeting=meeting)
+    # Parties in 贵州 (the host, who sees the proceeding) and elsewhere (who does not).
+    parties = [("520102", "510107"), ("510107", "500103")]
+    for index in range(start, start + n):
+        code = SIX[index % len(SIX)]
+        invite(meeting, member(code, Role.INVESTIGATOR, username=f"qc_{index}", department_kind="criminal"))
+        pair = parties[index % 2]
+        case = CaseFactory(state=CaseState.UNDER_INVESTIGATION, accepting_unit=unit(pair[0]))
+        proceeding = JurisdictionProceeding.objects.create(
+            case=case,
+            kind="dispute",
+            state=ProceedingState.CONSULTING,
+            opened_by=meeting.organiser,
+            opening_unit=unit(pair[0]),
+            holding_unit=unit(pair[0]),
+            reason="管辖有争议",
+        )
+        for party in pair:
+            ProceedingParty.objects.create(proceeding=proceeding, unit=unit(party))
+        item = AgendaItem.objects.create(
+            meeting=meeting,
+            position=index + 10,
+            source_kind=AgendaSource.PROCEEDING_DISPUTED if index % 2 else AgendaSource.FREE,
+            target_type="jurisdiction.proceeding" if index % 2 else "",
+            target_id=str(proceeding.pk) if index % 2 else "",
+            title=f"议题{index}",
+            added_by=meeting.organiser,
+        )
+        kind = (ResolutionKind.JURISDICTION, ResolutionKind.ACTION_ITEM, ResolutionKind.NOTE)[index % 3]
+        resolution = Resolution.objects.create(
+            minutes=minutes,
+            number=index + 10,
+            kind=kind,
+            text=f"议定事项{index}",
+            agenda_item=item,
+            proceeding=proceeding if kind == ResolutionKind.JURISDICTION else None,
+            lead_unit=unit(CHONGQING) if kind == ResolutionKind.JURISDICTION else None,
+            owner_unit=unit(SIX[index % len(SIX)]) if kind == ResolutionKind.ACTION_ITEM else None,
+            task="核查" if kind == ResolutionKind.ACTION_ITEM else "",
+            due_in_days=5 if kind == ResolutionKind.ACTION_ITEM else None,
+            apply_state=ApplyState.FAILED if index % 4 == 0 else ApplyState.APPLIED,
+            apply_error="无法执行" if index % 4 == 0 else "",
+        )
+        if kind == ResolutionKind.JURISDICTION:
+            resolution.assisting_units.set([unit("510107"), unit("500103")])
+        if kind == ResolutionKind.ACTION_ITEM and resolution.apply_state == ApplyState.APPLIED:
+            ActionItem.objects.create(
+                resolution=resolution,
+                meeting=meeting,
+                series=meeting.series,
+                owner_unit=resolution.owner_unit,
+                task="核查",
+                due_at=timezone.now() + dt.timedelta(days=index - 5),
+            )
+
+
+def _count(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("minutes_state", [MinutesState.PUBLISHED, MinutesState.DRAFTING])
+def test_meeting_page_costs_the_same_for_three_and_twelve_rows(
+    english, provinces, pan_southwest, minutes_state
+):
+    from tests.meetings.test_visibility import published_meeting
+
+    meeting, *_rest = published_meeting(
+        pan_southwest, host=GUIZHOU, organiser=provinces[GUIZHOU].liaison, owner=GUIZHOU
+    )
+    if minutes_state == MinutesState.DRAFTING:
+        JointMeeting.objects.filter(pk=meeting.pk).update(state=MeetingState.CLOSED)
+        Minutes.objects.filter(meeting=meeting).update(state=MinutesState.DRAFTING, version=0)
+    # The host's liaison drafts (every form of the minutes); the host's head issues and retries.
+    viewer = provinces[GUIZHOU].liaison if minutes_state == MinutesState.DRAFTING else provinces[GUIZHOU].head
+    client = as_user(english, viewer)
+    url = detail(meeting)
+    client.get(url)  # the first request of a session writes its last use
+    _fill(meeting, 3, 0)
+    few = _count(client, url)
+    _fill(meeting, 9, 3)
+    page = client.get(url)
+    assert page.text.count('id="resolution-') == 13
+    assert all(f"议题{index}" in page.text for index in range(12))
+    many = _count(client, url)
+    assert many == few
+
+
+def test_calendar_costs_the_same_for_three_and_twelve_meetings(english, provinces, pan_southwest):
+    day = _next_month_weekday(0)
+    client = as_user(english, provinces[GUIZHOU].head)
+    url = f"{reverse('meetings:calendar')}?month={day.strftime('%Y-%m')}"
+    client.get(url)
+
+    def add(n: int, offset: int) -> None:
+        for index in range(offset, offset + n):
+            start = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=index % 14), dt.time(9)))
+            meeting = meeting_in(
+                pan_southwest,
+                host=SIX[index % len(SIX)],
+                organiser=provinces[GUIZHOU].liaison,
+                start_at=start,
+                hours=30 if index % 5 == 0 else 2,
+                title=f"会议{index}",
+                state=(MeetingState.SCHEDULED, MeetingState.CANCELLED, MeetingState.DRAFT)[index % 3],
+            )
+            invite(meeting, provinces[GUIZHOU].head)
+
+    add(3, 0)
+    few = _count(client, url)
+    add(9, 3)
+    page = client.get(url)
+    assert page.text.count("会议") >= 12
+    many = _count(client, url)
+    assert many == few
+
+
+def test_resolution_form_offers_the_disputes_on_the_agenda(english, provinces, pan_southwest):
+    from cases.models import CaseState
+    from jurisdiction.models import JurisdictionProceeding, ProceedingParty, ProceedingState
+    from meetings.models import AgendaItem, AgendaSource
+    from tests.factories.cases import CaseFactory, unit
+
+    liaison = provinces[GUIZHOU].liaison
+    meeting = meeting_in(
+        pan_southwest,
+        host=GUIZHOU,
+        organiser=liaison,
+        state=MeetingState.CLOSED,
+        start_in=-dt.timedelta(days=1),
+    )
+    Minutes.objects.create(meeting=meeting, state=MinutesState.DRAFTING, drafted_by=liaison)
+
+    def dispute(code: str) -> JurisdictionProceeding:
+        case = CaseFactory(state=CaseState.UNDER_INVESTIGATION, accepting_unit=unit(code))
+        proceeding = JurisdictionProceeding.objects.create(
+            case=case,
+            kind="dispute",
+            state=ProceedingState.CONSULTING,
+            opened_by=liaison,
+            opening_unit=unit(code),
+            holding_unit=unit(code),
+            reason="管辖有争议",
+        )
+        for party in (code, "500103"):
+            ProceedingParty.objects.create(proceeding=proceeding, unit=unit(party))
+        return proceeding
+
+    on_agenda, elsewhere = dispute("510107"), dispute("510104")
+    AgendaItem.objects.create(
+        meeting=meeting,
+        position=1,
+        source_kind=AgendaSource.PROCEEDING_DISPUTED,
+        target_type="jurisdiction.proceeding",
+        target_id=str(on_agenda.pk),
+        title="4·15电信网络诈骗案管辖争议",
+        added_by=liaison,
+    )
+    AgendaItem.objects.create(
+        meeting=meeting, position=2, source_kind=AgendaSource.FREE, title="协作机制", added_by=liaison
+    )
+    client = as_user(english, liaison)
+    page = client.get(detail(meeting))
+    select = re.search(r'<select name="proceeding"[^>]*>(.*?)</select>', page.text, re.S)
+    assert select, "the proceeding is chosen from a list, not typed as an id"
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+    assert options == [("", "—"), (str(on_agenda.pk), "1. 4·15电信网络诈骗案管辖争议")]
+    assert "Jurisdiction proceeding (id)" not in page.text
+
+    body = {"kind": "jurisdiction", "text": "由重庆市公安局牵头侦办", "lead_unit": CHONGQING}
+    refused = client.post(action(meeting, "resolution_add"), {**body, "proceeding": str(elsewhere.pk)})
+    assert refused.status_code == 400 and "form__error" in refused.text
+    for value in ("²", "9" * 20):
+        assert (
+            client.post(action(meeting, "resolution_add"), {**body, "proceeding": value}).status_code == 400
+        )
+    assert not Resolution.objects.exists()
+    added = client.post(action(meeting, "resolution_add"), {**body, "proceeding": str(on_agenda.pk)})
+    assert added.status_code == 302, added.text[:2000]
+    resolution = Resolution.objects.get()
+    assert resolution.proceeding_id == on_agenda.pk and resolution.lead_unit.code == CHONGQING

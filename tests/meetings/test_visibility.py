@@ -346,3 +346,87 @@ def test_the_lists_cost_the_same_for_three_and_twelve_meetings(client, provinces
     assert (rows_few, rows_many) == (3, 12)
     assert api_many == api_few
     assert page_many == page_few
+
+
+# --- what a member sees of a decision on a proceeding it is no party to -------------------------------
+
+
+def test_a_member_not_party_sees_neither_the_proceedings_state_nor_why_it_failed(
+    client, provinces, pan_southwest
+):
+    """A 泛西南 meeting hosted by 贵州 decided a 川渝 dispute; the decision failed when the minutes were
+    issued. 云南 (a member, no party) is told whom to ask; 四川 (a party) sees the state; only 贵州's
+    officers read why it failed."""
+    from django.conf import settings
+
+    from cases.models import CaseState
+    from jurisdiction.models import JurisdictionProceeding, ProceedingParty, ProceedingState
+    from tests.factories.cases import CaseFactory, unit
+
+    wuhou, yuzhong, yunnan = "510107", "500103", "530000"
+    meeting, _participant, _item, _resolution, _action = published_meeting(
+        pan_southwest, host=GUIZHOU, organiser=provinces[GUIZHOU].liaison, owner=GUIZHOU
+    )
+    case = CaseFactory(
+        state=CaseState.UNDER_INVESTIGATION, accepting_unit=unit(wuhou), name="4·15 电信网络诈骗案"
+    )
+    proceeding = JurisdictionProceeding.objects.create(
+        case=case,
+        kind="dispute",
+        state=ProceedingState.TRANSFERRING,
+        opened_by=provinces[SICHUAN].head,
+        opening_unit=unit(wuhou),
+        holding_unit=unit(wuhou),
+        reason="管辖有争议",
+    )
+    for code in (wuhou, yuzhong):
+        ProceedingParty.objects.create(proceeding=proceeding, unit=unit(code))
+    error = "程序已进入移送阶段，议定事项无法执行"
+    failed = Resolution.objects.create(
+        minutes=meeting.minutes,
+        number=2,
+        kind=ResolutionKind.JURISDICTION,
+        text="由重庆市公安局牵头侦办",
+        proceeding=proceeding,
+        lead_unit=Unit.objects.get(code=CHONGQING),
+        apply_state=ApplyState.FAILED,
+        apply_error=error,
+        attempts=1,
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    state_label = "Transfer notice being issued"
+    proceeding_url = reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+    chongqing_name = Unit.objects.get(code=CHONGQING).name
+
+    def row_of(user) -> str:
+        client.force_login(user)
+        page = client.get(reverse("meetings:detail", args=[meeting.pk]))
+        assert page.status_code == 200
+        start = page.text.index(f'id="resolution-{failed.pk}"')
+        return page.text[start : page.text.index("</li>", start)]
+
+    outsider_row = row_of(provinces[yunnan].head)
+    assert state_label not in outsider_row and proceeding_url not in outsider_row
+    assert error not in outsider_row
+    assert f"Ask {chongqing_name} for the details." in outsider_row
+    assert "由重庆市公安局牵头侦办" in outsider_row
+
+    party_row = row_of(provinces[SICHUAN].head)
+    assert state_label in party_row and proceeding_url in party_row
+    assert error not in party_row and "Ask " not in party_row
+
+    host_row = row_of(provinces[GUIZHOU].liaison)
+    assert error in host_row
+    assert state_label not in host_row  # 贵州 is no party either
+
+    # The API says the same: the error is the host's, nobody else's.
+    def api_error(user) -> tuple[str, str]:
+        api = token_client(user)
+        minutes_body = api.get(f"/api/v1/meetings/{meeting.pk}/minutes/").json()
+        listed = api.get(f"/api/v1/meetings/{meeting.pk}/minutes/resolutions/").json()
+        by_id = {row["id"]: row for row in minutes_body["resolutions"]}
+        return by_id[failed.pk]["apply_error"], {row["id"]: row for row in listed}[failed.pk]["apply_error"]
+
+    assert api_error(provinces[yunnan].head) == ("", "")
+    assert api_error(provinces[SICHUAN].head) == ("", "")
+    assert api_error(provinces[GUIZHOU].head) == (error, error)
