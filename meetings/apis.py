@@ -1183,6 +1183,7 @@ class ResolutionSerializer(serializers.Serializer):
     due_on = serializers.DateField(allow_null=True)
     normative_title = serializers.CharField()
     normative_text = serializers.CharField()
+    repeals = serializers.SerializerMethodField()
     apply_state = serializers.CharField()
     apply_state_label = serializers.CharField(source="get_apply_state_display")
     applied_at = serializers.DateTimeField(allow_null=True)
@@ -1192,6 +1193,11 @@ class ResolutionSerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     result_type = serializers.CharField()
     result_id = serializers.CharField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_repeals(self, resolution) -> list[int]:
+        """Return the ids of the register entries the adopted document repeals (prefetched)."""
+        return [entry.pk for entry in resolution.repeals.all()]
 
 
 class MinutesSerializer(serializers.Serializer):
@@ -1234,7 +1240,9 @@ def minutes_get_visible(meeting, user):
 
 
 def resolutions_of(record):
-    return record.resolutions.select_related("lead_unit", "owner_unit").prefetch_related("assisting_units")
+    return record.resolutions.select_related("lead_unit", "owner_unit").prefetch_related(
+        "assisting_units", "repeals"
+    )
 
 
 def resolutions_for(record, meeting, user) -> list[Resolution]:
@@ -1448,6 +1456,11 @@ class ResolutionInputSerializer(serializers.Serializer):
     due_on = serializers.DateField(required=False, allow_null=True)
     normative_title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     normative_text = serializers.CharField(required=False, allow_blank=True)
+    repeals = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text=gettext_lazy("normative_document: ids of the series' documents in force it repeals."),
+    )
 
 
 def resolution_fields(meeting, values: dict) -> dict:

@@ -333,9 +333,16 @@ class ResolutionForm(ActionForm):
     normative_text = forms.CharField(
         label=_("Text of the normative document"), required=False, widget=_textarea(4)
     )
+    repeals = forms.MultipleChoiceField(
+        label=_("Repeals"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Normative documents only: the series' documents in force that this one replaces."),
+    )
 
-    def __init__(self, *args, agenda_items=(), **kwargs):
+    def __init__(self, *args, agenda_items=(), normative_in_force=(), **kwargs):
         super().__init__(*args, action="resolution_add", **kwargs)
+        self.fields["repeals"].choices = [(str(entry.pk), entry.title) for entry in normative_in_force]
         self.fields["agenda_item"].choices = [("", "—")] + [
             (str(item.pk), f"{item.position}. {item.title}") for item in agenda_items
         ]

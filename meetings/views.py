@@ -64,12 +64,14 @@ from meetings.models import (
     ResolutionKind,
     SignoffAction,
 )
+from meetings.presentation import timeline_label
 from organisation.models import Unit, User
 from organisation.selectors import user_may_read_case_data
 
 MS = MeetingState
 LIST_PAGE_SIZE = 50
 STATE_LABELS = dict(MeetingState.choices)
+MINUTES_STATE_LABELS = dict(MinutesState.choices)
 
 ACTION_LABELS = {
     "schedule": gettext_lazy("Schedule and send the invitations"),
@@ -109,6 +111,13 @@ class CaseDataPageMixin(LoginRequiredMixin):
 
 def detail_url(meeting) -> str:
     return reverse("meetings:detail", args=[meeting.pk])
+
+
+def _labelled(entries) -> list:
+    entries = list(entries)
+    for entry in entries:
+        entry.label = timeline_label(entry.action)
+    return entries
 
 
 def _minutes_of(meeting) -> Minutes | None:
@@ -426,7 +435,10 @@ class MeetingPage:
                 initial["unit"] = self.signing_units[0].code
             return forms.SignoffForm(data, units=self.signing_units, initial=initial)
         if name == "resolution_add":
-            return forms.ResolutionForm(data, agenda_items=self.agenda_items)
+            in_force = selectors.NormativeDocument.objects.filter(
+                series_id=self.meeting.series_id, status=NormativeStatus.IN_FORCE
+            ).order_by("-adopted_on", "-id")
+            return forms.ResolutionForm(data, agenda_items=self.agenda_items, normative_in_force=in_force)
         if name in ("resolution_remove", "resolution_retry"):
             return forms.ResolutionTargetForm(data, action=name)
         raise Http404
@@ -619,10 +631,16 @@ class MeetingPage:
         return result
 
     def _timeline(self) -> list:
-        entries = list(timeline_for(self.meeting).order_by("occurred_at", "id"))
+        """Return the meeting's rows and, once readable, its minutes' rows, in the order they happened."""
+        rows = timeline_for(self.meeting)
+        if self.minutes is not None and self.minutes_readable:
+            rows = rows | timeline_for(self.minutes)
+        entries = list(rows.order_by("occurred_at", "id"))
         for entry in entries:
-            entry.from_label = STATE_LABELS.get(entry.from_state, entry.from_state)
-            entry.to_label = STATE_LABELS.get(entry.to_state, entry.to_state)
+            labels = MINUTES_STATE_LABELS if entry.target_type == "meetings.minutes" else STATE_LABELS
+            entry.label = timeline_label(entry.action)
+            entry.from_label = labels.get(entry.from_state, entry.from_state)
+            entry.to_label = labels.get(entry.to_state, entry.to_state)
         return entries
 
     def context(self, bound: dict | None = None) -> dict:
@@ -908,7 +926,11 @@ def _resolution_add(page: MeetingPage, values: dict) -> str:
             "due_on": values["due_on"],
         }
     elif kind == ResolutionKind.NORMATIVE_DOCUMENT:
-        typed = {"normative_title": values["normative_title"], "normative_text": values["normative_text"]}
+        typed = {
+            "normative_title": values["normative_title"],
+            "normative_text": values["normative_text"],
+            "repeals": values["repeals"],
+        }
     agenda_item = None
     if values["agenda_item"] is not None:
         agenda_item = _agenda_item_of(page, values["agenda_item"])
@@ -1153,7 +1175,7 @@ def _render_item(request, item, *, status=200, bound=None):
             "deadlines": deadlines,
             "meeting_visible": meeting_visible,
             "overdue": item.state == ActionItemState.OPEN and item.due_at < timezone.now(),
-            "timeline": list(timeline_for(item).order_by("occurred_at", "id")),
+            "timeline": _labelled(timeline_for(item).order_by("occurred_at", "id")),
         },
         status=status,
     )

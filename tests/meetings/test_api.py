@@ -268,6 +268,23 @@ def test_session_and_minutes_to_issue(provinces, chuanyu_legal, django_capture_o
         client.post(f"{minutes_url}resolutions/", {"kind": "note"}, format="json"), 400, "invalid"
     )
     assert "text" in body["fields"]
+    assert resolution["repeals"] == []
+    unknown = assert_error(
+        client.post(
+            f"{minutes_url}resolutions/",
+            {
+                "kind": "normative_document",
+                "text": "通过规范",
+                "normative_title": "规范",
+                "normative_text": "正文",
+                "repeals": [987654],
+            },
+            format="json",
+        ),
+        400,
+        "invalid",
+    )
+    assert list(unknown["fields"]) == ["repeals"]
 
     circulated = ok(
         client.post(f"{minutes_url}transitions/circulate/", {"expected_state": "drafting"}, format="json")

@@ -232,7 +232,17 @@ def test_minutes_drafting_circulation_and_signature_on_the_page(english, provinc
         action(meeting, "signoff"), {"unit": CHONGQING, "action": "signed", "digest": minutes.content_digest}
     )
     assert signed.status_code == 302
-    assert head.get(detail(meeting)).text.count("Not yet signed") == 1
+    page = head.get(detail(meeting)).text
+    assert page.count("Not yet signed") == 1
+    # The timeline reads in words and follows the minutes too, once they circulate.
+    timeline = page[page.index('id="timeline"') :]
+    for label in (
+        "Drafting of the minutes started",
+        "Minutes circulated for signature",
+        "Minutes signed (会签)",
+    ):
+        assert label in timeline, label
+    assert "start_minutes" not in timeline and "signoff_signed" not in timeline
     assert (
         as_user(english, provinces[CHONGQING].legal)
         .post(
