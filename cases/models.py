@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases import permissions
+from core import grading
 from organisation.models import Unit
 
 # --- reference data ------------------------------------------------------------------------------
@@ -113,6 +114,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     handling_code = models.CharField(
         _("handling code"), max_length=16, choices=HandlingCode.choices, default=HandlingCode.NORMAL
     )
+    # The 4×4 evaluation beside the handling code (DOMAIN.md §4 [S]); blank until graded.
+    source_reliability = grading.source_reliability_field()
+    information_accuracy = grading.information_accuracy_field()
     state = FSMField(
         _("state"), max_length=32, choices=CaseState.choices, default=CaseState.DRAFT, protected=True
     )
@@ -714,3 +718,161 @@ class CaseDossier(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (DossierState.DONE, DossierState.FAILED)
+
+
+# --- access requests and grants (issue 7; DESIGN.md "an explicit, expiring access grant") -----------
+
+
+class AccessScope(models.TextChoices):
+    READ = "read", _("The case file")
+    READ_DOCUMENTS = "read_documents", _("The case file and its documents")
+
+
+class AccessRequestState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CaseAccessRequest(ConcurrentTransitionMixin, models.Model):
+    """A user's request to open a case found by search; the owning unit grants or refuses it."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="access_requests"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requesting_unit = models.ForeignKey(
+        Unit, verbose_name=_("requesting unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The unit that decides: the case's responsible unit when the request was made.
+    owning_unit = models.ForeignKey(
+        Unit, verbose_name=_("owning unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    purpose_case = models.ForeignKey(
+        Case,
+        verbose_name=_("for the requester's case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = FSMField(
+        _("state"),
+        max_length=16,
+        choices=AccessRequestState.choices,
+        default=AccessRequestState.REQUESTED,
+        protected=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "requester"],
+                condition=Q(state="requested"),
+                name="case_access_request_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["owning_unit", "state"], name="case_access_request_owner")]
+
+    def __str__(self):
+        return f"{self.case} · {self.requester} · {self.get_state_display()}"
+
+    @transition(
+        field=state,
+        source=AccessRequestState.REQUESTED,
+        target=AccessRequestState.GRANTED,
+        permission=permissions.may_decide_access,
+    )
+    def grant(self, *, by, reason: str = "", now) -> None:
+        """Grant the access (the grant row with its scope and expiry is made by the service)."""
+        self.decided_by, self.decided_at, self.decision_reason = by, now, reason.strip()
+
+    @transition(
+        field=state,
+        source=AccessRequestState.REQUESTED,
+        target=AccessRequestState.REFUSED,
+        permission=permissions.may_decide_access,
+    )
+    def refuse(self, *, by, reason: str, now) -> None:
+        """Refuse the access, saying why."""
+        text = (reason or "").strip()
+        if not text:
+            raise ValidationError({"reason": _("Give the reason for refusing the access.")})
+        self.decided_by, self.decided_at, self.decision_reason = by, now, text
+
+    @transition(
+        field=state,
+        source=AccessRequestState.REQUESTED,
+        target=AccessRequestState.WITHDRAWN,
+        permission=permissions.may_withdraw_access_request,
+    )
+    def withdraw(self, *, by, now) -> None:
+        """Withdraw the request (the requester)."""
+        self.decided_at = now
+
+
+class CaseAccessGrant(models.Model):
+    """An explicit, expiring opening of one case to one user; every use is audited."""
+
+    request = models.OneToOneField(
+        CaseAccessRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="grant_row"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="access_grants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("granted to"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=AccessScope.choices, default=AccessScope.READ)
+    starts_at = models.DateTimeField(_("from"))
+    expires_at = models.DateTimeField(_("until"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("granted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expiry_noted_at = models.DateTimeField(_("expiry recorded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("starts_at")),
+                name="case_access_grant_expires_after_start",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "expires_at"], name="case_access_grant_user")]
+
+    def __str__(self):
+        return f"{self.case} → {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    def is_active(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and self.starts_at <= at < self.expires_at

@@ -131,3 +131,18 @@ def acting_unit_code(case, user) -> str:
     # A superior acting on the case (settling jurisdiction): its own code ends its path.
     above = [path for path in standing.paths if case.accepting_unit.path.startswith(path + PATH_SEPARATOR)]
     return max(above, key=len).rsplit(PATH_SEPARATOR, 1)[-1] if above else ""
+
+
+# --- access requests (issue 7) --------------------------------------------------------------------
+
+ACCESS_DECIDERS = frozenset({Role.INTAKE_OFFICER, Role.UNIT_HEAD})
+
+
+def may_decide_access(access_request, user) -> bool:
+    """Allow the intake officer or head of the unit that owns the case (DESIGN.md, access grants)."""
+    return user_standing(user).holds(access_request.owning_unit_id, ACCESS_DECIDERS)
+
+
+def may_withdraw_access_request(access_request, user) -> bool:
+    """Allow the requester."""
+    return access_request.requester_id == getattr(user, "pk", None)

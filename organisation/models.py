@@ -301,3 +301,111 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+# --- shared registers (issue 7): experts (专家人才库) and liaison officers (联络员制度) -------------------
+
+
+class Specialty(models.Model):
+    """A field of expertise the expert pool is searched by."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Availability(models.TextChoices):
+    AVAILABLE = "available", _("Available")
+    LIMITED = "limited", _("Limited")
+    UNAVAILABLE = "unavailable", _("Not available")
+
+
+class ExpertProfile(models.Model):
+    """An entry of the expert pool: an officer (or an outside expert) with specialties and availability."""
+
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="expert_profile",
+    )
+    external_name = models.CharField(_("name (outside expert)"), max_length=64, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    affiliation = models.CharField(_("affiliation (outside expert)"), max_length=120, blank=True)
+    title = models.CharField(_("title"), max_length=64, blank=True)
+    specialties = models.ManyToManyField(Specialty, verbose_name=_("specialties"), related_name="experts")
+    availability = models.CharField(
+        _("availability"), max_length=12, choices=Availability.choices, default=Availability.AVAILABLE
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    is_active = models.BooleanField(_("listed"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | (~Q(external_name="") & ~Q(affiliation="")),
+                name="expert_profile_named",
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name if self.user_id else self.external_name
+
+
+class LiaisonRole(models.TextChoices):
+    PRIMARY = "primary", _("Liaison officer (联络员)")
+    DEPUTY = "deputy", _("Deputy liaison officer (副联络员)")
+
+
+class LiaisonAssignment(models.Model):
+    """A unit's liaison officer or deputy (联络员制度), with the contact details the other units use."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="liaisons")
+    user = models.ForeignKey(
+        User, verbose_name=_("officer"), on_delete=models.PROTECT, related_name="liaison_roles"
+    )
+    role = models.CharField(
+        _("role"), max_length=12, choices=LiaisonRole.choices, default=LiaisonRole.PRIMARY
+    )
+    phone = models.CharField(_("office phone"), max_length=32, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    valid_from = models.DateField(_("from"), default=timezone.localdate)
+    valid_to = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("liaison assignment")
+        verbose_name_plural = _("liaison assignments")
+        ordering = ["unit", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(role="primary", valid_to__isnull=True),
+                name="liaison_one_open_primary_per_unit",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_role_display()} · {self.user}"

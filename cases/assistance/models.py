@@ -25,6 +25,7 @@ from cases.assistance_kinds import (
     Urgency,
     missing_documents,
 )
+from core import grading
 
 KIND_CHOICES = [(kind.value, spec.label) for kind, spec in KINDS.items()]
 URGENCY_CHOICES = [
@@ -549,6 +550,9 @@ class RequestDocument(models.Model):
         related_name="replaces",
     )
     defect = models.CharField(_("defect found on return"), max_length=16, choices=Defect.choices, blank=True)
+    # The 4×4 evaluation of what the attachment says (DOMAIN.md §4 [S]); blank until graded.
+    source_reliability = grading.source_reliability_field()
+    information_accuracy = grading.information_accuracy_field()
 
     class Meta:
         verbose_name = _("request document")
