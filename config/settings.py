@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cases",
     "cases.assistance",
     "jurisdiction",
+    "bulletins",
     "meetings",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("jurisdiction.urls")),
     path("", include("jurisdiction.merger_urls")),
+    path("", include("bulletins.urls")),
     path("", include("meetings.urls")),
     path("", include("cases.urls")),
     path("", include("organisation.urls")),

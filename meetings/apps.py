@@ -21,3 +21,8 @@ class MeetingsConfig(AppConfig):
 
         documents.register()
         resolutions.register()
+        # Directives on a series' behalf come from its duty unit (bulletins cannot import meetings).
+        from bulletins import authority as bulletin_authority
+        from meetings.selectors import series_bulletin_issuer
+
+        bulletin_authority.register_series_issuer(series_bulletin_issuer)

@@ -203,3 +203,20 @@ def drill_gaps(series, today: dt.date | None = None) -> list[int]:
     if not planned_this_year:
         gaps.append(today.year)
     return gaps
+
+
+def series_bulletin_issuer(user, unit, series_id):
+    """Let a series' duty unit direct the series' member subtrees on its behalf (issue 7 item 3).
+
+    Registered with bulletins (which sits below meetings); whether the user may issue at all is the
+    bulletin's own permission.
+    """
+    from bulletins.authority import SeriesIssuer
+
+    series = MeetingSeries.objects.filter(pk=series_id, is_active=True).first()
+    if series is None:
+        return None
+    duty = series_duty_unit(series)
+    if duty is None or duty.pk != unit.pk:
+        return None
+    return SeriesIssuer(label=f"{series.name}（轮值：{unit.name}）", member_paths=tuple(member_paths(series)))

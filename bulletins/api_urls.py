@@ -1,0 +1,24 @@
+from django.urls import path
+
+from bulletins import apis
+
+urlpatterns = [
+    path("bulletins/", apis.BulletinListApi.as_view(), name="bulletin-list"),
+    path("bulletins/<int:pk>/", apis.BulletinDetailApi.as_view(), name="bulletin-detail"),
+    path(
+        "bulletins/<int:pk>/transitions/<str:name>/",
+        apis.BulletinTransitionApi.as_view(),
+        name="bulletin-transition",
+    ),
+    path("bulletins/<int:pk>/recipients/", apis.BulletinRecipientsApi.as_view(), name="bulletin-recipients"),
+    path(
+        "bulletins/<int:pk>/recipients/<str:code>/transitions/<str:name>/",
+        apis.RecipientTransitionApi.as_view(),
+        name="bulletin-recipient-transition",
+    ),
+    path(
+        "bulletins/<int:pk>/recipients/<str:code>/case/",
+        apis.RecipientCaseApi.as_view(),
+        name="bulletin-recipient-case",
+    ),
+]

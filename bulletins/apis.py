@@ -1,0 +1,371 @@
+"""API of bulletins and directives (/api/v1/bulletins/): thin adapters over selectors and services.
+
+Every read starts from bulletins.selectors.bulletin_visible_to (a miss is 404); writes are the
+services, which answer 403, 400 naming the field (`targets` for what the issuer may not reach) and
+409 when the object moved on. Units are named by division code.
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bulletins import selectors, services
+from bulletins.models import (
+    BULLETIN_API_TRANSITIONS,
+    RECIPIENT_API_TRANSITIONS,
+    BulletinKind,
+    BulletinRecipient,
+    BulletinState,
+    BulletinUrgency,
+    RecipientState,
+)
+from cases.assistance.apis import OfficerRefSerializer, inline_choice
+from cases.models import HandlingCode
+from core import grading
+from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.workflow import available_transitions, timeline_for
+from organisation.apis import UnitRefSerializer
+from organisation.models import Unit
+from organisation.permissions import CaseDataAccess
+
+TAG = "bulletins"
+
+
+class BulletinSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    title = serializers.CharField()
+    issuing_unit = UnitRefSerializer()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    handling_code = serializers.CharField()
+    grade = serializers.CharField()
+    urgency = serializers.CharField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    on_behalf_label = serializers.CharField()
+    recipient_count = serializers.IntegerField()
+    acknowledged_count = serializers.IntegerField(default=0)
+    reported_count = serializers.IntegerField(default=0)
+    overdue_count = serializers.IntegerField(default=0)
+
+
+class RegionProgressSerializer(serializers.Serializer):
+    province_code = serializers.CharField()
+    province_name = serializers.CharField(allow_null=True)
+    total = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    acknowledged = serializers.IntegerField()
+    reported = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+
+
+class BulletinDetailSerializer(BulletinSerializer):
+    body = serializers.CharField()
+    source_reliability = serializers.CharField()
+    information_accuracy = serializers.IntegerField(allow_null=True)
+    ack_within_hours = serializers.IntegerField()
+    result_within_days = serializers.IntegerField(allow_null=True)
+    supplement_of = serializers.IntegerField(source="supplement_of_id", allow_null=True)
+    linked_case = serializers.IntegerField(source="linked_case_id", allow_null=True)
+    on_behalf_of_series = serializers.IntegerField(source="on_behalf_of_series_id", allow_null=True)
+    target_spec = serializers.JSONField()
+    end_reason = serializers.CharField()
+    available_transitions = serializers.ListField(child=serializers.CharField())
+    timeline = TimelineEntrySerializer(many=True)
+
+
+class RecipientSerializer(serializers.Serializer):
+    unit = UnitRefSerializer()
+    province_code = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    ack_due_at = serializers.DateTimeField(allow_null=True)
+    result_due_at = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by = OfficerRefSerializer(allow_null=True)
+    result = serializers.CharField()
+    result_at = serializers.DateTimeField(allow_null=True)
+    result_by = OfficerRefSerializer(allow_null=True)
+    opened_case = serializers.IntegerField(source="opened_case_id", allow_null=True)
+    available_transitions = serializers.ListField(child=serializers.CharField())
+
+
+class ProgressSerializer(serializers.Serializer):
+    totals = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
+    regions = RegionProgressSerializer(many=True)
+    recipients = RecipientSerializer(many=True)
+
+
+def recipient_is_overdue(row, now) -> bool:
+    return (row.state == RecipientState.PENDING and row.ack_due_at is not None and row.ack_due_at < now) or (
+        row.state == RecipientState.ACKNOWLEDGED and row.result_due_at is not None and row.result_due_at < now
+    )
+
+
+def _detail(request, pk) -> Response:
+    bulletin = selectors.bulletin_get_visible(request.user, pk)
+    bulletin.available_transitions = [
+        name for name in available_transitions(bulletin, request.user) if name in BULLETIN_API_TRANSITIONS
+    ]
+    bulletin.timeline = list(timeline_for(bulletin).order_by("occurred_at", "id"))
+    return Response(BulletinDetailSerializer(bulletin).data)
+
+
+class BulletinInputSerializer(serializers.Serializer):
+    kind = inline_choice(BulletinKind.choices)
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=20000)
+    targets = serializers.JSONField(help_text=gettext_lazy('e.g. {"levels": [3], "provinces": ["500000"]}'))
+    handling_code = inline_choice(HandlingCode.choices, required=False, default=HandlingCode.NORMAL)
+    source_reliability = serializers.ChoiceField(
+        choices=[("", ""), *list(grading.SourceReliability.choices)], required=False, default=""
+    )
+    information_accuracy = serializers.ChoiceField(
+        choices=grading.InformationAccuracy.choices, required=False, allow_null=True, default=None
+    )
+    urgency = inline_choice(BulletinUrgency.choices, required=False, default=BulletinUrgency.ORDINARY)
+    ack_within_hours = serializers.IntegerField(
+        min_value=1, max_value=24 * 366, required=False, allow_null=True
+    )
+    result_within_days = serializers.IntegerField(min_value=1, max_value=366, required=False, allow_null=True)
+    supplement_of = serializers.IntegerField(required=False, allow_null=True)
+    linked_case = serializers.IntegerField(required=False, allow_null=True)
+    on_behalf_of_series = serializers.IntegerField(required=False, allow_null=True)
+
+
+def service_data(values: dict) -> dict:
+    renames = {
+        "targets": "target_spec",
+        "supplement_of": "supplement_of_id",
+        "linked_case": "linked_case_id",
+        "on_behalf_of_series": "on_behalf_of_series_id",
+    }
+    return {renames.get(key, key): value for key, value in values.items()}
+
+
+class BulletinListApi(generics.ListAPIView):
+    """List the bulletins the user sees, with progress counts; POST drafts one (issuing_unit by code)."""
+
+    permission_classes = [CaseDataAccess]
+    serializer_class = BulletinSerializer
+    pagination_class = CursorPagination
+
+    class CreateSerializer(BulletinInputSerializer):
+        issuing_unit = serializers.CharField(max_length=6)
+
+    def get_queryset(self):
+        return selectors.bulletin_list_visible_to(self.request.user)
+
+    @extend_schema(
+        operation_id="bulletins_list",
+        tags=[TAG],
+        responses={200: BulletinSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="bulletins_create",
+        tags=[TAG],
+        request=CreateSerializer,
+        responses={201: BulletinDetailSerializer, **error_responses(400, 401, 403)},
+    )
+    def post(self, request, *args, **kwargs):
+        data = self.CreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        unit = Unit.objects.filter(code=values.pop("issuing_unit")).first()
+        if unit is None:
+            raise ValidationError({"issuing_unit": [gettext_lazy("No such unit.")]})
+        bulletin = services.bulletin_create(user=request.user, issuing_unit=unit, data=service_data(values))
+        response = _detail(request, bulletin.pk)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class BulletinDetailApi(APIView):
+    """Show a bulletin; PATCH changes a draft."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="bulletins_retrieve",
+        tags=[TAG],
+        responses={200: BulletinDetailSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        return _detail(request, pk)
+
+    @extend_schema(
+        operation_id="bulletins_partial_update",
+        tags=[TAG],
+        request=BulletinInputSerializer(partial=True),
+        responses={200: BulletinDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request, pk: int):
+        bulletin = selectors.bulletin_get_visible(request.user, pk)
+        data = BulletinInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.bulletin_update(
+            bulletin=bulletin, user=request.user, data=service_data(dict(data.validated_data))
+        )
+        return _detail(request, pk)
+
+
+class BulletinTransitionApi(APIView):
+    """Issue a draft, close an issued bulletin, or withdraw one (`reason`)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        expected_state = inline_choice(BulletinState.choices, required=False)
+
+    @extend_schema(
+        operation_id="bulletins_transition",
+        tags=[TAG],
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(BULLETIN_API_TRANSITIONS))
+        ],
+        request=InputSerializer,
+        responses={200: BulletinDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, name: str):
+        bulletin = selectors.bulletin_get_visible(request.user, pk)
+        if name not in BULLETIN_API_TRANSITIONS:
+            raise Http404(name)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.bulletin_transition(
+            bulletin_id=bulletin.pk,
+            name=name,
+            by=request.user,
+            reason=data.validated_data["reason"],
+            expected_state=data.validated_data.get("expected_state"),
+        )
+        return _detail(request, pk)
+
+
+def progress_data(bulletin, user) -> dict:
+    now = timezone.now()
+    rows = list(selectors.recipients_visible(bulletin, user))
+    for row in rows:
+        row.bulletin = bulletin
+        row.is_overdue = recipient_is_overdue(row, now)
+        row.available_transitions = [
+            name for name in available_transitions(row, user) if name in RECIPIENT_API_TRANSITIONS
+        ]
+    regions = (
+        selectors.progress_by_region(bulletin, now) if selectors.sees_all_recipients(bulletin, user) else []
+    )
+    return {
+        "totals": selectors.progress_totals(regions) if regions else None,
+        "regions": regions,
+        "recipients": rows,
+    }
+
+
+class BulletinRecipientsApi(APIView):
+    """The recipients the user follows (all of them for the issuer's side) and progress per region."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="bulletins_recipients",
+        tags=[TAG],
+        responses={200: ProgressSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        bulletin = selectors.bulletin_get_visible(request.user, pk)
+        return Response(ProgressSerializer(progress_data(bulletin, request.user)).data)
+
+
+def recipient_get_visible(user, bulletin, code) -> BulletinRecipient:
+    row = selectors.recipients_visible(bulletin, user).filter(unit__code=code).first()
+    if row is None:
+        raise Http404
+    row.bulletin = bulletin
+    return row
+
+
+def _recipient_response(user, bulletin, code) -> Response:
+    row = recipient_get_visible(user, bulletin, code)
+    row.is_overdue = recipient_is_overdue(row, timezone.now())
+    row.available_transitions = [
+        name for name in available_transitions(row, user) if name in RECIPIENT_API_TRANSITIONS
+    ]
+    return Response(RecipientSerializer(row).data)
+
+
+class RecipientTransitionApi(APIView):
+    """Acknowledge for your unit, or report its result (`result`)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        result = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000)
+        expected_state = inline_choice(RecipientState.choices, required=False)
+
+    @extend_schema(
+        operation_id="bulletins_recipient_transition",
+        tags=[TAG],
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(RECIPIENT_API_TRANSITIONS))
+        ],
+        request=InputSerializer,
+        responses={200: RecipientSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, code: str, name: str):
+        bulletin = selectors.bulletin_get_visible(request.user, pk)
+        row = recipient_get_visible(request.user, bulletin, code)
+        if name not in RECIPIENT_API_TRANSITIONS:
+            raise Http404(name)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.recipient_transition(
+            recipient_id=row.pk,
+            name=name,
+            by=request.user,
+            result=data.validated_data["result"],
+            expected_state=data.validated_data.get("expected_state"),
+        )
+        return _recipient_response(request.user, bulletin, code)
+
+
+class RecipientCaseApi(APIView):
+    """Open a case in the recipient unit for the bulletin (or link `case`, an existing one)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+        summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000)
+        case = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    @extend_schema(
+        operation_id="bulletins_recipient_case",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={200: RecipientSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, code: str):
+        bulletin = selectors.bulletin_get_visible(request.user, pk)
+        row = recipient_get_visible(request.user, bulletin, code)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        services.bulletin_open_case(
+            recipient_id=row.pk,
+            by=request.user,
+            name=values["name"],
+            summary=values["summary"],
+            case_id=values["case"],
+        )
+        return _recipient_response(request.user, bulletin, code)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BulletinsConfig(AppConfig):
+    name = "bulletins"
+    verbose_name = _("Bulletins and directives")
+
+    def ready(self):
+        # The inbox kinds and the deadline scan's view of a recipient (describer, liaison officers).
+        from bulletins import inbox, services  # noqa: F401

@@ -1,0 +1,67 @@
+"""Forms of the bulletin pages: a new bulletin with a target picker, and the recipients' answers."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bulletins.models import BulletinKind, BulletinUrgency
+from bulletins.targets import PRESETS
+from cases.models import HandlingCode
+from core import grading
+
+
+class BulletinForm(forms.Form):
+    issuing_unit = forms.ChoiceField(label=_("Issuing unit"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=BulletinKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}))
+    preset = forms.ChoiceField(
+        label=_("Send to"),
+        choices=[("", _("The units listed below"))] + [(key, p.label) for key, p in PRESETS.items()],
+        required=False,
+    )
+    units = forms.CharField(
+        label=_("Also these units (division codes, separated by spaces)"), required=False, max_length=4000
+    )
+    handling_code = forms.ChoiceField(label=_("Handling code"), choices=HandlingCode.choices)
+    source_reliability = forms.ChoiceField(
+        label=_("Source reliability"),
+        choices=[("", _("Not graded")), *list(grading.SourceReliability.choices)],
+        required=False,
+    )
+    information_accuracy = forms.TypedChoiceField(
+        label=_("Information accuracy"),
+        choices=[("", _("Not graded")), *list(grading.InformationAccuracy.choices)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=BulletinUrgency.choices)
+    ack_within_hours = forms.IntegerField(
+        label=_("Acknowledge within (hours)"),
+        required=False,
+        min_value=1,
+        help_text=_("Empty: 8 hours when extra urgent, 24 when urgent, one week otherwise."),
+    )
+    result_within_days = forms.IntegerField(
+        label=_("Report a result within (days, directives)"), required=False, min_value=1, max_value=366
+    )
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["issuing_unit"].choices = [(unit.code, unit.name) for unit in units]
+
+    def target_spec(self, issuing_unit) -> dict:
+        preset = self.cleaned_data.get("preset")
+        spec = PRESETS[preset].spec(issuing_unit) if preset else {}
+        codes = [code for code in (self.cleaned_data.get("units") or "").replace(",", " ").split() if code]
+        if codes:
+            spec = {**spec, "units": codes}
+        return spec
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReportForm(forms.Form):
+    result = forms.CharField(label=_("What your unit found or did"), widget=forms.Textarea(attrs={"rows": 4}))

@@ -1,0 +1,128 @@
+"""Reads of bulletins: who sees a bulletin, its recipients and the progress per unit and region."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from bulletins.models import Bulletin, BulletinRecipient, BulletinState, RecipientState
+from cases.models import HandlingCode
+from cases.standing import user_standing
+from organisation.models import PATH_SEPARATOR, Unit
+
+
+def _below_any(paths, field: str) -> Q:
+    return reduce(or_, (Q(**{f"{field}__startswith": path + PATH_SEPARATOR}) for path in paths))
+
+
+def bulletin_visible_to(user) -> QuerySet[Bulletin]:
+    """Return the bulletins the user may see.
+
+    The issuing unit and its ancestors, the recipient units and their ancestors; a 限制 bulletin
+    only the issuing unit and the recipient units themselves; a draft only the issuing unit.
+    """
+    standing = user_standing(user)
+    if not standing.unit_ids:
+        return Bulletin.objects.none()
+    units = standing.unit_ids
+    recipients = BulletinRecipient.objects.filter(bulletin=OuterRef("pk"))
+    own = Q(issuing_unit_id__in=units) | Exists(recipients.filter(unit_id__in=units))
+    above = _below_any(standing.paths, "issuing_unit_path") | Exists(
+        recipients.filter(_below_any(standing.paths, "unit_path"))
+    )
+    restricted = Q(handling_code=HandlingCode.RESTRICTED)
+    draft = Q(state=BulletinState.DRAFT)
+    return Bulletin.objects.filter(
+        (draft & Q(issuing_unit_id__in=units)) | (~draft & (own | (~restricted & above)))
+    )
+
+
+def bulletin_get_visible(user, pk) -> Bulletin:
+    bulletin = (
+        bulletin_visible_to(user)
+        .select_related("issuing_unit", "created_by", "issued_by", "linked_case", "supplement_of")
+        .filter(pk=pk)
+        .first()
+    )
+    if bulletin is None:
+        raise Http404
+    return bulletin
+
+
+def sees_all_recipients(bulletin: Bulletin, user) -> bool:
+    """The issuing unit and its ancestors follow every recipient; a recipient sees its own subtree."""
+    standing = user_standing(user)
+    return any(
+        bulletin.issuing_unit_path == path or bulletin.issuing_unit_path.startswith(path + PATH_SEPARATOR)
+        for path in standing.paths
+    )
+
+
+def recipients_visible(bulletin: Bulletin, user) -> QuerySet[BulletinRecipient]:
+    """Return the recipient rows of a bulletin the user may follow, in tree order."""
+    rows = BulletinRecipient.objects.filter(bulletin=bulletin)
+    if not sees_all_recipients(bulletin, user):
+        standing = user_standing(user)
+        if not standing.unit_ids:
+            return rows.none()
+        rows = rows.filter(Q(unit_id__in=standing.unit_ids) | _below_any(standing.paths, "unit_path"))
+    return rows.select_related("unit", "acknowledged_by", "result_by", "opened_case").order_by("unit_path")
+
+
+def overdue_condition(now) -> Q:
+    """A recipient late to acknowledge, or (a directive) late to report its result."""
+    return Q(state=RecipientState.PENDING, ack_due_at__lt=now) | Q(
+        state=RecipientState.ACKNOWLEDGED, result_due_at__lt=now
+    )
+
+
+def progress_by_region(bulletin: Bulletin, now=None) -> list[dict]:
+    """Return per province: pending, acknowledged, reported, overdue and total — one aggregate query."""
+    now = now or timezone.now()
+    province_name = Subquery(Unit.objects.filter(code=OuterRef("province_code")).values("name")[:1])
+    rows = (
+        BulletinRecipient.objects.filter(bulletin=bulletin)
+        .values("province_code")
+        .annotate(
+            total=Count("id"),
+            pending=Count("id", filter=Q(state=RecipientState.PENDING)),
+            acknowledged=Count("id", filter=Q(state=RecipientState.ACKNOWLEDGED)),
+            reported=Count("id", filter=Q(state=RecipientState.REPORTED)),
+            overdue=Count("id", filter=overdue_condition(now)),
+            province_name=province_name,
+        )
+        .order_by("province_code")
+    )
+    return list(rows)
+
+
+def progress_totals(regions: list[dict]) -> dict:
+    """Sum the regions (no query)."""
+    keys = ("total", "pending", "acknowledged", "reported", "overdue")
+    return {key: sum(row[key] for row in regions) for key in keys}
+
+
+def bulletin_list_visible_to(user) -> QuerySet[Bulletin]:
+    """Return the visible bulletins with their progress counts, for lists (one query for any page size)."""
+    now = timezone.now()
+    return (
+        bulletin_visible_to(user)
+        .select_related("issuing_unit")
+        .annotate(
+            acknowledged_count=Count(
+                "recipients",
+                filter=Q(recipients__state__in=[RecipientState.ACKNOWLEDGED, RecipientState.REPORTED]),
+            ),
+            reported_count=Count("recipients", filter=Q(recipients__state=RecipientState.REPORTED)),
+            overdue_count=Count(
+                "recipients",
+                filter=Q(recipients__state=RecipientState.PENDING, recipients__ack_due_at__lt=now)
+                | Q(recipients__state=RecipientState.ACKNOWLEDGED, recipients__result_due_at__lt=now),
+            ),
+        )
+        .order_by("-id")
+    )
