@@ -12,6 +12,7 @@ app_name = "api"
 
 urlpatterns = [
     path("v1/", include("organisation.api_urls")),
+    path("v1/", include("organisation.register_api_urls")),
     path("v1/", include("cases.api_urls")),
     path("v1/", include("cases.assistance.api_urls")),
     path("v1/", include("documents.api_urls")),

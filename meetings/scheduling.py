@@ -733,20 +733,43 @@ def meeting_transition(
 
 
 def participant_candidates(meeting: JointMeeting, query: str = "") -> list[ParticipantCandidate]:
-    """Return whom the organiser may invite: officers of the member units, and any active user by name.
+    """Return whom the organiser may invite: member officers, listed experts, and any active user by name.
 
     Officers (head, department head, liaison, legal) of the member units themselves come first;
-    with a query, any other active user matching it is offered as an expert. Those already
-    invited are left out.
+    then the experts of the expert pool (专家人才库, issue 7 item 5) who are listed and available or
+    of limited availability, each in the unit that keeps their listing when they work there (an
+    outside expert has no account and is invited as a guest); with a query, any other active user
+    matching it is offered as an expert. A query matches names and units, and for listed experts
+    also a specialty. Those already invited are left out. Officers and listed experts come from one
+    query.
     """
+    from django.db.models import Case, Exists, F, OuterRef, Value, When
+
+    from organisation.models import OPERATIONAL_ROLES, Availability, ExpertProfile
+
     query = (query or "").strip()
     taken = MeetingParticipant.objects.filter(meeting_id=meeting.pk, user__isnull=False).values("user_id")
+    member_units = set(permissions.current_member_units(meeting.series))
+    is_officer = Q(unit_id__in=list(member_units), role__in=CANDIDATE_ROLES)
+    is_listed = Q(
+        user__expert_profile__is_active=True,
+        user__expert_profile__availability__in=(Availability.AVAILABLE, Availability.LIMITED),
+        role__in=OPERATIONAL_ROLES,
+    )
     officers = (
         Membership.objects.current()
-        .filter(unit_id__in=list(permissions.current_member_units(meeting.series)), role__in=CANDIDATE_ROLES)
+        .filter(is_officer | is_listed)
         .exclude(user_id__in=taken)
         .select_related("user", "unit")
-        .order_by("unit__code", "role", "user__username", "id")
+        .annotate(
+            # Officers first (in their old order), then experts, each first at the unit keeping the listing.
+            candidate_rank=Case(
+                When(is_officer, then=Value(0)),
+                When(unit_id=F("user__expert_profile__unit_id"), then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("candidate_rank", "unit__code", "role", "user__username", "id")
     )
     matches = (
         Q(user__full_name__icontains=query)
@@ -754,13 +777,19 @@ def participant_candidates(meeting: JointMeeting, query: str = "") -> list[Parti
         | Q(unit__name__icontains=query)
     )
     if query:
-        officers = officers.filter(matches)
+        in_specialty = Exists(
+            ExpertProfile.specialties.through.objects.filter(
+                expertprofile__user_id=OuterRef("user_id"), specialty__name__icontains=query
+            )
+        )
+        officers = officers.filter(matches | (is_listed & in_specialty))
     candidates: list[ParticipantCandidate] = []
     seen: set[int] = set()
     for membership in officers[:CANDIDATE_LIMIT]:
         if membership.user_id in seen:
             continue
         seen.add(membership.user_id)
+        officer = membership.unit_id in member_units and membership.role in CANDIDATE_ROLES
         candidates.append(
             ParticipantCandidate(
                 user_id=membership.user_id,
@@ -768,7 +797,9 @@ def participant_candidates(meeting: JointMeeting, query: str = "") -> list[Parti
                 unit_id=membership.unit_id,
                 unit_name=membership.unit.name,
                 role=membership.role,
-                kind=KIND_OF_ROLE.get(membership.role, ParticipantKind.OTHER),
+                kind=KIND_OF_ROLE.get(membership.role, ParticipantKind.OTHER)
+                if officer
+                else ParticipantKind.EXPERT,
             )
         )
     if query and len(candidates) < CANDIDATE_LIMIT:

@@ -13,7 +13,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organisation.models import Department, DepartmentKind, Membership, Role, Unit, User
+from organisation.models import (
+    Availability,
+    Department,
+    DepartmentKind,
+    ExpertProfile,
+    LiaisonAssignment,
+    LiaisonRole,
+    Membership,
+    Role,
+    Specialty,
+    Unit,
+    User,
+)
 
 DEMO_PASSWORD = "lianban-demo-2026"  # noqa: S105 - published demo credential, refused in production
 ADMIN_USERNAME = "admin"
@@ -103,6 +115,8 @@ class DemoSeedReport:
     users_created: int = 0
     memberships_created: int = 0
     passwords_reset: int = 0
+    experts_created: int = 0
+    liaisons_created: int = 0
     rows: list[DemoRow] = field(default_factory=list)
 
 
@@ -176,8 +190,125 @@ def demo_seed(*, reset_passwords: bool = False) -> DemoSeedReport:
     Membership.objects.bulk_create(new_memberships)
     report.memberships_created = len(new_memberships)
 
+    report.experts_created, report.liaisons_created = _seed_registers(users, units)
+
     report.rows = [
         DemoRow(account.username, units[account.unit_code].name, str(Role(account.role).label))
         for account in accounts
     ] + [DemoRow(ADMIN_USERNAME, "—", _("system administrator (no membership)"))]
     return report
+
+
+# --- the shared registers (issue 7): a few experts and the liaison officers of the demo units -------
+
+# Office phone area codes of the six regions' capitals, for made-up demo numbers.
+_AREA_CODES = {"50": "023", "51": "028", "52": "0851", "53": "0871", "54": "0891", "63": "0971"}
+
+# (username, title, specialty codes, availability); the unit is the account's unit.
+DEMO_EXPERTS = (
+    ("yunnan.investigator", "禁毒总队侦查员", ("drugs", "firearms_explosives"), Availability.AVAILABLE),
+    (
+        "sichuan.investigator",
+        "刑侦总队侦查员",
+        ("telecom_fraud", "digital_forensics"),
+        Availability.AVAILABLE,
+    ),
+    ("chongqing.investigator", "经侦总队侦查员", ("economic_crime",), Availability.LIMITED),
+    ("guizhou.legal", "法制总队法制员", ("legal_application",), Availability.AVAILABLE),
+    (
+        "xizang.investigator",
+        "刑侦总队侦查员",
+        ("counter_terrorism", "foreign_related"),
+        Availability.UNAVAILABLE,
+    ),
+    ("qinghai.investigator", "刑侦总队技术员", ("trace_evidence",), Availability.AVAILABLE),
+    ("kunming.investigator", "刑侦支队侦查员", ("telecom_fraud", "cyber_security"), Availability.LIMITED),
+)
+# (name, affiliation, title, specialty codes, keeping unit code): outside experts.
+DEMO_OUTSIDE_EXPERTS = (
+    ("周明远", "四川大学华西基础医学与法医学院", "教授", ("forensic_medicine",), "510000"),
+)
+
+
+def _demo_phone(code: str, index: int) -> tuple[str, str]:
+    return f"{_AREA_CODES.get(code[:2], '010')}-6{index:03d}{code[2:6]}", f"139{code[:2]}{index:06d}"
+
+
+def _seed_registers(users: dict[str, User], units: dict[str, Unit]) -> tuple[int, int]:
+    """List a few demo experts and name every demo unit's liaison officer; create only what is missing.
+
+    The liaison officer account of each demo unit becomes its 联络员; the intake officer of each
+    provincial organ its 副联络员. Specialties come from migration 0003; a missing one is skipped.
+    """
+    # Two reads on a run that finds everything in place (the demo seed's second run stays cheap).
+    listed_users, listed_outside = set(), set()
+    for user_id, name, affiliation in ExpertProfile.objects.values_list(
+        "user_id", "external_name", "affiliation"
+    ):
+        if user_id is None:
+            listed_outside.add((name, affiliation))
+        else:
+            listed_users.add(user_id)
+    specialties = None
+    accounts = {account.username: account for account in demo_accounts()}
+    experts = 0
+    for index, (username, title, codes, availability) in enumerate(DEMO_EXPERTS):
+        user = users.get(username)
+        if user is None or user.pk in listed_users:
+            continue
+        specialties = specialties or Specialty.objects.in_bulk(field_name="code")
+        unit = units[accounts[username].unit_code]
+        phone, _mobile = _demo_phone(unit.code, 500 + index)
+        expert = ExpertProfile.objects.create(
+            user=user,
+            unit=unit,
+            title=title,
+            availability=availability,
+            phone=phone,
+            email=f"{username}@demo.lianban.invalid",
+        )
+        expert.specialties.set([specialties[code] for code in codes if code in specialties])
+        experts += 1
+    for name, affiliation, title, codes, unit_code in DEMO_OUTSIDE_EXPERTS:
+        if (name, affiliation) in listed_outside:
+            continue
+        specialties = specialties or Specialty.objects.in_bulk(field_name="code")
+        expert = ExpertProfile.objects.create(
+            external_name=name, affiliation=affiliation, title=title, unit=units[unit_code]
+        )
+        expert.specialties.set([specialties[code] for code in codes if code in specialties])
+        experts += 1
+
+    today = timezone.localdate()
+    serving, has_primary = set(), set()
+    for unit_id, user_id, role, valid_to in LiaisonAssignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    ).values_list("unit_id", "user_id", "role", "valid_to"):
+        serving.add((unit_id, user_id))
+        if role == LiaisonRole.PRIMARY and (valid_to is None or valid_to > today):
+            has_primary.add(unit_id)
+    assignments = []
+    for index, (place, code) in enumerate(FULL_UNITS):
+        unit = units[code]
+        plan = [(f"{place}.{ROLE_SLUGS[Role.LIAISON_OFFICER]}", LiaisonRole.PRIMARY)]
+        if code.endswith("0000"):
+            plan.append((f"{place}.{ROLE_SLUGS[Role.INTAKE_OFFICER]}", LiaisonRole.DEPUTY))
+        for offset, (username, role) in enumerate(plan):
+            user = users[username]
+            if (unit.pk, user.pk) in serving or (role == LiaisonRole.PRIMARY and unit.pk in has_primary):
+                continue
+            phone, mobile = _demo_phone(code, index * 2 + offset)
+            assignments.append(
+                LiaisonAssignment(
+                    unit=unit,
+                    user=user,
+                    role=role,
+                    phone=phone,
+                    mobile=mobile,
+                    email=f"{username}@demo.lianban.invalid",
+                    valid_from=today,
+                )
+            )
+    if assignments:
+        LiaisonAssignment.objects.bulk_create(assignments)
+    return experts, len(assignments)

@@ -1,0 +1,16 @@
+"""Pages of the shared registers; config/urls.py includes them at the root."""
+
+from django.urls import path
+
+from organisation import register_views as views
+
+urlpatterns = [
+    path("registers/experts/", views.ExpertListView.as_view(), name="register-experts"),
+    path("registers/experts/new/", views.ExpertEditView.as_view(), name="register-expert-new"),
+    path("registers/experts/<int:pk>/edit/", views.ExpertEditView.as_view(), name="register-expert-edit"),
+    path("registers/experts/<int:pk>/end/", views.ExpertEndView.as_view(), name="register-expert-end"),
+    path("registers/liaisons/", views.LiaisonListView.as_view(), name="register-liaisons"),
+    path("registers/liaisons/new/", views.LiaisonEditView.as_view(), name="register-liaison-new"),
+    path("registers/liaisons/<int:pk>/edit/", views.LiaisonEditView.as_view(), name="register-liaison-edit"),
+    path("registers/liaisons/<int:pk>/end/", views.LiaisonEndView.as_view(), name="register-liaison-end"),
+]

@@ -1,0 +1,590 @@
+"""The shared registers: the expert pool (专家人才库) and the liaison register (联络员制度).
+
+Selectors read them, services change them. Both registers are shared directories (DESIGN.md
+"Visibility and security"): every signed-in user reads them. Contact details are the exception:
+phones and e-mail addresses are shown only to users with a current operational membership, so an
+auditor or a system administrator (who read no case data) sees who the experts and liaison
+officers are and where they work, but not how to reach them.
+
+Entries are kept by the unit they belong to: its unit head or liaison officer, or those of any unit
+above it, may add, change and end them. Every change is an audit event.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core import audit
+from core.api import Conflict
+from organisation.models import (
+    MINISTRY_CODE,
+    PATH_SEPARATOR,
+    Availability,
+    ExpertProfile,
+    LiaisonAssignment,
+    LiaisonRole,
+    Membership,
+    Role,
+    Specialty,
+    Unit,
+    User,
+)
+from organisation.selectors import memberships_current, user_may_read_case_data
+
+__all__ = [
+    "EDITOR_ROLES",
+    "editor_units",
+    "expert_deactivate",
+    "expert_get",
+    "expert_list",
+    "expert_upsert",
+    "liaison_assign",
+    "liaison_end",
+    "liaison_get",
+    "liaison_list",
+    "liaison_update",
+    "liaisons_of",
+    "may_edit_unit",
+    "may_see_contacts",
+    "province_path",
+    "specialty_list",
+]
+
+# Who keeps a unit's register entries: its head and its liaison officer (and those of units above).
+EDITOR_ROLES = (Role.UNIT_HEAD, Role.LIAISON_OFFICER)
+_PROVINCE_CODE = re.compile(r"^(?P<prefix>[1-9][0-9])(0000)?$")
+
+
+class _Keep:
+    """Marker for an argument left out of an update: the stored value stays."""
+
+    def __repr__(self):
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+# --- who may do what ------------------------------------------------------------------------------
+
+
+def may_see_contacts(user: User) -> bool:
+    """Return whether the user is shown phones and e-mail addresses in the registers.
+
+    The registers are readable by every signed-in user (DESIGN.md: shared directories), but contact
+    details of officers are operational data: only a current operational membership shows them.
+    Auditors and system administrators see names, titles, units and specialties only.
+    """
+    return user_may_read_case_data(user)
+
+
+def editor_units(user: User) -> list[Unit]:
+    """Return the units whose register entries (and those of their subtrees) the user may keep."""
+    return [m.unit for m in memberships_current(user).filter(role__in=EDITOR_ROLES)]
+
+
+def _editor_unit_for(units: list[Unit], unit: Unit | None) -> Unit | None:
+    """Return the editor unit nearest to `unit` that contains it, or None.
+
+    An entry without a unit (there should be none, but the column allows it) belongs to the ministry.
+    """
+    fitting = [u for u in units if (u.code == MINISTRY_CODE if unit is None else u.contains(unit))]
+    return max(fitting, key=lambda u: u.level, default=None)
+
+
+def may_edit_unit(user: User, unit: Unit | None, *, units: list[Unit] | None = None) -> bool:
+    """Return whether the user may keep register entries of the unit (pass `units` to save a query)."""
+    units = editor_units(user) if units is None else units
+    return _editor_unit_for(units, unit) is not None
+
+
+def _require_editor(by: User, *units: Unit | None) -> str:
+    """Raise PermissionDenied unless `by` may keep every unit given; return the acting unit's code."""
+    mine = editor_units(by)
+    acting = None
+    for unit in units:
+        acting = _editor_unit_for(mine, unit)
+        if acting is None:
+            raise PermissionDenied(
+                _("Only the head or the liaison officer of the unit, or of a unit above it, may do this.")
+            )
+    return acting.code if acting is not None else ""
+
+
+# --- selectors ------------------------------------------------------------------------------------
+
+
+def province_path(code: str) -> str:
+    """Return the path prefix of a province given by its code (51 or 510000); 400 on `region` otherwise."""
+    match = _PROVINCE_CODE.match((code or "").strip())
+    if match is None:
+        raise ValidationError({"region": [_("Give a province by its code, e.g. 51 or 510000.")]})
+    return f"{MINISTRY_CODE}{PATH_SEPARATOR}{match['prefix']}0000"
+
+
+def _in_region(field: str, region: str) -> Q:
+    """Match a unit (by the given relation prefix) that is the province or lies in its subtree."""
+    prefix = province_path(region)
+    return Q(**{f"{field}path": prefix}) | Q(**{f"{field}path__startswith": prefix + PATH_SEPARATOR})
+
+
+def specialty_list() -> QuerySet[Specialty]:
+    return Specialty.objects.order_by("sort", "code")
+
+
+def _expert_queryset() -> QuerySet[ExpertProfile]:
+    # One query for the rows (user and unit joined) and one for every row's specialties.
+    return ExpertProfile.objects.select_related("user", "unit").prefetch_related(
+        Prefetch("specialties", queryset=Specialty.objects.order_by("sort", "code"))
+    )
+
+
+def expert_list(
+    *,
+    specialty: str = "",
+    region: str = "",
+    availability: str | list[str] = "",
+    q: str = "",
+    active: bool | None = True,
+) -> QuerySet[ExpertProfile]:
+    """Return experts matching the search, by id (stable for cursor pagination).
+
+    `specialty` is a specialty code; `region` a province code (the expert's unit lies under it);
+    `availability` one value or a list; `q` part of a name, affiliation or title; `active` None for
+    listed and unlisted alike.
+    """
+    experts = _expert_queryset()
+    if active is not None:
+        experts = experts.filter(is_active=active)
+    if specialty:
+        experts = experts.filter(
+            Exists(
+                ExpertProfile.specialties.through.objects.filter(
+                    expertprofile_id=OuterRef("pk"), specialty__code=specialty
+                )
+            )
+        )
+    if region:
+        experts = experts.filter(_in_region("unit__", region))
+    if availability:
+        values = [availability] if isinstance(availability, str) else list(availability)
+        if bad := [value for value in values if value not in Availability.values]:
+            raise ValidationError(
+                {"availability": [_("Unknown availability: %(v)s.") % {"v": ", ".join(bad)}]}
+            )
+        experts = experts.filter(availability__in=values)
+    if q := (q or "").strip():
+        experts = experts.filter(
+            Q(user__full_name__icontains=q)
+            | Q(external_name__icontains=q)
+            | Q(affiliation__icontains=q)
+            | Q(title__icontains=q)
+        )
+    return experts.order_by("id")
+
+
+def expert_get(pk) -> ExpertProfile:
+    """Return one expert, listed or not; Http404 if there is none."""
+    expert = _expert_queryset().filter(pk=pk).first()
+    if expert is None:
+        raise Http404(_("No expert has this number."))
+    return expert
+
+
+def _current(on: date) -> Q:
+    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+
+
+def liaison_list(
+    *, region: str = "", unit: Unit | None = None, current: bool = True, on: date | None = None
+) -> QuerySet[LiaisonAssignment]:
+    """Return liaison assignments, current ones on a day (today) unless `current` is False, by id."""
+    assignments = LiaisonAssignment.objects.select_related("unit", "user")
+    if current:
+        assignments = assignments.filter(_current(on or timezone.localdate()))
+    if region:
+        assignments = assignments.filter(_in_region("unit__", region))
+    if unit is not None:
+        assignments = assignments.filter(unit=unit)
+    return assignments.order_by("id")
+
+
+def liaison_get(pk) -> LiaisonAssignment:
+    assignment = LiaisonAssignment.objects.select_related("unit", "user").filter(pk=pk).first()
+    if assignment is None:
+        raise Http404(_("No liaison assignment has this number."))
+    return assignment
+
+
+def liaisons_of(unit: Unit, *, on: date | None = None) -> list[LiaisonAssignment]:
+    """Return the unit's current liaison officer(s), primary before deputy, in one query.
+
+    Used to suggest whom to call about an assistance request sent to the unit.
+    """
+    return list(
+        LiaisonAssignment.objects.filter(_current(on or timezone.localdate()), unit=unit)
+        .select_related("user", "unit")
+        .order_by("-role", "valid_from", "id")  # "primary" sorts after "deputy": reversed.
+    )
+
+
+# --- services: experts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Change:
+    field: str
+    old: Any
+    new: Any
+
+
+def _specialties_from_codes(codes) -> list[Specialty]:
+    codes = [str(code).strip() for code in (codes or []) if str(code).strip()]
+    if not codes:
+        raise ValidationError({"specialties": [_("Choose at least one specialty.")]})
+    found = {s.code: s for s in Specialty.objects.filter(code__in=codes)}
+    if unknown := sorted(set(codes) - found.keys()):
+        raise ValidationError(
+            {"specialties": [_("Unknown specialty: %(codes)s.") % {"codes": ", ".join(unknown)}]}
+        )
+    return [found[code] for code in dict.fromkeys(codes)]
+
+
+def _works_in(user: User, unit: Unit) -> bool:
+    return (
+        Membership.objects.current()
+        .operational()
+        .filter(user=user)
+        .filter(Q(unit=unit) | Q(unit__path__startswith=unit.path + PATH_SEPARATOR))
+        .exists()
+    )
+
+
+@transaction.atomic
+def expert_upsert(
+    *,
+    by: User,
+    expert_id: int | None = None,
+    user: User | None = KEEP,
+    unit: Unit | None = KEEP,
+    external_name: str = KEEP,
+    affiliation: str = KEEP,
+    title: str = KEEP,
+    specialties: list[str] = KEEP,
+    availability: str = KEEP,
+    phone: str = KEEP,
+    email: str = KEEP,
+    note: str = KEEP,
+    is_active: bool = KEEP,
+) -> ExpertProfile:
+    """List an expert or change a listing; arguments left out keep their stored value.
+
+    Without `expert_id`, an officer who already has a listing gets that listing changed (and
+    listed again if it was unlisted); otherwise a new one is made. An expert is an officer (`user`,
+    who must work in `unit` or below it) or an outside expert (`external_name` and `affiliation`),
+    kept by `unit`; `specialties` are codes. Raise ValidationError naming the field, and
+    PermissionDenied unless `by` keeps the unit (and, for a move, the unit it leaves).
+    """
+    expert = None
+    if expert_id is not None:
+        expert = ExpertProfile.objects.select_for_update().filter(pk=expert_id).first()
+        if expert is None:
+            raise Http404(_("No expert has this number."))
+        if user is not KEEP and user is not None and user.pk != expert.user_id:
+            raise ValidationError(
+                {"user": [_("A listing stays with its officer; list the other officer anew.")]}
+            )
+    elif user is not KEEP and user is not None:
+        expert = ExpertProfile.objects.select_for_update().filter(user=user).first()
+    creating = expert is None
+    if creating:
+        expert = ExpertProfile(user=None if user is KEEP else user)
+        if is_active is KEEP:
+            is_active = True
+    old_unit = None if creating else expert.unit
+
+    if not editor_units(by):
+        raise PermissionDenied(
+            _("Only the head or the liaison officer of the unit, or of a unit above it, may do this.")
+        )
+
+    values = {
+        "unit": unit,
+        "external_name": external_name,
+        "affiliation": affiliation,
+        "title": title,
+        "availability": availability,
+        "phone": phone,
+        "email": email,
+        "note": note,
+        "is_active": is_active,
+    }
+    changes: list[_Change] = []
+    for field, value in values.items():
+        if value is KEEP:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        old = getattr(expert, field)
+        if old != value:
+            changes.append(_Change(field, getattr(old, "code", old), getattr(value, "code", value)))
+        setattr(expert, field, value)
+
+    if expert.unit is None:
+        raise ValidationError({"unit": [_("Choose the unit that keeps this listing.")]})
+    if expert.user_id is not None:
+        # An officer's name comes from the account; a typed name would drift from it.
+        expert.external_name = ""
+        expert.affiliation = ""
+        if not expert.user.is_active or not _works_in(expert.user, expert.unit):
+            raise ValidationError({"user": [_("The officer does not work in that unit or below it.")]})
+    else:
+        errors = {}
+        if not expert.external_name:
+            errors["external_name"] = [_("Name the outside expert, or choose an officer.")]
+        if not expert.affiliation:
+            errors["affiliation"] = [_("Give the outside expert's affiliation.")]
+        if errors:
+            raise ValidationError(errors)
+
+    new_specialties = None if specialties is KEEP else _specialties_from_codes(specialties)
+    if creating and new_specialties is None:
+        raise ValidationError({"specialties": [_("Choose at least one specialty.")]})
+    expert.full_clean(exclude=["specialties", "user"], validate_constraints=False)
+
+    acting_unit_code = _require_editor(by, *([old_unit] if not creating else []), expert.unit)
+
+    expert.save()
+    if new_specialties is not None:
+        old_codes = [] if creating else sorted(expert.specialties.values_list("code", flat=True))
+        new_codes = sorted(s.code for s in new_specialties)
+        if old_codes != new_codes:
+            changes.append(_Change("specialties", old_codes, new_codes))
+        expert.specialties.set(new_specialties)
+    if creating or changes:
+        audit.record(
+            action="organisation.expert.create" if creating else "organisation.expert.update",
+            actor=by,
+            acting_unit_code=acting_unit_code,
+            target=expert,
+            payload={
+                "name": expert.display_name,
+                "unit": expert.unit.code,
+                "changes": {c.field: {"from": c.old, "to": c.new} for c in changes},
+            },
+        )
+    return expert_get(expert.pk)
+
+
+@transaction.atomic
+def expert_deactivate(*, by: User, expert_id: int, reason: str = "") -> ExpertProfile:
+    """Take an expert off the pool (the listing stays, unlisted); 409 if it already is unlisted."""
+    expert = ExpertProfile.objects.select_for_update().filter(pk=expert_id).first()
+    if expert is None:
+        raise Http404(_("No expert has this number."))
+    acting_unit_code = _require_editor(by, expert.unit)
+    if not expert.is_active:
+        raise Conflict(_("The expert is already off the pool."), current_state="unlisted")
+    expert.is_active = False
+    expert.save(update_fields=["is_active", "updated_at"])
+    audit.record(
+        action="organisation.expert.deactivate",
+        actor=by,
+        acting_unit_code=acting_unit_code,
+        target=expert,
+        payload={
+            "name": expert.display_name,
+            "unit": expert.unit.code if expert.unit_id else "",
+            "reason": reason,
+        },
+    )
+    return expert_get(expert.pk)
+
+
+# --- services: liaison officers -------------------------------------------------------------------
+
+
+def _open_primary_exists(unit: Unit, starting: date, *, exclude_pk=None) -> bool:
+    # An assignment whose last day is the new one's first day does not clash: a handover day.
+    return (
+        LiaisonAssignment.objects.filter(unit=unit, role=LiaisonRole.PRIMARY)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=starting))
+        .exclude(pk=exclude_pk)
+        .exists()
+    )
+
+
+def _contacts_required(assignment: LiaisonAssignment) -> None:
+    if not (assignment.phone or assignment.mobile):
+        raise ValidationError(
+            {
+                "phone": [
+                    _("Give an office phone or a mobile number: the register is for reaching the officer.")
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def liaison_assign(
+    *,
+    by: User,
+    unit: Unit,
+    user: User,
+    role: str = LiaisonRole.PRIMARY,
+    phone: str = "",
+    mobile: str = "",
+    email: str = "",
+    valid_from: date | None = None,
+) -> LiaisonAssignment:
+    """Name a unit's liaison officer or deputy, with contacts; a unit has one open liaison officer.
+
+    Raise ValidationError on `role` when the unit already has an open liaison officer (end that
+    assignment first), on `user` when the officer does not work in the unit or already serves it.
+    """
+    # The unit row lock makes two concurrent assignments queue, so the second sees the first.
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    acting_unit_code = _require_editor(by, unit)
+    starting = valid_from or timezone.localdate()
+    assignment = LiaisonAssignment(
+        unit=unit,
+        user=user,
+        role=role,
+        phone=(phone or "").strip(),
+        mobile=(mobile or "").strip(),
+        email=(email or "").strip(),
+        valid_from=starting,
+    )
+    if role not in LiaisonRole.values:
+        raise ValidationError({"role": [_("Choose liaison officer or deputy.")]})
+    if (
+        not user.is_active
+        or not Membership.objects.current().operational().filter(user=user, unit=unit).exists()
+    ):
+        raise ValidationError({"user": [_("The officer does not work in that unit.")]})
+    if (
+        LiaisonAssignment.objects.filter(unit=unit, user=user)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=starting))
+        .exists()
+    ):
+        raise ValidationError({"user": [_("The officer already serves this unit in the register.")]})
+    if role == LiaisonRole.PRIMARY and _open_primary_exists(unit, starting):
+        raise ValidationError(
+            {
+                "role": [
+                    _("The unit already has a liaison officer; end that assignment first, or add a deputy.")
+                ]
+            }
+        )
+    _contacts_required(assignment)
+    assignment.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            assignment.save()
+    except IntegrityError:
+        # The partial unique index is the last word if a row slipped past the checks.
+        raise ValidationError(
+            {
+                "role": [
+                    _("The unit already has a liaison officer; end that assignment first, or add a deputy.")
+                ]
+            }
+        ) from None
+    audit.record(
+        action="organisation.liaison.assign",
+        actor=by,
+        acting_unit_code=acting_unit_code,
+        target=assignment,
+        payload={"unit": unit.code, "user": user.get_username(), "role": role, "valid_from": starting},
+    )
+    return liaison_get(assignment.pk)
+
+
+def _lock_assignment(assignment_id) -> LiaisonAssignment:
+    assignment = (
+        LiaisonAssignment.objects.select_for_update(of=("self",))
+        .select_related("unit", "user")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404(_("No liaison assignment has this number."))
+    return assignment
+
+
+def _ended(assignment: LiaisonAssignment, today: date) -> bool:
+    return assignment.valid_to is not None and assignment.valid_to < today
+
+
+@transaction.atomic
+def liaison_update(
+    *, by: User, assignment_id: int, phone: str = KEEP, mobile: str = KEEP, email: str = KEEP
+) -> LiaisonAssignment:
+    """Change an assignment's contact details; 409 once it has ended."""
+    assignment = _lock_assignment(assignment_id)
+    acting_unit_code = _require_editor(by, assignment.unit)
+    if _ended(assignment, timezone.localdate()):
+        raise Conflict(_("The assignment has ended."), current_state="ended")
+    changes = {}
+    for field, value in {"phone": phone, "mobile": mobile, "email": email}.items():
+        if value is KEEP:
+            continue
+        value = (value or "").strip()
+        if getattr(assignment, field) != value:
+            changes[field] = {"from": getattr(assignment, field), "to": value}
+        setattr(assignment, field, value)
+    _contacts_required(assignment)
+    assignment.full_clean(validate_constraints=False)
+    if changes:
+        assignment.save(update_fields=list(changes))
+        audit.record(
+            action="organisation.liaison.update",
+            actor=by,
+            acting_unit_code=acting_unit_code,
+            target=assignment,
+            payload={
+                "unit": assignment.unit.code,
+                "user": assignment.user.get_username(),
+                "changes": changes,
+            },
+        )
+    return liaison_get(assignment.pk)
+
+
+@transaction.atomic
+def liaison_end(
+    *, by: User, assignment_id: int, valid_to: date | None = None, reason: str = ""
+) -> LiaisonAssignment:
+    """End an assignment on a day (today by default, its last day of service); 409 if it has ended."""
+    assignment = _lock_assignment(assignment_id)
+    acting_unit_code = _require_editor(by, assignment.unit)
+    today = timezone.localdate()
+    if _ended(assignment, today):
+        raise Conflict(_("The assignment has already ended."), current_state="ended")
+    last_day = valid_to or today
+    if last_day < assignment.valid_from:
+        raise ValidationError({"valid_to": [_("The last day cannot be before the first day.")]})
+    assignment.valid_to = last_day
+    assignment.save(update_fields=["valid_to"])
+    audit.record(
+        action="organisation.liaison.end",
+        actor=by,
+        acting_unit_code=acting_unit_code,
+        target=assignment,
+        payload={
+            "unit": assignment.unit.code,
+            "user": assignment.user.get_username(),
+            "role": assignment.role,
+            "valid_to": last_day,
+            "reason": reason,
+        },
+    )
+    return liaison_get(assignment.pk)
