@@ -1,5 +1,4 @@
-"""Pages of the shared registers: /registers/experts/ and /registers/liaisons/, search and edit forms.
-"""
+"""Pages of the shared registers: /registers/experts/ and /registers/liaisons/, search and edit forms."""
 
 import pytest
 from django.db import connection
