@@ -44,6 +44,7 @@ from cases.models import (
 )
 from cases.standing import user_standing
 from core.api import TimelineEntrySerializer, error_responses
+from core.grading import InformationAccuracy, SourceReliability, grade_text
 from core.identity import mask_id_number, mask_phone
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
@@ -212,11 +213,47 @@ class CaseFieldsSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=CaseState.choices)
     state_label = serializers.CharField(source="get_state_display")
     handling_code = serializers.ChoiceField(choices=HandlingCode.choices)
+    source_reliability = serializers.CharField(
+        help_text=gettext_lazy("Source reliability A, B, C or X (DOMAIN.md §4); empty when not graded.")
+    )
+    information_accuracy = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("Information accuracy 1 to 4; null when not graded.")
+    )
+    grade = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            'The grade as printed beside the handling code, e.g. "B2"; empty when not graded.'
+        )
+    )
     accepting_unit = UnitRefSerializer()
     accepted_at = serializers.DateTimeField(allow_null=True)
     lead_unit = UnitRefSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_grade(self, obj) -> str:
+        return grade_text(obj.source_reliability, obj.information_accuracy)
+
+
+def source_reliability_input(**kwargs) -> serializers.ChoiceField:
+    """An input of the source reliability grade; an unknown grade is a 400 naming the field."""
+    return serializers.ChoiceField(
+        choices=SourceReliability.choices,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("A, B, C or X; empty for not graded."),
+        **kwargs,
+    )
+
+
+def information_accuracy_input(**kwargs) -> serializers.ChoiceField:
+    """An input of the information accuracy grade; an unknown grade is a 400 naming the field."""
+    return serializers.ChoiceField(
+        choices=InformationAccuracy.choices,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("1 to 4; null for not graded."),
+        **kwargs,
+    )
 
 
 class CaseListItemSerializer(CaseFieldsSerializer):
@@ -359,6 +396,8 @@ class CaseListApi(generics.ListAPIView):
         handling_code = serializers.ChoiceField(
             choices=HandlingCode.choices, required=False, default=HandlingCode.NORMAL
         )
+        source_reliability = source_reliability_input(default="")
+        information_accuracy = information_accuracy_input(default=None)
         accepting_unit = serializers.CharField(
             required=False,
             help_text=gettext_lazy(
@@ -394,6 +433,8 @@ class CaseListApi(generics.ListAPIView):
             summary=values["summary"],
             external_number=values["external_number"],
             handling_code=values["handling_code"],
+            source_reliability=values["source_reliability"],
+            information_accuracy=values["information_accuracy"],
         )
         case = selectors.case_get_visible(request.user, case.pk)
         return Response(case_detail_data(case, request.user), status=status.HTTP_201_CREATED)
@@ -477,6 +518,7 @@ class CaseExportApi(generics.ListAPIView):
                 _("Offence"),
                 _("State"),
                 _("Handling code"),
+                _("Grading"),
                 _("Accepting unit"),
                 _("Lead unit"),
                 _("Accepted at"),
@@ -501,6 +543,7 @@ class CaseExportApi(generics.ListAPIView):
                         case.offence.name if case.offence_id else "",
                         case.get_state_display(),
                         case.get_handling_code_display(),
+                        grade_text(case.source_reliability, case.information_accuracy),
                         case.accepting_unit.name,
                         case.lead_unit.name if case.lead_unit_id else "",
                         accepted,
@@ -540,12 +583,17 @@ class CaseDetailApi(APIView):
         summary = serializers.CharField(required=False, allow_blank=True)
         external_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
         handling_code = serializers.ChoiceField(choices=HandlingCode.choices, required=False)
+        source_reliability = source_reliability_input()
+        information_accuracy = information_accuracy_input()
 
     @extend_schema(
         operation_id="cases_retrieve", responses={200: CaseDetailSerializer, **error_responses(401, 403, 404)}
     )
     def get(self, request, pk: int):
-        return Response(case_detail_data(_visible_case(request, pk), request.user))
+        case = _visible_case(request, pk)
+        # A case seen only through an access grant: every showing is audited (issue 7).
+        selectors.grant_use_record(request.user, case, path=request.path)
+        return Response(case_detail_data(case, request.user))
 
     @extend_schema(
         operation_id="cases_partial_update",

@@ -7,8 +7,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        # The cases inbox provider; the dossier outbox handler, Celery task and case panel.
-        from cases import dossiers, inbox  # noqa: F401
+        # The cases inbox provider; the dossier outbox handler, Celery task and case panel; access
+        # requests' inbox kind, document resolver and grant-expiry job.
+        from cases import access, access_inbox, dossiers, inbox  # noqa: F401
         from organisation.signals import units_reorganised
 
         units_reorganised.connect(_refresh_party_paths, dispatch_uid="cases-refresh-party-paths")

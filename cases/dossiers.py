@@ -39,14 +39,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import panels
 from cases.models import Case, CaseDossier, DossierState
 from cases.selectors import case_visible_to
 from core import audit, outbox, periodic
+from core.grading import grade_text
 from documents.access import document_visible_to
 from documents.models import Document, DocumentState, RenderState
+from documents.services import document_copy_render, watermark_text
 
 logger = logging.getLogger(__name__)
 
@@ -186,20 +188,32 @@ def _entries(documents: list[Document], first_page: int) -> list[dict]:
     return entries
 
 
-def _render_front(dossier: CaseDossier, documents: list[Document]):
+def _render_front(dossier: CaseDossier, documents: list[Document], *, built_at=None):
     """Render the cover and the table of contents, whose page numbers depend on its own length."""
     from documents import rendering
 
     case = dossier.case
     requester = getattr(dossier.requested_by, "display_name", "") or dossier.requested_by.get_username()
+    built_at = built_at or timezone.now()
+    with translation.override("zh-hans"):  # printed in Chinese like the forms
+        handling = " · ".join(
+            part
+            for part in (
+                str(case.get_handling_code_display()),
+                grade_text(case.source_reliability, case.information_accuracy),
+            )
+            if part
+        )
+    watermark = rendering.drawable_text(watermark_text(viewer=dossier.requested_by, at=built_at))
     front_pages, rendered = 1, None
     for _attempt in range(4):
         context = {
             "case_name": case.name,
             "case_number": case.number,
             "unit_name": (case.lead_unit or case.accepting_unit).name,
-            "built_at": timezone.localtime(timezone.now()).date(),
+            "built_at": timezone.localtime(built_at).date(),
             "requested_by": requester,
+            "handling": handling,
             "entries": _entries(documents, first_page=front_pages + 1),
         }
         rendered = rendering.render_pdf(
@@ -208,6 +222,7 @@ def _render_front(dossier: CaseDossier, documents: list[Document]):
             verification_code=f"DOSSIER-{dossier.pk}",
             title=f"{case.name} 卷宗",
             author=context["unit_name"],
+            watermark=watermark,
         )
         if rendered.pages == front_pages:
             break
@@ -233,11 +248,6 @@ def _merge(parts: list[bytes]) -> bytes:
         return out.read_bytes()
 
 
-def _read(document: Document) -> bytes:
-    with default_storage.open(document.file.name, "rb") as handle:
-        return handle.read()
-
-
 def dossier_build(dossier_id: int) -> str:
     """Build a queued dossier; return done, failed, skipped or busy. Safe to run again."""
     with transaction.atomic():
@@ -256,6 +266,7 @@ def dossier_build(dossier_id: int) -> str:
         dossier.state, dossier.progress, dossier.done_count, dossier.error = DossierState.BUILDING, 0, 0, ""
         dossier.updated_at = timezone.now()
         dossier.save(update_fields=["state", "progress", "done_count", "error", "updated_at"])
+    built_at = timezone.now()
     try:
         documents = case_documents(dossier.case, dossier.requested_by)
         total = len(documents)
@@ -269,10 +280,12 @@ def dossier_build(dossier_id: int) -> str:
                 document.refresh_from_db()
             if document.render_state != RenderState.DONE or not document.file:
                 raise RuntimeError(f"Document {document.number or document.pk} has no rendered PDF")
-            parts.append(_read(document))
+            # Each part is a copy stamped with the requester and the build time (issue 7 item 4),
+            # as a download of the document alone would be; the stored original stays as it is.
+            parts.append(document_copy_render(document=document, viewer=dossier.requested_by, at=built_at))
             # The last step (cover, contents, merge) counts as one more document.
             _save_progress(dossier_id, done_count=count, progress=count * 100 // (total + 1))
-        front = _render_front(dossier, documents)
+        front = _render_front(dossier, documents, built_at=built_at)
         content = _merge([front.content, *parts])
         pages = front.pages + sum(document.pages or 0 for document in documents)
     except Exception as exc:

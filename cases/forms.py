@@ -21,6 +21,7 @@ from cases.models import (
     Offence,
     PersonRole,
 )
+from core.grading import InformationAccuracy, SourceReliability
 
 
 def _all(choices) -> list[tuple[str, str]]:
@@ -88,6 +89,20 @@ class CaseCreateForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Needed before the case can be registered."),
+    )
+    source_reliability = forms.ChoiceField(
+        label=_("Source reliability"),
+        required=False,
+        choices=[("", _("— not graded —")), *SourceReliability.choices],
+        help_text=_("How far the source of the information can be trusted (the 4×4 evaluation)."),
+    )
+    information_accuracy = forms.TypedChoiceField(
+        label=_("Information accuracy"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("— not graded —")), *InformationAccuracy.choices],
+        help_text=_("How far the information itself is confirmed."),
     )
 
     def __init__(self, *args, units=(), offences=None, **kwargs):

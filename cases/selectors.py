@@ -10,9 +10,11 @@ from operator import or_
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from cases.models import (
     Case,
+    CaseAccessGrant,
     CaseLocation,
     CaseParty,
     CasePerson,
@@ -23,6 +25,7 @@ from cases.models import (
     PersonRole,
 )
 from cases.standing import Standing, user_standing
+from core import audit
 from organisation.models import PATH_SEPARATOR
 
 
@@ -59,11 +62,57 @@ def _visibility_condition(user, standing: Standing) -> Q:
 def _granted(user) -> Q | None:
     """Return the condition for cases opened to the user by an explicit, expiring access grant.
 
-    The hook for DESIGN.md's access grants, not built yet: it will return
-    `Q(Exists(CaseAccessGrant(case=OuterRef("pk"), user=user, expires_at__gt=now)))`. None while
-    there are no grants.
+    DESIGN.md "Visibility and security": a grant is personal and covers what the user's units do not.
+    The expiry is part of the condition, so a grant stops opening its case at `expires_at` without
+    anything running then. None without a user: `_visibility_condition(None, standing)` is the
+    visibility of the user's units alone (see `grant_use_record`).
     """
-    return None
+    if user is None or getattr(user, "pk", None) is None:
+        return None
+    now = timezone.now()
+    return Q(
+        Exists(
+            CaseAccessGrant.objects.filter(
+                case=OuterRef("pk"),
+                user_id=user.pk,
+                revoked_at__isnull=True,
+                starts_at__lte=now,
+                expires_at__gt=now,
+            )
+        )
+    )
+
+
+def grant_use_record(user, case: Case, *, path: str = "") -> CaseAccessGrant | None:
+    """Audit a showing of the case that only an access grant allows (`cases.caseaccessgrant.use`).
+
+    Return the grant used, or None when the user sees the case through their units anyway (or has
+    no active grant): one query in the common case of no grant.
+    """
+    now = timezone.now()
+    grant = (
+        CaseAccessGrant.objects.filter(
+            case_id=case.pk,
+            user_id=getattr(user, "pk", None),
+            revoked_at__isnull=True,
+            starts_at__lte=now,
+            expires_at__gt=now,
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+    if grant is None:
+        return None
+    standing = user_standing(user)
+    if standing.unit_ids and Case.objects.filter(_visibility_condition(None, standing), pk=case.pk).exists():
+        return None
+    audit.record(
+        action="cases.caseaccessgrant.use",
+        actor=user,
+        target=grant,
+        payload={"case": case.pk, "grant": grant.pk, "scope": grant.scope, "path": path},
+    )
+    return grant
 
 
 def case_visible_to(user) -> QuerySet[Case]:

@@ -43,6 +43,7 @@ from cases.signals import case_transitioned
 from cases.standing import user_standing
 from core import audit
 from core.api import Conflict
+from core.grading import InformationAccuracy, SourceReliability
 from core.identity import PROVINCE_CODES, InvalidIdNumber, parse_id_number
 from core.serials import next_serial
 from core.workflow import run_transition, timeline_add
@@ -114,7 +115,15 @@ def _text(value: Any) -> str:
 
 # --- the case ------------------------------------------------------------------------------------
 
-CASE_FIELDS = ("name", "external_number", "offence", "summary", "handling_code")
+CASE_FIELDS = (
+    "name",
+    "external_number",
+    "offence",
+    "summary",
+    "handling_code",
+    "source_reliability",
+    "information_accuracy",
+)
 
 
 def _clean_case(values: dict[str, Any], *, registered: bool = False) -> dict[str, Any]:
@@ -137,6 +146,15 @@ def _clean_case(values: dict[str, Any], *, registered: bool = False) -> dict[str
         errors["offence"] = _("Choose an offence from the list.")
     if "handling_code" in cleaned and cleaned["handling_code"] not in HandlingCode.values:
         errors["handling_code"] = _("Choose a handling code from the list.")
+    # The 4×4 evaluation (DOMAIN.md §4 [S]); either grade may stay blank.
+    if "source_reliability" in cleaned:
+        cleaned["source_reliability"] = cleaned["source_reliability"] or ""
+        if cleaned["source_reliability"] and cleaned["source_reliability"] not in SourceReliability.values:
+            errors["source_reliability"] = _("Choose a source reliability grade: A, B, C or X.")
+    if cleaned.get("information_accuracy") is not None and (
+        cleaned["information_accuracy"] not in InformationAccuracy.values
+    ):
+        errors["information_accuracy"] = _("Choose an information accuracy grade from 1 to 4.")
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -152,6 +170,8 @@ def case_create(
     summary: str = "",
     external_number: str = "",
     handling_code: str = HandlingCode.NORMAL,
+    source_reliability: str = "",
+    information_accuracy: int | None = None,
 ) -> Case:
     """Open a draft case in one of the user's units where they are an investigator or department head."""
     standing = user_standing(user)
@@ -172,6 +192,8 @@ def case_create(
             "summary": summary,
             "external_number": external_number,
             "handling_code": handling_code,
+            "source_reliability": source_reliability,
+            "information_accuracy": information_accuracy,
         }
     )
     case = Case.objects.create(accepting_unit=accepting_unit, created_by=user, **values)
@@ -182,7 +204,7 @@ def case_create(
 
 @transaction.atomic
 def case_update(*, case: Case, user: User, data: Mapping[str, Any]) -> Case:
-    """Change the case's name, numbers, offence, summary or handling code, while it is editable."""
+    """Change the case's name, numbers, offence, summary, handling code or grades, while it is editable."""
     unknown = set(data) - set(CASE_FIELDS)
     if unknown:
         raise ValueError(f"case_update does not change {sorted(unknown)}")
@@ -195,6 +217,9 @@ def case_update(*, case: Case, user: User, data: Mapping[str, Any]) -> Case:
     payload: dict[str, Any] = {"fields": sorted(changed)}
     if "handling_code" in changed:
         payload["handling_code"] = {"from": case.handling_code, "to": changed["handling_code"]}
+    for field in ("source_reliability", "information_accuracy"):
+        if field in changed:
+            payload[field] = {"from": getattr(case, field), "to": changed[field]}
     for field, value in changed.items():
         setattr(case, field, value)
     case.save(update_fields=[*changed, "updated_at"])

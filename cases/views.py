@@ -181,6 +181,8 @@ class CaseCreateView(CaseDataPageMixin, View):
                     summary=values["summary"],
                     external_number=values["external_number"],
                     handling_code=values["handling_code"],
+                    source_reliability=values["source_reliability"],
+                    information_accuracy=values["information_accuracy"],
                 )
             except ValidationError as error:
                 apply_errors(form, error)
@@ -266,7 +268,10 @@ def _render_case(request, case: Case, *, status: int = 200, **extra):
 
 class CaseDetailView(CaseDataPageMixin, View):
     def get(self, request, pk: int):
-        return _render_case(request, selectors.case_get_visible(request.user, pk))
+        case = selectors.case_get_visible(request.user, pk)
+        # A case seen only through an access grant: every showing is audited (issue 7).
+        selectors.grant_use_record(request.user, case, path=request.path)
+        return _render_case(request, case)
 
 
 class CaseTransitionView(CaseDataPageMixin, View):

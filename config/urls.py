@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("jurisdiction.merger_urls")),
     path("", include("bulletins.urls")),
     path("", include("meetings.urls")),
+    path("", include("cases.access_urls")),
     path("", include("cases.urls")),
     path("", include("organisation.register_urls")),
     path("", include("organisation.urls")),

@@ -7,6 +7,8 @@ documents of other units are reached through the object that links them (a case,
 Verification answers anyone signed in, by code or by file, and is audited.
 """
 
+import io
+
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -261,8 +263,10 @@ class DocumentServeApi(APIView):
 
 
 def file_response(document: Document) -> FileResponse:
+    """Serve the copy document_download made for the viewer (watermarked), else the stored file."""
+    served = getattr(document, "served_copy", None)
     return FileResponse(
-        document.file.open("rb"),
+        io.BytesIO(served) if served is not None else document.file.open("rb"),
         as_attachment=True,
         filename=document.file.name.rsplit("/", 1)[-1],
         content_type="application/pdf",
@@ -278,7 +282,9 @@ class DocumentFileApi(APIView):
         operation_id="documents_file",
         tags=["documents"],
         responses={
-            (200, "application/pdf"): OpenApiResponse(description=_("The issued PDF.")),
+            (200, "application/pdf"): OpenApiResponse(
+                description=_("The issued PDF, watermarked with the viewer's name, unit and time.")
+            ),
             **error_responses(401, 403, 404),
         },
     )

@@ -25,7 +25,15 @@ logger = logging.getLogger(__name__)
 # fontTools logs every step of every subset at INFO: dozens of lines per rendered document.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
-__all__ = ["MissingGlyphError", "RenderedPdf", "chinese_date", "gbt_date", "render_pdf"]
+__all__ = [
+    "MissingGlyphError",
+    "RenderedPdf",
+    "chinese_date",
+    "css_string",
+    "drawable_text",
+    "gbt_date",
+    "render_pdf",
+]
 
 PDF_VARIANT = "pdf/a-3b"
 
@@ -101,6 +109,27 @@ def _compact_fonts(document, pdf) -> None:
             extra["Subtype"] = "/CIDFontType0C"
 
 
+def css_string(text: str) -> str:
+    """Escape text for a quoted CSS string: every character but letters, digits and CJK as a hex escape.
+
+    The string goes into a <style> element, where HTML escaping does not apply, so quotes,
+    backslashes and "</style" must not survive as themselves.
+    """
+    out = []
+    for character in text:
+        if character.isalnum() or (ord(character) > 0x7F and character.isprintable()):
+            out.append(character)
+        else:
+            out.append(f"\\{ord(character):06x}")
+    return "".join(out)
+
+
+def drawable_text(text: str) -> str:
+    """Return the text with every character no configured font can draw replaced by "?"."""
+    missing = set(fonts.missing_characters(text))
+    return "".join("?" if character in missing else character for character in text)
+
+
 def _url_fetcher():
     from weasyprint import URLFetcher
 
@@ -117,8 +146,12 @@ def render_html(
     title: str = "",
     author: str = "",
     lang: str = "zh-hans",
+    watermark: str = "",
 ) -> str:
-    """Fill a document template with the layout context (fonts, verification code and QR, metadata)."""
+    """Fill a document template with the layout context (fonts, verification code and QR, metadata).
+
+    A watermark (a served copy's viewer and time) is printed across and at the head of every page.
+    """
     if not verification_code:
         raise ValueError("Every rendered document carries a verification code")
     full_context = {
@@ -130,6 +163,8 @@ def render_html(
         "document_title": title,
         "document_author": author,
         "document_lang": lang,
+        "watermark": watermark,
+        "watermark_css": css_string(watermark),
     }
     # Legal forms print in their own language whatever the viewer's interface language is.
     with translation.override(lang):
@@ -145,6 +180,7 @@ def render_pdf(
     title: str = "",
     author: str = "",
     lang: str = "zh-hans",
+    watermark: str = "",
 ) -> RenderedPdf:
     """Render a document template to a PDF/A-3b with subset-embedded fonts.
 
@@ -160,6 +196,7 @@ def render_pdf(
         title=title,
         author=author,
         lang=lang,
+        watermark=watermark,
     )
     _check_glyphs(markup, context)
     document = HTML(string=markup, url_fetcher=_url_fetcher()).render()

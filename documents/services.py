@@ -30,6 +30,7 @@ from documents.models import (
     RenderState,
     normalise_verification_code,
 )
+from organisation.models import Unit
 
 RENDER_TOPIC = "documents.render"
 
@@ -344,9 +345,54 @@ def document_copy_record(*, document: Document, viewer, content: bytes, purpose:
 # --- downloads and verification --------------------------------------------------------------------
 
 
+def render_arguments(document: Document) -> dict:
+    """Return what an issued document is rendered with: its snapshot under its template version.
+
+    The render task and every watermarked copy use the same arguments, so a copy differs from the
+    original by its watermark alone (WeasyPrint renders the same input to the same bytes).
+    """
+    return {
+        "template_name": document.spec.template_for(document.template_version),
+        "context": document.snapshot,
+        "verification_code": document.verification_code,
+        "verification_url": verification_url(document.verification_code),
+        "title": f"{document.snapshot.get('kind_title', '')} {document.number}".strip(),
+        "author": document.issuing_unit.name,
+    }
+
+
+def watermark_text(*, viewer, at) -> str:
+    """Return the line printed on a served copy: the viewer, their units and the local time."""
+    units = "、".join(
+        Unit.objects.filter(pk__in=perms.unit_ids_of(viewer))
+        .order_by("level", "code")
+        .values_list("name", flat=True)
+    )
+    moment = timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+    name = getattr(viewer, "display_name", "") or viewer.get_username()
+    # The PDF prints in Chinese whatever the viewer's interface language (as the documents do).
+    return " · ".join(part for part in (name, units, f"{moment} 下载") if part)
+
+
+def document_copy_render(*, document: Document, viewer, at=None) -> bytes:
+    """Render a copy of an issued document stamped on every page with the viewer's name, unit and time.
+
+    The original file is left as it is; characters no document font can draw become "?" so that an
+    unusual name never stops a download.
+    """
+    from documents import rendering
+
+    text = rendering.drawable_text(watermark_text(viewer=viewer, at=at or timezone.now()))
+    return rendering.render_pdf(**render_arguments(document), watermark=text).content
+
+
 @transaction.atomic
 def document_download(*, document_id: int, user, channel: str = "api") -> Document:
-    """Return a rendered document the user may see, auditing the download; a miss is Document.DoesNotExist."""
+    """Return a rendered document the user may see, auditing the download; a miss is Document.DoesNotExist.
+
+    What is served is a watermarked copy (issue 7 item 4), set on the returned document as
+    `served_copy`; its hash is recorded (DocumentCopy) so verification recognises it as this document.
+    """
     document = Document.objects.select_related("issuing_unit").filter(pk=document_id).first()
     if (
         document is None
@@ -354,11 +400,21 @@ def document_download(*, document_id: int, user, channel: str = "api") -> Docume
         or document.render_state != RenderState.DONE
     ):
         raise Document.DoesNotExist
+    content = document_copy_render(document=document, viewer=user)
+    copy = document_copy_record(
+        document=document, viewer=user, content=content, purpose=f"download:{channel}"
+    )
+    document.served_copy = content
     audit.record(
         action="documents.document.download",
         actor=user,
         target=document,
-        payload={"sha256": document.sha256, "number": document.number, "channel": channel},
+        payload={
+            "sha256": document.sha256,
+            "number": document.number,
+            "channel": channel,
+            "copy_sha256": copy.sha256,
+        },
     )
     return document
 

@@ -63,18 +63,10 @@ def render_document(document_id: int) -> str:
             return SKIPPED
         if document.render_state == RenderState.DONE:
             return DONE
-        from documents.services import verification_url
+        from documents.services import render_arguments
 
-        template_name = document.spec.template_for(document.template_version)
         try:
-            rendered = rendering.render_pdf(
-                template_name=template_name,
-                context=document.snapshot,
-                verification_code=document.verification_code,
-                verification_url=verification_url(document.verification_code),
-                title=f"{document.snapshot.get('kind_title', '')} {document.number}".strip(),
-                author=document.issuing_unit.name,
-            )
+            rendered = rendering.render_pdf(**render_arguments(document))
         except rendering.MissingGlyphError as exc:
             # Retrying cannot add a glyph to the fonts; say which characters and stop.
             document.render_state = RenderState.FAILED

@@ -32,6 +32,7 @@ from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
 from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.grading import InformationAccuracy, SourceReliability, grade_text
 from documents.apis import file_response
 from documents.models import Document
 from organisation.apis import UnitRefSerializer
@@ -112,6 +113,13 @@ class DocumentSerializer(serializers.Serializer):
     uploaded_at = serializers.DateTimeField()
     is_current = serializers.BooleanField()
     defect = serializers.CharField(help_text=_("The defect named when the request was returned, if any."))
+    source_reliability = serializers.CharField(help_text=_("A, B, C or X; empty when not graded."))
+    information_accuracy = serializers.IntegerField(
+        allow_null=True, help_text=_("1 to 4; null when not graded.")
+    )
+    grade = serializers.SerializerMethodField(
+        help_text=_('The grade as printed, e.g. "B2"; empty when not graded.')
+    )
     download_url = serializers.SerializerMethodField()
     generated_document_id = serializers.IntegerField(
         allow_null=True, help_text=_("The issued document (documents API) when the system generated it.")
@@ -119,6 +127,9 @@ class DocumentSerializer(serializers.Serializer):
     verification_code = serializers.SerializerMethodField(
         help_text=_("The code printed on a generated document, for verification; empty for a scan.")
     )
+
+    def get_grade(self, obj) -> str:
+        return grade_text(obj.source_reliability, obj.information_accuracy)
 
     def get_download_url(self, obj) -> str:
         return f"/api/v1/assistance-requests/{obj.request_id}/documents/{obj.pk}/file/"
@@ -491,6 +502,12 @@ class RequestDocumentUploadApi(APIView):
         number = serializers.CharField(max_length=64)
         issued_on = serializers.DateField()
         file = serializers.FileField()
+        source_reliability = serializers.ChoiceField(
+            choices=SourceReliability.choices, required=False, allow_blank=True, default=""
+        )
+        information_accuracy = serializers.ChoiceField(
+            choices=InformationAccuracy.choices, required=False, allow_null=True, default=None
+        )
 
     @extend_schema(
         operation_id="assistance_requests_documents_create",

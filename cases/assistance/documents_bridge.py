@@ -9,6 +9,7 @@ is what the sending and intake checks count. Who may see them is who may see the
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cases.access import document_opened_by_grant
 from cases.assistance.models import AssistanceRequest, RequestDocument, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
@@ -40,12 +41,18 @@ def _request_of(document) -> AssistanceRequest | None:
 
 
 def _resolve(document, user) -> bool:
-    """A user who sees the request sees its documents."""
+    """A user who sees the request sees its documents; so does one holding a documents grant on its case.
+
+    A `read` access grant opens the case file only, never these documents (cases.access).
+    """
     try:
         pk = int(document.link_target_id)
     except (TypeError, ValueError):
         return False
-    return request_visible_to(user).filter(pk=pk).exists()
+    if request_visible_to(user).filter(pk=pk).exists():
+        return True
+    case_id = AssistanceRequest.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+    return document_opened_by_grant(user, case_id=case_id, document=document)
 
 
 def _approved(document) -> bool:

@@ -43,6 +43,7 @@ from cases.models import Case, CaseState
 from core import audit, deadline_rows
 from core.api import Conflict
 from core.deadlines import last_day
+from core.grading import InformationAccuracy, SourceReliability, grade_text
 from core.models import EscalationLevel
 from core.notifications import notify
 from core.serials import next_serial
@@ -462,8 +463,13 @@ def request_document_upload(
     number: str,
     issued_on: dt.date,
     file,
+    source_reliability: str = "",
+    information_accuracy: int | None = None,
 ) -> RequestDocument:
-    """Attach a scan with its number and date; it replaces the current one of the same type."""
+    """Attach a scan with its number and date; it replaces the current one of the same type.
+
+    The scan may carry the 4×4 grading of what it says (DOMAIN.md §4 [S]); both grades are optional.
+    """
     request = AssistanceRequest.objects.select_for_update().get(pk=request.pk)
     is_result = document_type == RESULT_DOCUMENT_TYPE
     if is_result:
@@ -490,6 +496,13 @@ def request_document_upload(
         raise ValidationError({"issued_on": [_("Give the document's date of issue.")]})
     if issued_on > timezone.localdate():
         raise ValidationError({"issued_on": [_("The date of issue cannot be in the future.")]})
+    source_reliability = source_reliability or ""
+    if source_reliability and source_reliability not in SourceReliability.values:
+        raise ValidationError({"source_reliability": [_("Choose a source reliability grade: A, B, C or X.")]})
+    if information_accuracy is not None and information_accuracy not in InformationAccuracy.values:
+        raise ValidationError(
+            {"information_accuracy": [_("Choose an information accuracy grade from 1 to 4.")]}
+        )
     try:
         kind = validate_scan(file)
     except ValidationError as error:
@@ -507,6 +520,8 @@ def request_document_upload(
         issued_on=issued_on,
         content_type=kind.mime_type,
         uploaded_by=by,
+        source_reliability=source_reliability,
+        information_accuracy=information_accuracy,
     )
     file.name = f"scan.{kind.extension}"
     document.file.save(file.name, file, save=False)
@@ -523,6 +538,7 @@ def request_document_upload(
             "document": document.pk,
             "document_type": document_type,
             "number": document.number,
+            "grade": grade_text(source_reliability, information_accuracy),
             "replaces": [doc.pk for doc in previous] if not is_result else [],
         },
     )

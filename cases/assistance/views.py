@@ -33,8 +33,10 @@ from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
 from core.api import Conflict
+from core.grading import InformationAccuracy, SourceReliability
 from documents.apis import file_response
 from documents.models import Document
+from organisation import registers
 from organisation.models import Department, Unit
 from organisation.selectors import user_may_read_case_data
 
@@ -264,6 +266,7 @@ class RequestDetailView(CaseDataPageMixin, View):
         documents_bridge.generated_annotate([row["document"] for row in documents] + all_documents)
         context = {
             "req": target,
+            "requested_liaisons": registers.liaisons_of(target.requested_unit),
             "transitions": [(name, TRANSITION_LABELS.get(name, name)) for name in transitions],
             "documents": documents,
             "all_documents": all_documents,
@@ -635,6 +638,17 @@ class UploadForm(forms.Form):
     number = forms.CharField(label=_("Document number"), max_length=64)
     issued_on = forms.DateField(label=_("Date of issue"), widget=forms.DateInput(attrs={"type": "date"}))
     file = forms.FileField(label=_("Scan (PDF, JPEG, PNG, TIFF)"))
+    # The 4×4 evaluation of what the attachment says (DOMAIN.md §4 [S]); optional.
+    source_reliability = forms.ChoiceField(
+        label=_("Source reliability"), required=False, choices=[("", "—"), *SourceReliability.choices]
+    )
+    information_accuracy = forms.TypedChoiceField(
+        label=_("Information accuracy"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), *InformationAccuracy.choices],
+    )
 
 
 class RequestDocumentUploadView(CaseDataPageMixin, View):

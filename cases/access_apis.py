@@ -1,0 +1,231 @@
+"""API of access requests (/api/v1/access-requests/): list, create, detail and transitions.
+
+Thin adapters over cases.access (DESIGN.md, API conventions): every read starts from
+`access_requests_visible_to` (a miss is 404), every write is a service that answers 409 when the
+request moved on or one is already open, 403 when the user may not decide, 400 naming the field.
+A request tells the requester only what search already told them of the case (its number and
+owning unit), whatever its handling code.
+"""
+
+import django_filters
+from django.http import Http404
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import access
+from cases.assistance.apis import OfficerRefSerializer, inline_choice
+from cases.models import AccessRequestState, AccessScope, CaseAccessRequest
+from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.workflow import available_transitions, timeline_for
+from organisation.apis import UnitRefSerializer
+from organisation.permissions import CaseDataAccess
+
+TAG = "access-requests"
+
+
+class CaseNumberSerializer(serializers.Serializer):
+    """The case as far as search may tell of it: id and number (the owning unit is on the request)."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
+class GrantSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=AccessScope.choices)
+    scope_label = serializers.CharField(source="get_scope_display")
+    starts_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    is_active = serializers.SerializerMethodField()
+
+    def get_is_active(self, grant) -> bool:
+        return grant.is_active()
+
+
+class AccessRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = CaseNumberSerializer()
+    requester = OfficerRefSerializer()
+    requesting_unit = UnitRefSerializer()
+    owning_unit = UnitRefSerializer(
+        help_text=gettext_lazy("The unit that decides: the case's responsible unit.")
+    )
+    reason = serializers.CharField()
+    purpose_case = CaseNumberSerializer(allow_null=True)
+    state = serializers.CharField(help_text=gettext_lazy("requested, granted, refused or withdrawn."))
+    state_label = serializers.CharField(source="get_state_display")
+    decided_by = OfficerRefSerializer(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    grant = GrantSerializer(source="grant_or_none", allow_null=True)
+    available_transitions = serializers.ListField(
+        child=serializers.CharField(), help_text=gettext_lazy("Transitions this user may take now.")
+    )
+
+
+class AccessRequestDetailSerializer(AccessRequestSerializer):
+    timeline = TimelineEntrySerializer(many=True)
+
+
+def _prepare(access_request: CaseAccessRequest, user) -> CaseAccessRequest:
+    access_request.grant_or_none = access.grant_of(access_request)
+    access_request.available_transitions = available_transitions(access_request, user)
+    return access_request
+
+
+def detail_data(access_request: CaseAccessRequest, user) -> dict:
+    _prepare(access_request, user)
+    access_request.timeline = list(timeline_for(access_request))
+    return AccessRequestDetailSerializer(access_request).data
+
+
+def _detail_response(request, pk, status_code=status.HTTP_200_OK) -> Response:
+    return Response(
+        detail_data(access.access_request_get_visible(request.user, pk), request.user), status=status_code
+    )
+
+
+class AccessRequestFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=AccessRequestState.choices, label=gettext_lazy("state"))
+    mine = django_filters.BooleanFilter(
+        method="filter_mine",
+        label=gettext_lazy("Only the requests I made (true) or only those addressed to my units (false)"),
+    )
+    case = django_filters.NumberFilter(field_name="case_id", label=gettext_lazy("id of the case"))
+
+    class Meta:
+        model = CaseAccessRequest
+        fields = []
+
+    def filter_mine(self, queryset, name, value):
+        mine = {"requester_id": self.request.user.pk}
+        return queryset.filter(**mine) if value else queryset.exclude(**mine)
+
+
+class AccessRequestPagination(CursorPagination):
+    ordering = "-id"
+
+
+@extend_schema(tags=[TAG])
+class AccessRequestListApi(generics.ListAPIView):
+    """List the access requests the user made or must decide, newest first; or ask for access to a case."""
+
+    permission_classes = [CaseDataAccess]
+    serializer_class = AccessRequestSerializer
+    filterset_class = AccessRequestFilter
+    pagination_class = AccessRequestPagination
+
+    class InputSerializer(serializers.Serializer):
+        case = serializers.IntegerField(help_text=gettext_lazy("Id of the case found by search."))
+        reason = serializers.CharField(
+            max_length=2000, allow_blank=True, help_text=gettext_lazy("Why you need access to the case.")
+        )
+        purpose_case = serializers.IntegerField(
+            required=False, allow_null=True, help_text=gettext_lazy("Id of your own case the access is for.")
+        )
+
+    def get_queryset(self):
+        return access.access_request_list_visible_to(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        for item in page if page is not None else []:
+            _prepare(item, self.request.user)
+        return page
+
+    @extend_schema(
+        operation_id="access_requests_list",
+        responses={200: AccessRequestSerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="access_requests_create",
+        request=InputSerializer,
+        responses={201: AccessRequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, *args, **kwargs):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        created = access.access_request_create(
+            case_id=values["case"],
+            by=request.user,
+            reason=values["reason"],
+            purpose_case=values.get("purpose_case"),
+        )
+        return _detail_response(request, created.pk, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=[TAG])
+class AccessRequestDetailApi(APIView):
+    """Show one access request with its grant and timeline."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="access_requests_retrieve",
+        responses={200: AccessRequestDetailSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        return _detail_response(request, pk)
+
+
+@extend_schema(tags=[TAG])
+class AccessRequestTransitionApi(APIView):
+    """Grant (scope, days), refuse (reason) or withdraw an access request."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            max_length=2000,
+            help_text=gettext_lazy("Required to refuse; a note otherwise."),
+        )
+        scope = serializers.ChoiceField(
+            choices=AccessScope.choices,
+            required=False,
+            default=AccessScope.READ,
+            help_text=gettext_lazy("grant: read (the case file) or read_documents (also its documents)."),
+        )
+        days = serializers.IntegerField(
+            required=False,
+            default=access.DEFAULT_DAYS,
+            help_text=gettext_lazy("grant: how many days the access lasts, 1 to 30."),
+        )
+        expected_state = inline_choice(
+            AccessRequestState.choices,
+            required=False,
+            help_text=gettext_lazy("The state the client saw; 409 if the request has moved on since."),
+        )
+
+    @extend_schema(
+        operation_id="access_requests_transition",
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(access.TRANSITIONS))],
+        request=InputSerializer,
+        responses={200: AccessRequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, name: str):
+        found = access.access_request_get_visible(request.user, pk)
+        if name not in access.TRANSITIONS:
+            raise Http404(name)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        access.access_request_transition(
+            request_id=found.pk,
+            name=name,
+            by=request.user,
+            reason=values["reason"],
+            scope=values["scope"],
+            days=values["days"],
+            expected_state=values.get("expected_state"),
+        )
+        return _detail_response(request, found.pk)

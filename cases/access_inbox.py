@@ -1,0 +1,43 @@
+"""Inbox provider "cases.access_request": open access requests for the owning unit's deciders.
+
+The intake officer or head of the unit that owns a case sees each open request to it until it is
+granted, refused or withdrawn. Registered by importing this module from CasesConfig.ready().
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cases.access import deciding_unit_ids
+from cases.models import AccessRequestState, CaseAccessRequest
+from core import inbox
+
+KIND = "cases.access_request"
+KIND_LABEL = _("Requests for access to a case")
+# The inbox shows what waits; a unit with more open requests works from the list page.
+LIMIT = 200
+
+
+@inbox.register("cases.access_requests")
+def access_request_items(user) -> list[inbox.InboxItem]:
+    """List the open requests addressed to a unit in which the user may decide them, oldest first."""
+    units = deciding_unit_ids(user)
+    if not units:
+        return []
+    open_requests = (
+        CaseAccessRequest.objects.filter(owning_unit_id__in=units, state=AccessRequestState.REQUESTED)
+        .select_related("case", "requester", "requesting_unit")
+        .order_by("id")[:LIMIT]
+    )
+    return [
+        inbox.InboxItem(
+            kind=KIND,
+            kind_label=str(KIND_LABEL),
+            title=f"{item.case.number} · {item.requesting_unit.name} · {item.requester.display_name}",
+            url=reverse("access-request-detail", args=[item.pk]),
+            state=item.state,
+            state_label=str(item.get_state_display()),
+            object_type="cases.caseaccessrequest",
+            object_id=str(item.pk),
+        )
+        for item in open_requests
+    ]
