@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0010_person_pinyin'),
+        ('cases', '0009_grading_and_access_grants'),
         ('organisation', '0003_seed_specialties'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
