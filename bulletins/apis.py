@@ -80,7 +80,7 @@ class BulletinDetailSerializer(BulletinSerializer):
     timeline = TimelineEntrySerializer(many=True)
 
 
-class RecipientSerializer(serializers.Serializer):
+class BulletinRecipientSerializer(serializers.Serializer):
     unit = UnitRefSerializer()
     province_code = serializers.CharField()
     state = serializers.CharField()
@@ -100,7 +100,7 @@ class RecipientSerializer(serializers.Serializer):
 class ProgressSerializer(serializers.Serializer):
     totals = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
     regions = RegionProgressSerializer(many=True)
-    recipients = RecipientSerializer(many=True)
+    recipients = BulletinRecipientSerializer(many=True)
 
 
 def recipient_is_overdue(row, now) -> bool:
@@ -119,18 +119,23 @@ def _detail(request, pk) -> Response:
 
 
 class BulletinInputSerializer(serializers.Serializer):
-    kind = inline_choice(BulletinKind.choices)
+    # Plain choice fields: their enums take the names ENUM_NAME_OVERRIDES gives these choice sets.
+    kind = serializers.ChoiceField(choices=BulletinKind.choices)
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=20000)
     targets = serializers.JSONField(help_text=gettext_lazy('e.g. {"levels": [3], "provinces": ["500000"]}'))
-    handling_code = inline_choice(HandlingCode.choices, required=False, default=HandlingCode.NORMAL)
+    handling_code = serializers.ChoiceField(
+        choices=HandlingCode.choices, required=False, default=HandlingCode.NORMAL
+    )
     source_reliability = serializers.ChoiceField(
         choices=[("", ""), *list(grading.SourceReliability.choices)], required=False, default=""
     )
     information_accuracy = serializers.ChoiceField(
         choices=grading.InformationAccuracy.choices, required=False, allow_null=True, default=None
     )
-    urgency = inline_choice(BulletinUrgency.choices, required=False, default=BulletinUrgency.ORDINARY)
+    urgency = serializers.ChoiceField(
+        choices=BulletinUrgency.choices, required=False, default=BulletinUrgency.ORDINARY
+    )
     ack_within_hours = serializers.IntegerField(
         min_value=1, max_value=24 * 366, required=False, allow_null=True
     )
@@ -301,7 +306,7 @@ def _recipient_response(user, bulletin, code) -> Response:
     row.available_transitions = [
         name for name in available_transitions(row, user) if name in RECIPIENT_API_TRANSITIONS
     ]
-    return Response(RecipientSerializer(row).data)
+    return Response(BulletinRecipientSerializer(row).data)
 
 
 class RecipientTransitionApi(APIView):
@@ -320,7 +325,7 @@ class RecipientTransitionApi(APIView):
             OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(RECIPIENT_API_TRANSITIONS))
         ],
         request=InputSerializer,
-        responses={200: RecipientSerializer, **error_responses(400, 401, 403, 404, 409)},
+        responses={200: BulletinRecipientSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int, code: str, name: str):
         bulletin = selectors.bulletin_get_visible(request.user, pk)
@@ -353,7 +358,7 @@ class RecipientCaseApi(APIView):
         operation_id="bulletins_recipient_case",
         tags=[TAG],
         request=InputSerializer,
-        responses={200: RecipientSerializer, **error_responses(400, 401, 403, 404, 409)},
+        responses={200: BulletinRecipientSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int, code: str):
         bulletin = selectors.bulletin_get_visible(request.user, pk)

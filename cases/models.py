@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases import permissions
+from cases.pinyin import name_pinyin
 from core import grading
 from organisation.models import Unit
 
@@ -509,6 +510,9 @@ class CasePerson(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="persons")
     role = models.CharField(_("role"), max_length=16, choices=PersonRole.choices)
     name = models.CharField(_("name"), max_length=64)
+    # Filled from `name` on every save (cases.pinyin): cross-province search by pinyin or initials.
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=64, blank=True, editable=False)
+    name_initials = models.CharField(_("initials of the name"), max_length=16, blank=True, editable=False)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     id_type = models.CharField(
@@ -559,10 +563,20 @@ class CasePerson(models.Model):
                 condition=Q(role="suspect") & ~Q(id_number=""),
                 name="case_person_suspect_id",
             ),
+            # Search by initials is an equality; by pinyin or Chinese name a LIKE that PostgreSQL's
+            # trigram indexes serve (created by migration 0010 on PostgreSQL only).
+            models.Index(fields=["name_initials"], name="case_person_initials"),
         ]
 
     def __str__(self):
         return f"{self.get_role_display()} {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.name_pinyin, self.name_initials = name_pinyin(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        super().save(*args, **kwargs)
 
     def habitual_residence_counts(self, on: date) -> bool:
         """Return whether the habitual residence has lasted a year by `on` (MPS-2020 art 16)."""

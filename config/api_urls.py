@@ -15,6 +15,7 @@ urlpatterns = [
     path("v1/", include("organisation.register_api_urls")),
     path("v1/", include("cases.api_urls")),
     path("v1/", include("cases.access_api_urls")),
+    path("v1/", include("cases.search_api_urls")),
     path("v1/", include("cases.assistance.api_urls")),
     path("v1/", include("documents.api_urls")),
     path("v1/", include("jurisdiction.api_urls")),

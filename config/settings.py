@@ -226,6 +226,9 @@ SITE_URL = env_str("SITE_URL", "")
 if SITE_URL:
     check_url("SITE_URL", SITE_URL, {"http", "https"})
 
+# Cross-province searches a user may make in a minute (issue 7); more get 429 with Retry-After.
+SEARCH_RATE_PER_MINUTE = env_int("SEARCH_RATE_PER_MINUTE", 30, minimum=1)
+
 # Joint meetings (issue 6): reminder offsets in days before the start, the scan interval, how early
 # a session may open, and the domain that makes calendar UIDs globally unique (RFC 5545 §3.8.4.7).
 MEETING_REMINDER_DAYS = tuple(
@@ -265,6 +268,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "organisation.models.Role",
         "CaseStateEnum": "cases.models.CaseState",
+        "HandlingCodeEnum": "cases.models.HandlingCode",
+        "BulletinKindEnum": "bulletins.models.BulletinKind",
+        "BulletinUrgencyEnum": "bulletins.models.BulletinUrgency",
+        "RequestUrgencyEnum": "cases.assistance.models.URGENCY_CHOICES",
+        "LiaisonRoleEnum": "organisation.models.LiaisonRole",
     },
 }
 

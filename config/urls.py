@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("bulletins.urls")),
     path("", include("meetings.urls")),
     path("", include("cases.access_urls")),
+    path("", include("cases.search_urls")),
     path("", include("cases.urls")),
     path("", include("organisation.register_urls")),
     path("", include("organisation.urls")),

@@ -313,7 +313,7 @@ class LiaisonInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=LiaisonRole.choices, default=LiaisonRole.PRIMARY)
     phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
     mobile = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)
     valid_from = serializers.DateField(required=False, allow_null=True, default=None)
 
 

@@ -1,0 +1,386 @@
+"""Cross-province search (跨省查询, issue 7): find cases by a person's identifiers, name or case number.
+
+Every search states its purpose — a case of the searcher's, or a written reason — and is recorded
+in the audit trail with the normalised query and how many hits of each class it gave (DESIGN.md:
+"every search with its stated purpose"). Searches are rate-limited per user.
+
+What a hit shows follows DESIGN.md "Visibility and security":
+  full     a case the user may see (`case_visible_to`): number, name, offence, unit, state and the
+           matching persons' names, with a link;
+  summary  another 普通 case (`case_discovery_summary`): number, name, offence, owning unit;
+  minimal  another 内部 case: only number and owning unit;
+  限制 cases the user may not see never appear (`case_discoverable_by` leaves them out).
+The search never reads persons' names, numbers or any other fact of a case it shows only as a
+summary or minimal hit: matching happens in the database, and only full hits list names.
+
+A search costs a constant number of queries however many cases it finds.
+"""
+
+import math
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from rest_framework.exceptions import Throttled
+
+from cases.models import Case, CasePerson, HandlingCode, PersonBankAccount, PersonPhone
+from cases.selectors import case_discoverable_by, case_discovery_summary, case_visible_to
+from cases.services import normalise_account_number, normalise_phone
+from cases.standing import user_standing
+from core import audit
+from core.identity import check_character
+
+AUDIT_ACTION = "cases.search"
+MAX_HITS = 50
+# Cases with a matching person considered at most; beyond this the result is flagged truncated.
+MAX_CANDIDATES = 2000
+DEFAULT_RATE_PER_MINUTE = 30
+RATE_WINDOW_SECONDS = 60
+PURPOSE_MIN_LENGTH = 4
+NAME_MIN_LENGTH = 2
+# A LIKE '%…%' needs three characters for PostgreSQL's trigram index to serve it; a shorter name
+# query is matched from the start of the name (LIKE '…%', which the trigram index serves too).
+TRIGRAM_LENGTH = 3
+
+
+class SearchKind:
+    ID_NUMBER = "id_number"
+    NAME = "name"
+    PHONE = "phone"
+    ACCOUNT = "account"
+    CASE_NUMBER = "case_number"
+
+    choices = (
+        (ID_NUMBER, gettext_lazy("Identity document number")),
+        (NAME, gettext_lazy("Name (Chinese characters or pinyin)")),
+        (PHONE, gettext_lazy("Phone number")),
+        (ACCOUNT, gettext_lazy("Bank account")),
+        (CASE_NUMBER, gettext_lazy("Case number")),
+    )
+    values = tuple(value for value, _label in choices)
+
+
+class HitClass:
+    FULL = "full"
+    SUMMARY = "summary"
+    MINIMAL = "minimal"
+    values = (FULL, SUMMARY, MINIMAL)
+
+
+# Exactly the fields each class of hit carries; the property test holds the search to these.
+HIT_FIELDS = {
+    HitClass.FULL: frozenset(
+        {
+            "id",
+            "hit_class",
+            "number",
+            "name",
+            "offence",
+            "unit_code",
+            "unit_name",
+            "state",
+            "state_label",
+            "handling_code",
+            "persons",
+            "url",
+        }
+    ),
+    HitClass.SUMMARY: frozenset(
+        {"id", "hit_class", "number", "name", "offence", "unit_code", "unit_name", "request_access_url"}
+    ),
+    HitClass.MINIMAL: frozenset(
+        {"id", "hit_class", "number", "unit_code", "unit_name", "request_access_url"}
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    kind: str
+    query: str
+    hits: list[dict[str, Any]]
+    truncated: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class SearchRateLimited(Throttled):
+    """Too many searches by this user in the current window (HTTP 429 with Retry-After)."""
+
+    def __init__(self, wait: int):
+        super().__init__(
+            wait=wait,
+            detail=ngettext(
+                "Too many searches; you may search again in %(seconds)d second.",
+                "Too many searches; you may search again in %(seconds)d seconds.",
+                wait,
+            )
+            % {"seconds": wait},
+        )
+
+
+# --- normalising the query -----------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+_ID_NUMBER = re.compile(r"\d{15}|\d{17}[\dX]")
+_CASE_NUMBER = re.compile(r"[0-9A-Z]{4,24}")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_PINYIN_QUERY = re.compile(r"[a-z' ]+")
+
+
+def _folded(raw: str) -> str:
+    # Chinese input methods type full-width digits and letters (１２３, Ｘ); NFKC folds them.
+    return unicodedata.normalize("NFKC", raw or "").strip()
+
+
+def id_number_variants(raw: str) -> tuple[str, list[str]]:
+    """Return the normalised number and the stored forms it may take; raise ValidationError if malformed.
+
+    A 15-digit first-generation number (GB 11643-1989) is also sought in its 18-character form:
+    "19" before the two-digit birth year and the ISO 7064 MOD 11-2 check character (GB 11643-1999).
+    """
+    number = _SPACES.sub("", _folded(raw)).upper()
+    if not _ID_NUMBER.fullmatch(number):
+        raise ValidationError(
+            {"q": _("An identity card number has 18 characters (digits, the last may be X) or 15 digits.")}
+        )
+    if len(number) == 15:
+        first_17 = number[:6] + "19" + number[6:]
+        return number, [number, first_17 + check_character(first_17)]
+    return number, [number]
+
+
+def _person_condition(kind: str, raw: str) -> tuple[str, Q]:
+    """Return the normalised query and the condition on CasePerson rows it matches."""
+    if kind == SearchKind.ID_NUMBER:
+        number, variants = id_number_variants(raw)
+        return number, Q(id_number__in=variants) if len(variants) > 1 else Q(id_number=number)
+    if kind == SearchKind.PHONE:
+        try:
+            phone = normalise_phone(raw)
+        except ValueError:
+            raise ValidationError({"q": _("A phone number has 5 to 15 digits.")}) from None
+        return phone, Q(pk__in=PersonPhone.objects.filter(number=phone).values("person_id"))
+    if kind == SearchKind.ACCOUNT:
+        try:
+            account = normalise_account_number(raw)
+        except ValueError:
+            raise ValidationError({"q": _("An account number has 6 to 32 digits or letters.")}) from None
+        return account, Q(pk__in=PersonBankAccount.objects.filter(account_number=account).values("person_id"))
+    if kind == SearchKind.NAME:
+        return _name_condition(raw)
+    raise ValidationError({"kind": _("Choose what to search by.")})
+
+
+def _name_condition(raw: str) -> tuple[str, Q]:
+    """Match a name: Chinese characters in the name, ASCII letters in its pinyin or initials.
+
+    Partial matches: a query of three or more characters anywhere in the name, a shorter one at
+    its start (so "张三" finds 张三丰, and "zsf", "zhangsan" and "sanfeng" find him too).
+    """
+    text = _SPACES.sub(" ", _folded(raw))
+    if len(text.replace(" ", "")) < NAME_MIN_LENGTH:
+        raise ValidationError({"q": _("Give at least two characters of the name.")})
+    lowered = text.lower()
+    if not _CJK.search(text) and _PINYIN_QUERY.fullmatch(lowered):
+        letters = re.sub(r"[^a-z]", "", lowered)
+        spelled = (
+            Q(name_pinyin__contains=letters)
+            if len(letters) >= TRIGRAM_LENGTH
+            else Q(name_pinyin__startswith=letters)
+        )
+        return letters, spelled | Q(name_initials=letters)
+    # Chinese (or another script): the written name itself; spaces inside a Chinese name are noise.
+    written = text.replace(" ", "") if _CJK.search(text) else text
+    if len(written) >= TRIGRAM_LENGTH:
+        return written, Q(name__contains=written)
+    return written, Q(name__startswith=written)
+
+
+def _case_number(raw: str) -> str:
+    number = _SPACES.sub("", _folded(raw)).upper()
+    if not _CASE_NUMBER.fullmatch(number):
+        raise ValidationError({"q": _("A case number has 4 to 24 digits or letters, e.g. A510107202600012.")})
+    return number
+
+
+# --- purpose and rate --------------------------------------------------------------------------
+
+
+def _purpose(user, purpose_case, purpose_text: str) -> tuple[Case | None, str]:
+    """Return the stated purpose; raise ValidationError naming `purpose` when there is none."""
+    text = (purpose_text or "").strip()
+    case = None
+    if purpose_case not in (None, ""):
+        pk = purpose_case.pk if isinstance(purpose_case, Case) else purpose_case
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            pk = None
+        case = case_visible_to(user).filter(pk=pk).only("pk", "number").first() if pk else None
+        if case is None:
+            raise ValidationError({"purpose_case": _("Choose a case of yours as the purpose of the search.")})
+    if case is None and len(text) < PURPOSE_MIN_LENGTH:
+        raise ValidationError(
+            {
+                "purpose": _(
+                    "State the purpose of the search: choose a case of yours or write the reason "
+                    "(at least 4 characters)."
+                )
+            }
+        )
+    return case, text
+
+
+def rate_per_minute() -> int:
+    return int(getattr(settings, "SEARCH_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE))
+
+
+def _take_rate(user) -> None:
+    """Count one search against the user's window; raise SearchRateLimited beyond the limit.
+
+    A fixed window that opens with the user's first search and lasts a minute: the counter lives in
+    the Django cache (Redis in production, so every worker counts together).
+    """
+    now = time.time()
+    prefix = f"cases.search.rate:{user.pk}"
+    cache.add(f"{prefix}:start", now, RATE_WINDOW_SECONDS)
+    cache.add(f"{prefix}:count", 0, RATE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(f"{prefix}:count")
+    except ValueError:  # the window closed between add and incr
+        cache.set(f"{prefix}:count", 1, RATE_WINDOW_SECONDS)
+        count = 1
+    if count > rate_per_minute():
+        started = cache.get(f"{prefix}:start", now)
+        raise SearchRateLimited(wait=max(1, math.ceil(started + RATE_WINDOW_SECONDS - now)))
+
+
+# --- the search --------------------------------------------------------------------------------
+
+
+def normalise(kind: str, query: str) -> tuple[str, Q | None]:
+    """Return the normalised query and the condition on persons (None for a case number)."""
+    if kind not in SearchKind.values:
+        raise ValidationError({"kind": _("Choose what to search by.")})
+    if kind == SearchKind.CASE_NUMBER:
+        return _case_number(query), None
+    return _person_condition(kind, query)
+
+
+def candidate_case_ids(persons: Q) -> QuerySet:
+    """Return the ids of cases with a matching person, at most MAX_CANDIDATES of them (one query).
+
+    Taken apart from the case query on purpose: joined to cases ordered newest first with a LIMIT,
+    PostgreSQL may walk every case backwards looking for matches (the LIMIT trap) instead of
+    asking the person indexes once. Unordered, this is an index look-up and a hash of case ids.
+    """
+    return (
+        CasePerson.objects.filter(persons)
+        .order_by()
+        .values_list("case_id", flat=True)
+        .distinct()[:MAX_CANDIDATES]
+    )
+
+
+def matching_cases(user, kind: str, query: str, case_ids: list[int] | None) -> QuerySet[Case]:
+    """Return the discoverable cases matched, newest first, each annotated `is_visible`.
+
+    `case_ids` are the candidates of a person search (`candidate_case_ids`); a case-number search
+    passes None and matches the number itself.
+    """
+    cases = case_discoverable_by(user)
+    cases = cases.filter(number=query) if case_ids is None else cases.filter(pk__in=case_ids)
+    visible = case_visible_to(user).filter(pk=OuterRef("pk"))
+    return (
+        cases.annotate(is_visible=Exists(visible))
+        .select_related("offence", "accepting_unit", "lead_unit")
+        .order_by("-id")
+    )
+
+
+def _hit(case: Case) -> dict[str, Any] | None:
+    owner = case.responsible_unit
+    if case.is_visible:
+        names = list(dict.fromkeys(person.name for person in getattr(case, "matched_persons", [])))
+        return {
+            "id": case.pk,
+            "hit_class": HitClass.FULL,
+            "number": case.number,
+            "name": case.name,
+            "offence": case.offence.name if case.offence_id else "",
+            "unit_code": owner.code,
+            "unit_name": owner.name,
+            "state": case.state,
+            "state_label": str(case.get_state_display()),
+            "handling_code": case.handling_code,
+            "persons": names,
+            "url": reverse("case-detail", args=[case.pk]),
+        }
+    if case.handling_code == HandlingCode.RESTRICTED:
+        return None  # never mentioned (discoverable_by leaves these out; kept as a second guard)
+    hit_class = HitClass.SUMMARY if case.handling_code == HandlingCode.NORMAL else HitClass.MINIMAL
+    return {
+        "id": case.pk,
+        "hit_class": hit_class,
+        **case_discovery_summary(case),
+        "request_access_url": reverse("case-detail", args=[case.pk]) + "request-access/",
+    }
+
+
+@transaction.atomic
+def search(*, user, kind: str, query: str, purpose_case=None, purpose_text: str = "") -> SearchResult:
+    """Search the six regions' cases for a person's identifier, a name or a case number; audited.
+
+    `purpose_case` is a case the user may see (or its id), `purpose_text` a written reason; one of
+    them is required. Raise ValidationError (fields `kind`, `q`, `purpose`, `purpose_case`),
+    PermissionDenied for a user without case data, SearchRateLimited beyond SEARCH_RATE_PER_MINUTE.
+    """
+    if not user_standing(user).unit_ids:
+        raise PermissionDenied
+    normalised, persons = normalise(kind, query)
+    case, text = _purpose(user, purpose_case, purpose_text)
+    _take_rate(user)
+
+    if persons is None:
+        case_ids, capped = None, False
+    else:
+        case_ids = list(candidate_case_ids(persons))
+        capped = len(case_ids) >= MAX_CANDIDATES
+    cases = matching_cases(user, kind, normalised, case_ids)
+    if persons is not None:
+        # Names of the matching persons, for full hits only.
+        matched = CasePerson.objects.filter(persons).only("pk", "case_id", "name").order_by("pk")
+        cases = cases.prefetch_related(Prefetch("persons", queryset=matched, to_attr="matched_persons"))
+    found = list(cases[: MAX_HITS + 1])
+    truncated = capped or len(found) > MAX_HITS
+    hits = [hit for hit in map(_hit, found[:MAX_HITS]) if hit is not None]
+    counts = dict.fromkeys(HitClass.values, 0)
+    for hit in hits:
+        counts[hit["hit_class"]] += 1
+    audit.record(
+        action=AUDIT_ACTION,
+        actor=user,
+        target=case,
+        payload={
+            "kind": kind,
+            # The audit trail is itself restricted, so the number is kept whole: an inquiry into
+            # a search must be able to say what was sought.
+            "query": normalised,
+            "purpose_case": case.pk if case else None,
+            "purpose_case_number": case.number if case else "",
+            "purpose_text": text,
+            "counts": counts,
+            "truncated": truncated,
+        },
+    )
+    return SearchResult(kind=kind, query=normalised, hits=hits, truncated=truncated, counts=counts)
