@@ -1,0 +1,102 @@
+"""Issue 7, "Done when": a controlled search, an expiring grant, and a bulletin to every county bureau.
+
+A Xining investigator searches a suspect's ID number for a stated case, sees a hit in a Chengdu
+内部 case showing only its number and unit, asks for access, Chengdu grants it for 7 days, the case
+opens, and after 7 days it no longer does; Yunnan's provincial organ issues a firearms-and-
+explosives 协查通报 to every county bureau of the six regions and watches the acknowledgements
+arrive.
+"""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from bulletins.models import BulletinKind, BulletinRecipient
+from bulletins.selectors import progress_by_region
+from bulletins.services import bulletin_create, bulletin_transition, recipient_transition
+from cases import access, search
+from cases.models import AccessScope, CaseState, HandlingCode
+from cases.selectors import case_visible_to
+from core.identity import make_id_number
+from core.models import AuditEvent
+from organisation.models import Role, Unit, UnitLevel
+from tests.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.factories.organisation import member
+
+pytestmark = pytest.mark.django_db
+
+SIX = ("500000", "510000", "520000", "530000", "540000", "630000")
+
+
+def test_xining_finds_a_chengdu_internal_case_is_granted_seven_days_and_loses_it_after(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    suspect_id = make_id_number("510104", dt.date(1988, 6, 1), 37)
+    investigator = member("630100", Role.INVESTIGATOR, department_kind="criminal")
+    own_case = CaseFactory(accepting_unit=unit("630100"), state=CaseState.UNDER_INVESTIGATION)
+    CasePersonFactory(case=own_case, id_number=suspect_id, name="罗某某")
+    chengdu_case = CaseFactory(
+        accepting_unit=unit("510100"),
+        state=CaseState.UNDER_INVESTIGATION,
+        handling_code=HandlingCode.INTERNAL,
+        name="成都某涉枪案",
+    )
+    CasePersonFactory(case=chengdu_case, id_number=suspect_id, name="罗某某")
+    intake = member("510100", Role.INTAKE_OFFICER, department_kind="command")
+
+    result = search.search(user=investigator, kind="id_number", query=suspect_id, purpose_case=own_case)
+    [hit] = [h for h in result.hits if h["id"] == chengdu_case.pk]
+    assert hit["hit_class"] == "minimal"
+    assert set(hit) == {"id", "hit_class", "number", "unit_code", "unit_name", "request_access_url"}
+    assert hit["number"] == chengdu_case.number and hit["unit_code"] == "510100"
+    assert AuditEvent.objects.filter(action="cases.search", actor_id=investigator.pk).count() == 1
+
+    asked = access.access_request_create(
+        case_id=chengdu_case.pk,
+        by=investigator,
+        reason="同一嫌疑人，需核对其在成都的涉案情况",
+        purpose_case=own_case,
+    )
+    granted_at = timezone.now()
+    access.access_request_transition(
+        request_id=asked.pk, name="grant", by=intake, scope=AccessScope.READ, days=7, now=granted_at
+    )
+    assert case_visible_to(investigator).filter(pk=chengdu_case.pk).exists()
+
+    # Seven days on, the grant has run out by itself.
+    grant = chengdu_case.access_grants.get()
+    assert grant.expires_at == granted_at + dt.timedelta(days=7)
+    grant.starts_at -= dt.timedelta(days=7, seconds=1)
+    grant.expires_at -= dt.timedelta(days=7, seconds=1)
+    grant.save(update_fields=["starts_at", "expires_at"])
+    assert not case_visible_to(investigator).filter(pk=chengdu_case.pk).exists()
+
+
+def test_yunnan_sends_a_firearms_bulletin_to_every_county_bureau_and_watches_it_acknowledged():
+    head = member("530000", Role.UNIT_HEAD)
+    counties = Unit.objects.filter(
+        level=UnitLevel.COUNTY, is_active=True, code__regex=r"^(50|51|52|53|54|63)"
+    )
+    bulletin = bulletin_create(
+        user=head,
+        issuing_unit=Unit.objects.get(code="530000"),
+        data={
+            "kind": BulletinKind.WANTED_NOTICE,
+            "title": "关于协查涉枪涉爆线索的通报",
+            "body": "请各县级公安机关协助查找下列涉枪涉爆线索，并于规定时限内签收。",
+            "target_spec": {"levels": [3], "provinces": list(SIX)},
+        },
+    )
+    bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=head)
+    assert bulletin.recipient_count == counties.count() > 500
+
+    before = {row["province_code"]: row for row in progress_by_region(bulletin)}
+    assert sum(row["pending"] for row in before.values()) == bulletin.recipient_count
+    for code in ("510107", "520102"):
+        officer = member(code, Role.INTAKE_OFFICER, department_kind="command")
+        recipient = BulletinRecipient.objects.get(bulletin=bulletin, unit__code=code)
+        recipient_transition(recipient_id=recipient.pk, name="acknowledge", by=officer)
+    after = {row["province_code"]: row for row in progress_by_region(bulletin)}
+    assert after["510000"]["acknowledged"] == before["510000"]["acknowledged"] + 1
+    assert after["520000"]["acknowledged"] == before["520000"]["acknowledged"] + 1
+    assert after["530000"]["acknowledged"] == before["530000"]["acknowledged"]
