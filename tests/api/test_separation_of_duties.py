@@ -28,6 +28,16 @@ SHARED = {
     # Verification answers by code (or file) to anyone signed in, as DESIGN.md says: whoever holds a
     # document may check it; it tells issuer, number, kind, date and status, nothing of the case.
     "api/v1/documents/verify/",
+    # The expert pool and the liaison register are shared directories (DESIGN.md); contact details
+    # are withheld from users without an operational role, and only a unit's head or liaison
+    # officer changes entries (tests/organisation/test_register_api.py).
+    "api/v1/experts/",
+    "api/v1/experts/<int:pk>/",
+    "api/v1/experts/<int:pk>/end/",
+    "api/v1/specialties/",
+    "api/v1/liaisons/",
+    "api/v1/liaisons/<int:pk>/",
+    "api/v1/liaisons/<int:pk>/end/",
 }
 OPEN_TO_ANONYMOUS = {"api/v1/auth/token/"}
 # Sample values for path parameters, by name; an unknown name falls back to its converter's sample.
