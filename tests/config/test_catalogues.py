@@ -15,6 +15,7 @@ SOURCE_DIRS = [
     "documents",
     "cases",
     "jurisdiction",
+    "bulletins",
     "meetings",
     "templates",
 ]
