@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from bulletins import apis, forms, selectors, services
@@ -35,6 +36,24 @@ class BulletinListView(CaseDataPageMixin, View):
         return render(
             request, "bulletins/bulletin_list.html", {"bulletins": bulletins, "current": "bulletin-list"}
         )
+
+
+TIMELINE_LABELS = {
+    "create": gettext_lazy("Drafted"),
+    "issue": gettext_lazy("Issued"),
+    "close": gettext_lazy("Closed"),
+    "withdraw": gettext_lazy("Withdrawn"),
+    "case_opened": gettext_lazy("Case opened for it"),
+    "case_linked": gettext_lazy("Case linked to it"),
+}
+
+
+def _labelled(entries) -> list:
+    """Return the timeline rows with the reader's label of each action."""
+    entries = list(entries)
+    for entry in entries:
+        entry.label = str(TIMELINE_LABELS.get(entry.action, entry.action))
+    return entries
 
 
 def _drafting_units(user):
@@ -98,7 +117,7 @@ def _render_detail(request, bulletin, status=200):
         "transitions": transitions,
         "transition_form": forms.TransitionForm(),
         "report_form": forms.ReportForm(),
-        "timeline": list(timeline_for(bulletin).order_by("occurred_at", "id")),
+        "timeline": _labelled(timeline_for(bulletin).order_by("occurred_at", "id")),
         "current": "bulletin-detail",
     }
     return render(request, "bulletins/bulletin_detail.html", context, status=status)
