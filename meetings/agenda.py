@@ -11,7 +11,6 @@ a member who cannot open the matter still learns only what a related-case notice
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +45,7 @@ from jurisdiction.models import (
 )
 from jurisdiction.selectors import proceeding_visible_to
 from meetings import permissions
+from meetings.ids import is_id, parse_id
 from meetings.models import (
     AGENDA_EDITABLE_STATES,
     AgendaItem,
@@ -66,7 +66,6 @@ REQUEST_DEADLINE_TYPE = "assistance.assistancerequest"
 CANDIDATES_PER_KIND = 100
 # A row id as a form or the API sends it: ASCII digits only, and at most 18 of them so that it
 # always fits a bigint column (19 digits may not).
-ID_PATTERN = re.compile(r"[0-9]{1,18}")
 UPDATABLE_FIELDS = frozenset({"title", "presenting_unit"})
 
 DISPUTE_STATES = (ProceedingState.OPEN, ProceedingState.CONSULTING)
@@ -101,29 +100,6 @@ class AgendaRow:
     url: str
     summary: str
     visible: bool
-
-
-# --- ids from requests ---------------------------------------------------------------------------
-
-
-def is_id(value) -> bool:
-    """Tell whether `value` is a row id: an int, or a string of 1–18 ASCII digits.
-
-    `str.isdigit()` is not enough: it accepts "²" or "١٢", which `int()` then refuses (a 500) or
-    reads as another number.
-    """
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return 0 <= value < 10**18
-    return isinstance(value, str) and ID_PATTERN.fullmatch(value.strip()) is not None
-
-
-def parse_id(value, *, field: str, message=None) -> int:
-    """Return `value` as a row id, or raise ValidationError({field: message}) (a 400 naming the field)."""
-    if not is_id(value):
-        raise ValidationError({field: [message or _("Give a valid identifier.")]})
-    return int(value.strip()) if isinstance(value, str) else value
 
 
 # --- what may be said of a case ------------------------------------------------------------------

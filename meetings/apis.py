@@ -10,7 +10,6 @@ are read in Asia/Shanghai when no offset is given (TIME_ZONE) and written with t
 """
 
 import datetime as dt
-import re
 
 import django_filters
 from django import forms
@@ -45,6 +44,7 @@ from meetings import (
     scheduling,
     selectors,
 )
+from meetings.ids import id_or_none
 from meetings.models import (
     ACTION_ITEM_API_TRANSITIONS,
     EDITABLE_STATES,
@@ -81,18 +81,6 @@ TAG_ACTIONS = "action-items"
 # --- shared pieces ---------------------------------------------------------------------------------
 
 
-# An id as a client types it: ASCII digits only, at most 18 so that it fits a bigint. str.isdigit()
-# and int() accept "²" or "٣", and a longer number overflows the column: both would be a 500.
-ID_PATTERN = re.compile(r"[0-9]{1,18}")
-
-
-def parse_id(value) -> int | None:
-    """Return the id typed, or None when it is not ASCII digits that fit a bigint."""
-    if isinstance(value, str) and ID_PATTERN.fullmatch(value):
-        return int(value)
-    return None
-
-
 class IdField(forms.CharField):
     """A form field for an object id in a query: ASCII digits only; anything else is refused."""
 
@@ -106,7 +94,7 @@ class IdField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        number = parse_id(value)
+        number = id_or_none(value)
         if number is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return number

@@ -8,11 +8,11 @@ TIME_ZONE) and stored in UTC.
 """
 
 import datetime as dt
-import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from meetings.ids import is_id
 from meetings.models import (
     ActionItemState,
     AgendaOutcome,
@@ -27,7 +27,6 @@ from meetings.models import (
 )
 
 PROCEEDING_TARGET = "jurisdiction.proceeding"
-ID = re.compile(r"[0-9]{1,18}")
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
@@ -351,7 +350,7 @@ class ResolutionForm(ActionForm):
         self.fields["proceeding"].choices = [("", "—")] + [
             (item.target_id, f"{item.position}. {item.title}")
             for item in agenda_items
-            if item.target_type == PROCEEDING_TARGET and ID.fullmatch(item.target_id)
+            if item.target_type == PROCEEDING_TARGET and is_id(item.target_id)
         ]
 
     def clean_assisting_units(self) -> list[str]:

@@ -37,7 +37,7 @@ from jurisdiction import services as jurisdiction_services
 from jurisdiction.models import JurisdictionProceeding, ProceedingKind, ProceedingState
 from jurisdiction.selectors import proceeding_visible_to
 from meetings import permissions as perms
-from meetings.agenda import parse_id
+from meetings.ids import parse_id
 from meetings.models import (
     AgendaItem,
     ApplyState,

@@ -35,7 +35,7 @@ from core.models import HolidayOverride
 from core.notifications import notify
 from core.workflow import run_transition, timeline_add
 from meetings import ical, invitations, permissions, rotation
-from meetings.agenda import is_id
+from meetings.ids import is_id
 from meetings.models import (
     EDITABLE_STATES,
     MEETING_API_TRANSITIONS,

@@ -43,7 +43,8 @@ from meetings import (
     scheduling,
     selectors,
 )
-from meetings.apis import calendar_response, meeting_warnings, parse_id
+from meetings.apis import calendar_response, meeting_warnings
+from meetings.ids import id_or_none
 from meetings.models import (
     ACTION_ITEM_API_TRANSITIONS,
     AGENDA_EDITABLE_STATES,
@@ -143,14 +144,14 @@ class MeetingListView(CaseDataPageMixin, View):
     def get(self, request):
         queryset = selectors.meeting_visible_to(request.user).select_related("series", "host_unit")
         # A filter that is not a valid value is ignored (and not echoed back into the links).
-        series_id = parse_id(request.GET.get("series", ""))
+        series_id = id_or_none(request.GET.get("series", ""))
         state = request.GET.get("state", "")
         state = state if state in STATE_LABELS else ""
         if series_id is not None:
             queryset = queryset.filter(series_id=series_id)
         if state:
             queryset = queryset.filter(state=state)
-        after = parse_id(request.GET.get("after", ""))
+        after = id_or_none(request.GET.get("after", ""))
         if after is not None:
             queryset = queryset.filter(pk__lt=after)
         rows = list(queryset.order_by("-id")[: LIST_PAGE_SIZE + 1])
@@ -262,7 +263,7 @@ class MeetingCreateView(CaseDataPageMixin, View):
     """A new (draft) meeting of a series, the host pre-filled with the rotation's proposal."""
 
     def _series(self, request):
-        value = parse_id(request.GET.get("series") or request.POST.get("series") or "")
+        value = id_or_none(request.GET.get("series") or request.POST.get("series") or "")
         if value is None:
             return None
         return selectors.series_get_visible(request.user, value)
@@ -1109,7 +1110,7 @@ class NormativeListView(CaseDataPageMixin, View):
         documents = normative.normative_search(
             request.user, series=series, q=q, status=status if status in NormativeStatus.values else None
         )
-        after = parse_id(request.GET.get("after", ""))
+        after = id_or_none(request.GET.get("after", ""))
         if after is not None:
             documents = documents.filter(pk__lt=after)
         rows = list(documents.order_by("-id")[: LIST_PAGE_SIZE + 1])
