@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from organisation.models import PATH_SEPARATOR, Unit
+from organisation.paths import covered_by_any
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,6 @@ def series_issuer(user, unit: Unit, series_id: int) -> SeriesIssuer | None:
     return None
 
 
-def _within(path: str, roots: Iterable[str]) -> bool:
-    return any(path == root or path.startswith(root + PATH_SEPARATOR) for root in roots)
-
-
 def directive_scope(*, user, issuing_unit: Unit, target_paths: Iterable[str], series_id: int | None) -> str:
     """Check that a directive may reach every target; return the "on behalf of" label ("" if none).
 
@@ -71,7 +68,7 @@ def directive_scope(*, user, issuing_unit: Unit, target_paths: Iterable[str], se
             raise PermissionDenied(
                 _("Your unit is not the duty unit of that joint-meeting series and cannot act on its behalf.")
             )
-        outside = [path for path in paths if not _within(path, answer.member_paths)]
+        outside = [path for path in paths if not covered_by_any(path, answer.member_paths)]
         if outside:
             raise ValidationError(
                 {"targets": [_("A directive on the series' behalf goes only to its member units and below.")]}

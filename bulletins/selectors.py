@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -12,11 +9,8 @@ from django.utils import timezone
 from bulletins.models import Bulletin, BulletinRecipient, BulletinState, RecipientState
 from cases.models import HandlingCode
 from cases.standing import user_standing
-from organisation.models import PATH_SEPARATOR, Unit
-
-
-def _below_any(paths, field: str) -> Q:
-    return reduce(or_, (Q(**{f"{field}__startswith": path + PATH_SEPARATOR}) for path in paths))
+from organisation.models import Unit
+from organisation.paths import covered_by_any, strictly_below
 
 
 def bulletin_visible_to(user) -> QuerySet[Bulletin]:
@@ -31,8 +25,8 @@ def bulletin_visible_to(user) -> QuerySet[Bulletin]:
     units = standing.unit_ids
     recipients = BulletinRecipient.objects.filter(bulletin=OuterRef("pk"))
     own = Q(issuing_unit_id__in=units) | Exists(recipients.filter(unit_id__in=units))
-    above = _below_any(standing.paths, "issuing_unit_path") | Exists(
-        recipients.filter(_below_any(standing.paths, "unit_path"))
+    above = strictly_below(standing.paths, "issuing_unit_path") | Exists(
+        recipients.filter(strictly_below(standing.paths, "unit_path"))
     )
     restricted = Q(handling_code=HandlingCode.RESTRICTED)
     draft = Q(state=BulletinState.DRAFT)
@@ -56,10 +50,7 @@ def bulletin_get_visible(user, pk) -> Bulletin:
 def sees_all_recipients(bulletin: Bulletin, user) -> bool:
     """The issuing unit and its ancestors follow every recipient; a recipient sees its own subtree."""
     standing = user_standing(user)
-    return any(
-        bulletin.issuing_unit_path == path or bulletin.issuing_unit_path.startswith(path + PATH_SEPARATOR)
-        for path in standing.paths
-    )
+    return covered_by_any(bulletin.issuing_unit_path, standing.paths)
 
 
 def recipients_visible(bulletin: Bulletin, user) -> QuerySet[BulletinRecipient]:
@@ -69,7 +60,7 @@ def recipients_visible(bulletin: Bulletin, user) -> QuerySet[BulletinRecipient]:
         standing = user_standing(user)
         if not standing.unit_ids:
             return rows.none()
-        rows = rows.filter(Q(unit_id__in=standing.unit_ids) | _below_any(standing.paths, "unit_path"))
+        rows = rows.filter(Q(unit_id__in=standing.unit_ids) | strictly_below(standing.paths, "unit_path"))
     return rows.select_related("unit", "acknowledged_by", "result_by", "opened_case").order_by("unit_path")
 
 

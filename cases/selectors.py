@@ -4,9 +4,6 @@ Every list, detail, export and download of case data starts from `case_visible_t
 reads Case rows for a user any other way.
 """
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -26,12 +23,7 @@ from cases.models import (
 )
 from cases.standing import Standing, user_standing
 from core import audit
-from organisation.models import PATH_SEPARATOR
-
-
-def _below_any(paths: list[str], field: str = "unit_path") -> Q:
-    """Match a path strictly below one of `paths` (a prefix match the path index serves)."""
-    return reduce(or_, (Q(**{f"{field}__startswith": path + PATH_SEPARATOR}) for path in paths))
+from organisation.paths import strictly_below
 
 
 def _party(**filters) -> QuerySet[CaseParty]:
@@ -46,7 +38,7 @@ def _visibility_condition(user, standing: Standing) -> Q:
     - a unit above the lead unit (before there is one: the accepting unit) sees a restricted case.
     """
     unit_ids = standing.unit_ids
-    below = _below_any(standing.paths)
+    below = strictly_below(standing.paths)
     involved = Exists(_party(unit_id__in=unit_ids))
     above_a_party = Exists(_party().filter(below))
     above_the_lead = Exists(_party(role=PartyRole.LEAD).filter(below)) | (

@@ -7,7 +7,8 @@ not checked here: a caller that cannot see the proceeding gets 404 first.
 """
 
 from cases.standing import user_standing
-from organisation.models import PATH_SEPARATOR, Role
+from organisation.models import Role
+from organisation.paths import covers
 
 MANAGERS = frozenset({Role.DEPARTMENT_HEAD, Role.UNIT_HEAD, Role.LEGAL_OFFICER})
 DECIDERS = frozenset({Role.UNIT_HEAD, Role.LEGAL_OFFICER})
@@ -32,10 +33,6 @@ def forget_parties(proceeding) -> None:
         delattr(proceeding, _PARTIES_ATTRIBUTE)
 
 
-def _covers(path: str, unit_path: str) -> bool:
-    return unit_path == path or unit_path.startswith(path + PATH_SEPARATOR)
-
-
 def superior_units_of(proceeding, user, roles=DECIDERS) -> list[int]:
     """Return the user's units holding `roles` that stand at or above every party (common superiors)."""
     paths = list(party_units(proceeding).values())
@@ -43,7 +40,7 @@ def superior_units_of(proceeding, user, roles=DECIDERS) -> list[int]:
     return [
         unit_id
         for unit_id, path in standing.path_by_unit.items()
-        if paths and all(_covers(path, party) for party in paths) and standing.holds(unit_id, roles)
+        if paths and all(covers(path, party) for party in paths) and standing.holds(unit_id, roles)
     ]
 
 

@@ -5,19 +5,12 @@ designation route and the designating superior) see a proceeding (issue 5). An a
 administrator has no operational standing and sees none.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from cases.standing import user_standing
 from jurisdiction.models import ACTIVE_STATES, JurisdictionProceeding, ProceedingParty
-from organisation.models import PATH_SEPARATOR
-
-
-def _at_or_below_any(paths: list[str]) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(unit_path=path) | Q(unit_path__startswith=path + PATH_SEPARATOR)
-    return condition
+from organisation.paths import at_or_below
 
 
 def proceeding_visible_to(user) -> QuerySet[JurisdictionProceeding]:
@@ -25,7 +18,7 @@ def proceeding_visible_to(user) -> QuerySet[JurisdictionProceeding]:
     standing = user_standing(user)
     if not standing.paths:
         return JurisdictionProceeding.objects.none()
-    parties = ProceedingParty.objects.filter(_at_or_below_any(standing.paths), proceeding=OuterRef("pk"))
+    parties = ProceedingParty.objects.filter(at_or_below(standing.paths), proceeding=OuterRef("pk"))
     return JurisdictionProceeding.objects.filter(Exists(parties))
 
 

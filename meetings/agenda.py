@@ -54,8 +54,9 @@ from meetings.models import (
     JointMeeting,
     MeetingState,
 )
-from meetings.selectors import meeting_visible_to, member_paths, within
-from organisation.models import PATH_SEPARATOR, Unit
+from meetings.selectors import meeting_visible_to, member_paths
+from organisation.models import Unit
+from organisation.paths import at_or_below, covered_by_any
 
 PROCEEDING = "jurisdiction.proceeding"
 MERGER = "jurisdiction.mergerproposal"
@@ -151,7 +152,7 @@ def _proceedings(meeting: JointMeeting, paths: list[str], states) -> QuerySet[Ju
     return (
         JurisdictionProceeding.objects.filter(kind=ProceedingKind.DISPUTE, state__in=states)
         .exclude(case__handling_code=HandlingCode.RESTRICTED)
-        .filter(Exists(parties), ~Exists(parties.exclude(within(paths, "unit_path"))))
+        .filter(Exists(parties), ~Exists(parties.exclude(at_or_below(paths, "unit_path"))))
         .exclude(_on_agenda(meeting, PROCEEDING))
         .select_related("holding_unit", "case", *_case_related("case"))
         .order_by("opened_at", "pk")
@@ -191,8 +192,8 @@ def _describe_proceeding(kind: str, proceeding: JurisdictionProceeding) -> Agend
 def _mergers(meeting, paths, now) -> QuerySet[MergerProposal]:
     return (
         MergerProposal.objects.filter(state__in=MERGER_OPEN_STATES)
-        .filter(within(paths, "into_unit__path"))
-        .filter(within(paths, "merged_unit__path"))
+        .filter(at_or_below(paths, "into_unit__path"))
+        .filter(at_or_below(paths, "merged_unit__path"))
         .exclude(into_case__handling_code=HandlingCode.RESTRICTED)
         .exclude(merged_case__handling_code=HandlingCode.RESTRICTED)
         .exclude(_on_agenda(meeting, MERGER))
@@ -232,8 +233,8 @@ def _describe_merger(kind: str, proposal: MergerProposal) -> AgendaCandidate:
 def _requests(meeting, paths, states) -> QuerySet[AssistanceRequest]:
     return (
         AssistanceRequest.objects.filter(state__in=states)
-        .filter(within(paths, "requesting_unit__path"))
-        .filter(within(paths, "requested_unit__path"))
+        .filter(at_or_below(paths, "requesting_unit__path"))
+        .filter(at_or_below(paths, "requested_unit__path"))
         .exclude(case__handling_code=HandlingCode.RESTRICTED)
         .exclude(_on_agenda(meeting, REQUEST))
         .select_related("requesting_unit", "requested_unit", "case", *_case_related("case"))
@@ -392,7 +393,7 @@ def _presenting_unit(meeting: JointMeeting, unit) -> Unit | None:
     if not isinstance(unit, Unit):
         unit = Unit.objects.filter(pk=parse_id(unit, field="presenting_unit", message=message)).first()
     paths = member_paths(meeting.series)
-    if unit is None or not any(unit.path == p or unit.path.startswith(p + PATH_SEPARATOR) for p in paths):
+    if unit is None or not covered_by_any(unit.path, paths):
         raise ValidationError({"presenting_unit": message})
     return unit
 

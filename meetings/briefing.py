@@ -51,8 +51,9 @@ from documents.models import Document
 from meetings import permissions
 from meetings.documents import BRIEFING_PACK, LINK_TYPE
 from meetings.models import HELD_STATES, Briefing, JointMeeting, MeetingKind, MeetingState
-from meetings.selectors import current_members, meeting_visible_to, within
+from meetings.selectors import current_members, meeting_visible_to
 from organisation.models import Unit, UnitLevel
+from organisation.paths import at_or_below
 
 # Deadline rows name an assistance request by its model label (core.deadline_rows.target_parts).
 REQUEST_DEADLINE_TYPE = "assistance.assistancerequest"
@@ -114,7 +115,7 @@ def period_cases(paths: list[str], start: dt.datetime, end: dt.datetime) -> Quer
     return (
         Case.objects.exclude(state=CaseState.DRAFT)
         .filter(accepted_at__gte=start, accepted_at__lt=end)
-        .filter(within(paths, "accepting_unit__path"))
+        .filter(at_or_below(paths, "accepting_unit__path"))
     )
 
 
@@ -122,7 +123,7 @@ def period_request_volumes(paths: list[str], start: dt.datetime, end: dt.datetim
     """Count requests sent in [start, end) with either side within the member subtrees, by province pair."""
     return (
         AssistanceRequest.objects.filter(sent_at__gte=start, sent_at__lt=end)
-        .filter(within(paths, "requesting_unit__path") | within(paths, "requested_unit__path"))
+        .filter(at_or_below(paths, "requesting_unit__path") | at_or_below(paths, "requested_unit__path"))
         .values("requesting_unit__province_code", "requested_unit__province_code")
         .annotate(n=Count("id"))
         .order_by()
@@ -136,7 +137,7 @@ def period_fulfilment(paths: list[str], start: dt.datetime, end: dt.datetime) ->
         AssistanceRequest.objects.filter(
             fulfilled_at__gte=start, fulfilled_at__lt=end, received_at__isnull=False
         )
-        .filter(within(paths, "requested_unit__path"))
+        .filter(at_or_below(paths, "requested_unit__path"))
         .values("requested_unit__code", "requested_unit__name")
         .annotate(n=Count("id"), avg=Avg(duration), longest=Max(duration))
         .order_by()
@@ -183,7 +184,7 @@ def briefing_compute(*, series, start: dt.datetime, end: dt.datetime) -> dict:
     province_set = set(provinces)
 
     def scope(field: str):
-        return within(paths, field)
+        return at_or_below(paths, field)
 
     cases = period_cases(paths, start, end)
     case_rows = [

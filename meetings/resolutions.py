@@ -50,7 +50,8 @@ from meetings.models import (
 from meetings.models import (
     Minutes as MinutesModel,
 )
-from organisation.models import PATH_SEPARATOR, Membership, Role, Unit, User
+from organisation.models import Membership, Role, Unit, User
+from organisation.paths import covered_by_any
 
 RESOLUTION_TARGET = "meetings.resolution"
 # The states in which a dispute may still be agreed (MPS-2020 art 22): not once the request to
@@ -131,12 +132,8 @@ def officers(unit_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
     return list(User.objects.filter(pk__in=memberships.values("user_id")).order_by("pk"))
 
 
-def _path_within(path: str, member_paths: Iterable[str]) -> bool:
-    return any(path == member or path.startswith(member + PATH_SEPARATOR) for member in member_paths)
-
-
 def _within_members(unit: Unit, member_paths: Iterable[str]) -> bool:
-    return _path_within(unit.path, member_paths)
+    return covered_by_any(unit.path, member_paths)
 
 
 def _member_paths(resolution: Resolution) -> list[str]:
@@ -201,7 +198,7 @@ def _discussable(proceeding: JurisdictionProceeding, member_paths: list[str]) ->
     if proceeding.case.handling_code == HandlingCode.RESTRICTED:
         return False
     party_paths = list(proceeding.parties.values_list("unit_path", flat=True))
-    return bool(party_paths) and all(_path_within(path, member_paths) for path in party_paths)
+    return bool(party_paths) and all(covered_by_any(path, member_paths) for path in party_paths)
 
 
 def _sees(user, proceeding: JurisdictionProceeding) -> bool:

@@ -55,6 +55,7 @@ from meetings.models import (
 from meetings.rotation import HostProposal, series_propose_host
 from meetings.selectors import current_members, meeting_visible_to
 from organisation.models import PATH_SEPARATOR, Membership, Role, Unit, User
+from organisation.paths import covers
 
 __all__ = [
     "HostProposal",
@@ -203,7 +204,7 @@ def member_for(series: MeetingSeries, unit: Unit | None) -> SeriesMember | None:
     if unit is None:
         return None
     for member in current_members(series):
-        if unit.path == member.unit_path or unit.path.startswith(member.unit_path + PATH_SEPARATOR):
+        if covers(member.unit_path, unit.path):
             return member
     return None
 

@@ -28,21 +28,7 @@ from meetings.models import (
 )
 from meetings.permissions import SESSION_RUNNERS
 from organisation.models import PATH_SEPARATOR, Unit
-
-
-def within(paths, field: str) -> Q:
-    """Return a condition: `field` (a unit path) lies in one of the subtrees rooted at `paths`."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{field: path}) | Q(**{f"{field}__startswith": path + PATH_SEPARATOR})
-    return condition
-
-
-def _strictly_below(paths, field: str) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path + PATH_SEPARATOR})
-    return condition
+from organisation.paths import at_or_below, strictly_below
 
 
 def current_members(series) -> QuerySet[SeriesMember]:
@@ -66,7 +52,7 @@ def series_visible_to(user) -> QuerySet[MeetingSeries]:
     if not standing.paths:
         return MeetingSeries.objects.none()
     members = _current_member_rows(OuterRef("pk")).filter(
-        Q(unit_id__in=standing.unit_ids) | _strictly_below(standing.paths, "unit_path")
+        Q(unit_id__in=standing.unit_ids) | strictly_below(standing.paths, "unit_path")
     )
     participates = MeetingParticipant.objects.filter(meeting__series=OuterRef("pk"), user=user).exclude(
         meeting__state=MeetingState.DRAFT
@@ -83,7 +69,7 @@ def meeting_visible_to(user) -> QuerySet[JointMeeting]:
         return JointMeeting.objects.none()
     units = standing.unit_ids
     members = _current_member_rows(OuterRef("series")).filter(
-        Q(unit_id__in=units) | _strictly_below(standing.paths, "unit_path")
+        Q(unit_id__in=units) | strictly_below(standing.paths, "unit_path")
     )
     participates = MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user)
     owns_action = ActionItem.objects.filter(meeting=OuterRef("pk"), owner_unit_id__in=units)
@@ -138,7 +124,7 @@ def action_items_visible_to(user) -> QuerySet[ActionItem]:
     if not standing.paths:
         return ActionItem.objects.none()
     return ActionItem.objects.filter(
-        within(standing.paths, "owner_unit_path") | Q(meeting__host_unit_id__in=standing.unit_ids)
+        at_or_below(standing.paths, "owner_unit_path") | Q(meeting__host_unit_id__in=standing.unit_ids)
     )
 
 
@@ -157,7 +143,7 @@ def normative_visible_to(user) -> QuerySet[NormativeDocument]:
     members = (
         SeriesMember.objects.filter(series=OuterRef("series"), joined_on__lte=today)
         .exclude(left_on__lte=today)
-        .filter(inside | _strictly_below(standing.paths, "unit_path"))
+        .filter(inside | strictly_below(standing.paths, "unit_path"))
     )
     return NormativeDocument.objects.filter(Exists(members))
 

@@ -5,9 +5,6 @@ too, except that for a case handled as 限制 only the units above the requestin
 the case itself). Auditors and system administrators see none. Everything else is 404.
 """
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -27,13 +24,10 @@ from cases.models import HandlingCode
 from core import deadline_rows
 from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineState
 from core.workflow import available_transitions, timeline_for
-from organisation.models import PATH_SEPARATOR, Unit
+from organisation.models import Unit
+from organisation.paths import strictly_below
 
 TARGET_TYPE = "assistance.assistancerequest"
-
-
-def _below(paths: list[str], field: str) -> Q:
-    return reduce(or_, (Q(**{f"{field}__startswith": path + PATH_SEPARATOR}) for path in paths))
 
 
 def _user_units(user) -> tuple[list[int], list[str]]:
@@ -49,8 +43,8 @@ def request_visible_to(user) -> QuerySet[AssistanceRequest]:
     unit_ids, paths = _user_units(user)
     if not unit_ids:
         return AssistanceRequest.objects.none()
-    above_requester = _below(paths, "requesting_unit__path")
-    above_requested = _below(paths, "requested_unit__path")
+    above_requester = strictly_below(paths, "requesting_unit__path")
+    above_requested = strictly_below(paths, "requested_unit__path")
     restricted = Q(case__handling_code=HandlingCode.RESTRICTED)
     # A request never sent (a draft, or one withdrawn before sending) stays on the requesting side.
     requested_side = (Q(requested_unit_id__in=unit_ids) | (~restricted & above_requested)) & Q(
