@@ -9,7 +9,8 @@ PIP := $(VENV)/bin/pip
 DEMO_ENV := DEBUG=true
 TEST_ENV := DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: demo test setup-demo system-packages system-packages-test messages messages-update lint lock clean-venv
+.PHONY: demo test setup-demo system-packages system-packages-test messages messages-update lint lock clean-venv \
+	bench-data bench-search bench-render
 
 demo: setup-demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops). Demo accounts are listed above."
@@ -79,3 +80,23 @@ lock: $(VENV)/.dev-installed
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Benchmarks (README, "Performance and reliability"): a generated data set in its own PostgreSQL
+# database, measured with production settings (DEBUG off); figures go to bench/RESULTS.md.
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/lianban_bench
+BENCH_CASES ?= 300000
+BENCH_PERSONS ?= 1000000
+BENCH_SEED ?= 20261128
+BENCH_ENV := DEBUG=false DATABASE_URL=$(BENCH_DATABASE_URL) LIANBAN_VAR_DIR=var/bench
+
+bench-data: $(VENV)/.dev-installed messages
+	mkdir -p var/bench/static
+	$(BENCH_ENV) $(PY) bench/generate.py --recreate --cases $(BENCH_CASES) --persons $(BENCH_PERSONS) \
+	    --seed $(BENCH_SEED)
+
+bench-search: $(VENV)/.dev-installed messages
+	mkdir -p var/bench/static
+	$(BENCH_ENV) $(PY) bench/search_bench.py
+
+bench-render: system-packages $(VENV)/.dev-installed messages
+	$(DEMO_ENV) $(PY) bench/render_bench.py

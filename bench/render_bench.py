@@ -11,17 +11,13 @@ import argparse
 import datetime
 import json
 import logging
-import os
-import platform
-import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
-START, END = "<!-- render-bench:start -->", "<!-- render-bench:end -->"
+from common import django_setup, machine, write_section
+
 BUDGET_SECONDS, BUDGET_BYTES = 0.5, 300 * 1024
 
 
@@ -41,22 +37,10 @@ def sample_context(paragraphs: int) -> dict:
     }
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpus = 0
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name") and cpu == "unknown CPU":
-            cpu = line.split(":", 1)[1].strip()
-        if line.startswith("processor"):
-            cpus += 1
-    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+def weasyprint_machine() -> str:
     import weasyprint
 
-    return (
-        f"{cpu}, {cpus} logical CPUs, {mem_kb / 1024 / 1024:.1f} GiB RAM; "
-        f"Python {platform.python_version()}, "
-        f"WeasyPrint {weasyprint.__version__}, {platform.platform()}"
-    )
+    return machine(f"WeasyPrint {weasyprint.__version__}")
 
 
 def bench(label: str, template: str, context: dict, runs: int) -> dict:
@@ -93,10 +77,9 @@ def bench(label: str, template: str, context: dict, runs: int) -> dict:
 
 def write_results(rows: list[dict], runs: int) -> str:
     lines = [
-        START,
         "## Document rendering (`bench/render_bench.py`)",
         "",
-        f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        f"Measured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {weasyprint_machine()}.",
         "",
         f"Median of {runs} renders in one warm process (the first render, which loads fonts and cmaps, "
         "is the cold column). Budget for a one-page form: < 0.5 s and < 300 KB. A form with parts "
@@ -119,16 +102,7 @@ def write_results(rows: list[dict], runs: int) -> str:
             within,
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    lines.append(END)
-    section = "\n".join(lines)
-    existing = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in existing and END in existing:
-        head, rest = existing.split(START, 1)
-        updated = head + section + rest.split(END, 1)[1]
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(updated)
-    return section
+    return write_section("render-bench", lines)
 
 
 def main() -> int:
@@ -138,11 +112,7 @@ def main() -> int:
     parser.add_argument("--context", type=Path, help="JSON context for --template")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    django_setup()
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
     from documents import kinds

@@ -18,17 +18,17 @@ A search costs a constant number of queries however many cases it finds.
 
 import math
 import re
-import time
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from rest_framework.exceptions import Throttled
@@ -39,6 +39,7 @@ from cases.services import normalise_account_number, normalise_phone
 from cases.standing import user_standing
 from core import audit
 from core.identity import check_character
+from core.models import AuditEvent
 
 AUDIT_ACTION = "cases.search"
 MAX_HITS = 50
@@ -46,6 +47,8 @@ MAX_HITS = 50
 MAX_CANDIDATES = 2000
 DEFAULT_RATE_PER_MINUTE = 30
 RATE_WINDOW_SECONDS = 60
+# First key of the per-user advisory lock that orders one user's concurrent searches.
+RATE_LOCK_CLASS = 7_310_001
 PURPOSE_MIN_LENGTH = 4
 NAME_MIN_LENGTH = 2
 # A LIKE '%…%' needs three characters for PostgreSQL's trigram index to serve it; a shorter name
@@ -245,24 +248,37 @@ def rate_per_minute() -> int:
     return int(getattr(settings, "SEARCH_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE))
 
 
-def _take_rate(user) -> None:
-    """Count one search against the user's window; raise SearchRateLimited beyond the limit.
+def _now():
+    return timezone.now()
 
-    A fixed window that opens with the user's first search and lasts a minute: the counter lives in
-    the Django cache (Redis in production, so every worker counts together).
+
+def _take_rate(user) -> None:
+    """Raise SearchRateLimited when the user made SEARCH_RATE_PER_MINUTE searches in the last minute.
+
+    Counted from the audit trail itself, a sliding window over the user's `cases.search` events
+    (index actor_id, occurred_at): every worker counts together, nothing depends on Redis being up
+    (README: rate limits live in PostgreSQL), and a refused or invalid search, never audited, never
+    counts. On PostgreSQL a per-user transaction lock makes two concurrent searches of one user
+    count one after the other; SQLite's IMMEDIATE transactions already do.
     """
-    now = time.time()
-    prefix = f"cases.search.rate:{user.pk}"
-    cache.add(f"{prefix}:start", now, RATE_WINDOW_SECONDS)
-    cache.add(f"{prefix}:count", 0, RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(f"{prefix}:count")
-    except ValueError:  # the window closed between add and incr
-        cache.set(f"{prefix}:count", 1, RATE_WINDOW_SECONDS)
-        count = 1
-    if count > rate_per_minute():
-        started = cache.get(f"{prefix}:start", now)
-        raise SearchRateLimited(wait=max(1, math.ceil(started + RATE_WINDOW_SECONDS - now)))
+    limit = rate_per_minute()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RATE_LOCK_CLASS, user.pk])
+    now = _now()
+    recent = list(
+        AuditEvent.objects.filter(
+            actor_id=user.pk,
+            action=AUDIT_ACTION,
+            occurred_at__gt=now - timedelta(seconds=RATE_WINDOW_SECONDS),
+        )
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        # The oldest of the last `limit` searches leaves the window first and frees a search.
+        frees_at = recent[-1] + timedelta(seconds=RATE_WINDOW_SECONDS)
+        raise SearchRateLimited(wait=max(1, math.ceil((frees_at - now).total_seconds())))
 
 
 # --- the search --------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,14 +22,6 @@ pytestmark = pytest.mark.django_db
 SUSPECT_ID = make_id_number("510104", dt.date(1985, 11, 2), 31)
 PHONE = "13987654321"
 ACCOUNT = "6222020200112233445"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_window():
-    """Start every test with no searches counted (the locmem cache outlives a test's transaction)."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -361,11 +352,32 @@ def test_searches_beyond_the_rate_per_minute_are_refused(xining_investigator, se
     assert AuditEvent.objects.filter(action="cases.search").count() == 3
     # Another user has a window of their own.
     assert len(run(officer(CHENGDU)).hits) == 1
-    # A refused (invalid) search counts nothing.
-    cache.clear()
+
+
+def test_an_invalid_search_is_not_counted(settings):
+    settings.SEARCH_RATE_PER_MINUTE = 3
+    user = officer(XINING, Role.INVESTIGATOR)
+    for _ in range(2):
+        run(user)
     with pytest.raises(ValidationError):
-        run(xining_investigator, purpose_text="")
-    for _ in range(3):
+        run(user, purpose_text="")
+    run(user)  # the third counted search
+    with pytest.raises(SearchRateLimited):
+        run(user)
+
+
+def test_the_window_slides_a_search_is_freed_a_minute_after_it(xining_investigator, settings, monkeypatch):
+    settings.SEARCH_RATE_PER_MINUTE = 2
+    run(xining_investigator)
+    first = AuditEvent.objects.filter(action="cases.search").latest("id").occurred_at
+    run(xining_investigator)
+    with pytest.raises(SearchRateLimited) as raised:
+        run(xining_investigator)
+    assert raised.value.wait in (59, 60)
+    # A minute after the first search one search is free again, and only one.
+    monkeypatch.setattr("cases.search._now", lambda: first + dt.timedelta(seconds=60, milliseconds=1))
+    run(xining_investigator)
+    with pytest.raises(SearchRateLimited):
         run(xining_investigator)
 
 
@@ -503,7 +515,6 @@ def test_searches_use_indexes_on_postgresql(many_persons, xining_investigator):
         cases_plan = matching_cases(xining_investigator, kind, normalised, case_ids)[: MAX_HITS + 1].explain()
         assert "Seq Scan on cases_case " not in cases_plan + " ", (query, cases_plan)
         # And the search finds what it should (no restricted case here: every match is a hit).
-        cache.clear()
         expected = CasePerson.objects.filter(persons).values("case_id").distinct().count()
         assert expected >= 1, query
         assert len(run(xining_investigator, kind=kind, query=query).hits) == min(expected, MAX_HITS), query

@@ -2,7 +2,6 @@
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -19,13 +18,6 @@ pytestmark = pytest.mark.django_db
 
 SEARCH = "/api/v1/search/"
 PAGE = "/search/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_window():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
@@ -238,7 +237,6 @@ def units(db):
     query=st.sampled_from(QUERIES),
 )
 def test_search_and_the_case_list_reveal_no_more_than_the_rules_allow(units, specs, searcher_codes, query):
-    cache.clear()  # each example starts a fresh rate window
     with transaction.atomic():
         user = officer(searcher_codes[0], Role.INVESTIGATOR)
         for code in searcher_codes[1:]:

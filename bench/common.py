@@ -1,0 +1,67 @@
+"""What the benchmark scripts share: Django set-up, the machine's description, percentiles and RESULTS.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def django_setup() -> None:
+    """Make the project importable and configure Django from the environment (DATABASE_URL…)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def machine(*extra: str) -> str:
+    """Describe the CPU, memory, Python and platform, and any `extra` facts, in one line."""
+    cpu = "unknown CPU"
+    cpus = 0
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name") and cpu == "unknown CPU":
+            cpu = line.split(":", 1)[1].strip()
+        if line.startswith("processor"):
+            cpus += 1
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    parts = [
+        f"{cpu}, {cpus} logical CPUs, {mem_kb / 1024 / 1024:.1f} GiB RAM",
+        f"Python {platform.python_version()}",
+    ]
+    return "; ".join([*parts, *extra, platform.platform()])
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Return the nearest-rank percentile (0 < fraction ≤ 1) of `values`."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * fraction // 1))  # ceil without importing math
+    return ordered[int(rank) - 1]
+
+
+def write_section(name: str, lines: list[str]) -> str:
+    """Replace (or append) the section between this benchmark's markers in RESULTS.md; return it."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = "\n".join([start, *lines, end])
+    existing = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    if start in existing and end in existing:
+        head, rest = existing.split(start, 1)
+        updated = head + section + rest.split(end, 1)[1]
+    else:
+        updated = existing.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(updated)
+    return section
+
+
+def peak_memory_mb() -> float:
+    """Return this process's peak resident set size in MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

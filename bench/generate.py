@@ -1,0 +1,559 @@
+"""Generate a realistic synthetic data set in PostgreSQL for the benchmarks (not a test).
+
+Run: make bench-data  (BENCH_CASES, BENCH_PERSONS, BENCH_SEED, BENCH_DATABASE_URL override the sizes)
+  or DEBUG=true DATABASE_URL=postgresql://postgres@127.0.0.1:5432/lianban_bench \
+     .venv/bin/python bench/generate.py --cases 300000 --persons 1000000 --seed 20261128 --recreate
+
+The data set spreads cases over the 623 units of the six regions: registered cases in every state
+after registration, handling codes 普通/内部/限制 in realistic shares, the accepting and lead units as
+parties, one to three crime locations, and persons (suspects, victims, witnesses) with valid resident
+ID numbers (GB 11643-1999 check character), names with their pinyin, phone numbers and bank
+accounts; some suspects, phones and accounts recur across cases and provinces, as they do.
+
+Repeatable: the same seed and sizes give the same rows (ids included) on an empty database, whose
+schema `--recreate` builds from scratch (migrate, the organisation, the demo personas).
+
+Fast: each table is written as COPY text to a temporary file while the rows are generated, then
+loaded with one COPY; the loaded tables' secondary indexes are dropped before and rebuilt after,
+and foreign-key triggers are off during the load (the generator writes consistent rows), so a
+million cases load in minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from common import django_setup, peak_memory_mb
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_DATABASE = "lianban_bench"
+FIRST_YEAR, LAST_YEAR = 2021, 2026
+LAST_ACCEPTED = dt.datetime(2026, 11, 20, 18, 0, tzinfo=SHANGHAI)
+
+# Shares of the data set (sums need not be 1: random.choices weighs them).
+STATE_WEIGHTS = {
+    "registered": 8,
+    "under_investigation": 46,
+    "jurisdiction_pending": 4,
+    "suspended": 10,
+    "transferred_for_prosecution": 20,
+    "closed": 9,
+    "revoked": 3,
+}
+HANDLING_WEIGHTS = {"normal": 80, "internal": 15, "restricted": 5}
+ROLE_WEIGHTS = {"suspect": 45, "victim": 40, "witness": 15}
+# A suspect, phone or account already seen elsewhere comes back this often (repeat offenders,
+# shared mule accounts): what makes cross-province search find more than one case.
+RECURRING_SUSPECT_SHARE = 0.06
+RECURRING_PHONE_SHARE = 0.05
+RECURRING_ACCOUNT_SHARE = 0.08
+
+# Frequent surnames (roughly by frequency), two compound ones, and given-name characters.
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官")
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞建国志海燕晓东文斌梅辉俊宇婷欣然学立新振"
+    "淑珍德天佳琳浩然子涵雨轩思远博文嘉怡梓豪晨阳一鸣雪晴凯瑞兴旺"
+)
+# Names in Tibet and Qinghai are often two Tibetan names written in characters, with no surname.
+TIBETAN_NAMES = (
+    "扎西", "卓玛", "次仁", "格桑", "旦增", "央金", "拉姆", "多吉", "平措", "尼玛",
+    "索朗", "达瓦", "普布", "德吉", "边巴", "琼达", "曲珍", "洛桑", "顿珠", "白玛",
+)  # fmt: skip
+BANKS = (
+    "中国工商银行",
+    "中国农业银行",
+    "中国银行",
+    "中国建设银行",
+    "交通银行",
+    "中国邮政储蓄银行",
+    "招商银行",
+)
+STREETS = ("人民路", "解放路", "中山路", "建设路", "文化路", "新华路", "胜利路", "和平路", "长江路", "北京路")
+SUMMARY = (
+    "{date}，被害人{victim}报称在{place}被以{method}骗取财物，涉案金额人民币{amount}元。经初查，涉及多地。"
+)
+METHODS = ("网络刷单返利", "冒充客服退款", "虚假投资理财", "冒充公检法", "网络贷款", "虚构中奖信息")
+MOBILE_PREFIXES = (
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "158",
+    "177",
+    "180",
+    "186",
+    "189",
+    "199",
+)
+
+
+# --- COPY text files ---------------------------------------------------------------------------
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass
+class TableFile:
+    """Rows of one table in PostgreSQL's COPY text format, on disk until loaded."""
+
+    table: str
+    columns: tuple[str, ...]
+    directory: Path
+    rows: int = 0
+    _handle: object = field(default=None, repr=False)
+
+    def __post_init__(self):
+        self.path = self.directory / f"{self.table}.copy"
+        self._handle = self.path.open("w", encoding="utf-8", buffering=1 << 20)
+
+    def add(self, *values) -> None:
+        self._handle.write("\t".join(map(_copy_value, values)) + "\n")
+        self.rows += 1
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+# --- the units and people the data hangs on ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    id: int
+    code: str
+    path: str
+    level: int
+    province_code: str
+    name: str
+
+
+def _load_units() -> tuple[list[UnitRow], list[UnitRow]]:
+    """Return (units that accept cases, county-level units) from the loaded organisation."""
+    from organisation.models import Unit, UnitLevel
+
+    units = [
+        UnitRow(u.id, u.code, u.path, u.level, u.province_code, u.name)
+        for u in Unit.objects.filter(is_active=True).order_by("id")
+    ]
+    counties = [u for u in units if u.level == UnitLevel.COUNTY]
+    accepting = counties + [u for u in units if u.level == UnitLevel.PREFECTURE]
+    return accepting, counties
+
+
+@functools.cache
+def _pinyin(name: str) -> tuple[str, str]:
+    from cases.pinyin import name_pinyin
+
+    return name_pinyin(name)
+
+
+class People:
+    """Names, ID numbers, phones and accounts, drawn from a seeded generator."""
+
+    def __init__(self, rng: random.Random, counties: list[UnitRow]):
+        from core.identity import check_character
+
+        self.rng = rng
+        self.counties = counties
+        self.check_character = check_character
+        self.recurring_suspects: list[tuple[str, str, dt.date, str]] = []
+        self.recurring_phones: list[str] = []
+        self.recurring_accounts: list[str] = []
+
+    def name(self, province_code: str) -> str:
+        rng = self.rng
+        if province_code in ("540000", "630000") and rng.random() < 0.5:
+            return rng.choice(TIBETAN_NAMES) + rng.choice(TIBETAN_NAMES)
+        surname = rng.choice(COMPOUND_SURNAMES) if rng.random() < 0.01 else rng.choice(SURNAMES)
+        given = rng.choice(GIVEN) if rng.random() < 0.3 else rng.choice(GIVEN) + rng.choice(GIVEN)
+        return surname + given
+
+    def identity(self, gender: str) -> tuple[str, dt.date]:
+        rng = self.rng
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))  # to 2004
+        sequence = rng.randrange(500) * 2 + (1 if gender == "male" else 0)
+        first_17 = f"{rng.choice(self.counties).code}{born:%Y%m%d}{sequence:03d}"
+        return first_17 + self.check_character(first_17), born
+
+    def phone(self) -> str:
+        rng = self.rng
+        if self.recurring_phones and rng.random() < RECURRING_PHONE_SHARE:
+            return rng.choice(self.recurring_phones)
+        number = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+        if len(self.recurring_phones) < 50_000 and rng.random() < 0.05:
+            self.recurring_phones.append(number)
+        return number
+
+    def account(self) -> str:
+        rng = self.rng
+        if self.recurring_accounts and rng.random() < RECURRING_ACCOUNT_SHARE:
+            return rng.choice(self.recurring_accounts)
+        number = "62" + "".join(str(rng.randrange(10)) for _ in range(rng.choice((14, 17))))
+        if len(self.recurring_accounts) < 50_000 and rng.random() < 0.05:
+            self.recurring_accounts.append(number)
+        return number
+
+
+# --- generation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    cases: int
+    persons: int
+    seed: int
+
+
+def _persons_per_case(plan: Plan, rng: random.Random) -> Iterator[int]:
+    """Yield how many persons each case gets, summing exactly to plan.persons."""
+    remaining_persons, remaining_cases = plan.persons, plan.cases
+    while remaining_cases:
+        mean = remaining_persons / remaining_cases
+        base = int(mean)
+        count = base + (1 if rng.random() < mean - base else 0)
+        count = min(count, remaining_persons) if remaining_cases > 1 else remaining_persons
+        remaining_persons -= count
+        remaining_cases -= 1
+        yield count
+
+
+def _accepted_at(rng: random.Random) -> dt.datetime:
+    first = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=SHANGHAI)
+    span = int((LAST_ACCEPTED - first).total_seconds())
+    return first + dt.timedelta(seconds=rng.randrange(span))
+
+
+def generate(plan: Plan, directory: Path) -> dict[str, TableFile]:
+    """Write every table's rows as COPY files in `directory`; return them by table."""
+    from cases.models import (
+        Case,
+        CaseLocation,
+        CaseParty,
+        CasePerson,
+        Offence,
+        PersonBankAccount,
+        PersonPhone,
+    )
+
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(plan.seed)
+    accepting, counties = _load_units()
+    units_by_province: dict[str, list[UnitRow]] = {}
+    for unit in accepting:
+        units_by_province.setdefault(unit.province_code, []).append(unit)
+    offences = list(Offence.objects.filter(is_active=True).order_by("id").values_list("id", "name"))
+    people = People(rng, counties)
+    files = {
+        "case": TableFile(
+            Case._meta.db_table,
+            (
+                "id", "number", "number_year", "number_serial", "external_number", "name", "offence_id",
+                "summary", "accepting_unit_id", "accepted_at", "lead_unit_id", "handling_code",
+                "source_reliability", "information_accuracy", "state", "created_by_id", "created_at",
+                "updated_at", "suspended_reason", "closed_reason", "revoke_reason", "merged_into_id",
+            ),
+            directory,
+        ),
+        "party": TableFile(
+            CaseParty._meta.db_table,
+            ("id", "case_id", "unit_id", "role", "unit_path", "created_at"),
+            directory,
+        ),
+        "location": TableFile(
+            CaseLocation._meta.db_table,
+            (
+                "id", "case_id", "role", "division_code", "division_unit_id", "address", "occurred",
+                "is_main", "victim_count", "loss_amount", "note", "created_at", "updated_at",
+            ),
+            directory,
+        ),
+        "person": TableFile(
+            CasePerson._meta.db_table,
+            (
+                "id", "case_id", "role", "name", "name_pinyin", "name_initials", "gender", "birth_date",
+                "id_type", "id_number", "household_division_code", "household_unit_id", "household_address",
+                "habitual_division_code", "habitual_unit_id", "habitual_address", "habitual_since", "note",
+                "created_at", "updated_at",
+            ),
+            directory,
+        ),
+        "phone": TableFile(PersonPhone._meta.db_table, ("id", "person_id", "number"), directory),
+        "account": TableFile(
+            PersonBankAccount._meta.db_table, ("id", "person_id", "bank", "account_number"), directory
+        ),
+    }  # fmt: skip
+    serials: dict[tuple[int, int], int] = {}
+    # Ids continue after any rows already there (none in a recreated database: ids from 1).
+    counters = {key: _max_id(table.table) for key, table in files.items()}
+    states, state_weights = zip(*STATE_WEIGHTS.items(), strict=True)
+    codes, code_weights = zip(*HANDLING_WEIGHTS.items(), strict=True)
+    roles, role_weights = zip(*ROLE_WEIGHTS.items(), strict=True)
+    counts = _persons_per_case(plan, rng)
+    for case_id in range(counters["case"] + 1, counters["case"] + plan.cases + 1):
+        unit = rng.choice(accepting)
+        accepted = _accepted_at(rng)
+        year = accepted.year
+        serial = serials[(unit.id, year)] = serials.get((unit.id, year), 0) + 1
+        state = rng.choices(states, state_weights)[0]
+        lead = None if state in ("registered", "jurisdiction_pending") else unit
+        offence_id, offence_name = rng.choice(offences)
+        graded = rng.random() < 0.6
+        files["case"].add(
+            case_id, f"A{unit.code}{year}{serial:05d}", year, serial, "",
+            f"{accepted.month}·{accepted.day} {offence_name}案", offence_id,
+            SUMMARY.format(
+                date=f"{accepted:%Y年%m月%d日}", victim=people.name(unit.province_code), place=unit.name[:-3],
+                method=rng.choice(METHODS), amount=rng.randrange(3_000, 3_000_000),
+            ),
+            unit.id, accepted, lead.id if lead else None, rng.choices(codes, code_weights)[0],
+            rng.choice("ABC") if graded else "", rng.randrange(1, 4) if graded else None, state, None,
+            accepted, accepted, "", "", "", None,
+        )  # fmt: skip
+        party_units = [(unit, "accepting")] + ([(lead, "lead")] if lead else [])
+        for party_unit, role in party_units:
+            counters["party"] += 1
+            files["party"].add(counters["party"], case_id, party_unit.id, role, party_unit.path, accepted)
+        # The main place is the accepting unit's; others usually in the same province, often not.
+        places = [unit]
+        for _ in range(rng.choice((0, 0, 1, 1, 2))):
+            province = unit.province_code if rng.random() < 0.6 else rng.choice(list(units_by_province))
+            places.append(rng.choice(units_by_province[province]))
+        for index, place in enumerate(places):
+            counters["location"] += 1
+            role = "conduct" if index == 0 else rng.choice(("result", "victim_loss"))
+            address = f"{place.name[:-3]}{rng.choice(STREETS)}{rng.randrange(1, 300)}号"
+            files["location"].add(
+                counters["location"], case_id, role, place.code, place.id, address, "", index == 0,
+                rng.randrange(1, 40), f"{rng.randrange(1_000, 500_000)}.00", "", accepted, accepted,
+            )  # fmt: skip
+        for _ in range(next(counts)):
+            _person(
+                files, counters, people, rng, case_id, unit, accepted, rng.choices(roles, role_weights)[0]
+            )
+    for table in files.values():
+        table.close()
+    files["_serials"] = serials  # type: ignore[assignment]
+    return files
+
+
+def _max_id(table: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COALESCE(max(id), 0) FROM "{table}"')
+        return cursor.fetchone()[0]
+
+
+def _person(files, counters, people: People, rng, case_id, unit: UnitRow, accepted, role) -> None:
+    counters["person"] += 1
+    person_id = counters["person"]
+    if role == "suspect" and people.recurring_suspects and rng.random() < RECURRING_SUSPECT_SHARE:
+        name, id_number, born, gender = rng.choice(people.recurring_suspects)
+    else:
+        gender = rng.choice(("male", "female"))
+        name = people.name(unit.province_code)
+        id_number, born = people.identity(gender)
+        if role == "suspect" and len(people.recurring_suspects) < 50_000 and rng.random() < 0.1:
+            people.recurring_suspects.append((name, id_number, born, gender))
+    pinyin, initials = _pinyin(name)
+    documented = rng.random() < 0.92
+    home = id_number[:6]
+    files["person"].add(
+        person_id, case_id, role, name, pinyin, initials, gender, born if documented else None,
+        "resident_id" if documented else "none", id_number if documented else "", home, None, "", "", None,
+        "", None, "", accepted, accepted,
+    )  # fmt: skip
+    for _ in range(rng.choices((0, 1, 2), (15, 75, 10))[0]):
+        counters["phone"] += 1
+        files["phone"].add(counters["phone"], person_id, people.phone())
+    if rng.random() < (0.6 if role == "victim" else 0.3):
+        counters["account"] += 1
+        files["account"].add(counters["account"], person_id, rng.choice(BANKS), people.account())
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
+    """Return (name, definition) of the table's indexes that back no constraint (PK, unique, FK)."""
+    cursor.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(i.oid)
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        JOIN pg_class t ON t.oid = x.indrelid
+        WHERE t.relname = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
+        ORDER BY i.relname
+        """,
+        [table],
+    )
+    return list(cursor.fetchall())
+
+
+def load(files: Iterable[TableFile]) -> dict[str, float]:
+    """COPY every file into its table in one transaction; return seconds per step."""
+    from django.db import connection, transaction
+
+    timings: dict[str, float] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        # Superuser only: without it the foreign keys are checked row by row (slower, still right).
+        try:
+            with transaction.atomic():
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        except Exception as error:
+            print(f"  foreign-key triggers stay on ({error.__class__.__name__})", flush=True)
+        dropped: list[tuple[str, str]] = []
+        for table_file in files:
+            for name, definition in _secondary_indexes(cursor, table_file.table):
+                cursor.execute(f'DROP INDEX "{name}"')
+                dropped.append((name, definition))
+        for table_file in files:
+            started = time.perf_counter()
+            columns = ", ".join(f'"{column}"' for column in table_file.columns)
+            statement = f'COPY "{table_file.table}" ({columns}) FROM STDIN'
+            with cursor.cursor.copy(statement) as copy, table_file.path.open("rb") as handle:
+                while block := handle.read(1 << 20):
+                    copy.write(block)
+            timings[f"COPY {table_file.table} ({table_file.rows:,} rows)"] = time.perf_counter() - started
+            print(f"  loaded {table_file.table}: {table_file.rows:,} rows", flush=True)
+        started = time.perf_counter()
+        for _name, definition in dropped:
+            cursor.execute(definition)
+        timings[f"rebuild {len(dropped)} indexes"] = time.perf_counter() - started
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+        for table_file in files:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table_file.table}\"', 'id'), "
+                f'COALESCE((SELECT max(id) FROM "{table_file.table}"), 1))'
+            )
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table_file in files:
+            cursor.execute(f'ANALYZE "{table_file.table}"')
+    timings["ANALYZE"] = time.perf_counter() - started
+    return timings
+
+
+def _save_counters(serials: dict[tuple[int, int], int]) -> None:
+    """Record the last serial per unit and year, so cases registered later continue the series."""
+    from cases.models import CaseNumberCounter
+
+    CaseNumberCounter.objects.bulk_create(
+        [
+            CaseNumberCounter(unit_id=unit_id, year=year, last=last)
+            for (unit_id, year), last in serials.items()
+        ],
+        batch_size=5000,
+    )
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database named in `url` (connecting to `postgres` to do it)."""
+    import psycopg
+    from psycopg import sql
+
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info["dbname"]
+    maintenance = psycopg.conninfo.make_conninfo(url, dbname="postgres")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def prepare_schema() -> None:
+    """Migrate, load the 623 units and seed the demo personas the benchmarks log in as."""
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("load_organisation", verbosity=0)
+    call_command("seed_demo", "--force", verbosity=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=300_000)
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--recreate", action="store_true", help="drop and create the database first")
+    args = parser.parse_args(argv)
+    if args.cases < 1 or args.persons < 0:
+        parser.error("--cases must be at least 1 and --persons at least 0")
+
+    import os
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        parser.error(
+            f"DATABASE_URL must name a PostgreSQL database, e.g. postgresql://postgres@127.0.0.1:5432/{DEFAULT_DATABASE}"
+        )
+    started = time.perf_counter()
+    if args.recreate:
+        recreate_database(url)
+    django_setup()
+    from cases.models import Case
+
+    prepare_schema()
+    if Case.objects.exists():
+        print(
+            "The database already holds cases; run with --recreate for a repeatable data set.",
+            file=sys.stderr,
+        )
+        return 2
+    plan = Plan(cases=args.cases, persons=args.persons, seed=args.seed)
+    print(f"Generating {plan.cases:,} cases and {plan.persons:,} persons (seed {plan.seed})…", flush=True)
+    with tempfile.TemporaryDirectory(prefix="lianban-bench-") as directory:
+        generating = time.perf_counter()
+        files = generate(plan, Path(directory))
+        serials = files.pop("_serials")
+        generated = time.perf_counter() - generating
+        print(f"  generated in {generated:.0f} s", flush=True)
+        timings = load(list(files.values()))
+    _save_counters(serials)
+    total = time.perf_counter() - started
+    print(f"  generation {generated:.1f} s")
+    for step, seconds in timings.items():
+        print(f"  {step}: {seconds:.1f} s")
+    print(f"Done in {total:.0f} s; peak memory of the generator {peak_memory_mb():.0f} MiB.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The benchmark data generator (bench/generate.py) makes valid, searchable, repeatable data on PostgreSQL."""
+
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Max
+
+from cases.models import Case, CaseNumberCounter, CaseParty, CasePerson, PartyRole, PersonPhone
+from cases.pinyin import name_pinyin
+from cases.search import HitClass, SearchKind, search
+from core.identity import parse_id_number
+from organisation.models import Role
+from tests.cases.conftest import officer
+
+# bench/ is a folder of scripts, not a package: its modules import each other by plain name.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import generate
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+CASE_NUMBER = re.compile(r"A(\d{6})(\d{4})(\d{5})")
+
+
+def _digests(plan, directory: Path) -> dict[str, str]:
+    files = generate.generate(plan, directory)
+    files.pop("_serials")
+    return {key: hashlib.sha256(table.path.read_bytes()).hexdigest() for key, table in files.items()}
+
+
+def test_the_same_seed_gives_the_same_rows_and_another_seed_others(tmp_path):
+    plan = generate.Plan(cases=120, persons=400, seed=11)
+    first = _digests(plan, tmp_path / "a")
+    assert first == _digests(plan, tmp_path / "b")
+    other = _digests(generate.Plan(cases=120, persons=400, seed=12), tmp_path / "c")
+    assert all(first[key] != other[key] for key in ("case", "person", "phone"))
+
+
+def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_path):
+    plan = generate.Plan(cases=300, persons=1000, seed=3)
+    files = generate.generate(plan, tmp_path / "load")
+    serials = files.pop("_serials")
+    generate.load(list(files.values()))
+    generate._save_counters(serials)
+
+    assert Case.objects.count() == 300
+    assert CasePerson.objects.count() == 1000
+    # Case numbers: "A" + the accepting unit's code + the year of acceptance + a serial.
+    cases = list(Case.objects.select_related("accepting_unit"))
+    for case in cases:
+        code, year, _serial = CASE_NUMBER.fullmatch(case.number).groups()
+        assert code == case.accepting_unit.code
+        assert int(year) == case.accepted_at.year == case.number_year
+    assert len({case.number for case in cases}) == 300
+    # Every case has its accepting unit as a party, and its lead unit when it has one.
+    parties = set(CaseParty.objects.values_list("case_id", "unit_id", "role"))
+    for case in cases:
+        assert (case.pk, case.accepting_unit_id, PartyRole.ACCEPTING) in parties
+        if case.lead_unit_id:
+            assert (case.pk, case.lead_unit_id, PartyRole.LEAD) in parties
+    # Identity numbers pass GB 11643 and agree with the birth date; pinyin is the model's own.
+    for person in CasePerson.objects.exclude(id_number=""):
+        assert parse_id_number(person.id_number).birth_date == person.birth_date
+    for person in CasePerson.objects.all()[:200]:
+        assert (person.name_pinyin, person.name_initials) == name_pinyin(person.name)
+    # Counters continue the series that the generator numbered.
+    last = Case.objects.values("accepting_unit", "number_year").annotate(
+        last=Max("number_serial"), n=Count("id")
+    )
+    for row in last:
+        assert row["last"] == row["n"]
+        assert (
+            CaseNumberCounter.objects.get(unit=row["accepting_unit"], year=row["number_year"]).last
+            == row["n"]
+        )
+    # The dropped secondary indexes are back (the trigram index of names among them).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_caseperson'")
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert {"case_person_name_trgm", "case_person_id_number", "case_person_initials"} <= indexes
+
+    # An investigator of the accepting unit finds the case fully by a person's id number and phone.
+    person = (
+        CasePerson.objects.exclude(id_number="")
+        .filter(case__handling_code="normal")
+        .select_related("case__accepting_unit")
+        .order_by("id")
+        .first()
+    )
+    user = officer(person.case.accepting_unit.code, Role.INVESTIGATOR)
+    result = search(user=user, kind=SearchKind.ID_NUMBER, query=person.id_number, purpose_text="核查身份信息")
+    assert {hit["id"]: hit["hit_class"] for hit in result.hits}[person.case_id] == HitClass.FULL
+    phone = PersonPhone.objects.filter(person__case__handling_code="normal").select_related("person").first()
+    user = officer(Case.objects.get(pk=phone.person.case_id).accepting_unit.code, Role.INVESTIGATOR)
+    result = search(user=user, kind=SearchKind.PHONE, query=phone.number, purpose_text="核查身份信息")
+    assert phone.person.case_id in {hit["id"] for hit in result.hits}
