@@ -34,7 +34,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from rest_framework.exceptions import Throttled
 
 from cases.models import Case, CasePerson, HandlingCode, PersonBankAccount, PersonPhone
-from cases.selectors import case_discoverable_by, case_discovery_summary, case_visible_to
+from cases.selectors import (
+    case_discoverable_by,
+    case_discovery_summary,
+    case_visible_to,
+    grant_uses_record,
+)
 from cases.services import normalise_account_number, normalise_phone
 from cases.standing import user_standing
 from core import audit
@@ -42,6 +47,8 @@ from core.identity import check_character
 from core.models import AuditEvent
 
 AUDIT_ACTION = "cases.search"
+# The `path` of a grant use recorded when a search shows a case only a grant opens.
+SEARCH_USE_PATH = "search"
 MAX_HITS = 50
 # Cases with a matching person considered at most; beyond this the result is flagged truncated.
 MAX_CANDIDATES = 2000
@@ -383,6 +390,10 @@ def search(*, user, kind: str, query: str, purpose_case=None, purpose_text: str 
     counts = dict.fromkeys(HitClass.values, 0)
     for hit in hits:
         counts[hit["hit_class"]] += 1
+    # A full hit shows a case's name, state and persons: a use of the grant when only a grant opens it.
+    grant_uses_record(
+        user, [hit["id"] for hit in hits if hit["hit_class"] == HitClass.FULL], path=SEARCH_USE_PATH
+    )
     audit.record(
         action=AUDIT_ACTION,
         actor=user,

@@ -75,36 +75,44 @@ def _granted(user) -> Q | None:
     )
 
 
-def grant_use_record(user, case: Case, *, path: str = "") -> CaseAccessGrant | None:
-    """Audit a showing of the case that only an access grant allows (`cases.caseaccessgrant.use`).
+def grant_uses_record(user, case_ids, *, path: str = "") -> dict[int, CaseAccessGrant]:
+    """Audit each showing of a case that only an access grant allows (`cases.caseaccessgrant.use`).
 
-    Return the grant used, or None when the user sees the case through their units anyway (or has
-    no active grant): one query in the common case of no grant.
+    Return the grants used by case id; a case the user sees through their units anyway (or holds no
+    active grant for) is no use. Two queries however many cases — one when no grant is among them —
+    and one audit event per grant used.
     """
+    ids = [pk for pk in case_ids if pk is not None]
+    user_id = getattr(user, "pk", None)
+    if not ids or user_id is None:
+        return {}
     now = timezone.now()
-    grant = (
-        CaseAccessGrant.objects.filter(
-            case_id=case.pk,
-            user_id=getattr(user, "pk", None),
-            revoked_at__isnull=True,
-            starts_at__lte=now,
-            expires_at__gt=now,
-        )
-        .order_by("-expires_at")
-        .first()
-    )
-    if grant is None:
-        return None
+    used: dict[int, CaseAccessGrant] = {}
+    active = CaseAccessGrant.objects.filter(
+        case_id__in=ids, user_id=user_id, revoked_at__isnull=True, starts_at__lte=now, expires_at__gt=now
+    ).order_by("case_id", "-expires_at")
+    for grant in active:
+        used.setdefault(grant.case_id, grant)  # the longest-running grant of each case
+    if not used:
+        return {}
     standing = user_standing(user)
-    if standing.unit_ids and Case.objects.filter(_visibility_condition(None, standing), pk=case.pk).exists():
-        return None
-    audit.record(
-        action="cases.caseaccessgrant.use",
-        actor=user,
-        target=grant,
-        payload={"case": case.pk, "grant": grant.pk, "scope": grant.scope, "path": path},
-    )
-    return grant
+    if standing.unit_ids:
+        seen_anyway = Case.objects.filter(_visibility_condition(None, standing), pk__in=list(used))
+        for pk in seen_anyway.values_list("pk", flat=True):
+            del used[pk]
+    for case_id, grant in used.items():
+        audit.record(
+            action="cases.caseaccessgrant.use",
+            actor=user,
+            target=grant,
+            payload={"case": case_id, "grant": grant.pk, "scope": grant.scope, "path": path},
+        )
+    return used
+
+
+def grant_use_record(user, case: Case, *, path: str = "") -> CaseAccessGrant | None:
+    """Audit a showing of the case that only an access grant allows; return the grant used, or None."""
+    return grant_uses_record(user, [case.pk], path=path).get(case.pk)
 
 
 def case_visible_to(user) -> QuerySet[Case]:

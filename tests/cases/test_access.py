@@ -17,6 +17,7 @@ from django.utils import timezone
 import cases.access_inbox  # noqa: F401 - registers the inbox provider
 from cases import access
 from cases.models import AccessRequestState, AccessScope, CaseAccessGrant, CaseState, HandlingCode
+from cases.search import HitClass, SearchKind, search
 from cases.selectors import case_visible_to, grant_use_record
 from core import inbox, periodic
 from core.api import Conflict
@@ -26,7 +27,7 @@ from documents.models import Document
 from organisation.models import Role
 from tests.cases.conftest import CHENGDU, GUIYANG, XINING, officer
 from tests.factories.assistance import draft_request
-from tests.factories.cases import CaseFactory, unit
+from tests.factories.cases import CaseFactory, CasePersonFactory, unit
 
 
 @pytest.fixture
@@ -260,6 +261,27 @@ def test_every_use_through_a_grant_is_audited_and_no_other(chengdu_case, xining,
     assert {(event.actor_id, event.payload["grant"], event.payload["case"]) for event in uses} == {
         (xining.pk, grant.pk, chengdu_case.pk)
     }
+
+
+def test_a_search_showing_a_case_only_a_grant_opens_is_a_grant_use(chengdu_case, xining, chengdu_intake):
+    suspect = CasePersonFactory(case=chengdu_case)
+
+    def find(user) -> str:
+        result = search(
+            user=user, kind=SearchKind.ID_NUMBER, query=suspect.id_number, purpose_text="核查嫌疑人身份"
+        )
+        return {hit["id"]: hit["hit_class"] for hit in result.hits}[chengdu_case.pk]
+
+    assert find(xining) == HitClass.MINIMAL
+    assert not AuditEvent.objects.filter(action=access.ACTION_USE).exists()
+    request = ask(chengdu_case, xining)
+    access.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    assert find(xining) == HitClass.FULL
+    (use,) = AuditEvent.objects.filter(action=access.ACTION_USE)
+    assert (use.actor_id, use.payload["case"], use.payload["path"]) == (xining.pk, chengdu_case.pk, "search")
+    # The owning unit's own searches use no grant.
+    assert find(officer(CHENGDU)) == HitClass.FULL
+    assert AuditEvent.objects.filter(action=access.ACTION_USE).count() == 1
 
 
 def test_a_user_who_sees_the_case_anyway_leaves_no_grant_use(chengdu_case, chengdu_intake):

@@ -393,7 +393,9 @@ def test_the_default_rate_is_thirty_a_minute(xining_investigator, settings):
 
 
 def test_a_search_costs_the_same_queries_for_one_hit_as_for_many(xining_investigator, xining_case):
-    chengdu_case(HandlingCode.INTERNAL)
+    own = CaseFactory(state=CaseState.UNDER_INVESTIGATION, accepting_unit=unit(XINING))
+    CasePersonFactory(case=own, id_number=SUSPECT_ID)
+    CasePersonFactory(case=own, id_number=SUSPECT_ID)
 
     def count() -> tuple[int, int]:
         user = officer(XINING)  # a fresh user: standing not cached, rate window empty
@@ -403,12 +405,10 @@ def test_a_search_costs_the_same_queries_for_one_hit_as_for_many(xining_investig
 
     one, hits = count()
     assert hits == 1
+    chengdu_case(HandlingCode.INTERNAL)
     for code in (HandlingCode.NORMAL, HandlingCode.INTERNAL, HandlingCode.RESTRICTED):
         for _ in range(4):
             chengdu_case(code)
-    own = CaseFactory(state=CaseState.UNDER_INVESTIGATION, accepting_unit=unit(XINING))
-    CasePersonFactory(case=own, id_number=SUSPECT_ID)
-    CasePersonFactory(case=own, id_number=SUSPECT_ID)
     many, hits = count()
     assert hits == 10
     assert many == one
