@@ -10,6 +10,21 @@ urlpatterns = [
         apis.BulletinTransitionApi.as_view(),
         name="bulletin-transition",
     ),
+    path(
+        "bulletins/<int:pk>/attachments/",
+        apis.BulletinAttachmentListApi.as_view(),
+        name="bulletin-attachment-list",
+    ),
+    path(
+        "bulletins/<int:pk>/attachments/<int:aid>/",
+        apis.BulletinAttachmentDetailApi.as_view(),
+        name="bulletin-attachment-detail",
+    ),
+    path(
+        "bulletins/<int:pk>/attachments/<int:aid>/file/",
+        apis.BulletinAttachmentFileApi.as_view(),
+        name="bulletin-attachment-file",
+    ),
     path("bulletins/<int:pk>/recipients/", apis.BulletinRecipientsApi.as_view(), name="bulletin-recipients"),
     path(
         "bulletins/<int:pk>/recipients/<str:code>/transitions/<str:name>/",

@@ -1,16 +1,21 @@
 """API of bulletins and directives (/api/v1/bulletins/): thin adapters over selectors and services.
 
+Attachments (附件) live under /api/v1/bulletins/{id}/attachments/: whoever sees the bulletin sees
+them; they are added and removed only while it is a draft.
+
 Every read starts from bulletins.selectors.bulletin_visible_to (a miss is 404); writes are the
 services, which answer 403, 400 naming the field (`targets` for what the issuer may not reach) and
 409 when the object moved on. Units are named by division code.
 """
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +23,7 @@ from bulletins import selectors, services
 from bulletins.models import (
     BULLETIN_API_TRANSITIONS,
     RECIPIENT_API_TRANSITIONS,
+    BulletinAttachment,
     BulletinKind,
     BulletinRecipient,
     BulletinState,
@@ -65,6 +71,27 @@ class RegionProgressSerializer(serializers.Serializer):
     overdue = serializers.IntegerField()
 
 
+class BulletinAttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text=gettext_lazy("In bytes."))
+    sha256 = serializers.CharField()
+    source_reliability = serializers.CharField(help_text=gettext_lazy("A, B, C or X; empty when not graded."))
+    information_accuracy = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("1 to 4; null when not graded.")
+    )
+    grade = serializers.CharField(
+        help_text=gettext_lazy('The grade as printed, e.g. "B2"; empty when not graded.')
+    )
+    uploaded_by = OfficerRefSerializer()
+    uploaded_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, obj) -> str:
+        return reverse("api:bulletin-attachment-file", args=[obj.bulletin_id, obj.pk])
+
+
 class BulletinDetailSerializer(BulletinSerializer):
     body = serializers.CharField()
     source_reliability = serializers.CharField()
@@ -77,6 +104,7 @@ class BulletinDetailSerializer(BulletinSerializer):
     target_spec = serializers.JSONField()
     end_reason = serializers.CharField()
     available_transitions = serializers.ListField(child=serializers.CharField())
+    attachments = BulletinAttachmentSerializer(many=True, source="attachment_list")
     timeline = TimelineEntrySerializer(many=True)
 
 
@@ -114,6 +142,7 @@ def _detail(request, pk) -> Response:
     bulletin.available_transitions = [
         name for name in available_transitions(bulletin, request.user) if name in BULLETIN_API_TRANSITIONS
     ]
+    bulletin.attachment_list = list(selectors.attachments_of(bulletin))
     bulletin.timeline = list(timeline_for(bulletin).order_by("occurred_at", "id"))
     return Response(BulletinDetailSerializer(bulletin).data)
 
@@ -374,3 +403,100 @@ class RecipientCaseApi(APIView):
             case_id=values["case"],
         )
         return _recipient_response(request.user, bulletin, code)
+
+
+# --- attachments (附件) ----------------------------------------------------------------------------
+
+
+def attachment_file_response(attachment: BulletinAttachment, user, *, channel: str) -> FileResponse:
+    """Serve an attachment as a download with its stored type, and record the download."""
+    services.bulletin_attachment_downloaded(attachment=attachment, user=user, channel=channel)
+    extension = attachment.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=f"bulletin-{attachment.bulletin_id}-attachment-{attachment.pk}.{extension}",
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    # Never let a browser second-guess the type: the content was checked, its rendering was not.
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class BulletinAttachmentListApi(APIView):
+    """List a bulletin's attachments; POST attaches a photo or scan (PDF, JPEG, PNG, TIFF) to a draft."""
+
+    permission_classes = [CaseDataAccess]
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=120)
+        file = serializers.FileField()
+        # The same choice sets as BulletinInputSerializer, so the schema keeps one enum for each grade.
+        source_reliability = serializers.ChoiceField(
+            choices=[("", ""), *list(grading.SourceReliability.choices)], required=False, default=""
+        )
+        information_accuracy = serializers.ChoiceField(
+            choices=grading.InformationAccuracy.choices, required=False, allow_null=True, default=None
+        )
+
+    @extend_schema(
+        operation_id="bulletins_attachments_list",
+        tags=[TAG],
+        responses={200: BulletinAttachmentSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk: int):
+        bulletin = selectors.bulletin_get_visible(request.user, pk)
+        return Response(BulletinAttachmentSerializer(selectors.attachments_of(bulletin), many=True).data)
+
+    @extend_schema(
+        operation_id="bulletins_attachments_create",
+        tags=[TAG],
+        request={"multipart/form-data": InputSerializer},
+        responses={201: BulletinAttachmentSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        bulletin = selectors.bulletin_get_visible(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = services.bulletin_attachment_add(
+            bulletin=bulletin, user=request.user, **data.validated_data
+        )
+        return Response(BulletinAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class BulletinAttachmentDetailApi(APIView):
+    """Remove an attachment from a draft."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="bulletins_attachments_destroy",
+        tags=[TAG],
+        responses={
+            204: OpenApiResponse(description=gettext_lazy("Removed.")),
+            **error_responses(401, 403, 404, 409),
+        },
+    )
+    def delete(self, request, pk: int, aid: int):
+        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
+        services.bulletin_attachment_remove(attachment=attachment, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BulletinAttachmentFileApi(APIView):
+    """Download an attachment; every download is audited."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="bulletins_attachments_file",
+        tags=[TAG],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description=gettext_lazy("The file.")),
+            **error_responses(401, 403, 404),
+        },
+    )
+    def get(self, request, pk: int, aid: int):
+        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
+        return attachment_file_response(attachment, request.user, channel="api")

@@ -1,4 +1,5 @@
-"""Forms of the bulletin pages: a new bulletin with a target picker, and the recipients' answers."""
+"""Forms of the bulletin pages: a new bulletin with a target picker, its attachments, and the
+recipients' answers."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,24 @@ from bulletins.models import BulletinKind, BulletinUrgency
 from bulletins.targets import PRESETS
 from cases.models import HandlingCode
 from core import grading
+
+
+def source_reliability_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Source reliability"),
+        choices=[("", _("Not graded")), *list(grading.SourceReliability.choices)],
+        required=False,
+    )
+
+
+def information_accuracy_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=_("Information accuracy"),
+        choices=[("", _("Not graded")), *list(grading.InformationAccuracy.choices)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
 
 
 class BulletinForm(forms.Form):
@@ -23,18 +42,8 @@ class BulletinForm(forms.Form):
         label=_("Also these units (division codes, separated by spaces)"), required=False, max_length=4000
     )
     handling_code = forms.ChoiceField(label=_("Handling code"), choices=HandlingCode.choices)
-    source_reliability = forms.ChoiceField(
-        label=_("Source reliability"),
-        choices=[("", _("Not graded")), *list(grading.SourceReliability.choices)],
-        required=False,
-    )
-    information_accuracy = forms.TypedChoiceField(
-        label=_("Information accuracy"),
-        choices=[("", _("Not graded")), *list(grading.InformationAccuracy.choices)],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    source_reliability = source_reliability_field()
+    information_accuracy = information_accuracy_field()
     urgency = forms.ChoiceField(label=_("Urgency"), choices=BulletinUrgency.choices)
     ack_within_hours = forms.IntegerField(
         label=_("Acknowledge within (hours)"),
@@ -65,3 +74,20 @@ class TransitionForm(forms.Form):
 
 class ReportForm(forms.Form):
     result = forms.CharField(label=_("What your unit found or did"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class AttachmentForm(forms.Form):
+    title = forms.CharField(
+        label=_("Description"),
+        max_length=120,
+        help_text=_("What the file shows, e.g. a photo of the suspect or of the stolen goods."),
+    )
+    file = forms.FileField(label=_("File (PDF, JPEG, PNG, TIFF)"))
+    # The 4×4 evaluation of what the file shows (DOMAIN.md §4 [S]); optional, as on the bulletin.
+    source_reliability = source_reliability_field()
+    information_accuracy = information_accuracy_field()
+
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the detail page holds other forms whose fields would otherwise share them.
+        kwargs.setdefault("auto_id", "attachment_%s")
+        super().__init__(*args, **kwargs)

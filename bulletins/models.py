@@ -3,12 +3,17 @@
 No 协查通报 form is listed among the statutory documents (DOMAIN.md §1), so a bulletin is an
 application object; a supplement (补充通报) cites the notice it adds to (MPS-2020 art 276).
 Each recipient acknowledges within `ack_within_hours` and, for a directive, reports a result
-within `result_within_days`; both run as core deadlines on the recipient row.
+within `result_within_days`; both run as core deadlines on the recipient row. A bulletin carries
+attachments (附件: photos of the wanted person or the goods, scanned documents), graded like the
+bulletin itself and fixed once it is issued.
 """
+
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -264,3 +269,40 @@ class BulletinRecipient(ConcurrentTransitionMixin, models.Model):
 
 
 RECIPIENT_API_TRANSITIONS = ("acknowledge", "report")
+
+
+def _attachment_upload_to(instance: "BulletinAttachment", filename: str) -> str:
+    # A random stored name: the uploader's file name never becomes a path (only the sniffed extension
+    # the service puts in `filename`), and two uploads in the same instant cannot collide.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"bulletins/{instance.bulletin_id}/{secrets.token_hex(16)}.{extension}"
+
+
+class BulletinAttachment(models.Model):
+    """A file carried by a bulletin (附件), with the 4×4 grading of what it shows (DOMAIN.md §4 [S])."""
+
+    bulletin = models.ForeignKey(
+        Bulletin, verbose_name=_("bulletin"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField(_("description"), max_length=120)
+    file = models.FileField(_("file"), upload_to=_attachment_upload_to, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    # Recorded at upload so that the audit trail and a recipient can tell which file was sent.
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    source_reliability = grading.source_reliability_field()
+    information_accuracy = grading.information_accuracy_field()
+    uploaded_by = _user_fk(_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bulletin attachment")
+        verbose_name_plural = _("bulletin attachments")
+        ordering = ["bulletin", "uploaded_at", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def grade(self) -> str:
+        return grading.grade_text(self.source_reliability, self.information_accuracy)

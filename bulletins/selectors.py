@@ -1,4 +1,5 @@
-"""Reads of bulletins: who sees a bulletin, its recipients and the progress per unit and region."""
+"""Reads of bulletins: who sees a bulletin, its attachments, its recipients and the progress per unit
+and region."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from bulletins.models import Bulletin, BulletinRecipient, BulletinState, RecipientState
+from bulletins.models import Bulletin, BulletinAttachment, BulletinRecipient, BulletinState, RecipientState
 from cases.models import HandlingCode
 from cases.standing import user_standing
 from organisation.models import Unit
@@ -45,6 +46,25 @@ def bulletin_get_visible(user, pk) -> Bulletin:
     if bulletin is None:
         raise Http404
     return bulletin
+
+
+def attachments_of(bulletin: Bulletin) -> QuerySet[BulletinAttachment]:
+    """Return a bulletin's attachments with their uploaders (one query however many there are).
+
+    Whoever sees the bulletin sees all of its attachments: the caller has already passed
+    bulletin_get_visible.
+    """
+    return BulletinAttachment.objects.filter(bulletin=bulletin).select_related("uploaded_by")
+
+
+def attachment_get_visible(user, bulletin_pk, attachment_pk) -> tuple[Bulletin, BulletinAttachment]:
+    """Return the bulletin and its attachment when the user sees the bulletin; otherwise 404."""
+    bulletin = bulletin_get_visible(user, bulletin_pk)
+    attachment = attachments_of(bulletin).filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    attachment.bulletin = bulletin
+    return bulletin, attachment
 
 
 def sees_all_recipients(bulletin: Bulletin, user) -> bool:

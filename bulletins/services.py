@@ -1,4 +1,5 @@
-"""Writes of bulletins: draft, issue to a target set, acknowledge, report, close, withdraw, open a case.
+"""Writes of bulletins: draft, attach files, issue to a target set, acknowledge, report, close, withdraw,
+open a case.
 
 Every state change goes through core.workflow.run_transition. Issuing writes one recipient row per
 unit and one acknowledgement deadline per recipient in bulk (a bulletin to every county bureau of
@@ -10,6 +11,7 @@ deadlines are the same rows deadline_start writes, so the periodic scan reminds 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +32,7 @@ from bulletins.models import (
     DEFAULT_RESULT_DAYS,
     RECIPIENT_API_TRANSITIONS,
     Bulletin,
+    BulletinAttachment,
     BulletinKind,
     BulletinRecipient,
     BulletinState,
@@ -46,6 +49,7 @@ from core.deadline_rows import TargetDescription
 from core.deadlines import Confidence, DeadlineRule, Kind, Period, RuleBook
 from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineState, EscalationLevel
 from core.notifications import message_id
+from core.uploads import validate_scan
 from core.workflow import run_transition, timeline_add
 from organisation.models import Role, Unit
 
@@ -253,6 +257,151 @@ def bulletin_update(*, bulletin: Bulletin, user, data: Mapping[str, Any]) -> Bul
             payload={"fields": sorted(changed)},
         )
     return bulletin
+
+
+# --- attachments (附件) ----------------------------------------------------------------------------
+
+ATTACHMENT_TITLE_MAX = 120
+
+
+def _draft_for_attachments(bulletin_id: int, user) -> Bulletin:
+    """Lock the bulletin and check, as bulletin_update does, that it is a draft the user may edit."""
+    bulletin = Bulletin.objects.select_for_update().select_related("issuing_unit").get(pk=bulletin_id)
+    if bulletin.state != BulletinState.DRAFT:
+        raise Conflict(
+            _("Attachments can be added or removed only while the bulletin is a draft."),
+            current_state=bulletin.state,
+        )
+    if not perms.may_edit(bulletin, user):
+        raise PermissionDenied
+    return bulletin
+
+
+def _sha256(file) -> str:
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def bulletin_attachment_add(
+    *,
+    bulletin: Bulletin,
+    user,
+    title: str,
+    file,
+    source_reliability: str = "",
+    information_accuracy: int | None = None,
+) -> BulletinAttachment:
+    """Attach a photo or a scan (PDF, JPEG, PNG, TIFF) to a draft, with the grading of what it shows.
+
+    The file is judged by its content and size (core.uploads), never by its name; an issued
+    bulletin does not change (409), so a later photo goes out in a 补充通报.
+    """
+    bulletin = _draft_for_attachments(bulletin.pk, user)
+    errors: dict[str, list] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = [_("Describe the attachment in a few words.")]
+    elif len(title) > ATTACHMENT_TITLE_MAX:
+        errors["title"] = [
+            _("Keep the description within %(limit)d characters.") % {"limit": ATTACHMENT_TITLE_MAX}
+        ]
+    source_reliability = source_reliability or ""
+    if source_reliability not in ["", *grading.SourceReliability.values]:
+        errors["source_reliability"] = [_("Choose a source reliability grade.")]
+    if information_accuracy not in [None, *grading.InformationAccuracy.values]:
+        errors["information_accuracy"] = [_("Choose an information accuracy grade.")]
+    kind = None
+    if file is None:
+        errors["file"] = [_("Choose a file to attach.")]
+    else:
+        try:
+            kind = validate_scan(file)
+        except ValidationError as error:
+            errors["file"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    attachment = BulletinAttachment(
+        bulletin=bulletin,
+        title=title,
+        content_type=kind.mime_type,
+        size=file.size,
+        sha256=_sha256(file),
+        source_reliability=source_reliability,
+        information_accuracy=information_accuracy,
+        uploaded_by=user,
+    )
+    # Only the sniffed extension reaches the storage name (the model draws a random one).
+    attachment.file.save(f"attachment.{kind.extension}", file, save=False)
+    attachment.save()
+    audit.record(
+        action="bulletins.bulletinattachment.add",
+        actor=user,
+        acting_unit_code=bulletin.issuing_unit.code,
+        target=bulletin,
+        payload={
+            "attachment": attachment.pk,
+            "title": attachment.title,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "grade": attachment.grade,
+        },
+    )
+    timeline_add(
+        instance=bulletin,
+        actor=user,
+        acting_unit_code=bulletin.issuing_unit.code,
+        action="attachment_add",
+        note=attachment.title,
+        data={"attachment": attachment.pk},
+    )
+    return attachment
+
+
+@transaction.atomic
+def bulletin_attachment_remove(*, attachment: BulletinAttachment, user) -> None:
+    """Remove an attachment from a draft; the file goes once the removal is committed."""
+    bulletin = _draft_for_attachments(attachment.bulletin_id, user)
+    attachment = BulletinAttachment.objects.filter(pk=attachment.pk, bulletin=bulletin).first()
+    if attachment is None:  # removed meanwhile by someone else
+        raise Conflict(current_state=bulletin.state)
+    payload = {
+        "attachment": attachment.pk,
+        "title": attachment.title,
+        "sha256": attachment.sha256,
+    }
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+    audit.record(
+        action="bulletins.bulletinattachment.remove",
+        actor=user,
+        acting_unit_code=bulletin.issuing_unit.code,
+        target=bulletin,
+        payload=payload,
+    )
+    timeline_add(
+        instance=bulletin,
+        actor=user,
+        acting_unit_code=bulletin.issuing_unit.code,
+        action="attachment_remove",
+        note=payload["title"],
+        data={"attachment": payload["attachment"]},
+    )
+
+
+def bulletin_attachment_downloaded(*, attachment: BulletinAttachment, user, channel: str) -> None:
+    """Record a download of an attachment (every download of shared material is audited)."""
+    audit.record(
+        action="bulletins.bulletinattachment.download",
+        actor=user,
+        target=attachment.bulletin,
+        payload={"attachment": attachment.pk, "sha256": attachment.sha256, "channel": channel},
+    )
 
 
 # --- issue, close, withdraw ----------------------------------------------------------------------

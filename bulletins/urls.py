@@ -10,6 +10,19 @@ urlpatterns = [
         "bulletins/<int:pk>/actions/<str:name>/", views.BulletinActionView.as_view(), name="bulletin-action"
     ),
     path(
+        "bulletins/<int:pk>/attachments/", views.AttachmentAddView.as_view(), name="bulletin-attachment-add"
+    ),
+    path(
+        "bulletins/<int:pk>/attachments/<int:aid>/",
+        views.AttachmentDownloadView.as_view(),
+        name="bulletin-attachment",
+    ),
+    path(
+        "bulletins/<int:pk>/attachments/<int:aid>/remove/",
+        views.AttachmentRemoveView.as_view(),
+        name="bulletin-attachment-remove",
+    ),
+    path(
         "bulletins/<int:pk>/recipients/<str:code>/<str:name>/",
         views.RecipientActionView.as_view(),
         name="bulletin-recipient-action",

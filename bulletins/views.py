@@ -1,4 +1,5 @@
-"""Pages of bulletins: the list, a new bulletin with its target picker, the detail with progress."""
+"""Pages of bulletins: the list, a new bulletin with its target picker, the detail with progress and
+attachments."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -12,7 +13,7 @@ from django.views import View
 
 from bulletins import apis, forms, selectors, services
 from bulletins import permissions as perms
-from bulletins.models import BULLETIN_API_TRANSITIONS, RECIPIENT_API_TRANSITIONS
+from bulletins.models import BULLETIN_API_TRANSITIONS, RECIPIENT_API_TRANSITIONS, BulletinState
 from cases.forms import apply_errors
 from cases.standing import user_standing
 from core.api import Conflict
@@ -45,6 +46,8 @@ TIMELINE_LABELS = {
     "withdraw": gettext_lazy("Withdrawn"),
     "case_opened": gettext_lazy("Case opened for it"),
     "case_linked": gettext_lazy("Case linked to it"),
+    "attachment_add": gettext_lazy("Attachment added"),
+    "attachment_remove": gettext_lazy("Attachment removed"),
 }
 
 
@@ -106,7 +109,12 @@ class BulletinCreateView(CaseDataPageMixin, View):
         )
 
 
-def _render_detail(request, bulletin, status=200):
+def may_change_attachments(bulletin, user) -> bool:
+    """Offer the upload form and the remove buttons as the services would allow them."""
+    return bulletin.state == BulletinState.DRAFT and perms.may_edit(bulletin, user)
+
+
+def _render_detail(request, bulletin, status=200, attachment_form=None):
     progress = apis.progress_data(bulletin, request.user)
     transitions = [
         name for name in available_transitions(bulletin, request.user) if name in BULLETIN_API_TRANSITIONS
@@ -117,6 +125,9 @@ def _render_detail(request, bulletin, status=200):
         "transitions": transitions,
         "transition_form": forms.TransitionForm(),
         "report_form": forms.ReportForm(),
+        "attachments": list(selectors.attachments_of(bulletin)),
+        "may_attach": may_change_attachments(bulletin, request.user),
+        "attachment_form": attachment_form or forms.AttachmentForm(),
         "timeline": _labelled(timeline_for(bulletin).order_by("occurred_at", "id")),
         "current": "bulletin-detail",
     }
@@ -177,3 +188,44 @@ class RecipientActionView(CaseDataPageMixin, View):
                 recipient_id=row.pk, name=name, by=request.user, result=result
             ),
         )
+
+
+class AttachmentAddView(CaseDataPageMixin, View):
+    http_method_names = ["post", "options"]
+
+    def post(self, request, pk: int):
+        bulletin = selectors.bulletin_get_visible(request.user, pk)
+        form = forms.AttachmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.bulletin_attachment_add(bulletin=bulletin, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            except Conflict as error:
+                messages.error(request, str(error.detail))
+                return _render_detail(request, selectors.bulletin_get_visible(request.user, pk), status=409)
+            except PermissionDenied:
+                messages.error(request, _("You may not take this step on this bulletin."))
+                return _render_detail(request, bulletin, status=403)
+            else:
+                messages.success(request, _("Attachment added."))
+                return redirect(reverse("bulletin-detail", args=[bulletin.pk]) + "#attachments")
+        return _render_detail(request, bulletin, status=400, attachment_form=form)
+
+
+class AttachmentRemoveView(CaseDataPageMixin, View):
+    http_method_names = ["post", "options"]
+
+    def post(self, request, pk: int, aid: int):
+        bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
+        return _run(
+            request,
+            bulletin,
+            lambda: services.bulletin_attachment_remove(attachment=attachment, user=request.user),
+        )
+
+
+class AttachmentDownloadView(CaseDataPageMixin, View):
+    def get(self, request, pk: int, aid: int):
+        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
+        return apis.attachment_file_response(attachment, request.user, channel="web")
