@@ -10,7 +10,7 @@ DEMO_ENV := DEBUG=true
 TEST_ENV := DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .PHONY: demo test setup-demo system-packages system-packages-test messages messages-update lint lock clean-venv \
-	bench-data bench-search bench-render
+	bench-data bench-search bench-render fuzz backup restore
 
 demo: setup-demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops). Demo accounts are listed above."
@@ -100,3 +100,22 @@ bench-search: $(VENV)/.dev-installed messages
 
 bench-render: system-packages $(VENV)/.dev-installed messages
 	$(DEMO_ENV) $(PY) bench/render_bench.py
+
+# Hostile input: schemathesis over every API operation as each persona, against a throwaway
+# PostgreSQL database rebuilt with the demo's data (checks/fuzz_api.py; exit 1 on any failure).
+FUZZ_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/lianban_fuzz
+FUZZ_EXAMPLES ?= 25
+
+fuzz: system-packages-test $(VENV)/.dev-installed messages
+	DATABASE_URL=$(FUZZ_DATABASE_URL) LIANBAN_VAR_DIR=var/fuzz $(PY) checks/fuzz_api.py -n $(FUZZ_EXAMPLES)
+
+# Operations: back up / restore the database named by DATABASE_URL (the embedded SQLite by default)
+# and MEDIA_ROOT; a restore verifies the backup's hashes first and the audit chain after.
+BACKUP_DIR ?= var/backups
+
+backup: $(VENV)/.runtime-installed
+	$(PY) manage.py backup --to $(BACKUP_DIR)
+
+restore: $(VENV)/.runtime-installed
+	@test -n "$(BACKUP)" || { echo "Name the backup folder: make restore BACKUP=$(BACKUP_DIR)/lianban-…"; exit 2; }
+	$(PY) manage.py restore $(BACKUP)

@@ -366,13 +366,17 @@ def _meeting_response(request, pk, *, warnings=None, status_code=status.HTTP_200
 
 
 class MomentField(IsoDateTimeField):
-    """An ISO 8601 moment that can be stored: 0001-01-01T00:00+14:00 is before year 1 in UTC."""
+    """An ISO 8601 moment that can be stored, given to the database in UTC.
+
+    0001-01-01T00:00+14:00 is before year 1 in UTC (invalid), and PostgreSQL refuses offsets beyond
+    ±15:59 that Python accepts (+18:33), so the moment goes on in UTC.
+    """
 
     def to_python(self, value):
         moment = super().to_python(value)
         if moment is not None:
             try:
-                moment.astimezone(dt.UTC)
+                return moment.astimezone(dt.UTC)
             except OverflowError:
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         return moment
