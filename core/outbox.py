@@ -10,6 +10,10 @@ Handlers are registered per topic by the app that owns the effect:
 
     @outbox.handler("mail.send")
     def send(payload: dict, *, key: str) -> None: ...
+
+A handler that raises has its writes rolled back and is retried. One that could not do its effect
+yet but wrote something people should see meanwhile (a document marked "rendering failed" with the
+reason) returns `RetryLater(reason)`: its writes stand and the message is retried all the same.
 """
 
 import logging
@@ -35,7 +39,16 @@ MAX_ATTEMPTS = 10
 # waiting for their own connection timeout; the sweep still tries, and a success reopens.
 BROKER_BACKOFF_SECONDS = 15
 
-Handler = Callable[..., None]
+Handler = Callable[..., Any]
+
+
+class RetryLater:
+    """Returned by a handler whose effect must wait (e.g. the media volume is read-only)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
 _handlers: dict[str, Handler] = {}
 _broker_down_until = 0.0
 
@@ -149,28 +162,32 @@ def deliver(message_id: int) -> str:
                 raise LookupError(f"no handler for topic {message.topic!r}")
             # A savepoint, so a handler's failed writes roll back without losing the failure count.
             with transaction.atomic():
-                func(message.payload, key=message.idempotency_key)
+                outcome = func(message.payload, key=message.idempotency_key)
         except Exception as exc:
-            message.attempts += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.state = OutboxState.FAILED
-                logger.error("Outbox message %s (%s) failed for good: %s", message.pk, message.topic, exc)
-            else:
-                logger.warning(
-                    "Outbox message %s (%s) failed, attempt %s: %s",
-                    message.pk,
-                    message.topic,
-                    message.attempts,
-                    exc,
-                )
-            message.save(update_fields=["attempts", "last_error", "state"])
-            return message.state
+            return _note_failure(message, f"{type(exc).__name__}: {exc}")
+        if isinstance(outcome, RetryLater):
+            return _note_failure(message, outcome.reason)
         message.state = OutboxState.DONE
         message.delivered_at = timezone.now()
         message.delivery_count = F("delivery_count") + 1
         message.save(update_fields=["state", "delivered_at", "delivery_count"])
         return OutboxState.DONE
+
+
+def _note_failure(message: OutboxMessage, reason: str) -> str:
+    """Count a failed attempt; after MAX_ATTEMPTS the message fails for good. Return its state."""
+    message.attempts += 1
+    message.last_error = reason[:2000]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.state = OutboxState.FAILED
+        logger.error("Outbox message %s (%s) failed for good: %s", message.pk, message.topic, reason)
+    else:
+        logger.warning(
+            "Outbox message %s (%s) failed, attempt %s: %s",
+            *(message.pk, message.topic, message.attempts, reason),
+        )
+    message.save(update_fields=["attempts", "last_error", "state"])
+    return message.state
 
 
 @handler("mail.send")

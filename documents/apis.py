@@ -63,6 +63,7 @@ class DocumentDetailSerializer(DocumentListItemSerializer):
     snapshot = serializers.JSONField()
     sha256 = serializers.CharField()
     pages = serializers.IntegerField(allow_null=True)
+    render_error = serializers.CharField(help_text=_("Why rendering failed, when it did."))
     verification_code = serializers.CharField()
     send_back_reason = serializers.CharField()
     voided_reason = serializers.CharField()

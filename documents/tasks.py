@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import outbox
 from documents.models import Document, RenderState
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 DONE = "done"
 FAILED = "failed"
+STORAGE_FAILED = "storage_failed"
 SKIPPED = "skipped"
 
 
@@ -49,7 +51,11 @@ def _remove_leftovers(document: Document, keep: str) -> None:
 
 
 def render_document(document_id: int) -> str:
-    """Render an issued document's snapshot with its template version; return done, failed or skipped."""
+    """Render an issued document's snapshot with its template version.
+
+    Return done, failed (no retry can help), storage_failed (retry once the volume takes files again)
+    or skipped.
+    """
     from documents import rendering
 
     with transaction.atomic():
@@ -75,10 +81,21 @@ def render_document(document_id: int) -> str:
             logger.error("Document %s cannot be rendered: %s", document.pk, exc)
             return FAILED
         name = document_file_name(document, rendered.sha256)
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        saved = default_storage.save(name, ContentFile(rendered.content))
-        _remove_leftovers(document, keep=saved)
+        try:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            saved = default_storage.save(name, ContentFile(rendered.content))
+            _remove_leftovers(document, keep=saved)
+        except OSError as exc:
+            # The volume is full, read-only or gone: say so on the document and try again later
+            # (the outbox retries; the sweep re-relays), unlike a missing glyph, which no retry mends.
+            document.render_state = RenderState.FAILED
+            document.render_error = _("The PDF could not be stored (%(error)s); rendering is retried.") % {
+                "error": f"{type(exc).__name__}: {exc.strerror or exc}"
+            }
+            document.save(update_fields=["render_state", "render_error", "updated_at"])
+            logger.error("Document %s rendered but not stored: %s", document.pk, exc)
+            return STORAGE_FAILED
         document.file.name = saved
         document.sha256 = rendered.sha256
         document.pages = rendered.pages
@@ -89,8 +106,10 @@ def render_document(document_id: int) -> str:
 
 
 @outbox.handler("documents.render")
-def _render_message(payload: dict, *, key: str) -> None:
-    render_document(payload["document_id"])
+def _render_message(payload: dict, *, key: str):
+    if render_document(payload["document_id"]) == STORAGE_FAILED:
+        return outbox.RetryLater(f"document {payload['document_id']}: the PDF could not be stored")
+    return None
 
 
 @shared_task(name="documents.tasks.render_document", ignore_result=True)

@@ -1,6 +1,8 @@
 """Rendering in the background: idempotent per document, one file and one number whatever happens."""
 
+import contextlib
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -102,6 +104,47 @@ def test_a_missing_glyph_fails_the_render_with_the_characters(office, linked, mo
     assert tasks.render_document(document.pk) == "failed"
     document.refresh_from_db()
     assert document.render_state == "failed" and "\U000f0000" in document.render_error
+
+
+@contextlib.contextmanager
+def read_only(directory: Path):
+    """Make a directory refuse new entries, for root as well (immutable flag), until the block ends."""
+    directory.mkdir(parents=True, exist_ok=True)
+    as_root = os.geteuid() == 0
+    if as_root:
+        subprocess.run(["chattr", "+i", str(directory)], check=True)
+    else:
+        directory.chmod(0o555)
+    try:
+        yield
+    finally:
+        if as_root:
+            subprocess.run(["chattr", "-i", str(directory)], check=True)
+        else:
+            directory.chmod(0o755)
+
+
+def test_a_read_only_media_volume_fails_the_render_clearly_and_the_retry_stores_it(
+    office, fake_renderer, linked, django_capture_on_commit_callbacks, _media
+):
+    document = draft(office)
+    with read_only(_media):
+        with django_capture_on_commit_callbacks(execute=True):
+            walk_to_issue(office, document)
+        document.refresh_from_db()
+        # The document says why, and the render message stays pending for another try.
+        assert document.render_state == "failed"
+        assert "PermissionError" in document.render_error
+        message = OutboxMessage.objects.get(idempotency_key=f"documents.render:{document.pk}")
+        assert (message.state, message.attempts) == ("pending", 1)
+        assert "could not be stored" in message.last_error
+        assert pdf_files(_media) == []
+    # Writable again: the retry (the sweep re-relays the message) stores it, once, with its number.
+    assert outbox.deliver(message.pk) == "done"
+    document.refresh_from_db()
+    assert (document.render_state, document.render_error) == ("done", "")
+    assert len(pdf_files(_media)) == 1
+    assert Document.objects.filter(number=document.number).count() == 1
 
 
 def _issue_any(office, code: str) -> Document:
