@@ -10,7 +10,7 @@ DEMO_ENV := DEBUG=true
 TEST_ENV := DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .PHONY: demo test setup-demo system-packages system-packages-test messages messages-update lint lock clean-venv \
-	bench-data bench-search bench-render fuzz backup restore
+	bench-data bench-search bench-render fuzz faults backup restore
 
 demo: setup-demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops). Demo accounts are listed above."
@@ -108,6 +108,11 @@ FUZZ_EXAMPLES ?= 25
 
 fuzz: system-packages-test $(VENV)/.dev-installed messages
 	DATABASE_URL=$(FUZZ_DATABASE_URL) LIANBAN_VAR_DIR=var/fuzz $(PY) checks/fuzz_api.py -n $(FUZZ_EXAMPLES)
+
+# Faults with a verdict each, on a private PostgreSQL, Redis, gunicorn, Celery worker and ticker
+# (checks/faults.py): worker killed mid-render, Redis down, PostgreSQL restart, read-only media.
+faults: system-packages-test $(VENV)/.dev-installed messages
+	$(PY) checks/faults.py $(FAULTS)
 
 # Operations: back up / restore the database named by DATABASE_URL (the embedded SQLite by default)
 # and MEDIA_ROOT; a restore verifies the backup's hashes first and the audit chain after.
