@@ -309,12 +309,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
+# The application log: to the console, and to LOG_FILE when set. Several gunicorn and Celery
+# processes append to the one file; logrotate renames it (`manage.py logrotate_config` writes the
+# stanza, keeping LOG_RETENTION_DAYS days, at least six months as 等级保护 asks of logs) and
+# WatchedFileHandler reopens the new file in every process, so nothing rotates twice or is lost.
+LOG_FILE = env_str("LOG_FILE", "")
+LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 190, minimum=183)
+_log_handlers = {"console": {"class": "logging.StreamHandler", "formatter": "plain"}}
+if LOG_FILE:
+    _log_handlers["file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": LOG_FILE,
+        "formatter": "plain",
+        "encoding": "utf-8",
+        "delay": True,
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "formatters": {"plain": {"format": "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"}},
+    "handlers": _log_handlers,
+    "root": {"handlers": list(_log_handlers), "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # WeasyPrint narrates every render at INFO and fontTools every subset; keep their warnings only.
