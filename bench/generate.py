@@ -234,6 +234,7 @@ class Plan:
     cases: int
     persons: int
     seed: int
+    requests: int = 0
 
 
 def _persons_per_case(plan: Plan, rng: random.Random) -> Iterator[int]:
@@ -321,9 +322,11 @@ def generate(plan: Plan, directory: Path) -> dict[str, TableFile]:
     codes, code_weights = zip(*HANDLING_WEIGHTS.items(), strict=True)
     roles, role_weights = zip(*ROLE_WEIGHTS.items(), strict=True)
     counts = _persons_per_case(plan, rng)
+    cases: list[tuple[int, UnitRow, dt.datetime]] = []
     for case_id in range(counters["case"] + 1, counters["case"] + plan.cases + 1):
         unit = rng.choice(accepting)
         accepted = _accepted_at(rng)
+        cases.append((case_id, unit, accepted))
         year = accepted.year
         serial = serials[(unit.id, year)] = serials.get((unit.id, year), 0) + 1
         state = rng.choices(states, state_weights)[0]
@@ -362,9 +365,11 @@ def generate(plan: Plan, directory: Path) -> dict[str, TableFile]:
             _person(
                 files, counters, people, rng, case_id, unit, accepted, rng.choices(roles, role_weights)[0]
             )
+    request_serials = Requests(plan, rng, directory, accepting).generate(cases, files, counters)
     for table in files.values():
         table.close()
     files["_serials"] = serials  # type: ignore[assignment]
+    files["_request_serials"] = request_serials  # type: ignore[assignment]
     return files
 
 
@@ -401,6 +406,223 @@ def _person(files, counters, people: People, rng, case_id, unit: UnitRow, accept
     if rng.random() < (0.6 if role == "victim" else 0.3):
         counters["account"] += 1
         files["account"].add(counters["account"], person_id, rng.choice(BANKS), people.account())
+
+
+# --- assistance requests -------------------------------------------------------------------------
+
+# Every state of the request machine, in realistic shares: most are done, a fifth are open.
+REQUEST_STATE_WEIGHTS = {
+    "draft": 3, "awaiting_approval": 2, "approved": 1, "sent": 4, "received": 3,
+    "clarification_requested": 1, "returned": 1, "accepted": 2, "acknowledged": 3, "routed": 2,
+    "assigned": 3, "in_progress": 5, "fulfilled": 6, "closed": 55, "disputed": 1, "referred": 1,
+    "withdrawn": 6,
+}  # fmt: skip
+NOT_SENT = {"draft", "awaiting_approval", "approved"}
+ASSIGNED_STATES = {"assigned", "in_progress", "fulfilled", "closed"}
+ROUTED_STATES = {"routed", *ASSIGNED_STATES}
+MATTERS = "请协助查明犯罪嫌疑人{name}（身份证号码见附件）的身份信息及近期活动轨迹，并调取相关证据材料。"
+REQUEST_TARGET = "assistance.assistancerequest"
+LEGAL_BASIS = "《公安机关办理刑事案件程序规定》第三百四十六条"  # MPS-2020 art 346
+
+
+class Requests:
+    """Assistance requests between the units of generated cases, with their parties and clocks."""
+
+    def __init__(self, plan: Plan, rng: random.Random, directory: Path, accepting: list[UnitRow]):
+        from cases.assistance.models import AssistanceRequest
+        from cases.assistance_kinds import KINDS
+        from core import holidays
+        from core.models import Deadline
+        from organisation.models import Department, Membership, Role
+
+        self.plan, self.rng, self.accepting = plan, rng, accepting
+        self.kinds = [(kind.value, spec.completion_rule) for kind, spec in KINDS.items()]
+        self.calendar = holidays.calendar()
+        self.criminal = dict(Department.objects.filter(kind="criminal").values_list("unit_id", "id"))
+        officers = (
+            Membership.objects.filter(role=Role.INVESTIGATOR).order_by("id").values_list("unit_id", "user_id")
+        )
+        self.officers: dict[int, int] = dict(officers)  # every accepting unit has one (bench_officers)
+        self.request_file = TableFile(
+            AssistanceRequest._meta.db_table,
+            (
+                "id", "number", "case_id", "requesting_unit_id", "requesting_department_id",
+                "requested_unit_id",
+                "kind", "urgency", "matters", "legal_basis", "first_response_urgent", "first_response_reason",
+                "state", "created_by_id", "created_at", "updated_at", "approved_by_id", "approved_at",
+                "rejection_reason", "sent_at", "received_at", "clarification_question",
+                "clarification_answer",
+                "accepted_at", "acknowledged_at", "resubmission_count", "routed_department_id", "assignee_id",
+                "started_at", "fulfilled_at", "results", "closed_at", "withdrawn_at", "withdrawal_reason",
+                "disputed_from", "dispute_reason", "disputed_by_unit_id", "referred_to_id", "decision",
+                "decided_by_id", "decided_at", "forwarded_from_id",
+            ),
+            directory,
+        )  # fmt: skip
+        self.deadline_file = TableFile(
+            Deadline._meta.db_table,
+            (
+                "id", "target_type", "target_id", "rule_key", "label", "citation", "period", "kind", "state",
+                "started_at", "due_at", "paused_at", "paused_seconds", "met_at", "cancelled_at",
+                "responsible_unit_code", "responsible_department_kind", "requester_unit_code", "assignee_id",
+                "escalation_level", "last_escalated_at", "next_escalation_at", "created_at",
+            ),
+            directory,
+        )  # fmt: skip
+
+    def generate(self, cases, files: dict, counters: dict) -> dict[tuple[int, int], int]:
+        """Write the requests and their deadlines; add the requested units as case parties."""
+        if not self.plan.requests:
+            return {}
+        files["request"], files["deadline"] = self.request_file, self.deadline_file
+        counters["request"] = _max_id(self.request_file.table)
+        counters["deadline"] = _max_id(self.deadline_file.table)
+        states, weights = zip(*REQUEST_STATE_WEIGHTS.items(), strict=True)
+        serials: dict[tuple[int, int], int] = {}
+        rng = self.rng
+        for _ in range(self.plan.requests):
+            case_id, unit, accepted = rng.choice(cases)
+            state = rng.choices(states, weights)[0]
+            self._request(case_id, unit, accepted, state, serials, files, counters)
+        return serials
+
+    def _request(self, case_id, unit: UnitRow, accepted, state: str, serials, files, counters) -> None:
+        rng = self.rng
+        counters["request"] += 1
+        request_id = counters["request"]
+        requested = rng.choice(self.accepting)
+        while requested.id == unit.id:
+            requested = rng.choice(self.accepting)
+        kind, completion_rule = rng.choice(self.kinds)
+        urgency = rng.choices(("normal", "urgent", "extra_urgent"), (85, 12, 3))[0]
+        created = min(accepted + dt.timedelta(hours=rng.randrange(1, 24 * 60)), LAST_ACCEPTED)
+        year = created.year
+        serial = serials[(unit.id, year)] = serials.get((unit.id, year), 0) + 1
+        step = iter(created + dt.timedelta(hours=4 * n + rng.random()) for n in range(1, 12))
+        times = {
+            "approved_at": next(step), "sent_at": next(step), "received_at": next(step),
+            "accepted_at": next(step), "started_at": next(step), "fulfilled_at": next(step),
+            "closed_at": next(step), "other_at": next(step),
+        }  # fmt: skip
+        sent = state not in NOT_SENT
+        if state == "withdrawn":
+            sent = rng.random() < 0.5
+        received = sent and state not in {"sent", "withdrawn"}
+        requester_officer = self.officers.get(unit.id)
+        assignee = self.officers.get(requested.id) if state in ASSIGNED_STATES else None
+        superior = self._common_superior(unit, requested) if state == "referred" else None
+
+        def at(name: str, *reached: str):
+            return times[name] if state in reached else None
+
+        files["request"].add(
+            request_id, f"R{unit.code}{year}{serial:05d}", case_id, unit.id, self.criminal.get(unit.id),
+            requested.id, kind, urgency, MATTERS.format(name="某某"), LEGAL_BASIS,
+            False, "", state, requester_officer, created, times["other_at"],
+            requester_officer if state != "draft" and state != "awaiting_approval" else None,
+            times["approved_at"] if state not in {"draft", "awaiting_approval"} else None, "",
+            times["sent_at"] if sent else None, times["received_at"] if received else None,
+            "请补充被查询人的出生日期。" if state == "clarification_requested" else "", "",
+            at("accepted_at", "accepted", *ROUTED_STATES), at("other_at", "acknowledged"), 0,
+            self.criminal.get(requested.id) if state in ROUTED_STATES else None, assignee,
+            at("started_at", "in_progress", "fulfilled", "closed"), at("fulfilled_at", "fulfilled", "closed"),
+            "已查明，材料见附件。" if state in {"fulfilled", "closed"} else "", at("closed_at", "closed"),
+            at("other_at", "withdrawn"), "案件已撤销，不再需要协作。" if state == "withdrawn" else "",
+            "received" if state in {"disputed", "referred"} else "",
+            "协作事项不属于本单位职责范围。" if state in {"disputed", "referred"} else "",
+            requested.id if state in {"disputed", "referred"} else None, superior, "", None, None, None,
+        )  # fmt: skip
+        if sent:
+            counters["party"] += 1
+            files["party"].add(
+                counters["party"], case_id, requested.id, "requested", requested.path, times["sent_at"]
+            )
+            self._clocks(
+                request_id,
+                unit,
+                requested,
+                state,
+                urgency,
+                completion_rule,
+                received,
+                times,
+                assignee,
+                files,
+                counters,
+            )
+
+    def _clocks(
+        self,
+        request_id,
+        unit,
+        requested,
+        state,
+        urgency,
+        completion_rule,
+        received,
+        times,
+        assignee,
+        files,
+        counters,
+    ):
+        """Write the acknowledgement and completion clocks as the services leave them in this state."""
+        ack_state, ack_met = ("met", times["received_at"]) if received else ("running", None)
+        if state == "withdrawn":
+            ack_state, ack_met = "cancelled", None
+        self._deadline(
+            request_id, "acknowledge_receipt", times["sent_at"], unit, requested, urgency, ack_state,
+            met_at=ack_met, cancelled_at=times["other_at"] if ack_state == "cancelled" else None,
+            files=files, counters=counters,
+        )  # fmt: skip
+        if not received or not completion_rule:
+            return
+        completion = {
+            "clarification_requested": "paused", "returned": "cancelled", "acknowledged": "cancelled",
+            "fulfilled": "met", "closed": "met",
+        }.get(state, "running")  # fmt: skip
+        self._deadline(
+            request_id, completion_rule, times["received_at"], unit, requested, urgency, completion,
+            met_at=times["fulfilled_at"] if completion == "met" else None,
+            cancelled_at=times["other_at"] if completion == "cancelled" else None,
+            paused_at=times["other_at"] if completion == "paused" else None,
+            department_kind="criminal" if state in ROUTED_STATES else "", assignee=assignee,
+            files=files, counters=counters,
+        )  # fmt: skip
+
+    def _deadline(
+        self, request_id, rule_key, start, unit, requested, urgency, state, *, files, counters,
+        met_at=None, cancelled_at=None, paused_at=None, department_kind="", assignee=None,
+    ) -> None:  # fmt: skip
+        from core.deadline_rows import deadline_build
+
+        row = deadline_build(
+            target=(REQUEST_TARGET, request_id), rule_key=rule_key, start=start,
+            responsible_unit_code=requested.code, requester_unit_code=unit.code, urgency=urgency,
+            responsible_department_kind=department_kind, calendar=self.calendar,
+        )  # fmt: skip
+        counters["deadline"] += 1
+        open_clock = state in ("running", "paused")
+        files["deadline"].add(
+            counters["deadline"], row.target_type, row.target_id, row.rule_key, row.label, row.citation,
+            row.period, row.kind, state, row.started_at, row.due_at, paused_at, 0, met_at, cancelled_at,
+            row.responsible_unit_code, row.responsible_department_kind, row.requester_unit_code, assignee,
+            0, None, row.next_escalation_at if open_clock else None, start,
+        )  # fmt: skip
+
+    @staticmethod
+    def _common_superior(first: UnitRow, second: UnitRow):
+        """Return the id of the nearest unit above both (by path), as the referral's addressee."""
+        from organisation.models import Unit
+
+        prefix = ""
+        for a, b in zip(first.path, second.path, strict=False):
+            if a != b:
+                break
+            prefix += a
+        candidates = [path for path in Unit.objects.values_list("path", flat=True) if prefix.startswith(path)]
+        if not candidates:
+            return None
+        return Unit.objects.filter(path=max(candidates, key=len)).values_list("id", flat=True).first()
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -467,17 +689,16 @@ def load(files: Iterable[TableFile]) -> dict[str, float]:
     return timings
 
 
-def _save_counters(serials: dict[tuple[int, int], int]) -> None:
-    """Record the last serial per unit and year, so cases registered later continue the series."""
+def _save_counters(serials: dict[tuple[int, int], int], request_serials: dict | None = None) -> None:
+    """Record the last serial per unit and year, so cases and requests made later continue the series."""
+    from cases.assistance.models import RequestNumberCounter
     from cases.models import CaseNumberCounter
 
-    CaseNumberCounter.objects.bulk_create(
-        [
-            CaseNumberCounter(unit_id=unit_id, year=year, last=last)
-            for (unit_id, year), last in serials.items()
-        ],
-        batch_size=5000,
-    )
+    for model, numbered in ((CaseNumberCounter, serials), (RequestNumberCounter, request_serials or {})):
+        model.objects.bulk_create(
+            [model(unit_id=unit_id, year=year, last=last) for (unit_id, year), last in numbered.items()],
+            batch_size=5000,
+        )
 
 
 # --- the database ------------------------------------------------------------------------------
@@ -497,12 +718,51 @@ def recreate_database(url: str) -> None:
 
 
 def prepare_schema() -> None:
-    """Migrate, load the 623 units and seed the demo personas the benchmarks log in as."""
+    """Migrate, load the 623 units, seed the demo personas and give every other unit an investigator."""
     from django.core.management import call_command
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("load_organisation", verbosity=0)
     call_command("seed_demo", "--force", verbosity=0)
+    bench_officers()
+
+
+def bench_officers() -> int:
+    """Create an investigator (no password: no one signs in as it) in each unit that has none.
+
+    Requests need a creating officer and an assignee in their units; the benchmarks log in as them.
+    """
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+
+    from organisation.models import Department, Membership, Role, Unit, UnitLevel, User
+
+    staffed = set(Membership.objects.filter(role=Role.INVESTIGATOR).values_list("unit_id", flat=True))
+    units = [
+        unit
+        for unit in Unit.objects.filter(is_active=True, level__gte=UnitLevel.PREFECTURE).order_by("id")
+        if unit.id not in staffed
+    ]
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=f"bench.{unit.code}",
+                full_name=f"{unit.name[:20]}民警",
+                password=UNUSABLE_PASSWORD_PREFIX,
+            )
+            for unit in units
+        ]
+    )
+    criminal = dict(Department.objects.filter(kind="criminal").values_list("unit_id", "id"))
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                user=user, unit=unit, role=Role.INVESTIGATOR, department_id=criminal.get(unit.id),
+                valid_from=dt.date(FIRST_YEAR - 1, 1, 1),
+            )
+            for user, unit in zip(users, units, strict=True)
+        ]
+    )  # fmt: skip
+    return len(users)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -511,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cases", type=int, default=300_000)
     parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=None, help="assistance requests (default: cases / 5)")
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--recreate", action="store_true", help="drop and create the database first")
     args = parser.parse_args(argv)
@@ -537,16 +798,22 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    plan = Plan(cases=args.cases, persons=args.persons, seed=args.seed)
-    print(f"Generating {plan.cases:,} cases and {plan.persons:,} persons (seed {plan.seed})…", flush=True)
+    requests = args.requests if args.requests is not None else args.cases // 5
+    plan = Plan(cases=args.cases, persons=args.persons, seed=args.seed, requests=requests)
+    print(
+        f"Generating {plan.cases:,} cases, {plan.persons:,} persons and {plan.requests:,} requests "
+        f"(seed {plan.seed})…",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="lianban-bench-") as directory:
         generating = time.perf_counter()
         files = generate(plan, Path(directory))
         serials = files.pop("_serials")
+        request_serials = files.pop("_request_serials")
         generated = time.perf_counter() - generating
         print(f"  generated in {generated:.0f} s", flush=True)
         timings = load(list(files.values()))
-    _save_counters(serials)
+    _save_counters(serials, request_serials)
     total = time.perf_counter() - started
     print(f"  generation {generated:.1f} s")
     for step, seconds in timings.items():

@@ -202,8 +202,7 @@ def _next_escalation_at(deadline: Deadline, calendar: HolidayCalendar | None = N
 # --- services ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def deadline_start(
+def deadline_build(
     *,
     target: Any,
     rule_key: str,
@@ -216,24 +215,20 @@ def deadline_start(
     urgency: Urgency | str = Urgency.ORDINARY,
     rules: RuleBook | None = None,
     label: str | None = None,
+    calendar: HolidayCalendar | None = None,
 ) -> Deadline:
-    """Start the clock of rule `rule_key` on `target` (a model instance or a (type, id) pair).
+    """Return the unsaved running Deadline of rule `rule_key` on `target` started at `start`.
 
-    The deadline is computed from `start` (usually receipt) with the rule's period for this urgency
-    and remoteness and the holiday calendar with its overrides. While a clock of this rule runs (or
-    stands paused) on the target, starting it again returns that one unchanged.
+    What deadline_start saves; bulk writers (bench/generate.py) use it to write the same rows.
     """
     target_type, target_id = target_parts(target)
-    existing = deadline_open(target=(target_type, target_id), rule_key=rule_key)
-    if existing is not None:
-        return existing
     book = rules if rules is not None else rulebook()
     try:
         rule = book[rule_key]
     except KeyError:
         raise ValueError(f"No deadline rule {rule_key!r}; known: {', '.join(sorted(book))}") from None
     urgency = _URGENCY_ALIASES.get(urgency, urgency)
-    calendar = holidays.calendar()
+    calendar = calendar if calendar is not None else holidays.calendar()
     period = rule.period_for(urgency=urgency, remote=remote)
     computed = rule.compute_due(start, urgency=urgency, remote=remote, calendar=calendar)
     if calendar.fallback_years_used:
@@ -260,6 +255,47 @@ def deadline_start(
         assignee=assignee,
     )
     deadline.next_escalation_at = _next_escalation_at(deadline, calendar)
+    return deadline
+
+
+@transaction.atomic
+def deadline_start(
+    *,
+    target: Any,
+    rule_key: str,
+    start: dt.datetime,
+    responsible_unit_code: str,
+    requester_unit_code: str = "",
+    assignee=None,
+    responsible_department_kind: str = "",
+    remote: bool = False,
+    urgency: Urgency | str = Urgency.ORDINARY,
+    rules: RuleBook | None = None,
+    label: str | None = None,
+) -> Deadline:
+    """Start the clock of rule `rule_key` on `target` (a model instance or a (type, id) pair).
+
+    The deadline is computed from `start` (usually receipt) with the rule's period for this urgency
+    and remoteness and the holiday calendar with its overrides. While a clock of this rule runs (or
+    stands paused) on the target, starting it again returns that one unchanged.
+    """
+    target_type, target_id = target_parts(target)
+    existing = deadline_open(target=(target_type, target_id), rule_key=rule_key)
+    if existing is not None:
+        return existing
+    deadline = deadline_build(
+        target=(target_type, target_id),
+        rule_key=rule_key,
+        start=start,
+        responsible_unit_code=responsible_unit_code,
+        requester_unit_code=requester_unit_code,
+        assignee=assignee,
+        responsible_department_kind=responsible_department_kind,
+        remote=remote,
+        urgency=urgency,
+        rules=rules,
+        label=label,
+    )
     try:
         with transaction.atomic():
             deadline.save(force_insert=True)

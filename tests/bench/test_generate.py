@@ -9,10 +9,13 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Max
 
+from cases.assistance.models import AssistanceRequest, RequestNumberCounter
+from cases.assistance.selectors import request_visible_to
 from cases.models import Case, CaseNumberCounter, CaseParty, CasePerson, PartyRole, PersonPhone
 from cases.pinyin import name_pinyin
 from cases.search import HitClass, SearchKind, search
 from core.identity import parse_id_number
+from core.models import Deadline
 from organisation.models import Role
 from tests.cases.conftest import officer
 
@@ -28,23 +31,27 @@ CASE_NUMBER = re.compile(r"A(\d{6})(\d{4})(\d{5})")
 def _digests(plan, directory: Path) -> dict[str, str]:
     files = generate.generate(plan, directory)
     files.pop("_serials")
+    files.pop("_request_serials")
     return {key: hashlib.sha256(table.path.read_bytes()).hexdigest() for key, table in files.items()}
 
 
 def test_the_same_seed_gives_the_same_rows_and_another_seed_others(tmp_path):
-    plan = generate.Plan(cases=120, persons=400, seed=11)
+    generate.bench_officers()
+    plan = generate.Plan(cases=120, persons=400, seed=11, requests=40)
     first = _digests(plan, tmp_path / "a")
     assert first == _digests(plan, tmp_path / "b")
-    other = _digests(generate.Plan(cases=120, persons=400, seed=12), tmp_path / "c")
-    assert all(first[key] != other[key] for key in ("case", "person", "phone"))
+    other = _digests(generate.Plan(cases=120, persons=400, seed=12, requests=40), tmp_path / "c")
+    assert all(first[key] != other[key] for key in ("case", "person", "phone", "request", "deadline"))
 
 
 def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_path):
-    plan = generate.Plan(cases=300, persons=1000, seed=3)
+    generate.bench_officers()
+    plan = generate.Plan(cases=300, persons=1000, seed=3, requests=400)
     files = generate.generate(plan, tmp_path / "load")
     serials = files.pop("_serials")
+    request_serials = files.pop("_request_serials")
     generate.load(list(files.values()))
-    generate._save_counters(serials)
+    generate._save_counters(serials, request_serials)
 
     assert Case.objects.count() == 300
     assert CasePerson.objects.count() == 1000
@@ -97,3 +104,31 @@ def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_pa
     user = officer(Case.objects.get(pk=phone.person.case_id).accepting_unit.code, Role.INVESTIGATOR)
     result = search(user=user, kind=SearchKind.PHONE, query=phone.number, purpose_text="核查身份信息")
     assert phone.person.case_id in {hit["id"] for hit in result.hits}
+
+    # Requests: in many states; a sent one makes the requested unit a party and starts its clocks
+    # as the services would; its assignee sees it and finds it through the API.
+    requests = list(AssistanceRequest.objects.all())
+    assert len(requests) == 400 and len({r.number for r in requests}) == 400
+    assert len({r.state for r in requests}) >= 12
+    for request in requests:
+        opened = Deadline.objects.filter(
+            target_type="assistance.assistancerequest",
+            target_id=str(request.pk),
+            state__in=["running", "paused"],
+        )
+        if request.sent_at is None:
+            assert (
+                not opened.exists()
+                and (request.case_id, request.requested_unit_id, "requested") not in parties
+            )
+        else:
+            assert CaseParty.objects.filter(
+                case_id=request.case_id, unit_id=request.requested_unit_id
+            ).exists()
+        if request.state in ("closed", "withdrawn", "acknowledged", "fulfilled", "returned"):
+            assert not opened.exists(), request.state
+        if request.state == "sent":
+            assert opened.get().rule_key == "acknowledge_receipt"
+    working = next(r for r in requests if r.state == "in_progress")
+    assert request_visible_to(working.assignee).filter(pk=working.pk).exists()
+    assert RequestNumberCounter.objects.filter(unit=working.requesting_unit).exists()
