@@ -24,12 +24,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import json
 import random
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,7 +46,8 @@ LAST_ACCEPTED = dt.datetime(2026, 11, 20, 18, 0, tzinfo=SHANGHAI)
 STATE_WEIGHTS = {
     "registered": 8,
     "under_investigation": 46,
-    "jurisdiction_pending": 4,
+    # Each has an active jurisdiction proceeding: about 40 % of the proceedings (the rest are over).
+    "jurisdiction_pending": 0.8,
     "suspended": 10,
     "transferred_for_prosecution": 20,
     "closed": 9,
@@ -146,6 +149,22 @@ class TableFile:
         self._handle.close()
 
 
+class PartyFile(TableFile):
+    """Case parties, each (case, unit, role) once, as services.case_party_add keeps them."""
+
+    def add_party(self, counters: dict, case_id: int, unit: UnitRow, role: str, at) -> None:
+        key = (case_id, unit.id, role)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        counters["party"] += 1
+        self.add(counters["party"], case_id, unit.id, role, unit.path, at)
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.seen: set[tuple[int, int, str]] = set()
+
+
 # --- the units and people the data hangs on ---------------------------------------------------
 
 
@@ -235,6 +254,7 @@ class Plan:
     persons: int
     seed: int
     requests: int = 0
+    proceedings: int = 0
 
 
 def _persons_per_case(plan: Plan, rng: random.Random) -> Iterator[int]:
@@ -287,7 +307,7 @@ def generate(plan: Plan, directory: Path) -> dict[str, TableFile]:
             ),
             directory,
         ),
-        "party": TableFile(
+        "party": PartyFile(
             CaseParty._meta.db_table,
             ("id", "case_id", "unit_id", "role", "unit_path", "created_at"),
             directory,
@@ -323,6 +343,10 @@ def generate(plan: Plan, directory: Path) -> dict[str, TableFile]:
     roles, role_weights = zip(*ROLE_WEIGHTS.items(), strict=True)
     counts = _persons_per_case(plan, rng)
     cases: list[tuple[int, UnitRow, dt.datetime]] = []
+    proceeding_cases: list = []
+    pending_share = STATE_WEIGHTS["jurisdiction_pending"] / sum(STATE_WEIGHTS.values())
+    # Proceedings that are over sit on cases past registration (most of them).
+    settled_share = max(0.0, plan.proceedings - plan.cases * pending_share) / max(1.0, plan.cases * 0.9)
     for case_id in range(counters["case"] + 1, counters["case"] + plan.cases + 1):
         unit = rng.choice(accepting)
         accepted = _accepted_at(rng)
@@ -346,26 +370,31 @@ def generate(plan: Plan, directory: Path) -> dict[str, TableFile]:
         )  # fmt: skip
         party_units = [(unit, "accepting")] + ([(lead, "lead")] if lead else [])
         for party_unit, role in party_units:
-            counters["party"] += 1
-            files["party"].add(counters["party"], case_id, party_unit.id, role, party_unit.path, accepted)
+            files["party"].add_party(counters, case_id, party_unit, role, accepted)
         # The main place is the accepting unit's; others usually in the same province, often not.
         places = [unit]
         for _ in range(rng.choice((0, 0, 1, 1, 2))):
             province = unit.province_code if rng.random() < 0.6 else rng.choice(list(units_by_province))
             places.append(rng.choice(units_by_province[province]))
+        facts = []
         for index, place in enumerate(places):
             counters["location"] += 1
             role = "conduct" if index == 0 else rng.choice(("result", "victim_loss"))
             address = f"{place.name[:-3]}{rng.choice(STREETS)}{rng.randrange(1, 300)}号"
+            victims, loss = rng.randrange(1, 40), rng.randrange(1_000, 500_000)
             files["location"].add(
                 counters["location"], case_id, role, place.code, place.id, address, "", index == 0,
-                rng.randrange(1, 40), f"{rng.randrange(1_000, 500_000)}.00", "", accepted, accepted,
+                victims, f"{loss}.00", "", accepted, accepted,
             )  # fmt: skip
+            facts.append((role, place, address, index == 0, victims, loss))
+        if state == "jurisdiction_pending" or (state != "registered" and rng.random() < settled_share):
+            proceeding_cases.append((case_id, unit, accepted, state, facts))
         for _ in range(next(counts)):
             _person(
                 files, counters, people, rng, case_id, unit, accepted, rng.choices(roles, role_weights)[0]
             )
     request_serials = Requests(plan, rng, directory, accepting).generate(cases, files, counters)
+    Proceedings(rng, directory, accepting).generate(proceeding_cases, files, counters)
     for table in files.values():
         table.close()
     files["_serials"] = serials  # type: ignore[assignment]
@@ -422,6 +451,12 @@ ASSIGNED_STATES = {"assigned", "in_progress", "fulfilled", "closed"}
 ROUTED_STATES = {"routed", *ASSIGNED_STATES}
 MATTERS = "请协助查明犯罪嫌疑人{name}（身份证号码见附件）的身份信息及近期活动轨迹，并调取相关证据材料。"
 REQUEST_TARGET = "assistance.assistancerequest"
+DEADLINE_COLUMNS = (
+    "id", "target_type", "target_id", "rule_key", "label", "citation", "period", "kind", "state",
+    "started_at", "due_at", "paused_at", "paused_seconds", "met_at", "cancelled_at",
+    "responsible_unit_code", "responsible_department_kind", "requester_unit_code", "assignee_id",
+    "escalation_level", "last_escalated_at", "next_escalation_at", "created_at",
+)  # fmt: skip
 LEGAL_BASIS = "《公安机关办理刑事案件程序规定》第三百四十六条"  # MPS-2020 art 346
 
 
@@ -433,16 +468,13 @@ class Requests:
         from cases.assistance_kinds import KINDS
         from core import holidays
         from core.models import Deadline
-        from organisation.models import Department, Membership, Role
+        from organisation.models import Department
 
         self.plan, self.rng, self.accepting = plan, rng, accepting
         self.kinds = [(kind.value, spec.completion_rule) for kind, spec in KINDS.items()]
         self.calendar = holidays.calendar()
         self.criminal = dict(Department.objects.filter(kind="criminal").values_list("unit_id", "id"))
-        officers = (
-            Membership.objects.filter(role=Role.INVESTIGATOR).order_by("id").values_list("unit_id", "user_id")
-        )
-        self.officers: dict[int, int] = dict(officers)  # every accepting unit has one (bench_officers)
+        self.officers = self.officer_ids()
         self.request_file = TableFile(
             AssistanceRequest._meta.db_table,
             (
@@ -459,16 +491,17 @@ class Requests:
             ),
             directory,
         )  # fmt: skip
-        self.deadline_file = TableFile(
-            Deadline._meta.db_table,
-            (
-                "id", "target_type", "target_id", "rule_key", "label", "citation", "period", "kind", "state",
-                "started_at", "due_at", "paused_at", "paused_seconds", "met_at", "cancelled_at",
-                "responsible_unit_code", "responsible_department_kind", "requester_unit_code", "assignee_id",
-                "escalation_level", "last_escalated_at", "next_escalation_at", "created_at",
-            ),
-            directory,
-        )  # fmt: skip
+        self.deadline_file = TableFile(Deadline._meta.db_table, DEADLINE_COLUMNS, directory)
+
+    @staticmethod
+    def officer_ids() -> dict[int, int]:
+        """Return an investigator's user id per unit (every unit has one after bench_officers)."""
+        from organisation.models import Membership, Role
+
+        rows = (
+            Membership.objects.filter(role=Role.INVESTIGATOR).order_by("id").values_list("unit_id", "user_id")
+        )
+        return dict(rows)
 
     def generate(self, cases, files: dict, counters: dict) -> dict[tuple[int, int], int]:
         """Write the requests and their deadlines; add the requested units as case parties."""
@@ -533,10 +566,7 @@ class Requests:
             requested.id if state in {"disputed", "referred"} else None, superior, "", None, None, None,
         )  # fmt: skip
         if sent:
-            counters["party"] += 1
-            files["party"].add(
-                counters["party"], case_id, requested.id, "requested", requested.path, times["sent_at"]
-            )
+            files["party"].add_party(counters, case_id, requested, "requested", times["sent_at"])
             self._clocks(
                 request_id,
                 unit,
@@ -623,6 +653,171 @@ class Requests:
         if not candidates:
             return None
         return Unit.objects.filter(path=max(candidates, key=len)).values_list("id", flat=True).first()
+
+
+# --- jurisdiction proceedings --------------------------------------------------------------------
+
+ACTIVE_PROCEEDING_WEIGHTS = {
+    "open": 2, "consulting": 4, "agreed": 1, "designation_requested": 1, "forwarding": 1,
+    "at_superior": 2, "designated": 1, "transferring": 1, "handover": 1,
+}  # fmt: skip
+DESIGNATION_STATES = {
+    "designation_requested",
+    "forwarding",
+    "at_superior",
+    "designated",
+    "transferring",
+    "handover",
+}
+CONSULTATION_RULE = "jurisdiction_consultation"  # jurisdiction.services.CONSULTATION_RULE
+PROCEEDING_TARGET = "jurisdiction.jurisdictionproceeding"
+
+
+class Proceedings:
+    """Jurisdiction proceedings: active ones on every case whose jurisdiction is pending, the rest over.
+
+    The analysis stored with each is the rules engine's own (`jurisdiction.rules.analyse`, pure) on
+    the generated places, and its candidate units are the parties, as proceeding_open makes them.
+    """
+
+    def __init__(self, rng: random.Random, directory: Path, accepting: list[UnitRow]):
+        from jurisdiction.models import JurisdictionProceeding, ProceedingParty
+        from organisation.models import Unit
+
+        self.rng, self.accepting = rng, accepting
+        self.by_code = {u.code: u for u in (UnitRow(x.id, x.code, x.path, x.level, x.province_code, x.name)
+                                            for x in Unit.objects.all())}  # fmt: skip
+        self.directory = directory
+        self.proceeding_file = TableFile(
+            JurisdictionProceeding._meta.db_table,
+            (
+                "id", "case_id", "kind", "state", "opened_by_id", "opening_unit_id", "holding_unit_id",
+                "reason",
+                "opened_at", "consultation_due_at", "lead_unit_id", "outcome_reason", "agreement_citation",
+                "agreement_reference", "superior_unit_id", "route", "route_position", "designated_directly",
+                "analysis", "rules_version", "legal_review_note", "settled_at", "withdrawn_reason",
+                "created_at", "updated_at",
+            ),
+            directory,
+        )  # fmt: skip
+        self.party_file = TableFile(
+            ProceedingParty._meta.db_table,
+            ("id", "proceeding_id", "unit_id", "unit_path", "bases", "position", "proposed_unit_id",
+             "reasons", "positioned_by_id", "positioned_at"),
+            directory,
+        )  # fmt: skip
+
+    def _ref(self, unit: UnitRow):
+        from jurisdiction.rules import UnitRef
+
+        return UnitRef(code=unit.code, name=unit.name, path=unit.path)
+
+    def _analysis(self, unit: UnitRow, accepted, facts) -> dict:
+        from core.audit import json_safe
+        from jurisdiction.rules import CaseFacts, Place, analyse
+
+        places = tuple(
+            Place(role=role, division_code=place.code, unit=self._ref(place), address=address, is_main=main,
+                  victim_count=victims, loss_amount=Decimal(loss))
+            for role, place, address, main, victims, loss in facts
+        )  # fmt: skip
+        named = {unit.code, *(place.code for _r, place, *_rest in facts)}
+        ancestors = {code for code in named for code in self.by_code[code].path.split(".")[:-1]} - named
+        superiors = tuple(self._ref(self.by_code[code]) for code in sorted(ancestors) if code in self.by_code)
+        facts_ = CaseFacts(accepting_unit=self._ref(unit), accepted_on=accepted.date(), places=places,
+                           superiors=superiors)  # fmt: skip
+        return json_safe(analyse(facts_).to_dict())
+
+    def generate(self, proceeding_cases, files: dict, counters: dict) -> None:
+        if not proceeding_cases:
+            return
+        from core import holidays
+        from core.deadline_rows import deadline_build
+
+        files["proceeding"], files["proceeding_party"] = self.proceeding_file, self.party_file
+        counters["proceeding"] = _max_id(self.proceeding_file.table)
+        counters["proceeding_party"] = _max_id(self.party_file.table)
+        counters.setdefault("deadline", _max_id("core_deadline"))
+        if "deadline" not in files:
+            from core.models import Deadline
+
+            files["deadline"] = TableFile(Deadline._meta.db_table, DEADLINE_COLUMNS, self.directory)
+        calendar = holidays.calendar()
+        officers = Requests.officer_ids()
+        states, weights = zip(*ACTIVE_PROCEEDING_WEIGHTS.items(), strict=True)
+        rng = self.rng
+        for case_id, unit, accepted, case_state, facts in proceeding_cases:
+            counters["proceeding"] += 1
+            proceeding_id = counters["proceeding"]
+            if case_state == "jurisdiction_pending":
+                state = rng.choices(states, weights)[0]
+            else:
+                state = "settled" if rng.random() < 0.85 else "withdrawn"
+            kind = "transfer" if state in ("transferring", "handover") and rng.random() < 0.5 else "dispute"
+            analysis = self._analysis(unit, accepted, facts)
+            codes = [candidate["unit"]["code"] for candidate in analysis.get("candidates", [])]
+            bases = {c["unit"]["code"]: c.get("bases", []) for c in analysis.get("candidates", [])}
+            parties = {code: self.by_code[code] for code in codes if code in self.by_code}
+            parties.setdefault(unit.code, unit)
+            while len(parties) < 2:  # a consultation needs a second unit: the one disputing the case
+                other = rng.choice(self.accepting)
+                parties.setdefault(other.code, other)
+            opened = accepted + dt.timedelta(days=rng.randrange(1, 60))
+            lead = None
+            if state in ("designated", "transferring", "handover", "settled"):
+                lead = rng.choice(list(parties.values()))
+            superior = None
+            route: list[int] = []
+            if state in DESIGNATION_STATES:
+                common = None
+                for code in unit.path.split("."):
+                    if all(code in p.path.split(".") for p in parties.values()):
+                        common = code
+                superior = self.by_code.get(common) if common else None
+                above = unit.path.split(".")[:-1]
+                if superior is not None and superior.code in above:
+                    route = [self.by_code[c].id for c in reversed(above[above.index(superior.code) :])]
+            consultation = None
+            if kind == "dispute" and state not in ("open", "withdrawn"):
+                deadline = deadline_build(
+                    target=(PROCEEDING_TARGET, proceeding_id), rule_key=CONSULTATION_RULE,
+                    start=opened + dt.timedelta(hours=2), responsible_unit_code=unit.code, calendar=calendar,
+                )  # fmt: skip
+                consultation = deadline.due_at
+                running = state == "consulting"
+                counters["deadline"] += 1
+                files["deadline"].add(
+                    counters["deadline"], deadline.target_type, deadline.target_id, deadline.rule_key,
+                    deadline.label, deadline.citation, deadline.period, deadline.kind,
+                    "running" if running else "met", deadline.started_at, deadline.due_at, None, 0,
+                    None if running else opened + dt.timedelta(days=3), None, deadline.responsible_unit_code,
+                    "", "", None, 0, None, deadline.next_escalation_at if running else None,
+                    deadline.started_at,
+                )  # fmt: skip
+            over = state in ("settled", "withdrawn")
+            self.proceeding_file.add(
+                proceeding_id, case_id, kind, state, officers.get(unit.id), unit.id, unit.id,
+                "管辖权存在争议：犯罪地涉及多个单位。", opened, consultation, lead.id if lead else None,
+                "综合犯罪地、损失和侦查便利确定。" if lead else "", "", "", superior.id if superior else None,
+                json.dumps(route), 0, False, json.dumps(analysis, ensure_ascii=False), "MPS-2020", "",
+                opened + dt.timedelta(days=20) if state == "settled" else None,
+                "双方已协商一致，撤回申请。" if state == "withdrawn" else "", opened,
+                opened + dt.timedelta(days=20) if over else opened,
+            )  # fmt: skip
+            positioned = state not in ("open", "consulting")
+            for code, party in sorted(parties.items()):
+                counters["proceeding_party"] += 1
+                position = ""
+                if positioned:
+                    position = "claim" if party.code == unit.code else rng.choice(("claim", "decline"))
+                self.party_file.add(
+                    counters["proceeding_party"], proceeding_id, party.id, party.path,
+                    json.dumps(bases.get(code, []), ensure_ascii=False), position, None,
+                    "本单位意见见附件。" if positioned else "",
+                    officers.get(party.id) if positioned else None,
+                    opened + dt.timedelta(days=2) if positioned else None,
+                )  # fmt: skip
+                files["party"].add_party(counters, case_id, party, "proceeding", opened)
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -772,6 +967,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=300_000)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=None, help="assistance requests (default: cases / 5)")
+    parser.add_argument(
+        "--proceedings", type=int, default=None, help="jurisdiction proceedings (default: cases / 50)"
+    )
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--recreate", action="store_true", help="drop and create the database first")
     args = parser.parse_args(argv)
@@ -799,7 +997,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     requests = args.requests if args.requests is not None else args.cases // 5
-    plan = Plan(cases=args.cases, persons=args.persons, seed=args.seed, requests=requests)
+    proceedings = args.proceedings if args.proceedings is not None else args.cases // 50
+    plan = Plan(
+        cases=args.cases, persons=args.persons, seed=args.seed, requests=requests, proceedings=proceedings
+    )
     print(
         f"Generating {plan.cases:,} cases, {plan.persons:,} persons and {plan.requests:,} requests "
         f"(seed {plan.seed})…",

@@ -16,7 +16,9 @@ from cases.pinyin import name_pinyin
 from cases.search import HitClass, SearchKind, search
 from core.identity import parse_id_number
 from core.models import Deadline
-from organisation.models import Role
+from jurisdiction.models import ACTIVE_STATES, JurisdictionProceeding
+from jurisdiction.selectors import proceeding_visible_to
+from organisation.models import Role, Unit
 from tests.cases.conftest import officer
 
 # bench/ is a folder of scripts, not a package: its modules import each other by plain name.
@@ -37,16 +39,18 @@ def _digests(plan, directory: Path) -> dict[str, str]:
 
 def test_the_same_seed_gives_the_same_rows_and_another_seed_others(tmp_path):
     generate.bench_officers()
-    plan = generate.Plan(cases=120, persons=400, seed=11, requests=40)
+    plan = generate.Plan(cases=120, persons=400, seed=11, requests=40, proceedings=10)
     first = _digests(plan, tmp_path / "a")
     assert first == _digests(plan, tmp_path / "b")
-    other = _digests(generate.Plan(cases=120, persons=400, seed=12, requests=40), tmp_path / "c")
+    other = _digests(
+        generate.Plan(cases=120, persons=400, seed=12, requests=40, proceedings=10), tmp_path / "c"
+    )
     assert all(first[key] != other[key] for key in ("case", "person", "phone", "request", "deadline"))
 
 
 def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_path):
     generate.bench_officers()
-    plan = generate.Plan(cases=300, persons=1000, seed=3, requests=400)
+    plan = generate.Plan(cases=300, persons=1000, seed=3, requests=400, proceedings=30)
     files = generate.generate(plan, tmp_path / "load")
     serials = files.pop("_serials")
     request_serials = files.pop("_request_serials")
@@ -132,3 +136,22 @@ def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_pa
     working = next(r for r in requests if r.state == "in_progress")
     assert request_visible_to(working.assignee).filter(pk=working.pk).exists()
     assert RequestNumberCounter.objects.filter(unit=working.requesting_unit).exists()
+
+    # Proceedings: every case whose jurisdiction is pending has exactly one active proceeding, whose
+    # parties (the rules engine's candidates) are parties of the case and see it; others do not.
+    pending = Case.objects.filter(state="jurisdiction_pending")
+    assert pending.exists()
+    for case in pending:
+        assert JurisdictionProceeding.objects.filter(case=case, state__in=ACTIVE_STATES).count() == 1
+    proceedings = list(JurisdictionProceeding.objects.prefetch_related("parties"))
+    assert len(proceedings) >= 10 and all(p.analysis.get("candidates") for p in proceedings)
+    for proceeding in proceedings[:10]:
+        party_units = {party.unit_id for party in proceeding.parties.all()}
+        assert len(party_units) >= 2
+        assert party_units <= set(
+            CaseParty.objects.filter(case_id=proceeding.case_id, role="proceeding").values_list(
+                "unit_id", flat=True
+            )
+        )
+        insider = officer(Unit.objects.get(pk=min(party_units)).code)
+        assert proceeding_visible_to(insider).filter(pk=proceeding.pk).exists()
