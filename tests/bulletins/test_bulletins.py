@@ -309,3 +309,43 @@ def test_supplement_cites_an_issued_bulletin(yunnan_head):
     second = draft(yunnan_head, "530000", supplement_of_id=first.pk)
     assert second.supplement_of_id == first.pk
     assert Bulletin.objects.get(pk=first.pk).supplements.get() == second
+
+
+def test_an_alert_from_the_ministry_reaches_all_other_622_units_and_escalates_the_silent_ones(
+    django_assert_max_num_queries,
+):
+    """Show progress and escalation of a bulletin to all 623 units: the issuer and 622 recipients."""
+    ministry_head = member("000000", Role.UNIT_HEAD, username="mps_head")
+    everyone_else = Unit.objects.filter(is_active=True).exclude(code="000000").count()
+    assert everyone_else + 1 == Unit.objects.filter(is_active=True).count() == 623
+    bulletin = draft(
+        ministry_head,
+        "000000",
+        kind=BulletinKind.ALERT,
+        targets={"roots": SIX, "include_roots": True},
+        urgency="extra_urgent",
+    )
+    with django_assert_max_num_queries(40):  # bulk writes, whatever the number of recipients
+        bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=ministry_head)
+    assert bulletin.recipient_count == everyone_else == 622
+    # One unit of each region acknowledges.
+    for province in SIX:
+        row = (
+            BulletinRecipient.objects.filter(bulletin=bulletin, province_code=province).order_by("id").first()
+        )
+        recipient_transition(
+            recipient_id=row.pk, name="acknowledge", by=member(row.unit.code, Role.INTAKE_OFFICER)
+        )
+    row = BulletinRecipient.objects.filter(bulletin=bulletin).first()
+    later = row.ack_due_at + dt.timedelta(hours=5)
+    with django_assert_max_num_queries(3):
+        regions = selectors.progress_by_region(bulletin, now=later)
+    assert len(regions) == 6
+    totals = selectors.progress_totals(regions)
+    assert (totals["acknowledged"], totals["overdue"]) == (6, 616)
+    # The scan escalates every silent recipient, each level once.
+    deadline_scan(now=later)
+    silent = Deadline.objects.filter(target_type=TARGET_TYPE, state=DeadlineState.RUNNING)
+    assert silent.count() == 616
+    assert not silent.exclude(escalation_level=EscalationLevel.COMMON_SUPERIOR).exists()
+    assert deadline_scan(now=later) == 0
