@@ -87,13 +87,14 @@ BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/lianban_bench
 BENCH_CASES ?= 300000
 BENCH_PERSONS ?= 1000000
 BENCH_REQUESTS ?= 60000
+BENCH_PROCEEDINGS ?= 6000
 BENCH_SEED ?= 20261128
 BENCH_ENV := DEBUG=false DATABASE_URL=$(BENCH_DATABASE_URL) LIANBAN_VAR_DIR=var/bench
 
 bench-data: $(VENV)/.dev-installed messages
 	mkdir -p var/bench/static
 	$(BENCH_ENV) $(PY) bench/generate.py --recreate --cases $(BENCH_CASES) --persons $(BENCH_PERSONS) \
-	    --requests $(BENCH_REQUESTS) --seed $(BENCH_SEED)
+	    --requests $(BENCH_REQUESTS) --proceedings $(BENCH_PROCEEDINGS) --seed $(BENCH_SEED)
 
 bench-search: $(VENV)/.dev-installed messages
 	mkdir -p var/bench/static

@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from common import django_setup, peak_memory_mb
+from common import django_setup, machine, peak_memory_mb, write_section
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_DATABASE = "lianban_bench"
@@ -1020,7 +1020,42 @@ def main(argv: list[str] | None = None) -> int:
     for step, seconds in timings.items():
         print(f"  {step}: {seconds:.1f} s")
     print(f"Done in {total:.0f} s; peak memory of the generator {peak_memory_mb():.0f} MiB.")
+    write_results(plan, rows={name: table.rows for name, table in files.items()}, generated=generated,
+                  timings=timings, total=total)  # fmt: skip
     return 0
+
+
+def write_results(plan: Plan, *, rows: dict[str, int], generated: float, timings: dict, total: float) -> None:
+    """Write the generator's section of bench/RESULTS.md: sizes, time per step, peak memory."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        version = cursor.fetchone()[0].split(" on ")[0]
+    if plan.cases < 1_000_000:
+        verdict = "not judged (the budget is for 1,000,000 cases)"
+    else:
+        verdict = "yes" if total < 600 and peak_memory_mb() < 4096 else "NO"
+    lines = [
+        "## Data set (`bench/generate.py`, `make bench-data`)",
+        "",
+        f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine(version)}.",
+        "",
+        f"Plan: {plan.cases:,} cases, {plan.persons:,} persons, {plan.requests:,} assistance requests, "
+        f"{plan.proceedings:,} jurisdiction proceedings, seed {plan.seed}. "
+        "Budget (issue 8): under 10 minutes and under 4 GB for 1,000,000 cases.",
+        "",
+        "| Step | Seconds |",
+        "|---|---:|",
+        f"| generate rows (Python, one core) | {generated:.1f} |",
+        *(f"| {step} | {seconds:.1f} |" for step, seconds in timings.items()),
+        f"| **total, with migrate and seeding** | **{total:.1f}** |",
+        "",
+        f"Rows: {', '.join(f'{name} {count:,}' for name, count in rows.items())}. "
+        f"Peak memory of the generator: {peak_memory_mb():.0f} MiB. "
+        f"Within budget: {verdict}.",
+    ]
+    print(write_section("bench-data", lines))
 
 
 if __name__ == "__main__":
