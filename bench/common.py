@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import re
@@ -42,8 +43,7 @@ def machine(*extra: str) -> str:
 def percentile(values: list[float], fraction: float) -> float:
     """Return the nearest-rank percentile (0 < fraction ≤ 1) of `values`."""
     ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * fraction // 1))  # ceil without importing math
-    return ordered[int(rank) - 1]
+    return ordered[max(1, math.ceil(len(ordered) * fraction)) - 1]
 
 
 def write_section(name: str, lines: list[str]) -> str:
@@ -58,6 +58,17 @@ def write_section(name: str, lines: list[str]) -> str:
         updated = existing.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(updated)
     return section
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the PostgreSQL database named in `url` (connecting to `postgres` to do it)."""
+    import psycopg
+    from psycopg import sql
+
+    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+    with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def peak_memory_mb() -> float:

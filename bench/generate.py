@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from common import django_setup, machine, peak_memory_mb, write_section
+from common import django_setup, machine, peak_memory_mb, recreate_database, write_section
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_DATABASE = "lianban_bench"
@@ -178,14 +178,15 @@ class UnitRow:
     name: str
 
 
+def _row(unit) -> UnitRow:
+    return UnitRow(unit.id, unit.code, unit.path, unit.level, unit.province_code, unit.name)
+
+
 def _load_units() -> tuple[list[UnitRow], list[UnitRow]]:
     """Return (units that accept cases, county-level units) from the loaded organisation."""
     from organisation.models import Unit, UnitLevel
 
-    units = [
-        UnitRow(u.id, u.code, u.path, u.level, u.province_code, u.name)
-        for u in Unit.objects.filter(is_active=True).order_by("id")
-    ]
+    units = [_row(unit) for unit in Unit.objects.filter(is_active=True).order_by("id")]
     counties = [u for u in units if u.level == UnitLevel.COUNTY]
     accepting = counties + [u for u in units if u.level == UnitLevel.PREFECTURE]
     return accepting, counties
@@ -287,6 +288,7 @@ def generate(plan: Plan, directory: Path) -> dict[str, TableFile]:
         PersonBankAccount,
         PersonPhone,
     )
+    from organisation.models import Unit
 
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(plan.seed)
@@ -393,8 +395,9 @@ def generate(plan: Plan, directory: Path) -> dict[str, TableFile]:
             _person(
                 files, counters, people, rng, case_id, unit, accepted, rng.choices(roles, role_weights)[0]
             )
-    request_serials = Requests(plan, rng, directory, accepting).generate(cases, files, counters)
-    Proceedings(rng, directory, accepting).generate(proceeding_cases, files, counters)
+    units = Unit.objects.in_bulk()  # the 623 units by id, for the services' own helpers
+    request_serials = Requests(plan, rng, directory, accepting, units).generate(cases, files, counters)
+    Proceedings(rng, directory, accepting, units).generate(proceeding_cases, files, counters)
     for table in files.values():
         table.close()
     files["_serials"] = serials  # type: ignore[assignment]
@@ -463,14 +466,16 @@ LEGAL_BASIS = "《公安机关办理刑事案件程序规定》第三百四十�
 class Requests:
     """Assistance requests between the units of generated cases, with their parties and clocks."""
 
-    def __init__(self, plan: Plan, rng: random.Random, directory: Path, accepting: list[UnitRow]):
+    def __init__(
+        self, plan: Plan, rng: random.Random, directory: Path, accepting: list[UnitRow], units: dict
+    ):
         from cases.assistance.models import AssistanceRequest
         from cases.assistance_kinds import KINDS
         from core import holidays
         from core.models import Deadline
         from organisation.models import Department
 
-        self.plan, self.rng, self.accepting = plan, rng, accepting
+        self.plan, self.rng, self.accepting, self.units = plan, rng, accepting, units
         self.kinds = [(kind.value, spec.completion_rule) for kind, spec in KINDS.items()]
         self.calendar = holidays.calendar()
         self.criminal = dict(Department.objects.filter(kind="criminal").values_list("unit_id", "id"))
@@ -543,7 +548,11 @@ class Requests:
         received = sent and state not in {"sent", "withdrawn"}
         requester_officer = self.officers.get(unit.id)
         assignee = self.officers.get(requested.id) if state in ASSIGNED_STATES else None
-        superior = self._common_superior(unit, requested) if state == "referred" else None
+        superior = None
+        if state == "referred":  # art 356: to the units' common superior, as the service names it
+            from organisation.selectors import common_superior
+
+            superior = common_superior([self.units[unit.id], self.units[requested.id]]).id
 
         def at(name: str, *reached: str):
             return times[name] if state in reached else None
@@ -639,21 +648,6 @@ class Requests:
             0, None, row.next_escalation_at if open_clock else None, start,
         )  # fmt: skip
 
-    @staticmethod
-    def _common_superior(first: UnitRow, second: UnitRow):
-        """Return the id of the nearest unit above both (by path), as the referral's addressee."""
-        from organisation.models import Unit
-
-        prefix = ""
-        for a, b in zip(first.path, second.path, strict=False):
-            if a != b:
-                break
-            prefix += a
-        candidates = [path for path in Unit.objects.values_list("path", flat=True) if prefix.startswith(path)]
-        if not candidates:
-            return None
-        return Unit.objects.filter(path=max(candidates, key=len)).values_list("id", flat=True).first()
-
 
 # --- jurisdiction proceedings --------------------------------------------------------------------
 
@@ -680,13 +674,11 @@ class Proceedings:
     the generated places, and its candidate units are the parties, as proceeding_open makes them.
     """
 
-    def __init__(self, rng: random.Random, directory: Path, accepting: list[UnitRow]):
+    def __init__(self, rng: random.Random, directory: Path, accepting: list[UnitRow], units: dict):
         from jurisdiction.models import JurisdictionProceeding, ProceedingParty
-        from organisation.models import Unit
 
-        self.rng, self.accepting = rng, accepting
-        self.by_code = {u.code: u for u in (UnitRow(x.id, x.code, x.path, x.level, x.province_code, x.name)
-                                            for x in Unit.objects.all())}  # fmt: skip
+        self.rng, self.accepting, self.units = rng, accepting, units
+        self.by_code = {unit.code: _row(unit) for unit in units.values()}
         self.directory = directory
         self.proceeding_file = TableFile(
             JurisdictionProceeding._meta.db_table,
@@ -733,6 +725,7 @@ class Proceedings:
             return
         from core import holidays
         from core.deadline_rows import deadline_build
+        from jurisdiction.services import designation_route
 
         files["proceeding"], files["proceeding_party"] = self.proceeding_file, self.party_file
         counters["proceeding"] = _max_id(self.proceeding_file.table)
@@ -764,19 +757,15 @@ class Proceedings:
                 parties.setdefault(other.code, other)
             opened = accepted + dt.timedelta(days=rng.randrange(1, 60))
             lead = None
-            if state in ("designated", "transferring", "handover", "settled"):
+            if state in ("agreed", "designated", "transferring", "handover", "settled"):  # a lead is named
                 lead = rng.choice(list(parties.values()))
             superior = None
             route: list[int] = []
-            if state in DESIGNATION_STATES:
-                common = None
-                for code in unit.path.split("."):
-                    if all(code in p.path.split(".") for p in parties.values()):
-                        common = code
-                superior = self.by_code.get(common) if common else None
-                above = unit.path.split(".")[:-1]
-                if superior is not None and superior.code in above:
-                    route = [self.by_code[c].id for c in reversed(above[above.index(superior.code) :])]
+            if state in DESIGNATION_STATES:  # the 层报 route, as the designation request makes it
+                superior, route_units = designation_route(
+                    self.units[unit.id], [self.units[party.id] for party in parties.values()]
+                )
+                route = [step.id for step in route_units]
             consultation = None
             if kind == "dispute" and state not in ("open", "withdrawn"):
                 deadline = deadline_build(
@@ -897,19 +886,6 @@ def _save_counters(serials: dict[tuple[int, int], int], request_serials: dict | 
 
 
 # --- the database ------------------------------------------------------------------------------
-
-
-def recreate_database(url: str) -> None:
-    """Drop and create the database named in `url` (connecting to `postgres` to do it)."""
-    import psycopg
-    from psycopg import sql
-
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    name = info["dbname"]
-    maintenance = psycopg.conninfo.make_conninfo(url, dbname="postgres")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def prepare_schema() -> None:

@@ -65,13 +65,10 @@ def _env(debug: bool, url: str) -> dict[str, str]:
 
 def build_database(url: str) -> None:
     """Drop and create the database, migrate it and seed the demo's data (DEBUG on for the seeds)."""
-    import psycopg
-    from psycopg import sql
+    sys.path.insert(0, str(ROOT / "bench"))  # a folder of scripts: its helpers import by plain name
+    from common import recreate_database
 
-    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
-    with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    recreate_database(url)
     env = _env(True, url)
     (Path(env["LIANBAN_VAR_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
     for command in (

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.db.models import Count, Max
+from django.test import Client
 
 from cases.assistance.models import AssistanceRequest, RequestNumberCounter
 from cases.assistance.selectors import request_visible_to
@@ -155,3 +156,9 @@ def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_pa
         )
         insider = officer(Unit.objects.get(pk=min(party_units)).code)
         assert proceeding_visible_to(insider).filter(pk=proceeding.pk).exists()
+    # Every generated proceeding is one the pages and the API can show, whatever its state.
+    client = Client()
+    for proceeding in proceedings:
+        client.force_login(officer(Unit.objects.get(pk=proceeding.parties.all()[0].unit_id).code))
+        for url in (f"/jurisdiction/{proceeding.pk}/", f"/api/v1/jurisdiction-proceedings/{proceeding.pk}/"):
+            assert client.get(url).status_code == 200, (proceeding.state, url)
