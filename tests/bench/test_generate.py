@@ -17,9 +17,22 @@ from cases.pinyin import name_pinyin
 from cases.search import HitClass, SearchKind, search
 from core.identity import parse_id_number
 from core.models import Deadline
+from documents.models import Document, DocumentCounter
 from jurisdiction.models import ACTIVE_STATES, JurisdictionProceeding
 from jurisdiction.selectors import proceeding_visible_to
-from organisation.models import Role, Unit
+from meetings.briefing import briefing_compute
+from meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Briefing,
+    DutyTerm,
+    JointMeeting,
+    MeetingSeries,
+    Minutes,
+    minutes_digest,
+)
+from meetings.rotation import series_propose_host
+from organisation.models import Role, Unit, User
 from tests.cases.conftest import officer
 
 # bench/ is a folder of scripts, not a package: its modules import each other by plain name.
@@ -29,34 +42,46 @@ import generate
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 CASE_NUMBER = re.compile(r"A(\d{6})(\d{4})(\d{5})")
+# The two seeded series and two of the regions' own: enough for every state a meeting reaches here.
+MEETINGS = 75
 
 
 def _digests(plan, directory: Path) -> dict[str, str]:
     files = generate.generate(plan, directory)
-    files.pop("_serials")
-    files.pop("_request_serials")
+    for extra in ("_serials", "_request_serials", "_duty_terms"):
+        files.pop(extra)
     return {key: hashlib.sha256(table.path.read_bytes()).hexdigest() for key, table in files.items()}
 
 
 def test_the_same_seed_gives_the_same_rows_and_another_seed_others(tmp_path):
     generate.bench_officers()
-    plan = generate.Plan(cases=120, persons=400, seed=11, requests=40, proceedings=10)
+    generate.bench_meetings_setup()
+    plan = generate.Plan(cases=120, persons=400, seed=11, requests=40, proceedings=10, meetings=30)
     first = _digests(plan, tmp_path / "a")
     assert first == _digests(plan, tmp_path / "b")
     other = _digests(
-        generate.Plan(cases=120, persons=400, seed=12, requests=40, proceedings=10), tmp_path / "c"
+        generate.Plan(cases=120, persons=400, seed=12, requests=40, proceedings=10, meetings=30),
+        tmp_path / "c",
     )
-    assert all(first[key] != other[key] for key in ("case", "person", "phone", "request", "deadline"))
+    keys = ("case", "person", "phone", "request", "deadline", "meeting", "participant", "timeline")
+    assert all(first[key] != other[key] for key in keys)
 
 
 def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_path):
     generate.bench_officers()
-    plan = generate.Plan(cases=300, persons=1000, seed=3, requests=400, proceedings=30)
+    generate.bench_meetings_setup()
+    plan = generate.Plan(cases=300, persons=1000, seed=3, requests=400, proceedings=30, meetings=MEETINGS)
     files = generate.generate(plan, tmp_path / "load")
     serials = files.pop("_serials")
     request_serials = files.pop("_request_serials")
+    duty_terms = files.pop("_duty_terms")
+    # Seeding wrote duty terms in this test's transaction; their deferred foreign-key checks must run
+    # before the load rebuilds that table's indexes (PostgreSQL refuses with trigger events pending).
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     generate.load(list(files.values()))
     generate._save_counters(serials, request_serials)
+    generate._finish_meetings(duty_terms)
 
     assert Case.objects.count() == 300
     assert CasePerson.objects.count() == 1000
@@ -162,3 +187,89 @@ def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_pa
         client.force_login(officer(Unit.objects.get(pk=proceeding.parties.all()[0].unit_id).code))
         for url in (f"/jurisdiction/{proceeding.pk}/", f"/api/v1/jurisdiction-proceedings/{proceeding.pk}/"):
             assert client.get(url).status_code == 200, (proceeding.state, url)
+
+    _check_meetings(proceedings)
+
+
+def _check_meetings(proceedings) -> None:
+    """Meetings: every state the data allows, the numbers, rotation and counters the services keep,
+    frozen briefings with the figures the live computation gives, and every page and API open."""
+    meetings = list(JointMeeting.objects.select_related("series").prefetch_related("participants"))
+    assert len(meetings) == MEETINGS
+    states = {meeting.state for meeting in meetings}
+    assert {"draft", "scheduled", "cancelled", "published"} <= states
+    assert states & {"closed", "minutes_drafting", "minutes_circulating", "minutes_signed"}
+    # Session numbers: unique among the meetings not cancelled (the service gives the next one max + 1).
+    for series in MeetingSeries.objects.filter(meetings__isnull=False).distinct():
+        numbers = [m.session_number for m in meetings if m.series_id == series.pk and m.state != "cancelled"]
+        numbers = [n for n in numbers if n is not None]
+        assert len(numbers) == len(set(numbers))
+        # One open duty term: the member after the host of the last regular meeting held.
+        term = DutyTerm.objects.get(series=series, ended_at__isnull=True)
+        held = [m for m in meetings if m.series_id == series.pk and m.kind == "regular" and m.closed_at]
+        if held:
+            last = max(held, key=lambda m: m.closed_at)
+            assert (term.handed_over_at_id, term.started_at) == (last.pk, last.closed_at)
+            assert series_propose_host(series).unit == term.member.unit
+    # Upcoming meetings have no briefing (it is computed live); opened ones a frozen one.
+    briefings = {briefing.meeting_id: briefing for briefing in Briefing.objects.all()}
+    for meeting in meetings:
+        if meeting.opened_at is None:
+            assert meeting.pk not in briefings
+        else:
+            assert briefings[meeting.pk].frozen_at == briefings[meeting.pk].period_end == meeting.opened_at
+    # Counted figures are those the live computation gives for the same period and series.
+    widest = max(
+        (b for b in briefings.values() if b.meeting.series.name == "泛西南警务合作联席会议"),
+        key=lambda b: b.period_end - b.period_start,
+    )
+    live = briefing_compute(series=widest.meeting.series, start=widest.period_start, end=widest.period_end)
+    assert live["cases"]
+    for key in ("scope", "provinces", "province_names", "cases", "requests", "fulfilment", "overdue"):
+        assert widest.figures[key] == live[key], key
+    # Minutes: the digest signed is the content's; issued ones are numbered documents, gap-free.
+    for minutes in Minutes.objects.exclude(version=0):
+        assert minutes.content_digest == minutes_digest(minutes.content)
+    published = Minutes.objects.filter(state="published").select_related("document", "meeting")
+    assert published.exists()
+    for minutes in published:
+        assert (
+            minutes.document.state == "issued"
+            and minutes.document.issuing_unit_id == minutes.meeting.host_unit_id
+        )
+        signed = minutes.signoffs.filter(content_digest=minutes.content_digest)
+        assert signed.count() == minutes.meeting.series.members.count()
+    for counter in DocumentCounter.objects.all():
+        serials = Document.objects.filter(
+            issuing_unit=counter.issuing_unit, kind=counter.kind, number_year=counter.year
+        ).values_list("number_serial", flat=True)
+        assert sorted(serials) == list(range(1, counter.last + 1))
+    # Action items wait on their deadline, as action_item_open leaves them.
+    for item in ActionItem.objects.all():
+        deadline = Deadline.objects.get(target_type="meetings.actionitem", target_id=str(item.pk))
+        assert deadline.due_at == item.due_at
+        assert deadline.state == {"open": "running", "done": "met", "withdrawn": "cancelled"}[item.state]
+    # Agenda items name generated proceedings the members can decide.
+    named = set(
+        AgendaItem.objects.filter(target_type="jurisdiction.proceeding").values_list("target_id", flat=True)
+    )
+    assert named and named <= {str(p.pk) for p in proceedings}
+    # Every meeting opens, page and API, for a participant; a draft (of the meeting or of its minutes)
+    # for its organiser, the host's liaison officer, since only the host's officers read drafts.
+    client = Client()
+    for meeting in meetings:
+        participant = next(p for p in meeting.participants.all() if p.user_id)
+        drafting = meeting.state in ("draft", "minutes_drafting")
+        client.force_login(meeting.organiser if drafting else participant.user)
+        urls = [f"/meetings/{meeting.pk}/", f"/api/v1/meetings/{meeting.pk}/"]
+        if meeting.pk in briefings:
+            urls.append(f"/api/v1/meetings/{meeting.pk}/briefing/")
+        if meeting.state.startswith("minutes_") or meeting.state == "published":
+            urls.append(f"/api/v1/meetings/{meeting.pk}/minutes/")
+        for url in urls:
+            assert client.get(url).status_code == 200, (meeting.state, url)
+    # The benchmark's target: a scheduled meeting whose briefing its host's liaison officer reads live.
+    username, meeting_id = generate.bench_briefing_target()
+    client.force_login(User.objects.get(username=username))
+    response = client.get(f"/api/v1/meetings/{meeting_id}/briefing/")
+    assert response.status_code == 200 and response.json()["frozen_at"] is None
