@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from organisation.models import PATH_SEPARATOR
-from organisation.selectors import memberships_current
+from organisation.selectors import operational_memberships, operational_memberships_forget
 
 _CACHE_ATTRIBUTE = "_cases_standing"
 
@@ -61,9 +61,7 @@ def user_standing(user) -> Standing:
         return cached[1]
     roles: dict[int, set[str]] = {}
     paths: dict[int, str] = {}
-    for unit_id, path, role in (
-        memberships_current(user, today).operational().values_list("unit_id", "unit__path", "role")
-    ):
+    for unit_id, path, role in operational_memberships(user):
         roles.setdefault(unit_id, set()).add(role)
         paths[unit_id] = path
     standing = Standing(
@@ -77,3 +75,4 @@ def standing_forget(user) -> None:
     """Drop the cached standing, after the user's memberships changed within one request or test."""
     if hasattr(user, _CACHE_ATTRIBUTE):
         delattr(user, _CACHE_ATTRIBUTE)
+    operational_memberships_forget(user)

@@ -214,9 +214,15 @@ def briefing_compute(*, series, start: dt.datetime, end: dt.datetime) -> dict:
 
     # Suspects named (by document number) in cases accepted in two or more provinces, one of them
     # accepted in the period: the same people working across the region.
-    repeat = (
-        CasePerson.objects.filter(role=PersonRole.SUSPECT)
+    # Only numbers named in a case of the period can qualify (recent ≥ 1), so the aggregation starts
+    # from those through the id_number index instead of every suspect of the member subtrees.
+    recent_numbers = (
+        CasePerson.objects.filter(role=PersonRole.SUSPECT, case__in=cases)
         .exclude(id_number="")
+        .values("id_number")
+    )
+    repeat = (
+        CasePerson.objects.filter(role=PersonRole.SUSPECT, id_number__in=recent_numbers)
         .exclude(case__state=CaseState.DRAFT)
         .filter(scope("case__accepting_unit__path"))
         .values("id_number")

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from organisation.models import PATH_SEPARATOR, Membership, Unit, User
 
@@ -68,6 +69,33 @@ def user_has_role(user: User, role: str, unit: Unit | None = None, *, on: date |
     return memberships.exists()
 
 
+_OPERATIONAL_CACHE = "_operational_memberships"
+
+
+def operational_memberships(user: User) -> tuple[tuple[int, str, str], ...]:
+    """Return the user's operational memberships today as (unit id, unit path, role), in code order.
+
+    Cached on the user object for the day: a request builds its user afresh, so the cache lives as
+    long as one request (or one task). The permission that admits a request to case data and the
+    visibility rules (cases.standing) read the same rows, so a request asks the database once.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    today = timezone.localdate()
+    cached = getattr(user, _OPERATIONAL_CACHE, None)
+    if cached is not None and cached[0] == today:
+        return cached[1]
+    rows = tuple(memberships_current(user, today).operational().values_list("unit_id", "unit__path", "role"))
+    setattr(user, _OPERATIONAL_CACHE, (today, rows))
+    return rows
+
+
+def operational_memberships_forget(user) -> None:
+    """Drop the cached memberships, after they changed within one request or test."""
+    if hasattr(user, _OPERATIONAL_CACHE):
+        delattr(user, _OPERATIONAL_CACHE)
+
+
 def user_may_read_case_data(user: User, *, on: date | None = None) -> bool:
     """Return whether the user may see any case data at all.
 
@@ -75,6 +103,8 @@ def user_may_read_case_data(user: User, *, on: date | None = None) -> bool:
     system administrator manages accounts, not cases, and an auditor reads the audit trail only
     (separation of duties, 等级保护 level 3).
     """
+    if on is None:
+        return bool(operational_memberships(user))
     return memberships_current(user, on).operational().exists()
 
 

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.django_db
 
 
 def client_for(user) -> APIClient:
+    # A session, as in production: each request loads its user afresh, so nothing cached on one
+    # request's user object (memberships, standing) carries into the next.
     client = APIClient()
-    client.force_authenticate(user)
+    client.force_login(user)
     return client
 
 

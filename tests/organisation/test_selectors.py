@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone, translation
 
-from organisation.models import Membership, Role, Unit
+from organisation.models import Membership, Role, Unit, User
 from organisation.selectors import (
     common_superior,
     memberships_current,
@@ -189,7 +189,8 @@ def test_superuser_with_an_operational_membership_reads_through_the_membership_o
     Membership.objects.filter(user=wuhou_investigator).update(
         valid_from=today - dt.timedelta(days=10), valid_to=today - dt.timedelta(days=1)
     )
-    assert not user_may_read_case_data(wuhou_investigator)
+    # The next request loads the user afresh (memberships are cached on the user for one request).
+    assert not user_may_read_case_data(User.objects.get(pk=wuhou_investigator.pk))
 
 
 def test_anonymous_user_gets_nothing():
