@@ -226,6 +226,10 @@ SITE_URL = env_str("SITE_URL", "")
 if SITE_URL:
     check_url("SITE_URL", SITE_URL, {"http", "https"})
 
+# The benchmark's floor views (bench/floors.py: raw SQL, no authentication) for `make bench` only;
+# `check --deploy` fails while this is on.
+BENCH_FLOORS = env_bool("LIANBAN_BENCH_FLOORS", False)
+
 # Cross-province searches a user may make in a minute (issue 7); more get 429 with Retry-After.
 SEARCH_RATE_PER_MINUTE = env_int("SEARCH_RATE_PER_MINUTE", 30, minimum=1)
 

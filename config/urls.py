@@ -21,5 +21,9 @@ urlpatterns = [
     path("", include("organisation.urls")),
 ]
 
+if settings.BENCH_FLOORS:
+    # The floors `make bench` compares each hot path with (bench/floors.py); never in production.
+    urlpatterns.insert(0, path("bench-floors/", include("bench.floors")))
+
 # Unhandled errors under /api/ answer in the JSON error body; pages get templates/500.html.
 handler500 = "core.apis.server_error"

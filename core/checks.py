@@ -67,3 +67,17 @@ def check_holiday_calendar(app_configs=None, databases=None, **kwargs):
 def required_production_settings(app_configs=None, **kwargs):
     """Fail `check --deploy` for each variable production requires and the environment lacks."""
     return [Error(message, id="core.E001") for message in getattr(settings, "MISSING_FOR_SERVING", [])]
+
+
+@register(Tags.security, deploy=True)
+def bench_floors_off(app_configs=None, **kwargs):
+    """Fail `check --deploy` while the benchmark's unauthenticated floor views are mounted."""
+    if not getattr(settings, "BENCH_FLOORS", False):
+        return []
+    return [
+        Error(
+            "LIANBAN_BENCH_FLOORS is on: the benchmark's floor views answer raw SQL without signing in.",
+            hint="Unset LIANBAN_BENCH_FLOORS; it is for `make bench` only.",
+            id="core.E002",
+        )
+    ]

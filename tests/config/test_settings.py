@@ -102,6 +102,17 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "System check identified no issues" in result.stdout
 
 
+def test_check_deploy_fails_while_the_benchmark_floors_are_mounted():
+    result = run_django({**PRODUCTION, "LIANBAN_BENCH_FLOORS": "1"}, "manage.py", "check", "--deploy")
+    assert result.returncode != 0
+    assert "core.E002" in result.stdout + result.stderr
+    assert "LIANBAN_BENCH_FLOORS" in result.stdout + result.stderr
+
+
+def test_the_benchmark_floors_are_not_mounted_by_default(client):
+    assert client.get("/bench-floors/constant/").status_code == 404
+
+
 def test_production_security_values():
     script = (
         "import django; django.setup(); from django.conf import settings as s; "
