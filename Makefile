@@ -10,7 +10,7 @@ DEMO_ENV := DEBUG=true
 TEST_ENV := DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .PHONY: demo test setup-demo system-packages system-packages-test messages messages-update lint lock clean-venv \
-	bench-data bench-search bench-render fuzz faults backup restore
+	bench-data bench bench-search bench-render load fuzz faults backup restore bundle bundle-check
 
 demo: setup-demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops). Demo accounts are listed above."
@@ -88,17 +88,34 @@ BENCH_CASES ?= 300000
 BENCH_PERSONS ?= 1000000
 BENCH_REQUESTS ?= 60000
 BENCH_PROCEEDINGS ?= 6000
+BENCH_MEETINGS ?= 600
 BENCH_SEED ?= 20261128
 BENCH_ENV := DEBUG=false DATABASE_URL=$(BENCH_DATABASE_URL) LIANBAN_VAR_DIR=var/bench
 
 bench-data: $(VENV)/.dev-installed messages
 	mkdir -p var/bench/static
 	$(BENCH_ENV) $(PY) bench/generate.py --recreate --cases $(BENCH_CASES) --persons $(BENCH_PERSONS) \
-	    --requests $(BENCH_REQUESTS) --proceedings $(BENCH_PROCEEDINGS) --seed $(BENCH_SEED)
+	    --requests $(BENCH_REQUESTS) --proceedings $(BENCH_PROCEEDINGS) --meetings $(BENCH_MEETINGS) \
+	    --seed $(BENCH_SEED)
+
+# The hot paths over gunicorn against their SQL and constant floors, and the memory figures
+# (bench/http_bench.py). Run it on two data sets (10,000 and 1,000,000 cases) for the growth.
+bench: system-packages $(VENV)/.dev-installed messages
+	mkdir -p var/bench/static
+	$(BENCH_ENV) $(PY) bench/http_bench.py $(BENCH_ARGS)
 
 bench-search: $(VENV)/.dev-installed messages
 	mkdir -p var/bench/static
 	$(BENCH_ENV) $(PY) bench/search_bench.py
+
+# 50 officers of mixed roles for 5 minutes against gunicorn, a Celery worker, PostgreSQL and Redis
+# on the data set (bench/load.py, locust); exits 1 on any error or a worker over its memory budget.
+LOAD_USERS ?= 50
+LOAD_SECONDS ?= 300
+
+load: system-packages $(VENV)/.dev-installed messages
+	mkdir -p var/bench/static
+	$(BENCH_ENV) LOAD_USERS=$(LOAD_USERS) LOAD_SECONDS=$(LOAD_SECONDS) $(PY) bench/load.py
 
 bench-render: system-packages $(VENV)/.dev-installed messages
 	$(DEMO_ENV) $(PY) bench/render_bench.py
@@ -126,3 +143,14 @@ backup: $(VENV)/.runtime-installed
 restore: $(VENV)/.runtime-installed
 	@test -n "$(BACKUP)" || { echo "Name the backup folder: make restore BACKUP=$(BACKUP_DIR)/lianban-…"; exit 2; }
 	$(PY) manage.py restore $(BACKUP)
+
+# Offline installation (README "Offline installation / 离线安装"): var/bundle/lianban-bundle-<date>/ and its
+# .tar with wheels for requirements.lock, the Debian packages with their dependencies, the Fandol fonts
+# and the source at HEAD; bundle-check installs from it in a network namespace with no route (as root).
+BUNDLE_DIR ?= var/bundle
+
+bundle: $(VENV)/bin/python
+	bin/bundle $(BUNDLE_DIR)
+
+bundle-check: bundle
+	checks/bundle_offline.sh "$$(ls -d $(BUNDLE_DIR)/lianban-bundle-*/ | sort | tail -n1)"
