@@ -61,7 +61,7 @@ def user_standing(user) -> Standing:
         return cached[1]
     roles: dict[int, set[str]] = {}
     paths: dict[int, str] = {}
-    for unit_id, path, role in operational_memberships(user):
+    for unit_id, path, role, _department in operational_memberships(user):
         roles.setdefault(unit_id, set()).add(role)
         paths[unit_id] = path
     standing = Standing(

@@ -72,12 +72,13 @@ def user_has_role(user: User, role: str, unit: Unit | None = None, *, on: date |
 _OPERATIONAL_CACHE = "_operational_memberships"
 
 
-def operational_memberships(user: User) -> tuple[tuple[int, str, str], ...]:
-    """Return the user's operational memberships today as (unit id, unit path, role), in code order.
+def operational_memberships(user: User) -> tuple[tuple[int, str, str, int | None], ...]:
+    """Return the user's operational memberships today as (unit id, unit path, role, department id).
 
     Cached on the user object for the day: a request builds its user afresh, so the cache lives as
-    long as one request (or one task). The permission that admits a request to case data and the
-    visibility rules (cases.standing) read the same rows, so a request asks the database once.
+    long as one request (or one task). The permission that admits a request to case data, the
+    visibility rules (cases.standing) and the request permissions read the same rows, so a request
+    asks the database once. In unit code order, then role.
     """
     if not getattr(user, "is_authenticated", False):
         return ()
@@ -85,7 +86,11 @@ def operational_memberships(user: User) -> tuple[tuple[int, str, str], ...]:
     cached = getattr(user, _OPERATIONAL_CACHE, None)
     if cached is not None and cached[0] == today:
         return cached[1]
-    rows = tuple(memberships_current(user, today).operational().values_list("unit_id", "unit__path", "role"))
+    rows = tuple(
+        memberships_current(user, today)
+        .operational()
+        .values_list("unit_id", "unit__path", "role", "department_id")
+    )
     setattr(user, _OPERATIONAL_CACHE, (today, rows))
     return rows
 

@@ -6,9 +6,7 @@ list that asks about many requests costs no extra queries.
 """
 
 from organisation.models import Role
-from organisation.selectors import memberships_current
-
-_CACHE_ATTRIBUTE = "_assistance_memberships"
+from organisation.selectors import operational_memberships, operational_memberships_forget
 
 REQUESTER_ROLES = (Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
 SENIOR_ROLES = (Role.UNIT_HEAD, Role.LEGAL_OFFICER)
@@ -18,17 +16,13 @@ def memberships_of(user) -> list[tuple[int, str, int | None]]:
     """Return (unit id, role, department id) of the user's current operational memberships."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, _CACHE_ATTRIBUTE, None)
-    if cached is None:
-        cached = list(memberships_current(user).operational().values_list("unit_id", "role", "department_id"))
-        setattr(user, _CACHE_ATTRIBUTE, cached)
-    return cached
+    return [(unit, role, department) for unit, _path, role, department in operational_memberships(user)]
 
 
 def forget(user) -> None:
     """Drop the cached memberships (after a membership change in the same request)."""
-    if user is not None and hasattr(user, _CACHE_ATTRIBUTE):
-        delattr(user, _CACHE_ATTRIBUTE)
+    if user is not None:
+        operational_memberships_forget(user)
 
 
 def holds(user, unit_id, *roles, department_id=None) -> bool:

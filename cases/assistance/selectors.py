@@ -24,18 +24,15 @@ from cases.models import HandlingCode
 from core import deadline_rows
 from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineState
 from core.workflow import available_transitions, timeline_for
-from organisation.models import Unit
 from organisation.paths import strictly_below
+from organisation.selectors import operational_memberships
 
 TARGET_TYPE = "assistance.assistancerequest"
 
 
 def _user_units(user) -> tuple[list[int], list[str]]:
-    unit_ids = sorted({unit_id for unit_id, _role, _dept in perms.memberships_of(user)})
-    if not unit_ids:
-        return [], []
-    paths = list(Unit.objects.filter(pk__in=unit_ids).values_list("path", flat=True))
-    return unit_ids, paths
+    paths_by_unit = {unit_id: path for unit_id, path, _role, _dept in operational_memberships(user)}
+    return sorted(paths_by_unit), sorted(set(paths_by_unit.values()))
 
 
 def request_visible_to(user) -> QuerySet[AssistanceRequest]:
