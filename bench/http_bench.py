@@ -46,6 +46,8 @@ CELERY_BUDGET_MB = 600.0
 DOSSIER_DOCUMENTS = 17  # three pages each: 51 pages, with the cover and contents 53
 DEEP_SHARE = 0.2  # a deep page starts a fifth of the way down the id range
 PURPOSE = "核查涉案人员身份（基准测试）"
+# Paths of a second or more each: fewer requests, so a run stays within minutes (p95 of 10 is the max).
+HEAVY_PATHS = {"briefing", "render"}
 
 
 @dataclass
@@ -417,9 +419,10 @@ def measure(client: Client, path: HotPath, runs: int, warmup: int) -> dict:
         ("sql", lambda: client.timed("GET", floor_url)),
         ("constant", lambda: client.timed("GET", "/bench-floors/constant/")),
     ):
-        for _ in range(warmup):
+        heavy = path.name in HEAVY_PATHS
+        for _ in range(2 if heavy else warmup):
             once()
-        count = runs if path.name != "render" else max(20, runs // 5)
+        count = max(10, runs // 10) if heavy else runs
         timings[kind] = Figures.of([once() for _ in range(count)])
     result = {
         "label": path.label,
@@ -531,7 +534,7 @@ def section(runs: list[dict]) -> list[str]:
             f"### {run['cases']:,} cases",
             "",
             f"Measured {run['measured']} on {run['machine']}. {run['runs']} requests per path after "
-            f"{run['warmup']} unmeasured (the render: {max(20, run['runs'] // 5)}).",
+            f"{run['warmup']} unmeasured (briefing and render: {max(10, run['runs'] // 10)} after 2).",
             "",
             *table(run),
             "",
