@@ -999,10 +999,8 @@ def bench_meetings_setup() -> None:
 
 def bench_meeting_officers() -> int:
     """Give every member unit of an active series the officers who take part in its meetings."""
-    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-
     from meetings.models import SeriesKind, SeriesMember
-    from organisation.models import Department, Membership, Role, User
+    from organisation.models import Department, Membership, Role
 
     wanted: dict[tuple[int, str], object] = {}
     for member in SeriesMember.objects.filter(series__is_active=True).select_related("unit", "series"):
@@ -1015,24 +1013,42 @@ def bench_meeting_officers() -> int:
     missing = sorted(key for key in wanted if key not in held)
     slugs = {Role.LIAISON_OFFICER: ("liaison", "联络员"), Role.UNIT_HEAD: ("head", "局长"),
              Role.LEGAL_OFFICER: ("legal", "法制员")}  # fmt: skip
+    legal = dict(Department.objects.filter(kind="legal").values_list("unit_id", "id"))
+    return _bench_accounts(
+        (
+            f"bench.{wanted[key].code}.{slugs[key[1]][0]}",
+            f"{wanted[key].name[:20]}{slugs[key[1]][1]}",
+            key[0],
+            key[1],
+            legal.get(key[0]) if key[1] == Role.LEGAL_OFFICER else None,
+        )
+        for key in missing
+    )
+
+
+def _bench_accounts(rows) -> int:
+    """Create users with no usable password (no one signs in as them) and one membership each.
+
+    `rows` are (username, full name, unit id, role, department id); return how many were made.
+    """
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+
+    from organisation.models import Membership, User
+
+    rows = list(rows)
     users = User.objects.bulk_create(
         [
-            User(
-                username=f"bench.{wanted[key].code}.{slugs[key[1]][0]}",
-                full_name=f"{wanted[key].name[:20]}{slugs[key[1]][1]}",
-                password=UNUSABLE_PASSWORD_PREFIX,
-            )
-            for key in missing
+            User(username=username, full_name=name, password=UNUSABLE_PASSWORD_PREFIX)
+            for username, name, *_ in rows
         ]
     )
-    legal = dict(Department.objects.filter(kind="legal").values_list("unit_id", "id"))
     Membership.objects.bulk_create(
         [
             Membership(
-                user=user, unit_id=unit_id, role=role, valid_from=dt.date(FIRST_YEAR - 1, 1, 1),
-                department_id=legal.get(unit_id) if role == Role.LEGAL_OFFICER else None,
+                user=user, unit_id=unit_id, role=role, department_id=department_id,
+                valid_from=dt.date(FIRST_YEAR - 1, 1, 1),
             )
-            for user, (unit_id, role) in zip(users, missing, strict=True)
+            for user, (_username, _name, unit_id, role, department_id) in zip(users, rows, strict=True)
         ]
     )  # fmt: skip
     return len(users)
@@ -2554,9 +2570,7 @@ def bench_officers() -> int:
 
     Requests need a creating officer and an assignee in their units; the benchmarks log in as them.
     """
-    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-
-    from organisation.models import Department, Membership, Role, Unit, UnitLevel, User
+    from organisation.models import Department, Membership, Role, Unit, UnitLevel
 
     staffed = set(Membership.objects.filter(role=Role.INVESTIGATOR).values_list("unit_id", flat=True))
     units = [
@@ -2564,27 +2578,11 @@ def bench_officers() -> int:
         for unit in Unit.objects.filter(is_active=True, level__gte=UnitLevel.PREFECTURE).order_by("id")
         if unit.id not in staffed
     ]
-    users = User.objects.bulk_create(
-        [
-            User(
-                username=f"bench.{unit.code}",
-                full_name=f"{unit.name[:20]}民警",
-                password=UNUSABLE_PASSWORD_PREFIX,
-            )
-            for unit in units
-        ]
-    )
     criminal = dict(Department.objects.filter(kind="criminal").values_list("unit_id", "id"))
-    Membership.objects.bulk_create(
-        [
-            Membership(
-                user=user, unit=unit, role=Role.INVESTIGATOR, department_id=criminal.get(unit.id),
-                valid_from=dt.date(FIRST_YEAR - 1, 1, 1),
-            )
-            for user, unit in zip(users, units, strict=True)
-        ]
-    )  # fmt: skip
-    return len(users)
+    return _bench_accounts(
+        (f"bench.{unit.code}", f"{unit.name[:20]}民警", unit.id, Role.INVESTIGATOR, criminal.get(unit.id))
+        for unit in units
+    )
 
 
 def load_generated(files: dict) -> dict[str, float]:

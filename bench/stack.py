@@ -35,22 +35,23 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def resident_mb(pid: int) -> float:
-    """Return a process's resident set size in MiB (0 when it has gone)."""
+def _status_mb(pid: int, field: str) -> float:
+    """Return a memory field of /proc/<pid>/status in MiB (0 when the process has gone)."""
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def resident_mb(pid: int) -> float:
+    """Return a process's resident set size in MiB."""
+    return _status_mb(pid, "VmRSS")
 
 
 def peak_resident_mb(pid: int) -> float:
     """Return a process's peak resident set size in MiB (VmHWM: the kernel's own high-water mark)."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return _status_mb(pid, "VmHWM")
 
 
 class Stack:

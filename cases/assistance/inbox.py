@@ -90,15 +90,13 @@ def assistance_items(user):
         .annotate(**flags)
         .order_by("id")[: LIMIT * len(conditions)]
     )
-    items = []
-    per_kind: dict[str, int] = {}
+    by_kind: dict[str, list[inbox.InboxItem]] = {key: [] for key in conditions}
     for request in rows:
-        for key in conditions:
-            if not getattr(request, f"inbox_{key}") or per_kind.get(key, 0) >= LIMIT:
+        for key, items in by_kind.items():
+            if not getattr(request, f"inbox_{key}") or len(items) >= LIMIT:
                 continue
             if key == "approval" and not perms.may_approve(request, user):
                 continue
-            per_kind[key] = per_kind.get(key, 0) + 1
             items.append(
                 inbox.InboxItem(
                     kind=f"assistance_request.{key}",
@@ -113,8 +111,7 @@ def assistance_items(user):
                     object_id=str(request.pk),
                 )
             )
-    items.sort(key=lambda item: (list(KINDS).index(item.kind.split(".", 1)[1]), int(item.object_id)))
-    return items
+    return [item for items in by_kind.values() for item in items]
 
 
 def _describe_request(deadline) -> TargetDescription:
