@@ -159,9 +159,16 @@ ORDER BY c.id DESC
 LIMIT 50
 """
 
+# The briefing a GET serves: the stored figures of the meeting (live ones are computed on the first
+# view and again by the worker once old; meetings.briefing.briefing_get).
+BRIEFING = """
+SELECT b.period_start, b.period_end, b.computed_at, b.frozen_at, b.figures, b.document_id
+FROM meetings_briefing b WHERE b.meeting_id = %(meeting)s
+"""
+
 # The briefing's figures (meetings.briefing.briefing_compute) in one statement: cases by offence and
 # province, where suspects live, repeat suspects, request volumes, fulfilment and missed deadlines.
-BRIEFING = """
+BRIEFING_COMPUTE = """
 WITH scope_units AS (
     SELECT u.id, u.code, u.province_code FROM organisation_unit u
     WHERE u.path = ANY(%(paths)s::text[]) OR u.path LIKE ANY(%(below)s::text[])
@@ -232,6 +239,7 @@ QUERIES = {
     "transition": TRANSITION,
     "search": SEARCH,
     "briefing": BRIEFING,
+    "briefing_compute": BRIEFING_COMPUTE,
     "document": DOCUMENT,
 }
 LIST_PARAMETERS = {"units", "below", "paths", "requests", "proceedings", "cases", "meetings"}

@@ -240,6 +240,9 @@ MEETING_REMINDER_DAYS = tuple(
 )
 MEETING_REMINDER_SCAN_SECONDS = env_int("MEETING_REMINDER_SCAN_SECONDS", 300, minimum=30)
 MEETING_OPEN_LEEWAY_MINUTES = env_int("MEETING_OPEN_LEEWAY_MINUTES", 60, minimum=0)
+# Live briefing figures younger than this are served as stored; older ones are served while the
+# worker computes them again (the aggregation takes seconds at a million cases).
+MEETING_BRIEFING_FRESH_SECONDS = env_int("MEETING_BRIEFING_FRESH_SECONDS", 600, minimum=0)
 MEETING_ICAL_DOMAIN = env_str(
     "MEETING_ICAL_DOMAIN", urlsplit(SITE_URL).hostname if SITE_URL else "lianban.invalid"
 )

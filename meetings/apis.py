@@ -1075,6 +1075,9 @@ class BriefingSerializer(serializers.Serializer):
     period_start = serializers.DateTimeField()
     period_end = serializers.DateTimeField()
     computed_at = serializers.DateTimeField()
+    updating = serializers.BooleanField(
+        help_text=gettext_lazy("The live figures are older than a few minutes and are being computed again.")
+    )
     frozen_at = serializers.DateTimeField(
         allow_null=True, help_text=gettext_lazy("Set when the session opened; the figures no longer change.")
     )

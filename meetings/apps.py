@@ -7,10 +7,11 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self):
-        # Outbox handlers, periodic jobs, inbox kinds, deadline describers, document kinds and the
-        # jurisdiction authority a published resolution carries.
+        # Outbox handlers (invitations, the briefing's recomputation), periodic jobs, inbox kinds,
+        # deadline describers, document kinds and the jurisdiction authority a resolution carries.
         from meetings import (  # noqa: F401
             action_items,
+            briefing,
             documents,
             inbox,
             invitations,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import (
@@ -41,7 +42,7 @@ from django.utils.translation import gettext as _
 from cases.assistance.models import AssistanceRequest
 from cases.models import HABITUAL_RESIDENCE_YEARS, Case, CasePerson, CaseState, HandlingCode, PersonRole
 from cases.standing import user_standing
-from core import audit
+from core import audit, outbox
 from core.api import Conflict
 from core.identity import mask_id_number
 from core.models import Deadline, DeadlineState
@@ -62,6 +63,7 @@ OTHER, UNKNOWN = "other", "unknown"
 # Meetings whose end opens the next briefing period: drills discuss no crime pattern.
 PERIOD_KINDS = (MeetingKind.REGULAR, MeetingKind.EXTRAORDINARY)
 PACK_STATES = frozenset({MeetingState.IN_SESSION, *HELD_STATES})
+RECOMPUTE_TOPIC = "meetings.briefing_compute"
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -339,37 +341,80 @@ def _lock_meeting(meeting_id) -> JointMeeting:
     return meeting
 
 
-def _store(meeting: JointMeeting, briefing: Briefing | None, *, end: dt.datetime, frozen_at=None) -> Briefing:
+def _store(meeting: JointMeeting, *, end: dt.datetime, frozen_at=None, then=None) -> Briefing:
+    """Compute the figures for the period ending at `end`, then store them under the meeting's lock.
+
+    The aggregation runs before the lock is taken: at a million cases it takes seconds, and the
+    meeting's own transitions must not wait for it. A briefing frozen meanwhile is kept as it is
+    and returned unchanged. `then(meeting, briefing)` runs in the storing transaction (the audit).
+    """
     start, end = briefing_period(meeting, end=end)
     figures = briefing_compute(series=meeting.series, start=start, end=end)
-    if briefing is None:
-        briefing = Briefing(meeting=meeting)
-    briefing.period_start, briefing.period_end = start, end
-    briefing.figures = figures
-    briefing.computed_at = timezone.now()
-    briefing.frozen_at = frozen_at
-    briefing.save()
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        briefing = Briefing.objects.filter(meeting=meeting).first()
+        if briefing is not None and briefing.frozen_at is not None:
+            briefing.updating = False
+            return briefing
+        if briefing is None:
+            briefing = Briefing(meeting=meeting)
+        briefing.period_start, briefing.period_end = start, end
+        briefing.figures = figures
+        briefing.computed_at = timezone.now()
+        briefing.frozen_at = frozen_at
+        briefing.save()
+        if then is not None:
+            then(meeting, briefing)
+    briefing.updating = False
     return briefing
 
 
-@transaction.atomic
+def briefing_is_fresh(briefing: Briefing, *, now: dt.datetime | None = None) -> bool:
+    """Tell whether stored live figures are recent enough to serve without computing them again."""
+    age = (now or timezone.now()) - briefing.computed_at
+    return age.total_seconds() < settings.MEETING_BRIEFING_FRESH_SECONDS
+
+
 def briefing_get(meeting: JointMeeting) -> Briefing:
-    """Return the meeting's briefing: the frozen one, or the figures as they stand now (stored)."""
-    meeting = _lock_meeting(meeting.pk)
-    briefing = Briefing.objects.filter(meeting=meeting).first()
-    if briefing is not None and briefing.frozen_at is not None:
-        return briefing
-    return _store(meeting, briefing, end=timezone.now())
+    """Return the meeting's briefing: the frozen one, or the live figures as last computed.
+
+    Live figures are computed on the first view and then served from storage; once they are older
+    than MEETING_BRIEFING_FRESH_SECONDS they are still served (their `computed_at` is shown) while
+    the worker computes them again, so no page waits for the aggregation a second time. The
+    returned briefing's `updating` says a new computation is on its way.
+    """
+    stored = Briefing.objects.filter(meeting_id=meeting.pk).first()
+    if stored is None:
+        return _store(meeting, end=timezone.now())
+    stored.updating = False
+    if stored.frozen_at is None and not briefing_is_fresh(stored):
+        # One message per stored computation: views of the same stale figures queue it once.
+        outbox.enqueue(
+            topic=RECOMPUTE_TOPIC,
+            payload={"meeting": meeting.pk},
+            key=f"{RECOMPUTE_TOPIC}:{meeting.pk}:{stored.computed_at.isoformat()}",
+        )
+        stored.updating = True
+    return stored
 
 
-@transaction.atomic
+@outbox.handler(RECOMPUTE_TOPIC)
+def _recompute(payload: dict, *, key: str) -> None:
+    meeting = JointMeeting.objects.select_related("series").filter(pk=payload["meeting"]).first()
+    if meeting is None:
+        return
+    stored = Briefing.objects.filter(meeting=meeting).first()
+    if stored is not None and (stored.frozen_at is not None or briefing_is_fresh(stored)):
+        return
+    _store(meeting, end=timezone.now())
+
+
 def briefing_freeze(meeting: JointMeeting, *, at: dt.datetime) -> Briefing:
     """Keep the figures as they stand at `at` (the opening of the session); a second call changes nothing."""
-    meeting = _lock_meeting(meeting.pk)
-    briefing = Briefing.objects.filter(meeting=meeting).first()
-    if briefing is not None and briefing.frozen_at is not None:
-        return briefing
-    return _store(meeting, briefing, end=at, frozen_at=at)
+    stored = Briefing.objects.filter(meeting_id=meeting.pk, frozen_at__isnull=False).first()
+    if stored is not None:
+        return stored
+    return _store(meeting, end=at, frozen_at=at)
 
 
 def _refuse(meeting: JointMeeting, by) -> None:
@@ -388,24 +433,29 @@ def _acting_unit_code(meeting: JointMeeting, by) -> str:
     return ""
 
 
-@transaction.atomic
 def briefing_refresh(*, meeting_id, by) -> Briefing:
     """Compute the live briefing again now (the organiser, before the session); 409 once frozen."""
-    meeting = _lock_meeting(meeting_id)
+    meeting = JointMeeting.objects.select_related("series", "host_unit").filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
     if not permissions.may_organise(meeting, by):
         _refuse(meeting, by)
-    briefing = Briefing.objects.filter(meeting=meeting).first()
-    if briefing is not None and briefing.frozen_at is not None:
-        raise Conflict(_("The briefing was frozen when the session opened."), current_state=meeting.state)
-    briefing = _store(meeting, briefing, end=timezone.now())
-    code = _acting_unit_code(meeting, by)
-    audit.record(
-        action="meetings.briefing.refresh",
-        actor=by,
-        acting_unit_code=code,
-        target=meeting,
-        payload={"period": [briefing.period_start, briefing.period_end]},
-    )
+    frozen = _("The briefing was frozen when the session opened.")
+    if Briefing.objects.filter(meeting=meeting, frozen_at__isnull=False).exists():
+        raise Conflict(frozen, current_state=meeting.state)
+
+    def audited(locked: JointMeeting, briefing: Briefing) -> None:
+        audit.record(
+            action="meetings.briefing.refresh",
+            actor=by,
+            acting_unit_code=_acting_unit_code(locked, by),
+            target=locked,
+            payload={"period": [briefing.period_start, briefing.period_end]},
+        )
+
+    briefing = _store(meeting, end=timezone.now(), then=audited)
+    if briefing.frozen_at is not None:  # the session opened while the figures were computed
+        raise Conflict(frozen, current_state=meeting.state)
     return briefing
 
 

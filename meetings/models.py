@@ -576,6 +576,8 @@ class Briefing(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Set by briefing_get: the stored live figures are old and the worker is computing them again.
+    updating = False
 
     class Meta:
         verbose_name = _("briefing")

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from cases.assistance.models import AssistanceRequest, RequestState
 from cases.models import Case, CasePerson, CaseState, HandlingCode, PersonRole
+from core import outbox
 from core.api import Conflict
 from core.identity import mask_id_number
-from core.models import AuditEvent, Deadline, DeadlineState
+from core.models import AuditEvent, Deadline, DeadlineState, OutboxMessage
 from documents import access as document_access
 from documents import services as document_services
 from documents.models import Document
@@ -414,6 +415,49 @@ def test_refresh_recomputes_for_the_organiser_only(pan_southwest, provinces, qin
         briefing.briefing_refresh(meeting_id=meeting.pk, by=provinces["530000"].head)
     with pytest.raises(Http404):
         briefing.briefing_refresh(meeting_id=meeting.pk, by=qinghai_investigator)
+
+
+def test_live_figures_are_served_stored_and_computed_again_by_the_worker_once_old(
+    pan_southwest, provinces, settings, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    settings.MEETING_BRIEFING_FRESH_SECONDS = 600
+    meeting = meeting_in(pan_southwest, host="520000", organiser=provinces["520000"].liaison)
+    first = briefing.briefing_get(meeting)  # the first view computes
+    assert first.updating is False and sum(row["n"] for row in first.figures["cases"]) == 0
+    CaseFactory(state=CaseState.UNDER_INVESTIGATION, accepting_unit=Unit.objects.get(code="520102"))
+
+    # Within the freshness window the stored figures are served: one read, no aggregation.
+    with django_assert_max_num_queries(1):
+        again = briefing.briefing_get(meeting)
+    assert (again.computed_at, again.figures, again.updating) == (first.computed_at, first.figures, False)
+
+    # Older: still served as stored, while one message asks the worker to compute them again.
+    Briefing.objects.filter(pk=first.pk).update(computed_at=timezone.now() - dt.timedelta(seconds=601))
+    with django_capture_on_commit_callbacks(execute=False):
+        stale = [briefing.briefing_get(meeting) for _ in range(3)]
+    assert all(view.updating and view.figures == first.figures for view in stale)
+    messages = OutboxMessage.objects.filter(topic=briefing.RECOMPUTE_TOPIC)
+    assert messages.count() == 1
+    assert outbox.deliver(messages.get().pk) == "done"
+    current = briefing.briefing_get(meeting)
+    assert current.updating is False and current.computed_at > first.computed_at
+    assert sum(row["n"] for row in current.figures["cases"]) == 1
+    assert current.period_start == first.period_start and current.pk == first.pk
+
+
+def test_the_worker_leaves_a_briefing_frozen_meanwhile_as_it_is(pan_southwest, provinces, settings):
+    settings.MEETING_BRIEFING_FRESH_SECONDS = 0
+    meeting = meeting_in(pan_southwest, host="520000", organiser=provinces["520000"].liaison)
+    briefing.briefing_get(meeting)
+    assert briefing.briefing_get(meeting).updating is True
+    opened = timezone.now().replace(microsecond=0)
+    frozen = briefing.briefing_freeze(meeting, at=opened)
+    CaseFactory(state=CaseState.UNDER_INVESTIGATION, accepting_unit=Unit.objects.get(code="520102"))
+    message = OutboxMessage.objects.get(topic=briefing.RECOMPUTE_TOPIC)
+    assert outbox.deliver(message.pk) == "done"
+    kept = Briefing.objects.get(meeting=meeting)
+    assert (kept.frozen_at, kept.period_end, kept.figures) == (opened, opened, frozen.figures)
+    assert briefing.briefing_get(meeting).updating is False
 
 
 def _pdf_text(document: Document, mode: str = "-layout") -> str:

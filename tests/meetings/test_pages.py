@@ -15,6 +15,7 @@ from core.models import HolidayOverride
 from meetings.models import (
     ActionItem,
     ApplyState,
+    Briefing,
     JointMeeting,
     MeetingState,
     Minutes,
@@ -154,6 +155,9 @@ def test_meeting_page_answer_steps_and_errors(english, provinces, pan_southwest)
         assert section in html, section
     assert f'name="participant" value="{mine.pk}"' in html
     assert "Your answer" in html
+    assert 'id="briefing-updating"' not in html
+    Briefing.objects.filter(meeting=meeting).update(computed_at=timezone.now() - dt.timedelta(hours=1))
+    assert "being computed again" in client.get(detail(meeting)).text
 
     refused = client.post(
         action(meeting, "answer"), {"participant": mine.pk, "answer": "declined", "reason": ""}
