@@ -108,7 +108,8 @@ def parse_database_url(name: str, url: str, base_dir: Path) -> dict:
         except ValueError:
             raise EnvError(name, url, "the port must be a number") from None
         entry = {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's backend with psycopg's C timestamp parser (core/db/postgresql/base.py).
+            "ENGINE": "core.db.postgresql",
             "NAME": database,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),

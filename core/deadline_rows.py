@@ -50,6 +50,8 @@ from core.notifications import message_id, notify
 from core.workflow import timeline_add_for
 
 logger = logging.getLogger(__name__)
+# Years without holiday data a deadline was already computed in (and logged) by this process.
+_years_warned: set[int] = set()
 
 SCAN_JOB = "core.deadline_scan"
 TIMELINE_ACTION = "deadline_escalated"
@@ -231,13 +233,17 @@ def deadline_build(
     calendar = calendar if calendar is not None else holidays.calendar()
     period = rule.period_for(urgency=urgency, remote=remote)
     computed = rule.compute_due(start, urgency=urgency, remote=remote, calendar=calendar)
-    if calendar.fallback_years_used:
+    unwarned = calendar.fallback_years_used - _years_warned
+    if unwarned:
+        # Once per year and process: from December on nearly every deadline reaches into a year
+        # without holiday data, and the system check keeps saying so.
+        _years_warned.update(unwarned)
         logger.warning(
             "Deadline %s on %s:%s computed with weekends only for %s: add HolidayOverride rows",
             rule_key,
             target_type,
             target_id,
-            ", ".join(str(year) for year in sorted(calendar.fallback_years_used)),
+            ", ".join(str(year) for year in sorted(unwarned)),
         )
     deadline = Deadline(
         target_type=target_type,

@@ -10,12 +10,12 @@ its approval chain (the documents app has no inbox of its own).
 
 from django.db.models import CharField, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.standing import user_standing
 from core import inbox
 from core.deadline_rows import TargetDescription, register_target_describer
+from core.labels import choice_label, detail_url
 from core.models import Deadline, DeadlineState
 from documents.models import Document, DocumentState
 from jurisdiction import permissions as perms
@@ -64,7 +64,7 @@ def _title(case, *more) -> str:
 
 
 def _url(pk) -> str:
-    return reverse("jurisdiction-proceeding-detail", args=[pk])
+    return detail_url("jurisdiction-proceeding-detail")(pk)
 
 
 def _item(key: str, proceeding, title: str, *, due_at=None, state_label="", url="") -> inbox.InboxItem:
@@ -74,7 +74,7 @@ def _item(key: str, proceeding, title: str, *, due_at=None, state_label="", url=
         title=title,
         url=url or _url(proceeding.pk),
         state=proceeding.state,
-        state_label=state_label or str(proceeding.get_state_display()),
+        state_label=state_label or choice_label(JurisdictionProceeding, "state", proceeding.state),
         due_at=due_at,
         object_type=TARGET_TYPE,
         object_id=str(proceeding.pk),
@@ -107,21 +107,22 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
     deciders = _units(standing, perms.DECIDERS)
     handlers = _units(standing, perms.HANDOVER_ROLES)
     drafters = _units(standing, {Role.DEPARTMENT_HEAD, Role.UNIT_HEAD})
-    visible = proceeding_visible_to(user)
+    # The analysis at opening is the largest column and no item shows it.
+    visible = proceeding_visible_to(user).defer("analysis")
     items: list[inbox.InboxItem] = []
 
     if managers:
         opening = (
             visible.filter(state__in=[S.OPEN, S.TRANSFERRING])
             .filter(Q(holding_unit_id__in=managers) | Q(opening_unit_id__in=managers))
+            # A consultation under way waits for positions, not for its start.
+            .filter(Q(kind=ProceedingKind.TRANSFER) | Q(state=S.OPEN))
             .annotate(transfer_due=_deadline_due(TRANSFER_RULE))
             .select_related("case")
             .order_by("id")[:LIMIT]
         )
         for proceeding in opening:
             key = "transfer" if proceeding.kind == ProceedingKind.TRANSFER else "start"
-            if key == "start" and proceeding.state != S.OPEN:
-                continue
             items.append(_item(key, proceeding, _title(proceeding.case), due_at=proceeding.transfer_due))
 
         silent = (
@@ -237,8 +238,10 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
             .exclude(kind=HANDOVER_LIST_KIND)
             .order_by("id")[:LIMIT]
         )
-        proceedings = JurisdictionProceeding.objects.select_related("case").in_bulk(
-            {int(document.link_target_id) for document in documents}
+        proceedings = (
+            JurisdictionProceeding.objects.defer("analysis")
+            .select_related("case")
+            .in_bulk({int(document.link_target_id) for document in documents})
         )
         for document in documents:
             proceeding = proceedings.get(int(document.link_target_id))
@@ -249,7 +252,8 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
                     "document",
                     proceeding,
                     _title(proceeding.case, document.title),
-                    state_label=f"{document.get_state_display()} · {DOCUMENT_STEPS[document.state]}",
+                    state_label=f"{choice_label(Document, 'state', document.state)} · "
+                    f"{DOCUMENT_STEPS[document.state]}",
                     url=f"{_url(proceeding.pk)}#document-{document.pk}",
                 )
             )

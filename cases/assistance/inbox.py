@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.assistance import permissions as perms
-from cases.assistance.models import RequestState
+from cases.assistance.models import AssistanceRequest, RequestState
 from core import inbox
 from core.deadline_rows import TargetDescription, register_target_describer
+from core.labels import choice_label, detail_url
 from organisation.models import Role
 
 S = RequestState
@@ -91,6 +92,7 @@ def assistance_items(user):
         .order_by("id")[: LIMIT * len(conditions)]
     )
     by_kind: dict[str, list[inbox.InboxItem]] = {key: [] for key in conditions}
+    url = detail_url("assistance-request-detail")
     for request in rows:
         for key, items in by_kind.items():
             if not getattr(request, f"inbox_{key}") or len(items) >= LIMIT:
@@ -101,11 +103,11 @@ def assistance_items(user):
                 inbox.InboxItem(
                     kind=f"assistance_request.{key}",
                     kind_label=str(KINDS[key]),
-                    title=f"{request.number} {request.get_kind_display()} · "
+                    title=f"{request.number} {choice_label(AssistanceRequest, 'kind', request.kind)} · "
                     f"{request.requesting_unit.name} → {request.requested_unit.name}",
-                    url=reverse("assistance-request-detail", args=[request.pk]),
+                    url=url(request.pk),
                     state=request.state,
-                    state_label=str(request.get_state_display()),
+                    state_label=choice_label(AssistanceRequest, "state", request.state),
                     due_at=request.next_due_at,
                     object_type="assistance.assistancerequest",
                     object_id=str(request.pk),
@@ -115,8 +117,6 @@ def assistance_items(user):
 
 
 def _describe_request(deadline) -> TargetDescription:
-    from cases.assistance.models import AssistanceRequest
-
     request = AssistanceRequest.objects.filter(pk=deadline.target_id).first()
     if request is None:
         return TargetDescription(title=f"#{deadline.target_id}")

@@ -90,6 +90,20 @@ def test_identity_check_runs_7_days_from_receipt_with_its_citation():
     assert deadline.started_at == at(2026, 3, 2, 10)
 
 
+def test_a_year_without_holiday_data_is_logged_once_per_process(monkeypatch, caplog):
+    monkeypatch.setattr(deadline_rows, "_years_warned", set())
+    caplog.set_level("WARNING", logger="core.deadline_rows")
+    for target_id in ("51", "52"):
+        deadline_start(
+            target=("cases.assistancerequest", target_id),
+            rule_key="identity_check",
+            start=at(2031, 3, 3, 10),
+            responsible_unit_code="510107",
+        )
+    warnings = [record.getMessage() for record in caplog.records if "weekends only" in record.getMessage()]
+    assert len(warnings) == 1 and "2031" in warnings[0] and ":51 " in warnings[0]
+
+
 def test_identity_check_runs_15_days_when_the_requested_unit_is_remote():
     deadline = identity_check(remote=True)
 
