@@ -1,14 +1,29 @@
 """Inbox provider: what waits for each user on jurisdiction proceedings (registered in AppConfig.ready).
 
-One query per kind of item, whatever the number of proceedings (no N+1), each limited to the
-proceedings the user sees. The kinds follow the machine: a proceeding to start or a case to
-transfer, a position to state before the consultation deadline, an agreement to review, a
-request to designate to file, to forward or to designate on, a handover list to sign, the
-complainants to tell of a transfer, and a document of a proceeding waiting for the user's step in
-its approval chain (the documents app has no inbox of its own).
+Three queries whatever the number of proceedings (no N+1), each limited to the proceedings the user
+sees: the steps on the proceedings themselves (every kind a boolean column of one query), the positions
+the user's units owe, and the documents waiting in their approval chain. The kinds follow the machine: a
+proceeding to start or a case to transfer, a position to state before the consultation deadline, an
+agreement to review, a request to designate to file, to forward or to designate on, a handover list to
+sign, the complainants to tell of a transfer, and a document of a proceeding waiting for the user's step
+in its approval chain (the documents app has no inbox of its own).
 """
 
-from django.db.models import CharField, Exists, OuterRef, Q, Subquery
+from functools import reduce
+from operator import or_
+
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
@@ -29,13 +44,28 @@ from jurisdiction.models import (
 )
 from jurisdiction.selectors import proceeding_visible_to
 from jurisdiction.services import COMPLAINANT_RULE, HANDOVER_LIST_KIND, LINK_TYPE, TRANSFER_RULE
-from organisation.models import PATH_SEPARATOR, Role
+from organisation.models import Role
 
 S = ProceedingState
 TARGET_TYPE = "jurisdiction.jurisdictionproceeding"
 LIMIT = 200
 OPEN_DEADLINES = (DeadlineState.RUNNING, DeadlineState.PAUSED)
 
+# What an item of a proceeding shows, and what decides its side of a handover.
+ITEM_FIELDS = (
+    "state",
+    "kind",
+    "agreement_citation",
+    "holding_unit_id",
+    "lead_unit_id",
+    "superior_unit_id",
+    "case__number",
+    "case__name",
+    "case__state",  # read by django-fsm when the case is built
+    "lead_unit__name",
+    "holding_unit__name",
+    "superior_unit__name",
+)
 KINDS = {
     "start": _("Jurisdiction consultations to start"),
     "transfer": _("Cases to transfer to the unit with jurisdiction (移送)"),
@@ -81,6 +111,27 @@ def _item(key: str, proceeding, title: str, *, due_at=None, state_label="", url=
     )
 
 
+class RouteStation(Func):
+    """The unit a forwarded designation request stands at: `route[route_position]`, in SQL.
+
+    `JurisdictionProceeding.current_route_unit_id` in the database, so the inbox finds the requests
+    at the user's units by a condition rather than reading every request under a superior.
+    """
+
+    output_field = BigIntegerField()
+
+    def __init__(self):
+        super().__init__(F("route"), F("route_position"))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="((%(expressions)s)::bigint)", arg_joiner=" ->> ")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="json_extract(%(expressions)s || ']')", arg_joiner=", '$[' || "
+        )
+
+
 def _deadline_due(rule_key: str) -> Subquery:
     """The due time of the proceeding's open deadline of a rule, as an annotation (no query per row)."""
     return Subquery(
@@ -112,19 +163,6 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
     items: list[inbox.InboxItem] = []
 
     if managers:
-        opening = (
-            visible.filter(state__in=[S.OPEN, S.TRANSFERRING])
-            .filter(Q(holding_unit_id__in=managers) | Q(opening_unit_id__in=managers))
-            # A consultation under way waits for positions, not for its start.
-            .filter(Q(kind=ProceedingKind.TRANSFER) | Q(state=S.OPEN))
-            .annotate(transfer_due=_deadline_due(TRANSFER_RULE))
-            .select_related("case")
-            .order_by("id")[:LIMIT]
-        )
-        for proceeding in opening:
-            key = "transfer" if proceeding.kind == ProceedingKind.TRANSFER else "start"
-            items.append(_item(key, proceeding, _title(proceeding.case), due_at=proceeding.transfer_due))
-
         silent = (
             ProceedingParty.objects.filter(
                 proceeding__in=visible.filter(state=S.CONSULTING), position="", unit_id__in=managers
@@ -143,83 +181,104 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
                 )
             )
 
-    if legal:
-        for proceeding in (
-            visible.filter(state=S.AGREED, lead_unit_id__in=legal)
-            .select_related("case", "lead_unit")
-            .order_by("id")[:LIMIT]
-        ):
-            # An agreement reached at a joint meeting names the 纪要 it stands on.
-            title = _title(proceeding.case, proceeding.lead_unit.name, proceeding.agreement_citation)
-            items.append(_item("review", proceeding, title))
+    items += _proceeding_items(visible, managers, legal, heads, deciders, handlers)
+    items += _document_items(visible, legal, heads, drafters)
+    return items
 
+
+def _proceeding_items(visible, managers, legal, heads, deciders, handlers) -> list[inbox.InboxItem]:
+    """List the items that are steps on the proceeding itself, every kind from one query.
+
+    Each kind's condition is a boolean column of the same row (as the assistance inbox does), so
+    the cost does not grow with the kinds the user's roles open (issue 8).
+    """
+    conditions: dict[str, Q] = {}
+    annotations: dict = {}
+    if managers:
+        own = Q(holding_unit_id__in=managers) | Q(opening_unit_id__in=managers)
+        conditions["start"] = own & Q(state=S.OPEN) & ~Q(kind=ProceedingKind.TRANSFER)
+        conditions["transfer"] = own & Q(state__in=[S.OPEN, S.TRANSFERRING], kind=ProceedingKind.TRANSFER)
+        annotations["transfer_due"] = _deadline_due(TRANSFER_RULE)
+    if legal:
+        conditions["review"] = Q(state=S.AGREED, lead_unit_id__in=legal)
     if heads:
         latest = DesignationRequest.objects.filter(proceeding=OuterRef("pk")).order_by("-id")
-        for proceeding in (
-            visible.filter(state=S.DESIGNATION_REQUESTED)
-            .annotate(
-                filing=Subquery(latest.values("filing_unit_id")[:1]),
-                report_state=Subquery(latest.values("report_document__state")[:1]),
-            )
-            .filter(filing__in=heads, report_state__in=[DocumentState.APPROVED, DocumentState.ISSUED])
-            .select_related("case")
-            .order_by("id")[:LIMIT]
-        ):
-            items.append(_item("file", proceeding, _title(proceeding.case)))
-
+        annotations["filing"] = Subquery(latest.values("filing_unit_id")[:1])
+        annotations["report_state"] = Subquery(latest.values("report_document__state")[:1])
+        conditions["file"] = Q(
+            state=S.DESIGNATION_REQUESTED,
+            filing__in=heads,
+            report_state__in=[DocumentState.APPROVED, DocumentState.ISSUED],
+        )
+    if deciders:
+        annotations["station"] = RouteStation()
+        conditions["route"] = Q(state=S.FORWARDING, station__in=deciders)
     if deciders or managers:
-        # The superior stands at or above the unit holding the request: narrow by it in SQL, then
-        # pick the rows whose current station is the user's unit (the route is a list of ids).
-        codes = {code for path in standing.paths for code in path.split(PATH_SEPARATOR)}
-        for proceeding in (
-            visible.filter(state__in=[S.FORWARDING, S.AT_SUPERIOR], superior_unit__code__in=codes)
-            .select_related("case", "superior_unit")
-            .order_by("id")[:LIMIT]
-        ):
-            if proceeding.state == S.FORWARDING and proceeding.current_route_unit_id in deciders:
-                items.append(_item("route", proceeding, _title(proceeding.case)))
-            elif proceeding.state == S.AT_SUPERIOR and proceeding.superior_unit_id in set(
-                deciders + managers
-            ):
-                items.append(
-                    _item("designate", proceeding, _title(proceeding.case, proceeding.superior_unit.name))
-                )
-
+        conditions["designate"] = Q(state=S.AT_SUPERIOR, superior_unit_id__in=set(deciders + managers))
     if handlers:
         signed = HandoverConfirmation.objects.filter(proceeding=OuterRef("pk"))
-        for proceeding in (
-            visible.filter(state=S.HANDOVER)
-            .filter(Q(holding_unit_id__in=handlers) | Q(lead_unit_id__in=handlers))
-            .annotate(
-                sender_signed=Exists(signed.filter(side="sender")),
-                receiver_signed=Exists(signed.filter(side="receiver")),
-            )
-            .select_related("case", "holding_unit", "lead_unit")
-            .order_by("id")[:LIMIT]
-        ):
-            # A change to the list clears both signatures, so a signature on record is on this list.
-            side = "sender" if proceeding.holding_unit_id in handlers else "receiver"
-            if proceeding.sender_signed if side == "sender" else proceeding.receiver_signed:
+        annotations["sender_signed"] = Exists(signed.filter(side="sender"))
+        annotations["receiver_signed"] = Exists(signed.filter(side="receiver"))
+        annotations["complainants_due"] = _deadline_due(COMPLAINANT_RULE)
+        conditions["handover"] = Q(state=S.HANDOVER) & (
+            Q(holding_unit_id__in=handlers) | Q(lead_unit_id__in=handlers)
+        )
+        conditions["complainants"] = Q(
+            state__in=[S.HANDOVER, S.SETTLED], holding_unit_id__in=handlers, complainants_due__isnull=False
+        )
+    if not conditions:
+        return []
+    flags = {
+        f"inbox_{key}": ExpressionWrapper(condition, output_field=BooleanField())
+        for key, condition in conditions.items()
+    }
+    rows = (
+        visible.annotate(**annotations)
+        .filter(reduce(or_, conditions.values()))
+        .annotate(**flags)
+        .select_related("case", "lead_unit", "holding_unit", "superior_unit")
+        .only(*ITEM_FIELDS)
+        .order_by("id")[: LIMIT * len(conditions)]
+    )
+    handler_units = set(handlers)
+    by_kind: dict[str, list[inbox.InboxItem]] = {key: [] for key in conditions}
+    for proceeding in rows:
+        for key, kind_items in by_kind.items():
+            if not getattr(proceeding, f"inbox_{key}") or len(kind_items) >= LIMIT:
                 continue
-            items.append(
-                _item(
-                    "handover",
-                    proceeding,
-                    _title(proceeding.case, f"{proceeding.holding_unit.name} → {proceeding.lead_unit.name}"),
-                )
-            )
+            item = _proceeding_item(key, proceeding, handler_units)
+            if item is not None:
+                kind_items.append(item)
+    return [item for kind_items in by_kind.values() for item in kind_items]
 
-        for proceeding in (
-            visible.filter(state__in=[S.HANDOVER, S.SETTLED], holding_unit_id__in=handlers)
-            .annotate(complainants_due=_deadline_due(COMPLAINANT_RULE))
-            .filter(complainants_due__isnull=False)
-            .select_related("case")
-            .order_by("id")[:LIMIT]
-        ):
-            items.append(
-                _item("complainants", proceeding, _title(proceeding.case), due_at=proceeding.complainants_due)
-            )
 
+def _proceeding_item(key: str, proceeding, handler_units) -> inbox.InboxItem | None:
+    case = proceeding.case
+    if key in ("start", "transfer"):
+        return _item(key, proceeding, _title(case), due_at=proceeding.transfer_due)
+    if key == "review":
+        # An agreement reached at a joint meeting names the 纪要 it stands on.
+        title = _title(case, proceeding.lead_unit.name, proceeding.agreement_citation)
+        return _item(key, proceeding, title)
+    if key == "file":
+        return _item(key, proceeding, _title(case))
+    if key == "route":
+        return _item(key, proceeding, _title(case))
+    if key == "designate":
+        return _item(key, proceeding, _title(case, proceeding.superior_unit.name))
+    if key == "handover":
+        # A change to the list clears both signatures, so a signature on record is on this list.
+        side = "sender" if proceeding.holding_unit_id in handler_units else "receiver"
+        if proceeding.sender_signed if side == "sender" else proceeding.receiver_signed:
+            return None
+        units = f"{proceeding.holding_unit.name} → {proceeding.lead_unit.name}"
+        return _item(key, proceeding, _title(case, units))
+    return _item(key, proceeding, _title(case), due_at=proceeding.complainants_due)
+
+
+def _document_items(visible, legal, heads, drafters) -> list[inbox.InboxItem]:
+    """List the proceeding's documents waiting for the user's step in their approval chain."""
+    items: list[inbox.InboxItem] = []
     waiting = Q(pk__in=[])
     if legal:
         waiting |= Q(state=DocumentState.LEGAL_REVIEW, issuing_unit_id__in=legal)

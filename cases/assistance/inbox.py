@@ -17,6 +17,16 @@ from organisation.models import Role
 S = RequestState
 # The inbox shows what waits; a unit with more than this many items of a kind works from the list.
 LIMIT = 200
+ITEM_FIELDS = (
+    "number",
+    "kind",
+    "state",
+    "requesting_unit_id",
+    "requesting_department_id",
+    "requested_unit_id",
+    "requesting_unit__name",
+    "requested_unit__name",
+)
 KINDS = {
     "approval": _("Assistance requests awaiting your approval"),
     "send": _("Approved assistance requests to send"),
@@ -76,7 +86,7 @@ def assistance_items(user):
     One query for every kind: each kind's condition is a boolean column of the same row, so the
     cost does not grow with the number of kinds (issue 8: the inbox within 3× of its SQL floor).
     """
-    from cases.assistance.selectors import request_list_visible_to
+    from cases.assistance.selectors import request_visible_to, with_deadlines
 
     if not perms.memberships_of(user):
         return []
@@ -86,9 +96,11 @@ def assistance_items(user):
         for key, condition in conditions.items()
     }
     rows = (
-        request_list_visible_to(user)
-        .filter(reduce(or_, conditions.values()))
+        with_deadlines(request_visible_to(user).filter(reduce(or_, conditions.values())))
         .annotate(**flags)
+        .select_related("requesting_unit", "requested_unit")
+        # What an item shows and `may_approve` reads: a tenth of the row and its relations.
+        .only(*ITEM_FIELDS)
         .order_by("id")[: LIMIT * len(conditions)]
     )
     by_kind: dict[str, list[inbox.InboxItem]] = {key: [] for key in conditions}

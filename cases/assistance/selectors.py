@@ -84,6 +84,18 @@ def request_get_visible(user, pk) -> AssistanceRequest:
     return request
 
 
+def with_deadlines(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
+    """Annotate each request's nearest open deadline (`next_due_at`) and whether one is overdue."""
+    requests = requests.annotate(pk_text=Cast("pk", CharField()))
+    open_deadlines = Deadline.objects.filter(
+        target_type=TARGET_TYPE, target_id=OuterRef("pk_text"), state__in=OPEN_DEADLINE_STATES
+    )
+    return requests.annotate(
+        next_due_at=open_deadlines.order_by("due_at").values("due_at")[:1],
+        is_overdue=Exists(open_deadlines.filter(state=DeadlineState.RUNNING, due_at__lte=timezone.now())),
+    )
+
+
 def request_list_visible_to(
     user,
     *,
@@ -108,14 +120,7 @@ def request_list_visible_to(
         requests = requests.filter(requesting_unit_id__in=unit_ids)
     if unit:
         requests = requests.filter(Q(requesting_unit__code=unit) | Q(requested_unit__code=unit))
-    requests = requests.annotate(pk_text=Cast("pk", CharField()))
-    open_deadlines = Deadline.objects.filter(
-        target_type=TARGET_TYPE, target_id=OuterRef("pk_text"), state__in=OPEN_DEADLINE_STATES
-    )
-    requests = requests.annotate(
-        next_due_at=open_deadlines.order_by("due_at").values("due_at")[:1],
-        is_overdue=Exists(open_deadlines.filter(state=DeadlineState.RUNNING, due_at__lte=timezone.now())),
-    )
+    requests = with_deadlines(requests)
     if overdue is True:
         requests = requests.filter(is_overdue=True)
     elif overdue is False:

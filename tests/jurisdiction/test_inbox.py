@@ -197,3 +197,40 @@ def test_the_inbox_costs_the_same_queries_for_one_proceeding_as_for_several(offi
     with CaptureQueriesContext(connection) as four:
         assert len(items(legal)) == 4
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_a_forwarded_request_waits_at_the_unit_its_route_stands_at_past_any_number_of_others(
+    fraud_case, offices, monkeypatch
+):
+    from jurisdiction import inbox as jurisdiction_inbox
+    from jurisdiction.models import ProceedingState
+
+    monkeypatch.setattr(jurisdiction_inbox, "LIMIT", 2)  # fewer rows than the requests at the superior
+    route = [unit(CHENGDU).pk, unit(SICHUAN).pk]
+    passing = []
+    for _ in range(3):  # forwarded requests standing at Chengdu, under the same superior
+        case = CaseFactory(accepting_unit=unit(WUHOU), state=CaseState.UNDER_INVESTIGATION)
+        CaseLocationFactory(case=case, division_code=WUHUA)
+        passing.append(open_dispute(case, offices))
+    waiting = open_dispute(fraud_case, offices)
+    for proceeding, position in [*((p, 0) for p in passing), (waiting, 1)]:
+        JurisdictionProceeding.objects.filter(pk=proceeding.pk).update(
+            state=ProceedingState.FORWARDING,
+            route=route,
+            route_position=position,
+            superior_unit=unit(SICHUAN),
+        )
+
+    stations = dict(
+        JurisdictionProceeding.objects.annotate(station=jurisdiction_inbox.RouteStation()).values_list(
+            "pk", "station"
+        )
+    )
+    assert stations[waiting.pk] == unit(SICHUAN).pk
+    assert {stations[p.pk] for p in passing} == {unit(CHENGDU).pk}
+    assert kinds(offices[SICHUAN].head, waiting) == {"jurisdiction.route"}
+    assert [pk for kind, pk in items(offices[SICHUAN].head) if kind == "jurisdiction.route"] == [
+        str(waiting.pk)
+    ]
+    routed_to_chengdu = [pk for kind, pk in items(offices[CHENGDU].head) if kind == "jurisdiction.route"]
+    assert len(routed_to_chengdu) == 2  # the kind's cap, not the superior's whole queue
