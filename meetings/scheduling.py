@@ -34,7 +34,7 @@ from core.api import Conflict
 from core.models import HolidayOverride
 from core.notifications import notify
 from core.workflow import run_transition, timeline_add
-from meetings import ical, invitations, permissions, rotation
+from meetings import briefing, ical, invitations, permissions, rotation
 from meetings.ids import is_id
 from meetings.models import (
     EDITABLE_STATES,
@@ -498,6 +498,7 @@ def meeting_create(
         to_state=meeting.state,
         data=payload,
     )
+    briefing.briefing_prepare(meeting)
     return _fresh(meeting.pk)
 
 
@@ -651,8 +652,6 @@ def _after(name: str, *, by, now):
             if meeting.notice_issued_at is not None:
                 invitations.invitations_send(meeting, method=ical.CANCEL, participants=_participants(meeting))
         elif name == "open_session":
-            from meetings import briefing
-
             briefing.briefing_freeze(meeting, at=now)
             _default_attendance(meeting)
         elif name == "close":

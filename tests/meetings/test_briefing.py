@@ -327,12 +327,12 @@ def test_briefing_costs_a_constant_number_of_queries(three, django_assert_num_qu
     cases = build_cases(period, 6)
     build_requests(period, cases, 5)
     build_deadlines(period, 5)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         small = briefing.briefing_compute(series=three, start=period.start, end=period.end)
     cases += build_cases(period, 60, offset=6)
     build_requests(period, cases, 50, offset=5)
     build_deadlines(period, 50, offset=5)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         large = briefing.briefing_compute(series=three, start=period.start, end=period.end)
     assert sum(row["n"] for row in large["cases"]) > sum(row["n"] for row in small["cases"])
 
@@ -443,6 +443,22 @@ def test_live_figures_are_served_stored_and_computed_again_by_the_worker_once_ol
     assert current.updating is False and current.computed_at > first.computed_at
     assert sum(row["n"] for row in current.figures["cases"]) == 1
     assert current.period_start == first.period_start and current.pk == first.pk
+
+
+def test_a_new_meeting_has_its_figures_computed_by_the_worker_before_anyone_looks(
+    pan_southwest, provinces, django_assert_max_num_queries
+):
+    from meetings import scheduling
+
+    meeting = scheduling.meeting_create(
+        series=pan_southwest, by=provinces["500000"].liaison, kind=MeetingKind.REGULAR
+    )
+    assert not Briefing.objects.filter(meeting=meeting).exists()
+    message = OutboxMessage.objects.get(topic=briefing.RECOMPUTE_TOPIC)
+    assert outbox.deliver(message.pk) == "done"
+    with django_assert_max_num_queries(1):  # stored: the first view reads it
+        first = briefing.briefing_get(meeting)
+    assert first.updating is False and first.frozen_at is None and "cases" in first.figures
 
 
 def test_the_worker_leaves_a_briefing_frozen_meanwhile_as_it_is(pan_southwest, provinces, settings):
