@@ -13,37 +13,9 @@ whose full parse of a 65,000-glyph font cost about half a second per font on the
 from __future__ import annotations
 
 import struct
-from functools import cache
 
-from cffi import FFI
+from documents import harfbuzz
 
-_CDEF = """
-    typedef struct hb_blob_t hb_blob_t;
-    typedef struct hb_face_t hb_face_t;
-    typedef struct hb_set_t hb_set_t;
-    typedef struct hb_subset_input_t hb_subset_input_t;
-    typedef uint32_t hb_codepoint_t;
-    typedef uint32_t hb_tag_t;
-    typedef int hb_bool_t;
-    typedef enum { HB_MEMORY_MODE_DUPLICATE = 0 } hb_memory_mode_t;
-    typedef void (*hb_destroy_func_t) (void *user_data);
-
-    hb_blob_t * hb_blob_create (const char *data, unsigned int length, hb_memory_mode_t mode,
-                                void *user_data, hb_destroy_func_t destroy);
-    const char * hb_blob_get_data (hb_blob_t *blob, unsigned int *length);
-    void hb_blob_destroy (hb_blob_t *blob);
-    hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);
-    hb_blob_t * hb_face_reference_table (const hb_face_t *face, hb_tag_t tag);
-    void hb_face_destroy (hb_face_t *face);
-    void hb_set_add (hb_set_t *set, hb_codepoint_t codepoint);
-
-    hb_subset_input_t * hb_subset_input_create_or_fail (void);
-    void hb_subset_input_destroy (hb_subset_input_t *input);
-    hb_set_t * hb_subset_input_glyph_set (hb_subset_input_t *input);
-    hb_set_t * hb_subset_input_unicode_set (hb_subset_input_t *input);
-    void hb_subset_input_set_flags (hb_subset_input_t *input, unsigned value);
-    hb_face_t * hb_subset_or_fail (hb_face_t *source, const hb_subset_input_t *input);
-"""
 _NO_HINTING = 0x01
 _DESUBROUTINIZE = 0x04
 _NOTDEF_OUTLINE = 0x40
@@ -53,15 +25,6 @@ _OFFSET_FORMATS = {1: "B", 2: "H", 4: "I"}
 
 class CffFormatError(ValueError):
     """The font is not the CID-keyed OpenType CFF this module can shrink."""
-
-
-@cache
-def _harfbuzz():
-    ffi = FFI()
-    ffi.cdef(_CDEF)
-    core = ffi.dlopen("libharfbuzz.so.0")
-    subset = ffi.dlopen("libharfbuzz-subset.so.0")
-    return ffi, core, subset
 
 
 def _table(font: bytes, tag: bytes) -> bytes:
@@ -149,7 +112,7 @@ def compact(font: bytes) -> bytes:
     Raise CffFormatError when the font is not CID-keyed OpenType CFF or HarfBuzz cannot subset it.
     """
     glyphs = drawn_glyphs(font)
-    ffi, core, subset = _harfbuzz()
+    ffi, core, subset = harfbuzz.binding()
     blob = ffi.gc(core.hb_blob_create(font, len(font), 0, ffi.NULL, ffi.NULL), core.hb_blob_destroy)
     face = ffi.gc(core.hb_face_create(blob, 0), core.hb_face_destroy)
     request = subset.hb_subset_input_create_or_fail()

@@ -6,11 +6,14 @@ template, refuses text that no configured font can draw, and prints with no netw
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import gc
 import hashlib
 import html
 import logging
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -131,6 +134,116 @@ def drawable_text(text: str) -> str:
     return "".join("?" if character in missing else character for character in text)
 
 
+# Set while WeasyPrint's Font.__init__ runs, in the rendering thread only.
+_opening_font = threading.local()
+_UNREAD = object()
+# Two threads of one worker (runserver, gthread) may start their first render together.
+_deferral_lock = threading.Lock()
+
+
+class _FontFileContent:
+    """WeasyPrint's Font.file_content, copied out of the face only when something reads it."""
+
+    def __init__(self, read):
+        self.read = read
+
+    def __get__(self, font, owner=None):
+        if font is None:
+            return self
+        content = font.__dict__.get("_lianban_file_content", _UNREAD)
+        if content is _UNREAD:
+            content = font.__dict__["_lianban_file_content"] = self.read(font.hb_face)
+        return content
+
+    def __set__(self, font, content):
+        font.__dict__["_lianban_file_content"] = content
+
+
+@functools.cache
+def _defer_font_file_copies() -> bool:
+    """Make WeasyPrint copy a font's whole file only if it reads it; return whether it now does.
+
+    WeasyPrint 70 copies every font it draws with whole into a bytes object (Font.__init__), yet
+    HarfBuzz subsets from the face Pango already holds and the subset replaces the copy unread. A Noto
+    CJK collection is 26 MB, and copying it also faults all its mapped pages in: the two such faces a
+    document uses took a render from about 200 MB resident to 320 MB (issue 8: under 300). Whatever
+    reads the content (a font embedded whole, a subset that failed, an emoji font) still gets the
+    same bytes, copied then, so the PDF does not change.
+    """
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    with _deferral_lock:
+        font_class = getattr(pdf_fonts, "Font", None)
+        if font_class is not None and isinstance(vars(font_class).get("file_content"), _FontFileContent):
+            return True
+        read = getattr(pdf_fonts, "get_hb_object_data", None)
+        code = getattr(getattr(font_class, "__init__", None), "__code__", None)
+        if read is None or code is None or not {"get_hb_object_data", "file_content"} <= set(code.co_names):
+            logger.warning("WeasyPrint's Font changed: each font file is copied whole again on each render")
+            return False
+        _wrap_font(pdf_fonts, font_class, read)
+        return True
+
+
+def _wrap_font(pdf_fonts, font_class, read) -> None:
+    """Leave Font.file_content unread when a Font opens; read it through `read` on first access."""
+    original_init = font_class.__init__
+
+    @functools.wraps(read)
+    def get_hb_object_data(hb_object, ot_color=None, glyph=None):
+        if ot_color is None and getattr(_opening_font, "active", False):
+            return _UNREAD
+        return read(hb_object, ot_color, glyph)
+
+    @functools.wraps(original_init)
+    def init(self, *args, **kwargs):
+        _opening_font.active = True
+        try:
+            original_init(self, *args, **kwargs)
+        finally:
+            _opening_font.active = False
+
+    font_class.file_content = _FontFileContent(read)
+    font_class.__init__ = init
+    pdf_fonts.get_hb_object_data = get_hb_object_data
+
+
+@functools.cache
+def _malloc_trim():
+    """Return glibc's malloc_trim, or None where the C library has none (musl, macOS)."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim.argtypes = [ctypes.c_size_t]
+        trim.restype = ctypes.c_int
+    return trim
+
+
+def _release_free_memory() -> None:
+    # The memory a render frees stays in glibc's heaps, counted in the worker's resident size, until
+    # something trims them: about 10 MB per render here, for about 2 ms (issue 8).
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+# One render at a time per process: the font configuration below is shared, and two renders at once
+# in one threaded worker (runserver, gthread) would each add their transient memory to its peak.
+_render_lock = threading.Lock()
+
+
+@functools.cache
+def _font_configuration():
+    """Return the process's WeasyPrint font configuration (fontconfig's fonts and a Pango font map).
+
+    WeasyPrint makes a new one for every render unless given one, and each left about 0.2 MB behind
+    in fontconfig and Pango: a worker at 185 MB would pass 400 MB after 1,000 downloads (issue 8:
+    under 300 MB). The templates declare no @font-face, so one configuration serves every render.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def _url_fetcher():
     from weasyprint import URLFetcher
 
@@ -189,6 +302,7 @@ def render_pdf(
     """
     from weasyprint import HTML
 
+    _defer_font_file_copies()
     markup = render_html(
         template_name=template_name,
         context=context,
@@ -200,8 +314,9 @@ def render_pdf(
         watermark=watermark,
     )
     _check_glyphs(markup, context)
-    document = HTML(string=markup, url_fetcher=_url_fetcher()).render()
-    content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_compact_fonts)
+    with _render_lock:
+        document = HTML(string=markup, url_fetcher=_url_fetcher()).render(font_config=_font_configuration())
+        content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_compact_fonts)
     pages = len(document.pages)
     # A rendered document is a web of reference cycles (boxes, layouts, fonts) of tens of MB that
     # the generational collector reaches late, since it counts objects, not bytes: a worker
@@ -209,4 +324,5 @@ def render_pdf(
     # (issue 8: under 600 MB). A collection costs a few ms beside a render's hundreds.
     del document
     gc.collect()
+    _release_free_memory()
     return RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), pages=pages)
