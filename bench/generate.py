@@ -1056,7 +1056,7 @@ def _bench_accounts(rows) -> int:
 
 def bench_briefing_target() -> tuple[str, int]:
     """Return (username, meeting id): the next scheduled regular meeting of the six-province series,
-    whose briefing is computed live on every GET, and its host's liaison officer, who takes part.
+    whose briefing is live (computed, then stored until it is old), and its host's liaison officer.
     """
     from meetings.management.commands.seed_meeting_series import SERIES
     from meetings.models import JointMeeting, MeetingKind, MeetingState, ParticipantKind

@@ -265,6 +265,7 @@ def plan_paths() -> tuple[list[HotPath], dict]:
 
     from cases.models import Case, CaseState, HandlingCode
     from cases.selectors import case_visible_to
+    from meetings.models import Briefing
     from organisation.models import Membership, Role, UnitLevel, User
 
     county = county_investigator()
@@ -346,6 +347,9 @@ def plan_paths() -> tuple[list[HotPath], dict]:
     target = briefing_target()
     if target:
         user, meeting = target
+        # The first request is to compute the live figures (reported as such): drop what an earlier
+        # run or the worker stored.
+        Briefing.objects.filter(meeting=meeting, frozen_at__isnull=True).delete()
         paths.append(
             HotPath(
                 "briefing", "a meeting briefing's statistics (live, stored)", "GET",

@@ -28,7 +28,9 @@ def choice_label(model: type[Model], field_name: str, value) -> str:
 
 @lru_cache(maxsize=256)
 def _url_parts(name: str, script_prefix: str) -> tuple[str, str]:
-    before, _placeholder, after = reverse(name, args=[_URL_PLACEHOLDER]).partition(str(_URL_PLACEHOLDER))
+    before, placeholder, after = reverse(name, args=[_URL_PLACEHOLDER]).partition(str(_URL_PLACEHOLDER))
+    if not placeholder:
+        raise ValueError(f"The URL {name!r} does not take its primary key as its one argument")
     return before, after
 
 

@@ -189,6 +189,8 @@ def face_codepoints(path: str, index: int) -> CodePoints:
     last = ffi.new("hb_codepoint_t *")
     ranges = []
     try:
+        if not core.hb_face_get_glyph_count(face):  # HarfBuzz answers an empty face, not an error
+            raise OSError(f"The font file {path} has no face {index}")
         core.hb_face_collect_unicodes(face, unicodes)
         while core.hb_set_next_range(unicodes, first, last):
             ranges.append((first[0], last[0]))

@@ -28,6 +28,7 @@ _CDEF = """
     hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);
     hb_blob_t * hb_face_reference_table (const hb_face_t *face, hb_tag_t tag);
     void hb_face_collect_unicodes (hb_face_t *face, hb_set_t *out);
+    unsigned int hb_face_get_glyph_count (const hb_face_t *face);
     void hb_face_destroy (hb_face_t *face);
     hb_set_t * hb_set_create (void);
     void hb_set_add (hb_set_t *set, hb_codepoint_t codepoint);

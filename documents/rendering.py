@@ -317,12 +317,13 @@ def render_pdf(
     with _render_lock:
         document = HTML(string=markup, url_fetcher=_url_fetcher()).render(font_config=_font_configuration())
         content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_compact_fonts)
-    pages = len(document.pages)
-    # A rendered document is a web of reference cycles (boxes, layouts, fonts) of tens of MB that
-    # the generational collector reaches late, since it counts objects, not bytes: a worker
-    # rendering a 50-page dossier grew past 800 MB without this and stays near 300 MB with it
-    # (issue 8: under 600 MB). A collection costs a few ms beside a render's hundreds.
-    del document
-    gc.collect()
-    _release_free_memory()
+        pages = len(document.pages)
+        # A rendered document is a web of reference cycles (boxes, layouts, fonts) of tens of MB that
+        # the generational collector reaches late, since it counts objects, not bytes: a worker
+        # rendering a 50-page dossier grew past 800 MB without this (issue 8: under 600 MB). A
+        # collection costs a few ms beside a render's hundreds. Inside the lock: freeing the layouts
+        # reaches the shared Pango font map, which another thread's render must not use meanwhile.
+        del document
+        gc.collect()
+        _release_free_memory()
     return RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), pages=pages)

@@ -9,15 +9,10 @@ sign, the complainants to tell of a transfer, and a document of a proceeding wai
 in its approval chain (the documents app has no inbox of its own).
 """
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import (
     BigIntegerField,
-    BooleanField,
     CharField,
     Exists,
-    ExpressionWrapper,
     F,
     Func,
     OuterRef,
@@ -54,7 +49,6 @@ OPEN_DEADLINES = (DeadlineState.RUNNING, DeadlineState.PAUSED)
 # What an item of a proceeding shows, and what decides its side of a handover.
 ITEM_FIELDS = (
     "state",
-    "kind",
     "agreement_citation",
     "holding_unit_id",
     "lead_unit_id",
@@ -228,28 +222,19 @@ def _proceeding_items(visible, managers, legal, heads, deciders, handlers) -> li
         )
     if not conditions:
         return []
-    flags = {
-        f"inbox_{key}": ExpressionWrapper(condition, output_field=BooleanField())
-        for key, condition in conditions.items()
-    }
-    rows = (
-        visible.annotate(**annotations)
-        .filter(reduce(or_, conditions.values()))
-        .annotate(**flags)
-        .select_related("case", "lead_unit", "holding_unit", "superior_unit")
-        .only(*ITEM_FIELDS)
-        .order_by("id")[: LIMIT * len(conditions)]
-    )
     handler_units = set(handlers)
-    by_kind: dict[str, list[inbox.InboxItem]] = {key: [] for key in conditions}
-    for proceeding in rows:
-        for key, kind_items in by_kind.items():
-            if not getattr(proceeding, f"inbox_{key}") or len(kind_items) >= LIMIT:
-                continue
-            item = _proceeding_item(key, proceeding, handler_units)
-            if item is not None:
-                kind_items.append(item)
-    return [item for kind_items in by_kind.values() for item in kind_items]
+    annotated = visible.annotate(**annotations)
+
+    def rows_for(keys: list[str]):
+        return (
+            inbox.flagged(annotated, {key: conditions[key] for key in keys})
+            .select_related("case", "lead_unit", "holding_unit", "superior_unit")
+            .only(*ITEM_FIELDS)
+        )
+
+    return inbox.items_by_kind(
+        rows_for, conditions, lambda key, row: _proceeding_item(key, row, handler_units), limit=LIMIT
+    )
 
 
 def _proceeding_item(key: str, proceeding, handler_units) -> inbox.InboxItem | None:

@@ -45,7 +45,7 @@ from cases.standing import user_standing
 from core import audit, outbox
 from core.api import Conflict
 from core.identity import mask_id_number
-from core.models import Deadline, DeadlineState
+from core.models import Deadline, DeadlineState, OutboxState
 from core.workflow import timeline_add
 from documents import services as document_services
 from documents.models import Document
@@ -349,17 +349,19 @@ def _lock_meeting(meeting_id) -> JointMeeting:
 def _store(meeting: JointMeeting, *, end: dt.datetime, frozen_at=None, then=None) -> Briefing:
     """Compute the figures for the period ending at `end`, then store them under the meeting's lock.
 
-    The aggregation runs before the lock is taken: at a million cases it takes seconds, and the
-    meeting's own transitions must not wait for it. A briefing frozen meanwhile is kept as it is
-    and returned unchanged. `then(meeting, briefing)` runs in the storing transaction (the audit).
+    Outside a transition the aggregation runs before the lock is taken: at a million cases it takes
+    seconds, and the meeting's own transitions need not wait for it (the freeze at the opening runs
+    inside the opening's lock, as it must). What was stored meanwhile wins over these figures when
+    it is frozen or, for live figures, taken later; it is returned unchanged. `then(meeting,
+    briefing)` runs in the storing transaction (the audit of a refresh).
     """
     start, end = briefing_period(meeting, end=end)
     figures = briefing_compute(series=meeting.series, start=start, end=end)
     with transaction.atomic():
         meeting = _lock_meeting(meeting.pk)
         briefing = Briefing.objects.filter(meeting=meeting).first()
-        if briefing is not None and briefing.frozen_at is not None:
-            briefing.updating = False
+        newer = briefing is not None and frozen_at is None and briefing.period_end >= end
+        if briefing is not None and (briefing.frozen_at is not None or newer):
             return briefing
         if briefing is None:
             briefing = Briefing(meeting=meeting)
@@ -370,7 +372,6 @@ def _store(meeting: JointMeeting, *, end: dt.datetime, frozen_at=None, then=None
         briefing.save()
         if then is not None:
             then(meeting, briefing)
-    briefing.updating = False
     return briefing
 
 
@@ -383,23 +384,29 @@ def briefing_is_fresh(briefing: Briefing, *, now: dt.datetime | None = None) -> 
 def briefing_get(meeting: JointMeeting) -> Briefing:
     """Return the meeting's briefing: the frozen one, or the live figures as last computed.
 
-    Live figures are computed on the first view and then served from storage; once they are older
-    than MEETING_BRIEFING_FRESH_SECONDS they are still served (their `computed_at` is shown) while
-    the worker computes them again, so no page waits for the aggregation a second time. The
-    returned briefing's `updating` says a new computation is on its way.
+    Live figures are computed by the worker when the meeting is created (or on the first view, if it
+    has not yet) and then served from storage; once they are older than
+    MEETING_BRIEFING_FRESH_SECONDS they are still served (their `computed_at` is shown) while the
+    worker computes them again, so no page waits for the aggregation a second time. The returned
+    briefing's `updating` says a new computation is on its way. A cancelled meeting's figures are
+    not computed again.
     """
     stored = Briefing.objects.filter(meeting_id=meeting.pk).first()
     if stored is None:
         return _store(meeting, end=timezone.now())
-    stored.updating = False
-    if stored.frozen_at is None and not briefing_is_fresh(stored):
-        # One message per stored computation: views of the same stale figures queue it once.
-        outbox.enqueue(
-            topic=RECOMPUTE_TOPIC,
-            payload={"meeting": meeting.pk},
-            key=f"{RECOMPUTE_TOPIC}:{meeting.pk}:{stored.computed_at.isoformat()}",
-        )
-        stored.updating = True
+    if stored.frozen_at is not None or meeting.state == MeetingState.CANCELLED or briefing_is_fresh(stored):
+        return stored
+    # One message per stored computation: views of the same stale figures queue it once.
+    message = outbox.enqueue(
+        topic=RECOMPUTE_TOPIC,
+        payload={"meeting": meeting.pk, "computed_at": stored.computed_at.isoformat()},
+        key=f"{RECOMPUTE_TOPIC}:{meeting.pk}:{stored.computed_at.isoformat()}",
+    )
+    message.refresh_from_db(fields=["state"])
+    if message.state != OutboxState.PENDING:
+        # Delivered already (tasks run eagerly in the embedded demo) or given up: show what is stored.
+        return Briefing.objects.get(pk=stored.pk)
+    stored.updating = True
     return stored
 
 
@@ -412,13 +419,22 @@ def briefing_prepare(meeting: JointMeeting) -> None:
 
 @outbox.handler(RECOMPUTE_TOPIC)
 def _recompute(payload: dict, *, key: str) -> None:
+    """Compute the live figures again unless they changed since the message was written.
+
+    The web process judged them stale by its own clock and settings; the worker does not judge
+    again, or a disagreement between the two would leave the figures old for good.
+    """
     meeting = JointMeeting.objects.select_related("series").filter(pk=payload["meeting"]).first()
-    if meeting is None:
+    if meeting is None or meeting.state == MeetingState.CANCELLED:
         return
     stored = Briefing.objects.filter(meeting=meeting).first()
-    if stored is not None and (stored.frozen_at is not None or briefing_is_fresh(stored)):
+    seen = payload.get("computed_at")
+    if stored is not None and (stored.frozen_at is not None or stored.computed_at.isoformat() != seen):
         return
-    _store(meeting, end=timezone.now())
+    try:
+        _store(meeting, end=timezone.now())
+    except Http404:  # deleted while the figures were computed
+        return
 
 
 def briefing_freeze(meeting: JointMeeting, *, at: dt.datetime) -> Briefing:

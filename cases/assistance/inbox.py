@@ -1,9 +1,6 @@
 """Inbox providers: what waits for each user on assistance requests (registered in AppConfig.ready)."""
 
-from functools import reduce
-from operator import or_
-
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -91,41 +88,34 @@ def assistance_items(user):
     if not perms.memberships_of(user):
         return []
     conditions = _conditions(user)
-    flags = {
-        f"inbox_{key}": ExpressionWrapper(condition, output_field=BooleanField())
-        for key, condition in conditions.items()
-    }
-    rows = (
-        with_deadlines(request_visible_to(user).filter(reduce(or_, conditions.values())))
-        .annotate(**flags)
-        .select_related("requesting_unit", "requested_unit")
-        # What an item shows and `may_approve` reads: a tenth of the row and its relations.
-        .only(*ITEM_FIELDS)
-        .order_by("id")[: LIMIT * len(conditions)]
-    )
-    by_kind: dict[str, list[inbox.InboxItem]] = {key: [] for key in conditions}
+    visible = with_deadlines(request_visible_to(user))
     url = detail_url("assistance-request-detail")
-    for request in rows:
-        for key, items in by_kind.items():
-            if not getattr(request, f"inbox_{key}") or len(items) >= LIMIT:
-                continue
-            if key == "approval" and not perms.may_approve(request, user):
-                continue
-            items.append(
-                inbox.InboxItem(
-                    kind=f"assistance_request.{key}",
-                    kind_label=str(KINDS[key]),
-                    title=f"{request.number} {choice_label(AssistanceRequest, 'kind', request.kind)} · "
-                    f"{request.requesting_unit.name} → {request.requested_unit.name}",
-                    url=url(request.pk),
-                    state=request.state,
-                    state_label=choice_label(AssistanceRequest, "state", request.state),
-                    due_at=request.next_due_at,
-                    object_type="assistance.assistancerequest",
-                    object_id=str(request.pk),
-                )
-            )
-    return [item for items in by_kind.values() for item in items]
+
+    def rows_for(keys: list[str]):
+        return (
+            inbox.flagged(visible, {key: conditions[key] for key in keys})
+            .select_related("requesting_unit", "requested_unit")
+            # What an item shows and `may_approve` reads: a tenth of the row and its relations.
+            .only(*ITEM_FIELDS)
+        )
+
+    def build(key: str, request) -> inbox.InboxItem | None:
+        if key == "approval" and not perms.may_approve(request, user):
+            return None
+        return inbox.InboxItem(
+            kind=f"assistance_request.{key}",
+            kind_label=str(KINDS[key]),
+            title=f"{request.number} {choice_label(AssistanceRequest, 'kind', request.kind)} · "
+            f"{request.requesting_unit.name} → {request.requested_unit.name}",
+            url=url(request.pk),
+            state=request.state,
+            state_label=choice_label(AssistanceRequest, "state", request.state),
+            due_at=request.next_due_at,
+            object_type="assistance.assistancerequest",
+            object_id=str(request.pk),
+        )
+
+    return inbox.items_by_kind(rows_for, conditions, build, limit=LIMIT)
 
 
 def _describe_request(deadline) -> TargetDescription:

@@ -66,6 +66,12 @@ def test_harfbuzz_reads_the_coverage_fonttools_reads():
         assert set(fonts.face_codepoints(face.path, face.index)) ^ expected <= {0}, face
 
 
+def test_a_face_the_file_does_not_hold_is_an_error_not_an_empty_font():
+    face = fonts.configured_faces()[0]
+    with pytest.raises(OSError, match="has no face 999"):
+        fonts.face_codepoints(face.path, 999)
+
+
 def test_a_code_point_bitmap_answers_as_a_set():
     points = fonts.CodePoints.from_ranges([(0x41, 0x43), (0x4E00, 0x4E01), (0x10FFFF, 0x10FFFF)])
     assert list(points) == [0x41, 0x42, 0x43, 0x4E00, 0x4E01, 0x10FFFF]

@@ -234,3 +234,30 @@ def test_a_forwarded_request_waits_at_the_unit_its_route_stands_at_past_any_numb
     ]
     routed_to_chengdu = [pk for kind, pk in items(offices[CHENGDU].head) if kind == "jurisdiction.route"]
     assert len(routed_to_chengdu) == 2  # the kind's cap, not the superior's whole queue
+
+
+def test_a_kind_with_more_proceedings_than_the_cap_hides_no_other_kind(fraud_case, offices, monkeypatch):
+    from jurisdiction import inbox as jurisdiction_inbox
+    from jurisdiction.models import ProceedingState
+
+    monkeypatch.setattr(jurisdiction_inbox, "LIMIT", 1)
+    head = offices[SICHUAN].head
+    designated = []
+    for _ in range(10):  # more than the first query's slice, all at lower ids
+        case = CaseFactory(accepting_unit=unit(WUHOU), state=CaseState.UNDER_INVESTIGATION)
+        CaseLocationFactory(case=case, division_code=WUHUA)
+        designated.append(open_dispute(case, offices))
+    JurisdictionProceeding.objects.filter(pk__in=[p.pk for p in designated]).update(
+        state=ProceedingState.AT_SUPERIOR, superior_unit=unit(SICHUAN)
+    )
+    forwarded = open_dispute(fraud_case, offices)
+    JurisdictionProceeding.objects.filter(pk=forwarded.pk).update(
+        state=ProceedingState.FORWARDING,
+        route=[unit(CHENGDU).pk, unit(SICHUAN).pk],
+        route_position=1,
+        superior_unit=unit(SICHUAN),
+    )
+
+    mine = items(head)
+    assert [kind for kind, _pk in mine] == ["jurisdiction.designate", "jurisdiction.route"]
+    assert ("jurisdiction.route", str(forwarded.pk)) in mine

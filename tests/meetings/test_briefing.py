@@ -25,7 +25,7 @@ from documents import access as document_access
 from documents import services as document_services
 from documents.models import Document
 from meetings import briefing
-from meetings.models import Briefing, MeetingKind, MeetingState
+from meetings.models import Briefing, JointMeeting, MeetingKind, MeetingState
 from organisation.models import Unit
 from tests.factories.cases import CaseFactory, CasePersonFactory, id_number, offence
 from tests.factories.meetings import meeting_in, series_with
@@ -459,6 +459,35 @@ def test_a_new_meeting_has_its_figures_computed_by_the_worker_before_anyone_look
     with django_assert_max_num_queries(1):  # stored: the first view reads it
         first = briefing.briefing_get(meeting)
     assert first.updating is False and first.frozen_at is None and "cases" in first.figures
+
+
+def test_the_worker_computes_what_the_web_found_stale_whatever_its_own_clock_and_settings(
+    pan_southwest, provinces, settings
+):
+    meeting = meeting_in(pan_southwest, host="520000", organiser=provinces["520000"].liaison)
+    first = briefing.briefing_get(meeting)
+    settings.MEETING_BRIEFING_FRESH_SECONDS = 0  # the web process: stale at once
+    assert briefing.briefing_get(meeting).updating is True
+    settings.MEETING_BRIEFING_FRESH_SECONDS = 10**6  # the worker: would call them fresh
+    message = OutboxMessage.objects.get(topic=briefing.RECOMPUTE_TOPIC)
+    assert outbox.deliver(message.pk) == "done"
+    assert Briefing.objects.get(meeting=meeting).computed_at > first.computed_at
+    assert briefing.briefing_get(meeting).updating is False
+
+
+def test_older_figures_never_replace_newer_ones_and_a_cancelled_meeting_is_left_alone(
+    pan_southwest, provinces, settings
+):
+    meeting = meeting_in(pan_southwest, host="520000", organiser=provinces["520000"].liaison)
+    newer = briefing.briefing_get(meeting)
+    # A computation that took its figures earlier and stores them later keeps the newer ones.
+    kept = briefing._store(meeting, end=newer.period_end - dt.timedelta(minutes=5))
+    assert (kept.period_end, kept.computed_at) == (newer.period_end, newer.computed_at)
+
+    settings.MEETING_BRIEFING_FRESH_SECONDS = 0
+    JointMeeting.objects.filter(pk=meeting.pk).update(state=MeetingState.CANCELLED)
+    assert briefing.briefing_get(JointMeeting.objects.get(pk=meeting.pk)).updating is False
+    assert not OutboxMessage.objects.filter(topic=briefing.RECOMPUTE_TOPIC).exists()
 
 
 def test_the_worker_leaves_a_briefing_frozen_meanwhile_as_it_is(pan_southwest, provinces, settings):
