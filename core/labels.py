@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from django.db.models import Model
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
 # A primary key no row has; it stands in the reversed URL for the one each row fills in.
@@ -36,7 +36,5 @@ def _url_parts(name: str, script_prefix: str) -> tuple[str, str]:
 
 def detail_url(name: str) -> Callable[[object], str]:
     """Return a function making the URL `name` takes with one primary key, as `reverse` would."""
-    from django.urls import get_script_prefix
-
     before, after = _url_parts(name, get_script_prefix())
     return lambda pk: f"{before}{pk}{after}"

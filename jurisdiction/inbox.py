@@ -152,8 +152,7 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
     deciders = _units(standing, perms.DECIDERS)
     handlers = _units(standing, perms.HANDOVER_ROLES)
     drafters = _units(standing, {Role.DEPARTMENT_HEAD, Role.UNIT_HEAD})
-    # The analysis at opening is the largest column and no item shows it.
-    visible = proceeding_visible_to(user).defer("analysis")
+    visible = proceeding_visible_to(user)
     items: list[inbox.InboxItem] = []
 
     if managers:
@@ -162,6 +161,8 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
                 proceeding__in=visible.filter(state=S.CONSULTING), position="", unit_id__in=managers
             )
             .select_related("proceeding__case", "unit")
+            # The analysis at opening is the largest column and no item shows it.
+            .defer("proceeding__analysis")
             .order_by("proceeding_id", "id")[:LIMIT]
         )
         for party in silent:
@@ -245,9 +246,7 @@ def _proceeding_item(key: str, proceeding, handler_units) -> inbox.InboxItem | N
         # An agreement reached at a joint meeting names the 纪要 it stands on.
         title = _title(case, proceeding.lead_unit.name, proceeding.agreement_citation)
         return _item(key, proceeding, title)
-    if key == "file":
-        return _item(key, proceeding, _title(case))
-    if key == "route":
+    if key in ("file", "route"):
         return _item(key, proceeding, _title(case))
     if key == "designate":
         return _item(key, proceeding, _title(case, proceeding.superior_unit.name))

@@ -375,9 +375,9 @@ def _store(meeting: JointMeeting, *, end: dt.datetime, frozen_at=None, then=None
     return briefing
 
 
-def briefing_is_fresh(briefing: Briefing, *, now: dt.datetime | None = None) -> bool:
+def briefing_is_fresh(briefing: Briefing) -> bool:
     """Tell whether stored live figures are recent enough to serve without computing them again."""
-    age = (now or timezone.now()) - briefing.computed_at
+    age = timezone.now() - briefing.computed_at
     return age.total_seconds() < settings.MEETING_BRIEFING_FRESH_SECONDS
 
 

@@ -88,7 +88,7 @@ def assistance_items(user):
     if not perms.memberships_of(user):
         return []
     conditions = _conditions(user)
-    visible = with_deadlines(request_visible_to(user))
+    visible = with_deadlines(request_visible_to(user), overdue=False)  # items show the due time alone
     url = detail_url("assistance-request-detail")
 
     def rows_for(keys: list[str]):

@@ -84,16 +84,19 @@ def request_get_visible(user, pk) -> AssistanceRequest:
     return request
 
 
-def with_deadlines(requests: QuerySet[AssistanceRequest]) -> QuerySet[AssistanceRequest]:
-    """Annotate each request's nearest open deadline (`next_due_at`) and whether one is overdue."""
+def with_deadlines(
+    requests: QuerySet[AssistanceRequest], *, overdue: bool = True
+) -> QuerySet[AssistanceRequest]:
+    """Annotate each request's nearest open deadline (`next_due_at`) and, if asked, whether one is overdue."""
     requests = requests.annotate(pk_text=Cast("pk", CharField()))
     open_deadlines = Deadline.objects.filter(
         target_type=TARGET_TYPE, target_id=OuterRef("pk_text"), state__in=OPEN_DEADLINE_STATES
     )
-    return requests.annotate(
-        next_due_at=open_deadlines.order_by("due_at").values("due_at")[:1],
-        is_overdue=Exists(open_deadlines.filter(state=DeadlineState.RUNNING, due_at__lte=timezone.now())),
-    )
+    requests = requests.annotate(next_due_at=open_deadlines.order_by("due_at").values("due_at")[:1])
+    if overdue:
+        running = open_deadlines.filter(state=DeadlineState.RUNNING, due_at__lte=timezone.now())
+        requests = requests.annotate(is_overdue=Exists(running))
+    return requests
 
 
 def request_list_visible_to(
