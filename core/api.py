@@ -1,14 +1,22 @@
-"""API helpers shared by every app: the single error body, its schema, and pagination."""
+"""API helpers shared by every app: the single error body, its schema, pagination, the JSON parser
+with a depth limit and the bounded integer inputs (ids, counts, filters).
+"""
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.ids import MAX_ID, MAX_INT
+from core.parsers import MAX_JSON_DEPTH, JSONParser, json_depth_exceeds  # noqa: F401 (the API's kit)
 
 
 class Conflict(exceptions.APIException):
@@ -177,3 +185,45 @@ class TimelineEntrySerializer(serializers.Serializer):
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     note = serializers.CharField()
+
+
+# --- bounded integers ----------------------------------------------------------------------------
+
+
+def IdField(**kwargs) -> serializers.IntegerField:  # noqa: N802 (a field factory reads as a field)
+    """Return a serializer field for the id of a row: an integer from 1 to the largest bigint."""
+    kwargs.setdefault("min_value", 1)
+    kwargs.setdefault("max_value", MAX_ID)
+    return serializers.IntegerField(**kwargs)
+
+
+def CountField(*, max_value: int = MAX_INT, min_value: int = 0, **kwargs) -> serializers.IntegerField:  # noqa: N802
+    """Return a serializer field for a count or a number of days: bounded on both sides."""
+    return serializers.IntegerField(min_value=min_value, max_value=max_value, **kwargs)
+
+
+class _IdFormField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.Filter):
+    """A filter on a row id (`?case=12`): an integer from 1 to the largest bigint, else a 400.
+
+    django-filter's NumberFilter parses a Decimal of any size, which the database then refuses.
+    """
+
+    field_class = _IdFormField
+
+
+class IntegerFilter(django_filters.Filter):
+    """A filter on a bounded integer column (`?year=2026`); give min_value and max_value."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, min_value: int, max_value: int, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+        self.min_value, self.max_value = min_value, max_value

@@ -13,12 +13,12 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ApiError, CursorPagination, error_responses
+from core.api import ApiError, CursorPagination, JSONParser, error_responses
 from documents import kinds, selectors, services
 from documents import permissions as perms
 from documents.models import Document, DocumentState, ImmutableDocumentError
