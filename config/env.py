@@ -4,6 +4,7 @@ Every reader names the variable in its error, so a bad deployment stops at start
 an operator can act on instead of failing later in a request.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -65,6 +66,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     items = [item.strip() for item in value.split(",")]
     if any(item == "" for item in items):
         raise EnvError(name, value, "a comma-separated list must not contain empty items")
+    return items
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """Read a comma-separated list of IP addresses or CIDR networks (e.g. 10.0.0.0/8, ::1)."""
+    items = env_list(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            rule = f"{item!r} is not an IP address or network"
+            raise EnvError(name, os.environ.get(name, ""), rule) from None
     return items
 
 

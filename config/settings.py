@@ -18,6 +18,7 @@ from config.env import (
     env_choice,
     env_int,
     env_list,
+    env_networks,
     env_str,
     parse_database_url,
 )
@@ -86,11 +87,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
-    "core.middleware.RequestSizeLimitMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LocaleMiddleware",
+    # After the language is chosen (the 413 speaks it), before CSRF reads the form.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -316,6 +319,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Reverse proxies whose X-Real-IP, X-Forwarded-For and X-Request-ID are believed (addresses or
+# CIDR networks); from any other peer those headers are ignored, so a client cannot choose the
+# address and request id that audit events record.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 # Django answers an oversized body with 400; core.middleware turns that into 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 # The largest uploaded file (a scanned warrant or decision); checked by content in core.uploads.

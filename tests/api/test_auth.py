@@ -264,7 +264,10 @@ def test_logout_needs_authentication(api_client):
 
 
 @pytest.mark.django_db
-def test_token_sign_in_failure_and_sign_out_are_in_the_audit_trail(api_client, wuhou_investigator, password):
+def test_token_sign_in_failure_and_sign_out_are_in_the_audit_trail(
+    api_client, wuhou_investigator, password, settings
+):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's peer, so its X-Request-ID is believed
     obtain(api_client, "wuhou_investigator", "wrong-password")
     token = obtain(api_client, "wuhou_investigator", password).json()["token"]
     with_token(token).post(LOGOUT_URL, HTTP_X_REQUEST_ID="logout-request-0001")

@@ -48,6 +48,7 @@ def run_django(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
         ("EMAIL_BACKEND", "pigeon", "expected one of console, file, locmem, smtp"),
         ("CELERY_BROKER_URL", "localhost:6379", "expected a URL starting with"),
         ("ALLOWED_HOSTS", "a,,b", "must not contain empty items"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal", "'proxy.internal' is not an IP address or network"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value, rule):
