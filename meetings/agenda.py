@@ -3,9 +3,12 @@
 A matter belongs to a series when every unit involved in it lies within the subtree of a current
 member: the members between them can decide it and sign for it (plan §8, open question Q1). A
 restricted (限制) case is never proposed, since it is never discoverable (DESIGN.md, Visibility);
-it is settled outside the meeting or named only by number in a note. What an item says of a case
-is written under the discovery rules (普通: number, name, offence, unit; 内部: number and unit), so
-a member who cannot open the matter still learns only what a related-case notice would tell it.
+it is settled outside the meeting or named only by number in a note. An item keeps no text taken
+from a case: it references the matter, and what it says of the matter's cases is composed when read,
+per viewer (issue 16): a case the viewer may see now is named in full; any other only as discovery
+allows now (普通: number, name, offence, unit; 内部: number and unit; 限制: that a restricted case of
+the owning unit is concerned, and whom to ask). A case restricted after the item was added therefore
+leaves the agenda of every member that gets 404 on it, and comes back when it is opened again.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -28,7 +31,7 @@ from cases.assistance.models import OPEN_STATES as REQUEST_OPEN_STATES
 from cases.assistance.models import AssistanceRequest, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.models import Case, HandlingCode
-from cases.selectors import case_discovery_summary
+from cases.selectors import case_discovery_summary, case_visible_to
 from cases.standing import user_standing
 from core import audit
 from core.api import Conflict
@@ -97,6 +100,7 @@ class AgendaRow:
     """An agenda item as one viewer sees it: the live state, and a link only if the viewer may open it."""
 
     item: AgendaItem
+    title: str
     state_label: str
     url: str
     summary: str
@@ -106,11 +110,23 @@ class AgendaRow:
 # --- what may be said of a case ------------------------------------------------------------------
 
 
-def case_text(case: Case) -> str:
-    """Describe a case by what discovery allows: 普通 number, name, offence and unit; 内部 number and unit."""
+def _never(case: Case) -> bool:
+    return False
+
+
+CaseSeen = Callable[[Case], bool]
+
+
+def case_text(case: Case, seen: CaseSeen = _never) -> str:
+    """Describe a case: in full when the viewer may see it, else by what discovery allows now.
+
+    普通 number, name, offence and unit; 内部 number and unit; 限制 only the owning unit, whom to ask.
+    """
+    if seen(case):
+        offence = f"（{case.offence.name}）" if case.offence_id else ""
+        return f"{case.number} {case.name}{offence}，{case.responsible_unit.name}"
     facts = case_discovery_summary(case)
     if facts.get("restricted"):
-        # Never proposed; kept for an item whose case was restricted after it was added.
         return _("A restricted case of %(unit)s") % {"unit": facts["unit_name"]}
     if "name" in facts:
         offence = f"（{facts['offence']}）" if facts.get("offence") else ""
@@ -118,11 +134,13 @@ def case_text(case: Case) -> str:
     return f"{facts['number']}，{facts['unit_name']}"
 
 
-def _case_label(case: Case) -> str:
-    """The short name of a case in a title: the number, and the name when the case is 普通."""
-    if case.handling_code == HandlingCode.NORMAL:
+def _case_label(case: Case, seen: CaseSeen = _never) -> str:
+    """The short name of a case in a title: number and name when seen or 普通, number when 内部."""
+    if seen(case) or case.handling_code == HandlingCode.NORMAL:
         return f"{case.number} {case.name}"
-    return case.number
+    if case.handling_code == HandlingCode.INTERNAL:
+        return case.number
+    return _("a restricted case of %(unit)s") % {"unit": case.responsible_unit.name}
 
 
 _CASE_RELATED = ("offence", "accepting_unit", "lead_unit")
@@ -167,14 +185,16 @@ def _pending_designations(meeting, paths, now):
     return _proceedings(meeting, paths, DESIGNATION_STATES)
 
 
-def _describe_proceeding(kind: str, proceeding: JurisdictionProceeding) -> AgendaCandidate:
+def _describe_proceeding(
+    kind: str, proceeding: JurisdictionProceeding, seen: CaseSeen = _never
+) -> AgendaCandidate:
     case = proceeding.case
     if kind == AgendaSource.PROCEEDING_DISPUTED:
-        title = _("Disputed jurisdiction: %(case)s") % {"case": _case_label(case)}
+        title = _("Disputed jurisdiction: %(case)s") % {"case": _case_label(case, seen)}
     else:
-        title = _("Designation of jurisdiction pending: %(case)s") % {"case": _case_label(case)}
+        title = _("Designation of jurisdiction pending: %(case)s") % {"case": _case_label(case, seen)}
     summary = _("%(case)s; held by %(unit)s; proceeding opened on %(day)s.") % {
-        "case": case_text(case),
+        "case": case_text(case, seen),
         "unit": proceeding.holding_unit.name,
         "day": _day(proceeding.opened_at),
     }
@@ -209,14 +229,14 @@ def _mergers(meeting, paths, now) -> QuerySet[MergerProposal]:
     )
 
 
-def _describe_merger(kind: str, proposal: MergerProposal) -> AgendaCandidate:
+def _describe_merger(kind: str, proposal: MergerProposal, seen: CaseSeen = _never) -> AgendaCandidate:
     title = _("Merger proposal: %(merged)s into %(into)s") % {
-        "merged": _case_label(proposal.merged_case),
-        "into": _case_label(proposal.into_case),
+        "merged": _case_label(proposal.merged_case, seen),
+        "into": _case_label(proposal.into_case, seen),
     }
     summary = _("Merge %(merged)s into %(into)s; proposed on %(day)s.") % {
-        "merged": case_text(proposal.merged_case),
-        "into": case_text(proposal.into_case),
+        "merged": case_text(proposal.merged_case, seen),
+        "into": case_text(proposal.into_case, seen),
         "day": _day(proposal.created_at),
     }
     return AgendaCandidate(
@@ -268,7 +288,7 @@ def _disputed_requests(meeting, paths, now):
     )
 
 
-def _describe_request(kind: str, request: AssistanceRequest) -> AgendaCandidate:
+def _describe_request(kind: str, request: AssistanceRequest, seen: CaseSeen = _never) -> AgendaCandidate:
     units = {"from": request.requesting_unit.name, "to": request.requested_unit.name}
     if kind == AgendaSource.REQUEST_OVERDUE:
         title = _("Overdue assistance request %(number)s") % {"number": request.number}
@@ -286,7 +306,7 @@ def _describe_request(kind: str, request: AssistanceRequest) -> AgendaCandidate:
         target_type=REQUEST,
         target_id=str(request.pk),
         title=title[:200],
-        summary=f"{case_text(request.case)}；{detail}",
+        summary=f"{case_text(request.case, seen)}；{detail}",
         state_label=str(request.get_state_display()),
         opened_at=opened,
     )
@@ -295,7 +315,7 @@ def _describe_request(kind: str, request: AssistanceRequest) -> AgendaCandidate:
 @dataclass(frozen=True)
 class _Kind:
     query: Callable[[JointMeeting, list[str], dt.datetime], QuerySet]
-    describe: Callable[[str, object], AgendaCandidate]
+    describe: Callable[..., AgendaCandidate]
 
 
 KINDS: dict[str, _Kind] = {
@@ -414,14 +434,13 @@ def agenda_item_add(
         raise ValidationError({"source_kind": _("Choose where the item comes from.")})
     presenter = _presenting_unit(meeting, presenting_unit)
     title = (title or "").strip()
-    target_type, target_key, summary = "", "", ""
+    target_type, target_key = "", ""
     if source_kind in KINDS:
         target_key = str(parse_id(target_id, field="target_id", message=_("Choose the matter to discuss.")))
-        # The snapshot is shared by every member: written in the site's language, not the adder's.
-        with translation.override(settings.LANGUAGE_CODE):
-            candidate = _candidate(meeting, source_kind, target_key)
-        target_type, summary = candidate.target_type, candidate.summary
-        title = title or candidate.title
+        # Checked to be an open matter of the members; nothing of its case is copied: the item's
+        # title and summary are composed when read, for each viewer (agenda_display). A title the
+        # organiser types is theirs, shown only to viewers who may see every case of the matter.
+        target_type = _candidate(meeting, source_kind, target_key).target_type
     elif source_kind == AgendaSource.BRIEFING:
         if meeting.agenda_items.filter(source_kind=AgendaSource.BRIEFING).exists():
             raise ValidationError({"source_kind": _("The briefing is already on the agenda.")})
@@ -436,7 +455,6 @@ def agenda_item_add(
         target_type=target_type,
         target_id=target_key,
         title=title[:200],
-        summary=summary,
         presenting_unit=presenter,
         added_by=by,
     )
@@ -450,9 +468,14 @@ def agenda_item_add(
             "target": [target_type, target_key],
             "title": item.title,
         },
-        note=item.title,
+        note=_timeline_note(item),
     )
     return item
+
+
+def _timeline_note(item: AgendaItem) -> str:
+    """What the meeting's timeline (read by every member) says of an item: never a matter's title."""
+    return "" if item.target_type else item.title
 
 
 def _candidate(meeting: JointMeeting, source_kind: str, target_id: str) -> AgendaCandidate:
@@ -475,7 +498,7 @@ def _candidate(meeting: JointMeeting, source_kind: str, target_id: str) -> Agend
 
 @transaction.atomic
 def agenda_item_update(*, item_id, by, **fields) -> AgendaItem:
-    """Change an item's title or presenting unit."""
+    """Change an item's title (a matter's: empty for the composed one) or presenting unit."""
     meeting_id, item_id = _item_of(item_id)
     meeting = _lock_meeting(meeting_id)
     _check(meeting, by, permissions.may_organise, AGENDA_EDITABLE_STATES)
@@ -486,7 +509,7 @@ def agenda_item_update(*, item_id, by, **fields) -> AgendaItem:
     changed = {}
     if "title" in fields:
         title = (fields["title"] or "").strip()
-        if not title:
+        if not title and not item.target_type:
             raise ValidationError({"title": _("Give the item a title.")})
         item.title = title[:200]
         changed["title"] = item.title
@@ -494,7 +517,7 @@ def agenda_item_update(*, item_id, by, **fields) -> AgendaItem:
         item.presenting_unit = _presenting_unit(meeting, fields["presenting_unit"])
         changed["presenting_unit"] = getattr(item.presenting_unit, "code", "")
     item.save()
-    _record(meeting, by, "update", {"item": item.pk, **changed}, note=item.title)
+    _record(meeting, by, "update", {"item": item.pk, **changed}, note=_timeline_note(item))
     return item
 
 
@@ -506,10 +529,10 @@ def agenda_item_remove(*, item_id, by) -> None:
     _check(meeting, by, permissions.may_organise, AGENDA_EDITABLE_STATES)
     item = _locked_item(meeting, item_id)
     payload = {"item": item.pk, "source_kind": item.source_kind, "target": [item.target_type, item.target_id]}
-    title = item.title
+    title, note = item.title, _timeline_note(item)
     item.delete()
     _renumber(list(meeting.agenda_items.order_by("position", "pk")))
-    _record(meeting, by, "remove", {**payload, "title": title}, note=title)
+    _record(meeting, by, "remove", {**payload, "title": title}, note=note)
 
 
 def _renumber(items: list[AgendaItem]) -> None:
@@ -551,7 +574,13 @@ def agenda_outcome_record(*, item_id, by, outcome: str, note: str = "") -> Agend
     item.outcome = outcome
     item.note = (note or "").strip()
     item.save(update_fields=["outcome", "note"])
-    _record(meeting, by, "outcome", {"item": item.pk, "outcome": outcome, "note": item.note}, note=item.title)
+    _record(
+        meeting,
+        by,
+        "outcome",
+        {"item": item.pk, "outcome": outcome, "note": item.note},
+        note=_timeline_note(item),
+    )
     return item
 
 
@@ -563,88 +592,173 @@ class _Live:
     state_label: str
     seen: bool
     ask: str
+    # Whether the viewer may see every case of the matter now (cases.selectors.case_visible_to).
+    cases_seen: bool
+    title: str
+    summary: str
 
 
-def _live(model, ids: list[int], visible: QuerySet, states: dict, ask_field: str) -> dict[str, _Live]:
-    rows = (
-        model.objects.filter(pk__in=ids)
-        .annotate(seen=Exists(visible.filter(pk=OuterRef("pk"))))
-        .values_list("pk", "state", "seen", ask_field)
-    )
-    return {
-        str(pk): _Live(state_label=str(states.get(state, state)), seen=bool(seen), ask=ask or "")
-        for pk, state, seen, ask in rows
-    }
+@dataclass(frozen=True)
+class _LiveSpec:
+    model: type
+    visible_to: Callable
+    states: dict
+    ask_field: str
+    url_name: str
+    source_kinds: tuple[str, ...]
+    # The matter's case fields, and what loads them for the composed text.
+    case_fields: tuple[str, ...]
+    related: tuple[str, ...]
+    describe: Callable[..., AgendaCandidate]
 
 
 _LIVE = {
-    PROCEEDING: (
+    PROCEEDING: _LiveSpec(
         JurisdictionProceeding,
         proceeding_visible_to,
         dict(ProceedingState.choices),
         "holding_unit__name",
         "jurisdiction-proceeding-detail",
+        (AgendaSource.PROCEEDING_DISPUTED, AgendaSource.DESIGNATION_PENDING),
+        ("case",),
+        ("holding_unit", "case", *_case_related("case")),
+        _describe_proceeding,
     ),
-    MERGER: (
+    MERGER: _LiveSpec(
         MergerProposal,
         merger_visible_to,
         dict(MergerState.choices),
         "into_unit__name",
         "jurisdiction-merger-detail",
+        (AgendaSource.MERGER_PROPOSAL,),
+        ("into_case", "merged_case"),
+        ("into_unit", "into_case", "merged_case", *_case_related("into_case"), *_case_related("merged_case")),
+        _describe_merger,
     ),
-    REQUEST: (
+    REQUEST: _LiveSpec(
         AssistanceRequest,
         request_visible_to,
         dict(RequestState.choices),
         "requesting_unit__name",
         "assistance-request-detail",
+        (AgendaSource.REQUEST_OVERDUE, AgendaSource.REQUEST_DISPUTED),
+        ("case",),
+        ("requesting_unit", "requested_unit", "case", *_case_related("case")),
+        _describe_request,
     ),
 }
 
 
-def agenda_display(items, user) -> list[AgendaRow]:
-    """Return the items with their objects' live state: one query per object type on the agenda.
+def _case_seen_name(field: str) -> str:
+    return f"agenda_{field}_seen"
 
-    A viewer who may open the object gets the link; any other member sees the snapshot summary,
-    the current state and whom to ask.
+
+def _live(spec: _LiveSpec, items: list[AgendaItem], user, now: dt.datetime) -> dict[int, _Live]:
+    """Load the matters of one type with the viewer's right to each and to each of their cases.
+
+    One query: the right to the matter and to each case are EXISTS columns of it. Keyed by item.
+    """
+    annotations = {
+        _case_seen_name(field): (
+            Exists(case_visible_to(user).filter(pk=OuterRef(f"{field}_id")))
+            if user is not None
+            else Value(False)
+        )
+        for field in spec.case_fields
+    }
+    annotations["agenda_seen"] = (
+        Exists(spec.visible_to(user).filter(pk=OuterRef("pk"))) if user is not None else Value(False)
+    )
+    if spec.model is AssistanceRequest:
+        overdue = _overdue_deadlines(now).order_by("due_at").values("due_at")[:1]
+        annotations["overdue_since"] = Subquery(overdue)
+    ids = sorted({int(item.target_id) for item in items})
+    rows = {
+        str(row.pk): row
+        for row in spec.model.objects.filter(pk__in=ids).select_related(*spec.related).annotate(**annotations)
+    }
+    live: dict[int, _Live] = {}
+    for item in items:
+        row = rows.get(item.target_id)
+        if row is None:
+            continue
+        seen_cases = {
+            getattr(row, f"{field}_id") for field in spec.case_fields if getattr(row, _case_seen_name(field))
+        }
+        cases_seen = all(getattr(row, _case_seen_name(field)) for field in spec.case_fields)
+        described = spec.describe(item.source_kind, row, lambda case, seen=seen_cases: case.pk in seen)
+        ask = row
+        for part in spec.ask_field.split("__"):
+            ask = getattr(ask, part, "") if ask else ""
+        live[item.pk] = _Live(
+            state_label=str(spec.states.get(row.state, row.state)),
+            # The link follows the matter's own rule (which joins through its cases' visibility).
+            seen=bool(row.agenda_seen),
+            ask=ask or "",
+            cases_seen=cases_seen,
+            title=described.title,
+            summary=described.summary,
+        )
+    return live
+
+
+def agenda_display(items, user, *, now: dt.datetime | None = None) -> list[AgendaRow]:
+    """Return the items as this viewer may see them: one query per object type on the agenda.
+
+    Title and summary of a matter are composed now from the matter and its cases: in full for a
+    case the viewer may see, else as discovery allows. A viewer who may open the matter (and see
+    its cases) gets the link; any other member the current state and whom to ask. A title the
+    organiser typed is shown only to a viewer who may see every case of the matter. `user=None`
+    composes for no one in particular (the minutes every member reads): discovery only.
     """
     items = list(items)
-    wanted: dict[str, list[int]] = {}
+    now = now or timezone.now()
+    wanted: dict[str, list[AgendaItem]] = {}
     for item in items:
         if item.target_type in _LIVE and is_id(item.target_id):
-            wanted.setdefault(item.target_type, []).append(int(item.target_id))
-    live: dict[str, dict[str, _Live]] = {}
-    for target_type, ids in wanted.items():
-        model, visible_to, states, ask_field, _url = _LIVE[target_type]
-        live[target_type] = _live(model, ids, visible_to(user), states, ask_field)
+            wanted.setdefault(item.target_type, []).append(item)
+    live: dict[int, _Live] = {}
+    for target_type, group in wanted.items():
+        live.update(_live(_LIVE[target_type], group, user, now))
     rows = []
     for item in items:
-        if item.target_type not in _LIVE:
-            rows.append(AgendaRow(item=item, state_label="", url="", summary=item.summary, visible=True))
+        if not item.target_type:
+            rows.append(
+                AgendaRow(item=item, title=item.title, state_label="", url="", summary="", visible=True)
+            )
             continue
-        found = live.get(item.target_type, {}).get(item.target_id)
+        found = live.get(item.pk)
         if found is None:
             rows.append(
                 AgendaRow(
                     item=item,
+                    title=str(item.get_source_kind_display()),
                     state_label=_("No longer available"),
                     url="",
-                    summary=item.summary,
+                    summary="",
                     visible=False,
                 )
             )
             continue
+        title = (item.title if found.cases_seen and item.title else "") or found.title
         if found.seen:
-            url = reverse(_LIVE[item.target_type][4], args=[int(item.target_id)])
+            url = reverse(_LIVE[item.target_type].url_name, args=[int(item.target_id)])
             rows.append(
                 AgendaRow(
-                    item=item, state_label=found.state_label, url=url, summary=item.summary, visible=True
+                    item=item, title=title, state_label=found.state_label, url=url, summary=found.summary, visible=True
                 )
             )
         else:
             ask = _("Ask %(unit)s for the details.") % {"unit": found.ask} if found.ask else ""
-            summary = f"{item.summary} {ask}".strip()
+            summary = f"{found.summary} {ask}".strip()
             rows.append(
-                AgendaRow(item=item, state_label=found.state_label, url="", summary=summary, visible=False)
+                AgendaRow(
+                    item=item, title=title, state_label=found.state_label, url="", summary=summary, visible=False
+                )
             )
     return rows
+
+
+def agenda_titles(items) -> list[str]:
+    """Return the items' titles as every member may read them (discovery only): for the minutes."""
+    return [row.title for row in agenda_display(items, None)]

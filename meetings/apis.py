@@ -902,7 +902,9 @@ class AgendaRowSerializer(serializers.Serializer):
     source_label = serializers.CharField(source="item.get_source_kind_display")
     target_type = serializers.CharField(source="item.target_type")
     target_id = serializers.CharField(source="item.target_id")
-    title = serializers.CharField(source="item.title")
+    title = serializers.CharField(
+        help_text=gettext_lazy("What the user may read of the matter and its cases now.")
+    )
     presenting_unit = UnitRefSerializer(source="item.presenting_unit", allow_null=True)
     outcome = serializers.CharField(source="item.outcome")
     note = serializers.CharField(source="item.note")

@@ -12,6 +12,7 @@ class MeetingsConfig(AppConfig):
         from meetings import (  # noqa: F401
             action_items,
             briefing,
+            case_rules,
             documents,
             inbox,
             invitations,
@@ -22,6 +23,7 @@ class MeetingsConfig(AppConfig):
 
         documents.register()
         resolutions.register()
+        case_rules.register()
         # Directives on a series' behalf come from its duty unit (bulletins cannot import meetings).
         from bulletins import authority as bulletin_authority
         from meetings.selectors import series_bulletin_issuer

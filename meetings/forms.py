@@ -339,18 +339,19 @@ class ResolutionForm(ActionForm):
         help_text=_("Normative documents only: the series' documents in force that this one replaces."),
     )
 
-    def __init__(self, *args, agenda_items=(), normative_in_force=(), **kwargs):
+    def __init__(self, *args, agenda_rows=(), normative_in_force=(), **kwargs):
         super().__init__(*args, action="resolution_add", **kwargs)
         self.fields["repeals"].choices = [(str(entry.pk), entry.title) for entry in normative_in_force]
+        # Each item by its title as this user may read it (meetings.agenda.agenda_display).
         self.fields["agenda_item"].choices = [("", "—")] + [
-            (str(item.pk), f"{item.position}. {item.title}") for item in agenda_items
+            (str(row.item.pk), f"{row.item.position}. {row.title}") for row in agenda_rows
         ]
         # The proceedings a decision can name are the disputes on the agenda, by their agenda title
-        # (the viewer need not be a party to see the title the host put on the agenda).
+        # (the viewer need not be a party to see what the agenda says of it).
         self.fields["proceeding"].choices = [("", "—")] + [
-            (item.target_id, f"{item.position}. {item.title}")
-            for item in agenda_items
-            if item.target_type == PROCEEDING_TARGET and is_id(item.target_id)
+            (row.item.target_id, f"{row.item.position}. {row.title}")
+            for row in agenda_rows
+            if row.item.target_type == PROCEEDING_TARGET and is_id(row.item.target_id)
         ]
 
     def clean_assisting_units(self) -> list[str]:

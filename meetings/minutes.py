@@ -27,6 +27,7 @@ from core.notifications import notify
 from core.workflow import run_transition, timeline_add
 from documents import services as document_services
 from meetings import permissions
+from meetings.agenda import agenda_titles
 from meetings.documents import LINK_TYPE, MEETING_MINUTES
 from meetings.models import (
     MINUTES_API_TRANSITIONS,
@@ -151,7 +152,8 @@ def opening_text(meeting: JointMeeting) -> str:
         f"{when + '，' if when else ''}{series.name}{session_text(meeting)}{where}召开。",
         f"会议由{meeting.host_unit.name}承办，{chaired_by}主持。",
     ]
-    topics = list(meeting.agenda_items.order_by("position", "id").values_list("title", flat=True))
+    # Read by every member: each matter as discovery allows, whoever drafts (issue 16).
+    topics = agenda_titles(meeting.agenda_items.order_by("position", "id"))
     if topics:
         listed = "；".join(f"{chinese_numeral(i)}是{title}" for i, title in enumerate(topics, start=1))
         sentences.append(f"会议研究了以下议题：{listed}。")

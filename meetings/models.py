@@ -532,8 +532,12 @@ class AgendaItem(models.Model):
     source_kind = models.CharField(_("source"), max_length=24, choices=AgendaSource.choices)
     target_type = models.CharField(_("object type"), max_length=64, blank=True)
     target_id = models.CharField(_("object id"), max_length=64, blank=True)
-    title = models.CharField(_("title"), max_length=200)
-    # Written when added, under the discovery rules: what a member who cannot see the object learns.
+    # A free topic's or the briefing's title; for a matter, only a title the organiser typed (shown to
+    # a viewer who may see every case of the matter). What the agenda says of a matter's cases is
+    # composed when read, per viewer (meetings.agenda.agenda_display): no case text is kept here.
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    # No longer written (issue 16): it held a copy of case text taken when the item was added, which
+    # outlived a later 限制. Emptied by migration 0003; kept so that older rows and code load.
     summary = models.TextField(_("summary"), blank=True)
     presenting_unit = _unit_fk(_("presenting unit"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=AgendaOutcome.choices, blank=True)
@@ -554,7 +558,7 @@ class AgendaItem(models.Model):
         ]
 
     def __str__(self):
-        return self.title
+        return self.title or f"{self.get_source_kind_display()} #{self.position}"
 
 
 class Briefing(models.Model):

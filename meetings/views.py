@@ -356,6 +356,7 @@ class MeetingPage:
         self.agenda_items = list(
             meeting.agenda_items.select_related("presenting_unit").order_by("position", "id")
         )
+        self._agenda_rows = None
         self.transitions = [
             name for name in available_transitions(meeting, self.user) if name in MEETING_API_TRANSITIONS
         ]
@@ -439,7 +440,7 @@ class MeetingPage:
             in_force = selectors.NormativeDocument.objects.filter(
                 series_id=self.meeting.series_id, status=NormativeStatus.IN_FORCE
             ).order_by("-adopted_on", "-id")
-            return forms.ResolutionForm(data, agenda_items=self.agenda_items, normative_in_force=in_force)
+            return forms.ResolutionForm(data, agenda_rows=self.agenda_rows, normative_in_force=in_force)
         if name in ("resolution_remove", "resolution_retry"):
             return forms.ResolutionTargetForm(data, action=name)
         raise Http404
@@ -490,8 +491,15 @@ class MeetingPage:
             )
         return rows
 
+    @property
+    def agenda_rows(self) -> list:
+        """The agenda as this user may read it (titles composed per viewer), computed once."""
+        if self._agenda_rows is None:
+            self._agenda_rows = agenda.agenda_display(self.agenda_items, self.user) if self.agenda_items else []
+        return self._agenda_rows
+
     def _agenda(self, bound: dict) -> list[dict]:
-        rows = agenda.agenda_display(self.agenda_items, self.user) if self.agenda_items else []
+        rows = self.agenda_rows
         in_session = self.meeting.state == MS.IN_SESSION and (self.may_run or self.may_organise)
         removable = self.may_organise and self.meeting.state in AGENDA_EDITABLE_STATES
         return [

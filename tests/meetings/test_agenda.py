@@ -208,7 +208,11 @@ def test_candidates_are_exactly_open_matters_within_member_subtrees(
         str(matters.chuanyu.pk),
         1,
     )
-    assert item.summary == chuanyu.summary and item.title == chuanyu.title
+    # Nothing of the case is copied into the item (issue 16): the agenda composes it when read, the
+    # same as the candidate for a viewer who may see the case.
+    assert (item.summary, item.title) == ("", "")
+    (shown,) = agenda.agenda_display([item], liaison)
+    assert (shown.title, shown.summary) == (chuanyu.title, chuanyu.summary)
     remaining = {(c.source_kind, c.target_id) for c in agenda.agenda_candidates(meeting)}
     assert remaining == matters.expected - {(K.PROCEEDING_DISPUTED, str(matters.chuanyu.pk))}
 
@@ -252,6 +256,7 @@ def test_item_shows_current_state_and_hides_what_viewer_may_not_see(meeting, mat
 
     # A member's officer (above the parties) sees and opens every matter.
     rows = {row.item.pk: row for row in agenda.agenda_display(meeting.agenda_items.all(), liaison)}
+    seen_summary = rows[proceeding.pk].summary
     assert rows[proceeding.pk].visible and rows[proceeding.pk].state_label == str(
         ProceedingState.AGREED.label
     )
@@ -261,16 +266,16 @@ def test_item_shows_current_state_and_hides_what_viewer_may_not_see(meeting, mat
     assert rows[merger.pk].url == reverse("jurisdiction-merger-detail", args=[matters.merger.pk])
     assert (rows[free.pk].visible, rows[free.pk].url, rows[free.pk].state_label) == (True, "", "")
 
-    # An invited expert from Yunnan sees the meeting, not the matters: the snapshot, the live state,
-    # and whom to ask; never a link.
+    # An invited expert from Yunnan sees the meeting, not the matters: what discovery allows of the
+    # 普通 case (composed now), the live state, and whom to ask; never a link.
     expert = provinces["530000"].legal
     invite(meeting, expert, kind="expert", attendance_role="observer")
     rows = {row.item.pk: row for row in agenda.agenda_display(meeting.agenda_items.all(), expert)}
     hidden = rows[proceeding.pk]
     assert (hidden.visible, hidden.url) == (False, "")
     assert hidden.state_label == str(ProceedingState.AGREED.label)
-    assert hidden.summary.startswith(proceeding.summary) and "成都市公安局武侯区分局" in hidden.summary
-    assert len(hidden.summary) > len(proceeding.summary)
+    assert hidden.summary.startswith(seen_summary) and "成都市公安局武侯区分局" in hidden.summary
+    assert len(hidden.summary) > len(seen_summary)
     assert not rows[request.pk].visible and not rows[merger.pk].visible
     assert rows[free.pk].visible
 
