@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
-from cases.selectors import case_get_visible, case_visible_to
+from cases.selectors import case_get_visible, case_visible_to, grant_use_record
 from cases.standing import user_standing
 from core.api import CursorPagination, TimelineEntrySerializer, error_responses
 from core.workflow import available_transitions, timeline_for
@@ -42,7 +42,7 @@ from jurisdiction.models import (
     ProceedingParty,
     ProceedingState,
 )
-from jurisdiction.selectors import proceeding_get_visible, proceeding_visible_to
+from jurisdiction.selectors import proceeding_get_visible, proceeding_visible_to, proceedings_read_record
 from organisation.apis import UnitRefSerializer
 from organisation.models import Unit
 from organisation.permissions import CaseDataAccess
@@ -407,7 +407,10 @@ def detail_data(proceeding: JurisdictionProceeding, user) -> dict:
 
 
 def _detail_response(request, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response(detail_data(proceeding_get_visible(request.user, pk), request.user), status=status_code)
+    proceeding = proceeding_get_visible(request.user, pk)
+    # A proceeding whose case only an access grant opens to the user: every showing is audited.
+    proceedings_read_record(request.user, [proceeding], path=request.path)
+    return Response(detail_data(proceeding, request.user), status=status_code)
 
 
 def _unit(code, field: str) -> Unit | None:
@@ -550,7 +553,9 @@ class ProceedingListApi(generics.ListAPIView):
         responses={200: ProceedingListItemSerializer(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        proceedings_read_record(request.user, page, path=request.path)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         operation_id="jurisdiction_proceedings_create",
@@ -911,6 +916,8 @@ class CaseJurisdictionAnalysisApi(APIView):
     )
     def get(self, request, case_id: int):
         case = case_get_visible(request.user, case_id)
+        # The analysis shows the case's places and persons: a showing through a grant is audited.
+        grant_use_record(request.user, case, path=request.path)
         analysis = case_analysis(case).to_dict()
         analysis["case"] = {"id": case.pk, "number": case.number, "name": case.name}
         return Response(CaseJurisdictionAnalysisSerializer(analysis).data)

@@ -7,7 +7,8 @@ class JurisdictionConfig(AppConfig):
     verbose_name = _("Jurisdiction")
 
     def ready(self):
-        # The document kinds and resolver, the case-settlement authority, the case panel and inbox.
+        # The document kinds and resolver, the case-settlement authority, the case panel and inbox, and
+        # the read rules of the models that show case data (cases.visibility).
         from cases import permissions as case_permissions
         from jurisdiction import (  # noqa: F401
             authority,
@@ -16,6 +17,7 @@ class JurisdictionConfig(AppConfig):
             merger,
             merger_panel,
             panel,
+            visibility,
         )
 
         documents.register()

@@ -1,13 +1,18 @@
 """The documents of jurisdiction proceedings: who may see them, and the handover list kind.
 
 The 呈请报告书, 指定管辖决定书 and 移送案件通知书 are kinds of the documents app; the handover list
-(移交清单, MPS-2020 arts 23, 185) is added here. A user who sees the proceeding sees its documents.
+(移交清单, MPS-2020 arts 23, 185) is added here. A user who sees the proceeding sees its documents
+(jurisdiction.selectors: the proceeding's audience, and only while the case is visible), except one
+whose case only a `read` access grant opens.
 The handover list needs no approval chain of its own: both sides co-signing the same list is its
 approval (documents.kinds.EXTERNAL).
 """
 
 from django.utils.translation import gettext_lazy as _
 
+from cases.access import document_opened_by_grant
+from cases.models import Case
+from cases.standing import user_standing
 from documents import access as document_access
 from documents import kinds as document_kinds
 from jurisdiction.models import HandoverConfirmation
@@ -36,9 +41,32 @@ def _proceeding_id(document) -> int | None:
         return None
 
 
+def _seen_by_units(user, case_id: int) -> bool:
+    """Return whether the user's units see the case without any access grant."""
+    # cases.selectors documents `_visibility_condition(None, standing)` as the units' visibility
+    # alone (what `grant_uses_record` uses); it has no public name yet.
+    from cases.selectors import _visibility_condition
+
+    standing = user_standing(user)
+    return (
+        bool(standing.unit_ids)
+        and Case.objects.filter(_visibility_condition(None, standing), pk=case_id).exists()
+    )
+
+
 def _resolve(document, user) -> bool:
+    """A user who sees the proceeding sees its documents, unless only an access grant opens its case.
+
+    A `read` grant opens the case file, never documents; a `read_documents` grant opens them, and
+    each such opening is audited (cases.access.document_opened_by_grant).
+    """
     pk = _proceeding_id(document)
-    return pk is not None and proceeding_visible_to(user).filter(pk=pk).exists()
+    if pk is None:
+        return False
+    case_id = proceeding_visible_to(user).filter(pk=pk).values_list("case_id", flat=True).first()
+    if case_id is None:
+        return False
+    return _seen_by_units(user, case_id) or document_opened_by_grant(user, case_id=case_id, document=document)
 
 
 def _approved(document) -> bool:

@@ -84,11 +84,15 @@ class MergerProposalListItemSerializer(serializers.Serializer):
 
 
 class MergerProposalDetailSerializer(MergerProposalListItemSerializer):
-    reasons = serializers.CharField()
+    # The texts are empty for a reader who sees only one case and works in neither unit the proposal
+    # is exchanged between (jurisdiction.merger_presentation.texts_visible).
+    reasons = serializers.CharField(source="shown_reasons")
     match = MergerMatchSerializer(allow_null=True)
     proposed_by = OfficerRefSerializer()
-    response = serializers.CharField(help_text=gettext_lazy("The consenting or declining unit's answer."))
-    legal_review_note = serializers.CharField()
+    response = serializers.CharField(
+        source="shown_response", help_text=gettext_lazy("The consenting or declining unit's answer.")
+    )
+    legal_review_note = serializers.CharField(source="shown_legal_review_note")
     timeline = TimelineEntrySerializer(many=True)
 
 
@@ -114,23 +118,28 @@ def _prepare(proposal: MergerProposal, user, visible: set[int]) -> MergerProposa
     return proposal
 
 
-def list_data(proposals: list[MergerProposal], user) -> list[dict]:
-    """Represent a page of proposals in a fixed number of queries (one for the cases' visibility)."""
+def list_data(proposals: list[MergerProposal], user, *, path: str) -> list[dict]:
+    """Represent a page of proposals in a fixed number of queries (the cases' visibility, grant uses)."""
     visible = present.visible_case_ids(user, proposals)
+    present.proposals_read_record(user, visible, path=path)
     return [MergerProposalListItemSerializer(_prepare(p, user, visible)).data for p in proposals]
 
 
-def detail_data(proposal: MergerProposal, user) -> dict:
+def detail_data(proposal: MergerProposal, user, *, path: str) -> dict:
     visible = present.visible_case_ids(user, [proposal])
+    present.proposals_read_record(user, visible, path=path)
     _prepare(proposal, user, visible)
-    proposal.timeline = present.timeline(proposal)
+    texts = present.texts_visible(proposal, user, visible)
+    proposal.shown_reasons = proposal.reasons if texts else ""
+    proposal.shown_response = proposal.response if texts else ""
+    proposal.shown_legal_review_note = proposal.legal_review_note if texts else ""
+    proposal.timeline = present.timeline(proposal, texts=texts)
     return MergerProposalDetailSerializer(proposal).data
 
 
 def _detail_response(request, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response(
-        detail_data(present.proposal_get_visible(request.user, pk), request.user), status=status_code
-    )
+    proposal = present.proposal_get_visible(request.user, pk)
+    return Response(detail_data(proposal, request.user, path=request.path), status=status_code)
 
 
 # --- list and propose ----------------------------------------------------------------------------
@@ -219,7 +228,7 @@ class MergerProposalListApi(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(list_data(page, request.user))
+        return self.get_paginated_response(list_data(page, request.user, path=request.path))
 
     @extend_schema(
         operation_id="merger_proposals_create",

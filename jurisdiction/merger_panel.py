@@ -44,8 +44,9 @@ def _row(proposal, case, visible: set[int], user) -> dict:
 
 
 def _brief(case: Case, visible: set[int]) -> present.CaseSide:
-    # A case merged with one the user sees is named at least by its number: the merger joined them.
-    return present.case_side(case, visible=case.pk in visible, named_by_owner=True)
+    # A merged case is named as far as the user may know it, like any other (a restricted one by
+    # its unit only): the merger joined the investigations, not who may see each case.
+    return present.case_side(case, visible=case.pk in visible)
 
 
 @panels.register("merger")
@@ -57,11 +58,15 @@ def merger_panel(case, user) -> panels.CasePanel | None:
         .order_by("-id")
     )
     merged_into = (
-        Case.objects.select_related("accepting_unit", "lead_unit").filter(pk=case.merged_into_id).first()
+        Case.objects.select_related("accepting_unit", "lead_unit", "offence")
+        .filter(pk=case.merged_into_id)
+        .first()
         if case.merged_into_id
         else None
     )
-    merged_cases = list(case.merged_cases.select_related("accepting_unit", "lead_unit").order_by("id"))
+    merged_cases = list(
+        case.merged_cases.select_related("accepting_unit", "lead_unit", "offence").order_by("id")
+    )
     proposer = present.may_propose(case, user)
     if not (proposals or merged_into or merged_cases or proposer):
         return None
@@ -71,6 +76,8 @@ def merger_panel(case, user) -> panels.CasePanel | None:
         visible |= set(
             case_visible_to(user).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
         )
+    # The page records the case's own showing; the other cases named in full are recorded here.
+    present.proposals_read_record(user, visible - {case.pk}, path=reverse("case-detail", args=[case.pk]))
     candidates = present.candidates(case, user) if proposer else []
     return panels.CasePanel(
         template="jurisdiction/merger_panel.html",

@@ -2,9 +2,20 @@
 
 Read-only helpers shared by the merger API, the proposal page and the case panel. A proposal is
 visible to whoever sees either case (jurisdiction.merger.merger_visible_to), so each side is told
-only as far as the reader may know it (DESIGN.md, Visibility): a case the reader sees in full; a
-case the reader does not see by its number and owning unit only, and a restricted one by its
-owning unit only unless that unit itself proposed the merger (it chose to name its case then).
+only as far as the reader may know it (DESIGN.md, Visibility; issue 16): a case the reader sees in
+full; a case the reader does not see at most as the discovery rules allow
+(cases.selectors.case_discovery_summary) — its number and owning unit, and a restricted one by its
+owning unit only ("ask that unit"), whoever proposed the merger.
+
+The proposal's texts (its reasons, the response, the legal review note and the notes of its
+timeline) are written about both cases, so they are case data of both: a reader sees them when they
+see both cases, or when they work in the proposing or the consenting unit — the two units the
+proposal is exchanged between (协商, MPS-2020 art 21(2)). The proposer addresses its reasons to
+the consenting unit, which must read them to consent or decline, and the legal department reviewing
+the merger is in one of the two; the superiors of either unit, and a holder of an access grant on one
+case, see only the case they may see.
+
+Every showing of a case that only an access grant opens is audited (`proposals_read_record`).
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import related
 from cases.models import FINAL_STATES, Case, CaseState, HandlingCode, RelatedCaseMatch
-from cases.selectors import case_visible_to
+from cases.selectors import case_discovery_summary, case_visible_to, grant_uses_record
 from cases.standing import user_standing
 from core.workflow import timeline_for
 from jurisdiction import merger
@@ -71,8 +82,10 @@ MERGEABLE_STATES = frozenset(
 RELATED = (
     "into_case__accepting_unit",
     "into_case__lead_unit",
+    "into_case__offence",  # read by case_discovery_summary for a normal case the user does not see
     "merged_case__accepting_unit",
     "merged_case__lead_unit",
+    "merged_case__offence",
     "proposing_unit",
     "into_unit",
     "merged_unit",
@@ -102,6 +115,19 @@ def visible_case_ids(user, proposals) -> set[int]:
     return set(case_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
+def proposals_read_record(user, visible: set[int], *, path: str) -> None:
+    """Audit each case shown (one the user sees) that only an access grant opens (`caseaccessgrant.use`)."""
+    grant_uses_record(user, visible, path=path)
+
+
+def texts_visible(proposal: MergerProposal, user, visible: set[int]) -> bool:
+    """Return whether the user may read the proposal's texts (see the module docstring)."""
+    if proposal.into_case_id in visible and proposal.merged_case_id in visible:
+        return True
+    units = user_standing(user).unit_ids
+    return proposal.proposing_unit_id in units or proposal.consenting_unit_id in units
+
+
 @dataclass(frozen=True)
 class CaseSide:
     """One case of a proposal as the reader may know it."""
@@ -125,7 +151,7 @@ class CaseSide:
         return _("(a restricted case of %(unit)s)") % {"unit": self.unit.name}
 
 
-def case_side(case: Case, *, visible: bool, named_by_owner: bool) -> CaseSide:
+def case_side(case: Case, *, visible: bool) -> CaseSide:
     """Represent `case` as far as the reader may know it (see the module docstring)."""
     unit = case.responsible_unit
     if visible:
@@ -139,10 +165,11 @@ def case_side(case: Case, *, visible: bool, named_by_owner: bool) -> CaseSide:
             visible=True,
             url=reverse("case-detail", args=[case.pk]),
         )
-    shown = case.handling_code != HandlingCode.RESTRICTED or named_by_owner
+    # At most what search may say of it; a restricted case: only that it exists and whom to ask.
+    summary = case_discovery_summary(case) if case.state != CaseState.DRAFT else {"restricted": True}
     return CaseSide(
         id=None,
-        number=case.number if shown else "",
+        number=summary.get("number", ""),
         name="",
         state="",
         state_label="",
@@ -154,16 +181,8 @@ def case_side(case: Case, *, visible: bool, named_by_owner: bool) -> CaseSide:
 
 def sides(proposal: MergerProposal, visible: set[int]) -> tuple[CaseSide, CaseSide]:
     """Return (surviving case, merged case) of the proposal as the reader may know them."""
-    into = case_side(
-        proposal.into_case,
-        visible=proposal.into_case_id in visible,
-        named_by_owner=proposal.proposing_unit_id == proposal.into_unit_id,
-    )
-    merged = case_side(
-        proposal.merged_case,
-        visible=proposal.merged_case_id in visible,
-        named_by_owner=proposal.proposing_unit_id == proposal.merged_unit_id,
-    )
+    into = case_side(proposal.into_case, visible=proposal.into_case_id in visible)
+    merged = case_side(proposal.merged_case, visible=proposal.merged_case_id in visible)
     return into, merged
 
 
@@ -193,10 +212,15 @@ def waiting_for(proposal: MergerProposal) -> str:
     return _("Withdrawn by %(unit)s: the cases stay apart.") % {"unit": proposal.proposing_unit.name}
 
 
-def timeline(proposal: MergerProposal) -> list:
-    """Return the proposal's timeline, oldest first, each entry labelled."""
+def timeline(proposal: MergerProposal, *, texts: bool) -> list:
+    """Return the proposal's timeline, oldest first, each entry labelled; its notes only with `texts`.
+
+    The notes are the reasons and answers of each step (see `texts_visible`).
+    """
     entries = list(timeline_for(proposal).order_by("occurred_at", "id"))
     for entry in entries:
+        if not texts:
+            entry.note = ""
         entry.label = TIMELINE_LABELS.get(entry.action, entry.action)
         entry.from_label = STATE_LABELS.get(entry.from_state, entry.from_state)
         entry.to_label = STATE_LABELS.get(entry.to_state, entry.to_state)

@@ -50,6 +50,8 @@ def page_context(request, proposal: MergerProposal, bound: dict | None = None) -
     bound = bound or {}
     user = request.user
     visible = present.visible_case_ids(user, [proposal])
+    present.proposals_read_record(user, visible, path=request.path)
+    texts = present.texts_visible(proposal, user, visible)
     into, merged = present.sides(proposal, visible)
     steps = []
     first = True
@@ -81,7 +83,9 @@ def page_context(request, proposal: MergerProposal, bound: dict | None = None) -
         "consenting_unit": present.consenting_unit(proposal),
         "waiting_for": present.waiting_for(proposal),
         "steps": steps,
-        "timeline": present.timeline(proposal),
+        "timeline": present.timeline(proposal, texts=texts),
+        # The reasons, response and review note (jurisdiction.merger_presentation.texts_visible).
+        "texts": texts,
     }
 
 

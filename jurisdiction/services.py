@@ -390,6 +390,7 @@ def _plain(*, proceeding, name, by, reason, fields, expected):
                 by=by,
             )
             if name == "forward":
+                _involve_request_holder(instance)
                 _notify_units(
                     instance,
                     [instance.current_route_unit_id],
@@ -582,6 +583,23 @@ def _request_designation(*, proceeding, name, by, reason, fields, expected):
     )
 
 
+def _involve_request_holder(proceeding: JurisdictionProceeding) -> None:
+    """Make the unit the designation request has reached a party to the case (role `proceeding`).
+
+    MPS-2020 art 22: the request goes up level by level (层报) and each level approves it on the
+    case's facts; the designating superior decides on them. A level that stands above another party
+    but not above the case's lead would not see a restricted (限制) case: it becomes involved in the
+    case when the request reaches it, as a unit handling it, rather than the proceeding showing the
+    case past the case's own rule (DESIGN.md "Visibility and security"). It stays involved after it
+    acted: its decision is part of the case's record.
+    """
+    unit_id = proceeding.current_route_unit_id
+    if unit_id is not None:
+        case_services.case_party_add(
+            case=proceeding.case, unit=Unit.objects.get(pk=unit_id), role=PartyRole.PROCEEDING
+        )
+
+
 def _report_title(proceeding) -> str:
     return f"关于{proceeding.case.name}指定管辖的呈请报告书"
 
@@ -648,6 +666,7 @@ def _file_designation(*, proceeding, name, by, reason, fields, expected):
     superior, route = designation_route(request.filing_unit, parties)
 
     def after(instance, from_state, to_state):
+        _involve_request_holder(instance)
         if report.state == DocumentState.APPROVED:
             document_services.document_issue(document_id=report.pk, by=by)
         _notify_units(
@@ -682,6 +701,7 @@ def _take_up(*, proceeding, name, by, reason, fields, expected):
         RouteStep.objects.create(
             proceeding=instance, unit=superior, action=RouteStepAction.TAKE_UP, note=reason.strip(), by=by
         )
+        _involve_request_holder(instance)
         _close_deadlines(instance, CONSULTATION_RULE)
         _notify_units(
             instance,

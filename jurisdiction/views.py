@@ -41,7 +41,7 @@ from jurisdiction.models import (
     ProceedingState,
     RouteStep,
 )
-from jurisdiction.selectors import proceeding_get_visible, proceeding_visible_to
+from jurisdiction.selectors import proceeding_get_visible, proceeding_visible_to, proceedings_read_record
 from organisation.models import PATH_SEPARATOR, Unit
 from organisation.selectors import user_may_read_case_data
 
@@ -423,6 +423,8 @@ class ProceedingPage:
 
 
 def _render_page(request, proceeding, *, status: int = 200, bound: dict | None = None):
+    # A proceeding whose case only an access grant opens to the user: every showing is audited.
+    proceedings_read_record(request.user, [proceeding], path=request.path)
     page = ProceedingPage(request, proceeding)
     return render(request, "jurisdiction/proceeding_detail.html", page.context(bound), status=status)
 
@@ -781,6 +783,7 @@ class ReviewQueueView(CaseDataPageMixin, View):
 
     def get(self, request):
         rows, next_after = _page(request, review_queue(request.user))
+        proceedings_read_record(request.user, rows, path=request.path)
         standing = user_standing(request.user)
         items = []
         for proceeding in rows:
@@ -839,6 +842,7 @@ class DesignationQueueView(CaseDataPageMixin, View):
         mine = set(standing.unit_ids)
         rows, next_after = _page(request, designation_queue(request.user))
         rows = [p for p in rows if p.current_route_unit_id in mine or p.superior_unit_id in mine]
+        proceedings_read_record(request.user, rows, path=request.path)
         route_ids = {unit_id for proceeding in rows for unit_id in proceeding.route or []}
         units = Unit.objects.in_bulk(route_ids) if route_ids else {}
         items = []
