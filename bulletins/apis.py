@@ -33,7 +33,7 @@ from bulletins.models import (
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import HandlingCode
 from core import grading
-from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.api import CursorPagination, IdField, TimelineEntrySerializer, error_responses
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
 from organisation.models import Unit
@@ -169,9 +169,9 @@ class BulletinInputSerializer(serializers.Serializer):
         min_value=1, max_value=24 * 366, required=False, allow_null=True
     )
     result_within_days = serializers.IntegerField(min_value=1, max_value=366, required=False, allow_null=True)
-    supplement_of = serializers.IntegerField(required=False, allow_null=True)
-    linked_case = serializers.IntegerField(required=False, allow_null=True)
-    on_behalf_of_series = serializers.IntegerField(required=False, allow_null=True)
+    supplement_of = IdField(required=False, allow_null=True)
+    linked_case = IdField(required=False, allow_null=True)
+    on_behalf_of_series = IdField(required=False, allow_null=True)
 
 
 def service_data(values: dict) -> dict:
@@ -381,7 +381,7 @@ class RecipientCaseApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
         summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000)
-        case = serializers.IntegerField(required=False, allow_null=True, default=None)
+        case = IdField(required=False, allow_null=True, default=None)
 
     @extend_schema(
         operation_id="bulletins_recipient_case",

@@ -49,6 +49,7 @@ class BulletinForm(forms.Form):
         label=_("Acknowledge within (hours)"),
         required=False,
         min_value=1,
+        max_value=24 * 366,
         help_text=_("Empty: 8 hours when extra urgent, 24 when urgent, one week otherwise."),
     )
     result_within_days = forms.IntegerField(

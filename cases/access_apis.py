@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from cases import access
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import AccessRequestState, AccessScope, CaseAccessRequest
-from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.api import CursorPagination, IdField, IdFilter, TimelineEntrySerializer, error_responses
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
 from organisation.permissions import CaseDataAccess
@@ -94,7 +94,7 @@ class AccessRequestFilter(django_filters.FilterSet):
         method="filter_mine",
         label=gettext_lazy("Only the requests I made (true) or only those addressed to my units (false)"),
     )
-    case = django_filters.NumberFilter(field_name="case_id", label=gettext_lazy("id of the case"))
+    case = IdFilter(field_name="case_id", label=gettext_lazy("id of the case"))
 
     class Meta:
         model = CaseAccessRequest
@@ -119,11 +119,11 @@ class AccessRequestListApi(generics.ListAPIView):
     pagination_class = AccessRequestPagination
 
     class InputSerializer(serializers.Serializer):
-        case = serializers.IntegerField(help_text=gettext_lazy("Id of the case found by search."))
+        case = IdField(help_text=gettext_lazy("Id of the case found by search."))
         reason = serializers.CharField(
             max_length=2000, allow_blank=True, help_text=gettext_lazy("Why you need access to the case.")
         )
-        purpose_case = serializers.IntegerField(
+        purpose_case = IdField(
             required=False, allow_null=True, help_text=gettext_lazy("Id of your own case the access is for.")
         )
 
@@ -198,6 +198,8 @@ class AccessRequestTransitionApi(APIView):
         days = serializers.IntegerField(
             required=False,
             default=access.DEFAULT_DAYS,
+            min_value=access.MIN_DAYS,
+            max_value=access.MAX_DAYS,
             help_text=gettext_lazy("grant: how many days the access lasts, 1 to 30."),
         )
         expected_state = inline_choice(

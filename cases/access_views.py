@@ -21,6 +21,7 @@ from cases.models import AccessRequestState, AccessScope, CaseAccessRequest, Han
 from cases.selectors import case_discoverable_by, case_discovery_summary, case_visible_to
 from cases.views import CaseDataPageMixin
 from core.api import Conflict
+from core.ids import id_or_none
 from core.workflow import available_transitions, timeline_for
 
 PAGE_SIZE = 50
@@ -107,11 +108,11 @@ def _decorate(access_request: CaseAccessRequest, user, bound=None) -> CaseAccess
 
 
 def _page(queryset, request):
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        queryset = queryset.filter(pk__lt=int(before))
+    before = id_or_none(request.GET.get("before", ""))
+    if before is not None:
+        queryset = queryset.filter(pk__lt=before)
     rows = list(queryset.order_by("-id")[: PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None), before.isdigit()
+    return rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None), before is not None
 
 
 class AccessRequestCreateView(CaseDataPageMixin, View):

@@ -43,9 +43,10 @@ from cases.models import (
     PersonRole,
 )
 from cases.standing import user_standing
-from core.api import TimelineEntrySerializer, error_responses
+from core.api import IntegerFilter, TimelineEntrySerializer, error_responses
 from core.grading import InformationAccuracy, SourceReliability, grade_text
 from core.identity import mask_id_number, mask_phone
+from core.ids import MAX_INT
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
 from organisation.models import Unit
@@ -146,7 +147,11 @@ class CaseLocationSerializer(serializers.Serializer):
         required=False, help_text=gettext_lazy("Main crime location (主要犯罪地).")
     )
     victim_count = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, help_text=gettext_lazy("Victims harmed at this place.")
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_INT,
+        help_text=gettext_lazy("Victims harmed at this place."),
     )
     loss_amount = serializers.DecimalField(
         max_digits=14,
@@ -362,7 +367,9 @@ class CaseFilter(django_filters.FilterSet):
     lead_unit = django_filters.CharFilter(
         field_name="lead_unit__code", label=gettext_lazy("division code of the lead unit")
     )
-    year = django_filters.NumberFilter(field_name="number_year", label=gettext_lazy("year of registration"))
+    year = IntegerFilter(
+        field_name="number_year", min_value=1, max_value=9999, label=gettext_lazy("year of registration")
+    )
     q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("part of the name or number"))
 
     class Meta:

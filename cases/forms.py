@@ -22,6 +22,7 @@ from cases.models import (
     PersonRole,
 )
 from core.grading import InformationAccuracy, SourceReliability
+from core.ids import MAX_INT
 
 
 def _all(choices) -> list[tuple[str, str]]:
@@ -159,7 +160,9 @@ class LocationForm(forms.Form):
         label=_("When"), max_length=100, required=False, help_text=_("A date, a period or a description.")
     )
     is_main = forms.BooleanField(label=_("Main crime location (主要犯罪地)"), required=False)
-    victim_count = forms.IntegerField(label=_("Victims at this place"), required=False, min_value=0)
+    victim_count = forms.IntegerField(
+        label=_("Victims at this place"), required=False, min_value=0, max_value=MAX_INT
+    )
     loss_amount = forms.DecimalField(
         label=_("Loss at this place (yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
     )

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.search import SearchKind, search
-from core.api import error_responses
+from core.api import IdField, error_responses
+from core.ids import MAX_ID
 from organisation.permissions import CaseDataAccess
 
 
@@ -21,7 +22,7 @@ class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         max_length=64, help_text=_("The identity number, name, phone, account or case number.")
     )
-    purpose_case = serializers.IntegerField(
+    purpose_case = IdField(
         required=False, allow_null=True, help_text=_("Id of a case of yours that the search serves.")
     )
     purpose = serializers.CharField(
@@ -100,7 +101,9 @@ class SearchApi(APIView):
                 description=_("The identity number, name, phone, account or case number."),
             ),
             OpenApiParameter(
-                "purpose_case", int, description=_("Id of a case of yours that the search serves.")
+                "purpose_case",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description=_("Id of a case of yours that the search serves."),
             ),
             OpenApiParameter(
                 "purpose",

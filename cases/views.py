@@ -29,6 +29,7 @@ from cases.related import related_cases_for
 from cases.standing import user_standing
 from core.api import Conflict
 from core.identity import mask_id_number, mask_phone
+from core.ids import id_or_none
 from core.workflow import available_transitions, timeline_for
 from organisation.models import Unit
 from organisation.selectors import user_may_read_case_data
@@ -117,9 +118,9 @@ class CaseListView(CaseDataPageMixin, View):
             filters = {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
         # The API's filter set, so the page and its CSV export select the same rows.
         cases = CaseFilter(data=filters, queryset=selectors.case_list_visible_to(request.user)).qs
-        before = request.GET.get("before", "")
-        if before.isdigit():
-            cases = cases.filter(pk__lt=int(before))
+        before = id_or_none(request.GET.get("before", ""))
+        if before is not None:
+            cases = cases.filter(pk__lt=before)
         page = list(cases.order_by("-id")[: PAGE_SIZE + 1])
         has_more = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]
@@ -139,7 +140,7 @@ class CaseListView(CaseDataPageMixin, View):
                 "filtered": bool(filters),
                 "query": query.urlencode(),
                 "older_than": page[-1].pk if has_more else None,
-                "is_first_page": not before.isdigit(),
+                "is_first_page": before is None,
                 "may_create": bool(_creatable_units(request.user)),
                 "export_url": reverse("api:case-export") + (f"?{query.urlencode()}" if query else ""),
             },

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -174,6 +173,14 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
     ordering = "-id"
 
+    def get_schema_operation_parameters(self, view):
+        # DRF clamps page_size itself; the schema says so, so that clients and the fuzzer know.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
 
 class TimelineEntrySerializer(serializers.Serializer):
     """One row of an object's timeline (core.TimelineEntry), the same for every object type."""
@@ -190,14 +197,14 @@ class TimelineEntrySerializer(serializers.Serializer):
 # --- bounded integers ----------------------------------------------------------------------------
 
 
-def IdField(**kwargs) -> serializers.IntegerField:  # noqa: N802 (a field factory reads as a field)
+def IdField(**kwargs) -> serializers.IntegerField:
     """Return a serializer field for the id of a row: an integer from 1 to the largest bigint."""
     kwargs.setdefault("min_value", 1)
     kwargs.setdefault("max_value", MAX_ID)
     return serializers.IntegerField(**kwargs)
 
 
-def CountField(*, max_value: int = MAX_INT, min_value: int = 0, **kwargs) -> serializers.IntegerField:  # noqa: N802
+def CountField(*, max_value: int = MAX_INT, min_value: int = 0, **kwargs) -> serializers.IntegerField:
     """Return a serializer field for a count or a number of days: bounded on both sides."""
     return serializers.IntegerField(min_value=min_value, max_value=max_value, **kwargs)
 
@@ -227,3 +234,7 @@ class IntegerFilter(django_filters.Filter):
     def __init__(self, *args, min_value: int, max_value: int, **kwargs):
         super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
         self.min_value, self.max_value = min_value, max_value
+        # drf-spectacular reads a filter's schema override from this attribute.
+        self._spectacular_annotation = {
+            "field": {"type": "integer", "minimum": min_value, "maximum": max_value}
+        }

@@ -19,3 +19,21 @@ class AutoSchema(openapi.AutoSchema):
             view_name = outer.rpartition(".")[2]
             return view_name.removesuffix("Api").removesuffix("View") + inner
         return super().get_serializer_name(serializer, direction)
+
+
+def bound_path_ids(result, generator, request, public):
+    """Give every integer path parameter the bounds of an id column.
+
+    Django answers a lookup beyond a column's range as "no row" (a 404), so the bounds are what the
+    API does; saying them keeps clients and the fuzzer to ids that can exist.
+    """
+    from core.ids import MAX_ID
+
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.setdefault("minimum", 1)
+                    schema.setdefault("maximum", MAX_ID)
+    return result

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.ids import id_or_none
 from core.inbox import InboxItem, counts_by_kind, inbox_for
 from core.models import Notification
 from core.notifications import notification_mark_all_read, notification_mark_read, notifications_for
@@ -64,9 +65,9 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         notifications = notifications_for(self.request.user)
-        before = self.request.GET.get("before", "")
-        if before.isdigit():
-            notifications = notifications.filter(pk__lt=int(before))
+        before = id_or_none(self.request.GET.get("before", ""))
+        if before is not None:
+            notifications = notifications.filter(pk__lt=before)
         unread_only = self.request.GET.get("unread") == "1"
         if unread_only:
             notifications = notifications.unread()
@@ -77,7 +78,7 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
             notifications=page,
             unread_only=unread_only,
             older_than=page[-1].pk if has_more else None,
-            is_first_page=not before.isdigit(),
+            is_first_page=before is None,
         )
         return context
 

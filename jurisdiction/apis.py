@@ -23,7 +23,8 @@ from rest_framework.views import APIView
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.selectors import case_get_visible, case_visible_to, grant_use_record
 from cases.standing import user_standing
-from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.api import CursorPagination, IdField, TimelineEntrySerializer, error_responses
+from core.api import IdFilter as BoundedIdFilter
 from core.workflow import available_transitions, timeline_for
 from documents import kinds as document_kinds
 from documents.models import Document, DocumentState
@@ -475,8 +476,7 @@ def with_filing_unit(queryset):
 # --- list and open -------------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
+class IdFilter(BoundedIdFilter):
     """A filter on an object id: an integer in the schema."""
 
 
@@ -512,7 +512,7 @@ class ProceedingListApi(generics.ListAPIView):
     pagination_class = ProceedingPagination
 
     class InputSerializer(serializers.Serializer):
-        case = serializers.IntegerField(help_text=gettext_lazy("Id of a case the user may see."))
+        case = IdField(help_text=gettext_lazy("Id of a case the user may see."))
         kind = inline_choice(ProceedingKind.choices, default=ProceedingKind.DISPUTE)
         reason = serializers.CharField(
             required=False,

@@ -13,8 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +21,8 @@ from rest_framework.views import APIView
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import Case, RelatedCaseMatch
 from cases.selectors import case_visible_to
-from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.api import CursorPagination, IdField, IdFilter, TimelineEntrySerializer, error_responses
+from core.ids import id_or_none
 from core.workflow import available_transitions
 from jurisdiction import merger
 from jurisdiction import merger_presentation as present
@@ -145,8 +145,7 @@ def _detail_response(request, pk: int, status_code: int = status.HTTP_200_OK) ->
 # --- list and propose ----------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class CaseIdFilter(django_filters.NumberFilter):
+class CaseIdFilter(IdFilter):
     """The id of a case, either side of a proposal."""
 
 
@@ -176,10 +175,11 @@ def _case_reference(value: str, field: str, user) -> tuple[Case, RelatedCaseMatc
     """
     text = str(value).strip()
     visible = case_visible_to(user)
-    found = visible.filter(pk=int(text)).first() if text.isdigit() else visible.filter(number=text).first()
+    number = id_or_none(text)
+    found = visible.filter(pk=number).first() if number else visible.filter(number=text).first()
     if found is not None:
         return found, None
-    told = present.notice_case(user, number=text) if text and not text.isdigit() else None
+    told = present.notice_case(user, number=text) if text and number is None else None
     if told is not None:
         return told
     raise serializers.ValidationError({field: [_("No such case.")]})
@@ -209,7 +209,7 @@ class MergerProposalListApi(generics.ListAPIView):
             MergerGround.choices, help_text=gettext_lazy("A ground of MPS-2020 art 21(2).")
         )
         reasons = serializers.CharField(allow_blank=True, max_length=4000)
-        match = serializers.IntegerField(
+        match = IdField(
             required=False,
             allow_null=True,
             help_text=gettext_lazy(

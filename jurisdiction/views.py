@@ -28,6 +28,7 @@ from cases.selectors import case_get_visible
 from cases.standing import user_standing
 from core import deadline_rows
 from core.api import Conflict
+from core.ids import id_or_none
 from core.workflow import timeline_for
 from documents import kinds as document_kinds
 from documents import services as document_services
@@ -752,9 +753,9 @@ def _parties_prefetch():
 
 def _page(request, queryset):
     """Keyset paging oldest first: the queues are worked from the front."""
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        queryset = queryset.filter(pk__gt=int(after))
+    after = id_or_none(request.GET.get("after", ""))
+    if after is not None:
+        queryset = queryset.filter(pk__gt=after)
     rows = list(queryset.order_by("id")[: QUEUE_PAGE_SIZE + 1])
     return rows[:QUEUE_PAGE_SIZE], (rows[QUEUE_PAGE_SIZE - 1].pk if len(rows) > QUEUE_PAGE_SIZE else None)
 

@@ -30,6 +30,8 @@ from rest_framework.views import APIView
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.standing import user_standing
 from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.api import IdField as BoundedIdField
+from core.ids import MAX_ID, MAX_INT
 from core.workflow import available_transitions, timeline_for
 from meetings import (
     action_items,
@@ -100,7 +102,7 @@ class IdField(forms.CharField):
         return number
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.Filter):
     """A filter on an object id: an integer in the schema, ASCII digits in the query (else 400)."""
 
@@ -421,7 +423,7 @@ class MeetingListApi(generics.ListAPIView):
     pagination_class = MeetingPagination
 
     class InputSerializer(serializers.Serializer):
-        series = serializers.IntegerField(help_text=gettext_lazy("Id of a series the user takes part in."))
+        series = BoundedIdField(help_text=gettext_lazy("Id of a series the user takes part in."))
         kind = inline_choice(MeetingKind.choices, default=MeetingKind.REGULAR)
         host_unit = serializers.CharField(
             required=False,
@@ -491,6 +493,8 @@ class MeetingDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         expected_sequence = serializers.IntegerField(
             required=False,
+            min_value=0,
+            max_value=MAX_INT,
             help_text=gettext_lazy("The calendar sequence the client saw; 409 if it changed since."),
         )
         title = serializers.CharField(required=False, max_length=200)
@@ -1000,7 +1004,7 @@ class AgendaOrderApi(APIView):
     permission_classes = [CaseDataAccess]
 
     class InputSerializer(serializers.Serializer):
-        item_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+        item_ids = serializers.ListField(child=BoundedIdField(), allow_empty=False)
 
     @extend_schema(
         operation_id="meetings_agenda_order",
@@ -1435,8 +1439,8 @@ class SignoffListApi(APIView):
 class ResolutionInputSerializer(serializers.Serializer):
     kind = inline_choice(ResolutionKind.choices)
     text = serializers.CharField(max_length=8000, help_text=gettext_lazy("As printed in the 纪要."))
-    agenda_item = serializers.IntegerField(required=False, allow_null=True)
-    proceeding = serializers.IntegerField(
+    agenda_item = BoundedIdField(required=False, allow_null=True)
+    proceeding = BoundedIdField(
         required=False, allow_null=True, help_text=gettext_lazy("jurisdiction: id of the proceeding.")
     )
     lead_unit = serializers.CharField(
@@ -1454,7 +1458,7 @@ class ResolutionInputSerializer(serializers.Serializer):
     normative_title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     normative_text = serializers.CharField(required=False, allow_blank=True)
     repeals = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=BoundedIdField(),
         required=False,
         help_text=gettext_lazy("normative_document: ids of the series' documents in force it repeals."),
     )

@@ -12,6 +12,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.ids import MAX_ID, MAX_INT
 from meetings.ids import is_id
 from meetings.models import (
     ActionItemState,
@@ -105,7 +106,7 @@ class MeetingForm(TimesMixin, ActionForm):
 class MeetingEditForm(TimesMixin, ActionForm):
     """The details of a meeting not yet held; once invited, a change is sent to everyone."""
 
-    expected_sequence = forms.IntegerField(widget=forms.HiddenInput)
+    expected_sequence = forms.IntegerField(min_value=0, max_value=MAX_INT, widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=200)
     start_at = _local_datetime(_("Starts at"), required=False)
     end_at = _local_datetime(_("Ends at"), required=False)
@@ -135,7 +136,7 @@ class RescheduleForm(TimesMixin, TransitionForm):
 class AnswerForm(ActionForm):
     """The viewer's answer to an invitation (or a liaison officer's record of it)."""
 
-    participant = forms.IntegerField(widget=forms.HiddenInput)
+    participant = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     answer = forms.ChoiceField(
         label=_("Answer"),
         choices=[choice for choice in Answer.choices if choice[0] != Answer.NEEDS_ACTION],
@@ -188,11 +189,11 @@ class ParticipantAddForm(ActionForm):
 
 
 class ParticipantRemoveForm(ActionForm):
-    participant = forms.IntegerField(widget=forms.HiddenInput)
+    participant = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
 
 
 class AttendanceForm(ActionForm):
-    participant = forms.IntegerField(widget=forms.HiddenInput)
+    participant = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     attended = forms.TypedChoiceField(
         label=_("Attended"),
         choices=[("1", _("Present")), ("0", _("Absent"))],
@@ -221,7 +222,7 @@ class AgendaAddForm(ActionForm):
 
 
 class AgendaOutcomeForm(ActionForm):
-    item = forms.IntegerField(widget=forms.HiddenInput)
+    item = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=[choice for choice in AgendaOutcome.choices if choice[0]]
     )
@@ -235,7 +236,7 @@ class AgendaOutcomeForm(ActionForm):
 
 
 class AgendaRemoveForm(ActionForm):
-    item = forms.IntegerField(widget=forms.HiddenInput)
+    item = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
 
 
 class ButtonForm(ActionForm):
@@ -360,7 +361,7 @@ class ResolutionForm(ActionForm):
 
 
 class ResolutionTargetForm(ActionForm):
-    resolution = forms.IntegerField(widget=forms.HiddenInput)
+    resolution = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
 
 
 class ActionCompleteForm(ActionForm):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from core.api import Conflict
+from core.ids import MAX_ID
 from organisation import registers
 from organisation.models import Availability, LiaisonRole, Unit, UnitLevel, User
 
@@ -32,7 +33,7 @@ class ExpertSearchForm(forms.Form):
         label=_("Availability"), required=False, choices=[("", _("Any")), *Availability.choices]
     )
     q = forms.CharField(label=_("Name, affiliation or title"), required=False, max_length=100)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
 
     def __init__(self, *args, specialties, provinces, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,7 +45,7 @@ class LiaisonSearchForm(forms.Form):
     region = forms.ChoiceField(label=_("Province"), required=False)
     unit = forms.CharField(label=_("Division code of the unit"), required=False, max_length=6)
     include_ended = forms.BooleanField(label=_("Include ended assignments"), required=False)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
 
     def __init__(self, *args, provinces, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,7 +31,7 @@ from cases.assistance_kinds import DOCUMENTS, KINDS
 from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
-from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.api import CursorPagination, IdField, TimelineEntrySerializer, error_responses
 from core.grading import InformationAccuracy, SourceReliability, grade_text
 from documents.apis import file_response
 from documents.models import Document
@@ -295,7 +295,7 @@ class RequestListApi(APIView):
         overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     class InputSerializer(serializers.Serializer):
-        case = serializers.IntegerField(help_text=_("Id of a case the user may see."))
+        case = IdField(help_text=_("Id of a case the user may see."))
         requested_unit = serializers.CharField(help_text=_("Division code of the requested unit."))
         requesting_unit = serializers.CharField(
             required=False, help_text=_("Division code; by default the user's own unit.")
@@ -304,7 +304,7 @@ class RequestListApi(APIView):
         urgency = serializers.ChoiceField(choices=URGENCY_CHOICES, default="normal")
         matters = serializers.CharField()
         legal_basis = serializers.CharField(required=False, allow_blank=True, default="")
-        subjects = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+        subjects = serializers.ListField(child=IdField(), required=False, default=list)
         first_response_urgent = serializers.BooleanField(
             required=False, default=False, help_text=FIRST_RESPONSE_HELP
         )
@@ -391,7 +391,7 @@ class RequestDetailApi(APIView):
             required=False, help_text=_("Division code; a returned request keeps its requested unit.")
         )
         subjects = serializers.ListField(
-            child=serializers.IntegerField(), required=False, help_text=_("Ids of persons of the case.")
+            child=IdField(), required=False, help_text=_("Ids of persons of the case.")
         )
         matters = serializers.CharField(required=False)
         legal_basis = serializers.CharField(required=False, allow_blank=True)
