@@ -99,7 +99,8 @@ class BulletinDetailSerializer(BulletinSerializer):
     ack_within_hours = serializers.IntegerField()
     result_within_days = serializers.IntegerField(allow_null=True)
     supplement_of = serializers.IntegerField(source="supplement_of_id", allow_null=True)
-    linked_case = serializers.IntegerField(source="linked_case_id", allow_null=True)
+    # Only a case the user may see now (selectors.shown_case_id); null otherwise (issue 16).
+    linked_case = serializers.IntegerField(source="linked_case_shown", allow_null=True, default=None)
     on_behalf_of_series = serializers.IntegerField(source="on_behalf_of_series_id", allow_null=True)
     target_spec = serializers.JSONField()
     end_reason = serializers.CharField()
@@ -121,7 +122,7 @@ class BulletinRecipientSerializer(serializers.Serializer):
     result = serializers.CharField()
     result_at = serializers.DateTimeField(allow_null=True)
     result_by = OfficerRefSerializer(allow_null=True)
-    opened_case = serializers.IntegerField(source="opened_case_id", allow_null=True)
+    opened_case = serializers.IntegerField(source="opened_case_shown", allow_null=True, default=None)
     available_transitions = serializers.ListField(child=serializers.CharField())
 
 

@@ -8,4 +8,6 @@ class BulletinsConfig(AppConfig):
 
     def ready(self):
         # The inbox kinds and the deadline scan's view of a recipient (describer, liaison officers).
-        from bulletins import inbox, services  # noqa: F401
+        from bulletins import case_rules, inbox, services  # noqa: F401
+
+        case_rules.register()

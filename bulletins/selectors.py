@@ -3,15 +3,16 @@ and region."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils import timezone
 
 from bulletins.models import Bulletin, BulletinAttachment, BulletinRecipient, BulletinState, RecipientState
 from cases.models import HandlingCode
+from cases.selectors import case_visible_to
 from cases.standing import user_standing
 from organisation.models import Unit
-from organisation.paths import covered_by_any, strictly_below
+from organisation.paths import at_or_below, covered_by_any, strictly_below
 
 
 def bulletin_visible_to(user) -> QuerySet[Bulletin]:
@@ -36,10 +37,24 @@ def bulletin_visible_to(user) -> QuerySet[Bulletin]:
     )
 
 
+def shown_case_id(user, field: str):
+    """Return the case id in `field` when the user may see that case now, else NULL (issue 16).
+
+    A bulletin or a recipient row is read by units that need not see the case it links: the id is
+    shown under the case's own rule (cases.selectors.case_visible_to), in the same query.
+    """
+    return Case(
+        When(Exists(case_visible_to(user).filter(pk=OuterRef(field))), then=F(field)),
+        default=None,
+    )
+
+
 def bulletin_get_visible(user, pk) -> Bulletin:
+    """Return the bulletin if the user sees it (404 otherwise); `linked_case_shown` under the case's rule."""
     bulletin = (
         bulletin_visible_to(user)
-        .select_related("issuing_unit", "created_by", "issued_by", "linked_case", "supplement_of")
+        .select_related("issuing_unit", "created_by", "issued_by", "supplement_of")
+        .annotate(linked_case_shown=shown_case_id(user, "linked_case_id"))
         .filter(pk=pk)
         .first()
     )
@@ -74,14 +89,21 @@ def sees_all_recipients(bulletin: Bulletin, user) -> bool:
 
 
 def recipients_visible(bulletin: Bulletin, user) -> QuerySet[BulletinRecipient]:
-    """Return the recipient rows of a bulletin the user may follow, in tree order."""
+    """Return the recipient rows of a bulletin the user may follow, in tree order.
+
+    `opened_case_shown` is the case a recipient opened, when the user may see it now.
+    """
     rows = BulletinRecipient.objects.filter(bulletin=bulletin)
     if not sees_all_recipients(bulletin, user):
         standing = user_standing(user)
         if not standing.unit_ids:
             return rows.none()
         rows = rows.filter(Q(unit_id__in=standing.unit_ids) | strictly_below(standing.paths, "unit_path"))
-    return rows.select_related("unit", "acknowledged_by", "result_by", "opened_case").order_by("unit_path")
+    return (
+        rows.select_related("unit", "acknowledged_by", "result_by")
+        .annotate(opened_case_shown=shown_case_id(user, "opened_case_id"))
+        .order_by("unit_path")
+    )
 
 
 def overdue_condition(now) -> Q:
@@ -137,3 +159,16 @@ def bulletin_list_visible_to(user) -> QuerySet[Bulletin]:
         )
         .order_by("-id")
     )
+
+
+def recipient_rows_visible_to(user) -> QuerySet[BulletinRecipient]:
+    """Return the recipient rows the user may follow, of every bulletin it sees (the read rule).
+
+    The issuing side (the issuing unit and its ancestors) follows every row; a recipient its own
+    subtree's rows (as recipients_visible, for one bulletin).
+    """
+    standing = user_standing(user)
+    if not standing.unit_ids:
+        return BulletinRecipient.objects.none()
+    following = at_or_below(standing.paths, "bulletin__issuing_unit_path") | at_or_below(standing.paths)
+    return BulletinRecipient.objects.filter(bulletin__in=bulletin_visible_to(user).values("pk")).filter(following)
