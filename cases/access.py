@@ -15,6 +15,8 @@ never its documents: the documents' resolvers ask for a `read_documents` grant.
 
 import datetime as dt
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -48,6 +50,51 @@ ACTION_EXPIRE = "cases.caseaccessgrant.expire"
 # Documents linked to the case itself (cases.dossiers.CASE_LINK).
 CASE_DOCUMENT_LINK = "cases.case"
 EXPIRY_BATCH = 500
+# A search hit's token opens the request form for this long (setting ACCESS_REQUEST_HIT_SECONDS).
+DEFAULT_HIT_SECONDS = 3600
+HIT_SALT = "lianban.cases.access.search-hit"
+# A token is ~100 characters; anything far longer is not one (and is not worth verifying).
+HIT_MAX_LENGTH = 512
+
+
+# --- the way in: a search hit ---------------------------------------------------------------------
+
+
+def hit_seconds() -> int:
+    return int(getattr(settings, "ACCESS_REQUEST_HIT_SECONDS", DEFAULT_HIT_SECONDS))
+
+
+def search_hit_token(*, user, case_id: int, search_event_id: int | None) -> str:
+    """Sign the way from one search hit to the request form: this user, this case, this search.
+
+    Issue 16 (leak 4): the form tells a case's number and owning unit (and a normal case's name and
+    offence), exactly what the hit told; reachable for any id it would list every case without the
+    purpose, rate limit and audit of a search. The token is personal, names the audited search it
+    came from and lasts ACCESS_REQUEST_HIT_SECONDS.
+    """
+    return signing.dumps({"u": user.pk, "c": case_id, "s": search_event_id}, salt=HIT_SALT)
+
+
+def search_hit_check(user, token, *, case_id) -> int | None:
+    """Return the id of the search event a valid hit token of this user and case came from.
+
+    Http404 for no token, a forged, mangled or expired one, one of another user or another case:
+    the form's existence for a case is not revealed to anyone who did not find it by search.
+    """
+    if not isinstance(token, str) or not token or len(token) > HIT_MAX_LENGTH:
+        raise Http404
+    try:
+        data = signing.loads(token, salt=HIT_SALT, max_age=hit_seconds())
+    except signing.BadSignature:  # SignatureExpired is one too
+        raise Http404 from None
+    user_id = getattr(user, "pk", None)
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not isinstance(data, dict) or user_id is None or data.get("u") != user_id or data.get("c") != case_id:
+        raise Http404
+    return data.get("s")
 
 
 # --- reads ---------------------------------------------------------------------------------------
@@ -71,6 +118,11 @@ def access_requests_visible_to(user) -> QuerySet[CaseAccessRequest]:
     if units:
         condition |= Q(owning_unit_id__in=units)
     return CaseAccessRequest.objects.filter(condition)
+
+
+def access_grants_visible_to(user) -> QuerySet[CaseAccessGrant]:
+    """Return the grants of the requests the user may see (the grantee's and the deciding unit's)."""
+    return CaseAccessGrant.objects.filter(request__in=access_requests_visible_to(user).values("pk"))
 
 
 def access_request_list_visible_to(user) -> QuerySet[CaseAccessRequest]:
@@ -143,8 +195,13 @@ def _requesting_unit(user, purpose_case: Case | None) -> Unit:
 
 
 @transaction.atomic
-def access_request_create(*, case_id, by, reason: str, purpose_case=None) -> CaseAccessRequest:
+def access_request_create(
+    *, case_id, by, reason: str, purpose_case=None, search_event_id: int | None = None
+) -> CaseAccessRequest:
     """Ask the owning unit of a case found by search for access to it, with a reason.
+
+    The page and the API reach this only with the user's own search hit (`search_hit_check`), whose
+    search is named in the audit event (`search_event_id`).
 
     Http404 when the case is not discoverable to the user (restricted, a draft, unknown); 400 when
     the user already sees it, gives no reason, or names a purpose case they do not see; 409 when the
@@ -185,6 +242,7 @@ def access_request_create(*, case_id, by, reason: str, purpose_case=None) -> Cas
         "owning_unit": owning_unit.code,
         "purpose_case": purpose_case.pk if purpose_case else None,
         "reason": text,
+        "search": search_event_id,
     }
     audit.record(
         action="cases.caseaccessrequest.create",

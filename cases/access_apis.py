@@ -4,7 +4,8 @@ Thin adapters over cases.access (DESIGN.md, API conventions): every read starts 
 `access_requests_visible_to` (a miss is 404), every write is a service that answers 409 when the
 request moved on or one is already open, 403 when the user may not decide, 400 naming the field.
 A request tells the requester only what search already told them of the case (its number and
-owning unit), whatever its handling code.
+owning unit), whatever its handling code. Creating one needs the user's own search hit (`hit`, the
+hit's `request_access_token`), as the page does.
 """
 
 import django_filters
@@ -120,6 +121,12 @@ class AccessRequestListApi(generics.ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         case = IdField(help_text=gettext_lazy("Id of the case found by search."))
+        hit = serializers.CharField(
+            max_length=access.HIT_MAX_LENGTH,
+            help_text=gettext_lazy(
+                "The request_access_token of your search hit for the case; it lasts an hour."
+            ),
+        )
         reason = serializers.CharField(
             max_length=2000, allow_blank=True, help_text=gettext_lazy("Why you need access to the case.")
         )
@@ -152,11 +159,14 @@ class AccessRequestListApi(generics.ListAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        # Only from the user's own search hit; anything else is 404 (issue 16, leak 4).
+        search_event_id = access.search_hit_check(request.user, values["hit"], case_id=values["case"])
         created = access.access_request_create(
             case_id=values["case"],
             by=request.user,
             reason=values["reason"],
             purpose_case=values.get("purpose_case"),
+            search_event_id=search_event_id,
         )
         return _detail_response(request, created.pk, status.HTTP_201_CREATED)
 

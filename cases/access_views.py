@@ -1,9 +1,11 @@
 """Pages of access requests: ask for access from a search hit, decide, follow one's own requests.
 
-Thin adapters over cases.access, like the API. The request form works for any case the user may
-discover (`/cases/<pk>/request-access/`); the owning unit's list (`/access-requests/`) carries the
-grant and refuse forms inline; `/access-requests/mine/` lists the user's own requests. A request the
-user may not see is 404, as is the form for a case they may not discover.
+Thin adapters over cases.access, like the API. The request form (`/cases/<pk>/request-access/`)
+opens only from the user's own search hit, whose link carries a signed, short-lived token
+(`?hit=`, cases.access.search_hit_check), and shows what the hit showed; the owning unit's list
+(`/access-requests/`) carries the grant and refuse forms inline; `/access-requests/mine/` lists the
+user's own requests. A request the user may not see is 404, as is the form without a valid hit or
+for a case they may no longer discover.
 """
 
 from django import forms
@@ -121,6 +123,8 @@ class AccessRequestCreateView(CaseDataPageMixin, View):
     template_name = "cases/access/request_form.html"
 
     def _case(self, request, pk):
+        # The hit first: without it the page does not exist, whatever the case (issue 16, leak 4).
+        self.search_event_id = access.search_hit_check(request.user, request.GET.get("hit"), case_id=pk)
         case = (
             case_discoverable_by(request.user)
             .select_related("accepting_unit", "lead_unit")
@@ -143,6 +147,7 @@ class AccessRequestCreateView(CaseDataPageMixin, View):
                 "summary": case_discovery_summary(case),
                 "is_normal": case.handling_code == HandlingCode.NORMAL,
                 "form": form,
+                "hit": request.GET.get("hit", ""),
             },
             status=status,
         )
@@ -163,6 +168,7 @@ class AccessRequestCreateView(CaseDataPageMixin, View):
                     by=request.user,
                     reason=form.cleaned_data["reason"],
                     purpose_case=form.cleaned_data["purpose_case"],
+                    search_event_id=self.search_event_id,
                 )
             except ValidationError as error:
                 apply_errors(form, error)

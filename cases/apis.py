@@ -292,13 +292,18 @@ class CaseDetailSerializer(CaseFieldsSerializer):
     )
 
 
-def case_detail_data(case: Case, user) -> dict:
-    """Represent the case in full for the user, and audit the showing of identities."""
+def case_detail_data(case: Case, user, *, path: str) -> dict:
+    """Represent the case in full for the user, and audit the showing of identities.
+
+    Showing the case, or a related case in full, that only an access grant opens to the user is a
+    use of the grant, audited with `path` (issue 16): every representation of a case passes here.
+    """
     selectors.case_detail_prefetch(case)
     case.available_transitions = available_transitions(case, user)
     case.can_edit = case.is_editable and permissions.may_edit(case, user)
     case.timeline = list(timeline_for(case))
     case.related = related.related_cases_for(case, user)
+    selectors.grant_uses_record(user, [case.pk, *related.cases_told_in_full(case.related)], path=path)
     shown = sum(1 for person in case.person_list if person.id_number or person.phones.all())
     if shown:
         services.case_identities_view_record(case=case, user=user, persons=shown)
@@ -415,6 +420,11 @@ class CaseListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.case_list_visible_to(self.request.user)
 
+    def paginate_queryset(self, queryset):
+        # The page shows these cases: those only a grant opens are grant uses (issue 16).
+        page = super().paginate_queryset(queryset)
+        return selectors.cases_shown(self.request.user, page, path=self.request.path)
+
     @extend_schema(
         operation_id="cases_list",
         responses={200: CaseListItemSerializer(many=True), **error_responses(400, 401, 403)},
@@ -444,7 +454,9 @@ class CaseListApi(generics.ListAPIView):
             information_accuracy=values["information_accuracy"],
         )
         case = selectors.case_get_visible(request.user, case.pk)
-        return Response(case_detail_data(case, request.user), status=status.HTTP_201_CREATED)
+        return Response(
+            case_detail_data(case, request.user, path=request.path), status=status.HTTP_201_CREATED
+        )
 
     @staticmethod
     def _accepting_unit(user, code: str | None) -> Unit:
@@ -534,9 +546,9 @@ class CaseExportApi(generics.ListAPIView):
                 _("Locations"),
             ]
         )
-        count = 0
+        exported: list[int] = []
         for case in cases.iterator(chunk_size=500):
-            count += 1
+            exported.append(case.pk)
             accepted = (
                 timezone.localtime(case.accepted_at).strftime("%Y-%m-%d %H:%M") if case.accepted_at else ""
             )
@@ -561,8 +573,10 @@ class CaseExportApi(generics.ListAPIView):
                 ]
             )
         services.case_export_record(
-            user=request.user, filters=dict(request.query_params.items()), count=count
+            user=request.user, filters=dict(request.query_params.items()), count=len(exported)
         )
+        # Each exported case only a grant opens is a use of the grant (issue 16).
+        selectors.grant_uses_record(request.user, exported, path=request.path)
         response = HttpResponse(
             # A byte-order mark, so that spreadsheet programs read the file as UTF-8.
             "\ufeff" + buffer.getvalue(),
@@ -598,9 +612,7 @@ class CaseDetailApi(APIView):
     )
     def get(self, request, pk: int):
         case = _visible_case(request, pk)
-        # A case seen only through an access grant: every showing is audited (issue 7).
-        selectors.grant_use_record(request.user, case, path=request.path)
-        return Response(case_detail_data(case, request.user))
+        return Response(case_detail_data(case, request.user, path=request.path))
 
     @extend_schema(
         operation_id="cases_partial_update",
@@ -615,7 +627,7 @@ class CaseDetailApi(APIView):
         if "offence" in values:
             values["offence"] = _offence(values["offence"])
         services.case_update(case=case, user=request.user, data=values)
-        return Response(case_detail_data(_visible_case(request, pk), request.user))
+        return Response(case_detail_data(_visible_case(request, pk), request.user, path=request.path))
 
 
 @extend_schema(tags=["cases"])
@@ -674,7 +686,7 @@ class CaseTransitionApi(APIView):
         case = Case.objects.select_related("offence", "accepting_unit", "lead_unit", "created_by").get(
             pk=case.pk
         )
-        return Response(case_detail_data(case, request.user))
+        return Response(case_detail_data(case, request.user, path=request.path))
 
 
 # --- facts ---------------------------------------------------------------------------------------
@@ -845,7 +857,7 @@ class CaseDossierCreateApi(APIView):
     )
     def post(self, request, pk: int):
         case = _visible_case(request, pk)
-        dossier = dossiers.dossier_request(case=case, user=request.user)
+        dossier = dossiers.dossier_request(case=case, user=request.user, path=request.path)
         return Response(CaseDossierSerializer(dossier).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -860,7 +872,7 @@ class CaseDossierDetailApi(APIView):
         responses={200: CaseDossierSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int, dossier_id: int):
-        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id)
+        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id, path=request.path)
         return Response(CaseDossierSerializer(dossier).data)
 
 
@@ -878,7 +890,7 @@ class CaseDossierFileApi(APIView):
         },
     )
     def get(self, request, pk: int, dossier_id: int):
-        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id)
+        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id, path=request.path)
         dossiers.dossier_download(dossier=dossier, user=request.user, channel="api")
         return FileResponse(
             dossier.file.open("rb"),

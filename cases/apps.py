@@ -8,8 +8,9 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         # The cases inbox provider; the dossier outbox handler, Celery task and case panel; access
-        # requests' inbox kind, document resolver and grant-expiry job.
-        from cases import access, access_inbox, dossiers, inbox  # noqa: F401
+        # requests' inbox kind, document resolver and grant-expiry job; the read rules of the models
+        # that show case data (cases.visibility).
+        from cases import access, access_inbox, dossiers, inbox, read_rules  # noqa: F401
         from organisation.signals import units_reorganised
 
         units_reorganised.connect(_refresh_party_paths, dispatch_uid="cases-refresh-party-paths")

@@ -36,14 +36,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases import panels
 from cases.models import Case, CaseDossier, DossierState
-from cases.selectors import case_visible_to
+from cases.selectors import case_visible_to, grant_uses_record
 from core import audit, outbox, periodic
 from core.grading import grade_text
 from documents.access import document_visible_to
@@ -101,14 +101,25 @@ def case_documents(case: Case, user) -> list[Document]:
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def dossier_get_visible(user, case_pk, dossier_pk) -> CaseDossier:
-    """Return the user's own dossier of a case they see; raise Http404 otherwise."""
+def dossiers_visible_to(user) -> QuerySet[CaseDossier]:
+    """Return the user's own dossiers of cases they still see (the dossier's read rule, issue 16)."""
+    if getattr(user, "pk", None) is None:
+        return CaseDossier.objects.none()
+    return CaseDossier.objects.filter(requested_by_id=user.pk, case__in=case_visible_to(user).values("pk"))
+
+
+def dossier_get_visible(user, case_pk, dossier_pk, *, path: str = "") -> CaseDossier:
+    """Return the user's own dossier of a case they see; raise Http404 otherwise.
+
+    Showing it is a use of an access grant when only a grant opens the case (audited with `path`).
+    """
     case = case_visible_to(user).filter(pk=case_pk).first()
     dossier = None
     if case is not None:
-        dossier = CaseDossier.objects.filter(case=case, pk=dossier_pk, requested_by=user).first()
+        dossier = dossiers_visible_to(user).filter(case=case, pk=dossier_pk).first()
     if dossier is None:
         raise Http404
+    grant_uses_record(user, [case.pk], path=path)
     dossier.case = case
     return dossier
 
@@ -121,10 +132,14 @@ def dossier_latest(case: Case, user) -> CaseDossier | None:
 
 
 @transaction.atomic
-def dossier_request(*, case: Case, user) -> CaseDossier:
-    """Queue a dossier of a case the user sees (Http404 otherwise); an unfinished one is returned as is."""
+def dossier_request(*, case: Case, user, path: str = "") -> CaseDossier:
+    """Queue a dossier of a case the user sees (Http404 otherwise); an unfinished one is returned as is.
+
+    A dossier gathers the case: asking for one through an access grant is a use of it (audited).
+    """
     if not case_visible_to(user).filter(pk=case.pk).exists():
         raise Http404
+    grant_uses_record(user, [case.pk], path=path)
     pending = (
         CaseDossier.objects.filter(case=case, requested_by=user)
         .exclude(state__in=[DossierState.DONE, DossierState.FAILED])

@@ -474,6 +474,11 @@ def related_cases_for(case: Case, user) -> list[dict[str, Any]]:
     return items
 
 
+def cases_told_in_full(items: list[dict[str, Any]]) -> list[int]:
+    """Return the ids of the related cases that `related_cases_for` told in full (with a link)."""
+    return [item["case_id"] for item in items if item["disclosure"] == FULL]
+
+
 def _item_text(item: dict[str, Any], kinds: set[str]) -> str:
     level = item["disclosure"]
     values = ", ".join(sorted({m["value"] for m in item["matches"]}))

@@ -9,6 +9,8 @@ What a hit shows follows DESIGN.md "Visibility and security":
            matching persons' names, with a link;
   summary  another 普通 case (`case_discovery_summary`): number, name, offence, owning unit;
   minimal  another 内部 case: only number and owning unit;
+  (summary and minimal hits carry the searcher's own signed, short-lived way to ask for access,
+  `request_access_url` with its `request_access_token`: the request form opens from nothing else);
   限制 cases the user may not see never appear (`case_discoverable_by` leaves them out).
 The search never reads persons' names, numbers or any other fact of a case it shows only as a
 summary or minimal hit: matching happens in the database, and only full hits list names.
@@ -22,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from rest_framework.exceptions import Throttled
 
+from cases import access
 from cases.models import Case, CasePerson, HandlingCode, PersonBankAccount, PersonPhone
 from cases.selectors import (
     case_discoverable_by,
@@ -106,10 +110,20 @@ HIT_FIELDS = {
         }
     ),
     HitClass.SUMMARY: frozenset(
-        {"id", "hit_class", "number", "name", "offence", "unit_code", "unit_name", "request_access_url"}
+        {
+            "id",
+            "hit_class",
+            "number",
+            "name",
+            "offence",
+            "unit_code",
+            "unit_name",
+            "request_access_url",
+            "request_access_token",
+        }
     ),
     HitClass.MINIMAL: frozenset(
-        {"id", "hit_class", "number", "unit_code", "unit_name", "request_access_url"}
+        {"id", "hit_class", "number", "unit_code", "unit_name", "request_access_url", "request_access_token"}
     ),
 }
 
@@ -352,12 +366,16 @@ def _hit(case: Case) -> dict[str, Any] | None:
     if case.handling_code == HandlingCode.RESTRICTED:
         return None  # never mentioned (discoverable_by leaves these out; kept as a second guard)
     hit_class = HitClass.SUMMARY if case.handling_code == HandlingCode.NORMAL else HitClass.MINIMAL
-    return {
-        "id": case.pk,
-        "hit_class": hit_class,
-        **case_discovery_summary(case),
-        "request_access_url": reverse("case-detail", args=[case.pk]) + "request-access/",
-    }
+    # The way to ask for access (a token naming this search) is added once the search is audited.
+    return {"id": case.pk, "hit_class": hit_class, **case_discovery_summary(case)}
+
+
+def _offer_access(hit: dict[str, Any], *, user, search_event_id: int) -> None:
+    """Give a summary or minimal hit the user's own, short-lived way to the request form (issue 16)."""
+    token = access.search_hit_token(user=user, case_id=hit["id"], search_event_id=search_event_id)
+    hit["request_access_token"] = token
+    form = reverse("access-request-new", args=[hit["id"]])
+    hit["request_access_url"] = f"{form}?{urlencode({'hit': token})}"
 
 
 @transaction.atomic
@@ -394,7 +412,7 @@ def search(*, user, kind: str, query: str, purpose_case=None, purpose_text: str 
     grant_uses_record(
         user, [hit["id"] for hit in hits if hit["hit_class"] == HitClass.FULL], path=SEARCH_USE_PATH
     )
-    audit.record(
+    searched = audit.record(
         action=AUDIT_ACTION,
         actor=user,
         target=case,
@@ -410,4 +428,7 @@ def search(*, user, kind: str, query: str, purpose_case=None, purpose_text: str 
             "truncated": truncated,
         },
     )
+    for hit in hits:
+        if hit["hit_class"] != HitClass.FULL:
+            _offer_access(hit, user=user, search_event_id=searched.pk)
     return SearchResult(kind=kind, query=normalised, hits=hits, truncated=truncated, counts=counts)

@@ -62,6 +62,13 @@ class SearchHitSerializer(serializers.Serializer):
     request_access_url = serializers.CharField(
         required=False, help_text=_("summary and minimal hits: the page to ask the owning unit for access.")
     )
+    request_access_token = serializers.CharField(
+        required=False,
+        help_text=_(
+            "summary and minimal hits: pass as `hit` to POST /api/v1/access-requests/; yours alone, "
+            "valid for an hour."
+        ),
+    )
 
 
 class SearchCountsSerializer(serializers.Serializer):

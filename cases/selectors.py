@@ -110,6 +110,13 @@ def grant_uses_record(user, case_ids, *, path: str = "") -> dict[int, CaseAccess
     return used
 
 
+def cases_shown(user, cases, *, path: str) -> list[Case]:
+    """Audit a list or page showing these cases (grant uses, as `grant_uses_record`); return them."""
+    cases = list(cases or [])
+    grant_uses_record(user, [case.pk for case in cases], path=path)
+    return cases
+
+
 def grant_use_record(user, case: Case, *, path: str = "") -> CaseAccessGrant | None:
     """Audit a showing of the case that only an access grant allows; return the grant used, or None."""
     return grant_uses_record(user, [case.pk], path=path).get(case.pk)

@@ -25,7 +25,7 @@ from cases.apis import CaseFilter
 from cases.forms import CaseCreateForm, CaseFilterForm, LocationForm, PersonForm, TransitionForm, apply_errors
 from cases.models import TRANSITION_NAMES, TRANSITIONS_NEEDING_REASON, Case, CaseState, PartyRole, PersonRole
 from cases.panels import panels_for
-from cases.related import related_cases_for
+from cases.related import cases_told_in_full, related_cases_for
 from cases.standing import user_standing
 from core.api import Conflict
 from core.identity import mask_id_number, mask_phone
@@ -123,7 +123,8 @@ class CaseListView(CaseDataPageMixin, View):
             cases = cases.filter(pk__lt=before)
         page = list(cases.order_by("-id")[: PAGE_SIZE + 1])
         has_more = len(page) > PAGE_SIZE
-        page = page[:PAGE_SIZE]
+        # The page shows these cases: those only a grant opens are grant uses (issue 16).
+        page = selectors.cases_shown(request.user, page[:PAGE_SIZE], path=request.path)
         for case in page:
             # Lists show identities masked only; the full numbers never reach the template.
             for person in case.suspects:
@@ -242,6 +243,10 @@ def case_page_context(request, case: Case, **extra) -> dict:
     if shown:
         services.case_identities_view_record(case=case, user=user, persons=shown)
     can_edit = case.is_editable and permissions.may_edit(case, user)
+    related = related_cases_for(case, user)
+    # Showing the case, or a related case in full, that only an access grant opens is a use of the
+    # grant (issue 16): every rendering of the case page passes here, whatever answered it.
+    selectors.grant_uses_record(user, [case.pk, *cases_told_in_full(related)], path=request.path)
     groups = [
         {"role": role, "label": label, "persons": [p for p in case.person_list if p.role == role]}
         for role, label in PersonRole.choices
@@ -253,7 +258,7 @@ def case_page_context(request, case: Case, **extra) -> dict:
         "person_groups": [group for group in groups if group["persons"]],
         "transitions": _transition_forms(case, user, extra.pop("bound_transition", None)),
         "timeline": _timeline(case),
-        "related_cases": related_cases_for(case, user),
+        "related_cases": related,
         "panels": panels_for(case, user),
         "location_form": LocationForm(auto_id="id_location_%s"),
         "person_form": PersonForm(auto_id="id_person_%s"),
@@ -269,10 +274,7 @@ def _render_case(request, case: Case, *, status: int = 200, **extra):
 
 class CaseDetailView(CaseDataPageMixin, View):
     def get(self, request, pk: int):
-        case = selectors.case_get_visible(request.user, pk)
-        # A case seen only through an access grant: every showing is audited (issue 7).
-        selectors.grant_use_record(request.user, case, path=request.path)
-        return _render_case(request, case)
+        return _render_case(request, selectors.case_get_visible(request.user, pk))
 
 
 class CaseTransitionView(CaseDataPageMixin, View):
@@ -446,7 +448,7 @@ class DossierCreateView(CaseDataPageMixin, View):
 
     def post(self, request, pk: int):
         case = selectors.case_get_visible(request.user, pk)
-        dossier = dossiers.dossier_request(case=case, user=request.user)
+        dossier = dossiers.dossier_request(case=case, user=request.user, path=request.path)
         dossier.case = case
         if request.htmx:
             return render(
@@ -459,7 +461,7 @@ class DossierProgressView(CaseDataPageMixin, View):
     """The progress partial the panel polls; it stops polling itself once the dossier is finished."""
 
     def get(self, request, pk: int, dossier_id: int):
-        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id)
+        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id, path=request.path)
         return render(request, "cases/dossier_progress.html", {"case": dossier.case, "dossier": dossier})
 
 
@@ -467,7 +469,7 @@ class DossierFileView(CaseDataPageMixin, View):
     """Download the finished dossier (audited); 404 for anyone but its requester seeing the case."""
 
     def get(self, request, pk: int, dossier_id: int):
-        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id)
+        dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id, path=request.path)
         dossiers.dossier_download(dossier=dossier, user=request.user, channel="web")
         return FileResponse(
             dossier.file.open("rb"),

@@ -327,6 +327,7 @@ class RequestListApi(APIView):
         requests = selectors.request_list_visible_to(request.user, **filters.validated_data)
         paginator = RequestPagination()
         page = paginator.paginate_queryset(requests, request, view=self)
+        page = selectors.requests_shown(request.user, page, path=request.path)
         return paginator.get_paginated_response(RequestListItemSerializer(page, many=True).data)
 
     @extend_schema(
@@ -366,7 +367,7 @@ class RequestListApi(APIView):
             first_response_urgent=values["first_response_urgent"],
             first_response_reason=values["first_response_reason"],
         )
-        detail = selectors.request_get_visible(request.user, created.pk)
+        detail = selectors.request_get_visible(request.user, created.pk, path=request.path)
         return Response(detail_data(detail, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -381,7 +382,8 @@ class RequestDetailApi(APIView):
         responses={200: RequestDetailSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int):
-        return Response(detail_data(selectors.request_get_visible(request.user, pk), request.user))
+        found = selectors.request_get_visible(request.user, pk, path=request.path)
+        return Response(detail_data(found, request.user))
 
     class UpdateSerializer(serializers.Serializer):
         # Not an enum in the schema: one "kind" enum per component keeps the generated names stable.
@@ -418,7 +420,7 @@ class RequestDetailApi(APIView):
         responses={200: RequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, pk: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -432,7 +434,8 @@ class RequestDetailApi(APIView):
             if len(values["subjects"]) != len(ids):
                 raise serializers.ValidationError({"subjects": [_("Choose persons of this request's case.")]})
         services.request_update(by=request.user, request=target, **values)
-        return Response(detail_data(selectors.request_get_visible(request.user, pk), request.user))
+        found = selectors.request_get_visible(request.user, pk, path=request.path)
+        return Response(detail_data(found, request.user))
 
 
 class RequestTransitionApi(APIView):
@@ -467,7 +470,7 @@ class RequestTransitionApi(APIView):
         responses={200: RequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int, name: str):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         if name not in TRANSITIONS:
             raise serializers.ValidationError({"name": [_("No such transition.")]})
         data = self.InputSerializer(data=request.data)
@@ -488,7 +491,8 @@ class RequestTransitionApi(APIView):
             expected_state=values.get("expected_state"),
             fields=fields,
         )
-        return Response(detail_data(selectors.request_get_visible(request.user, pk), request.user))
+        found = selectors.request_get_visible(request.user, pk, path=request.path)
+        return Response(detail_data(found, request.user))
 
 
 class RequestDocumentUploadApi(APIView):
@@ -516,7 +520,7 @@ class RequestDocumentUploadApi(APIView):
         responses={201: DocumentSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, pk: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.request_document_upload(by=request.user, request=target, **data.validated_data)
@@ -537,7 +541,7 @@ class RequestDocumentFileApi(APIView):
         },
     )
     def get(self, request, pk: int, document_id: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         document = get_object_or_404(target.documents.all(), pk=document_id)
         if document.generated_document_id:
             try:
@@ -587,7 +591,7 @@ class CustodyEventListApi(APIView):
         responses={200: CustodyEventSerializer(many=True), **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         return Response(CustodyEventSerializer(target.custody_events.all(), many=True).data)
 
     @extend_schema(
@@ -597,7 +601,7 @@ class CustodyEventListApi(APIView):
         responses={201: CustodyEventSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, pk: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         event = services.custody_event_record(by=request.user, request=target, **data.validated_data)
@@ -622,7 +626,7 @@ class PropertyMeasureListApi(APIView):
         responses={200: PropertyMeasureSerializer(many=True), **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         return Response(PropertyMeasureSerializer(target.property_measures.all(), many=True).data)
 
     @extend_schema(
@@ -632,7 +636,7 @@ class PropertyMeasureListApi(APIView):
         responses={201: PropertyMeasureSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, pk: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         measure = services.property_measure_record(by=request.user, request=target, **data.validated_data)
@@ -671,7 +675,7 @@ class PropertyMeasureRenewApi(APIView):
         responses={201: PropertyMeasureSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int, measure_id: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         measure = get_object_or_404(PropertyMeasure.objects.filter(request=target), pk=measure_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -695,7 +699,7 @@ class PropertyMeasureActionApi(APIView):
         responses={200: PropertyMeasureSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, pk: int, measure_id: int, action: str):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         measure = get_object_or_404(PropertyMeasure.objects.filter(request=target), pk=measure_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -737,7 +741,7 @@ class LeadForwardApi(APIView):
         responses={201: RequestListItemSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, pk: int):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         to_unit = Unit.objects.filter(code=data.validated_data["to_unit"]).first()
@@ -751,6 +755,7 @@ class LeadForwardApi(APIView):
             kind=data.validated_data["kind"],
         )
         lead = selectors.request_list_visible_to(request.user).get(pk=lead.pk)
+        selectors.requests_shown(request.user, [lead], path=request.path)
         return Response(RequestListItemSerializer(lead).data, status=status.HTTP_201_CREATED)
 
 

@@ -12,7 +12,13 @@ class AssistanceConfig(AppConfig):
 
     def ready(self):
         # Registers the inbox providers, the case-page panel, the dossier source and the documents'
-        # access resolver and external approval.
-        from cases.assistance import case_panel, documents_bridge, dossier_source, inbox  # noqa: F401
+        # access resolver and external approval; the requests' read rule (cases.visibility).
+        from cases.assistance import (  # noqa: F401
+            case_panel,
+            documents_bridge,
+            dossier_source,
+            inbox,
+            read_rules,
+        )
 
         documents_bridge.register()

@@ -1,8 +1,14 @@
 """Reads of assistance requests: who may see one (`request_visible_to`), lists, detail, deadlines.
 
 A unit sees a request it sent or received, or one referred to it; a unit above either sees it
-too, except that for a case handled as 限制 only the units above the requesting side do (as for
-the case itself). Auditors and system administrators see none. Everything else is 404.
+too, except that for a case handled as 限制 only the units above the requesting side do. A request
+shows its case, so on top of that the case must be visible to the user (`case_visible_to`,
+handling code and access grants included): this is the request's one read rule
+(cases.visibility, registered in cases/assistance/read_rules.py). Auditors and system
+administrators see none. Everything else is 404.
+
+A case seen only through an access grant is a grant use whenever a request of it is shown:
+`request_get_visible` records it, and a list records it with `requests_shown` (issue 16).
 """
 
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -21,6 +27,8 @@ from cases.assistance.models import (
 )
 from cases.assistance_kinds import required_documents
 from cases.models import HandlingCode
+from cases.selectors import grant_uses_record
+from cases.visibility import shown_cases_condition
 from core import deadline_rows
 from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineState
 from core.workflow import available_transitions, timeline_for
@@ -50,11 +58,22 @@ def request_visible_to(user) -> QuerySet[AssistanceRequest]:
     condition = (
         Q(requesting_unit_id__in=unit_ids) | Q(referred_to_id__in=unit_ids) | above_requester | requested_side
     )
-    return AssistanceRequest.objects.filter(condition)
+    # What the request shows of its case is what the user may see of the case, no more (issue 16).
+    return AssistanceRequest.objects.filter(condition).filter(shown_cases_condition(user, ("case",)))
 
 
-def request_get_visible(user, pk) -> AssistanceRequest:
-    """Return the request if the user may see it, with what the detail needs; Http404 otherwise."""
+def requests_shown(user, requests, *, path: str):
+    """Audit the showing of requests whose case only an access grant opens to the user; return them."""
+    requests = list(requests)
+    grant_uses_record(user, {request.case_id for request in requests}, path=path)
+    return requests
+
+
+def request_get_visible(user, pk, *, path: str = "") -> AssistanceRequest:
+    """Return the request if the user may see it, with what the detail needs; Http404 otherwise.
+
+    Showing it is a use of an access grant when only a grant opens its case (audited with `path`).
+    """
     request = (
         request_visible_to(user)
         .select_related(
@@ -81,6 +100,7 @@ def request_get_visible(user, pk) -> AssistanceRequest:
     )
     if request is None:
         raise Http404
+    grant_uses_record(user, [request.case_id], path=path)
     return request
 
 

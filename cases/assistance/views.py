@@ -117,7 +117,11 @@ class RequestListView(CaseDataPageMixin, View):
         return render(
             request,
             "assistance/request_list.html",
-            {"form": form, "requests": list(requests), "page_size": PAGE_SIZE},
+            {
+                "form": form,
+                "requests": selectors.requests_shown(request.user, requests, path=request.path),
+                "page_size": PAGE_SIZE,
+            },
         )
 
 
@@ -249,7 +253,7 @@ _BEFORE_SENDING = (
 
 class RequestDetailView(CaseDataPageMixin, View):
     def get(self, request, pk):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         deadlines = [
             {
                 "row": row,
@@ -331,7 +335,7 @@ class RequestTransitionView(CaseDataPageMixin, View):
     """Take a transition from a button's form; errors come back as messages on the detail page."""
 
     def post(self, request, pk, name):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         fields = {}
         if name == "return_request":
             fields["defects"] = [
@@ -396,7 +400,7 @@ class CustodyForm(forms.Form):
 
 class RequestCustodyView(CaseDataPageMixin, View):
     def post(self, request, pk):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         form = CustodyForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
@@ -430,7 +434,7 @@ class PropertyForm(forms.Form):
 
 class RequestPropertyView(CaseDataPageMixin, View):
     def post(self, request, pk):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         form = PropertyForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
@@ -449,7 +453,7 @@ class RequestPropertyView(CaseDataPageMixin, View):
 
 class PropertyActionView(CaseDataPageMixin, View):
     def post(self, request, pk, measure_id, action):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         measure = get_object_or_404(target.property_measures.all(), pk=measure_id)
         if action == "unrelated":
             _report(
@@ -488,7 +492,7 @@ class PropertyRenewView(CaseDataPageMixin, View):
     """Renew a freeze before expiry (续冻, art 240) from the row's form on the detail page."""
 
     def post(self, request, pk, measure_id):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         measure = get_object_or_404(target.property_measures.all(), pk=measure_id)
         form = RenewForm(request.POST)
         if not form.is_valid():
@@ -548,7 +552,7 @@ class RequestEditView(CaseDataPageMixin, View):
     """The requester corrects a draft or a returned request (other states: 409; others: 403)."""
 
     def _target(self, request, pk):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         if not perms.may_act_as_requester(target, request.user):
             raise PermissionDenied
         return target
@@ -611,7 +615,7 @@ class RequestEditView(CaseDataPageMixin, View):
 
 class LeadForwardView(CaseDataPageMixin, View):
     def post(self, request, pk):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         to_unit = Unit.objects.filter(code=request.POST.get("to_unit", "").strip()).first()
         kind = request.POST.get("kind") or AssistanceKind.WORK_IN_AREA_NOTICE
         if to_unit is None:
@@ -653,7 +657,7 @@ class UploadForm(forms.Form):
 
 class RequestDocumentUploadView(CaseDataPageMixin, View):
     def post(self, request, pk):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         form = UploadForm(request.POST, request.FILES)
         if not form.is_valid():
             for field_errors in form.errors.values():
@@ -676,7 +680,7 @@ class RequestDocumentUploadView(CaseDataPageMixin, View):
 
 class RequestDocumentDownloadView(CaseDataPageMixin, View):
     def get(self, request, pk, document_id):
-        target = selectors.request_get_visible(request.user, pk)
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
         document = get_object_or_404(target.documents.all(), pk=document_id)
         if document.generated_document_id:
             try:

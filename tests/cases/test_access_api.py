@@ -34,8 +34,14 @@ def chengdu_intake(db):
     return officer(CHENGDU, Role.INTAKE_OFFICER)
 
 
-def create(client, case, reason="核查嫌疑人身份"):
-    return client.post(BASE, {"case": case.pk, "reason": reason}, format="json")
+def create(client, case, reason="核查嫌疑人身份", hit=None):
+    """Ask for access from the client's own search hit for the case (issue 16: only from a hit)."""
+    if hit is None:
+        found = client.get(
+            "/api/v1/search/", {"kind": "case_number", "q": case.number, "purpose": "核查嫌疑人身份"}
+        ).json()["results"]
+        hit = next((h["request_access_token"] for h in found if "request_access_token" in h), "no-hit")
+    return client.post(BASE, {"case": case.pk, "reason": reason, "hit": hit}, format="json")
 
 
 def test_the_issues_scenario_through_the_api(chengdu_case, xining, chengdu_intake):
@@ -116,7 +122,10 @@ def test_bad_input_names_the_field(chengdu_case, xining, chengdu_intake):
     requester, decider = token_client(xining), token_client(chengdu_intake)
     body = assert_error(create(requester, chengdu_case, reason=""), 400, "invalid")
     assert "reason" in body["fields"]
-    body = assert_error(create(token_client(officer(CHENGDU)), chengdu_case), 400, "invalid")
+    # A hit from before the officer's unit came to see the case.
+    owner = officer(CHENGDU)
+    hit = access.search_hit_token(user=owner, case_id=chengdu_case.pk, search_event_id=None)
+    body = assert_error(create(token_client(owner), chengdu_case, hit=hit), 400, "invalid")
     assert "case" in body["fields"]
     pk = create(requester, chengdu_case).json()["id"]
     for days in (0, 31):

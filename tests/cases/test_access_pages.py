@@ -5,7 +5,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cases import access
+from cases import access, search
 from cases.models import AccessRequestState, CaseAccessGrant, CaseAccessRequest, CaseState, HandlingCode
 from core.models import AuditEvent
 from organisation.models import Role
@@ -44,21 +44,29 @@ def ask(case, user) -> CaseAccessRequest:
     return access.access_request_create(case_id=case.pk, by=user, reason="核查嫌疑人身份")
 
 
+def hit_url(case, user) -> str:
+    """Return the link of the user's search hit for the case (the form opens only from one)."""
+    found = search.search(user=user, kind="case_number", query=case.number, purpose_text="核查嫌疑人身份")
+    [hit] = found.hits
+    return hit["request_access_url"]
+
+
 def test_the_request_form_from_a_hit_tells_only_the_number_and_unit(chengdu_case, xining):
     page = browser(xining)
-    response = page.get(f"/cases/{chengdu_case.pk}/request-access/")
+    url = hit_url(chengdu_case, xining)
+    response = page.get(url)
     assert response.status_code == 200
     text = response.content.decode()
     assert chengdu_case.number in text and unit(CHENGDU).name in text
     assert "秘密行动专案" not in text  # an internal case's name is not told
 
-    assert page.post(f"/cases/{chengdu_case.pk}/request-access/", {"reason": " "}).status_code == 400
-    response = page.post(f"/cases/{chengdu_case.pk}/request-access/", {"reason": "核查嫌疑人身份"})
+    assert page.post(url, {"reason": " "}).status_code == 400
+    response = page.post(url, {"reason": "核查嫌疑人身份"})
     made = CaseAccessRequest.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/access-requests/{made.pk}/"
     assert made.requester == xining and made.owning_unit == unit(CHENGDU)
     # A second one while the first is open.
-    assert page.post(f"/cases/{chengdu_case.pk}/request-access/", {"reason": "再次"}).status_code == 409
+    assert page.post(url, {"reason": "再次"}).status_code == 409
 
 
 def test_the_form_is_404_for_a_restricted_case_and_leads_home_for_a_seen_one(chengdu_case, xining):
@@ -67,8 +75,12 @@ def test_the_form_is_404_for_a_restricted_case_and_leads_home_for_a_seen_one(che
         handling_code=HandlingCode.RESTRICTED,
         state=CaseState.UNDER_INVESTIGATION,
     )
-    assert browser(xining).get(f"/cases/{restricted.pk}/request-access/").status_code == 404
-    response = browser(officer(CHENGDU)).get(f"/cases/{chengdu_case.pk}/request-access/")
+    token = access.search_hit_token(user=xining, case_id=restricted.pk, search_event_id=None)
+    assert browser(xining).get(f"/cases/{restricted.pk}/request-access/?hit={token}").status_code == 404
+    # A hit from before the officer came to see the case leads to the case itself.
+    owner = officer(CHENGDU)
+    token = access.search_hit_token(user=owner, case_id=chengdu_case.pk, search_event_id=None)
+    response = browser(owner).get(f"/cases/{chengdu_case.pk}/request-access/?hit={token}")
     assert response.status_code == 302 and response["Location"] == f"/cases/{chengdu_case.pk}/"
 
 

@@ -47,7 +47,15 @@ def test_xining_finds_a_chengdu_internal_case_is_granted_seven_days_and_loses_it
     result = search.search(user=investigator, kind="id_number", query=suspect_id, purpose_case=own_case)
     [hit] = [h for h in result.hits if h["id"] == chengdu_case.pk]
     assert hit["hit_class"] == "minimal"
-    assert set(hit) == {"id", "hit_class", "number", "unit_code", "unit_name", "request_access_url"}
+    assert set(hit) == {
+        "id",
+        "hit_class",
+        "number",
+        "unit_code",
+        "unit_name",
+        "request_access_url",
+        "request_access_token",
+    }
     assert hit["number"] == chengdu_case.number and hit["unit_code"] == "510100"
     assert AuditEvent.objects.filter(action="cases.search", actor_id=investigator.pk).count() == 1
 

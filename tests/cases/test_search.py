@@ -2,6 +2,7 @@
 
 import datetime as dt
 import importlib
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -69,16 +70,17 @@ def test_xining_finds_a_chengdu_internal_case_by_id_number_as_number_and_unit_on
     result = run(xining_investigator, query=typed, purpose_case=xining_case.pk)
 
     assert result.query == SUSPECT_ID
-    assert result.hits == [
-        {
-            "id": internal.pk,
-            "hit_class": HitClass.MINIMAL,
-            "number": internal.number,
-            "unit_code": WUHOU,
-            "unit_name": unit(WUHOU).name,
-            "request_access_url": f"/cases/{internal.pk}/request-access/",
-        }
-    ]
+    [hit] = result.hits
+    # The way to ask for access is the searcher's own signed hit (issue 16, leak 4).
+    token = hit.pop("request_access_token")
+    assert hit == {
+        "id": internal.pk,
+        "hit_class": HitClass.MINIMAL,
+        "number": internal.number,
+        "unit_code": WUHOU,
+        "unit_name": unit(WUHOU).name,
+        "request_access_url": f"/cases/{internal.pk}/request-access/?{urlencode({'hit': token})}",
+    }
     event = AuditEvent.objects.get(action="cases.search")
     assert event.actor_id == xining_investigator.pk
     assert (event.target_type, event.target_id) == ("cases.case", str(xining_case.pk))
@@ -105,7 +107,9 @@ def test_each_handling_code_gives_the_class_of_hit_the_rules_allow(xining_invest
 
     assert set(hits) == {normal.pk, internal.pk, own.pk}  # not the restricted case, not the draft
     assert restricted.pk not in hits and draft.pk not in hits
+    token = hits[normal.pk]["request_access_token"]
     assert hits[normal.pk] == {
+        "request_access_token": token,
         "id": normal.pk,
         "hit_class": HitClass.SUMMARY,
         "number": normal.number,
@@ -113,7 +117,7 @@ def test_each_handling_code_gives_the_class_of_hit_the_rules_allow(xining_invest
         "offence": normal.offence.name,
         "unit_code": WUHOU,
         "unit_name": unit(WUHOU).name,
-        "request_access_url": f"/cases/{normal.pk}/request-access/",
+        "request_access_url": f"/cases/{normal.pk}/request-access/?{urlencode({'hit': token})}",
     }
     assert hits[internal.pk]["hit_class"] == HitClass.MINIMAL
     full = hits[own.pk]

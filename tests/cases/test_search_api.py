@@ -55,7 +55,9 @@ def test_search_answers_each_hit_with_the_fields_of_its_class(client, xining_cas
     for hit in body["results"]:
         assert set(hit) == HIT_FIELDS[hit["hit_class"]]
     minimal = next(hit for hit in body["results"] if hit["hit_class"] == "minimal")
-    assert minimal["request_access_url"] == f"/cases/{internal.pk}/request-access/"
+    assert minimal["request_access_url"] == (
+        f"/cases/{internal.pk}/request-access/?hit={minimal['request_access_token'].replace(':', '%3A')}"
+    )
     assert "张三丰" not in str([hit for hit in body["results"] if hit["hit_class"] != "full"])
 
 
