@@ -328,6 +328,39 @@ CONTENT_SECURITY_POLICY = {
 # CIDR networks); from any other peer those headers are ignored, so a client cannot choose the
 # address and request id that audit events record.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
+# Audit checkpoints (core.audit_checkpoints): the chain head is MACed with a key the database never
+# sees and appended to files outside it, so truncating or rewriting the chain is detected.
+AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 600, minimum=30)
+
+
+def _audit_checkpoint_key() -> str:
+    key = env_str("AUDIT_CHECKPOINT_KEY")
+    if key:
+        # The value is never echoed: it is a secret.
+        if len(key) < 32:
+            raise ImproperlyConfigured(
+                "Environment variable AUDIT_CHECKPOINT_KEY must be at least 32 characters"
+            )
+        if key == SECRET_KEY:
+            raise ImproperlyConfigured(
+                "Environment variable AUDIT_CHECKPOINT_KEY must differ from SECRET_KEY "
+                "(the checkpoint key is kept away from everything the web process signs with)"
+            )
+        return key
+    if DEBUG:
+        # The demo keeps a generated key under var/, apart from the database; production sets the
+        # variable (`check --deploy` fails without it, core.E003).
+        key_file = VAR_DIR / "audit-checkpoint-key"
+        if not key_file.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+    return ""
+
+
+AUDIT_CHECKPOINT_KEY = _audit_checkpoint_key()
 # Django answers an oversized body with 400; core.middleware turns that into 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 # The largest uploaded file (a scanned warrant or decision); checked by content in core.uploads.

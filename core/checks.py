@@ -81,3 +81,19 @@ def bench_floors_off(app_configs=None, **kwargs):
             id="core.E002",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def audit_checkpoint_key_set(app_configs=None, **kwargs):
+    """Fail `check --deploy` while no key for the audit checkpoints is set (core.audit_checkpoints)."""
+    if getattr(settings, "AUDIT_CHECKPOINT_KEY", ""):
+        return []
+    return [
+        Error(
+            "AUDIT_CHECKPOINT_KEY is not set: the audit chain cannot be checkpointed, so deleting its newest "
+            "events or rewriting it with recomputed hashes would go unseen.",
+            hint="Set AUDIT_CHECKPOINT_KEY to a random string of at least 32 characters, different from "
+            "SECRET_KEY, and keep it away from the database's owners.",
+            id="core.E003",
+        )
+    ]

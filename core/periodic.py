@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+
 logger = logging.getLogger(__name__)
 
 PERIODIC_TASK = "core.tasks.run_periodic"
@@ -70,3 +72,14 @@ def beat_schedule() -> dict:
         }
         for job in jobs()
     }
+
+
+def _audit_checkpoint() -> None:
+    """MAC the audit chain head into the checkpoint store (core.audit_checkpoints)."""
+    # Imported when run: this registry is imported by modules that the audit models import.
+    from core.audit_checkpoints import write_checkpoint
+
+    write_checkpoint()
+
+
+register("core.audit_checkpoint", every_seconds=settings.AUDIT_CHECKPOINT_SECONDS)(_audit_checkpoint)

@@ -39,6 +39,13 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoint_store(settings, tmp_path_factory):
+    """Give every test a checkpoint store of its own, never var/ (core.audit_checkpoints)."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path_factory.mktemp("audit-checkpoints")
+    settings.AUDIT_CHECKPOINT_KEY = "test-only-audit-checkpoint-key-" + "k" * 32
+
+
+@pytest.fixture(autouse=True)
 def _celery_join_flag():
     """Undo a flag eager Celery leaves set when threads publish at once (tests with concurrent threads).
 

@@ -14,6 +14,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "lianban.example",
     "DATABASE_URL": "postgresql://lianban@db.example:5432/lianban",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "AUDIT_CHECKPOINT_KEY": "production-audit-checkpoint-key-for-tests-only-0123456789",
 }
 
 
@@ -146,3 +147,38 @@ def test_embedded_default_is_sqlite_with_eager_celery(settings):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "IMMEDIATE"]
+
+
+def test_check_deploy_fails_without_an_audit_checkpoint_key():
+    env = {**PRODUCTION}
+    env.pop("AUDIT_CHECKPOINT_KEY")
+    result = run_django(env, "manage.py", "check", "--deploy")
+    assert result.returncode != 0
+    assert "core.E003" in result.stdout + result.stderr
+    assert "AUDIT_CHECKPOINT_KEY is not set" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "rule"),
+    [
+        ("short-key", "must be at least 32 characters"),
+        (PRODUCTION["SECRET_KEY"], "must differ from SECRET_KEY"),
+    ],
+)
+def test_a_weak_audit_checkpoint_key_stops_start_up_without_echoing_it(key, rule):
+    result = run_django({**PRODUCTION, "AUDIT_CHECKPOINT_KEY": key})
+    assert result.returncode != 0
+    assert f"Environment variable AUDIT_CHECKPOINT_KEY {rule}" in result.stderr
+    assert key not in result.stderr
+
+
+def test_the_demo_generates_its_audit_checkpoint_key_apart_from_the_secret_key(tmp_path):
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "key = s.AUDIT_CHECKPOINT_KEY; "
+        "print(len(key) >= 32, key != s.SECRET_KEY, s.AUDIT_CHECKPOINT_DIR)"
+    )
+    result = run_django({"DEBUG": "true", "LIANBAN_VAR_DIR": str(tmp_path)}, "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", str(tmp_path / "audit-checkpoints")]
+    assert (tmp_path / "audit-checkpoint-key").stat().st_mode & 0o777 == 0o600
