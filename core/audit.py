@@ -1,7 +1,9 @@
 """The audit trail: record events into one SHA-256 hash chain and verify it.
 
 Each event's hash covers the previous event's hash and the canonical JSON of its own content, so
-altering, removing or reordering any stored event breaks the chain from that event on.
+altering, removing or reordering any stored event breaks the chain from that event on. Removing the
+newest events, or recomputing every hash after an edit, yields a valid shorter or different chain:
+the keyed checkpoints of core.audit_checkpoints are what catch those.
 """
 
 import datetime as dt

@@ -12,7 +12,9 @@ Django's flush between tests can empty the table; production connections never d
 
 The switch guards against mistakes in application code, not against a hostile database role: on
 PostgreSQL any session may set a custom setting, and the table owner may disable triggers. The hash
-chain (`core.audit.verify_chain`) is what detects tampering.
+chain (`core.audit.verify_chain`) detects an edit that leaves the hashes as they were; the keyed
+checkpoints outside the database (`core.audit_checkpoints`) detect truncation and a chain
+rewritten with recomputed hashes.
 """
 
 from django.db.backends.base.base import BaseDatabaseWrapper
