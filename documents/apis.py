@@ -100,7 +100,12 @@ class DocumentListApi(APIView):
     permission_classes = [CaseDataAccess]
 
     class InputSerializer(serializers.Serializer):
-        kind = serializers.CharField(help_text=_("A registered kind, e.g. assistance_letter."))
+        kind = serializers.CharField(
+            help_text=_(
+                "A registered free-standing kind, e.g. report_for_approval; a kind that belongs to a "
+                "process (an assistance letter, a designation decision, minutes) is refused."
+            )
+        )
         issuing_unit = serializers.CharField(help_text=_("Division code of the issuing unit."))
         department = serializers.CharField(required=False, help_text=_("Department kind, e.g. criminal."))
         title = serializers.CharField(required=False, allow_blank=True, default="")
@@ -110,6 +115,10 @@ class DocumentListApi(APIView):
         def validate_kind(self, value):
             if value not in dict(kinds.choices()):
                 raise serializers.ValidationError(_("No such document kind."))
+            spec = kinds.get(value)
+            if spec.process_owned:
+                # A process's document is drafted by its process, linked to it (issue 16 leak 9).
+                raise serializers.ValidationError(kinds.process_owned_message(spec), code="process_owned")
             return value
 
     @extend_schema(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_NUMBER_PATTERN = "{unit}公（{dept}）{category}字〔{year}〕{serial}号"
@@ -58,6 +59,11 @@ class DocumentKindSpec:
     sealed: bool = True
     # Decide the chain from the document's data, when the kind's chain depends on its purpose.
     chain_for_data: Callable[[dict], tuple[str, ...]] | None = field(default=None, compare=False)
+    # Whether the kind belongs to a process (a request, a proceeding, a meeting) and is drafted only
+    # by that process's service, linked to its object; never through the generic POST
+    # /api/v1/documents/ (issue 16 leak 9). Owned unless a kind is declared free-standing: a new kind
+    # that forgets the flag stays out of the generic endpoint rather than in it.
+    process_owned: bool = True
 
     def template_for(self, version: int | None = None) -> str:
         """Return the template file of a version (the current one by default)."""
@@ -71,6 +77,18 @@ class DocumentKindSpec:
     def missing_fields(self, data: dict) -> list[str]:
         return [name for name in self.required_fields if not str((data or {}).get(name) or "").strip()]
 
+    def outside_process(self, link_target_type: str) -> bool:
+        """Return whether a document of this kind with this link stands outside the process it belongs to."""
+        return self.process_owned and not link_target_type
+
+
+def process_owned_message(spec: DocumentKindSpec) -> str:
+    """Say why a process's kind is refused outside its process (the error on the field `kind`)."""
+    return gettext(
+        "A %(kind)s belongs to its process and is drafted and issued only by that process, "
+        "never on its own; only free-standing kinds (%(free)s) are drafted here."
+    ) % {"kind": spec.title, "free": "、".join(s.title for s in _registry.values() if not s.process_owned)}
+
 
 _registry: dict[str, DocumentKindSpec] = {}
 
@@ -83,6 +101,9 @@ def register(spec: DocumentKindSpec) -> DocumentKindSpec:
     for step in spec.approval_chain:
         if step not in (LEGAL_REVIEW, APPROVAL, EXTERNAL):
             raise ValueError(f"Unknown approval step {step!r} in kind {spec.code!r}")
+    if EXTERNAL in spec.approval_chain and not spec.process_owned:
+        # Approved by its linking object's own approval: without that object it could never be issued.
+        raise ValueError(f"Kind {spec.code!r} is approved by its process, so it must be process-owned")
     _registry[spec.code] = spec
     return spec
 
@@ -154,6 +175,8 @@ REPORT_FOR_APPROVAL = register(
         required_fields=("subject", "facts", "request"),
         approval_chain=APPROVAL_CHAIN,
         chain_for_data=_report_chain,
+        # A unit's own report to its head: drafted freely; the designation request links its own.
+        process_owned=False,
     )
 )
 EVIDENCE_CALL_NOTICE = register(

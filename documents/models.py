@@ -232,6 +232,11 @@ class Document(ConcurrentTransitionMixin, models.Model):
     def is_issued(self) -> bool:
         return self.state in FINAL_STATES
 
+    @property
+    def outside_process(self) -> bool:
+        """Whether a process's kind was made without its process (the generic endpoint before issue 16)."""
+        return self.spec.outside_process(self.link_target_type)
+
     def _stored_values(self) -> dict | None:
         # Compared with the row as stored now, not as it was when this instance was loaded: a stale
         # instance (loaded as a draft, issued elsewhere since) must be refused too.

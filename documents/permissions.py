@@ -10,6 +10,8 @@ from organisation.selectors import memberships_current
 _CACHE_ATTRIBUTE = "_documents_memberships"
 
 DRAFTER_ROLES = (Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
+# Who takes a step on a draft of the unit (drafts, reviews, approves, issues): they alone read it.
+DRAFT_READER_ROLES = (*DRAFTER_ROLES, Role.LEGAL_OFFICER)
 
 
 def memberships_of(user) -> list[tuple[int, str]]:
@@ -34,6 +36,19 @@ def holds(user, unit_id, *roles) -> bool:
 def may_draft_for(unit_id, user) -> bool:
     """Draft a document in this unit's name: its investigators and heads."""
     return holds(user, unit_id, *DRAFTER_ROLES)
+
+
+def draft_reader_roles(spec) -> tuple[str, ...]:
+    """Return the roles, held in the issuing unit, that read a draft of this kind: its steps' roles."""
+    return (*DRAFT_READER_ROLES, *spec.issuer_roles)
+
+
+def may_read_draft(document, user) -> bool:
+    """Read an unissued document: an officer of the issuing unit who takes one of its steps.
+
+    Nobody else, whatever they see of the object it is linked to (issue 16 leak 9).
+    """
+    return holds(user, document.issuing_unit_id, *draft_reader_roles(document.spec))
 
 
 def may_draft(document, user) -> bool:

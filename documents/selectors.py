@@ -1,19 +1,19 @@
-"""Reads of documents. Lists show what the user's own units issued (resolvers answer per document,
-not per queryset); detail and downloads ask documents.access.document_visible_to."""
+"""Reads of documents. Lists show what the user's own units issued, and the drafts whose steps the
+user takes (resolvers answer per document, not per queryset); detail and downloads ask
+documents.access.document_visible_to. Both follow the one rule of documents.access."""
 
 from django.db.models import QuerySet
 
-from documents import permissions as perms
-from documents.access import document_visible_to
+from documents.access import document_visible_to, own_documents_q
 from documents.models import Document
 from organisation.selectors import user_may_read_case_data
 
 
 def documents_of_user_units(user) -> QuerySet[Document]:
-    """Return the documents issued (or drafted) by the user's units, newest first."""
+    """Return the documents issued by the user's units and the drafts the user takes steps on, newest first."""
     if not user_may_read_case_data(user):
         return Document.objects.none()
-    return Document.objects.filter(issuing_unit_id__in=perms.unit_ids_of(user)).select_related(
+    return Document.objects.filter(own_documents_q(user)).select_related(
         "issuing_unit", "department", "created_by", "issued_by", "replaced_by", "replaces"
     )
 

@@ -60,9 +60,12 @@ def document_draft(
     """Draft a document of a registered kind in the issuing unit's name.
 
     `recipients` are {"name", optional "unit"}; the link (what the document belongs to) is set by
-    the linking app, which then answers who may see it.
+    the linking app, which then answers who may see it. A kind that belongs to a process is drafted
+    only linked to that process's object (ValidationError on `kind` otherwise).
     """
     spec = kinds.get(kind)
+    if spec.outside_process(link_target_type):
+        raise ValidationError({"kind": [kinds.process_owned_message(spec)]}, code="process_owned")
     if check_permission and not perms.may_draft_for(issuing_unit.pk, by):
         raise PermissionDenied
     if department is not None and department.unit_id != issuing_unit.pk:
@@ -210,6 +213,9 @@ def document_issue(*, document_id: int, by, expected_state: str | None = None) -
         .select_related("issuing_unit", "department")
         .get(pk=document_id)
     )
+    if document.outside_process:
+        # A draft made by the generic endpoint before issue 16: it never becomes an issued decision.
+        raise ValidationError({"kind": [kinds.process_owned_message(document.spec)]}, code="process_owned")
     name = "issue_external" if kinds.EXTERNAL in (document.approval_chain or []) else "issue"
     allowed = DocumentState.DRAFTED if name == "issue_external" else DocumentState.APPROVED
     if document.state != allowed or (expected_state is not None and expected_state != document.state):
@@ -429,6 +435,9 @@ class Verification:
     result: str  # authentic, voided or unknown
     document: Document | None = None
     copy: DocumentCopy | None = None
+    # A stored document not vouched for: a process's kind issued outside its process (issue 16).
+    # Answered as unknown; named to the audit trail only.
+    disowned: Document | None = None
 
     @property
     def replacement(self) -> Document | None:
@@ -473,6 +482,10 @@ class Verification:
 def _result_for(document: Document | None, copy: DocumentCopy | None = None) -> Verification:
     if document is None or not document.is_issued:
         return Verification(UNKNOWN)
+    if document.outside_process:
+        # Decision on the data stored before issue 16: a 指定管辖决定书 (or any process's kind) issued
+        # through the generic endpoint decided nothing, so the system does not vouch for it.
+        return Verification(UNKNOWN, disowned=document)
     return Verification(VOIDED if document.state == DocumentState.VOIDED else AUTHENTIC, document, copy)
 
 
@@ -480,12 +493,13 @@ def _audit_verification(*, by, method: str, probe: str, verification: Verificati
     audit.record(
         action="documents.document.verify",
         actor=by,
-        target=verification.document,
+        target=verification.document or verification.disowned,
         payload={
             "method": method,
             "probe": probe,
             "result": verification.result,
             "copy": verification.copy.pk if verification.copy else None,
+            "outside_process": verification.disowned is not None,
         },
     )
 

@@ -321,6 +321,8 @@ def _document(case, link_type="cases.case", link_id=None) -> Document:
         issuing_unit=unit(CHENGDU),
         created_by=officer(CHENGDU),
         title="移送案件通知书",
+        # Issued: a draft is read by its drafting unit's officers alone, grant or not (issue 16 leak 9).
+        state="issued",
         link_target_type=link_type,
         link_target_id=str(link_id or case.pk),
     )

@@ -103,6 +103,8 @@ def test_a_read_grant_does_not_open_documents_but_a_documents_grant_does(
         issuing_unit=unit(CHENGDU),
         created_by=chengdu_intake,
         title="移送案件通知书",
+        # Issued: a draft is read by its drafting unit's officers alone, grant or not (issue 16 leak 9).
+        state="issued",
         link_target_type="cases.case",
         link_target_id=str(chengdu_case.pk),
     )
