@@ -2,6 +2,7 @@
 
 from core.models import AuditEvent
 from documents import services, tasks
+from documents.samples import SAMPLE_FIELDS
 from tests.documents.conftest import TRANSFER_DATA, draft, issue
 
 
@@ -12,14 +13,16 @@ def step(client, document_id, name, **body):
 
 
 def test_the_chain_through_the_api(client, office, linked):
+    # A free-standing kind with the reviewed chain: a process's kind (the 移送案件通知书 this test
+    # drafted before issue 16) is refused by the generic endpoint (tests/documents/test_process_rules.py).
     client.force_login(office.investigator)
     created = client.post(
         "/api/v1/documents/",
         {
-            "kind": "case_transfer_notice",
+            "kind": "report_for_approval",
             "issuing_unit": "510107",
             "department": "criminal",
-            "data": TRANSFER_DATA,
+            "data": SAMPLE_FIELDS["report_for_approval"],
             "recipients": ["昆明市公安局"],
         },
         content_type="application/json",
