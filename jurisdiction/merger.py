@@ -162,7 +162,9 @@ def merger_transition(
                 instance=instance.into_case,
                 actor=by,
                 action="merged",
-                note=merged.number,  # the number only: the merged case's facts stay with those who see it
+                # No number in the note: a stored note is read by whoever sees this case, and the
+                # merged case may be one they may not see (a restricted one, issue 16). The case's
+                # merger panel names it at read time, as far as the reader may know it.
                 data={"merged_case": merged.pk},
             )
         # The side that did not take the step hears of it.

@@ -475,3 +475,33 @@ def test_the_migration_involves_the_units_a_request_reached_before_the_rule(
         )
     )
     assert YUNNAN in involved and KUNMING not in involved and MPS not in involved
+
+
+def test_a_restricted_case_merged_into_another_is_not_named_on_the_surviving_cases_page(client, offices):
+    """The surviving case's timeline and merger panel name the merged case as the reader may know it."""
+    restricted = CaseFactory(
+        name="7·01 专案",
+        accepting_unit=unit(WUHOU),
+        state=CaseState.UNDER_INVESTIGATION,
+        handling_code=HandlingCode.RESTRICTED,
+    )
+    surviving = CaseFactory(
+        name="5·02 电信网络诈骗案", accepting_unit=unit(WUHUA), state=CaseState.UNDER_INVESTIGATION
+    )
+    proposal = merger.merger_propose(
+        into_case=surviving,
+        merged_case=restricted,
+        by=offices[WUHOU].head,
+        ground="linked",
+        reasons=SECRET_REASONS,
+    )
+    merger.merger_transition(proposal_id=proposal.pk, name="consent", by=offices[WUHUA].head)
+    merger.merger_transition(proposal_id=proposal.pk, name="approve", by=offices[WUHUA].legal)
+    restricted.refresh_from_db()
+    assert restricted.state == CaseState.MERGED
+    client.force_login(member(KUNMING, Role.INVESTIGATOR))  # sees the surviving case, not the restricted one
+    response = client.get(reverse("case-detail", args=[surviving.pk]))
+    assert response.status_code == 200
+    text = response.content.decode()
+    for secret in (restricted.number, restricted.name, SECRET_REASONS):
+        assert secret not in text, secret
