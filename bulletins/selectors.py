@@ -171,4 +171,6 @@ def recipient_rows_visible_to(user) -> QuerySet[BulletinRecipient]:
     if not standing.unit_ids:
         return BulletinRecipient.objects.none()
     following = at_or_below(standing.paths, "bulletin__issuing_unit_path") | at_or_below(standing.paths)
-    return BulletinRecipient.objects.filter(bulletin__in=bulletin_visible_to(user).values("pk")).filter(following)
+    return BulletinRecipient.objects.filter(bulletin__in=bulletin_visible_to(user).values("pk")).filter(
+        following
+    )

@@ -11,6 +11,10 @@ class CasesConfig(AppConfig):
         # requests' inbox kind, document resolver and grant-expiry job; the read rules of the models
         # that show case data (cases.visibility).
         from cases import access, access_inbox, dossiers, inbox, read_rules  # noqa: F401
+        from cases import notification_concerns
+
+        # Notifications about a case (or an object showing one) are read under the case's rule.
+        notification_concerns.register()
         from organisation.signals import units_reorganised
 
         units_reorganised.connect(_refresh_party_paths, dispatch_uid="cases-refresh-party-paths")

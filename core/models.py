@@ -267,8 +267,34 @@ class Deadline(models.Model):
 
 
 class NotificationQuerySet(models.QuerySet):
+    """Notifications; read through `for_viewer`, each shows what its viewer may see now (issue 16)."""
+
+    _viewer = None
+
     def unread(self):
         return self.filter(read_at__isnull=True)
+
+    def for_viewer(self, user):
+        """Return the rows as `user` may read them: one about an object the user may not open now
+        shows a neutral text instead of its subject, body and link (core.notifications.mask)."""
+        clone = self._chain()
+        clone._viewer = user
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._viewer = self._viewer
+        return clone
+
+    def _fetch_all(self):
+        fetched = self._result_cache is None
+        super()._fetch_all()
+        if fetched and self._viewer is not None and self._result_cache:
+            from core.notifications import mask
+
+            rows = [row for row in self._result_cache if isinstance(row, Notification)]
+            if rows:
+                mask(self._viewer, rows)
 
 
 class Notification(models.Model):
@@ -288,6 +314,10 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
+    # The object the notification is about (a model label and id), when it concerns one that shows
+    # case data: its subject, body and link are shown only while the user may open it (issue 16).
+    about_type = models.CharField(_("about (object type)"), max_length=64, blank=True)
+    about_id = models.CharField(_("about (object id)"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)

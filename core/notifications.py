@@ -10,18 +10,27 @@ duplicated delivery finds the row and the claim and sends nothing: an e-mail is 
 Subjects and bodies are message ids (plain or lazy gettext strings) with `%(name)s` parameters,
 rendered when delivered in the site language (settings.LANGUAGE_CODE); lazy parameters are
 translated then too.
+
+A notification about an object that shows case data (a case, a request, a proceeding, a task)
+carries a reference to it (`about_type`, `about_id`): given by the sender, or found from its link.
+Its subject, body and link are shown (in the application and by e-mail) only while the user may
+open that object; otherwise a neutral text says only that there was a notification (issue 16).
+Core knows no case: the apps register, in their `ready()`, which objects a user may open
+(`register_concern_type`) and which page names an object (`register_concern_url`).
 """
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import models, transaction
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from core import outbox
 from core.audit import json_safe
@@ -33,6 +42,95 @@ TOPIC = "notification.deliver"
 # The outbox key is f"notify:{key}:{user pk}" and holds at most 200 characters.
 MAX_KEY_LENGTH = 160
 _MSGID = "__msgid__"
+
+
+# --- what a notification is about, and who may read it -------------------------------------------
+
+# visible_ids(user, ids: list[str]) -> the ids (of one object type) the user may open now.
+VisibleIds = Callable[[object, list[str]], Iterable]
+_concern_types: dict[str, VisibleIds] = {}
+_concern_urls: dict[str, tuple[str, str]] = {}
+_concern_fallbacks: list[Callable[[str], VisibleIds | None]] = []
+
+NEUTRAL_SUBJECT = gettext_lazy("A notification about a matter that is not open to you now")
+NEUTRAL_BODY = gettext_lazy(
+    "What it concerns is restricted or no longer shared with your unit; ask the unit that handles it."
+)
+
+
+def register_concern_type(about_type: str, visible_ids: VisibleIds) -> None:
+    """Declare how to tell which objects of a type (a model label) a user may open now."""
+    _concern_types[about_type] = visible_ids
+
+
+def register_concern_url(view_name: str, about_type: str, *, kwarg: str = "pk") -> None:
+    """Declare that a link to the page `view_name` is about the object of `about_type` in `kwarg`."""
+    _concern_urls[view_name] = (about_type, kwarg)
+
+
+def register_concern_fallback(resolver: Callable[[str], VisibleIds | None]) -> None:
+    """Add a resolver for object types not declared one by one (e.g. every model with a case rule)."""
+    _concern_fallbacks.append(resolver)
+
+
+def _visible_ids_for(about_type: str) -> VisibleIds | None:
+    found = _concern_types.get(about_type)
+    if found is not None:
+        return found
+    for resolver in _concern_fallbacks:
+        found = resolver(about_type)
+        if found is not None:
+            return found
+    return None
+
+
+def concern_of(about) -> tuple[str, str]:
+    """Return (about_type, about_id) of a model instance or a (type, id) pair; ("", "") for None."""
+    if about is None:
+        return "", ""
+    if isinstance(about, models.Model):
+        return f"{about._meta.app_label}.{about._meta.model_name}", str(about.pk)
+    about_type, about_id = about
+    return str(about_type), str(about_id)
+
+
+def concern_of_url(url: str) -> tuple[str, str]:
+    """Return what a notification's link is about, by the page it names; ("", "") if none declared."""
+    if not url or not url.startswith("/"):
+        return "", ""
+    try:
+        match = resolve(url.split("?", 1)[0])
+    except Resolver404:
+        return "", ""
+    declared = _concern_urls.get(match.view_name)
+    if declared is None or declared[1] not in match.kwargs:
+        return "", ""
+    return declared[0], str(match.kwargs[declared[1]])
+
+
+def mask(user, notifications: list[Notification]) -> list[Notification]:
+    """Replace, in memory, subject, body and link of each notification the user may not read now.
+
+    One query per object type among the rows. An object type nobody declared is not shown (a
+    reference the system cannot check fails closed).
+    """
+    wanted: dict[str, set[str]] = {}
+    for row in notifications:
+        if row.about_type:
+            wanted.setdefault(row.about_type, set()).add(row.about_id)
+    visible: dict[str, set[str]] = {}
+    for about_type, ids in wanted.items():
+        visible_ids = _visible_ids_for(about_type)
+        visible[about_type] = (
+            {str(pk) for pk in visible_ids(user, sorted(ids))} if visible_ids is not None else set()
+        )
+    for row in notifications:
+        if row.about_type and row.about_id not in visible.get(row.about_type, set()):
+            row.subject = str(NEUTRAL_SUBJECT)
+            row.body = str(NEUTRAL_BODY)
+            row.url = ""
+            row.concealed = True
+    return notifications
 
 
 def message_id(text: str | Promise) -> str:
@@ -73,11 +171,13 @@ def notify(
     body: str | Promise = "",
     url: str = "",
     params: Mapping[str, Any] | None = None,
+    about=None,
 ) -> int:
     """Notify each user once per key, in the caller's transaction; return how many were new.
 
     ``key`` names the event (e.g. "deadline:12:level:2"); notifying a user again with the same key
-    adds nothing, however often or concurrently it is called.
+    adds nothing, however often or concurrently it is called. ``about`` (a model instance or a
+    (type, id) pair) names the object it concerns; without it, the object the link names.
     """
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValueError(f"A notification key needs 1 to {MAX_KEY_LENGTH} characters: {key[:40]!r}")
@@ -91,6 +191,7 @@ def notify(
         "body": message_id(body),
         "url": url,
         "params": _encode_params(params),
+        "about": list(concern_of(about)) if about is not None else None,
     }
     with transaction.atomic():
         known = set(
@@ -116,6 +217,8 @@ def _send_email(notification_id: int, address: str, key: str) -> None:
     notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:
         return
+    # Checked when sent: what the object shows is what the user may see of it now.
+    mask(notification.user, [notification])
     body = notification.body
     if notification.url:
         body = f"{body}\n\n{_absolute(notification.url)}" if body else _absolute(notification.url)
@@ -145,11 +248,19 @@ def deliver(payload: dict[str, Any], *, key: str) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         subject = render(payload["subject"], params)
         body = render(payload.get("body", ""), params)
+    url = payload.get("url", "")
+    about_type, about_id = payload["about"] if payload.get("about") else concern_of_url(url)
     # Checked and recorded before anything is sent; the row lock orders two deliveries of one key.
     notification, _created = Notification.objects.select_for_update().get_or_create(
         user=user,
         key=payload["key"],
-        defaults={"subject": subject[:255], "body": body, "url": payload.get("url", "")},
+        defaults={
+            "subject": subject[:255],
+            "body": body,
+            "url": url,
+            "about_type": about_type[:64],
+            "about_id": about_id[:64],
+        },
     )
     address = (user.email or "").strip()
     if not address or notification.emailed_at is not None or not user.is_active:
@@ -163,8 +274,8 @@ def deliver(payload: dict[str, Any], *, key: str) -> None:
 
 
 def notifications_for(user):
-    """Return the user's own notifications, newest first."""
-    return Notification.objects.filter(user=user).order_by("-id")
+    """Return the user's own notifications, newest first, each as the user may read it now."""
+    return Notification.objects.filter(user=user).order_by("-id").for_viewer(user)
 
 
 def unread_count(user) -> int:
@@ -178,7 +289,7 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-    return notification
+    return mask(user, [notification])[0]
 
 
 @transaction.atomic

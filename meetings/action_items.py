@@ -100,7 +100,9 @@ def action_item_open(*, resolution, by, citation, published_at) -> ActionItem:
         start=published_at,
         responsible_unit_code=owner.code,
         requester_unit_code=meeting.host_unit.code,
-        label=item.task[:200],
+        # Not the task: a deadline row is read by the scan, inboxes and escalations, never under the
+        # case's rule, so it keeps no text that may name a case (issue 16).
+        label=RULE_LABEL,
         rules=RuleBook([rule]),
     )
     if deadline.due_at != item.due_at:

@@ -745,7 +745,12 @@ def agenda_display(items, user, *, now: dt.datetime | None = None) -> list[Agend
             url = reverse(_LIVE[item.target_type].url_name, args=[int(item.target_id)])
             rows.append(
                 AgendaRow(
-                    item=item, title=title, state_label=found.state_label, url=url, summary=found.summary, visible=True
+                    item=item,
+                    title=title,
+                    state_label=found.state_label,
+                    url=url,
+                    summary=found.summary,
+                    visible=True,
                 )
             )
         else:
@@ -753,7 +758,12 @@ def agenda_display(items, user, *, now: dt.datetime | None = None) -> list[Agend
             summary = f"{found.summary} {ask}".strip()
             rows.append(
                 AgendaRow(
-                    item=item, title=title, state_label=found.state_label, url="", summary=summary, visible=False
+                    item=item,
+                    title=title,
+                    state_label=found.state_label,
+                    url="",
+                    summary=summary,
+                    visible=False,
                 )
             )
     return rows

@@ -37,6 +37,7 @@ from meetings import (
     action_items,
     agenda,
     briefing,
+    case_text,
     ical,
     minutes,
     normative,
@@ -1256,7 +1257,8 @@ def resolutions_for(record, meeting, user) -> list[Resolution]:
     if meeting.host_unit_id not in user_standing(user).unit_ids:
         for row in rows:
             row.apply_error = ""
-    return rows
+    # A decision's text about a case the user may not see now is not shown (issue 16).
+    return case_text.mask_resolutions(user, rows)
 
 
 def minutes_detail_data(record, user) -> dict:
@@ -1671,7 +1673,8 @@ class ActionItemListApi(generics.ListAPIView):
     def get_serializer(self, *args, **kwargs):
         if args:
             now = timezone.now()
-            args = ([_with_overdue(item, now) for item in args[0]], *args[1:])
+            items = case_text.mask_action_items(self.request.user, list(args[0]))
+            args = ([_with_overdue(item, now) for item in items], *args[1:])
         return super().get_serializer(*args, **kwargs)
 
     @extend_schema(
@@ -1687,6 +1690,8 @@ def action_item_get_visible(user, pk):
     item = action_item_queryset(user).filter(pk=pk).first()
     if item is None:
         raise Http404
+    # The task's text about a case the user may not see now is not shown (issue 16).
+    case_text.mask_action_items(user, [item])
     return item
 
 
@@ -1696,6 +1701,9 @@ def _action_item_response(request, pk) -> Response:
         name for name in available_transitions(item, request.user) if name in ACTION_ITEM_API_TRANSITIONS
     ]
     item.timeline = list(timeline_for(item).order_by("occurred_at", "id"))
+    if item.case_text_hidden:  # the result and the reason may name the case as the task did
+        for entry in item.timeline:
+            entry.note = ""
     return Response(ActionItemDetailSerializer(item).data)
 
 

@@ -17,7 +17,28 @@ def agenda_items_visible_to(user):
     return AgendaItem.objects.filter(meeting__in=meeting_visible_to(user).values("pk"))
 
 
+def action_items_readable(user, ids: list[str]) -> list[int]:
+    """Return the ids of the action items the user sees whose task it may read now (case_text)."""
+    from meetings.case_text import hidden_decisions
+    from meetings.selectors import action_items_visible_to
+
+    wanted = [int(pk) for pk in ids if pk.isdigit()]
+    items = list(action_items_visible_to(user).filter(pk__in=wanted).select_related("resolution"))
+    hidden = hidden_decisions(user, [item.resolution for item in items])
+    return [item.pk for item in items if item.resolution_id not in hidden]
+
+
 def register() -> None:
+    from core import notifications
     from meetings.models import AgendaItem
 
     case_data_rule(AgendaItem, shows=(), stored_text=("title", "summary"), visible_to=agenda_items_visible_to)
+    # A notification about a task is read only while the task is (core.notifications).
+    notifications.register_concern_type("meetings.actionitem", action_items_readable)
+    notifications.register_concern_url("meetings:action-item", "meetings.actionitem")
+    # The jurisdiction pages a notification links to name their object too; their types are read
+    # under their cases.visibility rules. Declared here until jurisdiction's ready() declares them.
+    notifications.register_concern_url(
+        "jurisdiction-proceeding-detail", "jurisdiction.jurisdictionproceeding"
+    )
+    notifications.register_concern_url("jurisdiction-merger-detail", "jurisdiction.mergerproposal")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from cases.standing import user_standing
 from core import inbox
 from core.models import Deadline, DeadlineState
+from meetings import case_text
 from meetings.models import (
     HELD_STATES,
     ActionItemState,
@@ -219,6 +220,8 @@ def _action_items(user, owners: list[int]) -> list[inbox.InboxItem]:
         .select_related("owner_unit", "resolution")
         .order_by("due_at", "id")[:LIMIT]
     )
+    # A task's text about a case the user may not see now is not shown (issue 16).
+    rows = case_text.mask_action_items(user, list(rows))
     return [
         _item(
             "action_item",

@@ -34,6 +34,7 @@ from meetings import (
     action_items,
     agenda,
     briefing,
+    case_text,
     forms,
     minutes,
     normative,
@@ -495,7 +496,9 @@ class MeetingPage:
     def agenda_rows(self) -> list:
         """The agenda as this user may read it (titles composed per viewer), computed once."""
         if self._agenda_rows is None:
-            self._agenda_rows = agenda.agenda_display(self.agenda_items, self.user) if self.agenda_items else []
+            self._agenda_rows = (
+                agenda.agenda_display(self.agenda_items, self.user) if self.agenda_items else []
+            )
         return self._agenda_rows
 
     def _agenda(self, bound: dict) -> list[dict]:
@@ -595,6 +598,8 @@ class MeetingPage:
             .prefetch_related("assisting_units")
             .order_by("number")
         )
+        # A decision's text about a case this user may not see now is not shown (issue 16).
+        case_text.mask_resolutions(self.user, rows)
         items = {
             item.resolution_id: item
             for item in ActionItem.objects.filter(resolution__in=rows).select_related("owner_unit")
@@ -1148,6 +1153,8 @@ def action_item_get_visible(user, pk) -> ActionItem:
     )
     if item is None:
         raise Http404
+    # The task's text about a case the user may not see now is not shown (issue 16).
+    case_text.mask_action_items(user, [item])
     return item
 
 
@@ -1184,10 +1191,19 @@ def _render_item(request, item, *, status=200, bound=None):
             "deadlines": deadlines,
             "meeting_visible": meeting_visible,
             "overdue": item.state == ActionItemState.OPEN and item.due_at < timezone.now(),
-            "timeline": _labelled(timeline_for(item).order_by("occurred_at", "id")),
+            "timeline": _item_timeline(item),
         },
         status=status,
     )
+
+
+def _item_timeline(item: ActionItem) -> list:
+    """The item's timeline; its notes (the result, the reason) not for a viewer the task is hidden from."""
+    entries = _labelled(timeline_for(item).order_by("occurred_at", "id"))
+    if getattr(item, "case_text_hidden", False):
+        for entry in entries:
+            entry.note = ""
+    return entries
 
 
 class ActionItemDetailView(CaseDataPageMixin, View):

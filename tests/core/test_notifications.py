@@ -36,7 +36,7 @@ def colleague(db):
 
 
 def send(users, key="case:1:registered", **extra):
-    values = {"subject": "案件已受理", "body": "请查看。", "url": "/cases/1/", **extra}
+    values = {"subject": "案件已受理", "body": "请查看。", "url": "/meetings/", **extra}
     return notify(users=users, key=key, **values)
 
 
@@ -54,7 +54,7 @@ def test_notify_twice_with_one_key_makes_one_notification_and_one_email(
     assert (notification.subject, notification.body, notification.url) == (
         "案件已受理",
         "请查看。",
-        "/cases/1/",
+        "/meetings/",
     )
     assert notification.emailed_at is not None and notification.read_at is None
     assert OutboxMessage.objects.get().idempotency_key == f"notify:case:1:registered:{officer.pk}"
@@ -63,7 +63,7 @@ def test_notify_twice_with_one_key_makes_one_notification_and_one_email(
     email = mail.outbox[0]
     assert email.to == ["officer@example.cn"]
     assert email.subject == "案件已受理"
-    assert "/cases/1/" in email.body
+    assert "/meetings/" in email.body
     assert email.extra_headers["X-Lianban-Notification-Key"] == "case:1:registered"
 
 
@@ -348,3 +348,128 @@ def test_page_pages_by_id_and_costs_the_same_queries_for_5_and_50_rows(signed_in
     assert f"?before={rows[1].pk}" in content
     older = signed_in.get(reverse("notifications"), {"before": rows[1].pk}).content.decode()
     assert "通知 0" in older and "通知 1<" not in older
+
+
+# --- a notification about a case is read under the case's rule (issue 16, leak 3) ----------------
+
+
+@pytest.fixture
+def case_and_superior(db):
+    """A case of 武侯 assisted by 渝中, and the head of 重庆市公安局 (above 渝中, not above the lead)."""
+    from cases.models import CaseParty, CaseState, HandlingCode, PartyRole
+    from organisation.models import Role
+    from tests.factories.cases import CaseFactory, unit
+    from tests.factories.organisation import member
+
+    case = CaseFactory(
+        state=CaseState.UNDER_INVESTIGATION,
+        accepting_unit=unit("510107"),
+        handling_code=HandlingCode.NORMAL,
+        name="4·15 跨境电信网络诈骗案",
+    )
+    CaseParty.objects.create(case=case, unit=unit("500103"), role=PartyRole.ASSISTING)
+    head = member("500000", Role.UNIT_HEAD, username="chongqing_head_notified")
+    head.email = "cq@example.cn"
+    head.save(update_fields=["email"])
+    return case, head
+
+
+def _handling(case, code):
+    from cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(handling_code=code)
+
+
+def test_a_notification_about_a_case_shows_it_only_while_the_user_may_see_the_case(
+    case_and_superior, django_capture_on_commit_callbacks
+):
+    from cases.models import HandlingCode
+    from cases.selectors import case_visible_to
+
+    case, head = case_and_superior
+    with django_capture_on_commit_callbacks(execute=True):
+        # One names its case by link, the other by reference.
+        notify(
+            users=[head],
+            key=f"case:{case.pk}:linked",
+            subject="协查：%(case)s",
+            body="请查看%(case)s。",
+            url=reverse("case-detail", args=[case.pk]),
+            params={"case": f"{case.number} {case.name}"},
+        )
+        notify(
+            users=[head],
+            key=f"case:{case.pk}:about",
+            subject="协查：%(case)s",
+            params={"case": f"{case.number} {case.name}"},
+            about=case,
+        )
+    assert set(Notification.objects.values_list("about_type", "about_id")) == {("cases.case", str(case.pk))}
+    client = token_client(head)
+    page = session_client(head)
+
+    def texts():
+        api = client.get(LIST_URL)
+        html = page.get(reverse("notifications"))
+        assert api.status_code == html.status_code == 200
+        return api.content.decode(), html.content.decode()
+
+    assert all(case.name in text for text in texts())
+
+    _handling(case, HandlingCode.RESTRICTED)
+    assert not case_visible_to(head).filter(pk=case.pk).exists()
+    for text in texts():
+        assert case.name not in text and case.number not in text
+        assert reverse("case-detail", args=[case.pk]) not in text
+    read = client.post(f"/api/v1/notifications/{Notification.objects.first().pk}/read/")
+    assert read.status_code == 200 and case.name not in read.content.decode()
+    # The stored row is untouched: the text comes back when the case may be seen again.
+    _handling(case, HandlingCode.NORMAL)
+    assert all(case.name in text for text in texts())
+
+
+def test_an_email_about_a_case_restricted_before_it_went_out_names_nothing(
+    case_and_superior, django_capture_on_commit_callbacks
+):
+    from cases.models import HandlingCode
+
+    case, head = case_and_superior
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify(users=[head], key="case:mail", subject=f"协查：{case.name}", about=case)
+    _handling(case, HandlingCode.RESTRICTED)
+    for callback in callbacks:
+        callback()
+    # The outbox delivers after commit; its e-mail goes out after the delivery's own commit.
+    assert Notification.objects.filter(user=head).exists()
+    assert all(case.name not in message.subject + message.body for message in mail.outbox)
+
+
+def test_the_list_costs_the_same_queries_with_notifications_about_cases(case_and_superior):
+    case, head = case_and_superior
+    client = token_client(head)
+    client.get(LIST_URL)
+
+    def add(n, start):
+        for index in range(start, start + n):
+            Notification.objects.create(
+                user=head,
+                key=f"about:{index}",
+                subject=f"通知 {index}",
+                about_type="cases.case",
+                about_id=str(case.pk),
+            )
+
+    add(2, 0)
+    few = queries_for(lambda: client.get(LIST_URL))
+    add(20, 2)
+    many = queries_for(lambda: client.get(LIST_URL))
+    assert few == many
+
+
+def test_an_object_type_nobody_declared_is_not_shown(officer):
+    Notification.objects.create(
+        user=officer, key="unknown", subject="机密", about_type="nowhere.thing", about_id="1"
+    )
+    (row,) = list(notifications.notifications_for(officer))
+    assert row.subject != "机密" and row.url == ""
