@@ -236,3 +236,42 @@ def test_a_task_about_a_restricted_case_hides_its_text_from_a_member_that_may_no
     assert any(NAME in text for text in texts(owner))
     _restrict(dispute.case, HandlingCode.NORMAL)
     assert any(NAME in text for text in texts(outsider))
+
+
+def test_the_briefing_names_no_case_only_counts(chuanyu_legal, provinces):
+    """The crime-pattern briefing aggregates: no case number or name, whatever the handling code;
+    a suspect in a 限制 case is counted but never listed."""
+    import json
+
+    from cases.models import CasePerson, PersonRole
+    from meetings import briefing
+
+    end = timezone.now()
+    start = end - dt.timedelta(days=30)
+    made = []
+    handling = (
+        (YUZHONG, HandlingCode.NORMAL),
+        (WUHOU, HandlingCode.INTERNAL),
+        (WUHOU, HandlingCode.RESTRICTED),
+    )
+    for n, (where, code) in enumerate(handling):
+        case = CaseFactory(
+            state=CaseState.UNDER_INVESTIGATION,
+            accepting_unit=unit(where),
+            handling_code=code,
+            name=f"{n}号简报测试案",
+            accepted_at=end - dt.timedelta(days=2),
+        )
+        made.append(case)
+    # The same suspect in a 普通 Chongqing case and a 限制 Sichuan case: counted, not listed.
+    for case in (made[0], made[2]):
+        CasePerson.objects.create(
+            case=case, role=PersonRole.SUSPECT, name="吉某某", id_number="510107199001011234"
+        )
+    figures = briefing.briefing_compute(series=chuanyu_legal, start=start, end=end)
+    text = json.dumps(figures, ensure_ascii=False, default=str)
+    assert sum(row["n"] for row in figures["cases"]) >= 3
+    for case in made:
+        assert case.number not in text and case.name not in text
+    assert "吉某某" not in text and "510107199001011234" not in text
+    assert figures["repeat_suspects"]["count"] >= 1 and figures["repeat_suspects"]["rows"] == []
