@@ -9,4 +9,15 @@ urlpatterns = [
     path("units/", apis.UnitListApi.as_view(), name="unit-list"),
     path("units/<str:code>/", apis.UnitDetailApi.as_view(), name="unit-detail"),
     path("inbox/", apis.InboxApi.as_view(), name="inbox"),
+    path("membership-proposals/", apis.MembershipProposalListApi.as_view(), name="membership-proposal-list"),
+    path(
+        "membership-proposals/<int:pk>/approve/",
+        apis.MembershipProposalApproveApi.as_view(),
+        name="membership-proposal-approve",
+    ),
+    path(
+        "membership-proposals/<int:pk>/reject/",
+        apis.MembershipProposalRejectApi.as_view(),
+        name="membership-proposal-reject",
+    ),
 ]

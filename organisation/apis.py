@@ -9,7 +9,10 @@ from datetime import timedelta
 import django_filters
 from django.conf import settings
 from django.contrib.auth import authenticate, logout, user_logged_in, user_logged_out
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,12 +21,17 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ApiError, CursorPagination, error_responses
+from core.api import ApiError, Conflict, CursorPagination, error_responses
 from core.inbox import counts_by_kind, inbox_for
+from organisation import services
 from organisation.authentication import api_token_issue, api_token_revoke
 from organisation.models import ApiToken, Department, LoginThrottle, Role, Unit, UnitLevel
-from organisation.permissions import CaseDataAccess
-from organisation.selectors import memberships_current, user_may_read_case_data
+from organisation.permissions import CaseDataAccess, RoleApprover
+from organisation.selectors import (
+    membership_proposals_to_decide,
+    memberships_current,
+    user_may_read_case_data,
+)
 
 # Unit levels travel by name in the API; the numbers are a storage detail.
 LEVEL_NAMES = {level.value: level.name.lower() for level in UnitLevel}
@@ -324,3 +332,96 @@ class InboxApi(APIView):
     def get(self, request):
         items = inbox_for(request.user)
         return Response(self.OutputSerializer({"items": items, "counts": counts_by_kind(items)}).data)
+
+
+# --- role proposals (separation of duties) -------------------------------------------------------
+
+
+class MembershipProposalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = PersonRefSerializer()
+    unit = UnitRefSerializer()
+    department = DepartmentRefSerializer(allow_null=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True)
+    is_acting = serializers.BooleanField()
+    reason = serializers.CharField()
+    state = serializers.CharField()
+    proposed_by = PersonRefSerializer()
+    proposed_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+
+
+class MembershipProposalListApi(generics.ListAPIView):
+    """List the role proposals waiting for this unit head's or security officer's decision."""
+
+    permission_classes = [RoleApprover]
+    serializer_class = MembershipProposalSerializer
+    pagination_class = CursorPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return membership_proposals_to_decide(None)  # schema generation has no user
+        return membership_proposals_to_decide(self.request.user)
+
+    @extend_schema(
+        operation_id="membership_proposals_list",
+        tags=["membership-proposals"],
+        responses={200: MembershipProposalSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class MembershipProposalDecideApi(APIView):
+    """Approve or reject a role proposal; the approver is a second person (never the proposer)."""
+
+    permission_classes = [RoleApprover]
+    approve = True
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def post(self, request, pk: int):
+        proposal = get_object_or_404(membership_proposals_to_decide(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decide = services.membership_proposal_approve if self.approve else services.membership_proposal_reject
+        try:
+            proposal = decide(actor=request.user, proposal=proposal, note=data.validated_data["note"])
+        except PermissionError:
+            raise Http404 from None
+        except services.MembershipRefused as exc:
+            raise ApiError(exc.messages[0], code="separation_of_duties", status_code=403) from None
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "decided":
+                raise Conflict(exc.messages[0]) from None
+            raise
+        return Response(MembershipProposalSerializer(proposal).data)
+
+
+def _decide_schema(operation_id: str):
+    return extend_schema(
+        operation_id=operation_id,
+        tags=["membership-proposals"],
+        request=MembershipProposalDecideApi.InputSerializer,
+        responses={200: MembershipProposalSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+
+
+class MembershipProposalApproveApi(MembershipProposalDecideApi):
+    approve = True
+
+    @_decide_schema("membership_proposals_approve")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class MembershipProposalRejectApi(MembershipProposalDecideApi):
+    approve = False
+
+    @_decide_schema("membership_proposals_reject")
+    def post(self, request, pk: int):
+        return super().post(request, pk)

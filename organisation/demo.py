@@ -61,6 +61,7 @@ ROLE_SLUGS = {
     Role.INTAKE_OFFICER: "intake",
     Role.LIAISON_OFFICER: "liaison",
     Role.AUDITOR: "auditor",
+    Role.SECURITY_OFFICER: "security",
 }
 ROLE_DEPARTMENTS = {
     Role.INVESTIGATOR: DepartmentKind.CRIMINAL,

@@ -1,6 +1,7 @@
 """Users, the unit tree of the six regions, departments and memberships with roles."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +28,28 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def is_administrator(self) -> bool:
+        """Return whether the account administers the system (staff or superuser): it holds no role."""
+        return bool(self.is_staff or self.is_superuser)
+
+    def save(self, *args, **kwargs):
+        # Separation of duties (等级保护 level 3): an account that holds a role is never made an
+        # administrator, or the administrator would read case data through it. Checked only when
+        # the flags are written, so a sign-in (update_fields=["last_login"]) costs no query.
+        update_fields = kwargs.get("update_fields")
+        flags_written = update_fields is None or {"is_staff", "is_superuser"} & set(update_fields)
+        if (
+            flags_written
+            and self.pk is not None
+            and self.is_administrator
+            and Membership.objects.filter(user_id=self.pk).not_ended().exists()
+        ):
+            raise ValidationError(
+                _("An account that holds a role cannot be made an administrator; end its roles first.")
+            )
+        super().save(*args, **kwargs)
 
 
 class UnitLevel(models.IntegerChoices):
@@ -173,10 +196,14 @@ class Role(models.TextChoices):
     INTAKE_OFFICER = "intake_officer", _("Intake officer")
     LIAISON_OFFICER = "liaison_officer", _("Liaison officer")
     AUDITOR = "auditor", _("Auditor")
+    SECURITY_OFFICER = "security_officer", _("Security officer")
 
 
-# Roles that work on case data; an auditor reads the audit trail and nothing else.
-OPERATIONAL_ROLES = frozenset(Role.values) - {Role.AUDITOR}
+# Roles that work on case data (case roles). An auditor reads the audit trail and nothing else; a
+# security officer approves role changes and reads no case data (等级保护 level 3: system, security
+# and audit administration are three different people).
+OPERATIONAL_ROLES = frozenset(Role.values) - {Role.AUDITOR, Role.SECURITY_OFFICER}
+CASE_ROLES = OPERATIONAL_ROLES
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -192,6 +219,11 @@ class MembershipQuerySet(models.QuerySet):
 
     def operational(self):
         return self.filter(role__in=OPERATIONAL_ROLES)
+
+    def not_ended(self, on=None):
+        """Return memberships in force on the day or later (current or future)."""
+        day = on or timezone.localdate()
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
 
 class Membership(models.Model):
@@ -254,6 +286,19 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} · {self.unit} · {self.role_label}"
 
+    def save(self, *args, **kwargs):
+        # The last line of the separation of duties: whatever path writes a membership (the
+        # services check first, with an audited refusal), an administrator account never holds a
+        # role that is not yet ended. bulk_create bypasses this; only the demo and bench seeds use
+        # it, for accounts that are not administrators.
+        not_ended = self.valid_to is None or self.valid_to >= timezone.localdate()
+        if (
+            not_ended
+            and User.objects.filter(pk=self.user_id).filter(Q(is_staff=True) | Q(is_superuser=True)).exists()
+        ):
+            raise ValidationError(_("An administrator account cannot hold a role."))
+        super().save(*args, **kwargs)
+
     @property
     def role_label(self) -> str:
         label = str(self.get_role_display())
@@ -267,6 +312,88 @@ class Membership(models.Model):
             and self.user.is_active
             and self.unit.is_active
         )
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class MembershipProposal(models.Model):
+    """A role for a user in a unit, proposed by one person and put in force only by a second.
+
+    Separation of duties (等级保护 level 3): no account grants a role alone. A case role is approved
+    by a unit head of the unit or a security officer of the unit or above; the auditor and security
+    officer roles by a security officer only. The approver is neither the proposer nor the user, and
+    an administrator account never holds a role (organisation.services.membership_refusal).
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="membership_proposals"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    is_acting = models.BooleanField(_("acting (代理)"), default=False)
+    acting_for = models.ForeignKey(
+        User, verbose_name=_("acting for"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), max_length=2000, blank=True)
+    membership = models.ForeignKey(
+        Membership,
+        verbose_name=_("membership"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("membership proposal")
+        verbose_name_plural = _("membership proposals")
+        ordering = ["-id"]
+        constraints = [
+            # The second person is a second person, whatever path wrote the row.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True)
+                | (~Q(decided_by=models.F("proposed_by")) & ~Q(decided_by=models.F("user"))),
+                name="membership_proposal_decided_by_a_second_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(proposed_by=models.F("user")),
+                name="membership_proposal_not_for_oneself",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="membership_proposal_ends_after_it_starts",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "unit"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.unit} · {self.get_role_display()} ({self.get_state_display()})"
 
 
 class LoginThrottle(models.Model):

@@ -3,10 +3,19 @@
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from organisation.models import PATH_SEPARATOR, Membership, Unit, User
+from organisation.models import (
+    CASE_ROLES,
+    PATH_SEPARATOR,
+    Membership,
+    MembershipProposal,
+    ProposalState,
+    Role,
+    Unit,
+    User,
+)
 
 
 def unit_get(code: str) -> Unit:
@@ -82,6 +91,10 @@ def operational_memberships(user: User) -> tuple[tuple[int, str, str, int | None
     """
     if not getattr(user, "is_authenticated", False):
         return ()
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        # Separation of duties: an administrator account reads no case data, even if a membership
+        # reached it behind the services' back (a raw insert, a flag set by SQL).
+        return ()
     today = timezone.localdate()
     cached = getattr(user, _OPERATIONAL_CACHE, None)
     if cached is not None and cached[0] == today:
@@ -119,3 +132,32 @@ def user_units(user: User, *, on: date | None = None) -> QuerySet[Unit]:
         return Unit.objects.none()
     unit_ids = memberships_current(user, on).values("unit_id")
     return Unit.objects.filter(pk__in=unit_ids).order_by("code")
+
+
+def membership_proposals_to_decide(user: User) -> QuerySet[MembershipProposal]:
+    """Return the open role proposals this user may approve or reject, oldest first.
+
+    A unit head decides case roles in their own unit; a security officer any role in their unit's
+    subtree. Never a proposal the user made or one for themselves; nothing for an administrator.
+    Matches organisation.services.proposal_approver_refusal, which is checked again on the decision.
+    """
+    if not getattr(user, "is_authenticated", False) or user.is_staff or user.is_superuser:
+        return MembershipProposal.objects.none()
+    held = list(
+        memberships_current(user)
+        .filter(role__in=(Role.UNIT_HEAD, Role.SECURITY_OFFICER))
+        .values_list("role", "unit_id", "unit__path")
+    )
+    scope = Q(pk__in=[])
+    for role, unit_id, path in held:
+        if role == Role.UNIT_HEAD:
+            scope |= Q(unit_id=unit_id, role__in=CASE_ROLES)
+        else:
+            scope |= Q(unit_id=unit_id) | Q(unit__path__startswith=path + PATH_SEPARATOR)
+    return (
+        MembershipProposal.objects.filter(scope, state=ProposalState.PROPOSED)
+        .exclude(proposed_by=user)
+        .exclude(user=user)
+        .select_related("user", "unit", "department", "proposed_by", "acting_for")
+        .order_by("id")
+    )

@@ -15,11 +15,14 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from organisation.models import (
+    CASE_ROLES,
     MINISTRY_CODE,
     PATH_SEPARATOR,
     Department,
     DepartmentKind,
     Membership,
+    MembershipProposal,
+    ProposalState,
     Role,
     Unit,
     UnitLevel,
@@ -327,7 +330,6 @@ def _validation(field_name: str, message: str) -> ValidationError:
     return ValidationError({field_name: [message]})
 
 
-@transaction.atomic
 def member_add(
     *,
     username: str,
@@ -345,7 +347,44 @@ def member_add(
     The membership is matched on (user, unit, role) among those not yet ended; it is updated in
     place (department, end date, acting) rather than stacked. A new user without a password gets an
     unusable one. An acting membership stands in for a head and needs an end date.
+
+    This is the operators' bootstrap path (the add_member command, run on the server): whoever runs
+    it can change the database anyway, so no second person is asked here, but the separation of
+    duties still holds: an administrator account gets no role (refused and audited, like every other
+    path, by membership_refusal), and every use is audited. Everyday role changes go through
+    membership_propose and a second person's membership_proposal_approve.
     """
+    if role in Role.values:
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:
+            unit = Unit.objects.filter(code=unit_code).first()
+            membership_check(actor=None, user=existing, role=role, unit=unit, channel="command")
+    return _member_add(
+        username=username,
+        unit_code=unit_code,
+        role=role,
+        department_kind=department_kind,
+        password=password,
+        full_name=full_name,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        acting_for=acting_for,
+    )
+
+
+@transaction.atomic
+def _member_add(
+    *,
+    username: str,
+    unit_code: str,
+    role: str,
+    department_kind: str | None,
+    password: str | None,
+    full_name: str | None,
+    valid_from: date | None,
+    valid_to: date | None,
+    acting_for: str | None,
+) -> MemberAddResult:
     today = timezone.localdate()
     if role not in Role.values:
         raise _validation(
@@ -418,8 +457,10 @@ def member_add(
     membership.save()
     audit.record(
         action="organisation.member_added",
+        acting_unit_code=unit.code,
         target=membership,
         payload={
+            "channel": "command",
             "username": user.username,
             "unit": unit.code,
             "role": role,
@@ -433,3 +474,237 @@ def member_add(
         },
     )
     return MemberAddResult(user, membership, user_created, membership_created)
+
+
+# --- separation of duties: who holds a role, and who grants it ------------------------------------
+# 等级保护 level 3: system, security and audit administration are different people, and the system
+# administrator reads no case data. Every path that writes a membership (the admin, the add_member
+# command, the API) asks membership_refusal first and records a refusal; Membership.save() and
+# User.save() hold the same line underneath, and a check constraint on MembershipProposal keeps the
+# approver a second person.
+
+
+def membership_refusal(*, actor: User | None, user: User, role: str) -> str:
+    """Return why `actor` may not give `user` the role (an empty string when nothing stands against it).
+
+    No administrator account (staff or superuser) holds any role: a case role would let it read case
+    data, an auditor or security officer role would join the three duties in one person. Nobody
+    grants a role to themselves.
+    """
+    if user.is_administrator:
+        return _("An administrator account cannot hold a role (separation of duties).")
+    if actor is not None and actor.pk == user.pk:
+        return _("No one can grant a role to themselves.")
+    return ""
+
+
+class MembershipRefused(ValidationError):
+    """A role change refused by the separation of duties; the refusal is already audited."""
+
+
+def membership_check(*, actor: User | None, user: User, role: str, unit: Unit | None, channel: str) -> None:
+    """Raise MembershipRefused, after recording the refusal, if `actor` may not give `user` the role.
+
+    The refusal is recorded before the error is raised and outside any transaction the caller may
+    roll back, so call it before opening one (the admin calls it from form validation, which does
+    not roll back).
+    """
+    reason = membership_refusal(actor=actor, user=user, role=role)
+    if not reason:
+        return
+    audit.record(
+        action="organisation.membership_refused",
+        actor=actor,
+        acting_unit_code=unit.code if unit is not None else "",
+        target=user,
+        payload={
+            "channel": channel,
+            "username": user.username,
+            "unit": unit.code if unit is not None else "",
+            "role": role,
+            "case_role": role in CASE_ROLES,
+            "reason": reason,
+        },
+    )
+    raise MembershipRefused(reason, code="separation_of_duties")
+
+
+def membership_propose(
+    *,
+    actor: User,
+    user: User,
+    unit: Unit,
+    role: str,
+    reason: str,
+    department: Department | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    is_acting: bool = False,
+    acting_for: User | None = None,
+    channel: str = "admin",
+) -> MembershipProposal:
+    """Propose a role for a user in a unit; it is in force only once a second person approves it."""
+    membership_check(actor=actor, user=user, role=role, unit=unit, channel=channel)
+    proposal = MembershipProposal(
+        user=user,
+        unit=unit,
+        department=department,
+        role=role,
+        valid_from=valid_from or timezone.localdate(),
+        valid_to=valid_to,
+        is_acting=is_acting,
+        acting_for=acting_for,
+        reason=reason,
+        proposed_by=actor,
+    )
+    proposal.full_clean()
+    with transaction.atomic():
+        proposal.save()
+        audit.record(
+            action="organisation.membership_proposed",
+            actor=actor,
+            acting_unit_code=unit.code,
+            target=proposal,
+            payload={
+                "channel": channel,
+                "username": user.username,
+                "unit": unit.code,
+                "role": role,
+                "valid_from": proposal.valid_from,
+                "valid_to": proposal.valid_to,
+                "is_acting": is_acting,
+            },
+        )
+    return proposal
+
+
+def proposal_approver_refusal(*, actor: User, proposal: MembershipProposal) -> str:
+    """Return why `actor` may not decide the proposal (empty when they may).
+
+    A case role: a unit head of the unit itself, or a security officer of the unit or above. The
+    auditor and security officer roles: a security officer of the unit or above only, so that no
+    unit head picks who audits them. Never the proposer, the user concerned, or an administrator.
+    """
+    from organisation.selectors import memberships_current  # selectors import nothing from here
+
+    if actor.is_administrator:
+        return _("An administrator account cannot approve roles.")
+    if actor.pk in (proposal.proposed_by_id, proposal.user_id):
+        return _("A role change is approved by a second person, not by its proposer or the user concerned.")
+    held = memberships_current(actor).filter(role__in=(Role.UNIT_HEAD, Role.SECURITY_OFFICER))
+    for membership in held:
+        if membership.role == Role.SECURITY_OFFICER and membership.unit.contains(proposal.unit):
+            return ""
+        if (
+            membership.role == Role.UNIT_HEAD
+            and proposal.role in CASE_ROLES
+            and membership.unit_id == proposal.unit_id
+        ):
+            return ""
+    return _("Only a unit head of the unit or a security officer may approve this role.")
+
+
+def _proposal_locked(proposal: MembershipProposal) -> MembershipProposal:
+    locked = MembershipProposal.objects.select_for_update().select_related("user", "unit").get(pk=proposal.pk)
+    if locked.state != ProposalState.PROPOSED:
+        raise ValidationError(_("This proposal has already been decided."), code="decided")
+    return locked
+
+
+def membership_proposal_approve(
+    *, actor: User, proposal: MembershipProposal, note: str = ""
+) -> MembershipProposal:
+    """Put a proposed role in force: the second person's approval, checked, locked and audited."""
+    if reason := proposal_approver_refusal(actor=actor, proposal=proposal):
+        raise PermissionError(reason)
+    # Checked again at approval: the user may have been made an administrator since.
+    user = User.objects.get(pk=proposal.user_id)
+    membership_check(actor=actor, user=user, role=proposal.role, unit=proposal.unit, channel="approval")
+    with transaction.atomic():
+        locked = _proposal_locked(proposal)
+        membership = Membership(
+            user_id=locked.user_id,
+            unit_id=locked.unit_id,
+            department_id=locked.department_id,
+            role=locked.role,
+            valid_from=locked.valid_from,
+            valid_to=locked.valid_to,
+            is_acting=locked.is_acting,
+            acting_for_id=locked.acting_for_id,
+        )
+        membership.full_clean()
+        membership.save()
+        locked.state = ProposalState.APPROVED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.decision_note = note
+        locked.membership = membership
+        locked.save()
+        audit.record(
+            action="organisation.membership_approved",
+            actor=actor,
+            acting_unit_code=locked.unit.code,
+            target=locked,
+            payload={
+                "username": locked.user.username,
+                "unit": locked.unit.code,
+                "role": locked.role,
+                "membership": membership.pk,
+                "proposed_by": locked.proposed_by_id,
+            },
+        )
+    return locked
+
+
+def membership_proposal_reject(
+    *, actor: User, proposal: MembershipProposal, note: str = ""
+) -> MembershipProposal:
+    """Refuse a proposed role; audited like an approval."""
+    if reason := proposal_approver_refusal(actor=actor, proposal=proposal):
+        raise PermissionError(reason)
+    with transaction.atomic():
+        locked = _proposal_locked(proposal)
+        locked.state = ProposalState.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.decision_note = note
+        locked.save()
+        audit.record(
+            action="organisation.membership_rejected",
+            actor=actor,
+            acting_unit_code=locked.unit.code,
+            target=locked,
+            payload={"username": locked.user.username, "unit": locked.unit.code, "role": locked.role},
+        )
+    return locked
+
+
+@transaction.atomic
+def membership_end(*, actor: User, membership: Membership, last_day: date) -> Membership:
+    """End a membership on `last_day`: taking a role away needs no second person, extending one does."""
+    locked = Membership.objects.select_for_update().select_related("unit", "user").get(pk=membership.pk)
+    if locked.valid_to is not None and last_day > locked.valid_to:
+        raise ValidationError(
+            {"valid_to": [_("A role is extended by a new proposal, not by moving its end date later.")]}
+        )
+    if last_day < locked.valid_from:
+        raise ValidationError({"valid_to": [_("The end date is before the start date.")]})
+    previous = locked.valid_to
+    locked.valid_to = last_day
+    # A plain update: ending a role is always allowed, even for an account that Membership.save()
+    # would refuse a role (an administrator's leftover membership is exactly what must end).
+    Membership.objects.filter(pk=locked.pk).update(valid_to=last_day)
+    audit.record(
+        action="organisation.membership_ended",
+        actor=actor,
+        acting_unit_code=locked.unit.code,
+        target=locked,
+        payload={
+            "username": locked.user.username,
+            "unit": locked.unit.code,
+            "role": locked.role,
+            "valid_to": locked.valid_to,
+            "previous_valid_to": previous,
+        },
+    )
+    return locked

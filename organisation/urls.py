@@ -10,6 +10,17 @@ urlpatterns = [
     path("units/", views.UnitTreeView.as_view(), name="unit-tree"),
     path("units/<str:code>/", views.UnitDetailView.as_view(), name="unit-detail"),
     path("units/<str:code>/children/", views.UnitChildrenView.as_view(), name="unit-children"),
+    path("membership-proposals/", views.MembershipProposalListView.as_view(), name="membership-proposals"),
+    path(
+        "membership-proposals/<int:pk>/approve/",
+        views.MembershipProposalDecideView.as_view(approve=True),
+        name="membership-proposal-approve",
+    ),
+    path(
+        "membership-proposals/<int:pk>/reject/",
+        views.MembershipProposalDecideView.as_view(approve=False),
+        name="membership-proposal-reject",
+    ),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/read-all/", core_views.NotificationReadAllView.as_view(), name="notifications-read-all"

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,9 +18,17 @@ from django.views.generic import TemplateView
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.views import InboxView
+from organisation import services
 from organisation.forms import LoginForm, UnitSearchForm
-from organisation.models import MINISTRY_CODE, Unit, UnitLevel
-from organisation.selectors import unit_ancestors, unit_get, unit_subtree, user_may_read_case_data
+from organisation.models import MINISTRY_CODE, Role, Unit, UnitLevel
+from organisation.selectors import (
+    membership_proposals_to_decide,
+    memberships_current,
+    unit_ancestors,
+    unit_get,
+    unit_subtree,
+    user_may_read_case_data,
+)
 
 SEARCH_LIMIT = 100
 
@@ -126,3 +135,50 @@ class UnitChildrenView(LoginRequiredMixin, View):
             response = render(request, "organisation/_unit_children.html", {"children": _children_of(unit)})
         patch_vary_headers(response, ["HX-Request"])
         return response
+
+
+# --- role proposals (separation of duties) -------------------------------------------------------
+
+
+def _approver_or_404(user) -> None:
+    # A page the user has no business on is a 404, like any object they may not see.
+    if user.is_staff or user.is_superuser:
+        raise Http404
+    if not memberships_current(user).filter(role__in=(Role.UNIT_HEAD, Role.SECURITY_OFFICER)).exists():
+        raise Http404
+
+
+class MembershipProposalListView(LoginRequiredMixin, TemplateView):
+    """The role proposals a unit head or security officer may approve or reject."""
+
+    template_name = "organisation/membership_proposals.html"
+
+    def get_context_data(self, **kwargs):
+        _approver_or_404(self.request.user)
+        context = super().get_context_data(**kwargs)
+        context["proposals"] = list(membership_proposals_to_decide(self.request.user)[:200])
+        return context
+
+
+class MembershipProposalDecideView(LoginRequiredMixin, View):
+    """Approve or reject one proposal (POST); a proposal the user may not decide is 404."""
+
+    http_method_names = ["post", "options"]
+    approve = True
+
+    def post(self, request, pk: int):
+        _approver_or_404(request.user)
+        proposal = get_object_or_404(membership_proposals_to_decide(request.user), pk=pk)
+        note = request.POST.get("note", "")[:2000]
+        decide = services.membership_proposal_approve if self.approve else services.membership_proposal_reject
+        try:
+            decide(actor=request.user, proposal=proposal, note=note)
+        except PermissionError:
+            raise Http404 from None
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("The role was put in force.") if self.approve else _("The proposal was rejected.")
+            )
+        return redirect("membership-proposals")

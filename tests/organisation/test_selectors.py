@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from organisation.models import Membership, Role, Unit, User
@@ -181,15 +182,19 @@ def test_auditor_may_not_read_case_data(auditor):
     assert not user_may_read_case_data(auditor)
 
 
-def test_superuser_with_an_operational_membership_reads_through_the_membership_only(wuhou_investigator):
+def test_a_member_cannot_be_made_superuser_and_a_superuser_reads_nothing_through_a_membership(
+    wuhou_investigator,
+):
+    # Issue 16 leak 5: this test used to say a superuser with a membership reads through it; under
+    # the separation of duties an administrator account reads no case data whatever it holds.
     wuhou_investigator.is_superuser = True
-    wuhou_investigator.save()
-    assert user_may_read_case_data(wuhou_investigator)
-    today = timezone.localdate()
-    Membership.objects.filter(user=wuhou_investigator).update(
-        valid_from=today - dt.timedelta(days=10), valid_to=today - dt.timedelta(days=1)
-    )
-    # The next request loads the user afresh (memberships are cached on the user for one request).
+    with pytest.raises(ValidationError):
+        wuhou_investigator.save()
+    assert user_may_read_case_data(User.objects.get(pk=wuhou_investigator.pk))
+    # Set behind the model's back (SQL): the membership still grants nothing.
+    User.objects.filter(pk=wuhou_investigator.pk).update(is_superuser=True)
+    assert not user_may_read_case_data(User.objects.get(pk=wuhou_investigator.pk))
+    User.objects.filter(pk=wuhou_investigator.pk).update(is_superuser=False, is_staff=True)
     assert not user_may_read_case_data(User.objects.get(pk=wuhou_investigator.pk))
 
 
