@@ -27,7 +27,8 @@ class Command(BaseCommand):
         if result.checkpoints:
             last = result.checkpoints[-1]
             against = (
-                f" against {len(result.checkpoints)} checkpoints (last: checkpoint {last.seq}, "
+                f" against {len(result.checkpoints)} checkpoint{'s' if len(result.checkpoints) > 1 else ''} "
+                f"(last: checkpoint {last.seq}, "
                 f"event {last.event_id}, {last.written_at})"
             )
         else:
