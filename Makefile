@@ -125,8 +125,15 @@ bench-render: system-packages $(VENV)/.dev-installed messages
 FUZZ_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/lianban_fuzz
 FUZZ_EXAMPLES ?= 25
 
+# The visibility property (tests/visibility) with a larger budget: every transition and action path,
+# every list filtered by case, every actor as a persona (CI runs 5 examples of the lighter sweep).
+VISIBILITY_EXAMPLES ?= 50
+
 fuzz: system-packages-test $(VENV)/.dev-installed messages
 	DATABASE_URL=$(FUZZ_DATABASE_URL) LIANBAN_VAR_DIR=var/fuzz $(PY) checks/fuzz_api.py -n $(FUZZ_EXAMPLES)
+	mkdir -p var/fuzz-visibility
+	LIANBAN_VAR_DIR=var/fuzz-visibility VISIBILITY_EXAMPLES=$(VISIBILITY_EXAMPLES) VISIBILITY_EXHAUSTIVE=1 \
+	    $(TEST_ENV) $(PY) -m pytest -q -p no:cacheprovider -m "not postgres" tests/visibility
 
 # Faults with a verdict each, on a private PostgreSQL, Redis, gunicorn, Celery worker and ticker
 # (checks/faults.py): worker killed mid-render, Redis down, PostgreSQL restart, read-only media.

@@ -130,7 +130,11 @@ def _membership(user: User, code: str, role: str, status: str) -> None:
     unit = Unit.objects.get(code=code)
     fields = {}
     if status == "acting":
-        fields = {"is_acting": True, "valid_from": today - dt.timedelta(days=3), "valid_to": today + dt.timedelta(days=5)}
+        fields = {
+            "is_acting": True,
+            "valid_from": today - dt.timedelta(days=3),
+            "valid_to": today + dt.timedelta(days=5),
+        }
     elif status == "expired":
         fields = {"valid_from": today - dt.timedelta(days=90), "valid_to": today - dt.timedelta(days=1)}
     elif status == "future":
@@ -169,8 +173,12 @@ def _case(world: World, spec: dict) -> Case:
         name = token()
         # Unique across the world: one identity in two cases would make a related-case notice.
         unique = next(_serials)
-        number = id_number("520102", dt.date(1960, 1, 1) + dt.timedelta(days=unique % 15000), unique % 999 + 1)
-        CasePersonFactory(case=case, role=role, name=f"张{name}", id_number=number, household_address=f"户籍{token()}")
+        number = id_number(
+            "520102", dt.date(1960, 1, 1) + dt.timedelta(days=unique % 15000), unique % 999 + 1
+        )
+        CasePersonFactory(
+            case=case, role=role, name=f"张{name}", id_number=number, household_address=f"户籍{token()}"
+        )
         markers.person_names.append(name)
         markers.id_numbers.append(number)
     for code, role in spec["parties"]:
@@ -347,7 +355,9 @@ def _grant(world: World, spec: dict) -> None:
         )
     grants = CaseAccessGrant.objects.filter(request=request)
     if spec["status"] == "expired":
-        grants.update(starts_at=timezone.now() - dt.timedelta(days=10), expires_at=timezone.now() - dt.timedelta(days=1))
+        grants.update(
+            starts_at=timezone.now() - dt.timedelta(days=10), expires_at=timezone.now() - dt.timedelta(days=1)
+        )
     elif spec["status"] == "revoked":
         grants.update(revoked_at=timezone.now())
 

@@ -65,7 +65,7 @@ CASE_FILTERED = re.compile(
 # A GET on a transition or an action names one by a placeholder; `exhaustive` includes them.
 ACTION = re.compile(r"/(transitions|actions)/<str:\w+>/|/<str:action>/|/<str:step>/|/<str:name>/$")
 # Rows of one model requested per pattern: enough for every kind of row the plan makes.
-PER_MODEL = 4
+PER_MODEL = 3
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,9 @@ def _id_tuples(ints: tuple[tuple[str, str], ...]) -> list[tuple[int, ...]]:
         return [()]
     if len(ints) == 1:
         model = apps.get_model(ints[0][1])
-        return [(pk,) for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[:PER_MODEL]]
+        return [
+            (pk,) for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[:PER_MODEL]
+        ]
     (_, parent), (_, child) = ints[0], ints[-1]
     lookup = _parent_lookup(parent, child)
     if not lookup:
@@ -175,12 +177,33 @@ def requests(world_unit_codes: list[str], *, exhaustive: bool = False) -> list[t
             else:
                 codes = [None]
             for code in codes:
-                filled = {**values, **{name: NAME_FILLER for name in pattern.strs}}
+                filled = {**values, **dict.fromkeys(pattern.strs, NAME_FILLER)}
                 if code is not None:
                     filled["code"] = code
                 urls.append((pattern.route, _fill(pattern.route, filled)))
         # A list of the API filtered by each case (`?case=`): the filter must not open a case.
-        filtered = CASE_FILTERED.match(pattern.route) if not exhaustive else pattern.route.startswith("api/v1/")
+        filtered = (
+            CASE_FILTERED.match(pattern.route) if not exhaustive else pattern.route.startswith("api/v1/")
+        )
         if not pattern.ints and not pattern.strs and filtered and pattern.route.endswith("/"):
             urls.extend((pattern.route, f"/{pattern.route}?case={pk}") for pk in case_ids)
+    return urls
+
+
+def admin_requests() -> list[tuple[str, str]]:
+    """Return the admin's change lists and change forms of every registered model (issue 16 item 6).
+
+    The system administrator may see no case (`case_visible_to` is empty for it), so nothing of a case
+    may appear on these pages either: audit payloads and outbox messages included.
+    """
+    from django.contrib import admin
+    from django.urls import reverse
+
+    urls = []
+    for model in admin.site._registry:
+        label = f"{model._meta.app_label}_{model._meta.model_name}"
+        route = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
+        urls.append((route, reverse(f"admin:{label}_changelist")))
+        for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[:PER_MODEL]:
+            urls.append((f"{route}<id>/change/", reverse(f"admin:{label}_change", args=[pk])))
     return urls

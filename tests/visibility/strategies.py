@@ -21,8 +21,10 @@ units = st.one_of(st.sampled_from(CLUSTER), st.sampled_from(CLUSTER), st.sampled
 roles = st.sampled_from(list(Role.values))
 membership_status = st.sampled_from(["current", "current", "acting", "expired", "future"])
 handling_codes = st.sampled_from(list(HandlingCode.values))
+# Mostly open cases, so that requests, proceedings and mergers can be made on them.
 case_states = st.sampled_from(
     [
+        CaseState.UNDER_INVESTIGATION,
         CaseState.UNDER_INVESTIGATION,
         CaseState.UNDER_INVESTIGATION,
         CaseState.REGISTERED,
@@ -31,6 +33,7 @@ case_states = st.sampled_from(
         CaseState.DRAFT,
     ]
 )
+cluster_units = st.sampled_from(CLUSTER)
 
 users = st.lists(st.tuples(units, roles, membership_status), min_size=0, max_size=2)
 cases = st.fixed_dictionaries(
@@ -38,9 +41,13 @@ cases = st.fixed_dictionaries(
         "accepting": units,
         "handling_code": handling_codes,
         "state": case_states,
-        "locations": st.lists(st.tuples(st.sampled_from(list(LocationRole.values)), units), min_size=1, max_size=2),
+        "locations": st.lists(
+            st.tuples(st.sampled_from(list(LocationRole.values)), units), min_size=1, max_size=2
+        ),
         "persons": st.lists(st.sampled_from(list(PersonRole.values)), min_size=1, max_size=2),
-        "parties": st.lists(st.tuples(units, st.sampled_from([PartyRole.ASSISTING, PartyRole.REQUESTED])), max_size=1),
+        "parties": st.lists(
+            st.tuples(units, st.sampled_from([PartyRole.ASSISTING, PartyRole.REQUESTED])), max_size=1
+        ),
     }
 )
 index = st.integers(min_value=0, max_value=7)
@@ -49,7 +56,7 @@ index = st.integers(min_value=0, max_value=7)
 @st.composite
 def plans(draw) -> dict:
     return {
-        "users": draw(st.lists(users, min_size=1, max_size=4)),
+        "users": draw(st.lists(users, min_size=1, max_size=3)),
         "cases": draw(st.lists(cases, min_size=2, max_size=4)),
         "requests": draw(
             st.lists(
@@ -60,20 +67,33 @@ def plans(draw) -> dict:
             )
         ),
         "proceedings": draw(
-            st.lists(st.fixed_dictionaries({"case": index, "extra": st.lists(units, min_size=1, max_size=2)}), max_size=2)
+            st.lists(
+                st.fixed_dictionaries(
+                    {"case": index, "extra": st.lists(cluster_units, min_size=1, max_size=2)}
+                ),
+                min_size=1,
+                max_size=2,
+            )
         ),
         "mergers": draw(st.lists(st.fixed_dictionaries({"into": index, "merged": index}), max_size=1)),
         "bulletins": draw(
-            st.lists(st.fixed_dictionaries({"case": index, "targets": st.lists(units, min_size=1, max_size=2)}), max_size=1)
+            st.lists(
+                st.fixed_dictionaries({"case": index, "targets": st.lists(units, min_size=1, max_size=2)}),
+                max_size=1,
+            )
         ),
         "grants": draw(
             st.lists(
                 st.fixed_dictionaries(
-                    {"user": index, "case": index, "status": st.sampled_from(["active", "expired", "revoked", "requested"])}
+                    {
+                        "user": index,
+                        "case": index,
+                        "status": st.sampled_from(["active", "expired", "revoked", "requested"]),
+                    }
                 ),
                 max_size=2,
             )
         ),
-        "meeting": draw(st.one_of(st.none(), st.fixed_dictionaries({"host": st.sampled_from(SIX)}))),
+        "meeting": draw(st.one_of(st.none(), *[st.fixed_dictionaries({"host": st.sampled_from(SIX)})] * 2)),
         "recode": draw(st.lists(st.tuples(index, handling_codes), max_size=2)),
     }
