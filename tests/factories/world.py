@@ -294,12 +294,12 @@ def _meeting(world: World, spec: dict) -> None:
 
 def _bulletin(world: World, spec: dict) -> None:
     from bulletins.models import BulletinKind
-    from bulletins.services import bulletin_create
+    from bulletins.services import bulletin_create, bulletin_transition
 
     case = _pick(world, spec["case"])
     code = case.responsible_unit.code
     head = world.actor(code, Role.UNIT_HEAD)
-    world.attempt(
+    bulletin = world.attempt(
         f"bulletin linking case {case.pk}",
         lambda: bulletin_create(
             user=head,
@@ -313,6 +313,12 @@ def _bulletin(world: World, spec: dict) -> None:
             },
         ),
     )
+    if bulletin is not None:
+        # Issued, so that its recipients (who may not see the case) read it.
+        world.attempt(
+            f"issue of bulletin {bulletin.pk}",
+            lambda: bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=head),
+        )
 
 
 def _grant(world: World, spec: dict) -> None:

@@ -16,12 +16,15 @@ from cases.models import Case, HandlingCode
 from cases.selectors import case_discoverable_by, case_visible_to
 from tests.factories.world import World
 
-# Routes whose purpose is to mention cases the viewer cannot open, under the discovery rules
-# (DESIGN.md "Visibility and security": cross-province search and what follows from a hit; a joint
-# meeting's agenda describes each matter "under the discovery rules", meetings.agenda.case_text).
+# Routes that may mention a case the viewer cannot open, under the discovery rules (DESIGN.md
+# "Visibility and security"): cross-province search and what follows from a hit; a joint meeting's
+# agenda, which describes each matter "under the discovery rules" (meetings.agenda.case_text); and
+# the models whose read rule declares `mentions` (cases.visibility): a merger proposal names both
+# its cases, a case page names the case it was merged into and its merger panel the other case.
 DISCOVERY_SURFACES = re.compile(
     r"^(api/v1/search/|search/|cases/<int:pk>/request-access/|api/v1/access-requests/|access-requests/"
-    r"|api/v1/meetings/<int:pk>/(agenda/|$)|meetings/<int:pk>/$)"
+    r"|api/v1/meetings/<int:pk>/(agenda/|$)|meetings/<int:pk>/$"
+    r"|api/v1/merger-proposals/|jurisdiction/mergers/|api/v1/cases/<int:pk>/$|cases/<int:pk>/$)"
 )
 
 
