@@ -14,12 +14,13 @@ never its documents: the documents' resolvers ask for a `read_documents` grant.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -31,9 +32,16 @@ from cases.models import (
     Case,
     CaseAccessGrant,
     CaseAccessRequest,
+    CaseState,
+    HandlingCode,
 )
 from cases.permissions import ACCESS_DECIDERS
-from cases.selectors import case_discoverable_by, case_visible_to
+from cases.selectors import (
+    case_discoverable_by,
+    case_discovery_summary,
+    case_visible_to,
+    grant_uses_record,
+)
 from cases.standing import user_standing
 from core import audit, periodic
 from core.api import Conflict
@@ -125,17 +133,101 @@ def access_grants_visible_to(user) -> QuerySet[CaseAccessGrant]:
     return CaseAccessGrant.objects.filter(request__in=access_requests_visible_to(user).values("pk"))
 
 
+# --- what a request or grant shows of a case ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseMention:
+    """A case as an access request (or its grant) tells of it to one viewer, now (issue 16).
+
+    A request is read by its requester and by the deciding unit, neither of whom need see the case it
+    asks for, nor the requester's purpose case: each is shown as far as the viewer may see that case
+    now (`case_visible_to`), otherwise at most as discovery allows (`case_discovery_summary`): the
+    number of a normal or internal case, and of a restricted one (or a draft) only that it exists
+    and whom to ask — the owning unit, which the request names anyway.
+    """
+
+    id: int | None
+    number: str
+    visible: bool
+    unit_name: str
+
+    @property
+    def label(self) -> str:
+        if self.number:
+            return self.number
+        return _("(a restricted case of %(unit)s)") % {"unit": self.unit_name}
+
+
+def _tells_more_than_discovery(case: Case) -> bool:
+    return case.state == CaseState.DRAFT or case.handling_code == HandlingCode.RESTRICTED
+
+
+def case_mention(case: Case | None, *, seen: bool) -> CaseMention | None:
+    """Return what may be shown of `case` to a viewer who sees it now (`seen`) or not."""
+    if case is None:
+        return None
+    unit_name = case.responsible_unit.name
+    if seen:
+        return CaseMention(id=case.pk, number=case.number, visible=True, unit_name=unit_name)
+    summary = {} if case.state == CaseState.DRAFT else case_discovery_summary(case)
+    if not summary or summary.get("restricted"):
+        return CaseMention(id=None, number="", visible=False, unit_name=unit_name)
+    return CaseMention(id=case.pk, number=summary.get("number", ""), visible=False, unit_name=unit_name)
+
+
+def _seen(user, field: str) -> Exists:
+    """Whether the user may see the case in `field` now, in the same query as the rows."""
+    return Exists(case_visible_to(user).filter(pk=OuterRef(field)))
+
+
+# The shown cases' units (their responsible unit names the owner) and offence (discovery reads it).
+_CASE_RELATED = tuple(
+    f"{field}__{related}"
+    for field in ("case", "purpose_case")
+    for related in ("accepting_unit", "lead_unit", "offence")
+)
+
+
 def access_request_list_visible_to(user) -> QuerySet[CaseAccessRequest]:
-    """Return the visible requests with what a list shows, in a constant number of queries."""
-    return access_requests_visible_to(user).select_related(
-        "case",
-        "requester",
-        "requesting_unit",
-        "owning_unit",
-        "purpose_case",
-        "decided_by",
-        "grant_row",
+    """Return the visible requests with what a list shows, in a constant number of queries.
+
+    Each row carries whether the user sees its case and its purpose case now (`case_seen`,
+    `purpose_case_seen`): read the cases through `access_requests_shown`, never `row.case`.
+    """
+    return (
+        access_requests_visible_to(user)
+        .select_related(
+            "case",
+            "requester",
+            "requesting_unit",
+            "owning_unit",
+            "purpose_case",
+            "decided_by",
+            "grant_row",
+            *_CASE_RELATED,
+        )
+        .annotate(case_seen=_seen(user, "case_id"), purpose_case_seen=_seen(user, "purpose_case_id"))
     )
+
+
+def access_requests_shown(user, requests, *, path: str) -> list[CaseAccessRequest]:
+    """Give each request (from `access_request_list_visible_to`) the cases it may show; return them.
+
+    Sets `case_shown` and `purpose_case_shown` (CaseMention, or None for no purpose case), which
+    the API and the pages read. Showing a case's number that discovery would not tell (a restricted
+    case) is a use of an access grant when only a grant opens it: audited with `path`.
+    """
+    requests = list(requests)
+    beyond_discovery = set()
+    for item in requests:
+        item.case_shown = case_mention(item.case, seen=item.case_seen)
+        item.purpose_case_shown = case_mention(item.purpose_case, seen=item.purpose_case_seen)
+        for case, seen in ((item.case, item.case_seen), (item.purpose_case, item.purpose_case_seen)):
+            if case is not None and seen and _tells_more_than_discovery(case):
+                beyond_discovery.add(case.pk)
+    grant_uses_record(user, sorted(beyond_discovery), path=path)
+    return requests
 
 
 def access_request_get_visible(user, pk) -> CaseAccessRequest:

@@ -3,9 +3,11 @@
 Thin adapters over cases.access (DESIGN.md, API conventions): every read starts from
 `access_requests_visible_to` (a miss is 404), every write is a service that answers 409 when the
 request moved on or one is already open, 403 when the user may not decide, 400 naming the field.
-A request tells the requester only what search already told them of the case (its number and
-owning unit), whatever its handling code. Creating one needs the user's own search hit (`hit`, the
-hit's `request_access_token`), as the page does.
+A request shows its case and the requester's purpose case as far as the viewer may see each now
+(`cases.access.CaseMention`): in full when the viewer sees it, otherwise at most as search would
+tell of it (the number of a normal or internal case; a restricted one only by its owning unit).
+Creating one needs the user's own search hit (`hit`, the hit's `request_access_token`), as the page
+does.
 """
 
 import django_filters
@@ -19,6 +21,7 @@ from rest_framework.views import APIView
 from cases import access
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import AccessRequestState, AccessScope, CaseAccessRequest
+from cases.selectors import case_discoverable_by
 from core.api import CursorPagination, IdField, IdFilter, TimelineEntrySerializer, error_responses
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
@@ -27,11 +30,16 @@ from organisation.permissions import CaseDataAccess
 TAG = "access-requests"
 
 
-class CaseNumberSerializer(serializers.Serializer):
-    """The case as far as search may tell of it: id and number (the owning unit is on the request)."""
+class AccessCaseSerializer(serializers.Serializer):
+    """A case as far as the viewer may know it now (the owning unit is on the request; issue 16)."""
 
-    id = serializers.IntegerField()
-    number = serializers.CharField()
+    id = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("Null only for a restricted case the user does not see.")
+    )
+    number = serializers.CharField(
+        help_text=gettext_lazy("Empty only for a restricted case the user does not see.")
+    )
+    visible = serializers.BooleanField(help_text=gettext_lazy("Whether the user may open the case now."))
 
 
 class GrantSerializer(serializers.Serializer):
@@ -47,14 +55,14 @@ class GrantSerializer(serializers.Serializer):
 
 class AccessRequestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    case = CaseNumberSerializer()
+    case = AccessCaseSerializer(source="case_shown")
     requester = OfficerRefSerializer()
     requesting_unit = UnitRefSerializer()
     owning_unit = UnitRefSerializer(
         help_text=gettext_lazy("The unit that decides: the case's responsible unit.")
     )
     reason = serializers.CharField()
-    purpose_case = CaseNumberSerializer(allow_null=True)
+    purpose_case = AccessCaseSerializer(source="purpose_case_shown", allow_null=True)
     state = serializers.CharField(help_text=gettext_lazy("requested, granted, refused or withdrawn."))
     state_label = serializers.CharField(source="get_state_display")
     decided_by = OfficerRefSerializer(allow_null=True)
@@ -77,16 +85,16 @@ def _prepare(access_request: CaseAccessRequest, user) -> CaseAccessRequest:
     return access_request
 
 
-def detail_data(access_request: CaseAccessRequest, user) -> dict:
+def detail_data(access_request: CaseAccessRequest, user, *, path: str) -> dict:
+    access.access_requests_shown(user, [access_request], path=path)
     _prepare(access_request, user)
     access_request.timeline = list(timeline_for(access_request))
     return AccessRequestDetailSerializer(access_request).data
 
 
 def _detail_response(request, pk, status_code=status.HTTP_200_OK) -> Response:
-    return Response(
-        detail_data(access.access_request_get_visible(request.user, pk), request.user), status=status_code
-    )
+    found = access.access_request_get_visible(request.user, pk)
+    return Response(detail_data(found, request.user, path=request.path), status=status_code)
 
 
 class AccessRequestFilter(django_filters.FilterSet):
@@ -95,11 +103,17 @@ class AccessRequestFilter(django_filters.FilterSet):
         method="filter_mine",
         label=gettext_lazy("Only the requests I made (true) or only those addressed to my units (false)"),
     )
-    case = IdFilter(field_name="case_id", label=gettext_lazy("id of the case"))
+    case = IdFilter(method="filter_case", label=gettext_lazy("id of the case"))
 
     class Meta:
         model = CaseAccessRequest
         fields = []
+
+    def filter_case(self, queryset, name, value):
+        # The rows never give a restricted case's id to a viewer who does not see it; neither does
+        # a filter matching it (issue 16).
+        discoverable = case_discoverable_by(self.request.user).values("pk")
+        return queryset.filter(case_id=value, case__in=discoverable)
 
     def filter_mine(self, queryset, name, value):
         mine = {"requester_id": self.request.user.pk}
@@ -139,7 +153,10 @@ class AccessRequestListApi(generics.ListAPIView):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        for item in page if page is not None else []:
+        if page is None:
+            return page
+        page = access.access_requests_shown(self.request.user, page, path=self.request.path)
+        for item in page:
             _prepare(item, self.request.user)
         return page
 

@@ -5,7 +5,8 @@ opens only from the user's own search hit, whose link carries a signed, short-li
 (`?hit=`, cases.access.search_hit_check), and shows what the hit showed; the owning unit's list
 (`/access-requests/`) carries the grant and refuse forms inline; `/access-requests/mine/` lists the
 user's own requests. A request the user may not see is 404, as is the form without a valid hit or
-for a case they may no longer discover.
+for a case they may no longer discover. A request shows its case and the requester's purpose case
+only as far as the viewer may see each now (`access.access_requests_shown`, issue 16).
 """
 
 from django import forms
@@ -196,6 +197,7 @@ class AccessRequestListView(CaseDataPageMixin, View):
         if state in AccessRequestState.values:
             queryset = queryset.filter(state=state)
         rows, older_than, paged = _page(queryset, request)
+        rows = access.access_requests_shown(request.user, rows, path=request.path)
         for row in rows:
             _decorate(row, request.user)
         return render(
@@ -222,15 +224,12 @@ def _timeline(access_request):
 
 
 def _render_detail(request, access_request, *, status=200, bound=None):
+    access.access_requests_shown(request.user, [access_request], path=request.path)
     _decorate(access_request, request.user, bound)
     return render(
         request,
         "cases/access/request_detail.html",
-        {
-            "item": access_request,
-            "timeline": _timeline(access_request),
-            "case_visible": case_visible_to(request.user).filter(pk=access_request.case_id).exists(),
-        },
+        {"item": access_request, "timeline": _timeline(access_request)},
         status=status,
     )
 

@@ -52,7 +52,7 @@ def test_the_issues_scenario_through_the_api(chengdu_case, xining, chengdu_intak
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["state"] == "requested"
-    assert body["case"] == {"id": chengdu_case.pk, "number": chengdu_case.number}
+    assert body["case"] == {"id": chengdu_case.pk, "number": chengdu_case.number, "visible": False}
     assert body["owning_unit"]["code"] == CHENGDU and body["requesting_unit"]["code"] == XINING
     assert body["available_transitions"] == ["withdraw"]
     assert body["grant"] is None

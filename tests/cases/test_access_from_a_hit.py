@@ -176,6 +176,10 @@ def test_the_api_needs_the_hit_too(internal_case, xining):
         format="json",
     )
     assert response.status_code == 201, response.content
-    assert response.json()["case"] == {"id": internal_case.pk, "number": internal_case.number}
+    assert response.json()["case"] == {
+        "id": internal_case.pk,
+        "number": internal_case.number,
+        "visible": False,
+    }
     assert AuditEvent.objects.get(action="cases.caseaccessrequest.create").payload["search"]
     assert access.ACTION_USE not in set(AuditEvent.objects.values_list("action", flat=True))
