@@ -13,6 +13,7 @@ from cases.access import document_opened_by_grant
 from cases.assistance.models import AssistanceRequest, RequestDocument, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
+from cases.selectors import grant_uses_record
 from core import audit
 from documents import access as document_access
 from documents import kinds as document_kinds
@@ -43,13 +44,17 @@ def _request_of(document) -> AssistanceRequest | None:
 def _resolve(document, user) -> bool:
     """A user who sees the request sees its documents; so does one holding a documents grant on its case.
 
-    A `read` access grant opens the case file only, never these documents (cases.access).
+    A `read` access grant opens the case file only, never these documents (cases.access). A request
+    whose case only an access grant opens to the user shows that case: reading its document is a use
+    of the grant, audited like every other read through one (issue 16).
     """
     try:
         pk = int(document.link_target_id)
     except (TypeError, ValueError):
         return False
-    if request_visible_to(user).filter(pk=pk).exists():
+    seen_case_id = request_visible_to(user).filter(pk=pk).values_list("case_id", flat=True).first()
+    if seen_case_id is not None:
+        grant_uses_record(user, [seen_case_id], path=f"documents/{document.pk}")
         return True
     case_id = AssistanceRequest.objects.filter(pk=pk).values_list("case_id", flat=True).first()
     return document_opened_by_grant(user, case_id=case_id, document=document)
