@@ -13,7 +13,9 @@ from cases.access import document_opened_by_grant
 from cases.assistance.models import AssistanceRequest, RequestDocument, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
-from cases.selectors import grant_uses_record
+from cases.models import Case
+from cases.selectors import _visibility_condition
+from cases.standing import user_standing
 from core import audit
 from documents import access as document_access
 from documents import kinds as document_kinds
@@ -44,9 +46,9 @@ def _request_of(document) -> AssistanceRequest | None:
 def _resolve(document, user) -> bool:
     """A user who sees the request sees its documents; so does one holding a documents grant on its case.
 
-    A `read` access grant opens the case file only, never these documents (cases.access). A request
-    whose case only an access grant opens to the user shows that case: reading its document is a use
-    of the grant, audited like every other read through one (issue 16).
+    A `read` access grant opens the case file only, never these documents (cases.access), also when
+    it is what opens the request to the user (a superior of the requester on a 限制 case); reading a
+    document through a documents grant is a use of it, audited (issue 16).
     """
     try:
         pk = int(document.link_target_id)
@@ -54,8 +56,9 @@ def _resolve(document, user) -> bool:
         return False
     seen_case_id = request_visible_to(user).filter(pk=pk).values_list("case_id", flat=True).first()
     if seen_case_id is not None:
-        grant_uses_record(user, [seen_case_id], path=f"documents/{document.pk}")
-        return True
+        if Case.objects.filter(_visibility_condition(None, user_standing(user)), pk=seen_case_id).exists():
+            return True  # the user's units see the case: no grant is involved
+        return document_opened_by_grant(user, case_id=seen_case_id, document=document)
     case_id = AssistanceRequest.objects.filter(pk=pk).values_list("case_id", flat=True).first()
     return document_opened_by_grant(user, case_id=case_id, document=document)
 

@@ -2,7 +2,8 @@
 
 A unit above the requesting unit sees the request of a 限制 case only while it sees the case, which
 an access grant can open. Reading the request's issued documents then reads the case through the
-grant: it must be audited as `cases.caseaccessgrant.use`, as every other read through a grant is.
+grant: it must be audited as `cases.caseaccessgrant.use`, as every other read through a grant is,
+and it takes a documents grant (a `read` grant opens the case file, never its documents).
 """
 
 import datetime as dt
@@ -87,13 +88,19 @@ def uses(user, document):
     )
 
 
-@pytest.mark.parametrize("scope", [AccessScope.READ, AccessScope.READ_DOCUMENTS])
-def test_a_document_of_a_request_opened_by_a_grant_records_the_use(restricted_request, scope):
-    case, _made, document = restricted_request
+def test_a_document_of_a_request_opened_by_a_grant_needs_a_documents_grant_and_records_the_use(
+    restricted_request,
+):
+    case, made, document = restricted_request
     superior = officer(KUNMING)
     client = token_client(superior)
     assert_error(client.get(f"/api/v1/documents/{document.pk}/"), 404, "not_found")
-    used = grant(case, superior, scope)
+    used = grant(case, superior, AccessScope.READ)
+    # The read grant opens the request (its case) but, as everywhere, none of the case's documents.
+    assert client.get(f"/api/v1/assistance-requests/{made.pk}/").status_code == 200
+    assert_error(client.get(f"/api/v1/documents/{document.pk}/"), 404, "not_found")
+    assert not uses(superior, document).exists()
+    CaseAccessGrant.objects.filter(pk=used.pk).update(scope=AccessScope.READ_DOCUMENTS)
     assert client.get(f"/api/v1/documents/{document.pk}/").status_code == 200
     [event] = uses(superior, document)
     assert event.payload["grant"] == used.pk and event.payload["case"] == case.pk
