@@ -126,3 +126,17 @@ def mask_action_items(user, items: list[ActionItem]) -> list[ActionItem]:
             item.result_note = ""
             item.withdrawn_reason = ""
     return items
+
+
+def mask_minutes_content(user, content: dict, resolutions: list[Resolution]) -> dict:
+    """Return the minutes' content as the user may read it: a decision about a case it may not see
+    reads as in `hidden_decisions`. A copy for display; the circulated, signed content is unchanged."""
+    texts = hidden_decisions(user, resolutions)
+    by_number = {row.number: texts[row.pk] for row in resolutions if row.pk in texts}
+    if not by_number or not content.get("decisions"):
+        return content
+    decisions = [
+        {**decision, "text": by_number.get(decision.get("number"), decision.get("text", ""))}
+        for decision in content["decisions"]
+    ]
+    return {**content, "decisions": decisions}

@@ -538,6 +538,10 @@ class MeetingPage:
         if not self.minutes_readable:
             return None
         content = minutes.minutes_content(record) if record.state == MinutesState.DRAFTING else record.content
+        # A decision about a case this user may not see now reads neutrally (issue 16); display only.
+        content = case_text.mask_minutes_content(
+            self.user, content or {}, list(Resolution.objects.filter(minutes=record))
+        )
         statuses = []
         for unit, signoff in minutes.minutes_status(record) if record.version else []:
             signed = bool(

@@ -192,6 +192,12 @@ def _published_with_task(meeting, dispute, item, owner) -> ActionItem:
         task=f"协助核查{NAME}涉案账户",
         due_in_days=5,
     )
+    # The minutes as circulated and signed carry the decision's text.
+    Minutes.objects.filter(pk=minutes.pk).update(
+        content={
+            "decisions": [{"number": 1, "numeral": "一", "kind": resolution.kind, "text": resolution.text}]
+        }
+    )
     return ActionItem.objects.create(
         resolution=resolution,
         meeting=meeting,
@@ -211,7 +217,12 @@ def test_a_task_about_a_restricted_case_hides_its_text_from_a_member_that_may_no
         reverse("meetings:detail", args=[meeting.pk]),
         reverse("meetings:action-item", args=[action.pk]),
     )
-    apis = (f"/api/v1/meetings/{meeting.pk}/minutes/resolutions/", f"/api/v1/action-items/{action.pk}/")
+    apis = (
+        f"/api/v1/meetings/{meeting.pk}/minutes/",
+        f"/api/v1/meetings/{meeting.pk}/minutes/resolutions/",
+        f"/api/v1/action-items/{action.pk}/",
+        "/api/v1/action-items/",
+    )
 
     def texts(user):
         client.force_login(user)
