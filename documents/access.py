@@ -76,7 +76,6 @@ def own_documents_q(user) -> Q:
     The same rule as document_visible_to, as a query: the issued documents of the user's units, and
     the drafts of the units where the user takes a step of that kind's chain.
     """
-    from documents import kinds
     from documents.models import FINAL_STATES
 
     memberships = perms.memberships_of(user)
@@ -84,6 +83,30 @@ def own_documents_q(user) -> Q:
         return Q(pk__in=[])
     issued = Q(state__in=FINAL_STATES)
     condition = issued & Q(issuing_unit_id__in={unit for unit, _role in memberships})
+    return condition | (~issued & _readable_drafts_q(memberships))
+
+
+def linked_documents_q(user) -> Q:
+    """Return the condition on the documents linked to an object the user sees that the user may read.
+
+    For lists of a process object's documents (a proceeding, a request, a meeting): the caller has
+    found the object visible to the user, which is what the resolvers of the rule ask of an issued
+    document; a draft is read only as document_visible_to says (its issuing unit's officers who take
+    its steps), whatever the user sees of the object (issue 16 leak 9).
+    """
+    from documents.models import FINAL_STATES
+
+    memberships = perms.memberships_of(user)
+    if not memberships:
+        return Q(pk__in=[])  # anonymous, auditors and system administrators read no document
+    issued = Q(state__in=FINAL_STATES)
+    return issued | (~issued & _readable_drafts_q(memberships))
+
+
+def _readable_drafts_q(memberships) -> Q:
+    """Return the condition on drafts that perms.may_read_draft grants to these memberships."""
+    from documents import kinds
+
     # Kinds whose steps take the same roles share one condition (most kinds: the drafter roles).
     kinds_by_units: dict[frozenset[int], list[str]] = {}
     for spec in kinds.all_kinds():
@@ -94,4 +117,4 @@ def own_documents_q(user) -> Q:
     drafts = Q(pk__in=[])
     for units, codes in kinds_by_units.items():
         drafts |= Q(kind__in=sorted(codes), issuing_unit_id__in=sorted(units))
-    return condition | (~issued & drafts)
+    return drafts

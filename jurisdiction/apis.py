@@ -28,6 +28,7 @@ from core.api import IdFilter as BoundedIdFilter
 from core.workflow import available_transitions, timeline_for
 from documents import kinds as document_kinds
 from documents.models import Document, DocumentState
+from documents.selectors import documents_readable_by
 from jurisdiction import permissions as perms
 from jurisdiction import rules, services
 from jurisdiction.documents import HANDOVER_LIST
@@ -373,11 +374,18 @@ def detail_data(proceeding: JurisdictionProceeding, user) -> dict:
             "filing_unit", "proposed_unit", "report_document", "created_by"
         ).order_by("-id")
     )
-    documents = list(
-        Document.objects.filter(link_target_type=services.LINK_TYPE, link_target_id=str(proceeding.pk))
-        .exclude(state=DocumentState.VOIDED)
-        .order_by("-id")
+    # A draft is named only to the officers of its issuing unit who take its steps (issue 16 leak 9).
+    readable = list(
+        documents_readable_by(
+            user,
+            Document.objects.filter(link_target_type=services.LINK_TYPE, link_target_id=str(proceeding.pk)),
+        ).order_by("-id")
     )
+    documents = [document for document in readable if document.state != DocumentState.VOIDED]
+    listed = {document.pk for document in readable}
+    for designation_request in proceeding.designation_request_list:
+        if designation_request.report_document_id not in listed:
+            designation_request.report_document = None
 
     def latest(kind: str) -> Document | None:
         return next((document for document in documents if document.kind == kind), None)

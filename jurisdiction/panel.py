@@ -25,7 +25,7 @@ OPEN_DEADLINE_STATES = (DeadlineState.RUNNING, DeadlineState.PAUSED)
 def _active_summary(proceeding, user) -> dict:
     now = timezone.now()
     parties = list(proceeding.parties.select_related("unit", "proposed_unit").order_by("id"))
-    documents = presentation.proceeding_documents(proceeding)
+    documents = presentation.proceeding_documents(proceeding, user)
     deadlines = [row for row in deadline_rows.deadlines_for(proceeding) if row.state in OPEN_DEADLINE_STATES]
     actions = presentation.user_actions(
         proceeding,

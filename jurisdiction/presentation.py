@@ -20,6 +20,7 @@ from core.workflow import available_transitions
 from documents import kinds as document_kinds
 from documents import services as document_services
 from documents.models import Document, DocumentState
+from documents.selectors import documents_readable_by
 from jurisdiction import permissions as perms
 from jurisdiction import rules
 from jurisdiction.models import (
@@ -237,13 +238,15 @@ def factors_for_unit(analysis: dict, code: str) -> list[dict]:
 # --- what the user can do --------------------------------------------------------------------------
 
 
-def proceeding_documents(proceeding) -> list[Document]:
-    """Return the documents linked to the proceeding, oldest first (report, decision, notice, list)."""
-    return list(
-        Document.objects.filter(link_target_type=LINK_TYPE, link_target_id=str(proceeding.pk))
-        .select_related("issuing_unit")
-        .order_by("id")
-    )
+def proceeding_documents(proceeding, user) -> list[Document]:
+    """Return the proceeding's documents the user may read, oldest first (report, decision, notice, list).
+
+    A draft is listed only to the officers of its issuing unit who take its steps, never to the
+    other parties or a superior (documents_readable_by, issue 16 leak 9); the caller has found the
+    proceeding visible to the user.
+    """
+    linked = Document.objects.filter(link_target_type=LINK_TYPE, link_target_id=str(proceeding.pk))
+    return list(documents_readable_by(user, linked).select_related("issuing_unit").order_by("id"))
 
 
 def latest_of_kind(documents: list[Document], kind: str) -> Document | None:
@@ -417,8 +420,12 @@ def waiting_for(proceeding, *, parties: list[ProceedingParty], documents: list[D
             return _("The 呈请报告书 is %(step)s.") % {
                 "step": DOCUMENT_WAITING[report.state] % {"unit": report.issuing_unit.name}
             }
-        filing = report.issuing_unit.name if report is not None else ""
-        return _("Waiting for the head of %(unit)s to sign and send the request up.") % {"unit": filing}
+        if report is None:
+            # Its draft is not listed to this reader (issue 16 leak 9): say what, not how far.
+            return _("Waiting for the party that asked for designation to send the request up.")
+        return _("Waiting for the head of %(unit)s to sign and send the request up.") % {
+            "unit": report.issuing_unit.name
+        }
     if state in (S.FORWARDING, S.AT_SUPERIOR):
         unit_id = proceeding.current_route_unit_id
         unit = units.get(unit_id) or Unit.objects.filter(pk=unit_id).first()

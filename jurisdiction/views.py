@@ -155,7 +155,7 @@ class ProceedingPage:
             proceeding.parties.select_related("unit", "proposed_unit", "positioned_by").order_by("id")
         )
         self.units_by_id = {party.unit_id: party.unit for party in self.parties}
-        self.documents = presentation.proceeding_documents(proceeding)
+        self.documents = presentation.proceeding_documents(proceeding, self.user)
         self.deadlines = list(deadline_rows.deadlines_for(proceeding))
         self.complainant_deadline_open = any(
             row.rule_key == services.COMPLAINANT_RULE and row.state in ("running", "paused")
@@ -249,6 +249,13 @@ class ProceedingPage:
                 .order_by("-id")
                 .first()
             )
+            request = self._designation_request
+            if request is not None:
+                # Its 呈请报告书 is named only to whom the page lists it (a draft stays in its unit).
+                listed = {document.pk for document in self.documents}
+                request.listed_report = (
+                    request.report_document if request.report_document_id in listed else None
+                )
         return self._designation_request
 
     # --- the page --------------------------------------------------------------------------------

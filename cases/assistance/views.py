@@ -36,6 +36,7 @@ from core.api import Conflict
 from core.grading import InformationAccuracy, SourceReliability
 from documents.apis import file_response
 from documents.models import Document
+from documents.selectors import documents_readable_by
 from organisation import registers
 from organisation.models import Department, Unit
 from organisation.selectors import user_may_read_case_data
@@ -274,9 +275,12 @@ class RequestDetailView(CaseDataPageMixin, View):
             "transitions": [(name, TRANSITION_LABELS.get(name, name)) for name in transitions],
             "documents": documents,
             "all_documents": all_documents,
-            # The requester follows the generated forms from draft to issue.
+            # The requester follows the generated forms from draft to issue: the officers who take
+            # their steps, by the documents' one rule (issue 16 leak 9).
             "generated_drafts": list(
-                documents_bridge.linked_documents(target).exclude(state__in=("issued", "voided"))
+                documents_readable_by(request.user, documents_bridge.linked_documents(target)).exclude(
+                    state__in=("issued", "voided")
+                )
             )
             if perms.may_act_as_requester(target, request.user)
             else [],
