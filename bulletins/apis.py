@@ -33,7 +33,13 @@ from bulletins.models import (
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import HandlingCode
 from core import grading
-from core.api import CursorPagination, IdField, TimelineEntrySerializer, error_responses
+from core.api import (
+    CursorPagination,
+    IdField,
+    TimelineEntrySerializer,
+    error_responses,
+    refuse_unpermitted_transition,
+)
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
 from organisation.models import Unit
@@ -276,6 +282,7 @@ class BulletinTransitionApi(APIView):
         bulletin = selectors.bulletin_get_visible(request.user, pk)
         if name not in BULLETIN_API_TRANSITIONS:
             raise Http404(name)
+        refuse_unpermitted_transition(bulletin, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.bulletin_transition(
@@ -362,6 +369,7 @@ class RecipientTransitionApi(APIView):
         row = recipient_get_visible(request.user, bulletin, code)
         if name not in RECIPIENT_API_TRANSITIONS:
             raise Http404(name)
+        refuse_unpermitted_transition(row, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.recipient_transition(

@@ -22,7 +22,14 @@ from cases import access
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import AccessRequestState, AccessScope, CaseAccessRequest
 from cases.selectors import case_discoverable_by
-from core.api import CursorPagination, IdField, IdFilter, TimelineEntrySerializer, error_responses
+from core.api import (
+    CursorPagination,
+    IdField,
+    IdFilter,
+    TimelineEntrySerializer,
+    error_responses,
+    refuse_unpermitted_transition,
+)
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
 from organisation.permissions import CaseDataAccess
@@ -245,6 +252,7 @@ class AccessRequestTransitionApi(APIView):
         found = access.access_request_get_visible(request.user, pk)
         if name not in access.TRANSITIONS:
             raise Http404(name)
+        refuse_unpermitted_transition(found, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -43,7 +43,7 @@ from cases.models import (
     PersonRole,
 )
 from cases.standing import user_standing
-from core.api import IntegerFilter, TimelineEntrySerializer, error_responses
+from core.api import IntegerFilter, TimelineEntrySerializer, error_responses, refuse_unpermitted_transition
 from core.grading import InformationAccuracy, SourceReliability, grade_text
 from core.identity import mask_id_number, mask_phone
 from core.ids import MAX_INT
@@ -438,6 +438,10 @@ class CaseListApi(generics.ListAPIView):
         responses={201: CaseDetailSerializer, **error_responses(400, 401, 403)},
     )
     def post(self, request, *args, **kwargs):
+        # 403 before any complaint about the body: one who may open no case hears that first.
+        standing = user_standing(request.user)
+        if not any(standing.holds(unit_id, permissions.CREATORS) for unit_id in standing.unit_ids):
+            raise PermissionDenied(_("Only investigators and department heads can open cases."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -667,6 +671,7 @@ class CaseTransitionApi(APIView):
         case = _visible_case(request, pk)
         if name not in TRANSITION_NAMES:
             raise Http404(name)
+        refuse_unpermitted_transition(case, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -9,6 +9,12 @@ from /api/schema/ for all operations — valid and invalid parameters and bodies
 in-process (WSGI) with production settings (DEBUG off), as each persona with an API token and as
 nobody. Path ids point half the time at real objects, visible to the persona or not.
 
+Hostile shapes (issue 16), for every operation and persona: every other generated request is sent a
+second time with one body field or query parameter replaced by a shape that has broken the
+server before — an integer beyond 64 bits (either sign), a string with a NUL byte, a very long
+string, a value nested 40 deep — and every operation that takes a body also gets a body nested
+1,000 levels deep (JSON the server must refuse with 400, not a RecursionError).
+
 Verdicts, per response:
   * no 5xx;
   * a 2xx on an object path (…/{id}/…) only for an object the persona may see: the same
@@ -47,6 +53,50 @@ PERSONAS = (
 )
 # Operations that end the persona's own session: fuzzing them would log the fuzzer out.
 SKIPPED_OPERATIONS = {("POST", "/api/v1/auth/logout/")}
+
+# --- hostile shapes ------------------------------------------------------------------------------
+
+HUGE = 2**70  # beyond every integer column (64 bits)
+LONG_TEXT = "长" * 70_000
+LONG_QUERY = "x" * 5_000
+DEEP_BODY = "[" * 1000 + "]" * 1000
+SHAPES = ("huge", "-huge", "nul", "long", "nested")
+
+
+def _nested(depth: int):
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def hostile(value, shape: str, *, in_query: bool):
+    """Return the hostile variant of a generated value for one shape, keeping a list a list."""
+    if isinstance(value, list):
+        return [hostile(value[0] if value else "", shape, in_query=in_query)]
+    if shape in ("huge", "-huge"):
+        number = HUGE if shape == "huge" else -HUGE
+        return str(number) if in_query else number
+    if shape == "nul":
+        return "a\x00b"
+    if shape == "long":
+        return LONG_QUERY if in_query else LONG_TEXT
+    return "[" * 40 + "]" * 40 if in_query else _nested(40)
+
+
+def mutate(case, shape: str, pick: int) -> str | None:
+    """Replace one body field or query parameter of `case` by a hostile shape; name it, or None."""
+    slots = []
+    if isinstance(case.body, dict):
+        slots += [("body", key) for key in case.body]
+    if isinstance(case.query, dict):
+        slots += [("query", key) for key in case.query]
+    if not slots:
+        return None
+    where, key = slots[pick % len(slots)]
+    container = case.body if where == "body" else case.query
+    container[key] = hostile(container[key], shape, in_query=where == "query")
+    return f"{where}.{key}"
 
 
 def _env(debug: bool, url: str) -> dict[str, str]:
@@ -222,11 +272,24 @@ def fuzz_operation(
         suppress_health_check=list(HealthCheck),
         phases=["explicit", "generate"],  # a failure is reported as found, not shrunk
     )
-    @given(case=operation.as_strategy(), point_at_real=st.booleans(), pick=st.integers(0, 10**6))
-    def fuzz(case, point_at_real, pick):
+    @given(
+        case=operation.as_strategy(),
+        point_at_real=st.booleans(),
+        pick=st.integers(0, 10**6),
+        shape=st.sampled_from(SHAPES),
+    )
+    def fuzz(case, point_at_real, pick, shape):
         if first_param and real_ids and point_at_real:
             case.path_parameters[first_param.group(1)] = real_ids[pick % len(real_ids)]
-        response = case.call(headers=headers)
+        judge(case, case.call(headers=headers))
+        last_path[:] = [case.formatted_path]
+        # Every other example once more, with one field replaced by a hostile shape (half the
+        # examples keep CI's short pass short; the shapes still reach every operation).
+        slot = mutate(case, shape, pick) if pick % 2 == 0 else None
+        if slot is not None:
+            judge(case, case.call(headers=headers), f"[{shape} in {slot}]")
+
+    def judge(case, response, shape: str = "") -> None:
         statuses[response.status_code // 100] = statuses.get(response.status_code // 100, 0) + 1
         try:
             body = response.json()
@@ -234,17 +297,35 @@ def fuzz_operation(
             body = None
         path = case.formatted_path
         for reason in verdicts.problems(user, method, path, response.status_code, body):
-            key = (reason.split(" ")[0], path)
+            key = (reason.split(" ")[0], path, shape.split(" ")[0])
             if key in seen:
                 continue
             seen.add(key)
-            request = f"{method} {path} query={case.query} body={str(case.body)[:300]}"
+            request = f"{method} {path} {shape} query={str(case.query)[:300]} body={str(case.body)[:300]}"
             failures.append(
                 Failure(persona, label, reason, request, f"{response.status_code} {response.text[:400]}")
             )
 
+    last_path: list[str] = []
     fuzz()
+    if method in ("POST", "PUT", "PATCH") and last_path:
+        failures += deep_body(method, last_path[0], label=label, persona=persona, headers=headers)
     return failures
+
+
+def deep_body(method: str, path: str, *, label: str, persona: str, headers: dict) -> list[Failure]:
+    """Send a JSON body nested 1,000 deep: a 5xx fails (an operation that reads no body may succeed)."""
+    from django.test import Client
+
+    meta = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+    response = Client(raise_request_exception=False).generic(
+        method, path, DEEP_BODY, content_type="application/json", **meta
+    )
+    if response.status_code < 500:
+        return []
+    request = f"{method} {path} body=[[[…1,000 deep…]]]"
+    reason = f"{response.status_code} for a body nested 1,000 deep"
+    return [Failure(persona, label, reason, request, f"{response.status_code} {response.content[:400]!r}")]
 
 
 def run(examples: int, seed: int, only: str | None) -> list[Failure]:

@@ -132,6 +132,27 @@ def exception_handler(exc, context):
     return Response(body, status=response.status_code, headers=headers)
 
 
+def refuse_unpermitted_transition(instance, name: str, user) -> None:
+    """Raise PermissionDenied (403) when `user` may not take transition `name` of `instance` now.
+
+    Call it after the object is found visible and before the body is validated: a user who may not
+    act learns that first (403 before 400), whatever the body says. Only what the service would
+    refuse with 403 is refused here: a transition not available from the current state is left to
+    the service (409), a name that is no FSM transition to the view.
+    """
+    meta = getattr(getattr(instance, name, None), "_django_fsm", None)
+    if meta is None:
+        return
+    field = meta.field if isinstance(meta.field, str) else meta.field.name
+    state = getattr(instance, field)
+    if (
+        meta.has_transition(state)
+        and meta.conditions_met(instance, state)
+        and not meta.has_transition_perm(instance, state, user)
+    ):
+        raise exceptions.PermissionDenied()
+
+
 class ErrorSerializer(serializers.Serializer):
     """The single error body of every API response that is not a success."""
 

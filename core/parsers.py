@@ -64,5 +64,3 @@ def _too_deep() -> str:
 def _refuse_constant(name):
     # JSON has no NaN or Infinity; Python's decoder accepts them unless told not to.
     raise ValueError(f"{name} is not JSON")
-
-

@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ApiError, CursorPagination, JSONParser, error_responses
+from core.api import ApiError, CursorPagination, JSONParser, error_responses, refuse_unpermitted_transition
 from documents import kinds, selectors, services
 from documents import permissions as perms
 from documents.models import Document, DocumentState, ImmutableDocumentError
@@ -227,6 +227,7 @@ class DocumentTransitionApi(APIView):
         document = _visible(request.user, pk)
         if name not in ACTIONS:
             raise serializers.ValidationError({"name": [_("No such transition.")]})
+        refuse_unpermitted_transition(document, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reason = data.validated_data["reason"]

@@ -23,7 +23,13 @@ from rest_framework.views import APIView
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.selectors import case_get_visible, case_visible_to, grant_use_record
 from cases.standing import user_standing
-from core.api import CursorPagination, IdField, TimelineEntrySerializer, error_responses
+from core.api import (
+    CursorPagination,
+    IdField,
+    TimelineEntrySerializer,
+    error_responses,
+    refuse_unpermitted_transition,
+)
 from core.api import IdFilter as BoundedIdFilter
 from core.workflow import available_transitions, timeline_for
 from documents import kinds as document_kinds
@@ -697,6 +703,7 @@ class ProceedingTransitionApi(APIView):
         proceeding = proceeding_get_visible(request.user, pk)
         if name not in TRANSITION_NAMES:
             raise Http404(name)
+        refuse_unpermitted_transition(proceeding, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -21,7 +21,14 @@ from rest_framework.views import APIView
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import Case, RelatedCaseMatch
 from cases.selectors import case_visible_to
-from core.api import CursorPagination, IdField, IdFilter, TimelineEntrySerializer, error_responses
+from core.api import (
+    CursorPagination,
+    IdField,
+    IdFilter,
+    TimelineEntrySerializer,
+    error_responses,
+    refuse_unpermitted_transition,
+)
 from core.ids import id_or_none
 from core.workflow import available_transitions
 from jurisdiction import merger
@@ -322,6 +329,7 @@ class MergerProposalTransitionApi(APIView):
         proposal = present.proposal_get_visible(request.user, pk)
         if name not in MERGER_TRANSITION_NAMES:
             raise Http404(name)
+        refuse_unpermitted_transition(proposal, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.standing import user_standing
-from core.api import CursorPagination, TimelineEntrySerializer, error_responses
+from core.api import CursorPagination, TimelineEntrySerializer, error_responses, refuse_unpermitted_transition
 from core.api import IdField as BoundedIdField
 from core.ids import MAX_ID, MAX_INT
 from core.workflow import available_transitions, timeline_for
@@ -580,6 +580,7 @@ class MeetingTransitionApi(APIView):
         meeting = selectors.meeting_get_visible(request.user, pk)
         if name not in MEETING_API_TRANSITIONS:
             raise Http404(name)
+        refuse_unpermitted_transition(meeting, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -1354,6 +1355,7 @@ class MinutesTransitionApi(APIView):
         record = minutes_get_visible(meeting, request.user)
         if name not in MINUTES_API_TRANSITIONS:
             raise Http404(name)
+        refuse_unpermitted_transition(record, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -1758,6 +1760,7 @@ class ActionItemTransitionApi(APIView):
         item = action_item_get_visible(request.user, pk)
         if name not in ACTION_ITEM_API_TRANSITIONS:
             raise Http404(name)
+        refuse_unpermitted_transition(item, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -31,7 +31,13 @@ from cases.assistance_kinds import DOCUMENTS, KINDS
 from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
-from core.api import CursorPagination, IdField, TimelineEntrySerializer, error_responses
+from core.api import (
+    CursorPagination,
+    IdField,
+    TimelineEntrySerializer,
+    error_responses,
+    refuse_unpermitted_transition,
+)
 from core.grading import InformationAccuracy, SourceReliability, grade_text
 from documents.apis import file_response
 from documents.models import Document
@@ -473,6 +479,7 @@ class RequestTransitionApi(APIView):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
         if name not in TRANSITIONS:
             raise serializers.ValidationError({"name": [_("No such transition.")]})
+        refuse_unpermitted_transition(target, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)

@@ -19,14 +19,14 @@ def test_deep_json_to_the_token_endpoint_is_a_400_for_anyone(api_client):
 def test_deep_json_inside_a_field_is_a_400(api_client):
     nested = "[" * 200 + "]" * 200
     body = '{"username": %s, "password": "x"}' % nested
-    assert_error(api_client.post("/api/v1/auth/token/", body, content_type="application/json"), 400, "invalid")
+    assert_error(
+        api_client.post("/api/v1/auth/token/", body, content_type="application/json"), 400, "invalid"
+    )
 
 
 @pytest.mark.django_db
 def test_deep_json_to_a_signed_in_post_is_a_400(wuhou_investigator):
-    response = token_client(wuhou_investigator).post(
-        "/api/v1/cases/", DEEP, content_type="application/json"
-    )
+    response = token_client(wuhou_investigator).post("/api/v1/cases/", DEEP, content_type="application/json")
     assert_error(response, 400, "invalid")
 
 
@@ -42,7 +42,9 @@ def test_deep_json_message_follows_accept_language(api_client):
 @pytest.mark.django_db
 def test_nan_is_not_json(api_client):
     body = '{"username": NaN, "password": "x"}'
-    assert_error(api_client.post("/api/v1/auth/token/", body, content_type="application/json"), 400, "invalid")
+    assert_error(
+        api_client.post("/api/v1/auth/token/", body, content_type="application/json"), 400, "invalid"
+    )
 
 
 def test_depth_is_measured_without_recursion():
