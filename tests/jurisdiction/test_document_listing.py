@@ -236,3 +236,29 @@ def test_the_assistance_request_page_lists_its_drafts_only_to_the_officers_who_t
         if response.status_code == 404:
             continue
         assert drafted_list not in response.text, user.username
+
+
+# --- no list can forget the rule -----------------------------------------------------------------
+
+PAGE_AND_API_MODULES = ("apis.py", "views.py", "presentation.py", "panel.py", "case_panel.py")
+
+
+def test_every_page_or_api_that_lists_an_objects_documents_goes_through_the_one_rule():
+    """A page or API function that queries documents by their link passes them through the rule."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in sorted(root.glob("*/**/*.py")):
+        if ".venv" in path.parts or "tests" in path.parts or path.name not in PAGE_AND_API_MODULES:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            source = ast.get_source_segment(path.read_text(encoding="utf-8"), function) or ""
+            by_link = "link_target_id" in source or "linked_documents(" in source
+            if by_link and "documents_readable_by" not in source:
+                offenders.append(f"{path.relative_to(root)}:{function.lineno} {function.name}")
+    assert not offenders, offenders
