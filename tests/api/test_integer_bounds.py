@@ -158,3 +158,22 @@ def test_the_walks_see_the_project():
     _import_everything()
     assert sum(1 for cls in _subclasses(django_filters.FilterSet) if _ours(cls)) >= 5
     assert sum(1 for cls in _subclasses(forms.BaseForm) if _ours(cls)) >= 20
+
+
+def test_every_integer_column_validates_its_range_in_the_model():
+    """full_clean refuses what the column cannot hold: Django's range validators, on every backend."""
+    from django.apps import apps
+    from django.core.validators import MaxValueValidator, MinValueValidator
+    from django.db import models
+    from django.db.models.fields import AutoFieldMixin
+
+    found = []
+    for model in apps.get_models():
+        if model._meta.app_label not in APPS:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.IntegerField) and not isinstance(field, AutoFieldMixin):
+                kinds = {type(v) for v in field.validators}
+                if not {MinValueValidator, MaxValueValidator} <= kinds:
+                    found.append(f"{model._meta.label}.{field.name}")
+    assert not found, "integer columns without range validators:\n" + "\n".join(found)
