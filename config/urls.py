@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("cases.access_urls")),
     path("", include("cases.search_urls")),
     path("", include("cases.urls")),
+    path("", include("core.audit_urls")),
     path("", include("organisation.register_urls")),
     path("", include("organisation.urls")),
 ]

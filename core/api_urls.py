@@ -7,6 +7,7 @@ from core.apis import (
     SchemaApi,
     SwaggerApi,
 )
+from core.audit_apis import AuditChainApi, AuditEventExportApi, AuditEventListApi
 
 urlpatterns = [
     path("schema/", SchemaApi.as_view(), name="schema"),
@@ -14,4 +15,7 @@ urlpatterns = [
     path("v1/notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("v1/notifications/read-all/", NotificationReadAllApi.as_view(), name="notification-read-all"),
     path("v1/notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
+    path("v1/audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
+    path("v1/audit-events/export/", AuditEventExportApi.as_view(), name="audit-event-export"),
+    path("v1/audit-chain/", AuditChainApi.as_view(), name="audit-chain"),
 ]

@@ -9,9 +9,13 @@ class OrganisationConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_login_failed
 
+        from core.audit_trail import register_auditor_scope
         from organisation import escalation
         from organisation.security import count_failed_login
+        from organisation.selectors import auditor_event_scope
 
         user_login_failed.connect(count_failed_login, dispatch_uid="organisation-count-failed-login")
         # Tells core's deadline scan who hears of a deadline at each escalation level.
         escalation.register()
+        # Tells core's audit trail who audits which events.
+        register_auditor_scope(auditor_event_scope)

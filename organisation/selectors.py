@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from organisation.models import (
     CASE_ROLES,
+    MINISTRY_CODE,
     PATH_SEPARATOR,
     Membership,
     MembershipProposal,
@@ -161,3 +162,27 @@ def membership_proposals_to_decide(user: User) -> QuerySet[MembershipProposal]:
         .select_related("user", "unit", "department", "proposed_by", "acting_for")
         .order_by("id")
     )
+
+
+def auditor_event_scope(user: User) -> Q | None:
+    """Return the Q of the audit events an auditor may read, or None for anyone who is no auditor.
+
+    An auditor reads the audit trail of their subtree (DESIGN.md): the events done as one of its
+    units, and the events of the people who hold a role in it (their sign-ins carry no unit). An
+    auditor of the ministry reads every event, those of no unit too (the administrators' changes,
+    failed sign-ins). An administrator account is never an auditor (separation of duties).
+    Registered with core.audit_trail by OrganisationConfig.ready().
+    """
+    if not getattr(user, "is_authenticated", False) or user.is_staff or user.is_superuser:
+        return None
+    paths = list(memberships_current(user).filter(role=Role.AUDITOR).values_list("unit__path", flat=True))
+    if not paths:
+        return None
+    if MINISTRY_CODE in paths:
+        return Q()
+    units = Q(pk__in=[])
+    for path in paths:
+        units |= Q(path=path) | Q(path__startswith=path + PATH_SEPARATOR)
+    codes = Unit.objects.filter(units).values("code")
+    people = Membership.objects.filter(unit__in=Unit.objects.filter(units)).values("user_id")
+    return Q(acting_unit_code__in=codes) | Q(actor_id__in=people)
