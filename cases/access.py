@@ -43,7 +43,7 @@ from cases.selectors import (
     grant_uses_record,
 )
 from cases.standing import user_standing
-from core import audit, periodic
+from core import audit, notifications, periodic
 from core.api import Conflict
 from core.notifications import notify
 from core.workflow import run_transition, timeline_add
@@ -174,6 +174,22 @@ def case_mention(case: Case | None, *, seen: bool) -> CaseMention | None:
     if not summary or summary.get("restricted"):
         return CaseMention(id=None, number="", visible=False, unit_name=unit_name)
     return CaseMention(id=case.pk, number=summary.get("number", ""), visible=False, unit_name=unit_name)
+
+
+# What a notification about a request names: its case by number. It is read while the user may see
+# the request and may still be told that case's number (core.notifications, issue 16): a requester
+# whose case became restricted since, or a decider no longer working on it, reads a neutral text.
+NOTIFICATION_CONCERN = "cases.caseaccessrequest.case"
+
+
+def _notified_requests(user, ids: list[str]):
+    wanted = [int(pk) for pk in ids if str(pk).isdigit()]
+    # Discoverable: seen, or a registered normal or internal case, whose number search may tell.
+    told = case_discoverable_by(user).values("pk")
+    return access_requests_visible_to(user).filter(pk__in=wanted, case__in=told).values_list("pk", flat=True)
+
+
+notifications.register_concern_type(NOTIFICATION_CONCERN, _notified_requests)
 
 
 def _seen(user, field: str) -> Exists:
@@ -358,6 +374,7 @@ def access_request_create(
         body=_("Grant it with a scope and a number of days, or refuse it with a reason."),
         url=access_request_url(access_request),
         params={"number": case.number, "unit": requesting_unit.name},
+        about=(NOTIFICATION_CONCERN, access_request.pk),
     )
     return access_request
 
@@ -444,6 +461,7 @@ def access_request_transition(
                 body=instance.decision_reason,
                 url=url,
                 params=params,
+                about=(NOTIFICATION_CONCERN, instance.pk),
             )
 
     result = run_transition(
@@ -548,6 +566,7 @@ def grants_expired_note(*, now: dt.datetime | None = None) -> int:
                 body=_("Ask the owning unit again if you still need it."),
                 url=reverse("access-request-detail", args=[grant.request_id]),
                 params={"number": grant.case.number},
+                about=(NOTIFICATION_CONCERN, grant.request_id),
             )
             noted += 1
     return noted

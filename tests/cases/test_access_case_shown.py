@@ -17,8 +17,8 @@ import cases.access_inbox  # noqa: F401 - registers the inbox provider
 from cases import access
 from cases.models import AccessScope, Case, CaseAccessGrant, CaseParty, CaseState, HandlingCode
 from cases.selectors import case_visible_to
-from core import inbox
-from core.models import AuditEvent
+from core import inbox, notifications, outbox
+from core.models import AuditEvent, OutboxMessage, OutboxState
 from organisation.models import Role
 from tests.api.conftest import token_client
 from tests.cases.conftest import CHENGDU, XINING, officer
@@ -197,3 +197,26 @@ def test_the_lists_cost_the_same_whatever_the_viewer_sees(chengdu_case, chengdu_
     for number, requester in enumerate(requesters[1:]):
         ask(chengdu_case, requester, purpose_case=purpose[number % 3])
     assert cost() == few
+
+
+def _delivered(user) -> list:
+    for message in OutboxMessage.objects.filter(topic="notification.deliver", state=OutboxState.PENDING):
+        outbox.deliver(message.pk)
+    return list(notifications.notifications_for(user))
+
+
+def test_the_notifications_name_the_case_only_while_its_number_may_be_told(
+    chengdu_case, xining, chengdu_intake
+):
+    made = ask(chengdu_case, xining)
+    access.access_request_transition(request_id=made.pk, name="refuse", by=chengdu_intake, reason="无关")
+    [refused] = _delivered(xining)
+    [requested] = _delivered(chengdu_intake)
+    assert chengdu_case.number in refused.subject and chengdu_case.number in requested.subject
+    restrict(chengdu_case)
+    CaseParty.objects.filter(case=chengdu_case, unit=unit(CHENGDU)).delete()
+    for user in (xining, chengdu_intake):
+        [read] = _delivered(user)
+        assert chengdu_case.number not in read.subject + read.body and read.url == ""
+        body = token_client(user).get("/api/v1/notifications/").content.decode()
+        assert chengdu_case.number not in body
