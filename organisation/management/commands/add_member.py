@@ -1,4 +1,11 @@
-"""Create or update a user with a membership, for provisioning accounts by script."""
+"""Create or update a user with a membership, for provisioning accounts by script.
+
+The operators' bootstrap path (the first security officers and unit heads of a new installation):
+whoever runs it on the server can change the database anyway, so it asks no second person; it is
+audited (organisation.member_added, channel "command") and it never gives an administrator account
+(staff or superuser) a role, refused and audited like every other path. Everyday role changes are
+proposed in the admin and approved by a unit head of the unit or a security officer.
+"""
 
 from argparse import ArgumentTypeError
 from datetime import date
@@ -18,7 +25,10 @@ def _date(text: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Create or update USERNAME with a membership: add_member USERNAME --unit CODE --role ROLE."
+    help = (
+        "Create or update USERNAME with a membership: add_member USERNAME --unit CODE --role ROLE. "
+        "The operators' bootstrap path, audited; an administrator account never gets a role."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
