@@ -28,6 +28,7 @@ from cases.panels import panels_for
 from cases.related import cases_told_in_full, related_cases_for
 from cases.standing import user_standing
 from core.api import Conflict
+from core.guards import transition_refused
 from core.identity import mask_id_number, mask_phone
 from core.ids import id_or_none
 from core.workflow import available_transitions, timeline_for
@@ -286,6 +287,10 @@ class CaseTransitionView(CaseDataPageMixin, View):
         case = selectors.case_get_visible(request.user, pk)
         if name not in TRANSITION_NAMES:
             raise Http404
+        if transition_refused(case, name, request.user):
+            # 403 before any complaint about the form (issue 16).
+            messages.error(request, _("You may not take this step on this case."))
+            return _render_case(request, case, status=403)
         form = TransitionForm(request.POST, name=name, needs_reason=name in TRANSITIONS_NEEDING_REASON)
         if not form.is_valid():
             if "expected_state" in form.errors:

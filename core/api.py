@@ -14,6 +14,7 @@ from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.guards import transition_refused
 from core.ids import MAX_ID, MAX_INT
 from core.parsers import MAX_JSON_DEPTH, JSONParser, json_depth_exceeds  # noqa: F401 (the API's kit)
 
@@ -137,19 +138,9 @@ def refuse_unpermitted_transition(instance, name: str, user) -> None:
 
     Call it after the object is found visible and before the body is validated: a user who may not
     act learns that first (403 before 400), whatever the body says. Only what the service would
-    refuse with 403 is refused here: a transition not available from the current state is left to
-    the service (409), a name that is no FSM transition to the view.
+    refuse with 403 is refused here (core.guards.transition_refused).
     """
-    meta = getattr(getattr(instance, name, None), "_django_fsm", None)
-    if meta is None:
-        return
-    field = meta.field if isinstance(meta.field, str) else meta.field.name
-    state = getattr(instance, field)
-    if (
-        meta.has_transition(state)
-        and meta.conditions_met(instance, state)
-        and not meta.has_transition_perm(instance, state, user)
-    ):
+    if transition_refused(instance, name, user):
         raise exceptions.PermissionDenied()
 
 

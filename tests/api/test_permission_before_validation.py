@@ -89,3 +89,16 @@ def test_403_and_400_speak_the_language_asked_for(wuhou_investigator, wuhou_case
 def test_one_who_may_open_no_case_gets_403_before_400(chongqing_liaison_officer):
     response = token_client(chongqing_liaison_officer).post("/api/v1/cases/", {"name": ["x"]}, format="json")
     assert_error(response, 403, "permission_denied")
+
+
+@pytest.mark.django_db
+def test_the_case_page_refuses_a_step_before_it_reads_the_form(wuhou_investigator, wuhou_case):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(wuhou_investigator)
+    # No reason and a stale expected state: the form would be a 400 (or 409); the step is not hers.
+    response = client.post(f"/cases/{wuhou_case.pk}/transitions/suspend/", {"expected_state": "draft"})
+    assert response.status_code == 403
+    wuhou_case.refresh_from_db()
+    assert wuhou_case.state == CaseState.UNDER_INVESTIGATION
