@@ -20,7 +20,10 @@ with _DIVISIONS.open(encoding="utf-8") as rows:
 units = st.one_of(st.sampled_from(CLUSTER), st.sampled_from(CLUSTER), st.sampled_from(ALL_CODES))
 roles = st.sampled_from(list(Role.values))
 membership_status = st.sampled_from(["current", "current", "acting", "expired", "future"])
-handling_codes = st.sampled_from(list(HandlingCode.values))
+# 限制 is where the rule differs most (only the lead's ancestors see it): drawn as often as the others.
+handling_codes = st.sampled_from(
+    [HandlingCode.NORMAL, HandlingCode.INTERNAL, HandlingCode.RESTRICTED, HandlingCode.RESTRICTED]
+)
 # Mostly open cases, so that requests, proceedings and mergers can be made on them.
 case_states = st.sampled_from(
     [
@@ -35,7 +38,7 @@ case_states = st.sampled_from(
 )
 cluster_units = st.sampled_from(CLUSTER)
 
-users = st.lists(st.tuples(units, roles, membership_status), min_size=0, max_size=2)
+users = st.lists(st.tuples(units, roles, membership_status), min_size=1, max_size=2)
 cases = st.fixed_dictionaries(
     {
         "accepting": units,

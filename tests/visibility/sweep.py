@@ -39,12 +39,40 @@ def _get(client: Client, url: str):
     return response.status_code, body
 
 
+def _superiors(world, limit: int) -> list:
+    """Return investigators of the parent units of parties that do not lead: where 限制 differs.
+
+    DESIGN.md: a superior sees what its subtree sees, except 限制 items, which only the ancestors of
+    the lead unit see. The parent of a party that is not the lead is the persona that rule is about.
+    """
+    from cases.models import CaseParty, PartyRole
+
+    parents = []
+    rows = (
+        CaseParty.objects.filter(case__in=[case.pk for case in world.cases])
+        .exclude(role__in=[PartyRole.LEAD, PartyRole.ACCEPTING])
+        .select_related("unit__parent", "case")
+        .order_by("pk")
+    )
+    for row in rows:
+        parent = row.unit.parent
+        lead = row.case.lead_unit_id or row.case.accepting_unit_id
+        if parent is not None and parent.pk != lead and parent.code not in parents:
+            parents.append(parent.code)
+    return [
+        member(code, "investigator", username=f"superior_{code}_{len(world.users)}")
+        for code in parents[:limit]
+    ]
+
+
 def personas(world, *, actors: int = 1):
+    """Return the world's users, `actors` of the users the services needed, the superiors of
+    parties, an auditor and the system administrator."""
     # Whom the services needed, one per unit: the case rule reads units, not which case role.
     by_unit = {}
     for (code, _role), actor in world.actors.items():
         by_unit.setdefault(code, actor)
-    users = [*world.users, *list(by_unit.values())[:actors]]
+    users = [*world.users, *list(by_unit.values())[:actors], *_superiors(world, max(actors, 2))]
     users.append(member("000000", "auditor", username=f"auditor_{len(users)}"))
     users.append(UserFactory(username=f"sysadmin_{len(users)}", is_staff=True, is_superuser=True))
     return users
