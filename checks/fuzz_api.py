@@ -281,13 +281,30 @@ def fuzz_operation(
     def fuzz(case, point_at_real, pick, shape):
         if first_param and real_ids and point_at_real:
             case.path_parameters[first_param.group(1)] = real_ids[pick % len(real_ids)]
-        judge(case, case.call(headers=headers))
+        if not send(case):
+            return
         last_path[:] = [case.formatted_path]
         # Every other example once more, with one field replaced by a hostile shape (half the
         # examples keep CI's short pass short; the shapes still reach every operation).
         slot = mutate(case, shape, pick) if pick % 2 == 0 else None
         if slot is not None:
-            judge(case, case.call(headers=headers), f"[{shape} in {slot}]")
+            send(case, f"[{shape} in {slot}]")
+
+    def send(case, shape: str = "") -> bool:
+        """Send the case and judge the answer; an exception out of the server (a streamed body that
+        failed half-way) is a server error too, not the end of the run."""
+        try:
+            response = case.call(headers=headers)
+        except Exception as exc:  # whatever escaped the application is the finding
+            statuses[5] = statuses.get(5, 0) + 1
+            key = ("exception", case.formatted_path, shape.split(" ")[0])
+            if key not in seen:
+                seen.add(key)
+                request = f"{method} {case.formatted_path} {shape} query={str(case.query)[:300]}"
+                failures.append(Failure(persona, label, "server error (exception)", request, repr(exc)[:400]))
+            return False
+        judge(case, response, shape)
+        return True
 
     def judge(case, response, shape: str = "") -> None:
         statuses[response.status_code // 100] = statuses.get(response.status_code // 100, 0) + 1

@@ -42,7 +42,8 @@ class LocalDateTimeField(forms.DateTimeField):
         moment = super().to_python(value)
         if moment is not None:
             try:
-                moment.astimezone(dt.UTC)
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python parses (core.moments).
+                moment = moment.astimezone(dt.UTC)
             except OverflowError:
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         return moment

@@ -34,6 +34,7 @@ from cases.selectors import case_visible_to
 from core import audit, deadline_rows
 from core.api import Conflict
 from core.grading import InformationAccuracy, SourceReliability
+from core.moments import MomentField
 from documents.apis import file_response
 from documents.models import Document
 from documents.selectors import documents_readable_by
@@ -390,7 +391,7 @@ def _report(request, call, success) -> None:
 
 class CustodyForm(forms.Form):
     kind = forms.ChoiceField(label=_("Event"), choices=CustodyEventKind.choices)
-    occurred_at = forms.DateTimeField(
+    occurred_at = MomentField(
         label=_("Time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
