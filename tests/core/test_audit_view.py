@@ -160,7 +160,7 @@ def test_chain_status_from_the_hash_chain_without_checkpoints(client, auditor, e
     assert body["events"] == AuditEvent.objects.count()
     assert (body["keyed"], body["problems"], body["last_checkpoint"]) == (False, [], None)
     client.force_login(auditor)
-    assert "The audit chain verifies." in client.get("/audit/chain/").content.decode()
+    assert "审计链校验通过。" in client.get("/audit/chain/").content.decode()  # pages default to Chinese
 
 
 def test_chain_status_from_the_keyed_checkpoints_when_they_exist(client, auditor, monkeypatch):
@@ -178,7 +178,7 @@ def test_chain_status_from_the_keyed_checkpoints_when_they_exist(client, auditor
     assert body["last_checkpoint"] == {"id": 2, "head": "abc"}
     client.force_login(auditor)
     page = client.get("/audit/chain/", HTTP_HX_REQUEST="true").content.decode()
-    assert "truncated after event #2" in page and "The audit chain does not verify." in page
+    assert "truncated after event #2" in page and "审计链校验未通过。" in page
 
 
 def _queries(callable_) -> int:

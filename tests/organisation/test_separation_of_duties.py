@@ -110,7 +110,7 @@ def test_admin_self_grant_through_a_proposal_is_refused_and_audited(admin_client
         reverse("admin:organisation_membershipproposal_add"), proposal_post(system_admin, wuhou)
     )
     assert response.status_code == 200  # the form again, with the error
-    assert "An administrator account cannot hold a role" in response.content.decode()
+    assert "管理员账号不能持有角色" in response.content.decode()  # the admin speaks Chinese by default
     assert not MembershipProposal.objects.exists()
     assert not Membership.objects.filter(user=system_admin).exists()
     (event,) = refusals(system_admin.username)
@@ -325,3 +325,16 @@ def test_the_admin_ends_a_membership_but_never_extends_it(admin_client, wuhou_in
     assert response.status_code == 200
     membership.refresh_from_db()
     assert membership.valid_to == yesterday
+
+
+def test_proposal_pages_in_the_admin_render_read_only_once_proposed(admin_client, proposed):
+    assert admin_client.get(reverse("admin:organisation_membershipproposal_add")).status_code == 200
+    listing = admin_client.get(reverse("admin:organisation_membershipproposal_changelist")).content.decode()
+    assert "wuhou_newcomer" in listing or "测试民警" in listing
+    url = reverse("admin:organisation_membershipproposal_change", args=[proposed.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client.post(url, {"state": "approved"}).status_code == 403
+    proposed.refresh_from_db()
+    assert proposed.state == ProposalState.PROPOSED
