@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import verify_chain
 from core.models import AuditEvent
+from core.moments import MomentField
 
 ScopeResolver = Callable[[object], Q | None]
 _scope_resolver: ScopeResolver | None = None
@@ -53,8 +54,9 @@ class AuditFilterForm(forms.Form):
         required=False,
         help_text=_("An action, or its first part: “auth” finds auth.login and auth.logout."),
     )
-    since = forms.DateTimeField(label=_("From"), required=False)
-    until = forms.DateTimeField(label=_("Until"), required=False)
+    # In UTC or refused: PostgreSQL refuses some offsets Python parses (core.moments).
+    since = MomentField(label=_("From"), required=False)
+    until = MomentField(label=_("Until"), required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -226,3 +226,18 @@ def test_chain_status_from_the_real_checkpoints(auditor, events):
     assert body["keyed"] is True
     assert body["ok"] is True, body
     assert body["events"] == AuditEvent.objects.count()
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00+14:00", "9" * 40])
+def test_a_moment_with_no_utc_value_is_a_400(client, auditor, moment):
+    assert api(auditor).get("/api/v1/audit-events/", {"since": moment}).status_code == 400
+    client.force_login(auditor)
+    assert client.get("/audit/export.csv", {"until": moment}).status_code == 400
+    assert client.get("/audit/", {"until": moment}).status_code == 200  # the form again, with the error
+
+
+def test_an_offset_the_database_refuses_is_converted_to_utc(auditor, events):
+    # PostgreSQL refuses the offset +16:49 itself; in UTC it is an ordinary moment.
+    response = api(auditor).get("/api/v1/audit-events/", {"since": "2000-01-01T00:00+16:49"})
+    assert response.status_code == 200
+    assert events["wuhou"].pk in ids(response)
