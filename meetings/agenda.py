@@ -31,7 +31,7 @@ from cases.assistance.models import OPEN_STATES as REQUEST_OPEN_STATES
 from cases.assistance.models import AssistanceRequest, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.models import Case, HandlingCode
-from cases.selectors import case_discovery_summary, case_visible_to
+from cases.selectors import case_discovery_summary, case_visible_to, grant_uses_record
 from cases.standing import user_standing
 from core import audit
 from core.api import Conflict
@@ -596,6 +596,8 @@ class _Live:
     cases_seen: bool
     title: str
     summary: str
+    # The cases named in full in title or summary (seen), for auditing a showing through a grant.
+    shown_cases: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -653,16 +655,18 @@ def _case_seen_name(field: str) -> str:
     return f"agenda_{field}_seen"
 
 
-def _live(spec: _LiveSpec, items: list[AgendaItem], user, now: dt.datetime) -> dict[int, _Live]:
+def _live(
+    spec: _LiveSpec, items: list[AgendaItem], user, now: dt.datetime, cases_seen: QuerySet[Case] | None
+) -> dict[int, _Live]:
     """Load the matters of one type with the viewer's right to each and to each of their cases.
 
     One query: the right to the matter and to each case are EXISTS columns of it. Keyed by item.
     """
+    if cases_seen is None and user is not None:
+        cases_seen = case_visible_to(user)
     annotations = {
         _case_seen_name(field): (
-            Exists(case_visible_to(user).filter(pk=OuterRef(f"{field}_id")))
-            if user is not None
-            else Value(False)
+            Exists(cases_seen.filter(pk=OuterRef(f"{field}_id"))) if cases_seen is not None else Value(False)
         )
         for field in spec.case_fields
     }
@@ -698,18 +702,23 @@ def _live(spec: _LiveSpec, items: list[AgendaItem], user, now: dt.datetime) -> d
             cases_seen=cases_seen,
             title=described.title,
             summary=described.summary,
+            shown_cases=frozenset(seen_cases),
         )
     return live
 
 
-def agenda_display(items, user, *, now: dt.datetime | None = None) -> list[AgendaRow]:
+def agenda_display(
+    items, user, *, now: dt.datetime | None = None, cases_seen: QuerySet[Case] | None = None, path: str = ""
+) -> list[AgendaRow]:
     """Return the items as this viewer may see them: one query per object type on the agenda.
 
     Title and summary of a matter are composed now from the matter and its cases: in full for a
     case the viewer may see, else as discovery allows. A viewer who may open the matter (and see
     its cases) gets the link; any other member the current state and whom to ask. A title the
     organiser typed is shown only to a viewer who may see every case of the matter. `user=None`
-    composes for no one in particular (the minutes every member reads): discovery only.
+    composes for no one in particular: discovery only; `cases_seen` names the cases seen instead
+    (the minutes: those every reader sees, meetings.case_text.cases_seen_by_every_reader). With
+    `path`, showing a case that only an access grant opens to the user is audited as a grant use.
     """
     items = list(items)
     now = now or timezone.now()
@@ -719,7 +728,11 @@ def agenda_display(items, user, *, now: dt.datetime | None = None) -> list[Agend
             wanted.setdefault(item.target_type, []).append(item)
     live: dict[int, _Live] = {}
     for target_type, group in wanted.items():
-        live.update(_live(_LIVE[target_type], group, user, now))
+        live.update(_live(_LIVE[target_type], group, user, now, cases_seen))
+    if path and user is not None:
+        shown = set().union(*(found.shown_cases for found in live.values()))
+        if shown:
+            grant_uses_record(user, sorted(shown), path=path)
     rows = []
     for item in items:
         if not item.target_type:
@@ -769,6 +782,7 @@ def agenda_display(items, user, *, now: dt.datetime | None = None) -> list[Agend
     return rows
 
 
-def agenda_titles(items) -> list[str]:
-    """Return the items' titles as every member may read them (discovery only): for the minutes."""
-    return [row.title for row in agenda_display(items, None)]
+def agenda_titles(items, cases_seen: QuerySet[Case] | None = None) -> list[str]:
+    """Return the items' titles for the minutes: a case in `cases_seen` (those every reader of the
+    minutes sees) in full, any other as discovery allows (none given: discovery only)."""
+    return [row.title for row in agenda_display(items, None, cases_seen=cases_seen)]

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
+from cases.selectors import case_visible_to
 from cases.standing import user_standing
 from core.api import CursorPagination, TimelineEntrySerializer, error_responses, refuse_unpermitted_transition
 from core.api import IdField as BoundedIdField
@@ -924,7 +925,7 @@ class AgendaRowSerializer(serializers.Serializer):
 
 def agenda_rows(meeting, user) -> list:
     items = list(meeting.agenda_items.select_related("presenting_unit").order_by("position", "id"))
-    return agenda.agenda_display(items, user)
+    return agenda.agenda_display(items, user, path=f"meetings/{meeting.pk}/agenda")
 
 
 def _agenda_response(meeting, user, status_code=status.HTTP_200_OK) -> Response:
@@ -1259,7 +1260,7 @@ def resolutions_for(record, meeting, user) -> list[Resolution]:
         for row in rows:
             row.apply_error = ""
     # A decision's text about a case the user may not see now is not shown (issue 16).
-    return case_text.mask_resolutions(user, rows)
+    return case_text.mask_resolutions(user, rows, path=f"meetings/{meeting.pk}/minutes/resolutions")
 
 
 def minutes_detail_data(record, user) -> dict:
@@ -1278,7 +1279,13 @@ def minutes_detail_data(record, user) -> dict:
     record.signoff_list = list(record.signoffs.select_related("unit", "by").order_by("at", "id"))
     record.resolution_list = resolutions_for(record, record.meeting, user)
     # For display only: what is signed stays as circulated (issue 16).
-    record.content = case_text.mask_minutes_content(user, record.content or {}, list(resolutions_of(record)))
+    record.content = case_text.mask_minutes_content(
+        user, record.content or {}, list(resolutions_of(record)), path=f"meetings/{record.meeting_id}/minutes"
+    )
+    # The draft's paragraphs as typed, as this user may read them now (a case restricted since).
+    record.opening, record.closing, record.revise_reason = case_text.redact_case_mentions(
+        [record.opening, record.closing, record.revise_reason], case_visible_to(user)
+    )
     record.available_transitions = [
         name for name in available_transitions(record, user) if name in MINUTES_API_TRANSITIONS
     ]
@@ -1677,7 +1684,7 @@ class ActionItemListApi(generics.ListAPIView):
     def get_serializer(self, *args, **kwargs):
         if args:
             now = timezone.now()
-            items = case_text.mask_action_items(self.request.user, list(args[0]))
+            items = case_text.mask_action_items(self.request.user, list(args[0]), path="action-items")
             args = ([_with_overdue(item, now) for item in items], *args[1:])
         return super().get_serializer(*args, **kwargs)
 
@@ -1695,7 +1702,7 @@ def action_item_get_visible(user, pk):
     if item is None:
         raise Http404
     # The task's text about a case the user may not see now is not shown (issue 16).
-    case_text.mask_action_items(user, [item])
+    case_text.mask_action_items(user, [item], path=f"action-items/{item.pk}")
     return item
 
 

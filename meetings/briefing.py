@@ -331,6 +331,46 @@ def briefing_compute(*, series, start: dt.datetime, end: dt.datetime) -> dict:
     }
 
 
+def repeat_suspects_as_shown(figures: dict) -> dict:
+    """Return stored figures without the listed repeat suspects who are suspects in a 限制 case now.
+
+    The figures list no one in a restricted case when they are computed; a briefing frozen at the
+    opening of a session (or live figures computed earlier) keeps its rows, and a case restricted
+    since would otherwise keep its suspect's masked number on show (issue 16, leak 3). The rows keep
+    only the masked number, so each is matched by its mask against the suspects of the restricted
+    cases now, in one query: a row is dropped when any of them has the same mask (a coincidence
+    drops a row too, never shows one). The count stays: no one is identified by a count.
+    """
+    listed = (figures or {}).get("repeat_suspects") or {}
+    rows = listed.get("rows") or []
+    if not rows:
+        return figures
+    ends = Q()
+    for row in rows:
+        masked = str(row.get("id_number") or "")
+        keep = min(4, len(masked) // 4)
+        if keep:
+            ends |= Q(id_number__startswith=masked[:keep], id_number__endswith=masked[-keep:])
+    restricted = set()
+    if ends:
+        restricted = {
+            mask_id_number(number)
+            for number in CasePerson.objects.filter(ends)
+            .filter(role=PersonRole.SUSPECT, case__handling_code=HandlingCode.RESTRICTED)
+            .exclude(case__state=CaseState.DRAFT)
+            .values_list("id_number", flat=True)
+        }
+    # A number too short to keep any digit cannot be matched: it is not shown.
+    kept = [
+        row
+        for row in rows
+        if min(4, len(str(row.get("id_number") or "")) // 4) and row.get("id_number") not in restricted
+    ]
+    if len(kept) == len(rows):
+        return figures
+    return {**figures, "repeat_suspects": {**listed, "rows": kept}}
+
+
 # --- services ------------------------------------------------------------------------------------
 
 
@@ -391,6 +431,16 @@ def briefing_get(meeting: JointMeeting) -> Briefing:
     briefing's `updating` says a new computation is on its way. A cancelled meeting's figures are
     not computed again.
     """
+    return _as_shown(_briefing_get(meeting))
+
+
+def _as_shown(record: Briefing) -> Briefing:
+    # In memory only: the stored figures stay what the meeting saw (see repeat_suspects_as_shown).
+    record.figures = repeat_suspects_as_shown(record.figures)
+    return record
+
+
+def _briefing_get(meeting: JointMeeting) -> Briefing:
     stored = Briefing.objects.filter(meeting_id=meeting.pk).first()
     if stored is None:
         return _store(meeting, end=timezone.now())
@@ -533,7 +583,7 @@ def briefing_pack_issue(*, meeting_id, by) -> Document:
             "period_start": briefing.period_start,
             "period_end": briefing.period_end,
             "host": meeting.host_unit.name,
-            "figures": briefing.figures,
+            "figures": repeat_suspects_as_shown(briefing.figures),
         },
         title=f"{series.short_name}{session}{BRIEFING_PACK.title}"[:128],
         recipients=[{"name": member.unit.name, "unit": member.unit} for member in members],

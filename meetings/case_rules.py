@@ -24,7 +24,8 @@ def action_items_readable(user, ids: list[str]) -> list[int]:
 
     wanted = [int(pk) for pk in ids if pk.isdigit()]
     items = list(action_items_visible_to(user).filter(pk__in=wanted).select_related("resolution"))
-    hidden = hidden_decisions(user, [item.resolution for item in items])
+    # Reading a task through an access grant is audited, as on every other path (issue 16, leak 8).
+    hidden = hidden_decisions(user, [item.resolution for item in items], path="notifications")
     return [item.pk for item in items if item.resolution_id not in hidden]
 
 

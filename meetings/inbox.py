@@ -221,7 +221,7 @@ def _action_items(user, owners: list[int]) -> list[inbox.InboxItem]:
         .order_by("due_at", "id")[:LIMIT]
     )
     # A task's text about a case the user may not see now is not shown (issue 16).
-    rows = case_text.mask_action_items(user, list(rows))
+    rows = case_text.mask_action_items(user, list(rows), path="inbox")
     return [
         _item(
             "action_item",

@@ -26,7 +26,7 @@ from core.audit import json_safe
 from core.notifications import notify
 from core.workflow import run_transition, timeline_add
 from documents import services as document_services
-from meetings import permissions
+from meetings import case_text, permissions
 from meetings.agenda import agenda_titles
 from meetings.documents import LINK_TYPE, MEETING_MINUTES
 from meetings.models import (
@@ -152,8 +152,11 @@ def opening_text(meeting: JointMeeting) -> str:
         f"{when + '，' if when else ''}{series.name}{session_text(meeting)}{where}召开。",
         f"会议由{meeting.host_unit.name}承办，{chaired_by}主持。",
     ]
-    # Read by every member: each matter as discovery allows, whoever drafts (issue 16).
-    topics = agenda_titles(meeting.agenda_items.order_by("position", "id"))
+    # Read and signed by every member, whoever drafts: each case in full only when every reader of
+    # the minutes may see it, else as discovery allows (meetings.case_text, issue 16).
+    topics = agenda_titles(
+        meeting.agenda_items.order_by("position", "id"), case_text.cases_seen_by_every_reader(meeting)
+    )
     if topics:
         listed = "；".join(f"{chinese_numeral(i)}是{title}" for i, title in enumerate(topics, start=1))
         sentences.append(f"会议研究了以下议题：{listed}。")
@@ -197,11 +200,16 @@ def minutes_update(*, minutes_id, by, opening=None, closing=None) -> Minutes:
     if not permissions.may_draft_minutes(meeting, by):
         raise PermissionDenied
     changed = []
+    # What the drafter types is kept only as every reader of the minutes may read it: a case one of
+    # them may not see is named as discovery allows (meetings.case_text, issue 16).
+    typed_opening, typed_closing = case_text.minutes_text_for_readers(
+        meeting, str(opening or "").strip(), str(closing or "").strip()
+    )
     if opening is not None:
-        minutes.opening = str(opening).strip()
+        minutes.opening = typed_opening
         changed.append("opening")
     if closing is not None:
-        minutes.closing = str(closing).strip()
+        minutes.closing = typed_closing
         changed.append("closing")
     if changed:
         minutes.save(update_fields=[*changed, "updated_at"])
@@ -294,7 +302,26 @@ def minutes_content(minutes) -> dict:
         "date": _dates_text(meeting),
         "place": meeting.place,
     }
+    # One text for every reader: composed by the least of them (meetings.case_text, issue 16).
+    content = case_text.minutes_for_readers(meeting, content, list(minutes.resolutions.all()))
     return json_safe(content)
+
+
+def check_readers_may_read(minutes: Minutes, meeting: JointMeeting) -> None:
+    """Refuse (409) to sign or issue a frozen text that names a case not every reader may see now.
+
+    A case restricted after circulation (or a reader that joined) makes the signed text say more
+    than its readers may see; an issued document cannot be taken back, so the host revises first.
+    """
+    frozen = minutes.content or {}
+    if json_safe(case_text.minutes_for_readers(meeting, frozen, list(minutes.resolutions.all()))) != frozen:
+        raise Conflict(
+            _(
+                "The minutes name a case that not every member may see now; the host unit must take "
+                "them back for revision."
+            ),
+            current_state=minutes.state,
+        )
 
 
 # --- transitions (plan §3.2, §3.3) -------------------------------------------------------------------
@@ -464,6 +491,7 @@ def _issue(*, minutes, by, reason, expected):
         raise Conflict(
             _("Not every member unit has signed this version of the minutes."), current_state=minutes.state
         )
+    check_readers_may_read(minutes, meeting)
     members = list(
         Unit.objects.filter(pk__in=list(permissions.current_member_units(series))).order_by("path")
     )
@@ -553,6 +581,8 @@ def minutes_signoff(*, minutes_id, unit, by, action, comment="", digest) -> Minu
     unit_id = getattr(unit, "pk", unit)
     if unit_id not in permissions.signing_units(meeting.series, by):
         raise PermissionDenied
+    if action == SignoffAction.SIGNED:
+        check_readers_may_read(minutes, meeting)
     comment = (comment or "").strip()
     if action == SignoffAction.COMMENTED and not comment:
         raise ValidationError({"comment": [_("Say what should change in the minutes.")]})

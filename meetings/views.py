@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cases.forms import apply_errors
+from cases.selectors import case_visible_to
 from cases.standing import user_standing
 from core import deadline_rows, holidays
 from core.api import Conflict
@@ -428,9 +429,13 @@ class MeetingPage:
         if name in ("briefing_refresh", "briefing_pack"):
             return forms.ButtonForm(data, action=name)
         if name == "minutes_update":
-            initial = (
-                {"opening": self.minutes.opening, "closing": self.minutes.closing} if self.minutes else {}
-            )
+            initial = {}
+            if self.minutes:
+                # The draft as this drafter may read it now (a case restricted since it was typed).
+                opening, closing = case_text.redact_case_mentions(
+                    [self.minutes.opening, self.minutes.closing], case_visible_to(self.user)
+                )
+                initial = {"opening": opening, "closing": closing}
             return forms.MinutesForm(data, initial=initial)
         if name == "signoff":
             initial = {"digest": self.minutes.content_digest if self.minutes else ""}
@@ -497,7 +502,9 @@ class MeetingPage:
         """The agenda as this user may read it (titles composed per viewer), computed once."""
         if self._agenda_rows is None:
             self._agenda_rows = (
-                agenda.agenda_display(self.agenda_items, self.user) if self.agenda_items else []
+                agenda.agenda_display(self.agenda_items, self.user, path=f"meetings/{self.meeting.pk}")
+                if self.agenda_items
+                else []
             )
         return self._agenda_rows
 
@@ -540,7 +547,10 @@ class MeetingPage:
         content = minutes.minutes_content(record) if record.state == MinutesState.DRAFTING else record.content
         # A decision about a case this user may not see now reads neutrally (issue 16); display only.
         content = case_text.mask_minutes_content(
-            self.user, content or {}, list(Resolution.objects.filter(minutes=record))
+            self.user,
+            content or {},
+            list(Resolution.objects.filter(minutes=record)),
+            path=f"meetings/{self.meeting.pk}/minutes",
         )
         statuses = []
         for unit, signoff in minutes.minutes_status(record) if record.version else []:
@@ -603,7 +613,7 @@ class MeetingPage:
             .order_by("number")
         )
         # A decision's text about a case this user may not see now is not shown (issue 16).
-        case_text.mask_resolutions(self.user, rows)
+        case_text.mask_resolutions(self.user, rows, path=f"meetings/{self.meeting.pk}/resolutions")
         items = {
             item.resolution_id: item
             for item in ActionItem.objects.filter(resolution__in=rows).select_related("owner_unit")
@@ -1158,7 +1168,7 @@ def action_item_get_visible(user, pk) -> ActionItem:
     if item is None:
         raise Http404
     # The task's text about a case the user may not see now is not shown (issue 16).
-    case_text.mask_action_items(user, [item])
+    case_text.mask_action_items(user, [item], path=f"action-items/{item.pk}")
     return item
 
 
