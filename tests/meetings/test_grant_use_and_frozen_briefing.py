@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -237,3 +239,64 @@ def test_a_frozen_briefing_stops_listing_a_suspect_whose_case_became_restricted(
     Case.objects.filter(pk=cases[1].pk).update(handling_code=HandlingCode.NORMAL)
     shown = briefing.briefing_get(JointMeeting.objects.get(pk=meeting.pk))
     assert masked in [row["id_number"] for row in shown.figures["repeat_suspects"]["rows"]]
+
+
+def test_auditing_grant_uses_costs_the_same_queries_for_more_cases(restricted_matter, provinces, monkeypatch):
+    """The grant check of the agenda is a constant number of queries: more matters opened by more
+    grants add only their audit events (one per grant used)."""
+    import cases.selectors as case_selectors
+
+    case, meeting, _action = restricted_matter
+    reader = provinces[CHONGQING].head
+    _grant(case, reader, provinces[SICHUAN].head)
+    agenda.agenda_display(list(meeting.agenda_items.all()), reader, path="probe")  # memberships, read once
+
+    events: list[str] = []
+    audit_queries: list[int] = []
+    record = case_selectors.audit.record
+
+    def counted(**kwargs):
+        events.append(kwargs["action"])
+        with CaptureQueriesContext(connection) as queries:
+            result = record(**kwargs)
+        audit_queries.append(len(queries))
+        return result
+
+    monkeypatch.setattr(case_selectors.audit, "record", counted)
+
+    def cost() -> int:
+        events.clear()
+        audit_queries.clear()
+        with CaptureQueriesContext(connection) as queries:
+            agenda.agenda_display(list(meeting.agenda_items.all()), reader, path="probe")
+        return len(queries) - sum(audit_queries)
+
+    one = cost()
+    assert events == [USE]
+    for n in range(3):
+        other = CaseFactory(
+            state=CaseState.UNDER_INVESTIGATION,
+            accepting_unit=unit(WUHOU),
+            handling_code=HandlingCode.RESTRICTED,
+            name=f"{n}号限制案",
+        )
+        proceeding = JurisdictionProceeding.objects.create(
+            case=other,
+            kind=ProceedingKind.DISPUTE,
+            state=ProceedingState.OPEN,
+            opened_by=reader,
+            opening_unit=other.accepting_unit,
+            holding_unit=other.accepting_unit,
+            reason="争议",
+        )
+        meeting.agenda_items.create(
+            position=10 + n,
+            source_kind=AgendaSource.PROCEEDING_DISPUTED,
+            target_type=agenda.PROCEEDING,
+            target_id=str(proceeding.pk),
+            added_by=reader,
+        )
+        _grant(other, reader, provinces[SICHUAN].head)
+    many = cost()
+    assert events == [USE] * 4  # one use per case opened by a grant
+    assert many == one
