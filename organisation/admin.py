@@ -9,13 +9,30 @@ path (organisation.services.membership_check).
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
-from organisation.models import Department, Membership, MembershipProposal, Unit, UnitLevel, User
-from organisation.services import MembershipRefused, membership_check, membership_end, membership_propose
+from organisation.models import (
+    Department,
+    Membership,
+    MembershipProposal,
+    PasswordResetRequest,
+    Unit,
+    UnitLevel,
+    User,
+)
+from organisation.services import (
+    MembershipRefused,
+    PasswordChangeRefused,
+    membership_check,
+    membership_end,
+    membership_propose,
+    password_change_check,
+    password_reset_request,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -99,6 +116,17 @@ class UserAdmin(BaseUserAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.request_user = request.user
         return form
+
+    def user_change_password(self, request, id, form_url=""):
+        # Separation of duties: the password of an account that holds a role is reset only through
+        # an approved request (PasswordResetRequestAdmin), never set here; refused and audited.
+        user = self.get_object(request, unquote(id))
+        if user is not None:
+            try:
+                password_change_check(actor=request.user, user=user, channel="admin")
+            except PasswordChangeRefused as exc:
+                raise PermissionDenied(exc.messages[0]) from None
+        return super().user_change_password(request, id, form_url)
 
 
 class ProvinceFilter(admin.SimpleListFilter):
@@ -310,4 +338,69 @@ class MembershipProposalAdmin(admin.ModelAdmin):
             proposal.state,
             proposal.proposed_by,
             proposal.proposed_at,
+        )
+
+
+class PasswordResetRequestForm(forms.ModelForm):
+    request_user = None
+
+    class Meta:
+        model = PasswordResetRequest
+        fields = ("user", "reason")
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """Request a reset of a role holder's password; a security officer or the unit head approves it.
+
+    The temporary password is shown to the approver only, never here.
+    """
+
+    form = PasswordResetRequestForm
+    list_display = ("user", "state", "requested_by", "requested_at", "decided_by", "decided_at")
+    list_filter = ("state",)
+    search_fields = ("user__username", "user__full_name")
+    list_select_related = ("user", "requested_by", "decided_by")
+    autocomplete_fields = ("user",)
+    _decided = ("state", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("user", "reason", *self._decided)
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj) or PasswordResetRequestForm.Meta.fields
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class RequestForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                user = cleaned.get("user")
+                if user is not None and not self.errors:
+                    try:
+                        self._reset = password_reset_request(
+                            actor=request.user, user=user, reason=cleaned.get("reason") or ""
+                        )
+                    except ValidationError as exc:
+                        raise ValidationError(exc.messages) from None
+                return cleaned
+
+        return RequestForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        reset = form._reset  # created, checked and audited by the service in clean()
+        obj.pk, obj.state, obj.requested_by, obj.requested_at = (
+            reset.pk,
+            reset.state,
+            reset.requested_by,
+            reset.requested_at,
         )

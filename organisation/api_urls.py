@@ -20,4 +20,15 @@ urlpatterns = [
         apis.MembershipProposalRejectApi.as_view(),
         name="membership-proposal-reject",
     ),
+    path("password-resets/", apis.PasswordResetListApi.as_view(), name="password-reset-list"),
+    path(
+        "password-resets/<int:pk>/approve/",
+        apis.PasswordResetApproveApi.as_view(),
+        name="password-reset-approve",
+    ),
+    path(
+        "password-resets/<int:pk>/reject/",
+        apis.PasswordResetRejectApi.as_view(),
+        name="password-reset-reject",
+    ),
 ]

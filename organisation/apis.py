@@ -30,6 +30,7 @@ from organisation.permissions import CaseDataAccess, RoleApprover
 from organisation.selectors import (
     membership_proposals_to_decide,
     memberships_current,
+    password_resets_to_decide,
     user_may_read_case_data,
 )
 
@@ -81,6 +82,13 @@ class TokenObtainApi(APIView):
             if locked_until is not None or getattr(django_request, "login_locked_out", False):
                 raise _locked_out(locked_until)
             raise ApiError(_("The user name or password is not correct."), code="invalid_credentials")
+        if user.must_change_password:
+            # A temporary password from an approved reset opens only the change-password page.
+            raise ApiError(
+                _("Your password was reset: sign in on the web page and choose a new password first."),
+                code="password_change_required",
+                status_code=status.HTTP_403_FORBIDDEN,
+            )
         api_token, token = api_token_issue(user=user)
         # login() would start a session; a token sign-in still announces itself for the audit trail.
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
@@ -423,5 +431,107 @@ class MembershipProposalRejectApi(MembershipProposalDecideApi):
     approve = False
 
     @_decide_schema("membership_proposals_reject")
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+# --- password reset requests (separation of duties) ------------------------------------------------
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = PersonRefSerializer()
+    reason = serializers.CharField()
+    state = serializers.CharField()
+    requested_by = PersonRefSerializer()
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+
+
+class PasswordResetApprovedSerializer(PasswordResetSerializer):
+    temporary_password = serializers.CharField(
+        help_text=_("Shown once, to the approver only; the account must change it at its next sign-in.")
+    )
+
+
+class PasswordResetListApi(generics.ListAPIView):
+    """List the password reset requests waiting for this security officer's or unit head's decision."""
+
+    permission_classes = [RoleApprover]
+    serializer_class = PasswordResetSerializer
+    pagination_class = CursorPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return password_resets_to_decide(None)  # schema generation has no user
+        return password_resets_to_decide(self.request.user)
+
+    @extend_schema(
+        operation_id="password_resets_list",
+        tags=["password-resets"],
+        responses={200: PasswordResetSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PasswordResetDecideApi(APIView):
+    """Approve or reject a password reset request; a request the user may not decide is 404."""
+
+    permission_classes = [RoleApprover]
+    approve = True
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def post(self, request, pk: int):
+        reset = get_object_or_404(password_resets_to_decide(request.user), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = data.validated_data["note"]
+        try:
+            if self.approve:
+                reset, password = services.password_reset_approve(actor=request.user, reset=reset, note=note)
+                body = PasswordResetApprovedSerializer(
+                    {**_reset_fields(reset), "temporary_password": password}
+                )
+                return Response(body.data)
+            reset = services.password_reset_reject(actor=request.user, reset=reset, note=note)
+        except PermissionError:
+            raise Http404 from None
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "decided":
+                raise Conflict(exc.messages[0]) from None
+            raise
+        return Response(PasswordResetSerializer(reset).data)
+
+
+def _reset_fields(reset) -> dict:
+    return {name: getattr(reset, name) for name in PasswordResetSerializer().fields}
+
+
+class PasswordResetApproveApi(PasswordResetDecideApi):
+    approve = True
+
+    @extend_schema(
+        operation_id="password_resets_approve",
+        tags=["password-resets"],
+        request=PasswordResetDecideApi.InputSerializer,
+        responses={200: PasswordResetApprovedSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class PasswordResetRejectApi(PasswordResetDecideApi):
+    approve = False
+
+    @extend_schema(
+        operation_id="password_resets_reject",
+        tags=["password-resets"],
+        request=PasswordResetDecideApi.InputSerializer,
+        responses={200: PasswordResetSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request, pk: int):
         return super().post(request, pk)

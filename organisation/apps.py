@@ -10,7 +10,7 @@ class OrganisationConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
 
         from core.audit_trail import register_auditor_scope
-        from organisation import escalation
+        from organisation import escalation, inbox  # noqa: F401 (inbox registers its provider)
         from organisation.security import count_failed_login
         from organisation.selectors import auditor_event_scope
 

@@ -17,6 +17,9 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=64, blank=True)
     police_number = models.CharField(_("police number"), max_length=16, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Set when an approved reset gave the account a temporary password: it signs in only to
+    # choose its own (organisation.views.LoginView), and gets no API token until then.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -394,6 +397,52 @@ class MembershipProposal(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.unit} · {self.get_role_display()} ({self.get_state_display()})"
+
+
+class PasswordResetRequest(models.Model):
+    """An administrator's request to reset the password of an account that holds a role.
+
+    Separation of duties (等级保护 level 3): the administrator never sets such a password; a
+    security officer of the account's unit or above, or a unit head of that unit, approves the
+    request, and only they see the one-time temporary password (never stored in clear).
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="password_reset_requests"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True)
+                | (~Q(decided_by=models.F("requested_by")) & ~Q(decided_by=models.F("user"))),
+                name="password_reset_decided_by_a_second_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(requested_by=models.F("user")),
+                name="password_reset_not_for_oneself",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "user"])]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_state_display()})"
 
 
 class LoginThrottle(models.Model):

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from organisation.models import (
@@ -12,6 +12,7 @@ from organisation.models import (
     PATH_SEPARATOR,
     Membership,
     MembershipProposal,
+    PasswordResetRequest,
     ProposalState,
     Role,
     Unit,
@@ -160,6 +161,43 @@ def membership_proposals_to_decide(user: User) -> QuerySet[MembershipProposal]:
         .exclude(proposed_by=user)
         .exclude(user=user)
         .select_related("user", "unit", "department", "proposed_by", "acting_for")
+        .order_by("id")
+    )
+
+
+def password_resets_to_decide(user: User) -> QuerySet[PasswordResetRequest]:
+    """Return the open password reset requests this user may approve or reject, oldest first.
+
+    A security officer decides for an account that holds a role in their unit or below; a unit head
+    for an account that holds a role in their own unit, when that account holds case roles only (no
+    unit head picks the password of who audits or secures them). Never a request the user made or
+    one for themselves; nothing for an administrator. organisation.services asks this same rule
+    before a decision.
+    """
+    if not getattr(user, "is_authenticated", False) or user.is_staff or user.is_superuser:
+        return PasswordResetRequest.objects.none()
+    held = list(
+        memberships_current(user)
+        .filter(role__in=(Role.UNIT_HEAD, Role.SECURITY_OFFICER))
+        .values_list("role", "unit_id", "unit__path")
+    )
+    roles_of_account = Membership.objects.filter(user_id=OuterRef("user_id")).not_ended()
+    scope = Q(pk__in=[])
+    for role, unit_id, path in held:
+        if role == Role.SECURITY_OFFICER:
+            in_subtree = roles_of_account.filter(
+                Q(unit_id=unit_id) | Q(unit__path__startswith=path + PATH_SEPARATOR)
+            )
+            scope |= Q(Exists(in_subtree))
+        else:
+            scope |= Q(Exists(roles_of_account.filter(unit_id=unit_id))) & ~Q(
+                Exists(roles_of_account.exclude(role__in=CASE_ROLES))
+            )
+    return (
+        PasswordResetRequest.objects.filter(scope, state=ProposalState.PROPOSED)
+        .exclude(requested_by=user)
+        .exclude(user=user)
+        .select_related("user", "requested_by")
         .order_by("id")
     )
 

@@ -2,6 +2,7 @@
 
 import csv
 import difflib
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,10 +19,12 @@ from organisation.models import (
     CASE_ROLES,
     MINISTRY_CODE,
     PATH_SEPARATOR,
+    ApiToken,
     Department,
     DepartmentKind,
     Membership,
     MembershipProposal,
+    PasswordResetRequest,
     ProposalState,
     Role,
     Unit,
@@ -706,5 +709,208 @@ def membership_end(*, actor: User, membership: Membership, last_day: date) -> Me
             "valid_to": locked.valid_to,
             "previous_valid_to": previous,
         },
+    )
+    return locked
+
+
+# --- separation of duties: the passwords of role holders ------------------------------------------
+# Setting the password of an account that holds a role would let the administrator sign in as a
+# unit head or an investigator and read case data through it: the same takeover as granting itself
+# a role. So no one sets another role holder's password; an administrator *requests* a reset, a
+# second person (a security officer of the account's unit or above, or a unit head of that unit)
+# approves it and alone sees the one-time temporary password, which the account must change at its
+# next sign-in. Every path that sets a password for someone else asks password_change_check.
+
+
+def password_change_refusal(*, actor: User | None, user: User) -> str:
+    """Return why `actor` may not set `user`'s password directly (an empty string when they may).
+
+    Everyone changes their own password. The password of another account that holds a role (any
+    role not yet ended: case roles, auditor, security officer) is reset only through an approved
+    reset request; other accounts (administrators, accounts without a role) keep the plain change.
+    """
+    if actor is not None and actor.pk == user.pk:
+        return ""
+    if Membership.objects.filter(user_id=user.pk).not_ended().exists():
+        return _(
+            "The password of an account that holds a role cannot be set by an administrator: "
+            "request a reset, which a security officer or the unit head approves."
+        )
+    return ""
+
+
+def _home_unit_code(user: User) -> str:
+    """Return the code of a unit the account holds a role in, so that unit's auditors see the event."""
+    return (
+        Membership.objects.filter(user_id=user.pk)
+        .not_ended()
+        .order_by("unit__code")
+        .values_list("unit__code", flat=True)
+        .first()
+        or ""
+    )
+
+
+class PasswordChangeRefused(ValidationError):
+    """A password change refused by the separation of duties; the refusal is already audited."""
+
+
+def password_change_check(*, actor: User | None, user: User, channel: str) -> None:
+    """Raise PasswordChangeRefused, after recording the refusal, if `actor` may not set the password."""
+    reason = password_change_refusal(actor=actor, user=user)
+    if not reason:
+        return
+    audit.record(
+        action="organisation.password_reset_refused",
+        actor=actor,
+        acting_unit_code=_home_unit_code(user),
+        target=user,
+        payload={"channel": channel, "username": user.username, "reason": reason},
+    )
+    raise PasswordChangeRefused(reason, code="separation_of_duties")
+
+
+def password_reset_request(
+    *, actor: User, user: User, reason: str, channel: str = "admin"
+) -> PasswordResetRequest:
+    """Ask for the password of a role holder to be reset; a second person approves it."""
+    if actor.pk == user.pk:
+        raise ValidationError(_("Change your own password instead."), code="oneself")
+    if not Membership.objects.filter(user_id=user.pk).not_ended().exists():
+        raise ValidationError(
+            _("This account holds no role: its password is changed directly."), code="no_role"
+        )
+    with transaction.atomic():
+        # One open request per account: a second would only be a second chance at the same reset.
+        User.objects.select_for_update().get(pk=user.pk)
+        if PasswordResetRequest.objects.filter(user=user, state=ProposalState.PROPOSED).exists():
+            raise ValidationError(
+                _("A reset of this account's password is already waiting for approval."), code="pending"
+            )
+        reset = PasswordResetRequest(user=user, reason=reason, requested_by=actor)
+        reset.full_clean()
+        reset.save()
+        audit.record(
+            action="organisation.password_reset_requested",
+            actor=actor,
+            acting_unit_code=_home_unit_code(user),
+            target=reset,
+            payload={"channel": channel, "username": user.username},
+        )
+    return reset
+
+
+def password_reset_approver_refusal(*, actor: User, reset: PasswordResetRequest) -> str:
+    """Return why `actor` may not decide the reset request (empty when they may).
+
+    Decided by the rule of organisation.selectors.password_resets_to_decide: a security officer of
+    a unit of the account or above, or a unit head of the account's unit when the account holds
+    case roles only. Never the requester, the account itself, or an administrator.
+    """
+    from organisation.selectors import password_resets_to_decide  # selectors import nothing from here
+
+    if actor.is_administrator:
+        return _("An administrator account cannot approve a password reset.")
+    if actor.pk in (reset.requested_by_id, reset.user_id):
+        return _("A password reset is approved by a second person, not by its requester or the account.")
+    if not password_resets_to_decide(actor).filter(pk=reset.pk).exists():
+        return _("Only a security officer of the account's unit or above, or its unit head, approves this.")
+    return ""
+
+
+# No 0/O, 1/l/I: the approver reads the password out or writes it down for the officer.
+_TEMPORARY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+
+
+def temporary_password() -> str:
+    """Return a one-time password of four groups of five characters (about 116 bits)."""
+    groups = ("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(5)) for _ in range(4))
+    return "-".join(groups)
+
+
+def _reset_locked(reset: PasswordResetRequest) -> PasswordResetRequest:
+    locked = PasswordResetRequest.objects.select_for_update().select_related("user").get(pk=reset.pk)
+    if locked.state != ProposalState.PROPOSED:
+        raise ValidationError(_("This request has already been decided."), code="decided")
+    return locked
+
+
+def password_reset_approve(
+    *, actor: User, reset: PasswordResetRequest, note: str = ""
+) -> tuple[PasswordResetRequest, str]:
+    """Approve a reset: set a one-time temporary password and return it, to the approver only.
+
+    Only its hash is stored; the account must change it at its next sign-in, its API tokens are
+    revoked and its sessions end (the session hash follows the password). Audited without the
+    password.
+    """
+    if reason := password_reset_approver_refusal(actor=actor, reset=reset):
+        raise PermissionError(reason)
+    password = temporary_password()
+    with transaction.atomic():
+        locked = _reset_locked(reset)
+        user = User.objects.select_for_update().get(pk=locked.user_id)
+        user.set_password(password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        locked.state = ProposalState.APPROVED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.decision_note = note
+        locked.save()
+        audit.record(
+            action="organisation.password_reset_approved",
+            actor=actor,
+            acting_unit_code=_home_unit_code(user),
+            target=locked,
+            payload={
+                "username": user.username,
+                "requested_by": locked.requested_by_id,
+                "tokens_revoked": revoked,
+            },
+        )
+    return locked, password
+
+
+def password_reset_reject(
+    *, actor: User, reset: PasswordResetRequest, note: str = ""
+) -> PasswordResetRequest:
+    """Refuse a reset request; audited like an approval."""
+    if reason := password_reset_approver_refusal(actor=actor, reset=reset):
+        raise PermissionError(reason)
+    with transaction.atomic():
+        locked = _reset_locked(reset)
+        locked.state = ProposalState.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.decision_note = note
+        locked.save()
+        audit.record(
+            action="organisation.password_reset_rejected",
+            actor=actor,
+            acting_unit_code=_home_unit_code(locked.user),
+            target=locked,
+            payload={"username": locked.user.username},
+        )
+    return locked
+
+
+@transaction.atomic
+def password_change_own(*, user: User, password: str) -> User:
+    """Set the user's own new password (after a reset, at sign-in) and lift the change requirement."""
+    validate_password(password, user)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked.set_password(password)
+    locked.must_change_password = False
+    locked.save(update_fields=["password", "must_change_password"])
+    audit.record(
+        action="organisation.password_changed",
+        actor=locked,
+        acting_unit_code=_home_unit_code(locked),
+        target=locked,
+        payload={"username": locked.username, "after_reset": user.must_change_password},
     )
     return locked

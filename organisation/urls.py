@@ -21,6 +21,18 @@ urlpatterns = [
         views.MembershipProposalDecideView.as_view(approve=False),
         name="membership-proposal-reject",
     ),
+    path("password/change/", views.PasswordChangeRequiredView.as_view(), name="password-change-required"),
+    path("password-resets/", views.PasswordResetListView.as_view(), name="password-resets"),
+    path(
+        "password-resets/<int:pk>/approve/",
+        views.PasswordResetDecideView.as_view(approve=True),
+        name="password-reset-approve",
+    ),
+    path(
+        "password-resets/<int:pk>/reject/",
+        views.PasswordResetDecideView.as_view(approve=False),
+        name="password-reset-reject",
+    ),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/read-all/", core_views.NotificationReadAllView.as_view(), name="notifications-read-all"

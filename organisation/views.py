@@ -3,8 +3,11 @@
 The unit directory is shared: every signed-in user may read it, whatever their role.
 """
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -17,13 +20,15 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_htmx.http import HttpResponseClientRedirect
 
-from core.views import InboxView
+from core.views import InboxView, kind_summary
 from organisation import services
 from organisation.forms import LoginForm, UnitSearchForm
-from organisation.models import MINISTRY_CODE, Role, Unit, UnitLevel
+from organisation.inbox import role_decision_items
+from organisation.models import MINISTRY_CODE, Role, Unit, UnitLevel, User
 from organisation.selectors import (
     membership_proposals_to_decide,
     memberships_current,
+    password_resets_to_decide,
     unit_ancestors,
     unit_get,
     unit_subtree,
@@ -33,10 +38,62 @@ from organisation.selectors import (
 SEARCH_LIMIT = 100
 
 
+# The account whose password must change before it is signed in, and its session hash then.
+_PENDING_USER = "password_change_user"
+_PENDING_HASH = "password_change_hash"
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "organisation/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not user.must_change_password:
+            return super().form_valid(form)
+        # A temporary password from an approved reset signs in to nothing but the change page:
+        # the account is not logged in until it has chosen its own password.
+        self.request.session.cycle_key()
+        self.request.session[_PENDING_USER] = user.pk
+        self.request.session[_PENDING_HASH] = user.get_session_auth_hash()
+        return redirect("password-change-required")
+
+
+class PasswordChangeRequiredView(View):
+    """Choose one's own password after a reset; the only page a temporary password opens."""
+
+    template_name = "registration/password_change_required.html"
+
+    def _pending_user(self, request):
+        pk = request.session.get(_PENDING_USER)
+        user = User.objects.filter(pk=pk, is_active=True, must_change_password=True).first() if pk else None
+        if user is None or request.session.get(_PENDING_HASH) != user.get_session_auth_hash():
+            return None
+        return user
+
+    def get(self, request):
+        user = self._pending_user(request)
+        if user is None:
+            return redirect("login")
+        return render(request, self.template_name, {"form": PasswordChangeForm(user)})
+
+    def post(self, request):
+        user = self._pending_user(request)
+        if user is None:
+            return redirect("login")
+        form = PasswordChangeForm(user, request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        if form.cleaned_data["new_password1"] == form.cleaned_data["old_password"]:
+            form.add_error("new_password1", _("Choose a password other than the temporary one."))
+            return render(request, self.template_name, {"form": form})
+        user = services.password_change_own(user=user, password=form.cleaned_data["new_password1"])
+        request.session.pop(_PENDING_USER, None)
+        request.session.pop(_PENDING_HASH, None)
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        messages.success(request, _("Your password has been changed."))
+        return redirect("home")
 
 
 class LogoutView(auth_views.LogoutView):
@@ -55,6 +112,15 @@ class HomeView(InboxView):
 
     def may_read_case_data(self, user) -> bool:
         return user_may_read_case_data(user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["no_case_access"]:
+            # A security officer reads no case data but has role and password decisions to make.
+            items = role_decision_items(self.request.user)
+            if items:
+                context.update(no_case_access=False, items=items, kinds=kind_summary(items), overdue_count=0)
+        return context
 
 
 def _with_child_counts(queryset):
@@ -182,3 +248,44 @@ class MembershipProposalDecideView(LoginRequiredMixin, View):
                 request, _("The role was put in force.") if self.approve else _("The proposal was rejected.")
             )
         return redirect("membership-proposals")
+
+
+class PasswordResetListView(LoginRequiredMixin, TemplateView):
+    """The password reset requests a security officer or unit head may approve or reject."""
+
+    template_name = "organisation/password_resets.html"
+
+    def get_context_data(self, **kwargs):
+        _approver_or_404(self.request.user)
+        context = super().get_context_data(**kwargs)
+        context["resets"] = list(password_resets_to_decide(self.request.user)[:200])
+        return context
+
+
+class PasswordResetDecideView(LoginRequiredMixin, View):
+    """Approve (showing the temporary password to the approver alone) or reject one request (POST)."""
+
+    http_method_names = ["post", "options"]
+    approve = True
+
+    def post(self, request, pk: int):
+        _approver_or_404(request.user)
+        reset = get_object_or_404(password_resets_to_decide(request.user), pk=pk)
+        note = request.POST.get("note", "")[:2000]
+        try:
+            if self.approve:
+                reset, password = services.password_reset_approve(actor=request.user, reset=reset, note=note)
+            else:
+                services.password_reset_reject(actor=request.user, reset=reset, note=note)
+        except PermissionError:
+            raise Http404 from None
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("password-resets")
+        if not self.approve:
+            messages.success(request, _("The reset request was rejected."))
+            return redirect("password-resets")
+        # Rendered in this answer only: not in a message (stored in the session), not in a URL.
+        return render(
+            request, "organisation/password_reset_approved.html", {"reset": reset, "password": password}
+        )
