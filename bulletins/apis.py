@@ -30,12 +30,14 @@ from bulletins.models import (
     BulletinUrgency,
     RecipientState,
 )
+from bulletins.permissions import DRAFTERS
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import HandlingCode
 from core import grading
 from core.api import (
     CursorPagination,
     IdField,
+    RolesFirst,
     TimelineEntrySerializer,
     error_responses,
     refuse_unpermitted_transition,
@@ -194,7 +196,9 @@ def service_data(values: dict) -> dict:
 class BulletinListApi(generics.ListAPIView):
     """List the bulletins the user sees, with progress counts; POST drafts one (issuing_unit by code)."""
 
-    permission_classes = [CaseDataAccess]
+    permission_classes = [CaseDataAccess, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = DRAFTERS
     serializer_class = BulletinSerializer
     pagination_class = CursorPagination
 

@@ -14,9 +14,11 @@ from django.views import View
 from bulletins import apis, forms, selectors, services
 from bulletins import permissions as perms
 from bulletins.models import BULLETIN_API_TRANSITIONS, RECIPIENT_API_TRANSITIONS, BulletinState
+from bulletins.permissions import DRAFTERS
 from cases.forms import apply_errors
 from cases.standing import user_standing
 from core.api import Conflict
+from core.guards import RolesFirstMixin
 from core.workflow import available_transitions, timeline_for
 from organisation.models import Unit
 from organisation.selectors import user_may_read_case_data
@@ -65,7 +67,10 @@ def _drafting_units(user):
     return list(Unit.objects.filter(pk__in=ids).order_by("code"))
 
 
-class BulletinCreateView(CaseDataPageMixin, View):
+class BulletinCreateView(CaseDataPageMixin, RolesFirstMixin, View):
+    # 403 before the form is read to one who may create none (issue 16).
+    write_roles = DRAFTERS
+
     def get(self, request):
         form = forms.BulletinForm(units=_drafting_units(request.user))
         return render(request, "bulletins/bulletin_new.html", {"form": form, "current": "bulletin-new"})

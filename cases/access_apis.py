@@ -26,12 +26,14 @@ from core.api import (
     CursorPagination,
     IdField,
     IdFilter,
+    RolesFirst,
     TimelineEntrySerializer,
     error_responses,
     refuse_unpermitted_transition,
 )
 from core.workflow import available_transitions, timeline_for
 from organisation.apis import UnitRefSerializer
+from organisation.models import CASE_ROLES
 from organisation.permissions import CaseDataAccess
 
 TAG = "access-requests"
@@ -135,7 +137,9 @@ class AccessRequestPagination(CursorPagination):
 class AccessRequestListApi(generics.ListAPIView):
     """List the access requests the user made or must decide, newest first; or ask for access to a case."""
 
-    permission_classes = [CaseDataAccess]
+    permission_classes = [CaseDataAccess, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = CASE_ROLES
     serializer_class = AccessRequestSerializer
     filterset_class = AccessRequestFilter
     pagination_class = AccessRequestPagination

@@ -21,3 +21,39 @@ def transition_refused(instance, name: str, user) -> bool:
         and meta.conditions_met(instance, state)
         and not meta.has_transition_perm(instance, state, user)
     )
+
+
+def holds_role_anywhere(user, roles) -> bool:
+    """Tell whether `user` holds one of `roles` in some unit today (an operational membership).
+
+    The question a create asks before its body is read: one who holds no such role anywhere may not
+    create, whatever the body names; which unit the body names is checked after, by the service.
+    """
+    # Imported here: core stays importable before the case apps (cases.standing imports organisation).
+    from cases.standing import user_standing
+
+    standing = user_standing(user)
+    wanted = set(roles)
+    return any(standing.roles_by_unit[unit_id] & wanted for unit_id in standing.unit_ids)
+
+
+class RolesFirstMixin:
+    """Refuse a page's POST (403) before the form is read when the user holds none of `write_roles`.
+
+    Put it after the sign-in mixin (CaseDataPageMixin, LoginRequiredMixin), so that an anonymous
+    request is still sent to sign in. A view that writes declares `write_roles`; see
+    tests/api/test_permission_first_everywhere.py, which fails for a create that declares none.
+    """
+
+    write_roles = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if (
+            request.method == "POST"
+            and self.write_roles is not None
+            and not holds_role_anywhere(request.user, self.write_roles)
+        ):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)

@@ -18,7 +18,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ApiError, CursorPagination, JSONParser, error_responses, refuse_unpermitted_transition
+from core.api import (
+    ApiError,
+    CursorPagination,
+    JSONParser,
+    RolesFirst,
+    error_responses,
+    refuse_unpermitted_transition,
+)
 from documents import kinds, selectors, services
 from documents import permissions as perms
 from documents.models import Document, DocumentState, ImmutableDocumentError
@@ -97,7 +104,9 @@ def _visible(user, pk: int) -> Document:
 class DocumentListApi(APIView):
     """List the documents of the user's own units; draft a new one."""
 
-    permission_classes = [CaseDataAccess]
+    permission_classes = [CaseDataAccess, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = perms.DRAFTER_ROLES
 
     class InputSerializer(serializers.Serializer):
         kind = serializers.CharField(

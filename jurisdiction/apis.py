@@ -26,6 +26,7 @@ from cases.standing import user_standing
 from core.api import (
     CursorPagination,
     IdField,
+    RolesFirst,
     TimelineEntrySerializer,
     error_responses,
     refuse_unpermitted_transition,
@@ -520,7 +521,9 @@ class ProceedingPagination(CursorPagination):
 class ProceedingListApi(generics.ListAPIView):
     """List the proceedings the user may see, newest first, or open one on a case."""
 
-    permission_classes = [CaseDataAccess]
+    permission_classes = [CaseDataAccess, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = perms.MANAGERS
     serializer_class = ProceedingListItemSerializer
     filterset_class = ProceedingFilter
     pagination_class = ProceedingPagination

@@ -25,6 +25,7 @@ from core.api import (
     CursorPagination,
     IdField,
     IdFilter,
+    RolesFirst,
     TimelineEntrySerializer,
     error_responses,
     refuse_unpermitted_transition,
@@ -34,6 +35,7 @@ from core.workflow import available_transitions
 from jurisdiction import merger
 from jurisdiction import merger_presentation as present
 from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerGround, MergerProposal, MergerState
+from jurisdiction.permissions import MANAGERS
 from organisation.apis import UnitRefSerializer
 from organisation.permissions import CaseDataAccess
 
@@ -195,7 +197,9 @@ def _case_reference(value: str, field: str, user) -> tuple[Case, RelatedCaseMatc
 class MergerProposalListApi(generics.ListAPIView):
     """List the merger proposals about cases the user sees, newest first, or propose one."""
 
-    permission_classes = [CaseDataAccess]
+    permission_classes = [CaseDataAccess, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = MANAGERS
     serializer_class = MergerProposalListItemSerializer
     filterset_class = MergerProposalFilter
     pagination_class = MergerProposalPagination

@@ -21,11 +21,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from cases.selectors import case_get_visible, case_visible_to
 from core.api import Conflict
+from core.guards import RolesFirstMixin
 from core.workflow import available_transitions
 from jurisdiction import merger
 from jurisdiction import merger_presentation as present
 from jurisdiction.merger_forms import INTO_THIS, ProposeForm, StepForm
 from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerProposal
+from jurisdiction.permissions import MANAGERS
 from organisation.selectors import user_may_read_case_data
 
 
@@ -157,8 +159,11 @@ def _apply_errors(form, error: ValidationError, fields: dict[str, str | None] | 
 # --- proposing -----------------------------------------------------------------------------------
 
 
-class MergerProposeView(CaseDataPageMixin, View):
+class MergerProposeView(CaseDataPageMixin, RolesFirstMixin, View):
     """Propose a merger of the case with another: the case panel's form, or this page without JavaScript."""
+
+    # 403 before the form is read to one who may create none (issue 16).
+    write_roles = MANAGERS
 
     def _render(self, request, case, form, status=200):
         template = (

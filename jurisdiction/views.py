@@ -28,6 +28,7 @@ from cases.selectors import case_get_visible
 from cases.standing import user_standing
 from core import deadline_rows
 from core.api import Conflict
+from core.guards import RolesFirstMixin
 from core.ids import id_or_none
 from core.workflow import timeline_for
 from documents import kinds as document_kinds
@@ -42,6 +43,7 @@ from jurisdiction.models import (
     ProceedingState,
     RouteStep,
 )
+from jurisdiction.permissions import MANAGERS
 from jurisdiction.selectors import proceeding_get_visible, proceeding_visible_to, proceedings_read_record
 from organisation.models import PATH_SEPARATOR, Unit
 from organisation.selectors import user_may_read_case_data
@@ -678,8 +680,11 @@ def _document_conflict(request, proceeding, document):
 # --- opening a proceeding from the case page -------------------------------------------------------
 
 
-class ProceedingOpenView(CaseDataPageMixin, View):
+class ProceedingOpenView(CaseDataPageMixin, RolesFirstMixin, View):
     """Open a consultation or a transfer on a case: the panel's form, or this page without JavaScript."""
+
+    # 403 before the form is read to one who may create none (issue 16).
+    write_roles = MANAGERS
 
     def _render(self, request, case, form, status=200):
         template = "jurisdiction/_open_form.html" if request.htmx else "jurisdiction/proceeding_open.html"

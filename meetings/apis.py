@@ -30,9 +30,15 @@ from rest_framework.views import APIView
 from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.selectors import case_visible_to
 from cases.standing import user_standing
-from core.api import CursorPagination, TimelineEntrySerializer, error_responses, refuse_unpermitted_transition
+from core.api import (
+    CursorPagination,
+    RolesFirst,
+    TimelineEntrySerializer,
+    error_responses,
+    refuse_unpermitted_transition,
+)
 from core.api import IdField as BoundedIdField
-from core.ids import MAX_ID, MAX_INT
+from core.ids import MAX_ID, MAX_INT, id_or_none
 from core.workflow import available_transitions, timeline_for
 from meetings import (
     action_items,
@@ -48,7 +54,6 @@ from meetings import (
     scheduling,
     selectors,
 )
-from meetings.ids import id_or_none
 from meetings.models import (
     ACTION_ITEM_API_TRANSITIONS,
     EDITABLE_STATES,
@@ -72,6 +77,7 @@ from meetings.models import (
     ResolutionKind,
     SignoffAction,
 )
+from meetings.permissions import LIAISON
 from organisation.apis import UnitRefSerializer
 from organisation.models import Unit, User
 from organisation.permissions import CaseDataAccess
@@ -419,7 +425,9 @@ class MeetingPagination(CursorPagination):
 class MeetingListApi(generics.ListAPIView):
     """List the meetings the user sees, newest first, or create a draft meeting of a series."""
 
-    permission_classes = [CaseDataAccess]
+    permission_classes = [CaseDataAccess, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = LIAISON
     serializer_class = MeetingListItemSerializer
     filterset_class = MeetingFilter
     pagination_class = MeetingPagination

@@ -30,6 +30,8 @@ from cases.selectors import case_visible_to
 from cases.standing import user_standing
 from core import deadline_rows, holidays
 from core.api import Conflict
+from core.guards import RolesFirstMixin
+from core.ids import id_or_none
 from core.workflow import available_transitions, timeline_for
 from meetings import (
     action_items,
@@ -46,7 +48,6 @@ from meetings import (
     selectors,
 )
 from meetings.apis import calendar_response, meeting_warnings
-from meetings.ids import id_or_none
 from meetings.models import (
     ACTION_ITEM_API_TRANSITIONS,
     AGENDA_EDITABLE_STATES,
@@ -67,6 +68,7 @@ from meetings.models import (
     ResolutionKind,
     SignoffAction,
 )
+from meetings.permissions import LIAISON
 from meetings.presentation import timeline_label
 from organisation.models import Unit, User
 from organisation.selectors import user_may_read_case_data
@@ -261,8 +263,11 @@ class MeetingCalendarView(CaseDataPageMixin, View):
 # --- a new meeting ---------------------------------------------------------------------------------
 
 
-class MeetingCreateView(CaseDataPageMixin, View):
+class MeetingCreateView(CaseDataPageMixin, RolesFirstMixin, View):
     """A new (draft) meeting of a series, the host pre-filled with the rotation's proposal."""
+
+    # 403 before the form is read to one who may create none (issue 16).
+    write_roles = LIAISON
 
     def _series(self, request):
         value = id_or_none(request.GET.get("series") or request.POST.get("series") or "")

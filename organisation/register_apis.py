@@ -9,10 +9,11 @@ unit concerned or of a unit above it: 403 for anybody else.
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import CursorPagination, error_responses
+from core.api import CursorPagination, RolesFirst, error_responses
 from organisation import registers
 from organisation.apis import UnitRefSerializer
 from organisation.models import Availability, LiaisonRole, Unit, User
@@ -164,6 +165,10 @@ class ExpertPagination(CursorPagination):
 
 class ExpertListApi(generics.ListAPIView):
     """Search the expert pool by specialty, province, availability and name; or list an expert."""
+
+    permission_classes = [IsAuthenticated, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = registers.EDITOR_ROLES
 
     serializer_class = ExpertSerializer
     pagination_class = ExpertPagination
@@ -338,6 +343,10 @@ class LiaisonPagination(CursorPagination):
 
 class LiaisonListApi(generics.ListAPIView):
     """Search the liaison register by province and unit; or name a unit's liaison officer or deputy."""
+
+    permission_classes = [IsAuthenticated, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = registers.EDITOR_ROLES
 
     serializer_class = LiaisonSerializer
     pagination_class = LiaisonPagination

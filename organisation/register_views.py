@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from core.api import Conflict
+from core.guards import RolesFirstMixin
 from core.ids import MAX_ID
 from organisation import registers
 from organisation.models import Availability, LiaisonRole, Unit, UnitLevel, User
+from organisation.registers import EDITOR_ROLES
 
 PAGE_SIZE = 50
 
@@ -194,8 +196,11 @@ class ExpertListView(LoginRequiredMixin, View):
         )
 
 
-class ExpertEditView(LoginRequiredMixin, View):
+class ExpertEditView(LoginRequiredMixin, RolesFirstMixin, View):
     """List an expert or change a listing (the unit's head or liaison officer, or a superior's)."""
+
+    # 403 before the form is read to one who may create none (issue 16).
+    write_roles = EDITOR_ROLES
 
     def _context(self, request, form, expert):
         return {"form": form, "expert": expert}
@@ -328,8 +333,11 @@ class LiaisonListView(LoginRequiredMixin, View):
         )
 
 
-class LiaisonEditView(LoginRequiredMixin, View):
+class LiaisonEditView(LoginRequiredMixin, RolesFirstMixin, View):
     """Name a liaison officer or deputy, or change an assignment's contact details."""
+
+    # 403 before the form is read to one who may create none (issue 16).
+    write_roles = EDITOR_ROLES
 
     def _assignment(self, request, pk):
         units = _require_some_editorship(request.user)

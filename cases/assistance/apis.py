@@ -26,6 +26,7 @@ from cases.assistance.models import (
     PropertyMeasureKind,
     RequestState,
 )
+from cases.assistance.permissions import REQUESTER_ROLES
 from cases.assistance.services import TRANSITIONS
 from cases.assistance_kinds import DOCUMENTS, KINDS
 from cases.models import CasePerson
@@ -34,6 +35,7 @@ from core import audit, deadline_rows
 from core.api import (
     CursorPagination,
     IdField,
+    RolesFirst,
     TimelineEntrySerializer,
     error_responses,
     refuse_unpermitted_transition,
@@ -289,7 +291,9 @@ class RequestPagination(CursorPagination):
 class RequestListApi(APIView):
     """List the assistance requests the user may see, or draft a new one from a case."""
 
-    permission_classes = [CaseDataAccess]
+    permission_classes = [CaseDataAccess, RolesFirst]
+    # 403 before the body is read to one who may create none (issue 16).
+    write_roles = REQUESTER_ROLES
 
     class FilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=RequestState.choices, required=False)

@@ -28,12 +28,14 @@ from cases.assistance.models import (
     PropertyMeasureKind,
     RequestState,
 )
+from cases.assistance.permissions import REQUESTER_ROLES
 from cases.assistance_kinds import KINDS, AssistanceKind, required_documents
 from cases.models import CasePerson
 from cases.selectors import case_visible_to
 from core import audit, deadline_rows
 from core.api import Conflict
 from core.grading import InformationAccuracy, SourceReliability
+from core.guards import RolesFirstMixin
 from core.moments import MomentField
 from documents.apis import file_response
 from documents.models import Document
@@ -178,7 +180,10 @@ def _kind_documents(kind: str):
         return ()
 
 
-class RequestCreateView(CaseDataPageMixin, View):
+class RequestCreateView(CaseDataPageMixin, RolesFirstMixin, View):
+    # 403 before the form is read to one who may create none (issue 16).
+    write_roles = REQUESTER_ROLES
+
     def get(self, request):
         form = RequestForm(user=request.user, initial={"case": request.GET.get("case")})
         kind = request.GET.get("kind") or AssistanceKind.EVIDENCE_COLLECTION
