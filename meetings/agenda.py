@@ -48,6 +48,7 @@ from jurisdiction.models import (
 )
 from jurisdiction.selectors import proceeding_visible_to
 from meetings import permissions
+from meetings.case_text import redact_case_mentions
 from meetings.ids import is_id, parse_id
 from meetings.models import (
     AGENDA_EDITABLE_STATES,
@@ -733,6 +734,7 @@ def agenda_display(
         shown = set().union(*(found.shown_cases for found in live.values()))
         if shown:
             grant_uses_record(user, sorted(shown), path=path)
+    _typed_as_seen(items, user, cases_seen)
     rows = []
     for item in items:
         if not item.target_type:
@@ -780,6 +782,19 @@ def agenda_display(
                 )
             )
     return rows
+
+
+def _typed_as_seen(items: list[AgendaItem], user, cases_seen: QuerySet[Case] | None) -> None:
+    """Write, in memory, what people typed on the items (a free topic's title, the session's note)
+    naming a 内部 or 限制 case the reader may not see, as discovery allows (meetings.case_text)."""
+    typed = [(item, name) for item in items for name in ("title", "note") if getattr(item, name)]
+    if not typed:
+        return
+    if cases_seen is None:
+        cases_seen = case_visible_to(user) if user is not None else Case.objects.none()
+    said = redact_case_mentions([getattr(item, name) for item, name in typed], cases_seen)
+    for (item, name), text in zip(typed, said, strict=True):
+        setattr(item, name, text)
 
 
 def agenda_titles(items, cases_seen: QuerySet[Case] | None = None) -> list[str]:

@@ -252,3 +252,26 @@ def test_the_draft_shows_a_drafter_a_case_restricted_since_only_as_it_may_see_it
     assert not case_visible_to(drafter).filter(pk=case.pk).exists()
     for text in shown():
         assert not _said(text, case)
+
+
+def test_typed_agenda_text_names_a_restricted_case_only_to_whom_may_see_it(chuanyu_legal, provinces):
+    proceeding = _dispute()
+    case = proceeding.case
+    meeting = _held_with_matter(chuanyu_legal, provinces, proceeding)
+    organiser = provinces[SICHUAN].liaison
+    JointMeeting.objects.filter(pk=meeting.pk).update(state=MeetingState.SCHEDULED)
+    agenda.agenda_item_add(
+        meeting_id=meeting.pk, by=organiser, source_kind=AgendaSource.FREE, title=f"通报{case.number}办理情况"
+    )
+    item = meeting.agenda_items.get(target_type="")
+    type(item).objects.filter(pk=item.pk).update(note=f"{NAME}另行研究")
+    _restrict(case)
+
+    def agenda_text(user) -> str:
+        response = token_client(user).get(f"/api/v1/meetings/{meeting.pk}/agenda/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    outsider = agenda_text(provinces[CHONGQING].head)
+    assert not _said(outsider, case) and unit(WUHOU).name in outsider
+    assert case.number in agenda_text(provinces[SICHUAN].head)
