@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core import audit
+from core.ids import id_or_none
 from core.audit_trail import (
     AuditFilterForm,
     audit_events_for,
@@ -47,12 +48,12 @@ class AuditTrailView(LoginRequiredMixin, NoStoreMixin, TemplateView):
         form = AuditFilterForm(self.request.GET)
         events = []
         older_than = None
-        before = self.request.GET.get("before", "")
-        is_first_page = not (before.isdigit() and len(before) <= 18)
+        before = id_or_none(self.request.GET.get("before", ""))
+        is_first_page = before is None
         if form.is_valid():
             queryset = audit_events_for(self.request.user, form)
             if not is_first_page:
-                queryset = queryset.filter(pk__lt=int(before))
+                queryset = queryset.filter(pk__lt=before)
             events = list(queryset[: PAGE_SIZE + 1])
             if len(events) > PAGE_SIZE:
                 events = events[:PAGE_SIZE]
