@@ -10,8 +10,7 @@ class CasesConfig(AppConfig):
         # The cases inbox provider; the dossier outbox handler, Celery task and case panel; access
         # requests' inbox kind, document resolver and grant-expiry job; the read rules of the models
         # that show case data (cases.visibility).
-        from cases import access, access_inbox, dossiers, inbox, read_rules  # noqa: F401
-        from cases import notification_concerns
+        from cases import access, access_inbox, dossiers, inbox, notification_concerns, read_rules  # noqa: F401
 
         # Notifications about a case (or an object showing one) are read under the case's rule.
         notification_concerns.register()

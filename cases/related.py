@@ -41,7 +41,7 @@ from cases.models import (
     PersonRole,
     RelatedCaseMatch,
 )
-from cases.selectors import _visibility_condition, case_discovery_summary, case_visible_to
+from cases.selectors import case_discovery_summary, case_seen_by_units, case_visible_to
 from cases.standing import Standing
 from core import audit
 from core.identity import mask_id_number, mask_phone
@@ -301,7 +301,7 @@ def _unit_sees(unit, case_ids: set[int]) -> set[int]:
     standing = Standing(
         roles_by_unit={unit.pk: frozenset({Role.INVESTIGATOR})}, path_by_unit={unit.pk: unit.path}
     )
-    visible = Case.objects.filter(pk__in=case_ids).filter(_visibility_condition(None, standing))
+    visible = Case.objects.filter(pk__in=case_ids).filter(case_seen_by_units(standing))
     return set(visible.values_list("pk", flat=True))
 
 

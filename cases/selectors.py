@@ -51,6 +51,15 @@ def _visibility_condition(user, standing: Standing) -> Q:
     return condition if granted is None else condition | granted
 
 
+def case_seen_by_units(standing: Standing) -> Q:
+    """Return the condition on Case rows that the standing's units see on their own, no personal grant.
+
+    For a question about units rather than a person: what an issued document may name for all its
+    readers, whether a read needs a grant at all.
+    """
+    return _visibility_condition(None, standing)
+
+
 def _granted(user) -> Q | None:
     """Return the condition for cases opened to the user by an explicit, expiring access grant.
 

@@ -12,7 +12,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core import audit
-from core.ids import id_or_none
 from core.audit_trail import (
     AuditFilterForm,
     audit_events_for,
@@ -21,6 +20,7 @@ from core.audit_trail import (
     export_rows,
     filters_used,
 )
+from core.ids import id_or_none
 
 PAGE_SIZE = 50
 

@@ -23,18 +23,29 @@ def transition_refused(instance, name: str, user) -> bool:
     )
 
 
+_roles_reader = None
+
+
+def register_roles_reader(reader) -> None:
+    """Tell core how to read the roles a user holds today: `reader(user)` -> iterable of role names.
+
+    organisation fills it in its AppConfig.ready(); core may not import the apps above it.
+    """
+    global _roles_reader
+    if _roles_reader is not None and _roles_reader is not reader:
+        raise ValueError("a roles reader is already registered")
+    _roles_reader = reader
+
+
 def holds_role_anywhere(user, roles) -> bool:
     """Tell whether `user` holds one of `roles` in some unit today (an operational membership).
 
     The question a create asks before its body is read: one who holds no such role anywhere may not
     create, whatever the body names; which unit the body names is checked after, by the service.
     """
-    # Imported here: core stays importable before the case apps (cases.standing imports organisation).
-    from cases.standing import user_standing
-
-    standing = user_standing(user)
-    wanted = set(roles)
-    return any(standing.roles_by_unit[unit_id] & wanted for unit_id in standing.unit_ids)
+    if _roles_reader is None:
+        raise RuntimeError("no roles reader registered (organisation's AppConfig.ready() registers it)")
+    return not set(roles).isdisjoint(_roles_reader(user))
 
 
 class RolesFirstMixin:

@@ -11,7 +11,7 @@ from organisation.selectors import user_may_read_case_data
 
 
 def documents_of_user_units(user) -> QuerySet[Document]:
-    """Return the documents issued by the user's units and the drafts the user takes steps on, newest first."""
+    """Return the documents the user's units issued and the drafts the user takes steps on, newest first."""
     if not user_may_read_case_data(user):
         return Document.objects.none()
     return Document.objects.filter(own_documents_q(user)).select_related(

@@ -43,14 +43,12 @@ def _proceeding_id(document) -> int | None:
 
 def _seen_by_units(user, case_id: int) -> bool:
     """Return whether the user's units see the case without any access grant."""
-    # cases.selectors documents `_visibility_condition(None, standing)` as the units' visibility
-    # alone (what `grant_uses_record` uses); it has no public name yet.
-    from cases.selectors import _visibility_condition
+    from cases.selectors import case_seen_by_units
 
     standing = user_standing(user)
     return (
         bool(standing.unit_ids)
-        and Case.objects.filter(_visibility_condition(None, standing), pk=case_id).exists()
+        and Case.objects.filter(case_seen_by_units(standing), pk=case_id).exists()
     )
 
 

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from cases.assistance.models import AssistanceRequest
 from cases.models import Case, HandlingCode
-from cases.selectors import _visibility_condition, case_visible_to, grant_uses_record
+from cases.selectors import case_seen_by_units, case_visible_to, grant_uses_record
 from cases.standing import Standing
 from jurisdiction.models import JurisdictionProceeding, MergerProposal
 from meetings import permissions
@@ -219,7 +219,7 @@ def cases_seen_by_every_reader(meeting: JointMeeting) -> QuerySet[Case]:
     seen = Case.objects.all()
     for unit_id, path in sorted(readers.items()):
         standing = Standing(roles_by_unit={unit_id: frozenset()}, path_by_unit={unit_id: path})
-        seen = seen.filter(_visibility_condition(None, standing))
+        seen = seen.filter(case_seen_by_units(standing))
     return seen
 
 

@@ -110,6 +110,11 @@ def operational_memberships(user: User) -> tuple[tuple[int, str, str, int | None
     return rows
 
 
+def roles_held_today(user: User) -> frozenset[str]:
+    """Return the operational roles the user holds today in any unit (from the cached memberships)."""
+    return frozenset(role for _unit_id, _path, role, _department in operational_memberships(user))
+
+
 def operational_memberships_forget(user) -> None:
     """Drop the cached memberships, after they changed within one request or test."""
     if hasattr(user, _OPERATIONAL_CACHE):

@@ -14,7 +14,7 @@ from cases.assistance.models import AssistanceRequest, RequestDocument, RequestS
 from cases.assistance.selectors import request_visible_to
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
 from cases.models import Case
-from cases.selectors import _visibility_condition
+from cases.selectors import case_seen_by_units
 from cases.standing import user_standing
 from core import audit
 from documents import access as document_access
@@ -56,7 +56,7 @@ def _resolve(document, user) -> bool:
         return False
     seen_case_id = request_visible_to(user).filter(pk=pk).values_list("case_id", flat=True).first()
     if seen_case_id is not None:
-        if Case.objects.filter(_visibility_condition(None, user_standing(user)), pk=seen_case_id).exists():
+        if Case.objects.filter(case_seen_by_units(user_standing(user)), pk=seen_case_id).exists():
             return True  # the user's units see the case: no grant is involved
         return document_opened_by_grant(user, case_id=seen_case_id, document=document)
     case_id = AssistanceRequest.objects.filter(pk=pk).values_list("case_id", flat=True).first()

@@ -59,7 +59,8 @@ def request_visible_to(user) -> QuerySet[AssistanceRequest]:
         Q(requesting_unit_id__in=unit_ids) | Q(referred_to_id__in=unit_ids) | above_requester | requested_side
     )
     # What the request shows of its case is what the user may see of the case, no more (issue 16).
-    return AssistanceRequest.objects.filter(condition).filter(shown_cases_condition(user, ("case",), model=AssistanceRequest))
+    shown = shown_cases_condition(user, ("case",), model=AssistanceRequest)
+    return AssistanceRequest.objects.filter(condition).filter(shown)
 
 
 def requests_shown(user, requests, *, path: str):

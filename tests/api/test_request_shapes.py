@@ -18,7 +18,7 @@ def test_deep_json_to_the_token_endpoint_is_a_400_for_anyone(api_client):
 @pytest.mark.django_db
 def test_deep_json_inside_a_field_is_a_400(api_client):
     nested = "[" * 200 + "]" * 200
-    body = '{"username": %s, "password": "x"}' % nested
+    body = f'{{"username": {nested}, "password": "x"}}'
     assert_error(
         api_client.post("/api/v1/auth/token/", body, content_type="application/json"), 400, "invalid"
     )
