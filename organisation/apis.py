@@ -360,6 +360,14 @@ class MembershipProposalSerializer(serializers.Serializer):
     proposed_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
     decision_note = serializers.CharField()
+    temporary_password = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "On the approval of an account's first role only: its one-time password, shown once to the "
+            "approver; the account must change it at its next sign-in."
+        ),
+    )
 
 
 class MembershipProposalListApi(generics.ListAPIView):

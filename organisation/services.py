@@ -635,8 +635,13 @@ def membership_proposal_approve(
             is_acting=locked.is_acting,
             acting_for_id=locked.acting_for_id,
         )
+        # The first role of an account: whatever password it has was chosen by someone else (the
+        # administrator who created it), so it is replaced by a one-time password issued to the
+        # approver, or the administrator would sign in as the new role holder.
+        first_role = not Membership.objects.filter(user_id=locked.user_id).not_ended().exists()
         membership.full_clean()
         membership.save()
+        temporary = _temporary_password_set(locked.user_id) if first_role else None
         locked.state = ProposalState.APPROVED
         locked.decided_by = actor
         locked.decided_at = timezone.now()
@@ -654,8 +659,11 @@ def membership_proposal_approve(
                 "role": locked.role,
                 "membership": membership.pk,
                 "proposed_by": locked.proposed_by_id,
+                "temporary_password_issued": temporary is not None,
             },
         )
+    # Not stored: only the approver's answer shows it (see the views and the API).
+    locked.temporary_password = temporary
     return locked
 
 
@@ -828,6 +836,21 @@ def temporary_password() -> str:
     return "-".join(groups)
 
 
+def _temporary_password_set(user_id: int) -> str:
+    """Give the account a one-time password it must change at its next sign-in; return it.
+
+    Only its hash is stored; the account's API tokens are revoked and its sessions end (the session
+    hash follows the password). Call inside the caller's transaction.
+    """
+    password = temporary_password()
+    user = User.objects.select_for_update().get(pk=user_id)
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return password
+
+
 def _reset_locked(reset: PasswordResetRequest) -> PasswordResetRequest:
     locked = PasswordResetRequest.objects.select_for_update().select_related("user").get(pk=reset.pk)
     if locked.state != ProposalState.PROPOSED:
@@ -846,16 +869,11 @@ def password_reset_approve(
     """
     if reason := password_reset_approver_refusal(actor=actor, reset=reset):
         raise PermissionError(reason)
-    password = temporary_password()
     with transaction.atomic():
         locked = _reset_locked(reset)
-        user = User.objects.select_for_update().get(pk=locked.user_id)
-        user.set_password(password)
-        user.must_change_password = True
-        user.save(update_fields=["password", "must_change_password"])
-        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        user = locked.user
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
+        password = _temporary_password_set(user.pk)
         locked.state = ProposalState.APPROVED
         locked.decided_by = actor
         locked.decided_at = timezone.now()

@@ -238,7 +238,7 @@ class MembershipProposalDecideView(LoginRequiredMixin, View):
         note = request.POST.get("note", "")[:2000]
         decide = services.membership_proposal_approve if self.approve else services.membership_proposal_reject
         try:
-            decide(actor=request.user, proposal=proposal, note=note)
+            proposal = decide(actor=request.user, proposal=proposal, note=note)
         except PermissionError:
             raise Http404 from None
         except ValidationError as exc:
@@ -247,6 +247,14 @@ class MembershipProposalDecideView(LoginRequiredMixin, View):
             messages.success(
                 request, _("The role was put in force.") if self.approve else _("The proposal was rejected.")
             )
+            password = getattr(proposal, "temporary_password", None) if self.approve else None
+            if password:
+                # A first role comes with a one-time password, for the approver's eyes only.
+                return render(
+                    request,
+                    "organisation/password_reset_approved.html",
+                    {"account": proposal.user, "password": password, "back": "membership-proposals"},
+                )
         return redirect("membership-proposals")
 
 
@@ -287,5 +295,7 @@ class PasswordResetDecideView(LoginRequiredMixin, View):
             return redirect("password-resets")
         # Rendered in this answer only: not in a message (stored in the session), not in a URL.
         return render(
-            request, "organisation/password_reset_approved.html", {"reset": reset, "password": password}
+            request,
+            "organisation/password_reset_approved.html",
+            {"account": reset.user, "password": password, "back": "password-resets"},
         )

@@ -53,3 +53,35 @@ def test_admin_still_sets_the_password_of_an_account_without_a_role(admin_client
 
     assert response.status_code == 302
     assert authenticate(username="second_admin", password=NEW_PASSWORD) == other_admin
+
+
+def test_admin_does_not_know_the_password_of_an_account_it_had_a_role_approved_for(
+    admin_client, system_admin
+):
+    """An account the administrator created with a password of its choosing gets its first role
+    only with a fresh one-time password, issued to the approver: the administrator's is void."""
+    from organisation.models import MembershipProposal, Unit, User
+    from organisation.services import membership_proposal_approve
+
+    # The administrator creates an account without a role and sets its password: allowed.
+    other = UserFactory(username="straw_man")
+    response = _post_password(admin_client, other)
+    assert response.status_code == 302
+    straw_man = User.objects.get(username="straw_man")
+    wuhou = Unit.objects.get(code="510107")
+    admin_client.post(
+        reverse("admin:organisation_membershipproposal_add"),
+        {
+            "user": straw_man.pk,
+            "unit": wuhou.pk,
+            "role": "investigator",
+            "valid_from": "2026-01-01",
+            "reason": "新任",
+        },
+    )
+    (proposal,) = MembershipProposal.objects.filter(user=straw_man)
+    head = member("510107", Role.UNIT_HEAD, username="wuhou_head")
+
+    membership_proposal_approve(actor=head, proposal=proposal)
+
+    assert authenticate(username="straw_man", password=NEW_PASSWORD) is None

@@ -208,3 +208,32 @@ def test_pages_fit_a_narrow_screen(client, wuhou_head, reset):
     client.force_login(wuhou_head)
     page = client.get(reverse("password-resets")).content.decode()
     assert '<div class="table-wrap">' in page and 'name="viewport"' in page
+
+
+def test_a_first_role_comes_with_a_one_time_password_for_the_approver(client, system_admin, wuhou_head):
+    newcomer = User.objects.create(username="newcomer")
+    unit = wuhou_head.memberships.get().unit
+    first = membership_propose(
+        actor=system_admin, user=newcomer, unit=unit, role=Role.INVESTIGATOR, reason="新任"
+    )
+    client.force_login(wuhou_head)
+
+    page = client.post(reverse("membership-proposal-approve", args=[first.pk]))
+
+    assert page.status_code == 200
+    temporary = page.context["password"]
+    newcomer.refresh_from_db()
+    assert newcomer.must_change_password
+    assert authenticate(username="newcomer", password=temporary) == newcomer
+    event = AuditEvent.objects.get(action="organisation.membership_approved")
+    assert event.payload["temporary_password_issued"] is True and temporary not in str(event.payload)
+
+    # A second role of an account that already holds one leaves its password alone.
+    second = membership_propose(
+        actor=system_admin, user=newcomer, unit=unit, role=Role.LIAISON_OFFICER, reason="兼任"
+    )
+    api = APIClient()
+    api.force_authenticate(wuhou_head)
+    answer = api.post(reverse("api:membership-proposal-approve", args=[second.pk]), format="json")
+    assert answer.status_code == 200 and answer.json().get("temporary_password") is None
+    assert authenticate(username="newcomer", password=temporary) == newcomer
