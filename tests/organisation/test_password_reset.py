@@ -237,3 +237,12 @@ def test_a_first_role_comes_with_a_one_time_password_for_the_approver(client, sy
     answer = api.post(reverse("api:membership-proposal-approve", args=[second.pk]), format="json")
     assert answer.status_code == 200 and answer.json().get("temporary_password") is None
     assert authenticate(username="newcomer", password=temporary) == newcomer
+
+
+def test_the_menu_leads_approvers_to_the_requests_and_no_one_else(client, wuhou_head, sichuan_security, holder):
+    link = f'href="{reverse("password-resets")}"'
+    for approver in (wuhou_head, sichuan_security):
+        client.force_login(approver)
+        assert link in client.get(reverse("membership-proposals")).content.decode()
+    client.force_login(holder)
+    assert link not in client.get(reverse("home")).content.decode()
