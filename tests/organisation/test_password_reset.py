@@ -239,7 +239,9 @@ def test_a_first_role_comes_with_a_one_time_password_for_the_approver(client, sy
     assert authenticate(username="newcomer", password=temporary) == newcomer
 
 
-def test_the_menu_leads_approvers_to_the_requests_and_no_one_else(client, wuhou_head, sichuan_security, holder):
+def test_the_menu_leads_approvers_to_the_requests_and_no_one_else(
+    client, wuhou_head, sichuan_security, holder
+):
     link = f'href="{reverse("password-resets")}"'
     for approver in (wuhou_head, sichuan_security):
         client.force_login(approver)
