@@ -60,8 +60,14 @@ def write_section(name: str, lines: list[str]) -> str:
     return section
 
 
-def recreate_database(url: str) -> None:
-    """Drop and create the PostgreSQL database named in `url` (connecting to `postgres` to do it)."""
+def recreate_database(url: str, *, var_dir: str | Path | None = None) -> None:
+    """Drop and create the PostgreSQL database named in `url` (connecting to `postgres` to do it).
+
+    The new database starts a new audit chain, so the audit checkpoints kept for the old one under
+    `var_dir` (default LIANBAN_VAR_DIR) go too: kept, they would report the new chain as truncated.
+    """
+    import shutil
+
     import psycopg
     from psycopg import sql
 
@@ -69,6 +75,9 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    var_dir = Path(var_dir or os.environ.get("LIANBAN_VAR_DIR") or ROOT / "var")
+    checkpoints = Path(os.environ.get("AUDIT_CHECKPOINT_DIR") or var_dir / "audit-checkpoints")
+    shutil.rmtree(checkpoints, ignore_errors=True)
 
 
 def peak_memory_mb() -> float:

@@ -118,8 +118,8 @@ def build_database(url: str) -> None:
     sys.path.insert(0, str(ROOT / "bench"))  # a folder of scripts: its helpers import by plain name
     from common import recreate_database
 
-    recreate_database(url)
     env = _env(True, url)
+    recreate_database(url, var_dir=env["LIANBAN_VAR_DIR"])
     (Path(env["LIANBAN_VAR_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
     for command in (
         ["migrate", "--noinput", "-v0"],
