@@ -59,8 +59,11 @@ class RolesFirstMixin:
     write_roles = None
 
     def dispatch(self, request, *args, **kwargs):
+        # A page about one object (its id in the URL) first answers 404 to one who may not see it, as
+        # every page does; the object's own view then refuses the step before reading the form.
         if (
             request.method == "POST"
+            and not kwargs
             and self.write_roles is not None
             and not holds_role_anywhere(request.user, self.write_roles)
         ):

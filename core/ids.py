@@ -31,9 +31,9 @@ def bounded_int(value, *, minimum: int, maximum: int) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        text = value.strip()
-        sign = -1 if text.startswith("-") else 1
-        text = text.removeprefix("-")
+        # Taken as typed: " 1" is no id (forms strip their input before it gets here).
+        sign = -1 if value.startswith("-") else 1
+        text = value.removeprefix("-")
         if _DIGITS.fullmatch(text) is None:
             return None
         value = sign * int(text)

@@ -124,7 +124,8 @@ def test_builds_the_scenario_once():
     assert matches == {(case.pk, kunming_case.pk, "phone"), (kunming_case.pk, case.pk, "phone")}
 
     qinghai = [a.username for a in demo_accounts() if a.username.split(".")[0] in ("qinghai", "xining")]
-    assert len(qinghai) == 14
+    # Every role of the two Qinghai units, the security officer (issue 16) included: 2 × 8.
+    assert len(qinghai) == 16
     case_ids = [case.pk, kunming_case.pk]
     request_ids = {str(evidence.pk), str(check.pk)}
     for username in qinghai:

@@ -312,17 +312,17 @@ def test_an_uninvolved_province_gets_404_on_every_endpoint(pair, offices, qingha
             client.post(f"{BASE}{pk}/transitions/no_such_step/", {}, format="json"),
         ):
             assert_error(response, 404, "not_found")
-        # Naming cases it does not see gets the answer a case that does not exist gets.
-        answer = assert_error(
-            client.post(
-                BASE,
-                {"into_case": kunming.pk, "merged_case": chengdu.pk, "ground": "linked", "reasons": "x"},
-                format="json",
-            ),
-            400,
-            "invalid",
-        )
-        assert set(answer["fields"]) == {"into_case", "merged_case"}
+        # Naming cases it does not see gets the answer a case that does not exist gets: a field error
+        # to one who may propose mergers, the same 403 whatever the body to one who may propose none.
+        may_propose = user is not qinghai_investigator
+        for into_case, merged_case in ((kunming.pk, chengdu.pk), (kunming.pk + 1000, chengdu.pk + 1000)):
+            body = {"into_case": into_case, "merged_case": merged_case, "ground": "linked", "reasons": "x"}
+            response = client.post(BASE, body, format="json")
+            if may_propose:
+                answer = assert_error(response, 400, "invalid")
+                assert set(answer["fields"]) == {"into_case", "merged_case"}
+            else:
+                assert_error(response, 403, "permission_denied")
     assert MergerProposal.objects.get(pk=pk).state == MergerState.PROPOSED
     # The ministry stands above both cases and sees the proposal.
     assert pk in {row["id"] for row in ok(token_client(offices[MPS].investigator).get(BASE))["results"]}

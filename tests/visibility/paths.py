@@ -45,6 +45,7 @@ SEGMENT_MODELS = {
     "experts": "organisation.ExpertProfile",
     "liaisons": "organisation.LiaisonAssignment",
     "membership-proposals": "organisation.MembershipProposal",
+    "password-resets": "organisation.PasswordResetRequest",
 }
 # A segment whose model depends on where it is: an assistance request's documents are its scans.
 CONTEXT_MODELS = {("assistance-requests", "documents"): "assistance.RequestDocument"}
