@@ -31,7 +31,7 @@ def bounded_int(value, *, minimum: int, maximum: int) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        # Taken as typed: " 1" is no id (forms strip their input before it gets here).
+        # Taken as typed: " 1" is no id (parse_id and forms strip their input first).
         sign = -1 if value.startswith("-") else 1
         text = value.removeprefix("-")
         if _DIGITS.fullmatch(text) is None:
@@ -49,7 +49,9 @@ def id_or_none(value) -> int | None:
 
 def parse_id(value, *, field: str, message=None) -> int:
     """Return `value` as a row id, or raise ValidationError({field: message}) (a 400 naming the field)."""
-    number = id_or_none(value)
+    # A body field is cleaned like a form field (surrounding blanks dropped); a query parameter
+    # (id_or_none) is taken as typed.
+    number = id_or_none(value.strip() if isinstance(value, str) else value)
     if number is None:
         raise ValidationError({field: [message or _("Give a valid identifier.")]})
     return number
