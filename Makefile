@@ -127,8 +127,8 @@ FUZZ_EXAMPLES ?= 25
 
 # The visibility property (tests/visibility) with a larger budget: every transition and action path,
 # every list filtered by case, every actor as a persona (CI runs 5 examples of the lighter sweep).
-# About 2 minutes per example on SQLite: 50 examples take well over an hour.
-VISIBILITY_EXAMPLES ?= 50
+# About 2 minutes per example on SQLite: 20 examples take about 40 minutes.
+VISIBILITY_EXAMPLES ?= 20
 
 fuzz: system-packages-test $(VENV)/.dev-installed messages
 	DATABASE_URL=$(FUZZ_DATABASE_URL) LIANBAN_VAR_DIR=var/fuzz $(PY) checks/fuzz_api.py -n $(FUZZ_EXAMPLES)
