@@ -642,10 +642,7 @@ def membership_proposal_approve(
         membership.full_clean()
         membership.save()
         temporary = _temporary_password_set(locked.user_id) if first_role else None
-        locked.state = ProposalState.APPROVED
-        locked.decided_by = actor
-        locked.decided_at = timezone.now()
-        locked.decision_note = note
+        _decision_record(locked, state=ProposalState.APPROVED, actor=actor, note=note)
         locked.membership = membership
         locked.save()
         audit.record(
@@ -667,6 +664,14 @@ def membership_proposal_approve(
     return locked
 
 
+def _decision_record(locked, *, state: str, actor: User, note: str) -> None:
+    """Write a second person's decision on a locked role proposal or password reset (saved by the caller)."""
+    locked.state = state
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_note = note
+
+
 def membership_proposal_reject(
     *, actor: User, proposal: MembershipProposal, note: str = ""
 ) -> MembershipProposal:
@@ -675,10 +680,7 @@ def membership_proposal_reject(
         raise PermissionError(reason)
     with transaction.atomic():
         locked = _proposal_locked(proposal)
-        locked.state = ProposalState.REJECTED
-        locked.decided_by = actor
-        locked.decided_at = timezone.now()
-        locked.decision_note = note
+        _decision_record(locked, state=ProposalState.REJECTED, actor=actor, note=note)
         locked.save()
         audit.record(
             action="organisation.membership_rejected",
@@ -874,10 +876,7 @@ def password_reset_approve(
         user = locked.user
         revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
         password = _temporary_password_set(user.pk)
-        locked.state = ProposalState.APPROVED
-        locked.decided_by = actor
-        locked.decided_at = timezone.now()
-        locked.decision_note = note
+        _decision_record(locked, state=ProposalState.APPROVED, actor=actor, note=note)
         locked.save()
         audit.record(
             action="organisation.password_reset_approved",
@@ -901,10 +900,7 @@ def password_reset_reject(
         raise PermissionError(reason)
     with transaction.atomic():
         locked = _reset_locked(reset)
-        locked.state = ProposalState.REJECTED
-        locked.decided_by = actor
-        locked.decided_at = timezone.now()
-        locked.decision_note = note
+        _decision_record(locked, state=ProposalState.REJECTED, actor=actor, note=note)
         locked.save()
         audit.record(
             action="organisation.password_reset_rejected",
