@@ -9,11 +9,10 @@ services, which answer 403, 400 naming the field (`targets` for what the issuer 
 """
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -21,28 +20,26 @@ from rest_framework.views import APIView
 
 from bulletins import selectors, services
 from bulletins.models import (
-    BULLETIN_API_TRANSITIONS,
-    RECIPIENT_API_TRANSITIONS,
-    BulletinAttachment,
     BulletinKind,
-    BulletinRecipient,
-    BulletinState,
     BulletinUrgency,
-    RecipientState,
 )
 from bulletins.permissions import DRAFTERS
-from cases.assistance.apis import OfficerRefSerializer, inline_choice
+from bulletins.presenters import attachment_file_response, progress_data, recipient_is_overdue
+from bulletins.selectors import recipient_get_visible
+from bulletins.steps import BULLETIN_MACHINE, RECIPIENT_MACHINE
 from cases.models import HandlingCode
 from core import grading
 from core.api import (
     CursorPagination,
     IdField,
+    OfficerRefSerializer,
     RolesFirst,
+    StepApi,
     TimelineEntrySerializer,
     error_responses,
-    refuse_unpermitted_transition,
+    step_api_schema,
 )
-from core.workflow import available_transitions, timeline_for
+from core.workflow import timeline_for
 from organisation.apis import UnitRefSerializer
 from organisation.models import Unit
 from organisation.permissions import CaseDataAccess
@@ -140,17 +137,9 @@ class ProgressSerializer(serializers.Serializer):
     recipients = BulletinRecipientSerializer(many=True)
 
 
-def recipient_is_overdue(row, now) -> bool:
-    return (row.state == RecipientState.PENDING and row.ack_due_at is not None and row.ack_due_at < now) or (
-        row.state == RecipientState.ACKNOWLEDGED and row.result_due_at is not None and row.result_due_at < now
-    )
-
-
 def _detail(request, pk) -> Response:
     bulletin = selectors.bulletin_get_visible(request.user, pk)
-    bulletin.available_transitions = [
-        name for name in available_transitions(bulletin, request.user) if name in BULLETIN_API_TRANSITIONS
-    ]
+    bulletin.available_transitions = BULLETIN_MACHINE.available(bulletin, request.user, api=True)
     bulletin.attachment_list = list(selectors.attachments_of(bulletin))
     bulletin.timeline = list(timeline_for(bulletin).order_by("occurred_at", "id"))
     return Response(BulletinDetailSerializer(bulletin).data)
@@ -264,58 +253,18 @@ class BulletinDetailApi(APIView):
         return _detail(request, pk)
 
 
-class BulletinTransitionApi(APIView):
+@step_api_schema(operation_id="bulletins_transition", tags=[TAG], response=BulletinDetailSerializer)
+class BulletinTransitionApi(StepApi):
     """Issue a draft, close an issued bulletin, or withdraw one (`reason`)."""
 
     permission_classes = [CaseDataAccess]
+    machine = BULLETIN_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-        expected_state = inline_choice(BulletinState.choices, required=False)
+    def get_object(self, request, pk: int):
+        return selectors.bulletin_get_visible(request.user, pk)
 
-    @extend_schema(
-        operation_id="bulletins_transition",
-        tags=[TAG],
-        parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(BULLETIN_API_TRANSITIONS))
-        ],
-        request=InputSerializer,
-        responses={200: BulletinDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        bulletin = selectors.bulletin_get_visible(request.user, pk)
-        if name not in BULLETIN_API_TRANSITIONS:
-            raise Http404(name)
-        refuse_unpermitted_transition(bulletin, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.bulletin_transition(
-            bulletin_id=bulletin.pk,
-            name=name,
-            by=request.user,
-            reason=data.validated_data["reason"],
-            expected_state=data.validated_data.get("expected_state"),
-        )
+    def respond(self, request, instance, pk: int):
         return _detail(request, pk)
-
-
-def progress_data(bulletin, user) -> dict:
-    now = timezone.now()
-    rows = list(selectors.recipients_visible(bulletin, user))
-    for row in rows:
-        row.bulletin = bulletin
-        row.is_overdue = recipient_is_overdue(row, now)
-        row.available_transitions = [
-            name for name in available_transitions(row, user) if name in RECIPIENT_API_TRANSITIONS
-        ]
-    regions = (
-        selectors.progress_by_region(bulletin, now) if selectors.sees_all_recipients(bulletin, user) else []
-    )
-    return {
-        "totals": selectors.progress_totals(regions) if regions else None,
-        "regions": regions,
-        "recipients": rows,
-    }
 
 
 class BulletinRecipientsApi(APIView):
@@ -333,57 +282,27 @@ class BulletinRecipientsApi(APIView):
         return Response(ProgressSerializer(progress_data(bulletin, request.user)).data)
 
 
-def recipient_get_visible(user, bulletin, code) -> BulletinRecipient:
-    row = selectors.recipients_visible(bulletin, user).filter(unit__code=code).first()
-    if row is None:
-        raise Http404
-    row.bulletin = bulletin
-    return row
-
-
 def _recipient_response(user, bulletin, code) -> Response:
     row = recipient_get_visible(user, bulletin, code)
     row.is_overdue = recipient_is_overdue(row, timezone.now())
-    row.available_transitions = [
-        name for name in available_transitions(row, user) if name in RECIPIENT_API_TRANSITIONS
-    ]
+    row.available_transitions = RECIPIENT_MACHINE.available(row, user, api=True)
     return Response(BulletinRecipientSerializer(row).data)
 
 
-class RecipientTransitionApi(APIView):
+@step_api_schema(
+    operation_id="bulletins_recipient_transition", tags=[TAG], response=BulletinRecipientSerializer
+)
+class RecipientTransitionApi(StepApi):
     """Acknowledge for your unit, or report its result (`result`)."""
 
     permission_classes = [CaseDataAccess]
+    machine = RECIPIENT_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        result = serializers.CharField(required=False, allow_blank=True, default="", max_length=8000)
-        expected_state = inline_choice(RecipientState.choices, required=False)
+    def get_object(self, request, pk: int, code: str):
+        return recipient_get_visible(request.user, selectors.bulletin_get_visible(request.user, pk), code)
 
-    @extend_schema(
-        operation_id="bulletins_recipient_transition",
-        tags=[TAG],
-        parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(RECIPIENT_API_TRANSITIONS))
-        ],
-        request=InputSerializer,
-        responses={200: BulletinRecipientSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, code: str, name: str):
-        bulletin = selectors.bulletin_get_visible(request.user, pk)
-        row = recipient_get_visible(request.user, bulletin, code)
-        if name not in RECIPIENT_API_TRANSITIONS:
-            raise Http404(name)
-        refuse_unpermitted_transition(row, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.recipient_transition(
-            recipient_id=row.pk,
-            name=name,
-            by=request.user,
-            result=data.validated_data["result"],
-            expected_state=data.validated_data.get("expected_state"),
-        )
-        return _recipient_response(request.user, bulletin, code)
+    def respond(self, request, instance, pk: int, code: str):
+        return _recipient_response(request.user, instance.bulletin, code)
 
 
 class RecipientCaseApi(APIView):
@@ -419,21 +338,6 @@ class RecipientCaseApi(APIView):
 
 
 # --- attachments (附件) ----------------------------------------------------------------------------
-
-
-def attachment_file_response(attachment: BulletinAttachment, user, *, channel: str) -> FileResponse:
-    """Serve an attachment as a download with its stored type, and record the download."""
-    services.bulletin_attachment_downloaded(attachment=attachment, user=user, channel=channel)
-    extension = attachment.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=f"bulletin-{attachment.bulletin_id}-attachment-{attachment.pk}.{extension}",
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    # Never let a browser second-guess the type: the content was checked, its rendering was not.
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class BulletinAttachmentListApi(APIView):

@@ -11,3 +11,9 @@ class BulletinsConfig(AppConfig):
         from bulletins import case_rules, inbox, services  # noqa: F401
 
         case_rules.register()
+
+        from bulletins.steps import BULLETIN_MACHINE, RECIPIENT_MACHINE
+        from core.steps import register_machine
+
+        register_machine(BULLETIN_MACHINE)
+        register_machine(RECIPIENT_MACHINE)

@@ -69,12 +69,23 @@ class BulletinForm(forms.Form):
         return spec
 
 
-class TransitionForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+class ReasonForm(forms.Form):
+    """The input of closing or withdrawing a bulletin (withdrawing needs the reason: the model says so)."""
+
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReportForm(forms.Form):
-    result = forms.CharField(label=_("What your unit found or did"), widget=forms.Textarea(attrs={"rows": 4}))
+    """The input of a recipient's report (the model requires the text, naming the field)."""
+
+    result = forms.CharField(
+        label=_("What your unit found or did"),
+        required=False,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class AttachmentForm(forms.Form):

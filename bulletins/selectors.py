@@ -174,3 +174,11 @@ def recipient_rows_visible_to(user) -> QuerySet[BulletinRecipient]:
     return BulletinRecipient.objects.filter(bulletin__in=bulletin_visible_to(user).values("pk")).filter(
         following
     )
+
+
+def recipient_get_visible(user, bulletin, code) -> BulletinRecipient:
+    row = recipients_visible(bulletin, user).filter(unit__code=code).first()
+    if row is None:
+        raise Http404
+    row.bulletin = bulletin
+    return row

@@ -2,35 +2,26 @@
 attachments."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from bulletins import apis, forms, selectors, services
+from bulletins import forms, selectors, services
 from bulletins import permissions as perms
-from bulletins.models import BULLETIN_API_TRANSITIONS, RECIPIENT_API_TRANSITIONS, BulletinState
+from bulletins.models import BulletinState
 from bulletins.permissions import DRAFTERS
-from cases.forms import apply_errors
+from bulletins.presenters import attachment_file_response, progress_data
+from bulletins.steps import BULLETIN_MACHINE, RECIPIENT_MACHINE
 from cases.standing import user_standing
-from core.api import Conflict
+from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
-from core.workflow import available_transitions, timeline_for
+from core.pages import StepView, apply_errors, next_steps
+from core.workflow import timeline_for
 from organisation.models import Unit
-from organisation.selectors import user_may_read_case_data
-
-
-class CaseDataPageMixin(LoginRequiredMixin):
-    """Sign-in required; users without an operational role (auditors, administrators) get 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not user_may_read_case_data(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+from organisation.pages import CaseDataPageMixin
 
 
 class BulletinListView(CaseDataPageMixin, View):
@@ -119,17 +110,28 @@ def may_change_attachments(bulletin, user) -> bool:
     return bulletin.state == BulletinState.DRAFT and perms.may_edit(bulletin, user)
 
 
-def _render_detail(request, bulletin, status=200, attachment_form=None):
-    progress = apis.progress_data(bulletin, request.user)
-    transitions = [
-        name for name in available_transitions(bulletin, request.user) if name in BULLETIN_API_TRANSITIONS
-    ]
+def _render_detail(request, bulletin, status=200, attachment_form=None, bound=None, bound_step=""):
+    progress = progress_data(bulletin, request.user)
+    for row in progress["recipients"]:
+        row.offers = next_steps(
+            RECIPIENT_MACHINE,
+            row,
+            request.user,
+            url_for=lambda name, row=row: reverse(
+                "bulletin-recipient-transition", args=[bulletin.pk, row.unit.code, name]
+            ),
+        )
     context = {
         "bulletin": bulletin,
         "progress": progress,
-        "transitions": transitions,
-        "transition_form": forms.TransitionForm(),
-        "report_form": forms.ReportForm(),
+        "offers": next_steps(
+            BULLETIN_MACHINE,
+            bulletin,
+            request.user,
+            url_for=lambda name: reverse("bulletin-transition", args=[bulletin.pk, name]),
+            bound=bound,
+            bound_step=bound_step,
+        ),
         "attachments": list(selectors.attachments_of(bulletin)),
         "may_attach": may_change_attachments(bulletin, request.user),
         "attachment_form": attachment_form or forms.AttachmentForm(),
@@ -160,39 +162,44 @@ def _run(request, bulletin, action):
     return redirect(reverse("bulletin-detail", args=[bulletin.pk]))
 
 
-class BulletinActionView(CaseDataPageMixin, View):
-    http_method_names = ["post", "options"]
+class BulletinStepView(CaseDataPageMixin, StepView):
+    """Issue, close or withdraw a bulletin from its page."""
 
-    def post(self, request, pk: int, name: str):
-        bulletin = selectors.bulletin_get_visible(request.user, pk)
-        if name not in BULLETIN_API_TRANSITIONS:
-            raise Http404
-        reason = request.POST.get("reason", "")
-        return _run(
-            request,
-            bulletin,
-            lambda: services.bulletin_transition(
-                bulletin_id=bulletin.pk, name=name, by=request.user, reason=reason
-            ),
+    machine = BULLETIN_MACHINE
+
+    def get_object(self, request, pk: int):
+        return selectors.bulletin_get_visible(request.user, pk)
+
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        return _render_detail(request, instance, status=status, bound=bound, bound_step=bound_step)
+
+    def success_url(self, request, instance) -> str:
+        return reverse("bulletin-detail", args=[instance.pk])
+
+    def refused_message(self) -> str:
+        return _("You may not take this step on this bulletin.")
+
+
+class RecipientStepView(CaseDataPageMixin, StepView):
+    """Acknowledge a bulletin for your unit, or report its result, from the bulletin's page."""
+
+    machine = RECIPIENT_MACHINE
+
+    def get_object(self, request, pk: int, code: str):
+        return selectors.recipient_get_visible(
+            request.user, selectors.bulletin_get_visible(request.user, pk), code
         )
 
-
-class RecipientActionView(CaseDataPageMixin, View):
-    http_method_names = ["post", "options"]
-
-    def post(self, request, pk: int, code: str, name: str):
-        bulletin = selectors.bulletin_get_visible(request.user, pk)
-        row = apis.recipient_get_visible(request.user, bulletin, code)
-        if name not in RECIPIENT_API_TRANSITIONS:
-            raise Http404
-        result = request.POST.get("result", "")
-        return _run(
-            request,
-            bulletin,
-            lambda: services.recipient_transition(
-                recipient_id=row.pk, name=name, by=request.user, result=result
-            ),
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        return _render_detail(
+            request, selectors.bulletin_get_visible(request.user, instance.bulletin_id), status=status
         )
+
+    def success_url(self, request, instance) -> str:
+        return reverse("bulletin-detail", args=[instance.bulletin_id])
+
+    def refused_message(self) -> str:
+        return _("You may not take this step on this bulletin.")
 
 
 class AttachmentAddView(CaseDataPageMixin, View):
@@ -221,8 +228,8 @@ class AttachmentAddView(CaseDataPageMixin, View):
 class AttachmentRemoveView(CaseDataPageMixin, View):
     http_method_names = ["post", "options"]
 
-    def post(self, request, pk: int, aid: int):
-        bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
+    def post(self, request, pk: int, attachment_id: int):
+        bulletin, attachment = selectors.attachment_get_visible(request.user, pk, attachment_id)
         return _run(
             request,
             bulletin,
@@ -231,6 +238,6 @@ class AttachmentRemoveView(CaseDataPageMixin, View):
 
 
 class AttachmentDownloadView(CaseDataPageMixin, View):
-    def get(self, request, pk: int, aid: int):
-        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
-        return apis.attachment_file_response(attachment, request.user, channel="web")
+    def get(self, request, pk: int, attachment_id: int):
+        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, attachment_id)
+        return attachment_file_response(attachment, request.user, channel="web")

@@ -19,16 +19,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import access
-from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import AccessRequestState, AccessScope, CaseAccessRequest
 from cases.selectors import case_discoverable_by
 from core.api import (
     CursorPagination,
     IdField,
     IdFilter,
+    OfficerRefSerializer,
     RolesFirst,
     TimelineEntrySerializer,
     error_responses,
+    inline_choice,
     refuse_unpermitted_transition,
 )
 from core.workflow import available_transitions, timeline_for

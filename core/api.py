@@ -9,25 +9,36 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, pagination, permissions, serializers, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.exceptions import Conflict, DomainError, NotAllowed
 from core.guards import holds_role_anywhere, transition_refused
 from core.ids import MAX_ID, MAX_INT
 from core.parsers import MAX_JSON_DEPTH, JSONParser, json_depth_exceeds  # noqa: F401 (the API's kit)
+from core.steps import check_transition
 
 
-class Conflict(exceptions.APIException):
-    """A transition or write lost a race: the object moved on."""
+class _ConflictError(exceptions.APIException):
+    """core.exceptions.Conflict as DRF answers it (409 with the current state)."""
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
-    def __init__(self, detail=None, *, current_state: str | None = None):
-        super().__init__(detail or _("The object was changed by someone else; reload it and try again."))
-        self.current_state = current_state
+    def __init__(self, conflict: Conflict):
+        super().__init__(str(conflict.message))
+        self.current_state = conflict.current_state
+        if conflict.code != Conflict.code:
+            self.custom_code = conflict.code
 
 
 class ApiError(exceptions.APIException):
@@ -97,10 +108,17 @@ def _specific_code(exc: exceptions.APIException) -> str | None:
 
 def exception_handler(exc, context):
     """Answer every API error as {"code", "message", "fields"} with a translated message."""
-    if isinstance(exc, Http404):
+    conflict = exc if isinstance(exc, Conflict) else None
+    if conflict is not None:
+        exc = _ConflictError(conflict)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, NotAllowed) and exc.message is not NotAllowed.default_message:
+        exc = exceptions.PermissionDenied(str(exc.message), code=exc.code)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DomainError) and not isinstance(exc, DjangoValidationError):
+        exc = ApiError(exc.message, code=exc.code)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -126,7 +144,7 @@ def exception_handler(exc, context):
         if isinstance(exc, exceptions.APIException):
             code = _specific_code(exc) or code
     body = error_body(code, message, fields)
-    if isinstance(exc, Conflict) and exc.current_state is not None:
+    if isinstance(exc, _ConflictError) and exc.current_state is not None:
         body["current_state"] = exc.current_state
     # Keep WWW-Authenticate, Allow and Retry-After; the renderer sets the content type.
     headers = {key: value for key, value in response.headers.items() if key.lower() != "content-type"}
@@ -222,6 +240,21 @@ class TimelineEntrySerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+def inline_choice(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice field whose enum is written inline: several resources have a differently valued "kind"."""
+    field_class = extend_schema_field({"type": "string", "enum": [value for value, _label in choices]})(
+        type("InlineChoiceField", (serializers.ChoiceField,), {})
+    )
+    return field_class(choices=choices, **kwargs)
+
+
+class OfficerRefSerializer(serializers.Serializer):
+    """An officer as every resource names one: username and full name."""
+
+    username = serializers.CharField()
+    full_name = serializers.CharField(source="display_name")
+
+
 # --- bounded integers ----------------------------------------------------------------------------
 
 
@@ -266,3 +299,190 @@ class IntegerFilter(django_filters.Filter):
         self._spectacular_annotation = {
             "field": {"type": "integer", "minimum": min_value, "maximum": max_value}
         }
+
+
+# --- the transition kit's API side ---------------------------------------------------------------
+
+
+def _serializer_field(form_field: forms.Field) -> serializers.Field:
+    """Describe a form field as the DRF field the schema shows (the form itself parses the input)."""
+    common = {"required": form_field.required, "help_text": form_field.help_text or None}
+    if isinstance(form_field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) or getattr(
+        form_field, "takes_list", False
+    ):
+        choices = [value for value, _label in getattr(form_field, "choices", ()) if value != ""]
+        child = serializers.ChoiceField(choices=choices) if choices else serializers.CharField()
+        return serializers.ListField(child=child, **common)
+    if isinstance(form_field, forms.ModelChoiceField):
+        if form_field.to_field_name:
+            return serializers.CharField(**common)
+        return IdField(**common)
+    if isinstance(form_field, forms.TypedChoiceField | forms.ChoiceField):
+        choices = [value for value, _label in form_field.choices if value != ""]
+        return serializers.ChoiceField(choices=choices, **common)
+    if isinstance(form_field, forms.BooleanField):
+        return serializers.BooleanField(**{**common, "required": False})
+    if isinstance(form_field, forms.IntegerField):
+        return serializers.IntegerField(
+            min_value=form_field.min_value, max_value=form_field.max_value, **common
+        )
+    if isinstance(form_field, forms.DecimalField):
+        return serializers.DecimalField(
+            max_digits=form_field.max_digits, decimal_places=form_field.decimal_places, **common
+        )
+    if isinstance(form_field, forms.DateTimeField):
+        return serializers.DateTimeField(**common)
+    if isinstance(form_field, forms.DateField):
+        return serializers.DateField(**common)
+    if not form_field.required:
+        # A form gives "" for a text field left out; the schema says so.
+        common["default"] = ""
+    return serializers.CharField(
+        max_length=getattr(form_field, "max_length", None), allow_blank=not form_field.required, **common
+    )
+
+
+def step_input_serializer(machine, *, name: str, expected_state_help=None) -> type[serializers.Serializer]:
+    """Return the serializer that describes a machine's step input in the schema.
+
+    It is the union of the fields of the API steps' forms (a field is required only where every
+    step needs it: which step needs what is the step's form's business), plus `expected_state`.
+    """
+    fields: dict[str, serializers.Field] = {}
+    for step in machine.steps:
+        if not step.api or step.form is None:
+            continue
+        for field_name, form_field in step.form.base_fields.items():
+            if field_name not in fields:
+                described = _serializer_field(form_field)
+                described.required = False
+                fields[field_name] = described
+    state_field = machine.model._meta.get_field(machine.state_field)
+    fields["expected_state"] = serializers.ChoiceField(
+        choices=list(state_field.choices),
+        required=False,
+        help_text=expected_state_help,
+    )
+    return type(name, (serializers.Serializer,), fields)
+
+
+def _form_data(form_class, data) -> dict:
+    """Return the JSON body as the data a form reads, refusing values of the wrong shape (400)."""
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"non_field_errors": [_("The body must be a JSON object.")]})
+    shaped = {}
+    for field_name, form_field in form_class.base_fields.items() if form_class else ():
+        if field_name not in data:
+            continue
+        value = data[field_name]
+        takes_list = isinstance(
+            form_field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
+        ) or getattr(form_field, "takes_list", False)
+        if takes_list:
+            if not isinstance(value, list) or any(isinstance(item, dict | list) for item in value):
+                raise exceptions.ValidationError({field_name: [_("Expected a list of values.")]})
+        elif isinstance(value, dict | list):
+            raise exceptions.ValidationError({field_name: [_("Expected a single value.")]})
+        elif value is None:
+            continue
+        elif isinstance(value, bool) and not isinstance(form_field, forms.BooleanField):
+            raise exceptions.ValidationError({field_name: [_("Expected a single value.")]})
+        shaped[field_name] = value if takes_list else (value if isinstance(value, bool) else str(value))
+    return shaped
+
+
+class _ListData(dict):
+    """A dict that answers getlist() as a QueryDict does, for forms' multiple-value widgets."""
+
+    def getlist(self, key, default=None):
+        value = self.get(key, default if default is not None else [])
+        return value if isinstance(value, list) else [value]
+
+
+def step_input(machine, name: str, data, *, instance=None) -> tuple[dict, str | None]:
+    """Parse an API step's body with the step's form: return (values for the service, expected_state).
+
+    A field error answers 400 naming the field; an `expected_state` that is no state of the machine too.
+    """
+    step = machine.step(name)
+    expected = data.get("expected_state") if isinstance(data, dict) else None
+    state_values = {value for value, _label in machine.model._meta.get_field(machine.state_field).choices}
+    if expected is not None and expected not in state_values:
+        raise exceptions.ValidationError({"expected_state": [_("Not a state of this object.")]})
+    if step.form is None:
+        _form_data(None, data)
+        return {}, expected
+    form = step.form(data=_ListData(_form_data(step.form, data)), **step_form_kwargs(step, instance))
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {key: [str(message) for message in messages] for key, messages in form.errors.items()}
+        )
+    return dict(form.cleaned_data), expected
+
+
+def step_form_kwargs(step, instance) -> dict:
+    """Return the keyword arguments a step's form takes (`instance` when its form asks for it)."""
+    return {"instance": instance} if getattr(step.form, "takes_instance", False) else {}
+
+
+class StepApi(APIView):
+    """`POST …/{pk}/transitions/{name}/`: take a step of the object's machine (the one generic API view).
+
+    A subclass names its `machine` and says how to find the object the user may see (`get_object`,
+    404 otherwise) and what to answer (`respond`); `step_api_schema` describes it. The order is the
+    project's: 404 for an object out of sight or no such step, 403 for one who may not take the step
+    (before the body is read), 400 for the input, 409 when the object moved on.
+    """
+
+    machine = None
+
+    def get_object(self, request, **kwargs):
+        raise NotImplementedError
+
+    def respond(self, request, instance, **kwargs) -> Response:
+        raise NotImplementedError
+
+    def post(self, request, name: str, **kwargs):
+        instance = self.get_object(request, **kwargs)
+        step = self.machine.step(name)
+        if step is None or not step.api:
+            raise Http404(name)
+        if check_transition(instance, name, request.user).refused:
+            raise exceptions.PermissionDenied()
+        values, expected = step_input(self.machine, name, request.data, instance=instance)
+        self.machine.take(instance, name, by=request.user, values=values, expected_state=expected)
+        return self.respond(request, instance, **kwargs)
+
+
+def step_api_schema(
+    *,
+    operation_id: str,
+    response,
+    tags=None,
+    name_param: str = "name",
+    description=None,
+    expected_state_help=None,
+):
+    """Describe a StepApi subclass in the schema: its step names, the union input, the error body."""
+
+    def decorator(view_class):
+        machine = view_class.machine
+        # Named as the hand-written input serializers were, so the schema's components keep their names.
+        request = step_input_serializer(
+            machine,
+            name=f"{view_class.__name__.removesuffix('Api')}InputSerializer",
+            expected_state_help=expected_state_help,
+        )
+        schema = extend_schema(
+            operation_id=operation_id,
+            tags=tags,
+            description=description,
+            parameters=[
+                OpenApiParameter(name_param, str, OpenApiParameter.PATH, enum=machine.names(api=True))
+            ],
+            request=request,
+            responses={200: response, **error_responses(400, 401, 403, 404, 409)},
+        )
+        return extend_schema_view(post=schema)(view_class)
+
+    return decorator

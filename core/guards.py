@@ -8,19 +8,14 @@ who may not act hears 403 before any complaint about the form or body (issue 16)
 def transition_refused(instance, name: str, user) -> bool:
     """Tell whether the service would refuse `user` transition `name` of `instance` with 403 now.
 
-    False for a name that is no FSM transition and for a transition not available from the current
+    False for a name that is no transition and for a transition not available from the current
     state or whose conditions fail: the service answers those (409) after validating the input.
     """
-    meta = getattr(getattr(instance, name, None), "_django_fsm", None)
-    if meta is None:
+    from core.steps import check_transition, transition_names
+
+    if name not in transition_names(type(instance)):
         return False
-    field = meta.field if isinstance(meta.field, str) else meta.field.name
-    state = getattr(instance, field)
-    return bool(
-        meta.has_transition(state)
-        and meta.conditions_met(instance, state)
-        and not meta.has_transition_perm(instance, state, user)
-    )
+    return check_transition(instance, name, user).refused
 
 
 _roles_reader = None

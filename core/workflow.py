@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django_fsm import ConcurrentTransition
 
 from core import audit
-from core.api import Conflict
 from core.audit import json_safe
+from core.exceptions import Conflict, NotAllowed
 from core.models import TimelineEntry
+from core.steps import Availability, check_transition, refuse_unmet_needs, state_field_of
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,6 @@ class TransitionResult:
     instance: models.Model
     from_state: str
     to_state: str
-
-
-def _state_field_name(instance: models.Model, method) -> str:
-    meta = getattr(method, "_django_fsm", None)
-    if meta is None:
-        raise ValueError(f"{type(instance).__name__}.{method.__name__} is not an FSM transition")
-    field = meta.field
-    return field if isinstance(field, str) else field.name
 
 
 def target_label(instance: models.Model) -> str:
@@ -100,24 +92,24 @@ def run_transition(
 
     Raise Conflict (HTTP 409, with the current state) when the transition is not available from
     the state the row is in now — someone else moved it on, or the client's view is stale —
-    PermissionDenied (403) when it is available but not to this user, and ValidationError (400)
+    NotAllowed (403) when it is available but not to this user, and ValidationError (400)
     when the transition method refuses its input.
     """
     arguments = dict(arguments or {})
     with transaction.atomic():
         instance = model._default_manager.select_for_update().get(pk=pk)
-        method = getattr(instance, name, None)
-        if method is None or not hasattr(method, "_django_fsm"):
-            raise ValueError(f"{model.__name__} has no transition {name!r}")
-        field_name = _state_field_name(instance, method)
+        field_name = state_field_of(model, name)
         from_state = getattr(instance, field_name)
         if expected_state is not None and from_state != expected_state:
             raise Conflict(current_state=from_state)
-        meta = method._django_fsm
-        if not meta.has_transition(from_state) or not meta.conditions_met(instance, from_state):
+        status = check_transition(instance, name, by).status
+        if status is Availability.UNAVAILABLE:
             raise Conflict(current_state=from_state)
-        if not meta.has_transition_perm(instance, from_state, by):
-            raise PermissionDenied
+        if status is Availability.NOT_ALLOWED:
+            raise NotAllowed
+        # A declared step whose needs are unmet (documents, fields) is refused naming what is missing.
+        refuse_unmet_needs(instance, name)
+        method = getattr(instance, name)
         method(by=by, **arguments)
         to_state = getattr(instance, field_name)
         try:

@@ -20,15 +20,16 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.selectors import case_get_visible, case_visible_to, grant_use_record
 from cases.standing import user_standing
 from core.api import (
     CursorPagination,
     IdField,
+    OfficerRefSerializer,
     RolesFirst,
     TimelineEntrySerializer,
     error_responses,
+    inline_choice,
     refuse_unpermitted_transition,
 )
 from core.api import IdFilter as BoundedIdFilter

@@ -18,16 +18,17 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.models import Case, RelatedCaseMatch
 from cases.selectors import case_visible_to
 from core.api import (
     CursorPagination,
     IdField,
     IdFilter,
+    OfficerRefSerializer,
     RolesFirst,
     TimelineEntrySerializer,
     error_responses,
+    inline_choice,
     refuse_unpermitted_transition,
 )
 from core.ids import id_or_none

@@ -27,14 +27,15 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.assistance.apis import OfficerRefSerializer, inline_choice
 from cases.selectors import case_visible_to
 from cases.standing import user_standing
 from core.api import (
     CursorPagination,
+    OfficerRefSerializer,
     RolesFirst,
     TimelineEntrySerializer,
     error_responses,
+    inline_choice,
     refuse_unpermitted_transition,
 )
 from core.api import IdField as BoundedIdField

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -35,9 +35,11 @@ from core import audit, deadline_rows
 from core.api import (
     CursorPagination,
     IdField,
+    OfficerRefSerializer,
     RolesFirst,
     TimelineEntrySerializer,
     error_responses,
+    inline_choice,
     refuse_unpermitted_transition,
 )
 from core.grading import InformationAccuracy, SourceReliability, grade_text
@@ -53,19 +55,6 @@ FIRST_RESPONSE_HELP = _(
     "A first-response emergency (先期处置): while the case's jurisdiction is disputed, a unit other than "
     "the lead may request a coercive measure only with this flag and a reason (公通字〔2020〕6号 no. 3)."
 )
-
-
-def inline_choice(choices, **kwargs) -> serializers.ChoiceField:
-    """A choice field whose enum is written inline: several resources have a differently valued "kind"."""
-    field_class = extend_schema_field({"type": "string", "enum": [value for value, _label in choices]})(
-        type("InlineChoiceField", (serializers.ChoiceField,), {})
-    )
-    return field_class(choices=choices, **kwargs)
-
-
-class OfficerRefSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    full_name = serializers.CharField(source="display_name")
 
 
 class CaseRefSerializer(serializers.Serializer):
