@@ -138,3 +138,67 @@ def run_transition(
         if after is not None:
             after(instance, from_state, to_state)
     return TransitionResult(instance=instance, from_state=from_state, to_state=to_state)
+
+
+def model_update(
+    *,
+    instance: models.Model,
+    values: dict[str, Any],
+    by,
+    action: str = "updated",
+    acting_unit_code: str = "",
+    with_values: tuple[str, ...] = (),
+    timeline: bool = True,
+    validate: bool = True,
+    extra_update_fields: tuple[str, ...] = (),
+) -> list[str]:
+    """Set the fields of `values` that differ on the locked `instance`, validate, save and audit them.
+
+    The caller has locked the row and checked who may edit; `values` are already parsed. The model's
+    own rules run (`full_clean` on the changed fields, which calls `clean()`); a refusal raises
+    ValidationError naming the field and nothing is saved. The audit event `<app>.<model>.<action>`
+    names the changed fields (with old and new values for `with_values`) and, with `timeline`, the
+    object's timeline gets a row. Return the names of the changed fields (empty: nothing was written).
+    """
+    changed = {field: value for field, value in values.items() if getattr(instance, field) != value}
+    if not changed:
+        return []
+    before = {field: getattr(instance, field) for field in changed}
+    for field, value in changed.items():
+        setattr(instance, field, value)
+    if validate:
+        untouched = [
+            model_field.name
+            for model_field in instance._meta.concrete_fields
+            if model_field.name not in changed and model_field.attname not in changed
+        ]
+        try:
+            instance.full_clean(exclude=untouched, validate_unique=False, validate_constraints=False)
+        except Exception:
+            for field, value in before.items():
+                setattr(instance, field, value)
+            raise
+    update_fields = [*changed, *extra_update_fields]
+    if (
+        any(f.name == "updated_at" for f in instance._meta.concrete_fields)
+        and "updated_at" not in update_fields
+    ):
+        update_fields.append("updated_at")
+    instance.save(update_fields=update_fields)
+    payload: dict[str, Any] = {"fields": sorted(changed)}
+    for field in with_values:
+        if field in changed:
+            payload[field] = {"from": before[field], "to": changed[field]}
+    label = target_label(instance)
+    audit.record(
+        action=f"{label}.{action}",
+        actor=by,
+        acting_unit_code=acting_unit_code,
+        target=instance,
+        payload=payload,
+    )
+    if timeline:
+        timeline_add(
+            instance=instance, actor=by, acting_unit_code=acting_unit_code, action=action, data=payload
+        )
+    return sorted(changed)
