@@ -101,4 +101,42 @@ def _state_machine_markdown(model: type[models.Model], field_name: str) -> str:
         permission = t.permission
         who = f"`{permission.__name__}`: {_first_line(permission)}".rstrip(": ") if permission else "anyone"
         lines.append(f"| `{t.name}` | `{t.source}` | `{t.target}` | {who} | {_first_line(t.method)} |")
+    lines += _steps_table(model)
     return "\n".join(lines) + "\n"
+
+
+def _steps_table(model: type[models.Model]) -> list[str]:
+    """Return the section that shows the machine's step declarations (core.steps), if it has one."""
+    from core.steps import machine_for
+
+    machine = machine_for(model)
+    if machine is None:
+        return []
+    lines = [
+        "",
+        "## Steps as officers see them",
+        "",
+        f"Declared once in `{_declared_in(machine)}`; the pages, the API, the next-steps panel and the",
+        "inbox are drawn from it.",
+        "",
+        "| step | label | 中文 | emphasis | input | needs first | waiting in the inbox |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for step in machine.steps:
+        with translation.override("zh-hans"):
+            chinese = str(step.label)
+        fields = ", ".join(f"`{name}`" for name in step.form.base_fields) if step.form else "none"
+        needs = "; ".join(str(need.reason) for need in step.needs) or "—"
+        emphasis = step.emphasis + (f" (asks: {step.confirm})" if step.confirm else "")
+        where = "" if step.api and step.page else (" (page only)" if step.page else " (API only)")
+        lines.append(
+            f"| `{step.name}`{where} | {step.label} | {chinese} | {emphasis} | {fields} | {needs} | "
+            f"{'yes' if step.is_waiting else 'no'} |"
+        )
+    return lines
+
+
+def _declared_in(machine) -> str:
+    run = machine.run
+    module = getattr(run, "__module__", "") or ""
+    return module.replace(".", "/") + ".py" if module else "core.steps"
