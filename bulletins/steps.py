@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bulletins import services
 from bulletins.forms import ReasonForm, ReportForm
-from bulletins.models import Bulletin, BulletinRecipient
+from bulletins.models import Bulletin, BulletinKind, BulletinRecipient
 from core.steps import DANGER, PRIMARY, SECONDARY, Machine, Step
 
 
@@ -20,10 +20,22 @@ def _take_recipient_step(recipient, name, *, by, expected_state=None, **values):
     )
 
 
+def _result_awaited(recipient) -> bool:
+    """The bulletin is a directive, whose result the issuer awaits."""
+    return recipient.bulletin.kind == BulletinKind.DIRECTIVE
+
+
 BULLETIN_MACHINE = Machine(
     Bulletin,
     [
-        Step("issue", _("Issue"), emphasis=PRIMARY, help=_("Send it to its recipients; they are fixed now.")),
+        # A draft is its author's to finish; the inbox lists what others wait for (waiting=False).
+        Step(
+            "issue",
+            _("Issue"),
+            emphasis=PRIMARY,
+            waiting=False,
+            help=_("Send it to its recipients; they are fixed now."),
+        ),
         Step("close", _("Close"), emphasis=SECONDARY, form=ReasonForm),
         Step(
             "withdraw",
@@ -34,13 +46,24 @@ BULLETIN_MACHINE = Machine(
         ),
     ],
     run=_take_bulletin_step,
+    inbox_kinds=(),
 )
 
 RECIPIENT_MACHINE = Machine(
     BulletinRecipient,
     [
         Step("acknowledge", _("Acknowledge"), emphasis=PRIMARY),
-        Step("report", _("Report the result"), emphasis=PRIMARY, form=ReportForm),
+        # Any recipient may report; only a directive's result is awaited (and listed in the inbox).
+        Step(
+            "report",
+            _("Report the result"),
+            emphasis=PRIMARY,
+            form=ReportForm,
+            waiting=_result_awaited,
+        ),
     ],
     run=_take_recipient_step,
+    inbox_kinds=("bulletins.acknowledge", "bulletins.report"),
+    # The inbox lists a recipient's answer under its bulletin (the page where it is given).
+    inbox_object=lambda recipient: ("bulletins.bulletin", str(recipient.bulletin_id)),
 )

@@ -131,9 +131,15 @@ def _steps_table(model: type[models.Model]) -> list[str]:
         where = "" if step.api and step.page else (" (page only)" if step.page else " (API only)")
         lines.append(
             f"| `{step.name}`{where} | {step.label} | {chinese} | {emphasis} | {fields} | {needs} | "
-            f"{'yes' if step.is_waiting else 'no'} |"
+            f"{_waiting_text(step)} |"
         )
     return lines
+
+
+def _waiting_text(step) -> str:
+    if callable(step.waiting):
+        return f"yes, if: {_first_line(step.waiting)}"
+    return "yes" if step.is_waiting else "no"
 
 
 def _declared_in(machine) -> str:

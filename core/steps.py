@@ -21,7 +21,6 @@ from functools import cache
 from typing import Any
 
 from django.db import models
-from django.utils.translation import gettext_lazy
 from django_fsm import FSMFieldMixin, can_proceed, has_transition_perm
 
 from core.exceptions import Conflict
@@ -58,7 +57,7 @@ class Step:
     help: Any = ""
     form: type | None = None
     needs: tuple[Need, ...] = ()
-    waiting: bool | None = None
+    waiting: bool | Callable[[models.Model], bool] | None = None
     api: bool = True
     page: bool = True
 
@@ -70,7 +69,14 @@ class Step:
 
     @property
     def is_waiting(self) -> bool:
-        return self.emphasis == PRIMARY if self.waiting is None else self.waiting
+        """Tell whether this step can make an object wait for someone (declared, or a primary step)."""
+        return self.emphasis == PRIMARY if self.waiting is None else bool(self.waiting)
+
+    def waits_on(self, instance: models.Model) -> bool:
+        """Tell whether an object on which this step is available waits in the inbox for it."""
+        if callable(self.waiting):
+            return bool(self.waiting(instance))
+        return self.is_waiting
 
     def unmet(self, instance: models.Model) -> list[Any]:
         """Return the reasons this step cannot yet be taken on `instance` (empty when it can)."""
@@ -205,11 +211,17 @@ class Machine:
         run: Runner,
         state_field: str = "state",
         object_type: str = "",
+        inbox_kinds: Sequence[str] | None = None,
+        inbox_object: Callable[[models.Model], tuple[str, str]] | None = None,
     ):
         self.model = model
         self.state_field = state_field
         self.run = run
         self.object_type = object_type or _label(model)
+        # The inbox kinds that list this machine's waiting objects, and how an item names the object
+        # (a recipient's answer is listed under its bulletin, say). None: not yet declared.
+        self.inbox_kinds = tuple(inbox_kinds) if inbox_kinds is not None else None
+        self.inbox_object = inbox_object or (lambda instance: (self.object_type, str(instance.pk)))
         self._steps = {step.name: step for step in steps}
         if len(self._steps) != len(steps):
             raise ValueError(f"{model.__name__}: a step is declared twice")
@@ -266,7 +278,7 @@ class Machine:
     def waiting_for(self, instance: models.Model, user) -> bool:
         """Tell whether `instance` waits for `user`: a step marked waiting is available to them now."""
         return any(
-            step.is_waiting and check_transition(instance, step.name, user).available
+            step.waits_on(instance) and check_transition(instance, step.name, user).available
             for step in self._steps.values()
         )
 
@@ -310,6 +322,3 @@ def waiting_objects(user, objects: Iterable[models.Model]) -> list[models.Model]
         if machine is not None and machine.waiting_for(instance, user):
             found.append(instance)
     return found
-
-
-NO_INPUT_HELP = gettext_lazy("This step takes no input.")
