@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from bulletins.models import Bulletin, BulletinKind, BulletinState
 from bulletins.services import bulletin_create
-from bulletins.steps import BULLETIN_MACHINE
+from bulletins.steps import BULLETIN_MACHINE, RECIPIENT_MACHINE
 from core.exceptions import Conflict, DomainError, Invalid, NotAllowed
 from core.models import AuditEvent, TimelineEntry
 from core.registry import DuplicateRegistration
@@ -126,11 +126,21 @@ def test_a_step_whose_needs_are_unmet_is_blocked_with_its_reason_and_the_service
         register_machine(saved)
 
 
-def test_offers_put_primary_first_and_the_inbox_rule_follows_the_primary_step(bulletin, head, outsider):
+def test_offers_put_primary_first_and_the_inbox_rule_follows_the_waiting_steps(bulletin, head, outsider):
     assert [offer.name for offer in BULLETIN_MACHINE.offers(bulletin, head)] == ["issue", "withdraw"]
-    assert BULLETIN_MACHINE.waiting_for(bulletin, head)
-    assert not BULLETIN_MACHINE.waiting_for(bulletin, outsider)
     assert BULLETIN_MACHINE.offers(bulletin, outsider) == []
+    # Issuing is primary but declared waiting=False: a draft is its author's to finish, not an inbox item.
+    assert not BULLETIN_MACHINE.waiting_for(bulletin, head)
+    BULLETIN_MACHINE.take(bulletin, "issue", by=head)
+    recipient = bulletin.recipients.select_related("bulletin").first()
+    responder = member(recipient.unit.code, Role.INTAKE_OFFICER, username="kit_responder")
+    assert RECIPIENT_MACHINE.waiting_for(recipient, responder)  # acknowledging waits
+    assert not RECIPIENT_MACHINE.waiting_for(recipient, outsider)
+    RECIPIENT_MACHINE.take(recipient, "acknowledge", by=responder)
+    recipient.refresh_from_db()
+    # A notice's result is not awaited: reporting stays possible but nothing waits in the inbox.
+    assert RECIPIENT_MACHINE.available(recipient, responder) == ["report"]
+    assert not RECIPIENT_MACHINE.waiting_for(recipient, responder)
 
 
 # --- the API ---------------------------------------------------------------------------------------
