@@ -156,7 +156,7 @@ def object_kinds() -> list[ObjectKind]:
     from cases.selectors import case_visible_to
     from documents.access import document_visible_to
     from documents.models import Document
-    from jurisdiction.merger import merger_visible_to
+    from jurisdiction.merger.selectors import merger_visible_to
     from jurisdiction.models import JurisdictionProceeding, MergerProposal
     from jurisdiction.selectors import proceeding_visible_to
     from meetings.models import ActionItem, JointMeeting, MeetingSeries

@@ -19,7 +19,7 @@ urlpatterns = [
     path("v1/", include("cases.assistance.api_urls")),
     path("v1/", include("documents.api_urls")),
     path("v1/", include("jurisdiction.api_urls")),
-    path("v1/", include("jurisdiction.merger_api_urls")),
+    path("v1/", include("jurisdiction.merger.api_urls")),
     path("v1/", include("bulletins.api_urls")),
     path("v1/", include("meetings.api_urls")),
     path("", include("core.api_urls")),

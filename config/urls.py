@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("cases.assistance.urls")),
     path("", include("documents.urls")),
     path("", include("jurisdiction.urls")),
-    path("", include("jurisdiction.merger_urls")),
+    path("", include("jurisdiction.merger.urls")),
     path("", include("bulletins.urls")),
     path("", include("meetings.urls")),
     path("", include("cases.access_urls")),

@@ -14,12 +14,12 @@ class JurisdictionConfig(AppConfig):
             authority,
             documents,
             inbox,
-            merger,
-            merger_panel,
             panel,
             visibility,
         )
+        from jurisdiction.merger import panel as merger_panel  # noqa: F401
+        from jurisdiction.merger import selectors as merger_selectors
 
         documents.register()
         case_permissions.register_settlement_authority(authority.may_settle_case)
-        case_permissions.register_merge_authority(merger.merger_authority)
+        case_permissions.register_merge_authority(merger_selectors.merger_authority)

@@ -11,11 +11,11 @@ declared once.
 - A merger proposal is visible to whoever sees either of its cases (jurisdiction.merger); each case
   is *shown* only to a viewer who sees it and otherwise *mentioned* under the discovery rules
   (cases.selectors.case_discovery_summary: a restricted case never by number), and the proposal's
-  texts only as jurisdiction.merger_presentation.texts_visible allows.
+  texts only as jurisdiction.merger.presenters.texts_visible allows.
 """
 
 from cases.visibility import case_data_rule
-from jurisdiction.merger import merger_visible_to
+from jurisdiction.merger.selectors import merger_visible_to
 from jurisdiction.models import (
     DesignationRequest,
     HandoverConfirmation,

@@ -37,7 +37,7 @@ from core import audit
 from core.api import Conflict
 from core.models import Deadline, DeadlineState
 from core.workflow import timeline_add
-from jurisdiction.merger import merger_visible_to
+from jurisdiction.merger.selectors import merger_visible_to
 from jurisdiction.models import (
     JurisdictionProceeding,
     MergerProposal,

@@ -245,7 +245,7 @@ def _proceeding(world: World, spec: dict):
 
 
 def _merger(world: World, spec: dict):
-    from jurisdiction import merger
+    from jurisdiction.merger import services as merger
 
     into, merged = _pick(world, spec["into"]), _pick(world, spec["merged"])
     if into.pk == merged.pk:

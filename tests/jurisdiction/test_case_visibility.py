@@ -32,7 +32,8 @@ from cases.visibility import case_data_rules, rows_visible_to
 from core.models import AuditEvent
 from documents.access import document_visible_to
 from documents.models import Document
-from jurisdiction import merger, services
+from jurisdiction import services
+from jurisdiction.merger import services as merger
 from jurisdiction.models import (
     DesignationRequest,
     HandoverConfirmation,

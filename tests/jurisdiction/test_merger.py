@@ -9,7 +9,8 @@ from cases.models import CaseState, PartyRole
 from cases.selectors import case_visible_to
 from core.api import Conflict
 from core.models import TimelineEntry
-from jurisdiction import merger
+from jurisdiction.merger import services as merger
+from jurisdiction.merger.selectors import merger_visible_to
 from jurisdiction.models import MergerState
 from tests.factories.cases import CaseFactory, unit
 from tests.jurisdiction.conftest import WUHOU, WUHUA
@@ -103,8 +104,8 @@ def test_declining_and_rejecting_leave_the_cases_apart(two_cases, offices):
 def test_an_uninvolved_unit_can_neither_propose_nor_see_a_proposal(two_cases, offices, qinghai_investigator):
     chengdu, kunming = two_cases
     proposal = propose(chengdu, kunming, offices)
-    assert not merger.merger_visible_to(qinghai_investigator).filter(pk=proposal.pk).exists()
-    assert merger.merger_visible_to(offices[WUHUA].investigator).filter(pk=proposal.pk).exists()
+    assert not merger_visible_to(qinghai_investigator).filter(pk=proposal.pk).exists()
+    assert merger_visible_to(offices[WUHUA].investigator).filter(pk=proposal.pk).exists()
     with pytest.raises(PermissionDenied):
         merger.merger_propose(
             into_case=kunming, merged_case=chengdu, by=qinghai_investigator, ground="linked", reasons="x"

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import Case, CaseState, HandlingCode, PartyRole
 from cases.related import case_related_detect
 from core.identity import make_id_number
-from jurisdiction import merger
+from jurisdiction.merger import services as merger
 from jurisdiction.models import MergerProposal, MergerState
 from organisation.models import Role
 from tests.api.conftest import assert_error, token_client

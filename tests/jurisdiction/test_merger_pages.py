@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from cases.models import CaseState, HandlingCode
-from jurisdiction import merger
+from jurisdiction.merger import services as merger
 from jurisdiction.models import MergerProposal, MergerState
 from tests.jurisdiction.conftest import CHENGDU, WUHOU, WUHUA
 from tests.jurisdiction.test_merger_api import REASONS, related_pair

@@ -1,10 +1,10 @@
 """API of merger proposals (并案侦查, MPS-2020 art 21(2)): /api/v1/merger-proposals/.
 
-Thin adapters (DESIGN.md, API conventions) over jurisdiction.merger: every read starts from
+Thin adapters (DESIGN.md, API conventions) over jurisdiction.merger.services: every read starts from
 merger_visible_to (a proposal about cases the user sees neither of is 404), every write is
 merger_propose or merger_transition, which answer 409 when the proposal moved on, 403 when the user
 may not act and 400 naming the field when the input is refused. Each case of a proposal is shown
-as far as the user may know it (jurisdiction.merger_presentation). CaseDataAccess refuses auditors
+as far as the user may know it (jurisdiction.merger.presenters). CaseDataAccess refuses auditors
 and system administrators before anything is looked up.
 """
 
@@ -33,8 +33,8 @@ from core.api import (
 )
 from core.ids import id_or_none
 from core.workflow import available_transitions
-from jurisdiction import merger
-from jurisdiction import merger_presentation as present
+from jurisdiction.merger import presenters as present
+from jurisdiction.merger import selectors, services
 from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerGround, MergerProposal, MergerState
 from jurisdiction.permissions import MANAGERS
 from organisation.apis import UnitRefSerializer
@@ -95,7 +95,7 @@ class MergerProposalListItemSerializer(serializers.Serializer):
 
 class MergerProposalDetailSerializer(MergerProposalListItemSerializer):
     # The texts are empty for a reader who sees only one case and works in neither unit the proposal
-    # is exchanged between (jurisdiction.merger_presentation.texts_visible).
+    # is exchanged between (jurisdiction.merger.presenters.texts_visible).
     reasons = serializers.CharField(source="shown_reasons")
     match = MergerMatchSerializer(allow_null=True)
     proposed_by = OfficerRefSerializer()
@@ -130,14 +130,14 @@ def _prepare(proposal: MergerProposal, user, visible: set[int]) -> MergerProposa
 
 def list_data(proposals: list[MergerProposal], user, *, path: str) -> list[dict]:
     """Represent a page of proposals in a fixed number of queries (the cases' visibility, grant uses)."""
-    visible = present.visible_case_ids(user, proposals)
-    present.proposals_read_record(user, visible, path=path)
+    visible = selectors.visible_case_ids(user, proposals)
+    selectors.proposals_read_record(user, visible, path=path)
     return [MergerProposalListItemSerializer(_prepare(p, user, visible)).data for p in proposals]
 
 
 def detail_data(proposal: MergerProposal, user, *, path: str) -> dict:
-    visible = present.visible_case_ids(user, [proposal])
-    present.proposals_read_record(user, visible, path=path)
+    visible = selectors.visible_case_ids(user, [proposal])
+    selectors.proposals_read_record(user, visible, path=path)
     _prepare(proposal, user, visible)
     texts = present.texts_visible(proposal, user, visible)
     proposal.shown_reasons = proposal.reasons if texts else ""
@@ -148,7 +148,7 @@ def detail_data(proposal: MergerProposal, user, *, path: str) -> dict:
 
 
 def _detail_response(request, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
-    proposal = present.proposal_get_visible(request.user, pk)
+    proposal = selectors.proposal_get_visible(request.user, pk)
     return Response(detail_data(proposal, request.user, path=request.path), status=status_code)
 
 
@@ -189,7 +189,7 @@ def _case_reference(value: str, field: str, user) -> tuple[Case, RelatedCaseMatc
     found = visible.filter(pk=number).first() if number else visible.filter(number=text).first()
     if found is not None:
         return found, None
-    told = present.notice_case(user, number=text) if text and number is None else None
+    told = selectors.notice_case(user, number=text) if text and number is None else None
     if told is not None:
         return told
     raise serializers.ValidationError({field: [_("No such case.")]})
@@ -231,7 +231,7 @@ class MergerProposalListApi(generics.ListAPIView):
         )
 
     def get_queryset(self):
-        return present.with_related(merger.merger_visible_to(self.request.user))
+        return selectors.with_related(selectors.merger_visible_to(self.request.user))
 
     @extend_schema(
         operation_id="merger_proposals_list",
@@ -275,8 +275,8 @@ class MergerProposalListApi(generics.ListAPIView):
             if match is None:
                 raise serializers.ValidationError({"match": [_("No such related-case notice.")]})
         else:
-            match = into_notice or merged_notice or present.notice_between(user, into_case, merged_case)
-        proposal = merger.merger_propose(
+            match = into_notice or merged_notice or selectors.notice_between(user, into_case, merged_case)
+        proposal = services.merger_propose(
             into_case=into_case,
             merged_case=merged_case,
             by=user,
@@ -331,14 +331,14 @@ class MergerProposalTransitionApi(APIView):
         responses={200: MergerProposalDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int, name: str):
-        proposal = present.proposal_get_visible(request.user, pk)
+        proposal = selectors.proposal_get_visible(request.user, pk)
         if name not in MERGER_TRANSITION_NAMES:
             raise Http404(name)
         refuse_unpermitted_transition(proposal, name, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        merger.merger_transition(
+        services.merger_transition(
             proposal_id=proposal.pk,
             name=name,
             by=request.user,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jurisdiction import merger_views
+from jurisdiction.merger import views as merger_views
 
 urlpatterns = [
     path(

@@ -5,7 +5,7 @@ case is merged into another or has others merged into it, lists the case's propo
 with what each waits for and the step this user may take, and offers the heads and legal officers
 of the unit handling the case the form to propose a merger, starting from the case's related-case
 notices. Every other case is named only as far as the user may know it
-(jurisdiction.merger_presentation).
+(jurisdiction.merger.presenters).
 """
 
 from django.db.models import Q
@@ -16,9 +16,9 @@ from cases import panels
 from cases.models import Case
 from cases.selectors import case_visible_to
 from core.workflow import available_transitions
-from jurisdiction import merger
-from jurisdiction import merger_presentation as present
-from jurisdiction.merger_forms import ProposeForm
+from jurisdiction.merger import presenters as present
+from jurisdiction.merger import selectors
+from jurisdiction.merger.forms import ProposeForm
 from jurisdiction.models import MergerState
 
 OPEN_STATES = (MergerState.PROPOSED, MergerState.AGREED)
@@ -53,7 +53,7 @@ def _brief(case: Case, visible: set[int]) -> present.CaseSide:
 def merger_panel(case, user) -> panels.CasePanel | None:
     """Show the case's mergers and proposals, and to its unit's managers the form to propose one."""
     proposals = list(
-        present.with_related(merger.merger_visible_to(user))
+        selectors.with_related(selectors.merger_visible_to(user))
         .filter(Q(into_case=case) | Q(merged_case=case))
         .order_by("-id")
     )
@@ -71,13 +71,13 @@ def merger_panel(case, user) -> panels.CasePanel | None:
     if not (proposals or merged_into or merged_cases or proposer):
         return None
     cases = [c for c in (merged_into, *merged_cases) if c is not None]
-    visible = present.visible_case_ids(user, proposals)
+    visible = selectors.visible_case_ids(user, proposals)
     if cases:
         visible |= set(
             case_visible_to(user).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
         )
     # The page records the case's own showing; the other cases named in full are recorded here.
-    present.proposals_read_record(user, visible - {case.pk}, path=reverse("case-detail", args=[case.pk]))
+    selectors.proposals_read_record(user, visible - {case.pk}, path=reverse("case-detail", args=[case.pk]))
     candidates = present.candidates(case, user) if proposer else []
     return panels.CasePanel(
         template="jurisdiction/merger_panel.html",

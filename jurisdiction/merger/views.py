@@ -1,10 +1,10 @@
 """Pages of merger proposals (并案侦查, MPS-2020 art 21(2)): the proposal page, its steps, proposing one.
 
-Thin adapters over jurisdiction.merger, like the API. A proposal about cases the user sees neither
+Thin adapters over jurisdiction.merger.services, like the API. A proposal about cases the user sees neither
 of is 404 on every page and form; a step the user may not take is 403; a step posted from a page
 that has gone stale is 409 with the page as it is now; a refused input comes back on the form's
 fields with everything typed kept (400). Each case is named only as far as the user may know it
-(jurisdiction.merger_presentation). Forms post to their own URLs and work without JavaScript.
+(jurisdiction.merger.presenters). Forms post to their own URLs and work without JavaScript.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from cases.selectors import case_get_visible, case_visible_to
 from core.api import Conflict
 from core.guards import RolesFirstMixin
 from core.workflow import available_transitions
-from jurisdiction import merger
-from jurisdiction import merger_presentation as present
-from jurisdiction.merger_forms import INTO_THIS, ProposeForm, StepForm
+from jurisdiction.merger import presenters as present
+from jurisdiction.merger import selectors, services
+from jurisdiction.merger.forms import INTO_THIS, ProposeForm, StepForm
 from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerProposal
 from jurisdiction.permissions import MANAGERS
 from organisation.selectors import user_may_read_case_data
@@ -51,8 +51,8 @@ def page_context(request, proposal: MergerProposal, bound: dict | None = None) -
     """Gather what the proposal page shows this user, with the forms of the steps they may take."""
     bound = bound or {}
     user = request.user
-    visible = present.visible_case_ids(user, [proposal])
-    present.proposals_read_record(user, visible, path=request.path)
+    visible = selectors.visible_case_ids(user, [proposal])
+    selectors.proposals_read_record(user, visible, path=request.path)
     texts = present.texts_visible(proposal, user, visible)
     into, merged = present.sides(proposal, visible)
     steps = []
@@ -86,7 +86,7 @@ def page_context(request, proposal: MergerProposal, bound: dict | None = None) -
         "waiting_for": present.waiting_for(proposal),
         "steps": steps,
         "timeline": present.timeline(proposal, texts=texts),
-        # The reasons, response and review note (jurisdiction.merger_presentation.texts_visible).
+        # The reasons, response and review note (jurisdiction.merger.presenters.texts_visible).
         "texts": texts,
     }
 
@@ -99,7 +99,7 @@ def _render_page(request, proposal, *, status: int = 200, bound: dict | None = N
 
 class MergerDetailView(CaseDataPageMixin, View):
     def get(self, request, pk: int):
-        return _render_page(request, present.proposal_get_visible(request.user, pk))
+        return _render_page(request, selectors.proposal_get_visible(request.user, pk))
 
 
 class MergerActionView(CaseDataPageMixin, View):
@@ -108,7 +108,7 @@ class MergerActionView(CaseDataPageMixin, View):
     http_method_names = ["post", "options"]
 
     def post(self, request, pk: int, name: str):
-        proposal = present.proposal_get_visible(request.user, pk)
+        proposal = selectors.proposal_get_visible(request.user, pk)
         if name not in MERGER_TRANSITION_NAMES:
             raise Http404
         form = StepForm(request.POST, action=name)
@@ -117,7 +117,7 @@ class MergerActionView(CaseDataPageMixin, View):
                 return self._conflict(request, proposal)
             return _render_page(request, proposal, status=400, bound={name: form})
         try:
-            merger.merger_transition(
+            services.merger_transition(
                 proposal_id=proposal.pk,
                 name=name,
                 by=request.user,
@@ -137,7 +137,7 @@ class MergerActionView(CaseDataPageMixin, View):
 
     @staticmethod
     def _conflict(request, proposal: MergerProposal):
-        proposal = present.proposal_get_visible(request.user, proposal.pk)
+        proposal = selectors.proposal_get_visible(request.user, proposal.pk)
         messages.error(
             request,
             _("The proposal was changed by someone else and is now “%(state)s”. Check it and choose again.")
@@ -214,13 +214,13 @@ class MergerProposeView(CaseDataPageMixin, RolesFirstMixin, View):
         other_key = "merged_case" if values["direction"] == INTO_THIS else "into_case"
         this_key = "into_case" if other_key == "merged_case" else "merged_case"
         try:
-            proposal = merger.merger_propose(
+            proposal = services.merger_propose(
                 into_case=into_case,
                 merged_case=merged_case,
                 by=user,
                 ground=values["ground"],
                 reasons=values["reasons"],
-                match=match or present.notice_between(user, into_case, merged_case),
+                match=match or selectors.notice_between(user, into_case, merged_case),
             )
         except ValidationError as error:
             _apply_errors(form, error, {other_key: other_field, "match": other_field, this_key: None})
@@ -252,4 +252,4 @@ class MergerProposeView(CaseDataPageMixin, RolesFirstMixin, View):
         seen = case_visible_to(user).filter(number=number).first()
         if seen is not None:
             return seen, None
-        return present.notice_case(user, number=number)
+        return selectors.notice_case(user, number=number)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jurisdiction import merger_apis
+from jurisdiction.merger import apis as merger_apis
 
 urlpatterns = [
     path("merger-proposals/", merger_apis.MergerProposalListApi.as_view(), name="merger-proposal-list"),

@@ -1,7 +1,7 @@
 """How merger proposals (并案侦查, MPS-2020 art 21(2)) read in the API and on the pages.
 
 Read-only helpers shared by the merger API, the proposal page and the case panel. A proposal is
-visible to whoever sees either case (jurisdiction.merger.merger_visible_to), so each side is told
+visible to whoever sees either case (jurisdiction.merger.selectors.merger_visible_to), so each side is told
 only as far as the reader may know it (DESIGN.md, Visibility; issue 16): a case the reader sees in
 full; a case the reader does not see at most as the discovery rules allow
 (cases.selectors.case_discovery_summary) — its number and owning unit, and a restricted one by its
@@ -22,17 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases import related
-from cases.models import FINAL_STATES, Case, CaseState, HandlingCode, RelatedCaseMatch
-from cases.selectors import case_discovery_summary, case_visible_to, grant_uses_record
+from cases.models import FINAL_STATES, Case, CaseState, RelatedCaseMatch
+from cases.selectors import case_discovery_summary, case_visible_to
 from cases.standing import user_standing
 from core.workflow import timeline_for
-from jurisdiction import merger
 from jurisdiction import permissions as perms
 from jurisdiction.models import MergerProposal, MergerState
 
@@ -74,50 +71,10 @@ TIMELINE_LABELS = {
     "reject": _("Rejected in legal review"),
     "withdraw": _("Withdrawn"),
 }
-# The case states in which a case may be proposed for a merger (jurisdiction.merger.merger_propose).
+# The case states in which a case may be proposed for a merger (jurisdiction.merger.services.merger_propose).
 MERGEABLE_STATES = frozenset(
     set(CaseState.values) - FINAL_STATES - {CaseState.DRAFT, CaseState.JURISDICTION_PENDING}
 )
-# Everything a representation of a proposal reads, in one query with the proposals.
-RELATED = (
-    "into_case__accepting_unit",
-    "into_case__lead_unit",
-    "into_case__offence",  # read by case_discovery_summary for a normal case the user does not see
-    "merged_case__accepting_unit",
-    "merged_case__lead_unit",
-    "merged_case__offence",
-    "proposing_unit",
-    "into_unit",
-    "merged_unit",
-    "proposed_by",
-    "match",
-)
-
-
-def with_related(queryset):
-    """Read with the proposals everything their representation needs (no query per row)."""
-    return queryset.select_related(*RELATED)
-
-
-def proposal_get_visible(user, pk) -> MergerProposal:
-    """Return the proposal if the user sees either case; raise Http404 otherwise (it stays hidden)."""
-    proposal = with_related(merger.merger_visible_to(user)).filter(pk=pk).first()
-    if proposal is None:
-        raise Http404
-    return proposal
-
-
-def visible_case_ids(user, proposals) -> set[int]:
-    """Return which cases of these proposals the user sees, in one query."""
-    ids = {case_id for p in proposals for case_id in (p.into_case_id, p.merged_case_id)}
-    if not ids:
-        return set()
-    return set(case_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-
-
-def proposals_read_record(user, visible: set[int], *, path: str) -> None:
-    """Audit each case shown (one the user sees) that only an access grant opens (`caseaccessgrant.use`)."""
-    grant_uses_record(user, visible, path=path)
 
 
 def texts_visible(proposal: MergerProposal, user, visible: set[int]) -> bool:
@@ -230,7 +187,7 @@ def timeline(proposal: MergerProposal, *, texts: bool) -> list:
 def may_propose(case: Case, user) -> bool:
     """Return whether the user may propose a merger of this case now: its responsible unit's managers.
 
-    The same test as jurisdiction.merger.merger_propose makes for this side, so the form is offered
+    The same test as jurisdiction.merger.services.merger_propose makes for this side, so the form is offered
     only where it would work.
     """
     return case.state in MERGEABLE_STATES and user_standing(user).holds(
@@ -287,30 +244,3 @@ def candidates(case: Case, user) -> list[Candidate]:
             label = f"{other.number} {other.name}"
         found.append(Candidate(match=match, other_case=other, disclosure=level, label=label))
     return found
-
-
-def notice_case(user, *, number: str) -> tuple[Case, RelatedCaseMatch] | None:
-    """Return a case the user does not see but was told of by a related-case notice, with the notice.
-
-    Only a notice on a case the user sees counts, and only one that names the case (a normal or an
-    internal one): a restricted case is never named to a unit that does not see it.
-    """
-    match = (
-        RelatedCaseMatch.objects.filter(
-            case__in=case_visible_to(user).values("pk"),
-            other_case__number=number,
-        )
-        .exclude(other_case__state=CaseState.REVOKED)
-        .exclude(other_case__handling_code=HandlingCode.RESTRICTED)
-        .select_related("other_case")
-        .order_by("id")
-        .first()
-    )
-    return (match.other_case, match) if match is not None else None
-
-
-def notice_between(user, first: Case, second: Case) -> RelatedCaseMatch | None:
-    """Return the earliest related-case notice linking the two cases, on a side the user sees."""
-    visible = case_visible_to(user).filter(pk__in=[first.pk, second.pk]).values("pk")
-    pair = Q(case=first, other_case=second) | Q(case=second, other_case=first)
-    return RelatedCaseMatch.objects.filter(pair, case__in=visible).order_by("id").first()

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
 from cases.models import FINAL_STATES, Case, CaseState, PartyRole, RelatedCaseMatch
-from cases.selectors import case_visible_to
 from cases.standing import user_standing
 from core import audit
 from core.api import Conflict
@@ -29,12 +28,6 @@ from jurisdiction.services import officers_of
 from organisation.models import User
 
 OPEN_STATES = (MergerState.PROPOSED, MergerState.AGREED)
-
-
-def merger_visible_to(user) -> QuerySet[MergerProposal]:
-    """Return the proposals about a case the user sees (either side)."""
-    visible = case_visible_to(user).values("pk")
-    return MergerProposal.objects.filter(Q(into_case__in=visible) | Q(merged_case__in=visible))
 
 
 @transaction.atomic
@@ -188,13 +181,3 @@ def merger_transition(
         after=after,
     )
     return result.instance
-
-
-def merger_authority(case, user) -> bool:
-    """Let the legal officer approving a merger mark the merged case (cases.permissions hook)."""
-    standing = user_standing(user)
-    return (
-        MergerProposal.objects.filter(merged_case_id=case.pk, state=MergerState.MERGED)
-        .filter(into_unit_id__in=[uid for uid in standing.roles_by_unit if standing.holds(uid, perms.LEGAL)])
-        .exists()
-    )

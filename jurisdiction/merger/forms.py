@@ -1,6 +1,6 @@
 """Forms of the merger pages (并案侦查, MPS-2020 art 21(2)): propose a merger, take a step on one.
 
-The forms only parse what was typed; jurisdiction.merger decides (grounds, reasons, who may act)
+The forms only parse what was typed; jurisdiction.merger.services decides (grounds, reasons, who may act)
 and its ValidationError is put back on the fields. Every step form carries the state the page
 showed, so a step taken on a stale page answers 409 instead of acting on a proposal that moved on.
 """
@@ -8,7 +8,7 @@ showed, so a step taken on a stale page answers 409 instead of acting on a propo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jurisdiction.merger_presentation import REASON_FIELDS
+from jurisdiction.merger.presenters import REASON_FIELDS
 from jurisdiction.models import MergerGround, MergerState
 
 INTO_THIS = "into_this"
