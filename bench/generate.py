@@ -1559,12 +1559,13 @@ class Meetings:
             )
 
     def _title(self, meeting: _Meeting) -> str:
-        from meetings.scheduling import chinese_ordinal
+        from core.numerals import chinese_numeral
 
         name = meeting.series.series.name
         if meeting.kind == "drill":
             return f"{name}联合演练"
-        return f"{name}第{chinese_ordinal(meeting.session_number)}次会议" if meeting.session_number else name
+        number = meeting.session_number
+        return f"{name}第{chinese_numeral(number, below=1000)}次会议" if number else name
 
     def _write(self, meeting: _Meeting) -> None:
         rng, view = self.rng, meeting.series
@@ -1993,7 +1994,7 @@ class Meetings:
 
     def _opening(self, meeting: _Meeting, participants: list[dict], agenda: list[str]) -> str:
         """Write the opening paragraph as meetings.minutes.opening_text pre-fills it."""
-        from meetings.minutes import chinese_numeral
+        from core.numerals import chinese_numeral
 
         series = meeting.series.series
         when = self._dates(meeting)
@@ -2028,7 +2029,7 @@ class Meetings:
 
     def _content(self, meeting: _Meeting, participants: list[dict], opening: str, decisions: list) -> dict:
         """Return the minutes' content as meetings.minutes.minutes_content freezes it at circulation."""
-        from meetings.minutes import chinese_numeral
+        from core.numerals import chinese_numeral
 
         series = meeting.series.series
         lists = {"present": [], "observers": [], "excused": []}

@@ -24,6 +24,7 @@ from core import audit
 from core.api import Conflict
 from core.audit import json_safe
 from core.notifications import notify
+from core.numerals import chinese_numeral
 from core.workflow import run_transition, timeline_add
 from documents import services as document_services
 from meetings import case_text, permissions
@@ -46,7 +47,6 @@ from meetings.models import (
 from organisation.models import Membership, Role, Unit, User
 
 MN = MinutesState
-_DIGITS = "零一二三四五六七八九"
 # The officers of a member unit told that the minutes were issued (plan §10.4).
 PUBLISHED_ROLES = (Role.LIAISON_OFFICER, Role.UNIT_HEAD, Role.LEGAL_OFFICER)
 # A printed list names an invited expert as such; officers of member units are named by unit.
@@ -54,25 +54,6 @@ _LIST_TITLES = {"expert": "特邀专家"}
 
 
 # --- small helpers ----------------------------------------------------------------------------------
-
-
-def chinese_numeral(number: int) -> str:
-    """Write 1–9999 in Chinese numerals as decisions and sessions are numbered (十五, 一百零三)."""
-    if not 0 < number < 10000:
-        return str(number)
-    units = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
-    text, zero = "", False
-    for size, name in units:
-        digit = number // size % 10
-        if digit == 0:
-            zero = bool(text)
-            continue
-        if zero:
-            text += "零"
-            zero = False
-        text += _DIGITS[digit] + name
-    # 十五, not 一十五, when the number starts with the tens.
-    return text[1:] if text.startswith("一十") else text
 
 
 def session_text(meeting: JointMeeting) -> str:

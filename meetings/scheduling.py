@@ -33,6 +33,7 @@ from core import audit, holidays
 from core.api import Conflict
 from core.models import HolidayOverride
 from core.notifications import notify
+from core.numerals import chinese_numeral
 from core.workflow import run_transition, timeline_add
 from meetings import briefing, ical, invitations, permissions, rotation
 from meetings.ids import is_id
@@ -214,30 +215,12 @@ def _officers(unit_ids, roles) -> list[User]:
     return list(User.objects.filter(pk__in=memberships.values("user_id")))
 
 
-def chinese_ordinal(number: int) -> str:
-    """Write 1–999 in Chinese numerals as session numbers are (十五, 二十一, 一百零二)."""
-    digits = "零一二三四五六七八九"
-    if not 0 < number < 1000:
-        return str(number)
-    hundreds, rest = divmod(number, 100)
-    tens, units = divmod(rest, 10)
-    text = ""
-    if hundreds:
-        text += digits[hundreds] + "百"
-        if rest and tens == 0:
-            text += "零"
-    if tens:
-        text += ("" if tens == 1 and not hundreds else digits[tens]) + "十"
-    if units:
-        text += digits[units]
-    return text
-
-
 def _default_title(series: MeetingSeries, kind: str, number: int | None) -> str:
     # The title is the meeting's official designation (第N次会议), Chinese whatever the UI language.
     if kind == MeetingKind.DRILL or not number:
         return f"{series.name}联合演练" if kind == MeetingKind.DRILL else series.name
-    return f"{series.name}第{chinese_ordinal(number)}次会议"
+    # Session numbers past 999 stay in Arabic digits in a title, as they always were.
+    return f"{series.name}第{chinese_numeral(number, below=1000)}次会议"
 
 
 # --- warnings (plan §5.2) ----------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import datetime
 
 from django import template
 
-register = template.Library()
+from core.numerals import chinese_digits, chinese_numeral
 
-_DIGITS = "〇一二三四五六七八九"
+register = template.Library()
 
 
 def _as_date(value: datetime.date | str | None) -> datetime.date | None:
@@ -30,21 +30,13 @@ def gbt_date(value: datetime.date | str | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def _chinese_number(n: int) -> str:
-    # Months and days only (1-31): 十, 十一, 二十, 二十一, 三十一.
-    if n < 10:
-        return _DIGITS[n]
-    tens, units = divmod(n, 10)
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[units] if units else "")
-
-
 def chinese_date(value: datetime.date | str | None) -> str:
     """Write a date in Chinese numerals as court-style forms do (二〇二六年三月八日)."""
     value = _as_date(value)
     if value is None:
         return ""
-    year = "".join(_DIGITS[int(d)] for d in str(value.year))
-    return f"{year}年{_chinese_number(value.month)}月{_chinese_number(value.day)}日"
+    # The year digit by digit (二〇二六), the month and day counted (十一月二十日).
+    return f"{chinese_digits(value.year)}年{chinese_numeral(value.month)}月{chinese_numeral(value.day)}日"
 
 
 register.filter("gbt_date", gbt_date)

@@ -16,12 +16,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from core.numerals import chinese_numeral
 from meetings import charts
 
 register = template.Library()
 
 OTHER, UNKNOWN = "other", "unknown"
-NUMERALS = "一二三四五六七八九十"
+# Sections are numbered 一、 to 十、; a further one goes unnumbered.
+NUMBERED_SECTIONS = 10
 SECONDS_PER_DAY = 86400
 
 
@@ -259,7 +261,9 @@ def briefing_charts(
     sections = briefing_sections(figures, font_family=font_family, width=width)
     for index, section in enumerate(sections):
         section.setdefault("note", "")
-        section["number"] = f"{NUMERALS[index]}、" if numbered and index < len(NUMERALS) else ""
+        section["number"] = (
+            f"{chinese_numeral(index + 1)}、" if numbered and index < NUMBERED_SECTIONS else ""
+        )
     return render_to_string(
         "meetings/_briefing_charts.html",
         {"sections": sections, "table_class": table_class, "heading_class": heading_class},
