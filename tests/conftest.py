@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.backends.signals import connection_created
+from django.test import override_settings
 from django.utils import translation
 
 from organisation.models import Role, Unit, User
@@ -28,6 +29,17 @@ def _open_audit_purge(sender, connection, **kwargs):
 connection_created.connect(_open_audit_purge, dispatch_uid="tests-open-audit-purge")
 if connection.connection is not None:
     _open_audit_purge(None, connection)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_hasher():
+    """Hash test passwords with MD5: Argon2 per user would dominate the run.
+
+    Production settings keep Argon2 first (tests/config/test_settings.py checks that in a fresh
+    process); no test here depends on which hasher stored a password.
+    """
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -43,9 +43,8 @@ NAMED_MODELS = {"recipients/<str:code>": "bulletins.BulletinRecipient"}
 
 
 @pytest.fixture(autouse=True)
-def _quiet(settings):
+def _quiet():
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _world():

@@ -17,8 +17,7 @@ HEAD = "yunnan.unit-head"
 
 
 @pytest.fixture
-def demo_meeting(organisation_loaded, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def demo_meeting(organisation_loaded):
     demo_seed()
     # A flush by an earlier transactional test takes the offences the migration seeded with it.
     Offence.objects.get_or_create(

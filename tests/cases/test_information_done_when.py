@@ -29,8 +29,7 @@ pytestmark = pytest.mark.django_db
 SIX = ("500000", "510000", "520000", "530000", "540000", "630000")
 
 
-def test_xining_finds_a_chengdu_internal_case_is_granted_seven_days_and_loses_it_after(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_xining_finds_a_chengdu_internal_case_is_granted_seven_days_and_loses_it_after():
     suspect_id = make_id_number("510104", dt.date(1988, 6, 1), 37)
     investigator = member("630100", Role.INVESTIGATOR, department_kind="criminal")
     own_case = CaseFactory(accepting_unit=unit("630100"), state=CaseState.UNDER_INVESTIGATION)

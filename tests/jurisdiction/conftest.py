@@ -18,12 +18,6 @@ WUHOU, CHENGDU, SICHUAN, MPS = "510107", "510100", "510000", "000000"
 WUHUA, NANMING, YUZHONG = "530102", "520102", "500103"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    # Two dozen officers per test: a fast hasher keeps Argon2 from dominating the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class Office:
     """The officers of one unit who act in proceedings."""

@@ -22,12 +22,6 @@ PREFIX = {
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    # Dozens of officers per test: a fast hasher keeps Argon2 from dominating the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

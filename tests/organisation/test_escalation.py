@@ -25,11 +25,9 @@ START = dt.datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
-def _eager(monkeypatch, settings):
+def _eager(monkeypatch):
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
-    # A dozen people per test: a fast hasher keeps Argon2 from dominating the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def person(code, role, username, **extra):

@@ -78,4 +78,3 @@ def settings_override(settings):
     logging.getLogger("django.request").setLevel(logging.ERROR)
     # Every persona searches every marker: the per-minute limit would answer 429 and prove nothing.
     settings.SEARCH_RATE_PER_MINUTE = 100000
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -25,7 +25,6 @@ pytestmark = pytest.mark.django_db
 def _quiet(settings):
     logging.getLogger("django.request").setLevel(logging.ERROR)
     settings.SEARCH_RATE_PER_MINUTE = 100000
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def case(accepting, code, *, state=CaseState.UNDER_INVESTIGATION, locations=(), parties=()):
