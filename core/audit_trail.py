@@ -21,22 +21,23 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import verify_chain
 from core.models import AuditEvent
 from core.moments import MomentField
+from core.registry import Slot
 
 ScopeResolver = Callable[[object], Q | None]
-_scope_resolver: ScopeResolver | None = None
+_scope_resolver: Slot[ScopeResolver] = Slot("auditor scope")
 
 
 def register_auditor_scope(resolver: ScopeResolver) -> None:
     """Register the function that tells whether a user audits, and which events: a Q, or None."""
-    global _scope_resolver
-    _scope_resolver = resolver
+    _scope_resolver.fill(resolver)
 
 
 def auditor_scope(user) -> Q | None:
     """Return the Q of the events this user may read as an auditor, or None if they are no auditor."""
-    if not getattr(user, "is_authenticated", False) or _scope_resolver is None:
+    resolver = _scope_resolver.get()
+    if not getattr(user, "is_authenticated", False) or resolver is None:
         return None
-    return _scope_resolver(user)
+    return resolver(user)
 
 
 class AuditFilterForm(forms.Form):

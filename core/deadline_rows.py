@@ -47,6 +47,7 @@ from core.deadlines import (
 )
 from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineKind, DeadlineState, EscalationLevel
 from core.notifications import message_id, notify
+from core.registry import Registry
 from core.workflow import timeline_add_for
 
 logger = logging.getLogger(__name__)
@@ -79,38 +80,30 @@ class TargetDescription:
 
 TargetDescriber = Callable[[Deadline], TargetDescription]
 
-_resolvers: list[RecipientResolver] = []
-_unit_namers: list[UnitNamer] = []
-_describers: dict[str, TargetDescriber] = {}
-
-
-def _register(registry: list, func):
-    # AppConfig.ready() may run twice (tests, autoreload): the same function registers once.
-    if not any(existing is func or existing.__qualname__ == func.__qualname__ for existing in registry):
-        registry.append(func)
-    return func
+_resolvers: Registry[str, RecipientResolver] = Registry("deadline recipient resolvers")
+_unit_namers: Registry[str, UnitNamer] = Registry("deadline unit namers")
+_describers: Registry[str, TargetDescriber] = Registry("deadline target describers")
 
 
 def register_recipient_resolver(func: RecipientResolver) -> RecipientResolver:
     """Register `func(deadline, level) -> users` that names who hears of a deadline at a level."""
-    return _register(_resolvers, func)
+    return _resolvers.add_function(func)
 
 
 def register_unit_namer(func: UnitNamer) -> UnitNamer:
     """Register `func(codes) -> {code: name}` so messages name units rather than codes."""
-    return _register(_unit_namers, func)
+    return _unit_namers.add_function(func)
 
 
 def register_target_describer(target_type: str, func: TargetDescriber) -> TargetDescriber:
     """Register `func(deadline) -> TargetDescription` for deadlines on objects of one type ("app.model")."""
-    _describers[target_type] = func
-    return func
+    return _describers.add(target_type, func)
 
 
 def recipients_for(deadline: Deadline, level: int) -> list:
     """Return the users to notify of a deadline at an escalation level, each once, by id."""
     users: dict[Any, Any] = {}
-    for resolver in _resolvers:
+    for resolver in _resolvers.values():
         for user in resolver(deadline, level):
             if user is not None and user.pk is not None:
                 users.setdefault(user.pk, user)
@@ -124,7 +117,7 @@ def recipients_for(deadline: Deadline, level: int) -> list:
 def unit_names(codes: Iterable[str]) -> dict[str, str]:
     codes = [code for code in codes if code]
     names = {code: code for code in codes}
-    for namer in _unit_namers:
+    for namer in _unit_namers.values():
         names.update(namer(codes))
     return names
 

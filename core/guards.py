@@ -4,6 +4,8 @@ The API (core.api.refuse_unpermitted_transition) and the pages ask the same ques
 who may not act hears 403 before any complaint about the form or body (issue 16).
 """
 
+from core.registry import Slot
+
 
 def transition_refused(instance, name: str, user) -> bool:
     """Tell whether the service would refuse `user` transition `name` of `instance` with 403 now.
@@ -18,7 +20,7 @@ def transition_refused(instance, name: str, user) -> bool:
     return check_transition(instance, name, user).refused
 
 
-_roles_reader = None
+_roles_reader = Slot("roles reader")
 
 
 def register_roles_reader(reader) -> None:
@@ -26,10 +28,7 @@ def register_roles_reader(reader) -> None:
 
     organisation fills it in its AppConfig.ready(); core may not import the apps above it.
     """
-    global _roles_reader
-    if _roles_reader is not None and _roles_reader is not reader:
-        raise ValueError("a roles reader is already registered")
-    _roles_reader = reader
+    _roles_reader.fill(reader)
 
 
 def holds_role_anywhere(user, roles) -> bool:
@@ -38,9 +37,10 @@ def holds_role_anywhere(user, roles) -> bool:
     The question a create asks before its body is read: one who holds no such role anywhere may not
     create, whatever the body names; which unit the body names is checked after, by the service.
     """
-    if _roles_reader is None:
+    reader = _roles_reader.get()
+    if reader is None:
         raise RuntimeError("no roles reader registered (organisation's AppConfig.ready() registers it)")
-    return not set(roles).isdisjoint(_roles_reader(user))
+    return not set(roles).isdisjoint(reader(user))
 
 
 class RolesFirstMixin:

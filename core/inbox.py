@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
+from core.registry import Registry
+
 
 @dataclass(frozen=True)
 class InboxItem:
@@ -33,19 +35,16 @@ class InboxItem:
 
 
 Provider = Callable[[object], Iterable[InboxItem]]
-_providers: dict[str, Provider] = {}
+_providers: Registry[str, Provider] = Registry("inbox providers")
 
 
 def register(name: str) -> Callable[[Provider], Provider]:
-    def decorator(provider: Provider) -> Provider:
-        _providers[name] = provider
-        return provider
-
-    return decorator
+    """Return a decorator that registers an inbox provider under `name`."""
+    return _providers.entry(name)
 
 
 def providers() -> dict[str, Provider]:
-    return dict(_providers)
+    return _providers.as_dict()
 
 
 def _sort_key(item: InboxItem):

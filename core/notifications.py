@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from core import outbox
 from core.audit import json_safe
 from core.models import Notification, OutboxMessage
+from core.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,11 @@ _MSGID = "__msgid__"
 
 # visible_ids(user, ids: list[str]) -> the ids (of one object type) the user may open now.
 VisibleIds = Callable[[object, list[str]], Iterable]
-_concern_types: dict[str, VisibleIds] = {}
-_concern_urls: dict[str, tuple[str, str]] = {}
-_concern_fallbacks: list[Callable[[str], VisibleIds | None]] = []
+_concern_types: Registry[str, VisibleIds] = Registry("notification concern types")
+_concern_urls: Registry[str, tuple[str, str]] = Registry("notification concern urls")
+_concern_fallbacks: Registry[str, Callable[[str], VisibleIds | None]] = Registry(
+    "notification concern fallbacks"
+)
 
 NEUTRAL_SUBJECT = gettext_lazy("A notification about a matter that is not open to you now")
 NEUTRAL_BODY = gettext_lazy(
@@ -60,24 +63,24 @@ NEUTRAL_BODY = gettext_lazy(
 
 def register_concern_type(about_type: str, visible_ids: VisibleIds) -> None:
     """Declare how to tell which objects of a type (a model label) a user may open now."""
-    _concern_types[about_type] = visible_ids
+    _concern_types.add(about_type, visible_ids)
 
 
 def register_concern_url(view_name: str, about_type: str, *, kwarg: str = "pk") -> None:
     """Declare that a link to the page `view_name` is about the object of `about_type` in `kwarg`."""
-    _concern_urls[view_name] = (about_type, kwarg)
+    _concern_urls.add(view_name, (about_type, kwarg))
 
 
 def register_concern_fallback(resolver: Callable[[str], VisibleIds | None]) -> None:
     """Add a resolver for object types not declared one by one (e.g. every model with a case rule)."""
-    _concern_fallbacks.append(resolver)
+    _concern_fallbacks.add_function(resolver)
 
 
 def _visible_ids_for(about_type: str) -> VisibleIds | None:
     found = _concern_types.get(about_type)
     if found is not None:
         return found
-    for resolver in _concern_fallbacks:
+    for resolver in _concern_fallbacks.values():
         found = resolver(about_type)
         if found is not None:
             return found

@@ -31,6 +31,7 @@ from django.utils import timezone
 from core import periodic
 from core.audit import json_safe
 from core.models import OutboxMessage, OutboxState
+from core.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -49,25 +50,17 @@ class RetryLater:
         self.reason = reason
 
 
-_handlers: dict[str, Handler] = {}
+_handlers: Registry[str, Handler] = Registry("outbox handlers")
 _broker_down_until = 0.0
 
 
 def handler(topic: str) -> Callable[[Handler], Handler]:
     """Register the function that performs messages of one topic: `func(payload, *, key)`."""
-
-    def decorator(func: Handler) -> Handler:
-        existing = _handlers.get(topic)
-        if existing is not None and existing is not func and existing.__qualname__ != func.__qualname__:
-            raise ValueError(f"Outbox topic {topic!r} already has a handler: {existing.__qualname__}")
-        _handlers[topic] = func
-        return func
-
-    return decorator
+    return _handlers.entry(topic)
 
 
 def handlers() -> dict[str, Handler]:
-    return dict(_handlers)
+    return _handlers.as_dict()
 
 
 def enqueue(*, topic: str, payload: dict[str, Any], key: str) -> OutboxMessage:

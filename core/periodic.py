@@ -15,6 +15,8 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from core.registry import Registry
+
 logger = logging.getLogger(__name__)
 
 PERIODIC_TASK = "core.tasks.run_periodic"
@@ -27,7 +29,7 @@ class Job:
     func: Callable[[], object]
 
 
-_jobs: dict[str, Job] = {}
+_jobs: Registry[str, Job] = Registry("periodic jobs")
 
 
 def register(name: str, every_seconds: int) -> Callable[[Callable[[], object]], Callable[[], object]]:
@@ -36,17 +38,14 @@ def register(name: str, every_seconds: int) -> Callable[[Callable[[], object]], 
         raise ValueError("A periodic job must run at most once a second")
 
     def decorator(func: Callable[[], object]) -> Callable[[], object]:
-        existing = _jobs.get(name)
-        if existing is not None and existing.func.__qualname__ != func.__qualname__:
-            raise ValueError(f"Periodic job {name!r} is already registered by {existing.func.__qualname__}")
-        _jobs[name] = Job(name, int(every_seconds), func)
+        _jobs.add(name, Job(name, int(every_seconds), func))
         return func
 
     return decorator
 
 
 def unregister(name: str) -> None:
-    _jobs.pop(name, None)
+    _jobs.remove(name)
 
 
 def jobs() -> list[Job]:

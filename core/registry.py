@@ -1,34 +1,47 @@
 """One registry primitive with one policy for a duplicate: it raises.
 
 Every registry of the project (document kinds, inbox providers, read rules, panels, machines …) is a
-`Registry`. Apps fill them from AppConfig.ready(); `registries()` lists them all, so that a test can
-check every one is filled after start-up (tests/core/test_registries.py). Registering the very same
-object again under its key is not a duplicate (an app's ready() that runs twice in a process);
-anything else under a taken key raises DuplicateRegistration.
+`Registry`, and every single hook core calls (the roles reader, the auditor's scope) a `Slot`. Apps
+fill them from AppConfig.ready(); `registries()` lists them all, so that a test can check every one
+is filled after start-up (tests/core/test_registries.py). Registering the very same object again
+under its key is not a duplicate (an app's ready() that runs twice in a process); anything else
+under a taken key raises DuplicateRegistration.
+
+A registry that is a list of functions (every authority asked in turn) keys each by its qualified
+name: `add_function(func)`.
 """
 
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
+F = TypeVar("F", bound=Callable)
 
 
 class DuplicateRegistration(ValueError):
     """A second, different entry was registered under a key that is taken."""
 
 
+def function_key(func: Callable) -> str:
+    """Return the key a function is registered under in a list of functions: its qualified name."""
+    return f"{func.__module__}.{func.__qualname__}"
+
+
 class Registry(Generic[K, V]):
     """A named mapping filled once at start-up, in registration order."""
 
-    _all: list["Registry"] = []
+    # Weak, so that a registry a test makes and drops is not listed by registries() afterwards.
+    _all: list[weakref.ref] = []
 
-    def __init__(self, name: str, *, may_be_empty: bool = False):
+    def __init__(self, name: str, *, may_be_empty: bool = False, _listed: bool = True):
         self.name = name
         # A registry whose entries come only from optional features may stay empty; say so here.
         self.may_be_empty = may_be_empty
         self._entries: dict[K, V] = {}
-        Registry._all.append(self)
+        if _listed:
+            Registry._all.append(weakref.ref(self))
 
     def __repr__(self) -> str:
         return f"<Registry {self.name}: {len(self._entries)} entries>"
@@ -49,11 +62,30 @@ class Registry(Generic[K, V]):
 
         return decorator
 
+    def add_function(self, func: F) -> F:
+        """Register a function under its qualified name (a registry that is a list of functions)."""
+        self.add(function_key(func), func)  # type: ignore[arg-type]
+        return func
+
+    def remove_function(self, func: Callable) -> None:
+        """Take out a function registered with add_function (tests register their own)."""
+        key = function_key(func)
+        if self._entries.get(key) is func:  # type: ignore[call-overload]
+            del self._entries[key]  # type: ignore[arg-type]
+
     def get(self, key: K, default=None):
         return self._entries.get(key, default)
 
     def __getitem__(self, key: K) -> V:
         return self._entries[key]
+
+    # Item assignment registers under the same policy, so that a test's monkeypatch.setitem adds a
+    # temporary entry (and takes it out again with del) instead of overwriting one.
+    def __setitem__(self, key: K, value: V) -> None:
+        self.add(key, value)
+
+    def __delitem__(self, key: K) -> None:
+        del self._entries[key]
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
@@ -64,7 +96,7 @@ class Registry(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._entries)
 
-    def items(self):
+    def items(self) -> list[tuple[K, V]]:
         return list(self._entries.items())
 
     def values(self) -> list[V]:
@@ -80,6 +112,16 @@ class Registry(Generic[K, V]):
         """Take an entry out (for tests that register a temporary one)."""
         self._entries.pop(key, None)
 
+    def copy(self, entries: Mapping[K, V] | None = None) -> "Registry[K, V]":
+        """Return an unlisted registry of the same name holding `entries` (by default, these).
+
+        For tests that put it in the module's place for a while (monkeypatch.setattr), to register
+        or replace entries without touching the real one; registries() does not list it.
+        """
+        clone: Registry[K, V] = Registry(self.name, may_be_empty=self.may_be_empty, _listed=False)
+        clone._entries = dict(self._entries if entries is None else entries)
+        return clone
+
 
 class Slot(Generic[V]):
     """A registry of exactly one entry (a hook core calls that an app above it fills)."""
@@ -87,11 +129,15 @@ class Slot(Generic[V]):
     def __init__(self, name: str, *, may_be_empty: bool = False):
         self._registry: Registry[str, V] = Registry(name, may_be_empty=may_be_empty)
 
+    def __repr__(self) -> str:
+        return f"<Slot {self.name}: {'filled' if self else 'empty'}>"
+
     @property
     def name(self) -> str:
         return self._registry.name
 
     def fill(self, value: V) -> V:
+        """Put `value` in the slot; raise DuplicateRegistration when another value fills it."""
         return self._registry.add("", value)
 
     def get(self) -> V | None:
@@ -105,5 +151,7 @@ _MISSING = object()
 
 
 def registries() -> list[Registry]:
-    """Return every registry created in this process."""
-    return list(Registry._all)
+    """Return every listed registry alive in this process (a Slot's among them), in creation order."""
+    alive = [registry for ref in Registry._all if (registry := ref()) is not None]
+    Registry._all[:] = [weakref.ref(registry) for registry in alive]
+    return alive

@@ -17,7 +17,7 @@ from core.tasks import run_periodic
 @pytest.fixture
 def registry(monkeypatch):
     """An isolated copy of the registry, so test jobs never leak into other tests."""
-    monkeypatch.setattr(periodic, "_jobs", dict(periodic._jobs))
+    monkeypatch.setattr(periodic, "_jobs", periodic._jobs.copy())
     # The ticker recycles stale connections between jobs; inside a test's transaction that would
     # close the test's own connection.
     monkeypatch.setattr(run_ticker, "close_old_connections", lambda: None)
@@ -92,7 +92,7 @@ def test_ticker_once_runs_every_job_and_survives_a_failing_one(db, registry, cap
     assert f"Ran {len(registry.jobs())} periodic jobs, 1 failed" in out.getvalue()
 
 
-def test_ticker_loop_runs_jobs_again_when_due_after_a_failure(db, registry):
+def test_ticker_loop_runs_jobs_again_when_due_after_a_failure(db, registry, monkeypatch):
     stop = threading.Event()
     runs = {"broken": 0, "fine": 0}
 
@@ -105,7 +105,7 @@ def test_ticker_loop_runs_jobs_again_when_due_after_a_failure(db, registry):
         if runs["fine"] >= 2:
             stop.set()
 
-    registry._jobs.clear()
+    monkeypatch.setattr(registry, "_jobs", registry._jobs.copy({}))
     registry.register("test.a_broken", every_seconds=1)(broken)
     registry.register("test.b_fine", every_seconds=1)(fine)
 
