@@ -46,6 +46,7 @@ from cases.models import Case, CaseDossier, DossierState
 from cases.selectors import case_visible_to, grant_uses_record
 from core import audit, outbox, periodic
 from core.grading import grade_text
+from core.registry import Registry
 from documents.access import document_visible_to
 from documents.models import Document, DocumentState, RenderState
 from documents.services import document_copy_render, watermark_text
@@ -66,17 +67,16 @@ UNFINISHED = (DossierState.QUEUED, DossierState.BUILDING)
 # --- which documents belong to a case ------------------------------------------------------------
 
 DossierSource = Callable[[Case], tuple[str, Iterable]]
-dossier_sources: dict[str, DossierSource] = {}
+dossier_sources: Registry[str, DossierSource] = Registry("case dossier sources")
 
 
 def register_source(name: str, func: DossierSource) -> DossierSource:
     """Register a source: `func(case)` returns (link_target_type, ids of the linked objects on the case)."""
-    dossier_sources[name] = func
-    return func
+    return dossier_sources.add(name, func)
 
 
 def unregister_source(name: str) -> None:
-    dossier_sources.pop(name, None)
+    dossier_sources.remove(name)
 
 
 register_source(CASE_LINK, lambda case: (CASE_LINK, [case.pk]))

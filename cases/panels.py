@@ -8,6 +8,8 @@ None when it has nothing to show that user.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.registry import Registry
+
 
 @dataclass(frozen=True)
 class CasePanel:
@@ -17,15 +19,12 @@ class CasePanel:
 
 
 PanelProvider = Callable[[object, object], CasePanel | None]
-_providers: dict[str, PanelProvider] = {}
+_providers: Registry[str, PanelProvider] = Registry("case page panels")
 
 
 def register(name: str) -> Callable[[PanelProvider], PanelProvider]:
-    def decorator(provider: PanelProvider) -> PanelProvider:
-        _providers[name] = provider
-        return provider
-
-    return decorator
+    """Return a decorator that registers a case-page panel provider under `name`."""
+    return _providers.entry(name)
 
 
 def panels_for(case, user) -> list[CasePanel]:

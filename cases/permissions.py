@@ -10,6 +10,7 @@ cannot see the case gets 404 before any of these is asked.
 from collections.abc import Callable
 
 from cases.standing import user_standing
+from core.registry import Registry
 from organisation.models import PATH_SEPARATOR, Role
 
 HEADS = frozenset({Role.DEPARTMENT_HEAD, Role.UNIT_HEAD})
@@ -45,31 +46,27 @@ def may_open_jurisdiction_question(case, user) -> bool:
 # approving the agreement, the unit head of the superior designating, the unit a case is transferred
 # to. Cases cannot import them, so they answer through this list.
 SettlementAuthority = Callable[[object, object], bool]
-_settlement_authorities: list[SettlementAuthority] = []
+_settlement_authorities: Registry[str, SettlementAuthority] = Registry("case settlement authorities")
 
 
 def register_settlement_authority(func: SettlementAuthority) -> SettlementAuthority:
     """Register `func(case, user) -> bool`, asked when the built-in rule says no."""
-    if func not in _settlement_authorities:
-        _settlement_authorities.append(func)
-    return func
+    return _settlement_authorities.add_function(func)
 
 
-_merge_authorities: list[SettlementAuthority] = []
+_merge_authorities: Registry[str, SettlementAuthority] = Registry("case merge authorities")
 
 
 def register_merge_authority(func: SettlementAuthority) -> SettlementAuthority:
     """Register `func(case, user) -> bool`: whoever an approved merger names marks the case merged."""
-    if func not in _merge_authorities:
-        _merge_authorities.append(func)
-    return func
+    return _merge_authorities.add_function(func)
 
 
 def may_merge(case, user) -> bool:
     """Allow only whom a registered merge authority names: a merger is decided by consultation and
     legal review (MPS-2020 art 21(2)), never by one unit's own say.
     """
-    return any(authority(case, user) for authority in _merge_authorities)
+    return any(authority(case, user) for authority in _merge_authorities.values())
 
 
 def may_settle_jurisdiction(case, user) -> bool:
@@ -78,7 +75,7 @@ def may_settle_jurisdiction(case, user) -> bool:
 
     A superior settles by designation (MPS-2020 art 22).
     """
-    if any(authority(case, user) for authority in _settlement_authorities):
+    if any(authority(case, user) for authority in _settlement_authorities.values()):
         return True
     standing = user_standing(user)
     if standing.holds(responsible_unit_id(case), JURISDICTION_SETTLERS):

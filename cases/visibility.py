@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from django.db.models import Model, Q, QuerySet
 
+from core.registry import DuplicateRegistration, Registry
+
 VisibleTo = Callable[[object], QuerySet]
 
 
@@ -36,7 +38,7 @@ class CaseDataRule:
     stored_text: tuple[str, ...] = ()
 
 
-_rules: dict[type[Model], CaseDataRule] = {}
+_rules: Registry[type[Model], CaseDataRule] = Registry("case-data read rules")
 
 
 def shown_cases_condition(user, shows: tuple[str, ...], *, model: type[Model] | None = None) -> Q:
@@ -67,8 +69,10 @@ def case_data_rule(
     visible_to: VisibleTo | None = None,
 ) -> CaseDataRule:
     """Declare the read rule of a model that shows case data; a second declaration is an error."""
+    # Stricter than the registry's policy: a model's read rule is declared in one place, so even a
+    # second declaration that says the same is an error.
     if model in _rules:
-        raise ValueError(f"{model._meta.label} already has a case-data rule")
+        raise DuplicateRegistration(f"{model._meta.label} already has a case-data rule")
 
     def shown_visible_to(user) -> QuerySet:
         return model._default_manager.filter(shown_cases_condition(user, shows, model=model))
@@ -80,13 +84,12 @@ def case_data_rule(
         mentions=mentions,
         stored_text=stored_text,
     )
-    _rules[model] = rule
-    return rule
+    return _rules.add(model, rule)
 
 
 def case_data_rules() -> dict[type[Model], CaseDataRule]:
     """Return every declared rule by model (filled by the apps' `ready()`)."""
-    return dict(_rules)
+    return _rules.as_dict()
 
 
 def rows_visible_to(user, model: type[Model]) -> QuerySet:
