@@ -21,32 +21,32 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
+from core.registry import Registry
 from documents import permissions as perms
 
 Resolver = Callable[[object, object], bool]
 ApprovalCheck = Callable[[object], bool]
 
-_resolvers: dict[str, Resolver] = {}
-_approval_checks: dict[str, ApprovalCheck] = {}
+_resolvers: Registry[str, Resolver] = Registry("document access resolvers")
+_approval_checks: Registry[str, ApprovalCheck] = Registry("document external approvals")
 
 
 def register_resolver(link_type: str, func: Resolver) -> Resolver:
-    _resolvers[link_type] = func
-    return func
+    """Register `func(document, user) -> bool` that tells who sees the issued documents of a link type."""
+    return _resolvers.add(link_type, func)
 
 
 def unregister_resolver(link_type: str) -> None:
-    _resolvers.pop(link_type, None)
+    _resolvers.remove(link_type)
 
 
 def register_external_approval(link_type: str, func: ApprovalCheck) -> ApprovalCheck:
     """Register how to tell that a linked object's own approval covers its documents (chain "external")."""
-    _approval_checks[link_type] = func
-    return func
+    return _approval_checks.add(link_type, func)
 
 
 def unregister_external_approval(link_type: str) -> None:
-    _approval_checks.pop(link_type, None)
+    _approval_checks.remove(link_type)
 
 
 def externally_approved(document) -> bool:

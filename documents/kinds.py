@@ -17,6 +17,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.registry import Registry
+
 DEFAULT_NUMBER_PATTERN = "{unit}公（{dept}）{category}字〔{year}〕{serial}号"
 MANIFEST_PATH = Path(__file__).with_name("template_manifest.json")
 
@@ -90,22 +92,18 @@ def process_owned_message(spec: DocumentKindSpec) -> str:
     ) % {"kind": spec.title, "free": "、".join(s.title for s in _registry.values() if not s.process_owned)}
 
 
-_registry: dict[str, DocumentKindSpec] = {}
+_registry: Registry[str, DocumentKindSpec] = Registry("document kinds")
 
 
 def register(spec: DocumentKindSpec) -> DocumentKindSpec:
-    """Add a kind; registering the same code twice with a different spec is a programming error."""
-    existing = _registry.get(spec.code)
-    if existing is not None and existing != spec:
-        raise ValueError(f"Document kind {spec.code!r} is already registered differently")
+    """Add a kind; registering the same code twice with a different spec raises DuplicateRegistration."""
     for step in spec.approval_chain:
         if step not in (LEGAL_REVIEW, APPROVAL, EXTERNAL):
             raise ValueError(f"Unknown approval step {step!r} in kind {spec.code!r}")
     if EXTERNAL in spec.approval_chain and not spec.process_owned:
         # Approved by its linking object's own approval: without that object it could never be issued.
         raise ValueError(f"Kind {spec.code!r} is approved by its process, so it must be process-owned")
-    _registry[spec.code] = spec
-    return spec
+    return _registry.add(spec.code, spec)
 
 
 def get(code: str) -> DocumentKindSpec:
