@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from core.registry import Registry
 from organisation.models import PATH_SEPARATOR, Unit
 from organisation.paths import covered_by_any
 
@@ -30,24 +31,22 @@ class SeriesIssuer:
 
 
 SeriesIssuerCheck = Callable[[object, Unit, int], "SeriesIssuer | None"]
-_series_issuers: list[SeriesIssuerCheck] = []
+_series_issuers: Registry[str, SeriesIssuerCheck] = Registry("bulletin series issuers")
 
 
 def register_series_issuer(func: SeriesIssuerCheck) -> SeriesIssuerCheck:
     """Register `func(user, unit, series_id) -> SeriesIssuer | None` (meetings does, in ready())."""
-    if not any(f is func or f.__qualname__ == func.__qualname__ for f in _series_issuers):
-        _series_issuers.append(func)
-    return func
+    return _series_issuers.add_function(func)
 
 
 def unregister_series_issuer(func: SeriesIssuerCheck) -> None:
     """Drop a registered check (tests register their own)."""
-    _series_issuers[:] = [f for f in _series_issuers if f is not func]
+    _series_issuers.remove_function(func)
 
 
 def series_issuer(user, unit: Unit, series_id: int) -> SeriesIssuer | None:
     """Return the first registered answer that lets `unit` act for the series, or None."""
-    for check in _series_issuers:
+    for check in _series_issuers.values():
         answer = check(user, unit, series_id)
         if answer is not None:
             return answer

@@ -6,7 +6,10 @@ holding the designation request on its way up (层报), or the designating super
 not checked here: a caller that cannot see the proceeding gets 404 first.
 """
 
+from collections.abc import Callable
+
 from cases.standing import user_standing
+from core.registry import Registry
 from organisation.models import Role
 from organisation.paths import covers
 
@@ -107,22 +110,19 @@ def may_settle(proceeding, user) -> bool:
 
 # Filled by the apps above (meetings) in AppConfig.ready(): each says whether the user may record,
 # for the proceeding, an agreement a body outside the proceeding reached (MPS-2020 art 22: 协商).
-_resolution_authorities: list = []
+_resolution_authorities: Registry[str, Callable[[object, object], bool]] = Registry(
+    "jurisdiction resolution authorities"
+)
 
 
 def register_resolution_authority(func):
     """Register `func(proceeding, user) -> bool` that allows `agree_by_resolution`."""
-    # AppConfig.ready() may run twice (tests, autoreload): the same function registers once.
-    if not any(
-        existing is func or existing.__qualname__ == func.__qualname__ for existing in _resolution_authorities
-    ):
-        _resolution_authorities.append(func)
-    return func
+    return _resolution_authorities.add_function(func)
 
 
 def may_agree_by_resolution(proceeding, user) -> bool:
     """Allow whoever a registered authority names (the host head issuing a joint meeting's 纪要)."""
-    return any(func(proceeding, user) for func in _resolution_authorities)
+    return any(func(proceeding, user) for func in _resolution_authorities.values())
 
 
 def may_record_position(proceeding, user, unit_id: int) -> bool:

@@ -32,6 +32,7 @@ from cases.standing import user_standing
 from core import audit
 from core.api import Conflict
 from core.notifications import notify
+from core.registry import Registry
 from jurisdiction import permissions as jurisdiction_permissions
 from jurisdiction import services as jurisdiction_services
 from jurisdiction.models import JurisdictionProceeding, ProceedingKind, ProceedingState
@@ -81,13 +82,12 @@ class ResolutionKindSpec:
     fields: tuple[str, ...] = field(default=())
 
 
-KINDS: dict[str, ResolutionKindSpec] = {}
+KINDS: Registry[str, ResolutionKindSpec] = Registry("meeting resolution kinds")
 
 
 def register_kind(spec: ResolutionKindSpec) -> ResolutionKindSpec:
-    """Register (or replace) a kind of resolution."""
-    KINDS[spec.code] = spec
-    return spec
+    """Register a kind of resolution; another spec under a taken code raises DuplicateRegistration."""
+    return KINDS.add(spec.code, spec)
 
 
 TYPED_FIELDS = (
