@@ -56,7 +56,7 @@ def told(monkeypatch):
         calls.append((deadline.pk, int(level)))
         return [officer]
 
-    monkeypatch.setattr(deadline_rows, "_resolvers", [resolver])
+    monkeypatch.setattr(deadline_rows, "_resolvers", deadline_rows._resolvers.copy({"told": resolver}))
     return calls
 
 
@@ -447,14 +447,14 @@ def test_a_failing_deadline_does_not_stop_the_others_and_is_retried(monkeypatch,
         start=at(2026, 3, 2, 10),
         responsible_unit_code="520100",
     )
-    good_resolver = deadline_rows._resolvers[0]
+    [good_resolver] = deadline_rows._resolvers.values()
 
     def flaky(deadline, level):
         if deadline.pk == broken.pk:
             raise RuntimeError("directory unavailable")
         return good_resolver(deadline, level)
 
-    monkeypatch.setattr(deadline_rows, "_resolvers", [flaky])
+    monkeypatch.setattr(deadline_rows, "_resolvers", deadline_rows._resolvers.copy({"flaky": flaky}))
     assert deadline_scan(now=end_of(2026, 3, 9)) == 1
     broken.refresh_from_db()
     other.refresh_from_db()
@@ -462,14 +462,14 @@ def test_a_failing_deadline_does_not_stop_the_others_and_is_retried(monkeypatch,
     # Nothing of the failed step was kept.
     assert not AuditEvent.objects.filter(action="deadline.escalated", target_id="41").exists()
 
-    monkeypatch.setattr(deadline_rows, "_resolvers", [good_resolver])
+    monkeypatch.setattr(deadline_rows, "_resolvers", deadline_rows._resolvers.copy({"told": good_resolver}))
     assert deadline_scan(now=end_of(2026, 3, 9)) == 1
     broken.refresh_from_db()
     assert broken.escalation_level == 2
 
 
 def test_target_describer_gives_the_title_and_link(told, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(deadline_rows, "_describers", {})
+    monkeypatch.setattr(deadline_rows, "_describers", deadline_rows._describers.copy({}))
     deadline_rows.register_target_describer(
         "cases.assistancerequest",
         lambda deadline: deadline_rows.TargetDescription(
@@ -501,7 +501,11 @@ def test_concurrent_scans_send_each_level_once(transactional_db, monkeypatch):
     from django.db import connection
 
     officer = UserFactory(username="duty_officer", email="duty@example.cn")
-    monkeypatch.setattr(deadline_rows, "_resolvers", [lambda deadline, level: [officer]])
+    monkeypatch.setattr(
+        deadline_rows,
+        "_resolvers",
+        deadline_rows._resolvers.copy({"officer": lambda deadline, level: [officer]}),
+    )
     for n in range(20):
         deadline_start(
             target=("cases.case", str(n)),

@@ -43,7 +43,7 @@ def meeting_host(offices):
 
     perms.register_resolution_authority(published_minutes_stand_in)
     yield allowed
-    perms._resolution_authorities.remove(published_minutes_stand_in)
+    perms._resolution_authorities.remove_function(published_minutes_stand_in)
 
 
 def consulting(case, offices) -> JurisdictionProceeding:

@@ -91,8 +91,8 @@ def names(users):
 
 
 def test_the_resolver_is_registered_by_the_organisation_app():
-    assert escalation.deadline_recipients in deadline_rows._resolvers
-    assert escalation.unit_names in deadline_rows._unit_namers
+    assert escalation.deadline_recipients in deadline_rows._resolvers.values()
+    assert escalation.unit_names in deadline_rows._unit_namers.values()
 
 
 def test_overdue_check_is_reminded_then_escalated_to_the_unit_head_then_the_ministry(
