@@ -34,7 +34,7 @@ from cases.models import Case, HandlingCode
 from cases.selectors import case_discovery_summary, case_visible_to, grant_uses_record
 from cases.standing import user_standing
 from core import audit
-from core.api import Conflict
+from core.exceptions import Conflict
 from core.models import Deadline, DeadlineState
 from core.workflow import timeline_add
 from jurisdiction.merger.selectors import merger_visible_to

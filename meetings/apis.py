@@ -13,7 +13,6 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,16 +32,16 @@ from core.api import (
     CursorPagination,
     OfficerRefSerializer,
     RolesFirst,
+    StepApi,
     TimelineEntrySerializer,
     error_responses,
     inline_choice,
-    refuse_unpermitted_transition,
+    step_api_schema,
 )
 from core.api import IdField as BoundedIdField
 from core.ids import MAX_ID, MAX_INT, id_or_none
-from core.workflow import available_transitions, timeline_for
+from core.workflow import timeline_for
 from meetings import (
-    action_items,
     agenda,
     briefing,
     case_text,
@@ -50,17 +49,13 @@ from meetings import (
     minutes,
     normative,
     permissions,
+    presenters,
     resolutions,
     rotation,
     scheduling,
     selectors,
 )
 from meetings.models import (
-    ACTION_ITEM_API_TRANSITIONS,
-    EDITABLE_STATES,
-    MEETING_API_TRANSITIONS,
-    MINUTES_API_TRANSITIONS,
-    UPCOMING_STATES,
     ActionItemState,
     AgendaItem,
     AgendaOutcome,
@@ -70,7 +65,6 @@ from meetings.models import (
     MeetingKind,
     MeetingParticipant,
     MeetingState,
-    Minutes,
     MinutesState,
     NormativeStatus,
     ParticipantKind,
@@ -79,9 +73,9 @@ from meetings.models import (
     SignoffAction,
 )
 from meetings.permissions import LIAISON
-from organisation.apis import UnitRefSerializer
+from meetings.steps import ACTION_ITEM_MACHINE, MEETING_MACHINE, MINUTES_MACHINE
+from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit, User
-from organisation.permissions import CaseDataAccess
 
 MS = MeetingState
 TAG_SERIES = "meeting-series"
@@ -148,18 +142,6 @@ class WarningSerializer(serializers.Serializer):
     data = serializers.DictField()
 
 
-def _unit(code, field: str) -> Unit | None:
-    """Return the unit with this division code, None for no code; 400 naming the field otherwise."""
-    if code in (None, ""):
-        return None
-    unit = Unit.objects.filter(code=str(code).strip()).first()
-    if unit is None:
-        raise serializers.ValidationError(
-            {field: [_("There is no unit with the code %(code)s.") % {"code": code}]}
-        )
-    return unit
-
-
 def _user(username, field: str) -> User | None:
     if username in (None, ""):
         return None
@@ -167,19 +149,6 @@ def _user(username, field: str) -> User | None:
     if user is None:
         raise serializers.ValidationError({field: [_("There is no user %(name)s.") % {"name": username}]})
     return user
-
-
-def _warnings(items) -> list[dict]:
-    return [{"code": w.code, "message": str(w.message), "data": dict(w.data)} for w in items or []]
-
-
-def meeting_warnings(meeting, user) -> list:
-    """Return the warnings of a meeting still to be held (none once it is held or cancelled)."""
-    if meeting.start_at is None or meeting.end_at is None:
-        return []
-    if meeting.state not in EDITABLE_STATES | UPCOMING_STATES:
-        return []
-    return scheduling.meeting_checks(meeting, user=user)
 
 
 # --- series ----------------------------------------------------------------------------------------
@@ -363,10 +332,10 @@ class MeetingDetailSerializer(MeetingListItemSerializer):
 
 def meeting_detail_data(meeting, user, warnings=None) -> dict:
     meeting.effective_chair_unit = meeting.chair_unit or meeting.series.chair_unit
-    meeting.available_transitions = [
-        name for name in available_transitions(meeting, user) if name in MEETING_API_TRANSITIONS
-    ]
-    meeting.warnings = _warnings(meeting_warnings(meeting, user) if warnings is None else warnings)
+    meeting.available_transitions = MEETING_MACHINE.available(meeting, user, api=True)
+    meeting.warnings = presenters.warnings_data(
+        presenters.meeting_warnings(meeting, user) if warnings is None else warnings
+    )
     meeting.timeline = list(timeline_for(meeting).order_by("occurred_at", "id"))
     return MeetingDetailSerializer(meeting).data
 
@@ -488,7 +457,7 @@ class MeetingListApi(generics.ListAPIView):
         series = selectors.series_visible_to(request.user).filter(pk=values.pop("series")).first()
         if series is None:
             raise serializers.ValidationError({"series": [_("No such series.")]})
-        values["host_unit"] = _unit(values["host_unit"], "host_unit")
+        values["host_unit"] = selectors.unit_by_code(values["host_unit"], "host_unit")
         meeting = scheduling.meeting_create(series=series, by=request.user, **values)
         return _meeting_response(request, meeting.pk, status_code=status.HTTP_201_CREATED)
 
@@ -545,7 +514,7 @@ class MeetingDetailApi(APIView):
         values = dict(data.validated_data)
         fields = {name: values[name] for name in UPDATE_FIELDS if name in values}
         if "chair_unit" in fields:
-            fields["chair_unit"] = _unit(fields["chair_unit"], "chair_unit")
+            fields["chair_unit"] = selectors.unit_by_code(fields["chair_unit"], "chair_unit")
         _meeting, warnings = scheduling.meeting_update(
             meeting_id=meeting.pk,
             by=request.user,
@@ -555,55 +524,24 @@ class MeetingDetailApi(APIView):
         return _meeting_response(request, meeting.pk, warnings=warnings)
 
 
-class MeetingTransitionApi(APIView):
+@step_api_schema(
+    operation_id="meetings_transition",
+    tags=[TAG],
+    response=MeetingDetailSerializer,
+    expected_state_help=gettext_lazy("The state the client saw; 409 if the meeting has moved on since."),
+)
+class MeetingTransitionApi(StepApi):
     """Take a step of the meeting: schedule, postpone, reschedule, cancel, open or close the session,
     start the minutes."""
 
     permission_classes = [CaseDataAccess]
+    machine = MEETING_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            default="",
-            max_length=2000,
-            help_text=gettext_lazy("Required to postpone and to cancel."),
-        )
-        expected_state = inline_choice(
-            MeetingState.choices,
-            required=False,
-            help_text=gettext_lazy("The state the client saw; 409 if the meeting has moved on since."),
-        )
-        start_at = serializers.DateTimeField(
-            required=False, help_text=gettext_lazy("reschedule: the new start.")
-        )
-        end_at = serializers.DateTimeField(required=False, help_text=gettext_lazy("reschedule: the new end."))
+    def get_object(self, request, pk: int):
+        return selectors.meeting_get_visible(request.user, pk)
 
-    @extend_schema(
-        operation_id="meetings_transition",
-        tags=[TAG],
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(MEETING_API_TRANSITIONS))],
-        request=InputSerializer,
-        responses={200: MeetingDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        meeting = selectors.meeting_get_visible(request.user, pk)
-        if name not in MEETING_API_TRANSITIONS:
-            raise Http404(name)
-        refuse_unpermitted_transition(meeting, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        fields = {key: values[key] for key in ("start_at", "end_at") if key in values}
-        _meeting, warnings = scheduling.meeting_transition(
-            meeting_id=meeting.pk,
-            name=name,
-            by=request.user,
-            reason=values["reason"],
-            fields=fields or None,
-            expected_state=values.get("expected_state"),
-        )
-        return _meeting_response(request, meeting.pk, warnings=warnings)
+    def respond(self, request, instance, pk: int):
+        return _meeting_response(request, pk)
 
 
 class CalendarRenderer(BaseRenderer):
@@ -613,14 +551,6 @@ class CalendarRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data
-
-
-def calendar_response(meeting) -> HttpResponse:
-    """Answer the meeting's iCalendar object (RFC 5545) as a download; the METHOD rides on the type."""
-    body, method = ical.calendar_for_download(meeting)
-    response = HttpResponse(body, content_type=f"text/calendar; charset=utf-8; method={method}")
-    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
-    return response
 
 
 class MeetingCalendarApi(APIView):
@@ -644,7 +574,7 @@ class MeetingCalendarApi(APIView):
         },
     )
     def get(self, request, pk: int):
-        return calendar_response(selectors.meeting_get_visible(request.user, pk))
+        return ical.calendar_response(selectors.meeting_get_visible(request.user, pk))
 
 
 class MeetingChecksApi(APIView):
@@ -679,7 +609,7 @@ class MeetingChecksApi(APIView):
         warnings = scheduling.meeting_checks(
             meeting, start_at=values.get("start_at"), end_at=values.get("end_at"), user=request.user
         )
-        return Response(_warnings(warnings))
+        return Response(presenters.warnings_data(warnings))
 
 
 # --- participants ----------------------------------------------------------------------------------
@@ -761,7 +691,7 @@ class ParticipantListApi(APIView):
         data.is_valid(raise_exception=True)
         values = {"email": "", **data.validated_data}
         values["user"] = _user(values["user"], "user")
-        values["unit"] = _unit(values["unit"], "unit")
+        values["unit"] = selectors.unit_by_code(values["unit"], "unit")
         participant = scheduling.participant_add(meeting_id=meeting.pk, by=request.user, **values)
         participant = participants_of(meeting).get(pk=participant.pk)
         return Response(ParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
@@ -979,7 +909,7 @@ class AgendaListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        values["presenting_unit"] = _unit(values["presenting_unit"], "presenting_unit")
+        values["presenting_unit"] = selectors.unit_by_code(values["presenting_unit"], "presenting_unit")
         agenda.agenda_item_add(meeting_id=meeting.pk, by=request.user, **values)
         return _agenda_response(meeting, request.user, status.HTTP_201_CREATED)
 
@@ -1066,7 +996,7 @@ class AgendaItemApi(APIView):
                 item_id=item.pk, by=request.user, outcome=values.pop("outcome"), note=values.pop("note", "")
             )
         if "presenting_unit" in values:
-            values["presenting_unit"] = _unit(values["presenting_unit"], "presenting_unit")
+            values["presenting_unit"] = selectors.unit_by_code(values["presenting_unit"], "presenting_unit")
         if values:
             agenda.agenda_item_update(item_id=item.pk, by=request.user, **values)
         return _agenda_response(meeting, request.user)
@@ -1237,21 +1167,6 @@ class MinutesSerializer(serializers.Serializer):
     document = MeetingDocumentSerializer(allow_null=True, help_text=gettext_lazy("The issued 纪要."))
 
 
-def minutes_get_visible(meeting, user):
-    """Return the meeting's minutes; 404 when there are none, or a draft the user may not read.
-
-    While drafting only the host unit's officers read the draft (plan §10.2); from circulation
-    everyone who sees the meeting does.
-    """
-    try:
-        record = meeting.minutes
-    except Minutes.DoesNotExist:
-        raise Http404 from None
-    if record.state == MinutesState.DRAFTING and meeting.host_unit_id not in user_standing(user).unit_ids:
-        raise Http404
-    return record
-
-
 def resolutions_of(record):
     return record.resolutions.select_related("lead_unit", "owner_unit").prefetch_related(
         "assisting_units", "repeals"
@@ -1275,16 +1190,7 @@ def resolutions_for(record, meeting, user) -> list[Resolution]:
 def minutes_detail_data(record, user) -> dict:
     if record.state == MinutesState.DRAFTING:
         record.content = minutes.minutes_content(record)
-    statuses = []
-    for unit, signoff in minutes.minutes_status(record):
-        signed = bool(
-            signoff is not None
-            and signoff.action == SignoffAction.SIGNED
-            and signoff.version == record.version
-            and signoff.content_digest == record.content_digest
-        )
-        statuses.append({"unit": unit, "signed": signed, "signoff": signoff})
-    record.member_status = statuses
+    record.member_status = presenters.minutes_member_status(record)
     record.signoff_list = list(record.signoffs.select_related("unit", "by").order_by("at", "id"))
     record.resolution_list = resolutions_for(record, record.meeting, user)
     # For display only: what is signed stays as circulated (issue 16).
@@ -1295,15 +1201,13 @@ def minutes_detail_data(record, user) -> dict:
     record.opening, record.closing, record.revise_reason = case_text.redact_case_mentions(
         [record.opening, record.closing, record.revise_reason], case_visible_to(user)
     )
-    record.available_transitions = [
-        name for name in available_transitions(record, user) if name in MINUTES_API_TRANSITIONS
-    ]
+    record.available_transitions = MINUTES_MACHINE.available(record, user, api=True)
     return MinutesSerializer(record).data
 
 
 def _minutes_response(request, pk, status_code=status.HTTP_200_OK) -> Response:
     meeting = selectors.meeting_get_visible(request.user, pk)
-    record = minutes_get_visible(meeting, request.user)
+    record = selectors.minutes_get_visible(meeting, request.user)
     record.refresh_from_db()
     return Response(minutes_detail_data(record, request.user), status=status_code)
 
@@ -1333,61 +1237,35 @@ class MinutesApi(APIView):
     )
     def patch(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
+        record = selectors.minutes_get_visible(meeting, request.user)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         minutes.minutes_update(minutes_id=record.pk, by=request.user, **data.validated_data)
         return _minutes_response(request, pk)
 
 
-class MinutesTransitionApi(APIView):
+@step_api_schema(
+    operation_id="meetings_minutes_transition",
+    tags=[TAG],
+    response=MinutesSerializer,
+    expected_state_help=gettext_lazy("The state the client saw; 409 if the minutes moved on since."),
+)
+class MinutesTransitionApi(StepApi):
     """Take a step of the minutes: circulate for signature, revise, or issue (签发)."""
 
     permission_classes = [CaseDataAccess]
+    machine = MINUTES_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            default="",
-            max_length=2000,
-            help_text=gettext_lazy("Required to revise."),
-        )
-        expected_state = inline_choice(
-            MinutesState.choices,
-            required=False,
-            help_text=gettext_lazy("The state the client saw; 409 if the minutes moved on since."),
-        )
+    def get_object(self, request, pk: int):
+        return selectors.minutes_get_visible(selectors.meeting_get_visible(request.user, pk), request.user)
 
-    @extend_schema(
-        operation_id="meetings_minutes_transition",
-        tags=[TAG],
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(MINUTES_API_TRANSITIONS))],
-        request=InputSerializer,
-        responses={200: MinutesSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
-        if name not in MINUTES_API_TRANSITIONS:
-            raise Http404(name)
-        refuse_unpermitted_transition(record, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        minutes.minutes_transition(
-            minutes_id=record.pk,
-            name=name,
-            by=request.user,
-            reason=values["reason"],
-            expected_state=values.get("expected_state"),
-        )
+    def respond(self, request, instance, pk: int):
         return _minutes_response(request, pk)
 
 
 def signing_unit(meeting, user, code) -> Unit:
     """Return the member unit the user signs for: the one named, or the only one the user may sign for."""
-    unit = _unit(code, "unit")
+    unit = selectors.unit_by_code(code, "unit")
     if unit is not None:
         return unit
     units = permissions.signing_units(meeting.series, user)
@@ -1431,7 +1309,7 @@ class SignoffListApi(APIView):
     )
     def get(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
+        record = selectors.minutes_get_visible(meeting, request.user)
         signoffs = record.signoffs.select_related("unit", "by").order_by("at", "id")
         return Response(SignoffSerializer(signoffs, many=True).data)
 
@@ -1443,7 +1321,7 @@ class SignoffListApi(APIView):
     )
     def post(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
+        record = selectors.minutes_get_visible(meeting, request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -1507,10 +1385,10 @@ def resolution_fields(meeting, values: dict) -> dict:
                 raise serializers.ValidationError({"proceeding": [_("No such proceeding.")]})
     for name in ("lead_unit", "owner_unit"):
         if name in fields:
-            fields[name] = _unit(fields[name], name)
+            fields[name] = selectors.unit_by_code(fields[name], name)
     if "assisting_units" in fields:
         fields["assisting_units"] = [
-            _unit(code, "assisting_units") for code in fields["assisting_units"] if code
+            selectors.unit_by_code(code, "assisting_units") for code in fields["assisting_units"] if code
         ]
     return fields
 
@@ -1527,7 +1405,7 @@ class ResolutionListApi(APIView):
     )
     def get(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
+        record = selectors.minutes_get_visible(meeting, request.user)
         return Response(ResolutionSerializer(resolutions_for(record, meeting, request.user), many=True).data)
 
     @extend_schema(
@@ -1538,7 +1416,7 @@ class ResolutionListApi(APIView):
     )
     def post(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
+        record = selectors.minutes_get_visible(meeting, request.user)
         data = ResolutionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = resolution_fields(meeting, data.validated_data)
@@ -1573,7 +1451,7 @@ class ResolutionDetailApi(APIView):
     )
     def patch(self, request, pk: int, rid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
+        record = selectors.minutes_get_visible(meeting, request.user)
         resolution = _resolution(record, rid)
         data = ResolutionInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -1591,7 +1469,7 @@ class ResolutionDetailApi(APIView):
     )
     def delete(self, request, pk: int, rid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
+        record = selectors.minutes_get_visible(meeting, request.user)
         resolution = _resolution(record, rid)
         resolutions.resolution_remove(resolution_id=resolution.pk, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -1610,7 +1488,7 @@ class ResolutionRetryApi(APIView):
     )
     def post(self, request, pk: int, rid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        record = minutes_get_visible(meeting, request.user)
+        record = selectors.minutes_get_visible(meeting, request.user)
         resolution = _resolution(record, rid)
         resolutions.resolution_retry(resolution_id=resolution.pk, by=request.user)
         return Response(ResolutionSerializer(resolutions_of(record).get(pk=resolution.pk)).data)
@@ -1654,7 +1532,7 @@ def action_item_queryset(user):
 
 
 def _with_overdue(item, now):
-    item.is_overdue = item.state == ActionItemState.OPEN and item.due_at < now
+    item.is_overdue = presenters.action_item_overdue(item, now)
     return item
 
 
@@ -1706,24 +1584,10 @@ class ActionItemListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-def action_item_get_visible(user, pk):
-    item = action_item_queryset(user).filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    # The task's text about a case the user may not see now is not shown (issue 16).
-    case_text.mask_action_items(user, [item], path=f"action-items/{item.pk}")
-    return item
-
-
 def _action_item_response(request, pk) -> Response:
-    item = _with_overdue(action_item_get_visible(request.user, pk), timezone.now())
-    item.available_transitions = [
-        name for name in available_transitions(item, request.user) if name in ACTION_ITEM_API_TRANSITIONS
-    ]
-    item.timeline = list(timeline_for(item).order_by("occurred_at", "id"))
-    if item.case_text_hidden:  # the result and the reason may name the case as the task did
-        for entry in item.timeline:
-            entry.note = ""
+    item = _with_overdue(selectors.action_item_get_visible(request.user, pk), timezone.now())
+    item.available_transitions = ACTION_ITEM_MACHINE.available(item, request.user, api=True)
+    item.timeline = presenters.action_item_timeline(item)
     return Response(ActionItemDetailSerializer(item).data)
 
 
@@ -1741,51 +1605,17 @@ class ActionItemDetailApi(APIView):
         return _action_item_response(request, pk)
 
 
-class ActionItemTransitionApi(APIView):
+@step_api_schema(
+    operation_id="action_items_transition", tags=[TAG_ACTIONS], response=ActionItemDetailSerializer
+)
+class ActionItemTransitionApi(StepApi):
     """Report the task done (with what was done) or withdraw it (the host's head, with the reason)."""
 
     permission_classes = [CaseDataAccess]
+    machine = ACTION_ITEM_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            default="",
-            max_length=4000,
-            help_text=gettext_lazy("complete: what was done."),
-        )
-        reason = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            default="",
-            max_length=2000,
-            help_text=gettext_lazy("withdraw: why."),
-        )
-        expected_state = inline_choice(ActionItemState.choices, required=False)
+    def get_object(self, request, pk: int):
+        return selectors.action_item_get_visible(request.user, pk)
 
-    @extend_schema(
-        operation_id="action_items_transition",
-        tags=[TAG_ACTIONS],
-        parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(ACTION_ITEM_API_TRANSITIONS))
-        ],
-        request=InputSerializer,
-        responses={200: ActionItemDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        item = action_item_get_visible(request.user, pk)
-        if name not in ACTION_ITEM_API_TRANSITIONS:
-            raise Http404(name)
-        refuse_unpermitted_transition(item, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        action_items.action_item_transition(
-            item_id=item.pk,
-            name=name,
-            by=request.user,
-            note=values["note"],
-            reason=values["reason"],
-            expected_state=values.get("expected_state"),
-        )
+    def respond(self, request, instance, pk: int):
         return _action_item_response(request, pk)

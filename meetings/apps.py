@@ -29,3 +29,9 @@ class MeetingsConfig(AppConfig):
         from meetings.selectors import series_bulletin_issuer
 
         bulletin_authority.register_series_issuer(series_bulletin_issuer)
+
+        from core.steps import register_machine
+        from meetings.steps import ACTION_ITEM_MACHINE, MEETING_MACHINE, MINUTES_MACHINE, NORMATIVE_MACHINE
+
+        for machine in (MEETING_MACHINE, MINUTES_MACHINE, ACTION_ITEM_MACHINE, NORMATIVE_MACHINE):
+            register_machine(machine)

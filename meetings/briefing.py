@@ -43,7 +43,7 @@ from cases.assistance.models import AssistanceRequest
 from cases.models import HABITUAL_RESIDENCE_YEARS, Case, CasePerson, CaseState, HandlingCode, PersonRole
 from cases.standing import user_standing
 from core import audit, outbox
-from core.api import Conflict
+from core.exceptions import Conflict
 from core.identity import mask_id_number
 from core.models import Deadline, DeadlineState, OutboxState
 from core.workflow import timeline_add

@@ -15,13 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from core.ids import MAX_ID, MAX_INT
 from meetings.ids import is_id
 from meetings.models import (
-    ActionItemState,
     AgendaOutcome,
     Answer,
     AttendanceRole,
     MeetingKind,
-    MeetingState,
-    MinutesState,
     ParticipantKind,
     ResolutionKind,
     SignoffAction,
@@ -121,17 +118,60 @@ class MeetingEditForm(TimesMixin, ActionForm):
         super().__init__(*args, action="edit", **kwargs)
 
 
-class TransitionForm(ActionForm):
-    expected_state = forms.ChoiceField(choices=MeetingState.choices, widget=forms.HiddenInput)
+# --- inputs of the steps (meetings.steps): the page shows them, the API parses its JSON with them ------
 
 
-class ReasonForm(TransitionForm):
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=_textarea(2))
+class ReasonForm(forms.Form):
+    """Why a meeting is postponed or cancelled (the model requires the reason)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=_textarea(2),
+        help_text=_("Required to postpone and to cancel."),
+    )
 
 
-class RescheduleForm(TimesMixin, TransitionForm):
-    start_at = _local_datetime(_("New start"))
-    end_at = _local_datetime(_("New end"))
+class RevisionReasonForm(forms.Form):
+    """Why the minutes are taken back for revision (the model requires the reason)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=_textarea(2),
+        help_text=_("Required to revise."),
+    )
+
+
+class RescheduleForm(forms.Form):
+    """The new date of a postponed meeting (the model requires both times, still to come, in order)."""
+
+    start_at = _local_datetime(_("New start"), required=False)
+    end_at = _local_datetime(_("New end"), required=False)
+
+
+class ActionCompleteForm(forms.Form):
+    """What was done on an action item (the model requires it)."""
+
+    note = forms.CharField(
+        label=_("What was done"),
+        required=False,
+        max_length=4000,
+        widget=_textarea(3),
+    )
+
+
+class ActionWithdrawForm(forms.Form):
+    """Why an action item is withdrawn (the model requires it)."""
+
+    reason = forms.CharField(
+        label=_("Why the task is withdrawn"),
+        required=False,
+        max_length=2000,
+        widget=_textarea(2),
+    )
 
 
 class AnswerForm(ActionForm):
@@ -260,14 +300,6 @@ class MinutesForm(ActionForm):
         super().__init__(*args, action="minutes_update", **kwargs)
 
 
-class MinutesTransitionForm(ActionForm):
-    expected_state = forms.ChoiceField(choices=MinutesState.choices, widget=forms.HiddenInput)
-
-
-class MinutesReasonForm(MinutesTransitionForm):
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=_textarea(2))
-
-
 class SignoffForm(ActionForm):
     """Sign (会签) the circulated version for a member unit, or return it with comments."""
 
@@ -363,19 +395,3 @@ class ResolutionForm(ActionForm):
 
 class ResolutionTargetForm(ActionForm):
     resolution = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
-
-
-class ActionCompleteForm(ActionForm):
-    expected_state = forms.ChoiceField(choices=ActionItemState.choices, widget=forms.HiddenInput)
-    note = forms.CharField(label=_("What was done"), max_length=4000, widget=_textarea(3))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, action="complete", **kwargs)
-
-
-class ActionWithdrawForm(ActionForm):
-    expected_state = forms.ChoiceField(choices=ActionItemState.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Why the task is withdrawn"), max_length=2000, widget=_textarea(2))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, action="withdraw", **kwargs)

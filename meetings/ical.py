@@ -14,11 +14,12 @@ import zoneinfo
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vCalAddress
 
-from core.api import Conflict
+from core.exceptions import Conflict
 from meetings.models import Answer, AttendanceRole, JointMeeting, MeetingParticipant, MeetingState
 
 TZID = "Asia/Shanghai"
@@ -244,3 +245,11 @@ def calendar_for_download(meeting: JointMeeting) -> tuple[bytes, str]:
         raise Conflict(_("The meeting is not scheduled yet."), current_state=meeting.state)
     method = download_method(meeting)
     return meeting_calendar(meeting, method=method, stamp=timezone.now()), method
+
+
+def calendar_response(meeting: JointMeeting) -> HttpResponse:
+    """Answer the meeting's iCalendar object (RFC 5545) as a download; the METHOD rides on the type."""
+    body, method = calendar_for_download(meeting)
+    response = HttpResponse(body, content_type=f"text/calendar; charset=utf-8; method={method}")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response

@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
-from core.api import Conflict
 from core.audit import json_safe
+from core.exceptions import Conflict, NotAllowed
 from core.notifications import notify
 from core.numerals import chinese_numeral
+from core.steps import Availability, check_transition
 from core.workflow import run_transition, timeline_add
 from documents import services as document_services
 from meetings import case_text, permissions
@@ -317,11 +318,11 @@ def _check_available(minutes: Minutes, name: str, by, expected_state) -> None:
     # 409 before 403 before 400, as run_transition orders them, but before any work is done.
     if expected_state is not None and minutes.state != expected_state:
         raise Conflict(current_state=minutes.state)
-    meta = getattr(Minutes, name)._django_fsm
-    if not meta.has_transition(minutes.state):
+    status = check_transition(minutes, name, by).status
+    if status is Availability.UNAVAILABLE:
         raise Conflict(current_state=minutes.state)
-    if not meta.has_transition_perm(minutes, minutes.state, by):
-        raise PermissionDenied
+    if status is Availability.NOT_ALLOWED:
+        raise NotAllowed
 
 
 @transaction.atomic

@@ -339,16 +339,15 @@ class JointMeeting(ConcurrentTransitionMixin, models.Model):
         field=state, source=MS.SCHEDULED, target=MS.IN_SESSION, permission=permissions.may_run_session
     )
     def open_session(self, *, by, now) -> None:
-        """Open the session; the briefing is frozen as it stands."""
-        leeway = settings.MEETING_OPEN_LEEWAY_MINUTES
-        if self.start_at is not None and now < self.start_at - timezone.timedelta(minutes=leeway):
-            raise ValidationError(
-                {
-                    "start_at": _("The session opens at most %(minutes)d minutes before the start.")
-                    % {"minutes": leeway}
-                }
-            )
+        """Open the session; the briefing is frozen as it stands (not too early: meetings.steps)."""
         self.opened_at = now
+
+    def session_may_open(self, now=None) -> bool:
+        """Tell whether the session may be opened now: from MEETING_OPEN_LEEWAY_MINUTES before the start."""
+        if self.start_at is None:
+            return True
+        leeway = timezone.timedelta(minutes=settings.MEETING_OPEN_LEEWAY_MINUTES)
+        return (now or timezone.now()) >= self.start_at - leeway
 
     @transition(field=state, source=MS.IN_SESSION, target=MS.CLOSED, permission=permissions.may_run_session)
     def close(self, *, by, now) -> None:
@@ -901,8 +900,12 @@ class NormativeStatus(models.TextChoices):
     REPEALED = "repealed", _("Repealed")
 
 
-class NormativeDocument(models.Model):
-    """A normative document (规范性文件) a series adopted by resolution; the register is searchable."""
+class NormativeDocument(ConcurrentTransitionMixin, models.Model):
+    """A normative document (规范性文件) a series adopted by resolution; the register is searchable.
+
+    It enters the register in force when the 纪要 that adopted it is issued, and is repealed (废止)
+    when a later 纪要 of the series adopts one that repeals it (meetings.normative).
+    """
 
     series = models.ForeignKey(
         MeetingSeries, verbose_name=_("series"), on_delete=models.PROTECT, related_name="normative_documents"
@@ -917,8 +920,12 @@ class NormativeDocument(models.Model):
     minutes_document = models.ForeignKey(
         "documents.Document", verbose_name=_("minutes"), on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(
-        _("status"), max_length=12, choices=NormativeStatus.choices, default=NormativeStatus.IN_FORCE
+    status = FSMField(
+        _("status"),
+        max_length=12,
+        choices=NormativeStatus.choices,
+        default=NormativeStatus.IN_FORCE,
+        protected=True,
     )
     repealed_by = models.ForeignKey(
         "self",
@@ -940,6 +947,16 @@ class NormativeDocument(models.Model):
 
     def __str__(self):
         return self.title
+
+    @transition(
+        field=status,
+        source=NormativeStatus.IN_FORCE,
+        target=NormativeStatus.REPEALED,
+        permission=permissions.may_repeal_normative,
+    )
+    def repeal(self, *, by, repealed_by: "NormativeDocument") -> None:
+        """Mark the document repealed by a later one of the same series (the issued 纪要 says so)."""
+        self.repealed_by = repealed_by
 
 
 def minutes_digest(content: dict) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
+from core.workflow import run_transition, timeline_add
 from meetings.models import MeetingSeries, NormativeDocument, NormativeStatus
 from meetings.selectors import normative_visible_to
 
@@ -52,6 +53,14 @@ def normative_adopt(*, resolution, by, document) -> NormativeDocument:
             "repeals": [old.pk for old in repealed],
         },
     )
+    timeline_add(
+        instance=entry,
+        actor=by,
+        acting_unit_code=meeting.host_unit.code,
+        action="adopt",
+        to_state=entry.status,
+        note=entry.minutes_number,
+    )
     return entry
 
 
@@ -70,15 +79,13 @@ def _repeal(entry: NormativeDocument, *, resolution, by, acting_unit_code: str) 
     if len(olds) != len(ids) or not repealable(olds, entry.series_id):
         raise ValidationError({"repeals": [NO_SUCH_NORMATIVE]})
     for old in olds:
-        old.status = NormativeStatus.REPEALED
-        old.repealed_by = entry
-        old.save(update_fields=["status", "repealed_by"])
-        audit.record(
-            action="meetings.normativedocument.repeal",
-            actor=by,
+        normative_transition(
+            entry_id=old.pk,
+            name="repeal",
+            by=by,
             acting_unit_code=acting_unit_code,
-            target=old,
-            payload={
+            repealed_by=entry,
+            audit_payload={
                 "series": old.series_id,
                 "title": old.title,
                 "repealed_by": entry.pk,
@@ -86,8 +93,41 @@ def _repeal(entry: NormativeDocument, *, resolution, by, acting_unit_code: str) 
                 "resolution": resolution.pk,
                 "number": resolution.number,
             },
+            note=entry.minutes_number,
         )
     return olds
+
+
+@transaction.atomic
+def normative_transition(
+    *,
+    entry_id,
+    name: str,
+    by,
+    acting_unit_code: str = "",
+    expected_state: str | None = None,
+    repealed_by: NormativeDocument | None = None,
+    audit_payload: dict | None = None,
+    note: str = "",
+) -> NormativeDocument:
+    """Take step `name` of a register entry through the single service path (repeal: by `repealed_by`).
+
+    Conflict (409) when the entry is no longer in force, PermissionDenied (403) when the user may
+    not repeal it.
+    """
+    arguments = {"repealed_by": repealed_by} if name == "repeal" else {}
+    result = run_transition(
+        model=NormativeDocument,
+        pk=entry_id,
+        name=name,
+        by=by,
+        acting_unit_code=acting_unit_code,
+        expected_state=expected_state,
+        arguments=arguments,
+        note=note,
+        audit_payload=audit_payload,
+    )
+    return result.instance
 
 
 def normative_search(user, *, series=None, q="", status=None) -> QuerySet[NormativeDocument]:

@@ -107,3 +107,9 @@ def may_complete_action(item, user) -> bool:
 def may_withdraw_action(item, user) -> bool:
     """Allow the head of the meeting's host unit."""
     return user_standing(user).holds(item.meeting.host_unit_id, HEADS)
+
+
+def may_repeal_normative(entry, user) -> bool:
+    """Allow the head of a current member of the series (the host head issues the 纪要 that repeals it)."""
+    standing = user_standing(user)
+    return any(standing.holds(unit_id, HEADS) for unit_id in current_member_units(entry.series))

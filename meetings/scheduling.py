@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.standing import user_standing
 from core import audit, holidays
-from core.api import Conflict
+from core.exceptions import Conflict
 from core.models import HolidayOverride
 from core.notifications import notify
 from core.numerals import chinese_numeral

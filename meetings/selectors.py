@@ -9,9 +9,11 @@ An auditor or administrator has no operational standing and sees none. A miss is
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.standing import user_standing
 from meetings.models import (
@@ -23,6 +25,8 @@ from meetings.models import (
     MeetingParticipant,
     MeetingSeries,
     MeetingState,
+    Minutes,
+    MinutesState,
     NormativeDocument,
     SeriesMember,
 )
@@ -126,6 +130,65 @@ def action_items_visible_to(user) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(
         at_or_below(standing.paths, "owner_unit_path") | Q(meeting__host_unit_id__in=standing.unit_ids)
     )
+
+
+def action_item_get_visible(user, pk) -> ActionItem:
+    """Return the action item if the user sees it (404 otherwise), its task masked as the user may read it.
+
+    The one read of an action item for its page and the API: the items of the user's units and the
+    units below them, and of the meetings their units host (action_items_visible_to).
+    """
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    item = (
+        action_items_visible_to(user)
+        .select_related("meeting", "series", "resolution__minutes__document", "owner_unit", "completed_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    from meetings.case_text import mask_action_items
+
+    # The task's text about a case the user may not see now is not shown (issue 16).
+    mask_action_items(user, [item], path=f"action-items/{item.pk}")
+    return item
+
+
+def minutes_readable(meeting, record, user) -> bool:
+    """Tell whether the user reads the minutes: a draft only the host unit's officers (plan §10.2),
+    from circulation everyone who sees the meeting."""
+    if record is None:
+        return False
+    return record.state != MinutesState.DRAFTING or meeting.host_unit_id in user_standing(user).unit_ids
+
+
+def minutes_of(meeting) -> Minutes | None:
+    """Return the meeting's minutes, None before they are started."""
+    try:
+        return meeting.minutes
+    except Minutes.DoesNotExist:
+        return None
+
+
+def minutes_get_visible(meeting, user) -> Minutes:
+    """Return the minutes of a meeting the user sees; 404 when there are none or they are unreadable."""
+    record = minutes_of(meeting)
+    if not minutes_readable(meeting, record, user):
+        raise Http404
+    return record
+
+
+def unit_by_code(code, field: str) -> Unit | None:
+    """Return the unit of a division code (None for none); ValidationError naming `field` if none has it."""
+    if code in (None, ""):
+        return None
+    unit = Unit.objects.filter(code=str(code).strip()).first()
+    if unit is None:
+        raise ValidationError({field: [_("There is no unit with the code %(code)s.") % {"code": code}]})
+    return unit
 
 
 def normative_visible_to(user) -> QuerySet[NormativeDocument]:

@@ -15,45 +15,40 @@ import datetime as dt
 import re
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 
-from cases.forms import apply_errors
 from cases.selectors import case_visible_to
 from cases.standing import user_standing
 from core import deadline_rows, holidays
-from core.api import Conflict
+from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
 from core.ids import id_or_none
-from core.workflow import available_transitions, timeline_for
+from core.pages import StepView, apply_errors, moved, next_steps
+from core.workflow import timeline_for
 from meetings import (
-    action_items,
     agenda,
     briefing,
     case_text,
     forms,
+    ical,
     minutes,
     normative,
     permissions,
+    presenters,
     resolutions,
     rotation,
     scheduling,
     selectors,
 )
-from meetings.apis import calendar_response, meeting_warnings
 from meetings.models import (
-    ACTION_ITEM_API_TRANSITIONS,
     AGENDA_EDITABLE_STATES,
     EDITABLE_STATES,
-    MEETING_API_TRANSITIONS,
-    MINUTES_API_TRANSITIONS,
     ActionItem,
     ActionItemState,
     AgendaItem,
@@ -61,7 +56,6 @@ from meetings.models import (
     JointMeeting,
     MeetingParticipant,
     MeetingState,
-    Minutes,
     MinutesState,
     NormativeStatus,
     Resolution,
@@ -70,48 +64,14 @@ from meetings.models import (
 )
 from meetings.permissions import LIAISON
 from meetings.presentation import timeline_label
+from meetings.steps import ACTION_ITEM_MACHINE, MEETING_MACHINE, MINUTES_MACHINE
 from organisation.models import Unit, User
-from organisation.selectors import user_may_read_case_data
+from organisation.pages import CaseDataPageMixin
 
 MS = MeetingState
 LIST_PAGE_SIZE = 50
 STATE_LABELS = dict(MeetingState.choices)
 MINUTES_STATE_LABELS = dict(MinutesState.choices)
-
-ACTION_LABELS = {
-    "schedule": gettext_lazy("Schedule and send the invitations"),
-    "postpone": gettext_lazy("Postpone"),
-    "reschedule": gettext_lazy("Fix the new date"),
-    "cancel": gettext_lazy("Cancel the meeting"),
-    "open_session": gettext_lazy("Open the session"),
-    "close": gettext_lazy("Close the session"),
-    "start_minutes": gettext_lazy("Start drafting the minutes"),
-    "circulate": gettext_lazy("Circulate for signature (会签)"),
-    "revise": gettext_lazy("Take back for revision"),
-    "issue": gettext_lazy("Issue the minutes (签发)"),
-}
-HELP = {
-    "schedule": gettext_lazy(
-        "Issues the notice (会议通知): every participant gets the invitation by e-mail with a calendar entry."
-    ),
-    "postpone": gettext_lazy("Participants are told; the new date follows with “Fix the new date”."),
-    "cancel": gettext_lazy("Every participant already invited gets a calendar cancellation."),
-    "open_session": gettext_lazy("The briefing is frozen as it stands."),
-    "close": gettext_lazy("At a regular meeting the duty (轮值) passes to the next member."),
-    "circulate": gettext_lazy("The text is frozen; every member unit signs this version."),
-    "issue": gettext_lazy("Numbers and issues the 纪要; its resolutions then take effect."),
-}
-REASON_TRANSITIONS = frozenset({"postpone", "cancel"})
-CAUTIOUS = frozenset({"postpone", "cancel", "revise"})
-
-
-class CaseDataPageMixin(LoginRequiredMixin):
-    """Sign-in required; users without an operational role (auditors, administrators) get 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not user_may_read_case_data(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
 
 
 def detail_url(meeting) -> str:
@@ -123,20 +83,6 @@ def _labelled(entries) -> list:
     for entry in entries:
         entry.label = timeline_label(entry.action)
     return entries
-
-
-def _minutes_of(meeting) -> Minutes | None:
-    try:
-        return meeting.minutes
-    except Minutes.DoesNotExist:
-        return None
-
-
-def minutes_readable(meeting, record, user) -> bool:
-    """A draft is read by the host unit's officers only (plan §10.2); from circulation by everyone."""
-    if record is None:
-        return False
-    return record.state != MinutesState.DRAFTING or meeting.host_unit_id in user_standing(user).unit_ids
 
 
 # --- the list and the calendar ---------------------------------------------------------------------
@@ -328,7 +274,7 @@ class MeetingCreateView(CaseDataPageMixin, RolesFirstMixin, View):
             apply_errors(form, error)
             return self._render(request, series, form, status=400)
         except Conflict as error:
-            form.add_error(None, str(error.detail))
+            form.add_error(None, str(error.message))
             return self._render(request, series, form, status=409)
         except PermissionDenied:
             form.add_error(
@@ -353,8 +299,8 @@ class MeetingPage:
         self.meeting = meeting
         self.may_organise = permissions.may_organise(meeting, self.user)
         self.may_run = permissions.may_run_session(meeting, self.user)
-        self.minutes = _minutes_of(meeting)
-        self.minutes_readable = minutes_readable(meeting, self.minutes, self.user)
+        self.minutes = selectors.minutes_of(meeting)
+        self.minutes_readable = selectors.minutes_readable(meeting, self.minutes, self.user)
         self.participants = list(
             meeting.participants.select_related(
                 "user", "unit", "member__unit", "answered_by", "delegated_from"
@@ -364,18 +310,6 @@ class MeetingPage:
             meeting.agenda_items.select_related("presenting_unit").order_by("position", "id")
         )
         self._agenda_rows = None
-        self.transitions = [
-            name for name in available_transitions(meeting, self.user) if name in MEETING_API_TRANSITIONS
-        ]
-        self.minutes_transitions = (
-            [
-                name
-                for name in available_transitions(self.minutes, self.user)
-                if name in MINUTES_API_TRANSITIONS
-            ]
-            if self.minutes_readable
-            else []
-        )
         self.signing_units = (
             list(
                 Unit.objects.filter(pk__in=permissions.signing_units(meeting.series, self.user)).order_by(
@@ -390,18 +324,6 @@ class MeetingPage:
 
     def form(self, name: str, data=None, **extra):
         meeting = self.meeting
-        if name in MEETING_API_TRANSITIONS:
-            initial = {"expected_state": meeting.state}
-            if name == "reschedule":
-                return forms.RescheduleForm(data, action=name, initial=initial)
-            if name in REASON_TRANSITIONS:
-                return forms.ReasonForm(data, action=name, initial=initial)
-            return forms.TransitionForm(data, action=name, initial=initial)
-        if name in MINUTES_API_TRANSITIONS:
-            initial = {"expected_state": self.minutes.state if self.minutes else ""}
-            if name == "revise":
-                return forms.MinutesReasonForm(data, action=name, initial=initial)
-            return forms.MinutesTransitionForm(data, action=name, initial=initial)
         if name == "edit":
             initial = {
                 "expected_sequence": meeting.sequence,
@@ -458,21 +380,17 @@ class MeetingPage:
 
     # --- sections ------------------------------------------------------------------------------
 
-    def _transition_entries(self, bound: dict) -> list[dict]:
-        entries = []
-        for name in self.transitions:
-            entries.append(
-                {
-                    "name": name,
-                    "label": ACTION_LABELS.get(name, name),
-                    "help": HELP.get(name, ""),
-                    "cautious": name in CAUTIOUS,
-                    "form": bound.get(name) or self.form(name),
-                    "url": reverse("meetings:action", args=[self.meeting.pk, name]),
-                    "open": name in bound,
-                }
-            )
-        return entries
+    def _offers(self, machine, instance, url_name: str, step: tuple | None) -> list:
+        """Return the "next steps" of `instance` for this user; a refused step's form shown bound."""
+        bound_name, bound_form = (step[1], step[2]) if step and step[0] is machine else ("", None)
+        return next_steps(
+            machine,
+            instance,
+            self.user,
+            url_for=lambda name: reverse(url_name, args=[self.meeting.pk, name]),
+            bound=bound_form,
+            bound_step=bound_name,
+        )
 
     def _participants(self, bound: dict) -> list[dict]:
         meeting = self.meeting
@@ -545,7 +463,7 @@ class MeetingPage:
             and record.document_id is None,
         }
 
-    def _minutes(self, bound: dict) -> dict | None:
+    def _minutes(self, bound: dict, step: tuple | None) -> dict | None:
         record = self.minutes
         if not self.minutes_readable:
             return None
@@ -557,15 +475,7 @@ class MeetingPage:
             list(Resolution.objects.filter(minutes=record)),
             path=f"meetings/{self.meeting.pk}/minutes",
         )
-        statuses = []
-        for unit, signoff in minutes.minutes_status(record) if record.version else []:
-            signed = bool(
-                signoff is not None
-                and signoff.action == SignoffAction.SIGNED
-                and signoff.version == record.version
-                and signoff.content_digest == record.content_digest
-            )
-            statuses.append({"unit": unit, "signoff": signoff, "signed": signed})
+        statuses = presenters.minutes_member_status(record) if record.version else []
         drafting = record.state == MinutesState.DRAFTING and permissions.may_draft_minutes(
             self.meeting, self.user
         )
@@ -574,17 +484,6 @@ class MeetingPage:
             .select_related("unit", "by")
             .order_by("at", "id")
         )
-        transitions = [
-            {
-                "name": name,
-                "label": ACTION_LABELS.get(name, name),
-                "help": HELP.get(name, ""),
-                "cautious": name in CAUTIOUS,
-                "form": bound.get(name) or self.form(name),
-                "url": reverse("meetings:action", args=[self.meeting.pk, name]),
-            }
-            for name in self.minutes_transitions
-        ]
         already_signed = {s["unit"].pk for s in statuses if s["signed"]}
         sign_units = [unit for unit in self.signing_units if unit.pk not in already_signed]
         signoff_form = None
@@ -598,7 +497,7 @@ class MeetingPage:
             "content": content or {},
             "statuses": statuses,
             "comments": comments,
-            "transitions": transitions,
+            "offers": self._offers(MINUTES_MACHINE, record, "meetings:minutes-transition", step),
             "form": (bound.get("minutes_update") or self.form("minutes_update")) if drafting else None,
             "resolution_form": (bound.get("resolution_add") or self.form("resolution_add"))
             if drafting
@@ -676,16 +575,20 @@ class MeetingPage:
             entry.to_label = labels.get(entry.to_state, entry.to_state)
         return entries
 
-    def context(self, bound: dict | None = None) -> dict:
+    def context(self, bound: dict | None = None, step: tuple | None = None) -> dict:
+        """Return the page's context; `bound` holds refused forms by key, `step` a refused step
+        (machine, name, form)."""
         bound = bound or {}
         meeting = self.meeting
+        offers = self._offers(MEETING_MACHINE, meeting, "meetings:transition", step)
+        minutes_section = self._minutes(bound, step)
         editable = self.may_organise and meeting.state in EDITABLE_STATES
         return {
             "meeting": meeting,
             "series": meeting.series,
             "chair_unit": meeting.chair_unit or meeting.series.chair_unit,
-            "warnings": meeting_warnings(meeting, self.user),
-            "transitions": self._transition_entries(bound),
+            "warnings": presenters.meeting_warnings(meeting, self.user),
+            "offers": offers,
             "edit_form": (bound.get("edit") or self.form("edit")) if editable else None,
             "participants": self._participants(bound),
             "participant_form": (bound.get("participant_add") or self.form("participant_add"))
@@ -696,17 +599,17 @@ class MeetingPage:
             if self.may_organise and meeting.state in AGENDA_EDITABLE_STATES
             else None,
             "briefing": self._briefing(),
-            "minutes": self._minutes(bound),
+            "minutes": minutes_section,
             "resolutions": self._resolutions(),
             "timeline": self._timeline(),
             "ics_available": meeting.state != MS.DRAFT,
-            "has_actions": bool(self.transitions or self.minutes_transitions),
+            "has_actions": bool(offers or (minutes_section and minutes_section["offers"])),
         }
 
 
-def _render_page(request, meeting, *, status: int = 200, bound: dict | None = None):
+def _render_page(request, meeting, *, status: int = 200, bound: dict | None = None, step=None):
     page = MeetingPage(request, meeting)
-    return render(request, "meetings/meeting_detail.html", page.context(bound), status=status)
+    return render(request, "meetings/meeting_detail.html", page.context(bound, step), status=status)
 
 
 class MeetingDetailView(CaseDataPageMixin, View):
@@ -717,8 +620,8 @@ class MeetingDetailView(CaseDataPageMixin, View):
 def _conflict(request, meeting, error: Conflict | None = None):
     """Answer 409 with the page as it is now, and say so."""
     meeting = selectors.meeting_get_visible(request.user, meeting.pk)
-    detail = str(error.detail) if error is not None else ""
-    if not detail or detail == str(Conflict().detail):
+    detail = str(error.message) if error is not None else ""
+    if not detail or detail == str(Conflict.default_message):
         detail = _("The meeting was changed by someone else.")
     messages.error(
         request,
@@ -772,38 +675,6 @@ def _unit_code(code: str, field: str) -> Unit | None:
 
 
 # Each action: perform(page, values) -> success message. Errors are mapped by the view.
-
-
-def _meeting_transition(name):
-    def perform(page: MeetingPage, values: dict) -> str:
-        fields = {key: values[key] for key in ("start_at", "end_at") if values.get(key)}
-        scheduling.meeting_transition(
-            meeting_id=page.meeting.pk,
-            name=name,
-            by=page.user,
-            reason=values.get("reason", ""),
-            fields=fields or None,
-            expected_state=values.get("expected_state"),
-        )
-        return _("Done: %(action)s.") % {"action": ACTION_LABELS.get(name, name)}
-
-    return perform
-
-
-def _minutes_transition(name):
-    def perform(page: MeetingPage, values: dict) -> str:
-        if not page.minutes_readable:
-            raise Http404
-        minutes.minutes_transition(
-            minutes_id=page.minutes.pk,
-            name=name,
-            by=page.user,
-            reason=values.get("reason", ""),
-            expected_state=values.get("expected_state"),
-        )
-        return _("Done: %(action)s.") % {"action": ACTION_LABELS.get(name, name)}
-
-    return perform
 
 
 def _edit(page: MeetingPage, values: dict) -> str:
@@ -992,9 +863,8 @@ def _resolution_retry(page: MeetingPage, values: dict) -> str:
     return _("The decision still could not be applied: %(error)s") % {"error": resolution.apply_error}
 
 
+# The page's forms that are no steps of a machine (those are taken by MeetingStepView and MinutesStepView).
 ACTIONS = {
-    **{name: _meeting_transition(name) for name in MEETING_API_TRANSITIONS},
-    **{name: _minutes_transition(name) for name in MINUTES_API_TRANSITIONS},
     "edit": _edit,
     "answer": _answer,
     "participant_add": _participant_add,
@@ -1023,12 +893,22 @@ def _bound_key(name: str, data) -> str:
 
 
 class MeetingActionView(CaseDataPageMixin, View):
-    """Take one step from its form on the meeting page."""
+    """Take one of the page's other actions from its form: answer, invite, agenda, minutes, sign-off…
+
+    A step of the meeting or of its minutes posted here (the old shape of their URLs) is sent on to
+    its `transitions/<name>/` URL with 308, once the meeting is found visible.
+    """
 
     http_method_names = ["post", "options"]
 
     def post(self, request, pk: int, name: str):
         meeting = selectors.meeting_get_visible(request.user, pk)
+        for machine, pattern_name in (
+            (MEETING_MACHINE, "meetings:transition"),
+            (MINUTES_MACHINE, "meetings:minutes-transition"),
+        ):
+            if machine.step(name) is not None:
+                return moved(pattern_name)(request, pk=pk, name=name)
         if name not in ACTIONS:
             raise Http404
         page = MeetingPage(request, meeting)
@@ -1042,16 +922,11 @@ class MeetingActionView(CaseDataPageMixin, View):
         form = page.form(name, request.POST, **extra)
         key = _bound_key(name, request.POST)
         if not form.is_valid():
-            if "expected_state" in form.errors or "expected_sequence" in form.errors:
+            if "expected_sequence" in form.errors:
                 return _conflict(request, meeting)
             return _render_page(request, meeting, status=400, bound={key: form})
-        values = form.cleaned_data
-        expected = values.get("expected_state")
-        current = page.minutes.state if name in MINUTES_API_TRANSITIONS and page.minutes else meeting.state
-        if expected and expected != current:
-            return _conflict(request, meeting)
         try:
-            message = ACTIONS[name](page, values)
+            message = ACTIONS[name](page, form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
             return _render_page(request, meeting, status=400, bound={key: form})
@@ -1061,6 +936,50 @@ class MeetingActionView(CaseDataPageMixin, View):
             return _denied(request, meeting)
         messages.success(request, message)
         return redirect(detail_url(meeting))
+
+
+class MeetingStepView(CaseDataPageMixin, StepView):
+    """Take a step of the meeting from its page (schedule, postpone, reschedule, cancel, open, close,
+    start the minutes)."""
+
+    machine = MEETING_MACHINE
+
+    def get_object(self, request, pk: int):
+        return selectors.meeting_get_visible(request.user, pk)
+
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        return _render_page(request, instance, status=status, step=(self.machine, bound_step, bound))
+
+    def success_url(self, request, instance) -> str:
+        return detail_url(instance)
+
+    def refused_message(self) -> str:
+        return _("You may not take this step on this meeting.")
+
+    def conflict_message(self, instance) -> str:
+        return _("%(detail)s It is now “%(state)s”: check it and choose again.") % {
+            "detail": _("The meeting was changed by someone else."),
+            "state": instance.get_state_display(),
+        }
+
+
+class MinutesStepView(CaseDataPageMixin, StepView):
+    """Take a step of the minutes from the meeting's page: circulate, take back, issue (签发)."""
+
+    machine = MINUTES_MACHINE
+
+    def get_object(self, request, pk: int):
+        return selectors.minutes_get_visible(selectors.meeting_get_visible(request.user, pk), request.user)
+
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        meeting = selectors.meeting_get_visible(request.user, instance.meeting_id)
+        return _render_page(request, meeting, status=status, step=(self.machine, bound_step, bound))
+
+    def success_url(self, request, instance) -> str:
+        return reverse("meetings:detail", args=[instance.meeting_id])
+
+    def refused_message(self) -> str:
+        return _("You may not take this step on this meeting.")
 
 
 class MeetingChecksView(CaseDataPageMixin, View):
@@ -1093,9 +1012,9 @@ class MeetingIcsView(CaseDataPageMixin, View):
     def get(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         try:
-            return calendar_response(meeting)
+            return ical.calendar_response(meeting)
         except Conflict as error:
-            messages.error(request, str(error.detail))
+            messages.error(request, str(error.message))
             return _render_page(request, meeting, status=409)
 
 
@@ -1163,34 +1082,15 @@ class NormativeListView(CaseDataPageMixin, View):
 # --- an action item --------------------------------------------------------------------------------
 
 
-def action_item_get_visible(user, pk) -> ActionItem:
-    item = (
-        selectors.action_items_visible_to(user)
-        .select_related("meeting", "series", "resolution__minutes__document", "owner_unit", "completed_by")
-        .filter(pk=pk)
-        .first()
+def _render_item(request, item, *, status=200, bound=None, bound_step=""):
+    offers = next_steps(
+        ACTION_ITEM_MACHINE,
+        item,
+        request.user,
+        url_for=lambda name: reverse("meetings:action-item-transition", args=[item.pk, name]),
+        bound=bound,
+        bound_step=bound_step,
     )
-    if item is None:
-        raise Http404
-    # The task's text about a case the user may not see now is not shown (issue 16).
-    case_text.mask_action_items(user, [item], path=f"action-items/{item.pk}")
-    return item
-
-
-def _render_item(request, item, *, status=200, bound=None):
-    bound = bound or {}
-    names = [n for n in available_transitions(item, request.user) if n in ACTION_ITEM_API_TRANSITIONS]
-    form_classes = {"complete": forms.ActionCompleteForm, "withdraw": forms.ActionWithdrawForm}
-    transitions = [
-        {
-            "name": name,
-            "form": bound.get(name) or form_classes[name](initial={"expected_state": item.state}),
-            "url": reverse("meetings:action-item-action", args=[item.pk, name]),
-            "label": _("Report it done") if name == "complete" else _("Withdraw the task"),
-            "cautious": name == "withdraw",
-        }
-        for name in names
-    ]
     deadlines = [
         {
             "row": row,
@@ -1206,66 +1106,39 @@ def _render_item(request, item, *, status=200, bound=None):
         "meetings/action_item_detail.html",
         {
             "item": item,
-            "transitions": transitions,
+            "offers": offers,
             "deadlines": deadlines,
             "meeting_visible": meeting_visible,
-            "overdue": item.state == ActionItemState.OPEN and item.due_at < timezone.now(),
-            "timeline": _item_timeline(item),
+            "overdue": presenters.action_item_overdue(item),
+            "timeline": _labelled(presenters.action_item_timeline(item)),
         },
         status=status,
     )
 
 
-def _item_timeline(item: ActionItem) -> list:
-    """The item's timeline; its notes (the result, the reason) not for a viewer the task is hidden from."""
-    entries = _labelled(timeline_for(item).order_by("occurred_at", "id"))
-    if getattr(item, "case_text_hidden", False):
-        for entry in entries:
-            entry.note = ""
-    return entries
-
-
 class ActionItemDetailView(CaseDataPageMixin, View):
     def get(self, request, pk: int):
-        return _render_item(request, action_item_get_visible(request.user, pk))
+        return _render_item(request, selectors.action_item_get_visible(request.user, pk))
 
 
-class ActionItemActionView(CaseDataPageMixin, View):
+class ActionItemStepView(CaseDataPageMixin, StepView):
     """Report an action item done or withdraw it."""
 
-    http_method_names = ["post", "options"]
+    machine = ACTION_ITEM_MACHINE
 
-    def post(self, request, pk: int, name: str):
-        item = action_item_get_visible(request.user, pk)
-        if name not in ACTION_ITEM_API_TRANSITIONS:
-            raise Http404
-        form_class = forms.ActionCompleteForm if name == "complete" else forms.ActionWithdrawForm
-        form = form_class(request.POST)
-        if not form.is_valid():
-            return _render_item(request, item, status=400, bound={name: form})
-        values = form.cleaned_data
-        try:
-            action_items.action_item_transition(
-                item_id=item.pk,
-                name=name,
-                by=request.user,
-                note=values.get("note", ""),
-                reason=values.get("reason", ""),
-                expected_state=values["expected_state"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-            return _render_item(request, item, status=400, bound={name: form})
-        except Conflict:
-            item = action_item_get_visible(request.user, pk)
-            messages.error(
-                request,
-                _("The action item was changed by someone else and is now “%(state)s”.")
-                % {"state": item.get_state_display()},
-            )
-            return _render_item(request, item, status=409)
-        except PermissionDenied:
-            messages.error(request, _("You may not take this step on this action item."))
-            return _render_item(request, item, status=403)
-        messages.success(request, _("Done."))
-        return redirect(reverse("meetings:action-item", args=[item.pk]))
+    def get_object(self, request, pk: int):
+        return selectors.action_item_get_visible(request.user, pk)
+
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        return _render_item(request, instance, status=status, bound=bound, bound_step=bound_step)
+
+    def success_url(self, request, instance) -> str:
+        return reverse("meetings:action-item", args=[instance.pk])
+
+    def refused_message(self) -> str:
+        return _("You may not take this step on this action item.")
+
+    def conflict_message(self, instance) -> str:
+        return _("The action item was changed by someone else and is now “%(state)s”.") % {
+            "state": instance.get_state_display()
+        }

@@ -50,6 +50,14 @@ def action(meeting, name: str) -> str:
     return reverse("meetings:action", args=[meeting.pk, name])
 
 
+def transition(meeting, name: str) -> str:
+    return reverse("meetings:transition", args=[meeting.pk, name])
+
+
+def minutes_transition(meeting, name: str) -> str:
+    return reverse("meetings:minutes-transition", args=[meeting.pk, name])
+
+
 def clean_html(html: str) -> None:
     assert not EXTERNAL.findall(html)
     assert not INLINE_SCRIPT.findall(html)
@@ -172,18 +180,22 @@ def test_meeting_page_answer_steps_and_errors(english, provinces, pan_southwest)
     assert "另有公务" in client.get(detail(meeting)).text
 
     assert (
-        client.post(action(meeting, "cancel"), {"expected_state": "scheduled", "reason": "x"}).status_code
+        client.post(transition(meeting, "cancel"), {"expected_state": "scheduled", "reason": "x"}).status_code
         == 403
     )
     liaison = as_user(english, provinces[GUIZHOU].liaison)
-    stale = liaison.post(action(meeting, "cancel"), {"expected_state": "draft", "reason": "x"})
+    stale = liaison.post(transition(meeting, "cancel"), {"expected_state": "draft", "reason": "x"})
     assert stale.status_code == 409
     assert (
-        liaison.post(action(meeting, "cancel"), {"expected_state": "scheduled", "reason": ""}).status_code
+        liaison.post(transition(meeting, "cancel"), {"expected_state": "scheduled", "reason": ""}).status_code
         == 400
     )
+    assert liaison.post(transition(meeting, "no_such_step"), {}).status_code == 404
     assert liaison.post(action(meeting, "no_such_step"), {}).status_code == 404
-    done = liaison.post(action(meeting, "postpone"), {"expected_state": "scheduled", "reason": "台风"})
+    # A step posted to its old URL is sent on to the new one, a POST kept a POST (308).
+    moved = liaison.post(action(meeting, "postpone"), {"expected_state": "scheduled", "reason": "台风"})
+    assert moved.status_code == 308 and moved["Location"] == transition(meeting, "postpone")
+    done = liaison.post(transition(meeting, "postpone"), {"expected_state": "scheduled", "reason": "台风"})
     assert done.status_code == 302
     meeting.refresh_from_db()
     assert meeting.state == MeetingState.POSTPONED and meeting.sequence == 1
@@ -205,7 +217,7 @@ def test_minutes_drafting_circulation_and_signature_on_the_page(english, provinc
     for code in (SICHUAN, CHONGQING):
         invite(meeting, provinces[code].head, attended=True, answer="accepted")
     liaison = as_user(english, provinces[SICHUAN].liaison)
-    assert liaison.post(action(meeting, "start_minutes"), {"expected_state": "closed"}).status_code == 302
+    assert liaison.post(transition(meeting, "start_minutes"), {"expected_state": "closed"}).status_code == 302
     page = liaison.get(detail(meeting))
     assert 'id="minutes"' in page.text and "Edit the draft" in page.text
     assert (
@@ -222,7 +234,10 @@ def test_minutes_drafting_circulation_and_signature_on_the_page(english, provinc
         ).status_code
         == 302
     )
-    assert liaison.post(action(meeting, "circulate"), {"expected_state": "drafting"}).status_code == 302
+    assert (
+        liaison.post(minutes_transition(meeting, "circulate"), {"expected_state": "drafting"}).status_code
+        == 302
+    )
     minutes = Minutes.objects.get(meeting=meeting)
     assert minutes.state == MinutesState.CIRCULATING
 
@@ -303,7 +318,10 @@ def test_action_item_page_reports_it_done(english, provinces, pan_southwest, nan
     page = client.get(url)
     assert page.status_code == 200 and "核查身份" in page.text and "Report it done" in page.text
     clean_html(page.text)
-    post_url = reverse("meetings:action-item-action", args=[item.pk, "complete"])
+    post_url = reverse("meetings:action-item-transition", args=[item.pk, "complete"])
+    old_url = reverse("meetings:action-item-action", args=[item.pk, "complete"])
+    moved = client.post(old_url, {"expected_state": "open", "note": ""})
+    assert moved.status_code == 308 and moved["Location"] == post_url
     assert client.post(post_url, {"expected_state": "open", "note": ""}).status_code == 400
     assert client.post(post_url, {"expected_state": "open", "note": "已核查"}).status_code == 302
     item.refresh_from_db()
