@@ -339,7 +339,7 @@ class JointMeeting(ConcurrentTransitionMixin, models.Model):
         field=state, source=MS.SCHEDULED, target=MS.IN_SESSION, permission=permissions.may_run_session
     )
     def open_session(self, *, by, now) -> None:
-        """Open the session; the briefing is frozen as it stands (not too early: meetings.steps)."""
+        """Open the session; the briefing is frozen as it stands."""
         self.opened_at = now
 
     def session_may_open(self, now=None) -> bool:
