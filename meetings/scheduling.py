@@ -34,7 +34,7 @@ from core.exceptions import Conflict
 from core.models import HolidayOverride
 from core.notifications import notify
 from core.numerals import chinese_numeral
-from core.workflow import run_transition, timeline_add
+from core.workflow import model_update, run_transition, timeline_add
 from meetings import briefing, ical, invitations, permissions, rotation
 from meetings.ids import is_id
 from meetings.models import (
@@ -91,6 +91,7 @@ MAX_DAYS_CHECKED = 31
 # What the calendar object carries of the meeting itself (participants are handled separately).
 ICAL_FIELDS = frozenset({"title", "start_at", "end_at", "place", "video_link", "description", "chair_unit"})
 UPDATABLE_FIELDS = ICAL_FIELDS | {"host_unit", "rotation_override_reason", "session_number"}
+UNIT_FIELDS = frozenset({"chair_unit", "host_unit"})
 GUEST_FIELDS = frozenset({"external_name", "external_affiliation", "email"})
 PARTICIPANT_ICAL_FIELDS = frozenset({"attendance_role", "is_chair"}) | GUEST_FIELDS
 ANSWER_ALIASES = {
@@ -536,7 +537,7 @@ def meeting_update(
             except ValidationError:
                 raise ValidationError({"video_link": [_("Enter a valid link.")]}) from None
         changes["video_link"] = link
-    for name in ("chair_unit", "host_unit"):
+    for name in sorted(UNIT_FIELDS):
         if name in fields:
             unit = fields[name]
             if unit is not None and not isinstance(unit, Unit):
@@ -570,27 +571,22 @@ def meeting_update(
         )
     if not changes:
         return _fresh(meeting.pk), meeting_checks(meeting, user=by)
-    for name, value in changes.items():
-        setattr(meeting, name, value)
-    update_fields = [*changes, "updated_at"]
     send = _notice_given(meeting) and bool(ICAL_FIELDS & set(changes))
-    if send:
-        update_fields += _raise_sequence(meeting, now, times=bool({"start_at", "end_at"} & set(changes)))
-    meeting.save(update_fields=sorted(set(update_fields)))
-    payload = {
-        "changes": {
-            name: (value.code if isinstance(value, Unit) else value) for name, value in changes.items()
-        },
-        "sequence": meeting.sequence,
+    raised = _raise_sequence(meeting, now, times=bool({"start_at", "end_at"} & set(changes))) if send else []
+    # Units by id, so that the audit names each change from and to (the one edit path: model_update).
+    values = {
+        (f"{name}_id" if name in UNIT_FIELDS else name): (value.pk if isinstance(value, Unit) else value)
+        for name, value in changes.items()
     }
-    audit.record(
-        action="meetings.jointmeeting.update",
-        actor=by,
+    model_update(
+        instance=meeting,
+        values=values,
+        by=by,
+        action="update",
         acting_unit_code=_acting_unit_code(meeting, by),
-        target=meeting,
-        payload=payload,
+        with_values=tuple(values),
+        extra_update_fields=tuple(raised),
     )
-    timeline_add(instance=meeting, actor=by, action="update", data=payload)
     if send:
         invitations.invitations_send(meeting, method=ical.REQUEST, participants=_participants(meeting))
     return _fresh(meeting.pk), meeting_checks(meeting, user=by)
