@@ -421,8 +421,10 @@ def test_detail_page_warns_and_the_send_button_reports_the_refusal(db):
     response = client.post(
         f"/assistance-requests/{request.pk}/transitions/send/", {"expected_state": "approved"}, follow=True
     )
-    assert response.status_code == 200
-    assert any(RULE_EN in str(message) for message in response.context["messages"])
+    # The step's form on the request's page says why it was refused (core.pages.StepView: 400 in place).
+    assert response.status_code == 400
+    send = next(offer for offer in response.context["offers"] if offer.name == "send")
+    assert any(RULE_EN in str(message) for message in send.form.non_field_errors())
     request.refresh_from_db()
     assert request.state == "approved"
 
