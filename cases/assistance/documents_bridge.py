@@ -9,7 +9,7 @@ is what the sending and intake checks count. Who may see them is who may see the
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases.access import document_opened_by_grant
+from cases.access.services import document_opened_by_grant
 from cases.assistance.models import AssistanceRequest, RequestDocument, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
