@@ -254,16 +254,16 @@ MEETING_ICAL_DOMAIN = env_str(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "organisation.authentication.ExpiringTokenAuthentication",
+        "config.drf.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.drf.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON with a nesting limit (a 400, not a RecursionError), then forms and uploads as DRF has them.
     "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONParser",
+        "config.drf.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -282,7 +282,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # Ids in paths are bigint ids: beyond the bounds, the lookup finds nothing (a 404).
-        "core.schema.bound_path_ids",
+        "config.drf.schema.bound_path_ids",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -296,8 +296,6 @@ SPECTACULAR_SETTINGS = {
         "BulletinUrgencyEnum": "bulletins.models.BulletinUrgency",
         "RequestUrgencyEnum": "cases.assistance.models.URGENCY_CHOICES",
         "LiaisonRoleEnum": "organisation.models.LiaisonRole",
-        "ScopeEnum": "cases.models.AccessScope",
-        "PropertyMeasureStateEnum": "cases.assistance.models.PropertyMeasureState",
     },
 }
 

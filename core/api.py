@@ -1,5 +1,6 @@
-"""API helpers shared by every app: the single error body, its schema, pagination, the JSON parser
-with a depth limit and the bounded integer inputs (ids, counts, filters).
+"""API helpers shared by every app: the single error body, its schema, pagination, the bounded
+integer inputs (ids, counts, filters) and the transition kit's API side. What DRF loads by name from
+the settings (the JSON parser, the schema class, the token authentication) is in config/drf/.
 """
 
 import django_filters
@@ -24,7 +25,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.exceptions import Conflict, DomainError, NotAllowed
 from core.guards import holds_role_anywhere, transition_refused
 from core.ids import MAX_ID, MAX_INT
-from core.parsers import MAX_JSON_DEPTH, JSONParser, json_depth_exceeds  # noqa: F401 (the API's kit)
 from core.steps import check_transition
 
 
@@ -307,9 +307,6 @@ class IntegerFilter(django_filters.Filter):
 def _serializer_field(form_field: forms.Field) -> serializers.Field:
     """Describe a form field as the DRF field the schema shows (the form itself parses the input)."""
     common = {"required": form_field.required, "help_text": form_field.help_text or None}
-    if getattr(form_field, "takes_objects", False):
-        # A list of JSON objects (e.g. the defects of a return): the form field checks each one.
-        return serializers.ListField(child=serializers.DictField(), **common)
     if isinstance(form_field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) or getattr(
         form_field, "takes_list", False
     ):
@@ -378,11 +375,6 @@ def _form_data(form_class, data) -> dict:
         if field_name not in data:
             continue
         value = data[field_name]
-        if getattr(form_field, "takes_objects", False):
-            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-                raise exceptions.ValidationError({field_name: [_("Expected a list of objects.")]})
-            shaped[field_name] = value
-            continue
         takes_list = isinstance(
             form_field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
         ) or getattr(form_field, "takes_list", False)

@@ -1,13 +1,15 @@
 from django.urls import path
 
 from core.apis import (
+    AuditChainApi,
+    AuditEventExportApi,
+    AuditEventListApi,
     NotificationListApi,
     NotificationReadAllApi,
     NotificationReadApi,
     SchemaApi,
     SwaggerApi,
 )
-from core.audit_apis import AuditChainApi, AuditEventExportApi, AuditEventListApi
 
 urlpatterns = [
     path("schema/", SchemaApi.as_view(), name="schema"),

@@ -1,22 +1,40 @@
-"""API views that belong to no app: the OpenAPI schema, Swagger UI, JSON errors for /api/, notifications."""
+"""API views that belong to no app: the OpenAPI schema, Swagger UI, JSON errors for /api/, notifications,
+and the audit trail for auditors (the events of their subtree, the CSV export, the chain).
+
+Anyone who is not an auditor gets 404 from the audit endpoints (the JSON error body), as for any
+object they may not see.
+"""
 
 import django_filters
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import error_body, error_responses
+from core import audit
+from core.api import CursorPagination, error_body, error_responses
+from core.audit_trail import (
+    AuditFilterForm,
+    audit_events_for,
+    auditor_scope,
+    chain_status,
+    export_rows,
+    filters_used,
+)
 from core.models import Notification
 from core.notifications import notification_mark_all_read, notification_mark_read, notifications_for
 
@@ -154,3 +172,127 @@ class NotificationReadAllApi(APIView):
     def post(self, request):
         marked = notification_mark_all_read(user=request.user)
         return Response(self.OutputSerializer({"marked": marked}).data)
+
+
+# --- the audit trail, for auditors only ---------------------------------------------------------
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("actor", str, description=gettext_lazy("User name of the actor.")),
+    OpenApiParameter("unit", str, description=gettext_lazy("Division code of the acting unit.")),
+    OpenApiParameter("target_type", str, description=gettext_lazy("Object type, e.g. cases.case.")),
+    OpenApiParameter("target_id", str, description=gettext_lazy("Object id.")),
+    OpenApiParameter(
+        "action", str, description=gettext_lazy("An action, or its first part (auth finds auth.login).")
+    ),
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description=gettext_lazy("From this time (inclusive).")),
+    OpenApiParameter(
+        "until",
+        OpenApiTypes.DATETIME,
+        description=gettext_lazy("Until this time (inclusive; a bare date: that whole day)."),
+    ),
+]
+
+
+class AuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_username = serializers.CharField()
+    acting_unit_code = serializers.CharField()
+    action = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    payload = serializers.JSONField()
+    request_id = serializers.CharField()
+    client_address = serializers.CharField(allow_null=True)
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+
+
+def _filtered_events(request):
+    if auditor_scope(request.user) is None:
+        raise Http404
+    form = AuditFilterForm(request.query_params)
+    if not form.is_valid():
+        raise ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+    return form, audit_events_for(request.user, form)
+
+
+class NoStoreApi(APIView):
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+
+class AuditEventListApi(NoStoreApi):
+    """List the audit events of the auditor's subtree, newest first, with their payloads."""
+
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        operation_id="audit_events_list",
+        tags=["audit"],
+        parameters=FILTER_PARAMETERS,
+        responses={200: AuditEventSerializer(many=True), **error_responses(400, 401, 404)},
+    )
+    def get(self, request):
+        _, events = _filtered_events(request)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(events, request, view=self)
+        return paginator.get_paginated_response(AuditEventSerializer(page, many=True).data)
+
+
+class AuditEventExportApi(NoStoreApi):
+    """Export the filtered audit events as CSV; the export is itself an audited event."""
+
+    @extend_schema(
+        operation_id="audit_events_export",
+        tags=["audit"],
+        parameters=FILTER_PARAMETERS,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description=gettext_lazy("CSV, one event a row.")
+            ),
+            **error_responses(400, 401, 404),
+        },
+    )
+    def get(self, request):
+        form, events = _filtered_events(request)
+        audit.record(action="audit.exported", actor=request.user, payload={"filters": filters_used(form)})
+        response = StreamingHttpResponse(export_rows(events), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+        add_never_cache_headers(response)
+        return response
+
+
+class AuditChainApi(NoStoreApi):
+    """Verify the audit chain now and answer its status."""
+
+    class OutputSerializer(serializers.Serializer):
+        ok = serializers.BooleanField()
+        events = serializers.IntegerField()
+        checked_at = serializers.DateTimeField(allow_null=True)
+        last_checkpoint = serializers.JSONField(allow_null=True)
+        problems = serializers.ListField(child=serializers.CharField())
+        keyed = serializers.BooleanField(
+            help_text=gettext_lazy("Whether keyed checkpoints back the result (they detect truncation).")
+        )
+
+    @extend_schema(
+        operation_id="audit_chain",
+        tags=["audit"],
+        parameters=[
+            OpenApiParameter(
+                "full", bool, description=gettext_lazy("1: recompute every hash, not the quick check.")
+            )
+        ],
+        responses={200: OutputSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request):
+        if auditor_scope(request.user) is None:
+            raise Http404
+        full = request.query_params.get("full") == "1"
+        return Response(self.OutputSerializer(chain_status(full=full)).data)

@@ -13,7 +13,6 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +20,6 @@ from rest_framework.views import APIView
 from core.api import (
     ApiError,
     CursorPagination,
-    JSONParser,
     RolesFirst,
     error_responses,
     refuse_unpermitted_transition,
@@ -336,7 +334,6 @@ class DocumentVerifyApi(APIView):
     """Verify a document by its code (JSON) or its file (multipart); anyone signed in; audited."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(required=False, allow_blank=True, help_text=_("e.g. 7K3M-Q9XA-2F4D"))

@@ -12,8 +12,7 @@ class AssistanceConfig(AppConfig):
 
     def ready(self):
         # Registers the inbox providers, the case-page panel, the dossier source and the documents'
-        # access resolver and external approval; the requests' read rule (cases.visibility); the
-        # machines of a request and of a property measure (core.steps).
+        # access resolver and external approval; the requests' read rule (cases.visibility).
         from cases.assistance import (  # noqa: F401
             case_panel,
             documents_bridge,
@@ -23,9 +22,3 @@ class AssistanceConfig(AppConfig):
         )
 
         documents_bridge.register()
-
-        from cases.assistance.steps import MEASURE_MACHINE, REQUEST_MACHINE
-        from core.steps import register_machine
-
-        register_machine(REQUEST_MACHINE)
-        register_machine(MEASURE_MACHINE)

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from cases.assistance import views
-from core.pages import moved
 
 urlpatterns = [
     path("assistance-requests/", views.RequestListView.as_view(), name="assistance-request-list"),
@@ -19,7 +18,7 @@ urlpatterns = [
     ),
     path(
         "assistance-requests/<int:pk>/transitions/<str:name>/",
-        views.RequestStepView.as_view(),
+        views.RequestTransitionView.as_view(),
         name="assistance-request-transition",
     ),
     path(
@@ -48,14 +47,8 @@ urlpatterns = [
         name="assistance-request-property-renew",
     ),
     path(
-        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/transitions/<str:name>/",
-        views.MeasureStepView.as_view(),
-        name="assistance-request-property-transition",
-    ),
-    # The old shape of a measure's step (…/<measure_id>/unrelated/): on to the one shape, POST kept.
-    path(
-        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/<str:name>/",
-        moved("assistance-request-property-transition"),
+        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/<str:action>/",
+        views.PropertyActionView.as_view(),
         name="assistance-request-property-action",
     ),
     path(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.api import MAX_JSON_DEPTH, json_depth_exceeds
+from config.drf.parsers import MAX_JSON_DEPTH, json_depth_exceeds
 from tests.api.conftest import assert_error, token_client
 
 DEEP = "[" * 1000 + "]" * 1000

@@ -88,7 +88,7 @@ def test_a_hostile_shape_in_a_query_is_text_and_a_list_stays_a_list():
 
 
 def test_the_nested_shape_is_deeper_than_the_parser_allows():
-    from core.parsers import MAX_JSON_DEPTH, json_depth_exceeds
+    from config.drf.parsers import MAX_JSON_DEPTH, json_depth_exceeds
 
     case = _Case(body={"a": 1})
     fuzz_api.mutate(case, "nested", 0)

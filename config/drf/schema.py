@@ -1,4 +1,4 @@
-"""The OpenAPI schema generator class, REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"].
+"""The OpenAPI schema generator class, REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"], and its hook.
 
 A module of its own because DRF imports it while loading its settings: it must not import
 core.apis (whose views read the setting at import) nor be imported by core.api (which DRF loads

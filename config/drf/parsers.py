@@ -1,7 +1,7 @@
 """The API's JSON parser, REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]: a nesting limit before any view.
 
-A module of its own because DRF imports it while building APIView (rest_framework.views), which
-core.api imports: the parser must not import core.api or rest_framework.views.
+A module of its own because DRF imports it while building APIView (rest_framework.views): it must
+not import core.api, rest_framework.views or drf_spectacular.openapi (see config/drf/__init__.py).
 """
 
 import codecs
@@ -38,8 +38,7 @@ def json_depth_exceeds(value, limit: int = MAX_JSON_DEPTH) -> bool:
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser with a nesting limit: too deep an input is a 400, never a RecursionError.
 
-    REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] names it; a view that lists its own parsers uses this
-    class, not DRF's.
+    REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] names it; every view uses the default parsers.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):

@@ -1,7 +1,0 @@
-from django.urls import path
-
-from cases.search import apis
-
-urlpatterns = [
-    path("search/", apis.SearchApi.as_view(), name="search"),
-]
