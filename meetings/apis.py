@@ -26,8 +26,6 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.selectors import case_visible_to
-from cases.standing import user_standing
 from core.api import (
     CursorPagination,
     OfficerRefSerializer,
@@ -47,11 +45,9 @@ from meetings import (
     case_text,
     ical,
     minutes,
-    normative,
     permissions,
     presenters,
     resolutions,
-    rotation,
     scheduling,
     selectors,
 )
@@ -65,7 +61,6 @@ from meetings.models import (
     MeetingKind,
     MeetingParticipant,
     MeetingState,
-    MinutesState,
     NormativeStatus,
     ParticipantKind,
     Resolution,
@@ -194,15 +189,13 @@ class SeriesDetailSerializer(SeriesListItemSerializer):
 
 
 def series_detail_data(series) -> dict:
-    series.member_list = list(
-        selectors.current_members(series).select_related("unit").order_by("rotation_position")
+    overview = presenters.series_overview(series)
+    series.member_list = overview.members
+    series.duty_unit = overview.duty_unit
+    series.next_host = (
+        {"unit": overview.next_host, "reason": overview.next_host_reason} if overview.next_host else None
     )
-    series.duty_unit = selectors.series_duty_unit(series)
-    series.next_host = None
-    if series.member_list:
-        unit, reason = rotation.series_propose_host(series)
-        series.next_host = {"unit": unit, "reason": str(reason)}
-    series.drill_gaps = selectors.drill_gaps(series)
+    series.drill_gaps = overview.drill_gaps
     return SeriesDetailSerializer(series).data
 
 
@@ -273,7 +266,7 @@ class SeriesNormativeApi(generics.ListAPIView):
         wanted = params.get("status") or None
         if wanted is not None and wanted not in NormativeStatus.values:
             raise serializers.ValidationError({"status": [_("Not a valid status.")]})
-        return normative.normative_search(
+        return selectors.normative_search(
             self.request.user, series=series, q=params.get("q", "").strip(), status=wanted
         ).select_related("series")
 
@@ -638,10 +631,6 @@ class ParticipantSerializer(serializers.Serializer):
     attended = serializers.BooleanField(allow_null=True)
 
 
-def participants_of(meeting):
-    return meeting.participants.select_related("user", "unit", "member__unit", "answered_by")
-
-
 def _participant(meeting, pid) -> MeetingParticipant:
     return get_object_or_404(meeting.participants.all(), pk=pid)
 
@@ -677,7 +666,7 @@ class ParticipantListApi(APIView):
     )
     def get(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        return Response(ParticipantSerializer(participants_of(meeting), many=True).data)
+        return Response(ParticipantSerializer(selectors.participants_of(meeting), many=True).data)
 
     @extend_schema(
         operation_id="meetings_participants_create",
@@ -693,7 +682,7 @@ class ParticipantListApi(APIView):
         values["user"] = _user(values["user"], "user")
         values["unit"] = selectors.unit_by_code(values["unit"], "unit")
         participant = scheduling.participant_add(meeting_id=meeting.pk, by=request.user, **values)
-        participant = participants_of(meeting).get(pk=participant.pk)
+        participant = selectors.participants_of(meeting).get(pk=participant.pk)
         return Response(ParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
 
 
@@ -753,7 +742,7 @@ class ParticipantDetailApi(APIView):
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         scheduling.participant_update(participant_id=participant.pk, by=request.user, **data.validated_data)
-        return Response(ParticipantSerializer(participants_of(meeting).get(pk=participant.pk)).data)
+        return Response(ParticipantSerializer(selectors.participants_of(meeting).get(pk=participant.pk)).data)
 
     @extend_schema(
         operation_id="meetings_participants_destroy",
@@ -810,7 +799,7 @@ class ParticipantAnswerApi(APIView):
             reason=values["reason"],
             delegate=_user(values["delegate"], "delegate"),
         )
-        return Response(ParticipantSerializer(participants_of(meeting).get(pk=participant.pk)).data)
+        return Response(ParticipantSerializer(selectors.participants_of(meeting).get(pk=participant.pk)).data)
 
 
 class ParticipantAttendanceApi(APIView):
@@ -835,7 +824,7 @@ class ParticipantAttendanceApi(APIView):
         scheduling.attendance_record(
             participant_id=participant.pk, by=request.user, attended=data.validated_data["attended"]
         )
-        return Response(ParticipantSerializer(participants_of(meeting).get(pk=participant.pk)).data)
+        return Response(ParticipantSerializer(selectors.participants_of(meeting).get(pk=participant.pk)).data)
 
 
 # --- agenda ----------------------------------------------------------------------------------------
@@ -1167,40 +1156,19 @@ class MinutesSerializer(serializers.Serializer):
     document = MeetingDocumentSerializer(allow_null=True, help_text=gettext_lazy("The issued 纪要."))
 
 
-def resolutions_of(record):
-    return record.resolutions.select_related("lead_unit", "owner_unit").prefetch_related(
-        "assisting_units", "repeals"
+def resolutions_for(record, meeting, user) -> list[Resolution]:
+    return presenters.resolutions_as_seen(
+        record, meeting, user, path=f"meetings/{meeting.pk}/minutes/resolutions"
     )
 
 
-def resolutions_for(record, meeting, user) -> list[Resolution]:
-    """Return the resolutions as this user may read them.
-
-    Why a decision could not be applied names the state of a proceeding or case that another
-    member may not see: only the host unit's officers (who apply it again) read apply_error.
-    """
-    rows = list(resolutions_of(record))
-    if meeting.host_unit_id not in user_standing(user).unit_ids:
-        for row in rows:
-            row.apply_error = ""
-    # A decision's text about a case the user may not see now is not shown (issue 16).
-    return case_text.mask_resolutions(user, rows, path=f"meetings/{meeting.pk}/minutes/resolutions")
-
-
 def minutes_detail_data(record, user) -> dict:
-    if record.state == MinutesState.DRAFTING:
-        record.content = minutes.minutes_content(record)
     record.member_status = presenters.minutes_member_status(record)
     record.signoff_list = list(record.signoffs.select_related("unit", "by").order_by("at", "id"))
     record.resolution_list = resolutions_for(record, record.meeting, user)
     # For display only: what is signed stays as circulated (issue 16).
-    record.content = case_text.mask_minutes_content(
-        user, record.content or {}, list(resolutions_of(record)), path=f"meetings/{record.meeting_id}/minutes"
-    )
-    # The draft's paragraphs as typed, as this user may read them now (a case restricted since).
-    record.opening, record.closing, record.revise_reason = case_text.redact_case_mentions(
-        [record.opening, record.closing, record.revise_reason], case_visible_to(user)
-    )
+    record.content = presenters.minutes_content_as_seen(record, user, selectors.resolutions_of(record))
+    record.opening, record.closing, record.revise_reason = presenters.minutes_paragraphs_as_seen(record, user)
     record.available_transitions = MINUTES_MACHINE.available(record, user, api=True)
     return MinutesSerializer(record).data
 
@@ -1429,7 +1397,7 @@ class ResolutionListApi(APIView):
             **fields,
         )
         return Response(
-            ResolutionSerializer(resolutions_of(record).get(pk=resolution.pk)).data,
+            ResolutionSerializer(selectors.resolutions_of(record).get(pk=resolution.pk)).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -1457,7 +1425,7 @@ class ResolutionDetailApi(APIView):
         data.is_valid(raise_exception=True)
         fields = resolution_fields(meeting, data.validated_data)
         resolutions.resolution_update(resolution_id=resolution.pk, by=request.user, **fields)
-        return Response(ResolutionSerializer(resolutions_of(record).get(pk=resolution.pk)).data)
+        return Response(ResolutionSerializer(selectors.resolutions_of(record).get(pk=resolution.pk)).data)
 
     @extend_schema(
         operation_id="meetings_minutes_resolutions_destroy",
@@ -1491,7 +1459,7 @@ class ResolutionRetryApi(APIView):
         record = selectors.minutes_get_visible(meeting, request.user)
         resolution = _resolution(record, rid)
         resolutions.resolution_retry(resolution_id=resolution.pk, by=request.user)
-        return Response(ResolutionSerializer(resolutions_of(record).get(pk=resolution.pk)).data)
+        return Response(ResolutionSerializer(selectors.resolutions_of(record).get(pk=resolution.pk)).data)
 
 
 # --- action items ----------------------------------------------------------------------------------
@@ -1523,12 +1491,6 @@ class ActionItemSerializer(serializers.Serializer):
 class ActionItemDetailSerializer(ActionItemSerializer):
     available_transitions = serializers.ListField(child=serializers.CharField())
     timeline = TimelineEntrySerializer(many=True)
-
-
-def action_item_queryset(user):
-    return selectors.action_items_visible_to(user).select_related(
-        "meeting", "series", "resolution", "owner_unit", "completed_by"
-    )
 
 
 def _with_overdue(item, now):
@@ -1566,7 +1528,7 @@ class ActionItemListApi(generics.ListAPIView):
     pagination_class = ActionItemPagination
 
     def get_queryset(self):
-        return action_item_queryset(self.request.user)
+        return selectors.action_items_listed(self.request.user)
 
     def get_serializer(self, *args, **kwargs):
         if args:

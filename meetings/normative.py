@@ -2,22 +2,19 @@
 
 A normative document enters the register when the 纪要 that adopted it is issued, citing that
 纪要's number, and the documents of the same series the adopting resolution repeals (废止) are
-marked repealed by it at the same moment. The register is searched by title and text by anyone
-working within or above a member's area (the norms apply there).
+marked repealed by it at the same moment, each through the entry's `repeal` transition. The register
+is searched (meetings.selectors.normative_search) by anyone working within or above a member's area.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.workflow import run_transition, timeline_add
-from meetings.models import MeetingSeries, NormativeDocument, NormativeStatus
-from meetings.selectors import normative_visible_to
+from meetings.models import NormativeDocument
 
 
 @transaction.atomic
@@ -128,22 +125,3 @@ def normative_transition(
         audit_payload=audit_payload,
     )
     return result.instance
-
-
-def normative_search(user, *, series=None, q="", status=None) -> QuerySet[NormativeDocument]:
-    """Return the normative documents the user sees, newest first, whose title or text contains `q`."""
-    entries = normative_visible_to(user)
-    if series is not None and series != "":
-        series_id = series.pk if isinstance(series, MeetingSeries) else series
-        try:
-            entries = entries.filter(series_id=int(series_id))
-        except (TypeError, ValueError):
-            raise ValidationError({"series": [_("No such series.")]}) from None
-    if status:
-        if status not in NormativeStatus.values:
-            raise ValidationError({"status": [_("Choose in force or repealed.")]})
-        entries = entries.filter(status=status)
-    text = (q or "").strip()
-    if text:
-        entries = entries.filter(Q(title__icontains=text) | Q(text__icontains=text))
-    return entries.select_related("series").order_by("-adopted_on", "-id")

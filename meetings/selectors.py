@@ -28,6 +28,8 @@ from meetings.models import (
     Minutes,
     MinutesState,
     NormativeDocument,
+    NormativeStatus,
+    Resolution,
     SeriesMember,
 )
 from meetings.permissions import SESSION_RUNNERS
@@ -191,6 +193,29 @@ def unit_by_code(code, field: str) -> Unit | None:
     return unit
 
 
+def participants_of(meeting) -> QuerySet[MeetingParticipant]:
+    """Return the meeting's participants with what their rows show."""
+    return meeting.participants.select_related(
+        "user", "unit", "member__unit", "answered_by", "delegated_from"
+    )
+
+
+def resolutions_of(record) -> QuerySet[Resolution]:
+    """Return the minutes' resolutions in order, with the units, proceeding and repeals they name."""
+    return (
+        record.resolutions.select_related("lead_unit", "owner_unit", "proceeding__holding_unit")
+        .prefetch_related("assisting_units", "repeals")
+        .order_by("number")
+    )
+
+
+def action_items_listed(user) -> QuerySet[ActionItem]:
+    """Return the action items the user sees, with what a list shows of each."""
+    return action_items_visible_to(user).select_related(
+        "meeting", "series", "resolution", "owner_unit", "completed_by"
+    )
+
+
 def normative_visible_to(user) -> QuerySet[NormativeDocument]:
     """Return the normative documents of series whose member subtrees the user works within or above."""
     standing = user_standing(user)
@@ -269,3 +294,22 @@ def series_bulletin_issuer(user, unit, series_id):
     if duty is None or duty.pk != unit.pk:
         return None
     return SeriesIssuer(label=f"{series.name}（轮值：{unit.name}）", member_paths=tuple(member_paths(series)))
+
+
+def normative_search(user, *, series=None, q="", status=None) -> QuerySet[NormativeDocument]:
+    """Return the normative documents the user sees, newest first, whose title or text contains `q`."""
+    entries = normative_visible_to(user)
+    if series is not None and series != "":
+        series_id = series.pk if isinstance(series, MeetingSeries) else series
+        try:
+            entries = entries.filter(series_id=int(series_id))
+        except (TypeError, ValueError):
+            raise ValidationError({"series": [_("No such series.")]}) from None
+    if status:
+        if status not in NormativeStatus.values:
+            raise ValidationError({"status": [_("Choose in force or repealed.")]})
+        entries = entries.filter(status=status)
+    text = (q or "").strip()
+    if text:
+        entries = entries.filter(Q(title__icontains=text) | Q(text__icontains=text))
+    return entries.select_related("series").order_by("-adopted_on", "-id")

@@ -23,8 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from cases.selectors import case_visible_to
-from cases.standing import user_standing
 from core import deadline_rows, holidays
 from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
@@ -34,11 +32,9 @@ from core.workflow import timeline_for
 from meetings import (
     agenda,
     briefing,
-    case_text,
     forms,
     ical,
     minutes,
-    normative,
     permissions,
     presenters,
     resolutions,
@@ -50,7 +46,6 @@ from meetings.models import (
     AGENDA_EDITABLE_STATES,
     EDITABLE_STATES,
     ActionItem,
-    ActionItemState,
     AgendaItem,
     ApplyState,
     JointMeeting,
@@ -359,9 +354,7 @@ class MeetingPage:
             initial = {}
             if self.minutes:
                 # The draft as this drafter may read it now (a case restricted since it was typed).
-                opening, closing = case_text.redact_case_mentions(
-                    [self.minutes.opening, self.minutes.closing], case_visible_to(self.user)
-                )
+                opening, closing, _reason = presenters.minutes_paragraphs_as_seen(self.minutes, self.user)
                 initial = {"opening": opening, "closing": closing}
             return forms.MinutesForm(data, initial=initial)
         if name == "signoff":
@@ -467,14 +460,8 @@ class MeetingPage:
         record = self.minutes
         if not self.minutes_readable:
             return None
-        content = minutes.minutes_content(record) if record.state == MinutesState.DRAFTING else record.content
         # A decision about a case this user may not see now reads neutrally (issue 16); display only.
-        content = case_text.mask_minutes_content(
-            self.user,
-            content or {},
-            list(Resolution.objects.filter(minutes=record)),
-            path=f"meetings/{self.meeting.pk}/minutes",
-        )
+        content = presenters.minutes_content_as_seen(record, self.user, record.resolutions.all())
         statuses = presenters.minutes_member_status(record) if record.version else []
         drafting = record.state == MinutesState.DRAFTING and permissions.may_draft_minutes(
             self.meeting, self.user
@@ -510,14 +497,10 @@ class MeetingPage:
     def _resolutions(self) -> list[dict]:
         if not self.minutes_readable:
             return []
-        rows = list(
-            Resolution.objects.filter(minutes=self.minutes)
-            .select_related("lead_unit", "owner_unit", "proceeding__holding_unit")
-            .prefetch_related("assisting_units")
-            .order_by("number")
+        # Masked as this user may read them, why one failed for the host unit's officers only.
+        rows = presenters.resolutions_as_seen(
+            self.minutes, self.meeting, self.user, path=f"meetings/{self.meeting.pk}/resolutions"
         )
-        # A decision's text about a case this user may not see now is not shown (issue 16).
-        case_text.mask_resolutions(self.user, rows, path=f"meetings/{self.meeting.pk}/resolutions")
         items = {
             item.resolution_id: item
             for item in ActionItem.objects.filter(resolution__in=rows).select_related("owner_unit")
@@ -534,9 +517,6 @@ class MeetingPage:
                 proceeding_visible_to(self.user).filter(pk__in=proceeding_ids).values_list("pk", flat=True)
             )
         may_retry = permissions.may_issue_meeting_minutes(self.meeting, self.user)
-        # Why a decision could not be applied names the proceeding's or case's state: the host unit
-        # (who retries it) reads it, the other members see only that it failed.
-        host_officer = self.meeting.host_unit_id in user_standing(self.user).unit_ids
         now = timezone.now()
         result = []
         for row in rows:
@@ -551,9 +531,9 @@ class MeetingPage:
                     # As on the agenda: the state for a party to the proceeding, whom to ask otherwise.
                     "proceeding_state": row.proceeding.get_state_display() if seen else "",
                     "proceeding_ask": _ask(row) if row.proceeding_id and not seen else "",
-                    "apply_error": row.apply_error if host_officer else "",
+                    "apply_error": row.apply_error,
                     "action_item": item,
-                    "overdue": bool(item and item.state == ActionItemState.OPEN and item.due_at < now),
+                    "overdue": bool(item and presenters.action_item_overdue(item, now)),
                     "normative": norms.get(row.pk),
                     "may_retry": may_retry and row.apply_state == ApplyState.FAILED,
                     "may_remove": bool(self.minutes and self.minutes.state == MinutesState.DRAFTING)
@@ -1026,9 +1006,7 @@ class SeriesDetailView(CaseDataPageMixin, View):
 
     def get(self, request, pk: int):
         series = selectors.series_get_visible(request.user, pk)
-        members = list(selectors.current_members(series).select_related("unit").order_by("rotation_position"))
-        duty = selectors.series_duty_unit(series)
-        proposal, reason = rotation.series_propose_host(series) if members else (None, "")
+        overview = presenters.series_overview(series)
         meetings = list(
             selectors.meeting_visible_to(request.user)
             .filter(series=series)
@@ -1040,11 +1018,11 @@ class SeriesDetailView(CaseDataPageMixin, View):
             "meetings/series_detail.html",
             {
                 "series": series,
-                "members": members,
-                "duty_unit": duty,
-                "proposal": proposal,
-                "proposal_reason": reason,
-                "drill_gaps": selectors.drill_gaps(series),
+                "members": overview.members,
+                "duty_unit": overview.duty_unit,
+                "proposal": overview.next_host,
+                "proposal_reason": overview.next_host_reason,
+                "drill_gaps": overview.drill_gaps,
                 "meetings": meetings,
                 "may_create": permissions.may_organise_series(series, request.user),
             },
@@ -1058,7 +1036,7 @@ class NormativeListView(CaseDataPageMixin, View):
         series = selectors.series_get_visible(request.user, pk)
         q = request.GET.get("q", "").strip()
         status = request.GET.get("status", "")
-        documents = normative.normative_search(
+        documents = selectors.normative_search(
             request.user, series=series, q=q, status=status if status in NormativeStatus.values else None
         )
         after = id_or_none(request.GET.get("after", ""))

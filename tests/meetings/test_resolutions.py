@@ -33,7 +33,7 @@ from meetings.models import (
     NormativeStatus,
     Resolution,
 )
-from meetings.normative import normative_search
+from meetings.selectors import normative_search
 from organisation.models import Role, User
 from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
 from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, meeting_in
