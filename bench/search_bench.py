@@ -67,7 +67,7 @@ def _plan_indexes(kind: str, query: str) -> list[str]:
     """Return the names of the indexes PostgreSQL's plan for the person look-up uses."""
     from django.db import connection
 
-    from cases.search import candidate_case_ids, normalise
+    from cases.search.services import candidate_case_ids, normalise
 
     _normalised, persons = normalise(kind, query)
     sql, params = candidate_case_ids(persons).query.sql_with_params()

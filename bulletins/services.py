@@ -636,7 +636,7 @@ def bulletin_open_case(
         action = "case_linked"
     else:
         case = case_services.case_create(
-            user=by,
+            by=by,
             accepting_unit=recipient.unit,
             name=(name or bulletin.title)[:120],
             summary=summary or bulletin.body,

@@ -9,9 +9,7 @@ full and each such view is audited.
 import csv
 import io
 
-import django_filters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import dossiers, permissions, related, selectors, services
+from cases.filters import CaseFilter
 from cases.models import (
-    TRANSITION_NAMES,
     Case,
     CaseDossier,
     CaseLocation,
@@ -43,14 +41,14 @@ from cases.models import (
     PersonRole,
 )
 from cases.standing import user_standing
-from core.api import IntegerFilter, TimelineEntrySerializer, error_responses, refuse_unpermitted_transition
+from cases.steps import CASE_MACHINE
+from core.api import StepApi, TimelineEntrySerializer, error_responses, step_api_schema
 from core.grading import InformationAccuracy, SourceReliability, grade_text
 from core.identity import mask_id_number, mask_phone
 from core.ids import MAX_INT
-from core.workflow import available_transitions, timeline_for
-from organisation.apis import UnitRefSerializer
+from core.workflow import timeline_for
+from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
-from organisation.permissions import CaseDataAccess
 
 # --- shared representations ----------------------------------------------------------------------
 
@@ -293,20 +291,10 @@ class CaseDetailSerializer(CaseFieldsSerializer):
 
 
 def case_detail_data(case: Case, user, *, path: str) -> dict:
-    """Represent the case in full for the user, and audit the showing of identities.
-
-    Showing the case, or a related case in full, that only an access grant opens to the user is a
-    use of the grant, audited with `path` (issue 16): every representation of a case passes here.
-    """
-    selectors.case_detail_prefetch(case)
-    case.available_transitions = available_transitions(case, user)
-    case.can_edit = case.is_editable and permissions.may_edit(case, user)
+    """Represent the case in full for the user; what showing it records is services.case_show's."""
+    services.case_show(case=case, by=user, path=path)
+    case.available_transitions = CASE_MACHINE.available(case, user, api=True)
     case.timeline = list(timeline_for(case))
-    case.related = related.related_cases_for(case, user)
-    selectors.grant_uses_record(user, [case.pk, *related.cases_told_in_full(case.related)], path=path)
-    shown = sum(1 for person in case.person_list if person.id_number or person.phones.all())
-    if shown:
-        services.case_identities_view_record(case=case, user=user, persons=shown)
     return CaseDetailSerializer(case).data
 
 
@@ -358,36 +346,6 @@ class OffenceListApi(generics.ListAPIView):
 
 
 # --- the case list, export and creation ----------------------------------------------------------
-
-
-class CaseFilter(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=CaseState.choices, label=gettext_lazy("state"))
-    offence = django_filters.CharFilter(field_name="offence__code", label=gettext_lazy("offence code"))
-    handling_code = django_filters.ChoiceFilter(
-        choices=HandlingCode.choices, label=gettext_lazy("handling code")
-    )
-    accepting_unit = django_filters.CharFilter(
-        field_name="accepting_unit__code", label=gettext_lazy("division code of the accepting unit")
-    )
-    lead_unit = django_filters.CharFilter(
-        field_name="lead_unit__code", label=gettext_lazy("division code of the lead unit")
-    )
-    year = IntegerFilter(
-        field_name="number_year", min_value=1, max_value=9999, label=gettext_lazy("year of registration")
-    )
-    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("part of the name or number"))
-
-    class Meta:
-        model = Case
-        fields = []
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(number__icontains=value) | Q(external_number__icontains=value)
-        )
 
 
 @extend_schema(tags=["cases"])
@@ -447,7 +405,7 @@ class CaseListApi(generics.ListAPIView):
         values = data.validated_data
         accepting_unit = self._accepting_unit(request.user, values.get("accepting_unit"))
         case = services.case_create(
-            user=request.user,
+            by=request.user,
             accepting_unit=accepting_unit,
             name=values["name"],
             offence=_offence(values.get("offence")),
@@ -577,7 +535,7 @@ class CaseExportApi(generics.ListAPIView):
                 ]
             )
         services.case_export_record(
-            user=request.user, filters=dict(request.query_params.items()), count=len(exported)
+            by=request.user, filters=dict(request.query_params.items()), count=len(exported)
         )
         # Each exported case only a grant opens is a use of the grant (issue 16).
         selectors.grant_uses_record(request.user, exported, path=request.path)
@@ -630,66 +588,29 @@ class CaseDetailApi(APIView):
         values = dict(data.validated_data)
         if "offence" in values:
             values["offence"] = _offence(values["offence"])
-        services.case_update(case=case, user=request.user, data=values)
+        services.case_update(case=case, by=request.user, data=values)
         return Response(case_detail_data(_visible_case(request, pk), request.user, path=request.path))
 
 
-@extend_schema(tags=["cases"])
-class CaseTransitionApi(APIView):
-    """Take a transition of the case (register, start_investigation, suspend, close, revoke …)."""
+@step_api_schema(
+    operation_id="cases_transition",
+    tags=["cases"],
+    response=CaseDetailSerializer,
+    expected_state_help=gettext_lazy("The state the client saw; 409 if the case has moved on since."),
+)
+class CaseTransitionApi(StepApi):
+    """Take a step of the case (register, start_investigation, suspend, close, revoke …; cases.steps)."""
 
     permission_classes = [CaseDataAccess]
+    machine = CASE_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            default="",
-            max_length=2000,
-            help_text=gettext_lazy("Required to open a jurisdiction question, suspend, close or revoke."),
-        )
-        lead_unit = serializers.CharField(
-            required=False, help_text=gettext_lazy("settle_jurisdiction: division code of the lead unit.")
-        )
-        assisting_units = serializers.ListField(
-            child=serializers.CharField(),
-            required=False,
-            default=list,
-            help_text=gettext_lazy("settle_jurisdiction: division codes of the assisting units."),
-        )
-        expected_state = serializers.CharField(
-            required=False,
-            help_text=gettext_lazy("The state the client saw; 409 if the case has moved on since."),
-        )
+    def get_object(self, request, pk: int):
+        return _visible_case(request, pk)
 
-    @extend_schema(
-        operation_id="cases_transition",
-        request=InputSerializer,
-        responses={200: CaseDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        case = _visible_case(request, pk)
-        if name not in TRANSITION_NAMES:
-            raise Http404(name)
-        refuse_unpermitted_transition(case, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        expected = values.get("expected_state")
-        if expected is not None and expected not in CaseState.values:
-            raise serializers.ValidationError({"expected_state": [_("Not a state of a case.")]})
-        case = services.case_transition(
-            case=case,
-            name=name,
-            user=request.user,
-            reason=values["reason"],
-            lead_unit=_unit(values["lead_unit"], "lead_unit") if values.get("lead_unit") else None,
-            assisting_units=[_unit(code, "assisting_units") for code in values["assisting_units"]],
-            expected_state=expected,
-        )
+    def respond(self, request, instance, pk: int):
         # Shown to the user who just acted, even if the change took the case out of their sight.
         case = Case.objects.select_related("offence", "accepting_unit", "lead_unit", "created_by").get(
-            pk=case.pk
+            pk=instance.pk
         )
         return Response(case_detail_data(case, request.user, path=request.path))
 
@@ -740,7 +661,7 @@ class CaseLocationCreateApi(APIView):
         case = _visible_case(request, pk)
         data = CaseLocationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        location = services.case_location_add(case=case, user=request.user, data=data.validated_data)
+        location = services.case_location_add(case=case, by=request.user, data=data.validated_data)
         return Response(_location_output(location), status=status.HTTP_201_CREATED)
 
 
@@ -759,9 +680,7 @@ class CaseLocationDetailApi(APIView):
         location = _location(_visible_case(request, pk), location_id)
         data = CaseLocationSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        location = services.case_location_update(
-            location=location, user=request.user, data=data.validated_data
-        )
+        location = services.case_location_update(location=location, by=request.user, data=data.validated_data)
         return Response(_location_output(location))
 
     @extend_schema(
@@ -773,7 +692,7 @@ class CaseLocationDetailApi(APIView):
     )
     def delete(self, request, pk: int, location_id: int):
         location = _location(_visible_case(request, pk), location_id)
-        services.case_location_remove(location=location, user=request.user)
+        services.case_location_remove(location=location, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -792,7 +711,7 @@ class CasePersonCreateApi(APIView):
         case = _visible_case(request, pk)
         data = CasePersonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        person = services.case_person_add(case=case, user=request.user, data=data.validated_data)
+        person = services.case_person_add(case=case, by=request.user, data=data.validated_data)
         return Response(_person_output(person), status=status.HTTP_201_CREATED)
 
 
@@ -811,7 +730,7 @@ class CasePersonDetailApi(APIView):
         person = _person(_visible_case(request, pk), person_id)
         data = CasePersonSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        person = services.case_person_update(person=person, user=request.user, data=data.validated_data)
+        person = services.case_person_update(person=person, by=request.user, data=data.validated_data)
         return Response(_person_output(person))
 
     @extend_schema(
@@ -823,7 +742,7 @@ class CasePersonDetailApi(APIView):
     )
     def delete(self, request, pk: int, person_id: int):
         person = _person(_visible_case(request, pk), person_id)
-        services.case_person_remove(person=person, user=request.user)
+        services.case_person_remove(person=person, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

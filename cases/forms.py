@@ -8,7 +8,6 @@ page shows each error next to its field and keeps everything that was typed.
 import re
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -160,6 +159,7 @@ class LocationForm(forms.Form):
         label=_("When"), max_length=100, required=False, help_text=_("A date, a period or a description.")
     )
     is_main = forms.BooleanField(label=_("Main crime location (主要犯罪地)"), required=False)
+    # Bounds only (every integer input is bounded); the rules of the numbers are the service's.
     victim_count = forms.IntegerField(
         label=_("Victims at this place"), required=False, min_value=0, max_value=MAX_INT
     )
@@ -234,15 +234,16 @@ class PersonForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_bank_accounts(self):
+        # Split each line into the bank and the number; whether it is an account number is the
+        # service's rule (a line that is none comes back as one, named in the service's error).
         accounts = []
         for line in self.cleaned_data["bank_accounts"].splitlines():
             line = line.strip()
             if not line:
                 continue
             match = _ACCOUNT_LINE.match(line)
-            if match is None:
-                raise ValidationError(_("Not an account number: %(numbers)s") % {"numbers": line})
-            accounts.append({"bank": match["bank"].strip(), "account_number": match["number"].strip()})
+            bank, number = (match["bank"].strip(), match["number"].strip()) if match else ("", line)
+            accounts.append({"bank": bank, "account_number": number})
         return accounts
 
     def clean_phones(self):
@@ -252,43 +253,17 @@ class PersonForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class TransitionForm(forms.Form):
-    """One transition: a reason when it needs one; the lead and assisting units when settling jurisdiction."""
+class ReasonForm(forms.Form):
+    """The input of a step that needs a reason (suspend, close, revoke): kept on the case and its timeline.
 
-    expected_state = forms.ChoiceField(choices=CaseState.choices, widget=forms.HiddenInput)
+    The rule that a reason is given is the case's own (its transition says so, naming `reason`); the
+    browser asks for it before sending.
+    """
+
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+        help_text=_("Required to suspend, close or revoke the case; kept on its timeline."),
     )
-    lead_unit = forms.CharField(
-        label=_("Lead unit (division code)"), required=False, max_length=6, widget=DivisionCodeInput()
-    )
-    assisting_units = forms.CharField(
-        label=_("Assisting units (division codes, separated by spaces)"), required=False, max_length=200
-    )
-
-    def __init__(self, *args, name: str, needs_reason: bool, **kwargs):
-        # Several transition forms share one page: their ids must not collide.
-        kwargs.setdefault("auto_id", f"id_{name}_%s")
-        super().__init__(*args, **kwargs)
-        self.name = name
-        self.needs_reason = needs_reason
-        if needs_reason:
-            self.fields["reason"].required = True
-            self.fields["reason"].widget.attrs["required"] = "required"
-        else:
-            del self.fields["reason"]
-        if name != "settle_jurisdiction":
-            del self.fields["lead_unit"]
-            del self.fields["assisting_units"]
-
-    def clean_assisting_units(self):
-        return re.findall(r"\d{6}", self.cleaned_data["assisting_units"])
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: each message on its field, the rest on the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)

@@ -2,7 +2,7 @@
 
 Transition methods only guard and change the row; every transition runs through
 core.workflow.run_transition (lock, check, transition, save, audit, timeline), called by
-cases.services.case_transition.
+cases.services (the steps declared in cases.steps, and the effects of a jurisdiction proceeding).
 """
 
 from datetime import date
@@ -217,7 +217,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         permission=permissions.may_open_jurisdiction_question,
     )
     def open_jurisdiction_question(self, *, by, reason: str) -> None:
-        """Put the jurisdiction in question (协商 or 指定管辖 follow in the jurisdiction proceedings)."""
+        """Put the jurisdiction in question, as opening a proceeding does (协商 or 指定管辖 follow there)."""
         _require(reason, "reason", _("Say why the jurisdiction is in question."))
 
     @transition(
@@ -227,7 +227,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         permission=permissions.may_settle_jurisdiction,
     )
     def settle_jurisdiction(self, *, by, lead_unit: Unit | None, assisting_units=()) -> None:
-        """Record the lead unit agreed or designated (落实承办主体); assisting units become parties."""
+        """Record the lead unit a proceeding agreed or designated (落实承办主体); assisting units join."""
         if lead_unit is None:
             raise ValidationError({"lead_unit": _("Name the lead unit.")})
         if not lead_unit.is_active:
@@ -305,7 +305,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.revoke_reason = _require(reason, "reason", _("Give the reason for revoking the case."))
 
 
-# Transition names in the order people read them; the API accepts exactly these.
+# The model's transitions in the order people read them. The steps a page or the API offers are
+# cases.steps.CASE_MACHINE's; the jurisdiction transitions are a proceeding's effects on the case and
+# merge_into an approved merger's (cases.services).
 TRANSITION_NAMES = (
     "register",
     "start_investigation",
@@ -318,7 +320,6 @@ TRANSITION_NAMES = (
     "revoke",
     "merge_into",
 )
-TRANSITIONS_NEEDING_REASON = frozenset({"open_jurisdiction_question", "suspend", "close", "revoke"})
 
 
 class CaseNumberCounter(models.Model):

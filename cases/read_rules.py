@@ -8,7 +8,8 @@ only mentioned to the requester, as search told of it). Assistance requests decl
 cases.assistance (cases/assistance/read_rules.py).
 """
 
-from cases import access, dossiers
+from cases import dossiers
+from cases.access import selectors as access
 from cases.models import (
     Case,
     CaseAccessGrant,

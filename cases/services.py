@@ -18,11 +18,10 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import permissions, related
+from cases import permissions, related, selectors
 from cases.models import (
     EDITABLE_STATES,
     TRANSITION_NAMES,
-    TRANSITIONS_NEEDING_REASON,
     Case,
     CaseLocation,
     CaseNumberCounter,
@@ -42,11 +41,12 @@ from cases.models import (
 from cases.signals import case_transitioned
 from cases.standing import user_standing
 from core import audit
-from core.api import Conflict
+from core.exceptions import Conflict
 from core.grading import InformationAccuracy, SourceReliability
 from core.identity import PROVINCE_CODES, InvalidIdNumber, parse_id_number
+from core.ids import MAX_INT
 from core.serials import next_serial
-from core.workflow import run_transition, timeline_add
+from core.workflow import model_update, run_transition, timeline_add
 from organisation.models import MINISTRY_CODE, Unit, UnitLevel, User
 
 # --- shared checks -------------------------------------------------------------------------------
@@ -57,9 +57,9 @@ def _lock(case: Case | int) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk if isinstance(case, Case) else case)
 
 
-def _check_writable(case: Case, user: User) -> None:
+def _check_writable(case: Case, by: User) -> None:
     """Refuse an edit by someone outside the responsible unit (403) or of a case past editing (409)."""
-    if not permissions.may_edit(case, user):
+    if not permissions.may_edit(case, by):
         raise PermissionDenied(_("Only the investigators and heads of the case's lead unit may edit it."))
     if case.state not in EDITABLE_STATES:
         raise Conflict(
@@ -69,15 +69,13 @@ def _check_writable(case: Case, user: User) -> None:
         )
 
 
-def _record(*, case: Case, user: User, action: str, payload: Mapping[str, Any], note: str = "") -> None:
+def _record(*, case: Case, by: User, action: str, payload: Mapping[str, Any], note: str = "") -> None:
     """Audit an edit and put it on the case's timeline."""
-    unit_code = permissions.acting_unit_code(case, user)
+    unit_code = permissions.acting_unit_code(case, by)
     audit.record(
-        action=f"cases.case.{action}", actor=user, acting_unit_code=unit_code, target=case, payload=payload
+        action=f"cases.case.{action}", actor=by, acting_unit_code=unit_code, target=case, payload=payload
     )
-    timeline_add(
-        instance=case, actor=user, acting_unit_code=unit_code, action=action, note=note, data=payload
-    )
+    timeline_add(instance=case, actor=by, acting_unit_code=unit_code, action=action, note=note, data=payload)
 
 
 def _system_province_prefixes() -> set[str]:
@@ -163,7 +161,7 @@ def _clean_case(values: dict[str, Any], *, registered: bool = False) -> dict[str
 @transaction.atomic
 def case_create(
     *,
-    user: User,
+    by: User,
     accepting_unit: Unit,
     name: str,
     offence: Offence | None = None,
@@ -174,10 +172,10 @@ def case_create(
     information_accuracy: int | None = None,
 ) -> Case:
     """Open a draft case in one of the user's units where they are an investigator or department head."""
-    standing = user_standing(user)
+    standing = user_standing(by)
     if not any(standing.holds(unit_id, permissions.CREATORS) for unit_id in standing.unit_ids):
         raise PermissionDenied(_("Only investigators and department heads can open cases."))
-    if not permissions.may_create_in(accepting_unit.pk, user):
+    if not permissions.may_create_in(accepting_unit.pk, by):
         raise ValidationError(
             {
                 "accepting_unit": _(
@@ -196,34 +194,40 @@ def case_create(
             "information_accuracy": information_accuracy,
         }
     )
-    case = Case.objects.create(accepting_unit=accepting_unit, created_by=user, **values)
+    case = Case(accepting_unit=accepting_unit, created_by=by, **values)
+    # The storage rules (lengths, choices); the related rows were checked above.
+    case.full_clean(
+        exclude=["state", "accepting_unit", "created_by", "offence", "lead_unit", "merged_into"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    case.save()
     _sync_parties(case)
-    _record(case=case, user=user, action="created", payload={"accepting_unit": accepting_unit.code})
+    _record(case=case, by=by, action="created", payload={"accepting_unit": accepting_unit.code})
     return case
 
 
 @transaction.atomic
-def case_update(*, case: Case, user: User, data: Mapping[str, Any]) -> Case:
-    """Change the case's name, numbers, offence, summary, handling code or grades, while it is editable."""
+def case_update(*, case: Case, by: User, data: Mapping[str, Any]) -> Case:
+    """Change the case's name, numbers, offence, summary, handling code or grades, while it is editable.
+
+    Audited as `cases.case.updated` with the changed fields (and the grades' and handling code's old
+    and new values), on the case's timeline too: core.workflow.model_update.
+    """
     unknown = set(data) - set(CASE_FIELDS)
     if unknown:
         raise ValueError(f"case_update does not change {sorted(unknown)}")
     case = _lock(case)
-    _check_writable(case, user)
+    _check_writable(case, by)
     values = _clean_case(dict(data), registered=case.state != CaseState.DRAFT)
-    changed = {field: value for field, value in values.items() if getattr(case, field) != value}
-    if not changed:
-        return case
-    payload: dict[str, Any] = {"fields": sorted(changed)}
-    if "handling_code" in changed:
-        payload["handling_code"] = {"from": case.handling_code, "to": changed["handling_code"]}
-    for field in ("source_reliability", "information_accuracy"):
-        if field in changed:
-            payload[field] = {"from": getattr(case, field), "to": changed[field]}
-    for field, value in changed.items():
-        setattr(case, field, value)
-    case.save(update_fields=[*changed, "updated_at"])
-    _record(case=case, user=user, action="updated", payload=payload)
+    model_update(
+        instance=case,
+        values=values,
+        by=by,
+        action="updated",
+        acting_unit_code=permissions.acting_unit_code(case, by),
+        with_values=("handling_code", "source_reliability", "information_accuracy"),
+    )
     return case
 
 
@@ -242,28 +246,65 @@ def _allocate_number(case: Case) -> dict[str, Any]:
     return {"number": number, "year": year, "serial": serial, "accepted_at": now}
 
 
+# The case's transitions that take a reason (the model's methods ask for it).
+_TAKES_REASON = frozenset({"open_jurisdiction_question", "suspend", "close", "revoke"})
+# Jurisdiction is settled one way only, through a jurisdiction proceeding (issue 17): these two
+# transitions of the case are the proceeding's effects on it (case_jurisdiction_question_open,
+# case_jurisdiction_settle), never a step of the case of their own.
+JURISDICTION_TRANSITIONS = frozenset({"open_jurisdiction_question", "settle_jurisdiction"})
+
+
 def case_transition(
     *,
     case: Case | int,
     name: str,
-    user: User,
+    by: User,
+    reason: str = "",
+    into: Case | None = None,
+    expected_state: str | None = None,
+) -> Case:
+    """Take transition `name` through core.workflow.run_transition; return the case as it is now.
+
+    The steps of the case (cases.steps) come here, and merge_into from an approved merger
+    (jurisdiction.merger). Raise Conflict (409) when the case is no longer in a state the transition
+    starts from (or not in `expected_state`), PermissionDenied (403) when the user may not take it,
+    ValidationError (400) for a missing reason.
+    """
+    if name in JURISDICTION_TRANSITIONS:
+        raise ValueError(f"{name} is an effect of a jurisdiction proceeding, not a step of the case")
+    return _transition(case=case, name=name, by=by, reason=reason, into=into, expected_state=expected_state)
+
+
+def case_jurisdiction_question_open(*, case: Case | int, by: User, reason: str) -> Case:
+    """Put the case's jurisdiction in question: what opening a jurisdiction proceeding does to it."""
+    return _transition(case=case, name="open_jurisdiction_question", by=by, reason=reason)
+
+
+def case_jurisdiction_settle(
+    *, case: Case | int, by: User, lead_unit: Unit | None, assisting_units: Iterable[Unit] = ()
+) -> Case:
+    """Record the lead unit a jurisdiction proceeding agreed or designated; assisting units become parties."""
+    return _transition(
+        case=case, name="settle_jurisdiction", by=by, lead_unit=lead_unit, assisting_units=assisting_units
+    )
+
+
+def _transition(
+    *,
+    case: Case | int,
+    name: str,
+    by: User,
     reason: str = "",
     lead_unit: Unit | None = None,
     assisting_units: Iterable[Unit] = (),
     into: Case | None = None,
     expected_state: str | None = None,
 ) -> Case:
-    """Take transition `name` through core.workflow.run_transition; return the case as it is now.
-
-    Raise Conflict (409) when the case is no longer in a state the transition starts from (or not in
-    `expected_state`), PermissionDenied (403) when the user may not take it, ValidationError (400)
-    for a missing reason or lead unit.
-    """
     if name not in TRANSITION_NAMES:
         raise ValueError(f"Case has no transition {name!r}")
     assisting_units = tuple(assisting_units)
     arguments: dict[str, Any] = {}
-    if name in TRANSITIONS_NEEDING_REASON:
+    if name in _TAKES_REASON:
         arguments["reason"] = reason
     if name == "settle_jurisdiction":
         arguments.update(lead_unit=lead_unit, assisting_units=assisting_units)
@@ -278,7 +319,7 @@ def case_transition(
             name == "register"
             and locked.state == CaseState.DRAFT
             and expected_state in (None, CaseState.DRAFT)
-            and permissions.may_register(locked, user)
+            and permissions.may_register(locked, by)
         ):
             arguments.update(_allocate_number(locked))
             audit_payload["number"] = arguments["number"]
@@ -290,17 +331,17 @@ def case_transition(
             _sync_parties(instance, assisting=assisting_units if name == "settle_jurisdiction" else None)
             if name == "register":
                 # A draft is matched against nothing; once accepted, all its suspects are looked up.
-                related.case_related_detect(case=instance, by=user)
+                related.case_related_detect(case=instance, by=by)
             case_transitioned.send(
-                sender=Case, case=instance, name=name, from_state=from_state, to_state=to_state, by=user
+                sender=Case, case=instance, name=name, from_state=from_state, to_state=to_state, by=by
             )
 
         result = run_transition(
             model=Case,
             pk=locked.pk,
             name=name,
-            by=user,
-            acting_unit_code=permissions.acting_unit_code(locked, user),
+            by=by,
+            acting_unit_code=permissions.acting_unit_code(locked, by),
             expected_state=expected_state,
             arguments=arguments,
             note=reason,
@@ -398,18 +439,16 @@ def _clean_location(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count_or_none(value: Any, field: str) -> int | None:
-    if value in (None, ""):
+    """Return a count of victims: a whole number from 0 to the largest the column holds, or None."""
+    if value is None:
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = -1
-    if number < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
         raise ValidationError({field: _("Write the number of victims as a whole number, 0 or more.")})
-    return number
+    return value
 
 
 def _amount_or_none(value: Any, field: str) -> Decimal | None:
+    """Return a loss in yuan: 0 or more, below a trillion, to the fen; or None. Text may group digits."""
     if value in (None, ""):
         return None
     try:
@@ -422,10 +461,10 @@ def _amount_or_none(value: Any, field: str) -> Decimal | None:
 
 
 @transaction.atomic
-def case_location_add(*, case: Case, user: User, data: Mapping[str, Any]) -> CaseLocation:
+def case_location_add(*, case: Case, by: User, data: Mapping[str, Any]) -> CaseLocation:
     """Add a place with its role (MPS-2020 arts 16–18), tied to a division code."""
     case = _lock(case)
-    _check_writable(case, user)
+    _check_writable(case, by)
     values = _clean_location({field: data.get(field) for field in LOCATION_FIELDS})
     if values["is_main"]:
         # One main crime location (主要犯罪地) per case: marking one unmarks the other.
@@ -433,7 +472,7 @@ def case_location_add(*, case: Case, user: User, data: Mapping[str, Any]) -> Cas
     location = CaseLocation.objects.create(case=case, **values)
     _record(
         case=case,
-        user=user,
+        by=by,
         action="location_added",
         payload={"location": location.pk, "role": location.role, "division_code": location.division_code},
         note=location.get_role_display(),
@@ -442,13 +481,13 @@ def case_location_add(*, case: Case, user: User, data: Mapping[str, Any]) -> Cas
 
 
 @transaction.atomic
-def case_location_update(*, location: CaseLocation, user: User, data: Mapping[str, Any]) -> CaseLocation:
+def case_location_update(*, location: CaseLocation, by: User, data: Mapping[str, Any]) -> CaseLocation:
     """Change a place; fields not given keep their values."""
     unknown = set(data) - set(LOCATION_FIELDS)
     if unknown:
         raise ValueError(f"case_location_update does not change {sorted(unknown)}")
     case = _lock(location.case_id)
-    _check_writable(case, user)
+    _check_writable(case, by)
     location = CaseLocation.objects.get(pk=location.pk, case=case)
     merged = {field: data.get(field, getattr(location, field)) for field in LOCATION_FIELDS}
     values = _clean_location(merged)
@@ -462,7 +501,7 @@ def case_location_update(*, location: CaseLocation, user: User, data: Mapping[st
     location.save()
     _record(
         case=case,
-        user=user,
+        by=by,
         action="location_updated",
         payload={"location": location.pk, "fields": sorted(changed)},
         note=location.get_role_display(),
@@ -471,13 +510,13 @@ def case_location_update(*, location: CaseLocation, user: User, data: Mapping[st
 
 
 @transaction.atomic
-def case_location_remove(*, location: CaseLocation, user: User) -> None:
+def case_location_remove(*, location: CaseLocation, by: User) -> None:
     case = _lock(location.case_id)
-    _check_writable(case, user)
+    _check_writable(case, by)
     payload = {"location": location.pk, "role": location.role, "division_code": location.division_code}
     note = location.get_role_display()
     CaseLocation.objects.filter(pk=location.pk, case=case).delete()
-    _record(case=case, user=user, action="location_removed", payload=payload, note=note)
+    _record(case=case, by=by, action="location_removed", payload=payload, note=note)
 
 
 # --- persons -------------------------------------------------------------------------------------
@@ -658,13 +697,13 @@ def _replace_lists(person: CasePerson, cleaned: Mapping[str, Any]) -> None:
 
 
 @transaction.atomic
-def case_person_add(*, case: Case, user: User, data: Mapping[str, Any]) -> CasePerson:
+def case_person_add(*, case: Case, by: User, data: Mapping[str, Any]) -> CasePerson:
     """Add a suspect, victim or witness with identity document, residences, phones and accounts."""
     unknown = set(data) - {*PERSON_FIELDS, *PERSON_LIST_FIELDS}
     if unknown:
         raise ValueError(f"case_person_add does not take {sorted(unknown)}")
     case = _lock(case)
-    _check_writable(case, user)
+    _check_writable(case, by)
     values = {field: data.get(field) for field in PERSON_FIELDS}
     values["phones"] = list(data.get("phones") or [])
     values["bank_accounts"] = list(data.get("bank_accounts") or [])
@@ -673,23 +712,23 @@ def case_person_add(*, case: Case, user: User, data: Mapping[str, Any]) -> CaseP
     _replace_lists(person, cleaned)
     _record(
         case=case,
-        user=user,
+        by=by,
         action="person_added",
         payload={"person": person.pk, "role": person.role},
         note=f"{person.get_role_display()} {person.name}",
     )
-    related.case_related_detect(case=case, by=user, person_ids=[person.pk])
+    related.case_related_detect(case=case, by=by, person_ids=[person.pk])
     return person
 
 
 @transaction.atomic
-def case_person_update(*, person: CasePerson, user: User, data: Mapping[str, Any]) -> CasePerson:
+def case_person_update(*, person: CasePerson, by: User, data: Mapping[str, Any]) -> CasePerson:
     """Change a person; fields not given keep their values, lists given replace the old ones."""
     unknown = set(data) - {*PERSON_FIELDS, *PERSON_LIST_FIELDS}
     if unknown:
         raise ValueError(f"case_person_update does not change {sorted(unknown)}")
     case = _lock(person.case_id)
-    _check_writable(case, user)
+    _check_writable(case, by)
     person = CasePerson.objects.get(pk=person.pk, case=case)
     merged = {field: data[field] if field in data else getattr(person, field) for field in PERSON_FIELDS}
     # A new identity card number brings its own birth date and gender unless they come with it.
@@ -719,44 +758,57 @@ def case_person_update(*, person: CasePerson, user: User, data: Mapping[str, Any
     _replace_lists(person, cleaned)
     _record(
         case=case,
-        user=user,
+        by=by,
         action="person_updated",
         payload={"person": person.pk, "role": person.role, "fields": sorted(changed)},
         note=f"{person.get_role_display()} {person.name}",
     )
-    related.case_related_detect(case=case, by=user, person_ids=[person.pk])
+    related.case_related_detect(case=case, by=by, person_ids=[person.pk])
     return person
 
 
 @transaction.atomic
-def case_person_remove(*, person: CasePerson, user: User) -> None:
+def case_person_remove(*, person: CasePerson, by: User) -> None:
     case = _lock(person.case_id)
-    _check_writable(case, user)
+    _check_writable(case, by)
     payload = {"person": person.pk, "role": person.role}
     note = f"{person.get_role_display()} {person.name}"
     CasePerson.objects.filter(pk=person.pk, case=case).delete()
-    _record(case=case, user=user, action="person_removed", payload=payload, note=note)
+    _record(case=case, by=by, action="person_removed", payload=payload, note=note)
 
 
 # --- reads that are audited ---------------------------------------------------------------------
 
 
-def case_identities_view_record(*, case: Case, user: User, persons: int) -> None:
-    """Audit that the user was shown the case's identity numbers and phones in full."""
-    audit.record(
-        action="cases.case.viewed_identities",
-        actor=user,
-        acting_unit_code=permissions.acting_unit_code(case, user),
-        target=case,
-        payload={"persons": persons},
-    )
+def case_show(*, case: Case, by: User, path: str) -> Case:
+    """Prepare the case to be shown in full to `by` (page or API) and record what showing it means.
+
+    Loads its facts and parties and the possible related cases as `by` may know of them; showing the
+    case, or a related case in full, that only an access grant opens is a use of the grant (issue 16,
+    audited with `path`); showing identity numbers and phones in full is audited
+    (`cases.case.viewed_identities`). Every representation of a case in full passes here.
+    """
+    selectors.case_detail_prefetch(case)
+    case.can_edit = case.is_editable and permissions.may_edit(case, by)
+    case.related = related.related_cases_for(case, by)
+    selectors.grant_uses_record(by, [case.pk, *related.cases_told_in_full(case.related)], path=path)
+    shown = sum(1 for person in case.person_list if person.id_number or person.phones.all())
+    if shown:
+        audit.record(
+            action="cases.case.viewed_identities",
+            actor=by,
+            acting_unit_code=permissions.acting_unit_code(case, by),
+            target=case,
+            payload={"persons": shown},
+        )
+    return case
 
 
-def case_export_record(*, user: User, filters: Mapping[str, Any], count: int) -> None:
+def case_export_record(*, by: User, filters: Mapping[str, Any], count: int) -> None:
     """Audit an export of the case list (masked), with the filters that chose its rows."""
     audit.record(
         action="cases.case.exported",
-        actor=user,
+        actor=by,
         target=("cases.case", "*"),
         payload={
             "filters": {key: value for key, value in filters.items() if value not in (None, "")},

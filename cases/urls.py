@@ -6,18 +6,16 @@ urlpatterns = [
     path("cases/", views.CaseListView.as_view(), name="case-list"),
     path("cases/new/", views.CaseCreateView.as_view(), name="case-new"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case-detail"),
-    path(
-        "cases/<int:pk>/transitions/<str:name>/", views.CaseTransitionView.as_view(), name="case-transition"
-    ),
+    path("cases/<int:pk>/transitions/<str:name>/", views.CaseStepView.as_view(), name="case-transition"),
     path("cases/<int:pk>/locations/new/", views.LocationCreateView.as_view(), name="case-location-new"),
     path(
-        "cases/<int:pk>/locations/<int:item_id>/remove/",
+        "cases/<int:pk>/locations/<int:location_id>/remove/",
         views.FactRemoveView.as_view(kind="location"),
         name="case-location-remove",
     ),
     path("cases/<int:pk>/persons/new/", views.PersonCreateView.as_view(), name="case-person-new"),
     path(
-        "cases/<int:pk>/persons/<int:item_id>/remove/",
+        "cases/<int:pk>/persons/<int:person_id>/remove/",
         views.FactRemoveView.as_view(kind="person"),
         name="case-person-remove",
     ),

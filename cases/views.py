@@ -10,7 +10,6 @@ bound form there); with htmx the form on the case page swaps in place and a succ
 """
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -21,56 +20,30 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRefresh
 
 from cases import dossiers, permissions, selectors, services
-from cases.apis import CaseFilter
-from cases.forms import CaseCreateForm, CaseFilterForm, LocationForm, PersonForm, TransitionForm, apply_errors
-from cases.models import TRANSITION_NAMES, TRANSITIONS_NEEDING_REASON, Case, CaseState, PartyRole, PersonRole
+from cases.filters import CaseFilter
+from cases.forms import CaseCreateForm, CaseFilterForm, LocationForm, PersonForm
+from cases.models import Case, CaseState, PartyRole, PersonRole
 from cases.panels import panels_for
-from cases.related import cases_told_in_full, related_cases_for
 from cases.standing import user_standing
-from core.api import Conflict
-from core.guards import transition_refused
+from cases.steps import CASE_MACHINE
+from core.exceptions import Conflict
 from core.identity import mask_id_number, mask_phone
 from core.ids import id_or_none
-from core.workflow import available_transitions, timeline_for
+from core.pages import StepView, apply_errors, next_steps
+from core.workflow import timeline_for
 from organisation.models import Unit
-from organisation.selectors import user_may_read_case_data
+from organisation.pages import CaseDataPageMixin
 
 PAGE_SIZE = 50
 
-TRANSITION_LABELS = {
-    "register": gettext_lazy("Register the case"),
-    "start_investigation": gettext_lazy("Start the investigation"),
+TIMELINE_LABELS = {
+    **{step.name: step.label for step in CASE_MACHINE.steps},
+    # Transitions that are no step of the case: the effects of a jurisdiction proceeding and of a
+    # merger, and the closing of a question opened by the case's former step of its own.
     "open_jurisdiction_question": gettext_lazy("Put the jurisdiction in question"),
     "settle_jurisdiction": gettext_lazy("Settle the jurisdiction"),
-    "suspend": gettext_lazy("Suspend the investigation"),
-    "resume": gettext_lazy("Resume the investigation"),
-    "transfer_for_prosecution": gettext_lazy("Transfer for prosecution"),
-    "close": gettext_lazy("Close the case"),
-    "revoke": gettext_lazy("Revoke the case"),
     "merge_into": gettext_lazy("Merged into another case (并案侦查)"),
-}
-TRANSITION_HELP = {
-    "register": gettext_lazy(
-        "Accept the case (受理): it gets its case number. Needs the offence and a summary."
-    ),
-    "start_investigation": gettext_lazy(
-        "Investigate as the lead unit; the accepting unit leads when the jurisdiction is not in question."
-    ),
-    "open_jurisdiction_question": gettext_lazy(
-        "The case waits for a jurisdiction agreement or designation (协商 / 指定管辖)."
-    ),
-    "settle_jurisdiction": gettext_lazy("Record the lead unit agreed or designated (落实承办主体)."),
-    "suspend": gettext_lazy("For example while a suspect cannot be found (中止侦查)."),
-    "transfer_for_prosecution": gettext_lazy(
-        "To the procuratorate for review and prosecution (移送审查起诉)."
-    ),
-    "close": gettext_lazy("Close the case other than by transferring it for prosecution (结案)."),
-    "revoke": gettext_lazy("Revoke the case (撤销案件)."),
-}
-# Transitions that end or set back the case: their buttons are not the primary action.
-CAUTIOUS_TRANSITIONS = frozenset({"revoke", "close", "suspend", "open_jurisdiction_question"})
-TIMELINE_LABELS = {
-    **TRANSITION_LABELS,
+    "jurisdiction_question_dropped": gettext_lazy("Jurisdiction question closed without a proceeding"),
     "created": gettext_lazy("Draft opened"),
     "updated": gettext_lazy("Case details changed"),
     "location_added": gettext_lazy("Place added"),
@@ -87,17 +60,6 @@ TIMELINE_LABELS = {
 STATE_LABELS = dict(CaseState.choices)
 
 
-class CaseDataPageMixin(LoginRequiredMixin):
-    """Sign-in required; a user without an operational role is told why there is no case data."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not user_may_read_case_data(request.user):
-            return render(request, "cases/no_access.html", status=403)
-        return super().dispatch(request, *args, **kwargs)
-
-
 def _creatable_units(user) -> list[Unit]:
     """Return the units in which the user may open a case (investigator or department head)."""
     standing = user_standing(user)
@@ -111,13 +73,15 @@ def _creatable_units(user) -> list[Unit]:
 class CaseListView(CaseDataPageMixin, View):
     """The cases the user may see, newest first, filtered; persons masked; a page at a time."""
 
+    explain_no_access = True
+
     def get(self, request):
         offences = list(selectors.offence_list())
         form = CaseFilterForm(request.GET or None, offences=offences)
         filters = {}
         if form.is_valid():
             filters = {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
-        # The API's filter set, so the page and its CSV export select the same rows.
+        # The API's filter set too, so the page and its CSV export select the same rows.
         cases = CaseFilter(data=filters, queryset=selectors.case_list_visible_to(request.user)).qs
         before = id_or_none(request.GET.get("before", ""))
         if before is not None:
@@ -155,6 +119,8 @@ class CaseListView(CaseDataPageMixin, View):
 class CaseCreateView(CaseDataPageMixin, View):
     """Intake: open a draft case; its places and persons are added on the case page."""
 
+    explain_no_access = True
+
     def _form(self, request, data=None):
         return CaseCreateForm(data, units=self.units, offences=selectors.offence_list())
 
@@ -177,7 +143,7 @@ class CaseCreateView(CaseDataPageMixin, View):
             accepting_unit = next(unit for unit in self.units if unit.pk == values["accepting_unit"])
             try:
                 case = services.case_create(
-                    user=request.user,
+                    by=request.user,
                     accepting_unit=accepting_unit,
                     name=values["name"],
                     offence=values["offence"],
@@ -204,29 +170,6 @@ def _division_units():
     return Unit.objects.active().order_by("code").values_list("code", "name")
 
 
-def _transition_forms(case: Case, user, bound: TransitionForm | None = None) -> list[dict]:
-    forms = []
-    for name in available_transitions(case, user):
-        if bound is not None and bound.name == name:
-            form = bound
-        else:
-            form = TransitionForm(
-                name=name,
-                needs_reason=name in TRANSITIONS_NEEDING_REASON,
-                initial={"expected_state": case.state},
-            )
-        forms.append(
-            {
-                "name": name,
-                "label": TRANSITION_LABELS.get(name, name),
-                "help": TRANSITION_HELP.get(name, ""),
-                "cautious": name in CAUTIOUS_TRANSITIONS,
-                "form": form,
-            }
-        )
-    return forms
-
-
 def _timeline(case: Case) -> list:
     entries = list(timeline_for(case))
     for entry in entries:
@@ -236,34 +179,33 @@ def _timeline(case: Case) -> list:
     return entries
 
 
-def case_page_context(request, case: Case, **extra) -> dict:
-    """Gather the case page; showing identities in full is audited exactly as the API does."""
+def case_page_context(request, case: Case, *, bound=None, bound_step: str = "", **extra) -> dict:
+    """Gather the case page; what showing the case in full records is the API's (services.case_show)."""
     user = request.user
-    selectors.case_detail_prefetch(case)
-    shown = sum(1 for person in case.person_list if person.id_number or person.phones.all())
-    if shown:
-        services.case_identities_view_record(case=case, user=user, persons=shown)
-    can_edit = case.is_editable and permissions.may_edit(case, user)
-    related = related_cases_for(case, user)
-    # Showing the case, or a related case in full, that only an access grant opens is a use of the
-    # grant (issue 16): every rendering of the case page passes here, whatever answered it.
-    selectors.grant_uses_record(user, [case.pk, *cases_told_in_full(related)], path=request.path)
+    services.case_show(case=case, by=user, path=request.path)
     groups = [
         {"role": role, "label": label, "persons": [p for p in case.person_list if p.role == role]}
         for role, label in PersonRole.choices
     ]
     context = {
         "case": case,
-        "can_edit": can_edit,
+        "can_edit": case.can_edit,
         "assisting_parties": [party for party in case.party_list if party.role == PartyRole.ASSISTING],
         "person_groups": [group for group in groups if group["persons"]],
-        "transitions": _transition_forms(case, user, extra.pop("bound_transition", None)),
+        "offers": next_steps(
+            CASE_MACHINE,
+            case,
+            user,
+            url_for=lambda name: reverse("case-transition", args=[case.pk, name]),
+            bound=bound,
+            bound_step=bound_step,
+        ),
         "timeline": _timeline(case),
-        "related_cases": related,
+        "related_cases": case.related,
         "panels": panels_for(case, user),
         "location_form": LocationForm(auto_id="id_location_%s"),
         "person_form": PersonForm(auto_id="id_person_%s"),
-        "division_units": _division_units() if can_edit else (),
+        "division_units": _division_units() if case.can_edit else (),
     }
     context.update(extra)
     return context
@@ -274,73 +216,40 @@ def _render_case(request, case: Case, *, status: int = 200, **extra):
 
 
 class CaseDetailView(CaseDataPageMixin, View):
+    explain_no_access = True
+
     def get(self, request, pk: int):
         return _render_case(request, selectors.case_get_visible(request.user, pk))
 
 
-class CaseTransitionView(CaseDataPageMixin, View):
-    """Take one transition; a stale form (someone moved the case on) answers 409 with the current state."""
+class CaseStepView(CaseDataPageMixin, StepView):
+    """Take one step of the case; a stale form (someone moved the case on) answers 409 with the state."""
 
-    http_method_names = ["post", "options"]
+    machine = CASE_MACHINE
 
-    def post(self, request, pk: int, name: str):
-        case = selectors.case_get_visible(request.user, pk)
-        if name not in TRANSITION_NAMES:
-            raise Http404
-        if transition_refused(case, name, request.user):
-            # 403 before any complaint about the form (issue 16).
-            messages.error(request, _("You may not take this step on this case."))
-            return _render_case(request, case, status=403)
-        form = TransitionForm(request.POST, name=name, needs_reason=name in TRANSITIONS_NEEDING_REASON)
-        if not form.is_valid():
-            if "expected_state" in form.errors:
-                return self._conflict(request, case)
-            return _render_case(request, case, status=400, bound_transition=form)
-        values = form.cleaned_data
-        try:
-            lead_unit = self._unit("lead_unit", values.get("lead_unit"))
-            assisting = [self._unit("assisting_units", code) for code in values.get("assisting_units", [])]
-            services.case_transition(
-                case=case,
-                name=name,
-                user=request.user,
-                reason=values.get("reason", ""),
-                lead_unit=lead_unit,
-                assisting_units=[unit for unit in assisting if unit is not None],
-                expected_state=values["expected_state"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-            return _render_case(request, case, status=400, bound_transition=form)
-        except Conflict:
-            return self._conflict(request, case)
-        except PermissionDenied:
-            messages.error(request, _("You may not take this step on this case."))
-            return _render_case(request, case, status=403)
-        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITION_LABELS.get(name, name)})
-        # The step may take the case out of the user's sight (e.g. a settled jurisdiction).
-        if selectors.case_visible_to(request.user).filter(pk=case.pk).exists():
-            return redirect("case-detail", pk=case.pk)
-        return redirect("case-list")
+    def get_object(self, request, pk: int):
+        return selectors.case_get_visible(request.user, pk)
 
-    @staticmethod
-    def _unit(field: str, code: str | None) -> Unit | None:
-        if not code:
-            return None
-        unit = Unit.objects.filter(code=code).first()
-        if unit is None:
-            raise ValidationError({field: _("There is no unit with the code %(code)s.") % {"code": code}})
-        return unit
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        return _render_case(request, instance, status=status, bound=bound, bound_step=bound_step)
 
-    @staticmethod
-    def _conflict(request, case: Case):
-        case = selectors.case_get_visible(request.user, case.pk)
-        messages.error(
-            request,
-            _("The case was changed by someone else and is now “%(state)s”. Check it and choose again.")
-            % {"state": case.get_state_display()},
-        )
-        return _render_case(request, case, status=409)
+    def success_url(self, request, instance) -> str:
+        return reverse("case-detail", args=[instance.pk])
+
+    def still_visible(self, request, instance) -> bool:
+        # A step may take the case out of the user's sight.
+        return selectors.case_visible_to(request.user).filter(pk=instance.pk).exists()
+
+    def gone_url(self, request, instance) -> str:
+        return reverse("case-list")
+
+    def refused_message(self) -> str:
+        return _("You may not take this step on this case.")
+
+    def conflict_message(self, instance) -> str:
+        return _(
+            "The case was changed by someone else and is now “%(state)s”. Check it and choose again."
+        ) % {"state": instance.get_state_display()}
 
 
 # --- facts ---------------------------------------------------------------------------------------
@@ -356,7 +265,7 @@ class FactFormView(CaseDataPageMixin, View):
     success_message = ""
     anchor = ""
 
-    def add(self, *, case: Case, user, data: dict):
+    def add(self, *, case: Case, by, data: dict):
         raise NotImplementedError
 
     def _case(self, request, pk: int) -> Case:
@@ -380,11 +289,11 @@ class FactFormView(CaseDataPageMixin, View):
         form = self.form_class(request.POST, auto_id=f"id_{self.prefix}_%s")
         if form.is_valid():
             try:
-                self.add(case=case, user=request.user, data=form.to_data())
+                self.add(case=case, by=request.user, data=form.to_data())
             except ValidationError as error:
                 apply_errors(form, error)
             except Conflict as conflict:
-                form.add_error(None, str(conflict.detail))
+                form.add_error(None, str(conflict.message))
             else:
                 messages.success(request, self.success_message)
                 if request.htmx:
@@ -402,8 +311,8 @@ class LocationCreateView(FactFormView):
     success_message = gettext_lazy("Place added.")
     anchor = "#places"
 
-    def add(self, *, case, user, data):
-        return services.case_location_add(case=case, user=user, data=data)
+    def add(self, *, case, by, data):
+        return services.case_location_add(case=case, by=by, data=data)
 
 
 class PersonCreateView(FactFormView):
@@ -414,8 +323,8 @@ class PersonCreateView(FactFormView):
     success_message = gettext_lazy("Person added.")
     anchor = "#persons"
 
-    def add(self, *, case, user, data):
-        return services.case_person_add(case=case, user=user, data=data)
+    def add(self, *, case, by, data):
+        return services.case_person_add(case=case, by=by, data=data)
 
 
 class FactRemoveView(CaseDataPageMixin, View):
@@ -424,23 +333,23 @@ class FactRemoveView(CaseDataPageMixin, View):
     http_method_names = ["post", "options"]
     kind = "location"
 
-    def post(self, request, pk: int, item_id: int):
+    def post(self, request, pk: int, **kwargs):
         case = selectors.case_get_visible(request.user, pk)
         related = case.locations if self.kind == "location" else case.persons
-        item = related.filter(pk=item_id).first()
+        item = related.filter(pk=kwargs[f"{self.kind}_id"]).first()
         if item is None:
             raise Http404
         try:
             if self.kind == "location":
-                services.case_location_remove(location=item, user=request.user)
+                services.case_location_remove(location=item, by=request.user)
                 messages.success(request, _("Place removed."))
             else:
-                services.case_person_remove(person=item, user=request.user)
+                services.case_person_remove(person=item, by=request.user)
                 messages.success(request, _("Person removed."))
         except PermissionDenied:
             messages.error(request, _("You may not edit this case."))
         except Conflict as conflict:
-            messages.error(request, str(conflict.detail))
+            messages.error(request, str(conflict.message))
         anchor = "#places" if self.kind == "location" else "#persons"
         return HttpResponseRedirect(reverse("case-detail", args=[case.pk]) + anchor)
 

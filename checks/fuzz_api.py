@@ -149,7 +149,7 @@ class ObjectKind:
 def object_kinds() -> list[ObjectKind]:
     from bulletins.models import Bulletin
     from bulletins.selectors import bulletin_visible_to
-    from cases.access import access_requests_visible_to
+    from cases.access.selectors import access_requests_visible_to
     from cases.assistance.models import AssistanceRequest
     from cases.assistance.selectors import request_visible_to
     from cases.models import Case, CaseAccessRequest

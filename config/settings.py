@@ -296,6 +296,8 @@ SPECTACULAR_SETTINGS = {
         "BulletinUrgencyEnum": "bulletins.models.BulletinUrgency",
         "RequestUrgencyEnum": "cases.assistance.models.URGENCY_CHOICES",
         "LiaisonRoleEnum": "organisation.models.LiaisonRole",
+        "ScopeEnum": "cases.models.AccessScope",
+        "PropertyMeasureStateEnum": "cases.assistance.models.PropertyMeasureState",
     },
 }
 

@@ -307,6 +307,9 @@ class IntegerFilter(django_filters.Filter):
 def _serializer_field(form_field: forms.Field) -> serializers.Field:
     """Describe a form field as the DRF field the schema shows (the form itself parses the input)."""
     common = {"required": form_field.required, "help_text": form_field.help_text or None}
+    if getattr(form_field, "takes_objects", False):
+        # A list of JSON objects (e.g. the defects of a return): the form field checks each one.
+        return serializers.ListField(child=serializers.DictField(), **common)
     if isinstance(form_field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) or getattr(
         form_field, "takes_list", False
     ):
@@ -375,6 +378,11 @@ def _form_data(form_class, data) -> dict:
         if field_name not in data:
             continue
         value = data[field_name]
+        if getattr(form_field, "takes_objects", False):
+            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+                raise exceptions.ValidationError({field_name: [_("Expected a list of objects.")]})
+            shaped[field_name] = value
+            continue
         takes_list = isinstance(
             form_field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
         ) or getattr(form_field, "takes_list", False)

@@ -10,7 +10,7 @@ approval (documents.kinds.EXTERNAL).
 
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import document_opened_by_grant
+from cases.access.services import document_opened_by_grant
 from cases.models import Case
 from cases.standing import user_standing
 from documents import access as document_access
@@ -56,7 +56,7 @@ def _resolve(document, user) -> bool:
     """A user who sees the proceeding sees its documents, unless only an access grant opens its case.
 
     A `read` grant opens the case file, never documents; a `read_documents` grant opens them, and
-    each such opening is audited (cases.access.document_opened_by_grant).
+    each such opening is audited (cases.access.services.document_opened_by_grant).
     """
     pk = _proceeding_id(document)
     if pk is None:

@@ -187,7 +187,7 @@ def proceeding_open(
     timeline_add(
         instance=proceeding, actor=by, acting_unit_code=holding.code, action="open", to_state=proceeding.state
     )
-    case_services.case_transition(case=case, name="open_jurisdiction_question", user=by, reason=reason)
+    case_services.case_jurisdiction_question_open(case=case, by=by, reason=reason)
     if kind == ProceedingKind.TRANSFER:
         # MPS-2020 art 175: a case outside the unit's jurisdiction is moved within 24 hours.
         deadline_rows.deadline_start(
@@ -299,10 +299,9 @@ def _settle_case(proceeding: JurisdictionProceeding, by: User, assisting: Iterab
     case.refresh_from_db()
     if case.state != CaseState.JURISDICTION_PENDING:
         return
-    case_services.case_transition(
+    case_services.case_jurisdiction_settle(
         case=case,
-        name="settle_jurisdiction",
-        user=by,
+        by=by,
         lead_unit=proceeding.lead_unit,
         assisting_units=[unit for unit in assisting if unit.pk != proceeding.lead_unit_id],
     )

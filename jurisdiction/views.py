@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases.forms import apply_errors
 from cases.models import PersonRole
 from cases.selectors import case_get_visible
 from cases.standing import user_standing
@@ -30,6 +29,7 @@ from core import deadline_rows
 from core.api import Conflict
 from core.guards import RolesFirstMixin
 from core.ids import id_or_none
+from core.pages import apply_errors
 from core.workflow import timeline_for
 from documents import kinds as document_kinds
 from documents import services as document_services

@@ -35,6 +35,7 @@ from cases.selectors import case_discovery_summary, case_visible_to, grant_uses_
 from cases.standing import user_standing
 from core import audit
 from core.exceptions import Conflict
+from core.ids import id_or_none, parse_id
 from core.models import Deadline, DeadlineState
 from core.workflow import timeline_add
 from jurisdiction.merger.selectors import merger_visible_to
@@ -49,7 +50,6 @@ from jurisdiction.models import (
 from jurisdiction.selectors import proceeding_visible_to
 from meetings import permissions
 from meetings.case_text import redact_case_mentions
-from meetings.ids import is_id, parse_id
 from meetings.models import (
     AGENDA_EDITABLE_STATES,
     AgendaItem,
@@ -389,7 +389,7 @@ def _record(meeting: JointMeeting, by, action: str, payload: dict, note: str = "
 
 
 def _item_of(item_id) -> tuple[int, int]:
-    if not is_id(item_id):
+    if id_or_none(item_id) is None:
         raise Http404
     item_id = int(item_id)
     meeting_id = AgendaItem.objects.filter(pk=item_id).values_list("meeting_id", flat=True).first()
@@ -552,7 +552,7 @@ def agenda_reorder(*, meeting_id, by, item_ids) -> list[AgendaItem]:
         given = None if isinstance(item_ids, str | bytes) else list(item_ids)
     except TypeError:
         given = None
-    if given is None or not all(is_id(pk) for pk in given):
+    if given is None or not all(id_or_none(pk) is not None for pk in given):
         raise ValidationError({"item_ids": _("Give the items of this agenda, each once.")})
     order = [int(pk) for pk in given]
     if len(order) != len(set(order)) or set(order) != set(items):
@@ -725,7 +725,7 @@ def agenda_display(
     now = now or timezone.now()
     wanted: dict[str, list[AgendaItem]] = {}
     for item in items:
-        if item.target_type in _LIVE and is_id(item.target_id):
+        if item.target_type in _LIVE and id_or_none(item.target_id) is not None:
             wanted.setdefault(item.target_type, []).append(item)
     live: dict[int, _Live] = {}
     for target_type, group in wanted.items():

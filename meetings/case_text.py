@@ -38,9 +38,9 @@ from cases.assistance.models import AssistanceRequest
 from cases.models import Case, HandlingCode
 from cases.selectors import case_seen_by_units, case_visible_to, grant_uses_record
 from cases.standing import Standing
+from core.ids import id_or_none
 from jurisdiction.models import JurisdictionProceeding, MergerProposal
 from meetings import permissions
-from meetings.ids import is_id
 from meetings.models import ActionItem, AgendaItem, JointMeeting, MeetingParticipant, Resolution
 from organisation.models import PATH_SEPARATOR, Unit
 
@@ -64,7 +64,7 @@ def _cases_of(resolutions: list[Resolution]) -> dict[int, set[int]]:
             for pk, target_type, target_id in AgendaItem.objects.filter(pk__in=agenda_ids).values_list(
                 "pk", "target_type", "target_id"
             )
-            if target_type in _MATTERS and is_id(target_id)
+            if target_type in _MATTERS and id_or_none(target_id) is not None
         }
     wanted: dict[str, set[int]] = {kind: set() for kind in _MATTERS}
     wanted[PROCEEDING] |= {row.proceeding_id for row in resolutions if row.proceeding_id}

@@ -1,10 +1,10 @@
 """Forms of the meeting pages: one per action, each with the fields its service needs.
 
 The forms only parse what was typed; the services decide (permissions, guards, rotation, sign-off
-rules) and their ValidationError is put back on the fields with cases.forms.apply_errors. Every
-transition form carries the state the page showed, so a step taken on a stale page answers 409
-instead of acting on a meeting that has moved on. Times are typed in local time (Asia/Shanghai,
-TIME_ZONE) and stored in UTC.
+rules, times in order, a guest's name, a topic's title) and their ValidationError is put back on the
+fields with core.pages.apply_errors. The steps' forms (meetings.steps) are shown with the state the
+page showed (core.pages), so a step taken on a stale page answers 409 instead of acting on a meeting
+that has moved on. Times are typed in local time (Asia/Shanghai, TIME_ZONE) and stored in UTC.
 """
 
 import datetime as dt
@@ -12,8 +12,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.ids import MAX_ID, MAX_INT
-from meetings.ids import is_id
+from core.ids import MAX_ID, MAX_INT, id_or_none
 from meetings.models import (
     AgendaOutcome,
     Answer,
@@ -64,16 +63,7 @@ class ActionForm(forms.Form):
         self.action = action
 
 
-class TimesMixin:
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start_at"), cleaned.get("end_at")
-        if start is not None and end is not None and end <= start:
-            self.add_error("end_at", _("The meeting must end after it starts."))
-        return cleaned
-
-
-class MeetingForm(TimesMixin, ActionForm):
+class MeetingForm(ActionForm):
     """A new meeting of a series; the host is the rotation's proposal unless a reason is given."""
 
     kind = forms.ChoiceField(label=_("Kind of meeting"), choices=MeetingKind.choices)
@@ -101,7 +91,7 @@ class MeetingForm(TimesMixin, ActionForm):
         self.fields["host_unit"].choices = [(unit.code, unit.name) for unit in members]
 
 
-class MeetingEditForm(TimesMixin, ActionForm):
+class MeetingEditForm(ActionForm):
     """The details of a meeting not yet held; once invited, a change is sent to everyone."""
 
     expected_sequence = forms.IntegerField(min_value=0, max_value=MAX_INT, widget=forms.HiddenInput)
@@ -222,12 +212,6 @@ class ParticipantAddForm(ActionForm):
             (f"{c.user_id}:{c.unit_id}", f"{c.unit_name} · {c.name} · {c.role}") for c in candidates
         ]
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("candidate") and not cleaned.get("external_name"):
-            self.add_error("candidate", _("Choose an officer or give a guest's name."))
-        return cleaned
-
 
 class ParticipantRemoveForm(ActionForm):
     participant = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
@@ -254,12 +238,6 @@ class AgendaAddForm(ActionForm):
         self.fields["candidate"].choices = [("", "—")] + [
             (f"{c.source_kind}|{c.target_id}", f"{c.title} · {c.state_label}") for c in candidates
         ]
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("candidate") and not cleaned.get("title"):
-            self.add_error("candidate", _("Choose an open matter or give the topic."))
-        return cleaned
 
 
 class AgendaOutcomeForm(ActionForm):
@@ -385,7 +363,7 @@ class ResolutionForm(ActionForm):
         self.fields["proceeding"].choices = [("", "—")] + [
             (row.item.target_id, f"{row.item.position}. {row.title}")
             for row in agenda_rows
-            if row.item.target_type == PROCEEDING_TARGET and is_id(row.item.target_id)
+            if row.item.target_type == PROCEEDING_TARGET and id_or_none(row.item.target_id) is not None
         ]
 
     def clean_assisting_units(self) -> list[str]:

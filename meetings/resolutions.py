@@ -30,7 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import HandlingCode
 from cases.standing import user_standing
 from core import audit
-from core.api import Conflict
+from core.exceptions import Conflict
+from core.ids import parse_id
 from core.notifications import notify
 from core.registry import Registry
 from jurisdiction import permissions as jurisdiction_permissions
@@ -38,7 +39,6 @@ from jurisdiction import services as jurisdiction_services
 from jurisdiction.models import JurisdictionProceeding, ProceedingKind, ProceedingState
 from jurisdiction.selectors import proceeding_visible_to
 from meetings import permissions as perms
-from meetings.ids import parse_id
 from meetings.models import (
     AgendaItem,
     ApplyState,
@@ -176,7 +176,7 @@ def _messages(error: Exception) -> str:
         return "；".join(str(message) for message in error.messages)
     if isinstance(error, Conflict):
         state = getattr(error, "current_state", None)
-        text = str(error.detail)
+        text = str(error.message)
         return f"{text} ({state})" if state else text
     if isinstance(error, PermissionDenied):
         return gettext("Only the head of the host unit may apply it.")

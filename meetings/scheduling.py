@@ -31,12 +31,12 @@ from django.utils.translation import gettext_lazy as _
 from cases.standing import user_standing
 from core import audit, holidays
 from core.exceptions import Conflict
+from core.ids import id_or_none
 from core.models import HolidayOverride
 from core.notifications import notify
 from core.numerals import chinese_numeral
 from core.workflow import model_update, run_transition, timeline_add
 from meetings import briefing, ical, invitations, permissions, rotation
-from meetings.ids import is_id
 from meetings.models import (
     EDITABLE_STATES,
     MEETING_API_TRANSITIONS,
@@ -954,7 +954,7 @@ def _lock_participant(participant_id) -> tuple[JointMeeting, MeetingParticipant]
     Another request may remove the participant between the first read and the meeting's lock, so
     the row is looked for again under the lock rather than assumed.
     """
-    if not is_id(participant_id):
+    if id_or_none(participant_id) is None:
         raise Http404
     meeting_id = (
         MeetingParticipant.objects.filter(pk=int(participant_id)).values_list("meeting_id", flat=True).first()

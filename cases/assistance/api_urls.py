@@ -37,6 +37,11 @@ urlpatterns = [
         name="assistance-request-property-measure-renew",
     ),
     path(
+        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/transitions/<str:name>/",
+        apis.PropertyMeasureTransitionApi.as_view(),
+        name="assistance-request-property-measure-transition",
+    ),
+    path(
         "assistance-requests/<int:pk>/property-measures/<int:measure_id>/<str:action>/",
         apis.PropertyMeasureActionApi.as_view(),
         name="assistance-request-property-measure-action",

@@ -4,50 +4,45 @@ Thin adapters: every read starts from selectors.request_visible_to (a miss is 40
 a service. CaseDataAccess refuses auditors and system administrators before anything is looked up.
 """
 
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.assistance import documents_bridge, selectors, services
+from cases.assistance import presenters, selectors, services
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
     KIND_CHOICES,
-    PERIOD_RULES,
     URGENCY_CHOICES,
     CustodyEventKind,
-    Defect,
     PropertyMeasure,
     PropertyMeasureKind,
     RequestState,
 )
 from cases.assistance.permissions import REQUESTER_ROLES
-from cases.assistance.services import TRANSITIONS
+from cases.assistance.steps import MEASURE_MACHINE, REQUEST_MACHINE
 from cases.assistance_kinds import DOCUMENTS, KINDS
 from cases.models import CasePerson
 from cases.selectors import case_visible_to
-from core import audit, deadline_rows
+from core import deadline_rows
 from core.api import (
     CursorPagination,
     IdField,
     OfficerRefSerializer,
     RolesFirst,
+    StepApi,
     TimelineEntrySerializer,
     error_responses,
     inline_choice,
-    refuse_unpermitted_transition,
+    step_api_schema,
 )
 from core.grading import InformationAccuracy, SourceReliability, grade_text
-from documents.apis import file_response
-from documents.models import Document
-from organisation.apis import UnitRefSerializer
+from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
-from organisation.permissions import CaseDataAccess
 
 # --- shared output pieces ------------------------------------------------------------------------
 
@@ -256,18 +251,7 @@ class RequestDetailSerializer(serializers.Serializer):
 
 def detail_data(request, user) -> dict:
     """Serialise a request with what this user can do and every deadline, document and event."""
-    request.available_transitions = selectors.request_available_transitions(request, user)
-    request.required_documents = selectors.request_documents_status(request)
-    request.all_documents = list(request.documents.all())
-    documents_bridge.generated_annotate(
-        [row["document"] for row in request.required_documents] + request.all_documents
-    )
-    request.all_returns = list(request.returns.all())
-    request.deadlines = selectors.request_deadlines(request)
-    request.all_custody_events = list(request.custody_events.all())
-    request.all_property_measures = list(request.property_measures.all())
-    request.timeline = selectors.request_timeline(request)
-    return RequestDetailSerializer(request).data
+    return RequestDetailSerializer(presenters.request_detail(request, user)).data
 
 
 # --- list and create -------------------------------------------------------------------------
@@ -403,11 +387,6 @@ class RequestDetailApi(APIView):
             help_text=_("Required while first_response_urgent is set; dropped when it is cleared."),
         )
 
-        def validate_kind(self, value):
-            if value not in dict(KIND_CHOICES):
-                raise serializers.ValidationError(_("Not a known kind of assistance."))
-            return value
-
     @extend_schema(
         operation_id="assistance_requests_partial_update",
         tags=["assistance-requests"],
@@ -437,60 +416,21 @@ class RequestDetailApi(APIView):
         return Response(detail_data(found, request.user))
 
 
-class RequestTransitionApi(APIView):
+@step_api_schema(
+    operation_id="assistance_requests_transition",
+    tags=["assistance-requests"],
+    response=RequestDetailSerializer,
+)
+class RequestTransitionApi(StepApi):
     """Take a transition, e.g. submit, approve, send, receive, accept, return_request, route, assign."""
 
     permission_classes = [CaseDataAccess]
+    machine = REQUEST_MACHINE
 
-    class DefectSerializer(serializers.Serializer):
-        document_type = serializers.ChoiceField(choices=DOCUMENT_TYPE_CHOICES)
-        defect = serializers.ChoiceField(choices=Defect.choices)
-        explanation = serializers.CharField(required=False, allow_blank=True, default="")
+    def get_object(self, request, pk: int):
+        return selectors.request_get_visible(request.user, pk, path=request.path)
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(required=False, allow_blank=True, default="")
-        expected_state = serializers.ChoiceField(choices=RequestState.choices, required=False)
-        defects = serializers.ListField(
-            child=serializers.DictField(),
-            required=False,
-            help_text=_("return_request: each {document_type, defect, explanation} (art 348)."),
-        )
-        department = serializers.CharField(
-            required=False, help_text=_("route: kind of the requested unit's department, e.g. criminal.")
-        )
-        assignee = serializers.CharField(required=False, help_text=_("assign: user name of the officer."))
-        results = serializers.CharField(required=False, allow_blank=True, help_text=_("fulfil: the results."))
-
-    @extend_schema(
-        operation_id="assistance_requests_transition",
-        tags=["assistance-requests"],
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITIONS))],
-        request=InputSerializer,
-        responses={200: RequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        target = selectors.request_get_visible(request.user, pk, path=request.path)
-        if name not in TRANSITIONS:
-            raise serializers.ValidationError({"name": [_("No such transition.")]})
-        refuse_unpermitted_transition(target, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        fields = {
-            key: values[key] for key in ("defects", "department", "assignee", "results") if key in values
-        }
-        if "defects" in fields:
-            checked = self.DefectSerializer(data=fields["defects"], many=True)
-            checked.is_valid(raise_exception=True)
-            fields["defects"] = [dict(item) for item in checked.validated_data]
-        services.request_transition(
-            by=request.user,
-            request_id=target.pk,
-            name=name,
-            reason=values.get("reason", ""),
-            expected_state=values.get("expected_state"),
-            fields=fields,
-        )
+    def respond(self, request, instance, pk: int):
         found = selectors.request_get_visible(request.user, pk, path=request.path)
         return Response(detail_data(found, request.user))
 
@@ -543,28 +483,10 @@ class RequestDocumentFileApi(APIView):
     def get(self, request, pk: int, document_id: int):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
         document = get_object_or_404(target.documents.all(), pk=document_id)
-        if document.generated_document_id:
-            try:
-                generated = documents_bridge.generated_download(
-                    request_document=document, user=request.user, channel="api"
-                )
-            except Document.DoesNotExist:
-                raise Http404 from None
-            return file_response(generated)
-        if not document.file:
+        response = presenters.document_file_response(target, document, request.user, channel="api")
+        if response is None:
             raise serializers.ValidationError(_("This document has no file yet."))
-        audit.record(
-            action="assistance.requestdocument.download",
-            actor=request.user,
-            target=target,
-            payload={"document": document.pk, "document_type": document.document_type},
-        )
-        return FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.file.name.rsplit("/", 1)[-1],
-            content_type=document.content_type or "application/octet-stream",
-        )
+        return response
 
 
 class CustodyEventListApi(APIView):
@@ -663,11 +585,6 @@ class PropertyMeasureRenewApi(APIView):
             ),
         )
 
-        def validate_kind(self, value):
-            if value not in {kind.value for kind in PERIOD_RULES}:
-                raise serializers.ValidationError(_("Choose a kind of freeze that has a period."))
-            return value
-
     @extend_schema(
         operation_id="assistance_requests_property_renew",
         tags=["assistance-requests"],
@@ -683,37 +600,40 @@ class PropertyMeasureRenewApi(APIView):
         return Response(PropertyMeasureSerializer(renewed).data, status=status.HTTP_201_CREATED)
 
 
-class PropertyMeasureActionApi(APIView):
-    """Mark property unrelated (release due within 3 days), or record its release: unrelated | release."""
+class _MeasureStepApi(StepApi):
+    """Take a step of a property measure: found unrelated (release due within 3 days), or released."""
 
     permission_classes = [CaseDataAccess]
+    machine = MEASURE_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-    @extend_schema(
-        operation_id="assistance_requests_property_action",
-        tags=["assistance-requests"],
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["unrelated", "release"])],
-        request=InputSerializer,
-        responses={200: PropertyMeasureSerializer, **error_responses(400, 401, 403, 404)},
-    )
-    def post(self, request, pk: int, measure_id: int, action: str):
+    def get_object(self, request, pk: int, measure_id: int):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
-        measure = get_object_or_404(PropertyMeasure.objects.filter(request=target), pk=measure_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        if action == "unrelated":
-            measure = services.property_measure_found_unrelated(
-                by=request.user, measure=measure, reason=data.validated_data["reason"]
-            )
-        elif action == "release":
-            measure = services.property_measure_release(by=request.user, measure=measure)
-        else:
-            raise serializers.ValidationError(
-                {"action": [_("Choose the action “unrelated” (found unrelated to the case) or “release”.")]}
-            )
-        return Response(PropertyMeasureSerializer(measure).data)
+        return get_object_or_404(PropertyMeasure.objects.filter(request=target), pk=measure_id)
+
+    def respond(self, request, instance, pk: int, measure_id: int):
+        return Response(PropertyMeasureSerializer(PropertyMeasure.objects.get(pk=instance.pk)).data)
+
+
+@step_api_schema(
+    operation_id="assistance_requests_property_action",
+    tags=["assistance-requests"],
+    response=PropertyMeasureSerializer,
+    name_param="action",
+)
+class PropertyMeasureActionApi(_MeasureStepApi):
+    """Mark property unrelated (release due within 3 days), or record its release: unrelated | release."""
+
+    def post(self, request, pk: int, measure_id: int, action: str):
+        return super().post(request, name=action, pk=pk, measure_id=measure_id)
+
+
+@step_api_schema(
+    operation_id="assistance_requests_property_transition",
+    tags=["assistance-requests"],
+    response=PropertyMeasureSerializer,
+)
+class PropertyMeasureTransitionApi(_MeasureStepApi):
+    """Take a step of a property measure: unrelated (found unrelated to the case) or release."""
 
 
 class LeadForwardApi(APIView):
@@ -728,11 +648,6 @@ class LeadForwardApi(APIView):
         kind = serializers.CharField(
             default="work_in_area_notice", help_text=_("A kind of /assistance-kinds/.")
         )
-
-        def validate_kind(self, value):
-            if value not in dict(KIND_CHOICES):
-                raise serializers.ValidationError(_("Not a known kind of assistance."))
-            return value
 
     @extend_schema(
         operation_id="assistance_requests_forward_lead",

@@ -12,7 +12,8 @@ class AssistanceConfig(AppConfig):
 
     def ready(self):
         # Registers the inbox providers, the case-page panel, the dossier source and the documents'
-        # access resolver and external approval; the requests' read rule (cases.visibility).
+        # access resolver and external approval; the requests' read rule (cases.visibility); the
+        # machines of a request and of a property measure (core.steps).
         from cases.assistance import (  # noqa: F401
             case_panel,
             documents_bridge,
@@ -22,3 +23,9 @@ class AssistanceConfig(AppConfig):
         )
 
         documents_bridge.register()
+
+        from cases.assistance.steps import MEASURE_MACHINE, REQUEST_MACHINE
+        from core.steps import register_machine
+
+        register_machine(REQUEST_MACHINE)
+        register_machine(MEASURE_MACHINE)

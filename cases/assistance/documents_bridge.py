@@ -9,7 +9,7 @@ is what the sending and intake checks count. Who may see them is who may see the
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases.access import document_opened_by_grant
+from cases.access.services import document_opened_by_grant
 from cases.assistance.models import AssistanceRequest, RequestDocument, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
@@ -223,6 +223,17 @@ def issued_attach(*, request: AssistanceRequest, by) -> list[RequestDocument]:
     ]
 
 
+def issued_exists(*, request: AssistanceRequest, document_type: str) -> bool:
+    """Tell whether a document of this type was issued for the request and is not attached yet."""
+    attached = request.documents.filter(generated_document_id__isnull=False).values("generated_document_id")
+    return (
+        linked_documents(request)
+        .filter(state=DocumentState.ISSUED, kind=str(document_type))
+        .exclude(pk__in=attached)
+        .exists()
+    )
+
+
 def documents_issue(*, request: AssistanceRequest, by) -> list[RequestDocument]:
     """Issue the request's complete drafts on its approval and attach them.
 
@@ -262,12 +273,12 @@ def generated_annotate(request_documents) -> None:
         doc.generated = found.get(doc.generated_document_id) if doc.generated_document_id else None
 
 
-def generated_download(*, request_document: RequestDocument, user, channel: str) -> Document:
+def generated_download(*, request_document: RequestDocument, by, channel: str) -> Document:
     """Return the rendered Document behind a generated request document, through the documents path.
 
     Access is the documents resolver's (a user who sees the request); the download is audited there.
     A document not rendered yet, or not visible, is Document.DoesNotExist.
     """
     return document_services.document_download(
-        document_id=request_document.generated_document_id, user=user, channel=channel
+        document_id=request_document.generated_document_id, user=by, channel=channel
     )

@@ -299,7 +299,8 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
         ]
         return missing_documents(self.kind, present)
 
-    def _check_documents(self):
+    def check_documents(self):
+        """Refuse (400, naming them) while a required document is missing or defective."""
         missing = self.missing_documents()
         if missing:
             names = "; ".join(str(spec.label) for spec in missing)
@@ -335,14 +336,12 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=S.APPROVED, target=S.SENT, permission=perms.may_act_as_requester)
     def send(self, *, by, reason: str = ""):
-        """Send the request to the requested unit; refused while a required document is missing."""
-        self._check_documents()
+        """Send the request to the requested unit (its documents are the step's needs: steps.py)."""
         self.sent_at = timezone.now()
 
     @transition(field=state, source=S.RETURNED, target=S.SENT, permission=perms.may_act_as_requester)
     def resubmit(self, *, by, reason: str = ""):
         """Send a returned request again once its defective documents are replaced."""
-        self._check_documents()
         self.resubmission_count += 1
         self.sent_at = timezone.now()
 
@@ -396,8 +395,8 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
     )
     def accept(self, *, by, reason: str = ""):
         """Accept a request whose formalities are complete (art 348)."""
-        # Art 348: complete formalities oblige the unit to cooperate; incomplete ones are returned.
-        self._check_documents()
+        # Art 348: complete formalities oblige the unit to cooperate; incomplete ones are returned
+        # (the documents are the step's needs: steps.py).
         self.accepted_at = timezone.now()
 
     @transition(
@@ -674,8 +673,20 @@ class PropertyMeasureState(models.TextChoices):
     RELEASED = "released", _("Released")
 
 
-class PropertyMeasure(models.Model):
-    """A freeze, seal or seizure carried out on a request, with its period and renewal reminder."""
+M = PropertyMeasureState
+
+
+def _may_follow_up_measure(measure, user) -> bool:
+    """Who records a measure's fate: who may record the follow-up of its request."""
+    return perms.may_record_follow_up(measure.request, user)
+
+
+class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
+    """A freeze, seal or seizure carried out on a request, with its period and renewal reminder.
+
+    Its legal state changes only through its transitions (core.workflow.run_transition): renewed
+    before expiry (续冻, the new period is a new measure), found unrelated to the case, released.
+    """
 
     request = models.ForeignKey(
         AssistanceRequest,
@@ -692,9 +703,7 @@ class PropertyMeasure(models.Model):
     # When the periodic scan reminds the requester to renew (art 240: a freeze lapses unless renewed
     # before expiry): the reminder lead of core.deadline_rows, 7 days by default (configurable).
     renewal_reminder_on = models.DateField(_("renewal reminder on"), null=True, blank=True)
-    state = models.CharField(
-        _("state"), max_length=16, choices=PropertyMeasureState.choices, default=PropertyMeasureState.IN_FORCE
-    )
+    state = FSMField(_("state"), max_length=16, choices=M.choices, default=M.IN_FORCE, protected=True)
     renewed_from = models.OneToOneField(
         "self",
         verbose_name=_("renewal of"),
@@ -728,3 +737,23 @@ class PropertyMeasure(models.Model):
         from core.deadlines import SHANGHAI
 
         return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
+
+    @transition(field=state, source=M.IN_FORCE, target=M.RENEWED, permission=_may_follow_up_measure)
+    def renew(self, *, by, starts_on=None, kind=None):
+        """Mark the measure renewed (art 240); the service records the renewed period as a new measure."""
+
+    @transition(field=state, source=M.IN_FORCE, target=M.UNRELATED, permission=_may_follow_up_measure)
+    def unrelated(self, *, by, reason: str = ""):
+        """Find the property unrelated to the case: it must be released within 3 days (arts 233, 247)."""
+        _required(reason, "reason", _("Say why the property is unrelated."))
+        self.found_unrelated_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[M.IN_FORCE, M.RENEWED, M.UNRELATED],
+        target=M.RELEASED,
+        permission=_may_follow_up_measure,
+    )
+    def release(self, *, by, reason: str = ""):
+        """Record that the property was released (unfrozen, unsealed, returned)."""
+        self.released_at = timezone.now()

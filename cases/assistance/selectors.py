@@ -31,7 +31,7 @@ from cases.selectors import grant_uses_record
 from cases.visibility import shown_cases_condition
 from core import deadline_rows
 from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineState
-from core.workflow import available_transitions, timeline_for
+from core.workflow import timeline_for
 from organisation.paths import strictly_below
 from organisation.selectors import operational_memberships
 
@@ -177,10 +177,6 @@ def request_documents_status(request: AssistanceRequest) -> list[dict]:
             status = "present"
         rows.append({"spec": spec, "document": document, "status": status})
     return rows
-
-
-def request_available_transitions(request: AssistanceRequest, user) -> list[str]:
-    return available_transitions(request, user)
 
 
 def request_timeline(request: AssistanceRequest):

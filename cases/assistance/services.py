@@ -6,12 +6,13 @@ notifications — happens in its `after` callback, inside the same transaction.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,6 @@ from cases.assistance.models import (
     Defect,
     PropertyMeasure,
     PropertyMeasureKind,
-    PropertyMeasureState,
     RequestDocument,
     RequestNumberCounter,
     RequestReturn,
@@ -41,12 +41,13 @@ from cases.assistance.models import (
 from cases.assistance_kinds import KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
 from cases.models import Case, CaseState
 from core import audit, deadline_rows
-from core.api import Conflict
 from core.deadlines import last_day
+from core.exceptions import Conflict, NotAllowed
 from core.grading import InformationAccuracy, SourceReliability, grade_text
 from core.models import EscalationLevel
 from core.notifications import notify
 from core.serials import next_serial
+from core.steps import Availability, check_transition
 from core.uploads import validate_scan
 from core.workflow import run_transition, timeline_add
 from organisation.models import Department, Membership, Role, Unit, User
@@ -182,6 +183,14 @@ def _case_locked(case_id: int) -> Case:
 # --- create and edit ---------------------------------------------------------------------------
 
 
+def _known(choices, value, field_name: str, message) -> str:
+    """Return a value of the enum `choices`, or refuse it naming the field (400)."""
+    try:
+        return choices(value).value
+    except ValueError:
+        raise ValidationError({field_name: [message]}) from None
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -208,18 +217,18 @@ def request_create(
             unit_id for unit_id, role, _dept in perms.memberships_of(by) if role in perms.REQUESTER_ROLES
         ]
         if not units:
-            raise PermissionDenied
+            raise NotAllowed
         requesting_unit = Unit.objects.get(pk=units[0])
     if not perms.may_create_for(requesting_unit.pk, by):
-        raise PermissionDenied
+        raise NotAllowed
     if forwarded_from is None and not case_may_request_assistance(case=case, user=by):
-        raise PermissionDenied
+        raise NotAllowed
     if requested_unit.pk == requesting_unit.pk:
         raise ValidationError({"requested_unit": [_("A request must go to another unit.")]})
     if not requested_unit.is_active:
         raise ValidationError({"requested_unit": [_("The requested unit is no longer active.")]})
-    kind = AssistanceKind(kind).value
-    urgency = Urgency(urgency).value
+    kind = _known(AssistanceKind, kind, "kind", _("Not a known kind of assistance."))
+    urgency = _known(Urgency, urgency, "urgency", _("Not a known urgency."))
     if not (matters or "").strip():
         raise ValidationError({"matters": [_("Say what the requested unit is asked to do.")]})
     first_response_urgent = bool(first_response_urgent)
@@ -328,7 +337,7 @@ def request_update(
         .get(pk=request.pk)
     )
     if not perms.may_act_as_requester(request, by):
-        raise PermissionDenied
+        raise NotAllowed
     if request.state not in EDITABLE_STATES:
         raise Conflict(_("Only a draft or a returned request can be edited."), current_state=request.state)
     returned = request.state == S.RETURNED
@@ -474,14 +483,14 @@ def request_document_upload(
     is_result = document_type == RESULT_DOCUMENT_TYPE
     if is_result:
         if not perms.is_assignee(request, by):
-            raise PermissionDenied
+            raise NotAllowed
         if request.state != S.IN_PROGRESS:
             raise Conflict(
                 _("Results can be attached only while the work is in progress."), current_state=request.state
             )
     else:
         if not perms.may_edit_documents(request, by):
-            raise PermissionDenied
+            raise NotAllowed
         if request.state not in DOCUMENTS_EDITABLE:
             raise ValidationError(
                 _("Documents can be added only before the request is sent, or after it was returned.")
@@ -553,53 +562,59 @@ def request_document_upload(
     return document
 
 
-# --- transitions -------------------------------------------------------------------------------
+def request_document_downloaded(*, by, request: AssistanceRequest, document: RequestDocument) -> None:
+    """Record that a user downloaded a request's scan (a generated one is audited by documents)."""
+    audit.record(
+        action="assistance.requestdocument.download",
+        actor=by,
+        target=request,
+        payload={"document": document.pk, "document_type": document.document_type},
+    )
 
-# Which side a transition is taken for, to name the acting unit in the audit trail.
-_SIDE = {
-    "submit": "requesting",
-    "approve": "requesting",
-    "reject": "requesting",
-    "send": "requesting",
-    "resubmit": "requesting",
-    "answer": "requesting",
-    "close": "requesting",
-    "withdraw": "requesting",
-    "receive": "requested",
-    "request_clarification": "requested",
-    "accept": "requested",
-    "acknowledge": "requested",
-    "return_request": "requested",
-    "route": "requested",
-    "assign": "requested",
-    "start": "requested",
-    "fulfil": "requested",
-    "decide_proceed": "referred",
-    "decide_withdraw": "referred",
-}
-TRANSITIONS = (
-    "submit",
-    "approve",
-    "reject",
-    "send",
-    "receive",
-    "request_clarification",
-    "answer",
-    "accept",
-    "acknowledge",
-    "return_request",
-    "resubmit",
-    "route",
-    "assign",
-    "start",
-    "fulfil",
-    "close",
-    "dispute",
-    "refer",
-    "decide_proceed",
-    "decide_withdraw",
-    "withdraw",
-)
+
+# --- transitions -------------------------------------------------------------------------------
+#
+# Each step of a request is declared once in cases.assistance.steps (label, input, needs); here is
+# what the service adds to it, one small function each: the arguments it prepares (and checks) before
+# the single path runs it, and what it sets off once it is taken (clocks, notices, records).
+
+
+@dataclass
+class _Taking:
+    """One step being taken: the request as read, the input, and what is prepared for the record."""
+
+    request: AssistanceRequest
+    name: str
+    by: Any
+    reason: str
+    fields: dict[str, Any]
+    arguments: dict[str, Any] = field(default_factory=dict)
+    audit_payload: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    defects: list[dict] = field(default_factory=list)
+
+    def available_now(self) -> bool:
+        """Tell whether the step leaves the state the request is in (otherwise run_transition's 409)."""
+        return check_transition(self.request, self.name, self.by).status is not Availability.UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class _Told:
+    """What a step's notices share: the request's page, its number and kind, the idempotency key."""
+
+    url: str
+    params: dict[str, Any]
+    key: str
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """What the service does around one step: the side it acts for, the guard, preparation, effects."""
+
+    side: str = ""  # the unit named in the audit trail: "requesting", "requested" or "referred" first
+    guarded: bool = False  # the dispute guard is asked again (the case may have become disputed)
+    prepare: Callable[[_Taking], None] | None = None
+    after: Callable[[AssistanceRequest, _Taking, _Told], None] | None = None
 
 
 def _validate_defects(request: AssistanceRequest, defects: Any) -> list[dict]:
@@ -639,6 +654,296 @@ def _validate_defects(request: AssistanceRequest, defects: Any) -> list[dict]:
     return cleaned
 
 
+# --- preparing a step ---
+
+
+def _guard(taking: _Taking) -> None:
+    """Ask the dispute guard again under the case's lock; let an emergency through on the record."""
+    case = _case_locked(taking.request.case_id)
+    taking.request = (
+        AssistanceRequest.objects.select_for_update(of=("self",))
+        .select_related("requesting_unit", "requested_unit", "referred_to", "case")
+        .get(pk=taking.request.pk)
+    )
+    request = taking.request
+    if taking.available_now() and guard_check(
+        case=case,
+        requesting_unit=request.requesting_unit,
+        kind=request.kind,
+        first_response_urgent=request.first_response_urgent,
+        reason=request.first_response_reason,
+    ):
+        exception, guard_note = _guard_exception_record(case, request.first_response_reason)
+        taking.audit_payload |= exception
+        taking.note = " · ".join(filter(None, [taking.reason, guard_note]))
+
+
+def _prepare_documents(taking: _Taking) -> None:
+    """Refuse naming the missing documents (400) before the single path would (409, a race)."""
+    if taking.available_now():
+        taking.request.check_documents()
+
+
+def _prepare_sending(taking: _Taking) -> None:
+    if perms.may_act_as_requester(taking.request, taking.by):
+        # A generated document issued after the approval (completed by hand) counts once attached.
+        documents_bridge.issued_attach(request=taking.request, by=taking.by)
+    _prepare_documents(taking)
+
+
+def _prepare_return(taking: _Taking) -> None:
+    taking.defects = _validate_defects(taking.request, taking.fields.get("defects"))
+    taking.arguments["defects"] = taking.defects
+    taking.audit_payload["defects"] = [
+        {k: v for k, v in item.items() if k != "document"}
+        | {"document": item["document"].pk if item["document"] else None}
+        for item in taking.defects
+    ]
+
+
+def _prepare_route(taking: _Taking) -> None:
+    department = taking.fields.get("department") or None
+    if department is not None and not isinstance(department, Department):
+        department = Department.objects.filter(
+            unit=taking.request.requested_unit, kind=str(department), is_active=True
+        ).first()
+        if department is None:
+            raise ValidationError({"department": [_("Choose an active department of the requested unit.")]})
+    taking.arguments["department"] = department
+    if department is not None:
+        taking.audit_payload["department"] = department.kind
+
+
+def _prepare_assign(taking: _Taking) -> None:
+    assignee = taking.fields.get("assignee") or None
+    if assignee is not None and not hasattr(assignee, "pk"):
+        assignee = User.objects.filter(username=str(assignee), is_active=True).first()
+        if assignee is None:
+            raise ValidationError({"assignee": [_("No such officer.")]})
+    taking.arguments["assignee"] = assignee
+    taking.arguments["assignee_is_member"] = bool(
+        assignee
+        and Membership.objects.current()
+        .operational()
+        .filter(user=assignee, unit=taking.request.requested_unit)
+        .exists()
+    )
+    if assignee is not None:
+        taking.audit_payload["assignee"] = assignee.username
+
+
+def _prepare_fulfil(taking: _Taking) -> None:
+    taking.arguments["results"] = taking.fields.get("results") or ""
+
+
+def _prepare_dispute(taking: _Taking) -> None:
+    taking.arguments["unit"] = Unit.objects.filter(code=_acting_unit(taking.request, taking.by)).first()
+
+
+def _prepare_refer(taking: _Taking) -> None:
+    superior = common_superior([taking.request.requesting_unit, taking.request.requested_unit])
+    taking.arguments["superior"] = superior
+    taking.audit_payload["superior"] = superior.code
+
+
+# --- what a step sets off ---
+
+
+def _after_submit(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    role = request.spec.approver_role
+    approvers = _users_with_role(
+        request.requesting_unit_id,
+        role,
+        department_id=request.requesting_department_id if role == Role.DEPARTMENT_HEAD else None,
+    )
+    notify(
+        users=approvers,
+        key=told.key,
+        subject=_("Assistance request %(number)s awaits your approval"),
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_approve(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    # The request's approval is its documents' approval: issue them now (numbers, render queued).
+    documents_bridge.documents_issue(request=request, by=taking.by)
+
+
+def _after_sent(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    _case_party_add(request)
+    clocks.start_acknowledgement(request)
+    notify(
+        users=_users_with_role(request.requested_unit_id, Role.INTAKE_OFFICER),
+        key=told.key,
+        subject=_("Assistance request %(number)s received: %(kind)s"),
+        body=_("A request waits for intake: check its formalities, then accept or return it."),
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_receive(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    clocks.meet_acknowledgement(request)
+    clocks.start_completion(request)
+
+
+def _after_clarification_requested(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    clocks.pause_completion(request)
+    notify(
+        users=_requester_users(request),
+        key=f"{told.key}:{timezone.now().timestamp()}",
+        subject=_("Assistance request %(number)s: the requested unit asks a question"),
+        body=taking.reason,
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_answer(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    clocks.resume_completion(request)
+    notify(
+        users=_users_with_role(request.requested_unit_id, Role.INTAKE_OFFICER),
+        key=f"{told.key}:{timezone.now().timestamp()}",
+        subject=_("Assistance request %(number)s: the requester answered"),
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_return(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    round_number = request.returns.values_list("round", flat=True).order_by("-round").first() or 0
+    for item in taking.defects:
+        RequestReturn.objects.create(
+            request=request,
+            round=round_number + 1,
+            document=item["document"],
+            document_type=item["document_type"],
+            defect=item["defect"],
+            explanation=item["explanation"],
+            returned_by=taking.by,
+        )
+        if item["document"] is not None:
+            RequestDocument.objects.filter(pk=item["document"].pk).update(defect=item["defect"])
+    clocks.cancel_completion(request)
+    notify(
+        users=_requester_users(request),
+        key=told.key,
+        subject=_("Assistance request %(number)s was returned: a document is defective"),
+        body=taking.reason,
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_accept(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    notify(
+        users=_requester_users(request),
+        key=told.key,
+        subject=_("Assistance request %(number)s was accepted"),
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_acknowledge(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    clocks.meet_acknowledgement(request)
+    clocks.cancel_all(request)
+
+
+def _after_route(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    notify(
+        users=_users_with_role(
+            request.requested_unit_id, Role.DEPARTMENT_HEAD, department_id=request.routed_department_id
+        ),
+        key=told.key,
+        subject=_("Assistance request %(number)s was routed to your department"),
+        url=told.url,
+        params=told.params,
+    )
+    clocks.set_department(request)
+
+
+def _after_assign(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    clocks.set_assignee(request)
+    notify(
+        users=[request.assignee],
+        key=f"{told.key}:{request.assignee_id}",
+        subject=_("Assistance request %(number)s was assigned to you"),
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_fulfil(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    clocks.meet_completion(request)
+    notify(
+        users=_requester_users(request),
+        key=told.key,
+        subject=_("Assistance request %(number)s was fulfilled; confirm to close it"),
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_ended(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    """Closed or withdrawn: no clock runs on for it."""
+    clocks.cancel_all(request)
+
+
+def _after_dispute(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    other = (
+        request.requested_unit_id
+        if request.disputed_by_unit_id == request.requesting_unit_id
+        else request.requesting_unit_id
+    )
+    notify(
+        users=_users_with_role(other, Role.UNIT_HEAD, Role.LEGAL_OFFICER, Role.INTAKE_OFFICER),
+        key=told.key,
+        subject=_("Assistance request %(number)s is disputed"),
+        body=taking.reason,
+        url=told.url,
+        params=told.params,
+    )
+
+
+def _after_refer(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    notify(
+        users=_users_with_role(request.referred_to_id, Role.UNIT_HEAD, Role.LEGAL_OFFICER),
+        key=told.key,
+        subject=_("A dispute over assistance request %(number)s was referred to your unit"),
+        body=request.dispute_reason,
+        url=told.url,
+        params=told.params,
+    )
+
+
+STEP_RULES: dict[str, StepRule] = {
+    "submit": StepRule("requesting", guarded=True, after=_after_submit),
+    "approve": StepRule("requesting", after=_after_approve),
+    "reject": StepRule("requesting"),
+    "send": StepRule("requesting", guarded=True, prepare=_prepare_sending, after=_after_sent),
+    "receive": StepRule("requested", after=_after_receive),
+    "request_clarification": StepRule("requested", after=_after_clarification_requested),
+    "answer": StepRule("requesting", after=_after_answer),
+    "accept": StepRule("requested", prepare=_prepare_documents, after=_after_accept),
+    "acknowledge": StepRule("requested", after=_after_acknowledge),
+    "return_request": StepRule("requested", prepare=_prepare_return, after=_after_return),
+    "resubmit": StepRule("requesting", guarded=True, prepare=_prepare_sending, after=_after_sent),
+    "route": StepRule("requested", prepare=_prepare_route, after=_after_route),
+    "assign": StepRule("requested", prepare=_prepare_assign, after=_after_assign),
+    "start": StepRule("requested"),
+    "fulfil": StepRule("requested", prepare=_prepare_fulfil, after=_after_fulfil),
+    "close": StepRule("requesting", after=_after_ended),
+    "dispute": StepRule(prepare=_prepare_dispute, after=_after_dispute),
+    "refer": StepRule(prepare=_prepare_refer, after=_after_refer),
+    "decide_proceed": StepRule("referred"),
+    "decide_withdraw": StepRule("referred", after=_after_ended),
+    "withdraw": StepRule("requesting", after=_after_ended),
+}
+TRANSITIONS = tuple(STEP_RULES)
+
+
 @transaction.atomic
 def request_transition(
     *,
@@ -649,100 +954,37 @@ def request_transition(
     expected_state: str | None = None,
     fields: dict[str, Any] | None = None,
 ) -> AssistanceRequest:
-    """Take transition `name` through the single service path, with the effects it sets off."""
-    if name not in TRANSITIONS:
+    """Take step `name` through the single service path, with the effects it sets off."""
+    rule = STEP_RULES.get(name)
+    if rule is None:
         raise ValidationError({"name": [_("No such transition.")]})
-    fields = dict(fields or {})
     # Read (not locked) to prepare arguments; run_transition locks and re-checks the state.
     request = AssistanceRequest.objects.select_related(
         "requesting_unit", "requested_unit", "referred_to", "case"
     ).get(pk=request_id)
-    # Refuse someone who may not take the transition before judging their input (403 before 400);
+    # Refuse someone who may not take the step before judging their input (403 before 400);
     # run_transition checks again under the row lock.
-    meta = getattr(AssistanceRequest, name)._django_fsm
-    if meta.has_transition(request.state) and not meta.has_transition_perm(request, request.state, by):
-        raise PermissionDenied
-    arguments: dict[str, Any] = {"reason": reason}
-    audit_payload: dict[str, Any] = {}
+    if check_transition(request, name, by).refused:
+        raise NotAllowed
+    taking = _Taking(request=request, name=name, by=by, reason=reason, fields=dict(fields or {}))
+    taking.arguments["reason"] = reason
     if reason:
-        audit_payload["reason"] = reason
-    note = reason
-    defects: list[dict] = []
-
-    if name in GUARDED_TRANSITIONS:
-        case = _case_locked(request.case_id)
-        request = (
-            AssistanceRequest.objects.select_for_update(of=("self",))
-            .select_related("requesting_unit", "requested_unit", "referred_to", "case")
-            .get(pk=request_id)
-        )
-        # A transition not available from the state the row is in now is run_transition's 409.
-        if meta.has_transition(request.state) and guard_check(
-            case=case,
-            requesting_unit=request.requesting_unit,
-            kind=request.kind,
-            first_response_urgent=request.first_response_urgent,
-            reason=request.first_response_reason,
-        ):
-            exception, guard_note = _guard_exception_record(case, request.first_response_reason)
-            audit_payload |= exception
-            note = " · ".join(filter(None, [reason, guard_note]))
-
-    if name == "return_request":
-        defects = _validate_defects(request, fields.get("defects"))
-        arguments["defects"] = defects
-        audit_payload["defects"] = [
-            {k: v for k, v in item.items() if k != "document"}
-            | {"document": item["document"].pk if item["document"] else None}
-            for item in defects
-        ]
-    elif name == "route":
-        department = fields.get("department")
-        if department is not None and not isinstance(department, Department):
-            department = Department.objects.filter(
-                unit=request.requested_unit, kind=str(department), is_active=True
-            ).first()
-            if department is None:
-                raise ValidationError(
-                    {"department": [_("Choose an active department of the requested unit.")]}
-                )
-        arguments["department"] = department
-        if department is not None:
-            audit_payload["department"] = department.kind
-    elif name == "assign":
-        assignee = fields.get("assignee")
-        if assignee is not None and not hasattr(assignee, "pk"):
-            assignee = User.objects.filter(username=str(assignee), is_active=True).first()
-            if assignee is None:
-                raise ValidationError({"assignee": [_("No such officer.")]})
-        arguments["assignee"] = assignee
-        arguments["assignee_is_member"] = bool(
-            assignee
-            and Membership.objects.current()
-            .operational()
-            .filter(user=assignee, unit=request.requested_unit)
-            .exists()
-        )
-        if assignee is not None:
-            audit_payload["assignee"] = assignee.username
-    elif name == "fulfil":
-        arguments["results"] = fields.get("results") or ""
-    elif name == "dispute":
-        side = _acting_unit(request, by)
-        arguments["unit"] = Unit.objects.filter(code=side).first()
-    elif name == "refer":
-        arguments["superior"] = common_superior([request.requesting_unit, request.requested_unit])
-        audit_payload["superior"] = arguments["superior"].code
-
-    if name in ("send", "resubmit") and perms.may_act_as_requester(request, by):
-        # A generated document issued after the approval (completed by hand) counts once attached.
-        documents_bridge.issued_attach(request=request, by=by)
-
-    side = _SIDE.get(name)
-    acting = _acting_unit(request, by, *([side] if side else []))
+        taking.audit_payload["reason"] = reason
+    taking.note = reason
+    if rule.guarded:
+        _guard(taking)
+    if rule.prepare is not None:
+        rule.prepare(taking)
+    acting = _acting_unit(taking.request, by, *([rule.side] if rule.side else []))
 
     def after(instance: AssistanceRequest, from_state: str, to_state: str) -> None:
-        _after_transition(instance, name=name, by=by, from_state=from_state, defects=defects, reason=reason)
+        if rule.after is not None:
+            told = _Told(
+                url=request_url(instance),
+                params={"number": instance.number, "kind": instance.spec.label},
+                key=f"assistance:{instance.pk}:{name}:{instance.resubmission_count}",
+            )
+            rule.after(instance, taking, told)
 
     result = run_transition(
         model=AssistanceRequest,
@@ -751,155 +993,12 @@ def request_transition(
         by=by,
         acting_unit_code=acting,
         expected_state=expected_state,
-        arguments=arguments,
-        note=note,
-        audit_payload=audit_payload,
+        arguments=taking.arguments,
+        note=taking.note,
+        audit_payload=taking.audit_payload,
         after=after,
     )
     return result.instance
-
-
-def _after_transition(request: AssistanceRequest, *, name: str, by, from_state: str, defects, reason):
-    url = request_url(request)
-    params = {"number": request.number, "kind": request.spec.label}
-    key = f"assistance:{request.pk}:{name}:{request.resubmission_count}"
-    if name in ("send", "resubmit"):
-        _case_party_add(request)
-        clocks.start_acknowledgement(request)
-        notify(
-            users=_users_with_role(request.requested_unit_id, Role.INTAKE_OFFICER),
-            key=key,
-            subject=_("Assistance request %(number)s received: %(kind)s"),
-            body=_("A request waits for intake: check its formalities, then accept or return it."),
-            url=url,
-            params=params,
-        )
-    elif name == "approve":
-        # The request's approval is its documents' approval: issue them now (numbers, render queued).
-        documents_bridge.documents_issue(request=request, by=by)
-    elif name == "submit":
-        role = request.spec.approver_role
-        approvers = _users_with_role(
-            request.requesting_unit_id,
-            role,
-            department_id=request.requesting_department_id if role == Role.DEPARTMENT_HEAD else None,
-        )
-        notify(
-            users=approvers,
-            key=key,
-            subject=_("Assistance request %(number)s awaits your approval"),
-            url=url,
-            params=params,
-        )
-    elif name == "receive":
-        clocks.meet_acknowledgement(request)
-        clocks.start_completion(request)
-    elif name == "request_clarification":
-        clocks.pause_completion(request)
-        notify(
-            users=_requester_users(request),
-            key=f"{key}:{timezone.now().timestamp()}",
-            subject=_("Assistance request %(number)s: the requested unit asks a question"),
-            body=reason,
-            url=url,
-            params=params,
-        )
-    elif name == "answer":
-        clocks.resume_completion(request)
-        notify(
-            users=_users_with_role(request.requested_unit_id, Role.INTAKE_OFFICER),
-            key=f"{key}:{timezone.now().timestamp()}",
-            subject=_("Assistance request %(number)s: the requester answered"),
-            url=url,
-            params=params,
-        )
-    elif name == "return_request":
-        round_number = request.returns.values_list("round", flat=True).order_by("-round").first() or 0
-        for item in defects:
-            RequestReturn.objects.create(
-                request=request,
-                round=round_number + 1,
-                document=item["document"],
-                document_type=item["document_type"],
-                defect=item["defect"],
-                explanation=item["explanation"],
-                returned_by=by,
-            )
-            if item["document"] is not None:
-                RequestDocument.objects.filter(pk=item["document"].pk).update(defect=item["defect"])
-        clocks.cancel_completion(request)
-        notify(
-            users=_requester_users(request),
-            key=key,
-            subject=_("Assistance request %(number)s was returned: a document is defective"),
-            body=reason,
-            url=url,
-            params=params,
-        )
-    elif name == "accept":
-        notify(
-            users=_requester_users(request),
-            key=key,
-            subject=_("Assistance request %(number)s was accepted"),
-            url=url,
-            params=params,
-        )
-    elif name == "route":
-        notify(
-            users=_users_with_role(
-                request.requested_unit_id, Role.DEPARTMENT_HEAD, department_id=request.routed_department_id
-            ),
-            key=key,
-            subject=_("Assistance request %(number)s was routed to your department"),
-            url=url,
-            params=params,
-        )
-        clocks.set_department(request)
-    elif name == "assign":
-        clocks.set_assignee(request)
-        notify(
-            users=[request.assignee],
-            key=f"{key}:{request.assignee_id}",
-            subject=_("Assistance request %(number)s was assigned to you"),
-            url=url,
-            params=params,
-        )
-    elif name == "fulfil":
-        clocks.meet_completion(request)
-        notify(
-            users=_requester_users(request),
-            key=key,
-            subject=_("Assistance request %(number)s was fulfilled; confirm to close it"),
-            url=url,
-            params=params,
-        )
-    elif name == "refer":
-        notify(
-            users=_users_with_role(request.referred_to_id, Role.UNIT_HEAD, Role.LEGAL_OFFICER),
-            key=key,
-            subject=_("A dispute over assistance request %(number)s was referred to your unit"),
-            body=request.dispute_reason,
-            url=url,
-            params=params,
-        )
-    elif name == "dispute":
-        other = (
-            request.requested_unit_id
-            if request.disputed_by_unit_id == request.requesting_unit_id
-            else request.requesting_unit_id
-        )
-        notify(
-            users=_users_with_role(other, Role.UNIT_HEAD, Role.LEGAL_OFFICER, Role.INTAKE_OFFICER),
-            key=key,
-            subject=_("Assistance request %(number)s is disputed"),
-            body=reason,
-            url=url,
-            params=params,
-        )
-    if request.state in (S.CLOSED, S.WITHDRAWN, S.ACKNOWLEDGED):
-        if request.state == S.ACKNOWLEDGED:
-            clocks.meet_acknowledgement(request)
-        clocks.cancel_all(request)
 
 
 # --- forwarding a lead (art 349) ----------------------------------------------------------------
@@ -917,11 +1016,11 @@ def request_forward_lead(
     """Draft a new request from the unit working this one to a third unit the lead belongs to."""
     request = AssistanceRequest.objects.select_for_update().get(pk=request.pk)
     if request.state != S.IN_PROGRESS or not perms.is_assignee(request, by):
-        raise PermissionDenied
+        raise NotAllowed
     if to_unit.pk in (request.requesting_unit_id, request.requested_unit_id):
         raise ValidationError({"to_unit": [_("Forward the lead to a third unit.")]})
     if not perms.may_create_for(request.requested_unit_id, by):
-        raise PermissionDenied
+        raise NotAllowed
     lead = request_create(
         by=by,
         case=request.case,
@@ -952,7 +1051,7 @@ def request_forward_lead(
 
 # --- custody follow-up (art 351) ---------------------------------------------------------------
 
-_FOLLOW_UP_STATES = (S.ACCEPTED, S.ROUTED, S.ASSIGNED, S.IN_PROGRESS, S.FULFILLED)
+FOLLOW_UP_STATES = (S.ACCEPTED, S.ROUTED, S.ASSIGNED, S.IN_PROGRESS, S.FULFILLED)
 
 
 def _follow_up_request(request: AssistanceRequest, by, *, flag: str) -> AssistanceRequest:
@@ -964,8 +1063,8 @@ def _follow_up_request(request: AssistanceRequest, by, *, flag: str) -> Assistan
     if not getattr(request.spec, flag):
         raise ValidationError(_("This kind of request has no such follow-up."))
     if not perms.may_record_follow_up(request, by):
-        raise PermissionDenied
-    if request.state not in _FOLLOW_UP_STATES:
+        raise NotAllowed
+    if request.state not in FOLLOW_UP_STATES:
         raise ValidationError(_("Follow-up is recorded once the request is accepted."))
     return request
 
@@ -1062,6 +1161,13 @@ def measure_expiry(kind: str, starts_on: dt.date) -> dt.date | None:
     return last_day(deadline_rows.rulebook()[rule_key].due(PropertyMeasure.start_instant(starts_on)))
 
 
+def _measure_kind(kind: str) -> PropertyMeasureKind:
+    try:
+        return PropertyMeasureKind(kind)
+    except ValueError:
+        raise ValidationError({"kind": [_("Not a known kind of measure.")]}) from None
+
+
 @transaction.atomic
 def property_measure_record(
     *,
@@ -1072,11 +1178,10 @@ def property_measure_record(
     starts_on: dt.date,
     institution: str = "",
     amount: Decimal | None = None,
-    renewed_from: PropertyMeasure | None = None,
 ) -> PropertyMeasure:
     """Record a freeze, seal or seizure with its period; a freeze gets a renewal reminder before expiry."""
     request = _follow_up_request(request, by, flag="property_follow_up")
-    kind = PropertyMeasureKind(kind)
+    kind = _measure_kind(kind)
     if not (target or "").strip():
         raise ValidationError({"target": [_("Name the account or the object.")]})
     if amount is not None and amount < 0:
@@ -1086,10 +1191,10 @@ def property_measure_record(
         request=request,
         kind=kind,
         target=target.strip(),
-        institution=institution.strip(),
+        institution=(institution or "").strip(),
         amount=amount,
         starts_on=starts_on,
-        renewed_from=renewed_from,
+        renewed_from=None,
     )
 
 
@@ -1118,7 +1223,6 @@ def _measure_create(
     )
     if renewed_from is not None:
         # Renewed in time: the old period's clock is met, not abandoned (art 240).
-        PropertyMeasure.objects.filter(pk=renewed_from.pk).update(state=PropertyMeasureState.RENEWED)
         clocks.meet_measure(renewed_from)
     if expires_on is not None:
         deadline = clocks.start_renewal_reminder(request, measure)
@@ -1159,48 +1263,69 @@ def _measure_create(
 
 
 # A freeze outlives the request that carried it out: it may be renewed after the request is closed.
-_RENEWAL_STATES = (*_FOLLOW_UP_STATES, S.CLOSED)
+RENEWAL_STATES = (*FOLLOW_UP_STATES, S.CLOSED)
 
 
-@transaction.atomic
-def property_measure_renew(
-    *,
-    by,
-    measure: PropertyMeasure,
-    starts_on: dt.date | None = None,
-    kind: str | None = None,
-) -> PropertyMeasure:
-    """Renew a freeze before it expires (续冻, MPS-2020 art 240): a new measure with its own period.
-
-    The new period runs on from the old expiry unless another start is given; `kind` may change the
-    period (e.g. deposits found to be in a major case), but only to another kind that has one.
-    """
-    measure = PropertyMeasure.objects.select_for_update().get(pk=measure.pk)
+def _measure_locked(measure: PropertyMeasure) -> tuple[PropertyMeasure, AssistanceRequest]:
+    """Lock a measure's request, then the measure (the order every follow-up write takes)."""
     request = (
         AssistanceRequest.objects.select_for_update()
         .select_related("requesting_unit", "requested_unit")
         .get(pk=measure.request_id)
     )
-    if not request.spec.property_follow_up:
-        raise ValidationError(_("This kind of request has no such follow-up."))
-    if not perms.may_record_follow_up(request, by):
-        raise PermissionDenied
-    if request.state not in _RENEWAL_STATES:
-        raise Conflict(
-            _("A measure can be renewed only on an accepted request that was not withdrawn."),
-            current_state=request.state,
-        )
-    if measure.state != PropertyMeasureState.IN_FORCE:
-        raise Conflict(_("Only a measure in force can be renewed."), current_state=measure.state)
+    measure = PropertyMeasure.objects.select_for_update().get(pk=measure.pk)
+    measure.request = request
+    return measure, request
+
+
+def _measure_transition(
+    *,
+    measure: PropertyMeasure,
+    request: AssistanceRequest,
+    name: str,
+    by,
+    expected_state: str | None = None,
+    arguments: dict[str, Any] | None = None,
+    note: str = "",
+    after: Callable[[PropertyMeasure], None] | None = None,
+) -> PropertyMeasure:
+    """Take a measure's step through the single path (locked, checked, audited, on its timeline)."""
+    result = run_transition(
+        model=PropertyMeasure,
+        pk=measure.pk,
+        name=name,
+        by=by,
+        acting_unit_code=_acting_unit(request, by, "requested"),
+        expected_state=expected_state,
+        arguments=arguments,
+        note=note,
+        audit_payload={"request": request.number},
+        after=(lambda instance, _from, _to: after(instance)) if after is not None else None,
+    )
+    return result.instance
+
+
+def _refuse_measure_step(measure: PropertyMeasure, name: str, by, message) -> None:
+    """Answer 403 to one who may not, 409 with `message` when the measure's state does not allow it."""
+    status = check_transition(measure, name, by).status
+    if status is Availability.NOT_ALLOWED:
+        raise NotAllowed
+    if status is Availability.UNAVAILABLE:
+        raise Conflict(message, current_state=measure.state)
+
+
+def _renewal_clean(
+    measure: PropertyMeasure, *, starts_on: dt.date | None, kind: str | None
+) -> tuple[PropertyMeasureKind, dt.date]:
+    """Return the renewed period's kind and first day, or say what is wrong (400)."""
     if measure.expires_on is None:
         raise ValidationError(_("This measure has no period to renew."))
-    today = timezone.localdate()
-    if measure.expires_on < today:
+    if measure.expires_on < timezone.localdate():
         raise ValidationError(
             _("The measure lapsed on %(date)s; a lapsed freeze cannot be renewed, record a new one.")
             % {"date": measure.expires_on.isoformat()}
         )
-    new_kind = PropertyMeasureKind(kind) if kind else PropertyMeasureKind(measure.kind)
+    new_kind = _measure_kind(kind) if kind else PropertyMeasureKind(measure.kind)
     if new_kind not in PERIOD_RULES:
         raise ValidationError({"kind": [_("Choose a kind of freeze that has a period.")]})
     if starts_on is None:
@@ -1213,80 +1338,133 @@ def property_measure_renew(
                 ]
             }
         )
-    renewed = _measure_create(
-        by=by,
+    return new_kind, starts_on
+
+
+@transaction.atomic
+def property_measure_renew(
+    *,
+    by,
+    measure: PropertyMeasure,
+    starts_on: dt.date | None = None,
+    kind: str | None = None,
+    expected_state: str | None = None,
+) -> PropertyMeasure:
+    """Renew a freeze before it expires (续冻, MPS-2020 art 240): a new measure with its own period.
+
+    The new period runs on from the old expiry unless another start is given; `kind` may change the
+    period (e.g. deposits found to be in a major case), but only to another kind that has one. The old
+    measure's step `renew` records it as renewed; the new measure is returned.
+    """
+    measure, request = _measure_locked(measure)
+    if not request.spec.property_follow_up:
+        raise ValidationError(_("This kind of request has no such follow-up."))
+    if not perms.may_record_follow_up(request, by):
+        raise NotAllowed
+    if request.state not in RENEWAL_STATES:
+        raise Conflict(
+            _("A measure can be renewed only on an accepted request that was not withdrawn."),
+            current_state=request.state,
+        )
+    _refuse_measure_step(measure, "renew", by, _("Only a measure in force can be renewed."))
+    new_kind, starts_on = _renewal_clean(measure, starts_on=starts_on, kind=kind)
+    renewed: list[PropertyMeasure] = []
+
+    def after(old: PropertyMeasure) -> None:
+        renewed.append(
+            _measure_create(
+                by=by,
+                request=request,
+                kind=new_kind,
+                target=old.target,
+                institution=old.institution,
+                amount=old.amount,
+                starts_on=starts_on,
+                renewed_from=old,
+            )
+        )
+
+    _measure_transition(
+        measure=measure,
         request=request,
-        kind=new_kind,
-        target=measure.target,
-        institution=measure.institution,
-        amount=measure.amount,
-        starts_on=starts_on,
-        renewed_from=measure,
+        name="renew",
+        by=by,
+        expected_state=expected_state,
+        arguments={"starts_on": starts_on, "kind": new_kind.value},
+        after=after,
     )
+    new = renewed[0]
     notify(
         users=[
             u
             for u in (_requester_users(request) + ([request.assignee] if request.assignee else []))
             if u.pk != by.pk
         ],
-        key=f"assistance:{request.pk}:renew:{renewed.pk}",
+        key=f"assistance:{request.pk}:renew:{new.pk}",
         subject=_("Assistance request %(number)s: a freeze was renewed until %(date)s"),
-        body=f"{renewed.get_kind_display()} {renewed.target}",
+        body=f"{new.get_kind_display()} {new.target}",
         url=request_url(request),
         params={
             "number": request.number,
-            "date": renewed.expires_on.isoformat() if renewed.expires_on else "",
+            "date": new.expires_on.isoformat() if new.expires_on else "",
         },
     )
-    return renewed
+    return new
 
 
 @transaction.atomic
-def property_measure_found_unrelated(*, by, measure: PropertyMeasure, reason: str) -> PropertyMeasure:
+def property_measure_found_unrelated(
+    *, by, measure: PropertyMeasure, reason: str = "", expected_state: str | None = None
+) -> PropertyMeasure:
     """Mark property unrelated to the case: it must be released within 3 days (arts 233, 247)."""
-    measure = PropertyMeasure.objects.select_for_update().select_related("request").get(pk=measure.pk)
-    request = measure.request
-    if not perms.may_record_follow_up(request, by):
-        raise PermissionDenied
-    if measure.state not in (PropertyMeasureState.IN_FORCE,):
-        raise ValidationError(_("Only a measure in force can be found unrelated."))
-    if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Say why the property is unrelated.")]})
-    measure.state = PropertyMeasureState.UNRELATED
-    measure.found_unrelated_at = timezone.now()
-    measure.save(update_fields=["state", "found_unrelated_at"])
-    clocks.cancel_measure(measure)
-    rule_key = RELEASE_RULES.get(PropertyMeasureKind(measure.kind), RELEASE_FROZEN_RULE)
-    clocks.start_release(request, measure, rule_key)
-    timeline_add(
-        instance=request,
-        actor=by,
-        acting_unit_code=_acting_unit(request, by, "requested"),
-        action="property_unrelated",
-        note=reason.strip(),
-        data={"measure": measure.pk},
+    measure, request = _measure_locked(measure)
+    _refuse_measure_step(measure, "unrelated", by, _("Only a measure in force can be found unrelated."))
+    reason = (reason or "").strip()
+
+    def after(found: PropertyMeasure) -> None:
+        clocks.cancel_measure(found)
+        rule_key = RELEASE_RULES.get(PropertyMeasureKind(found.kind), RELEASE_FROZEN_RULE)
+        clocks.start_release(request, found, rule_key)
+        timeline_add(
+            instance=request,
+            actor=by,
+            acting_unit_code=_acting_unit(request, by, "requested"),
+            action="property_unrelated",
+            note=reason,
+            data={"measure": found.pk},
+        )
+
+    return _measure_transition(
+        measure=measure,
+        request=request,
+        name="unrelated",
+        by=by,
+        expected_state=expected_state,
+        arguments={"reason": reason},
+        note=reason,
+        after=after,
     )
-    return measure
 
 
 @transaction.atomic
-def property_measure_release(*, by, measure: PropertyMeasure) -> PropertyMeasure:
+def property_measure_release(
+    *, by, measure: PropertyMeasure, expected_state: str | None = None
+) -> PropertyMeasure:
     """Record that the property was released (unfrozen, unsealed, returned)."""
-    measure = PropertyMeasure.objects.select_for_update().select_related("request").get(pk=measure.pk)
-    if not perms.may_record_follow_up(measure.request, by):
-        raise PermissionDenied
-    if measure.state == PropertyMeasureState.RELEASED:
-        raise ValidationError(_("The property is already released."))
-    measure.state = PropertyMeasureState.RELEASED
-    measure.released_at = timezone.now()
-    measure.save(update_fields=["state", "released_at"])
-    clocks.meet_measure(measure)
-    timeline_add(
-        instance=measure.request,
-        actor=by,
-        acting_unit_code=_acting_unit(measure.request, by, "requested"),
-        action="property_released",
-        note=measure.target,
-        data={"measure": measure.pk},
+    measure, request = _measure_locked(measure)
+    _refuse_measure_step(measure, "release", by, _("The property is already released."))
+
+    def after(released: PropertyMeasure) -> None:
+        clocks.meet_measure(released)
+        timeline_add(
+            instance=request,
+            actor=by,
+            acting_unit_code=_acting_unit(request, by, "requested"),
+            action="property_released",
+            note=released.target,
+            data={"measure": released.pk},
+        )
+
+    return _measure_transition(
+        measure=measure, request=request, name="release", by=by, expected_state=expected_state, after=after
     )
-    return measure

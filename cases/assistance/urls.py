@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases.assistance import views
+from core.pages import moved
 
 urlpatterns = [
     path("assistance-requests/", views.RequestListView.as_view(), name="assistance-request-list"),
@@ -18,7 +19,7 @@ urlpatterns = [
     ),
     path(
         "assistance-requests/<int:pk>/transitions/<str:name>/",
-        views.RequestTransitionView.as_view(),
+        views.RequestStepView.as_view(),
         name="assistance-request-transition",
     ),
     path(
@@ -47,8 +48,14 @@ urlpatterns = [
         name="assistance-request-property-renew",
     ),
     path(
-        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/<str:action>/",
-        views.PropertyActionView.as_view(),
+        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/transitions/<str:name>/",
+        views.MeasureStepView.as_view(),
+        name="assistance-request-property-transition",
+    ),
+    # The old shape of a measure's step (…/<measure_id>/unrelated/): on to the one shape, POST kept.
+    path(
+        "assistance-requests/<int:pk>/property-measures/<int:measure_id>/<str:name>/",
+        moved("assistance-request-property-transition"),
         name="assistance-request-property-action",
     ),
     path(

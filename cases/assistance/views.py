@@ -1,115 +1,75 @@
-"""Pages of assistance requests: lists (incoming, outgoing), the form, the detail with its actions.
+"""Pages of assistance requests: lists (incoming, outgoing), the form, the detail with its next steps.
 
-Thin adapters over selectors and services, like the API. A request the user may not see is 404;
-auditors and system administrators see no request at all.
+Thin adapters over selectors, presenters and services, like the API. A request the user may not see
+is 404; auditors and system administrators see no request at all. The steps of a request and of a
+property measure are the machines' (cases.assistance.steps), taken through core.pages.StepView.
 """
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
-from cases.assistance import documents_bridge, selectors, services
+from cases.assistance import documents_bridge, forms, presenters, selectors, services
 from cases.assistance import permissions as perms
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
-    KIND_CHOICES,
+    DOCUMENTS_EDITABLE,
     PERIOD_RULES,
     RESULT_DOCUMENT_TYPE,
-    URGENCY_CHOICES,
     CustodyEventKind,
-    Defect,
+    PropertyMeasure,
     PropertyMeasureKind,
     RequestState,
 )
 from cases.assistance.permissions import REQUESTER_ROLES
+from cases.assistance.steps import MEASURE_MACHINE, REQUEST_MACHINE
 from cases.assistance_kinds import KINDS, AssistanceKind, required_documents
-from cases.models import CasePerson
-from cases.selectors import case_visible_to
-from core import audit, deadline_rows
-from core.api import Conflict
-from core.grading import InformationAccuracy, SourceReliability
+from core import deadline_rows
+from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
-from core.moments import MomentField
-from documents.apis import file_response
-from documents.models import Document
+from core.pages import StepView, apply_errors, next_steps
+from core.steps import check_transition
 from documents.selectors import documents_readable_by
 from organisation import registers
-from organisation.models import Department, Unit
-from organisation.selectors import user_may_read_case_data
+from organisation.pages import CaseDataPageMixin
 
 PAGE_SIZE = 50
-TRANSITION_LABELS = {
-    "submit": _("Submit for approval"),
-    "approve": _("Approve"),
-    "reject": _("Send back to the drafter"),
-    "send": _("Send"),
-    "receive": _("Confirm receipt"),
-    "request_clarification": _("Ask the requester a question"),
-    "answer": _("Answer the question"),
-    "accept": _("Accept"),
-    "acknowledge": _("Acknowledge the notice"),
-    "return_request": _("Return for defective formalities"),
-    "resubmit": _("Resubmit"),
-    "route": _("Route to a department"),
-    "assign": _("Assign an officer"),
-    "start": _("Start work"),
-    "fulfil": _("Record as fulfilled"),
-    "close": _("Confirm and close"),
-    "dispute": _("Dispute"),
-    "refer": _("Refer to the common superior"),
-    "decide_proceed": _("Decide: proceed"),
-    "decide_withdraw": _("Decide: withdraw"),
-    "withdraw": _("Withdraw"),
-}
+# What the timeline says of the rows that are no step (a step's row reads as the step's label).
 TIMELINE_LABELS = {
-    "create": _("Drafted"),
-    "upload_document": _("Document attached"),
-    "replace_document": _("Document replaced"),
-    "forward_lead": _("Lead forwarded (art 349)"),
-    "custody_capture": _("Capture reported"),
-    "custody_collection": _("Collected by the requester"),
-    "custody_interrogation": _("Interrogated on the requester's behalf"),
-    "property_measure": _("Property measure recorded"),
-    "property_unrelated": _("Property found unrelated"),
-    "property_released": _("Property released"),
-    "property_renewed": _("Freeze renewed (art 240)"),
-    "update": _("Request edited"),
-    "deadline_escalated": _("Deadline reminder or escalation"),
+    "create": gettext_lazy("Drafted"),
+    "upload_document": gettext_lazy("Document attached"),
+    "replace_document": gettext_lazy("Document replaced"),
+    "forward_lead": gettext_lazy("Lead forwarded (art 349)"),
+    "custody_capture": gettext_lazy("Capture reported"),
+    "custody_collection": gettext_lazy("Collected by the requester"),
+    "custody_interrogation": gettext_lazy("Interrogated on the requester's behalf"),
+    "property_measure": gettext_lazy("Property measure recorded"),
+    "property_unrelated": gettext_lazy("Property found unrelated"),
+    "property_released": gettext_lazy("Property released"),
+    "property_renewed": gettext_lazy("Freeze renewed (art 240)"),
+    "update": gettext_lazy("Request edited"),
+    "deadline_escalated": gettext_lazy("Deadline reminder or escalation"),
 }
-
-
-class CaseDataPageMixin(LoginRequiredMixin):
-    """Sign-in required; users without an operational role (auditors, administrators) get 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not user_may_read_case_data(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-
-class FilterForm(forms.Form):
-    direction = forms.ChoiceField(
-        label=_("Direction"),
-        required=False,
-        choices=[("", _("All")), ("incoming", _("Incoming")), ("outgoing", _("Outgoing"))],
-    )
-    state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", _("All")), *RequestState.choices]
-    )
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *KIND_CHOICES])
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+STATE_LABELS = dict(RequestState.choices)
+# A request in these states still has a guarded step ahead (submit, send or resubmit).
+_BEFORE_SENDING = (
+    RequestState.DRAFT,
+    RequestState.AWAITING_APPROVAL,
+    RequestState.APPROVED,
+    RequestState.RETURNED,
+)
 
 
 class RequestListView(CaseDataPageMixin, View):
     def get(self, request):
-        form = FilterForm(request.GET or None)
+        form = forms.FilterForm(request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
         requests = selectors.request_list_visible_to(
             request.user,
@@ -129,50 +89,6 @@ class RequestListView(CaseDataPageMixin, View):
         )
 
 
-class FirstResponseFields(forms.Form):
-    """The first-response exception to the dispute guard (公通字〔2020〕6号 no. 3), on both request forms."""
-
-    first_response_urgent = forms.BooleanField(
-        label=_("First-response emergency (先期处置)"),
-        required=False,
-        help_text=_(
-            "While the case's jurisdiction is disputed, a unit other than the lead may request a coercive "
-            "measure only as a first-response emergency, with the reason."
-        ),
-    )
-    first_response_reason = forms.CharField(
-        label=_("Why the measure cannot wait"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class RequestForm(FirstResponseFields):
-    case = forms.ModelChoiceField(label=_("Case"), queryset=None)
-    requested_unit = forms.CharField(
-        label=_("Requested unit (division code)"),
-        max_length=6,
-        help_text=_("For example 530100 for Kunming."),
-    )
-    kind = forms.ChoiceField(label=_("Kind of assistance"), choices=KIND_CHOICES)
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY_CHOICES, initial="normal")
-    matters = forms.CharField(label=_("Matters requested"), widget=forms.Textarea(attrs={"rows": 4}))
-    legal_basis = forms.CharField(
-        label=_("Legal basis"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    field_order = ["case", "requested_unit", "kind", "urgency", "matters", "legal_basis"]
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["case"].queryset = case_visible_to(user).exclude(state="draft").order_by("-id")
-
-    def clean_requested_unit(self):
-        unit = Unit.objects.filter(code=self.cleaned_data["requested_unit"].strip()).first()
-        if unit is None:
-            raise ValidationError(_("No unit has this division code."))
-        return unit
-
-
 def _kind_documents(kind: str):
     try:
         return required_documents(AssistanceKind(kind))
@@ -185,12 +101,12 @@ class RequestCreateView(CaseDataPageMixin, RolesFirstMixin, View):
     write_roles = REQUESTER_ROLES
 
     def get(self, request):
-        form = RequestForm(user=request.user, initial={"case": request.GET.get("case")})
+        form = forms.RequestForm(user=request.user, initial={"case": request.GET.get("case")})
         kind = request.GET.get("kind") or AssistanceKind.EVIDENCE_COLLECTION
         return self._render(request, form, kind)
 
     def post(self, request):
-        form = RequestForm(request.POST, user=request.user)
+        form = forms.RequestForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -208,7 +124,7 @@ class RequestCreateView(CaseDataPageMixin, RolesFirstMixin, View):
             except PermissionDenied:
                 form.add_error(None, _("You may not request assistance on this case for your unit."))
             except ValidationError as error:
-                _add_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Draft %(number)s created.") % {"number": created.number})
                 return redirect("assistance-request-detail", pk=created.pk)
@@ -235,148 +151,160 @@ class KindDocumentsView(CaseDataPageMixin, View):
         )
 
 
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
+def _timeline_label(action: str) -> str:
+    step = REQUEST_MACHINE.step(action)
+    return str(TIMELINE_LABELS.get(action) or (step.label if step else action))
 
 
-def _with_state_label(entry):
-    entry.to_label = STATE_LABELS.get(entry.to_state, entry.to_state)
-    return entry
+def _deadline_rows(target) -> list[dict]:
+    now = dt.datetime.now(dt.UTC)
+    return [
+        {
+            "row": row,
+            "label": deadline_rows.label_text(row),
+            "due": deadline_rows.due_text(row),
+            "remaining": deadline_rows.remaining_text(row),
+            "overdue": row.state == "running" and row.due_at <= now,
+        }
+        for row in target.deadlines
+    ]
 
 
-STATE_LABELS = dict(RequestState.choices)
-# A request in these states still has a guarded step ahead (submit, send or resubmit).
-_BEFORE_SENDING = (
-    RequestState.DRAFT,
-    RequestState.AWAITING_APPROVAL,
-    RequestState.APPROVED,
-    RequestState.RETURNED,
-)
+def _measure_offers(target, user, *, bound=None, bound_step="", bound_measure=None) -> None:
+    """Put on each property measure its next steps and whether this user may renew it."""
+    renewable = target.state in services.RENEWAL_STATES
+    for measure in target.all_property_measures:
+        measure.offers = next_steps(
+            MEASURE_MACHINE,
+            measure,
+            user,
+            url_for=lambda name, measure=measure: reverse(
+                "assistance-request-property-transition", args=[target.pk, measure.pk, name]
+            ),
+            bound=bound if measure.pk == bound_measure else None,
+            bound_step=bound_step,
+        )
+        measure.may_renew = (
+            renewable
+            and measure.expires_on is not None
+            and check_transition(measure, "renew", user).available
+        )
+
+
+def render_detail(request, target, *, status=200, bound=None, bound_step="", bound_measure=None):
+    """Render a request's page: its next steps first, then the request, documents, clocks, follow-up."""
+    user = request.user
+    presenters.request_detail(target, user)
+    _measure_offers(target, user, bound=bound, bound_step=bound_step, bound_measure=bound_measure)
+    is_requester = perms.may_act_as_requester(target, user)
+    follow_up = perms.may_record_follow_up(target, user)
+    working = target.state == RequestState.IN_PROGRESS and perms.is_assignee(target, user)
+    required_types = {t.value for t in KINDS[AssistanceKind(target.kind)].documents}
+    context = {
+        "req": target,
+        "offers": next_steps(
+            REQUEST_MACHINE,
+            target,
+            user,
+            url_for=lambda name: reverse("assistance-request-transition", args=[target.pk, name]),
+            bound=None if bound_measure else bound,
+            bound_step=bound_step,
+        ),
+        "requested_liaisons": registers.liaisons_of(target.requested_unit),
+        "documents": target.required_documents,
+        "all_documents": target.all_documents,
+        # The requester follows the generated forms from draft to issue: the officers who take
+        # their steps, by the documents' one rule (issue 16 leak 9).
+        "generated_drafts": list(
+            documents_readable_by(user, documents_bridge.linked_documents(target)).exclude(
+                state__in=("issued", "voided")
+            )
+        )
+        if is_requester
+        else [],
+        "returns": target.all_returns,
+        "deadlines": _deadline_rows(target),
+        "timeline": [
+            (entry, _timeline_label(entry.action), STATE_LABELS.get(entry.to_state, entry.to_state))
+            for entry in target.timeline
+        ],
+        "custody_events": target.all_custody_events,
+        "property_measures": target.all_property_measures,
+        "may_follow_up": target.state in services.FOLLOW_UP_STATES and follow_up,
+        "may_forward": working,
+        "custody_kinds": CustodyEventKind.choices,
+        "property_kinds": PropertyMeasureKind.choices,
+        "document_types": [
+            (value, label) for value, label in DOCUMENT_TYPE_CHOICES if value in required_types
+        ],
+        "may_upload": target.state in DOCUMENTS_EDITABLE and perms.may_edit_documents(target, user),
+        "may_edit": target.state in services.EDITABLE_STATES and is_requester,
+        "renewal_kinds": [(kind.value, kind.label) for kind in PERIOD_RULES],
+        "result_documents": [
+            doc for doc in target.all_documents if doc.document_type == RESULT_DOCUMENT_TYPE
+        ],
+        "may_upload_results": working,
+        "result_type": RESULT_DOCUMENT_TYPE,
+        # Say before the button is pressed that submitting or sending will be refused.
+        "dispute_guard_message": services.DISPUTE_GUARD_MESSAGE
+        if target.state in _BEFORE_SENDING
+        and not target.first_response_urgent
+        and services.guard_applies(case=target.case, requesting_unit=target.requesting_unit, kind=target.kind)
+        else "",
+    }
+    return render(request, "assistance/request_detail.html", context, status=status)
 
 
 class RequestDetailView(CaseDataPageMixin, View):
     def get(self, request, pk):
+        return render_detail(request, selectors.request_get_visible(request.user, pk, path=request.path))
+
+
+class RequestStepView(CaseDataPageMixin, StepView):
+    """Take a step of a request from its page (the machine's form; errors in place)."""
+
+    machine = REQUEST_MACHINE
+
+    def get_object(self, request, pk):
+        return selectors.request_get_visible(request.user, pk, path=request.path)
+
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        fresh = selectors.request_get_visible(request.user, instance.pk, path=request.path)
+        return render_detail(request, fresh, status=status, bound=bound, bound_step=bound_step)
+
+    def success_url(self, request, instance) -> str:
+        return reverse("assistance-request-detail", args=[instance.pk])
+
+    def still_visible(self, request, instance) -> bool:
+        return selectors.request_visible_to(request.user).filter(pk=instance.pk).exists()
+
+    def gone_url(self, request, instance) -> str:
+        return reverse("assistance-request-list")
+
+    def refused_message(self) -> str:
+        return _("You may not take this step on this request.")
+
+
+class MeasureStepView(CaseDataPageMixin, StepView):
+    """Find a measure's property unrelated, or record its release, from the request's page."""
+
+    machine = MEASURE_MACHINE
+
+    def get_object(self, request, pk, measure_id):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
-        deadlines = [
-            {
-                "row": row,
-                "label": deadline_rows.label_text(row),
-                "due": deadline_rows.due_text(row),
-                "remaining": deadline_rows.remaining_text(row),
-                "overdue": row.state == "running" and row.due_at <= dt.datetime.now(dt.UTC),
-            }
-            for row in selectors.request_deadlines(target)
-        ]
-        transitions = selectors.request_available_transitions(target, request.user)
-        documents = selectors.request_documents_status(target)
-        all_documents = list(target.documents.all())
-        documents_bridge.generated_annotate([row["document"] for row in documents] + all_documents)
-        context = {
-            "req": target,
-            "requested_liaisons": registers.liaisons_of(target.requested_unit),
-            "transitions": [(name, TRANSITION_LABELS.get(name, name)) for name in transitions],
-            "documents": documents,
-            "all_documents": all_documents,
-            # The requester follows the generated forms from draft to issue: the officers who take
-            # their steps, by the documents' one rule (issue 16 leak 9).
-            "generated_drafts": list(
-                documents_readable_by(request.user, documents_bridge.linked_documents(target)).exclude(
-                    state__in=("issued", "voided")
-                )
-            )
-            if perms.may_act_as_requester(target, request.user)
-            else [],
-            "returns": list(target.returns.all()),
-            "deadlines": deadlines,
-            "timeline": [
-                (
-                    _with_state_label(entry),
-                    TIMELINE_LABELS.get(entry.action) or TRANSITION_LABELS.get(entry.action, entry.action),
-                )
-                for entry in selectors.request_timeline(target)
-            ],
-            "custody_events": list(target.custody_events.all()),
-            "property_measures": list(target.property_measures.all()),
-            "may_follow_up": target.state in ("accepted", "routed", "assigned", "in_progress", "fulfilled")
-            and perms.may_record_follow_up(target, request.user),
-            "may_forward": target.state == "in_progress" and perms.is_assignee(target, request.user),
-            "custody_kinds": CustodyEventKind.choices,
-            "property_kinds": PropertyMeasureKind.choices,
-            "defects": Defect.choices,
-            "document_types": [
-                (value, label)
-                for value, label in DOCUMENT_TYPE_CHOICES
-                if value in {t.value for t in KINDS[AssistanceKind(target.kind)].documents}
-            ],
-            "departments": Department.objects.filter(unit=target.requested_unit, is_active=True)
-            if "route" in transitions
-            else [],
-            "may_upload": target.state
-            in ("draft", "awaiting_approval", "approved", "returned", "clarification_requested")
-            and perms.may_edit_documents(target, request.user),
-            "may_edit": target.state in services.EDITABLE_STATES
-            and perms.may_act_as_requester(target, request.user),
-            "may_renew": target.state
-            in ("accepted", "routed", "assigned", "in_progress", "fulfilled", "closed")
-            and perms.may_record_follow_up(target, request.user),
-            "renewal_kinds": [(kind.value, kind.label) for kind in PERIOD_RULES],
-            "result_documents": [
-                doc for doc in target.documents.all() if doc.document_type == RESULT_DOCUMENT_TYPE
-            ],
-            "may_upload_results": target.state == "in_progress" and perms.is_assignee(target, request.user),
-            "result_type": RESULT_DOCUMENT_TYPE,
-            # Say before the button is pressed that submitting or sending will be refused.
-            "dispute_guard_message": services.DISPUTE_GUARD_MESSAGE
-            if target.state in _BEFORE_SENDING
-            and not target.first_response_urgent
-            and services.guard_applies(
-                case=target.case, requesting_unit=target.requesting_unit, kind=target.kind
-            )
-            else "",
-        }
-        return render(request, "assistance/request_detail.html", context)
+        return get_object_or_404(PropertyMeasure.objects.filter(request=target), pk=measure_id)
 
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        target = selectors.request_get_visible(request.user, instance.request_id, path=request.path)
+        return render_detail(
+            request, target, status=status, bound=bound, bound_step=bound_step, bound_measure=instance.pk
+        )
 
-class RequestTransitionView(CaseDataPageMixin, View):
-    """Take a transition from a button's form; errors come back as messages on the detail page."""
+    def success_url(self, request, instance) -> str:
+        return reverse("assistance-request-detail", args=[instance.request_id])
 
-    def post(self, request, pk, name):
-        target = selectors.request_get_visible(request.user, pk, path=request.path)
-        fields = {}
-        if name == "return_request":
-            fields["defects"] = [
-                {
-                    "document_type": request.POST.get("document_type", ""),
-                    "defect": request.POST.get("defect", ""),
-                    "explanation": request.POST.get("explanation", ""),
-                }
-            ]
-        for key in ("department", "assignee", "results"):
-            if request.POST.get(key):
-                fields[key] = request.POST[key]
-        try:
-            services.request_transition(
-                by=request.user,
-                request_id=target.pk,
-                name=name,
-                reason=request.POST.get("reason", ""),
-                expected_state=request.POST.get("expected_state") or None,
-                fields=fields,
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except Conflict:
-            messages.error(request, _("The request was changed by someone else; here it is as it is now."))
-        except PermissionDenied:
-            messages.error(request, _("You may not do this."))
-        else:
-            messages.success(request, _("Done."))
-        return redirect("assistance-request-detail", pk=target.pk)
+    def refused_message(self) -> str:
+        return _("You may not take this step on this request.")
 
 
 def _report(request, call, success) -> None:
@@ -389,67 +317,38 @@ def _report(request, call, success) -> None:
     except PermissionDenied:
         messages.error(request, _("You may not do this."))
     except Conflict as error:
-        messages.error(request, str(error.detail))
+        messages.error(request, str(error.message))
     else:
         messages.success(request, success)
 
 
-class CustodyForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Event"), choices=CustodyEventKind.choices)
-    occurred_at = MomentField(
-        label=_("Time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    person_name = forms.CharField(label=_("Person"), max_length=64, required=False)
-    officers = forms.CharField(
-        label=_("Officers (one name per line; at least two to collect)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
 
 
 class RequestCustodyView(CaseDataPageMixin, View):
     def post(self, request, pk):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
-        form = CustodyForm(request.POST)
+        form = forms.CustodyForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for message in errors:
-                    messages.error(request, message)
+            _form_errors(request, form)
         else:
-            data = form.cleaned_data
             _report(
                 request,
-                lambda: services.custody_event_record(
-                    by=request.user,
-                    request=target,
-                    kind=data["kind"],
-                    occurred_at=data["occurred_at"],
-                    place=data["place"],
-                    person_name=data["person_name"],
-                    officers=data["officers"].splitlines(),
-                ),
+                lambda: services.custody_event_record(by=request.user, request=target, **form.cleaned_data),
                 _("Recorded."),
             )
         return redirect("assistance-request-detail", pk=target.pk)
 
 
-class PropertyForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=PropertyMeasureKind.choices)
-    target = forms.CharField(label=_("Account or object"), max_length=200)
-    institution = forms.CharField(label=_("Bank or holder"), max_length=128, required=False)
-    amount = forms.DecimalField(label=_("Amount"), max_digits=16, decimal_places=2, required=False)
-    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
-
-
 class RequestPropertyView(CaseDataPageMixin, View):
     def post(self, request, pk):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
-        form = PropertyForm(request.POST)
+        form = forms.PropertyForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for message in errors:
-                    messages.error(request, message)
+            _form_errors(request, form)
         else:
             _report(
                 request,
@@ -461,101 +360,24 @@ class RequestPropertyView(CaseDataPageMixin, View):
         return redirect("assistance-request-detail", pk=target.pk)
 
 
-class PropertyActionView(CaseDataPageMixin, View):
-    def post(self, request, pk, measure_id, action):
-        target = selectors.request_get_visible(request.user, pk, path=request.path)
-        measure = get_object_or_404(target.property_measures.all(), pk=measure_id)
-        if action == "unrelated":
-            _report(
-                request,
-                lambda: services.property_measure_found_unrelated(
-                    by=request.user, measure=measure, reason=request.POST.get("reason", "")
-                ),
-                _("Recorded: release it within 3 days."),
-            )
-        elif action == "release":
-            _report(
-                request,
-                lambda: services.property_measure_release(by=request.user, measure=measure),
-                _("Recorded."),
-            )
-        else:
-            raise Http404
-        return redirect("assistance-request-detail", pk=target.pk)
-
-
-class RenewForm(forms.Form):
-    starts_on = forms.DateField(
-        label=_("Renewed period starts on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Leave empty to run on from the current expiry."),
-    )
-    kind = forms.ChoiceField(
-        label=_("Period"),
-        required=False,
-        choices=[("", _("As before")), *[(k.value, k.label) for k in PERIOD_RULES]],
-    )
-
-
 class PropertyRenewView(CaseDataPageMixin, View):
     """Renew a freeze before expiry (续冻, art 240) from the row's form on the detail page."""
 
     def post(self, request, pk, measure_id):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
         measure = get_object_or_404(target.property_measures.all(), pk=measure_id)
-        form = RenewForm(request.POST)
+        form = forms.RenewForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for message in errors:
-                    messages.error(request, message)
+            _form_errors(request, form)
         else:
-            data = form.cleaned_data
             _report(
                 request,
                 lambda: services.property_measure_renew(
-                    by=request.user, measure=measure, starts_on=data["starts_on"], kind=data["kind"] or None
+                    by=request.user, measure=measure, **form.cleaned_data
                 ),
                 _("Renewed; the new period has its own expiry and reminder."),
             )
         return redirect("assistance-request-detail", pk=target.pk)
-
-
-class RequestEditForm(FirstResponseFields):
-    kind = forms.ChoiceField(label=_("Kind of assistance"), choices=KIND_CHOICES)
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY_CHOICES)
-    requested_unit = forms.CharField(label=_("Requested unit (division code)"), max_length=6)
-    subjects = forms.ModelMultipleChoiceField(
-        label=_("Persons concerned"),
-        queryset=CasePerson.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    matters = forms.CharField(label=_("Matters requested"), widget=forms.Textarea(attrs={"rows": 4}))
-    legal_basis = forms.CharField(
-        label=_("Legal basis"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    field_order = ["kind", "urgency", "requested_unit", "subjects", "matters", "legal_basis"]
-
-    def __init__(self, *args, target, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["subjects"].queryset = CasePerson.objects.filter(case_id=target.case_id).order_by("pk")
-        if target.state == RequestState.RETURNED:
-            # Resubmission skips the approver: what is asked, of whom and on what grounds stays as approved.
-            for name in ("kind", "requested_unit"):
-                self.fields[name].disabled = True
-                self.fields[name].help_text = _("A returned request keeps its kind and requested unit.")
-            for name in ("first_response_urgent", "first_response_reason"):
-                self.fields[name].disabled = True
-                self.fields[name].help_text = _(
-                    "A returned request keeps its first-response flag and reason."
-                )
-
-    def clean_requested_unit(self):
-        unit = Unit.objects.filter(code=self.cleaned_data["requested_unit"].strip()).first()
-        if unit is None:
-            raise ValidationError(_("No unit has this division code."))
-        return unit
 
 
 class RequestEditView(CaseDataPageMixin, View):
@@ -579,7 +401,7 @@ class RequestEditView(CaseDataPageMixin, View):
         target = self._target(request, pk)
         if target.state not in services.EDITABLE_STATES:
             return self._render(request, target, None, status=409)
-        form = RequestEditForm(
+        form = forms.RequestEditForm(
             target=target,
             initial={
                 "kind": target.kind,
@@ -598,7 +420,7 @@ class RequestEditView(CaseDataPageMixin, View):
         target = self._target(request, pk)
         if target.state not in services.EDITABLE_STATES:
             return self._render(request, target, None, status=409)
-        form = RequestEditForm(
+        form = forms.RequestEditForm(
             request.POST,
             target=target,
             # What a disabled field submits, whatever the browser sends.
@@ -613,7 +435,7 @@ class RequestEditView(CaseDataPageMixin, View):
             try:
                 services.request_update(by=request.user, request=target, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                apply_errors(form, error)
             except Conflict:
                 target.refresh_from_db()
                 return self._render(request, target, None, status=409)
@@ -626,65 +448,33 @@ class RequestEditView(CaseDataPageMixin, View):
 class LeadForwardView(CaseDataPageMixin, View):
     def post(self, request, pk):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
-        to_unit = Unit.objects.filter(code=request.POST.get("to_unit", "").strip()).first()
-        kind = request.POST.get("kind") or AssistanceKind.WORK_IN_AREA_NOTICE
-        if to_unit is None:
-            messages.error(request, _("No unit has this division code."))
-        elif kind not in dict(KIND_CHOICES):
-            messages.error(request, _("Not a known kind of assistance."))
+        form = forms.LeadForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
         else:
+            data = form.cleaned_data
             _report(
                 request,
-                lambda: services.request_forward_lead(
-                    by=request.user,
-                    request=target,
-                    to_unit=to_unit,
-                    matters=request.POST.get("matters", ""),
-                    kind=kind,
-                ),
-                _("The lead was drafted as a new request to %(unit)s.") % {"unit": to_unit.name},
+                lambda: services.request_forward_lead(by=request.user, request=target, **data),
+                _("The lead was drafted as a new request to %(unit)s.") % {"unit": data["to_unit"].name},
             )
         return redirect("assistance-request-detail", pk=target.pk)
-
-
-class UploadForm(forms.Form):
-    document_type = forms.ChoiceField(label=_("Document"), choices=DOCUMENT_TYPE_CHOICES)
-    number = forms.CharField(label=_("Document number"), max_length=64)
-    issued_on = forms.DateField(label=_("Date of issue"), widget=forms.DateInput(attrs={"type": "date"}))
-    file = forms.FileField(label=_("Scan (PDF, JPEG, PNG, TIFF)"))
-    # The 4×4 evaluation of what the attachment says (DOMAIN.md §4 [S]); optional.
-    source_reliability = forms.ChoiceField(
-        label=_("Source reliability"), required=False, choices=[("", "—"), *SourceReliability.choices]
-    )
-    information_accuracy = forms.TypedChoiceField(
-        label=_("Information accuracy"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", "—"), *InformationAccuracy.choices],
-    )
 
 
 class RequestDocumentUploadView(CaseDataPageMixin, View):
     def post(self, request, pk):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
-        form = UploadForm(request.POST, request.FILES)
+        form = forms.UploadForm(request.POST, request.FILES)
         if not form.is_valid():
-            for field_errors in form.errors.values():
-                for message in field_errors:
-                    messages.error(request, message)
-            return redirect("assistance-request-detail", pk=target.pk)
-        try:
-            services.request_document_upload(by=request.user, request=target, **form.cleaned_data)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except PermissionDenied:
-            messages.error(request, _("You may not do this."))
-        except Conflict as error:
-            messages.error(request, str(error.detail))
+            _form_errors(request, form)
         else:
-            messages.success(request, _("Document attached."))
+            _report(
+                request,
+                lambda: services.request_document_upload(
+                    by=request.user, request=target, **form.cleaned_data
+                ),
+                _("Document attached."),
+            )
         return redirect("assistance-request-detail", pk=target.pk)
 
 
@@ -692,25 +482,7 @@ class RequestDocumentDownloadView(CaseDataPageMixin, View):
     def get(self, request, pk, document_id):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
         document = get_object_or_404(target.documents.all(), pk=document_id)
-        if document.generated_document_id:
-            try:
-                generated = documents_bridge.generated_download(
-                    request_document=document, user=request.user, channel="web"
-                )
-            except Document.DoesNotExist:
-                raise Http404 from None
-            return file_response(generated)
-        if not document.file:
+        response = presenters.document_file_response(target, document, request.user, channel="web")
+        if response is None:
             raise Http404
-        audit.record(
-            action="assistance.requestdocument.download",
-            actor=request.user,
-            target=target,
-            payload={"document": document.pk, "document_type": document.document_type},
-        )
-        return FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.file.name.rsplit("/", 1)[-1],
-            content_type=document.content_type or "application/octet-stream",
-        )
+        return response

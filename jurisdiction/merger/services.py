@@ -145,7 +145,7 @@ def merger_transition(
     def after(instance: MergerProposal, from_state: str, to_state: str) -> None:
         if to_state == MergerState.MERGED:
             merged = case_services.case_transition(
-                case=instance.merged_case, name="merge_into", user=by, into=instance.into_case
+                case=instance.merged_case, name="merge_into", by=by, into=instance.into_case
             )
             # The units of the merged case keep working on it, now inside the surviving case.
             for unit in {merged.accepting_unit, merged.responsible_unit}:

@@ -8,7 +8,7 @@ by tests/api/test_integer_bounds.py; these show the answers.
 import pytest
 from django.test import Client
 
-from cases import access
+from cases.access import services as access_services
 from cases.models import CaseState, HandlingCode
 from organisation.models import Role
 from tests.api.conftest import assert_error, token_client
@@ -48,7 +48,7 @@ def test_days_of_a_grant_beyond_64_bits_is_a_400():
     case = CaseFactory(
         accepting_unit=unit(CHENGDU), handling_code=HandlingCode.INTERNAL, state=CaseState.UNDER_INVESTIGATION
     )
-    made = access.access_request_create(
+    made = access_services.access_request_create(
         case_id=case.pk, by=officer(XINING), reason="核查嫌疑人身份，与本地案件串并"
     )
     intake = officer(CHENGDU, Role.INTAKE_OFFICER)

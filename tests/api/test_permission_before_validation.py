@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from cases import access
+from cases.access import services as access_services
 from cases.models import CaseState, HandlingCode
 from organisation.models import Role
 from tests.api.conftest import assert_error, token_client
@@ -39,7 +39,7 @@ def test_the_requester_may_not_grant_and_hears_so_before_the_days_are_checked():
         accepting_unit=unit(CHENGDU), handling_code=HandlingCode.INTERNAL, state=CaseState.UNDER_INVESTIGATION
     )
     requester = officer(XINING)
-    made = access.access_request_create(
+    made = access_services.access_request_create(
         case_id=case.pk, by=requester, reason="核查嫌疑人身份，与本地案件串并"
     )
     response = token_client(requester).post(

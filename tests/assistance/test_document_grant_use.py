@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cases import access
+from cases.access import services as access_services
 from cases.assistance import services
 from cases.models import (
     AccessRequestState,
@@ -84,7 +84,7 @@ def grant(case, user, scope) -> CaseAccessGrant:
 
 def uses(user, document):
     return AuditEvent.objects.filter(
-        action=access.ACTION_USE, actor_id=user.pk, payload__path=f"documents/{document.pk}"
+        action=access_services.ACTION_USE, actor_id=user.pk, payload__path=f"documents/{document.pk}"
     )
 
 

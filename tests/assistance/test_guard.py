@@ -1,8 +1,9 @@
 """The dispute guard (公安部"六个严禁", 公通字〔2020〕6号, no. 3): while a case's jurisdiction is disputed,
 a unit other than the lead may request a coercive measure only as a first-response emergency with a reason.
 
-The case is put in dispute through the case's own transition (open_jurisdiction_question), as the
-jurisdiction proceedings do; a case opened from `registered` has no lead while disputed.
+The case is put in dispute as opening a jurisdiction proceeding puts it
+(cases.services.case_jurisdiction_question_open); a case opened from `registered` has no lead while
+disputed. a case opened from `registered` has no lead while disputed.
 """
 
 import threading
@@ -18,7 +19,7 @@ from cases.assistance import services
 from cases.assistance.models import AssistanceRequest
 from cases.assistance_kinds import KINDS, AssistanceKind, DocumentType
 from cases.models import CaseState, PartyRole
-from cases.services import case_party_add, case_transition
+from cases.services import case_jurisdiction_question_open, case_party_add
 from core.models import AuditEvent
 from core.workflow import timeline_for
 from organisation.models import Role, Unit
@@ -40,7 +41,7 @@ URGENT_REASON = "嫌疑人正在转移赃款，须立即冻结"
 def _dispute(case):
     """Open the jurisdiction question on the case, as a legal officer of its responsible unit does."""
     opener = member(case.responsible_unit.code, Role.LEGAL_OFFICER)
-    case = case_transition(case=case, name="open_jurisdiction_question", user=opener, reason="管辖争议")
+    case = case_jurisdiction_question_open(case=case, by=opener, reason="管辖争议")
     assert case.state == CaseState.JURISDICTION_PENDING
     return case
 
@@ -225,7 +226,7 @@ def test_a_send_racing_the_opening_of_a_dispute_waits_for_it_and_is_refused(orga
     def open_dispute():
         try:
             with transaction.atomic():
-                case_transition(case=case, name="open_jurisdiction_question", user=opener, reason="管辖争议")
+                case_jurisdiction_question_open(case=case, by=opener, reason="管辖争议")
                 opened.set()
                 # Commit only once the send waits for the case row (or give up after a while).
                 for _ in range(200):
@@ -421,8 +422,10 @@ def test_detail_page_warns_and_the_send_button_reports_the_refusal(db):
     response = client.post(
         f"/assistance-requests/{request.pk}/transitions/send/", {"expected_state": "approved"}, follow=True
     )
-    assert response.status_code == 200
-    assert any(RULE_EN in str(message) for message in response.context["messages"])
+    # The step's form on the request's page says why it was refused (core.pages.StepView: 400 in place).
+    assert response.status_code == 400
+    send = next(offer for offer in response.context["offers"] if offer.name == "send")
+    assert any(RULE_EN in str(message) for message in send.form.non_field_errors())
     request.refresh_from_db()
     assert request.state == "approved"
 

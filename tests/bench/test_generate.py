@@ -14,7 +14,7 @@ from cases.assistance.models import AssistanceRequest, RequestNumberCounter
 from cases.assistance.selectors import request_visible_to
 from cases.models import Case, CaseNumberCounter, CaseParty, CasePerson, PartyRole, PersonPhone
 from cases.pinyin import name_pinyin
-from cases.search import HitClass, SearchKind, search
+from cases.search.services import HitClass, SearchKind, search
 from core.identity import parse_id_number
 from core.models import Deadline
 from documents.models import Document, DocumentCounter

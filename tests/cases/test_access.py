@@ -14,10 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-import cases.access_inbox  # noqa: F401 - registers the inbox provider
-from cases import access
+import cases.access.inbox  # noqa: F401 - registers the inbox provider
+from cases.access import selectors as access_selectors
+from cases.access import services as access_services
 from cases.models import AccessRequestState, AccessScope, CaseAccessGrant, CaseState, HandlingCode
-from cases.search import HitClass, SearchKind, search
+from cases.search.services import HitClass, SearchKind, search
 from cases.selectors import case_visible_to, grant_use_record
 from core import inbox, periodic
 from core.api import Conflict
@@ -55,7 +56,7 @@ def guiyang(db):
 
 
 def ask(case, user, reason="核查嫌疑人身份，与本地案件串并"):
-    return access.access_request_create(case_id=case.pk, by=user, reason=reason)
+    return access_services.access_request_create(case_id=case.pk, by=user, reason=reason)
 
 
 def expire(grants) -> None:
@@ -76,7 +77,9 @@ def test_a_grant_for_seven_days_opens_the_case_until_it_expires(chengdu_case, xi
     request = ask(chengdu_case, xining)
     assert request.owning_unit == unit(CHENGDU)
     assert request.requesting_unit == unit(XINING)
-    granted = access.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake, days=7)
+    granted = access_services.access_request_transition(
+        request_id=request.pk, name="grant", by=chengdu_intake, days=7
+    )
     assert granted.state == AccessRequestState.GRANTED
     grant = CaseAccessGrant.objects.get(request=request)
     assert grant.user == xining and grant.scope == AccessScope.READ
@@ -92,12 +95,12 @@ def test_a_grant_for_seven_days_opens_the_case_until_it_expires(chengdu_case, xi
 def test_a_grant_made_seven_days_ago_no_longer_opens_the_case(chengdu_case, xining, chengdu_intake):
     now = timezone.now()
     request = ask(chengdu_case, xining)
-    access.access_request_transition(
+    access_services.access_request_transition(
         request_id=request.pk, name="grant", by=chengdu_intake, days=7, now=now - dt.timedelta(days=7)
     )
     assert not sees(xining, chengdu_case)
     later = ask(chengdu_case, xining, reason="再次核查")
-    access.access_request_transition(
+    access_services.access_request_transition(
         request_id=later.pk,
         name="grant",
         by=chengdu_intake,
@@ -121,7 +124,7 @@ def test_asking_needs_a_discoverable_case_not_yet_seen_and_a_reason(chengdu_case
         with pytest.raises(Http404):
             ask(hidden, xining)
     with pytest.raises(Http404):
-        access.access_request_create(case_id=987654321, by=xining, reason="x")
+        access_services.access_request_create(case_id=987654321, by=xining, reason="x")
     with pytest.raises(ValidationError) as error:
         ask(chengdu_case, officer(CHENGDU))
     assert "case" in error.value.message_dict
@@ -129,7 +132,7 @@ def test_asking_needs_a_discoverable_case_not_yet_seen_and_a_reason(chengdu_case
         ask(chengdu_case, xining, reason="  ")
     assert "reason" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        access.access_request_create(
+        access_services.access_request_create(
             case_id=chengdu_case.pk, by=xining, reason="x", purpose_case=restricted.pk
         )
     assert "purpose_case" in error.value.message_dict
@@ -140,7 +143,7 @@ def test_one_open_request_per_case_and_requester(chengdu_case, xining, chengdu_i
     first = ask(chengdu_case, xining)
     with pytest.raises(Conflict):
         ask(chengdu_case, xining)
-    access.access_request_transition(request_id=first.pk, name="withdraw", by=xining)
+    access_services.access_request_transition(request_id=first.pk, name="withdraw", by=xining)
     again = ask(chengdu_case, xining)
     assert again.pk != first.pk
 
@@ -149,7 +152,7 @@ def test_asking_is_audited_and_the_owning_units_deciders_are_told(chengdu_case, 
     chengdu_head = officer(CHENGDU, Role.UNIT_HEAD)
     chengdu_investigator = officer(CHENGDU)
     xining_case = CaseFactory(accepting_unit=unit(XINING), state=CaseState.UNDER_INVESTIGATION)
-    request = access.access_request_create(
+    request = access_services.access_request_create(
         case_id=chengdu_case.pk, by=xining, reason="串并", purpose_case=xining_case.pk
     )
     assert request.purpose_case == xining_case
@@ -169,19 +172,21 @@ def test_asking_is_audited_and_the_owning_units_deciders_are_told(chengdu_case, 
 def test_refused_and_withdrawn_requests_open_nothing(chengdu_case, xining, chengdu_intake):
     request = ask(chengdu_case, xining)
     with pytest.raises(ValidationError) as error:
-        access.access_request_transition(request_id=request.pk, name="refuse", by=chengdu_intake, reason="")
+        access_services.access_request_transition(
+            request_id=request.pk, name="refuse", by=chengdu_intake, reason=""
+        )
     assert "reason" in error.value.message_dict
-    refused = access.access_request_transition(
+    refused = access_services.access_request_transition(
         request_id=request.pk, name="refuse", by=chengdu_intake, reason="与本案无关"
     )
     assert refused.state == AccessRequestState.REFUSED and refused.decision_reason == "与本案无关"
     assert not CaseAccessGrant.objects.exists()
     assert not sees(xining, chengdu_case)
     with pytest.raises(Conflict):
-        access.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+        access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
 
     withdrawn = ask(chengdu_case, xining)
-    withdrawn = access.access_request_transition(request_id=withdrawn.pk, name="withdraw", by=xining)
+    withdrawn = access_services.access_request_transition(request_id=withdrawn.pk, name="withdraw", by=xining)
     assert withdrawn.state == AccessRequestState.WITHDRAWN
     assert not sees(xining, chengdu_case)
     assert AuditEvent.objects.filter(action="cases.caseaccessrequest.refuse").count() == 1
@@ -193,21 +198,21 @@ def test_only_the_owning_units_deciders_decide_and_only_the_requester_withdraws(
 ):
     request = ask(chengdu_case, xining)
     with pytest.raises(PermissionDenied):
-        access.access_request_transition(request_id=request.pk, name="grant", by=xining)
+        access_services.access_request_transition(request_id=request.pk, name="grant", by=xining)
     with pytest.raises(PermissionDenied):
-        access.access_request_transition(request_id=request.pk, name="withdraw", by=chengdu_intake)
+        access_services.access_request_transition(request_id=request.pk, name="withdraw", by=chengdu_intake)
     # A Chengdu investigator is no decider: the request stays hidden from them.
     with pytest.raises(Http404):
-        access.access_request_transition(request_id=request.pk, name="grant", by=officer(CHENGDU))
+        access_services.access_request_transition(request_id=request.pk, name="grant", by=officer(CHENGDU))
     request.refresh_from_db()
     assert request.state == AccessRequestState.REQUESTED
 
 
 def test_a_stale_decision_is_a_conflict(chengdu_case, xining, chengdu_intake):
     request = ask(chengdu_case, xining)
-    access.access_request_transition(request_id=request.pk, name="withdraw", by=xining)
+    access_services.access_request_transition(request_id=request.pk, name="withdraw", by=xining)
     with pytest.raises(Conflict):
-        access.access_request_transition(
+        access_services.access_request_transition(
             request_id=request.pk,
             name="grant",
             by=chengdu_intake,
@@ -224,7 +229,7 @@ def test_a_grant_needs_one_to_thirty_days_and_a_known_scope(
 ):
     request = ask(chengdu_case, xining)
     with pytest.raises(ValidationError) as error:
-        access.access_request_transition(
+        access_services.access_request_transition(
             request_id=request.pk, name="grant", by=chengdu_intake, days=days, scope=scope
         )
     assert field in error.value.message_dict
@@ -236,12 +241,14 @@ def test_a_grant_needs_one_to_thirty_days_and_a_known_scope(
 
 def test_an_uninvolved_province_sees_no_request(chengdu_case, xining, chengdu_intake, guiyang):
     request = ask(chengdu_case, xining)
-    assert not access.access_requests_visible_to(guiyang).exists()
-    assert list(access.access_requests_visible_to(xining)) == [request]
-    assert list(access.access_requests_visible_to(chengdu_intake)) == [request]
+    assert not access_selectors.access_requests_visible_to(guiyang).exists()
+    assert list(access_selectors.access_requests_visible_to(xining)) == [request]
+    assert list(access_selectors.access_requests_visible_to(chengdu_intake)) == [request]
     for name in ("grant", "refuse", "withdraw"):
         with pytest.raises(Http404):
-            access.access_request_transition(request_id=request.pk, name=name, by=guiyang, reason="x")
+            access_services.access_request_transition(
+                request_id=request.pk, name=name, by=guiyang, reason="x"
+            )
 
 
 # --- uses and expiry -----------------------------------------------------------------------------
@@ -252,11 +259,11 @@ def test_every_use_through_a_grant_is_audited_and_no_other(chengdu_case, xining,
     assert grant_use_record(chengdu_investigator, chengdu_case, path="/x/") is None
     assert grant_use_record(xining, chengdu_case, path="/x/") is None
     request = ask(chengdu_case, xining)
-    access.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
     grant = CaseAccessGrant.objects.get()
     for number in range(3):
         assert grant_use_record(xining, chengdu_case, path=f"/cases/{chengdu_case.pk}/#{number}") == grant
-    uses = AuditEvent.objects.filter(action=access.ACTION_USE).order_by("id")
+    uses = AuditEvent.objects.filter(action=access_services.ACTION_USE).order_by("id")
     assert [event.payload["path"] for event in uses] == [f"/cases/{chengdu_case.pk}/#{n}" for n in range(3)]
     assert {(event.actor_id, event.payload["grant"], event.payload["case"]) for event in uses} == {
         (xining.pk, grant.pk, chengdu_case.pk)
@@ -273,15 +280,15 @@ def test_a_search_showing_a_case_only_a_grant_opens_is_a_grant_use(chengdu_case,
         return {hit["id"]: hit["hit_class"] for hit in result.hits}[chengdu_case.pk]
 
     assert find(xining) == HitClass.MINIMAL
-    assert not AuditEvent.objects.filter(action=access.ACTION_USE).exists()
+    assert not AuditEvent.objects.filter(action=access_services.ACTION_USE).exists()
     request = ask(chengdu_case, xining)
-    access.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
     assert find(xining) == HitClass.FULL
-    (use,) = AuditEvent.objects.filter(action=access.ACTION_USE)
+    (use,) = AuditEvent.objects.filter(action=access_services.ACTION_USE)
     assert (use.actor_id, use.payload["case"], use.payload["path"]) == (xining.pk, chengdu_case.pk, "search")
     # The owning unit's own searches use no grant.
     assert find(officer(CHENGDU)) == HitClass.FULL
-    assert AuditEvent.objects.filter(action=access.ACTION_USE).count() == 1
+    assert AuditEvent.objects.filter(action=access_services.ACTION_USE).count() == 1
 
 
 def test_a_user_who_sees_the_case_anyway_leaves_no_grant_use(chengdu_case, chengdu_intake):
@@ -289,21 +296,21 @@ def test_a_user_who_sees_the_case_anyway_leaves_no_grant_use(chengdu_case, cheng
     chengdu_investigator = officer(CHENGDU)
     xining = officer(XINING)
     request = ask(chengdu_case, xining)
-    access.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
     CaseAccessGrant.objects.update(user=chengdu_investigator)
     assert grant_use_record(chengdu_investigator, chengdu_case, path="/x/") is None
-    assert not AuditEvent.objects.filter(action=access.ACTION_USE).exists()
+    assert not AuditEvent.objects.filter(action=access_services.ACTION_USE).exists()
 
 
 def test_the_expiry_job_records_each_expired_grant_once(chengdu_case, xining, chengdu_intake):
     request = ask(chengdu_case, xining)
-    access.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake, days=7)
+    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake, days=7)
     grant = CaseAccessGrant.objects.get()
-    assert access.grants_expired_note() == 0
-    assert access.grants_expired_note(now=timezone.now() + dt.timedelta(days=7, seconds=1)) == 1
+    assert access_services.grants_expired_note() == 0
+    assert access_services.grants_expired_note(now=timezone.now() + dt.timedelta(days=7, seconds=1)) == 1
     periodic.run("cases.grants_expired")
-    assert access.grants_expired_note(now=timezone.now() + dt.timedelta(days=8)) == 0
-    events = AuditEvent.objects.filter(action=access.ACTION_EXPIRE)
+    assert access_services.grants_expired_note(now=timezone.now() + dt.timedelta(days=8)) == 0
+    events = AuditEvent.objects.filter(action=access_services.ACTION_EXPIRE)
     assert events.count() == 1 and events.get().payload["grant"] == grant.pk
     grant.refresh_from_db()
     assert grant.expiry_noted_at is not None
@@ -336,18 +343,20 @@ def test_a_read_grant_does_not_open_the_cases_documents(chengdu_case, xining, ch
     assistance = draft_request(officer(CHENGDU), case=chengdu_case, to=GUIYANG)
     on_request = _document(chengdu_case, "assistance.request", assistance.pk)
     request = ask(chengdu_case, xining)
-    access.access_request_transition(
+    access_services.access_request_transition(
         request_id=request.pk, name="grant", by=chengdu_intake, scope=AccessScope.READ
     )
     assert sees(xining, chengdu_case)
     assert not document_visible_to(xining, on_case)
     assert not document_visible_to(xining, on_request)
-    assert not AuditEvent.objects.filter(action=access.ACTION_USE).exists()
+    assert not AuditEvent.objects.filter(action=access_services.ACTION_USE).exists()
 
     CaseAccessGrant.objects.update(scope=AccessScope.READ_DOCUMENTS)
     assert document_visible_to(xining, on_case)
     assert document_visible_to(xining, on_request)
-    paths = set(AuditEvent.objects.filter(action=access.ACTION_USE).values_list("payload__path", flat=True))
+    paths = set(
+        AuditEvent.objects.filter(action=access_services.ACTION_USE).values_list("payload__path", flat=True)
+    )
     assert paths == {f"documents/{on_case.pk}", f"documents/{on_request.pk}"}
     # Expired, the documents close with the case.
     expire(CaseAccessGrant.objects.all())
@@ -367,7 +376,7 @@ def test_the_owning_units_deciders_find_open_requests_in_their_inbox(
     assert [(item.kind, item.object_id) for item in items] == [("cases.access_request", str(request.pk))]
     assert chengdu_case.number in items[0].title
     assert provider(guiyang) == [] and provider(xining) == [] and provider(officer(CHENGDU)) == []
-    access.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
     assert provider(chengdu_intake) == []
 
 
@@ -393,8 +402,10 @@ def test_two_concurrent_decisions_one_wins_the_other_gets_conflict(organisation_
     )
     request = ask(case, requester)
     calls = [
-        lambda: access.access_request_transition(request_id=request.pk, name="grant", by=intake, days=7),
-        lambda: access.access_request_transition(
+        lambda: access_services.access_request_transition(
+            request_id=request.pk, name="grant", by=intake, days=7
+        ),
+        lambda: access_services.access_request_transition(
             request_id=request.pk, name="refuse", by=head, reason="不同意"
         ),
     ]

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases import access
+from cases.access import services as access_services
 from cases.models import AccessScope, CaseAccessGrant, CaseState, HandlingCode
 from core.models import AuditEvent
 from documents.models import Document
@@ -72,7 +72,7 @@ def test_the_issues_scenario_through_the_api(chengdu_case, xining, chengdu_intak
     detail = requester.get(f"/api/v1/cases/{chengdu_case.pk}/")
     assert detail.status_code == 200
     assert detail.json()["number"] == chengdu_case.number
-    use = AuditEvent.objects.get(action=access.ACTION_USE)
+    use = AuditEvent.objects.get(action=access_services.ACTION_USE)
     assert use.actor_id == xining.pk
     assert use.payload["path"] == f"/api/v1/cases/{chengdu_case.pk}/"
     assert use.payload["case"] == chengdu_case.pk
@@ -80,7 +80,7 @@ def test_the_issues_scenario_through_the_api(chengdu_case, xining, chengdu_intak
     expire(CaseAccessGrant.objects.all())
     assert_error(requester.get(f"/api/v1/cases/{chengdu_case.pk}/"), 404, "not_found")
     assert requester.get(f"{BASE}{pk}/").json()["grant"]["is_active"] is False
-    assert AuditEvent.objects.filter(action=access.ACTION_USE).count() == 1
+    assert AuditEvent.objects.filter(action=access_services.ACTION_USE).count() == 1
 
 
 def test_every_detail_view_through_the_grant_is_audited(chengdu_case, xining, chengdu_intake):
@@ -89,10 +89,10 @@ def test_every_detail_view_through_the_grant_is_audited(chengdu_case, xining, ch
     token_client(chengdu_intake).post(f"{BASE}{pk}/transitions/grant/", {"days": 3}, format="json")
     for _ in range(3):
         assert requester.get(f"/api/v1/cases/{chengdu_case.pk}/").status_code == 200
-    assert AuditEvent.objects.filter(action=access.ACTION_USE, actor_id=xining.pk).count() == 3
+    assert AuditEvent.objects.filter(action=access_services.ACTION_USE, actor_id=xining.pk).count() == 3
     # The owning unit's own views are no grant use.
     assert token_client(officer(CHENGDU)).get(f"/api/v1/cases/{chengdu_case.pk}/").status_code == 200
-    assert AuditEvent.objects.filter(action=access.ACTION_USE).count() == 3
+    assert AuditEvent.objects.filter(action=access_services.ACTION_USE).count() == 3
 
 
 def test_a_read_grant_does_not_open_documents_but_a_documents_grant_does(
@@ -116,7 +116,7 @@ def test_a_read_grant_does_not_open_documents_but_a_documents_grant_does(
     CaseAccessGrant.objects.update(scope=AccessScope.READ_DOCUMENTS)
     assert requester.get(f"/api/v1/documents/{document.pk}/").status_code == 200
     assert AuditEvent.objects.filter(
-        action=access.ACTION_USE, payload__path=f"documents/{document.pk}"
+        action=access_services.ACTION_USE, payload__path=f"documents/{document.pk}"
     ).exists()
 
 
@@ -126,7 +126,7 @@ def test_bad_input_names_the_field(chengdu_case, xining, chengdu_intake):
     assert "reason" in body["fields"]
     # A hit from before the officer's unit came to see the case.
     owner = officer(CHENGDU)
-    hit = access.search_hit_token(user=owner, case_id=chengdu_case.pk, search_event_id=None)
+    hit = access_services.search_hit_token(user=owner, case_id=chengdu_case.pk, search_event_id=None)
     body = assert_error(create(token_client(owner), chengdu_case, hit=hit), 400, "invalid")
     assert "case" in body["fields"]
     pk = create(requester, chengdu_case).json()["id"]
@@ -208,12 +208,12 @@ def test_the_list_costs_the_same_for_two_rows_as_for_eight(chengdu_case, xining,
     decider = token_client(chengdu_intake)
     requesters = [officer(XINING) for _ in range(8)]
     for requester in requesters[:2]:
-        access.access_request_create(case_id=chengdu_case.pk, by=requester, reason="核查")
+        access_services.access_request_create(case_id=chengdu_case.pk, by=requester, reason="核查")
     few = _list_queries(decider, BASE)
     for number, requester in enumerate(requesters[2:]):
-        made = access.access_request_create(case_id=chengdu_case.pk, by=requester, reason="核查")
+        made = access_services.access_request_create(case_id=chengdu_case.pk, by=requester, reason="核查")
         if number % 2:
-            access.access_request_transition(request_id=made.pk, name="grant", by=chengdu_intake)
+            access_services.access_request_transition(request_id=made.pk, name="grant", by=chengdu_intake)
     many = _list_queries(decider, BASE)
     assert few[0] == 2 and many[0] == 8
     # Token, the memberships (one read for the permission and the standing), the page: the same for

@@ -13,8 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-import cases.access_inbox  # noqa: F401 - registers the inbox provider
-from cases import access
+import cases.access.inbox  # noqa: F401 - registers the inbox provider
+from cases.access import selectors as access_selectors
+from cases.access import services as access_services
 from cases.models import AccessScope, Case, CaseAccessGrant, CaseParty, CaseState, HandlingCode
 from cases.selectors import case_visible_to
 from core import inbox, notifications, outbox
@@ -61,7 +62,7 @@ def browser(user) -> Client:
 
 
 def ask(case, user, purpose_case=None):
-    return access.access_request_create(
+    return access_services.access_request_create(
         case_id=case.pk, by=user, reason="核查嫌疑人身份", purpose_case=purpose_case
     )
 
@@ -80,7 +81,7 @@ def everything_the_viewer_reads(user, made) -> list[str]:
         page.get("/access-requests/mine/").content.decode(),
         page.get(f"/access-requests/{made.pk}/").content.decode(),
     ]
-    if access.deciding_unit_ids(user):
+    if access_selectors.deciding_unit_ids(user):
         texts.append(page.get("/access-requests/").content.decode())
     return texts
 
@@ -162,15 +163,15 @@ def test_the_inbox_names_the_case_only_as_the_decider_may_see_it(chengdu_case, x
 
 def test_a_restricted_case_shown_only_through_a_grant_is_a_grant_use(chengdu_case, xining, chengdu_intake):
     made = ask(chengdu_case, xining)
-    access.access_request_transition(
+    access_services.access_request_transition(
         request_id=made.pk, name="grant", by=chengdu_intake, scope=AccessScope.READ, days=3
     )
     restrict(chengdu_case)
     api = token_client(xining)
-    before = AuditEvent.objects.filter(action=access.ACTION_USE, actor_id=xining.pk).count()
+    before = AuditEvent.objects.filter(action=access_services.ACTION_USE, actor_id=xining.pk).count()
     detail = api.get(f"{BASE}{made.pk}/").json()
     assert detail["case"] == {"id": chengdu_case.pk, "number": chengdu_case.number, "visible": True}
-    uses = AuditEvent.objects.filter(action=access.ACTION_USE, actor_id=xining.pk)
+    uses = AuditEvent.objects.filter(action=access_services.ACTION_USE, actor_id=xining.pk)
     assert uses.count() == before + 1
     assert uses.order_by("-id").first().payload["path"] == f"{BASE}{made.pk}/"
     # Once the grant is gone, so is the number.
@@ -209,7 +210,9 @@ def test_the_notifications_name_the_case_only_while_its_number_may_be_told(
     chengdu_case, xining, chengdu_intake
 ):
     made = ask(chengdu_case, xining)
-    access.access_request_transition(request_id=made.pk, name="refuse", by=chengdu_intake, reason="无关")
+    access_services.access_request_transition(
+        request_id=made.pk, name="refuse", by=chengdu_intake, reason="无关"
+    )
     [refused] = _delivered(xining)
     [requested] = _delivered(chengdu_intake)
     assert chengdu_case.number in refused.subject and chengdu_case.number in requested.subject

@@ -12,8 +12,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.test import Client
 
-from cases import access, search
+from cases.access import services as access_services
 from cases.models import CaseAccessRequest, CaseState, HandlingCode
+from cases.search import services as search
 from core.models import AuditEvent
 from tests.api.conftest import assert_error, token_client
 from tests.cases.conftest import CHENGDU, GUIYANG, XINING, officer
@@ -182,4 +183,4 @@ def test_the_api_needs_the_hit_too(internal_case, xining):
         "visible": False,
     }
     assert AuditEvent.objects.get(action="cases.caseaccessrequest.create").payload["search"]
-    assert access.ACTION_USE not in set(AuditEvent.objects.values_list("action", flat=True))
+    assert access_services.ACTION_USE not in set(AuditEvent.objects.values_list("action", flat=True))

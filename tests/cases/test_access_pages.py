@@ -5,8 +5,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cases import access, search
+from cases.access import services as access_services
 from cases.models import AccessRequestState, CaseAccessGrant, CaseAccessRequest, CaseState, HandlingCode
+from cases.search import services as search
 from core.models import AuditEvent
 from organisation.models import Role
 from tests.cases.conftest import CHENGDU, GUIYANG, XINING, officer
@@ -41,7 +42,7 @@ def browser(user) -> Client:
 
 
 def ask(case, user) -> CaseAccessRequest:
-    return access.access_request_create(case_id=case.pk, by=user, reason="核查嫌疑人身份")
+    return access_services.access_request_create(case_id=case.pk, by=user, reason="核查嫌疑人身份")
 
 
 def hit_url(case, user) -> str:
@@ -75,11 +76,11 @@ def test_the_form_is_404_for_a_restricted_case_and_leads_home_for_a_seen_one(che
         handling_code=HandlingCode.RESTRICTED,
         state=CaseState.UNDER_INVESTIGATION,
     )
-    token = access.search_hit_token(user=xining, case_id=restricted.pk, search_event_id=None)
+    token = access_services.search_hit_token(user=xining, case_id=restricted.pk, search_event_id=None)
     assert browser(xining).get(f"/cases/{restricted.pk}/request-access/?hit={token}").status_code == 404
     # A hit from before the officer came to see the case leads to the case itself.
     owner = officer(CHENGDU)
-    token = access.search_hit_token(user=owner, case_id=chengdu_case.pk, search_event_id=None)
+    token = access_services.search_hit_token(user=owner, case_id=chengdu_case.pk, search_event_id=None)
     response = browser(owner).get(f"/cases/{chengdu_case.pk}/request-access/?hit={token}")
     assert response.status_code == 302 and response["Location"] == f"/cases/{chengdu_case.pk}/"
 
@@ -102,14 +103,14 @@ def test_grant_from_the_owning_units_list_opens_the_case_page_until_expiry(
     assert made.state == AccessRequestState.GRANTED
 
     assert requester.get(f"/cases/{chengdu_case.pk}/").status_code == 200
-    use = AuditEvent.objects.get(action=access.ACTION_USE)
+    use = AuditEvent.objects.get(action=access_services.ACTION_USE)
     assert use.actor_id == xining.pk and use.payload["path"] == f"/cases/{chengdu_case.pk}/"
     mine = requester.get("/access-requests/mine/")
     assert mine.status_code == 200 and chengdu_case.number in mine.content.decode()
 
     expire(CaseAccessGrant.objects.all())
     assert requester.get(f"/cases/{chengdu_case.pk}/").status_code == 404
-    assert AuditEvent.objects.filter(action=access.ACTION_USE).count() == 1
+    assert AuditEvent.objects.filter(action=access_services.ACTION_USE).count() == 1
 
 
 def test_refuse_needs_a_reason_and_a_stale_form_is_409(chengdu_case, xining, chengdu_intake):
@@ -175,7 +176,7 @@ def test_the_lists_cost_the_same_for_two_rows_as_for_eight(chengdu_case, chengdu
     for number, requester in enumerate(requesters[2:]):
         made = ask(chengdu_case, requester)
         if number % 2:
-            access.access_request_transition(request_id=made.pk, name="grant", by=chengdu_intake)
+            access_services.access_request_transition(request_id=made.pk, name="grant", by=chengdu_intake)
     many = _page_queries(decider, "/access-requests/")
     assert few == many
     assert decider.get("/access-requests/").content.decode().count('class="panel queue-item"') == 8

@@ -452,25 +452,33 @@ def test_an_unknown_transition_is_404(client, draft):
 
 
 @pytest.mark.django_db
-def test_settle_jurisdiction_names_units_by_code(wuhou_unit_head):
-    case = CaseFactory(state=CaseState.JURISDICTION_PENDING)
+def test_the_case_no_longer_settles_its_own_jurisdiction(wuhou_unit_head):
+    # Issue 17: jurisdiction is settled one way only, through a jurisdiction proceeding; the case's
+    # own open_jurisdiction_question / settle_jurisdiction steps are gone from the API (404), their
+    # effects taken by the proceeding (tests/jurisdiction).
     client = token_client(wuhou_unit_head)
+    pending = CaseFactory(state=CaseState.JURISDICTION_PENDING)
+    investigated = CaseFactory(state=CaseState.UNDER_INVESTIGATION)
 
-    unknown = client.post(transition(case, "settle_jurisdiction"), {"lead_unit": "999999"}, format="json")
-    response = client.post(
-        transition(case, "settle_jurisdiction"),
+    settle = client.post(
+        transition(pending, "settle_jurisdiction"),
         {"lead_unit": KUNMING, "assisting_units": ["520100"]},
         format="json",
     )
+    question = client.post(
+        transition(investigated, "open_jurisdiction_question"), {"reason": "管辖争议"}, format="json"
+    )
 
-    assert "lead_unit" in assert_error(unknown, 400, "invalid")["fields"]
-    assert response.status_code == 200, response.content
-    assert response.json()["lead_unit"]["code"] == KUNMING
-    assert {(p["unit"]["code"], p["role"]) for p in response.json()["parties"]} == {
-        (WUHOU, "accepting"),
-        (KUNMING, "lead"),
-        ("520100", "assisting"),
-    }
+    assert_error(settle, 404, "not_found")
+    assert_error(question, 404, "not_found")
+    pending.refresh_from_db()
+    investigated.refresh_from_db()
+    assert (pending.state, pending.lead_unit) == (CaseState.JURISDICTION_PENDING, None)
+    assert investigated.state == CaseState.UNDER_INVESTIGATION
+    assert (
+        "open_jurisdiction_question"
+        not in client.get(f"{CASES}{investigated.pk}/").json()["available_transitions"]
+    )
 
 
 # --- masking, full view, export ------------------------------------------------------------------

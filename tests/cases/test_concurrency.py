@@ -66,8 +66,8 @@ def test_two_concurrent_transitions_one_wins_the_other_gets_conflict(organisatio
     department_head = officer(WUHOU, Role.DEPARTMENT_HEAD)
     unit_head = officer(WUHOU, Role.UNIT_HEAD)
     calls = [
-        lambda: services.case_transition(case=case.pk, name="start_investigation", user=department_head),
-        lambda: services.case_transition(case=case.pk, name="start_investigation", user=unit_head),
+        lambda: services.case_transition(case=case.pk, name="start_investigation", by=department_head),
+        lambda: services.case_transition(case=case.pk, name="start_investigation", by=unit_head),
     ]
 
     # Hold the row so that both transitions queue behind the lock and then race for it.
@@ -98,7 +98,7 @@ def test_concurrent_registrations_get_consecutive_distinct_numbers(organisation_
     investigator = officer(WUHOU)
     drafts = [CaseFactory() for _ in range(3)]
     calls = [
-        (lambda pk=draft.pk: services.case_transition(case=pk, name="register", user=investigator))
+        (lambda pk=draft.pk: services.case_transition(case=pk, name="register", by=investigator))
         for draft in drafts
     ]
 

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cases import access
+from cases.access import services as access_services
 from cases.assistance import services as assistance_services
 from cases.models import (
     AccessScope,
@@ -77,7 +77,7 @@ def browser(user) -> Client:
 
 
 def uses(case=None) -> list[AuditEvent]:
-    events = AuditEvent.objects.filter(action=access.ACTION_USE).order_by("id")
+    events = AuditEvent.objects.filter(action=access_services.ACTION_USE).order_by("id")
     if case is not None:
         events = events.filter(payload__case=case.pk)
     return list(events)

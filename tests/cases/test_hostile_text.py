@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 
 from cases.models import Case, CaseState
-from cases.search import SearchKind, search
+from cases.search.services import SearchKind, search
 from tests.cases.conftest import WUHOU, officer
 from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 from bulletins.models import BulletinKind, BulletinRecipient
 from bulletins.selectors import progress_by_region
 from bulletins.services import bulletin_create, bulletin_transition, recipient_transition
-from cases import access, search
+from cases.access import services as access_services
 from cases.models import AccessScope, CaseState, HandlingCode
+from cases.search import services as search
 from cases.selectors import case_visible_to
 from core.identity import make_id_number
 from core.models import AuditEvent
@@ -58,14 +59,14 @@ def test_xining_finds_a_chengdu_internal_case_is_granted_seven_days_and_loses_it
     assert hit["number"] == chengdu_case.number and hit["unit_code"] == "510100"
     assert AuditEvent.objects.filter(action="cases.search", actor_id=investigator.pk).count() == 1
 
-    asked = access.access_request_create(
+    asked = access_services.access_request_create(
         case_id=chengdu_case.pk,
         by=investigator,
         reason="同一嫌疑人，需核对其在成都的涉案情况",
         purpose_case=own_case,
     )
     granted_at = timezone.now()
-    access.access_request_transition(
+    access_services.access_request_transition(
         request_id=asked.pk, name="grant", by=intake, scope=AccessScope.READ, days=7, now=granted_at
     )
     assert case_visible_to(investigator).filter(pk=chengdu_case.pk).exists()

@@ -166,7 +166,7 @@ def test_detail_offers_the_users_transitions_and_shows_the_timeline(signed_in, e
 
     response = signed_in.get(_detail(case))
 
-    assert [transition["name"] for transition in response.context["transitions"]] == ["register"]
+    assert [offer.name for offer in response.context["offers"]] == ["register"]
     html = response.text
     assert f'action="{reverse("case-transition", args=[case.pk, "register"])}"' in html
     assert 'name="expected_state" value="draft"' in html
@@ -455,14 +455,14 @@ def test_a_transition_needing_a_reason_shows_the_field_error(client, wuhou_head,
     case = CaseFactory(state=CaseState.UNDER_INVESTIGATION)
     client.force_login(wuhou_head)
     page = client.get(_detail(case))
-    suspend = next(t for t in page.context["transitions"] if t["name"] == "suspend")
-    assert "reason" in suspend["form"].fields
+    suspend = next(offer for offer in page.context["offers"] if offer.name == "suspend")
+    assert "reason" in suspend.form.fields
 
     response = client.post(
         reverse("case-transition", args=[case.pk, "suspend"]), {"expected_state": "under_investigation"}
     )
     assert response.status_code == 400
-    bound = next(t for t in response.context["transitions"] if t["name"] == "suspend")["form"]
+    bound = next(offer for offer in response.context["offers"] if offer.name == "suspend").form
     assert "reason" in bound.errors
 
     done = client.post(
@@ -479,6 +479,24 @@ def test_a_transition_needing_a_reason_shows_the_field_error(client, wuhou_head,
 
 def test_an_unknown_transition_is_404(signed_in, draft):
     assert signed_in.post(reverse("case-transition", args=[draft.pk, "explode"])).status_code == 404
+
+
+def test_the_case_page_offers_no_jurisdiction_step_of_its_own(client, wuhou_head):
+    # Issue 17: jurisdiction is settled one way only, through a jurisdiction proceeding.
+    case = CaseFactory(state=CaseState.UNDER_INVESTIGATION)
+    client.force_login(wuhou_head)
+
+    names = [offer.name for offer in client.get(_detail(case)).context["offers"]]
+
+    assert "suspend" in names and "open_jurisdiction_question" not in names
+    for name in ("open_jurisdiction_question", "settle_jurisdiction"):
+        response = client.post(
+            reverse("case-transition", args=[case.pk, name]),
+            {"expected_state": "under_investigation", "reason": "管辖争议"},
+        )
+        assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.state == CaseState.UNDER_INVESTIGATION
 
 
 # --- the pages' hygiene --------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def add_suspect(case, user, *, id_number=SUSPECT_ID, phones=(), accounts=(), rol
     if id_number:
         data.update(id_type="resident_id", id_number=id_number)
     data["bank_accounts"] = [{"bank": "工商银行", "account_number": number} for number in accounts]
-    return services.case_person_add(case=case, user=user, data=data)
+    return services.case_person_add(case=case, by=user, data=data)
 
 
 def notices(user) -> list[dict]:
@@ -250,7 +250,7 @@ def test_saving_the_same_values_again_creates_and_notifies_nothing(wuhou, kunmin
     assert matches == 4 and sent == 4  # ID and phone, both ways; one notice to each of 4 heads
 
     services.case_person_update(
-        person=person, user=wuhou["investigator"], data={"note": "再次核实", "phones": [PHONE]}
+        person=person, by=wuhou["investigator"], data={"note": "再次核实", "phones": [PHONE]}
     )
     add_suspect(wuhou["case"], wuhou["investigator"], phones=[PHONE])  # the same person entered twice
     related.case_related_detect(case=wuhou["case"], by=wuhou["investigator"])
@@ -260,11 +260,11 @@ def test_saving_the_same_values_again_creates_and_notifies_nothing(wuhou, kunmin
     assert not AuditEvent.objects.filter(action="cases.related_match", pk__gt=last_event).exists()
 
     # A new value on the same pair is news: one more notice each side.
-    services.case_person_update(person=person, user=wuhou["investigator"], data={"bank_accounts": []})
+    services.case_person_update(person=person, by=wuhou["investigator"], data={"bank_accounts": []})
     add_suspect(other, kunming["investigator"], id_number="", accounts=[ACCOUNT])
     services.case_person_update(
         person=person,
-        user=wuhou["investigator"],
+        by=wuhou["investigator"],
         data={"bank_accounts": [{"bank": "", "account_number": ACCOUNT}]},
     )
     assert len(notices(wuhou["head"])) == 2 and len(notices(kunming["head"])) == 2
@@ -280,7 +280,7 @@ def test_revoked_and_draft_cases_do_not_match(wuhou, kunming):
     assert not RelatedCaseMatch.objects.exists()
 
     # A draft is looked up when it is registered.
-    services.case_transition(case=draft, name="register", user=kunming["investigator"])
+    services.case_transition(case=draft, name="register", by=kunming["investigator"])
     assert set(RelatedCaseMatch.objects.values_list("case_id", "other_case_id")) == {
         (draft.pk, wuhou["case"].pk),
         (wuhou["case"].pk, draft.pk),

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import CasePerson, CaseState, HandlingCode, PartyRole
-from cases.search import HIT_FIELDS, MAX_HITS, HitClass, SearchKind, SearchRateLimited, search
+from cases.search.services import HIT_FIELDS, MAX_HITS, HitClass, SearchKind, SearchRateLimited, search
 from core.identity import make_id_number
 from core.models import AuditEvent
 from organisation.models import Role
@@ -379,7 +379,9 @@ def test_the_window_slides_a_search_is_freed_a_minute_after_it(xining_investigat
         run(xining_investigator)
     assert raised.value.wait in (59, 60)
     # A minute after the first search one search is free again, and only one.
-    monkeypatch.setattr("cases.search._now", lambda: first + dt.timedelta(seconds=60, milliseconds=1))
+    monkeypatch.setattr(
+        "cases.search.services._now", lambda: first + dt.timedelta(seconds=60, milliseconds=1)
+    )
     run(xining_investigator)
     with pytest.raises(SearchRateLimited):
         run(xining_investigator)
@@ -487,7 +489,7 @@ def many_persons(db):
 
 @pytest.mark.postgres
 def test_searches_use_indexes_on_postgresql(many_persons, xining_investigator):
-    from cases.search import candidate_case_ids, matching_cases, normalise
+    from cases.search.services import candidate_case_ids, matching_cases, normalise
 
     # (kind, query, index, trigram). At a few thousand rows PostgreSQL rightly prefers a sequential
     # scan to a GIN trigram scan (its fixed cost is high; it takes the index from about 25,000 rows),

@@ -6,7 +6,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from cases.models import CaseState, HandlingCode, PartyRole
-from cases.search import HIT_FIELDS, SearchKind
+from cases.search.services import HIT_FIELDS, SearchKind
 from core.models import AuditEvent
 from organisation.models import Role
 from tests.api.conftest import ENGLISH, assert_error, session_client, token_client

@@ -33,7 +33,7 @@ from cases.models import (
     HandlingCode,
     PartyRole,
 )
-from cases.search import HIT_FIELDS, HitClass, SearchKind, search
+from cases.search.services import HIT_FIELDS, HitClass, SearchKind, search
 from core.identity import make_id_number
 from organisation.models import PATH_SEPARATOR, Role, Unit
 from tests.cases.conftest import officer

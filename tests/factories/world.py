@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
+from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, id_number
+from tests.factories.organisation import UserFactory
 
 from cases.models import (
     AccessRequestState,
@@ -36,8 +38,6 @@ from cases.models import (
 )
 from core.api import Conflict
 from organisation.models import Membership, Role, Unit, User
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, id_number
-from tests.factories.organisation import UserFactory
 
 # Letters of a marker token: none of M, R, K, so "MARK" only ever starts a token.
 _LETTERS = "ABCDEFGHIJLNOPQSTUVWXYZ"
@@ -194,8 +194,9 @@ def _pick(world: World, index: int) -> Case:
 
 
 def _request(world: World, spec: dict) -> None:
-    from cases.assistance import services
     from tests.factories.assistance import Cast, attach_all, walk
+
+    from cases.assistance import services
 
     case = _pick(world, spec["case"])
     requesting = case.responsible_unit.code
@@ -260,9 +261,10 @@ def _merger(world: World, spec: dict):
 
 
 def _meeting(world: World, spec: dict) -> None:
+    from tests.factories.meetings import meeting_in, pan_southwest_series
+
     from meetings import agenda
     from meetings.models import AgendaSource, MeetingState
-    from tests.factories.meetings import meeting_in, pan_southwest_series
 
     host = spec["host"]
     liaison = world.actor(host, Role.LIAISON_OFFICER)
@@ -322,7 +324,7 @@ def _bulletin(world: World, spec: dict) -> None:
 
 
 def _grant(world: World, spec: dict) -> None:
-    from cases import access
+    from cases.access import services as access
 
     if not world.users:
         return

@@ -386,7 +386,9 @@ def test_ids_that_are_not_ascii_digits_are_refused_by_field(meeting, matters, pr
         with pytest.raises(Http404):  # an item named in the path: not found
             change(item_id=bad, by=host.liaison)
     assert list(meeting.agenda_items.all()) == [item]
-    assert agenda.is_id("42") and agenda.is_id(42) and agenda.is_id("9" * 18)
+    # The agenda reads ids with core.ids (meetings.ids and its is_id are gone).
+    assert agenda.id_or_none("42") == 42 and agenda.id_or_none(42) == 42
+    assert agenda.id_or_none("9" * 18) == int("9" * 18)
     assert agenda.parse_id(" 42 ", field="x") == 42
 
 

@@ -49,7 +49,7 @@ def _next_working_day(start: dt.date) -> dt.date:
 def _fundraising_case() -> Case:
     investigator, head = _user("nanming.investigator"), _user("nanming.dept-head")
     case = case_services.case_create(
-        user=investigator,
+        by=investigator,
         accepting_unit=Unit.objects.get(code=NANMING),
         name="贵阳某投资公司非法集资案",
         offence=Offence.objects.get(code="illegal_fundraising"),
@@ -59,8 +59,8 @@ def _fundraising_case() -> Case:
             "受害人主要分布在重庆市渝中区和成都市武侯区，涉案金额共计人民币1070万元。"
         ),
     )
-    case = case_services.case_transition(case=case, name="register", user=investigator)
-    case = case_services.case_transition(case=case, name="start_investigation", user=head)
+    case = case_services.case_transition(case=case, name="register", by=investigator)
+    case = case_services.case_transition(case=case, name="start_investigation", by=head)
     for location in (
         {
             "role": LocationRole.CONDUCT,
@@ -83,7 +83,7 @@ def _fundraising_case() -> Case:
             "loss_amount": "2100000",
         },
     ):
-        case_services.case_location_add(case=case, user=investigator, data=location)
+        case_services.case_location_add(case=case, by=investigator, data=location)
     proceeding = jurisdiction_services.proceeding_open(
         case=case,
         by=_user("nanming.unit-head"),

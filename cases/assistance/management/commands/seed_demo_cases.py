@@ -127,7 +127,7 @@ def _send(request: AssistanceRequest, *, drafter: User, approver: User) -> Assis
 def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePerson, list[CasePerson]]:
     investigator, head = users["wuhou.investigator"], users["wuhou.dept-head"]
     case = case_services.case_create(
-        user=investigator,
+        by=investigator,
         accepting_unit=Unit.objects.get(code=WUHOU),
         name="4·15 电信网络诈骗案",
         offence=offence,
@@ -138,8 +138,8 @@ def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePer
             "52.3万元。诈骗网站服务器架设于重庆市渝中区，赃款经贵阳市南明区ATM取现。"
         ),
     )
-    case = case_services.case_transition(case=case, name="register", user=investigator)
-    case = case_services.case_transition(case=case, name="start_investigation", user=head)
+    case = case_services.case_transition(case=case, name="register", by=investigator)
+    case = case_services.case_transition(case=case, name="start_investigation", by=head)
     for location in (
         {
             "role": LocationRole.CONDUCT,
@@ -176,11 +176,11 @@ def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePer
             "occurred": "2026年4月16日",
         },
     ):
-        case_services.case_location_add(case=case, user=investigator, data=location)
+        case_services.case_location_add(case=case, by=investigator, data=location)
 
     suspect = case_services.case_person_add(
         case=case,
-        user=investigator,
+        by=investigator,
         data={
             "role": PersonRole.SUSPECT,
             "name": "罗志勇",
@@ -201,7 +201,7 @@ def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePer
     victims = [
         case_services.case_person_add(
             case=case,
-            user=investigator,
+            by=investigator,
             data={
                 "role": PersonRole.VICTIM,
                 "name": "李秀兰",
@@ -218,7 +218,7 @@ def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePer
         ),
         case_services.case_person_add(
             case=case,
-            user=investigator,
+            by=investigator,
             data={
                 "role": PersonRole.VICTIM,
                 "name": "赵明",
@@ -238,7 +238,7 @@ def _kunming_case(users: dict[str, User], offence: Offence) -> Case:
     """A smaller Kunming case whose unidentified suspect used the Wuhou suspect's phone."""
     investigator = users["kunming.investigator"]
     case = case_services.case_create(
-        user=investigator,
+        by=investigator,
         accepting_unit=Unit.objects.get(code=KUNMING),
         name="5·02 冒充客服退款诈骗案",
         offence=offence,
@@ -247,7 +247,7 @@ def _kunming_case(users: dict[str, User], offence: Offence) -> Case:
     )
     case_services.case_location_add(
         case=case,
-        user=investigator,
+        by=investigator,
         data={
             "role": LocationRole.VICTIM_LOSS,
             "division_code": "530111",
@@ -258,12 +258,12 @@ def _kunming_case(users: dict[str, User], offence: Offence) -> Case:
     )
     case_services.case_person_add(
         case=case,
-        user=investigator,
+        by=investigator,
         data={"role": PersonRole.SUSPECT, "name": "身份不明男子（自称“客服小罗”）", "phones": [SHARED_PHONE]},
     )
     case_services.case_person_add(
         case=case,
-        user=investigator,
+        by=investigator,
         data={
             "role": PersonRole.VICTIM,
             "name": "陈丽",
@@ -272,9 +272,9 @@ def _kunming_case(users: dict[str, User], offence: Offence) -> Case:
         },
     )
     # Registration looks up all the case's suspects: the phone matches the Wuhou case's suspect.
-    case = case_services.case_transition(case=case, name="register", user=investigator)
+    case = case_services.case_transition(case=case, name="register", by=investigator)
     return case_services.case_transition(
-        case=case, name="start_investigation", user=users["kunming.dept-head"]
+        case=case, name="start_investigation", by=users["kunming.dept-head"]
     )
 
 

@@ -3,13 +3,13 @@
 The intake officer or head of the unit that owns a case sees each open request to it until it is
 granted, refused or withdrawn. Registered by importing this module from CasesConfig.ready(). An item
 names the case (and nothing of the requester's purpose case) as far as the decider may see it now
-(`cases.access.access_requests_shown`, issue 16).
+(`cases.access.selectors.access_requests_shown`, issue 16).
 """
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import access_request_list_visible_to, access_requests_shown, deciding_unit_ids
+from cases.access.selectors import access_request_list_visible_to, access_requests_shown, deciding_unit_ids
 from cases.models import AccessRequestState
 from core import inbox
 

@@ -1,6 +1,6 @@
 """API of cross-province search: GET /api/v1/search/?kind=&q=&purpose_case=&purpose= (issue 7).
 
-The search itself, its purpose check, rate limit and audit are cases.search.search; this view only
+The search itself, its purpose check, rate limit and audit are cases.search.services.search; this view only
 reads the query string and shapes the answer. 400 names `purpose` when no purpose is stated, 429
 (with Retry-After) when the user searched too often.
 """
@@ -11,10 +11,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.search import SearchKind, search
-from core.api import IdField, error_responses
+from cases.search.services import SearchKind, SearchRateLimited, search
+from core.api import ApiError, IdField, error_responses
 from core.ids import MAX_ID
-from organisation.permissions import CaseDataAccess
+from organisation.apis import CaseDataAccess
 
 
 class SearchQuerySerializer(serializers.Serializer):
@@ -126,13 +126,18 @@ class SearchApi(APIView):
         data = SearchQuerySerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        result = search(
-            user=request.user,
-            kind=values["kind"],
-            query=values["q"],
-            purpose_case=values.get("purpose_case"),
-            purpose_text=values["purpose"],
-        )
+        try:
+            result = search(
+                user=request.user,
+                kind=values["kind"],
+                query=values["q"],
+                purpose_case=values.get("purpose_case"),
+                purpose_text=values["purpose"],
+            )
+        except SearchRateLimited as limited:
+            raise ApiError(
+                limited.message, code=limited.code, status_code=limited.status_code, retry_after=limited.wait
+            ) from None
         return Response(
             {
                 "kind": result.kind,

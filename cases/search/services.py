@@ -34,9 +34,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from rest_framework.exceptions import Throttled
 
-from cases import access
+from cases.access import services as access
 from cases.models import Case, CasePerson, HandlingCode, PersonBankAccount, PersonPhone
 from cases.selectors import (
     case_discoverable_by,
@@ -47,6 +46,7 @@ from cases.selectors import (
 from cases.services import normalise_account_number, normalise_phone
 from cases.standing import user_standing
 from core import audit
+from core.exceptions import DomainError
 from core.identity import check_character
 from core.models import AuditEvent
 
@@ -137,18 +137,24 @@ class SearchResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-class SearchRateLimited(Throttled):
-    """Too many searches by this user in the current window (HTTP 429 with Retry-After)."""
+class SearchRateLimited(DomainError):
+    """Too many searches by this user in the current window; `wait` is the seconds until the next one.
+
+    The API answers it 429 with Retry-After, the page 429 with the message (`status_code`).
+    """
+
+    code = "throttled"
+    status_code = 429
 
     def __init__(self, wait: int):
+        self.wait = wait
         super().__init__(
-            wait=wait,
-            detail=ngettext(
+            ngettext(
                 "Too many searches; you may search again in %(seconds)d second.",
                 "Too many searches; you may search again in %(seconds)d seconds.",
                 wait,
             )
-            % {"seconds": wait},
+            % {"seconds": wait}
         )
 
 

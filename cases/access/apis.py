@@ -1,24 +1,24 @@
 """API of access requests (/api/v1/access-requests/): list, create, detail and transitions.
 
 Thin adapters over cases.access (DESIGN.md, API conventions): every read starts from
-`access_requests_visible_to` (a miss is 404), every write is a service that answers 409 when the
-request moved on or one is already open, 403 when the user may not decide, 400 naming the field.
-A request shows its case and the requester's purpose case as far as the viewer may see each now
-(`cases.access.CaseMention`): in full when the viewer sees it, otherwise at most as search would
-tell of it (the number of a normal or internal case; a restricted one only by its owning unit).
-Creating one needs the user's own search hit (`hit`, the hit's `request_access_token`), as the page
-does.
+`selectors.access_requests_visible_to` (a miss is 404), every write is a service that answers 409
+when the request moved on or one is already open, 403 when the user may not decide, 400 naming the
+field; the steps come from the request's machine (cases.access.steps). A request shows its case and
+the requester's purpose case as far as the viewer may see each now (`selectors.CaseMention`): in
+full when the viewer sees it, otherwise at most as search would tell of it (the number of a normal
+or internal case; a restricted one only by its owning unit). Creating one needs the user's own
+search hit (`hit`, the hit's `request_access_token`), as the page does.
 """
 
 import django_filters
-from django.http import Http404
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import access
+from cases.access import selectors, services
+from cases.access.steps import ACCESS_REQUEST_MACHINE
 from cases.models import AccessRequestState, AccessScope, CaseAccessRequest
 from cases.selectors import case_discoverable_by
 from core.api import (
@@ -27,15 +27,14 @@ from core.api import (
     IdFilter,
     OfficerRefSerializer,
     RolesFirst,
+    StepApi,
     TimelineEntrySerializer,
     error_responses,
-    inline_choice,
-    refuse_unpermitted_transition,
+    step_api_schema,
 )
-from core.workflow import available_transitions, timeline_for
-from organisation.apis import UnitRefSerializer
+from core.workflow import timeline_for
+from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import CASE_ROLES
-from organisation.permissions import CaseDataAccess
 
 TAG = "access-requests"
 
@@ -90,20 +89,20 @@ class AccessRequestDetailSerializer(AccessRequestSerializer):
 
 
 def _prepare(access_request: CaseAccessRequest, user) -> CaseAccessRequest:
-    access_request.grant_or_none = access.grant_of(access_request)
-    access_request.available_transitions = available_transitions(access_request, user)
+    access_request.grant_or_none = selectors.grant_of(access_request)
+    access_request.available_transitions = ACCESS_REQUEST_MACHINE.available(access_request, user, api=True)
     return access_request
 
 
 def detail_data(access_request: CaseAccessRequest, user, *, path: str) -> dict:
-    access.access_requests_shown(user, [access_request], path=path)
+    selectors.access_requests_shown(user, [access_request], path=path)
     _prepare(access_request, user)
     access_request.timeline = list(timeline_for(access_request))
     return AccessRequestDetailSerializer(access_request).data
 
 
 def _detail_response(request, pk, status_code=status.HTTP_200_OK) -> Response:
-    found = access.access_request_get_visible(request.user, pk)
+    found = selectors.access_request_get_visible(request.user, pk)
     return Response(detail_data(found, request.user, path=request.path), status=status_code)
 
 
@@ -148,7 +147,7 @@ class AccessRequestListApi(generics.ListAPIView):
     class InputSerializer(serializers.Serializer):
         case = IdField(help_text=gettext_lazy("Id of the case found by search."))
         hit = serializers.CharField(
-            max_length=access.HIT_MAX_LENGTH,
+            max_length=services.HIT_MAX_LENGTH,
             help_text=gettext_lazy(
                 "The request_access_token of your search hit for the case; it lasts an hour."
             ),
@@ -161,13 +160,13 @@ class AccessRequestListApi(generics.ListAPIView):
         )
 
     def get_queryset(self):
-        return access.access_request_list_visible_to(self.request.user)
+        return selectors.access_request_list_visible_to(self.request.user)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is None:
             return page
-        page = access.access_requests_shown(self.request.user, page, path=self.request.path)
+        page = selectors.access_requests_shown(self.request.user, page, path=self.request.path)
         for item in page:
             _prepare(item, self.request.user)
         return page
@@ -189,8 +188,8 @@ class AccessRequestListApi(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         # Only from the user's own search hit; anything else is 404 (issue 16, leak 4).
-        search_event_id = access.search_hit_check(request.user, values["hit"], case_id=values["case"])
-        created = access.access_request_create(
+        search_event_id = services.search_hit_check(request.user, values["hit"], case_id=values["case"])
+        created = services.access_request_create(
             case_id=values["case"],
             by=request.user,
             reason=values["reason"],
@@ -214,60 +213,20 @@ class AccessRequestDetailApi(APIView):
         return _detail_response(request, pk)
 
 
-@extend_schema(tags=[TAG])
-class AccessRequestTransitionApi(APIView):
+@step_api_schema(
+    operation_id="access_requests_transition",
+    tags=[TAG],
+    response=AccessRequestDetailSerializer,
+    expected_state_help=gettext_lazy("The state the client saw; 409 if the request has moved on since."),
+)
+class AccessRequestTransitionApi(StepApi):
     """Grant (scope, days), refuse (reason) or withdraw an access request."""
 
     permission_classes = [CaseDataAccess]
+    machine = ACCESS_REQUEST_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            default="",
-            max_length=2000,
-            help_text=gettext_lazy("Required to refuse; a note otherwise."),
-        )
-        scope = serializers.ChoiceField(
-            choices=AccessScope.choices,
-            required=False,
-            default=AccessScope.READ,
-            help_text=gettext_lazy("grant: read (the case file) or read_documents (also its documents)."),
-        )
-        days = serializers.IntegerField(
-            required=False,
-            default=access.DEFAULT_DAYS,
-            min_value=access.MIN_DAYS,
-            max_value=access.MAX_DAYS,
-            help_text=gettext_lazy("grant: how many days the access lasts, 1 to 30."),
-        )
-        expected_state = inline_choice(
-            AccessRequestState.choices,
-            required=False,
-            help_text=gettext_lazy("The state the client saw; 409 if the request has moved on since."),
-        )
+    def get_object(self, request, pk: int):
+        return selectors.access_request_get_visible(request.user, pk)
 
-    @extend_schema(
-        operation_id="access_requests_transition",
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(access.TRANSITIONS))],
-        request=InputSerializer,
-        responses={200: AccessRequestDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        found = access.access_request_get_visible(request.user, pk)
-        if name not in access.TRANSITIONS:
-            raise Http404(name)
-        refuse_unpermitted_transition(found, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        access.access_request_transition(
-            request_id=found.pk,
-            name=name,
-            by=request.user,
-            reason=values["reason"],
-            scope=values["scope"],
-            days=values["days"],
-            expected_state=values.get("expected_state"),
-        )
-        return _detail_response(request, found.pk)
+    def respond(self, request, instance, pk: int):
+        return _detail_response(request, instance.pk)

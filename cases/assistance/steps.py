@@ -1,0 +1,140 @@
+"""The steps of an assistance request and of a property measure, declared once (core.steps).
+
+Who may take a step is the transition's permission on the model; what it does is the service's
+(cases.assistance.services: one small function per step). Here: its label, emphasis, input and what
+it needs. The documents a request must carry (art 347) are needs of the steps that hand it over or
+take it on (send, resubmit, accept), so a page shows those steps disabled with the missing documents
+instead of refusing them only when pressed.
+"""
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from cases.assistance import documents_bridge, forms, services
+from cases.assistance.inbox import KINDS as INBOX_KINDS
+from cases.assistance.models import AssistanceRequest, PropertyMeasure
+from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource
+from core.steps import DANGER, PRIMARY, SECONDARY, Machine, Need, Step
+
+
+def _document_need(document_type) -> Need:
+    spec = DOCUMENTS[document_type]
+
+    def met(request: AssistanceRequest) -> bool:
+        if document_type not in KINDS[AssistanceKind(request.kind)].documents:
+            return True
+        if all(missing.type != document_type for missing in request.missing_documents()):
+            return True
+        # A generated form issued by hand after the approval is attached when the request is sent.
+        return spec.source == DocumentSource.GENERATED and documents_bridge.issued_exists(
+            request=request, document_type=document_type
+        )
+
+    return Need(format_lazy(_("Missing or defective: {document}"), document=spec.label), met)
+
+
+DOCUMENT_NEEDS = tuple(_document_need(document_type) for document_type in DOCUMENTS)
+
+
+def _take_request_step(request, name, *, by, expected_state=None, reason="", **fields):
+    return services.request_transition(
+        by=by, request_id=request.pk, name=name, reason=reason, expected_state=expected_state, fields=fields
+    )
+
+
+REQUEST_MACHINE = Machine(
+    AssistanceRequest,
+    [
+        # The requesting unit (drafts are nobody's inbox item: the drafter finds them on the list).
+        Step("submit", _("Submit for approval"), emphasis=PRIMARY, form=forms.NoteForm, waiting=False),
+        Step("approve", _("Approve"), emphasis=PRIMARY, form=forms.NoteForm),
+        Step(
+            "reject",
+            _("Send back to the drafter"),
+            emphasis=DANGER,
+            form=forms.ReasonForm,
+            confirm=_("Send this request back to its drafter with the reason."),
+        ),
+        Step("send", _("Send"), emphasis=PRIMARY, form=forms.NoteForm, needs=DOCUMENT_NEEDS),
+        # The requested unit's intake (art 348).
+        Step("receive", _("Confirm receipt"), emphasis=PRIMARY, form=forms.NoteForm),
+        Step(
+            "request_clarification",
+            _("Ask the requester a question"),
+            emphasis=SECONDARY,
+            form=forms.QuestionForm,
+        ),
+        Step("answer", _("Answer the question"), emphasis=PRIMARY, form=forms.AnswerForm),
+        Step("accept", _("Accept"), emphasis=PRIMARY, form=forms.NoteForm, needs=DOCUMENT_NEEDS),
+        Step("acknowledge", _("Acknowledge the notice"), emphasis=PRIMARY, form=forms.NoteForm),
+        Step(
+            "return_request",
+            _("Return for defective formalities"),
+            emphasis=DANGER,
+            form=forms.ReturnForm,
+            confirm=_("Return this request to its requester for defective formalities (art 348)."),
+            # A received request waits for its intake officer whether it is accepted or returned.
+            waiting=True,
+        ),
+        Step("resubmit", _("Resubmit"), emphasis=PRIMARY, form=forms.NoteForm, needs=DOCUMENT_NEEDS),
+        Step("route", _("Route to a department"), emphasis=PRIMARY, form=forms.RouteForm),
+        # The department and the officer doing the work.
+        Step("assign", _("Assign an officer"), emphasis=PRIMARY, form=forms.AssignForm),
+        Step("start", _("Start work"), emphasis=PRIMARY, form=forms.NoteForm),
+        Step("fulfil", _("Record as fulfilled"), emphasis=PRIMARY, form=forms.FulfilForm),
+        Step("close", _("Confirm and close"), emphasis=PRIMARY, form=forms.NoteForm),
+        # Disputes (art 356).
+        Step(
+            "dispute",
+            _("Dispute"),
+            emphasis=DANGER,
+            form=forms.DisputeForm,
+            confirm=_("Dispute this request: it waits until the units' common superior decides (art 356)."),
+        ),
+        # The next step of a dispute, but no inbox lists disputed requests.
+        Step(
+            "refer", _("Refer to the common superior"), emphasis=PRIMARY, form=forms.NoteForm, waiting=False
+        ),
+        Step("decide_proceed", _("Decide: proceed"), emphasis=PRIMARY, form=forms.DecisionForm),
+        Step(
+            "decide_withdraw",
+            _("Decide: withdraw"),
+            emphasis=DANGER,
+            form=forms.DecisionForm,
+            confirm=_("Decide that the request is withdrawn; both units are bound by it."),
+        ),
+        Step(
+            "withdraw",
+            _("Withdraw"),
+            emphasis=DANGER,
+            form=forms.ReasonForm,
+            confirm=_("Withdraw this request; the requested unit stops the work."),
+        ),
+    ],
+    run=_take_request_step,
+    inbox_kinds=tuple(f"assistance_request.{key}" for key in INBOX_KINDS),
+)
+
+
+# The service of each step of a property measure. Renewing (续冻, art 240) is a transition of the
+# measure too, but no generic step: it records a new measure, answered with 201 on its own route.
+MEASURE_SERVICES = {
+    "unrelated": services.property_measure_found_unrelated,
+    "release": services.property_measure_release,
+}
+
+
+def _take_measure_step(measure, name, *, by, expected_state=None, **values):
+    return MEASURE_SERVICES[name](by=by, measure=measure, expected_state=expected_state, **values)
+
+
+MEASURE_MACHINE = Machine(
+    PropertyMeasure,
+    [
+        Step("unrelated", _("Found unrelated"), emphasis=SECONDARY, form=forms.UnrelatedForm),
+        Step("release", _("Record release"), emphasis=SECONDARY),
+    ],
+    run=_take_measure_step,
+    # A measure's deadlines remind whoever answers for them (core.deadline_rows); no inbox kind lists it.
+    inbox_kinds=(),
+)
