@@ -781,7 +781,7 @@ class CaseDossierCreateApi(APIView):
     )
     def post(self, request, pk: int):
         case = _visible_case(request, pk)
-        dossier = dossiers.dossier_request(case=case, user=request.user, path=request.path)
+        dossier = dossiers.dossier_request(case=case, by=request.user, path=request.path)
         return Response(CaseDossierSerializer(dossier).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -815,7 +815,7 @@ class CaseDossierFileApi(APIView):
     )
     def get(self, request, pk: int, dossier_id: int):
         dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id, path=request.path)
-        dossiers.dossier_download(dossier=dossier, user=request.user, channel="api")
+        dossiers.dossier_download(dossier=dossier, by=request.user, channel="api")
         return FileResponse(
             dossier.file.open("rb"),
             as_attachment=True,

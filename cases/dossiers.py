@@ -132,36 +132,36 @@ def dossier_latest(case: Case, user) -> CaseDossier | None:
 
 
 @transaction.atomic
-def dossier_request(*, case: Case, user, path: str = "") -> CaseDossier:
-    """Queue a dossier of a case the user sees (Http404 otherwise); an unfinished one is returned as is.
+def dossier_request(*, case: Case, by, path: str = "") -> CaseDossier:
+    """Queue a dossier of a case `by` sees (Http404 otherwise); an unfinished one is returned as is.
 
     A dossier gathers the case: asking for one through an access grant is a use of it (audited).
     """
-    if not case_visible_to(user).filter(pk=case.pk).exists():
+    if not case_visible_to(by).filter(pk=case.pk).exists():
         raise Http404
-    grant_uses_record(user, [case.pk], path=path)
+    grant_uses_record(by, [case.pk], path=path)
     pending = (
-        CaseDossier.objects.filter(case=case, requested_by=user)
+        CaseDossier.objects.filter(case=case, requested_by=by)
         .exclude(state__in=[DossierState.DONE, DossierState.FAILED])
         .order_by("-id")
         .first()
     )
     if pending is not None:
         return pending
-    dossier = CaseDossier.objects.create(case=case, requested_by=user)
-    audit.record(action="cases.dossier.request", actor=user, target=case, payload={"dossier": dossier.pk})
+    dossier = CaseDossier.objects.create(case=case, requested_by=by)
+    audit.record(action="cases.dossier.request", actor=by, target=case, payload={"dossier": dossier.pk})
     outbox.enqueue(topic=TOPIC, payload={"dossier_id": dossier.pk}, key=f"{TOPIC}:{dossier.pk}")
     return dossier
 
 
 @transaction.atomic
-def dossier_download(*, dossier: CaseDossier, user, channel: str = "web") -> CaseDossier:
+def dossier_download(*, dossier: CaseDossier, by, channel: str = "web") -> CaseDossier:
     """Audit the download of a finished dossier (the caller found it through dossier_get_visible)."""
     if dossier.state != DossierState.DONE or not dossier.file:
         raise Http404
     audit.record(
         action="cases.dossier.download",
-        actor=user,
+        actor=by,
         target=dossier.case,
         payload={"dossier": dossier.pk, "sha256": dossier.sha256, "channel": channel},
     )

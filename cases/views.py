@@ -362,7 +362,7 @@ class DossierCreateView(CaseDataPageMixin, View):
 
     def post(self, request, pk: int):
         case = selectors.case_get_visible(request.user, pk)
-        dossier = dossiers.dossier_request(case=case, user=request.user, path=request.path)
+        dossier = dossiers.dossier_request(case=case, by=request.user, path=request.path)
         dossier.case = case
         if request.htmx:
             return render(
@@ -384,7 +384,7 @@ class DossierFileView(CaseDataPageMixin, View):
 
     def get(self, request, pk: int, dossier_id: int):
         dossier = dossiers.dossier_get_visible(request.user, pk, dossier_id, path=request.path)
-        dossiers.dossier_download(dossier=dossier, user=request.user, channel="web")
+        dossiers.dossier_download(dossier=dossier, by=request.user, channel="web")
         return FileResponse(
             dossier.file.open("rb"),
             as_attachment=True,

@@ -299,11 +299,11 @@ def _is_int(value) -> bool:
 # --- uses of a grant -----------------------------------------------------------------------------
 
 
-def grant_use_audit(*, grant: CaseAccessGrant, user, path: str) -> None:
+def grant_use_audit(*, grant: CaseAccessGrant, by, path: str) -> None:
     """Record one use of a grant (the case or one of its documents seen through it)."""
     audit.record(
         action=ACTION_USE,
-        actor=user,
+        actor=by,
         target=grant,
         payload={"case": grant.case_id, "grant": grant.pk, "scope": grant.scope, "path": path},
     )
@@ -320,7 +320,7 @@ def document_opened_by_grant(user, *, case_id, document) -> bool:
     grant = active_grant(user, case_id, scopes=[AccessScope.READ_DOCUMENTS])
     if grant is None:
         return False
-    grant_use_audit(grant=grant, user=user, path=f"documents/{document.pk}")
+    grant_use_audit(grant=grant, by=user, path=f"documents/{document.pk}")
     return True
 
 

@@ -128,7 +128,7 @@ class SearchApi(APIView):
         values = data.validated_data
         try:
             result = search(
-                user=request.user,
+                by=request.user,
                 kind=values["kind"],
                 query=values["q"],
                 purpose_case=values.get("purpose_case"),

@@ -385,25 +385,25 @@ def _offer_access(hit: dict[str, Any], *, user, search_event_id: int) -> None:
 
 
 @transaction.atomic
-def search(*, user, kind: str, query: str, purpose_case=None, purpose_text: str = "") -> SearchResult:
+def search(*, by, kind: str, query: str, purpose_case=None, purpose_text: str = "") -> SearchResult:
     """Search the six regions' cases for a person's identifier, a name or a case number; audited.
 
-    `purpose_case` is a case the user may see (or its id), `purpose_text` a written reason; one of
+    `purpose_case` is a case `by` may see (or its id), `purpose_text` a written reason; one of
     them is required. Raise ValidationError (fields `kind`, `q`, `purpose`, `purpose_case`),
     PermissionDenied for a user without case data, SearchRateLimited beyond SEARCH_RATE_PER_MINUTE.
     """
-    if not user_standing(user).unit_ids:
+    if not user_standing(by).unit_ids:
         raise PermissionDenied
     normalised, persons = normalise(kind, query)
-    case, text = _purpose(user, purpose_case, purpose_text)
-    _take_rate(user)
+    case, text = _purpose(by, purpose_case, purpose_text)
+    _take_rate(by)
 
     if persons is None:
         case_ids, capped = None, False
     else:
         case_ids = list(candidate_case_ids(persons))
         capped = len(case_ids) >= MAX_CANDIDATES
-    cases = matching_cases(user, kind, normalised, case_ids)
+    cases = matching_cases(by, kind, normalised, case_ids)
     if persons is not None:
         # Names of the matching persons, for full hits only.
         matched = CasePerson.objects.filter(persons).only("pk", "case_id", "name").order_by("pk")
@@ -416,11 +416,11 @@ def search(*, user, kind: str, query: str, purpose_case=None, purpose_text: str 
         counts[hit["hit_class"]] += 1
     # A full hit shows a case's name, state and persons: a use of the grant when only a grant opens it.
     grant_uses_record(
-        user, [hit["id"] for hit in hits if hit["hit_class"] == HitClass.FULL], path=SEARCH_USE_PATH
+        by, [hit["id"] for hit in hits if hit["hit_class"] == HitClass.FULL], path=SEARCH_USE_PATH
     )
     searched = audit.record(
         action=AUDIT_ACTION,
-        actor=user,
+        actor=by,
         target=case,
         payload={
             "kind": kind,
@@ -436,5 +436,5 @@ def search(*, user, kind: str, query: str, purpose_case=None, purpose_text: str 
     )
     for hit in hits:
         if hit["hit_class"] != HitClass.FULL:
-            _offer_access(hit, user=user, search_event_id=searched.pk)
+            _offer_access(hit, user=by, search_event_id=searched.pk)
     return SearchResult(kind=kind, query=normalised, hits=hits, truncated=truncated, counts=counts)

@@ -30,7 +30,7 @@ class SearchView(CaseDataPageMixin, View):
             data = form.cleaned_data
             try:
                 result = search(
-                    user=request.user,
+                    by=request.user,
                     kind=data["kind"],
                     query=data["q"],
                     purpose_case=data["purpose_case"],

@@ -128,11 +128,11 @@ def test_loaded_rows_are_valid_visible_to_their_units_and_found_by_search(tmp_pa
         .first()
     )
     user = officer(person.case.accepting_unit.code, Role.INVESTIGATOR)
-    result = search(user=user, kind=SearchKind.ID_NUMBER, query=person.id_number, purpose_text="核查身份信息")
+    result = search(by=user, kind=SearchKind.ID_NUMBER, query=person.id_number, purpose_text="核查身份信息")
     assert {hit["id"]: hit["hit_class"] for hit in result.hits}[person.case_id] == HitClass.FULL
     phone = PersonPhone.objects.filter(person__case__handling_code="normal").select_related("person").first()
     user = officer(Case.objects.get(pk=phone.person.case_id).accepting_unit.code, Role.INVESTIGATOR)
-    result = search(user=user, kind=SearchKind.PHONE, query=phone.number, purpose_text="核查身份信息")
+    result = search(by=user, kind=SearchKind.PHONE, query=phone.number, purpose_text="核查身份信息")
     assert phone.person.case_id in {hit["id"] for hit in result.hits}
 
     # Requests: in many states; a sent one makes the requested unit a party and starts its clocks

@@ -275,7 +275,7 @@ def test_a_search_showing_a_case_only_a_grant_opens_is_a_grant_use(chengdu_case,
 
     def find(user) -> str:
         result = search(
-            user=user, kind=SearchKind.ID_NUMBER, query=suspect.id_number, purpose_text="核查嫌疑人身份"
+            by=user, kind=SearchKind.ID_NUMBER, query=suspect.id_number, purpose_text="核查嫌疑人身份"
         )
         return {hit["id"]: hit["hit_class"] for hit in result.hits}[chengdu_case.pk]
 

@@ -54,7 +54,7 @@ def browser(user) -> Client:
 
 def hit_for(user, case) -> dict:
     """Search the case's number as the user would; return the hit (with its link and token)."""
-    result = search.search(user=user, kind="case_number", query=case.number, purpose_text="核查嫌疑人身份")
+    result = search.search(by=user, kind="case_number", query=case.number, purpose_text="核查嫌疑人身份")
     [hit] = result.hits
     return hit
 

@@ -47,7 +47,7 @@ def ask(case, user) -> CaseAccessRequest:
 
 def hit_url(case, user) -> str:
     """Return the link of the user's search hit for the case (the form opens only from one)."""
-    found = search.search(user=user, kind="case_number", query=case.number, purpose_text="核查嫌疑人身份")
+    found = search.search(by=user, kind="case_number", query=case.number, purpose_text="核查嫌疑人身份")
     [hit] = found.hits
     return hit["request_access_url"]
 

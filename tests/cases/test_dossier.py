@@ -73,7 +73,7 @@ def two_documents(office, case):
 def build(django_capture_on_commit_callbacks, case, user) -> CaseDossier:
     # The outbox relays after commit, and its handler hands the build to Celery (eager) after its own.
     with django_capture_on_commit_callbacks(execute=True):
-        dossier = dossiers.dossier_request(case=case, user=user)
+        dossier = dossiers.dossier_request(case=case, by=user)
     dossier.refresh_from_db()
     return dossier
 
@@ -269,7 +269,7 @@ def test_an_uninvolved_investigator_gets_404_everywhere(
     client, office, case, qinghai_investigator, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        dossier = dossiers.dossier_request(case=case, user=office.investigator)
+        dossier = dossiers.dossier_request(case=case, by=office.investigator)
     client.force_login(qinghai_investigator)
     args = [case.pk, dossier.pk]
     assert client.get(reverse("case-detail", args=[case.pk])).status_code == 404
@@ -287,7 +287,7 @@ def test_another_officer_of_the_case_does_not_see_someone_elses_dossier(
     client, office, case, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        dossier = dossiers.dossier_request(case=case, user=office.investigator)
+        dossier = dossiers.dossier_request(case=case, by=office.investigator)
     client.force_login(office.head)
     assert client.get(reverse("case-detail", args=[case.pk])).status_code == 200
     assert client.get(reverse("case-dossier-file", args=[case.pk, dossier.pk])).status_code == 404

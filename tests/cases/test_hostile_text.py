@@ -60,7 +60,7 @@ def test_the_api_returns_the_text_as_data(client, hostile_case):
 def test_sql_looking_input_is_stored_searched_and_filtered_as_data(client, hostile_case):
     user = officer(WUHOU)
     for query in (SQL, "' OR '1'='1", "%' OR 1=1 --"):
-        result = search(user=user, kind=SearchKind.NAME, query=query, purpose_text="核查可疑输入")
+        result = search(by=user, kind=SearchKind.NAME, query=query, purpose_text="核查可疑输入")
         assert result.hits == []
     client.force_login(user)
     response = client.get(reverse("case-list"), {"q": "' OR 1=1 --"})

@@ -44,7 +44,7 @@ def test_xining_finds_a_chengdu_internal_case_is_granted_seven_days_and_loses_it
     CasePersonFactory(case=chengdu_case, id_number=suspect_id, name="罗某某")
     intake = member("510100", Role.INTAKE_OFFICER, department_kind="command")
 
-    result = search.search(user=investigator, kind="id_number", query=suspect_id, purpose_case=own_case)
+    result = search.search(by=investigator, kind="id_number", query=suspect_id, purpose_case=own_case)
     [hit] = [h for h in result.hits if h["id"] == chengdu_case.pk]
     assert hit["hit_class"] == "minimal"
     assert set(hit) == {

@@ -51,7 +51,7 @@ def chengdu_case(handling_code=HandlingCode.NORMAL, state=CaseState.UNDER_INVEST
 def run(user, kind=SearchKind.ID_NUMBER, query=SUSPECT_ID, **purpose):
     if not purpose:
         purpose = {"purpose_text": "核查嫌疑人身份"}
-    return search(user=user, kind=kind, query=query, **purpose)
+    return search(by=user, kind=kind, query=query, **purpose)
 
 
 def by_case(result) -> dict[int, dict]:
@@ -291,7 +291,7 @@ def test_the_data_migration_fills_existing_persons(db):
 def test_a_search_without_a_purpose_is_refused_naming_purpose(xining_investigator, purpose):
     chengdu_case()
     with pytest.raises(ValidationError) as raised:
-        search(user=xining_investigator, kind=SearchKind.ID_NUMBER, query=SUSPECT_ID, **purpose)
+        search(by=xining_investigator, kind=SearchKind.ID_NUMBER, query=SUSPECT_ID, **purpose)
     assert set(raised.value.message_dict) == {"purpose"}
     assert not AuditEvent.objects.filter(action="cases.search").exists()
 

@@ -248,7 +248,7 @@ def test_search_and_the_case_list_reveal_no_more_than_the_rules_allow(units, spe
         by_pk = {case.pk: case for case in built}
 
         kind, text = query
-        result = search(user=user, kind=kind, query=text, purpose_text="性质验证")
+        result = search(by=user, kind=kind, query=text, purpose_text="性质验证")
         hits = {hit["id"]: hit for hit in result.hits}
 
         # Exactly the matching cases the rules let the searcher hear of, each in its class.
