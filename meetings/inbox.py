@@ -114,11 +114,15 @@ def _organise(user, visible, liaison: list[int]) -> list[inbox.InboxItem]:
         action=SignoffAction.COMMENTED,
         version=OuterRef("minutes__version"),
     )
-    rows = (
-        visible.filter(Q(host_unit_id__in=liaison) | Q(organiser_unit_id__in=liaison))
-        .filter(Q(state=MS.DRAFT) | Q(state=MS.CLOSED) | (Q(state=MS.MINUTES_CIRCULATING) & Exists(comments)))
-        .order_by("start_at", "id")[:LIMIT]
-    )
+    # A draft is scheduled by the liaison of its host or organising unit; the minutes (started once
+    # the session closed, revised when returned) are drafted by the host's liaison alone (the steps'
+    # permissions, meetings.permissions).
+    hosted = Q(host_unit_id__in=liaison)
+    rows = visible.filter(
+        (Q(state=MS.DRAFT) & (hosted | Q(organiser_unit_id__in=liaison)))
+        | (Q(state=MS.CLOSED) & hosted)
+        | (Q(state=MS.MINUTES_CIRCULATING) & hosted & Exists(comments))
+    ).order_by("start_at", "id")[:LIMIT]
     items = []
     for meeting in rows:
         if meeting.state == MS.CLOSED:
