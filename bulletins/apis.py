@@ -40,9 +40,8 @@ from core.api import (
     step_api_schema,
 )
 from core.workflow import timeline_for
-from organisation.apis import UnitRefSerializer
+from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
-from organisation.permissions import CaseDataAccess
 
 TAG = "bulletins"
 

@@ -296,6 +296,7 @@ SPECTACULAR_SETTINGS = {
         "BulletinUrgencyEnum": "bulletins.models.BulletinUrgency",
         "RequestUrgencyEnum": "cases.assistance.models.URGENCY_CHOICES",
         "LiaisonRoleEnum": "organisation.models.LiaisonRole",
+        "ProposalStateEnum": "organisation.models.ProposalState",
         "ScopeEnum": "cases.models.AccessScope",
         "PropertyMeasureStateEnum": "cases.assistance.models.PropertyMeasureState",
     },

@@ -437,12 +437,14 @@ class StepApi(APIView):
     """`POST …/{pk}/transitions/{name}/`: take a step of the object's machine (the one generic API view).
 
     A subclass names its `machine` and says how to find the object the user may see (`get_object`,
-    404 otherwise) and what to answer (`respond`); `step_api_schema` describes it. The order is the
-    project's: 404 for an object out of sight or no such step, 403 for one who may not take the step
-    (before the body is read), 400 for the input, 409 when the object moved on.
+    404 otherwise) and what to answer (`respond`; what the service returned is `self.result`, e.g. the
+    new draft of a correction); `step_api_schema` describes it. The order is the project's: 404 for
+    an object out of sight or no such step, 403 for one who may not take the step (before the body
+    is read), 400 for the input, 409 when the object moved on.
     """
 
     machine = None
+    result = None
 
     def get_object(self, request, **kwargs):
         raise NotImplementedError
@@ -458,7 +460,9 @@ class StepApi(APIView):
         if check_transition(instance, name, request.user).refused:
             raise exceptions.PermissionDenied()
         values, expected = step_input(self.machine, name, request.data, instance=instance)
-        self.machine.take(instance, name, by=request.user, values=values, expected_state=expected)
+        self.result = self.machine.take(
+            instance, name, by=request.user, values=values, expected_state=expected
+        )
         return self.respond(request, instance, **kwargs)
 
 
@@ -491,6 +495,8 @@ def step_api_schema(
             request=request,
             responses={200: response, **error_responses(400, 401, 403, 404, 409)},
         )
+        # A route that names its step in the path (`…/approve/`) describes the same input.
+        view_class.input_serializer = request
         return extend_schema_view(post=schema)(view_class)
 
     return decorator

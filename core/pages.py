@@ -104,6 +104,7 @@ class StepView(View):
     http_method_names = ["post", "options"]
     machine: Machine | None = None
     object_noun = ""
+    result = None
 
     def get_object(self, request, **kwargs):
         raise NotImplementedError
@@ -145,7 +146,9 @@ class StepView(View):
         expected = values.pop("expected_state", "") or None
         values.pop("confirmed", None)
         try:
-            self.machine.take(instance, name, by=request.user, values=values, expected_state=expected)
+            self.result = self.machine.take(
+                instance, name, by=request.user, values=values, expected_state=expected
+            )
         except ValidationError as error:
             apply_errors(form, error)
             return self.render_object(request, instance, status=400, bound=form, bound_step=name)
@@ -156,6 +159,13 @@ class StepView(View):
             return self.render_object(request, instance, status=403)
         messages.success(request, _("Done: %(action)s.") % {"action": step.label})
         instance.refresh_from_db()
+        return self.finished(request, instance, step)
+
+    def finished(self, request, instance, step):
+        """Answer a step taken: the object's page, or the list when it left the user's sight.
+
+        What the service returned is `self.result` (a one-time password to show once, say).
+        """
         if not self.still_visible(request, instance):
             return redirect(self.gone_url(request, instance))
         return redirect(self.success_url(request, instance))

@@ -7,11 +7,9 @@ documents of other units are reached through the object that links them (a case,
 Verification answers anyone signed in, by code or by file, and is audited.
 """
 
-import io
-
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -21,17 +19,17 @@ from core.api import (
     ApiError,
     CursorPagination,
     RolesFirst,
+    StepApi,
     error_responses,
-    refuse_unpermitted_transition,
+    step_api_schema,
 )
-from documents import kinds, selectors, services
 from documents import permissions as perms
-from documents.models import Document, DocumentState, ImmutableDocumentError
-from organisation.apis import UnitRefSerializer
+from documents import selectors, services
+from documents.models import Document, ImmutableDocumentError
+from documents.presenters import document_steps, file_response
+from documents.steps import DOCUMENT_MACHINE
+from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
-from organisation.permissions import CaseDataAccess
-
-MAX_VERIFY_BYTES = 50 * 1024 * 1024
 
 
 class RecipientSerializer(serializers.Serializer):
@@ -84,8 +82,7 @@ class DocumentDetailSerializer(DocumentListItemSerializer):
         return f"/api/v1/documents/{obj.pk}/file/" if obj.render_state == "done" else ""
 
     def get_transitions(self, obj) -> list[str]:
-        user = self.context["user"]
-        return [t.name for t in obj.get_available_user_state_transitions(user)]
+        return document_steps(obj, self.context["user"])
 
 
 def detail(document: Document, user) -> dict:
@@ -118,15 +115,6 @@ class DocumentListApi(APIView):
         title = serializers.CharField(required=False, allow_blank=True, default="")
         data = serializers.DictField(required=False, default=dict)
         recipients = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-
-        def validate_kind(self, value):
-            if value not in dict(kinds.choices()):
-                raise serializers.ValidationError(_("No such document kind."))
-            spec = kinds.get(value)
-            if spec.process_owned:
-                # A process's document is drafted by its process, linked to it (issue 16 leak 9).
-                raise serializers.ValidationError(kinds.process_owned_message(spec), code="process_owned")
-            return value
 
     @extend_schema(
         operation_id="documents_list",
@@ -210,48 +198,20 @@ class DocumentDetailApi(APIView):
         return Response(detail(_visible(request.user, pk), request.user))
 
 
-ACTIONS = (*services.TRANSITIONS, "issue", "void", "correct")
-
-
-class DocumentTransitionApi(APIView):
+@step_api_schema(operation_id="documents_transition", tags=["documents"], response=DocumentDetailSerializer)
+class DocumentTransitionApi(StepApi):
     """Take a step: submit_for_review, submit_for_approval, approve_review, approve, send_back, issue,
     void, correct (void and draft the correction; answers the new draft)."""
 
     permission_classes = [CaseDataAccess]
+    machine = DOCUMENT_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(required=False, allow_blank=True, default="")
-        expected_state = serializers.ChoiceField(choices=DocumentState.choices, required=False)
+    def get_object(self, request, pk: int):
+        return _visible(request.user, pk)
 
-    @extend_schema(
-        operation_id="documents_transition",
-        tags=["documents"],
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(ACTIONS))],
-        request=InputSerializer,
-        responses={200: DocumentDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        document = _visible(request.user, pk)
-        if name not in ACTIONS:
-            raise serializers.ValidationError({"name": [_("No such transition.")]})
-        refuse_unpermitted_transition(document, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        reason = data.validated_data["reason"]
-        expected = data.validated_data.get("expected_state")
-        if name == "issue":
-            result = services.document_issue(
-                document_id=document.pk, by=request.user, expected_state=expected
-            )
-        elif name == "void":
-            result = services.document_void(document_id=document.pk, by=request.user, reason=reason)
-        elif name == "correct":
-            result = services.document_correct(document_id=document.pk, by=request.user, reason=reason)
-        else:
-            result = services.document_transition(
-                document_id=document.pk, name=name, by=request.user, reason=reason, expected_state=expected
-            )
-        return Response(detail(_visible(request.user, result.pk), request.user))
+    def respond(self, request, instance, pk: int):
+        # A correction answers the draft that replaces the document.
+        return Response(detail(_visible(request.user, self.result.pk), request.user))
 
 
 class DocumentServeApi(APIView):
@@ -280,17 +240,6 @@ class DocumentServeApi(APIView):
         return Response(detail(_visible(request.user, pk), request.user))
 
 
-def file_response(document: Document) -> FileResponse:
-    """Serve the copy document_download made for the viewer (watermarked), else the stored file."""
-    served = getattr(document, "served_copy", None)
-    return FileResponse(
-        io.BytesIO(served) if served is not None else document.file.open("rb"),
-        as_attachment=True,
-        filename=document.file.name.rsplit("/", 1)[-1],
-        content_type="application/pdf",
-    )
-
-
 class DocumentFileApi(APIView):
     """Download the issued PDF; 404 unless the linking app's resolver lets the user see it. Audited."""
 
@@ -308,7 +257,7 @@ class DocumentFileApi(APIView):
     )
     def get(self, request, pk: int):
         try:
-            document = services.document_download(document_id=pk, user=request.user, channel="api")
+            document = services.document_download(document_id=pk, by=request.user, channel="api")
         except Document.DoesNotExist:
             raise Http404 from None
         return file_response(document)
@@ -355,7 +304,7 @@ class DocumentVerifyApi(APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("file")
         if upload is not None:
-            if upload.size > MAX_VERIFY_BYTES:
+            if upload.size > services.MAX_VERIFY_BYTES:
                 raise serializers.ValidationError({"file": [_("The file is too large.")]})
             verification = services.document_verify_file(content=upload.read(), by=request.user)
         else:

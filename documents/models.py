@@ -333,7 +333,16 @@ class Document(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=S.ISSUED, target=S.VOIDED, permission=perms.may_void)
     def void(self, *, by, reason: str = ""):
-        """Void the issued document, with the reason (a correction names its replacement)."""
+        """Void the issued document, with the reason."""
+        self._mark_voided(by, reason)
+
+    @transition(field=state, source=S.ISSUED, target=S.VOIDED, permission=perms.may_void)
+    def correct(self, *, by, reason: str = "", replaced_by=None):
+        """Void the issued document for its correction, a new draft the service made (更正)."""
+        self._mark_voided(by, reason)
+        self.replaced_by = replaced_by
+
+    def _mark_voided(self, by, reason: str) -> None:
         self.voided_reason = _required(reason, "reason", _("Say why the document is voided."))
         self.voided_at = timezone.now()
         self.voided_by = by

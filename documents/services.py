@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit, outbox
-from core.api import Conflict
-from core.workflow import run_transition, timeline_add
+from core.exceptions import Conflict, NotAllowed
+from core.workflow import model_update, run_transition, timeline_add
 from documents import kinds, numbering
 from documents import permissions as perms
 from documents.access import document_visible_to
@@ -33,6 +33,8 @@ from documents.models import (
 from organisation.models import Unit
 
 RENDER_TOPIC = "documents.render"
+# The largest file the verification reads (a document of this system is a few hundred kilobytes).
+MAX_VERIFY_BYTES = 50 * 1024 * 1024
 
 # The transitions the API and pages may name; issuing and voiding have services of their own.
 TRANSITIONS = ("submit_for_review", "submit_for_approval", "approve_review", "approve", "send_back")
@@ -63,11 +65,13 @@ def document_draft(
     the linking app, which then answers who may see it. A kind that belongs to a process is drafted
     only linked to that process's object (ValidationError on `kind` otherwise).
     """
+    if kind not in dict(kinds.choices()):
+        raise ValidationError({"kind": [_("No such document kind.")]})
     spec = kinds.get(kind)
     if spec.outside_process(link_target_type):
         raise ValidationError({"kind": [kinds.process_owned_message(spec)]}, code="process_owned")
     if check_permission and not perms.may_draft_for(issuing_unit.pk, by):
-        raise PermissionDenied
+        raise NotAllowed
     if department is not None and department.unit_id != issuing_unit.pk:
         raise ValidationError({"department": [_("Choose a department of the issuing unit.")]})
     data = dict(data or {})
@@ -107,10 +111,14 @@ def document_draft(
 
 @transaction.atomic
 def document_update(*, document_id: int, by, data: dict | None = None, title: str | None = None) -> Document:
-    """Change a draft's fields; an issued document refuses (ImmutableDocumentError), others 409."""
+    """Change a draft's fields; an issued document refuses (ImmutableDocumentError), others 409.
+
+    Through core.workflow.model_update: the changed fields are validated, saved and audited
+    (documents.document.update); a new `data` fixes the approval chain again.
+    """
     document = Document.objects.select_for_update().get(pk=document_id)
     if not perms.may_draft(document, by):
-        raise PermissionDenied
+        raise NotAllowed
     if document.state in (DocumentState.ISSUED, DocumentState.VOIDED):
         # Let the model refuse it, so the API and the model say the same thing.
         if data is not None:
@@ -120,18 +128,19 @@ def document_update(*, document_id: int, by, data: dict | None = None, title: st
         document.save()
     if document.state != DocumentState.DRAFTED:
         raise Conflict(current_state=document.state)
+    values: dict[str, Any] = {}
     if data is not None:
-        document.data = audit.json_safe(data)
-        document.approval_chain = list(document.spec.chain(document.data))
+        values["data"] = audit.json_safe(data)
+        values["approval_chain"] = list(document.spec.chain(values["data"]))
     if title is not None:
-        document.title = title.strip() or document.spec.title
-    document.save()
-    audit.record(
-        action="documents.document.update",
-        actor=by,
+        values["title"] = title.strip() or document.spec.title
+    model_update(
+        instance=document,
+        values=values,
+        by=by,
+        action="update",
         acting_unit_code=_acting_unit_code(document),
-        target=document,
-        payload={"fields": sorted((data or {}).keys()), "title": title is not None},
+        timeline=False,
     )
     return document
 
@@ -257,8 +266,14 @@ def document_issue(*, document_id: int, by, expected_state: str | None = None) -
 
 
 @transaction.atomic
-def document_void(*, document_id: int, by, reason: str, replaced_by: Document | None = None) -> Document:
-    """Void an issued document with the reason; a correction names the replacement."""
+def document_void(
+    *,
+    document_id: int,
+    by,
+    reason: str,
+    expected_state: str | None = None,
+) -> Document:
+    """Void an issued document with the reason."""
     document = Document.objects.select_related("issuing_unit").get(pk=document_id)
     result = run_transition(
         model=Document,
@@ -266,28 +281,34 @@ def document_void(*, document_id: int, by, reason: str, replaced_by: Document | 
         name="void",
         by=by,
         acting_unit_code=_acting_unit_code(document),
+        expected_state=expected_state,
         arguments={"reason": reason},
         note=reason,
-        audit_payload={"reason": reason, "replaced_by": replaced_by.pk if replaced_by else None},
+        audit_payload={"reason": reason, "replaced_by": None},
     )
-    instance = result.instance
-    if replaced_by is not None:
-        instance.replaced_by = replaced_by
-        instance.save(update_fields=["replaced_by", "updated_at"])
-    return instance
+    return result.instance
 
 
 @transaction.atomic
-def document_correct(*, document_id: int, by, reason: str, data: dict | None = None) -> Document:
+def document_correct(
+    *,
+    document_id: int,
+    by,
+    reason: str,
+    data: dict | None = None,
+    expected_state: str | None = None,
+) -> Document:
     """Void an issued document and draft its correction, the two linked both ways; return the draft.
 
     The draft goes through the chain again and is issued with a new number.
     """
     original = Document.objects.select_related("issuing_unit", "department").get(pk=document_id)
-    if original.state != DocumentState.ISSUED:
+    if original.state != DocumentState.ISSUED or (
+        expected_state is not None and expected_state != original.state
+    ):
         raise Conflict(current_state=original.state)
     if not perms.may_void(original, by):
-        raise PermissionDenied
+        raise NotAllowed
     draft = document_draft(
         kind=original.kind,
         issuing_unit=original.issuing_unit,
@@ -301,7 +322,16 @@ def document_correct(*, document_id: int, by, reason: str, data: dict | None = N
         replaces=original,
         check_permission=False,
     )
-    document_void(document_id=original.pk, by=by, reason=reason, replaced_by=draft)
+    run_transition(
+        model=Document,
+        pk=original.pk,
+        name="correct",
+        by=by,
+        acting_unit_code=_acting_unit_code(original),
+        arguments={"reason": reason, "replaced_by": draft},
+        note=reason,
+        audit_payload={"reason": reason, "replaced_by": draft.pk},
+    )
     return draft
 
 
@@ -317,7 +347,7 @@ def document_serve(*, recipient_id: int, by, served_at=None) -> DocumentRecipien
     if document.state != DocumentState.ISSUED:
         raise Conflict(current_state=document.state)
     if not perms.may_serve(document, by):
-        raise PermissionDenied
+        raise NotAllowed
     if recipient.served_at is not None:
         raise Conflict(_("This recipient was already served."), current_state=document.state)
     recipient.served_at = served_at or timezone.now()
@@ -393,27 +423,21 @@ def document_copy_render(*, document: Document, viewer, at=None) -> bytes:
 
 
 @transaction.atomic
-def document_download(*, document_id: int, user, channel: str = "api") -> Document:
-    """Return a rendered document the user may see, auditing the download; a miss is Document.DoesNotExist.
+def document_download(*, document_id: int, by, channel: str = "api") -> Document:
+    """Return a rendered document `by` may see, auditing the download; a miss is Document.DoesNotExist.
 
     What is served is a watermarked copy (issue 7 item 4), set on the returned document as
     `served_copy`; its hash is recorded (DocumentCopy) so verification recognises it as this document.
     """
     document = Document.objects.select_related("issuing_unit").filter(pk=document_id).first()
-    if (
-        document is None
-        or not document_visible_to(user, document)
-        or document.render_state != RenderState.DONE
-    ):
+    if document is None or not document_visible_to(by, document) or document.render_state != RenderState.DONE:
         raise Document.DoesNotExist
-    content = document_copy_render(document=document, viewer=user)
-    copy = document_copy_record(
-        document=document, viewer=user, content=content, purpose=f"download:{channel}"
-    )
+    content = document_copy_render(document=document, viewer=by)
+    copy = document_copy_record(document=document, viewer=by, content=content, purpose=f"download:{channel}")
     document.served_copy = content
     audit.record(
         action="documents.document.download",
-        actor=user,
+        actor=by,
         target=document,
         payload={
             "sha256": document.sha256,

@@ -1,31 +1,14 @@
 """Pages of documents: verification (anyone signed in) and the download of an issued PDF."""
 
-from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from documents import services
-from documents.apis import MAX_VERIFY_BYTES, file_response
+from documents.forms import VerifyForm
 from documents.models import Document
-
-
-class VerifyForm(forms.Form):
-    code = forms.CharField(
-        label=_("Verification code"), required=False, max_length=32, help_text=_("Printed on every page.")
-    )
-    file = forms.FileField(label=_("Or the PDF file"), required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("code") and not cleaned.get("file"):
-            raise forms.ValidationError(_("Give a verification code or a file."))
-        upload = cleaned.get("file")
-        if upload is not None and upload.size > MAX_VERIFY_BYTES:
-            raise forms.ValidationError(_("The file is too large."))
-        return cleaned
+from documents.presenters import file_response
 
 
 class VerifyView(LoginRequiredMixin, View):
@@ -65,7 +48,7 @@ class DownloadView(LoginRequiredMixin, View):
 
     def get(self, request, pk: int):
         try:
-            document = services.document_download(document_id=pk, user=request.user, channel="web")
+            document = services.document_download(document_id=pk, by=request.user, channel="web")
         except Document.DoesNotExist:
             raise Http404 from None
         return file_response(document)

@@ -53,9 +53,8 @@ from jurisdiction.models import (
     ProceedingState,
 )
 from jurisdiction.selectors import proceeding_get_visible, proceeding_visible_to, proceedings_read_record
-from organisation.apis import UnitRefSerializer
+from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
-from organisation.permissions import CaseDataAccess
 
 S = ProceedingState
 TAG = "jurisdiction-proceedings"

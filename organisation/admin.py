@@ -123,7 +123,7 @@ class UserAdmin(BaseUserAdmin):
         user = self.get_object(request, unquote(id))
         if user is not None:
             try:
-                password_change_check(actor=request.user, user=user, channel="admin")
+                password_change_check(by=request.user, user=user, channel="admin")
             except PasswordChangeRefused as exc:
                 raise PermissionDenied(exc.messages[0]) from None
         return super().user_change_password(request, id, form_url)
@@ -222,7 +222,7 @@ class MembershipAdmin(admin.ModelAdmin):
         if change and "valid_to" in form.changed_data:
             if obj.valid_to is None:
                 raise ValidationError(_("A role is extended by a new proposal."))
-            membership_end(actor=request.user, membership=obj, last_day=obj.valid_to)
+            membership_end(by=request.user, membership=obj, last_day=obj.valid_to)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -267,7 +267,7 @@ class MembershipProposalForm(forms.ModelForm):
         if user is not None and role:
             try:
                 membership_check(
-                    actor=self.request_user, user=user, role=role, unit=cleaned.get("unit"), channel="admin"
+                    by=self.request_user, user=user, role=role, unit=cleaned.get("unit"), channel="admin"
                 )
             except MembershipRefused as exc:
                 raise ValidationError(exc.messages) from None
@@ -322,7 +322,7 @@ class MembershipProposalAdmin(admin.ModelAdmin):
             return
         data = form.cleaned_data
         proposal = membership_propose(
-            actor=request.user,
+            by=request.user,
             user=data["user"],
             unit=data["unit"],
             role=data["role"],
@@ -386,7 +386,7 @@ class PasswordResetRequestAdmin(admin.ModelAdmin):
                 if user is not None and not self.errors:
                     try:
                         self._reset = password_reset_request(
-                            actor=request.user, user=user, reason=cleaned.get("reason") or ""
+                            by=request.user, user=user, reason=cleaned.get("reason") or ""
                         )
                     except ValidationError as exc:
                         raise ValidationError(exc.messages) from None

@@ -9,30 +9,60 @@ from datetime import timedelta
 import django_filters
 from django.conf import settings
 from django.contrib.auth import authenticate, logout, user_logged_in, user_logged_out
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ApiError, Conflict, CursorPagination, error_responses
+from core.api import ApiError, CursorPagination, StepApi, error_responses, step_api_schema
 from core.inbox import counts_by_kind, inbox_for
-from organisation import services
 from organisation.authentication import api_token_issue, api_token_revoke
 from organisation.models import ApiToken, Department, LoginThrottle, Role, Unit, UnitLevel
-from organisation.permissions import CaseDataAccess, RoleApprover
+from organisation.permissions import is_approver
 from organisation.selectors import (
     membership_proposals_to_decide,
     memberships_current,
     password_resets_to_decide,
     user_may_read_case_data,
 )
+from organisation.steps import MEMBERSHIP_PROPOSAL_MACHINE, PASSWORD_RESET_MACHINE
+
+# --- who may call case endpoints, and who decides roles -------------------------------------------
+
+
+class CaseDataAccess(BasePermission):
+    """Admit only users with a current operational membership: every case endpoint sits behind this.
+
+    System administrators and auditors hold none (separation of duties), so they are refused before
+    any object is looked up. An anonymous request is left to DRF, which answers 401.
+    """
+
+    message = _(
+        "Your account has no role that may read case data (system administrators and auditors do not)."
+    )
+    code = "no_case_data_access"
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return user_may_read_case_data(user)
+
+
+class RoleApprover(BasePermission):
+    """Admit a unit head or a security officer (never an administrator): they decide role proposals."""
+
+    message = _("Only a unit head or a security officer decides role proposals.")
+    code = "no_approver_role"
+
+    def has_permission(self, request, view):
+        return is_approver(request.user)
+
 
 # Unit levels travel by name in the API; the numbers are a storage detail.
 LEVEL_NAMES = {level.value: level.name.lower() for level in UnitLevel}
@@ -391,56 +421,61 @@ class MembershipProposalListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MembershipProposalDecideApi(APIView):
-    """Approve or reject a role proposal; the approver is a second person (never the proposer)."""
+def _proposal_response(proposal) -> Response:
+    return Response(MembershipProposalSerializer(proposal).data)
 
+
+class _ProposalDecision(StepApi):
     permission_classes = [RoleApprover]
-    approve = True
+    machine = MEMBERSHIP_PROPOSAL_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    def get_object(self, request, pk: int):
+        # A proposal the user may not decide is 404, like any object out of sight.
+        return get_object_or_404(membership_proposals_to_decide(request.user), pk=pk)
 
-    def post(self, request, pk: int):
-        proposal = get_object_or_404(membership_proposals_to_decide(request.user), pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        decide = services.membership_proposal_approve if self.approve else services.membership_proposal_reject
-        try:
-            proposal = decide(actor=request.user, proposal=proposal, note=data.validated_data["note"])
-        except PermissionError:
-            raise Http404 from None
-        except services.MembershipRefused as exc:
-            raise ApiError(exc.messages[0], code="separation_of_duties", status_code=403) from None
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "decided":
-                raise Conflict(exc.messages[0]) from None
-            raise
-        return Response(MembershipProposalSerializer(proposal).data)
+    def respond(self, request, instance, pk: int):
+        return _proposal_response(self.result)
 
 
-def _decide_schema(operation_id: str):
-    return extend_schema(
-        operation_id=operation_id,
-        tags=["membership-proposals"],
-        request=MembershipProposalDecideApi.InputSerializer,
-        responses={200: MembershipProposalSerializer, **error_responses(400, 401, 403, 404, 409)},
+@step_api_schema(
+    operation_id="membership_proposals_transition",
+    tags=["membership-proposals"],
+    response=MembershipProposalSerializer,
+)
+class MembershipProposalDecideApi(_ProposalDecision):
+    """Approve or reject a role proposal (`note`); the approver is a second person (never the proposer)."""
+
+
+def _fixed_step_schema(step_view, *, operation_id: str, tags, response):
+    """Describe a route that names its step in the path (`…/approve/`): the step view's input."""
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            tags=tags,
+            request=step_view.input_serializer,
+            responses={200: response, **error_responses(400, 401, 403, 404, 409)},
+        )
     )
 
 
-class MembershipProposalApproveApi(MembershipProposalDecideApi):
-    approve = True
+@_fixed_step_schema(
+    MembershipProposalDecideApi,
+    operation_id="membership_proposals_approve",
+    tags=["membership-proposals"],
+    response=MembershipProposalSerializer,
+)
+class MembershipProposalApproveApi(_ProposalDecision):
+    """Approve a role proposal: `…/approve/`, the same as `…/transitions/approve/`."""
 
-    @_decide_schema("membership_proposals_approve")
-    def post(self, request, pk: int):
-        return super().post(request, pk)
 
-
-class MembershipProposalRejectApi(MembershipProposalDecideApi):
-    approve = False
-
-    @_decide_schema("membership_proposals_reject")
-    def post(self, request, pk: int):
-        return super().post(request, pk)
+@_fixed_step_schema(
+    MembershipProposalDecideApi,
+    operation_id="membership_proposals_reject",
+    tags=["membership-proposals"],
+    response=MembershipProposalSerializer,
+)
+class MembershipProposalRejectApi(_ProposalDecision):
+    """Reject a role proposal: `…/reject/`, the same as `…/transitions/reject/`."""
 
 
 # --- password reset requests (separation of duties) ------------------------------------------------
@@ -484,62 +519,60 @@ class PasswordResetListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class PasswordResetDecideApi(APIView):
-    """Approve or reject a password reset request; a request the user may not decide is 404."""
+class PasswordResetDecisionSerializer(PasswordResetSerializer):
+    temporary_password = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "On an approval only: shown once, to the approver only; the account must change it at its "
+            "next sign-in."
+        ),
+    )
 
+
+def _reset_response(reset) -> Response:
+    password = getattr(reset, "temporary_password", None)
+    if password:
+        fields = {name: getattr(reset, name) for name in PasswordResetSerializer().fields}
+        return Response(PasswordResetApprovedSerializer({**fields, "temporary_password": password}).data)
+    return Response(PasswordResetSerializer(reset).data)
+
+
+class _ResetDecision(StepApi):
     permission_classes = [RoleApprover]
-    approve = True
+    machine = PASSWORD_RESET_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    def get_object(self, request, pk: int):
+        return get_object_or_404(password_resets_to_decide(request.user), pk=pk)
 
-    def post(self, request, pk: int):
-        reset = get_object_or_404(password_resets_to_decide(request.user), pk=pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        note = data.validated_data["note"]
-        try:
-            if self.approve:
-                reset, password = services.password_reset_approve(actor=request.user, reset=reset, note=note)
-                body = PasswordResetApprovedSerializer(
-                    {**_reset_fields(reset), "temporary_password": password}
-                )
-                return Response(body.data)
-            reset = services.password_reset_reject(actor=request.user, reset=reset, note=note)
-        except PermissionError:
-            raise Http404 from None
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "decided":
-                raise Conflict(exc.messages[0]) from None
-            raise
-        return Response(PasswordResetSerializer(reset).data)
+    def respond(self, request, instance, pk: int):
+        return _reset_response(self.result)
 
 
-def _reset_fields(reset) -> dict:
-    return {name: getattr(reset, name) for name in PasswordResetSerializer().fields}
+@step_api_schema(
+    operation_id="password_resets_transition",
+    tags=["password-resets"],
+    response=PasswordResetDecisionSerializer,
+)
+class PasswordResetDecideApi(_ResetDecision):
+    """Approve or reject a password reset request (`note`); a request the user may not decide is 404."""
 
 
-class PasswordResetApproveApi(PasswordResetDecideApi):
-    approve = True
-
-    @extend_schema(
-        operation_id="password_resets_approve",
-        tags=["password-resets"],
-        request=PasswordResetDecideApi.InputSerializer,
-        responses={200: PasswordResetApprovedSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
+@_fixed_step_schema(
+    PasswordResetDecideApi,
+    operation_id="password_resets_approve",
+    tags=["password-resets"],
+    response=PasswordResetApprovedSerializer,
+)
+class PasswordResetApproveApi(_ResetDecision):
+    """Approve a reset: `…/approve/`; the answer shows the temporary password, once."""
 
 
-class PasswordResetRejectApi(PasswordResetDecideApi):
-    approve = False
-
-    @extend_schema(
-        operation_id="password_resets_reject",
-        tags=["password-resets"],
-        request=PasswordResetDecideApi.InputSerializer,
-        responses={200: PasswordResetSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int):
-        return super().post(request, pk)
+@_fixed_step_schema(
+    PasswordResetDecideApi,
+    operation_id="password_resets_reject",
+    tags=["password-resets"],
+    response=PasswordResetSerializer,
+)
+class PasswordResetRejectApi(_ResetDecision):
+    """Reject a reset: `…/reject/`, the same as `…/transitions/reject/`."""

@@ -22,3 +22,9 @@ class OrganisationConfig(AppConfig):
         register_auditor_scope(auditor_event_scope)
         # Tells core's permission-first checks which roles a user holds today.
         register_roles_reader(roles_held_today)
+
+        from core.steps import register_machine
+        from organisation.steps import MEMBERSHIP_PROPOSAL_MACHINE, PASSWORD_RESET_MACHINE
+
+        register_machine(MEMBERSHIP_PROPOSAL_MACHINE)
+        register_machine(PASSWORD_RESET_MACHINE)

@@ -72,3 +72,11 @@ class UnitSearchForm(forms.Form):
         strip=True,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. 武侯 or 成都市公安局")}),
     )
+
+
+class NoteForm(forms.Form):
+    """The note a second person may give with a decision on a role proposal or a password reset."""
+
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.TextInput(attrs={"maxlength": 2000})
+    )

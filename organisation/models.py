@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
 
 MINISTRY_CODE = "000000"
 PATH_SEPARATOR = "."
@@ -323,6 +324,20 @@ class ProposalState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+def _decide(request, *, by, note: str) -> None:
+    """Write a second person's decision on a role proposal or a password reset (the transition saves it)."""
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_note = note
+
+
+def may_decide(request, user) -> bool:
+    """A second person who may decide it: a unit head or a security officer by the request's rule."""
+    from organisation.permissions import decision_refusal  # the rules read memberships (selectors)
+
+    return not decision_refusal(user, request)
+
+
 class MembershipProposal(models.Model):
     """A role for a user in a unit, proposed by one person and put in force only by a second.
 
@@ -352,9 +367,7 @@ class MembershipProposal(models.Model):
         User, verbose_name=_("acting for"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.TextField(_("reason"), max_length=2000)
-    state = models.CharField(
-        _("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PROPOSED
-    )
+    state = FSMField(_("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PROPOSED)
     proposed_by = models.ForeignKey(
         User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -398,6 +411,20 @@ class MembershipProposal(models.Model):
     def __str__(self):
         return f"{self.user} · {self.unit} · {self.get_role_display()} ({self.get_state_display()})"
 
+    @transition(
+        field=state, source=ProposalState.PROPOSED, target=ProposalState.APPROVED, permission=may_decide
+    )
+    def approve(self, *, by, note: str = ""):
+        """Put the role in force (the service writes the membership)."""
+        _decide(self, by=by, note=note)
+
+    @transition(
+        field=state, source=ProposalState.PROPOSED, target=ProposalState.REJECTED, permission=may_decide
+    )
+    def reject(self, *, by, note: str = ""):
+        """Refuse the role."""
+        _decide(self, by=by, note=note)
+
 
 class PasswordResetRequest(models.Model):
     """An administrator's request to reset the password of an account that holds a role.
@@ -411,9 +438,7 @@ class PasswordResetRequest(models.Model):
         User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="password_reset_requests"
     )
     reason = models.TextField(_("reason"), max_length=2000)
-    state = models.CharField(
-        _("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PROPOSED
-    )
+    state = FSMField(_("state"), max_length=16, choices=ProposalState.choices, default=ProposalState.PROPOSED)
     requested_by = models.ForeignKey(
         User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -443,6 +468,20 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_state_display()})"
+
+    @transition(
+        field=state, source=ProposalState.PROPOSED, target=ProposalState.APPROVED, permission=may_decide
+    )
+    def approve(self, *, by, note: str = ""):
+        """Reset the password (the service sets the one-time password and shows it to the approver)."""
+        _decide(self, by=by, note=note)
+
+    @transition(
+        field=state, source=ProposalState.PROPOSED, target=ProposalState.REJECTED, permission=may_decide
+    )
+    def reject(self, *, by, note: str = ""):
+        """Refuse the reset."""
+        _decide(self, by=by, note=note)
 
 
 class LoginThrottle(models.Model):

@@ -146,7 +146,7 @@ def membership_proposals_to_decide(user: User) -> QuerySet[MembershipProposal]:
 
     A unit head decides case roles in their own unit; a security officer any role in their unit's
     subtree. Never a proposal the user made or one for themselves; nothing for an administrator.
-    Matches organisation.services.proposal_approver_refusal, which is checked again on the decision.
+    Matches organisation.permissions.proposal_refusal, which is checked again on the decision.
     """
     if not getattr(user, "is_authenticated", False) or user.is_staff or user.is_superuser:
         return MembershipProposal.objects.none()

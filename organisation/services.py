@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit
+from core.exceptions import NotAllowed
+from core.steps import check_transition
+from core.workflow import run_transition
 from organisation.models import (
     CASE_ROLES,
     MINISTRY_CODE,
@@ -361,7 +364,7 @@ def member_add(
         existing = User.objects.filter(username=username).first()
         if existing is not None:
             unit = Unit.objects.filter(code=unit_code).first()
-            membership_check(actor=None, user=existing, role=role, unit=unit, channel="command")
+            membership_check(by=None, user=existing, role=role, unit=unit, channel="command")
     return _member_add(
         username=username,
         unit_code=unit_code,
@@ -487,8 +490,8 @@ def _member_add(
 # approver a second person.
 
 
-def membership_refusal(*, actor: User | None, user: User, role: str) -> str:
-    """Return why `actor` may not give `user` the role (an empty string when nothing stands against it).
+def membership_refusal(*, by: User | None, user: User, role: str) -> str:
+    """Return why `by` may not give `user` the role (an empty string when nothing stands against it).
 
     No administrator account (staff or superuser) holds any role: a case role would let it read case
     data, an auditor or security officer role would join the three duties in one person. Nobody
@@ -496,7 +499,7 @@ def membership_refusal(*, actor: User | None, user: User, role: str) -> str:
     """
     if user.is_administrator:
         return _("An administrator account cannot hold a role (separation of duties).")
-    if actor is not None and actor.pk == user.pk:
+    if by is not None and by.pk == user.pk:
         return _("No one can grant a role to themselves.")
     return ""
 
@@ -505,19 +508,19 @@ class MembershipRefused(ValidationError):
     """A role change refused by the separation of duties; the refusal is already audited."""
 
 
-def membership_check(*, actor: User | None, user: User, role: str, unit: Unit | None, channel: str) -> None:
-    """Raise MembershipRefused, after recording the refusal, if `actor` may not give `user` the role.
+def membership_check(*, by: User | None, user: User, role: str, unit: Unit | None, channel: str) -> None:
+    """Raise MembershipRefused, after recording the refusal, if `by` may not give `user` the role.
 
     The refusal is recorded before the error is raised and outside any transaction the caller may
     roll back, so call it before opening one (the admin calls it from form validation, which does
     not roll back).
     """
-    reason = membership_refusal(actor=actor, user=user, role=role)
+    reason = membership_refusal(by=by, user=user, role=role)
     if not reason:
         return
     audit.record(
         action="organisation.membership_refused",
-        actor=actor,
+        actor=by,
         acting_unit_code=unit.code if unit is not None else "",
         target=user,
         payload={
@@ -534,7 +537,7 @@ def membership_check(*, actor: User | None, user: User, role: str, unit: Unit | 
 
 def membership_propose(
     *,
-    actor: User,
+    by: User,
     user: User,
     unit: Unit,
     role: str,
@@ -547,7 +550,7 @@ def membership_propose(
     channel: str = "admin",
 ) -> MembershipProposal:
     """Propose a role for a user in a unit; it is in force only once a second person approves it."""
-    membership_check(actor=actor, user=user, role=role, unit=unit, channel=channel)
+    membership_check(by=by, user=user, role=role, unit=unit, channel=channel)
     proposal = MembershipProposal(
         user=user,
         unit=unit,
@@ -558,14 +561,14 @@ def membership_propose(
         is_acting=is_acting,
         acting_for=acting_for,
         reason=reason,
-        proposed_by=actor,
+        proposed_by=by,
     )
     proposal.full_clean()
     with transaction.atomic():
         proposal.save()
         audit.record(
             action="organisation.membership_proposed",
-            actor=actor,
+            actor=by,
             acting_unit_code=unit.code,
             target=proposal,
             payload={
@@ -581,50 +584,33 @@ def membership_propose(
     return proposal
 
 
-def proposal_approver_refusal(*, actor: User, proposal: MembershipProposal) -> str:
-    """Return why `actor` may not decide the proposal (empty when they may).
+def _refuse_undecidable(request, name: str, by: User) -> None:
+    """Raise NotAllowed, naming why, when `by` may not decide the proposal or reset (before any write)."""
+    from organisation.permissions import decision_refusal  # the rules read memberships (selectors)
 
-    A case role: a unit head of the unit itself, or a security officer of the unit or above. The
-    auditor and security officer roles: a security officer of the unit or above only, so that no
-    unit head picks who audits them. Never the proposer, the user concerned, or an administrator.
-    """
-    from organisation.selectors import memberships_current  # selectors import nothing from here
-
-    if actor.is_administrator:
-        return _("An administrator account cannot approve roles.")
-    if actor.pk in (proposal.proposed_by_id, proposal.user_id):
-        return _("A role change is approved by a second person, not by its proposer or the user concerned.")
-    held = memberships_current(actor).filter(role__in=(Role.UNIT_HEAD, Role.SECURITY_OFFICER))
-    for membership in held:
-        if membership.role == Role.SECURITY_OFFICER and membership.unit.contains(proposal.unit):
-            return ""
-        if (
-            membership.role == Role.UNIT_HEAD
-            and proposal.role in CASE_ROLES
-            and membership.unit_id == proposal.unit_id
-        ):
-            return ""
-    return _("Only a unit head of the unit or a security officer may approve this role.")
-
-
-def _proposal_locked(proposal: MembershipProposal) -> MembershipProposal:
-    locked = MembershipProposal.objects.select_for_update().select_related("user", "unit").get(pk=proposal.pk)
-    if locked.state != ProposalState.PROPOSED:
-        raise ValidationError(_("This proposal has already been decided."), code="decided")
-    return locked
+    if check_transition(request, name, by).refused:
+        raise NotAllowed(decision_refusal(by, request))
 
 
 def membership_proposal_approve(
-    *, actor: User, proposal: MembershipProposal, note: str = ""
+    *, proposal: MembershipProposal, by: User, note: str = "", expected_state: str | None = None
 ) -> MembershipProposal:
-    """Put a proposed role in force: the second person's approval, checked, locked and audited."""
-    if reason := proposal_approver_refusal(actor=actor, proposal=proposal):
-        raise PermissionError(reason)
-    # Checked again at approval: the user may have been made an administrator since.
+    """Put a proposed role in force: the second person's approval, checked, locked and audited.
+
+    The first role of an account replaces its password by a one-time one, returned on the proposal
+    as `temporary_password` (not stored) for the approver alone; None otherwise.
+    """
+    _refuse_undecidable(proposal, "approve", by)
+    # Checked again at approval (the user may have been made an administrator since) and audited
+    # outside the transaction, so that the refusal stays on record.
     user = User.objects.get(pk=proposal.user_id)
-    membership_check(actor=actor, user=user, role=proposal.role, unit=proposal.unit, channel="approval")
-    with transaction.atomic():
-        locked = _proposal_locked(proposal)
+    try:
+        membership_check(by=by, user=user, role=proposal.role, unit=proposal.unit, channel="approval")
+    except MembershipRefused as refused:
+        raise NotAllowed(refused.messages[0], code="separation_of_duties") from None
+    issued: dict[str, str | None] = {}
+
+    def put_in_force(locked: MembershipProposal, from_state: str, to_state: str) -> None:
         membership = Membership(
             user_id=locked.user_id,
             unit_id=locked.unit_id,
@@ -641,13 +627,12 @@ def membership_proposal_approve(
         first_role = not Membership.objects.filter(user_id=locked.user_id).not_ended().exists()
         membership.full_clean()
         membership.save()
-        temporary = _temporary_password_set(locked.user_id) if first_role else None
-        _decision_record(locked, state=ProposalState.APPROVED, actor=actor, note=note)
+        issued["password"] = _temporary_password_set(locked.user_id) if first_role else None
         locked.membership = membership
-        locked.save()
+        locked.save(update_fields=["membership"])
         audit.record(
             action="organisation.membership_approved",
-            actor=actor,
+            actor=by,
             acting_unit_code=locked.unit.code,
             target=locked,
             payload={
@@ -656,44 +641,56 @@ def membership_proposal_approve(
                 "role": locked.role,
                 "membership": membership.pk,
                 "proposed_by": locked.proposed_by_id,
-                "temporary_password_issued": temporary is not None,
+                "temporary_password_issued": issued["password"] is not None,
             },
         )
-    # Not stored: only the approver's answer shows it (see the views and the API).
-    locked.temporary_password = temporary
-    return locked
 
-
-def _decision_record(locked, *, state: str, actor: User, note: str) -> None:
-    """Write a second person's decision on a locked role proposal or password reset (saved by the caller)."""
-    locked.state = state
-    locked.decided_by = actor
-    locked.decided_at = timezone.now()
-    locked.decision_note = note
+    approved = run_transition(
+        model=MembershipProposal,
+        pk=proposal.pk,
+        name="approve",
+        by=by,
+        acting_unit_code=proposal.unit.code,
+        expected_state=expected_state,
+        arguments={"note": note},
+        note=note,
+        after=put_in_force,
+    ).instance
+    # Not stored: only the approver's answer shows it (the decision page and the API).
+    approved.temporary_password = issued["password"]
+    return approved
 
 
 def membership_proposal_reject(
-    *, actor: User, proposal: MembershipProposal, note: str = ""
+    *, proposal: MembershipProposal, by: User, note: str = "", expected_state: str | None = None
 ) -> MembershipProposal:
     """Refuse a proposed role; audited like an approval."""
-    if reason := proposal_approver_refusal(actor=actor, proposal=proposal):
-        raise PermissionError(reason)
-    with transaction.atomic():
-        locked = _proposal_locked(proposal)
-        _decision_record(locked, state=ProposalState.REJECTED, actor=actor, note=note)
-        locked.save()
+    _refuse_undecidable(proposal, "reject", by)
+
+    def record(locked: MembershipProposal, from_state: str, to_state: str) -> None:
         audit.record(
             action="organisation.membership_rejected",
-            actor=actor,
+            actor=by,
             acting_unit_code=locked.unit.code,
             target=locked,
             payload={"username": locked.user.username, "unit": locked.unit.code, "role": locked.role},
         )
-    return locked
+
+    return run_transition(
+        model=MembershipProposal,
+        pk=proposal.pk,
+        name="reject",
+        by=by,
+        acting_unit_code=proposal.unit.code,
+        expected_state=expected_state,
+        arguments={"note": note},
+        note=note,
+        after=record,
+    ).instance
 
 
 @transaction.atomic
-def membership_end(*, actor: User, membership: Membership, last_day: date) -> Membership:
+def membership_end(*, by: User, membership: Membership, last_day: date) -> Membership:
     """End a membership on `last_day`: taking a role away needs no second person, extending one does."""
     locked = Membership.objects.select_for_update().select_related("unit", "user").get(pk=membership.pk)
     if locked.valid_to is not None and last_day > locked.valid_to:
@@ -709,7 +706,7 @@ def membership_end(*, actor: User, membership: Membership, last_day: date) -> Me
     Membership.objects.filter(pk=locked.pk).update(valid_to=last_day)
     audit.record(
         action="organisation.membership_ended",
-        actor=actor,
+        actor=by,
         acting_unit_code=locked.unit.code,
         target=locked,
         payload={
@@ -732,14 +729,14 @@ def membership_end(*, actor: User, membership: Membership, last_day: date) -> Me
 # next sign-in. Every path that sets a password for someone else asks password_change_check.
 
 
-def password_change_refusal(*, actor: User | None, user: User) -> str:
-    """Return why `actor` may not set `user`'s password directly (an empty string when they may).
+def password_change_refusal(*, by: User | None, user: User) -> str:
+    """Return why `by` may not set `user`'s password directly (an empty string when they may).
 
     Everyone changes their own password. The password of another account that holds a role (any
     role not yet ended: case roles, auditor, security officer) is reset only through an approved
     reset request; other accounts (administrators, accounts without a role) keep the plain change.
     """
-    if actor is not None and actor.pk == user.pk:
+    if by is not None and by.pk == user.pk:
         return ""
     if Membership.objects.filter(user_id=user.pk).not_ended().exists():
         return _(
@@ -765,14 +762,14 @@ class PasswordChangeRefused(ValidationError):
     """A password change refused by the separation of duties; the refusal is already audited."""
 
 
-def password_change_check(*, actor: User | None, user: User, channel: str) -> None:
-    """Raise PasswordChangeRefused, after recording the refusal, if `actor` may not set the password."""
-    reason = password_change_refusal(actor=actor, user=user)
+def password_change_check(*, by: User | None, user: User, channel: str) -> None:
+    """Raise PasswordChangeRefused, after recording the refusal, if `by` may not set the password."""
+    reason = password_change_refusal(by=by, user=user)
     if not reason:
         return
     audit.record(
         action="organisation.password_reset_refused",
-        actor=actor,
+        actor=by,
         acting_unit_code=_home_unit_code(user),
         target=user,
         payload={"channel": channel, "username": user.username, "reason": reason},
@@ -781,10 +778,10 @@ def password_change_check(*, actor: User | None, user: User, channel: str) -> No
 
 
 def password_reset_request(
-    *, actor: User, user: User, reason: str, channel: str = "admin"
+    *, by: User, user: User, reason: str, channel: str = "admin"
 ) -> PasswordResetRequest:
     """Ask for the password of a role holder to be reset; a second person approves it."""
-    if actor.pk == user.pk:
+    if by.pk == user.pk:
         raise ValidationError(_("Change your own password instead."), code="oneself")
     if not Membership.objects.filter(user_id=user.pk).not_ended().exists():
         raise ValidationError(
@@ -797,35 +794,17 @@ def password_reset_request(
             raise ValidationError(
                 _("A reset of this account's password is already waiting for approval."), code="pending"
             )
-        reset = PasswordResetRequest(user=user, reason=reason, requested_by=actor)
+        reset = PasswordResetRequest(user=user, reason=reason, requested_by=by)
         reset.full_clean()
         reset.save()
         audit.record(
             action="organisation.password_reset_requested",
-            actor=actor,
+            actor=by,
             acting_unit_code=_home_unit_code(user),
             target=reset,
             payload={"channel": channel, "username": user.username},
         )
     return reset
-
-
-def password_reset_approver_refusal(*, actor: User, reset: PasswordResetRequest) -> str:
-    """Return why `actor` may not decide the reset request (empty when they may).
-
-    Decided by the rule of organisation.selectors.password_resets_to_decide: a security officer of
-    a unit of the account or above, or a unit head of the account's unit when the account holds
-    case roles only. Never the requester, the account itself, or an administrator.
-    """
-    from organisation.selectors import password_resets_to_decide  # selectors import nothing from here
-
-    if actor.is_administrator:
-        return _("An administrator account cannot approve a password reset.")
-    if actor.pk in (reset.requested_by_id, reset.user_id):
-        return _("A password reset is approved by a second person, not by its requester or the account.")
-    if not password_resets_to_decide(actor).filter(pk=reset.pk).exists():
-        return _("Only a security officer of the account's unit or above, or its unit head, approves this.")
-    return ""
 
 
 # No 0/O, 1/l/I: the approver reads the password out or writes it down for the officer.
@@ -853,34 +832,25 @@ def _temporary_password_set(user_id: int) -> str:
     return password
 
 
-def _reset_locked(reset: PasswordResetRequest) -> PasswordResetRequest:
-    locked = PasswordResetRequest.objects.select_for_update().select_related("user").get(pk=reset.pk)
-    if locked.state != ProposalState.PROPOSED:
-        raise ValidationError(_("This request has already been decided."), code="decided")
-    return locked
-
-
 def password_reset_approve(
-    *, actor: User, reset: PasswordResetRequest, note: str = ""
-) -> tuple[PasswordResetRequest, str]:
-    """Approve a reset: set a one-time temporary password and return it, to the approver only.
+    *, reset: PasswordResetRequest, by: User, note: str = "", expected_state: str | None = None
+) -> PasswordResetRequest:
+    """Approve a reset: a one-time password, returned as `temporary_password` to the approver alone.
 
     Only its hash is stored; the account must change it at its next sign-in, its API tokens are
     revoked and its sessions end (the session hash follows the password). Audited without the
     password.
     """
-    if reason := password_reset_approver_refusal(actor=actor, reset=reset):
-        raise PermissionError(reason)
-    with transaction.atomic():
-        locked = _reset_locked(reset)
+    _refuse_undecidable(reset, "approve", by)
+    issued: dict[str, str] = {}
+
+    def reset_password(locked: PasswordResetRequest, from_state: str, to_state: str) -> None:
         user = locked.user
         revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
-        password = _temporary_password_set(user.pk)
-        _decision_record(locked, state=ProposalState.APPROVED, actor=actor, note=note)
-        locked.save()
+        issued["password"] = _temporary_password_set(user.pk)
         audit.record(
             action="organisation.password_reset_approved",
-            actor=actor,
+            actor=by,
             acting_unit_code=_home_unit_code(user),
             target=locked,
             payload={
@@ -889,34 +859,55 @@ def password_reset_approve(
                 "tokens_revoked": revoked,
             },
         )
-    return locked, password
+
+    approved = run_transition(
+        model=PasswordResetRequest,
+        pk=reset.pk,
+        name="approve",
+        by=by,
+        acting_unit_code=_home_unit_code(reset.user),
+        expected_state=expected_state,
+        arguments={"note": note},
+        note=note,
+        after=reset_password,
+    ).instance
+    approved.temporary_password = issued["password"]
+    return approved
 
 
 def password_reset_reject(
-    *, actor: User, reset: PasswordResetRequest, note: str = ""
+    *, reset: PasswordResetRequest, by: User, note: str = "", expected_state: str | None = None
 ) -> PasswordResetRequest:
     """Refuse a reset request; audited like an approval."""
-    if reason := password_reset_approver_refusal(actor=actor, reset=reset):
-        raise PermissionError(reason)
-    with transaction.atomic():
-        locked = _reset_locked(reset)
-        _decision_record(locked, state=ProposalState.REJECTED, actor=actor, note=note)
-        locked.save()
+    _refuse_undecidable(reset, "reject", by)
+
+    def record(locked: PasswordResetRequest, from_state: str, to_state: str) -> None:
         audit.record(
             action="organisation.password_reset_rejected",
-            actor=actor,
+            actor=by,
             acting_unit_code=_home_unit_code(locked.user),
             target=locked,
             payload={"username": locked.user.username},
         )
-    return locked
+
+    return run_transition(
+        model=PasswordResetRequest,
+        pk=reset.pk,
+        name="reject",
+        by=by,
+        acting_unit_code=_home_unit_code(reset.user),
+        expected_state=expected_state,
+        arguments={"note": note},
+        note=note,
+        after=record,
+    ).instance
 
 
 @transaction.atomic
-def password_change_own(*, user: User, password: str) -> User:
+def password_change_own(*, by: User, password: str) -> User:
     """Set the user's own new password (after a reset, at sign-in) and lift the change requirement."""
-    validate_password(password, user)
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    validate_password(password, by)
+    locked = User.objects.select_for_update().get(pk=by.pk)
     locked.set_password(password)
     locked.must_change_password = False
     locked.save(update_fields=["password", "must_change_password"])
@@ -925,6 +916,6 @@ def password_change_own(*, user: User, password: str) -> User:
         actor=locked,
         acting_unit_code=_home_unit_code(locked),
         target=locked,
-        payload={"username": locked.username, "after_reset": user.must_change_password},
+        payload={"username": locked.username, "after_reset": by.must_change_password},
     )
     return locked

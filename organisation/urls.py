@@ -1,6 +1,7 @@
 from django.urls import path
 
 from core import views as core_views
+from core.pages import moved
 from organisation import views
 
 urlpatterns = [
@@ -12,25 +13,39 @@ urlpatterns = [
     path("units/<str:code>/children/", views.UnitChildrenView.as_view(), name="unit-children"),
     path("membership-proposals/", views.MembershipProposalListView.as_view(), name="membership-proposals"),
     path(
+        "membership-proposals/<int:pk>/transitions/<str:name>/",
+        views.MembershipProposalStepView.as_view(),
+        name="membership-proposal-transition",
+    ),
+    path(
         "membership-proposals/<int:pk>/approve/",
-        views.MembershipProposalDecideView.as_view(approve=True),
+        moved("membership-proposal-transition"),
+        {"name": "approve"},
         name="membership-proposal-approve",
     ),
     path(
         "membership-proposals/<int:pk>/reject/",
-        views.MembershipProposalDecideView.as_view(approve=False),
+        moved("membership-proposal-transition"),
+        {"name": "reject"},
         name="membership-proposal-reject",
     ),
     path("password/change/", views.PasswordChangeRequiredView.as_view(), name="password-change-required"),
     path("password-resets/", views.PasswordResetListView.as_view(), name="password-resets"),
     path(
+        "password-resets/<int:pk>/transitions/<str:name>/",
+        views.PasswordResetStepView.as_view(),
+        name="password-reset-transition",
+    ),
+    path(
         "password-resets/<int:pk>/approve/",
-        views.PasswordResetDecideView.as_view(approve=True),
+        moved("password-reset-transition"),
+        {"name": "approve"},
         name="password-reset-approve",
     ),
     path(
         "password-resets/<int:pk>/reject/",
-        views.PasswordResetDecideView.as_view(approve=False),
+        moved("password-reset-transition"),
+        {"name": "reject"},
         name="password-reset-reject",
     ),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),

@@ -10,30 +10,32 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.pages import StepView, next_steps
 from core.views import InboxView, kind_summary
 from organisation import services
 from organisation.forms import LoginForm, UnitSearchForm
 from organisation.inbox import role_decision_items
-from organisation.models import MINISTRY_CODE, Role, Unit, UnitLevel, User
+from organisation.models import MINISTRY_CODE, Unit, UnitLevel, User
+from organisation.permissions import is_approver
 from organisation.selectors import (
     membership_proposals_to_decide,
-    memberships_current,
     password_resets_to_decide,
     unit_ancestors,
     unit_get,
     unit_subtree,
     user_may_read_case_data,
 )
+from organisation.steps import MEMBERSHIP_PROPOSAL_MACHINE, PASSWORD_RESET_MACHINE
 
 SEARCH_LIMIT = 100
 
@@ -88,7 +90,7 @@ class PasswordChangeRequiredView(View):
         if form.cleaned_data["new_password1"] == form.cleaned_data["old_password"]:
             form.add_error("new_password1", _("Choose a password other than the temporary one."))
             return render(request, self.template_name, {"form": form})
-        user = services.password_change_own(user=user, password=form.cleaned_data["new_password1"])
+        user = services.password_change_own(by=user, password=form.cleaned_data["new_password1"])
         request.session.pop(_PENDING_USER, None)
         request.session.pop(_PENDING_HASH, None)
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
@@ -203,99 +205,119 @@ class UnitChildrenView(LoginRequiredMixin, View):
         return response
 
 
-# --- role proposals (separation of duties) -------------------------------------------------------
+# --- the second person's decisions: role proposals and password resets (separation of duties) ------
 
 
-def _approver_or_404(user) -> None:
-    # A page the user has no business on is a 404, like any object they may not see.
-    if user.is_staff or user.is_superuser:
-        raise Http404
-    if not memberships_current(user).filter(role__in=(Role.UNIT_HEAD, Role.SECURITY_OFFICER)).exists():
-        raise Http404
+class _Decisions(LoginRequiredMixin):
+    """What the pages of one kind of decision share: the list of what waits, each row with its steps.
+
+    A subclass names the machine, the selector of what the user may decide, the template and the URL
+    names. A user who decides nothing at all gets 404, like any page they have no business on.
+    """
+
+    machine = None
+    template_name = ""
+    list_url_name = ""
+    step_url_name = ""
+
+    def to_decide(self, user):
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not is_approver(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_list(self, request, *, status: int = 200, bound=None, bound_step: str = "", bound_pk=None):
+        rows = []
+        for request_row in self.to_decide(request.user)[:200]:
+            rows.append(
+                {
+                    "object": request_row,
+                    "offers": next_steps(
+                        self.machine,
+                        request_row,
+                        request.user,
+                        url_for=lambda name, pk=request_row.pk: reverse(self.step_url_name, args=[pk, name]),
+                        bound=bound if request_row.pk == bound_pk else None,
+                        bound_step=bound_step,
+                    ),
+                }
+            )
+        return render(request, self.template_name, {"rows": rows}, status=status)
 
 
-class MembershipProposalListView(LoginRequiredMixin, TemplateView):
+class _DecisionList(_Decisions, View):
+    def get(self, request):
+        return self.render_list(request)
+
+
+class _DecisionStep(_Decisions, StepView):
+    """Approve or reject one request (POST); one the user may not decide is 404."""
+
+    def get_object(self, request, pk: int):
+        return get_object_or_404(self.to_decide(request.user), pk=pk)
+
+    def render_object(self, request, instance, *, status, bound=None, bound_step=""):
+        return self.render_list(
+            request, status=status, bound=bound, bound_step=bound_step, bound_pk=instance.pk
+        )
+
+    def success_url(self, request, instance) -> str:
+        return reverse(self.list_url_name)
+
+    def still_visible(self, request, instance) -> bool:
+        return False  # decided: it leaves the list
+
+    def gone_url(self, request, instance) -> str:
+        return reverse(self.list_url_name)
+
+    def refused_message(self) -> str:
+        return _("You may not decide this request.")
+
+    def finished(self, request, instance, step):
+        password = getattr(self.result, "temporary_password", None)
+        if password:
+            # Rendered in this answer only: not in a message (stored in the session), not in a URL.
+            return render(
+                request,
+                "organisation/password_reset_approved.html",
+                {"account": self.result.user, "password": password, "back": self.list_url_name},
+            )
+        return super().finished(request, instance, step)
+
+
+class _ProposalPages:
+    machine = MEMBERSHIP_PROPOSAL_MACHINE
+    template_name = "organisation/membership_proposals.html"
+    list_url_name = "membership-proposals"
+    step_url_name = "membership-proposal-transition"
+
+    def to_decide(self, user):
+        return membership_proposals_to_decide(user)
+
+
+class _ResetPages:
+    machine = PASSWORD_RESET_MACHINE
+    template_name = "organisation/password_resets.html"
+    list_url_name = "password-resets"
+    step_url_name = "password-reset-transition"
+
+    def to_decide(self, user):
+        return password_resets_to_decide(user)
+
+
+class MembershipProposalListView(_ProposalPages, _DecisionList):
     """The role proposals a unit head or security officer may approve or reject."""
 
-    template_name = "organisation/membership_proposals.html"
 
-    def get_context_data(self, **kwargs):
-        _approver_or_404(self.request.user)
-        context = super().get_context_data(**kwargs)
-        context["proposals"] = list(membership_proposals_to_decide(self.request.user)[:200])
-        return context
+class MembershipProposalStepView(_ProposalPages, _DecisionStep):
+    """Approve (an account's first role shows its one-time password) or reject one role proposal."""
 
 
-class MembershipProposalDecideView(LoginRequiredMixin, View):
-    """Approve or reject one proposal (POST); a proposal the user may not decide is 404."""
-
-    http_method_names = ["post", "options"]
-    approve = True
-
-    def post(self, request, pk: int):
-        _approver_or_404(request.user)
-        proposal = get_object_or_404(membership_proposals_to_decide(request.user), pk=pk)
-        note = request.POST.get("note", "")[:2000]
-        decide = services.membership_proposal_approve if self.approve else services.membership_proposal_reject
-        try:
-            proposal = decide(actor=request.user, proposal=proposal, note=note)
-        except PermissionError:
-            raise Http404 from None
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request, _("The role was put in force.") if self.approve else _("The proposal was rejected.")
-            )
-            password = getattr(proposal, "temporary_password", None) if self.approve else None
-            if password:
-                # A first role comes with a one-time password, for the approver's eyes only.
-                return render(
-                    request,
-                    "organisation/password_reset_approved.html",
-                    {"account": proposal.user, "password": password, "back": "membership-proposals"},
-                )
-        return redirect("membership-proposals")
-
-
-class PasswordResetListView(LoginRequiredMixin, TemplateView):
+class PasswordResetListView(_ResetPages, _DecisionList):
     """The password reset requests a security officer or unit head may approve or reject."""
 
-    template_name = "organisation/password_resets.html"
 
-    def get_context_data(self, **kwargs):
-        _approver_or_404(self.request.user)
-        context = super().get_context_data(**kwargs)
-        context["resets"] = list(password_resets_to_decide(self.request.user)[:200])
-        return context
-
-
-class PasswordResetDecideView(LoginRequiredMixin, View):
-    """Approve (showing the temporary password to the approver alone) or reject one request (POST)."""
-
-    http_method_names = ["post", "options"]
-    approve = True
-
-    def post(self, request, pk: int):
-        _approver_or_404(request.user)
-        reset = get_object_or_404(password_resets_to_decide(request.user), pk=pk)
-        note = request.POST.get("note", "")[:2000]
-        try:
-            if self.approve:
-                reset, password = services.password_reset_approve(actor=request.user, reset=reset, note=note)
-            else:
-                services.password_reset_reject(actor=request.user, reset=reset, note=note)
-        except PermissionError:
-            raise Http404 from None
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("password-resets")
-        if not self.approve:
-            messages.success(request, _("The reset request was rejected."))
-            return redirect("password-resets")
-        # Rendered in this answer only: not in a message (stored in the session), not in a URL.
-        return render(
-            request,
-            "organisation/password_reset_approved.html",
-            {"account": reset.user, "password": password, "back": "password-resets"},
-        )
+class PasswordResetStepView(_ResetPages, _DecisionStep):
+    """Approve (showing the temporary password to the approver alone) or reject one reset request."""

@@ -280,5 +280,5 @@ def generated_download(*, request_document: RequestDocument, by, channel: str) -
     A document not rendered yet, or not visible, is Document.DoesNotExist.
     """
     return document_services.document_download(
-        document_id=request_document.generated_document_id, user=by, channel=channel
+        document_id=request_document.generated_document_id, by=by, channel=channel
     )

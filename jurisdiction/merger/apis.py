@@ -37,8 +37,7 @@ from jurisdiction.merger import presenters as present
 from jurisdiction.merger import selectors, services
 from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerGround, MergerProposal, MergerState
 from jurisdiction.permissions import MANAGERS
-from organisation.apis import UnitRefSerializer
-from organisation.permissions import CaseDataAccess
+from organisation.apis import CaseDataAccess, UnitRefSerializer
 
 TAG = "merger-proposals"
 

@@ -82,6 +82,6 @@ def test_admin_does_not_know_the_password_of_an_account_it_had_a_role_approved_f
     (proposal,) = MembershipProposal.objects.filter(user=straw_man)
     head = member("510107", Role.UNIT_HEAD, username="wuhou_head")
 
-    membership_proposal_approve(actor=head, proposal=proposal)
+    membership_proposal_approve(by=head, proposal=proposal)
 
     assert authenticate(username="straw_man", password=NEW_PASSWORD) is None

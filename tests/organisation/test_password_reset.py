@@ -43,12 +43,12 @@ def sichuan_security():
 
 @pytest.fixture
 def reset(system_admin, holder):
-    return password_reset_request(actor=system_admin, user=holder, reason="忘记密码，本人到场核实")
+    return password_reset_request(by=system_admin, user=holder, reason="忘记密码，本人到场核实")
 
 
 def _approve_page(client, approver, reset):
     client.force_login(approver)
-    return client.post(reverse("password-reset-approve", args=[reset.pk]), {"note": "本人到场"})
+    return client.post(reverse("password-reset-transition", args=[reset.pk, "approve"]), {"note": "本人到场"})
 
 
 def test_admin_requests_a_reset_in_the_admin(client, system_admin, holder):
@@ -102,8 +102,10 @@ def test_those_who_may_not_decide_get_404(client, system_admin, holder, reset):
     colleague = member("510107", Role.INVESTIGATOR, username="colleague")
     for user in (chengdu_head, colleague, system_admin, holder):
         client.force_login(user)
-        assert client.post(reverse("password-reset-approve", args=[reset.pk])).status_code == 404
-        assert client.post(reverse("password-reset-reject", args=[reset.pk])).status_code == 404
+        assert (
+            client.post(reverse("password-reset-transition", args=[reset.pk, "approve"])).status_code == 404
+        )
+        assert client.post(reverse("password-reset-transition", args=[reset.pk, "reject"])).status_code == 404
     client.force_login(chengdu_head)
     page = client.get(reverse("password-resets"))
     assert page.status_code == 200 and "wuhou_officer" not in page.content.decode()
@@ -116,14 +118,16 @@ def test_those_who_may_not_decide_get_404(client, system_admin, holder, reset):
 
 def test_only_a_security_officer_resets_an_auditor(client, system_admin, wuhou_head, sichuan_security):
     auditor = member("510107", Role.AUDITOR, username="wuhou_auditor")
-    reset = password_reset_request(actor=system_admin, user=auditor, reason="忘记密码")
+    reset = password_reset_request(by=system_admin, user=auditor, reason="忘记密码")
     assert _approve_page(client, wuhou_head, reset).status_code == 404
     assert _approve_page(client, sichuan_security, reset).status_code == 200
 
 
 def test_a_security_officer_rejects(client, sichuan_security, reset, holder):
     client.force_login(sichuan_security)
-    response = client.post(reverse("password-reset-reject", args=[reset.pk]), {"note": "未核实身份"})
+    response = client.post(
+        reverse("password-reset-transition", args=[reset.pk, "reject"]), {"note": "未核实身份"}
+    )
     assert response.status_code == 302
     reset.refresh_from_db()
     holder.refresh_from_db()
@@ -192,7 +196,7 @@ def test_approvers_inbox_lists_proposals_and_resets(
 ):
     newcomer = User.objects.create(username="newcomer")
     unit = wuhou_head.memberships.get().unit
-    membership_propose(actor=system_admin, user=newcomer, unit=unit, role=Role.INVESTIGATOR, reason="新任")
+    membership_propose(by=system_admin, user=newcomer, unit=unit, role=Role.INVESTIGATOR, reason="新任")
     for approver in (wuhou_head, sichuan_security):  # the security officer reads no case data
         client.force_login(approver)
         page = client.get(reverse("home")).content.decode()
@@ -214,11 +218,11 @@ def test_a_first_role_comes_with_a_one_time_password_for_the_approver(client, sy
     newcomer = User.objects.create(username="newcomer")
     unit = wuhou_head.memberships.get().unit
     first = membership_propose(
-        actor=system_admin, user=newcomer, unit=unit, role=Role.INVESTIGATOR, reason="新任"
+        by=system_admin, user=newcomer, unit=unit, role=Role.INVESTIGATOR, reason="新任"
     )
     client.force_login(wuhou_head)
 
-    page = client.post(reverse("membership-proposal-approve", args=[first.pk]))
+    page = client.post(reverse("membership-proposal-transition", args=[first.pk, "approve"]))
 
     assert page.status_code == 200
     temporary = page.context["password"]
@@ -230,7 +234,7 @@ def test_a_first_role_comes_with_a_one_time_password_for_the_approver(client, sy
 
     # A second role of an account that already holds one leaves its password alone.
     second = membership_propose(
-        actor=system_admin, user=newcomer, unit=unit, role=Role.LIAISON_OFFICER, reason="兼任"
+        by=system_admin, user=newcomer, unit=unit, role=Role.LIAISON_OFFICER, reason="兼任"
     )
     api = APIClient()
     api.force_authenticate(wuhou_head)

@@ -138,7 +138,7 @@ def test_admin_granting_another_administrator_a_role_is_refused_and_audited(admi
 def test_the_service_refuses_a_self_grant_by_anyone(wuhou_unit_head, wuhou):
     with pytest.raises(ValidationError):
         membership_propose(
-            actor=wuhou_unit_head, user=wuhou_unit_head, unit=wuhou, role="legal_officer", reason="x"
+            by=wuhou_unit_head, user=wuhou_unit_head, unit=wuhou, role="legal_officer", reason="x"
         )
     assert len(refusals("wuhou_head")) == 1
     assert not MembershipProposal.objects.exists()
@@ -222,7 +222,9 @@ def test_a_unit_head_approves_on_the_page(client, proposed, newcomer, wuhou_unit
     client.force_login(wuhou_unit_head)
     page = client.get(reverse("membership-proposals")).content.decode()
     assert "wuhou_newcomer" in page
-    response = client.post(reverse("membership-proposal-approve", args=[proposed.pk]), {"note": "同意"})
+    response = client.post(
+        reverse("membership-proposal-transition", args=[proposed.pk, "approve"]), {"note": "同意"}
+    )
     # The newcomer's first role: the answer shows the approver its one-time password (it was a
     # redirect before the administrator's password was voided on a first role).
     assert response.status_code == 200 and response.context["password"]
@@ -235,6 +237,16 @@ def test_a_unit_head_approves_on_the_page(client, proposed, newcomer, wuhou_unit
     assert AuditEvent.objects.filter(
         action="organisation.membership_approved", actor_id=wuhou_unit_head.pk
     ).exists()
+
+
+def test_the_old_decision_pages_answer_308_to_the_step_url(client, proposed, wuhou_unit_head):
+    client.force_login(wuhou_unit_head)
+    for name in ("approve", "reject"):
+        response = client.post(f"/membership-proposals/{proposed.pk}/{name}/", {"note": "同意"})
+        assert response.status_code == 308
+        assert response.url == reverse("membership-proposal-transition", args=[proposed.pk, name])
+    proposed.refresh_from_db()
+    assert proposed.state == ProposalState.PROPOSED
 
 
 def test_a_security_officer_above_approves_through_the_api(proposed, newcomer, sichuan_security_officer):
@@ -254,9 +266,15 @@ def test_others_cannot_decide(client, proposed, newcomer, kunming_intake_officer
     kunming_head = member("530100", Role.UNIT_HEAD, username="kunming_head")
     for user in (kunming_head, kunming_intake_officer, auditor, newcomer):
         client.force_login(user)
-        assert client.post(reverse("membership-proposal-approve", args=[proposed.pk])).status_code == 404
+        assert (
+            client.post(reverse("membership-proposal-transition", args=[proposed.pk, "approve"])).status_code
+            == 404
+        )
     client.force_login(system_admin)
-    assert client.post(reverse("membership-proposal-approve", args=[proposed.pk])).status_code == 404
+    assert (
+        client.post(reverse("membership-proposal-transition", args=[proposed.pk, "approve"])).status_code
+        == 404
+    )
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(kunming_head)
     assert (
@@ -289,7 +307,7 @@ def test_a_unit_head_cannot_approve_an_auditor(
 
 def test_the_proposer_is_never_the_approver(wuhou_unit_head, newcomer, wuhou):
     proposal = membership_propose(
-        actor=wuhou_unit_head, user=newcomer, unit=wuhou, role="investigator", reason="x"
+        by=wuhou_unit_head, user=newcomer, unit=wuhou, role="investigator", reason="x"
     )
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(wuhou_unit_head)

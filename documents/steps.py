@@ -1,0 +1,95 @@
+"""The steps of a document's approval chain, issue, voiding and correction, declared once (core.steps)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.steps import DANGER, PRIMARY, Machine, Step
+from documents import services
+from documents.forms import ReasonForm
+from documents.models import Document
+
+
+def _chain_step(document, name, *, by, expected_state=None, reason=""):
+    return services.document_transition(
+        document_id=document.pk, name=name, by=by, reason=reason, expected_state=expected_state
+    )
+
+
+def _issue(document, name, *, by, expected_state=None, reason=""):
+    # "issue" takes the transition the document's chain has: issue, or issue_external for a document
+    # its linking object approved (documents.presenters.document_steps offers it under this name).
+    return services.document_issue(document_id=document.pk, by=by, expected_state=expected_state)
+
+
+def _void(document, name, *, by, expected_state=None, reason=""):
+    return services.document_void(
+        document_id=document.pk, by=by, reason=reason, expected_state=expected_state
+    )
+
+
+def _correct(document, name, *, by, expected_state=None, reason=""):
+    return services.document_correct(
+        document_id=document.pk, by=by, reason=reason, expected_state=expected_state
+    )
+
+
+_SERVICES = {"issue": _issue, "void": _void, "correct": _correct}
+
+
+def _take_document_step(document, name, *, by, expected_state=None, **values):
+    """Take a step through its service; answer the document it leaves (the new draft of a correction)."""
+    return _SERVICES.get(name, _chain_step)(document, name, by=by, expected_state=expected_state, **values)
+
+
+DOCUMENT_MACHINE = Machine(
+    Document,
+    [
+        Step(
+            "submit_for_review",
+            _("Submit for legal review"),
+            emphasis=PRIMARY,
+            help=_("The legal officer of the unit reviews it next."),
+            form=ReasonForm,
+        ),
+        Step(
+            "submit_for_approval",
+            _("Submit for approval"),
+            emphasis=PRIMARY,
+            help=_("The head of the unit approves it next."),
+            form=ReasonForm,
+        ),
+        Step("approve_review", _("Pass the legal review"), emphasis=PRIMARY, form=ReasonForm),
+        Step("approve", _("Approve"), emphasis=PRIMARY, form=ReasonForm),
+        Step(
+            "send_back",
+            _("Send back to the drafter"),
+            emphasis=DANGER,
+            form=ReasonForm,
+            confirm=_("Send the document back to its drafter with the reason."),
+        ),
+        # Issuing follows the process the document belongs to (a proceeding's designation, say):
+        # no inbox lists an approved document (waiting=False).
+        Step(
+            "issue",
+            _("Sign and issue"),
+            emphasis=PRIMARY,
+            waiting=False,
+            help=_("It gets its number and its PDF; it cannot be changed afterwards."),
+        ),
+        Step(
+            "void",
+            _("Void"),
+            emphasis=DANGER,
+            form=ReasonForm,
+            confirm=_("Void this issued document; verification will say so."),
+        ),
+        Step(
+            "correct",
+            _("Void and correct"),
+            emphasis=DANGER,
+            form=ReasonForm,
+            help=_("Voids the document and drafts its correction, which goes through the chain again."),
+            confirm=_("Void this issued document and draft its correction."),
+        ),
+    ],
+    run=_take_document_step,
+)
