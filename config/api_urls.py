@@ -12,7 +12,7 @@ app_name = "api"
 
 urlpatterns = [
     path("v1/", include("organisation.api_urls")),
-    path("v1/", include("organisation.register_api_urls")),
+    path("v1/", include("organisation.registers.api_urls")),
     path("v1/", include("cases.api_urls")),
     path("v1/", include("cases.access.api_urls")),
     path("v1/", include("cases.search.api_urls")),

@@ -18,7 +18,7 @@ urlpatterns = [
     path("", include("cases.search.urls")),
     path("", include("cases.urls")),
     path("", include("core.audit_urls")),
-    path("", include("organisation.register_urls")),
+    path("", include("organisation.registers.urls")),
     path("", include("organisation.urls")),
 ]
 

@@ -37,8 +37,8 @@ from core.guards import RolesFirstMixin
 from core.pages import StepView, apply_errors, next_steps
 from core.steps import check_transition
 from documents.selectors import documents_readable_by
-from organisation import registers
 from organisation.pages import CaseDataPageMixin
+from organisation.registers.selectors import liaisons_of
 
 PAGE_SIZE = 50
 # What the timeline says of the rows that are no step (a step's row reads as the step's label).
@@ -210,7 +210,7 @@ def render_detail(request, target, *, status=200, bound=None, bound_step="", bou
             bound=None if bound_measure else bound,
             bound_step=bound_step,
         ),
-        "requested_liaisons": registers.liaisons_of(target.requested_unit),
+        "requested_liaisons": liaisons_of(target.requested_unit),
         "documents": target.required_documents,
         "all_documents": target.all_documents,
         # The requester follows the generated forms from draft to issue: the officers who take

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from core.api import Conflict
 from core.models import AuditEvent
-from organisation import registers
 from organisation.demo import demo_seed
 from organisation.models import (
     Availability,
@@ -27,6 +26,7 @@ from organisation.models import (
     Specialty,
     Unit,
 )
+from organisation.registers import selectors, services
 from tests.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_expert_search_by_specialty_region_availability_and_name(specialties, wu
     gone = outside("退休专家", "某研究所", at="510000", specialties=("telecom_fraud",), active=False)
 
     def ids(**filters):
-        return [e.pk for e in registers.expert_list(**filters)]
+        return [e.pk for e in selectors.expert_list(**filters)]
 
     assert ids() == [wuhou.pk, kunming.pk, lab.pk]
     assert ids(specialty="telecom_fraud") == [wuhou.pk]
@@ -143,20 +143,20 @@ def test_expert_search_by_specialty_region_availability_and_name(specialties, wu
 @pytest.mark.parametrize("region", ["5", "510100", "00", "abc", "000000"])
 def test_bad_region_is_a_field_error(region):
     with pytest.raises(ValidationError) as error:
-        list(registers.expert_list(region=region))
+        list(selectors.expert_list(region=region))
     assert set(error.value.message_dict) == {"region"}
 
 
 def test_bad_availability_is_a_field_error():
     with pytest.raises(ValidationError) as error:
-        registers.expert_list(availability="sometimes")
+        selectors.expert_list(availability="sometimes")
     assert set(error.value.message_dict) == {"availability"}
 
 
 def test_expert_list_costs_two_queries_for_any_number_of_rows(specialties, django_assert_num_queries):
     def run():
         with django_assert_num_queries(2):  # the rows with user and unit, then every row's specialties
-            experts = list(registers.expert_list(region="51"))
+            experts = list(selectors.expert_list(region="51"))
             return [(e.display_name, e.unit.name, [s.name for s in e.specialties.all()]) for e in experts]
 
     for n in range(3):
@@ -174,7 +174,7 @@ def test_expert_list_costs_two_queries_for_any_number_of_rows(specialties, djang
 def test_liaison_lists_an_officer_of_a_unit_below_and_it_is_audited(
     specialties, chengdu_liaison, wuhou_officer
 ):
-    expert = registers.expert_upsert(
+    expert = services.expert_upsert(
         by=chengdu_liaison,
         user=wuhou_officer,
         unit=unit("510107"),
@@ -190,25 +190,25 @@ def test_liaison_lists_an_officer_of_a_unit_below_and_it_is_audited(
     assert event.target_id == str(expert.pk) and event.payload["unit"] == "510107"
 
     # Upsert by the officer: the same listing changes, and only what changed is recorded.
-    again = registers.expert_upsert(by=chengdu_liaison, user=wuhou_officer, availability=Availability.LIMITED)
+    again = services.expert_upsert(by=chengdu_liaison, user=wuhou_officer, availability=Availability.LIMITED)
     assert again.pk == expert.pk and again.availability == Availability.LIMITED and again.title == "电诈专家"
     update = AuditEvent.objects.get(action="organisation.expert.update")
     assert update.payload["changes"] == {"availability": {"from": "available", "to": "limited"}}
 
-    registers.expert_deactivate(by=chengdu_liaison, expert_id=expert.pk, reason="调离")
+    services.expert_deactivate(by=chengdu_liaison, expert_id=expert.pk, reason="调离")
     assert not ExpertProfile.objects.get(pk=expert.pk).is_active
     assert AuditEvent.objects.get(action="organisation.expert.deactivate").payload["reason"] == "调离"
     with pytest.raises(Conflict):
-        registers.expert_deactivate(by=chengdu_liaison, expert_id=expert.pk)
+        services.expert_deactivate(by=chengdu_liaison, expert_id=expert.pk)
     # Listing the officer again puts the same listing back on the pool.
-    relisted = registers.expert_upsert(by=chengdu_liaison, user=wuhou_officer, is_active=True)
+    relisted = services.expert_upsert(by=chengdu_liaison, user=wuhou_officer, is_active=True)
     assert relisted.pk == expert.pk and relisted.is_active
 
 
 def test_superior_head_may_edit_other_province_and_plain_officers_may_not(
     specialties, sichuan_head, kunming_liaison, wuhou_officer, chengdu_liaison
 ):
-    lab = registers.expert_upsert(
+    lab = services.expert_upsert(
         by=sichuan_head,
         external_name="周明远",
         affiliation="四川大学华西法医学院",
@@ -218,13 +218,13 @@ def test_superior_head_may_edit_other_province_and_plain_officers_may_not(
     assert lab.display_name == "周明远" and lab.user is None
     for outsider in (kunming_liaison, wuhou_officer):
         with pytest.raises(PermissionDenied):
-            registers.expert_upsert(by=outsider, expert_id=lab.pk, availability=Availability.UNAVAILABLE)
+            services.expert_upsert(by=outsider, expert_id=lab.pk, availability=Availability.UNAVAILABLE)
         with pytest.raises(PermissionDenied):
-            registers.expert_deactivate(by=outsider, expert_id=lab.pk)
+            services.expert_deactivate(by=outsider, expert_id=lab.pk)
     # Chengdu's liaison keeps Chengdu's listings but cannot move one up to the province.
-    registers.expert_upsert(by=chengdu_liaison, expert_id=lab.pk, title="教授")
+    services.expert_upsert(by=chengdu_liaison, expert_id=lab.pk, title="教授")
     with pytest.raises(PermissionDenied):
-        registers.expert_upsert(by=chengdu_liaison, expert_id=lab.pk, unit=unit("510000"))
+        services.expert_upsert(by=chengdu_liaison, expert_id=lab.pk, unit=unit("510000"))
     assert ExpertProfile.objects.get(pk=lab.pk).unit.code == "510100"
     assert AuditEvent.objects.filter(action__startswith="organisation.expert.").count() == 2
 
@@ -271,7 +271,7 @@ def test_bad_expert_input_names_the_field(specialties, sichuan_head, kunming_lia
     if fields.pop("officer", None):
         fields["user"] = kunming_liaison  # works in Kunming, not in Chengdu
     with pytest.raises(ValidationError) as error:
-        registers.expert_upsert(by=sichuan_head, **fields)
+        services.expert_upsert(by=sichuan_head, **fields)
     assert field in error.value.message_dict
     assert not ExpertProfile.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="organisation.expert.").exists()
@@ -280,7 +280,7 @@ def test_bad_expert_input_names_the_field(specialties, sichuan_head, kunming_lia
 def test_a_listing_stays_with_its_officer(specialties, chengdu_liaison, chengdu_officer, wuhou_officer):
     expert = listed(wuhou_officer, at="510107")
     with pytest.raises(ValidationError) as error:
-        registers.expert_upsert(by=chengdu_liaison, expert_id=expert.pk, user=chengdu_officer)
+        services.expert_upsert(by=chengdu_liaison, expert_id=expert.pk, user=chengdu_officer)
     assert "user" in error.value.message_dict
 
 
@@ -289,7 +289,7 @@ def test_a_listing_stays_with_its_officer(specialties, chengdu_liaison, chengdu_
 
 def test_assign_end_and_hand_over_a_liaison_officer(chengdu_liaison, chengdu_officer, sichuan_head):
     chengdu = unit("510100")
-    first = registers.liaison_assign(
+    first = services.liaison_assign(
         by=sichuan_head, unit=chengdu, user=chengdu_liaison, phone="028-86301234", mobile="13900000001"
     )
     assert first.role == LiaisonRole.PRIMARY and first.valid_to is None
@@ -298,66 +298,66 @@ def test_assign_end_and_hand_over_a_liaison_officer(chengdu_liaison, chengdu_off
 
     # A second open liaison officer is a field error on role (the partial unique index is not reached).
     with pytest.raises(ValidationError) as error:
-        registers.liaison_assign(by=sichuan_head, unit=chengdu, user=chengdu_officer, mobile="13900000002")
+        services.liaison_assign(by=sichuan_head, unit=chengdu, user=chengdu_officer, mobile="13900000002")
     assert set(error.value.message_dict) == {"role"}
-    deputy = registers.liaison_assign(
+    deputy = services.liaison_assign(
         by=chengdu_liaison, unit=chengdu, user=chengdu_officer, role=LiaisonRole.DEPUTY, mobile="13900000002"
     )
-    assert [a.pk for a in registers.liaisons_of(chengdu)] == [first.pk, deputy.pk]
+    assert [a.pk for a in selectors.liaisons_of(chengdu)] == [first.pk, deputy.pk]
 
     # Hand-over: the first ends today, the deputy becomes the liaison officer from today.
-    ended = registers.liaison_end(by=chengdu_liaison, assignment_id=first.pk, reason="轮岗")
+    ended = services.liaison_end(by=chengdu_liaison, assignment_id=first.pk, reason="轮岗")
     assert ended.valid_to == timezone.localdate()
     assert AuditEvent.objects.get(action="organisation.liaison.end").payload["reason"] == "轮岗"
-    registers.liaison_end(by=chengdu_liaison, assignment_id=deputy.pk)
-    successor = registers.liaison_assign(
+    services.liaison_end(by=chengdu_liaison, assignment_id=deputy.pk)
+    successor = services.liaison_assign(
         by=sichuan_head, unit=chengdu, user=chengdu_officer, mobile="13900000002"
     )
     assert successor.role == LiaisonRole.PRIMARY
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    assert [a.pk for a in registers.liaisons_of(chengdu, on=tomorrow)] == [successor.pk]
+    assert [a.pk for a in selectors.liaisons_of(chengdu, on=tomorrow)] == [successor.pk]
 
 
 def test_liaison_errors_and_permissions(chengdu_liaison, chengdu_officer, kunming_liaison, wuhou_officer):
     chengdu = unit("510100")
     with pytest.raises(ValidationError) as no_contact:
-        registers.liaison_assign(by=chengdu_liaison, unit=chengdu, user=chengdu_officer)
+        services.liaison_assign(by=chengdu_liaison, unit=chengdu, user=chengdu_officer)
     assert set(no_contact.value.message_dict) == {"phone"}
     with pytest.raises(ValidationError) as elsewhere:
-        registers.liaison_assign(by=chengdu_liaison, unit=chengdu, user=wuhou_officer, phone="1")
+        services.liaison_assign(by=chengdu_liaison, unit=chengdu, user=wuhou_officer, phone="1")
     assert set(elsewhere.value.message_dict) == {"user"}  # works in Wuhou, not in Chengdu itself
     with pytest.raises(ValidationError) as bad_role:
-        registers.liaison_assign(
+        services.liaison_assign(
             by=chengdu_liaison, unit=chengdu, user=chengdu_officer, role="boss", phone="1"
         )
     assert set(bad_role.value.message_dict) == {"role"}
     with pytest.raises(PermissionDenied):
-        registers.liaison_assign(by=kunming_liaison, unit=chengdu, user=chengdu_officer, phone="1")
+        services.liaison_assign(by=kunming_liaison, unit=chengdu, user=chengdu_officer, phone="1")
     with pytest.raises(PermissionDenied):
-        registers.liaison_assign(by=chengdu_officer, unit=chengdu, user=chengdu_officer, phone="1")
+        services.liaison_assign(by=chengdu_officer, unit=chengdu, user=chengdu_officer, phone="1")
 
-    assignment = registers.liaison_assign(by=chengdu_liaison, unit=chengdu, user=chengdu_officer, phone="1")
+    assignment = services.liaison_assign(by=chengdu_liaison, unit=chengdu, user=chengdu_officer, phone="1")
     with pytest.raises(ValidationError) as twice:
-        registers.liaison_assign(
+        services.liaison_assign(
             by=chengdu_liaison, unit=chengdu, user=chengdu_officer, role=LiaisonRole.DEPUTY, phone="1"
         )
     assert set(twice.value.message_dict) == {"user"}
     with pytest.raises(PermissionDenied):
-        registers.liaison_end(by=kunming_liaison, assignment_id=assignment.pk)
+        services.liaison_end(by=kunming_liaison, assignment_id=assignment.pk)
     with pytest.raises(ValidationError) as backwards:
-        registers.liaison_end(
+        services.liaison_end(
             by=chengdu_liaison,
             assignment_id=assignment.pk,
             valid_to=timezone.localdate() - dt.timedelta(days=1),
         )
     assert set(backwards.value.message_dict) == {"valid_to"}
-    updated = registers.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, mobile="13900000009")
+    updated = services.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, mobile="13900000009")
     assert updated.mobile == "13900000009"
     assert AuditEvent.objects.get(action="organisation.liaison.update").payload["changes"] == {
         "mobile": {"from": "", "to": "13900000009"}
     }
     with pytest.raises(ValidationError) as emptied:
-        registers.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, phone="", mobile="")
+        services.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, phone="", mobile="")
     assert set(emptied.value.message_dict) == {"phone"}
 
     # An assignment that ended before today can be neither ended nor changed again.
@@ -366,9 +366,9 @@ def test_liaison_errors_and_permissions(chengdu_liaison, chengdu_officer, kunmin
         valid_to=timezone.localdate() - dt.timedelta(days=2),
     )
     with pytest.raises(Conflict):
-        registers.liaison_end(by=chengdu_liaison, assignment_id=assignment.pk)
+        services.liaison_end(by=chengdu_liaison, assignment_id=assignment.pk)
     with pytest.raises(Conflict):
-        registers.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, phone="2")
+        services.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, phone="2")
 
 
 def test_liaison_search_by_region_and_unit_current_only_by_default(django_assert_num_queries):
@@ -385,26 +385,26 @@ def test_liaison_search_by_region_and_unit_current_only_by_default(django_assert
         valid_to=today - dt.timedelta(days=30),
     )
     with django_assert_num_queries(1):
-        found = [(a.pk, a.unit.name, a.user.display_name) for a in registers.liaison_list(region="51")]
+        found = [(a.pk, a.unit.name, a.user.display_name) for a in selectors.liaison_list(region="51")]
     assert [pk for pk, *_ in found] == [rows["510000"].pk, rows["510100"].pk]
-    assert [a.pk for a in registers.liaison_list(unit=unit("510100"))] == [rows["510100"].pk]
-    assert [a.pk for a in registers.liaison_list(unit=unit("510100"), current=False)] == [
+    assert [a.pk for a in selectors.liaison_list(unit=unit("510100"))] == [rows["510100"].pk]
+    assert [a.pk for a in selectors.liaison_list(unit=unit("510100"), current=False)] == [
         rows["510100"].pk,
         old.pk,
     ]
-    assert [a.pk for a in registers.liaison_list(region="63")] == [rows["630100"].pk]
+    assert [a.pk for a in selectors.liaison_list(region="63")] == [rows["630100"].pk]
     kunming = unit("530100")
     with django_assert_num_queries(1):
-        assert [a.user_id for a in registers.liaisons_of(kunming)] == [rows["530100"].user_id]
+        assert [a.user_id for a in selectors.liaisons_of(kunming)] == [rows["530100"].user_id]
 
 
 # --- who sees contact details ---------------------------------------------------------------------
 
 
 def test_contacts_only_for_operational_roles(wuhou_officer, auditor, system_admin):
-    assert registers.may_see_contacts(wuhou_officer)
-    assert not registers.may_see_contacts(auditor)
-    assert not registers.may_see_contacts(system_admin)
+    assert selectors.may_see_contacts(wuhou_officer)
+    assert not selectors.may_see_contacts(auditor)
+    assert not selectors.may_see_contacts(system_admin)
 
 
 # --- the demo -------------------------------------------------------------------------------------
@@ -415,12 +415,12 @@ def test_demo_seeds_experts_and_liaison_officers_once(specialties):
     assert first.experts_created >= 5 and first.liaisons_created >= 6
     again = demo_seed()
     assert again.experts_created == 0 and again.liaisons_created == 0
-    sichuan = [(a.user.username, a.role) for a in registers.liaisons_of(unit("510000"))]
+    sichuan = [(a.user.username, a.role) for a in selectors.liaisons_of(unit("510000"))]
     assert sichuan == [("sichuan.liaison", LiaisonRole.PRIMARY), ("sichuan.intake", LiaisonRole.DEPUTY)]
     for code in ("500000", "510000", "520000", "530000", "540000", "630000"):
-        (primary, *_deputies) = registers.liaisons_of(unit(code))
+        (primary, *_deputies) = selectors.liaisons_of(unit(code))
         assert primary.role == LiaisonRole.PRIMARY and (primary.phone and primary.mobile)
-    firearms = [e.display_name for e in registers.expert_list(specialty="firearms_explosives", region="53")]
+    firearms = [e.display_name for e in selectors.expert_list(specialty="firearms_explosives", region="53")]
     assert len(firearms) == 1
 
 
@@ -438,7 +438,7 @@ def test_two_concurrent_primaries_one_wins_the_other_is_a_role_error(organisatio
     def assign(user):
         try:
             barrier.wait()
-            registers.liaison_assign(by=head, unit=unit("510100"), user=user, phone="1")
+            services.liaison_assign(by=head, unit=unit("510100"), user=user, phone="1")
             outcomes.append("ok")
         except ValidationError as error:
             outcomes.append(sorted(error.message_dict))
@@ -454,4 +454,4 @@ def test_two_concurrent_primaries_one_wins_the_other_is_a_role_error(organisatio
     assert sorted(outcomes, key=str) == [["role"], "ok"]
     assert LiaisonAssignment.objects.filter(unit__code="510100", role=LiaisonRole.PRIMARY).count() == 1
     with CaptureQueriesContext(connection):
-        assert len(registers.liaisons_of(unit("510100"))) == 1
+        assert len(selectors.liaisons_of(unit("510100"))) == 1

@@ -2,7 +2,7 @@
 
 Every signed-in user reads both (DESIGN.md: shared directories), auditors and system administrators
 included; phones and e-mail addresses are null for users without an operational membership (see
-organisation.registers.may_see_contacts). Changes are for the unit head or liaison officer of the
+organisation.registers.selectors.may_see_contacts). Changes are for the unit head or liaison officer of the
 unit concerned or of a unit above it: 403 for anybody else.
 """
 
@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import CursorPagination, RolesFirst, error_responses
-from organisation import registers
 from organisation.apis import UnitRefSerializer
 from organisation.models import Availability, LiaisonRole, Unit, User
+from organisation.registers import selectors, services
 
 TAG_EXPERTS = "experts"
 TAG_LIAISONS = "liaisons"
@@ -52,8 +52,8 @@ def _context(request) -> dict:
     user = request.user
     return {
         "request": request,
-        "show_contacts": registers.may_see_contacts(user),
-        "editor_units": registers.editor_units(user),
+        "show_contacts": selectors.may_see_contacts(user),
+        "editor_units": selectors.editor_units(user),
     }
 
 
@@ -101,7 +101,7 @@ class ExpertSerializer(ContactsHiddenMixin, serializers.Serializer):
 
     def get_may_edit(self, expert) -> bool:
         units = self.context.get("editor_units") or []
-        return registers.may_edit_unit(None, expert.unit, units=units)
+        return selectors.may_edit_unit(None, expert.unit, units=units)
 
 
 class ExpertFilterSerializer(serializers.Serializer):
@@ -168,7 +168,7 @@ class ExpertListApi(generics.ListAPIView):
 
     permission_classes = [IsAuthenticated, RolesFirst]
     # 403 before the body is read to one who may create none (issue 16).
-    write_roles = registers.EDITOR_ROLES
+    write_roles = selectors.EDITOR_ROLES
 
     serializer_class = ExpertSerializer
     pagination_class = ExpertPagination
@@ -180,7 +180,7 @@ class ExpertListApi(generics.ListAPIView):
     def get_queryset(self):
         filters = ExpertFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return registers.expert_list(**filters.validated_data)
+        return selectors.expert_list(**filters.validated_data)
 
     @extend_schema(
         operation_id="experts_list",
@@ -205,7 +205,7 @@ class ExpertListApi(generics.ListAPIView):
     def post(self, request, *args, **kwargs):
         data = ExpertInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        expert = registers.expert_upsert(by=request.user, **_expert_values(data.validated_data))
+        expert = services.expert_upsert(by=request.user, **_expert_values(data.validated_data))
         return Response(
             ExpertSerializer(expert, context=_context(request)).data, status=status.HTTP_201_CREATED
         )
@@ -220,7 +220,7 @@ class ExpertDetailApi(APIView):
         responses={200: ExpertSerializer, **error_responses(401, 404)},
     )
     def get(self, request, pk: int):
-        return Response(ExpertSerializer(registers.expert_get(pk), context=_context(request)).data)
+        return Response(ExpertSerializer(selectors.expert_get(pk), context=_context(request)).data)
 
     @extend_schema(
         operation_id="experts_partial_update",
@@ -229,10 +229,10 @@ class ExpertDetailApi(APIView):
         responses={200: ExpertSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request, pk: int):
-        registers.expert_get(pk)
+        selectors.expert_get(pk)
         data = ExpertInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        expert = registers.expert_upsert(by=request.user, expert_id=pk, **_expert_values(data.validated_data))
+        expert = services.expert_upsert(by=request.user, expert_id=pk, **_expert_values(data.validated_data))
         return Response(ExpertSerializer(expert, context=_context(request)).data)
 
 
@@ -250,10 +250,10 @@ class ExpertEndApi(APIView):
         responses={200: ExpertSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
-        registers.expert_get(pk)
+        selectors.expert_get(pk)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        expert = registers.expert_deactivate(by=request.user, expert_id=pk, **data.validated_data)
+        expert = services.expert_deactivate(by=request.user, expert_id=pk, **data.validated_data)
         return Response(ExpertSerializer(expert, context=_context(request)).data)
 
 
@@ -266,7 +266,7 @@ class SpecialtyListApi(APIView):
         responses={200: SpecialtySerializer(many=True), **error_responses(401)},
     )
     def get(self, request):
-        return Response(SpecialtySerializer(registers.specialty_list(), many=True).data)
+        return Response(SpecialtySerializer(selectors.specialty_list(), many=True).data)
 
 
 # --- liaison officers -----------------------------------------------------------------------------
@@ -297,7 +297,7 @@ class LiaisonSerializer(ContactsHiddenMixin, serializers.Serializer):
 
     def get_may_edit(self, assignment) -> bool:
         units = self.context.get("editor_units") or []
-        return registers.may_edit_unit(None, assignment.unit, units=units)
+        return selectors.may_edit_unit(None, assignment.unit, units=units)
 
 
 class LiaisonFilterSerializer(serializers.Serializer):
@@ -346,7 +346,7 @@ class LiaisonListApi(generics.ListAPIView):
 
     permission_classes = [IsAuthenticated, RolesFirst]
     # 403 before the body is read to one who may create none (issue 16).
-    write_roles = registers.EDITOR_ROLES
+    write_roles = selectors.EDITOR_ROLES
 
     serializer_class = LiaisonSerializer
     pagination_class = LiaisonPagination
@@ -360,7 +360,7 @@ class LiaisonListApi(generics.ListAPIView):
         filters.is_valid(raise_exception=True)
         values = dict(filters.validated_data)
         values["unit"] = _unit_from_code(values["unit"], "unit") if values["unit"] else None
-        return registers.liaison_list(**values)
+        return selectors.liaison_list(**values)
 
     @extend_schema(
         operation_id="liaisons_list",
@@ -387,7 +387,7 @@ class LiaisonListApi(generics.ListAPIView):
         values = dict(data.validated_data)
         values["unit"] = _unit_from_code(values["unit"], "unit")
         values["user"] = _user_from_username(values["user"], "user")
-        assignment = registers.liaison_assign(by=request.user, **values)
+        assignment = services.liaison_assign(by=request.user, **values)
         return Response(
             LiaisonSerializer(assignment, context=_context(request)).data, status=status.HTTP_201_CREATED
         )
@@ -402,7 +402,7 @@ class LiaisonDetailApi(APIView):
         responses={200: LiaisonSerializer, **error_responses(401, 404)},
     )
     def get(self, request, pk: int):
-        return Response(LiaisonSerializer(registers.liaison_get(pk), context=_context(request)).data)
+        return Response(LiaisonSerializer(selectors.liaison_get(pk), context=_context(request)).data)
 
     @extend_schema(
         operation_id="liaisons_partial_update",
@@ -411,10 +411,10 @@ class LiaisonDetailApi(APIView):
         responses={200: LiaisonSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, pk: int):
-        registers.liaison_get(pk)
+        selectors.liaison_get(pk)
         data = LiaisonUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        assignment = registers.liaison_update(by=request.user, assignment_id=pk, **data.validated_data)
+        assignment = services.liaison_update(by=request.user, assignment_id=pk, **data.validated_data)
         return Response(LiaisonSerializer(assignment, context=_context(request)).data)
 
 
@@ -431,8 +431,8 @@ class LiaisonEndApi(APIView):
         },
     )
     def post(self, request, pk: int):
-        registers.liaison_get(pk)
+        selectors.liaison_get(pk)
         data = LiaisonEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = registers.liaison_end(by=request.user, assignment_id=pk, **data.validated_data)
+        assignment = services.liaison_end(by=request.user, assignment_id=pk, **data.validated_data)
         return Response(LiaisonSerializer(assignment, context=_context(request)).data)

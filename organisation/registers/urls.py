@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from organisation import register_views as views
+from organisation.registers import views
 
 urlpatterns = [
     path("registers/experts/", views.ExpertListView.as_view(), name="register-experts"),

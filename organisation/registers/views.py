@@ -2,7 +2,7 @@
 
 Every signed-in user reads both registers (DESIGN.md: shared directories); phones and e-mail
 addresses are shown only to users with an operational membership (organisation.registers
-.may_see_contacts), so an auditor sees names and units but not how to reach anyone. The edit
+.selectors.may_see_contacts), so an auditor sees names and units but not how to reach anyone. The edit
 forms are for the unit head or liaison officer of the unit concerned or of a unit above it; the
 services decide, and their ValidationError is put back on the form fields.
 """
@@ -15,115 +15,21 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from core.api import Conflict
+from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
-from core.ids import MAX_ID
-from organisation import registers
-from organisation.models import Availability, LiaisonRole, Unit, UnitLevel, User
-from organisation.registers import EDITOR_ROLES
+from core.pages import apply_errors
+from organisation.models import LiaisonRole, Unit, UnitLevel, User
+from organisation.registers import selectors, services
+from organisation.registers.forms import (
+    ExpertForm,
+    ExpertSearchForm,
+    LiaisonEndForm,
+    LiaisonForm,
+    LiaisonSearchForm,
+)
+from organisation.registers.selectors import EDITOR_ROLES
 
 PAGE_SIZE = 50
-
-
-# --- forms ----------------------------------------------------------------------------------------
-
-
-class ExpertSearchForm(forms.Form):
-    specialty = forms.ChoiceField(label=_("Specialty"), required=False)
-    region = forms.ChoiceField(label=_("Province"), required=False)
-    availability = forms.ChoiceField(
-        label=_("Availability"), required=False, choices=[("", _("Any")), *Availability.choices]
-    )
-    q = forms.CharField(label=_("Name, affiliation or title"), required=False, max_length=100)
-    after = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
-
-    def __init__(self, *args, specialties, provinces, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["specialty"].choices = [("", _("Any"))] + [(s.code, s.name) for s in specialties]
-        self.fields["region"].choices = [("", _("All six regions"))] + [(u.code, u.name) for u in provinces]
-
-
-class LiaisonSearchForm(forms.Form):
-    region = forms.ChoiceField(label=_("Province"), required=False)
-    unit = forms.CharField(label=_("Division code of the unit"), required=False, max_length=6)
-    include_ended = forms.BooleanField(label=_("Include ended assignments"), required=False)
-    after = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
-
-    def __init__(self, *args, provinces, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All six regions"))] + [(u.code, u.name) for u in provinces]
-
-
-class ExpertForm(forms.Form):
-    user = forms.CharField(
-        label=_("Officer (user name)"),
-        required=False,
-        max_length=150,
-        help_text=_("For an officer of the six regions; leave empty for an outside expert."),
-    )
-    external_name = forms.CharField(label=_("Name (outside expert)"), required=False, max_length=64)
-    affiliation = forms.CharField(label=_("Affiliation (outside expert)"), required=False, max_length=120)
-    unit = forms.CharField(
-        label=_("Division code of the unit"),
-        max_length=6,
-        help_text=_(
-            "The unit that keeps the listing: the officer's unit, or the unit inviting the outside expert."
-        ),
-    )
-    title = forms.CharField(label=_("Title"), required=False, max_length=64)
-    specialties = forms.MultipleChoiceField(label=_("Specialties"), widget=forms.CheckboxSelectMultiple)
-    availability = forms.ChoiceField(label=_("Availability"), choices=Availability.choices)
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, specialties, editing: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["specialties"].choices = [(s.code, s.name) for s in specialties]
-        if editing:
-            # A listing stays with its officer (registers.expert_upsert refuses a change).
-            self.fields["user"].disabled = True
-
-
-class LiaisonForm(forms.Form):
-    unit = forms.CharField(label=_("Division code of the unit"), max_length=6)
-    user = forms.CharField(label=_("Officer (user name)"), max_length=150)
-    role = forms.ChoiceField(label=_("Role"), choices=LiaisonRole.choices)
-    phone = forms.CharField(label=_("Office phone"), required=False, max_length=32)
-    mobile = forms.CharField(label=_("Mobile"), required=False, max_length=32)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    valid_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Today when empty."),
-    )
-
-    def __init__(self, *args, editing: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        if editing:
-            # Only the contacts of an assignment change; a new officer is a new assignment.
-            for name in ("unit", "user", "role", "valid_from"):
-                self.fields[name].disabled = True
-                self.fields[name].required = False
-
-
-class LiaisonEndForm(forms.Form):
-    valid_to = forms.DateField(
-        label=_("Last day"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Today when empty."),
-    )
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _provinces():
@@ -131,7 +37,7 @@ def _provinces():
 
 
 def _require_some_editorship(user) -> list[Unit]:
-    units = registers.editor_units(user)
+    units = selectors.editor_units(user)
     if not units:
         raise PermissionDenied(_("Only unit heads and liaison officers keep the registers."))
     return units
@@ -165,21 +71,21 @@ class ExpertListView(LoginRequiredMixin, View):
     """Search the expert pool (专家人才库) by specialty, province, availability and name."""
 
     def get(self, request):
-        specialties = list(registers.specialty_list())
+        specialties = list(selectors.specialty_list())
         form = ExpertSearchForm(request.GET or None, specialties=specialties, provinces=_provinces())
         experts, next_after = [], None
         if not request.GET or form.is_valid():
             filters = form.cleaned_data if request.GET else {}
-            rows = registers.expert_list(
+            rows = selectors.expert_list(
                 specialty=filters.get("specialty", ""),
                 region=filters.get("region", ""),
                 availability=filters.get("availability", ""),
                 q=filters.get("q", ""),
             )
             experts, next_after = _page(rows, filters.get("after"))
-        units = registers.editor_units(request.user)
+        units = selectors.editor_units(request.user)
         for expert in experts:
-            expert.may_edit = registers.may_edit_unit(request.user, expert.unit, units=units)
+            expert.may_edit = selectors.may_edit_unit(request.user, expert.unit, units=units)
         query = request.GET.copy()
         query.pop("after", None)
         return render(
@@ -190,7 +96,7 @@ class ExpertListView(LoginRequiredMixin, View):
                 "experts": experts,
                 "next_after": next_after,
                 "query": query.urlencode(),
-                "show_contacts": registers.may_see_contacts(request.user),
+                "show_contacts": selectors.may_see_contacts(request.user),
                 "may_add": bool(units),
             },
         )
@@ -221,13 +127,13 @@ class ExpertEditView(LoginRequiredMixin, RolesFirstMixin, View):
                 "note": expert.note,
             }
         return ExpertForm(
-            data, initial=initial, specialties=list(registers.specialty_list()), editing=expert is not None
+            data, initial=initial, specialties=list(selectors.specialty_list()), editing=expert is not None
         )
 
     def _expert(self, request, pk):
         units = _require_some_editorship(request.user)
-        expert = registers.expert_get(pk) if pk is not None else None
-        if expert is not None and not registers.may_edit_unit(request.user, expert.unit, units=units):
+        expert = selectors.expert_get(pk) if pk is not None else None
+        if expert is not None and not selectors.may_edit_unit(request.user, expert.unit, units=units):
             raise PermissionDenied(
                 _("Only the head or the liaison officer of the unit, or of a unit above it, may do this.")
             )
@@ -251,7 +157,7 @@ class ExpertEditView(LoginRequiredMixin, RolesFirstMixin, View):
             user = _user_or_error(form, username) if (username and expert is None) else None
             if form.is_valid() and unit is not None:
                 try:
-                    saved = registers.expert_upsert(
+                    saved = services.expert_upsert(
                         by=request.user,
                         expert_id=expert.pk if expert is not None else None,
                         **({"user": user} if user is not None else {}),
@@ -259,7 +165,7 @@ class ExpertEditView(LoginRequiredMixin, RolesFirstMixin, View):
                         **data,
                     )
                 except ValidationError as error:
-                    _apply_errors(form, error)
+                    apply_errors(form, error)
                 else:
                     messages.success(
                         request, _("The expert pool was updated: %(name)s.") % {"name": saved.display_name}
@@ -279,9 +185,9 @@ class ExpertEndView(LoginRequiredMixin, View):
     http_method_names = ["post", "options"]
 
     def post(self, request, pk):
-        expert = registers.expert_get(pk)
+        expert = selectors.expert_get(pk)
         try:
-            registers.expert_deactivate(
+            services.expert_deactivate(
                 by=request.user, expert_id=expert.pk, reason=request.POST.get("reason", "")[:2000]
             )
         except Conflict:
@@ -308,15 +214,15 @@ class LiaisonListView(LoginRequiredMixin, View):
             if code := (filters.get("unit") or "").strip():
                 unit = _unit_or_error(form, code)
             if not form.errors:
-                rows = registers.liaison_list(
+                rows = selectors.liaison_list(
                     region=filters.get("region", ""),
                     unit=unit,
                     current=not filters.get("include_ended", False),
                 )
                 assignments, next_after = _page(rows, filters.get("after"))
-        units = registers.editor_units(request.user)
+        units = selectors.editor_units(request.user)
         for assignment in assignments:
-            assignment.may_edit = registers.may_edit_unit(request.user, assignment.unit, units=units)
+            assignment.may_edit = selectors.may_edit_unit(request.user, assignment.unit, units=units)
         query = request.GET.copy()
         query.pop("after", None)
         return render(
@@ -327,7 +233,7 @@ class LiaisonListView(LoginRequiredMixin, View):
                 "assignments": assignments,
                 "next_after": next_after,
                 "query": query.urlencode(),
-                "show_contacts": registers.may_see_contacts(request.user),
+                "show_contacts": selectors.may_see_contacts(request.user),
                 "may_add": bool(units),
             },
         )
@@ -341,8 +247,8 @@ class LiaisonEditView(LoginRequiredMixin, RolesFirstMixin, View):
 
     def _assignment(self, request, pk):
         units = _require_some_editorship(request.user)
-        assignment = registers.liaison_get(pk) if pk is not None else None
-        if assignment is not None and not registers.may_edit_unit(request.user, assignment.unit, units=units):
+        assignment = selectors.liaison_get(pk) if pk is not None else None
+        if assignment is not None and not selectors.may_edit_unit(request.user, assignment.unit, units=units):
             raise PermissionDenied(
                 _("Only the head or the liaison officer of the unit, or of a unit above it, may do this.")
             )
@@ -385,7 +291,7 @@ class LiaisonEditView(LoginRequiredMixin, RolesFirstMixin, View):
             data = form.cleaned_data
             try:
                 if assignment is not None:
-                    saved = registers.liaison_update(
+                    saved = services.liaison_update(
                         by=request.user,
                         assignment_id=assignment.pk,
                         phone=data["phone"],
@@ -397,7 +303,7 @@ class LiaisonEditView(LoginRequiredMixin, RolesFirstMixin, View):
                     user = _user_or_error(form, data["user"])
                     saved = None
                     if unit is not None and user is not None:
-                        saved = registers.liaison_assign(
+                        saved = services.liaison_assign(
                             by=request.user,
                             unit=unit,
                             user=user,
@@ -408,9 +314,9 @@ class LiaisonEditView(LoginRequiredMixin, RolesFirstMixin, View):
                             valid_from=data["valid_from"],
                         )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except Conflict as conflict:
-                form.add_error(None, str(conflict.detail))
+                form.add_error(None, str(conflict.message))
             else:
                 if saved is not None:
                     messages.success(
@@ -428,18 +334,18 @@ class LiaisonEndView(LoginRequiredMixin, View):
     http_method_names = ["post", "options"]
 
     def post(self, request, pk):
-        assignment = registers.liaison_get(pk)
+        assignment = selectors.liaison_get(pk)
         form = LiaisonEndForm(request.POST)
         if form.is_valid():
             try:
-                registers.liaison_end(
+                services.liaison_end(
                     by=request.user,
                     assignment_id=assignment.pk,
                     valid_to=form.cleaned_data["valid_to"],
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except Conflict:
                 messages.info(request, _("The assignment had already ended."))
                 return redirect("register-liaisons")
@@ -450,7 +356,7 @@ class LiaisonEndView(LoginRequiredMixin, View):
                     % {"name": assignment.user.display_name, "unit": assignment.unit.name},
                 )
                 return redirect("register-liaisons")
-        if not registers.may_edit_unit(request.user, assignment.unit):
+        if not selectors.may_edit_unit(request.user, assignment.unit):
             raise PermissionDenied
         return render(
             request,

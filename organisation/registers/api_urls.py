@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from organisation import register_apis as apis
+from organisation.registers import apis
 
 urlpatterns = [
     path("experts/", apis.ExpertListApi.as_view(), name="expert-list"),
