@@ -17,6 +17,8 @@ SESSION_RUNNERS = frozenset({Role.LIAISON_OFFICER, Role.UNIT_HEAD})
 ACTION_OWNERS = frozenset({Role.UNIT_HEAD, Role.DEPARTMENT_HEAD, Role.LIAISON_OFFICER, Role.INTAKE_OFFICER})
 
 _MEMBERS_ATTRIBUTE = "_current_member_units"
+# MeetingState.DRAFT (the models import this module).
+DRAFT = "draft"
 
 
 def current_member_units(series) -> dict[int, str]:
@@ -49,8 +51,16 @@ def may_organise_series(series, user) -> bool:
 
 
 def may_organise(meeting, user) -> bool:
-    """Allow a liaison officer of the host, organising or chair unit, or of the member on duty."""
+    """Allow a liaison officer of the host, organising or chair unit, or of the member on duty.
+
+    A draft is the host's and the organiser's alone (only they see it, meetings.selectors): their
+    liaison officers organise it until it is scheduled.
+    """
     standing = user_standing(user)
+    if meeting.state == DRAFT:
+        return any(
+            standing.holds(unit_id, LIAISON) for unit_id in (meeting.host_unit_id, meeting.organiser_unit_id)
+        )
     units = (meeting.host_unit_id, meeting.organiser_unit_id, meeting.effective_chair_unit_id)
     if any(standing.holds(unit_id, LIAISON) for unit_id in units):
         return True
