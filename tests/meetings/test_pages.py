@@ -24,6 +24,7 @@ from meetings.models import (
     ResolutionKind,
 )
 from organisation.models import Unit
+from tests.api.conftest import token_client
 from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, SIX, invite, meeting_in
 from tests.web.test_assets import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
 
@@ -204,6 +205,37 @@ def test_meeting_page_answer_steps_and_errors(english, provinces, pan_southwest)
     assert ics.status_code == 200
     assert ics["Content-Type"] == "text/calendar; charset=utf-8; method=REQUEST"
     assert b"DECLINED" in ics.content
+
+
+def _form_posting_to(html: str, url: str) -> str:
+    at = html.index(f'action="{url}"')
+    return html[html.rindex("<form", 0, at) : html.index("</form>", at)]
+
+
+def test_opening_the_session_is_offered_disabled_with_its_reason_until_shortly_before(
+    english, provinces, pan_southwest
+):
+    meeting = meeting_in(pan_southwest, host=GUIZHOU, organiser=provinces[GUIZHOU].liaison)  # in two weeks
+    client = as_user(english, provinces[GUIZHOU].head)
+    url = transition(meeting, "open_session")
+    form = _form_posting_to(client.get(detail(meeting)).text, url)
+    assert "next-step--primary" in form and "next-step--blocked" in form and "disabled" in form
+    assert "minutes before the start" in form
+    # Taken anyway (a stale page, a script): refused with the reason, the meeting stays as it was.
+    refused = client.post(url, {"expected_state": "scheduled"})
+    assert refused.status_code == 409 and "minutes before the start" in refused.text
+    meeting.refresh_from_db()
+    assert meeting.state == MeetingState.SCHEDULED
+    api = token_client(provinces[GUIZHOU].head).get(f"/api/v1/meetings/{meeting.pk}/").json()
+    assert "open_session" not in api["available_transitions"]
+
+    soon = timezone.now() + dt.timedelta(minutes=30)
+    JointMeeting.objects.filter(pk=meeting.pk).update(start_at=soon, end_at=soon + dt.timedelta(hours=4))
+    form = _form_posting_to(client.get(detail(meeting)).text, url)
+    assert "next-step--blocked" not in form and "disabled" not in form
+    assert client.post(url, {"expected_state": "scheduled"}).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.state == MeetingState.IN_SESSION
 
 
 def test_minutes_drafting_circulation_and_signature_on_the_page(english, provinces, chuanyu_legal):
