@@ -8,8 +8,7 @@ anything is looked up. Units are named by division code in and out.
 """
 
 import django_filters
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
-from django.http import Http404
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,29 +20,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.selectors import case_get_visible, case_visible_to, grant_use_record
-from cases.standing import user_standing
 from core.api import (
     CursorPagination,
     IdField,
     OfficerRefSerializer,
     RolesFirst,
+    StepApi,
     TimelineEntrySerializer,
     error_responses,
     inline_choice,
-    refuse_unpermitted_transition,
+    step_api_schema,
 )
 from core.api import IdFilter as BoundedIdFilter
-from core.workflow import available_transitions, timeline_for
+from core.workflow import timeline_for
 from documents import kinds as document_kinds
-from documents.models import Document, DocumentState
-from documents.selectors import documents_readable_by
+from documents.models import Document
 from jurisdiction import permissions as perms
-from jurisdiction import rules, services
+from jurisdiction import presenters, rules, selectors, services
 from jurisdiction.documents import HANDOVER_LIST
 from jurisdiction.facts import case_analysis
 from jurisdiction.models import (
-    TRANSITION_NAMES,
-    DesignationRequest,
     HandoverItem,
     HandoverItemKind,
     JurisdictionProceeding,
@@ -53,6 +49,7 @@ from jurisdiction.models import (
     ProceedingState,
 )
 from jurisdiction.selectors import proceeding_get_visible, proceeding_visible_to, proceedings_read_record
+from jurisdiction.steps import PROCEEDING_MACHINE, api_transitions
 from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
 
@@ -382,20 +379,14 @@ def detail_data(proceeding: JurisdictionProceeding, user) -> dict:
         ).order_by("-id")
     )
     # A draft is named only to the officers of its issuing unit who take its steps (issue 16 leak 9).
-    readable = list(
-        documents_readable_by(
-            user,
-            Document.objects.filter(link_target_type=services.LINK_TYPE, link_target_id=str(proceeding.pk)),
-        ).order_by("-id")
-    )
-    documents = [document for document in readable if document.state != DocumentState.VOIDED]
+    readable = presenters.proceeding_documents(proceeding, user)
     listed = {document.pk for document in readable}
     for designation_request in proceeding.designation_request_list:
         if designation_request.report_document_id not in listed:
             designation_request.report_document = None
 
     def latest(kind: str) -> Document | None:
-        return next((document for document in documents if document.kind == kind), None)
+        return presenters.latest_of_kind(readable, kind)
 
     proceeding.decision_document = latest(document_kinds.JURISDICTION_DESIGNATION_DECISION.code)
     proceeding.transfer_notice = latest(document_kinds.CASE_TRANSFER_NOTICE.code)
@@ -407,7 +398,7 @@ def detail_data(proceeding: JurisdictionProceeding, user) -> dict:
     )
     for confirmation in proceeding.confirmation_list:
         confirmation.is_current = confirmation.list_digest == proceeding.handover_digest
-    proceeding.available_transitions = available_transitions(proceeding, user)
+    proceeding.available_transitions = api_transitions(proceeding, user)
     in_handover = proceeding.state == S.HANDOVER
     proceeding.my_actions = {
         "position_units": [
@@ -441,53 +432,6 @@ def _unit(code, field: str) -> Unit | None:
     return unit
 
 
-# --- "awaiting me" -------------------------------------------------------------------------------
-
-# A county unit has at most three superiors (prefecture, province, ministry), so a designation
-# route holds at most three units; one more keeps a route from a unit one level lower in range.
-ROUTE_MAX = 4
-
-
-def awaiting_condition(user) -> Q:
-    """Return the condition of the proceedings that wait on a step the user may take.
-
-    The step that moves a proceeding on, by state (jurisdiction.permissions): start it (opening or
-    holding unit), state a position, agree or ask for designation (any party), review the agreement
-    (the proposed lead's legal department), file the request (the filing unit's head), forward or
-    return it (the superior holding it, 层报), designate (the common superior), hand over (either
-    side). Withdrawing and taking a matter up directly (MPS-2020 art 22) are open to managers and
-    superiors at any time; nothing waits on them, so they do not put a proceeding in the list.
-    The queryset must carry `awaiting_filing_unit_id` (see `with_filing_unit`).
-    """
-    standing = user_standing(user)
-
-    def units(roles) -> list[int]:
-        return [unit_id for unit_id in standing.unit_ids if standing.holds(unit_id, roles)]
-
-    managers, legal, heads = units(perms.MANAGERS), units(perms.LEGAL), units(perms.UNIT_HEADS)
-    deciders, handover = units(perms.DECIDERS), units(perms.HANDOVER_ROLES)
-    my_party = Exists(ProceedingParty.objects.filter(proceeding=OuterRef("pk"), unit_id__in=managers))
-    on_route = Q(pk__in=[])
-    for index in range(ROUTE_MAX):
-        on_route |= Q(route_position=index, **{f"route__{index}__in": deciders})
-    either_side = Q(holding_unit_id__in=handover) | Q(lead_unit_id__in=handover)
-    return (
-        (Q(state=S.OPEN) & (Q(opening_unit_id__in=managers) | Q(holding_unit_id__in=managers)))
-        | (Q(state=S.CONSULTING) & my_party)
-        | Q(state=S.AGREED, lead_unit_id__in=legal)
-        | Q(state=S.DESIGNATION_REQUESTED, awaiting_filing_unit_id__in=heads)
-        | (Q(state=S.FORWARDING) & on_route)
-        | Q(state=S.AT_SUPERIOR, superior_unit_id__in=deciders)
-        | (Q(state__in=[S.DESIGNATED, S.TRANSFERRING]) & (either_side | Q(superior_unit_id__in=deciders)))
-        | (Q(state=S.HANDOVER) & either_side)
-    )
-
-
-def with_filing_unit(queryset):
-    latest = DesignationRequest.objects.filter(proceeding=OuterRef("pk")).order_by("-id")
-    return queryset.annotate(awaiting_filing_unit_id=Subquery(latest.values("filing_unit_id")[:1]))
-
-
 # --- list and open -------------------------------------------------------------------------------
 
 
@@ -509,8 +453,8 @@ class ProceedingFilter(django_filters.FilterSet):
         fields = []
 
     def filter_awaiting_me(self, queryset, name, value):
-        condition = awaiting_condition(self.request.user)
-        queryset = with_filing_unit(queryset)
+        condition = selectors.awaiting_condition(self.request.user)
+        queryset = selectors.with_filing_unit(queryset)
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
@@ -620,105 +564,23 @@ class ProceedingDetailApi(APIView):
         return _detail_response(request, pk)
 
 
-TRANSITION_FIELDS = (
-    "lead_unit",
-    "assisting_units",
-    "suspects",
-    "charge",
-    "facts",
-    "dispute",
-    "reasons",
-    "proposed_unit",
-    "superior_unit",
+@step_api_schema(
+    operation_id="jurisdiction_proceedings_transition",
+    tags=[TAG],
+    response=ProceedingDetailSerializer,
+    expected_state_help=gettext_lazy("The state the client saw; 409 if the proceeding has moved on since."),
 )
-
-
-class ProceedingTransitionApi(APIView):
+class ProceedingTransitionApi(StepApi):
     """Take a step of the proceeding, e.g. start_consultation, agree, request_designation, forward."""
 
     permission_classes = [CaseDataAccess]
+    machine = PROCEEDING_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            default="",
-            max_length=2000,
-            help_text=gettext_lazy(
-                "The reason or note of the step; required to send back, return, take up, prepare a "
-                "transfer and withdraw."
-            ),
-        )
-        expected_state = inline_choice(
-            ProceedingState.choices,
-            required=False,
-            help_text=gettext_lazy("The state the client saw; 409 if the proceeding has moved on since."),
-        )
-        lead_unit = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            help_text=gettext_lazy(
-                "agree: division code of the unit the positions agree on (checked); prepare_transfer: "
-                "the unit the case is transferred to."
-            ),
-        )
-        assisting_units = serializers.ListField(
-            child=serializers.CharField(),
-            required=False,
-            help_text=gettext_lazy("agree: division codes of the parties that assist the lead."),
-        )
-        suspects = serializers.CharField(
-            required=False, allow_blank=True, help_text=gettext_lazy("request_designation (MPS-2020 art 22).")
-        )
-        charge = serializers.CharField(
-            required=False, allow_blank=True, help_text=gettext_lazy("request_designation: the offence.")
-        )
-        facts = serializers.CharField(
-            required=False, allow_blank=True, help_text=gettext_lazy("request_designation: the basic facts.")
-        )
-        dispute = serializers.CharField(
-            required=False, allow_blank=True, help_text=gettext_lazy("request_designation: the dispute.")
-        )
-        reasons = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            help_text=gettext_lazy("request_designation: reasons for the proposed designation."),
-        )
-        proposed_unit = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            help_text=gettext_lazy("request_designation: division code of the unit proposed to lead."),
-        )
-        superior_unit = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            help_text=gettext_lazy("take_up: division code of the superior taking the matter up."),
-        )
+    def get_object(self, request, pk: int):
+        return proceeding_get_visible(request.user, pk)
 
-    @extend_schema(
-        operation_id="jurisdiction_proceedings_transition",
-        tags=[TAG],
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITION_NAMES))],
-        request=InputSerializer,
-        responses={200: ProceedingDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        proceeding = proceeding_get_visible(request.user, pk)
-        if name not in TRANSITION_NAMES:
-            raise Http404(name)
-        refuse_unpermitted_transition(proceeding, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        services.proceeding_transition(
-            proceeding_id=proceeding.pk,
-            name=name,
-            by=request.user,
-            reason=values["reason"],
-            fields={field: values[field] for field in TRANSITION_FIELDS if field in values},
-            expected_state=values.get("expected_state"),
-        )
-        return _detail_response(request, proceeding.pk)
+    def respond(self, request, instance, pk: int):
+        return _detail_response(request, instance.pk)
 
 
 class ProceedingPositionApi(APIView):

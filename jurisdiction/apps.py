@@ -23,3 +23,10 @@ class JurisdictionConfig(AppConfig):
         documents.register()
         case_permissions.register_settlement_authority(authority.may_settle_case)
         case_permissions.register_merge_authority(merger_selectors.merger_authority)
+
+        from core.steps import register_machine
+        from jurisdiction.merger.steps import MERGER_MACHINE
+        from jurisdiction.steps import PROCEEDING_MACHINE
+
+        register_machine(PROCEEDING_MACHINE)
+        register_machine(MERGER_MACHINE)

@@ -46,10 +46,7 @@ def _seen_by_units(user, case_id: int) -> bool:
     from cases.selectors import case_seen_by_units
 
     standing = user_standing(user)
-    return (
-        bool(standing.unit_ids)
-        and Case.objects.filter(case_seen_by_units(standing), pk=case_id).exists()
-    )
+    return bool(standing.unit_ids) and Case.objects.filter(case_seen_by_units(standing), pk=case_id).exists()
 
 
 def _resolve(document, user) -> bool:

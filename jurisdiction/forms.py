@@ -1,10 +1,11 @@
-"""Forms of the proceeding pages: one per action, each with the fields its service needs.
+"""Forms of jurisdiction proceedings: each step's one input (page and API), and the page's other forms.
 
 The forms only parse what was typed; the services decide (consensus, permissions, art 22's
-required parts) and their ValidationError is put back on the fields with cases.forms.apply_errors.
-Every transition form carries the state the page showed, so a step taken on a stale page answers
-409 instead of acting on a proceeding that has moved on. Units are chosen by division code among
-the units the step allows (the parties, the user's superior units), so nobody types a code blind.
+required parts) and their ValidationError is put back on the fields (core.pages.apply_errors). A
+step's form is declared with its step (jurisdiction.steps); the page adds the state it showed, so a
+step taken on a stale page answers 409 instead of acting on a proceeding that has moved on. Units
+are offered by division code among the units the step allows (the parties, the superiors), so
+nobody types a code blind.
 """
 
 import re
@@ -12,7 +13,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jurisdiction.models import HandoverItemKind, PartyPosition, ProceedingKind, ProceedingState
+from jurisdiction import presenters, selectors
+from jurisdiction.models import HandoverItemKind, PartyPosition, ProceedingKind
 
 
 def _textarea(rows: int = 3) -> forms.Textarea:
@@ -24,7 +26,7 @@ def _unit_choices(units) -> list[tuple[str, str]]:
 
 
 class ActionForm(forms.Form):
-    """A form of the proceeding page; its ids carry the action's name, as several share one page."""
+    """A form of the proceeding page that is no step of the machine; its ids carry the action's name."""
 
     def __init__(self, *args, action: str = "", **kwargs):
         kwargs.setdefault("auto_id", f"id_{action or type(self).__name__.lower()}_%s")
@@ -32,20 +34,176 @@ class ActionForm(forms.Form):
         self.action = action
 
 
-class TransitionForm(ActionForm):
-    expected_state = forms.ChoiceField(choices=ProceedingState.choices, widget=forms.HiddenInput)
+class UnitCodesField(forms.MultipleChoiceField):
+    """Division codes, several: the page offers the parties as boxes, the service checks each code.
+
+    Only the shape is parsed here (a list of texts); whether a code names a party is the service's
+    rule, said in its own words (one validation layer).
+    """
+
+    widget = forms.CheckboxSelectMultiple
+
+    def valid_value(self, value) -> bool:
+        return True
 
 
-class ReasonForm(TransitionForm):
-    """A transition that needs only a reason (required or not)."""
+# --- the steps' input (jurisdiction.steps): one form per step, for the page and the API alike ----------
 
-    reason = forms.CharField(label=_("Reason"), max_length=4000, widget=_textarea(2))
+# The reason or note of a step, as the API took it: up to 2000 characters.
+REASON_MAX_LENGTH = 2000
+REASON_HELP = _(
+    "The reason or note of the step; required to send back, return, take up, prepare a transfer and withdraw."
+)
 
-    def __init__(self, *args, required: bool = True, label=None, **kwargs):
+
+def _reason(label, *, required: bool, help_text="") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=REASON_MAX_LENGTH,
+        widget=_textarea(2),
+        help_text=help_text,
+    )
+
+
+class AgreeForm(forms.Form):
+    """Record the agreement the positions show; the lead is the unit every party favours."""
+
+    takes_instance = True
+
+    lead_unit = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        help_text=_(
+            "agree: division code of the unit the positions agree on (checked); prepare_transfer: the "
+            "unit the case is transferred to."
+        ),
+    )
+    assisting_units = UnitCodesField(
+        label=_("Assisting units"),
+        required=False,
+        help_text=_("Other parties that assist the lead unit (协办)."),
+    )
+    reason = _reason(_("Note on the agreement"), required=False, help_text=REASON_HELP)
+
+    def __init__(self, *args, instance=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].required = required
-        if label is not None:
-            self.fields["reason"].label = label
+        parties = selectors.parties_of(instance) if instance is not None else []
+        lead = selectors.consensus_lead(instance) if instance is not None else None
+        self.fields["assisting_units"].choices = _unit_choices(
+            party.unit for party in parties if lead is None or party.unit_id != lead.pk
+        )
+        self.fields["reason"].help_text = (
+            _("The positions agree on %(unit)s; its legal department reviews the agreement next.")
+            % {"unit": lead.name}
+            if lead is not None
+            else ""
+        )
+        if lead is not None:
+            self.initial.setdefault("lead_unit", lead.code)
+
+
+class ReviewNoteForm(forms.Form):
+    reason = _reason(_("Review note"), required=False)
+
+
+class SendBackAgreementForm(forms.Form):
+    reason = _reason(_("Why the agreement goes back"), required=True)
+
+
+class RequestDesignationForm(forms.Form):
+    """The request to designate (呈请指定管辖), prefilled from the case.
+
+    Every part art 22 requires is the service's to require, each named where it is missing.
+    """
+
+    takes_instance = True
+
+    suspects = forms.CharField(
+        label=_("Suspects' details"),
+        required=False,
+        max_length=4000,
+        widget=_textarea(3),
+        help_text=_("Name, sex, date of birth, identity number and residence of each suspect."),
+    )
+    charge = forms.CharField(label=_("Suspected offence"), required=False, max_length=120)
+    facts = forms.CharField(
+        label=_("Basic facts of the case"), required=False, max_length=8000, widget=_textarea(4)
+    )
+    dispute = forms.CharField(label=_("The dispute"), required=False, max_length=4000, widget=_textarea(3))
+    reasons = forms.CharField(
+        label=_("Reasons for the proposed designation"), required=False, max_length=4000, widget=_textarea(3)
+    )
+    proposed_unit = forms.CharField(
+        label=_("Unit proposed to be designated"),
+        required=False,
+        max_length=6,
+        widget=forms.Select,
+        help_text=_("request_designation: division code of the unit proposed to lead."),
+    )
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        parties = selectors.parties_of(instance) if instance is not None else []
+        self.fields["proposed_unit"].widget.choices = [("", "—"), *_unit_choices(p.unit for p in parties)]
+        self.fields["proposed_unit"].help_text = ""
+        if instance is not None and not self.is_bound:
+            case = instance.case
+            self.initial.setdefault("suspects", presenters.suspects_text(case))
+            self.initial.setdefault("charge", case.offence.name if case.offence_id else "")
+            self.initial.setdefault("facts", case.summary)
+            self.initial.setdefault("dispute", presenters.dispute_text(parties))
+
+
+class ForwardForm(forms.Form):
+    reason = _reason(_("Note"), required=False)
+
+
+class ReturnDesignationForm(forms.Form):
+    reason = _reason(_("Why the request is returned"), required=True)
+
+
+class TakeUpForm(forms.Form):
+    """Take the matter up at a superior of every party; the page offers the reader's own such units."""
+
+    takes_instance = True
+
+    superior_unit = forms.CharField(
+        label=_("Designating superior"),
+        required=False,
+        max_length=6,
+        widget=forms.Select,
+        help_text=_("take_up: division code of the superior taking the matter up."),
+    )
+    reason = _reason(_("Why the superior designates directly"), required=True)
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        superiors = presenters.common_superiors(instance) if instance is not None else []
+        self.fields["superior_unit"].widget.choices = _unit_choices(superiors)
+        self.fields["superior_unit"].help_text = ""
+
+
+class PrepareTransferForm(forms.Form):
+    lead_unit = forms.CharField(
+        label=_("Unit the case is transferred to (division code)"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"list": "jurisdiction-candidates", "inputmode": "numeric"}),
+    )
+    reason = _reason(_("Reason for the transfer"), required=True)
+
+    def clean_lead_unit(self):
+        code = self.cleaned_data["lead_unit"].strip()
+        if not re.fullmatch(r"\d{6}", code):
+            raise forms.ValidationError(_("Give a six-digit division code."))
+        return code
+
+
+class WithdrawForm(forms.Form):
+    reason = _reason(_("Why the proceeding is withdrawn"), required=True)
+
+
+# --- the page's other forms: positions, the decision, the handover list ----------------------------
 
 
 class PositionForm(ActionForm):
@@ -70,61 +228,6 @@ class PositionForm(ActionForm):
         ]
 
 
-class AgreeForm(TransitionForm):
-    """Record the agreement the positions show; the lead is the unit every party favours."""
-
-    lead_unit = forms.CharField(widget=forms.HiddenInput, required=False)
-    assisting_units = forms.MultipleChoiceField(
-        label=_("Assisting units"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Other parties that assist the lead unit (协办)."),
-    )
-    reason = forms.CharField(
-        label=_("Note on the agreement"), required=False, max_length=4000, widget=_textarea(2)
-    )
-
-    def __init__(self, *args, parties=(), lead=None, **kwargs):
-        super().__init__(*args, action="agree", **kwargs)
-        self.lead = lead
-        self.fields["assisting_units"].choices = _unit_choices(
-            party.unit for party in parties if lead is None or party.unit_id != lead.pk
-        )
-        if lead is not None:
-            self.initial.setdefault("lead_unit", lead.code)
-
-
-class RequestDesignationForm(TransitionForm):
-    """The request to designate (呈请指定管辖): every part MPS-2020 art 22 requires."""
-
-    suspects = forms.CharField(
-        label=_("Suspects' details"),
-        max_length=4000,
-        widget=_textarea(3),
-        help_text=_("Name, sex, date of birth, identity number and residence of each suspect."),
-    )
-    charge = forms.CharField(label=_("Suspected offence"), max_length=120)
-    facts = forms.CharField(label=_("Basic facts of the case"), max_length=8000, widget=_textarea(4))
-    dispute = forms.CharField(label=_("The dispute"), max_length=4000, widget=_textarea(3))
-    reasons = forms.CharField(
-        label=_("Reasons for the proposed designation"), max_length=4000, widget=_textarea(3)
-    )
-    proposed_unit = forms.ChoiceField(label=_("Unit proposed to be designated"), required=False)
-
-    def __init__(self, *args, parties=(), **kwargs):
-        super().__init__(*args, action="request_designation", **kwargs)
-        self.fields["proposed_unit"].choices = [("", "—"), *_unit_choices(party.unit for party in parties)]
-
-
-class TakeUpForm(ReasonForm):
-    superior_unit = forms.ChoiceField(label=_("Designating superior"))
-    field_order = ["superior_unit", "reason"]
-
-    def __init__(self, *args, superiors=(), **kwargs):
-        super().__init__(*args, action="take_up", label=_("Why the superior designates directly"), **kwargs)
-        self.fields["superior_unit"].choices = _unit_choices(superiors)
-
-
 class DecisionDraftForm(ActionForm):
     """Draft (or rewrite) the 指定管辖决定书 at the designating superior."""
 
@@ -134,24 +237,6 @@ class DecisionDraftForm(ActionForm):
     def __init__(self, *args, parties=(), **kwargs):
         super().__init__(*args, action="decision_draft", **kwargs)
         self.fields["lead_unit"].choices = _unit_choices(party.unit for party in parties)
-
-
-class PrepareTransferForm(ReasonForm):
-    lead_unit = forms.CharField(
-        label=_("Unit the case is transferred to (division code)"),
-        max_length=6,
-        widget=forms.TextInput(attrs={"list": "jurisdiction-candidates", "inputmode": "numeric"}),
-    )
-    field_order = ["lead_unit", "reason"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, action="prepare_transfer", label=_("Reason for the transfer"), **kwargs)
-
-    def clean_lead_unit(self):
-        code = self.cleaned_data["lead_unit"].strip()
-        if not re.fullmatch(r"\d{6}", code):
-            raise forms.ValidationError(_("Give a six-digit division code."))
-        return code
 
 
 class HandoverItemForm(ActionForm):
@@ -183,26 +268,6 @@ class ComplainantsNotifiedForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, action="complainants_notified", **kwargs)
-
-
-class DocumentStepForm(ActionForm):
-    """One step of a document's approval chain: a button, or the reason when sending it back."""
-
-    expected_state = forms.CharField(widget=forms.HiddenInput, max_length=16)
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=4000, widget=_textarea(2))
-
-    def __init__(self, *args, document=None, step: str = "", **kwargs):
-        if document is not None:
-            kwargs.setdefault("auto_id", f"id_document_{document.pk}_{step}_%s")
-        super().__init__(*args, action="document_step", **kwargs)
-        self.document = document
-        self.step = step
-        if step == "send_back":
-            self.fields["reason"].required = True
-        else:
-            del self.fields["reason"]
-        if document is not None:
-            self.initial.setdefault("expected_state", document.state)
 
 
 class OpenForm(forms.Form):

@@ -37,8 +37,8 @@ from jurisdiction.models import (
     ProceedingParty,
     ProceedingState,
 )
-from jurisdiction.selectors import proceeding_visible_to
-from jurisdiction.services import COMPLAINANT_RULE, HANDOVER_LIST_KIND, LINK_TYPE, TRANSFER_RULE
+from jurisdiction.selectors import LINK_TYPE, proceeding_visible_to
+from jurisdiction.services import COMPLAINANT_RULE, HANDOVER_LIST_KIND, TRANSFER_RULE
 from organisation.models import Role
 
 S = ProceedingState

@@ -60,6 +60,11 @@ ACTIVE_STATES = frozenset(set(S.values) - {S.SETTLED, S.WITHDRAWN})
 DISPUTED_STATES = frozenset(
     {S.OPEN, S.CONSULTING, S.AGREED, S.DESIGNATION_REQUESTED, S.FORWARDING, S.AT_SUPERIOR}
 )
+# Asked of a request to designate without a dissent or a passed consultation deadline.
+DESIGNATION_NOT_YET = _(
+    "Designation may be requested only when a party dissents or the consultation deadline has passed "
+    "(MPS-2020 art 22)."
+)
 # The superior may take the matter up and designate directly from any of these (MPS-2020 art 22).
 DIRECT_DESIGNATION_SOURCES = [S.OPEN, S.CONSULTING, S.AGREED, S.DESIGNATION_REQUESTED, S.FORWARDING]
 
@@ -247,14 +252,7 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
     def request_designation(self, *, by, dissent: bool, deadline_passed: bool) -> None:
         """Ask the common superior to designate: allowed on a dissent or once the deadline has passed."""
         if not (dissent or deadline_passed):
-            raise ValidationError(
-                {
-                    "state": _(
-                        "Designation may be requested only when a party dissents or the consultation "
-                        "deadline has passed (MPS-2020 art 22)."
-                    )
-                }
-            )
+            raise ValidationError({"state": DESIGNATION_NOT_YET})
 
     @transition(
         field=state,

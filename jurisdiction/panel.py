@@ -13,7 +13,7 @@ from django.utils import timezone
 from cases import panels
 from core import deadline_rows
 from core.models import DeadlineState
-from jurisdiction import presentation
+from jurisdiction import presenters, selectors
 from jurisdiction.forms import OpenForm
 from jurisdiction.models import ACTIVE_STATES, JurisdictionProceeding
 from jurisdiction.selectors import proceeding_visible_to
@@ -24,10 +24,10 @@ OPEN_DEADLINE_STATES = (DeadlineState.RUNNING, DeadlineState.PAUSED)
 
 def _active_summary(proceeding, user) -> dict:
     now = timezone.now()
-    parties = list(proceeding.parties.select_related("unit", "proposed_unit").order_by("id"))
-    documents = presentation.proceeding_documents(proceeding, user)
+    parties = selectors.parties_of(proceeding)
+    documents = presenters.proceeding_documents(proceeding, user)
     deadlines = [row for row in deadline_rows.deadlines_for(proceeding) if row.state in OPEN_DEADLINE_STATES]
-    actions = presentation.user_actions(
+    actions = presenters.user_actions(
         proceeding,
         user,
         parties=parties,
@@ -39,8 +39,8 @@ def _active_summary(proceeding, user) -> dict:
         "parties": [
             {
                 "unit": party.unit,
-                "bases": presentation.bases_display(party.bases),
-                "position": presentation.position_label(party),
+                "bases": presenters.bases_display(party.bases),
+                "position": presenters.position_label(party),
             }
             for party in parties
         ],
@@ -54,13 +54,13 @@ def _active_summary(proceeding, user) -> dict:
             }
             for row in deadlines
         ],
-        "waiting_for": presentation.waiting_for(
+        "waiting_for": presenters.waiting_for(
             proceeding,
             parties=parties,
             documents=documents,
             units={party.unit_id: party.unit for party in parties},
         ),
-        "your_steps": actions.labels,
+        "your_steps": presenters.your_steps(proceeding, user, actions=actions, documents=documents),
         "url": reverse("jurisdiction-proceeding-detail", args=[proceeding.pk]),
     }
 
@@ -86,7 +86,7 @@ def jurisdiction_panel(case, user) -> panels.CasePanel | None:
         and JurisdictionProceeding.objects.filter(case=case, state__in=ACTIVE_STATES).exists()
     )
     show_analysis = active is None and not elsewhere and case.state not in FINAL_STATES
-    opener = active is None and not elsewhere and presentation.may_open(case, user)
+    opener = active is None and not elsewhere and presenters.may_open(case, user)
     if not proceedings and not show_analysis and not elsewhere:
         return None
     return panels.CasePanel(
@@ -98,9 +98,7 @@ def jurisdiction_panel(case, user) -> panels.CasePanel | None:
                 {"proceeding": p, "url": reverse("jurisdiction-proceeding-detail", args=[p.pk])} for p in past
             ],
             "elsewhere": elsewhere,
-            "analysis": presentation.analysis_display(case_analysis(case).to_dict())
-            if show_analysis
-            else None,
+            "analysis": presenters.analysis_display(case_analysis(case).to_dict()) if show_analysis else None,
             "form": OpenForm() if opener else None,
             "open_url": reverse("jurisdiction-proceeding-open", args=[case.pk]) if opener else "",
         },

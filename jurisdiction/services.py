@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,9 +23,10 @@ from cases import services as case_services
 from cases.models import Case, CaseState, PartyRole
 from cases.standing import user_standing
 from core import audit, deadline_rows
-from core.api import Conflict
+from core.exceptions import Conflict, Invalid, NotAllowed
 from core.models import TimelineEntry
 from core.notifications import notify
+from core.steps import Availability, check_transition
 from core.workflow import run_transition, timeline_add
 from documents import kinds as document_kinds
 from documents import services as document_services
@@ -34,6 +34,7 @@ from documents.models import Document, DocumentRecipient, DocumentState
 from jurisdiction import permissions as perms
 from jurisdiction.models import (
     ACTIVE_STATES,
+    DESIGNATION_NOT_YET,
     TRANSITION_NAMES,
     DesignationRequest,
     HandoverConfirmation,
@@ -47,11 +48,16 @@ from jurisdiction.models import (
     RouteStep,
     RouteStepAction,
 )
+from jurisdiction.selectors import (
+    LINK_TYPE,
+    consensus,
+    latest_designation_request,
+    proceeding_document,
+)
 from organisation.models import Membership, Role, Unit, User
 from organisation.selectors import common_superior
 
 S = ProceedingState
-LINK_TYPE = "jurisdiction.proceeding"
 TIMELINE_TARGET = "jurisdiction.jurisdictionproceeding"
 CONSULTATION_RULE = "jurisdiction_consultation"
 TRANSFER_RULE = "transfer_case"
@@ -135,15 +141,15 @@ def proceeding_open(
     """
     case = case_services._lock(case)
     if kind not in ProceedingKind.values:
-        raise ValidationError({"kind": [_("Choose consultation or transfer.")]})
+        raise Invalid({"kind": [_("Choose consultation or transfer.")]})
     if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Say why the jurisdiction is in question.")]})
+        raise Invalid({"reason": [_("Say why the jurisdiction is in question.")]})
     if JurisdictionProceeding.objects.filter(case=case, state__in=ACTIVE_STATES).exists():
         raise Conflict(_("A jurisdiction proceeding is already open on this case."), current_state=case.state)
     holding = case.responsible_unit
     standing = user_standing(by)
     if not standing.holds(holding.pk, perms.MANAGERS):
-        raise PermissionDenied
+        raise NotAllowed
     if case.state not in (CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION):
         raise Conflict(current_state=case.state)
     analysis = _analysis_for(case)
@@ -154,10 +160,10 @@ def proceeding_open(
     units.setdefault(holding.code, holding)
     for unit in extra_units:
         if not unit.is_active:
-            raise ValidationError({"extra_units": [_("%(unit)s is no longer active.") % {"unit": unit.name}]})
+            raise Invalid({"extra_units": [_("%(unit)s is no longer active.") % {"unit": unit.name}]})
         units.setdefault(unit.code, unit)
     if kind == ProceedingKind.DISPUTE and len(units) < 2:
-        raise ValidationError(
+        raise Invalid(
             {
                 "extra_units": [
                     _("A consultation needs at least two units: add the unit that disputes the case.")
@@ -218,7 +224,7 @@ def position_record(
         raise Conflict(current_state=proceeding.state)
     party = ProceedingParty.objects.filter(proceeding=proceeding, unit=unit).first()
     if party is None or not perms.may_record_position(proceeding, by, unit.pk):
-        raise PermissionDenied
+        raise NotAllowed
     errors: dict[str, list] = {}
     if position not in PartyPosition.values:
         errors["position"] = [_("Choose claim, decline or propose another unit.")]
@@ -232,7 +238,7 @@ def position_record(
         elif not ProceedingParty.objects.filter(proceeding=proceeding, unit=proposed_unit).exists():
             errors["proposed_unit"] = [_("Propose one of the units taking part in the consultation.")]
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
     party.position = position
     party.reasons = reasons.strip()
     party.proposed_unit = proposed_unit if position == PartyPosition.PROPOSE else None
@@ -258,24 +264,6 @@ def position_record(
     return party
 
 
-def consensus(parties: Iterable[ProceedingParty]) -> tuple[int | None, bool]:
-    """Return (the unit every party favours or accepts, whether any party dissents).
-
-    Agreement needs every party to have spoken, exactly one unit favoured (claimed or proposed), and
-    no party favouring another; a declining party accepts whoever leads. Two units favoured, or a
-    party favouring a unit others do not, is a dissent (MPS-2020 art 22: 协商不成).
-    """
-    parties = list(parties)
-    favoured = {party.favoured_unit_id for party in parties if party.favoured_unit_id is not None}
-    if len(favoured) > 1:
-        return None, True
-    if any(not party.position for party in parties):
-        return None, False
-    if len(favoured) == 1:
-        return favoured.pop(), False
-    return None, True  # everyone declined: nobody takes the case, the superior must decide
-
-
 # --- the single transition path --------------------------------------------------------------------
 
 
@@ -286,7 +274,7 @@ def _unit_arg(value, field: str) -> Unit | None:
         return value
     unit = Unit.objects.filter(code=str(value), is_active=True).first()
     if unit is None:
-        raise ValidationError({field: [_("No active unit has the code %(code)s.") % {"code": value}]})
+        raise Invalid({field: [_("No active unit has the code %(code)s.") % {"code": value}]})
     return unit
 
 
@@ -325,20 +313,21 @@ def proceeding_transition(
 ) -> JurisdictionProceeding:
     """Take transition `name` through the single service path, with the effects it sets off.
 
-    Conflict (409) when the proceeding has moved on, PermissionDenied (403) when the user may not
-    take the step, ValidationError (400) naming the field when the input is refused.
+    Conflict (409) when the proceeding has moved on, NotAllowed (403) when the user may not take the
+    step, Invalid (400) naming the field when the input is refused.
     """
     if name not in TRANSITION_NAMES:
-        raise ValidationError({"name": [_("No such transition.")]})
+        raise Invalid({"name": [_("No such transition.")]})
     fields = dict(fields or {})
     proceeding = JurisdictionProceeding.objects.select_related("case", "lead_unit", "superior_unit").get(
         pk=proceeding_id
     )
-    meta = getattr(JurisdictionProceeding, name)._django_fsm
-    if meta.has_transition(proceeding.state) and not meta.has_transition_perm(
-        proceeding, proceeding.state, by
-    ):
-        raise PermissionDenied
+    # A page or client that saw another state acts on nothing: 409 before the input is looked at.
+    if expected_state is not None and expected_state != proceeding.state:
+        raise Conflict(current_state=proceeding.state)
+    # 403 before the input is looked at, to one who may not take the step the state allows.
+    if check_transition(proceeding, name, by).refused:
+        raise NotAllowed
     handler = _HANDLERS.get(name, _plain)
     handler(proceeding=proceeding, name=name, by=by, reason=reason, fields=fields, expected=expected_state)
     # A step may take the next one in the same transaction (a designation opens the handover).
@@ -444,7 +433,7 @@ def _agree(*, proceeding, name, by, reason, fields, expected):
     parties = list(proceeding.parties.all())
     lead_id, _dissent = consensus(parties)
     if lead_id is None:
-        raise ValidationError(
+        raise Invalid(
             {
                 "lead_unit": [
                     _(
@@ -457,13 +446,11 @@ def _agree(*, proceeding, name, by, reason, fields, expected):
     lead = Unit.objects.get(pk=lead_id)
     requested = _unit_arg(fields.get("lead_unit"), "lead_unit")
     if requested is not None and requested.pk != lead.pk:
-        raise ValidationError({"lead_unit": [_("The positions agree on %(unit)s.") % {"unit": lead.name}]})
+        raise Invalid({"lead_unit": [_("The positions agree on %(unit)s.") % {"unit": lead.name}]})
     party_ids = {party.unit_id for party in parties}
     assisting = _units_arg(fields.get("assisting_units"), "assisting_units")
     if any(unit.pk not in party_ids or unit.pk == lead.pk for unit in assisting):
-        raise ValidationError(
-            {"assisting_units": [_("Assisting units must be other parties to the consultation.")]}
-        )
+        raise Invalid({"assisting_units": [_("Assisting units must be other parties to the consultation.")]})
 
     def after(instance, from_state, to_state):
         instance.assisting_units.set(assisting)
@@ -520,7 +507,7 @@ def _request_designation(*, proceeding, name, by, reason, fields, expected):
     standing = user_standing(by)
     filing = next((party.unit for party in parties if standing.holds(party.unit_id, perms.MANAGERS)), None)
     if filing is None:
-        raise PermissionDenied
+        raise NotAllowed
     errors = {}
     values = {}
     for field in ("suspects", "charge", "facts", "dispute", "reasons"):
@@ -529,7 +516,9 @@ def _request_designation(*, proceeding, name, by, reason, fields, expected):
             errors[field] = [_("This part of the request is required (MPS-2020 art 22).")]
     proposed = _unit_arg(fields.get("proposed_unit"), "proposed_unit")
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
+    if not (dissent or deadline_passed):
+        raise Invalid({"state": [DESIGNATION_NOT_YET]})
     record = consultation_record(proceeding, parties)
 
     def after(instance, from_state, to_state):
@@ -639,22 +628,14 @@ def designation_route(filing: Unit, parties: Iterable[Unit]) -> tuple[Unit, list
     return superior, route
 
 
-def _latest_request(proceeding) -> DesignationRequest | None:
-    return (
-        proceeding.designation_requests.select_related("report_document", "filing_unit")
-        .order_by("-id")
-        .first()
-    )
-
-
 def _file_designation(*, proceeding, name, by, reason, fields, expected):
     """Have the filing unit's head sign the approved 呈请报告书 and send the request up (层报)."""
-    request = _latest_request(proceeding)
+    request = latest_designation_request(proceeding)
     if request is None or request.report_document is None:
-        raise ValidationError({"report": [_("Draft the request to designate first.")]})
+        raise Invalid({"report": [_("Draft the request to designate first.")]})
     report = request.report_document
     if report.state not in (DocumentState.APPROVED, DocumentState.ISSUED):
-        raise ValidationError(
+        raise Invalid(
             {
                 "report": [
                     _("The 呈请报告书 must pass legal review and the unit head's approval before it goes up.")
@@ -694,7 +675,7 @@ def _take_up(*, proceeding, name, by, reason, fields, expected):
     if superior is None:
         superior = Unit.objects.filter(pk__in=superiors).order_by("-level").first() if superiors else None
     if superior is None or superior.pk not in superiors:
-        raise PermissionDenied
+        raise NotAllowed
 
     def after(instance, from_state, to_state):
         RouteStep.objects.create(
@@ -742,16 +723,7 @@ def judicial_recipients(unit: Unit) -> list[str]:
 
 
 def _decision_document(proceeding) -> Document | None:
-    return (
-        Document.objects.filter(
-            link_target_type=LINK_TYPE,
-            link_target_id=str(proceeding.pk),
-            kind=document_kinds.JURISDICTION_DESIGNATION_DECISION.code,
-        )
-        .exclude(state=DocumentState.VOIDED)
-        .order_by("-id")
-        .first()
-    )
+    return proceeding_document(proceeding, document_kinds.JURISDICTION_DESIGNATION_DECISION.code)
 
 
 @transaction.atomic
@@ -761,12 +733,12 @@ def designation_decision_draft(*, proceeding_id: int, by: User, lead_unit: Unit,
     if proceeding.state != S.AT_SUPERIOR:
         raise Conflict(current_state=proceeding.state)
     if not user_standing(by).holds(proceeding.superior_unit_id, perms.MANAGERS | {Role.INVESTIGATOR}):
-        raise PermissionDenied
+        raise NotAllowed
     parties = list(proceeding.parties.select_related("unit"))
     if lead_unit is None or lead_unit.pk not in {party.unit_id for party in parties}:
-        raise ValidationError({"lead_unit": [_("Designate one of the units taking part in the proceeding.")]})
+        raise Invalid({"lead_unit": [_("Designate one of the units taking part in the proceeding.")]})
     if not (reason or "").strip():
-        raise ValidationError({"reason": [_("Give the reasons for the designation.")]})
+        raise Invalid({"reason": [_("Give the reasons for the designation.")]})
     existing = _decision_document(proceeding)
     if existing is not None and existing.state != DocumentState.DRAFTED:
         raise Conflict(
@@ -809,14 +781,14 @@ def _designate(*, proceeding, name, by, reason, fields, expected):
     """Sign and issue the reviewed, approved decision and designate (the head of the superior)."""
     decision = _decision_document(proceeding)
     if decision is None or decision.state != DocumentState.APPROVED:
-        raise ValidationError(
+        raise Invalid(
             {"decision": [_("The 指定管辖决定书 must pass legal review and the head's approval first.")]}
         )
     lead = Unit.objects.filter(
         code=decision.data.get("designated_unit_code"), pk__in=perms.party_units(proceeding)
     ).first()
     if lead is None:
-        raise ValidationError({"decision": [_("The decision names no unit taking part in the proceeding.")]})
+        raise Invalid({"decision": [_("The decision names no unit taking part in the proceeding.")]})
 
     def after(instance, from_state, to_state):
         document_services.document_issue(document_id=decision.pk, by=by)
@@ -862,16 +834,7 @@ def _designate(*, proceeding, name, by, reason, fields, expected):
 
 
 def _transfer_notice(proceeding) -> Document | None:
-    return (
-        Document.objects.filter(
-            link_target_type=LINK_TYPE,
-            link_target_id=str(proceeding.pk),
-            kind=document_kinds.CASE_TRANSFER_NOTICE.code,
-        )
-        .exclude(state=DocumentState.VOIDED)
-        .order_by("-id")
-        .first()
-    )
+    return proceeding_document(proceeding, document_kinds.CASE_TRANSFER_NOTICE.code)
 
 
 def _prepare_transfer(*, proceeding, name, by, reason, fields, expected):
@@ -914,7 +877,7 @@ def _start_handover(*, proceeding, name, by, reason, fields, expected):
     if proceeding.state == S.TRANSFERRING:
         notice = _transfer_notice(proceeding)
         if notice is None or notice.state != DocumentState.APPROVED:
-            raise ValidationError(
+            raise Invalid(
                 {"notice": [_("The 移送案件通知书 must pass legal review and the head's approval first.")]}
             )
 
@@ -1001,14 +964,14 @@ def proceeding_agree_by_resolution(
     returned unchanged whatever its state, so applying the resolution again never undoes a later
     send-back. A lead or assisting unit not yet a party becomes one (and a party to the case). The
     case's lead unit changes only when the legal department approves (`approve_agreement`), once.
-    Conflict when the proceeding is past consultation, PermissionDenied unless a registered
+    Conflict when the proceeding is past consultation, NotAllowed unless a registered
     authority (the meetings app) allows `by`.
     """
     proceeding = _lock(proceeding_id)
     if reference and proceeding.agreement_reference == reference:
         return proceeding
-    meta = getattr(JurisdictionProceeding, AGREE_BY_RESOLUTION)._django_fsm
-    if not meta.has_transition(proceeding.state) or not meta.conditions_met(proceeding, proceeding.state):
+    status = check_transition(proceeding, AGREE_BY_RESOLUTION, by).status
+    if status is Availability.UNAVAILABLE:
         raise Conflict(current_state=proceeding.state)
     assisting = list(assisting_units or [])
     errors: dict[str, list] = {}
@@ -1021,9 +984,9 @@ def proceeding_agree_by_resolution(
     if not (citation or "").strip():
         errors["citation"] = [_("Cite the minutes that record the agreement.")]
     if errors:
-        raise ValidationError(errors)
-    if not meta.has_transition_perm(proceeding, proceeding.state, by):
-        raise PermissionDenied
+        raise Invalid(errors)
+    if status is Availability.NOT_ALLOWED:
+        raise NotAllowed
     citation = citation.strip()
     added = [
         unit.code for unit in [lead_unit, *assisting] if _party_add(proceeding, unit, by, acting_unit_code)
@@ -1087,14 +1050,14 @@ def handover_item_add(
     if proceeding.state != S.HANDOVER:
         raise Conflict(current_state=proceeding.state)
     if not perms.may_edit_handover(proceeding, by):
-        raise PermissionDenied
+        raise NotAllowed
     errors = {}
     if kind not in HandoverItemKind.values:
         errors["kind"] = [_("Choose suspect, property or case file.")]
     if not (description or "").strip():
         errors["description"] = [_("Describe what is handed over.")]
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
     item = HandoverItem.objects.create(
         proceeding=proceeding,
         kind=kind,
@@ -1120,10 +1083,10 @@ def handover_item_remove(*, proceeding_id: int, item_id: int, by: User) -> None:
     if proceeding.state != S.HANDOVER:
         raise Conflict(current_state=proceeding.state)
     if not perms.may_edit_handover(proceeding, by):
-        raise PermissionDenied
+        raise NotAllowed
     item = HandoverItem.objects.filter(proceeding=proceeding, pk=item_id).first()
     if item is None:
-        raise ValidationError({"item": [_("No such line on the list.")]})
+        raise Invalid({"item": [_("No such line on the list.")]})
     audit.record(
         action="jurisdiction.handover.item_remove",
         actor=by,
@@ -1147,12 +1110,10 @@ def handover_confirm(*, proceeding_id: int, by: User, digest: str = "") -> Juris
         raise Conflict(current_state=proceeding.state)
     side = perms.handover_side(proceeding, by)
     if side is None:
-        raise PermissionDenied
+        raise NotAllowed
     current = handover_digest(proceeding)
     if not HandoverItem.objects.filter(proceeding=proceeding).exists():
-        raise ValidationError(
-            {"items": [_("The list is empty: add the suspects, property and files first.")]}
-        )
+        raise Invalid({"items": [_("The list is empty: add the suspects, property and files first.")]})
     if digest and digest != current:
         raise Conflict(
             _("The list changed since you opened it; read it again."), current_state=proceeding.state
@@ -1234,9 +1195,9 @@ def complainants_notified(*, proceeding_id: int, by: User, note: str) -> Jurisdi
     if proceeding.state not in (S.HANDOVER, S.SETTLED):
         raise Conflict(current_state=proceeding.state)
     if perms.handover_side(proceeding, by) != "sender":
-        raise PermissionDenied
+        raise NotAllowed
     if not (note or "").strip():
-        raise ValidationError({"note": [_("Say how and when the complainants were told.")]})
+        raise Invalid({"note": [_("Say how and when the complainants were told.")]})
     _close_deadlines(proceeding, COMPLAINANT_RULE)
     audit.record(
         action="jurisdiction.complainants_notified",

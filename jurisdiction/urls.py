@@ -1,5 +1,6 @@
 from django.urls import path
 
+from core.pages import moved
 from jurisdiction import views
 
 urlpatterns = [
@@ -18,9 +19,27 @@ urlpatterns = [
         "jurisdiction/<int:pk>/", views.ProceedingDetailView.as_view(), name="jurisdiction-proceeding-detail"
     ),
     path(
-        "jurisdiction/<int:pk>/actions/<str:name>/",
-        views.ProceedingActionView.as_view(),
-        name="jurisdiction-proceeding-action",
+        "jurisdiction/<int:pk>/transitions/<str:name>/",
+        views.ProceedingStepView.as_view(),
+        name="jurisdiction-proceeding-transition",
+    ),
+    path(
+        "jurisdiction/<int:pk>/positions/",
+        views.PositionView.as_view(),
+        name="jurisdiction-proceeding-position",
+    ),
+    path(
+        "jurisdiction/<int:pk>/decision/",
+        views.DecisionDraftView.as_view(),
+        name="jurisdiction-proceeding-decision",
+    ),
+    path(
+        "jurisdiction/<int:pk>/handover/", views.HandoverAddView.as_view(), name="jurisdiction-handover-add"
+    ),
+    path(
+        "jurisdiction/<int:pk>/handover/confirm/",
+        views.HandoverConfirmView.as_view(),
+        name="jurisdiction-handover-confirm",
     ),
     path(
         "jurisdiction/<int:pk>/handover/<int:item_id>/remove/",
@@ -28,8 +47,24 @@ urlpatterns = [
         name="jurisdiction-handover-remove",
     ),
     path(
-        "jurisdiction/<int:pk>/documents/<int:document_id>/<str:step>/",
+        "jurisdiction/<int:pk>/complainants-notified/",
+        views.ComplainantsNotifiedView.as_view(),
+        name="jurisdiction-complainants-notified",
+    ),
+    path(
+        "jurisdiction/<int:pk>/documents/<int:document_id>/transitions/<str:name>/",
         views.DocumentStepView.as_view(),
+        name="jurisdiction-document-transition",
+    ),
+    # The former addresses: a step, or one of the page's forms, by name; a document's step.
+    path(
+        "jurisdiction/<int:pk>/actions/<str:name>/",
+        views.ActionMovedView.as_view(),
+        name="jurisdiction-proceeding-action",
+    ),
+    path(
+        "jurisdiction/<int:pk>/documents/<int:document_id>/<str:name>/",
+        moved("jurisdiction-document-transition"),
         name="jurisdiction-document-step",
     ),
 ]

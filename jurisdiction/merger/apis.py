@@ -10,10 +10,9 @@ and system administrators before anything is looked up.
 
 import django_filters
 from django.db.models import Q
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,16 +25,17 @@ from core.api import (
     IdFilter,
     OfficerRefSerializer,
     RolesFirst,
+    StepApi,
     TimelineEntrySerializer,
     error_responses,
     inline_choice,
-    refuse_unpermitted_transition,
+    step_api_schema,
 )
 from core.ids import id_or_none
-from core.workflow import available_transitions
 from jurisdiction.merger import presenters as present
 from jurisdiction.merger import selectors, services
-from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerGround, MergerProposal, MergerState
+from jurisdiction.merger.steps import MERGER_MACHINE
+from jurisdiction.models import MergerGround, MergerProposal, MergerState
 from jurisdiction.permissions import MANAGERS
 from organisation.apis import CaseDataAccess, UnitRefSerializer
 
@@ -121,7 +121,7 @@ def _prepare(proposal: MergerProposal, user, visible: set[int]) -> MergerProposa
     into, merged = present.sides(proposal, visible)
     # The nested cases come from what the user may know of them, not from the foreign keys.
     proposal.into_case_data, proposal.merged_case_data = _case_data(into), _case_data(merged)
-    proposal.available_transitions = available_transitions(proposal, user)
+    proposal.available_transitions = MERGER_MACHINE.available(proposal, user, api=True)
     proposal.waiting_for = present.waiting_for(proposal)
     proposal.consenting_unit = present.consenting_unit(proposal)
     return proposal
@@ -303,45 +303,20 @@ class MergerProposalDetailApi(APIView):
         return _detail_response(request, pk)
 
 
-class MergerProposalTransitionApi(APIView):
+@step_api_schema(
+    operation_id="merger_proposals_transition",
+    tags=[TAG],
+    response=MergerProposalDetailSerializer,
+    expected_state_help=gettext_lazy("The state the client saw; 409 if the proposal has moved on since."),
+)
+class MergerProposalTransitionApi(StepApi):
     """Take a step: consent or decline (the other unit), approve or reject (legal review), withdraw."""
 
     permission_classes = [CaseDataAccess]
+    machine = MERGER_MACHINE
 
-    class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            default="",
-            max_length=4000,
-            help_text=gettext_lazy("Required to decline, reject and withdraw."),
-        )
-        expected_state = inline_choice(
-            MergerState.choices,
-            required=False,
-            help_text=gettext_lazy("The state the client saw; 409 if the proposal has moved on since."),
-        )
+    def get_object(self, request, pk: int):
+        return selectors.proposal_get_visible(request.user, pk)
 
-    @extend_schema(
-        operation_id="merger_proposals_transition",
-        tags=[TAG],
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(MERGER_TRANSITION_NAMES))],
-        request=InputSerializer,
-        responses={200: MergerProposalDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
-    )
-    def post(self, request, pk: int, name: str):
-        proposal = selectors.proposal_get_visible(request.user, pk)
-        if name not in MERGER_TRANSITION_NAMES:
-            raise Http404(name)
-        refuse_unpermitted_transition(proposal, name, request.user)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        services.merger_transition(
-            proposal_id=proposal.pk,
-            name=name,
-            by=request.user,
-            reason=values["reason"],
-            expected_state=values.get("expected_state"),
-        )
-        return _detail_response(request, proposal.pk)
+    def respond(self, request, instance, pk: int):
+        return _detail_response(request, instance.pk)

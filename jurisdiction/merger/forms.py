@@ -1,15 +1,15 @@
-"""Forms of the merger pages (并案侦查, MPS-2020 art 21(2)): propose a merger, take a step on one.
+"""Forms of merger proposals (并案侦查, MPS-2020 art 21(2)): propose a merger, and each step's input.
 
-The forms only parse what was typed; jurisdiction.merger.services decides (grounds, reasons, who may act)
-and its ValidationError is put back on the fields. Every step form carries the state the page
-showed, so a step taken on a stale page answers 409 instead of acting on a proposal that moved on.
+The forms only parse what was typed; jurisdiction.merger.services decides (grounds, reasons, who may
+act) and its ValidationError is put back on the fields. A step's form is the one input of the step
+for the page and the API alike (jurisdiction.merger.steps); the page adds the state it showed, so a
+step taken on a stale page answers 409 instead of acting on a proposal that moved on.
 """
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jurisdiction.merger.presenters import REASON_FIELDS
-from jurisdiction.models import MergerGround, MergerState
+from jurisdiction.models import MergerGround
 
 INTO_THIS = "into_this"
 INTO_OTHER = "into_other"
@@ -72,16 +72,34 @@ class ProposeForm(forms.Form):
         return cleaned
 
 
-class StepForm(forms.Form):
-    """A step of a proposal: the state the page showed and a reason (required for some steps)."""
+# The reason of a step, as the API took it: up to 4000 characters.
+REASON_MAX_LENGTH = 4000
 
-    expected_state = forms.ChoiceField(choices=MergerState.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, action: str, **kwargs):
-        kwargs.setdefault("auto_id", f"id_{action}_%s")
-        super().__init__(*args, **kwargs)
-        required, label = REASON_FIELDS[action]
-        self.fields["reason"].required = required
-        self.fields["reason"].label = label
-        self.action = action
+def _reason(label, *, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ConsentForm(forms.Form):
+    reason = _reason(_("Response"), required=False)
+
+
+class DeclineForm(forms.Form):
+    reason = _reason(_("Reasons for declining"), required=True)
+
+
+class ApproveForm(forms.Form):
+    reason = _reason(_("Review note"), required=False)
+
+
+class RejectForm(forms.Form):
+    reason = _reason(_("Reasons for rejecting"), required=True)
+
+
+class WithdrawForm(forms.Form):
+    reason = _reason(_("Why the proposal is withdrawn"), required=True)

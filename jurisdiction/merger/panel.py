@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from cases import panels
 from cases.models import Case
 from cases.selectors import case_visible_to
-from core.workflow import available_transitions
 from jurisdiction.merger import presenters as present
 from jurisdiction.merger import selectors
 from jurisdiction.merger.forms import ProposeForm
+from jurisdiction.merger.steps import MERGER_MACHINE
 from jurisdiction.models import MergerState
 
 OPEN_STATES = (MergerState.PROPOSED, MergerState.AGREED)
@@ -37,7 +37,7 @@ def _row(proposal, case, visible: set[int], user) -> dict:
         "other": other,
         "direction": direction,
         "waiting_for": present.waiting_for(proposal),
-        "your_steps": [present.ACTION_LABELS[name] for name in available_transitions(proposal, user)],
+        "your_steps": [MERGER_MACHINE.step(name).label for name in MERGER_MACHINE.available(proposal, user)],
         "is_open": proposal.state in OPEN_STATES,
         "url": reverse("jurisdiction-merger-detail", args=[proposal.pk]),
     }

@@ -36,33 +36,6 @@ from jurisdiction.models import MergerProposal, MergerState
 M = MergerState
 STATE_LABELS = dict(MergerState.choices)
 
-ACTION_LABELS = {
-    "consent": _("Consent to the merger"),
-    "decline": _("Decline the merger"),
-    "approve": _("Approve the merger (法制审核)"),
-    "reject": _("Reject the merger (法制审核)"),
-    "withdraw": _("Withdraw the proposal"),
-}
-# Each step's reason: (required, label). The model refuses a missing required one (400).
-REASON_FIELDS = {
-    "consent": (False, _("Response")),
-    "decline": (True, _("Reasons for declining")),
-    "approve": (False, _("Review note")),
-    "reject": (True, _("Reasons for rejecting")),
-    "withdraw": (True, _("Why the proposal is withdrawn")),
-}
-ACTION_HELP = {
-    "consent": _("The legal department of the unit that will lead reviews the merger next."),
-    "decline": _("The cases stay apart; a unit that still disputes it may ask the common superior (art 22)."),
-    "approve": _(
-        "The case is merged into the surviving one: both keep their numbers and histories, and the "
-        "merged case's units assist in the surviving case."
-    ),
-    "reject": _("The ground of art 21(2) is not made out: the cases stay apart."),
-    "withdraw": _("The proposal ends; the cases stay apart."),
-}
-# Steps that end a proposal without merging: their buttons are not the primary action.
-CAUTIOUS = frozenset({"decline", "reject", "withdraw"})
 TIMELINE_LABELS = {
     "propose": _("Merger proposed"),
     "consent": _("Consented"),

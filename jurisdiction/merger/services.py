@@ -9,7 +9,7 @@ case as assisting units. Both cases keep their numbers, facts and timelines.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
@@ -19,8 +19,9 @@ from cases import services as case_services
 from cases.models import FINAL_STATES, Case, CaseState, PartyRole, RelatedCaseMatch
 from cases.standing import user_standing
 from core import audit
-from core.api import Conflict
+from core.exceptions import Conflict, NotAllowed
 from core.notifications import notify
+from core.steps import check_transition
 from core.workflow import run_transition, timeline_add
 from jurisdiction import permissions as perms
 from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerGround, MergerProposal, MergerState
@@ -55,7 +56,7 @@ def merger_propose(
     elif standing.holds(merged_unit.pk, perms.MANAGERS):
         proposing_unit = merged_unit
     else:
-        raise PermissionDenied
+        raise NotAllowed
     errors: dict[str, list] = {}
     if into_case.pk == merged_case.pk:
         errors["merged_case"] = [_("Choose another case to merge.")]
@@ -138,9 +139,9 @@ def merger_transition(
     if name not in MERGER_TRANSITION_NAMES:
         raise ValidationError({"name": [_("No such transition.")]})
     proposal = MergerProposal.objects.select_related("into_case", "merged_case").get(pk=proposal_id)
-    meta = getattr(MergerProposal, name)._django_fsm
-    if meta.has_transition(proposal.state) and not meta.has_transition_perm(proposal, proposal.state, by):
-        raise PermissionDenied
+    # 403 before the input is looked at, to one who may not take the step (the state allowing it).
+    if check_transition(proposal, name, by).refused:
+        raise NotAllowed
 
     def after(instance: MergerProposal, from_state: str, to_state: str) -> None:
         if to_state == MergerState.MERGED:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from core.pages import moved
 from jurisdiction.merger import views as merger_views
 
 urlpatterns = [
@@ -14,8 +15,13 @@ urlpatterns = [
         name="jurisdiction-merger-detail",
     ),
     path(
+        "jurisdiction/mergers/<int:pk>/transitions/<str:name>/",
+        merger_views.MergerStepView.as_view(),
+        name="jurisdiction-merger-transition",
+    ),
+    path(
         "jurisdiction/mergers/<int:pk>/actions/<str:name>/",
-        merger_views.MergerActionView.as_view(),
+        moved("jurisdiction-merger-transition"),
         name="jurisdiction-merger-action",
     ),
 ]

@@ -10,9 +10,7 @@ fields with everything typed kept (400). Each case is named only as far as the u
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,58 +18,36 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
 from cases.selectors import case_get_visible, case_visible_to
-from core.api import Conflict
+from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
-from core.workflow import available_transitions
+from core.pages import StepView, next_steps
 from jurisdiction.merger import presenters as present
 from jurisdiction.merger import selectors, services
-from jurisdiction.merger.forms import INTO_THIS, ProposeForm, StepForm
-from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerProposal
+from jurisdiction.merger.forms import INTO_THIS, ProposeForm
+from jurisdiction.merger.steps import MERGER_MACHINE
+from jurisdiction.models import MergerProposal
 from jurisdiction.permissions import MANAGERS
-from organisation.selectors import user_may_read_case_data
-
-
-class CaseDataPageMixin(LoginRequiredMixin):
-    """Sign-in required; users without an operational role (auditors, administrators) get 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not user_may_read_case_data(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+from organisation.pages import CaseDataPageMixin
 
 
 def detail_url(proposal: MergerProposal) -> str:
     return reverse("jurisdiction-merger-detail", args=[proposal.pk])
 
 
+def step_url(proposal: MergerProposal, name: str) -> str:
+    return reverse("jurisdiction-merger-transition", args=[proposal.pk, name])
+
+
 # --- the proposal page ---------------------------------------------------------------------------
 
 
-def page_context(request, proposal: MergerProposal, bound: dict | None = None) -> dict:
-    """Gather what the proposal page shows this user, with the forms of the steps they may take."""
-    bound = bound or {}
+def page_context(request, proposal: MergerProposal, *, bound=None, bound_step: str = "") -> dict:
+    """Gather what the proposal page shows this user, with the steps of the machine they may take."""
     user = request.user
     visible = selectors.visible_case_ids(user, [proposal])
     selectors.proposals_read_record(user, visible, path=request.path)
     texts = present.texts_visible(proposal, user, visible)
     into, merged = present.sides(proposal, visible)
-    steps = []
-    first = True
-    for name in available_transitions(proposal, user):
-        cautious = name in present.CAUTIOUS
-        steps.append(
-            {
-                "name": name,
-                "label": present.ACTION_LABELS[name],
-                "help": present.ACTION_HELP[name],
-                "cautious": cautious,
-                "form": bound.get(name) or StepForm(action=name, initial={"expected_state": proposal.state}),
-                "url": reverse("jurisdiction-merger-action", args=[proposal.pk, name]),
-                # The first step that is not a setback opens by itself; a bound one stays open.
-                "open": name in bound or (first and not cautious),
-            }
-        )
-        first = first and cautious
     return {
         "proposal": proposal,
         "into": into,
@@ -84,17 +60,23 @@ def page_context(request, proposal: MergerProposal, bound: dict | None = None) -
         "home_case": into if into.visible else merged if merged.visible else None,
         "consenting_unit": present.consenting_unit(proposal),
         "waiting_for": present.waiting_for(proposal),
-        "steps": steps,
+        "offers": next_steps(
+            MERGER_MACHINE,
+            proposal,
+            user,
+            url_for=lambda name: step_url(proposal, name),
+            bound=bound,
+            bound_step=bound_step,
+        ),
         "timeline": present.timeline(proposal, texts=texts),
         # The reasons, response and review note (jurisdiction.merger.presenters.texts_visible).
         "texts": texts,
     }
 
 
-def _render_page(request, proposal, *, status: int = 200, bound: dict | None = None):
-    return render(
-        request, "jurisdiction/merger_detail.html", page_context(request, proposal, bound), status=status
-    )
+def _render_page(request, proposal, *, status: int = 200, bound=None, bound_step: str = ""):
+    context = page_context(request, proposal, bound=bound, bound_step=bound_step)
+    return render(request, "jurisdiction/merger_detail.html", context, status=status)
 
 
 class MergerDetailView(CaseDataPageMixin, View):
@@ -102,57 +84,36 @@ class MergerDetailView(CaseDataPageMixin, View):
         return _render_page(request, selectors.proposal_get_visible(request.user, pk))
 
 
-class MergerActionView(CaseDataPageMixin, View):
-    """Take one step from its form on the proposal page."""
+class MergerStepView(CaseDataPageMixin, StepView):
+    """Consent, decline, approve, reject or withdraw from the proposal page."""
 
-    http_method_names = ["post", "options"]
+    machine = MERGER_MACHINE
 
-    def post(self, request, pk: int, name: str):
-        proposal = selectors.proposal_get_visible(request.user, pk)
-        if name not in MERGER_TRANSITION_NAMES:
-            raise Http404
-        form = StepForm(request.POST, action=name)
-        if not form.is_valid():
-            if "expected_state" in form.errors:
-                return self._conflict(request, proposal)
-            return _render_page(request, proposal, status=400, bound={name: form})
-        try:
-            services.merger_transition(
-                proposal_id=proposal.pk,
-                name=name,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                expected_state=form.cleaned_data["expected_state"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-            return _render_page(request, proposal, status=400, bound={name: form})
-        except Conflict:
-            return self._conflict(request, proposal)
-        except PermissionDenied:
-            messages.error(request, _("You may not take this step on this proposal."))
-            return _render_page(request, proposal, status=403)
-        messages.success(request, _("Done: %(action)s.") % {"action": present.ACTION_LABELS[name]})
-        return redirect(detail_url(proposal))
+    def get_object(self, request, pk: int):
+        return selectors.proposal_get_visible(request.user, pk)
 
-    @staticmethod
-    def _conflict(request, proposal: MergerProposal):
-        proposal = selectors.proposal_get_visible(request.user, proposal.pk)
-        messages.error(
-            request,
-            _("The proposal was changed by someone else and is now “%(state)s”. Check it and choose again.")
-            % {"state": proposal.get_state_display()},
-        )
-        return _render_page(request, proposal, status=409)
+    def render_object(self, request, instance, *, status: int, bound=None, bound_step: str = ""):
+        return _render_page(request, instance, status=status, bound=bound, bound_step=bound_step)
+
+    def success_url(self, request, instance) -> str:
+        return detail_url(instance)
+
+    def refused_message(self) -> str:
+        return _("You may not take this step on this proposal.")
+
+    def conflict_message(self, instance) -> str:
+        return _(
+            "The proposal was changed by someone else and is now “%(state)s”. Check it and choose again."
+        ) % {"state": instance.get_state_display()}
 
 
-def _apply_errors(form, error: ValidationError, fields: dict[str, str | None] | None = None) -> None:
+def _apply_errors(form, error: ValidationError, fields: dict[str, str | None]) -> None:
     """Put a service's ValidationError on the form, renaming the service's fields to the form's."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
     for field, messages_ in error.message_dict.items():
-        target = (fields or {}).get(field, field)
+        target = fields.get(field, field)
         form.add_error(target if target in form.fields else None, messages_)
 
 
@@ -226,7 +187,7 @@ class MergerProposeView(CaseDataPageMixin, RolesFirstMixin, View):
             _apply_errors(form, error, {other_key: other_field, "match": other_field, this_key: None})
             return self._render(request, case, form, status=400)
         except Conflict as error:
-            form.add_error(None, str(error.detail))
+            form.add_error(None, str(error.message))
             return self._render(request, case, form, status=409)
         except PermissionDenied:
             form.add_error(

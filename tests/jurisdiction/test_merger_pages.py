@@ -42,7 +42,7 @@ def detail(proposal) -> str:
 
 
 def action(proposal, name: str) -> str:
-    return reverse("jurisdiction-merger-action", args=[proposal.pk, name])
+    return reverse("jurisdiction-merger-transition", args=[proposal.pk, name])
 
 
 def as_user(client, user):
@@ -51,7 +51,12 @@ def as_user(client, user):
 
 
 def steps_offered(html: str) -> set[str]:
-    return set(re.findall(r'action="/jurisdiction/mergers/\d+/actions/([a-z_]+)/"', html))
+    """Name the steps the page offers to take now (a blocked step's form is shown disabled)."""
+    pattern = (
+        r'<form class="next-step next-step--\w+" method="post" '
+        r'action="/jurisdiction/mergers/\d+/transitions/(\w+)/"'
+    )
+    return set(re.findall(pattern, html))
 
 
 def post_step(client, user, proposal, name: str, *, expected: str | None = None, **data):
@@ -260,6 +265,9 @@ def test_step_errors_stale_pages_and_wrong_users(english, pair, offices):
     response = post_step(english, head, proposal, "decline", expected=MergerState.PROPOSED, reason="x")
     assert response.status_code == 409
     assert english.post(action(proposal, "no_such_step"), {}).status_code == 404
+    # The old address of a step answers 308 to its one shape, so a form posted there still lands.
+    old = english.post(reverse("jurisdiction-merger-action", args=[proposal.pk, "withdraw"]), {})
+    assert old.status_code == 308 and old["Location"] == action(proposal, "withdraw")
 
 
 def test_the_form_is_only_for_the_managers_of_the_unit_handling_the_case(english, pair, offices):

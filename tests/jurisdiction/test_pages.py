@@ -48,8 +48,24 @@ def detail(proceeding) -> str:
     return reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
 
 
+# The page's forms that are no step of the machine, each at its own address.
+FORM_URLS = {
+    "position": "jurisdiction-proceeding-position",
+    "decision_draft": "jurisdiction-proceeding-decision",
+    "handover_add": "jurisdiction-handover-add",
+    "handover_confirm": "jurisdiction-handover-confirm",
+    "complainants_notified": "jurisdiction-complainants-notified",
+}
+
+
 def action(proceeding, name: str) -> str:
-    return reverse("jurisdiction-proceeding-action", args=[proceeding.pk, name])
+    if name in FORM_URLS:
+        return reverse(FORM_URLS[name], args=[proceeding.pk])
+    return reverse("jurisdiction-proceeding-transition", args=[proceeding.pk, name])
+
+
+def document_step(proceeding, document, name: str) -> str:
+    return reverse("jurisdiction-document-transition", args=[proceeding.pk, document.pk, name])
 
 
 def as_user(client, user):
@@ -64,9 +80,26 @@ def post(client, user, proceeding, name: str, data: dict | None = None, *, expec
     return as_user(client, user).post(action(proceeding, name), payload)
 
 
+FORM_NAMES = {
+    "positions": "position",
+    "decision": "decision_draft",
+    "handover": "handover_add",
+    "handover/confirm": "handover_confirm",
+    "complainants-notified": "complainants_notified",
+}
+# A form the page offers; a step not yet possible is shown disabled (`next-step--blocked`), not offered.
+OFFERED = re.compile(
+    r'<form class="next-step(?: next-step--(?:primary|secondary|danger))?(?: next-step--cautious)?" '
+    r'method="post" action="/jurisdiction/\d+/(transitions/[a-z_]+|[a-z/-]+)/"'
+)
+
+
 def actions_offered(response) -> set[str]:
-    """Name the steps whose forms the page offers (their action URLs)."""
-    return set(re.findall(r'action="/jurisdiction/\d+/actions/([a-z_]+)/"', response.text))
+    """Name the steps and other forms the page offers to take now (their action URLs)."""
+    return {
+        found.removeprefix("transitions/") if found.startswith("transitions/") else FORM_NAMES[found]
+        for found in OFFERED.findall(response.text)
+    }
 
 
 def open_dispute(case, offices):
@@ -285,6 +318,10 @@ def test_a_stale_page_answers_409_and_the_default_language_renders(client, engli
         {"unit": WUHUA, "position": "claim", "reasons": "x"},
     )
     assert response.status_code == 409
+    # The former addresses answer 308 to where the forms live now, so a form posted there still lands.
+    for name in ("agree", "position", "handover_confirm"):
+        moved = english.post(reverse("jurisdiction-proceeding-action", args=[proceeding.pk, name]), {})
+        assert moved.status_code == 308 and moved["Location"] == action(proceeding, name)
     # The Chinese page (the default) renders too.
     client.cookies.clear()
     response = as_user(client, offices[WUHOU].head).get(detail(proceeding))
@@ -330,7 +367,7 @@ def test_designation_goes_up_through_the_pages_and_the_handover_is_signed(englis
     def step(user, name, data=None):
         report.refresh_from_db()
         return as_user(english, user).post(
-            reverse("jurisdiction-document-step", args=[proceeding.pk, report.pk, name]),
+            document_step(proceeding, report, name),
             {"expected_state": report.state, **(data or {})},
         )
 
@@ -346,11 +383,13 @@ def test_designation_goes_up_through_the_pages_and_the_handover_is_signed(englis
     assert step(offices[WUHOU].legal, "send_back").status_code == 400  # needs the reason
     assert step(offices[WUHOU].legal, "approve_review").status_code == 302
     response = as_user(english, offices[WUHOU].head).post(
-        reverse("jurisdiction-document-step", args=[proceeding.pk, report.pk, "approve"]),
+        document_step(proceeding, report, "approve"),
         {"expected_state": DocumentState.LEGAL_REVIEW},
     )
     assert response.status_code == 409  # the page showed the review, it has moved on
     assert step(offices[WUHOU].head, "approve").status_code == 302
+    moved = english.post(reverse("jurisdiction-document-step", args=[proceeding.pk, report.pk, "approve"]))
+    assert moved.status_code == 308 and moved["Location"] == document_step(proceeding, report, "approve")
     report.refresh_from_db()
     assert report.state == DocumentState.APPROVED
 
@@ -496,7 +535,7 @@ def test_an_uninvolved_province_gets_404_on_every_page(
             for name in ("position", "agree", "withdraw", "file_designation", "handover_add")
         ),
         reverse("jurisdiction-handover-remove", args=[proceeding.pk, 1]),
-        reverse("jurisdiction-document-step", args=[proceeding.pk, report.pk, "submit_for_review"]),
+        document_step(proceeding, report, "submit_for_review"),
         reverse("jurisdiction-proceeding-open", args=[fraud_case.pk]),
     ]
     for user in (qinghai_investigator, auditor):

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cases.standing import user_standing
-from core.workflow import available_transitions
+from core.steps import machine_for
 from documents import kinds as document_kinds
 from documents import services as document_services
 from documents.models import Document, DocumentState
@@ -29,8 +29,9 @@ from jurisdiction.models import (
     ProceedingParty,
     ProceedingState,
 )
-from jurisdiction.services import LINK_TYPE, consensus
+from jurisdiction.selectors import LINK_TYPE, consensus, parties_of
 from organisation.models import Role, Unit
+from organisation.selectors import common_superior
 
 S = ProceedingState
 
@@ -45,39 +46,20 @@ GUIDELINE_LABELS = {
     "stage and length of proceedings": _("stage and length of proceedings"),
 }
 
+# What the page offers besides the machine's steps (jurisdiction.steps labels those).
 ACTION_LABELS = {
-    "start_consultation": _("Start the consultation"),
     "position": _("Record your unit's position"),
-    "agree": _("Record the agreement"),
-    "approve_agreement": _("Approve the agreement (法制审核)"),
-    "send_back_agreement": _("Send the agreement back"),
-    "request_designation": _("Ask the common superior to designate (呈请指定管辖)"),
-    "file_designation": _("Sign and send the request up (层报)"),
-    "forward": _("Approve and forward"),
-    "return_designation": _("Return the request"),
-    "take_up": _("Take up and designate directly"),
     "decision_draft": _("Draft the designation decision (指定管辖决定书)"),
-    "designate": _("Sign the decision and designate"),
-    "prepare_transfer": _("Name the unit the case is transferred to"),
-    "start_handover": _("Issue the transfer notice and start the handover"),
     "handover_edit": _("Write the handover list"),
     "handover_confirm": _("Sign the handover list"),
     "complainants_notified": _("Record that the complainants were told"),
-    "withdraw": _("Withdraw the proceeding"),
     "document_step": _("Take the next step on a document"),
-}
-
-DOCUMENT_STEP_LABELS = {
-    "submit_for_review": _("Submit for legal review"),
-    "submit_for_approval": _("Submit for approval"),
-    "approve_review": _("Pass the legal review"),
-    "approve": _("Approve"),
-    "send_back": _("Send back to the drafter"),
 }
 
 TIMELINE_LABELS = {
     **ACTION_LABELS,
     "open": _("Proceeding opened"),
+    "start_consultation": _("Start the consultation"),
     "position": _("Position recorded"),
     "agree": _("Agreement recorded"),
     "approve_agreement": _("Agreement approved"),
@@ -254,56 +236,51 @@ def latest_of_kind(documents: list[Document], kind: str) -> Document | None:
     return found[-1] if found else None
 
 
+# The steps of a document's approval chain taken on the proceeding page; issuing one is the
+# proceeding's own step (filing the request, designating, starting the handover).
+DOCUMENT_CHAIN_STEPS = frozenset(document_services.TRANSITIONS)
+DOCUMENT_FINAL_STATES = (DocumentState.ISSUED, DocumentState.VOIDED)
+
+
+def document_machine():
+    """Return the documents app's machine (registered by the documents app)."""
+    return machine_for(Document)
+
+
 def document_steps(document: Document, user) -> list[str]:
     """Name the steps of the document's approval chain this user may take now."""
-    if document.state in (DocumentState.ISSUED, DocumentState.VOIDED):
+    if document.state in DOCUMENT_FINAL_STATES:
         return []
-    return [name for name in available_transitions(document, user) if name in document_services.TRANSITIONS]
+    return [name for name in document_machine().available(document, user) if name in DOCUMENT_CHAIN_STEPS]
 
 
 @dataclass
 class UserActions:
-    """What one user may do on one proceeding now, and why some steps are not open yet."""
+    """What one user may do on one proceeding besides the steps of its machine (jurisdiction.steps)."""
 
-    transitions: list[str] = field(default_factory=list)
     position_units: list = field(default_factory=list)  # ProceedingParty rows the user speaks for
     may_draft_decision: bool = False
     may_edit_handover: bool = False
     handover_side: str | None = None
     may_notify_complainants: bool = False
-    document_steps: dict[int, list[str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def positions_pending(self) -> bool:
         return any(not party.position for party in self.position_units)
 
     @property
-    def names(self) -> list[str]:
-        """Name the steps open to the user; a position already stated counts only while owed."""
-        names = list(self.transitions)
-        if self.positions_pending:
-            names.insert(0, "position")
-        if self.may_draft_decision:
-            names.append("decision_draft")
-        if self.may_edit_handover:
-            names.append("handover_edit")
-        if self.handover_side:
-            names.append("handover_confirm")
-        if self.may_notify_complainants:
-            names.append("complainants_notified")
-        if any(self.document_steps.values()):
-            names.append("document_step")
-        return names
-
-    @property
     def labels(self) -> list[str]:
-        return [str(ACTION_LABELS.get(name, name)) for name in self.names if name != "withdraw"]
-
-
-# Steps the services take by themselves, never offered as buttons: a designation starts the
-# handover or settles, and the second signature on the handover list settles.
-AUTOMATIC = frozenset({"settle"})
+        """Name these actions; a position already stated counts only while owed."""
+        labels = [ACTION_LABELS["position"]] if self.positions_pending else []
+        if self.may_draft_decision:
+            labels.append(ACTION_LABELS["decision_draft"])
+        if self.may_edit_handover:
+            labels.append(ACTION_LABELS["handover_edit"])
+        if self.handover_side:
+            labels.append(ACTION_LABELS["handover_confirm"])
+        if self.may_notify_complainants:
+            labels.append(ACTION_LABELS["complainants_notified"])
+        return [str(label) for label in labels]
 
 
 def user_actions(
@@ -314,55 +291,8 @@ def user_actions(
     documents: list[Document],
     complainant_deadline_open: bool = False,
 ) -> UserActions:
-    """Work out what this user may do next, with the conditions the buttons would otherwise hide."""
+    """Work out what this user may do on the proceeding that is not a step of its machine."""
     actions = UserActions()
-    names = [name for name in available_transitions(proceeding, user) if name not in AUTOMATIC]
-    if proceeding.state == S.DESIGNATED:
-        names = [name for name in names if name != "start_handover"]
-    lead_id, dissent = consensus(parties)
-    if "agree" in names and lead_id is None:
-        names.remove("agree")
-        if not dissent:
-            actions.notes.append(_("An agreement can be recorded once every party has stated its position."))
-    if "request_designation" in names:
-        deadline_passed = (
-            proceeding.consultation_due_at is not None and timezone.now() >= proceeding.consultation_due_at
-        )
-        if not (dissent or deadline_passed):
-            names.remove("request_designation")
-            actions.notes.append(
-                _(
-                    "The superior can be asked to designate once a party dissents or the consultation "
-                    "deadline has passed (MPS-2020 art 22)."
-                )
-            )
-    # A step that issues a document waits for the document's chain: offer it once it is approved.
-    for name, kind, note in (
-        (
-            "file_designation",
-            document_kinds.REPORT_FOR_APPROVAL.code,
-            _("The request goes up once its 呈请报告书 has passed legal review and the head's approval."),
-        ),
-        (
-            "designate",
-            document_kinds.JURISDICTION_DESIGNATION_DECISION.code,
-            _(
-                "The superior designates once the 指定管辖决定书 has passed legal review and the head's "
-                "approval."
-            ),
-        ),
-        (
-            "start_handover",
-            document_kinds.CASE_TRANSFER_NOTICE.code,
-            _("The handover starts once the 移送案件通知书 has passed legal review and the head's approval."),
-        ),
-    ):
-        document = latest_of_kind(documents, kind)
-        ready = document is not None and document.state in (DocumentState.APPROVED, DocumentState.ISSUED)
-        if name in names and not ready and (name != "start_handover" or proceeding.state == S.TRANSFERRING):
-            names.remove(name)
-            actions.notes.append(note)
-    actions.transitions = names
     if proceeding.state == S.CONSULTING:
         actions.position_units = [
             party for party in parties if perms.may_record_position(proceeding, user, party.unit_id)
@@ -376,8 +306,27 @@ def user_actions(
         actions.handover_side = perms.handover_side(proceeding, user)
     if proceeding.state in (S.HANDOVER, S.SETTLED) and complainant_deadline_open:
         actions.may_notify_complainants = perms.handover_side(proceeding, user) == "sender"
-    actions.document_steps = {doc.pk: document_steps(doc, user) for doc in documents}
     return actions
+
+
+def your_steps(proceeding, user, *, actions: UserActions, documents: list[Document]) -> list[str]:
+    """Name what the user may do on the proceeding now, as the case panel lists it.
+
+    The owed position first, then the machine's steps open to the user (not withdrawing, which is
+    always there and never the next step), then the rest and a document waiting for the user's step.
+    """
+    machine = machine_for(proceeding)
+    steps = [
+        str(machine.step(name).label)
+        for name in machine.available(proceeding, user)
+        if machine.step(name).page and name != "withdraw"
+    ]
+    labels = actions.labels
+    pending = labels[:1] if actions.positions_pending else []
+    labels = labels[1:] if actions.positions_pending else labels
+    if any(document_steps(document, user) for document in documents):
+        labels.append(str(ACTION_LABELS["document_step"]))
+    return [*pending, *steps, *labels]
 
 
 def may_open(case, user) -> bool:
@@ -390,6 +339,56 @@ def may_open(case, user) -> bool:
     return case.state in (CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION) and user_standing(user).holds(
         case.responsible_unit.pk, perms.MANAGERS
     )
+
+
+# --- what a step's form offers -------------------------------------------------------------------
+
+_GENDER_ZH = {"male": "男", "female": "女"}
+
+
+def suspects_text(case) -> str:
+    """Write the case's suspects as the request lists them (Chinese: the 呈请报告书 is a Chinese form).
+
+    Identity numbers are left out: showing them is audited on the case page, and the officer adds
+    them from there when the request needs them.
+    """
+    from cases.models import PersonRole
+
+    lines = []
+    for person in case.persons.filter(role=PersonRole.SUSPECT).order_by("id"):
+        parts = [person.name]
+        if person.gender in _GENDER_ZH:
+            parts.append(_GENDER_ZH[person.gender])
+        if person.birth_date:
+            day = person.birth_date
+            parts.append(f"{day.year}年{day.month}月{day.day}日生")
+        if person.household_address or person.household_division_code:
+            parts.append(f"户籍地{person.household_address or person.household_division_code}")
+        if person.habitual_address or person.habitual_division_code:
+            parts.append(f"经常居住地{person.habitual_address or person.habitual_division_code}")
+        lines.append("，".join(parts))
+    return "\n".join(lines)
+
+
+def dispute_text(parties) -> str:
+    """Write the dispute as the request states it: who claims the case, who has not spoken."""
+    claiming = [party.unit.name for party in parties if party.position == "claim"]
+    silent = [party.unit.name for party in parties if not party.position]
+    parts = []
+    if len(claiming) > 1:
+        parts.append(f"{'、'.join(claiming)}均主张管辖")
+    if silent:
+        parts.append(f"协商期限内{'、'.join(silent)}未表态")
+    return "；".join(parts)
+
+
+def common_superiors(proceeding) -> list[Unit]:
+    """Return the units standing at or above every party, the nearest first (who may take it up)."""
+    units = [party.unit for party in parties_of(proceeding)]
+    if not units:
+        return []
+    superior = common_superior(units)
+    return [superior, *reversed(list(Unit.objects.ancestors_of(superior)))]
 
 
 # --- what the proceeding waits for -----------------------------------------------------------------
