@@ -307,6 +307,9 @@ class IntegerFilter(django_filters.Filter):
 def _serializer_field(form_field: forms.Field) -> serializers.Field:
     """Describe a form field as the DRF field the schema shows (the form itself parses the input)."""
     common = {"required": form_field.required, "help_text": form_field.help_text or None}
+    if not form_field.required and form_field.initial not in (None, "") and not callable(form_field.initial):
+        # What a form fills in for a field left out is its initial value: the schema shows it as the default.
+        common["default"] = form_field.initial
     if getattr(form_field, "takes_objects", False):
         # A list of JSON objects (e.g. the defects of a return): the form field checks each one.
         return serializers.ListField(child=serializers.DictField(), **common)
@@ -321,7 +324,7 @@ def _serializer_field(form_field: forms.Field) -> serializers.Field:
             return serializers.CharField(**common)
         return IdField(**common)
     if isinstance(form_field, forms.TypedChoiceField | forms.ChoiceField):
-        choices = [value for value, _label in form_field.choices if value != ""]
+        choices = [(value, label) for value, label in form_field.choices if value != ""]
         return serializers.ChoiceField(choices=choices, **common)
     if isinstance(form_field, forms.BooleanField):
         return serializers.BooleanField(**{**common, "required": False})
@@ -337,7 +340,7 @@ def _serializer_field(form_field: forms.Field) -> serializers.Field:
         return serializers.DateTimeField(**common)
     if isinstance(form_field, forms.DateField):
         return serializers.DateField(**common)
-    if not form_field.required:
+    if not form_field.required and "default" not in common:
         # A form gives "" for a text field left out; the schema says so.
         common["default"] = ""
     return serializers.CharField(
