@@ -660,11 +660,7 @@ def _validate_defects(request: AssistanceRequest, defects: Any) -> list[dict]:
 def _guard(taking: _Taking) -> None:
     """Ask the dispute guard again under the case's lock; let an emergency through on the record."""
     case = _case_locked(taking.request.case_id)
-    taking.request = (
-        AssistanceRequest.objects.select_for_update(of=("self",))
-        .select_related("requesting_unit", "requested_unit", "referred_to", "case")
-        .get(pk=taking.request.pk)
-    )
+    _lock(taking)
     request = taking.request
     if taking.available_now() and guard_check(
         case=case,
@@ -678,8 +674,20 @@ def _guard(taking: _Taking) -> None:
         taking.note = " · ".join(filter(None, [taking.reason, guard_note]))
 
 
+def _lock(taking: _Taking) -> None:
+    """Read the request again under its row lock, so what is checked is what the step will find."""
+    taking.request = (
+        AssistanceRequest.objects.select_for_update(of=("self",))
+        .select_related("requesting_unit", "requested_unit", "referred_to", "case")
+        .get(pk=taking.request.pk)
+    )
+
+
 def _prepare_documents(taking: _Taking) -> None:
-    """Refuse naming the missing documents (400) before the single path would (409, a race)."""
+    """Refuse naming the missing documents (400), on the locked row: a request that moved on meanwhile
+    (returned by another intake officer, say) is run_transition's 409, not a complaint about its documents.
+    """
+    _lock(taking)
     if taking.available_now():
         taking.request.check_documents()
 
