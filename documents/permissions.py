@@ -5,9 +5,7 @@ for set dates, so acting heads approve and issue like the head they stand in for
 """
 
 from organisation.models import Role
-from organisation.selectors import memberships_current
-
-_CACHE_ATTRIBUTE = "_documents_memberships"
+from organisation.standing import operational_memberships
 
 DRAFTER_ROLES = (Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
 # Who takes a step on a draft of the unit (drafts, reviews, approves, issues): they alone read it.
@@ -15,14 +13,8 @@ DRAFT_READER_ROLES = (*DRAFTER_ROLES, Role.LEGAL_OFFICER)
 
 
 def memberships_of(user) -> list[tuple[int, str]]:
-    """Return (unit id, role) of the user's current operational memberships, cached on the user."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    cached = getattr(user, _CACHE_ATTRIBUTE, None)
-    if cached is None:
-        cached = list(memberships_current(user).operational().values_list("unit_id", "role"))
-        setattr(user, _CACHE_ATTRIBUTE, cached)
-    return cached
+    """Return (unit id, role) of the user's current operational memberships (organisation.standing)."""
+    return [(unit_id, role) for unit_id, _path, role, _department in operational_memberships(user)]
 
 
 def unit_ids_of(user) -> set[int]:

@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from organisation.models import (
     CASE_ROLES,
@@ -17,6 +16,10 @@ from organisation.models import (
     Role,
     Unit,
     User,
+)
+from organisation.standing import operational_memberships
+from organisation.standing import (  # noqa: F401 (the old name, imported by cases.assistance until the sweep)
+    standing_forget as operational_memberships_forget,
 )
 
 
@@ -80,45 +83,9 @@ def user_has_role(user: User, role: str, unit: Unit | None = None, *, on: date |
     return memberships.exists()
 
 
-_OPERATIONAL_CACHE = "_operational_memberships"
-
-
-def operational_memberships(user: User) -> tuple[tuple[int, str, str, int | None], ...]:
-    """Return the user's operational memberships today as (unit id, unit path, role, department id).
-
-    Cached on the user object for the day: a request builds its user afresh, so the cache lives as
-    long as one request (or one task). The permission that admits a request to case data, the
-    visibility rules (cases.standing) and the request permissions read the same rows, so a request
-    asks the database once. In unit code order, then role.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return ()
-    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
-        # Separation of duties: an administrator account reads no case data, even if a membership
-        # reached it behind the services' back (a raw insert, a flag set by SQL).
-        return ()
-    today = timezone.localdate()
-    cached = getattr(user, _OPERATIONAL_CACHE, None)
-    if cached is not None and cached[0] == today:
-        return cached[1]
-    rows = tuple(
-        memberships_current(user, today)
-        .operational()
-        .values_list("unit_id", "unit__path", "role", "department_id")
-    )
-    setattr(user, _OPERATIONAL_CACHE, (today, rows))
-    return rows
-
-
 def roles_held_today(user: User) -> frozenset[str]:
     """Return the operational roles the user holds today in any unit (from the cached memberships)."""
     return frozenset(role for _unit_id, _path, role, _department in operational_memberships(user))
-
-
-def operational_memberships_forget(user) -> None:
-    """Drop the cached memberships, after they changed within one request or test."""
-    if hasattr(user, _OPERATIONAL_CACHE):
-        delattr(user, _OPERATIONAL_CACHE)
 
 
 def user_may_read_case_data(user: User, *, on: date | None = None) -> bool:
