@@ -7,6 +7,12 @@ proceeding to start or a case to transfer, a position to state before the consul
 agreement to review, a request to designate to file, to forward or to designate on, a handover list to
 sign, the complainants to tell of a transfer, and a document of a proceeding waiting for the user's step
 in its approval chain (the documents app has no inbox of its own).
+
+Five kinds are the machine's waiting steps (jurisdiction.steps, PROCEEDING_MACHINE.inbox_kinds): start,
+transfer, review, file and route list exactly the proceedings on which the user may take a waiting
+step now (tests/web/test_inbox_matches_the_steps.py holds them to it). The others are duties that are
+no single step of the machine: a position, the superior's decision (draft, review, sign), the handover
+list, the complainants, a document's chain.
 """
 
 from django.db.models import (
@@ -27,6 +33,7 @@ from core import inbox
 from core.deadline_rows import TargetDescription, register_target_describer
 from core.labels import choice_label, detail_url
 from core.models import Deadline, DeadlineState
+from documents.kinds import CASE_TRANSFER_NOTICE
 from documents.models import Document, DocumentState
 from jurisdiction import permissions as perms
 from jurisdiction.models import (
@@ -140,6 +147,20 @@ def _deadline_due(rule_key: str) -> Subquery:
     )
 
 
+def _transfer_notice_state() -> Subquery:
+    """The state of the proceeding's latest 移送案件通知书 that is not voided, as an annotation."""
+    return Subquery(
+        Document.objects.filter(
+            link_target_type=LINK_TYPE,
+            link_target_id=Cast(OuterRef("pk"), CharField()),
+            kind=CASE_TRANSFER_NOTICE.code,
+        )
+        .exclude(state=DocumentState.VOIDED)
+        .order_by("-id")
+        .values("state")[:1]
+    )
+
+
 @inbox.register("jurisdiction")
 def jurisdiction_items(user) -> list[inbox.InboxItem]:
     """List one item per step waiting for this user on the proceedings the user sees."""
@@ -189,10 +210,20 @@ def _proceeding_items(visible, managers, legal, heads, deciders, handlers) -> li
     """
     conditions: dict[str, Q] = {}
     annotations: dict = {}
+    transfer = Q(pk__in=[])
     if managers:
         own = Q(holding_unit_id__in=managers) | Q(opening_unit_id__in=managers)
         conditions["start"] = own & Q(state=S.OPEN) & ~Q(kind=ProceedingKind.TRANSFER)
-        conditions["transfer"] = own & Q(state__in=[S.OPEN, S.TRANSFERRING], kind=ProceedingKind.TRANSFER)
+        transfer |= own & Q(state=S.OPEN, kind=ProceedingKind.TRANSFER)
+    if handlers:
+        # Once its 移送案件通知书 is approved, either side may issue it and start the handover
+        # (jurisdiction.steps: start_handover); until then the notice waits in its own chain (`document`).
+        annotations["notice_state"] = _transfer_notice_state()
+        transfer |= Q(state=S.TRANSFERRING, notice_state=DocumentState.APPROVED) & (
+            Q(holding_unit_id__in=handlers) | Q(lead_unit_id__in=handlers)
+        )
+    if managers or handlers:
+        conditions["transfer"] = transfer
         annotations["transfer_due"] = _deadline_due(TRANSFER_RULE)
     if legal:
         conditions["review"] = Q(state=S.AGREED, lead_unit_id__in=legal)

@@ -135,11 +135,13 @@ PROCEEDING_MACHINE = Machine(
             form=forms.TakeUpForm,
             help=_("A superior of every party may designate directly (MPS-2020 art 22)."),
         ),
+        # The superior's whole decision (draft, review, sign) is listed as one inbox kind of its own.
         Step(
             "designate",
             _("Sign the decision and designate"),
             emphasis=PRIMARY,
             needs=(DECISION_APPROVED,),
+            waiting=False,
             help=_(
                 "Issues the approved 指定管辖决定书 to every party, copied to the procuratorate and court "
                 "(MPS-2020 art 23); the handover follows."
@@ -180,6 +182,16 @@ PROCEEDING_MACHINE = Machine(
         ),
     ],
     run=_take_step,
+    # The kinds listing the proceedings a waiting step is open on (jurisdiction.inbox); a position,
+    # the superior's decision, the handover list and a document's chain are listed under kinds of
+    # their own, being no single step of this machine.
+    inbox_kinds=(
+        "jurisdiction.start",
+        "jurisdiction.transfer",
+        "jurisdiction.review",
+        "jurisdiction.file",
+        "jurisdiction.route",
+    ),
 )
 
 

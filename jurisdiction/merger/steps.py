@@ -27,6 +27,7 @@ MERGER_MACHINE = Machine(
             _("Consent to the merger"),
             emphasis=PRIMARY,
             form=ConsentForm,
+            waiting=False,
             help=_("The legal department of the unit that will lead reviews the merger next."),
         ),
         Step(
@@ -44,6 +45,7 @@ MERGER_MACHINE = Machine(
             _("Approve the merger (法制审核)"),
             emphasis=PRIMARY,
             form=ApproveForm,
+            waiting=False,
             help=_(
                 "The case is merged into the surviving one: both keep their numbers and histories, and the "
                 "merged case's units assist in the surviving case."
@@ -67,4 +69,7 @@ MERGER_MACHINE = Machine(
         ),
     ],
     run=_take_step,
+    # No inbox lists proposals yet: the other unit hears of one by notification (merger_propose), so
+    # nothing is counted as waiting in the inbox (consent and approve are declared waiting=False).
+    inbox_kinds=(),
 )
