@@ -31,7 +31,7 @@ from core.models import Deadline, EscalationLevel
 from core.notifications import notify
 from core.workflow import run_transition, timeline_add
 from meetings import permissions as perms
-from meetings.models import ACTION_ITEM_API_TRANSITIONS, ActionItem, ActionItemState, Resolution
+from meetings.models import ActionItem, ActionItemState, Resolution
 from meetings.resolutions import officers
 from organisation.models import Role
 
@@ -151,7 +151,9 @@ def action_item_transition(*, item_id, name, by, note="", reason="", expected_st
     Conflict (409) when the item is no longer open, PermissionDenied (403) when the user may not
     take the step, ValidationError (400) naming the field when the note or reason is missing.
     """
-    if name not in ACTION_ITEM_API_TRANSITIONS:
+    from meetings.steps import ACTION_ITEM_MACHINE
+
+    if ACTION_ITEM_MACHINE.step(name) is None:
         raise ValidationError({"name": [_("No such transition.")]})
     try:
         item = ActionItem.objects.select_related("meeting__host_unit", "owner_unit").get(pk=int(item_id))

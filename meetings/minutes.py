@@ -32,7 +32,6 @@ from meetings import case_text, permissions
 from meetings.agenda import agenda_titles
 from meetings.documents import LINK_TYPE, MEETING_MINUTES
 from meetings.models import (
-    MINUTES_API_TRANSITIONS,
     ActionItem,
     Answer,
     AttendanceRole,
@@ -332,7 +331,10 @@ def minutes_transition(*, minutes_id, name, by, reason="", expected_state=None) 
     Conflict (409) when the minutes are not in a state that allows the step, PermissionDenied (403)
     when the user may not take it, ValidationError (400) when the input or the text is refused.
     """
-    if name not in MINUTES_API_TRANSITIONS:
+    from meetings.steps import MINUTES_MACHINE
+
+    # Only the declared steps: `complete_signing` follows the last signature (minutes_signoff).
+    if MINUTES_MACHINE.step(name) is None:
         raise ValidationError({"name": [_("No such transition.")]})
     # Locked first, so that resolutions cannot change between the check and the frozen content.
     minutes = _lock(minutes_id)

@@ -403,17 +403,6 @@ class JointMeeting(ConcurrentTransitionMixin, models.Model):
         """Follow the minutes once the host's head has issued them."""
 
 
-MEETING_API_TRANSITIONS = (
-    "schedule",
-    "postpone",
-    "reschedule",
-    "cancel",
-    "open_session",
-    "close",
-    "start_minutes",
-)
-
-
 class ParticipantKind(models.TextChoices):
     LEADER = "leader", _("Leader (领导)")
     LIAISON = "liaison", _("Liaison officer (联络员)")
@@ -672,9 +661,6 @@ class Minutes(ConcurrentTransitionMixin, models.Model):
         self.published_at = now
 
 
-MINUTES_API_TRANSITIONS = ("circulate", "revise", "issue")
-
-
 class SignoffAction(models.TextChoices):
     SIGNED = "signed", _("Signed (会签)")
     COMMENTED = "commented", _("Returned with comments")
@@ -890,9 +876,6 @@ class ActionItem(ConcurrentTransitionMixin, models.Model):
     def withdraw(self, *, by, reason: str) -> None:
         """Withdraw the task (the host's head, when the matter went away)."""
         self.withdrawn_reason = _require(reason, "reason", _("Give the reason for withdrawing the task."))
-
-
-ACTION_ITEM_API_TRANSITIONS = ("complete", "withdraw")
 
 
 class NormativeStatus(models.TextChoices):

@@ -39,7 +39,6 @@ from core.workflow import model_update, run_transition, timeline_add
 from meetings import briefing, ical, invitations, permissions, rotation
 from meetings.models import (
     EDITABLE_STATES,
-    MEETING_API_TRANSITIONS,
     UPCOMING_STATES,
     AgendaItem,
     AgendaSource,
@@ -668,7 +667,10 @@ def meeting_transition(
     (403) when the user may not take the step, ValidationError (400) naming the field when the
     input is refused. Returns the meeting as it is now and the warnings of its (new) date.
     """
-    if name not in MEETING_API_TRANSITIONS:
+    from meetings.steps import MEETING_MACHINE
+
+    # Only the declared steps: the `minutes_*` transitions follow the minutes, nobody takes them.
+    if MEETING_MACHINE.step(name) is None:
         raise ValidationError({"name": [_("No such transition.")]})
     fields = dict(fields or {})
     meeting = JointMeeting.objects.select_related("series").get(pk=meeting_id)

@@ -15,13 +15,13 @@ from core.models import AuditEvent, Notification, TimelineEntry
 from core.workflow import available_transitions
 from meetings import scheduling
 from meetings.models import (
-    MEETING_API_TRANSITIONS,
     Answer,
     Briefing,
     JointMeeting,
     MeetingState,
     Minutes,
 )
+from meetings.steps import MEETING_MACHINE
 from tests.factories.meetings import CHONGQING, GUIZHOU, SIX, YUNNAN, invite, meeting_in
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,7 @@ def test_available_transitions_per_persona_and_state(state, provinces, pan_south
     people = personas(provinces)
     for persona in PERSONAS:
         meeting = JointMeeting.objects.get(pk=meeting.pk)
-        names = set(available_transitions(meeting, people[persona])) & set(MEETING_API_TRANSITIONS)
+        names = set(available_transitions(meeting, people[persona])) & set(MEETING_MACHINE.names())
         assert names == EXPECTED[state].get(persona, set()), (state, persona)
 
 
