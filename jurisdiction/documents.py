@@ -16,9 +16,7 @@ from cases.standing import user_standing
 from documents import access as document_access
 from documents import kinds as document_kinds
 from jurisdiction.models import HandoverConfirmation
-from jurisdiction.selectors import proceeding_visible_to
-
-LINK_TYPE = "jurisdiction.proceeding"
+from jurisdiction.selectors import LINK_TYPE, proceeding_visible_to
 
 HANDOVER_LIST = document_kinds.register(
     document_kinds.DocumentKindSpec(
