@@ -9,7 +9,7 @@ from datetime import timedelta
 import django_filters
 from django.conf import settings
 from django.contrib.auth import authenticate, logout, user_logged_in, user_logged_out
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,12 +22,13 @@ from rest_framework.views import APIView
 from core.api import ApiError, CursorPagination, StepApi, error_responses, step_api_schema
 from core.inbox import counts_by_kind, inbox_for
 from organisation.authentication import api_token_issue, api_token_revoke
-from organisation.models import ApiToken, Department, LoginThrottle, Role, Unit, UnitLevel
+from organisation.models import ApiToken, LoginThrottle, Role, Unit, UnitLevel
 from organisation.permissions import is_approver
 from organisation.selectors import (
     membership_proposals_to_decide,
     memberships_current,
     password_resets_to_decide,
+    unit_directory,
     user_may_read_case_data,
 )
 from organisation.steps import MEMBERSHIP_PROPOSAL_MACHINE, PASSWORD_RESET_MACHINE
@@ -280,22 +281,6 @@ class UnitSerializer(serializers.Serializer):
     children_count = serializers.IntegerField(help_text=_("Number of active units directly below."))
 
 
-def _unit_queryset():
-    # A constant number of queries whatever the page size: joins for parent and intake point, one
-    # prefetch for every row's departments, and the child count in the same query.
-    return (
-        Unit.objects.select_related("parent", "intake_department")
-        .prefetch_related(
-            Prefetch(
-                "departments",
-                queryset=Department.objects.filter(is_active=True).order_by("pk"),
-                to_attr="active_departments",
-            )
-        )
-        .annotate(children_count=Count("children", filter=Q(children__is_active=True)))
-    )
-
-
 class UnitPagination(CursorPagination):
     ordering = "code"
 
@@ -309,7 +294,7 @@ class UnitListApi(generics.ListAPIView):
     pagination_class = UnitPagination
 
     def get_queryset(self):
-        return _unit_queryset()
+        return unit_directory()
 
     @extend_schema(
         operation_id="units_list", responses={200: UnitSerializer(many=True), **error_responses(400, 401)}
@@ -326,7 +311,7 @@ class UnitDetailApi(generics.RetrieveAPIView):
     lookup_field = "code"
 
     def get_queryset(self):
-        return _unit_queryset()
+        return unit_directory()
 
     @extend_schema(
         operation_id="units_retrieve", responses={200: UnitSerializer, **error_responses(401, 404)}

@@ -3,12 +3,13 @@
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from organisation.models import (
     CASE_ROLES,
     MINISTRY_CODE,
     PATH_SEPARATOR,
+    Department,
     Membership,
     MembershipProposal,
     PasswordResetRequest,
@@ -26,6 +27,50 @@ from organisation.standing import (  # noqa: F401 (the old name, imported by cas
 def unit_get(code: str) -> Unit:
     """Return the unit with this division code (active or not); raise Unit.DoesNotExist otherwise."""
     return Unit.objects.select_related("parent", "intake_department").get(code=code)
+
+
+def unit_directory() -> QuerySet[Unit]:
+    """Return the units as the directory lists them: parent, intake point, active departments, child count.
+
+    A constant number of queries whatever the page size: joins for parent and intake point, one
+    prefetch for every row's departments (as `active_departments`), and the count of active units
+    directly below (`children_count`) in the same query.
+    """
+    return (
+        Unit.objects.select_related("parent", "intake_department")
+        .prefetch_related(
+            Prefetch(
+                "departments",
+                queryset=Department.objects.filter(is_active=True).order_by("pk"),
+                to_attr="active_departments",
+            )
+        )
+        .annotate(children_count=Count("children", filter=Q(children__is_active=True)))
+    )
+
+
+def units_with_child_counts(queryset: QuerySet[Unit]) -> QuerySet[Unit]:
+    """Annotate each unit with the number of active units directly below it (`child_count`)."""
+    return queryset.annotate(child_count=Count("children", filter=Q(children__is_active=True)))
+
+
+def unit_children(unit: Unit) -> QuerySet[Unit]:
+    """Return the active units directly below `unit`, by code, each with its own child count."""
+    return units_with_child_counts(unit.children.active()).order_by("code")
+
+
+def unit_search(query: str, *, limit: int) -> tuple[list[Unit], int]:
+    """Return up to `limit` active units whose name contains `query` or whose code starts with it, and
+    how many match in all; each unit carries `ancestor_names` (below the ministry), read in one query.
+    """
+    matches = Unit.objects.active().filter(Q(name__icontains=query) | Q(code__startswith=query))
+    total = matches.count()
+    results = list(matches.order_by("level", "code")[:limit])
+    ancestor_codes = {code for unit in results for code in unit.ancestor_codes if code != MINISTRY_CODE}
+    names = dict(Unit.objects.filter(code__in=ancestor_codes).values_list("code", "name"))
+    for unit in results:
+        unit.ancestor_names = [names[code] for code in unit.ancestor_codes if code in names]
+    return results, total
 
 
 def unit_ancestors(unit: Unit) -> QuerySet[Unit]:

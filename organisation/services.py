@@ -908,6 +908,8 @@ def password_change_own(*, by: User, password: str) -> User:
     """Set the user's own new password (after a reset, at sign-in) and lift the change requirement."""
     validate_password(password, by)
     locked = User.objects.select_for_update().get(pk=by.pk)
+    if locked.must_change_password and locked.check_password(password):
+        raise ValidationError({"password": [_("Choose a password other than the temporary one.")]})
     locked.set_password(password)
     locked.must_change_password = False
     locked.save(update_fields=["password", "must_change_password"])

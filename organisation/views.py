@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, Q
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_htmx.http import HttpResponseClientRedirect
 
-from core.pages import StepView, next_steps
+from core.pages import StepView, apply_errors, next_steps
 from core.views import InboxView, kind_summary
 from organisation import services
 from organisation.forms import LoginForm, UnitSearchForm
@@ -31,8 +31,11 @@ from organisation.selectors import (
     membership_proposals_to_decide,
     password_resets_to_decide,
     unit_ancestors,
+    unit_children,
     unit_get,
+    unit_search,
     unit_subtree,
+    units_with_child_counts,
     user_may_read_case_data,
 )
 from organisation.steps import MEMBERSHIP_PROPOSAL_MACHINE, PASSWORD_RESET_MACHINE
@@ -87,10 +90,11 @@ class PasswordChangeRequiredView(View):
         form = PasswordChangeForm(user, request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
-        if form.cleaned_data["new_password1"] == form.cleaned_data["old_password"]:
-            form.add_error("new_password1", _("Choose a password other than the temporary one."))
+        try:
+            user = services.password_change_own(by=user, password=form.cleaned_data["new_password1"])
+        except ValidationError as error:
+            apply_errors(form, error)
             return render(request, self.template_name, {"form": form})
-        user = services.password_change_own(by=user, password=form.cleaned_data["new_password1"])
         request.session.pop(_PENDING_USER, None)
         request.session.pop(_PENDING_HASH, None)
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
@@ -125,14 +129,6 @@ class HomeView(InboxView):
         return context
 
 
-def _with_child_counts(queryset):
-    return queryset.annotate(child_count=Count("children", filter=Q(children__is_active=True)))
-
-
-def _children_of(unit: Unit):
-    return _with_child_counts(unit.children.active()).order_by("code")
-
-
 class UnitTreeView(LoginRequiredMixin, TemplateView):
     """The ministry and the six provincial organs, each expandable; or name search results."""
 
@@ -145,23 +141,12 @@ class UnitTreeView(LoginRequiredMixin, TemplateView):
         context["form"] = form
         context["query"] = query
         if query:
-            context.update(self._search(query))
+            results, total = unit_search(query, limit=SEARCH_LIMIT)
+            context.update(results=results, total=total, truncated=total > len(results))
         else:
-            ministry = get_object_or_404(_with_child_counts(Unit.objects.all()), code=MINISTRY_CODE)
-            context.update(ministry=ministry, provinces=_children_of(ministry))
+            ministry = get_object_or_404(units_with_child_counts(Unit.objects.all()), code=MINISTRY_CODE)
+            context.update(ministry=ministry, provinces=unit_children(ministry))
         return context
-
-    @staticmethod
-    def _search(query: str) -> dict:
-        matches = Unit.objects.active().filter(Q(name__icontains=query) | Q(code__startswith=query))
-        total = matches.count()
-        results = list(matches.order_by("level", "code")[:SEARCH_LIMIT])
-        # One query for every ancestor of every result, so each row can show where it sits.
-        ancestor_codes = {code for unit in results for code in unit.ancestor_codes if code != MINISTRY_CODE}
-        names = dict(Unit.objects.filter(code__in=ancestor_codes).values_list("code", "name"))
-        for unit in results:
-            unit.ancestor_names = [names[code] for code in unit.ancestor_codes if code in names]
-        return {"results": results, "total": total, "truncated": total > len(results)}
 
 
 class UnitDetailView(LoginRequiredMixin, TemplateView):
@@ -177,7 +162,7 @@ class UnitDetailView(LoginRequiredMixin, TemplateView):
             unit=unit,
             ancestors=list(unit_ancestors(unit)),
             departments=list(unit.departments.filter(is_active=True).order_by("kind")),
-            children=list(_children_of(unit)),
+            children=list(unit_children(unit)),
             subtree_size=unit_subtree(unit, include_self=False).active().count(),
             is_county=unit.level == UnitLevel.COUNTY,
         )
@@ -200,7 +185,7 @@ class UnitChildrenView(LoginRequiredMixin, View):
         if not request.htmx:
             response = redirect("unit-detail", code=unit.code)
         else:
-            response = render(request, "organisation/_unit_children.html", {"children": _children_of(unit)})
+            response = render(request, "organisation/_unit_children.html", {"children": unit_children(unit)})
         patch_vary_headers(response, ["HX-Request"])
         return response
 
