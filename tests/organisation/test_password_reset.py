@@ -191,6 +191,21 @@ def test_api_lists_approves_and_answers_404_to_others(system_admin, holder, wuho
     assert again.status_code == 404  # decided: no longer among those to decide
 
 
+def test_the_api_takes_a_decision_at_its_transition_url(wuhou_head, reset, holder):
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(wuhou_head)
+    unknown = api.post(reverse("api:password-reset-transition", args=[reset.pk, "fly"]), format="json")
+    assert unknown.status_code == 404
+    url = reverse("api:password-reset-transition", args=[reset.pk, "reject"])
+    too_long = api.post(url, {"note": "x" * 2001}, format="json")
+    assert too_long.status_code == 400 and "note" in too_long.json()["fields"]
+    answer = api.post(url, {"note": "未核实身份", "expected_state": "proposed"}, format="json")
+    assert answer.status_code == 200 and answer.json()["state"] == "rejected"
+    assert "temporary_password" not in answer.json()
+    holder.refresh_from_db()
+    assert not holder.must_change_password
+
+
 def test_approvers_inbox_lists_proposals_and_resets(
     client, system_admin, holder, wuhou_head, sichuan_security, reset
 ):
