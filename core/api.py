@@ -304,10 +304,17 @@ class IntegerFilter(django_filters.Filter):
 # --- the transition kit's API side ---------------------------------------------------------------
 
 
-def _serializer_field(form_field: forms.Field) -> serializers.Field:
-    """Describe a form field as the DRF field the schema shows (the form itself parses the input)."""
-    common = {"required": form_field.required, "help_text": form_field.help_text or None}
-    if not form_field.required and form_field.initial not in (None, "") and not callable(form_field.initial):
+def _serializer_field(form_field: forms.Field, *, required: bool | None = None) -> serializers.Field:
+    """Describe a form field as the DRF field the schema shows (the form itself parses the input).
+
+    `required` overrides the form's (DRF rebuilds a declared field from its arguments, so it must be
+    given here, not set on the field afterwards).
+    """
+    common = {
+        "required": form_field.required if required is None else required,
+        "help_text": form_field.help_text or None,
+    }
+    if not common["required"] and form_field.initial not in (None, "") and not callable(form_field.initial):
         # What a form fills in for a field left out is its initial value: the schema shows it as the default.
         common["default"] = form_field.initial
     if getattr(form_field, "takes_objects", False):
@@ -344,7 +351,10 @@ def _serializer_field(form_field: forms.Field) -> serializers.Field:
         # A form gives "" for a text field left out; the schema says so.
         common["default"] = ""
     return serializers.CharField(
-        max_length=getattr(form_field, "max_length", None), allow_blank=not form_field.required, **common
+        # Sent blank, a field its step requires is refused: the schema says so even where it may be left out.
+        max_length=getattr(form_field, "max_length", None),
+        allow_blank=not form_field.required,
+        **common,
     )
 
 
@@ -360,9 +370,7 @@ def step_input_serializer(machine, *, name: str, expected_state_help=None) -> ty
             continue
         for field_name, form_field in step.form.base_fields.items():
             if field_name not in fields:
-                described = _serializer_field(form_field)
-                described.required = False
-                fields[field_name] = described
+                fields[field_name] = _serializer_field(form_field, required=False)
     state_field = machine.model._meta.get_field(machine.state_field)
     fields["expected_state"] = serializers.ChoiceField(
         choices=list(state_field.choices),

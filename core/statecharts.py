@@ -128,7 +128,12 @@ def _steps_table(model: type[models.Model]) -> list[str]:
         fields = ", ".join(f"`{name}`" for name in step.form.base_fields) if step.form else "none"
         needs = "; ".join(str(need.reason) for need in step.needs) or "—"
         emphasis = step.emphasis + (f" (asks: {step.confirm})" if step.confirm else "")
-        where = "" if step.api and step.page else (" (page only)" if step.page else " (API only)")
+        where = {
+            (True, True): "",
+            (False, True): " (page only)",
+            (True, False): " (API only)",
+            (False, False): " (taken by a service, not offered)",
+        }[(step.api, step.page)]
         lines.append(
             f"| `{step.name}`{where} | {step.label} | {chinese} | {emphasis} | {fields} | {needs} | "
             f"{_waiting_text(step)} |"
