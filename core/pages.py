@@ -172,7 +172,9 @@ class StepView(View):
 
     def _conflict(self, request, instance, message=None, **kwargs):
         fresh = self.get_object(request, **kwargs)
-        text = str(message.message) if message is not None and message.code != Conflict.code else None
+        # A conflict that says what happened (not the default "changed by someone else") is shown as said.
+        specific = message is not None and message.message is not Conflict.default_message
+        text = str(message.message) if specific else None
         messages.error(request, text or self.conflict_message(fresh))
         return self.render_object(request, fresh, status=409)
 

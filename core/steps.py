@@ -209,13 +209,12 @@ class Machine:
         steps: Sequence[Step],
         *,
         run: Runner,
-        state_field: str = "state",
+        state_field: str | None = None,
         object_type: str = "",
         inbox_kinds: Sequence[str] | None = None,
         inbox_object: Callable[[models.Model], tuple[str, str]] | None = None,
     ):
         self.model = model
-        self.state_field = state_field
         self.run = run
         self.object_type = object_type or _label(model)
         # The inbox kinds that list this machine's waiting objects, and how an item names the object
@@ -229,6 +228,8 @@ class Machine:
         unknown = set(self._steps) - known
         if unknown:
             raise ValueError(f"{model.__name__}: steps {sorted(unknown)} are no transitions of the model")
+        # The field the steps move (a normative document's is `status`), unless named.
+        self.state_field = state_field or (state_field_of(model, steps[0].name) if steps else "state")
 
     def __repr__(self) -> str:
         return f"<Machine {self.object_type}: {', '.join(self._steps)}>"

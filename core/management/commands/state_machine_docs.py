@@ -10,13 +10,25 @@ from django_fsm import FSMFieldMixin
 from core.statecharts import state_machine_markdown
 
 
-def machines() -> list[tuple[type, str]]:
-    """Find every model with a state field, so a new machine is drawn without registering it."""
-    found = []
-    for model in apps.get_models():
-        if any(isinstance(field, FSMFieldMixin) and field.name == "state" for field in model._meta.fields):
-            found.append((model, f"{model._meta.model_name}.md"))
-    return sorted(found, key=lambda item: item[1])
+def machines() -> list[tuple[type, str, str]]:
+    """Find every machine: each model with a `state` field, and each declared machine (core.steps).
+
+    A new machine is drawn without registering it here; one whose state field has another name
+    (a normative document's `status`) is drawn from its declaration.
+    """
+    from core.steps import machines as declared
+
+    found = {
+        model: "state"
+        for model in apps.get_models()
+        if any(isinstance(field, FSMFieldMixin) and field.name == "state" for field in model._meta.fields)
+    }
+    for machine in declared.values():
+        found.setdefault(machine.model, machine.state_field)
+    return sorted(
+        ((model, field, f"{model._meta.model_name}.md") for model, field in found.items()),
+        key=lambda item: item[2],
+    )
 
 
 def docs_dir() -> Path:
@@ -31,9 +43,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, **options):
         stale = []
-        for model, name in machines():
+        for model, field, name in machines():
             path = docs_dir() / name
-            text = state_machine_markdown(model)
+            text = state_machine_markdown(model, field)
             current = path.read_text(encoding="utf-8") if path.exists() else None
             if current == text:
                 continue
