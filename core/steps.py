@@ -211,7 +211,7 @@ class Machine:
         run: Runner,
         state_field: str | None = None,
         object_type: str = "",
-        inbox_kinds: Sequence[str] | None = None,
+        inbox_kinds: Sequence[str] | Callable[[], Sequence[str]] | None = None,
         inbox_object: Callable[[models.Model], tuple[str, str]] | None = None,
     ):
         self.model = model
@@ -219,7 +219,7 @@ class Machine:
         self.object_type = object_type or _label(model)
         # The inbox kinds that list this machine's waiting objects, and how an item names the object
         # (a recipient's answer is listed under its bulletin, say). None: not yet declared.
-        self.inbox_kinds = tuple(inbox_kinds) if inbox_kinds is not None else None
+        self._inbox_kinds = inbox_kinds
         self.inbox_object = inbox_object or (lambda instance: (self.object_type, str(instance.pk)))
         self._steps = {step.name: step for step in steps}
         if len(self._steps) != len(steps):
@@ -230,6 +230,15 @@ class Machine:
             raise ValueError(f"{model.__name__}: steps {sorted(unknown)} are no transitions of the model")
         # The field the steps move (a normative document's is `status`), unless named.
         self.state_field = state_field or (state_field_of(model, steps[0].name) if steps else "state")
+
+    @property
+    def inbox_kinds(self) -> tuple[str, ...] | None:
+        """Return the inbox kinds that list this machine's waiting objects (None: not declared).
+
+        A callable is asked each time: apps above the machine's own may add listings at start-up.
+        """
+        kinds = self._inbox_kinds() if callable(self._inbox_kinds) else self._inbox_kinds
+        return tuple(kinds) if kinds is not None else None
 
     def __repr__(self) -> str:
         return f"<Machine {self.object_type}: {', '.join(self._steps)}>"

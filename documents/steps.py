@@ -1,7 +1,10 @@
 """The steps of a document's approval chain, issue, voiding and correction, declared once (core.steps)."""
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext_lazy as _
 
+from core.registry import Registry
 from core.steps import DANGER, PRIMARY, Machine, Step
 from documents import services
 from documents.forms import ReasonForm
@@ -40,6 +43,37 @@ def _take_document_step(document, name, *, by, expected_state=None, **values):
     return _SERVICES.get(name, _chain_step)(document, name, by=by, expected_state=expected_state, **values)
 
 
+@dataclass(frozen=True)
+class InboxListing:
+    """How a process's inbox lists its documents waiting for a step: the kind, the object it names."""
+
+    kind: str
+    object_type: str
+    leaves_out: tuple[str, ...] = ()  # document kinds with no chain of their own (a handover list)
+
+
+# The processes whose inbox lists their documents waiting for a step, by link type; the apps above
+# fill it from ready() (a jurisdiction proceeding's documents today).
+inbox_listings: Registry[str, InboxListing] = Registry("document inbox listings")
+
+
+def _waits_in_an_inbox(document) -> bool:
+    """Its process's inbox lists it (a jurisdiction proceeding's documents, today)."""
+    listing = inbox_listings.get(document.link_target_type)
+    return listing is not None and document.kind not in listing.leaves_out
+
+
+def _inbox_object(document) -> tuple[str, str]:
+    listing = inbox_listings.get(document.link_target_type)
+    if listing is None:
+        return ("documents.document", str(document.pk))
+    return (listing.object_type, str(document.link_target_id))
+
+
+def _listed_kinds() -> tuple[str, ...]:
+    return tuple(sorted({listing.kind for listing in inbox_listings.values()}))
+
+
 DOCUMENT_MACHINE = Machine(
     Document,
     [
@@ -47,6 +81,7 @@ DOCUMENT_MACHINE = Machine(
             "submit_for_review",
             _("Submit for legal review"),
             emphasis=PRIMARY,
+            waiting=_waits_in_an_inbox,
             help=_("The legal officer of the unit reviews it next."),
             form=ReasonForm,
         ),
@@ -54,11 +89,18 @@ DOCUMENT_MACHINE = Machine(
             "submit_for_approval",
             _("Submit for approval"),
             emphasis=PRIMARY,
+            waiting=_waits_in_an_inbox,
             help=_("The head of the unit approves it next."),
             form=ReasonForm,
         ),
-        Step("approve_review", _("Pass the legal review"), emphasis=PRIMARY, form=ReasonForm),
-        Step("approve", _("Approve"), emphasis=PRIMARY, form=ReasonForm),
+        Step(
+            "approve_review",
+            _("Pass the legal review"),
+            emphasis=PRIMARY,
+            waiting=_waits_in_an_inbox,
+            form=ReasonForm,
+        ),
+        Step("approve", _("Approve"), emphasis=PRIMARY, waiting=_waits_in_an_inbox, form=ReasonForm),
         Step(
             "send_back",
             _("Send back to the drafter"),
@@ -92,4 +134,6 @@ DOCUMENT_MACHINE = Machine(
         ),
     ],
     run=_take_document_step,
+    inbox_kinds=_listed_kinds,
+    inbox_object=_inbox_object,
 )

@@ -75,3 +75,11 @@ def _approved(document) -> bool:
 def register() -> None:
     document_access.register_resolver(LINK_TYPE, _resolve)
     document_access.register_external_approval(LINK_TYPE, _approved)
+    # The inbox lists a proceeding's documents waiting for a step under the proceeding (jurisdiction.inbox).
+    from documents.steps import InboxListing, inbox_listings
+    from jurisdiction.inbox import TARGET_TYPE
+    from jurisdiction.services import HANDOVER_LIST_KIND
+
+    inbox_listings.add(
+        LINK_TYPE, InboxListing("jurisdiction.document", TARGET_TYPE, leaves_out=(HANDOVER_LIST_KIND,))
+    )
