@@ -122,7 +122,7 @@ def _below(paths: list[str]) -> str:
 
 
 def _case_floor_params(user, *, before: int, limit: int = 50, state: str = "", handling_code: str = ""):
-    from cases.standing import user_standing
+    from organisation.standing import user_standing
 
     standing = user_standing(user)
     return {

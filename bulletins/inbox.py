@@ -13,8 +13,8 @@ from bulletins import permissions as perms
 from bulletins.models import BulletinKind, BulletinRecipient, BulletinState, RecipientState
 from bulletins.selectors import bulletin_visible_to, overdue_condition
 from bulletins.services import bulletin_url
-from cases.standing import user_standing
 from core import inbox
+from organisation.standing import user_standing
 
 LIMIT = 200
 KINDS = {

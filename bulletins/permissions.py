@@ -1,7 +1,7 @@
 """Who may act on bulletins: transition permission callables `(instance, user)` (DESIGN.md)."""
 
-from cases.standing import user_standing
 from organisation.models import Role
+from organisation.standing import user_standing
 
 # Who drafts and edits a bulletin of the issuing unit.
 DRAFTERS = frozenset(

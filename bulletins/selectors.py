@@ -10,9 +10,9 @@ from django.utils import timezone
 from bulletins.models import Bulletin, BulletinAttachment, BulletinRecipient, BulletinState, RecipientState
 from cases.models import HandlingCode
 from cases.selectors import case_visible_to
-from cases.standing import user_standing
 from organisation.models import Unit
 from organisation.paths import at_or_below, covered_by_any, strictly_below
+from organisation.standing import user_standing
 
 
 def bulletin_visible_to(user) -> QuerySet[Bulletin]:

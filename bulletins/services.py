@@ -664,7 +664,7 @@ def bulletin_open_case(
 
 
 def user_may_open_for(recipient: BulletinRecipient, user) -> bool:
-    from cases.standing import user_standing
+    from organisation.standing import user_standing
 
     return user_standing(user).holds(recipient.unit_id, perms.CASE_OPENERS)
 

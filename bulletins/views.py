@@ -15,13 +15,13 @@ from bulletins.models import BulletinState
 from bulletins.permissions import DRAFTERS
 from bulletins.presenters import attachment_file_response, progress_data
 from bulletins.steps import BULLETIN_MACHINE, RECIPIENT_MACHINE
-from cases.standing import user_standing
 from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
 from core.pages import StepView, apply_errors, next_steps
 from core.workflow import timeline_for
 from organisation.models import Unit
 from organisation.pages import CaseDataPageMixin
+from organisation.standing import user_standing
 
 
 class BulletinListView(CaseDataPageMixin, View):

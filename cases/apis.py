@@ -40,7 +40,6 @@ from cases.models import (
     PartyRole,
     PersonRole,
 )
-from cases.standing import user_standing
 from cases.steps import CASE_MACHINE
 from core.api import StepApi, TimelineEntrySerializer, error_responses, step_api_schema
 from core.grading import InformationAccuracy, SourceReliability, grade_text
@@ -49,6 +48,7 @@ from core.ids import MAX_INT
 from core.workflow import timeline_for
 from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
+from organisation.standing import user_standing
 
 # --- shared representations ----------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseState
 from cases.permissions import HEADS, REGISTRARS
-from cases.standing import user_standing
 from core import inbox
+from organisation.standing import user_standing
 
 KINDS = {
     "register": _("Case drafts to register"),

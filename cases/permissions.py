@@ -9,9 +9,9 @@ cannot see the case gets 404 before any of these is asked.
 
 from collections.abc import Callable
 
-from cases.standing import user_standing
 from core.registry import Registry
 from organisation.models import PATH_SEPARATOR, Role
+from organisation.standing import user_standing
 
 HEADS = frozenset({Role.DEPARTMENT_HEAD, Role.UNIT_HEAD})
 WRITERS = frozenset({Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD})

@@ -42,12 +42,12 @@ from cases.models import (
     RelatedCaseMatch,
 )
 from cases.selectors import case_discovery_summary, case_seen_by_units, case_visible_to
-from cases.standing import Standing
 from core import audit
 from core.identity import mask_id_number, mask_phone
 from core.notifications import notify
 from core.workflow import timeline_add
 from organisation.models import Membership, Role
+from organisation.standing import Standing
 
 # States of a case that match and are matched: accepted and not revoked (closed cases count: an
 # old case sharing a suspect is just what a related-case notice is for).

@@ -21,9 +21,9 @@ from cases.models import (
     PartyRole,
     PersonRole,
 )
-from cases.standing import Standing, user_standing
 from core import audit
 from organisation.paths import strictly_below
+from organisation.standing import Standing, user_standing
 
 
 def _party(**filters) -> QuerySet[CaseParty]:

@@ -39,7 +39,6 @@ from cases.models import (
     PersonRole,
 )
 from cases.signals import case_transitioned
-from cases.standing import user_standing
 from core import audit
 from core.exceptions import Conflict
 from core.grading import InformationAccuracy, SourceReliability
@@ -48,6 +47,7 @@ from core.ids import MAX_INT
 from core.serials import next_serial
 from core.workflow import model_update, run_transition, timeline_add
 from organisation.models import MINISTRY_CODE, Unit, UnitLevel, User
+from organisation.standing import user_standing
 
 # --- shared checks -------------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ from cases.filters import CaseFilter
 from cases.forms import CaseCreateForm, CaseFilterForm, LocationForm, PersonForm
 from cases.models import Case, CaseState, PartyRole, PersonRole
 from cases.panels import panels_for
-from cases.standing import user_standing
 from cases.steps import CASE_MACHINE
 from core.exceptions import Conflict
 from core.identity import mask_id_number, mask_phone
@@ -33,6 +32,7 @@ from core.pages import StepView, apply_errors, next_steps
 from core.workflow import timeline_for
 from organisation.models import Unit
 from organisation.pages import CaseDataPageMixin
+from organisation.standing import user_standing
 
 PAGE_SIZE = 50
 

@@ -297,8 +297,8 @@ SPECTACULAR_SETTINGS = {
         "RequestUrgencyEnum": "cases.assistance.models.URGENCY_CHOICES",
         "LiaisonRoleEnum": "organisation.models.LiaisonRole",
         "ProposalStateEnum": "organisation.models.ProposalState",
-        "ScopeEnum": "cases.models.AccessScope",
         "PropertyMeasureStateEnum": "cases.assistance.models.PropertyMeasureState",
+        "ScopeEnum": "cases.models.AccessScope",
     },
 }
 

@@ -5,9 +5,9 @@ legal officer of an agreed lead unit approving the agreement, the head of the de
 and the officers of the unit holding a case it transfers or gives up.
 """
 
-from cases.standing import user_standing
 from jurisdiction import permissions as perms
 from jurisdiction.models import JurisdictionProceeding, ProceedingState
+from organisation.standing import user_standing
 
 S = ProceedingState
 

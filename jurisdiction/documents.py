@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.access.services import document_opened_by_grant
 from cases.models import Case
-from cases.standing import user_standing
 from documents import access as document_access
 from documents import kinds as document_kinds
 from jurisdiction.models import HandoverConfirmation
 from jurisdiction.selectors import LINK_TYPE, proceeding_visible_to
+from organisation.standing import user_standing
 
 HANDOVER_LIST = document_kinds.register(
     document_kinds.DocumentKindSpec(

@@ -28,7 +28,6 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from cases.standing import user_standing
 from core import inbox
 from core.deadline_rows import TargetDescription, register_target_describer
 from core.labels import choice_label, detail_url
@@ -47,6 +46,7 @@ from jurisdiction.models import (
 from jurisdiction.selectors import LINK_TYPE, proceeding_visible_to
 from jurisdiction.services import COMPLAINANT_RULE, HANDOVER_LIST_KIND, TRANSFER_RULE
 from organisation.models import Role
+from organisation.standing import user_standing
 
 S = ProceedingState
 TARGET_TYPE = "jurisdiction.jurisdictionproceeding"

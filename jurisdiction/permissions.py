@@ -8,10 +8,10 @@ not checked here: a caller that cannot see the proceeding gets 404 first.
 
 from collections.abc import Callable
 
-from cases.standing import user_standing
 from core.registry import Registry
 from organisation.models import Role
 from organisation.paths import covers
+from organisation.standing import user_standing
 
 MANAGERS = frozenset({Role.DEPARTMENT_HEAD, Role.UNIT_HEAD, Role.LEGAL_OFFICER})
 DECIDERS = frozenset({Role.UNIT_HEAD, Role.LEGAL_OFFICER})

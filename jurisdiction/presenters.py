@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from cases.standing import user_standing
 from core.steps import machine_for
 from documents import kinds as document_kinds
 from documents import services as document_services
@@ -32,6 +31,7 @@ from jurisdiction.models import (
 from jurisdiction.selectors import LINK_TYPE, consensus, parties_of
 from organisation.models import Role, Unit
 from organisation.selectors import common_superior
+from organisation.standing import user_standing
 
 S = ProceedingState
 

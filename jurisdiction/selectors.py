@@ -18,7 +18,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.selectors import case_visible_to, grant_uses_record
-from cases.standing import user_standing
 from documents import kinds as document_kinds
 from documents.models import Document, DocumentState
 from jurisdiction import permissions as perms
@@ -31,6 +30,7 @@ from jurisdiction.models import (
 )
 from organisation.models import PATH_SEPARATOR, Unit
 from organisation.paths import at_or_below
+from organisation.standing import user_standing
 
 # What a proceeding's documents are linked to (documents.Document.link_target_type).
 LINK_TYPE = "jurisdiction.proceeding"

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
 from cases.models import Case, CaseState, PartyRole
-from cases.standing import user_standing
 from core import audit, deadline_rows
 from core.exceptions import Conflict, Invalid, NotAllowed
 from core.models import TimelineEntry
@@ -56,6 +55,7 @@ from jurisdiction.selectors import (
 )
 from organisation.models import Membership, Role, Unit, User
 from organisation.selectors import common_superior
+from organisation.standing import user_standing
 
 S = ProceedingState
 TIMELINE_TARGET = "jurisdiction.jurisdictionproceeding"

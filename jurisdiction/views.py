@@ -23,7 +23,6 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
 from cases.selectors import case_get_visible
-from cases.standing import user_standing
 from core import deadline_rows
 from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
@@ -45,6 +44,7 @@ from jurisdiction.selectors import proceeding_get_visible, proceedings_read_reco
 from jurisdiction.steps import PROCEEDING_MACHINE
 from organisation.models import Unit
 from organisation.pages import CaseDataPageMixin
+from organisation.standing import user_standing
 
 S = ProceedingState
 STATE_LABELS = dict(ProceedingState.choices)

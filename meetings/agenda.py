@@ -32,7 +32,6 @@ from cases.assistance.models import AssistanceRequest, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.models import Case, HandlingCode
 from cases.selectors import case_discovery_summary, case_visible_to, grant_uses_record
-from cases.standing import user_standing
 from core import audit
 from core.exceptions import Conflict
 from core.ids import id_or_none, parse_id
@@ -61,6 +60,7 @@ from meetings.models import (
 from meetings.selectors import meeting_visible_to, member_paths
 from organisation.models import Unit
 from organisation.paths import at_or_below, covered_by_any
+from organisation.standing import user_standing
 
 PROCEEDING = "jurisdiction.proceeding"
 MERGER = "jurisdiction.mergerproposal"

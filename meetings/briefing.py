@@ -41,7 +41,6 @@ from django.utils.translation import gettext as _
 
 from cases.assistance.models import AssistanceRequest
 from cases.models import HABITUAL_RESIDENCE_YEARS, Case, CasePerson, CaseState, HandlingCode, PersonRole
-from cases.standing import user_standing
 from core import audit, outbox
 from core.exceptions import Conflict
 from core.identity import mask_id_number
@@ -55,6 +54,7 @@ from meetings.models import HELD_STATES, Briefing, JointMeeting, MeetingKind, Me
 from meetings.selectors import current_members, meeting_visible_to
 from organisation.models import Unit, UnitLevel
 from organisation.paths import at_or_below
+from organisation.standing import user_standing
 
 # Deadline rows name an assistance request by its model label (core.deadline_rows.target_parts).
 REQUEST_DEADLINE_TYPE = "assistance.assistancerequest"

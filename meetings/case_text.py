@@ -37,12 +37,12 @@ from django.utils.translation import gettext as _
 from cases.assistance.models import AssistanceRequest
 from cases.models import Case, HandlingCode
 from cases.selectors import case_seen_by_units, case_visible_to, grant_uses_record
-from cases.standing import Standing
 from core.ids import id_or_none
 from jurisdiction.models import JurisdictionProceeding, MergerProposal
 from meetings import permissions
 from meetings.models import ActionItem, AgendaItem, JointMeeting, MeetingParticipant, Resolution
 from organisation.models import PATH_SEPARATOR, Unit
+from organisation.standing import Standing
 
 PROCEEDING = "jurisdiction.proceeding"
 MERGER = "jurisdiction.mergerproposal"

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.standing import user_standing
 from core import inbox
 from core.models import Deadline, DeadlineState
 from meetings import case_text
@@ -41,6 +40,7 @@ from meetings.models import (
 )
 from meetings.permissions import ACTION_OWNERS, HEADS, LIAISON
 from meetings.selectors import action_items_visible_to, meeting_visible_to
+from organisation.standing import user_standing
 
 MS = MeetingState
 LIMIT = 200

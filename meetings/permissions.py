@@ -8,8 +8,8 @@ caller who cannot see the meeting gets 404 first.
 
 from django.utils import timezone
 
-from cases.standing import user_standing
 from organisation.models import Role
+from organisation.standing import user_standing
 
 LIAISON = frozenset({Role.LIAISON_OFFICER})
 HEADS = frozenset({Role.UNIT_HEAD})

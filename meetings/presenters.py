@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from cases.selectors import case_visible_to
-from cases.standing import user_standing
 from core.workflow import timeline_for
 from meetings import case_text, minutes, rotation, scheduling, selectors
 from meetings.models import (
@@ -21,6 +20,7 @@ from meetings.models import (
     SignoffAction,
 )
 from organisation.models import Unit
+from organisation.standing import user_standing
 
 
 @dataclass

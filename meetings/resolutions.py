@@ -28,7 +28,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import HandlingCode
-from cases.standing import user_standing
 from core import audit
 from core.exceptions import Conflict
 from core.ids import parse_id
@@ -53,6 +52,7 @@ from meetings.models import (
 )
 from organisation.models import Membership, Role, Unit, User
 from organisation.paths import covered_by_any
+from organisation.standing import user_standing
 
 RESOLUTION_TARGET = "meetings.resolution"
 # The states in which a dispute may still be agreed (MPS-2020 art 22): not once the request to

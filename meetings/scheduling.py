@@ -28,7 +28,6 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from cases.standing import user_standing
 from core import audit, holidays
 from core.exceptions import Conflict
 from core.ids import id_or_none
@@ -56,6 +55,7 @@ from meetings.rotation import HostProposal, series_propose_host
 from meetings.selectors import current_members, meeting_visible_to
 from organisation.models import PATH_SEPARATOR, Membership, Role, Unit, User
 from organisation.paths import covers
+from organisation.standing import user_standing
 
 __all__ = [
     "HostProposal",

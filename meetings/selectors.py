@@ -15,7 +15,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.standing import user_standing
 from meetings.models import (
     HELD_STATES,
     ActionItem,
@@ -35,6 +34,7 @@ from meetings.models import (
 from meetings.permissions import SESSION_RUNNERS
 from organisation.models import PATH_SEPARATOR, Unit
 from organisation.paths import at_or_below, strictly_below
+from organisation.standing import user_standing
 
 
 def current_members(series) -> QuerySet[SeriesMember]:

@@ -22,8 +22,8 @@ from cases.selectors import (
     case_visible_to,
     grant_uses_record,
 )
-from cases.standing import user_standing
 from core import notifications
+from organisation.standing import user_standing
 
 # --- reads ---------------------------------------------------------------------------------------
 

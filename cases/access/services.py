@@ -33,13 +33,13 @@ from cases.access.selectors import (
 from cases.models import AccessRequestState, AccessScope, Case, CaseAccessGrant, CaseAccessRequest
 from cases.permissions import ACCESS_DECIDERS
 from cases.selectors import case_discoverable_by, case_visible_to
-from cases.standing import user_standing
 from core import audit, periodic
 from core.exceptions import Conflict
 from core.notifications import notify
 from core.workflow import run_transition, timeline_add
 from documents import access as document_access
 from organisation.models import Membership, Unit, User
+from organisation.standing import user_standing
 
 TRANSITIONS = ("grant", "refuse", "withdraw")
 MIN_DAYS, MAX_DAYS = 1, 30

@@ -2,7 +2,7 @@
 
 from cases.models import FINAL_STATES, CaseParty, CaseState, PartyRole
 from cases.selectors import case_visible_to
-from cases.standing import standing_forget
+from organisation.standing import standing_forget
 
 
 def case_party_requested(*, case, unit) -> None:

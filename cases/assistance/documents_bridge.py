@@ -15,12 +15,12 @@ from cases.assistance.selectors import request_visible_to
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
 from cases.models import Case
 from cases.selectors import case_seen_by_units
-from cases.standing import user_standing
 from core import audit
 from documents import access as document_access
 from documents import kinds as document_kinds
 from documents import services as document_services
 from documents.models import Document, DocumentState
+from organisation.standing import user_standing
 
 LINK_TYPE = "assistance.request"
 

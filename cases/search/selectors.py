@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef
 
 from cases.models import CaseParty
 from cases.selectors import case_visible_to
-from cases.standing import user_standing
+from organisation.standing import user_standing
 
 # The purpose list offers the newest cases of the user's own units; older ones by written reason.
 PURPOSE_CHOICES_LIMIT = 200

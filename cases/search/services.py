@@ -44,11 +44,11 @@ from cases.selectors import (
     grant_uses_record,
 )
 from cases.services import normalise_account_number, normalise_phone
-from cases.standing import user_standing
 from core import audit
 from core.exceptions import DomainError
 from core.identity import check_character
 from core.models import AuditEvent
+from organisation.standing import user_standing
 
 AUDIT_ACTION = "cases.search"
 # The `path` of a grant use recorded when a search shows a case only a grant opens.

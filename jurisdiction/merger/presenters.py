@@ -28,10 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from cases import related
 from cases.models import FINAL_STATES, Case, CaseState, RelatedCaseMatch
 from cases.selectors import case_discovery_summary, case_visible_to
-from cases.standing import user_standing
 from core.workflow import timeline_for
 from jurisdiction import permissions as perms
 from jurisdiction.models import MergerProposal, MergerState
+from organisation.standing import user_standing
 
 M = MergerState
 STATE_LABELS = dict(MergerState.choices)

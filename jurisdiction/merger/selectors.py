@@ -12,9 +12,9 @@ from django.http import Http404
 
 from cases.models import Case, CaseState, HandlingCode, RelatedCaseMatch
 from cases.selectors import case_visible_to, grant_uses_record
-from cases.standing import user_standing
 from jurisdiction import permissions as perms
 from jurisdiction.models import MergerProposal, MergerState
+from organisation.standing import user_standing
 
 # Everything a representation of a proposal reads, in one query with the proposals.
 RELATED = (

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
 from cases.models import FINAL_STATES, Case, CaseState, PartyRole, RelatedCaseMatch
-from cases.standing import user_standing
 from core import audit
 from core.exceptions import Conflict, NotAllowed
 from core.notifications import notify
@@ -27,6 +26,7 @@ from jurisdiction import permissions as perms
 from jurisdiction.models import MERGER_TRANSITION_NAMES, MergerGround, MergerProposal, MergerState
 from jurisdiction.services import officers_of
 from organisation.models import User
+from organisation.standing import user_standing
 
 OPEN_STATES = (MergerState.PROPOSED, MergerState.AGREED)
 

@@ -273,9 +273,7 @@ def _kunming_case(users: dict[str, User], offence: Offence) -> Case:
     )
     # Registration looks up all the case's suspects: the phone matches the Wuhou case's suspect.
     case = case_services.case_transition(case=case, name="register", by=investigator)
-    return case_services.case_transition(
-        case=case, name="start_investigation", by=users["kunming.dept-head"]
-    )
+    return case_services.case_transition(case=case, name="start_investigation", by=users["kunming.dept-head"])
 
 
 @transaction.atomic
