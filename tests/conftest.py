@@ -1,7 +1,9 @@
 """Personas that encode the permission boundaries, and the loaded organisation for every test.
 
 The unit tree (623 units) is loaded once into the test database; tests that flush the database
-(transactional ones) get it back through the `organisation_loaded` fixture.
+(transactional ones) get it back through the `organisation_loaded` fixture. The personas are
+officers of one `cast` per test (tests/support/personas.py); helpers, factories and fixtures
+shared by the folders live in tests/support/.
 """
 
 import os
@@ -13,10 +15,14 @@ from django.db.backends.signals import connection_created
 from django.test import override_settings
 from django.utils import translation
 
-from organisation.models import Role, Unit, User
-from tests.factories.organisation import TEST_PASSWORD, UserFactory, member
+from organisation.models import Unit, User
+from tests.support.factories.organisation import TEST_PASSWORD, UserFactory
+from tests.support.personas import Cast, Office
+from tests.support.units import CHONGQING, KUNMING, SICHUAN, WUHOU, XINING
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytest_plugins = ["tests.support.fixtures"]
 
 
 def _open_audit_purge(sender, connection, **kwargs):
@@ -90,34 +96,46 @@ def password():
 
 
 @pytest.fixture
-def wuhou_investigator(db) -> User:
-    return member("510107", Role.INVESTIGATOR, username="wuhou_investigator", department_kind="criminal")
+def cast(db) -> Cast:
+    """The officers of this test, by unit and post, each made when first named."""
+    return Cast()
 
 
 @pytest.fixture
-def kunming_intake_officer(db) -> User:
-    return member("530100", Role.INTAKE_OFFICER, username="kunming_intake", department_kind="command")
+def wuhou_investigator(cast) -> User:
+    return cast.office(WUHOU, "wuhou").investigator
 
 
 @pytest.fixture
-def sichuan_legal_officer(db) -> User:
-    return member("510000", Role.LEGAL_OFFICER, username="sichuan_legal", department_kind="legal")
+def wuhou_office(cast, wuhou_investigator) -> Office:
+    """Wuhou's investigator, legal officer (wuhou_legal) and unit head (wuhou_head), who issue documents."""
+    return cast.office(WUHOU, "wuhou").staff("legal", "head")
 
 
 @pytest.fixture
-def chongqing_liaison_officer(db) -> User:
-    return member("500000", Role.LIAISON_OFFICER, username="chongqing_liaison")
+def kunming_intake_officer(cast) -> User:
+    return cast.office(KUNMING, "kunming").intake
 
 
 @pytest.fixture
-def qinghai_investigator(db) -> User:
-    """An investigator with no part in anything the other personas do."""
-    return member("630100", Role.INVESTIGATOR, username="qinghai_investigator", department_kind="criminal")
+def sichuan_legal_officer(cast) -> User:
+    return cast.office(SICHUAN, "sichuan").legal
 
 
 @pytest.fixture
-def auditor(db) -> User:
-    return member("510000", Role.AUDITOR, username="sichuan_auditor")
+def chongqing_liaison_officer(cast) -> User:
+    return cast.office(CHONGQING, "chongqing").liaison
+
+
+@pytest.fixture
+def qinghai_investigator(cast) -> User:
+    """An investigator (of 西宁市公安局) with no part in anything the other personas do."""
+    return cast.office(XINING, "qinghai").investigator
+
+
+@pytest.fixture
+def auditor(cast) -> User:
+    return cast.office(SICHUAN, "sichuan").auditor
 
 
 @pytest.fixture

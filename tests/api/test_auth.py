@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from core.models import AuditEvent
 from organisation.models import ApiToken, LoginThrottle
-from tests.api.conftest import ENGLISH, assert_error, session_client
+from tests.support.api import ENGLISH, assert_error, session_client
 
 TOKEN_URL = "/api/v1/auth/token/"
 LOGOUT_URL = "/api/v1/auth/logout/"

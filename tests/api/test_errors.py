@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from core.apis import server_error
-from tests.api.conftest import assert_error, token_client
+from tests.support.api import assert_error, token_client
 
 
 @pytest.mark.django_db

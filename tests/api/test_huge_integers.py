@@ -11,10 +11,11 @@ from django.test import Client
 from cases.access import services as access_services
 from cases.models import CaseState, HandlingCode
 from organisation.models import Role
-from tests.api.conftest import assert_error, token_client
-from tests.cases.conftest import CHENGDU, XINING, officer
-from tests.factories.assistance import Cast, case_in
-from tests.factories.cases import CaseFactory, unit
+from tests.support.api import assert_error, token_client
+from tests.support.factories.assistance import case_in
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import Cast, officer
+from tests.support.units import CHENGDU, XINING
 
 HUGE = 2**70
 HUGE_TEXT = str(HUGE)

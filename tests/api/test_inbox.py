@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from core import inbox
-from tests.api.conftest import assert_error, token_client
+from tests.support.api import assert_error, token_client
 
 INBOX_URL = "/api/v1/inbox/"
 

@@ -6,41 +6,16 @@ body (from the OpenAPI schema the API serves), every filter set, every form, and
 views and APIs that parse query parameters by hand. A new unbounded integer input fails here.
 """
 
-import importlib
-import pkgutil
 import re
-from pathlib import Path
 
 import django_filters
 import pytest
 from django import forms
-from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
-ROOT = Path(__file__).resolve().parents[2]
-APPS = ("core", "organisation", "documents", "cases", "jurisdiction", "bulletins", "meetings")
+from tests.support.introspection import APPS, ROOT, import_everything, ours, subclasses
+
 HUGE = 2**70
-
-
-def _import_everything():
-    """Import every module of the apps, so that every form and filter set class exists."""
-    for app in APPS:
-        package = importlib.import_module(app)
-        for module in pkgutil.walk_packages(package.__path__, f"{app}."):
-            if ".migrations" in module.name or ".management" in module.name:
-                continue
-            importlib.import_module(module.name)
-    get_resolver().url_patterns  # noqa: B018 (load the URLconf: every view module)
-
-
-def _subclasses(cls):
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
-
-
-def _ours(cls) -> bool:
-    return cls.__module__.split(".")[0] in APPS
 
 
 # --- API operations, from the schema ---------------------------------------------------------------
@@ -95,10 +70,10 @@ def test_every_integer_an_api_operation_takes_is_bounded(openapi):
 
 
 def test_every_integer_filter_is_bounded():
-    _import_everything()
+    import_everything()
     found = []
-    for filterset in _subclasses(django_filters.FilterSet):
-        if not _ours(filterset):
+    for filterset in subclasses(django_filters.FilterSet):
+        if not ours(filterset):
             continue
         for name, filter_ in filterset.base_filters.items():
             if isinstance(filter_, django_filters.NumberFilter):
@@ -123,10 +98,10 @@ def _form_integer_fields(form_class):
 
 
 def test_every_integer_form_field_is_bounded():
-    _import_everything()
+    import_everything()
     found = []
-    for form_class in set(_subclasses(forms.BaseForm)):
-        if not _ours(form_class):
+    for form_class in set(subclasses(forms.BaseForm)):
+        if not ours(form_class):
             continue
         for name, field in _form_integer_fields(form_class):
             if field.min_value is None or field.max_value is None:
@@ -155,9 +130,9 @@ def test_no_view_or_api_parses_an_integer_by_hand():
 
 def test_the_walks_see_the_project():
     """The walks above are only as good as what they find."""
-    _import_everything()
-    assert sum(1 for cls in _subclasses(django_filters.FilterSet) if _ours(cls)) >= 5
-    assert sum(1 for cls in _subclasses(forms.BaseForm) if _ours(cls)) >= 20
+    import_everything()
+    assert sum(1 for cls in subclasses(django_filters.FilterSet) if ours(cls)) >= 5
+    assert sum(1 for cls in subclasses(forms.BaseForm) if ours(cls)) >= 20
 
 
 def test_every_integer_column_validates_its_range_in_the_model():

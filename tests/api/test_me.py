@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from organisation.models import Membership, Role, Unit
-from tests.api.conftest import assert_error, token_client
-from tests.factories.organisation import MembershipFactory, UserFactory
+from tests.support.api import assert_error, token_client
+from tests.support.factories.organisation import MembershipFactory, UserFactory
 
 ME_URL = "/api/v1/me/"
 

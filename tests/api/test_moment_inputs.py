@@ -9,21 +9,21 @@ import pytest
 from django import forms
 
 from core.moments import MomentField
-from tests.api.test_integer_bounds import _import_everything, _ours, _subclasses
+from tests.support.introspection import import_everything, ours, subclasses
 
 HOSTILE = ("0999-03-31T21:43:49.84+16:49", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00")
 
 
 def _moment_fields():
-    _import_everything()
-    for form_class in set(_subclasses(forms.BaseForm)):
+    import_everything()
+    for form_class in set(subclasses(forms.BaseForm)):
         # Admin change forms are Django's, built per model for the system administrator's site.
-        if _ours(form_class) and not form_class.__module__.endswith(".admin"):
+        if ours(form_class) and not form_class.__module__.endswith(".admin"):
             for name, field in getattr(form_class, "base_fields", {}).items():
                 if isinstance(field, forms.DateTimeField):
                     yield f"{form_class.__module__}.{form_class.__qualname__}.{name}", field
-    for filterset in set(_subclasses(django_filters.FilterSet)):
-        if _ours(filterset):
+    for filterset in set(subclasses(django_filters.FilterSet)):
+        if ours(filterset):
             for name, filter_ in filterset.base_filters.items():
                 if issubclass(filter_.field_class, forms.DateTimeField):
                     yield f"{filterset.__module__}.{filterset.__name__}.{name}", filter_.field

@@ -9,9 +9,10 @@ import pytest
 from cases.access import services as access_services
 from cases.models import CaseState, HandlingCode
 from organisation.models import Role
-from tests.api.conftest import assert_error, token_client
-from tests.cases.conftest import CHENGDU, XINING, officer
-from tests.factories.cases import CaseFactory, unit
+from tests.support.api import assert_error, token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, XINING
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 BAD_BODY = {"reason": ["not", "a", "string"], "expected_state": 12}

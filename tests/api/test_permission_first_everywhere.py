@@ -20,9 +20,9 @@ from django.urls import get_resolver
 
 from cases.models import HandlingCode, LocationRole, PersonRole
 from organisation.models import Role
-from tests.api.conftest import token_client
-from tests.factories.organisation import member
-from tests.factories.world import build_world
+from tests.support.api import token_client
+from tests.support.factories.organisation import member
+from tests.support.factories.world import build_world
 from tests.visibility.paths import ARGUMENT, _id_tuples, patterns
 
 pytestmark = pytest.mark.django_db

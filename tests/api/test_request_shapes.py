@@ -3,7 +3,7 @@
 import pytest
 
 from config.drf.parsers import MAX_JSON_DEPTH, json_depth_exceeds
-from tests.api.conftest import assert_error, token_client
+from tests.support.api import assert_error, token_client
 
 DEEP = "[" * 1000 + "]" * 1000
 

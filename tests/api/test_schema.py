@@ -8,7 +8,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from openapi_spec_validator import validate
 
-from tests.api.conftest import assert_error, session_client, token_client
+from tests.support.api import assert_error, session_client, token_client
 
 SCHEMA_URL = "/api/schema/"
 DOCS_URL = "/api/docs/"

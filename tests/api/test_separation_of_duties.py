@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from core.apis import api_not_found
-from tests.api.conftest import ERROR_KEYS, session_client, token_client
+from tests.support.api import ERROR_KEYS, session_client, token_client
 
 API_PREFIX = "api/v1/"
 # Readable by every signed-in user: the sign-in endpoints, the user's own account, the unit directory.

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from organisation.models import Unit
-from tests.api.conftest import assert_error, token_client
+from tests.support.api import assert_error, token_client
 
 UNITS_URL = "/api/v1/units/"
 

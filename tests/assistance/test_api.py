@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.assistance.models import AssistanceRequest
 from cases.assistance_kinds import AssistanceKind, DocumentType
-from tests.api.conftest import assert_error, token_client
-from tests.factories.assistance import attach_all, case_in, draft_request, scan, walk
+from tests.support.api import assert_error, token_client
+from tests.support.factories.assistance import attach_all, case_in, draft_request, scan, walk
 
 BASE = "/api/v1/assistance-requests/"
 
@@ -159,8 +159,8 @@ def test_list_costs_the_same_for_5_and_50_rows(cast):
 @pytest.mark.parametrize("handling_code", ["normal", "restricted"])
 def test_superiors_see_requests_of_their_subtree_except_restricted_requested_side(db, handling_code):
     from organisation.models import Role
-    from tests.factories.assistance import Cast
-    from tests.factories.organisation import member
+    from tests.support.factories.organisation import member
+    from tests.support.personas import Cast
 
     cast = Cast()
     case = case_in("510107", handling_code=handling_code)

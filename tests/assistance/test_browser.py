@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from organisation.models import Role
-from tests.factories.assistance import case_in
-from tests.factories.organisation import TEST_PASSWORD, member
+from tests.support.factories.assistance import case_in
+from tests.support.factories.organisation import TEST_PASSWORD, member
 
 pytestmark = pytest.mark.browser
 

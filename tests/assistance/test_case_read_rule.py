@@ -12,9 +12,10 @@ from cases.assistance.models import AssistanceRequest
 from cases.assistance.selectors import request_visible_to
 from cases.models import CaseParty, CaseState, HandlingCode, PartyRole
 from cases.visibility import rows_visible_to
-from tests.api.conftest import assert_error, token_client
-from tests.cases.conftest import KUNMING, WUHOU, WUHUA, XINING, officer
-from tests.factories.cases import CaseFactory, unit
+from tests.support.api import assert_error, token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import KUNMING, WUHOU, WUHUA, XINING
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from django.db import connection
 from cases.assistance import services
 from core.api import Conflict
 from core.models import AuditEvent
-from tests.factories.assistance import Cast, draft_request, walk
+from tests.support.factories.assistance import draft_request, walk
+from tests.support.personas import Cast
 
 
 @pytest.mark.postgres

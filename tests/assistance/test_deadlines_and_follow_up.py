@@ -13,7 +13,8 @@ from core import deadline_rows
 from core.deadlines import last_day
 from core.models import Deadline, DeadlineState, OutboxMessage
 from organisation.models import Unit
-from tests.factories.assistance import Cast, draft_request, walk
+from tests.support.factories.assistance import draft_request, walk
+from tests.support.personas import Cast
 
 
 def _deadline(request, rule_key):
@@ -205,7 +206,7 @@ def test_property_found_unrelated_must_be_released_within_three_days(db):
 
 def test_identity_check_is_reminded_when_due_and_escalated_when_overdue(db):
     from organisation.models import Role
-    from tests.factories.organisation import member
+    from tests.support.factories.organisation import member
 
     cast = Cast(requested="520100")
     guiyang_head = member("520100", Role.UNIT_HEAD, username="guiyang_head")

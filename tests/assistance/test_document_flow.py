@@ -4,9 +4,7 @@ Rendered with the real renderer (Celery is eager in tests; the outbox delivers o
 """
 
 import re
-import subprocess
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -16,14 +14,10 @@ from cases.assistance_kinds import DocumentSource, DocumentType
 from cases.models import CasePerson
 from documents import services as document_services
 from documents.models import Document
-from tests.factories.assistance import attach_all, draft_request
+from tests.support.factories.assistance import attach_all, draft_request
+from tests.support.pdf import pdf_text
 
 GENERATED = {DocumentType.ASSISTANCE_LETTER, DocumentType.EVIDENCE_CALL_NOTICE}
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def _suspect(case) -> CasePerson:
@@ -31,12 +25,7 @@ def _suspect(case) -> CasePerson:
 
 
 def _pdf_text(document: Document) -> str:
-    with document.file.open("rb") as handle:
-        content = handle.read()
-    result = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-    )
-    return result.stdout.decode()
+    return pdf_text(document)
 
 
 def _evidence_request(cast):

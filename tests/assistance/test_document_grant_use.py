@@ -26,9 +26,10 @@ from cases.models import (
 from core.models import AuditEvent
 from documents.models import Document
 from organisation.models import Role
-from tests.api.conftest import assert_error, token_client
-from tests.cases.conftest import KUNMING, WUHOU, WUHUA, officer
-from tests.factories.cases import CaseFactory, unit
+from tests.support.api import assert_error, token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import KUNMING, WUHOU, WUHUA
 
 
 @pytest.fixture

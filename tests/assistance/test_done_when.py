@@ -3,8 +3,9 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.assistance_kinds import DocumentType
-from tests.api.conftest import token_client
-from tests.factories.assistance import PDF, Cast, attach_all, case_in
+from tests.support.api import token_client
+from tests.support.factories.assistance import PDF, attach_all, case_in
+from tests.support.personas import Cast
 
 BASE = "/api/v1/assistance-requests/"
 

@@ -12,9 +12,10 @@ from cases.models import CasePerson
 from core.models import AuditEvent, DeadlineState
 from core.workflow import timeline_for
 from organisation.models import Role
-from tests.api.conftest import assert_error, token_client
-from tests.factories.assistance import Cast, case_in, draft_request, scan, walk
-from tests.factories.organisation import member
+from tests.support.api import assert_error, token_client
+from tests.support.factories.assistance import case_in, draft_request, scan, walk
+from tests.support.factories.organisation import member
+from tests.support.personas import Cast
 
 BASE = "/api/v1/assistance-requests/"
 

@@ -23,10 +23,11 @@ from cases.services import case_jurisdiction_question_open, case_party_add
 from core.models import AuditEvent
 from core.workflow import timeline_for
 from organisation.models import Role, Unit
-from tests.api.conftest import assert_error, token_client
-from tests.factories.assistance import Cast, case_in, walk
-from tests.factories.cases import CaseFactory
-from tests.factories.organisation import member
+from tests.support.api import assert_error, token_client
+from tests.support.factories.assistance import case_in, walk
+from tests.support.factories.cases import CaseFactory
+from tests.support.factories.organisation import member
+from tests.support.personas import Cast
 
 BASE = "/api/v1/assistance-requests/"
 WUHOU, GUIYANG, KUNMING = "510107", "520100", "530100"

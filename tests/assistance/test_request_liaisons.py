@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from organisation.models import LiaisonAssignment, LiaisonRole, Role, Unit
-from tests.factories.assistance import draft_request
-from tests.factories.organisation import member
+from tests.support.factories.assistance import draft_request
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 

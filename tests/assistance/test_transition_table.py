@@ -3,7 +3,8 @@
 import pytest
 
 from core.workflow import available_transitions
-from tests.factories.assistance import Cast, draft_request, walk
+from tests.support.factories.assistance import draft_request, walk
+from tests.support.personas import Cast
 
 REQUESTER = {"withdraw"}
 AFTER_RECEIPT = {"withdraw", "dispute"}
@@ -149,7 +150,7 @@ SIDE_TABLE = {
 
 @pytest.mark.parametrize("state", list(SIDE_TABLE))
 def test_side_states_table(db, state, qinghai_investigator):
-    from tests.factories.organisation import member
+    from tests.support.factories.organisation import member
 
     cast = Cast()
     people = {

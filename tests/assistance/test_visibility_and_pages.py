@@ -7,8 +7,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from cases.assistance_kinds import AssistanceKind
 from core.pages import MovedView
-from tests.api.conftest import token_client
-from tests.factories.assistance import Cast, draft_request, walk
+from tests.support.api import token_client
+from tests.support.factories.assistance import draft_request, walk
+from tests.support.personas import Cast
 
 
 def _routes(patterns, prefix=""):
@@ -107,7 +108,7 @@ def test_auditor_and_admin_get_404_on_pages(busy_request, auditor, system_admin)
 
 
 def test_form_lists_the_documents_of_the_kind_and_creates_a_draft(db, cast):
-    from tests.factories.assistance import case_in
+    from tests.support.factories.assistance import case_in
 
     case = case_in("510107")
     client = token_client(cast.investigator)

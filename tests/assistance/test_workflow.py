@@ -10,7 +10,7 @@ from cases.models import CaseParty, PartyRole
 from core.api import Conflict
 from core.models import AuditEvent, OutboxMessage
 from core.workflow import available_transitions, timeline_for
-from tests.factories.assistance import attach_all, draft_request, scan, walk
+from tests.support.factories.assistance import attach_all, draft_request, scan, walk
 
 
 def _actions(request):
@@ -156,7 +156,7 @@ def test_a_stale_expected_state_is_a_conflict(cast):
 
 def test_dispute_is_referred_to_the_common_superior_who_decides(cast):
     from organisation.models import Role
-    from tests.factories.organisation import member
+    from tests.support.factories.organisation import member
 
     request = walk(draft_request(cast.investigator), cast, "received")
     request = services.request_transition(
@@ -178,7 +178,7 @@ def test_dispute_is_referred_to_the_common_superior_who_decides(cast):
 
 def test_forwarding_a_lead_drafts_a_linked_request_and_tells_the_third_unit(cast):
     from organisation.models import Role, Unit
-    from tests.factories.organisation import member
+    from tests.support.factories.organisation import member
 
     guiyang_intake = member(
         "520100", Role.INTAKE_OFFICER, username="guiyang_intake", department_kind="command"

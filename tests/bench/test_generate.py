@@ -33,7 +33,7 @@ from meetings.models import (
 )
 from meetings.rotation import series_propose_host
 from organisation.models import Role, Unit, User
-from tests.cases.conftest import officer
+from tests.support.personas import officer
 
 # bench/ is a folder of scripts, not a package: its modules import each other by plain name.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

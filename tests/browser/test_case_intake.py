@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from cases.models import Case, CaseState, Offence
 from core.identity import make_id_number
 from organisation.models import Role
-from tests.factories.organisation import TEST_PASSWORD, member
+from tests.support.factories.organisation import TEST_PASSWORD, member
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from bulletins.models import Bulletin, BulletinRecipient
 from core import inbox
 from organisation.models import Unit
-from tests.bulletins.conftest import SIX
+from tests.support.bulletins import SIX
 
 pytestmark = pytest.mark.django_db
 

@@ -11,17 +11,12 @@ from rest_framework.test import APIClient
 from bulletins.models import BulletinAttachment
 from bulletins.services import bulletin_attachment_add, bulletin_transition
 from core.models import AuditEvent
-from tests.bulletins.conftest import draft
+from tests.support.bulletins import draft
 
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200)
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from core.api import Conflict
 from core.deadline_rows import deadline_scan
 from core.models import Deadline, DeadlineState, EscalationLevel, TimelineEntry
 from organisation.models import Role, Unit, UnitLevel, User
-from tests.bulletins.conftest import SIX, draft
-from tests.factories.organisation import member
+from tests.support.bulletins import SIX, draft
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 

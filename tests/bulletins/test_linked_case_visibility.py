@@ -9,10 +9,10 @@ from bulletins.services import bulletin_transition
 from cases.models import Case, CaseParty, CaseState, HandlingCode, PartyRole
 from cases.selectors import case_visible_to
 from organisation.models import Role
-from tests.api.conftest import token_client
-from tests.bulletins.conftest import draft
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.organisation import member
+from tests.support.api import token_client
+from tests.support.bulletins import draft
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.organisation import member
 
 WUHUA, NANMING = "530102", "520102"
 

@@ -26,9 +26,11 @@ from core.models import AuditEvent, OutboxMessage
 from documents.access import document_visible_to
 from documents.models import Document
 from organisation.models import Role
-from tests.cases.conftest import CHENGDU, GUIYANG, XINING, officer
-from tests.factories.assistance import draft_request
-from tests.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.support.cases import expire
+from tests.support.factories.assistance import draft_request
+from tests.support.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, GUIYANG, XINING
 
 
 @pytest.fixture
@@ -57,12 +59,6 @@ def guiyang(db):
 
 def ask(case, user, reason="核查嫌疑人身份，与本地案件串并"):
     return access_services.access_request_create(case_id=case.pk, by=user, reason=reason)
-
-
-def expire(grants) -> None:
-    """Move grants of 7 days into the past, as if their 7 days had run out a second ago."""
-    now = timezone.now()
-    grants.update(starts_at=now - dt.timedelta(days=7, seconds=1), expires_at=now - dt.timedelta(seconds=1))
 
 
 def sees(user, case) -> bool:
@@ -389,7 +385,7 @@ def test_two_concurrent_decisions_one_wins_the_other_gets_conflict(organisation_
     from django.db import connection, transaction
 
     from cases.models import CaseAccessRequest
-    from tests.cases.test_concurrency import _run_in_threads, _wait_until_blocked
+    from tests.support.threads import run_in_threads, wait_until_blocked
 
     assert connection.vendor == "postgresql"
     case = CaseFactory(
@@ -411,8 +407,8 @@ def test_two_concurrent_decisions_one_wins_the_other_gets_conflict(organisation_
     ]
     with transaction.atomic():
         CaseAccessRequest.objects.select_for_update().get(pk=request.pk)
-        threads, results = _run_in_threads(calls)
-        _wait_until_blocked(2)
+        threads, results = run_in_threads(calls)
+        wait_until_blocked(2)
     for thread in threads:
         thread.join()
     conflicts = [result for result in results if isinstance(result, Conflict)]

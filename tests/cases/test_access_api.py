@@ -9,10 +9,11 @@ from cases.models import AccessScope, CaseAccessGrant, CaseState, HandlingCode
 from core.models import AuditEvent
 from documents.models import Document
 from organisation.models import Role
-from tests.api.conftest import assert_error, token_client
-from tests.cases.conftest import CHENGDU, GUIYANG, XINING, officer
-from tests.cases.test_access import expire
-from tests.factories.cases import CaseFactory, unit
+from tests.support.api import assert_error, token_client
+from tests.support.cases import expire
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, GUIYANG, XINING
 
 BASE = "/api/v1/access-requests/"
 

@@ -21,9 +21,10 @@ from cases.selectors import case_visible_to
 from core import inbox, notifications, outbox
 from core.models import AuditEvent, OutboxMessage, OutboxState
 from organisation.models import Role
-from tests.api.conftest import token_client
-from tests.cases.conftest import CHENGDU, XINING, officer
-from tests.factories.cases import CaseFactory, unit
+from tests.support.api import token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, XINING
 
 BASE = "/api/v1/access-requests/"
 

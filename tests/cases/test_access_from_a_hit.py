@@ -16,9 +16,10 @@ from cases.access import services as access_services
 from cases.models import CaseAccessRequest, CaseState, HandlingCode
 from cases.search import services as search
 from core.models import AuditEvent
-from tests.api.conftest import assert_error, token_client
-from tests.cases.conftest import CHENGDU, GUIYANG, XINING, officer
-from tests.factories.cases import CaseFactory, unit
+from tests.support.api import assert_error, token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, GUIYANG, XINING
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ from cases.models import AccessRequestState, CaseAccessGrant, CaseAccessRequest,
 from cases.search import services as search
 from core.models import AuditEvent
 from organisation.models import Role
-from tests.cases.conftest import CHENGDU, GUIYANG, XINING, officer
-from tests.cases.test_access import expire
-from tests.factories.cases import CaseFactory, unit
+from tests.support.cases import expire
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, GUIYANG, XINING
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from cases.models import Case, CasePerson, CaseState, PersonPhone
 from core.identity import make_id_number
 from core.models import AuditEvent
 from organisation.models import Role
-from tests.api.conftest import assert_error, session_client, token_client
-from tests.cases.conftest import KUNMING, WUHOU, officer
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, offence, unit
-from tests.factories.organisation import member
+from tests.support.api import assert_error, session_client, token_client
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, offence, unit
+from tests.support.factories.organisation import member
+from tests.support.personas import officer
+from tests.support.units import KUNMING, WUHOU
 
 CASES = "/api/v1/cases/"
 EXPORT = "/api/v1/cases/export.csv"

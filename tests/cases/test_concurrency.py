@@ -1,10 +1,7 @@
 """Races on PostgreSQL: two transitions of one case, two registrations of one unit's cases."""
 
-import threading
-import time
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from cases import services
 from cases.models import Case, CaseState
@@ -12,50 +9,10 @@ from core import audit
 from core.api import Conflict
 from core.models import AuditEvent, TimelineEntry
 from organisation.models import Role
-from tests.cases.conftest import WUHOU, officer
-from tests.factories.cases import CaseFactory
-
-WAIT_LIMIT_SECONDS = 30
-
-
-def _blocked_backends() -> int:
-    with connection.cursor() as cursor:
-        # Within a transaction the activity view is a snapshot taken once: drop it to see anew.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
-def _wait_until_blocked(count: int) -> None:
-    # Polls until the threads queue behind the row lock; the limit only stops a broken run.
-    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
-    while _blocked_backends() < count:
-        assert time.monotonic() < deadline, "the threads never queued for the lock"
-        time.sleep(0.02)
-
-
-def _run_in_threads(calls) -> tuple[list[threading.Thread], list]:
-    """Start each call in its own thread (own connection); return the threads and the results list.
-
-    Each slot of the list gets the call's return value or the exception it raised, once joined.
-    """
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    return threads, results
+from tests.support.factories.cases import CaseFactory
+from tests.support.personas import officer
+from tests.support.threads import run_in_threads, wait_until_blocked
+from tests.support.units import WUHOU
 
 
 @pytest.mark.postgres
@@ -73,8 +30,8 @@ def test_two_concurrent_transitions_one_wins_the_other_gets_conflict(organisatio
     # Hold the row so that both transitions queue behind the lock and then race for it.
     with transaction.atomic():
         Case.objects.select_for_update().get(pk=case.pk)
-        threads, results = _run_in_threads(calls)
-        _wait_until_blocked(2)
+        threads, results = run_in_threads(calls)
+        wait_until_blocked(2)
     for thread in threads:
         thread.join()
 
@@ -102,7 +59,7 @@ def test_concurrent_registrations_get_consecutive_distinct_numbers(organisation_
         for draft in drafts
     ]
 
-    threads, results = _run_in_threads(calls)
+    threads, results = run_in_threads(calls)
     for thread in threads:
         thread.join()
 

@@ -16,48 +16,21 @@ from cases.models import CaseDossier
 from core import periodic
 from core.models import AuditEvent
 from documents import services as document_services
-from documents.models import Document
-from organisation.models import Role, Unit
-from tests.api.conftest import assert_error, token_client
-from tests.documents.conftest import TRANSFER_DATA, Office, walk_to_issue
-from tests.factories.assistance import case_in, draft_request
-from tests.factories.organisation import member
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+from tests.support.api import assert_error, token_client
+from tests.support.cases import build_dossier
+from tests.support.documents import TRANSFER_DATA, issued
+from tests.support.factories.assistance import case_in, draft_request
+from tests.support.personas import Office
 
 
 @pytest.fixture
-def office(wuhou_investigator) -> Office:
-    unit = Unit.objects.get(code="510107")
-    return Office(
-        unit=unit,
-        investigator=wuhou_investigator,
-        legal=member("510107", Role.LEGAL_OFFICER, username="wuhou_legal", department_kind="legal"),
-        head=member("510107", Role.UNIT_HEAD, username="wuhou_head"),
-    )
+def office(wuhou_office) -> Office:
+    return wuhou_office
 
 
 @pytest.fixture
 def case(office):
     return case_in("510107", created_by=office.investigator)
-
-
-def issued(office: Office, *, link_type: str, link_id, reason: str) -> Document:
-    document = document_services.document_draft(
-        kind="case_transfer_notice",
-        issuing_unit=office.unit,
-        department=office.unit.departments.get(kind="criminal"),
-        by=office.investigator,
-        data={**TRANSFER_DATA, "reason": reason},
-        recipients=[{"name": "昆明市公安局", "unit": Unit.objects.get(code="530100")}],
-        link_target_type=link_type,
-        link_target_id=link_id,
-    )
-    return walk_to_issue(office, document)
 
 
 @pytest.fixture
@@ -70,14 +43,6 @@ def two_documents(office, case):
     return [on_case, on_request]
 
 
-def build(django_capture_on_commit_callbacks, case, user) -> CaseDossier:
-    # The outbox relays after commit, and its handler hands the build to Celery (eager) after its own.
-    with django_capture_on_commit_callbacks(execute=True):
-        dossier = dossiers.dossier_request(case=case, by=user)
-    dossier.refresh_from_db()
-    return dossier
-
-
 def pdf_pages(path: Path) -> int:
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
@@ -88,14 +53,14 @@ def dossier_files(media_root: Path) -> list[Path]:
 
 
 def test_the_dossier_holds_cover_contents_and_every_issued_document(
-    office, case, two_documents, django_capture_on_commit_callbacks, _media
+    office, case, two_documents, django_capture_on_commit_callbacks, media_root
 ):
-    dossier = build(django_capture_on_commit_callbacks, case, office.investigator)
+    dossier = build_dossier(django_capture_on_commit_callbacks, case, office.investigator)
 
     assert dossier.state == "done", dossier.error
     assert (dossier.progress, dossier.total, dossier.done_count) == (100, 2, 2)
-    files = dossier_files(_media)
-    assert files == [_media / dossier.file.name]
+    files = dossier_files(media_root)
+    assert files == [media_root / dossier.file.name]
     for document in two_documents:
         document.refresh_from_db()
         assert document.render_state == "done"
@@ -129,9 +94,9 @@ def test_a_draft_or_a_document_of_another_case_stays_out(
 
 
 def test_a_retried_build_leaves_one_file(
-    office, case, two_documents, django_capture_on_commit_callbacks, _media
+    office, case, two_documents, django_capture_on_commit_callbacks, media_root
 ):
-    dossier = build(django_capture_on_commit_callbacks, case, office.investigator)
+    dossier = build_dossier(django_capture_on_commit_callbacks, case, office.investigator)
     first = dossier.file.name
     # A worker lost after writing the file but before recording it: the row still says building, and
     # its clock has stood still since.
@@ -142,7 +107,7 @@ def test_a_retried_build_leaves_one_file(
     assert dossiers.dossier_build(dossier.pk) == "done"  # a finished dossier is left alone
     dossier.refresh_from_db()
     assert dossier.state == "done" and dossier.progress == 100 and dossier.file.name == first
-    assert dossier_files(_media) == [_media / first]
+    assert dossier_files(media_root) == [media_root / first]
 
 
 def stale_time():
@@ -157,7 +122,7 @@ def test_a_build_does_not_start_while_another_one_is_advancing(office, case, two
 
 
 def test_stale_dossiers_are_handed_to_celery_again_once_the_broker_answers(
-    office, case, two_documents, monkeypatch, _media
+    office, case, two_documents, monkeypatch, media_root
 ):
     # A broker that was down when the outbox handed the build over left the dossier queued.
     lost = CaseDossier.objects.create(case=case, requested_by=office.investigator, updated_at=stale_time())

@@ -14,10 +14,11 @@ from cases.models import Case, CaseState, HandlingCode
 from core.grading import grade_text
 from core.models import AuditEvent
 from organisation.models import Unit
-from tests.api.conftest import ENGLISH, assert_error, token_client
-from tests.cases.conftest import WUHOU
-from tests.factories.assistance import Cast, draft_request, scan
-from tests.factories.cases import CaseFactory, offence
+from tests.support.api import ENGLISH, assert_error, token_client
+from tests.support.factories.assistance import draft_request, scan
+from tests.support.factories.cases import CaseFactory, offence
+from tests.support.personas import Cast
+from tests.support.units import WUHOU
 
 pytestmark = pytest.mark.django_db
 

@@ -27,9 +27,10 @@ from cases.models import (
 )
 from core.models import AuditEvent
 from organisation.models import Role
-from tests.api.conftest import token_client
-from tests.cases.conftest import CHENGDU, KUNMING, WUHOU, WUHUA, XINING, officer
-from tests.factories.cases import CaseFactory, unit
+from tests.support.api import token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, KUNMING, WUHOU, WUHUA, XINING
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from cases.models import Case, CaseState
 from cases.search.services import SearchKind, search
-from tests.cases.conftest import WUHOU, officer
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
+from tests.support.personas import officer
+from tests.support.units import WUHOU
 
 pytestmark = pytest.mark.django_db
 

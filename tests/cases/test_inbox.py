@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import CaseState
 from core.inbox import inbox_for
 from organisation.models import Role
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.organisation import member
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 

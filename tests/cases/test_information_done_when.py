@@ -22,8 +22,8 @@ from cases.selectors import case_visible_to
 from core.identity import make_id_number
 from core.models import AuditEvent
 from organisation.models import Role, Unit, UnitLevel
-from tests.factories.cases import CaseFactory, CasePersonFactory, unit
-from tests.factories.organisation import member
+from tests.support.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,16 @@ from cases.models import Case, CaseLocation, CasePerson, CaseState, HandlingCode
 from core.identity import mask_id_number
 from core.models import AuditEvent, TimelineEntry
 from organisation.models import Unit
-from tests.cases.conftest import KUNMING, WUHOU
-from tests.factories.assistance import draft_request
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, id_number, offence
-from tests.web.test_assets import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+from tests.support.factories.assistance import draft_request
+from tests.support.factories.cases import (
+    CaseFactory,
+    CaseLocationFactory,
+    CasePersonFactory,
+    id_number,
+    offence,
+)
+from tests.support.pages import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+from tests.support.units import KUNMING, WUHOU
 
 pytestmark = pytest.mark.django_db
 

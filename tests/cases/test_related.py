@@ -28,9 +28,10 @@ from core.identity import make_id_number
 from core.models import AuditEvent, OutboxMessage, TimelineEntry
 from core.notifications import render
 from organisation.models import Role
-from tests.api.conftest import token_client
-from tests.cases.conftest import KUNMING, WUHOU, officer
-from tests.factories.cases import CaseFactory, CasePersonFactory, offence, unit
+from tests.support.api import token_client
+from tests.support.factories.cases import CaseFactory, CasePersonFactory, offence, unit
+from tests.support.personas import officer
+from tests.support.units import KUNMING, WUHOU
 
 SUSPECT_ID = make_id_number("520102", dt.date(1990, 3, 7), 415)
 PHONE = "13812345678"

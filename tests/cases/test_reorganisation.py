@@ -6,9 +6,9 @@ from cases.models import CaseParty, CaseState
 from cases.selectors import case_visible_to
 from organisation.models import Role
 from organisation.services import organisation_load
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.organisation import member
-from tests.organisation.test_load import _edited_copy
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.organisation import member
+from tests.support.organisation import edited_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_moving_a_unit_refreshes_party_paths_and_who_sees_its_cases(tmp_path):
                 row["parent_code"] = "510100"
         return rows
 
-    organisation_load(path=_edited_copy(tmp_path, move_wenchuan_under_chengdu))
+    organisation_load(path=edited_copy(tmp_path, move_wenchuan_under_chengdu))
 
     paths = set(CaseParty.objects.filter(case=case).values_list("unit_path", flat=True))
     assert paths == {"000000.510000.510100.513221"}

@@ -15,14 +15,12 @@ from cases.search.services import HIT_FIELDS, MAX_HITS, HitClass, SearchKind, Se
 from core.identity import make_id_number
 from core.models import AuditEvent
 from organisation.models import Role
-from tests.cases.conftest import CHENGDU, SICHUAN, WUHOU, XINING, officer
-from tests.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.support.cases import ACCOUNT, PHONE, SUSPECT_ID, chengdu_case
+from tests.support.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, SICHUAN, WUHOU, XINING
 
 pytestmark = pytest.mark.django_db
-
-SUSPECT_ID = make_id_number("510104", dt.date(1985, 11, 2), 31)
-PHONE = "13987654321"
-ACCOUNT = "6222020200112233445"
 
 
 @pytest.fixture
@@ -33,19 +31,6 @@ def xining_investigator(db):
 @pytest.fixture
 def xining_case(db):
     return CaseFactory(state=CaseState.UNDER_INVESTIGATION, accepting_unit=unit(XINING), name="西宁4·2诈骗案")
-
-
-def chengdu_case(handling_code=HandlingCode.NORMAL, state=CaseState.UNDER_INVESTIGATION, **person):
-    """A Wuhou (Chengdu) case with one suspect carrying the test identifiers."""
-    case = CaseFactory(state=state, handling_code=handling_code, name="成都电诈案")
-    CasePersonFactory(
-        case=case,
-        name=person.get("name", "张三丰"),
-        id_number=person.get("id_number", SUSPECT_ID),
-        phones=[PHONE],
-        bank_accounts=[("工商银行", ACCOUNT)],
-    )
-    return case
 
 
 def run(user, kind=SearchKind.ID_NUMBER, query=SUSPECT_ID, **purpose):

@@ -9,10 +9,11 @@ from cases.models import CaseState, HandlingCode, PartyRole
 from cases.search.services import HIT_FIELDS, SearchKind
 from core.models import AuditEvent
 from organisation.models import Role
-from tests.api.conftest import ENGLISH, assert_error, session_client, token_client
-from tests.cases.conftest import CHENGDU, XINING, officer
-from tests.cases.test_search import ACCOUNT, PHONE, SUSPECT_ID, chengdu_case
-from tests.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.support.api import ENGLISH, assert_error, session_client, token_client
+from tests.support.cases import ACCOUNT, PHONE, SUSPECT_ID, chengdu_case
+from tests.support.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, XINING
 
 pytestmark = pytest.mark.django_db
 

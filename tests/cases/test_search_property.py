@@ -36,8 +36,8 @@ from cases.models import (
 from cases.search.services import HIT_FIELDS, HitClass, SearchKind, search
 from core.identity import make_id_number
 from organisation.models import PATH_SEPARATOR, Role, Unit
-from tests.cases.conftest import officer
-from tests.factories.cases import CaseFactory, CasePersonFactory
+from tests.support.factories.cases import CaseFactory, CasePersonFactory
+from tests.support.personas import officer
 
 pytestmark = pytest.mark.django_db
 

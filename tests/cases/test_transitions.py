@@ -12,8 +12,9 @@ from core.api import Conflict
 from core.models import AuditEvent, TimelineEntry
 from core.workflow import available_transitions
 from organisation.models import Role
-from tests.cases.conftest import CHENGDU, GUIYANG, KUNMING, WUHOU, XINING, officer
-from tests.factories.cases import CaseFactory, unit
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, GUIYANG, KUNMING, WUHOU, XINING
 
 S = CaseState
 

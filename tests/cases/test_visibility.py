@@ -12,9 +12,10 @@ from cases.selectors import case_discoverable_by, case_discovery_summary, case_v
 from cases.services import case_party_add, case_party_paths_refresh
 from core.models import AuditEvent
 from organisation.models import Role, Unit
-from tests.api.conftest import assert_error, token_client
-from tests.cases.conftest import CHENGDU, KUNMING, SICHUAN, WUHOU, WUHUA, XINING, officer
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
+from tests.support.api import assert_error, token_client
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, KUNMING, SICHUAN, WUHOU, WUHUA, XINING
 
 
 @pytest.fixture

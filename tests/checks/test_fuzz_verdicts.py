@@ -7,8 +7,9 @@ import pytest
 
 from cases.models import CaseState
 from organisation.models import Role
-from tests.cases.conftest import CHENGDU, XINING, officer
-from tests.factories.cases import CaseFactory, unit
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.personas import officer
+from tests.support.units import CHENGDU, XINING
 
 # checks/ is a folder of scripts, not a package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "checks"))

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from tests.config.test_settings import run_django
+from tests.support.processes import run_django
 
 ROTATE_IN_ONE_PROCESS = textwrap.dedent(
     """

@@ -4,7 +4,7 @@ import pytest
 
 from core import audit
 from core.models import AuditEvent, OutboxMessage
-from tests.factories.organisation import UserFactory
+from tests.support.factories.organisation import UserFactory
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from core import audit
 from core.models import AuditEvent
-from tests.factories.organisation import UserFactory
+from tests.support.factories.organisation import UserFactory
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from core import audit
 from core.models import AuditEvent
 from organisation.models import Role
-from tests.factories.organisation import member
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.db.backends.postgresql.psycopg_any import register_tzloader
 
 from cases.models import Case
 from core.db.postgresql import base as backend
-from tests.factories.cases import CaseFactory
+from tests.support.factories.cases import CaseFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

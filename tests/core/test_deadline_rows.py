@@ -9,8 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from config.celery import app as celery_app
-from core import deadline_rows, outbox, periodic
+from core import deadline_rows, periodic
 from core.deadline_rows import (
     deadline_cancel,
     deadline_meet,
@@ -25,7 +24,7 @@ from core.deadline_rows import (
 )
 from core.deadlines import SHANGHAI, Urgency
 from core.models import AuditEvent, Deadline, DeadlineState, Notification, OutboxMessage, TimelineEntry
-from tests.factories.organisation import UserFactory
+from tests.support.factories.organisation import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +40,8 @@ def end_of(year, month, day):
 
 
 @pytest.fixture(autouse=True)
-def _eager(monkeypatch):
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+def _eager(eager_celery):
+    """Run tasks eagerly here, the outbox out of back-off (tests/support/fixtures.py)."""
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from core.middleware import NoStoreMiddleware
 from organisation.authentication import api_token_issue
-from tests.factories.cases import CaseFactory
+from tests.support.factories.cases import CaseFactory
 
 
 @pytest.fixture

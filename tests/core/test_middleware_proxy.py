@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from core import context
 from core.middleware import RequestIdMiddleware, client_address
 from core.models import AuditEvent
-from tests.factories.organisation import UserFactory
+from tests.support.factories.organisation import UserFactory
 
 FORGED = {
     "HTTP_X_REAL_IP": "203.0.113.66",

@@ -9,20 +9,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from rest_framework.test import APIClient
 
-from config.celery import app as celery_app
 from core import notifications, outbox
 from core.models import Notification, OutboxMessage, OutboxState
 from core.notifications import notify
-from tests.api.conftest import assert_error, session_client, token_client
-from tests.factories.organisation import UserFactory
+from tests.support.api import assert_error, session_client, token_client
+from tests.support.factories.organisation import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _eager(monkeypatch):
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+def _eager(eager_celery):
+    """Run tasks eagerly here, the outbox out of back-off (tests/support/fixtures.py)."""
 
 
 @pytest.fixture
@@ -358,8 +356,8 @@ def case_and_superior(db):
     """A case of 武侯 assisted by 渝中, and the head of 重庆市公安局 (above 渝中, not above the lead)."""
     from cases.models import CaseParty, CaseState, HandlingCode, PartyRole
     from organisation.models import Role
-    from tests.factories.cases import CaseFactory, unit
-    from tests.factories.organisation import member
+    from tests.support.factories.cases import CaseFactory, unit
+    from tests.support.factories.organisation import member
 
     case = CaseFactory(
         state=CaseState.UNDER_INVESTIGATION,

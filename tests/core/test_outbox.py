@@ -16,10 +16,8 @@ from core.models import AuditEvent, OutboxMessage, OutboxState
 
 
 @pytest.fixture(autouse=True)
-def _eager_and_not_in_backoff(monkeypatch):
-    # Eager whatever CELERY_BROKER_URL the shell has: these tests are about the outbox, not Redis.
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+def _eager_and_not_in_backoff(eager_celery):
+    """Run tasks eagerly whatever CELERY_BROKER_URL the shell has: these tests are about the outbox."""
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from core.steps import (
 )
 from core.workflow import model_update
 from organisation.models import Role, Unit
-from tests.factories.organisation import member
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 

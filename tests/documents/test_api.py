@@ -3,7 +3,7 @@
 from core.models import AuditEvent
 from documents import services, tasks
 from documents.samples import SAMPLE_FIELDS
-from tests.documents.conftest import TRANSFER_DATA, draft, issue
+from tests.support.documents import TRANSFER_DATA, draft, issue
 
 
 def step(client, document_id, name, **body):

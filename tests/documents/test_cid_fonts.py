@@ -9,7 +9,7 @@ from fontTools.cffLib import CFFFontSet
 from fontTools.ttLib import TTFont
 
 from documents import cid_fonts
-from tests.documents.rendering_support import render_sample, sample_context
+from tests.support.rendering import render_sample, sample_context
 
 
 @pytest.fixture(scope="module")

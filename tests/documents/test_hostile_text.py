@@ -3,13 +3,13 @@
 import subprocess
 
 from documents import tasks
-from tests.documents.conftest import TRANSFER_DATA, draft, walk_to_issue
+from tests.support.documents import TRANSFER_DATA, draft, walk_to_issue
 
 SCRIPT = '<script>alert("xss")</script>'
 MARKUP = '<b style="color:red">加粗</b><img src=x onerror=alert(1)>'
 
 
-def test_a_pdf_prints_hostile_field_text_literally(office, linked, _media):
+def test_a_pdf_prints_hostile_field_text_literally(office, linked, media_root):
     data = {**TRANSFER_DATA, "case_name": f"成都{SCRIPT}诈骗案", "reason": MARKUP}
     document = walk_to_issue(office, draft(office, data=data))
     assert tasks.render_document(document.pk) == "done"

@@ -7,7 +7,7 @@ from core.api import Conflict
 from core.models import AuditEvent, OutboxMessage
 from documents import kinds, services
 from documents.models import Document, ImmutableDocumentError, normalise_verification_code
-from tests.documents.conftest import EVIDENCE_DATA, acting_head, draft, issue, walk_to_issue
+from tests.support.documents import EVIDENCE_DATA, acting_head, draft, issue, walk_to_issue
 
 SEVEN = {
     "assistance_letter": ("办案协作函", "协"),

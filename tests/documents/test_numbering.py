@@ -9,7 +9,7 @@ from django.db import connection
 from documents import kinds, numbering, services
 from documents.models import Document, DocumentCounter
 from organisation.models import Unit
-from tests.documents.conftest import draft, issue
+from tests.support.documents import draft, issue
 
 
 def test_the_number_follows_the_pattern_with_unit_and_department_codes(db):
@@ -58,7 +58,7 @@ def test_serials_count_per_kind_and_a_refused_issue_leaves_no_gap(office, linked
 def test_fifty_documents_issued_at_once_get_fifty_consecutive_numbers(organisation_loaded, fake_renderer):
     from documents import access
     from organisation.models import Role
-    from tests.factories.organisation import member
+    from tests.support.factories.organisation import member
 
     unit = Unit.objects.get(code="510107")
     investigator = member(

@@ -19,8 +19,9 @@ from documents import kinds, services
 from documents.models import Document, DocumentState, RenderState
 from documents.samples import SAMPLE_FIELDS
 from organisation.models import Role, Unit
-from tests.factories.assistance import Cast, draft_request, walk
-from tests.factories.organisation import member
+from tests.support.factories.assistance import draft_request, walk
+from tests.support.factories.organisation import member
+from tests.support.personas import Cast
 
 DESIGNATION = kinds.JURISDICTION_DESIGNATION_DECISION.code
 DESIGNATION_DATA = SAMPLE_FIELDS.get(
@@ -263,7 +264,7 @@ def test_no_resolver_opens_a_draft_not_even_one_that_lets_everyone_in(
     office, linked, kunming_intake_officer, django_capture_on_commit_callbacks, fake_renderer
 ):
     """The draft rule is the documents app's, asked before any resolver: a resolver cannot forget it."""
-    from tests.documents.conftest import draft
+    from tests.support.documents import draft
 
     document = draft(office, kind=kinds.EVIDENCE_CALL_NOTICE.code)  # the `linked` resolver admits Kunming
     client = api(kunming_intake_officer)

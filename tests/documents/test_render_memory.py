@@ -14,7 +14,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from documents import fonts, rendering
-from tests.documents.rendering_support import render_sample, sample_context
+from tests.support.rendering import render_sample, sample_context
 
 DEJAVU_SANS = "DejaVu Sans"
 

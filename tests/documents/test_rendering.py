@@ -11,14 +11,8 @@ import pytest
 
 from documents import fonts
 from documents.rendering import MissingGlyphError, chinese_date, gbt_date, render_pdf
-from tests.documents.rendering_support import (
-    ARTIFACTS,
-    RARE_NAME,
-    VERIFICATION_CODE,
-    poppler,
-    render_sample,
-    sample_context,
-)
+from tests.support.pdf import poppler
+from tests.support.rendering import ARTIFACTS, RARE_NAME, VERIFICATION_CODE, render_sample, sample_context
 
 MM = 72 / 25.4
 TOP_MARGIN = 37 * MM  # 104.88 pt

@@ -14,7 +14,7 @@ from core.models import OutboxMessage
 from documents import kinds, rendering, services, tasks
 from documents.models import Document, DocumentCounter
 from documents.samples import SAMPLE_FIELDS
-from tests.documents.conftest import draft, issue, walk_to_issue
+from tests.support.documents import draft, issue, walk_to_issue
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "documents" / "kinds"
 
@@ -23,7 +23,7 @@ def pdf_files(media_root: Path) -> list[Path]:
     return sorted((media_root / "documents").rglob("*.pdf"))
 
 
-def test_render_writes_one_file_at_the_deterministic_path(office, fake_renderer, linked, _media):
+def test_render_writes_one_file_at_the_deterministic_path(office, fake_renderer, linked, media_root):
     document = issue(office)
     assert tasks.render_document(document.pk) == "done"
     document.refresh_from_db()
@@ -34,17 +34,17 @@ def test_render_writes_one_file_at_the_deterministic_path(office, fake_renderer,
     assert fake_renderer == ["documents/kinds/case_transfer_notice.v1.html"]
 
 
-def test_a_task_run_twice_renders_once(office, fake_renderer, linked, _media):
+def test_a_task_run_twice_renders_once(office, fake_renderer, linked, media_root):
     document = issue(office)
     assert tasks.render_document(document.pk) == "done"
     assert tasks.render_document(document.pk) == "done"
     assert len(fake_renderer) == 1
-    assert len(pdf_files(_media)) == 1
+    assert len(pdf_files(media_root)) == 1
     assert DocumentCounter.objects.get(issuing_unit=office.unit, kind=document.kind).last == 1
 
 
 def test_a_retry_after_a_crash_between_file_and_row_leaves_exactly_one_file(
-    office, linked, monkeypatch, _media
+    office, linked, monkeypatch, media_root
 ):
     document = issue(office)
     attempts = []
@@ -64,13 +64,13 @@ def test_a_retry_after_a_crash_between_file_and_row_leaves_exactly_one_file(
     monkeypatch.setattr(Document, "save", crash)
     with pytest.raises(RuntimeError):
         tasks.render_document(document.pk)
-    assert len(pdf_files(_media)) == 1  # the orphan the crash left
+    assert len(pdf_files(media_root)) == 1  # the orphan the crash left
     assert Document.objects.get(pk=document.pk).render_state == "pending"
 
     monkeypatch.setattr(Document, "save", original_save)
     assert tasks.render_document(document.pk) == "done"
     assert tasks.render_document(document.pk) == "done"
-    files = pdf_files(_media)
+    files = pdf_files(media_root)
     document.refresh_from_db()
     assert len(files) == 1 and files[0].name == Path(document.file.name).name
     assert files[0].read_bytes().endswith(b"attempt 2\n%%EOF\n")
@@ -78,7 +78,7 @@ def test_a_retry_after_a_crash_between_file_and_row_leaves_exactly_one_file(
 
 
 def test_issue_queues_the_render_through_the_outbox_and_redelivery_is_harmless(
-    office, fake_renderer, linked, django_capture_on_commit_callbacks, _media
+    office, fake_renderer, linked, django_capture_on_commit_callbacks, media_root
 ):
     document = draft(office)
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,7 +91,7 @@ def test_issue_queues_the_render_through_the_outbox_and_redelivery_is_harmless(
     assert message.state == "done"
     assert outbox.deliver(message.pk) == "done"
     assert tasks.render_document_task(document.pk) == "done"
-    assert len(fake_renderer) == 1 and len(pdf_files(_media)) == 1
+    assert len(fake_renderer) == 1 and len(pdf_files(media_root)) == 1
 
 
 def test_a_missing_glyph_fails_the_render_with_the_characters(office, linked, monkeypatch):
@@ -125,10 +125,10 @@ def read_only(directory: Path):
 
 
 def test_a_read_only_media_volume_fails_the_render_clearly_and_the_retry_stores_it(
-    office, fake_renderer, linked, django_capture_on_commit_callbacks, _media
+    office, fake_renderer, linked, django_capture_on_commit_callbacks, media_root
 ):
     document = draft(office)
-    with read_only(_media):
+    with read_only(media_root):
         with django_capture_on_commit_callbacks(execute=True):
             walk_to_issue(office, document)
         document.refresh_from_db()
@@ -138,12 +138,12 @@ def test_a_read_only_media_volume_fails_the_render_clearly_and_the_retry_stores_
         message = OutboxMessage.objects.get(idempotency_key=f"documents.render:{document.pk}")
         assert (message.state, message.attempts) == ("pending", 1)
         assert "could not be stored" in message.last_error
-        assert pdf_files(_media) == []
+        assert pdf_files(media_root) == []
     # Writable again: the retry (the sweep re-relays the message) stores it, once, with its number.
     assert outbox.deliver(message.pk) == "done"
     document.refresh_from_db()
     assert (document.render_state, document.render_error) == ("done", "")
-    assert len(pdf_files(_media)) == 1
+    assert len(pdf_files(media_root)) == 1
     assert Document.objects.filter(number=document.number).count() == 1
 
 
@@ -163,7 +163,7 @@ def _issue_any(office, code: str) -> Document:
     return services.document_issue(document_id=document.pk, by=issuer)
 
 
-def test_every_kind_renders_with_the_real_renderer_and_its_text_is_in_the_pdf(office, linked, _media):
+def test_every_kind_renders_with_the_real_renderer_and_its_text_is_in_the_pdf(office, linked, media_root):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for code, sample in SAMPLE_FIELDS.items():
         document = _issue_any(office, code)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from documents import services, tasks
-from tests.documents.conftest import issue, walk_to_issue
+from tests.support.documents import issue, walk_to_issue
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_a_voided_pdf_is_voided_and_names_its_replacement(office, rendered, kunm
 
 
 def test_a_draft_and_an_unknown_code_are_unknown(office, linked, kunming_intake_officer):
-    from tests.documents.conftest import draft
+    from tests.support.documents import draft
 
     document = draft(office)
     assert (

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from documents import services, tasks
 from documents.models import Document, DocumentCopy
-from tests.documents.conftest import issue
-from tests.documents.rendering_support import poppler
+from tests.support.documents import issue
+from tests.support.pdf import poppler
 
 pytestmark = pytest.mark.django_db
 
@@ -121,15 +121,16 @@ def test_the_case_dossier_stamps_its_documents_and_shows_the_grade(
 ):
     from cases import dossiers
     from cases.models import HandlingCode
-    from tests.cases.test_dossier import build, issued
-    from tests.factories.assistance import case_in
+    from tests.support.cases import build_dossier
+    from tests.support.documents import issued
+    from tests.support.factories.assistance import case_in
 
     case = case_in("510107", handling_code=HandlingCode.INTERNAL, created_by=office.investigator)
     case.source_reliability, case.information_accuracy = "B", 2
     case.save(update_fields=["source_reliability", "information_accuracy"])
     document = issued(office, link_type=dossiers.CASE_LINK, link_id=case.pk, reason="犯罪地在昆明市五华区")
 
-    dossier = build(django_capture_on_commit_callbacks, case, office.investigator)
+    dossier = build_dossier(django_capture_on_commit_callbacks, case, office.investigator)
 
     assert dossier.state == "done", dossier.error
     document.refresh_from_db()

@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
 from cases.models import CaseState, LocationRole
-from documents import services as document_services
-from documents.models import Document
-from organisation.models import Role, Unit, User
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
-from tests.factories.organisation import member
-
-WUHOU, CHENGDU, SICHUAN, MPS = "510107", "510100", "510000", "000000"
-WUHUA, NANMING, YUZHONG = "530102", "520102", "500103"
-
-
-@dataclass
-class Office:
-    """The officers of one unit who act in proceedings."""
-
-    unit: Unit
-    head: User
-    legal: User
-    investigator: User
-
-
-def office(code: str, prefix: str) -> Office:
-    return Office(
-        unit=Unit.objects.get(code=code),
-        head=member(code, Role.UNIT_HEAD, username=f"{prefix}_head"),
-        legal=member(code, Role.LEGAL_OFFICER, username=f"{prefix}_legal", department_kind="legal"),
-        investigator=member(code, Role.INVESTIGATOR, username=f"{prefix}_investigator"),
-    )
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
+from tests.support.jurisdiction import office
+from tests.support.personas import Office
+from tests.support.units import CHENGDU, MPS, NANMING, SICHUAN, WUHOU, WUHUA, YUZHONG
 
 
 @pytest.fixture
-def offices(db) -> dict[str, Office]:
+def offices(cast) -> dict[str, Office]:
+    """The head, legal officer and investigator of each unit the proceeding reaches (`wuhou_head`, …)."""
     names = {
         WUHOU: "wuhou",
         CHENGDU: "chengdu",
@@ -48,7 +25,7 @@ def offices(db) -> dict[str, Office]:
         NANMING: "nanming",
         YUZHONG: "yuzhong",
     }
-    return {code: office(code, prefix) for code, prefix in names.items()}
+    return {code: office(code, prefix, cast) for code, prefix in names.items()}
 
 
 @pytest.fixture
@@ -79,17 +56,3 @@ def fraud_case(offices):
     CasePersonFactory(case=case, name="吉某某")
     CasePersonFactory(case=case, name="王某")
     return case
-
-
-def walk_document(document: Document, offices_of_unit: Office) -> Document:
-    """Take a drafted document through its chain up to approved (legal review, then the head)."""
-    step = document_services.document_transition
-    chain = document.approval_chain
-    if "legal_review" in chain:
-        step(document_id=document.pk, name="submit_for_review", by=offices_of_unit.head)
-        step(document_id=document.pk, name="approve_review", by=offices_of_unit.legal)
-    else:
-        step(document_id=document.pk, name="submit_for_approval", by=offices_of_unit.head)
-    step(document_id=document.pk, name="approve", by=offices_of_unit.head)
-    document.refresh_from_db()
-    return document

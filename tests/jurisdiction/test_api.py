@@ -11,19 +11,11 @@ from cases.models import CaseState
 from documents.models import Document
 from jurisdiction import services
 from organisation.models import Role
-from tests.api.conftest import assert_error, token_client
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.organisation import MembershipFactory, member
-from tests.jurisdiction.conftest import (
-    CHENGDU,
-    MPS,
-    NANMING,
-    SICHUAN,
-    WUHOU,
-    WUHUA,
-    YUZHONG,
-    walk_document,
-)
+from tests.support.api import assert_error, token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.organisation import MembershipFactory, member
+from tests.support.jurisdiction import walk_document
+from tests.support.units import CHENGDU, MPS, NANMING, SICHUAN, WUHOU, WUHUA, YUZHONG
 
 BASE = "/api/v1/jurisdiction-proceedings/"
 REASON = "多地均有管辖依据，需协商确定主办单位"

@@ -45,10 +45,11 @@ from jurisdiction.models import (
     RouteStep,
 )
 from organisation.models import Role
-from tests.api.conftest import token_client
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.organisation import member
-from tests.jurisdiction.conftest import MPS, WUHOU, WUHUA, YUZHONG, office, walk_document
+from tests.support.api import token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.organisation import member
+from tests.support.jurisdiction import office, walk_document
+from tests.support.units import MPS, WUHOU, WUHUA, YUZHONG
 
 S = ProceedingState
 BASE = "/api/v1/jurisdiction-proceedings/"

@@ -21,9 +21,11 @@ from documents import services as document_services
 from documents.models import Document, DocumentState
 from jurisdiction import services
 from organisation.models import Role
-from tests.factories.assistance import Cast, draft_request, walk
-from tests.factories.organisation import member
-from tests.jurisdiction.conftest import CHENGDU, MPS, SICHUAN, WUHOU, WUHUA, walk_document
+from tests.support.factories.assistance import draft_request, walk
+from tests.support.factories.organisation import member
+from tests.support.jurisdiction import walk_document
+from tests.support.personas import Cast
+from tests.support.units import CHENGDU, MPS, SICHUAN, WUHOU, WUHUA
 
 SECRET_REASON = "送审意见：嫌疑人供述与证据矛盾ZXQ"
 

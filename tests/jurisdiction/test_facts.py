@@ -11,7 +11,7 @@ from cases import models as case_models
 from cases.models import Case, CaseState, LocationRole, PersonRole
 from jurisdiction import rules
 from jurisdiction.facts import case_analysis, case_facts, judged_on, unit_ref
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
 
 WUHOU, LIANGJIANG, WUHUA, PANLONG, NANMING, KUNMING = (
     "510107",

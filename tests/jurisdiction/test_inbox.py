@@ -16,8 +16,9 @@ from core.models import Deadline
 from documents.models import Document
 from jurisdiction import services
 from jurisdiction.models import JurisdictionProceeding
-from tests.factories.cases import CaseFactory, CaseLocationFactory, unit
-from tests.jurisdiction.conftest import CHENGDU, MPS, NANMING, SICHUAN, WUHOU, WUHUA, YUZHONG, walk_document
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, unit
+from tests.support.jurisdiction import walk_document
+from tests.support.units import CHENGDU, MPS, NANMING, SICHUAN, WUHOU, WUHUA, YUZHONG
 
 
 def items(user, proceeding=None) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ from jurisdiction import permissions as perms
 from jurisdiction import services
 from jurisdiction.models import TRANSITION_NAMES, JurisdictionProceeding, ProceedingParty, ProceedingState
 from organisation.models import Unit
-from tests.jurisdiction.conftest import CHENGDU, MPS, SICHUAN, WUHOU
+from tests.support.units import CHENGDU, MPS, SICHUAN, WUHOU
 
 S = ProceedingState
 CITATION = "《川渝公安法制执法协作联席会议纪要》（川公纪字〔2026〕3号）第2项"

@@ -12,8 +12,8 @@ from core.models import TimelineEntry
 from jurisdiction.merger import services as merger
 from jurisdiction.merger.selectors import merger_visible_to
 from jurisdiction.models import MergerState
-from tests.factories.cases import CaseFactory, unit
-from tests.jurisdiction.conftest import WUHOU, WUHUA
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.units import WUHOU, WUHUA
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from core.identity import make_id_number
 from jurisdiction.merger import services as merger
 from jurisdiction.models import MergerProposal, MergerState
 from organisation.models import Role
-from tests.api.conftest import assert_error, token_client
-from tests.factories.cases import CaseFactory, CasePersonFactory, unit
-from tests.factories.organisation import member
-from tests.jurisdiction.conftest import CHENGDU, MPS, WUHOU, WUHUA, YUZHONG
+from tests.support.api import assert_error, token_client
+from tests.support.factories.cases import CaseFactory, CasePersonFactory, unit
+from tests.support.factories.organisation import member
+from tests.support.units import CHENGDU, MPS, WUHOU, WUHUA, YUZHONG
 
 BASE = "/api/v1/merger-proposals/"
 REASONS = "同一犯罪嫌疑人在成都、昆明两地实施电信网络诈骗"

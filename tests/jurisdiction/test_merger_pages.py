@@ -12,9 +12,9 @@ from django.urls import reverse
 from cases.models import CaseState, HandlingCode
 from jurisdiction.merger import services as merger
 from jurisdiction.models import MergerProposal, MergerState
-from tests.jurisdiction.conftest import CHENGDU, WUHOU, WUHUA
-from tests.jurisdiction.test_merger_api import REASONS, related_pair
-from tests.web.test_assets import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+from tests.support.jurisdiction import REASONS, related_pair
+from tests.support.pages import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+from tests.support.units import CHENGDU, WUHOU, WUHUA
 
 
 @pytest.fixture

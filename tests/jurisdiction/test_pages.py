@@ -20,19 +20,11 @@ from jurisdiction.models import (
     ProceedingState,
 )
 from organisation.models import Role
-from tests.factories.cases import CaseFactory, CaseLocationFactory, unit
-from tests.factories.organisation import member
-from tests.jurisdiction.conftest import (
-    CHENGDU,
-    MPS,
-    NANMING,
-    SICHUAN,
-    WUHOU,
-    WUHUA,
-    YUZHONG,
-    walk_document,
-)
-from tests.web.test_assets import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, unit
+from tests.support.factories.organisation import member
+from tests.support.jurisdiction import walk_document
+from tests.support.pages import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+from tests.support.units import CHENGDU, MPS, NANMING, SICHUAN, WUHOU, WUHUA, YUZHONG
 
 S = ProceedingState
 

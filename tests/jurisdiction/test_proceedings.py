@@ -18,18 +18,10 @@ from jurisdiction import services
 from jurisdiction.models import JurisdictionProceeding, ProceedingState, RouteStep
 from jurisdiction.selectors import proceeding_visible_to
 from organisation.models import Role, Unit
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.organisation import member
-from tests.jurisdiction.conftest import (
-    CHENGDU,
-    MPS,
-    NANMING,
-    SICHUAN,
-    WUHOU,
-    WUHUA,
-    YUZHONG,
-    walk_document,
-)
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.organisation import member
+from tests.support.jurisdiction import walk_document
+from tests.support.units import CHENGDU, MPS, NANMING, SICHUAN, WUHOU, WUHUA, YUZHONG
 
 S = ProceedingState
 

@@ -16,9 +16,9 @@ from meetings import action_items, resolutions
 from meetings.models import ActionItem, ActionItemState
 from meetings.selectors import action_items_visible_to, meeting_visible_to
 from organisation.models import Role
-from tests.factories.meetings import CHONGQING, GUIZHOU
-from tests.factories.organisation import member
-from tests.meetings.test_resolutions import issue, minutes_in, notified, publish
+from tests.support.factories.organisation import member
+from tests.support.meetings import issue, minutes_in, notified, publish
+from tests.support.units import CHONGQING, GUIZHOU
 
 NANMING, MPS = "520102", "000000"
 TASK = "核查犯罪嫌疑人吉某某身份信息及户籍情况"

@@ -27,9 +27,9 @@ from jurisdiction.models import (
 )
 from meetings import agenda
 from meetings.models import AgendaItem, AgendaOutcome, AgendaSource, MeetingState
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.meetings import invite, meeting_in
-from tests.factories.organisation import UserFactory
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.factories.organisation import UserFactory
 
 WUHOU, JINJIANG, YUZHONG, WUHUA = "510107", "510104", "500103", "530102"
 K = AgendaSource

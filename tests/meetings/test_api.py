@@ -23,8 +23,9 @@ from meetings.models import (
     ResolutionKind,
 )
 from organisation.models import Unit
-from tests.api.conftest import assert_error, token_client
-from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, SIX, invite, meeting_in
+from tests.support.api import assert_error, token_client
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.units import CHONGQING, GUIZHOU, SICHUAN, SIX
 
 pytestmark = pytest.mark.django_db
 
@@ -503,7 +504,7 @@ def test_list_filters_refuse_malformed_ids_with_400_naming_the_field(provinces, 
 
 
 def test_id_parameters_in_paths_and_bodies_never_answer_500(provinces, chuanyu_legal):
-    from tests.meetings.test_visibility import published_meeting
+    from tests.support.meetings import published_meeting
 
     meeting, *_rest = published_meeting(
         chuanyu_legal,

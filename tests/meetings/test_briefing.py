@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import statistics
-import subprocess
 from collections import Counter, defaultdict
 
 import pytest
@@ -27,9 +26,10 @@ from documents.models import Document
 from meetings import briefing
 from meetings.models import Briefing, JointMeeting, MeetingKind, MeetingState
 from organisation.models import Unit
-from tests.factories.cases import CaseFactory, CasePersonFactory, id_number, offence
-from tests.factories.meetings import meeting_in, series_with
-from tests.factories.organisation import UserFactory
+from tests.support.factories.cases import CaseFactory, CasePersonFactory, id_number, offence
+from tests.support.factories.meetings import meeting_in, series_with
+from tests.support.factories.organisation import UserFactory
+from tests.support.pdf import pdf_text
 
 REQUEST_TYPE = "assistance.assistancerequest"
 # Units inside the three members' subtrees (四川, 重庆, 贵州) and outside them (云南, 青海).
@@ -52,11 +52,6 @@ DEADLINE_STATES = [
     DeadlineState.MET,
     DeadlineState.CANCELLED,
 ]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -507,10 +502,7 @@ def test_the_worker_leaves_a_briefing_frozen_meanwhile_as_it_is(pan_southwest, p
 
 def _pdf_text(document: Document, mode: str = "-layout") -> str:
     """Return the PDF's text without white space; `-raw` keeps the order the text was drawn in."""
-    with document.file.open("rb") as handle:
-        content = handle.read()
-    result = subprocess.run(["pdftotext", mode, "-", "-"], input=content, capture_output=True, check=True)
-    return re.sub(r"\s+", "", result.stdout.decode())
+    return pdf_text(document, mode, squeeze=True)
 
 
 def test_pack_is_issued_rendered_and_verifiable(

@@ -4,9 +4,10 @@ import pytest
 
 from meetings import scheduling
 from organisation.models import Availability, Role
-from tests.factories.meetings import CHONGQING, GUIZHOU, YUNNAN, invite, meeting_in
-from tests.factories.organisation import member
-from tests.organisation.test_registers import listed, outside
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.factories.organisation import member
+from tests.support.organisation import listed, outside
+from tests.support.units import CHONGQING, GUIZHOU, YUNNAN
 
 pytestmark = pytest.mark.django_db
 

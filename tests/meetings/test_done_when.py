@@ -25,9 +25,11 @@ from jurisdiction.models import ProceedingState
 from meetings import agenda, briefing, minutes, resolutions, rotation, scheduling
 from meetings.models import ActionItem, AgendaSource, MeetingKind, MeetingState, MinutesState, SignoffAction
 from organisation.models import Unit
-from tests.factories.assistance import Cast, case_in, draft_request, walk
-from tests.factories.cases import CaseFactory, CaseLocationFactory, offence, unit
-from tests.factories.meetings import CHONGQING, SICHUAN, SIX, meeting_in
+from tests.support.factories.assistance import case_in, draft_request, walk
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, offence, unit
+from tests.support.factories.meetings import meeting_in
+from tests.support.personas import Cast
+from tests.support.units import CHONGQING, SICHUAN, SIX
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from meetings import selectors
 from meetings.models import MeetingKind, MeetingState
-from tests.factories.meetings import CHONGQING, GUIZHOU, meeting_in
+from tests.support.factories.meetings import meeting_in
+from tests.support.units import CHONGQING, GUIZHOU
 
 pytestmark = pytest.mark.django_db
 

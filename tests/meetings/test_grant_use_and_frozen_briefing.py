@@ -41,10 +41,11 @@ from meetings.models import (
     Resolution,
     ResolutionKind,
 )
-from tests.api.conftest import token_client
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.meetings import CHONGQING, SICHUAN, meeting_in
-from tests.factories.organisation import UserFactory
+from tests.support.api import token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.meetings import meeting_in
+from tests.support.factories.organisation import UserFactory
+from tests.support.units import CHONGQING, SICHUAN
 
 pytestmark = pytest.mark.django_db
 

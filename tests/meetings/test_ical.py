@@ -16,8 +16,8 @@ from core.models import Notification, OutboxMessage
 from meetings import ical, invitations, scheduling
 from meetings.models import JointMeeting, MeetingParticipant, MeetingState
 from organisation.models import Role
-from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, SIX, YUNNAN
-from tests.factories.organisation import member
+from tests.support.factories.organisation import member
+from tests.support.units import CHONGQING, GUIZHOU, SICHUAN, SIX, YUNNAN
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,8 @@ from meetings.models import (
     ResolutionKind,
     SeriesMember,
 )
-from tests.factories.meetings import CHONGQING, GUIZHOU, YUNNAN, invite, meeting_in
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.units import CHONGQING, GUIZHOU, YUNNAN
 
 pytestmark = pytest.mark.django_db
 MS = MeetingState

@@ -22,7 +22,8 @@ from meetings.models import (
     Minutes,
 )
 from meetings.steps import MEETING_MACHINE
-from tests.factories.meetings import CHONGQING, GUIZHOU, SIX, YUNNAN, invite, meeting_in
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.units import CHONGQING, GUIZHOU, SIX, YUNNAN
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ cannot be published before every current member unit signed the very text that i
 import datetime as dt
 import json
 import re
-import subprocess
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,161 +18,21 @@ from core.models import AuditEvent, OutboxMessage
 from documents import tasks as document_tasks
 from documents.models import Document, DocumentState
 from meetings import minutes as minutes_services
-from meetings import scheduling
 from meetings.models import (
-    AgendaItem,
-    Answer,
     JointMeeting,
     MeetingState,
     Minutes,
     MinutesSignoff,
     MinutesState,
-    Resolution,
     minutes_digest,
 )
 from organisation.models import Role, Unit
-from tests.factories.meetings import (
-    CHONGQING,
-    GUIZHOU,
-    QINGHAI,
-    SICHUAN,
-    SIX,
-    TIBET,
-    YUNNAN,
-    invite,
-    meeting_in,
-)
-from tests.factories.organisation import member
+from tests.support.factories.organisation import member
+from tests.support.meetings import DECISIONS, add_decisions, circulate, held_meeting, sign, start_minutes
+from tests.support.pdf import pdf_text
+from tests.support.units import CHONGQING, GUIZHOU, QINGHAI, SICHUAN, SIX, TIBET, YUNNAN
 
 pytestmark = pytest.mark.django_db
-
-SHORT = {
-    CHONGQING: "渝",
-    SICHUAN: "川",
-    GUIZHOU: "黔",
-    YUNNAN: "滇",
-    TIBET: "藏",
-    QINGHAI: "青",
-}
-DECISIONS = (
-    "南明区分局受理的非法集资案由重庆市公安局主办，四川省公安厅协办。",
-    "贵阳市公安局南明区分局于5日内完成涉案人员身份核查。",
-)
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def name_officers(provinces) -> None:
-    """Give each officer a recognisable name: 渝局长, 渝联络员, 渝法制员, …"""
-    for code, office in provinces.items():
-        for user, title in ((office.head, "局长"), (office.liaison, "联络员"), (office.legal, "法制员")):
-            user.full_name = f"{SHORT[code]}{title}"
-            user.save(update_fields=["full_name"])
-
-
-def held_meeting(provinces, series, *, host=GUIZHOU) -> JointMeeting:
-    """A closed 泛西南 session two days ago, with answers and a roll call that fill every list.
-
-    Present: the head and liaison of each province, except: Qinghai's head declined (请假);
-    Sichuan's head delegated to Sichuan's legal officer (出席 as "川法制员（代 川局长）");
-    Yunnan's liaison accepted but was not there (请假); Tibet's legal officer and an outside expert
-    sat in (列席). Chongqing's head chaired.
-    """
-    name_officers(provinces)
-    # 09:00 to 17:00 Asia/Shanghai two days ago: one calendar day whenever the suite runs.
-    day = timezone.localdate() - dt.timedelta(days=2)
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
-    meeting = meeting_in(
-        series,
-        host=host,
-        organiser=provinces[host].liaison,
-        state=MeetingState.CLOSED,
-        start_at=start,
-        end_at=start + dt.timedelta(hours=8),
-        session_number=15,
-        place="贵阳市公安局会议室",
-    )
-    for code in SIX:
-        office = provinces[code]
-        head = invite(
-            meeting,
-            office.head,
-            kind="leader",
-            is_chair=code == CHONGQING,
-            answer=Answer.ACCEPTED,
-            attended=True,
-        )
-        invite(meeting, office.liaison, kind="liaison", answer=Answer.ACCEPTED, attended=code != YUNNAN)
-        if code == QINGHAI:
-            head.answer, head.attended = Answer.DECLINED, None
-            head.save()
-        if code == SICHUAN:
-            head.answer, head.attended = Answer.DELEGATED, None
-            head.save()
-            invite(
-                meeting,
-                office.legal,
-                kind="legal",
-                answer=Answer.ACCEPTED,
-                attended=True,
-                delegated_from=head,
-            )
-    invite(
-        meeting,
-        provinces[TIBET].legal,
-        kind="legal",
-        attendance_role="observer",
-        answer=Answer.ACCEPTED,
-        attended=True,
-    )
-    meeting.participants.create(
-        external_name="郑教授",
-        external_affiliation="中国人民公安大学",
-        kind="expert",
-        attendance_role="observer",
-        answer=Answer.ACCEPTED,
-        attended=True,
-    )
-    for position, title in enumerate(("非法集资案件管辖争议", "逾期未办结的协作请求"), start=1):
-        AgendaItem.objects.create(
-            meeting=meeting,
-            position=position,
-            source_kind="free",
-            title=title,
-            added_by=provinces[host].liaison,
-        )
-    return meeting
-
-
-def start_minutes(meeting: JointMeeting, by):
-    """Start drafting through the scheduling service: its `start_minutes` after-callback drafts."""
-    scheduling.meeting_transition(meeting_id=meeting.pk, name="start_minutes", by=by)
-    return Minutes.objects.get(meeting=meeting)
-
-
-def add_decisions(minutes, texts=DECISIONS) -> None:
-    # Note-kind decisions: what they would act on is meetings.resolutions' concern (test_resolutions).
-    for number, text in enumerate(texts, start=1):
-        Resolution.objects.create(minutes=minutes, number=number, kind="note", text=text)
-
-
-def circulate(minutes, by):
-    return minutes_services.minutes_transition(minutes_id=minutes.pk, name="circulate", by=by)
-
-
-def sign(minutes, office, *, digest=None):
-    minutes.refresh_from_db()
-    return minutes_services.minutes_signoff(
-        minutes_id=minutes.pk,
-        unit=office.unit,
-        by=office.head,
-        action="signed",
-        digest=minutes.content_digest if digest is None else digest,
-    )
 
 
 def sign_all(minutes, provinces, codes=SIX):
@@ -500,10 +359,7 @@ def test_only_host_head_issues(circulating, provinces):
 
 
 def _pdf_text(document) -> str:
-    text = subprocess.run(
-        ["pdftotext", "-layout", document.file.path, "-"], capture_output=True, check=True, text=True
-    ).stdout
-    return "".join(text.split())
+    return pdf_text(document, squeeze=True)
 
 
 def test_issued_minutes_number_pdf_and_lists(circulating, provinces):

@@ -13,9 +13,9 @@ from documents.models import Document, DocumentCounter
 from meetings import minutes as minutes_services
 from meetings.models import JointMeeting, MeetingState, Minutes, MinutesState
 from organisation.models import Role
-from tests.factories.meetings import GUIZHOU, SIX
-from tests.factories.organisation import member
-from tests.meetings.test_minutes import add_decisions, circulate, held_meeting, sign, start_minutes
+from tests.support.factories.organisation import member
+from tests.support.meetings import add_decisions, circulate, held_meeting, sign, start_minutes
+from tests.support.units import GUIZHOU, SIX
 
 pytestmark = pytest.mark.postgres
 

@@ -11,7 +11,6 @@ only as that member may see it now.
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 from django.urls import reverse
@@ -24,20 +23,17 @@ from jurisdiction.models import JurisdictionProceeding, ProceedingKind, Proceedi
 from meetings import agenda, scheduling
 from meetings import minutes as minutes_services
 from meetings.models import AgendaSource, JointMeeting, MeetingState, Minutes, MinutesState, Resolution
-from tests.api.conftest import token_client
-from tests.factories.cases import CaseFactory, unit
-from tests.factories.meetings import CHONGQING, SICHUAN, meeting_in
-from tests.factories.organisation import UserFactory
+from tests.support.api import token_client
+from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.meetings import meeting_in
+from tests.support.factories.organisation import UserFactory
+from tests.support.pdf import pdf_text
+from tests.support.units import CHONGQING, SICHUAN
 
 pytestmark = pytest.mark.django_db
 
 WUHOU, YUZHONG = "510107", "500103"
 NAME = "5·20 跨境洗钱案"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def _dispute(*, parties=()) -> JurisdictionProceeding:
@@ -118,10 +114,7 @@ def _issue(minutes, provinces) -> str:
     )
     assert document_tasks.render_document(issued.document_id) == "done"
     issued.document.refresh_from_db()
-    text = subprocess.run(
-        ["pdftotext", "-layout", issued.document.file.path, "-"], capture_output=True, check=True, text=True
-    ).stdout
-    return re.sub(r"\s+", "", text)
+    return pdf_text(issued.document, squeeze=True)
 
 
 def _said(text: str, case: Case) -> bool:

@@ -8,8 +8,8 @@ from core.models import AuditEvent
 from core.workflow import available_transitions, run_transition
 from meetings import minutes as minutes_services
 from meetings.models import JointMeeting, MeetingState, Minutes, MinutesState
-from tests.factories.meetings import GUIZHOU, SIX
-from tests.meetings.test_minutes import add_decisions, held_meeting, sign, start_minutes
+from tests.support.meetings import add_decisions, held_meeting, sign, start_minutes
+from tests.support.units import GUIZHOU, SIX
 
 pytestmark = pytest.mark.django_db
 

@@ -24,9 +24,10 @@ from meetings.models import (
     ResolutionKind,
 )
 from organisation.models import Unit
-from tests.api.conftest import token_client
-from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, SIX, invite, meeting_in
-from tests.web.test_assets import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+from tests.support.api import token_client
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.pages import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+from tests.support.units import CHONGQING, GUIZHOU, SICHUAN, SIX
 
 pytestmark = pytest.mark.django_db
 
@@ -362,7 +363,7 @@ def test_action_item_page_reports_it_done(english, provinces, pan_southwest, nan
 
 
 def test_published_meeting_shows_minutes_signatures_and_follow_up(english, provinces, chuanyu_legal):
-    from tests.meetings.test_visibility import published_meeting
+    from tests.support.meetings import published_meeting
 
     meeting, _participant, _item, resolution, action_item = published_meeting(
         chuanyu_legal,
@@ -445,8 +446,8 @@ def _fill(meeting, n: int, start: int) -> None:
     from jurisdiction.models import JurisdictionProceeding, ProceedingParty, ProceedingState
     from meetings.models import AgendaItem, AgendaSource
     from organisation.models import Role
-    from tests.factories.cases import CaseFactory, unit
-    from tests.factories.organisation import member
+    from tests.support.factories.cases import CaseFactory, unit
+    from tests.support.factories.organisation import member
 
     minutes = Minutes.objects.get(meeting=meeting)
     # Parties in 贵州 (the host, who sees the proceeding) and elsewhere (who does not).
@@ -518,7 +519,7 @@ def _count(client, url: str) -> int:
 def test_meeting_page_costs_the_same_for_three_and_twelve_rows(
     english, provinces, pan_southwest, minutes_state
 ):
-    from tests.meetings.test_visibility import published_meeting
+    from tests.support.meetings import published_meeting
 
     meeting, *_rest = published_meeting(
         pan_southwest, host=GUIZHOU, organiser=provinces[GUIZHOU].liaison, owner=GUIZHOU
@@ -577,7 +578,7 @@ def test_resolution_form_offers_the_disputes_on_the_agenda(english, provinces, p
     from cases.models import CaseState
     from jurisdiction.models import JurisdictionProceeding, ProceedingParty, ProceedingState
     from meetings.models import AgendaItem, AgendaSource
-    from tests.factories.cases import CaseFactory, unit
+    from tests.support.factories.cases import CaseFactory, unit
 
     liaison = provinces[GUIZHOU].liaison
     meeting = meeting_in(

@@ -15,7 +15,8 @@ from core import periodic
 from core.models import Notification, OutboxMessage
 from meetings import reminders, scheduling
 from meetings.models import Answer, JointMeeting, MeetingState
-from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, YUNNAN, invite, meeting_in
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.units import CHONGQING, GUIZHOU, SICHUAN, YUNNAN
 
 pytestmark = pytest.mark.django_db
 

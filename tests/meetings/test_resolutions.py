@@ -1,6 +1,6 @@
 """Resolutions that act: nothing before the 纪要 is issued, then each once, failures flagged (§11).
 
-The minutes are built directly in the state a test needs (tests/factories/meetings.py style) and
+The minutes are built directly in the state a test needs (tests/support/factories/meetings.py style) and
 published by hand with an issued Document, then `resolutions_apply` is called as the minutes'
 `issue` step calls it.
 """
@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseParty, CaseState, HandlingCode, LocationRole, PartyRole
 from core.api import Conflict
-from core.models import AuditEvent, Deadline, DeadlineState, OutboxMessage
-from documents.models import Document, DocumentState
+from core.models import AuditEvent, Deadline, DeadlineState
 from jurisdiction import services as jurisdiction_services
 from jurisdiction.models import JurisdictionProceeding, ProceedingParty, ProceedingState
 from meetings import resolutions
@@ -35,38 +34,16 @@ from meetings.models import (
 )
 from meetings.selectors import normative_search
 from organisation.models import Role, User
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
-from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, meeting_in
-from tests.factories.organisation import member
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
+from tests.support.factories.organisation import member
+from tests.support.meetings import issue, minutes_in, notified, publish
+from tests.support.units import CHONGQING, GUIZHOU, SICHUAN
 
 WUHOU, YUZHONG, WUHUA, NANMING, CHENGDU, MPS = "510107", "500103", "530102", "520102", "510100", "000000"
 S = ProceedingState
 
 
-# --- builders (also used by test_action_items) -----------------------------------------------------
-
-
-def minutes_in(series, host_office, *, state=MinutesState.DRAFTING) -> Minutes:
-    """Create a held meeting of `series` hosted by the office's unit, with minutes in `state`."""
-    meeting_state = {
-        MinutesState.DRAFTING: MeetingState.MINUTES_DRAFTING,
-        MinutesState.CIRCULATING: MeetingState.MINUTES_CIRCULATING,
-        MinutesState.SIGNED: MeetingState.MINUTES_SIGNED,
-        MinutesState.PUBLISHED: MeetingState.PUBLISHED,
-    }[state]
-    meeting = meeting_in(
-        series,
-        host=host_office.unit.code,
-        organiser=host_office.liaison,
-        state=meeting_state,
-        start_in=-dt.timedelta(days=3),
-    )
-    return Minutes.objects.create(
-        meeting=meeting,
-        state=state,
-        drafted_by=host_office.liaison,
-        opening="会议研究了跨区域案件管辖等事项。",
-    )
+# --- builders (the shared ones are in tests/support/meetings.py) -----------------------------------
 
 
 def move_to(minutes: Minutes, state: str) -> Minutes:
@@ -79,47 +56,6 @@ def move_to(minutes: Minutes, state: str) -> Minutes:
     Minutes.objects.filter(pk=minutes.pk).update(state=state)
     JointMeeting.objects.filter(pk=minutes.meeting_id).update(state=meeting_state)
     return Minutes.objects.select_related("meeting__series", "meeting__host_unit").get(pk=minutes.pk)
-
-
-def publish(minutes: Minutes, head: User, *, number: str = "") -> Document:
-    """Issue the 纪要 document and publish the minutes, as `issue` does before applying resolutions."""
-    meeting = minutes.meeting
-    now = timezone.now()
-    number = number or f"{meeting.host_unit.name[:1]}公纪字〔{timezone.localdate().year}〕{minutes.pk}号"
-    document = Document.objects.create(
-        kind="meeting_minutes",
-        issuing_unit=meeting.host_unit,
-        state=DocumentState.ISSUED,
-        title=f"{meeting.series.minutes_masthead}（第{minutes.pk}次会议）",
-        data={"masthead": meeting.series.minutes_masthead, "opening": minutes.opening},
-        approval_chain=[],
-        number=number,
-        issued_at=now,
-        issued_by=head,
-        created_by=head,
-        link_target_type="meetings.meeting",
-        link_target_id=str(meeting.pk),
-    )
-    Minutes.objects.filter(pk=minutes.pk).update(
-        state=MinutesState.PUBLISHED, published_at=now, issued_by=head, document=document
-    )
-    JointMeeting.objects.filter(pk=meeting.pk).update(state=MeetingState.PUBLISHED)
-    minutes.refresh_from_db()
-    return document
-
-
-def issue(minutes: Minutes, head: User, **kwargs) -> Document:
-    document = publish(minutes, head, **kwargs)
-    resolutions.resolutions_apply(minutes=minutes, by=head, document=document)
-    return document
-
-
-def notified(key: str) -> set[int]:
-    """Return the ids of the users notified under a notification key."""
-    return {
-        message.payload["user_id"]
-        for message in OutboxMessage.objects.filter(idempotency_key__startswith=f"notify:{key}:")
-    }
 
 
 def audit_count(action: str) -> int:

@@ -20,7 +20,8 @@ from meetings.models import (
     MeetingState,
     SeriesMember,
 )
-from tests.factories.meetings import CHONGQING, GUIZHOU, QINGHAI, SICHUAN, TIBET, YUNNAN, meeting_in
+from tests.support.factories.meetings import meeting_in
+from tests.support.units import CHONGQING, GUIZHOU, QINGHAI, SICHUAN, TIBET, YUNNAN
 
 ORDER = [(1, "A"), (2, "B"), (3, "C")]
 

@@ -15,8 +15,9 @@ from core.models import AuditEvent, HolidayOverride
 from meetings import scheduling
 from meetings.models import Answer, AttendanceRole, JointMeeting, MeetingParticipant, MeetingState
 from organisation.models import Role
-from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, YUNNAN, invite, meeting_in
-from tests.factories.organisation import member
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.factories.organisation import member
+from tests.support.units import CHONGQING, GUIZHOU, SICHUAN, YUNNAN
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from bulletins.models import BulletinKind
 from bulletins.services import bulletin_create, bulletin_transition
 from meetings.models import DutyTerm
 from organisation.models import Unit
-from tests.factories.meetings import CHONGQING, SICHUAN, SIX, YUNNAN
+from tests.support.units import CHONGQING, SICHUAN, SIX, YUNNAN
 
 pytestmark = pytest.mark.django_db
 

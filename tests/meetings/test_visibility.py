@@ -19,76 +19,18 @@ from meetings import api_urls, urls
 from meetings.models import (
     ActionItem,
     AgendaItem,
-    AgendaSource,
     ApplyState,
-    Briefing,
     MeetingState,
-    Minutes,
-    MinutesState,
     Resolution,
     ResolutionKind,
 )
 from organisation.models import Unit
-from tests.api.conftest import assert_error, token_client
-from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, invite, meeting_in
+from tests.support.api import assert_error, token_client
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.meetings import published_meeting
+from tests.support.units import CHONGQING, GUIZHOU, SICHUAN
 
 pytestmark = pytest.mark.django_db
-
-
-def published_meeting(series, *, host: str, organiser, owner: str, participants=()):
-    """A meeting with everything a route can name: participant, agenda item, briefing, minutes,
-    a resolution and its action item."""
-    start = timezone.now() - dt.timedelta(days=10)
-    meeting = meeting_in(
-        series,
-        host=host,
-        organiser=organiser,
-        state=MeetingState.PUBLISHED,
-        start_at=start.replace(microsecond=0),
-        opened_at=start,
-        closed_at=start + dt.timedelta(hours=8),
-    )
-    participant = None
-    for user in participants:
-        participant = invite(meeting, user)
-    item = AgendaItem.objects.create(
-        meeting=meeting, position=1, source_kind=AgendaSource.FREE, title="案件协查机制", added_by=organiser
-    )
-    Briefing.objects.create(
-        meeting=meeting,
-        period_start=start - dt.timedelta(days=365),
-        period_end=start,
-        figures={},
-        computed_at=start,
-        frozen_at=start,
-    )
-    minutes = Minutes.objects.create(
-        meeting=meeting,
-        state=MinutesState.PUBLISHED,
-        version=1,
-        opening="导语",
-        drafted_by=organiser,
-        published_at=timezone.now(),
-    )
-    resolution = Resolution.objects.create(
-        minutes=minutes,
-        number=1,
-        kind=ResolutionKind.ACTION_ITEM,
-        text="核查身份",
-        owner_unit=Unit.objects.get(code=owner),
-        task="核查身份",
-        due_in_days=5,
-        apply_state=ApplyState.APPLIED,
-    )
-    action = ActionItem.objects.create(
-        resolution=resolution,
-        meeting=meeting,
-        series=series,
-        owner_unit=resolution.owner_unit,
-        task="核查身份",
-        due_at=timezone.now() + dt.timedelta(days=5),
-    )
-    return meeting, participant, item, resolution, action
 
 
 def api_requests(meeting, participant, item, resolution, action) -> list[tuple[str, str, str, dict]]:
@@ -380,7 +322,7 @@ def test_a_member_not_party_sees_neither_the_proceedings_state_nor_why_it_failed
 
     from cases.models import CaseState
     from jurisdiction.models import JurisdictionProceeding, ProceedingParty, ProceedingState
-    from tests.factories.cases import CaseFactory, unit
+    from tests.support.factories.cases import CaseFactory, unit
 
     wuhou, yuzhong, yunnan = "510107", "500103", "530000"
     meeting, _participant, _item, _resolution, _action = published_meeting(

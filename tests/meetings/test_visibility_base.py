@@ -6,7 +6,8 @@ import pytest
 
 from meetings import selectors
 from meetings.models import MeetingKind, MeetingState
-from tests.factories.meetings import CHONGQING, GUIZHOU, SICHUAN, invite, meeting_in
+from tests.support.factories.meetings import invite, meeting_in
+from tests.support.units import CHONGQING, GUIZHOU, SICHUAN
 
 pytestmark = pytest.mark.django_db
 

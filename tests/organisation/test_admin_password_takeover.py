@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from organisation.models import Role
-from tests.factories.organisation import UserFactory, member
+from tests.support.factories.organisation import UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -10,14 +10,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from config.celery import app as celery_app
-from core import deadline_rows, outbox
+from core import deadline_rows
 from core.deadline_rows import deadline_reassign, deadline_scan, deadline_start, escalation_times
 from core.deadlines import SHANGHAI
 from core.models import AuditEvent, Deadline, Notification
 from organisation import escalation
 from organisation.models import Membership, Role
-from tests.factories.organisation import member
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +24,8 @@ START = dt.datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
-def _eager(monkeypatch):
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+def _eager(eager_celery):
+    """Run tasks eagerly here, the outbox out of back-off (tests/support/fixtures.py)."""
 
 
 def person(code, role, username, **extra):

@@ -1,15 +1,13 @@
 """Loading the unit tree: counts, names, departments, intake points, and reloads that change what changed."""
 
-import csv
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from organisation.models import Department, DepartmentKind, Unit, UnitLevel
-from organisation.services import UNITS_CSV, organisation_load
-from tests.organisation import SAMPLE_UNIT_NAMES
+from organisation.services import organisation_load
+from tests.support.organisation import SAMPLE_UNIT_NAMES, edited_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +17,6 @@ def english():
     """Assert on the msgids, whatever the catalogues say."""
     with translation.override("en"):
         yield
-
-
-def _edited_copy(tmp_path, edit):
-    """Write a copy of units.csv with `edit(rows)` applied and return its path."""
-    with open(UNITS_CSV, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        fieldnames, rows = reader.fieldnames, list(reader)
-    rows = edit(rows)
-    path = tmp_path / "units.csv"
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fieldnames, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def _rename(code, name):
@@ -138,7 +122,7 @@ def test_edits_made_by_hand_survive_a_reload():
 
 def test_a_renamed_unit_is_updated_not_duplicated(tmp_path):
     pk = Unit.objects.get(code="510107").pk
-    report = organisation_load(path=_edited_copy(tmp_path, _rename("510107", "成都市公安局武侯分局")))
+    report = organisation_load(path=edited_copy(tmp_path, _rename("510107", "成都市公安局武侯分局")))
     assert (report.units_created, report.units_updated, report.units_deactivated) == (0, 1, 0)
     assert report.updated_codes == ["510107"]
     assert Unit.objects.count() == 623
@@ -148,13 +132,13 @@ def test_a_renamed_unit_is_updated_not_duplicated(tmp_path):
 
 def test_a_name_edited_by_hand_is_kept_on_rename(tmp_path):
     Unit.objects.filter(code="510107").update(name="武侯公安分局", name_overridden=True)
-    report = organisation_load(path=_edited_copy(tmp_path, _rename("510107", "成都市公安局武侯分局")))
+    report = organisation_load(path=edited_copy(tmp_path, _rename("510107", "成都市公安局武侯分局")))
     assert report.units_updated == 0
     assert Unit.objects.get(code="510107").name == "武侯公安分局"
 
 
 def test_a_unit_gone_from_the_data_is_deactivated_then_reactivated(tmp_path):
-    gone = _edited_copy(tmp_path, lambda rows: [row for row in rows if row["code"] != "500157"])
+    gone = edited_copy(tmp_path, lambda rows: [row for row in rows if row["code"] != "500157"])
     report = organisation_load(path=gone)
     assert (report.units_created, report.units_updated, report.units_deactivated) == (0, 0, 1)
     assert report.deactivated_codes == ["500157"]
@@ -187,7 +171,7 @@ def test_a_new_unit_and_a_moved_unit(tmp_path):
                 row["parent_code"] = "510100"
         return [*rows, extra]
 
-    report = organisation_load(path=_edited_copy(tmp_path, edit))
+    report = organisation_load(path=edited_copy(tmp_path, edit))
     assert (report.units_created, report.units_updated) == (1, 1)
     assert report.departments_created == 7
     assert report.intake_points_set == 1
@@ -199,7 +183,7 @@ def test_a_new_unit_and_a_moved_unit(tmp_path):
 
 
 def test_bad_data_is_refused_and_nothing_is_written(tmp_path):
-    orphan = _edited_copy(tmp_path, lambda rows: [row for row in rows if row["code"] != "510100"])
+    orphan = edited_copy(tmp_path, lambda rows: [row for row in rows if row["code"] != "510100"])
     with pytest.raises(ValidationError, match="510104"):
         organisation_load(path=orphan)
     assert Unit.objects.filter(is_active=True).count() == 623

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from core.models import AuditEvent
 from organisation.models import ApiToken, PasswordResetRequest, ProposalState, Role, User
 from organisation.services import membership_propose, password_reset_request
-from tests.factories.organisation import member
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 

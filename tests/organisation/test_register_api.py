@@ -14,8 +14,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from organisation.models import Availability, ExpertProfile, LiaisonAssignment, LiaisonRole, Role
-from tests.factories.organisation import member
-from tests.organisation.test_registers import ensure_specialties, listed, outside, unit
+from tests.support.factories.organisation import member
+from tests.support.organisation import ensure_specialties, listed, outside, unit
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,6 @@ above it, audited; a second open liaison officer of a unit is a 400 on `role`, n
 """
 
 import datetime as dt
-import importlib
 import threading
 
 import pytest
@@ -24,48 +23,17 @@ from organisation.models import (
     LiaisonRole,
     Role,
     Specialty,
-    Unit,
 )
 from organisation.registers import selectors, services
-from tests.factories.organisation import member
+from tests.support.factories.organisation import member
+from tests.support.organisation import SEEDED, ensure_specialties, listed, outside, unit
 
 pytestmark = pytest.mark.django_db
 
-SEEDED = importlib.import_module("organisation.migrations.0003_seed_specialties").SPECIALTIES
 BRIEF_NAMES = [
     "电信网络诈骗", "经济犯罪", "毒品犯罪", "枪支爆炸物", "网络安全", "电子数据取证",
     "法医", "痕迹检验", "涉外案件", "法律适用", "反恐", "警务指挥",
 ]  # fmt: skip
-
-
-# --- helpers shared by the register tests ---------------------------------------------------------
-
-
-def ensure_specialties() -> dict[str, Specialty]:
-    """Return the seeded specialties by code, recreating them if a flushing test removed them."""
-    for index, (code, name) in enumerate(SEEDED):
-        Specialty.objects.get_or_create(code=code, defaults={"name": name, "sort": (index + 1) * 10})
-    return Specialty.objects.in_bulk(field_name="code")
-
-
-def unit(code: str) -> Unit:
-    return Unit.objects.get(code=code)
-
-
-def listed(
-    user=None, *, at: str, specialties=("drugs",), availability=Availability.AVAILABLE, active=True, **fields
-) -> ExpertProfile:
-    """List an expert directly (no service): the fixture of a search test."""
-    ensure_specialties()
-    expert = ExpertProfile.objects.create(
-        user=user, unit=unit(at), availability=availability, is_active=active, **fields
-    )
-    expert.specialties.set(Specialty.objects.filter(code__in=specialties))
-    return expert
-
-
-def outside(name: str, affiliation: str, *, at: str, **kwargs) -> ExpertProfile:
-    return listed(at=at, external_name=name, affiliation=affiliation, **kwargs)
 
 
 # --- personas -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from organisation.selectors import (
     user_may_read_case_data,
     user_units,
 )
-from tests.factories.organisation import MembershipFactory, UserFactory, member
+from tests.support.factories.organisation import MembershipFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

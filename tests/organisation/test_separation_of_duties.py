@@ -18,7 +18,7 @@ from core.models import AuditEvent
 from organisation.models import Membership, MembershipProposal, ProposalState, Role, Unit
 from organisation.selectors import user_may_read_case_data
 from organisation.services import membership_propose
-from tests.factories.organisation import UserFactory, member
+from tests.support.factories.organisation import UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import hashlib
 import pytest
 
 from organisation.data import build_units as b
-from tests.organisation import SAMPLE_UNIT_NAMES
+from tests.support.organisation import SAMPLE_UNIT_NAMES
 
 DIVISIONS_SHA256 = "c7027ec91baeaea1bf239d57cf1dec6330360579c113d35720a74ba34943daf0"
 

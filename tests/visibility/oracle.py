@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cases.models import Case, HandlingCode
 from cases.selectors import case_discoverable_by, case_visible_to
-from tests.factories.world import World
+from tests.support.factories.world import World
 
 # Routes that may mention a case the viewer cannot open, under the discovery rules (DESIGN.md
 # "Visibility and security"): cross-province search and what follows from a hit; a joint meeting's

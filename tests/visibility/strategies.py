@@ -1,4 +1,4 @@
-"""Hypothesis strategies for a world plan (built by tests.factories.world.build_world)."""
+"""Hypothesis strategies for a world plan (built by tests.support.factories.world.build_world)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from cases.models import CaseState, HandlingCode, LocationRole, PartyRole, PersonRole
 from organisation.models import Role
-from tests.factories.world import CLUSTER, SIX
+from tests.support.factories.world import CLUSTER, SIX
 
 _DIVISIONS = Path(__file__).resolve().parents[2] / "organisation" / "data" / "divisions-southwest.csv"
 with _DIVISIONS.open(encoding="utf-8") as rows:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.test import Client
 
-from tests.factories.organisation import UserFactory, member
+from tests.support.factories.organisation import UserFactory, member
 from tests.visibility.oracle import forbidden_for
 from tests.visibility.paths import admin_requests, requests
 

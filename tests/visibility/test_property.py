@@ -1,6 +1,6 @@
 """Property: no persona reads, on any path, what the case rule does not let it see (issue 16).
 
-Hypothesis builds a random world (tests/factories/world.py): units of the six regions' tree, users
+Hypothesis builds a random world (tests/support/factories/world.py): units of the six regions' tree, users
 with current, acting, expired and future memberships, cases with random handling codes and states,
 assistance requests, jurisdiction proceedings, merger proposals, a joint meeting with agenda items,
 bulletins with a linked case, access grants (active, expired, revoked) and cases re-coded after
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.test import TestCase
 from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.factories.world import build_world
+from tests.support.factories.world import build_world
 from tests.visibility.paths import patterns
 from tests.visibility.strategies import plans
 from tests.visibility.sweep import check_world

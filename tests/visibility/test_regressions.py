@@ -1,6 +1,6 @@
 """Fixed worlds, one per leak family of issue 16, swept like the property test but small and readable.
 
-Each test builds one hand-written plan (tests/factories/world.py), names the persona that must not
+Each test builds one hand-written plan (tests/support/factories/world.py), names the persona that must not
 read the case and the routes where the leak was, and requires that no response there contains a
 marker of a case outside `case_visible_to` for that persona (tests/visibility/oracle.py).
 """
@@ -15,7 +15,7 @@ from django.test import TestCase
 from cases.models import CaseState, HandlingCode, LocationRole, PartyRole, PersonRole
 from cases.selectors import case_visible_to
 from organisation.models import Role
-from tests.factories.world import build_world
+from tests.support.factories.world import build_world
 from tests.visibility.sweep import check_world
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_a_membership_out_of_its_dates_sees_nothing(status):
 
 def test_the_system_administrator_reads_no_case_data_in_the_admin():
     """Item 6: audit payloads and outbox messages shown in /admin/ carried case numbers and names."""
-    from tests.factories.organisation import UserFactory
+    from tests.support.factories.organisation import UserFactory
 
     world = built(
         {

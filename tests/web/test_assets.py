@@ -8,12 +8,10 @@ from django.contrib.staticfiles import finders
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from tests.support.pages import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
+
 pytestmark = pytest.mark.django_db
 
-EXTERNAL = re.compile(r"""(?:src|href|action|data|poster)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
-INLINE_STYLE = re.compile(r"<style[\s>]|\sstyle\s*=", re.IGNORECASE)
-INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 STATIC_REF = re.compile(r"""(?:src|href)="/static/([^"]+)\"""")
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from core import inbox
 from organisation.models import Membership, Role
-from tests.factories.organisation import member
+from tests.support.factories.organisation import member
 
 pytestmark = pytest.mark.django_db
 

@@ -1,25 +1,16 @@
-"""Helpers of the rendering tests: the sample form's data and poppler-utils runs."""
+"""The sample form of the rendering tests: its data, rendered to a file."""
 
 from __future__ import annotations
 
 import datetime
-import subprocess
 from pathlib import Path
 
-POPPLER_TIMEOUT = 60
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "documents"
 
 VERIFICATION_CODE = "LB7K-3QX9-M2PD"
 VERIFICATION_URL = "https://lianban.example/verify/LB7K3QX9M2PD"
 RARE_NAME = "吉𠮷"
 AUTHOR = "成都市公安局武侯区分局"
-
-
-def poppler(*args: str | Path) -> str:
-    """Run a poppler-utils command and return its standard output."""
-    return subprocess.run(
-        [str(arg) for arg in args], capture_output=True, text=True, check=True, timeout=POPPLER_TIMEOUT
-    ).stdout
 
 
 def sample_context(paragraph_count: int = 3) -> dict:

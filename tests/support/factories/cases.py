@@ -79,11 +79,11 @@ class CaseFactory(factory.django.DjangoModelFactory):
         """Create the accepting and lead rows; `parties=[(unit, role), …]` adds more."""
         if not create:
             return
-        CaseParty.objects.get_or_create(case=obj, unit=obj.accepting_unit, role=PartyRole.ACCEPTING)
+        CasePartyFactory(case=obj, unit=obj.accepting_unit, role=PartyRole.ACCEPTING)
         if obj.lead_unit_id:
-            CaseParty.objects.get_or_create(case=obj, unit=obj.lead_unit, role=PartyRole.LEAD)
+            CasePartyFactory(case=obj, unit=obj.lead_unit, role=PartyRole.LEAD)
         for party_unit, role in extracted or ():
-            CaseParty.objects.get_or_create(case=obj, unit=party_unit, role=role)
+            CasePartyFactory(case=obj, unit=party_unit, role=role)
 
 
 def id_number(region: str = "510107", birth_date: dt.date = dt.date(1990, 3, 7), sequence: int = 123) -> str:
@@ -137,3 +137,15 @@ class CaseLocationFactory(factory.django.DjangoModelFactory):
     division_unit = factory.LazyAttribute(lambda o: Unit.objects.filter(code=o.division_code).first())
     address = "昆明市五华区某小区"
     occurred = "2026-04-15"
+
+
+class CasePartyFactory(factory.django.DjangoModelFactory):
+    """A unit's part in a case (the row visibility reads): `CasePartyFactory(case=…, unit=…, role=…)`."""
+
+    class Meta:
+        model = CaseParty
+        django_get_or_create = ("case", "unit", "role")
+
+    case = factory.SubFactory(CaseFactory, state=CaseState.UNDER_INVESTIGATION)
+    unit = factory.LazyFunction(lambda: unit("530100"))
+    role = PartyRole.PROCEEDING

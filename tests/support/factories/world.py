@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
-from tests.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, id_number
-from tests.factories.organisation import UserFactory
 
 from cases.models import (
     AccessRequestState,
@@ -38,6 +36,10 @@ from cases.models import (
 )
 from core.api import Conflict
 from organisation.models import Membership, Role, Unit, User
+from tests.support.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, id_number
+from tests.support.factories.organisation import UserFactory
+from tests.support.personas import POST_OF_ROLE, Cast
+from tests.support.units import SIX
 
 # Letters of a marker token: none of M, R, K, so "MARK" only ever starts a token.
 _LETTERS = "ABCDEFGHIJLNOPQSTUVWXYZ"
@@ -61,7 +63,6 @@ CLUSTER = (
     "630100",  # 西宁市公安局
     "000000",  # 公安部
 )
-SIX = ("500000", "510000", "520000", "530000", "540000", "630000")
 
 
 def token() -> str:
@@ -99,21 +100,14 @@ class World:
     notes: list[str] = field(default_factory=list)
     # Users the world made to act (heads, intake officers, liaison officers): personas too.
     actors: dict[tuple[str, str], User] = field(default_factory=dict)
+    cast: Cast = field(default_factory=Cast)
 
     def actor(self, code: str, role: str) -> User:
+        """Return the world's one holder of `role` in the unit `code`, made on first use."""
         key = (code, role)
         if key not in self.actors:
-            user = UserFactory(username=f"{role[:6]}_{code}_{token().lower()}")
-            unit = Unit.objects.get(code=code)
-            department = None
-            if role in (Role.INVESTIGATOR, Role.DEPARTMENT_HEAD):
-                department = unit.departments.filter(kind="criminal").first()
-            elif role == Role.LEGAL_OFFICER:
-                department = unit.departments.filter(kind="legal").first()
-            elif role == Role.INTAKE_OFFICER:
-                department = unit.departments.filter(kind="command").first()
-            Membership.objects.create(user=user, unit=unit, role=role, department=department)
-            self.actors[key] = user
+            office = self.cast.office(code, f"{role[:6]}_{code}_{token().lower()}")
+            self.actors[key] = office.person(POST_OF_ROLE[role])
         return self.actors[key]
 
     def attempt(self, what: str, step):
@@ -194,24 +188,24 @@ def _pick(world: World, index: int) -> Case:
 
 
 def _request(world: World, spec: dict) -> None:
-    from tests.factories.assistance import Cast, attach_all, walk
-
     from cases.assistance import services
+    from tests.support.factories.assistance import attach_all, walk
 
     case = _pick(world, spec["case"])
     requesting = case.responsible_unit.code
     if requesting == spec["to"]:
         return
     cast = Cast(requesting=requesting, requested=spec["to"])
-    cast._people.update(
-        {
-            f"inv_{requesting}": world.actor(requesting, Role.INVESTIGATOR),
-            f"dh_{requesting}": world.actor(requesting, Role.DEPARTMENT_HEAD),
-            f"uh_{requesting}": world.actor(requesting, Role.UNIT_HEAD),
-            f"intake_{spec['to']}": world.actor(spec["to"], Role.INTAKE_OFFICER),
-            f"dh_{spec['to']}": world.actor(spec["to"], Role.DEPARTMENT_HEAD),
-            f"officer_{spec['to']}": world.actor(spec["to"], Role.INVESTIGATOR),
-        }
+    # The world's actors hold the posts of the walk, so that the plan's people act in it.
+    cast.office(requesting).seat(
+        investigator=world.actor(requesting, Role.INVESTIGATOR),
+        department_head=world.actor(requesting, Role.DEPARTMENT_HEAD),
+        head=world.actor(requesting, Role.UNIT_HEAD),
+    )
+    cast.office(spec["to"]).seat(
+        intake=world.actor(spec["to"], Role.INTAKE_OFFICER),
+        department_head=world.actor(spec["to"], Role.DEPARTMENT_HEAD),
+        investigator=world.actor(spec["to"], Role.INVESTIGATOR),
     )
 
     def make():
@@ -261,10 +255,9 @@ def _merger(world: World, spec: dict):
 
 
 def _meeting(world: World, spec: dict) -> None:
-    from tests.factories.meetings import meeting_in, pan_southwest_series
-
     from meetings import agenda
     from meetings.models import AgendaSource, MeetingState
+    from tests.support.factories.meetings import meeting_in, pan_southwest_series
 
     host = spec["host"]
     liaison = world.actor(host, Role.LIAISON_OFFICER)
@@ -324,7 +317,7 @@ def _bulletin(world: World, spec: dict) -> None:
 
 
 def _grant(world: World, spec: dict) -> None:
-    from cases.access import services as access
+    from cases.access import services as access_services
 
     if not world.users:
         return
@@ -332,7 +325,7 @@ def _grant(world: World, spec: dict) -> None:
     case = _pick(world, spec["case"])
     request = world.attempt(
         f"access request of {user.username} for case {case.pk}",
-        lambda: access.access_request_create(case_id=case.pk, by=user, reason=f"核查线索{token()}"),
+        lambda: access_services.access_request_create(case_id=case.pk, by=user, reason=f"核查线索{token()}"),
     )
     if request is None:
         # The user sees it already or may not discover it: a grant can still exist (made before the
@@ -359,7 +352,9 @@ def _grant(world: World, spec: dict) -> None:
         intake = world.actor(request.owning_unit.code, Role.INTAKE_OFFICER)
         world.attempt(
             f"grant of request {request.pk}",
-            lambda: access.access_request_transition(request_id=request.pk, name="grant", by=intake, days=7),
+            lambda: access_services.access_request_transition(
+                request_id=request.pk, name="grant", by=intake, days=7
+            ),
         )
     grants = CaseAccessGrant.objects.filter(request=request)
     if spec["status"] == "expired":

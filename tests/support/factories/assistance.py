@@ -1,16 +1,22 @@
-"""Builders for assistance-request tests: a registered case, a request, scans and whole walks."""
+"""Builders for assistance-request tests: a registered case, a request, scans and whole walks.
+
+The people of a walk are a `Cast` (tests/support/personas.py).
+"""
 
 import datetime as dt
 
+import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases.assistance import services
 from cases.assistance.models import AssistanceRequest
 from cases.assistance_kinds import KINDS, AssistanceKind
-from cases.models import Case, CaseParty, CaseState, HandlingCode, Offence, PartyRole
-from organisation.models import Role, Unit
-from tests.factories.organisation import member
+from cases.models import Case, CaseState, HandlingCode, Offence
+from organisation.models import Unit
+from tests.support.factories.cases import FACTORY_SERIAL_START, CaseFactory, unit
+from tests.support.factories.organisation import UserFactory
+from tests.support.personas import Cast
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 _serial = iter(range(1, 10**6))
@@ -22,26 +28,40 @@ def scan(name: str = "scan.pdf") -> SimpleUploadedFile:
 
 def case_in(code: str = "510107", *, handling_code: str = HandlingCode.NORMAL, created_by=None) -> Case:
     """Return a case under investigation led by the unit with this code (built directly, not via services)."""
-    unit = Unit.objects.get(code=code)
-    serial = next(_serial)
-    year = timezone.localdate().year
-    case = Case.objects.create(
-        number=f"A{code}{year}{serial:05d}",
-        number_year=year,
-        number_serial=serial,
+    return CaseFactory(
+        serial=next(_serial),
         name="4·15 电信网络诈骗案",
         offence=Offence.objects.order_by("sort").first(),
         summary="受害人在昆明被骗，嫌疑人居住在贵阳。",
-        accepting_unit=unit,
-        accepted_at=timezone.now(),
-        lead_unit=unit,
+        accepting_unit=unit(code),
         handling_code=handling_code,
         state=CaseState.UNDER_INVESTIGATION,
         created_by=created_by,
     )
-    CaseParty.objects.create(case=case, unit=unit, role=PartyRole.ACCEPTING)
-    CaseParty.objects.create(case=case, unit=unit, role=PartyRole.LEAD)
-    return case
+
+
+class AssistanceRequestFactory(factory.django.DjangoModelFactory):
+    """A request written directly in any state (tests of a step build what comes before it here).
+
+    The services' side effects (the requested unit's party row, deadlines, documents) are not made;
+    tests of those call the services (`draft_request`, `walk`).
+    """
+
+    class Meta:
+        model = AssistanceRequest
+
+    class Params:
+        serial = factory.Sequence(lambda n: FACTORY_SERIAL_START + n)
+
+    case = factory.SubFactory(CaseFactory, state=CaseState.UNDER_INVESTIGATION)
+    requesting_unit = factory.LazyAttribute(lambda o: o.case.responsible_unit)
+    requested_unit = factory.LazyFunction(lambda: unit("530100"))
+    kind = AssistanceKind.EVIDENCE_COLLECTION
+    matters = "调取受害人银行流水及通话记录"
+    number = factory.LazyAttribute(
+        lambda o: f"R{o.requesting_unit.code}{timezone.localdate().year}{o.serial:05d}"
+    )
+    created_by = factory.SubFactory(UserFactory)
 
 
 def draft_request(
@@ -71,43 +91,6 @@ def attach_all(by, request: AssistanceRequest, *, skip=()) -> None:
             issued_on=timezone.localdate() - dt.timedelta(days=1),
             file=scan(),
         )
-
-
-class Cast:
-    """The people of a request's walk, created on demand in the requesting and requested units."""
-
-    def __init__(self, requesting="510107", requested="530100"):
-        self.requesting, self.requested = requesting, requested
-        self._people = {}
-
-    def get(self, name, code, role, department_kind=None):
-        if name not in self._people:
-            self._people[name] = member(code, role, username=name, department_kind=department_kind)
-        return self._people[name]
-
-    @property
-    def investigator(self):
-        return self.get(f"inv_{self.requesting}", self.requesting, Role.INVESTIGATOR, "criminal")
-
-    @property
-    def department_head(self):
-        return self.get(f"dh_{self.requesting}", self.requesting, Role.DEPARTMENT_HEAD, "criminal")
-
-    @property
-    def unit_head(self):
-        return self.get(f"uh_{self.requesting}", self.requesting, Role.UNIT_HEAD)
-
-    @property
-    def intake(self):
-        return self.get(f"intake_{self.requested}", self.requested, Role.INTAKE_OFFICER, "command")
-
-    @property
-    def requested_head(self):
-        return self.get(f"dh_{self.requested}", self.requested, Role.DEPARTMENT_HEAD, "criminal")
-
-    @property
-    def officer(self):
-        return self.get(f"officer_{self.requested}", self.requested, Role.INVESTIGATOR, "criminal")
 
 
 def walk(request: AssistanceRequest, cast: Cast, upto: str) -> AssistanceRequest:

@@ -7,6 +7,20 @@ from organisation.models import Membership, Role, Unit, User
 TEST_PASSWORD = "correct-horse-battery-staple"
 
 
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A unit of the loaded organisation by its division code: `UnitFactory(code="530100")`."""
+
+    class Meta:
+        model = Unit
+
+    code = "510107"
+
+    @classmethod
+    def _create(cls, model_class, *args, code, **kwargs):
+        # The 623 units are data (data/units.csv): a test names one, it never invents one.
+        return model_class.objects.get(code=code)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -27,7 +41,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
         model = Membership
 
     user = factory.SubFactory(UserFactory)
-    unit = factory.LazyFunction(lambda: Unit.objects.get(code="510107"))
+    unit = factory.SubFactory(UnitFactory)
     role = Role.INVESTIGATOR
 
 
