@@ -28,6 +28,7 @@ KINDS = {
     "approval": _("Assistance requests awaiting your approval"),
     "send": _("Approved assistance requests to send"),
     "intake": _("Incoming assistance requests to check"),
+    "route": _("Accepted assistance requests to route to a department"),
     "routing": _("Assistance requests routed to your department"),
     "assigned": _("Assistance requests assigned to you"),
     "clarification": _("Questions on your assistance requests"),
@@ -61,6 +62,9 @@ def _conditions(user) -> dict[str, Q]:
         "intake": Q(state__in=[S.SENT, S.RECEIVED], requested_unit_id__in=intake_units)
         if intake_units
         else None,
+        # Accepted, a request waits for the intake officer to route it (found missing by the kit's
+        # invariant: tests/web/test_inbox_matches_the_steps.py).
+        "route": Q(state=S.ACCEPTED, requested_unit_id__in=intake_units) if intake_units else None,
         "routing": Q(state=S.ROUTED, routed_department_id__in=departments) if departments else None,
         "assigned": Q(state__in=[S.ASSIGNED, S.IN_PROGRESS], assignee=user),
         "clarification": Q(state=S.CLARIFICATION_REQUESTED, requesting_unit_id__in=requester_units)
