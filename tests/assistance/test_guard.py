@@ -3,7 +3,7 @@ a unit other than the lead may request a coercive measure only as a first-respon
 
 The case is put in dispute as opening a jurisdiction proceeding puts it
 (cases.services.case_jurisdiction_question_open); a case opened from `registered` has no lead while
-disputed. a case opened from `registered` has no lead while disputed.
+disputed.
 """
 
 import threading

@@ -476,10 +476,9 @@ def test_the_case_no_longer_settles_its_own_jurisdiction(wuhou_unit_head):
     investigated.refresh_from_db()
     assert (pending.state, pending.lead_unit) == (CaseState.JURISDICTION_PENDING, None)
     assert investigated.state == CaseState.UNDER_INVESTIGATION
-    assert (
-        "open_jurisdiction_question"
-        not in client.get(f"{CASES}{investigated.pk}/").json()["available_transitions"]
-    )
+    assert "open_jurisdiction_question" not in client.get(f"{CASES}{investigated.pk}/").json()[
+        "available_transitions"
+    ]
 
 
 # --- masking, full view, export ------------------------------------------------------------------

@@ -289,7 +289,9 @@ def test_an_expected_state_that_moved_on_is_a_conflict(wuhou_head):
     case = CaseFactory(state=S.REGISTERED)
 
     with pytest.raises(Conflict) as raised:
-        services.case_transition(case=case, name="start_investigation", by=wuhou_head, expected_state=S.DRAFT)
+        services.case_transition(
+            case=case, name="start_investigation", by=wuhou_head, expected_state=S.DRAFT
+        )
 
     assert raised.value.current_state == S.REGISTERED
 
