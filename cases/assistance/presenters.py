@@ -4,14 +4,13 @@ Reads only (a download is audited by its service); cases.assistance.views and ca
 present the same rows.
 """
 
-import io
-
 from django.http import FileResponse, Http404
 
 from cases.assistance import documents_bridge, selectors, services
 from cases.assistance.models import AssistanceRequest, RequestDocument
 from cases.assistance.steps import REQUEST_MACHINE
 from documents.models import Document
+from documents.presenters import file_response
 
 
 def request_detail(request: AssistanceRequest, user) -> AssistanceRequest:
@@ -30,18 +29,6 @@ def request_detail(request: AssistanceRequest, user) -> AssistanceRequest:
     return request
 
 
-def _generated_file_response(document: Document) -> FileResponse:
-    """Serve the copy documents' download made for the viewer (watermarked), else the stored PDF."""
-    # The same answer as documents.apis.file_response, which pages may not import (issue 17).
-    served = getattr(document, "served_copy", None)
-    return FileResponse(
-        io.BytesIO(served) if served is not None else document.file.open("rb"),
-        as_attachment=True,
-        filename=document.file.name.rsplit("/", 1)[-1],
-        content_type="application/pdf",
-    )
-
-
 def document_file_response(
     request: AssistanceRequest, document: RequestDocument, user, *, channel: str
 ) -> FileResponse | None:
@@ -57,7 +44,7 @@ def document_file_response(
             )
         except Document.DoesNotExist:
             raise Http404 from None
-        return _generated_file_response(generated)
+        return file_response(generated)
     if not document.file:
         return None
     services.request_document_downloaded(by=user, request=request, document=document)

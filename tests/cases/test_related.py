@@ -23,11 +23,11 @@ from cases.models import (
     PersonRole,
     RelatedCaseMatch,
 )
-from cases.standing import user_standing
 from core.identity import make_id_number
 from core.models import AuditEvent, OutboxMessage, TimelineEntry
 from core.notifications import render
 from organisation.models import Role
+from organisation.standing import user_standing
 from tests.support.api import token_client
 from tests.support.factories.cases import CaseFactory, CasePersonFactory, offence, unit
 from tests.support.personas import officer
