@@ -44,9 +44,9 @@ from cases.models import Case, HandlingCode
 from cases.selectors import case_get_visible
 from core import audit, deadline_rows, grading, holidays
 from core import deadlines as core_deadlines
-from core.api import Conflict
 from core.deadline_rows import TargetDescription
 from core.deadlines import Confidence, DeadlineRule, Kind, Period, RuleBook
+from core.exceptions import Conflict
 from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineState, EscalationLevel
 from core.notifications import message_id
 from core.uploads import validate_scan

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseState, HandlingCode
-from core.api import IntegerFilter
+from core.filters import IntegerFilter
 
 
 class CaseFilter(django_filters.FilterSet):
