@@ -12,7 +12,7 @@ import types
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from core import audit
@@ -121,7 +121,9 @@ def test_filters(auditor, events, wuhou_investigator):
     assert ids(client.get("/api/v1/audit-events/", {"action": "cases.search"})) == {events["wuhou"].pk}
     moment = events["wuhou"].occurred_at
     assert events["wuhou"].pk in ids(client.get("/api/v1/audit-events/", {"since": moment.isoformat()}))
-    day = moment.date()
+    # A day is a day in Asia/Shanghai (TIME_ZONE), as the filter reads it: between 16:00 and 24:00 UTC
+    # the UTC date is the day before.
+    day = timezone.localdate(moment)
     assert events["wuhou"].pk in ids(client.get("/api/v1/audit-events/", {"until": day.isoformat()}))
     earlier = (day.replace(year=day.year - 1)).isoformat()
     assert ids(client.get("/api/v1/audit-events/", {"until": earlier})) == set()
