@@ -400,17 +400,12 @@ def step_input(machine, name: str, data, *, instance=None) -> tuple[dict, str | 
     if step.form is None:
         _form_data(None, data)
         return {}, expected
-    form = step.form(data=_ListData(_form_data(step.form, data)), **step_form_kwargs(step, instance))
+    form = step.form(data=_ListData(_form_data(step.form, data)), **step.form_kwargs(instance))
     if not form.is_valid():
         raise exceptions.ValidationError(
             {key: [str(message) for message in messages] for key, messages in form.errors.items()}
         )
     return dict(form.cleaned_data), expected
-
-
-def step_form_kwargs(step, instance) -> dict:
-    """Return the keyword arguments a step's form takes (`instance` when its form asks for it)."""
-    return {"instance": instance} if getattr(step.form, "takes_instance", False) else {}
 
 
 class StepApi(APIView):

@@ -11,13 +11,14 @@ from functools import cache
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from core.exceptions import Conflict, DomainError
-from core.steps import Machine, Offer, check_transition
+from core.steps import Machine, Offer, check_transition, state_field_of
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -42,39 +43,26 @@ def step_form_class(step) -> type[forms.Form]:
     A danger step asks the officer to tick its confirmation text; the browser holds the form until it
     is ticked (the service does not read it: the API and scripted clients confirm by calling).
     """
-    bases = (
-        (step.form, StepForm)
-        if step.form is not None and not issubclass(step.form, StepForm)
-        else ((step.form,) if step.form is not None else (StepForm,))
-    )
     attrs = {}
     if step.confirm:
         attrs["confirmed"] = forms.BooleanField(
             label=step.confirm, required=False, widget=forms.CheckboxInput(attrs={"required": True})
         )
-    if len(bases) == 1 and not attrs:
-        return bases[0]
+    base = step.form or StepForm
+    if issubclass(base, StepForm) and not attrs:
+        return base
+    bases = (base,) if issubclass(base, StepForm) else (base, StepForm)
     return type(f"{step.name.title().replace('_', '')}PageForm", bases, attrs)
-
-
-def _form_kwargs(step, instance) -> dict:
-    return {"instance": instance} if getattr(step.form, "takes_instance", False) else {}
 
 
 def step_form(step, instance, data=None) -> forms.Form:
     """Return the form of a step for `instance`, bound to `data` or showing the current state."""
     form_class = step_form_class(step)
-    state = getattr(instance, _state_field(instance, step))
-    kwargs = _form_kwargs(step, instance)
+    state = getattr(instance, state_field_of(type(instance), step.name))
+    kwargs = step.form_kwargs(instance)
     if data is not None:
         return form_class(data, auto_id=f"id_{step.name}_%s", **kwargs)
     return form_class(auto_id=f"id_{step.name}_%s", initial={"expected_state": state}, **kwargs)
-
-
-def _state_field(instance, step) -> str:
-    from core.steps import state_field_of
-
-    return state_field_of(type(instance), step.name)
 
 
 def next_steps(machine: Machine, instance, user, *, url_for, bound: forms.Form | None = None, bound_step=""):
@@ -212,18 +200,20 @@ class DomainErrorMiddleware:
         return None
 
 
+def permanent_redirect(url: str) -> HttpResponseRedirect:
+    """Answer 308 to `url`: a page URL that moved, so that a POST stays a POST (301 would make it a GET)."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 308
+    return response
+
+
 class MovedView(View):
-    """A page URL that became one shape: 308 to its new place, so that a POST stays a POST."""
+    """A page URL that became one shape: 308 to its new place (same URL arguments)."""
 
     pattern_name = ""
 
     def dispatch(self, request, *args, **kwargs):
-        from django.http import HttpResponseRedirect
-        from django.urls import reverse
-
-        response = HttpResponseRedirect(reverse(self.pattern_name, kwargs=kwargs))
-        response.status_code = 308
-        return response
+        return permanent_redirect(reverse(self.pattern_name, kwargs=kwargs))
 
 
 def moved(pattern_name: str):

@@ -15,8 +15,8 @@ this object now, and if not, why": nothing reads django-fsm's private metadata.
 """
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -77,6 +77,10 @@ class Step:
         if callable(self.waiting):
             return bool(self.waiting(instance))
         return self.is_waiting
+
+    def form_kwargs(self, instance: models.Model) -> dict[str, Any]:
+        """Return the keyword arguments the step's form takes (`instance` when it declares takes_instance)."""
+        return {"instance": instance} if getattr(self.form, "takes_instance", False) else {}
 
     def unmet(self, instance: models.Model) -> list[Any]:
         """Return the reasons this step cannot yet be taken on `instance` (empty when it can)."""
@@ -174,7 +178,6 @@ class Offer:
     check: Check
     form: Any = None
     url: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -322,13 +325,3 @@ def register_machine(machine: Machine) -> Machine:
 def machine_for(model_or_instance) -> Machine | None:
     model = model_or_instance if isinstance(model_or_instance, type) else type(model_or_instance)
     return machines.get(_label(model))
-
-
-def waiting_objects(user, objects: Iterable[models.Model]) -> list[models.Model]:
-    """Return those of `objects` that wait for `user` by their machine's rule (the inbox invariant)."""
-    found = []
-    for instance in objects:
-        machine = machine_for(instance)
-        if machine is not None and machine.waiting_for(instance, user):
-            found.append(instance)
-    return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +27,7 @@ from core import deadline_rows
 from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
 from core.ids import id_or_none
-from core.pages import StepView, apply_errors, next_steps, step_form
+from core.pages import StepView, apply_errors, next_steps, permanent_redirect, step_form
 from core.workflow import timeline_for
 from documents import kinds as document_kinds
 from jurisdiction import forms, presenters, selectors, services
@@ -470,9 +470,7 @@ class ActionMovedView(View):
             url = reverse("jurisdiction-proceeding-transition", args=[pk, name])
         else:
             raise Http404(name)
-        response = HttpResponseRedirect(url)
-        response.status_code = 308
-        return response
+        return permanent_redirect(url)
 
 
 # --- the page's other forms ------------------------------------------------------------------------
