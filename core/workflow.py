@@ -8,7 +8,7 @@ may raise django.core.exceptions.ValidationError for missing or bad input (the s
 as it was). Everything with an effect outside the row happens here or in the `after` callback.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,6 +140,10 @@ def run_transition(
     return TransitionResult(instance=instance, from_state=from_state, to_state=to_state)
 
 
+# What an edit changed: field → (old value, new value), in the order the caller gave the fields.
+Changes = dict[str, tuple[Any, Any]]
+
+
 def model_update(
     *,
     instance: models.Model,
@@ -148,25 +152,34 @@ def model_update(
     action: str = "updated",
     acting_unit_code: str = "",
     with_values: tuple[str, ...] = (),
-    timeline: bool = True,
+    timeline: bool | Callable[[Changes], dict[str, Any]] = True,
     validate: bool = True,
     extra_update_fields: tuple[str, ...] = (),
+    related: Mapping[str, tuple[Any, Any]] | None = None,
+    payload: Callable[[Changes], dict[str, Any]] | None = None,
+    audit_action: str = "",
 ) -> list[str]:
     """Set the fields of `values` that differ on the locked `instance`, validate, save and audit them.
 
     The caller has locked the row and checked who may edit; `values` are already parsed. The model's
     own rules run (`full_clean` on the changed fields, which calls `clean()`); a refusal raises
     ValidationError naming the field and nothing is saved. The audit event `<app>.<model>.<action>`
-    names the changed fields (with old and new values for `with_values`) and, with `timeline`, the
-    object's timeline gets a row. Return the names of the changed fields (empty: nothing was written).
+    (or `audit_action`, an event's established name) names the changed fields (with old and new
+    values for `with_values`) and, with `timeline`, the object's timeline gets a row. Return the
+    names of the changed fields (empty: nothing was written).
+
+    `related` are changes the caller writes itself in the same transaction (a many-to-many set),
+    field → (old, new) as the audit is to name them; they count as changes and join the same event.
+    `payload` shapes the audit payload from all the changes instead; a callable `timeline` gives the
+    timeline row's `note` and `data` (by default its data is the audit payload).
     """
     changed = {field: value for field, value in values.items() if getattr(instance, field) != value}
-    if not changed:
+    if not changed and not related:
         return []
     before = {field: getattr(instance, field) for field in changed}
     for field, value in changed.items():
         setattr(instance, field, value)
-    if validate:
+    if validate and changed:
         untouched = [
             model_field.name
             for model_field in instance._meta.concrete_fields
@@ -184,21 +197,25 @@ def model_update(
         and "updated_at" not in update_fields
     ):
         update_fields.append("updated_at")
+    # With only related changes this saves `updated_at` alone (or nothing: an empty list saves no row).
     instance.save(update_fields=update_fields)
-    payload: dict[str, Any] = {"fields": sorted(changed)}
-    for field in with_values:
-        if field in changed:
-            payload[field] = {"from": before[field], "to": changed[field]}
-    label = target_label(instance)
+    changes: Changes = {field: (before[field], changed[field]) for field in changed}
+    changes.update(related or {})
+    if payload is not None:
+        audit_payload = payload(changes)
+    else:
+        audit_payload = {"fields": sorted(changes)}
+        for field in with_values:
+            if field in changes:
+                audit_payload[field] = {"from": changes[field][0], "to": changes[field][1]}
     audit.record(
-        action=f"{label}.{action}",
+        action=audit_action or f"{target_label(instance)}.{action}",
         actor=by,
         acting_unit_code=acting_unit_code,
         target=instance,
-        payload=payload,
+        payload=audit_payload,
     )
     if timeline:
-        timeline_add(
-            instance=instance, actor=by, acting_unit_code=acting_unit_code, action=action, data=payload
-        )
-    return sorted(changed)
+        row = timeline(changes) if callable(timeline) else {"data": audit_payload}
+        timeline_add(instance=instance, actor=by, acting_unit_code=acting_unit_code, action=action, **row)
+    return sorted(changes)

@@ -243,3 +243,40 @@ def test_model_update_saves_only_what_changed_audits_it_and_keeps_the_row_on_a_r
     assert "title" in refused.value.message_dict
     bulletin.refresh_from_db()
     assert bulletin.title == "新标题"
+
+
+def test_model_update_joins_the_callers_own_changes_to_one_event_shaped_by_the_caller(bulletin, head):
+    def shaped(changes):
+        return {"changes": {field: [old, new] for field, (old, new) in changes.items()}}
+
+    def row(changes):
+        return {"note": "、".join(changes), "data": {"fields": sorted(changes)}}
+
+    # A change the caller made itself (a many-to-many set, say) is a change even when no column moves.
+    assert model_update(
+        instance=bulletin,
+        values={"title": bulletin.title},
+        by=head,
+        action="retitle",
+        related={"tags": ([], ["甲"])},
+        payload=shaped,
+        timeline=row,
+        audit_action="bulletins.custom.retitle",
+    ) == ["tags"]
+    changed = model_update(
+        instance=bulletin,
+        values={"title": "又一标题"},
+        by=head,
+        action="retitle",
+        related={"tags": (["甲"], [])},
+        payload=shaped,
+        timeline=row,
+        audit_action="bulletins.custom.retitle",
+    )
+    assert changed == ["tags", "title"]
+    event = AuditEvent.objects.filter(action="bulletins.custom.retitle").latest("id")
+    assert event.payload == {"changes": {"title": ["协查通报", "又一标题"], "tags": [["甲"], []]}}
+    entry = TimelineEntry.objects.filter(action="retitle").latest("id")
+    assert (entry.note, entry.data) == ("title、tags", {"fields": ["tags", "title"]})
+    bulletin.refresh_from_db()
+    assert bulletin.title == "又一标题"
