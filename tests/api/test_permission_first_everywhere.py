@@ -23,7 +23,7 @@ from organisation.models import Role
 from tests.support.api import token_client
 from tests.support.factories.organisation import member
 from tests.support.factories.world import build_world
-from tests.visibility.paths import ARGUMENT, _id_tuples, patterns
+from tests.support.routes import ARGUMENT, id_tuples, patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def _requests(with_creates: bool) -> list[tuple[str, str]]:
             )
             names = _transitions(label) if label else []
             names = names or ["view"]
-        for ids in _id_tuples(pattern.ints)[:2]:
+        for ids in id_tuples(pattern.ints)[:2]:
             values = dict(zip([a for a, _ in pattern.ints], ids, strict=True))
             codes = [None]
             if "code" in pattern.strs:

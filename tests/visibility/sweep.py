@@ -16,8 +16,8 @@ from django.db import transaction
 from django.test import Client
 
 from tests.support.factories.organisation import UserFactory, member
+from tests.support.routes import admin_requests, requests
 from tests.visibility.oracle import forbidden_for
-from tests.visibility.paths import admin_requests, requests
 
 PURPOSE = "核查跨区域线索"
 

@@ -25,7 +25,7 @@ from django.test import TestCase
 from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.support.factories.world import build_world
-from tests.visibility.paths import patterns
+from tests.support.routes import patterns
 from tests.visibility.strategies import plans
 from tests.visibility.sweep import check_world
 

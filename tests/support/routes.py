@@ -127,7 +127,7 @@ def _parent_lookup(parent: str, child: str) -> str:
     return ""  # linked some other way (a document of a proceeding): every pairing is tried
 
 
-def _id_tuples(ints: tuple[tuple[str, str], ...]) -> list[tuple[int, ...]]:
+def id_tuples(ints: tuple[tuple[str, str], ...]) -> list[tuple[int, ...]]:
     """Return the id combinations for a pattern: each child row with its own parent."""
     if not ints:
         return [()]
@@ -166,7 +166,7 @@ def requests(world_unit_codes: list[str], *, exhaustive: bool = False) -> list[t
         if not exhaustive and ACTION.search(pattern.route):
             continue
         int_names = [argument for argument, _ in pattern.ints]
-        for ids in _id_tuples(pattern.ints):
+        for ids in id_tuples(pattern.ints):
             values = dict(zip(int_names, ids, strict=True))
             if "code" in pattern.strs:
                 if "recipients" in pattern.route:
