@@ -217,7 +217,7 @@ class BulletinListApi(generics.ListAPIView):
         unit = Unit.objects.filter(code=values.pop("issuing_unit")).first()
         if unit is None:
             raise ValidationError({"issuing_unit": [gettext_lazy("No such unit.")]})
-        bulletin = services.bulletin_create(user=request.user, issuing_unit=unit, data=service_data(values))
+        bulletin = services.bulletin_create(by=request.user, issuing_unit=unit, data=service_data(values))
         response = _detail(request, bulletin.pk)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -247,7 +247,7 @@ class BulletinDetailApi(APIView):
         data = BulletinInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.bulletin_update(
-            bulletin=bulletin, user=request.user, data=service_data(dict(data.validated_data))
+            bulletin=bulletin, by=request.user, data=service_data(dict(data.validated_data))
         )
         return _detail(request, pk)
 
@@ -327,7 +327,7 @@ class RecipientCaseApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         services.bulletin_open_case(
-            recipient_id=row.pk,
+            recipient=row,
             by=request.user,
             name=values["name"],
             summary=values["summary"],
@@ -376,7 +376,7 @@ class BulletinAttachmentListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attachment = services.bulletin_attachment_add(
-            bulletin=bulletin, user=request.user, **data.validated_data
+            bulletin=bulletin, by=request.user, **data.validated_data
         )
         return Response(BulletinAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
@@ -396,7 +396,7 @@ class BulletinAttachmentDetailApi(APIView):
     )
     def delete(self, request, pk: int, aid: int):
         _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
-        services.bulletin_attachment_remove(attachment=attachment, user=request.user)
+        services.bulletin_attachment_remove(attachment=attachment, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

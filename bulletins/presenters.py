@@ -36,7 +36,7 @@ def progress_data(bulletin, user) -> dict:
 
 def attachment_file_response(attachment: BulletinAttachment, user, *, channel: str) -> FileResponse:
     """Serve an attachment as a download with its stored type, and record the download."""
-    services.bulletin_attachment_downloaded(attachment=attachment, user=user, channel=channel)
+    services.bulletin_attachment_downloaded(attachment=attachment, by=user, channel=channel)
     extension = attachment.file.name.rsplit(".", 1)[-1]
     response = FileResponse(
         attachment.file.open("rb"),

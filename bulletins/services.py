@@ -50,7 +50,7 @@ from core.exceptions import Conflict
 from core.models import OPEN_DEADLINE_STATES, Deadline, DeadlineState, EscalationLevel
 from core.notifications import message_id
 from core.uploads import validate_scan
-from core.workflow import run_transition, timeline_add
+from core.workflow import model_update, run_transition, timeline_add
 from organisation.models import Role, Unit
 
 TARGET_TYPE = "bulletins.bulletinrecipient"
@@ -201,28 +201,28 @@ def _defaults() -> dict[str, Any]:
 
 
 @transaction.atomic
-def bulletin_create(*, user, issuing_unit: Unit, data: Mapping[str, Any]) -> Bulletin:
+def bulletin_create(*, by, issuing_unit: Unit, data: Mapping[str, Any]) -> Bulletin:
     """Draft a bulletin of a unit where the user may draft; the targets are checked, not yet fixed."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"bulletin_create does not take {sorted(unknown)}")
     probe = Bulletin(issuing_unit=issuing_unit, kind=data.get("kind", ""))
-    if not perms.may_edit(probe, user):
+    if not perms.may_edit(probe, by):
         raise PermissionDenied(_("You may draft bulletins only for a unit where you work."))
-    values = _clean({**_defaults(), **data}, user=user, issuing_unit=issuing_unit)
-    bulletin = Bulletin(issuing_unit=issuing_unit, created_by=user, **values)
-    _recipient_rows(bulletin, user)  # refuse now what issuing would refuse (targets, authority)
+    values = _clean({**_defaults(), **data}, user=by, issuing_unit=issuing_unit)
+    bulletin = Bulletin(issuing_unit=issuing_unit, created_by=by, **values)
+    _recipient_rows(bulletin, by)  # refuse now what issuing would refuse (targets, authority)
     bulletin.save()
     audit.record(
         action="bulletins.bulletin.create",
-        actor=user,
+        actor=by,
         acting_unit_code=issuing_unit.code,
         target=bulletin,
         payload={"kind": bulletin.kind, "targets": bulletin.target_spec},
     )
     timeline_add(
         instance=bulletin,
-        actor=user,
+        actor=by,
         acting_unit_code=issuing_unit.code,
         action="create",
         to_state=bulletin.state,
@@ -231,31 +231,32 @@ def bulletin_create(*, user, issuing_unit: Unit, data: Mapping[str, Any]) -> Bul
 
 
 @transaction.atomic
-def bulletin_update(*, bulletin: Bulletin, user, data: Mapping[str, Any]) -> Bulletin:
-    """Change a draft; an issued bulletin does not change (send a 补充通报 instead, MPS-2020 art 276)."""
+def bulletin_update(*, bulletin: Bulletin, by, data: Mapping[str, Any]) -> Bulletin:
+    """Change a draft; an issued bulletin does not change (send a 补充通报 instead, MPS-2020 art 276).
+
+    Through core.workflow.model_update: the changed fields are validated, saved and audited
+    (bulletins.bulletin.update, naming them); a draft is not put on the timeline until it is issued.
+    """
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"bulletin_update does not change {sorted(unknown)}")
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if bulletin.state != BulletinState.DRAFT:
         raise Conflict(current_state=bulletin.state)
-    if not perms.may_edit(bulletin, user):
+    if not perms.may_edit(bulletin, by):
         raise PermissionDenied
     current = {field: getattr(bulletin, field) for field in EDITABLE_FIELDS}
-    values = _clean({**current, **data}, user=user, issuing_unit=bulletin.issuing_unit)
-    changed = {field: value for field, value in values.items() if getattr(bulletin, field) != value}
-    for field, value in changed.items():
-        setattr(bulletin, field, value)
-    _recipient_rows(bulletin, user)
-    if changed:
-        bulletin.save()
-        audit.record(
-            action="bulletins.bulletin.update",
-            actor=user,
-            acting_unit_code=bulletin.issuing_unit.code,
-            target=bulletin,
-            payload={"fields": sorted(changed)},
-        )
+    values = _clean({**current, **data}, user=by, issuing_unit=bulletin.issuing_unit)
+    # Refuse now what issuing would refuse (targets, authority), judged on the draft as it would be.
+    _recipient_rows(Bulletin(issuing_unit=bulletin.issuing_unit, **values), by)
+    model_update(
+        instance=bulletin,
+        values=values,
+        by=by,
+        action="update",
+        acting_unit_code=bulletin.issuing_unit.code,
+        timeline=False,
+    )
     return bulletin
 
 
@@ -264,7 +265,7 @@ def bulletin_update(*, bulletin: Bulletin, user, data: Mapping[str, Any]) -> Bul
 ATTACHMENT_TITLE_MAX = 120
 
 
-def _draft_for_attachments(bulletin_id: int, user) -> Bulletin:
+def _draft_for_attachments(bulletin_id: int, by) -> Bulletin:
     """Lock the bulletin and check, as bulletin_update does, that it is a draft the user may edit."""
     bulletin = Bulletin.objects.select_for_update().select_related("issuing_unit").get(pk=bulletin_id)
     if bulletin.state != BulletinState.DRAFT:
@@ -272,7 +273,7 @@ def _draft_for_attachments(bulletin_id: int, user) -> Bulletin:
             _("Attachments can be added or removed only while the bulletin is a draft."),
             current_state=bulletin.state,
         )
-    if not perms.may_edit(bulletin, user):
+    if not perms.may_edit(bulletin, by):
         raise PermissionDenied
     return bulletin
 
@@ -289,7 +290,7 @@ def _sha256(file) -> str:
 def bulletin_attachment_add(
     *,
     bulletin: Bulletin,
-    user,
+    by,
     title: str,
     file,
     source_reliability: str = "",
@@ -300,7 +301,7 @@ def bulletin_attachment_add(
     The file is judged by its content and size (core.uploads), never by its name; an issued
     bulletin does not change (409), so a later photo goes out in a 补充通报.
     """
-    bulletin = _draft_for_attachments(bulletin.pk, user)
+    bulletin = _draft_for_attachments(bulletin.pk, by)
     errors: dict[str, list] = {}
     title = (title or "").strip()
     if not title:
@@ -332,14 +333,14 @@ def bulletin_attachment_add(
         sha256=_sha256(file),
         source_reliability=source_reliability,
         information_accuracy=information_accuracy,
-        uploaded_by=user,
+        uploaded_by=by,
     )
     # Only the sniffed extension reaches the storage name (the model draws a random one).
     attachment.file.save(f"attachment.{kind.extension}", file, save=False)
     attachment.save()
     audit.record(
         action="bulletins.bulletinattachment.add",
-        actor=user,
+        actor=by,
         acting_unit_code=bulletin.issuing_unit.code,
         target=bulletin,
         payload={
@@ -353,7 +354,7 @@ def bulletin_attachment_add(
     )
     timeline_add(
         instance=bulletin,
-        actor=user,
+        actor=by,
         acting_unit_code=bulletin.issuing_unit.code,
         action="attachment_add",
         note=attachment.title,
@@ -363,9 +364,9 @@ def bulletin_attachment_add(
 
 
 @transaction.atomic
-def bulletin_attachment_remove(*, attachment: BulletinAttachment, user) -> None:
+def bulletin_attachment_remove(*, attachment: BulletinAttachment, by) -> None:
     """Remove an attachment from a draft; the file goes once the removal is committed."""
-    bulletin = _draft_for_attachments(attachment.bulletin_id, user)
+    bulletin = _draft_for_attachments(attachment.bulletin_id, by)
     attachment = BulletinAttachment.objects.filter(pk=attachment.pk, bulletin=bulletin).first()
     if attachment is None:  # removed meanwhile by someone else
         raise Conflict(current_state=bulletin.state)
@@ -379,14 +380,14 @@ def bulletin_attachment_remove(*, attachment: BulletinAttachment, user) -> None:
     transaction.on_commit(lambda: storage.delete(name))
     audit.record(
         action="bulletins.bulletinattachment.remove",
-        actor=user,
+        actor=by,
         acting_unit_code=bulletin.issuing_unit.code,
         target=bulletin,
         payload=payload,
     )
     timeline_add(
         instance=bulletin,
-        actor=user,
+        actor=by,
         acting_unit_code=bulletin.issuing_unit.code,
         action="attachment_remove",
         note=payload["title"],
@@ -394,11 +395,11 @@ def bulletin_attachment_remove(*, attachment: BulletinAttachment, user) -> None:
     )
 
 
-def bulletin_attachment_downloaded(*, attachment: BulletinAttachment, user, channel: str) -> None:
+def bulletin_attachment_downloaded(*, attachment: BulletinAttachment, by, channel: str) -> None:
     """Record a download of an attachment (every download of shared material is audited)."""
     audit.record(
         action="bulletins.bulletinattachment.download",
-        actor=user,
+        actor=by,
         target=attachment.bulletin,
         payload={"attachment": attachment.pk, "sha256": attachment.sha256, "channel": channel},
     )
@@ -504,7 +505,7 @@ def _cancel_open_deadlines(bulletin: Bulletin, now: dt.datetime) -> int:
 
 @transaction.atomic
 def bulletin_transition(
-    *, bulletin_id, name: str, by, reason: str = "", expected_state: str | None = None, now=None
+    *, bulletin: Bulletin, name: str, by, reason: str = "", expected_state: str | None = None, now=None
 ) -> Bulletin:
     """Issue a draft to its targets, close an issued bulletin, or withdraw one (with the reason).
 
@@ -513,7 +514,8 @@ def bulletin_transition(
     """
     if name not in BULLETIN_API_TRANSITIONS:
         raise ValidationError({"name": [_("No such transition.")]})
-    bulletin = Bulletin.objects.select_related("issuing_unit").get(pk=bulletin_id)
+    # Read afresh (not locked) to prepare the arguments; run_transition locks and re-checks the state.
+    bulletin = Bulletin.objects.select_related("issuing_unit").get(pk=bulletin.pk)
     now = now or timezone.now()
     arguments: dict[str, Any] = {"now": now}
     payload: dict[str, Any] = {}
@@ -556,7 +558,13 @@ def bulletin_transition(
 
 @transaction.atomic
 def recipient_transition(
-    *, recipient_id, name: str, by, result: str = "", expected_state: str | None = None, now=None
+    *,
+    recipient: BulletinRecipient,
+    name: str,
+    by,
+    result: str = "",
+    expected_state: str | None = None,
+    now=None,
 ) -> BulletinRecipient:
     """Acknowledge receipt for the unit, or report its result (a directive's result is due).
 
@@ -565,8 +573,9 @@ def recipient_transition(
     """
     if name not in RECIPIENT_API_TRANSITIONS:
         raise ValidationError({"name": [_("No such transition.")]})
+    # Read afresh (not locked) to prepare the arguments; run_transition locks and re-checks the state.
     recipient = BulletinRecipient.objects.select_related("bulletin__issuing_unit", "unit").get(
-        pk=recipient_id
+        pk=recipient.pk
     )
     bulletin = recipient.bulletin
     now = now or timezone.now()
@@ -610,16 +619,17 @@ def recipient_transition(
 
 @transaction.atomic
 def bulletin_open_case(
-    *, recipient_id, by, name: str = "", summary: str = "", case_id: int | None = None
+    *, recipient: BulletinRecipient, by, name: str = "", summary: str = "", case_id: int | None = None
 ) -> Case:
     """Open a case in the recipient unit for what the bulletin asks (a joint operation), or link one.
 
     The case is a draft of the recipient unit (cases.services.case_create: its investigators and
-    department heads), carrying the bulletin's handling code; an existing case must be one the user
-    sees. One case per recipient: a second answers 409.
+    department heads), carrying the bulletin's handling code; an existing case (`case_id`, a
+    reference the service looks up as the user sees it, like a draft's linked case) must be one the
+    user sees. One case per recipient: a second answers 409.
     """
     recipient = (
-        BulletinRecipient.objects.select_for_update().select_related("bulletin", "unit").get(pk=recipient_id)
+        BulletinRecipient.objects.select_for_update().select_related("bulletin", "unit").get(pk=recipient.pk)
     )
     bulletin = recipient.bulletin
     if bulletin.state != BulletinState.ISSUED or recipient.opened_case_id is not None:

@@ -10,13 +10,13 @@ from core.steps import DANGER, PRIMARY, SECONDARY, Machine, Step
 
 def _take_bulletin_step(bulletin, name, *, by, expected_state=None, **values):
     return services.bulletin_transition(
-        bulletin_id=bulletin.pk, name=name, by=by, expected_state=expected_state, **values
+        bulletin=bulletin, name=name, by=by, expected_state=expected_state, **values
     )
 
 
 def _take_recipient_step(recipient, name, *, by, expected_state=None, **values):
     return services.recipient_transition(
-        recipient_id=recipient.pk, name=name, by=by, expected_state=expected_state, **values
+        recipient=recipient, name=name, by=by, expected_state=expected_state, **values
     )
 
 

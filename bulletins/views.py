@@ -74,7 +74,7 @@ class BulletinCreateView(CaseDataPageMixin, RolesFirstMixin, View):
             unit = next(unit for unit in units if unit.code == values["issuing_unit"])
             try:
                 bulletin = services.bulletin_create(
-                    user=request.user,
+                    by=request.user,
                     issuing_unit=unit,
                     data={
                         "kind": values["kind"],
@@ -210,7 +210,7 @@ class AttachmentAddView(CaseDataPageMixin, View):
         form = forms.AttachmentForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.bulletin_attachment_add(bulletin=bulletin, user=request.user, **form.cleaned_data)
+                services.bulletin_attachment_add(bulletin=bulletin, by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 apply_errors(form, error)
             except Conflict as error:
@@ -233,7 +233,7 @@ class AttachmentRemoveView(CaseDataPageMixin, View):
         return _run(
             request,
             bulletin,
-            lambda: services.bulletin_attachment_remove(attachment=attachment, user=request.user),
+            lambda: services.bulletin_attachment_remove(attachment=attachment, by=request.user),
         )
 
 

@@ -42,7 +42,7 @@ def _upload(client, bulletin, *, name="photo.png", content=PNG, title="嫌疑人
 def _add(user, bulletin, content=PNG, name="photo.png", **extra):
     return bulletin_attachment_add(
         bulletin=bulletin,
-        user=user,
+        by=user,
         title=extra.pop("title", "赃物照片"),
         file=SimpleUploadedFile(name, content),
         **extra,
@@ -50,7 +50,7 @@ def _add(user, bulletin, content=PNG, name="photo.png", **extra):
 
 
 def _issue(bulletin, user):
-    return bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=user)
+    return bulletin_transition(bulletin=bulletin, name="issue", by=user)
 
 
 def test_drafter_uploads_png_and_pdf_listed_with_grade_on_api_and_page(client, yunnan_head, bulletin):

@@ -66,7 +66,7 @@ def test_unreadable_targets_are_refused_naming_targets(spec):
 
 def _issue_to_every_county(yunnan_head, **extra):
     bulletin = draft(yunnan_head, "530000", **extra)
-    return bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=yunnan_head)
+    return bulletin_transition(bulletin=bulletin, name="issue", by=yunnan_head)
 
 
 def test_issue_to_every_county_bureau_writes_rows_and_deadlines(
@@ -74,7 +74,7 @@ def test_issue_to_every_county_bureau_writes_rows_and_deadlines(
 ):
     bulletin = draft(yunnan_head, "530000")
     with django_assert_max_num_queries(40):  # constant: bulk writes, whatever the number of units
-        bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=yunnan_head)
+        bulletin = bulletin_transition(bulletin=bulletin, name="issue", by=yunnan_head)
     assert bulletin.state == BulletinState.ISSUED
     assert bulletin.recipient_count == county_count
     assert BulletinRecipient.objects.filter(bulletin=bulletin).count() == county_count
@@ -93,15 +93,13 @@ def test_acknowledgements_arrive_in_the_progress_per_unit_and_region(
 ):
     bulletin = _issue_to_every_county(yunnan_head)
     wuhou = BulletinRecipient.objects.get(bulletin=bulletin, unit__code="510107")
-    recipient_transition(recipient_id=wuhou.pk, name="acknowledge", by=wuhou_intake)
+    recipient_transition(recipient=wuhou, name="acknowledge", by=wuhou_intake)
     qinghai_units = list(BulletinRecipient.objects.filter(bulletin=bulletin, province_code="630000")[:3])
     for row in qinghai_units:
         head = member(row.unit.code, Role.UNIT_HEAD)
-        recipient_transition(recipient_id=row.pk, name="acknowledge", by=head)
+        recipient_transition(recipient=row, name="acknowledge", by=head)
     liaison = member(qinghai_units[0].unit.code, Role.LIAISON_OFFICER)
-    recipient_transition(
-        recipient_id=qinghai_units[0].pk, name="report", by=liaison, result="辖区内未发现相关线索"
-    )
+    recipient_transition(recipient=qinghai_units[0], name="report", by=liaison, result="辖区内未发现相关线索")
 
     with django_assert_num_queries(1):
         regions = selectors.progress_by_region(bulletin)
@@ -136,7 +134,7 @@ def test_overdue_recipients_are_reminded_and_escalated(
     assert bulletin.ack_within_hours == 8
     kunming_row = BulletinRecipient.objects.filter(bulletin=bulletin, province_code="530000").first()
     recipient_transition(
-        recipient_id=kunming_row.pk, name="acknowledge", by=member(kunming_row.unit.code, Role.INTAKE_OFFICER)
+        recipient=kunming_row, name="acknowledge", by=member(kunming_row.unit.code, Role.INTAKE_OFFICER)
     )
     wuhou = BulletinRecipient.objects.get(bulletin=bulletin, unit__code="510107")
     later = wuhou.ack_due_at + dt.timedelta(hours=5)  # past due, the head's (2 h) and superior's (4 h) levels
@@ -173,21 +171,21 @@ def test_directive_result_deadline_starts_at_acknowledgement_and_close_cancels(y
     bulletin = draft(
         yunnan_head, "530000", kind=BulletinKind.DIRECTIVE, targets={"roots": ["530000"], "levels": [2]}
     )
-    bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=yunnan_head)
+    bulletin = bulletin_transition(bulletin=bulletin, name="issue", by=yunnan_head)
     assert bulletin.result_within_days == 7 and bulletin.on_behalf_label == ""
     row = BulletinRecipient.objects.get(bulletin=bulletin, unit__code="530100")
-    row = recipient_transition(recipient_id=row.pk, name="acknowledge", by=kunming_intake)
+    row = recipient_transition(recipient=row, name="acknowledge", by=kunming_intake)
     assert row.result_due_at is not None
     assert Deadline.objects.filter(
         target_id=str(row.pk), rule_key=RESULT_RULE, state=DeadlineState.RUNNING
     ).exists()
     with pytest.raises(ValidationError) as error:
-        recipient_transition(recipient_id=row.pk, name="report", by=kunming_intake, result=" ")
+        recipient_transition(recipient=row, name="report", by=kunming_intake, result=" ")
     assert "result" in error.value.message_dict
-    bulletin_transition(bulletin_id=bulletin.pk, name="close", by=yunnan_head, reason="行动结束")
+    bulletin_transition(bulletin=bulletin, name="close", by=yunnan_head, reason="行动结束")
     assert not Deadline.objects.filter(target_type=TARGET_TYPE, state=DeadlineState.RUNNING).exists()
     with pytest.raises(Conflict):
-        recipient_transition(recipient_id=row.pk, name="report", by=kunming_intake, result="已完成")
+        recipient_transition(recipient=row, name="report", by=kunming_intake, result="已完成")
 
 
 # --- authority -----------------------------------------------------------------------------------
@@ -205,13 +203,13 @@ def test_a_department_head_may_not_issue_a_directive(db):
     department_head = member("530000", Role.DEPARTMENT_HEAD, department_kind="criminal")
     bulletin = draft(department_head, "530000", kind=BulletinKind.DIRECTIVE, targets={"roots": ["530000"]})
     with pytest.raises(PermissionDenied):
-        bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=department_head)
+        bulletin_transition(bulletin=bulletin, name="issue", by=department_head)
 
 
 def test_the_ministry_may_direct_anywhere(db, county_count):
     minister = member("000000", Role.UNIT_HEAD)
     bulletin = draft(minister, "000000", kind=BulletinKind.DIRECTIVE)
-    bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=minister)
+    bulletin = bulletin_transition(bulletin=bulletin, name="issue", by=minister)
     assert bulletin.recipient_count == county_count
 
 
@@ -230,7 +228,7 @@ def test_a_series_duty_province_directs_across_provinces_on_its_behalf(yunnan_he
         with pytest.raises(PermissionDenied):
             draft(yunnan_head, "530000", kind=BulletinKind.DIRECTIVE, on_behalf_of_series_id=7)
         bulletin = draft(yunnan_head, "530000", kind=BulletinKind.DIRECTIVE, on_behalf_of_series_id=42)
-        bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=yunnan_head)
+        bulletin = bulletin_transition(bulletin=bulletin, name="issue", by=yunnan_head)
         assert bulletin.on_behalf_label == "泛西南警务合作联席会议（轮值：云南）"
         assert bulletin.recipient_count == county_count
         sichuan_head = member("510000", Role.UNIT_HEAD)
@@ -246,7 +244,7 @@ def test_a_series_duty_province_directs_across_provinces_on_its_behalf(yunnan_he
 def test_visibility(yunnan_head, wuhou_intake, qinghai_investigator):
     bulletin = draft(yunnan_head, "530000", targets={"units": ["510107"]})
     assert not selectors.bulletin_visible_to(wuhou_intake).filter(pk=bulletin.pk).exists()  # a draft
-    bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=yunnan_head)
+    bulletin_transition(bulletin=bulletin, name="issue", by=yunnan_head)
     sichuan = member("510000", Role.LEGAL_OFFICER, department_kind="legal")
     ministry = member("000000", Role.INVESTIGATOR)
     for user in (yunnan_head, wuhou_intake, sichuan, ministry):
@@ -256,7 +254,7 @@ def test_visibility(yunnan_head, wuhou_intake, qinghai_investigator):
     assert [r.unit.code for r in selectors.recipients_visible(bulletin, wuhou_intake)] == ["510107"]
 
     restricted = draft(yunnan_head, "530000", targets={"units": ["510107"]}, handling_code="restricted")
-    bulletin_transition(bulletin_id=restricted.pk, name="issue", by=yunnan_head)
+    bulletin_transition(bulletin=restricted, name="issue", by=yunnan_head)
     assert selectors.bulletin_visible_to(wuhou_intake).filter(pk=restricted.pk).exists()
     assert not selectors.bulletin_visible_to(sichuan).filter(pk=restricted.pk).exists()
     assert not selectors.bulletin_visible_to(ministry).filter(pk=restricted.pk).exists()
@@ -265,13 +263,13 @@ def test_visibility(yunnan_head, wuhou_intake, qinghai_investigator):
 def test_list_costs_one_query_for_any_number(yunnan_head, django_assert_num_queries):
     for _ in range(3):
         b = draft(yunnan_head, "530000", targets={"roots": ["530000"], "levels": [2]})
-        bulletin_transition(bulletin_id=b.pk, name="issue", by=yunnan_head)
+        bulletin_transition(bulletin=b, name="issue", by=yunnan_head)
     yunnan_head = type(yunnan_head).objects.get(pk=yunnan_head.pk)  # a fresh request's user
     with django_assert_num_queries(2):  # the standing, then the list with its counts
         few = list(selectors.bulletin_list_visible_to(yunnan_head))
     for _ in range(3):
         b = draft(yunnan_head, "530000", targets={"roots": ["530000"], "levels": [2]})
-        bulletin_transition(bulletin_id=b.pk, name="issue", by=yunnan_head)
+        bulletin_transition(bulletin=b, name="issue", by=yunnan_head)
     yunnan_head = type(yunnan_head).objects.get(pk=yunnan_head.pk)
     with django_assert_num_queries(2):
         many = list(selectors.bulletin_list_visible_to(yunnan_head))
@@ -287,17 +285,17 @@ def test_list_costs_one_query_for_any_number(yunnan_head, django_assert_num_quer
 
 def test_a_directive_opens_a_case_for_the_recipient(yunnan_head):
     bulletin = draft(yunnan_head, "530000", kind=BulletinKind.DIRECTIVE, targets={"units": ["530100"]})
-    bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=yunnan_head)
+    bulletin_transition(bulletin=bulletin, name="issue", by=yunnan_head)
     row = BulletinRecipient.objects.get(bulletin=bulletin)
     investigator = member("530100", Role.INVESTIGATOR, department_kind="criminal")
     with pytest.raises(PermissionDenied):
-        bulletin_open_case(recipient_id=row.pk, by=yunnan_head)
-    case = bulletin_open_case(recipient_id=row.pk, by=investigator, name="4·15 涉枪案")
+        bulletin_open_case(recipient=row, by=yunnan_head)
+    case = bulletin_open_case(recipient=row, by=investigator, name="4·15 涉枪案")
     assert case.accepting_unit.code == "530100" and case.name == "4·15 涉枪案"
     row.refresh_from_db()
     assert row.opened_case_id == case.pk
     with pytest.raises(Conflict):
-        bulletin_open_case(recipient_id=row.pk, by=investigator)
+        bulletin_open_case(recipient=row, by=investigator)
 
 
 def test_supplement_cites_an_issued_bulletin(yunnan_head):
@@ -305,7 +303,7 @@ def test_supplement_cites_an_issued_bulletin(yunnan_head):
     with pytest.raises(ValidationError) as error:
         draft(yunnan_head, "530000", supplement_of_id=first.pk)  # still a draft
     assert "supplement_of" in error.value.message_dict
-    bulletin_transition(bulletin_id=first.pk, name="issue", by=yunnan_head)
+    bulletin_transition(bulletin=first, name="issue", by=yunnan_head)
     second = draft(yunnan_head, "530000", supplement_of_id=first.pk)
     assert second.supplement_of_id == first.pk
     assert Bulletin.objects.get(pk=first.pk).supplements.get() == second
@@ -326,16 +324,14 @@ def test_an_alert_from_the_ministry_reaches_all_other_622_units_and_escalates_th
         urgency="extra_urgent",
     )
     with django_assert_max_num_queries(40):  # bulk writes, whatever the number of recipients
-        bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=ministry_head)
+        bulletin = bulletin_transition(bulletin=bulletin, name="issue", by=ministry_head)
     assert bulletin.recipient_count == everyone_else == 622
     # One unit of each region acknowledges.
     for province in SIX:
         row = (
             BulletinRecipient.objects.filter(bulletin=bulletin, province_code=province).order_by("id").first()
         )
-        recipient_transition(
-            recipient_id=row.pk, name="acknowledge", by=member(row.unit.code, Role.INTAKE_OFFICER)
-        )
+        recipient_transition(recipient=row, name="acknowledge", by=member(row.unit.code, Role.INTAKE_OFFICER))
     row = BulletinRecipient.objects.filter(bulletin=bulletin).first()
     later = row.ack_due_at + dt.timedelta(hours=5)
     with django_assert_max_num_queries(3):

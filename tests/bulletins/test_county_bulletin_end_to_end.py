@@ -22,7 +22,7 @@ def test_yunnan_sends_a_firearms_bulletin_to_every_county_bureau_and_watches_it_
         level=UnitLevel.COUNTY, is_active=True, code__regex=r"^(50|51|52|53|54|63)"
     )
     bulletin = bulletin_create(
-        user=head,
+        by=head,
         issuing_unit=Unit.objects.get(code="530000"),
         data={
             "kind": BulletinKind.WANTED_NOTICE,
@@ -31,7 +31,7 @@ def test_yunnan_sends_a_firearms_bulletin_to_every_county_bureau_and_watches_it_
             "target_spec": {"levels": [3], "provinces": list(SIX)},
         },
     )
-    bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=head)
+    bulletin = bulletin_transition(bulletin=bulletin, name="issue", by=head)
     assert bulletin.recipient_count == counties.count() > 500
 
     before = {row["province_code"]: row for row in progress_by_region(bulletin)}
@@ -39,7 +39,7 @@ def test_yunnan_sends_a_firearms_bulletin_to_every_county_bureau_and_watches_it_
     for code in ("510107", "520102"):
         officer = member(code, Role.INTAKE_OFFICER, department_kind="command")
         recipient = BulletinRecipient.objects.get(bulletin=bulletin, unit__code=code)
-        recipient_transition(recipient_id=recipient.pk, name="acknowledge", by=officer)
+        recipient_transition(recipient=recipient, name="acknowledge", by=officer)
     after = {row["province_code"]: row for row in progress_by_region(bulletin)}
     assert after["510000"]["acknowledged"] == before["510000"]["acknowledged"] + 1
     assert after["520000"]["acknowledged"] == before["520000"]["acknowledged"] + 1

@@ -33,7 +33,7 @@ def _code(case: Case, handling: str) -> None:
 
 def test_linked_and_opened_case_ids_follow_the_case_visibility(yunnan_head, case):
     bulletin = draft(yunnan_head, "530000", linked_case_id=case.pk)
-    bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=yunnan_head)
+    bulletin_transition(bulletin=bulletin, name="issue", by=yunnan_head)
     BulletinRecipient.objects.filter(bulletin=bulletin, unit__code=NANMING).update(opened_case=case)
     guizhou = member("520000", Role.UNIT_HEAD, username="guizhou_head_linked")
 

@@ -50,7 +50,7 @@ def outsider(db):
 @pytest.fixture
 def bulletin(head):
     return bulletin_create(
-        user=head,
+        by=head,
         issuing_unit=Unit.objects.get(code="530000"),
         data={
             "kind": BulletinKind.WANTED_NOTICE,

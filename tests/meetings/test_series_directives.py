@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _directive(user, code, *, series, targets):
     return bulletin_create(
-        user=user,
+        by=user,
         issuing_unit=Unit.objects.get(code=code),
         data={
             "kind": BulletinKind.DIRECTIVE,
@@ -33,7 +33,7 @@ def test_only_the_duty_unit_directs_and_only_within_the_members(provinces, pan_s
     counties = {"levels": [3], "provinces": list(SIX)}
 
     bulletin = _directive(provinces[SICHUAN].head, SICHUAN, series=pan_southwest, targets=counties)
-    bulletin = bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=provinces[SICHUAN].head)
+    bulletin = bulletin_transition(bulletin=bulletin, name="issue", by=provinces[SICHUAN].head)
     assert (
         bulletin.recipient_count == Unit.objects.filter(level=3, code__regex=r"^(50|51|52|53|54|63)").count()
     )

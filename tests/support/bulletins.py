@@ -12,7 +12,7 @@ SIX = list(units.SIX)
 def draft(user, unit_code, *, kind=BulletinKind.WANTED_NOTICE, targets=None, **extra):
     """Draft a bulletin of the unit with this code (to every county unit of the six by default)."""
     return bulletin_create(
-        user=user,
+        by=user,
         issuing_unit=Unit.objects.get(code=unit_code),
         data={
             "kind": kind,

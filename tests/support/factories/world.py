@@ -297,7 +297,7 @@ def _bulletin(world: World, spec: dict) -> None:
     bulletin = world.attempt(
         f"bulletin linking case {case.pk}",
         lambda: bulletin_create(
-            user=head,
+            by=head,
             issuing_unit=Unit.objects.get(code=code),
             data={
                 "kind": BulletinKind.WANTED_NOTICE,
@@ -312,7 +312,7 @@ def _bulletin(world: World, spec: dict) -> None:
         # Issued, so that its recipients (who may not see the case) read it.
         world.attempt(
             f"issue of bulletin {bulletin.pk}",
-            lambda: bulletin_transition(bulletin_id=bulletin.pk, name="issue", by=head),
+            lambda: bulletin_transition(bulletin=bulletin, name="issue", by=head),
         )
 
 
