@@ -204,7 +204,7 @@ def _check_grant_input(scope: str, days) -> None:
 @transaction.atomic
 def access_request_transition(
     *,
-    request_id,
+    access_request: CaseAccessRequest,
     name: str,
     by,
     reason: str = "",
@@ -220,7 +220,8 @@ def access_request_transition(
     Http404 when the user does not see the request, 409 when it moved on (or not as `expected_state`),
     403 for anyone else, 400 naming the field for bad input.
     """
-    access_request = access_request_get_visible(by, request_id)
+    # Read afresh as the user sees it (not locked); run_transition locks and re-checks the state.
+    access_request = access_request_get_visible(by, access_request.pk)
     if name not in TRANSITIONS:
         raise Http404(name)
     now = now or timezone.now()

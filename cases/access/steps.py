@@ -10,7 +10,7 @@ from core.steps import DANGER, PRIMARY, Machine, Step
 
 def _take_step(access_request, name, *, by, expected_state=None, **values):
     return services.access_request_transition(
-        request_id=access_request.pk, name=name, by=by, expected_state=expected_state, **values
+        access_request=access_request, name=name, by=by, expected_state=expected_state, **values
     )
 
 

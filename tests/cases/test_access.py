@@ -74,7 +74,7 @@ def test_a_grant_for_seven_days_opens_the_case_until_it_expires(chengdu_case, xi
     assert request.owning_unit == unit(CHENGDU)
     assert request.requesting_unit == unit(XINING)
     granted = access_services.access_request_transition(
-        request_id=request.pk, name="grant", by=chengdu_intake, days=7
+        access_request=request, name="grant", by=chengdu_intake, days=7
     )
     assert granted.state == AccessRequestState.GRANTED
     grant = CaseAccessGrant.objects.get(request=request)
@@ -92,12 +92,12 @@ def test_a_grant_made_seven_days_ago_no_longer_opens_the_case(chengdu_case, xini
     now = timezone.now()
     request = ask(chengdu_case, xining)
     access_services.access_request_transition(
-        request_id=request.pk, name="grant", by=chengdu_intake, days=7, now=now - dt.timedelta(days=7)
+        access_request=request, name="grant", by=chengdu_intake, days=7, now=now - dt.timedelta(days=7)
     )
     assert not sees(xining, chengdu_case)
     later = ask(chengdu_case, xining, reason="再次核查")
     access_services.access_request_transition(
-        request_id=later.pk,
+        access_request=later,
         name="grant",
         by=chengdu_intake,
         days=7,
@@ -139,7 +139,7 @@ def test_one_open_request_per_case_and_requester(chengdu_case, xining, chengdu_i
     first = ask(chengdu_case, xining)
     with pytest.raises(Conflict):
         ask(chengdu_case, xining)
-    access_services.access_request_transition(request_id=first.pk, name="withdraw", by=xining)
+    access_services.access_request_transition(access_request=first, name="withdraw", by=xining)
     again = ask(chengdu_case, xining)
     assert again.pk != first.pk
 
@@ -169,20 +169,22 @@ def test_refused_and_withdrawn_requests_open_nothing(chengdu_case, xining, cheng
     request = ask(chengdu_case, xining)
     with pytest.raises(ValidationError) as error:
         access_services.access_request_transition(
-            request_id=request.pk, name="refuse", by=chengdu_intake, reason=""
+            access_request=request, name="refuse", by=chengdu_intake, reason=""
         )
     assert "reason" in error.value.message_dict
     refused = access_services.access_request_transition(
-        request_id=request.pk, name="refuse", by=chengdu_intake, reason="与本案无关"
+        access_request=request, name="refuse", by=chengdu_intake, reason="与本案无关"
     )
     assert refused.state == AccessRequestState.REFUSED and refused.decision_reason == "与本案无关"
     assert not CaseAccessGrant.objects.exists()
     assert not sees(xining, chengdu_case)
     with pytest.raises(Conflict):
-        access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+        access_services.access_request_transition(access_request=request, name="grant", by=chengdu_intake)
 
     withdrawn = ask(chengdu_case, xining)
-    withdrawn = access_services.access_request_transition(request_id=withdrawn.pk, name="withdraw", by=xining)
+    withdrawn = access_services.access_request_transition(
+        access_request=withdrawn, name="withdraw", by=xining
+    )
     assert withdrawn.state == AccessRequestState.WITHDRAWN
     assert not sees(xining, chengdu_case)
     assert AuditEvent.objects.filter(action="cases.caseaccessrequest.refuse").count() == 1
@@ -194,22 +196,22 @@ def test_only_the_owning_units_deciders_decide_and_only_the_requester_withdraws(
 ):
     request = ask(chengdu_case, xining)
     with pytest.raises(PermissionDenied):
-        access_services.access_request_transition(request_id=request.pk, name="grant", by=xining)
+        access_services.access_request_transition(access_request=request, name="grant", by=xining)
     with pytest.raises(PermissionDenied):
-        access_services.access_request_transition(request_id=request.pk, name="withdraw", by=chengdu_intake)
+        access_services.access_request_transition(access_request=request, name="withdraw", by=chengdu_intake)
     # A Chengdu investigator is no decider: the request stays hidden from them.
     with pytest.raises(Http404):
-        access_services.access_request_transition(request_id=request.pk, name="grant", by=officer(CHENGDU))
+        access_services.access_request_transition(access_request=request, name="grant", by=officer(CHENGDU))
     request.refresh_from_db()
     assert request.state == AccessRequestState.REQUESTED
 
 
 def test_a_stale_decision_is_a_conflict(chengdu_case, xining, chengdu_intake):
     request = ask(chengdu_case, xining)
-    access_services.access_request_transition(request_id=request.pk, name="withdraw", by=xining)
+    access_services.access_request_transition(access_request=request, name="withdraw", by=xining)
     with pytest.raises(Conflict):
         access_services.access_request_transition(
-            request_id=request.pk,
+            access_request=request,
             name="grant",
             by=chengdu_intake,
             expected_state=AccessRequestState.REQUESTED,
@@ -226,7 +228,7 @@ def test_a_grant_needs_one_to_thirty_days_and_a_known_scope(
     request = ask(chengdu_case, xining)
     with pytest.raises(ValidationError) as error:
         access_services.access_request_transition(
-            request_id=request.pk, name="grant", by=chengdu_intake, days=days, scope=scope
+            access_request=request, name="grant", by=chengdu_intake, days=days, scope=scope
         )
     assert field in error.value.message_dict
     request.refresh_from_db()
@@ -243,7 +245,7 @@ def test_an_uninvolved_province_sees_no_request(chengdu_case, xining, chengdu_in
     for name in ("grant", "refuse", "withdraw"):
         with pytest.raises(Http404):
             access_services.access_request_transition(
-                request_id=request.pk, name=name, by=guiyang, reason="x"
+                access_request=request, name=name, by=guiyang, reason="x"
             )
 
 
@@ -255,7 +257,7 @@ def test_every_use_through_a_grant_is_audited_and_no_other(chengdu_case, xining,
     assert grant_use_record(chengdu_investigator, chengdu_case, path="/x/") is None
     assert grant_use_record(xining, chengdu_case, path="/x/") is None
     request = ask(chengdu_case, xining)
-    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    access_services.access_request_transition(access_request=request, name="grant", by=chengdu_intake)
     grant = CaseAccessGrant.objects.get()
     for number in range(3):
         assert grant_use_record(xining, chengdu_case, path=f"/cases/{chengdu_case.pk}/#{number}") == grant
@@ -278,7 +280,7 @@ def test_a_search_showing_a_case_only_a_grant_opens_is_a_grant_use(chengdu_case,
     assert find(xining) == HitClass.MINIMAL
     assert not AuditEvent.objects.filter(action=access_services.ACTION_USE).exists()
     request = ask(chengdu_case, xining)
-    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    access_services.access_request_transition(access_request=request, name="grant", by=chengdu_intake)
     assert find(xining) == HitClass.FULL
     (use,) = AuditEvent.objects.filter(action=access_services.ACTION_USE)
     assert (use.actor_id, use.payload["case"], use.payload["path"]) == (xining.pk, chengdu_case.pk, "search")
@@ -292,7 +294,7 @@ def test_a_user_who_sees_the_case_anyway_leaves_no_grant_use(chengdu_case, cheng
     chengdu_investigator = officer(CHENGDU)
     xining = officer(XINING)
     request = ask(chengdu_case, xining)
-    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    access_services.access_request_transition(access_request=request, name="grant", by=chengdu_intake)
     CaseAccessGrant.objects.update(user=chengdu_investigator)
     assert grant_use_record(chengdu_investigator, chengdu_case, path="/x/") is None
     assert not AuditEvent.objects.filter(action=access_services.ACTION_USE).exists()
@@ -300,7 +302,7 @@ def test_a_user_who_sees_the_case_anyway_leaves_no_grant_use(chengdu_case, cheng
 
 def test_the_expiry_job_records_each_expired_grant_once(chengdu_case, xining, chengdu_intake):
     request = ask(chengdu_case, xining)
-    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake, days=7)
+    access_services.access_request_transition(access_request=request, name="grant", by=chengdu_intake, days=7)
     grant = CaseAccessGrant.objects.get()
     assert access_services.grants_expired_note() == 0
     assert access_services.grants_expired_note(now=timezone.now() + dt.timedelta(days=7, seconds=1)) == 1
@@ -340,7 +342,7 @@ def test_a_read_grant_does_not_open_the_cases_documents(chengdu_case, xining, ch
     on_request = _document(chengdu_case, "assistance.request", assistance.pk)
     request = ask(chengdu_case, xining)
     access_services.access_request_transition(
-        request_id=request.pk, name="grant", by=chengdu_intake, scope=AccessScope.READ
+        access_request=request, name="grant", by=chengdu_intake, scope=AccessScope.READ
     )
     assert sees(xining, chengdu_case)
     assert not document_visible_to(xining, on_case)
@@ -372,7 +374,7 @@ def test_the_owning_units_deciders_find_open_requests_in_their_inbox(
     assert [(item.kind, item.object_id) for item in items] == [("cases.access_request", str(request.pk))]
     assert chengdu_case.number in items[0].title
     assert provider(guiyang) == [] and provider(xining) == [] and provider(officer(CHENGDU)) == []
-    access_services.access_request_transition(request_id=request.pk, name="grant", by=chengdu_intake)
+    access_services.access_request_transition(access_request=request, name="grant", by=chengdu_intake)
     assert provider(chengdu_intake) == []
 
 
@@ -399,10 +401,10 @@ def test_two_concurrent_decisions_one_wins_the_other_gets_conflict(organisation_
     request = ask(case, requester)
     calls = [
         lambda: access_services.access_request_transition(
-            request_id=request.pk, name="grant", by=intake, days=7
+            access_request=request, name="grant", by=intake, days=7
         ),
         lambda: access_services.access_request_transition(
-            request_id=request.pk, name="refuse", by=head, reason="不同意"
+            access_request=request, name="refuse", by=head, reason="不同意"
         ),
     ]
     with transaction.atomic():

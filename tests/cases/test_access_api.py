@@ -214,7 +214,7 @@ def test_the_list_costs_the_same_for_two_rows_as_for_eight(chengdu_case, xining,
     for number, requester in enumerate(requesters[2:]):
         made = access_services.access_request_create(case_id=chengdu_case.pk, by=requester, reason="核查")
         if number % 2:
-            access_services.access_request_transition(request_id=made.pk, name="grant", by=chengdu_intake)
+            access_services.access_request_transition(access_request=made, name="grant", by=chengdu_intake)
     many = _list_queries(decider, BASE)
     assert few[0] == 2 and many[0] == 8
     # Token, the memberships (one read for the permission and the standing), the page: the same for

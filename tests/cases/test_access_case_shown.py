@@ -165,7 +165,7 @@ def test_the_inbox_names_the_case_only_as_the_decider_may_see_it(chengdu_case, x
 def test_a_restricted_case_shown_only_through_a_grant_is_a_grant_use(chengdu_case, xining, chengdu_intake):
     made = ask(chengdu_case, xining)
     access_services.access_request_transition(
-        request_id=made.pk, name="grant", by=chengdu_intake, scope=AccessScope.READ, days=3
+        access_request=made, name="grant", by=chengdu_intake, scope=AccessScope.READ, days=3
     )
     restrict(chengdu_case)
     api = token_client(xining)
@@ -212,7 +212,7 @@ def test_the_notifications_name_the_case_only_while_its_number_may_be_told(
 ):
     made = ask(chengdu_case, xining)
     access_services.access_request_transition(
-        request_id=made.pk, name="refuse", by=chengdu_intake, reason="无关"
+        access_request=made, name="refuse", by=chengdu_intake, reason="无关"
     )
     [refused] = _delivered(xining)
     [requested] = _delivered(chengdu_intake)

@@ -177,7 +177,7 @@ def test_the_lists_cost_the_same_for_two_rows_as_for_eight(chengdu_case, chengdu
     for number, requester in enumerate(requesters[2:]):
         made = ask(chengdu_case, requester)
         if number % 2:
-            access_services.access_request_transition(request_id=made.pk, name="grant", by=chengdu_intake)
+            access_services.access_request_transition(access_request=made, name="grant", by=chengdu_intake)
     many = _page_queries(decider, "/access-requests/")
     assert few == many
     assert decider.get("/access-requests/").content.decode().count('class="panel queue-item"') == 8

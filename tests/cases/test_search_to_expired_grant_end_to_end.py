@@ -60,7 +60,7 @@ def test_xining_finds_a_chengdu_internal_case_is_granted_seven_days_and_loses_it
     )
     granted_at = timezone.now()
     access_services.access_request_transition(
-        request_id=asked.pk, name="grant", by=intake, scope=AccessScope.READ, days=7, now=granted_at
+        access_request=asked, name="grant", by=intake, scope=AccessScope.READ, days=7, now=granted_at
     )
     assert case_visible_to(investigator).filter(pk=chengdu_case.pk).exists()
 

@@ -353,7 +353,7 @@ def _grant(world: World, spec: dict) -> None:
         world.attempt(
             f"grant of request {request.pk}",
             lambda: access_services.access_request_transition(
-                request_id=request.pk, name="grant", by=intake, days=7
+                access_request=request, name="grant", by=intake, days=7
             ),
         )
     grants = CaseAccessGrant.objects.filter(request=request)
