@@ -49,7 +49,7 @@ from core.notifications import notify
 from core.serials import next_serial
 from core.steps import Availability, check_transition
 from core.uploads import validate_scan
-from core.workflow import run_transition, timeline_add
+from core.workflow import model_update, run_transition, timeline_add
 from organisation.models import Department, Membership, Role, Unit, User
 from organisation.selectors import common_superior
 
@@ -328,6 +328,10 @@ def request_update(
 ) -> AssistanceRequest:
     """Correct a draft or returned request; only the fields given change, each change audited.
 
+    Through core.workflow.model_update: the audit event `assistance.assistancerequest.update` names
+    each change from and to (the requested unit by its code, the persons concerned by name), and the
+    request's timeline gets a row naming the changed fields.
+
     The dispute guard is not applied here but at submission and sending, so a draft can always be
     corrected, e.g. by flagging it as a first-response emergency.
     """
@@ -341,7 +345,8 @@ def request_update(
     if request.state not in EDITABLE_STATES:
         raise Conflict(_("Only a draft or a returned request can be edited."), current_state=request.state)
     returned = request.state == S.RETURNED
-    changes: dict[str, list] = {}
+    # The new values, in the order the audit names them; model_update keeps only those that differ.
+    values: dict[str, Any] = {}
     errors: dict[str, list] = {}
 
     if kind is not _UNSET:
@@ -350,26 +355,20 @@ def request_update(
         except ValueError:
             errors["kind"] = [_("Not a known kind of assistance.")]
         else:
-            if kind != request.kind:
+            if kind != request.kind and returned:
                 # A returned request goes straight back to the requested unit on resubmission, without a
                 # fresh approval: changing what is asked for would bypass the approver (coercive kinds
                 # need the unit head).
-                if returned:
-                    errors["kind"] = [
-                        _("The kind of a returned request cannot change; withdraw it and draft a new one.")
-                    ]
-                else:
-                    changes["kind"] = [request.kind, kind]
-                    request.kind = kind
+                errors["kind"] = [
+                    _("The kind of a returned request cannot change; withdraw it and draft a new one.")
+                ]
+            else:
+                values["kind"] = kind
     if urgency is not _UNSET:
         try:
-            urgency = Urgency(urgency).value
+            values["urgency"] = Urgency(urgency).value
         except ValueError:
             errors["urgency"] = [_("Not a known urgency.")]
-        else:
-            if urgency != request.urgency:
-                changes["urgency"] = [request.urgency, urgency]
-                request.urgency = urgency
     if requested_unit is not _UNSET and requested_unit.pk != request.requested_unit_id:
         if returned:
             errors["requested_unit"] = [
@@ -383,20 +382,15 @@ def request_update(
         elif not requested_unit.is_active:
             errors["requested_unit"] = [_("The requested unit is no longer active.")]
         else:
-            changes["requested_unit"] = [request.requested_unit.code, requested_unit.code]
-            request.requested_unit = requested_unit
+            values["requested_unit"] = requested_unit
     if matters is not _UNSET:
         matters = (matters or "").strip()
         if not matters:
             errors["matters"] = [_("Say what the requested unit is asked to do.")]
-        elif matters != request.matters:
-            changes["matters"] = [request.matters, matters]
-            request.matters = matters
+        else:
+            values["matters"] = matters
     if legal_basis is not _UNSET:
-        legal_basis = (legal_basis or "").strip()
-        if legal_basis != request.legal_basis:
-            changes["legal_basis"] = [request.legal_basis, legal_basis]
-            request.legal_basis = legal_basis
+        values["legal_basis"] = (legal_basis or "").strip()
     if first_response_urgent is not _UNSET or first_response_reason is not _UNSET:
         flag = (
             request.first_response_urgent if first_response_urgent is _UNSET else bool(first_response_urgent)
@@ -421,11 +415,9 @@ def request_update(
                     )
                 ]
             else:
-                for name, value in after.items():
-                    if value != before[name]:
-                        changes[name] = [before[name], value]
-                        setattr(request, name, value)
+                values.update(after)
     new_subjects = None
+    related: dict[str, tuple[list[str], list[str]]] = {}
     if subjects is not _UNSET:
         new_subjects = list(subjects)
         if any(person.case_id != request.case_id for person in new_subjects):
@@ -433,34 +425,45 @@ def request_update(
         else:
             before = list(request.subjects.all())
             if {p.pk for p in before} != {p.pk for p in new_subjects}:
-                changes["subjects"] = [_subject_names(before), _subject_names(new_subjects)]
+                related["subjects"] = (_subject_names(before), _subject_names(new_subjects))
             else:
                 new_subjects = None
     if errors:
         raise ValidationError(errors)
-    if not changes:
+
+    def payload(changes) -> dict[str, Any]:
+        return {
+            "state": request.state,
+            "changes": {name: [_code(old), _code(new)] for name, (old, new) in changes.items()},
+        }
+
+    def timeline_row(changes) -> dict[str, Any]:
+        return {
+            "note": ", ".join(str(AssistanceRequest._meta.get_field(name).verbose_name) for name in changes),
+            "data": {"fields": sorted(changes)},
+        }
+
+    changed = model_update(
+        instance=request,
+        values=values,
+        by=by,
+        action="update",
+        acting_unit_code=request.requesting_unit.code,
+        related=related,
+        payload=payload,
+        timeline=timeline_row,
+    )
+    if not changed:
         return request
-    request.save()
     if new_subjects is not None:
         request.subjects.set(new_subjects)
     documents_bridge.drafts_refresh(request=request, by=by)
-    unit_code = request.requesting_unit.code
-    audit.record(
-        action="assistance.assistancerequest.update",
-        actor=by,
-        acting_unit_code=unit_code,
-        target=request,
-        payload={"state": request.state, "changes": changes},
-    )
-    timeline_add(
-        instance=request,
-        actor=by,
-        acting_unit_code=unit_code,
-        action="update",
-        note=", ".join(str(AssistanceRequest._meta.get_field(name).verbose_name) for name in changes),
-        data={"fields": sorted(changes)},
-    )
     return request
+
+
+def _code(value):
+    """A unit is named by its code in the audit; any other value as it is."""
+    return value.code if isinstance(value, Unit) else value
 
 
 @transaction.atomic
@@ -956,7 +959,7 @@ TRANSITIONS = tuple(STEP_RULES)
 def request_transition(
     *,
     by,
-    request_id: int,
+    request: AssistanceRequest,
     name: str,
     reason: str = "",
     expected_state: str | None = None,
@@ -966,10 +969,10 @@ def request_transition(
     rule = STEP_RULES.get(name)
     if rule is None:
         raise ValidationError({"name": [_("No such transition.")]})
-    # Read (not locked) to prepare arguments; run_transition locks and re-checks the state.
+    # Read afresh (not locked) to prepare arguments; run_transition locks and re-checks the state.
     request = AssistanceRequest.objects.select_related(
         "requesting_unit", "requested_unit", "referred_to", "case"
-    ).get(pk=request_id)
+    ).get(pk=request.pk)
     # Refuse someone who may not take the step before judging their input (403 before 400);
     # run_transition checks again under the row lock.
     if check_transition(request, name, by).refused:
@@ -996,7 +999,7 @@ def request_transition(
 
     result = run_transition(
         model=AssistanceRequest,
-        pk=request_id,
+        pk=request.pk,
         name=name,
         by=by,
         acting_unit_code=acting,

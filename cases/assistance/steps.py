@@ -38,7 +38,7 @@ DOCUMENT_NEEDS = tuple(_document_need(document_type) for document_type in DOCUME
 
 def _take_request_step(request, name, *, by, expected_state=None, reason="", **fields):
     return services.request_transition(
-        by=by, request_id=request.pk, name=name, reason=reason, expected_state=expected_state, fields=fields
+        by=by, request=request, name=name, reason=reason, expected_state=expected_state, fields=fields
     )
 
 

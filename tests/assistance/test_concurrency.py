@@ -23,7 +23,7 @@ def test_two_concurrent_transitions_one_wins_the_other_conflicts(organisation_lo
     def take(user, name, fields):
         try:
             barrier.wait()
-            services.request_transition(by=user, request_id=request.pk, name=name, fields=fields)
+            services.request_transition(by=user, request=request, name=name, fields=fields)
             outcomes.append("ok")
         except Conflict as conflict:
             outcomes.append(("conflict", conflict.current_state))

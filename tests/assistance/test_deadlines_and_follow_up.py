@@ -68,7 +68,7 @@ def test_clarification_pauses_the_clock_and_the_answer_resumes_it(db):
         draft_request(cast.investigator, to="520100", kind=AssistanceKind.IDENTITY_CHECK), cast, "received"
     )
     request = services.request_transition(
-        by=cast.intake, request_id=request.pk, name="request_clarification", reason="请提供身份证号码"
+        by=cast.intake, request=request, name="request_clarification", reason="请提供身份证号码"
     )
     deadline = _deadline(request, "identity_check")
     assert deadline.state == DeadlineState.PAUSED
@@ -78,7 +78,7 @@ def test_clarification_pauses_the_clock_and_the_answer_resumes_it(db):
     due_before = deadline.due_at
     assert _notified(cast.investigator)
     request = services.request_transition(
-        by=cast.investigator, request_id=request.pk, name="answer", reason="身份证号码见附件"
+        by=cast.investigator, request=request, name="answer", reason="身份证号码见附件"
     )
     assert request.state == "received" and request.clarification_answer
     deadline.refresh_from_db()
@@ -238,7 +238,7 @@ def test_withdrawal_cancels_the_open_clocks(db):
     request = walk(
         draft_request(cast.investigator, to="520100", kind=AssistanceKind.IDENTITY_CHECK), cast, "received"
     )
-    services.request_transition(by=cast.investigator, request_id=request.pk, name="withdraw", reason="已抓获")
+    services.request_transition(by=cast.investigator, request=request, name="withdraw", reason="已抓获")
     states = set(deadline_rows.deadlines_for(request).values_list("state", flat=True))
     assert states <= {DeadlineState.MET, DeadlineState.CANCELLED}
     assert _deadline(request, "identity_check").state == DeadlineState.CANCELLED

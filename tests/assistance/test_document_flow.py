@@ -36,9 +36,9 @@ def _evidence_request(cast):
 
 def _approve(cast, request, django_capture_on_commit_callbacks):
     attach_all(cast.investigator, request, skip=GENERATED)
-    services.request_transition(by=cast.investigator, request_id=request.pk, name="submit")
+    services.request_transition(by=cast.investigator, request=request, name="submit")
     with django_capture_on_commit_callbacks(execute=True):
-        return services.request_transition(by=cast.department_head, request_id=request.pk, name="approve")
+        return services.request_transition(by=cast.department_head, request=request, name="approve")
 
 
 def test_drafting_a_request_drafts_its_letter_and_notice_with_the_request_data(cast):
@@ -95,7 +95,7 @@ def test_approval_issues_renders_and_attaches_them_and_kunming_verifies(
         assert row.generated_document_id == document.pk
         assert row.number == document.number
     assert request.missing_documents() == ()
-    request = services.request_transition(by=cast.investigator, request_id=request.pk, name="send")
+    request = services.request_transition(by=cast.investigator, request=request, name="send")
     assert request.state == "sent"
 
     # Kunming's intake sees them on the request with number, download link and verification code.
@@ -136,9 +136,9 @@ def test_approval_issues_renders_and_attaches_them_and_kunming_verifies(
 def test_a_scan_uploaded_for_a_generated_type_stands_as_the_fallback(cast):
     request = _evidence_request(cast)
     attach_all(cast.investigator, request)  # every document by hand, the letter and notice included
-    services.request_transition(by=cast.investigator, request_id=request.pk, name="submit")
-    services.request_transition(by=cast.department_head, request_id=request.pk, name="approve")
+    services.request_transition(by=cast.investigator, request=request, name="submit")
+    services.request_transition(by=cast.department_head, request=request, name="approve")
     assert {doc.source for doc in request.current_documents()} == {DocumentSource.UPLOADED}
     assert not linked_documents(request).filter(state="issued").exists()
-    request = services.request_transition(by=cast.investigator, request_id=request.pk, name="send")
+    request = services.request_transition(by=cast.investigator, request=request, name="send")
     assert request.state == "sent"

@@ -185,7 +185,7 @@ def _returned(request, cast):
     request = walk(request, cast, "received")
     return services.request_transition(
         by=cast.intake,
-        request_id=request.pk,
+        request=request,
         name="return_request",
         reason="拘留证未签章",
         fields={"defects": [{"document_type": DocumentType.DETENTION_WARRANT, "defect": "unsigned"}]},
@@ -205,7 +205,7 @@ def test_a_case_disputed_after_drafting_holds_the_request_at_the_next_step(db, r
     _dispute(case)
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as caught:
-        services.request_transition(by=cast.investigator, request_id=request.pk, name=name)
+        services.request_transition(by=cast.investigator, request=request, name=name)
     messages = _messages(caught.value, "first_response_urgent")
     assert RULE_ZH in messages["default"] and RULE_EN in messages["en"]
     request.refresh_from_db()
@@ -242,7 +242,7 @@ def test_a_send_racing_the_opening_of_a_dispute_waits_for_it_and_is_refused(orga
     def send():
         try:
             opened.wait()
-            services.request_transition(by=cast.investigator, request_id=request.pk, name="send")
+            services.request_transition(by=cast.investigator, request=request, name="send")
             outcome["send"] = "sent"
         except ValidationError as error:
             outcome["send"] = sorted(error.message_dict)
@@ -453,6 +453,6 @@ def test_edit_page_sets_the_flag_and_shows_a_missing_reason(db):
     assert saved.status_code == 302, saved.content.decode()[:2000]
     request.refresh_from_db()
     assert request.kind == "detention" and request.first_response_reason == URGENT_REASON
-    services.request_transition(by=cast.investigator, request_id=request.pk, name="submit")
+    services.request_transition(by=cast.investigator, request=request, name="submit")
     request.refresh_from_db()
     assert request.state == "awaiting_approval"

@@ -20,7 +20,7 @@ def _returned(cast):
     request = walk(draft_request(cast.investigator), cast, "received")
     return services.request_transition(
         by=cast.intake,
-        request_id=request.pk,
+        request=request,
         name="return_request",
         reason="立案决定书未签章",
         fields={"defects": [{"document_type": DocumentType.CASE_FILING_DECISION, "defect": "unsigned"}]},
@@ -121,7 +121,7 @@ def test_edit_is_404_for_the_uninvolved_403_for_others_409_once_sent(cast, qingh
         issued_on=timezone.localdate(),
         file=scan(),
     )
-    request = services.request_transition(by=cast.investigator, request_id=request.pk, name="resubmit")
+    request = services.request_transition(by=cast.investigator, request=request, name="resubmit")
     conflict = token_client(cast.investigator).patch(f"{BASE}{request.pk}/", {"matters": "x"}, format="json")
     assert conflict.status_code == 409
     assert conflict.json()["current_state"] == "sent"

@@ -98,7 +98,7 @@ def _returned(cast, request):
 
     return services.request_transition(
         by=cast.intake,
-        request_id=request.pk,
+        request=request,
         name="return_request",
         fields={"defects": [{"document_type": "case_filing_decision", "defect": "unsigned"}]},
     )
@@ -108,21 +108,21 @@ def _clarification(cast, request):
     from cases.assistance import services
 
     return services.request_transition(
-        by=cast.intake, request_id=request.pk, name="request_clarification", reason="请说明"
+        by=cast.intake, request=request, name="request_clarification", reason="请说明"
     )
 
 
 def _disputed(cast, request):
     from cases.assistance import services
 
-    return services.request_transition(by=cast.intake, request_id=request.pk, name="dispute", reason="有争议")
+    return services.request_transition(by=cast.intake, request=request, name="dispute", reason="有争议")
 
 
 def _referred(cast, request):
     from cases.assistance import services
 
     request = _disputed(cast, request)
-    return services.request_transition(by=cast.unit_head, request_id=request.pk, name="refer")
+    return services.request_transition(by=cast.unit_head, request=request, name="refer")
 
 
 SIDE_TABLE = {

@@ -58,7 +58,7 @@ def test_a_request_missing_a_document_cannot_be_sent_and_the_error_names_it(cast
     attach_all(cast.investigator, request, skip=[DocumentType.CASE_FILING_DECISION])
     walk(request, cast, "approved")
     with pytest.raises(ValidationError) as error:
-        services.request_transition(by=cast.investigator, request_id=request.pk, name="send")
+        services.request_transition(by=cast.investigator, request=request, name="send")
     message = " ".join(error.value.message_dict["documents"])
     assert "立案决定书" in message
     request.refresh_from_db()
@@ -68,29 +68,27 @@ def test_a_request_missing_a_document_cannot_be_sent_and_the_error_names_it(cast
 def test_coercive_kinds_need_the_unit_head(cast):
     request = draft_request(cast.investigator, kind=AssistanceKind.DETENTION)
     attach_all(cast.investigator, request)
-    services.request_transition(by=cast.investigator, request_id=request.pk, name="submit")
+    services.request_transition(by=cast.investigator, request=request, name="submit")
     with pytest.raises(PermissionDenied):
-        services.request_transition(by=cast.department_head, request_id=request.pk, name="approve")
-    request = services.request_transition(by=cast.unit_head, request_id=request.pk, name="approve")
+        services.request_transition(by=cast.department_head, request=request, name="approve")
+    request = services.request_transition(by=cast.unit_head, request=request, name="approve")
     assert request.approved_by == cast.unit_head
 
 
 def test_return_names_document_and_defect_and_resubmission_keeps_history(cast):
     request = walk(draft_request(cast.investigator), cast, "received")
     with pytest.raises(ValidationError):
-        services.request_transition(
-            by=cast.intake, request_id=request.pk, name="return_request", reason="不全"
-        )
+        services.request_transition(by=cast.intake, request=request, name="return_request", reason="不全")
     with pytest.raises(ValidationError):
         services.request_transition(
             by=cast.intake,
-            request_id=request.pk,
+            request=request,
             name="return_request",
             fields={"defects": [{"document_type": "", "defect": "unsigned"}]},
         )
     request = services.request_transition(
         by=cast.intake,
-        request_id=request.pk,
+        request=request,
         name="return_request",
         reason="立案决定书未签章",
         fields={"defects": [{"document_type": DocumentType.CASE_FILING_DECISION, "defect": Defect.UNSIGNED}]},
@@ -101,7 +99,7 @@ def test_return_names_document_and_defect_and_resubmission_keeps_history(cast):
     assert returned.defect == Defect.UNSIGNED
     # The defective scan now counts as missing: resubmitting without a new one is refused.
     with pytest.raises(ValidationError):
-        services.request_transition(by=cast.investigator, request_id=request.pk, name="resubmit")
+        services.request_transition(by=cast.investigator, request=request, name="resubmit")
     services.request_document_upload(
         by=cast.investigator,
         request=request,
@@ -110,7 +108,7 @@ def test_return_names_document_and_defect_and_resubmission_keeps_history(cast):
         issued_on=returned.document.issued_on,
         file=scan(),
     )
-    request = services.request_transition(by=cast.investigator, request_id=request.pk, name="resubmit")
+    request = services.request_transition(by=cast.investigator, request=request, name="resubmit")
     assert request.state == "sent"
     assert request.resubmission_count == 1
     old = RequestDocument.objects.get(pk=returned.document_id)
@@ -129,27 +127,25 @@ def test_notice_is_acknowledged_not_accepted(cast):
     offered = set(available_transitions(request, cast.intake))
     assert "acknowledge" in offered and not offered & {"accept", "return_request", "request_clarification"}
     with pytest.raises(Conflict):
-        services.request_transition(by=cast.intake, request_id=request.pk, name="accept")
-    request = services.request_transition(by=cast.intake, request_id=request.pk, name="acknowledge")
+        services.request_transition(by=cast.intake, request=request, name="accept")
+    request = services.request_transition(by=cast.intake, request=request, name="acknowledge")
     assert request.state == "acknowledged"
 
 
 def test_withdraw_needs_a_reason_and_is_refused_after_fulfilment(cast):
     request = walk(draft_request(cast.investigator), cast, "in_progress")
     with pytest.raises(ValidationError):
-        services.request_transition(by=cast.investigator, request_id=request.pk, name="withdraw")
+        services.request_transition(by=cast.investigator, request=request, name="withdraw")
     fulfilled = walk(request, cast, "fulfilled")
     with pytest.raises(Conflict):
-        services.request_transition(
-            by=cast.investigator, request_id=fulfilled.pk, name="withdraw", reason="x"
-        )
+        services.request_transition(by=cast.investigator, request=fulfilled, name="withdraw", reason="x")
 
 
 def test_a_stale_expected_state_is_a_conflict(cast):
     request = walk(draft_request(cast.investigator), cast, "sent")
     with pytest.raises(Conflict) as conflict:
         services.request_transition(
-            by=cast.intake, request_id=request.pk, name="receive", expected_state="approved"
+            by=cast.intake, request=request, name="receive", expected_state="approved"
         )
     assert conflict.value.current_state == "sent"
 
@@ -160,18 +156,16 @@ def test_dispute_is_referred_to_the_common_superior_who_decides(cast):
 
     request = walk(draft_request(cast.investigator), cast, "received")
     request = services.request_transition(
-        by=cast.intake, request_id=request.pk, name="dispute", reason="此事不属本地管辖"
+        by=cast.intake, request=request, name="dispute", reason="此事不属本地管辖"
     )
     assert request.state == "disputed" and request.disputed_by_unit.code == "530100"
-    request = services.request_transition(by=cast.unit_head, request_id=request.pk, name="refer")
+    request = services.request_transition(by=cast.unit_head, request=request, name="refer")
     assert request.referred_to.code == "000000"
     ministry_legal = member("000000", Role.LEGAL_OFFICER, username="mps_legal")
     with pytest.raises(PermissionDenied):
-        services.request_transition(
-            by=cast.unit_head, request_id=request.pk, name="decide_proceed", reason="x"
-        )
+        services.request_transition(by=cast.unit_head, request=request, name="decide_proceed", reason="x")
     request = services.request_transition(
-        by=ministry_legal, request_id=request.pk, name="decide_proceed", reason="请昆明市局依法协助"
+        by=ministry_legal, request=request, name="decide_proceed", reason="请昆明市局依法协助"
     )
     assert request.state == "accepted" and request.decision
 

@@ -112,5 +112,5 @@ def walk(request: AssistanceRequest, cast: Cast, upto: str) -> AssistanceRequest
         attach_all(cast.investigator, request)
     while request.state != upto:
         name, user, fields = steps[request.state]
-        request = services.request_transition(by=user(), request_id=request.pk, name=name, fields=fields)
+        request = services.request_transition(by=user(), request=request, name=name, fields=fields)
     return request

@@ -120,7 +120,7 @@ def _attach(request: AssistanceRequest, by: User, numbers: dict[str, tuple[str, 
 
 def _send(request: AssistanceRequest, *, drafter: User, approver: User) -> AssistanceRequest:
     for name, by in (("submit", drafter), ("approve", approver), ("send", drafter)):
-        request = request_services.request_transition(by=by, request_id=request.pk, name=name)
+        request = request_services.request_transition(by=by, request=request, name=name)
     return request
 
 
@@ -338,7 +338,7 @@ def seed_demo_cases() -> Scenario:
     )
     _send(identity_check, drafter=investigator, approver=head)
     identity_check = request_services.request_transition(
-        by=users["guiyang.intake"], request_id=identity_check.pk, name="receive"
+        by=users["guiyang.intake"], request=identity_check, name="receive"
     )
 
     kunming_case = _kunming_case(users, offence)
