@@ -229,10 +229,10 @@ class ExpertDetailApi(APIView):
         responses={200: ExpertSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request, pk: int):
-        selectors.expert_get(pk)
+        expert = selectors.expert_get(pk)
         data = ExpertInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        expert = services.expert_upsert(by=request.user, expert_id=pk, **_expert_values(data.validated_data))
+        expert = services.expert_upsert(by=request.user, expert=expert, **_expert_values(data.validated_data))
         return Response(ExpertSerializer(expert, context=_context(request)).data)
 
 
@@ -250,10 +250,10 @@ class ExpertEndApi(APIView):
         responses={200: ExpertSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
-        selectors.expert_get(pk)
+        expert = selectors.expert_get(pk)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        expert = services.expert_deactivate(by=request.user, expert_id=pk, **data.validated_data)
+        expert = services.expert_deactivate(by=request.user, expert=expert, **data.validated_data)
         return Response(ExpertSerializer(expert, context=_context(request)).data)
 
 
@@ -411,10 +411,10 @@ class LiaisonDetailApi(APIView):
         responses={200: LiaisonSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, pk: int):
-        selectors.liaison_get(pk)
+        assignment = selectors.liaison_get(pk)
         data = LiaisonUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        assignment = services.liaison_update(by=request.user, assignment_id=pk, **data.validated_data)
+        assignment = services.liaison_update(by=request.user, assignment=assignment, **data.validated_data)
         return Response(LiaisonSerializer(assignment, context=_context(request)).data)
 
 
@@ -431,8 +431,8 @@ class LiaisonEndApi(APIView):
         },
     )
     def post(self, request, pk: int):
-        selectors.liaison_get(pk)
+        assignment = selectors.liaison_get(pk)
         data = LiaisonEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = services.liaison_end(by=request.user, assignment_id=pk, **data.validated_data)
+        assignment = services.liaison_end(by=request.user, assignment=assignment, **data.validated_data)
         return Response(LiaisonSerializer(assignment, context=_context(request)).data)

@@ -5,7 +5,6 @@ above it, may add, change and end them (organisation.registers.selectors.editor_
 is an audit event.
 """
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.exceptions import Conflict
+from core.workflow import model_update
 from organisation.models import (
     PATH_SEPARATOR,
     ExpertProfile,
@@ -57,13 +57,6 @@ def _require_editor(by: User, *units: Unit | None) -> str:
 # --- services: experts ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Change:
-    field: str
-    old: Any
-    new: Any
-
-
 def _specialties_from_codes(codes) -> list[Specialty]:
     codes = [str(code).strip() for code in (codes or []) if str(code).strip()]
     if not codes:
@@ -86,11 +79,34 @@ def _works_in(user: User, unit: Unit) -> bool:
     )
 
 
+def _lock_expert(expert: ExpertProfile) -> ExpertProfile:
+    locked = ExpertProfile.objects.select_for_update().filter(pk=expert.pk).first()
+    if locked is None:
+        raise Http404(_("No expert has this number."))
+    return locked
+
+
+def _as_recorded(value):
+    """A unit is named by its code in the audit; any other value as it is."""
+    return getattr(value, "code", value)
+
+
+def _expert_payload(expert: ExpertProfile, changes) -> dict[str, Any]:
+    return {
+        "name": expert.display_name,
+        "unit": expert.unit.code,
+        "changes": {
+            field: {"from": _as_recorded(old), "to": _as_recorded(new)}
+            for field, (old, new) in changes.items()
+        },
+    }
+
+
 @transaction.atomic
 def expert_upsert(
     *,
     by: User,
-    expert_id: int | None = None,
+    expert: ExpertProfile | None = None,
     user: User | None = KEEP,
     unit: Unit | None = KEEP,
     external_name: str = KEEP,
@@ -103,19 +119,17 @@ def expert_upsert(
     note: str = KEEP,
     is_active: bool = KEEP,
 ) -> ExpertProfile:
-    """List an expert or change a listing; arguments left out keep their stored value.
+    """List an expert or change a listing (`expert`); arguments left out keep their stored value.
 
-    Without `expert_id`, an officer who already has a listing gets that listing changed (and
-    listed again if it was unlisted); otherwise a new one is made. An expert is an officer (`user`,
-    who must work in `unit` or below it) or an outside expert (`external_name` and `affiliation`),
-    kept by `unit`; `specialties` are codes. Raise ValidationError naming the field, and
-    PermissionDenied unless `by` keeps the unit (and, for a move, the unit it leaves).
+    Without `expert`, an officer who already has a listing gets that listing changed (and listed
+    again if it was unlisted); otherwise a new one is made. An expert is an officer (`user`, who
+    must work in `unit` or below it) or an outside expert (`external_name` and `affiliation`), kept
+    by `unit`; `specialties` are codes. Raise ValidationError naming the field, and PermissionDenied
+    unless `by` keeps the unit (and, for a move, the unit it leaves). A change goes through
+    core.workflow.model_update (audit `organisation.expert.update`, each change from and to).
     """
-    expert = None
-    if expert_id is not None:
-        expert = ExpertProfile.objects.select_for_update().filter(pk=expert_id).first()
-        if expert is None:
-            raise Http404(_("No expert has this number."))
+    if expert is not None:
+        expert = _lock_expert(expert)
         if user is not KEEP and user is not None and user.pk != expert.user_id:
             raise ValidationError(
                 {"user": [_("A listing stays with its officer; list the other officer anew.")]}
@@ -127,14 +141,13 @@ def expert_upsert(
         expert = ExpertProfile(user=None if user is KEEP else user)
         if is_active is KEEP:
             is_active = True
-    old_unit = None if creating else expert.unit
 
     if not editor_units(by):
         raise PermissionDenied(
             _("Only the head or the liaison officer of the unit, or of a unit above it, may do this.")
         )
 
-    values = {
+    given = {
         "unit": unit,
         "external_name": external_name,
         "affiliation": affiliation,
@@ -145,30 +158,26 @@ def expert_upsert(
         "note": note,
         "is_active": is_active,
     }
-    changes: list[_Change] = []
-    for field, value in values.items():
-        if value is KEEP:
-            continue
-        if isinstance(value, str):
-            value = value.strip()
-        old = getattr(expert, field)
-        if old != value:
-            changes.append(_Change(field, getattr(old, "code", old), getattr(value, "code", value)))
-        setattr(expert, field, value)
-
-    if expert.unit is None:
+    values = {
+        field: value.strip() if isinstance(value, str) else value
+        for field, value in given.items()
+        if value is not KEEP
+    }
+    # The listing's rules, judged on the listing as it would be.
+    listed_unit = values.get("unit", expert.unit)
+    if listed_unit is None:
         raise ValidationError({"unit": [_("Choose the unit that keeps this listing.")]})
     if expert.user_id is not None:
         # An officer's name comes from the account; a typed name would drift from it.
-        expert.external_name = ""
-        expert.affiliation = ""
-        if not expert.user.is_active or not _works_in(expert.user, expert.unit):
+        values["external_name"] = ""
+        values["affiliation"] = ""
+        if not expert.user.is_active or not _works_in(expert.user, listed_unit):
             raise ValidationError({"user": [_("The officer does not work in that unit or below it.")]})
     else:
         errors = {}
-        if not expert.external_name:
+        if not values.get("external_name", expert.external_name):
             errors["external_name"] = [_("Name the outside expert, or choose an officer.")]
-        if not expert.affiliation:
+        if not values.get("affiliation", expert.affiliation):
             errors["affiliation"] = [_("Give the outside expert's affiliation.")]
         if errors:
             raise ValidationError(errors)
@@ -176,38 +185,72 @@ def expert_upsert(
     new_specialties = None if specialties is KEEP else _specialties_from_codes(specialties)
     if creating and new_specialties is None:
         raise ValidationError({"specialties": [_("Choose at least one specialty.")]})
-    expert.full_clean(exclude=["specialties", "user"], validate_constraints=False)
+    acting_unit_code = _require_editor(by, *([] if creating else [expert.unit]), listed_unit)
 
-    acting_unit_code = _require_editor(by, *([old_unit] if not creating else []), expert.unit)
-
-    expert.save()
+    if creating:
+        return _expert_create(
+            by=by,
+            expert=expert,
+            values=values,
+            specialties=new_specialties,
+            acting_unit_code=acting_unit_code,
+        )
+    related = {}
     if new_specialties is not None:
-        old_codes = [] if creating else sorted(expert.specialties.values_list("code", flat=True))
+        old_codes = sorted(expert.specialties.values_list("code", flat=True))
         new_codes = sorted(s.code for s in new_specialties)
         if old_codes != new_codes:
-            changes.append(_Change("specialties", old_codes, new_codes))
+            related["specialties"] = (old_codes, new_codes)
+    model_update(
+        instance=expert,
+        values=values,
+        by=by,
+        action="update",
+        audit_action="organisation.expert.update",
+        acting_unit_code=acting_unit_code,
+        timeline=False,
+        related=related,
+        payload=lambda changes: _expert_payload(expert, changes),
+    )
+    if related:
         expert.specialties.set(new_specialties)
-    if creating or changes:
-        audit.record(
-            action="organisation.expert.create" if creating else "organisation.expert.update",
-            actor=by,
-            acting_unit_code=acting_unit_code,
-            target=expert,
-            payload={
-                "name": expert.display_name,
-                "unit": expert.unit.code,
-                "changes": {c.field: {"from": c.old, "to": c.new} for c in changes},
-            },
-        )
+    return expert_get(expert.pk)
+
+
+def _expert_create(
+    *,
+    by: User,
+    expert: ExpertProfile,
+    values: dict[str, Any],
+    specialties: list[Specialty],
+    acting_unit_code: str,
+) -> ExpertProfile:
+    """Save a new listing; its audit names what differs from an empty listing, like a change does."""
+    changes = {
+        field: (getattr(expert, field), value)
+        for field, value in values.items()
+        if getattr(expert, field) != value
+    }
+    for field, value in values.items():
+        setattr(expert, field, value)
+    expert.full_clean(exclude=["specialties", "user"], validate_constraints=False)
+    expert.save()
+    expert.specialties.set(specialties)
+    changes["specialties"] = ([], sorted(s.code for s in specialties))
+    audit.record(
+        action="organisation.expert.create",
+        actor=by,
+        acting_unit_code=acting_unit_code,
+        target=expert,
+        payload=_expert_payload(expert, changes),
+    )
     return expert_get(expert.pk)
 
 
 @transaction.atomic
-def expert_deactivate(*, by: User, expert_id: int, reason: str = "") -> ExpertProfile:
+def expert_deactivate(*, by: User, expert: ExpertProfile, reason: str = "") -> ExpertProfile:
     """Take an expert off the pool (the listing stays, unlisted); 409 if it already is unlisted."""
-    expert = ExpertProfile.objects.select_for_update().filter(pk=expert_id).first()
-    if expert is None:
-        raise Http404(_("No expert has this number."))
+    expert = _lock_expert(expert)
     acting_unit_code = _require_editor(by, expert.unit)
     if not expert.is_active:
         raise Conflict(_("The expert is already off the pool."), current_state="unlisted")
@@ -240,8 +283,8 @@ def _open_primary_exists(unit: Unit, starting: date, *, exclude_pk=None) -> bool
     )
 
 
-def _contacts_required(assignment: LiaisonAssignment) -> None:
-    if not (assignment.phone or assignment.mobile):
+def _contacts_required(*, phone: str, mobile: str) -> None:
+    if not (phone or mobile):
         raise ValidationError(
             {
                 "phone": [
@@ -302,7 +345,7 @@ def liaison_assign(
                 ]
             }
         )
-    _contacts_required(assignment)
+    _contacts_required(phone=assignment.phone, mobile=assignment.mobile)
     assignment.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
@@ -326,16 +369,16 @@ def liaison_assign(
     return liaison_get(assignment.pk)
 
 
-def _lock_assignment(assignment_id) -> LiaisonAssignment:
-    assignment = (
+def _lock_assignment(assignment: LiaisonAssignment) -> LiaisonAssignment:
+    locked = (
         LiaisonAssignment.objects.select_for_update(of=("self",))
         .select_related("unit", "user")
-        .filter(pk=assignment_id)
+        .filter(pk=assignment.pk)
         .first()
     )
-    if assignment is None:
+    if locked is None:
         raise Http404(_("No liaison assignment has this number."))
-    return assignment
+    return locked
 
 
 def _ended(assignment: LiaisonAssignment, today: date) -> bool:
@@ -344,45 +387,44 @@ def _ended(assignment: LiaisonAssignment, today: date) -> bool:
 
 @transaction.atomic
 def liaison_update(
-    *, by: User, assignment_id: int, phone: str = KEEP, mobile: str = KEEP, email: str = KEEP
+    *, by: User, assignment: LiaisonAssignment, phone: str = KEEP, mobile: str = KEEP, email: str = KEEP
 ) -> LiaisonAssignment:
-    """Change an assignment's contact details; 409 once it has ended."""
-    assignment = _lock_assignment(assignment_id)
+    """Change an assignment's contact details; 409 once it has ended.
+
+    Through core.workflow.model_update: audit `organisation.liaison.update`, each change from and to.
+    """
+    assignment = _lock_assignment(assignment)
     acting_unit_code = _require_editor(by, assignment.unit)
     if _ended(assignment, timezone.localdate()):
         raise Conflict(_("The assignment has ended."), current_state="ended")
-    changes = {}
-    for field, value in {"phone": phone, "mobile": mobile, "email": email}.items():
-        if value is KEEP:
-            continue
-        value = (value or "").strip()
-        if getattr(assignment, field) != value:
-            changes[field] = {"from": getattr(assignment, field), "to": value}
-        setattr(assignment, field, value)
-    _contacts_required(assignment)
-    assignment.full_clean(validate_constraints=False)
-    if changes:
-        assignment.save(update_fields=list(changes))
-        audit.record(
-            action="organisation.liaison.update",
-            actor=by,
-            acting_unit_code=acting_unit_code,
-            target=assignment,
-            payload={
-                "unit": assignment.unit.code,
-                "user": assignment.user.get_username(),
-                "changes": changes,
-            },
-        )
+    given = {"phone": phone, "mobile": mobile, "email": email}
+    values = {field: (value or "").strip() for field, value in given.items() if value is not KEEP}
+    _contacts_required(
+        phone=values.get("phone", assignment.phone), mobile=values.get("mobile", assignment.mobile)
+    )
+    model_update(
+        instance=assignment,
+        values=values,
+        by=by,
+        action="update",
+        audit_action="organisation.liaison.update",
+        acting_unit_code=acting_unit_code,
+        timeline=False,
+        payload=lambda changes: {
+            "unit": assignment.unit.code,
+            "user": assignment.user.get_username(),
+            "changes": {field: {"from": old, "to": new} for field, (old, new) in changes.items()},
+        },
+    )
     return liaison_get(assignment.pk)
 
 
 @transaction.atomic
 def liaison_end(
-    *, by: User, assignment_id: int, valid_to: date | None = None, reason: str = ""
+    *, by: User, assignment: LiaisonAssignment, valid_to: date | None = None, reason: str = ""
 ) -> LiaisonAssignment:
     """End an assignment on a day (today by default, its last day of service); 409 if it has ended."""
-    assignment = _lock_assignment(assignment_id)
+    assignment = _lock_assignment(assignment)
     acting_unit_code = _require_editor(by, assignment.unit)
     today = timezone.localdate()
     if _ended(assignment, today):

@@ -159,7 +159,7 @@ class ExpertEditView(LoginRequiredMixin, RolesFirstMixin, View):
                 try:
                     saved = services.expert_upsert(
                         by=request.user,
-                        expert_id=expert.pk if expert is not None else None,
+                        expert=expert,
                         **({"user": user} if user is not None else {}),
                         unit=unit,
                         **data,
@@ -188,7 +188,7 @@ class ExpertEndView(LoginRequiredMixin, View):
         expert = selectors.expert_get(pk)
         try:
             services.expert_deactivate(
-                by=request.user, expert_id=expert.pk, reason=request.POST.get("reason", "")[:2000]
+                by=request.user, expert=expert, reason=request.POST.get("reason", "")[:2000]
             )
         except Conflict:
             messages.info(request, _("The expert was already off the pool."))
@@ -293,7 +293,7 @@ class LiaisonEditView(LoginRequiredMixin, RolesFirstMixin, View):
                 if assignment is not None:
                     saved = services.liaison_update(
                         by=request.user,
-                        assignment_id=assignment.pk,
+                        assignment=assignment,
                         phone=data["phone"],
                         mobile=data["mobile"],
                         email=data["email"],
@@ -340,7 +340,7 @@ class LiaisonEndView(LoginRequiredMixin, View):
             try:
                 services.liaison_end(
                     by=request.user,
-                    assignment_id=assignment.pk,
+                    assignment=assignment,
                     valid_to=form.cleaned_data["valid_to"],
                     reason=form.cleaned_data["reason"],
                 )

@@ -163,11 +163,11 @@ def test_liaison_lists_an_officer_of_a_unit_below_and_it_is_audited(
     update = AuditEvent.objects.get(action="organisation.expert.update")
     assert update.payload["changes"] == {"availability": {"from": "available", "to": "limited"}}
 
-    services.expert_deactivate(by=chengdu_liaison, expert_id=expert.pk, reason="调离")
+    services.expert_deactivate(by=chengdu_liaison, expert=expert, reason="调离")
     assert not ExpertProfile.objects.get(pk=expert.pk).is_active
     assert AuditEvent.objects.get(action="organisation.expert.deactivate").payload["reason"] == "调离"
     with pytest.raises(Conflict):
-        services.expert_deactivate(by=chengdu_liaison, expert_id=expert.pk)
+        services.expert_deactivate(by=chengdu_liaison, expert=expert)
     # Listing the officer again puts the same listing back on the pool.
     relisted = services.expert_upsert(by=chengdu_liaison, user=wuhou_officer, is_active=True)
     assert relisted.pk == expert.pk and relisted.is_active
@@ -186,13 +186,13 @@ def test_superior_head_may_edit_other_province_and_plain_officers_may_not(
     assert lab.display_name == "周明远" and lab.user is None
     for outsider in (kunming_liaison, wuhou_officer):
         with pytest.raises(PermissionDenied):
-            services.expert_upsert(by=outsider, expert_id=lab.pk, availability=Availability.UNAVAILABLE)
+            services.expert_upsert(by=outsider, expert=lab, availability=Availability.UNAVAILABLE)
         with pytest.raises(PermissionDenied):
-            services.expert_deactivate(by=outsider, expert_id=lab.pk)
+            services.expert_deactivate(by=outsider, expert=lab)
     # Chengdu's liaison keeps Chengdu's listings but cannot move one up to the province.
-    services.expert_upsert(by=chengdu_liaison, expert_id=lab.pk, title="教授")
+    services.expert_upsert(by=chengdu_liaison, expert=lab, title="教授")
     with pytest.raises(PermissionDenied):
-        services.expert_upsert(by=chengdu_liaison, expert_id=lab.pk, unit=unit("510000"))
+        services.expert_upsert(by=chengdu_liaison, expert=lab, unit=unit("510000"))
     assert ExpertProfile.objects.get(pk=lab.pk).unit.code == "510100"
     assert AuditEvent.objects.filter(action__startswith="organisation.expert.").count() == 2
 
@@ -248,7 +248,7 @@ def test_bad_expert_input_names_the_field(specialties, sichuan_head, kunming_lia
 def test_a_listing_stays_with_its_officer(specialties, chengdu_liaison, chengdu_officer, wuhou_officer):
     expert = listed(wuhou_officer, at="510107")
     with pytest.raises(ValidationError) as error:
-        services.expert_upsert(by=chengdu_liaison, expert_id=expert.pk, user=chengdu_officer)
+        services.expert_upsert(by=chengdu_liaison, expert=expert, user=chengdu_officer)
     assert "user" in error.value.message_dict
 
 
@@ -274,10 +274,10 @@ def test_assign_end_and_hand_over_a_liaison_officer(chengdu_liaison, chengdu_off
     assert [a.pk for a in selectors.liaisons_of(chengdu)] == [first.pk, deputy.pk]
 
     # Hand-over: the first ends today, the deputy becomes the liaison officer from today.
-    ended = services.liaison_end(by=chengdu_liaison, assignment_id=first.pk, reason="轮岗")
+    ended = services.liaison_end(by=chengdu_liaison, assignment=first, reason="轮岗")
     assert ended.valid_to == timezone.localdate()
     assert AuditEvent.objects.get(action="organisation.liaison.end").payload["reason"] == "轮岗"
-    services.liaison_end(by=chengdu_liaison, assignment_id=deputy.pk)
+    services.liaison_end(by=chengdu_liaison, assignment=deputy)
     successor = services.liaison_assign(
         by=sichuan_head, unit=chengdu, user=chengdu_officer, mobile="13900000002"
     )
@@ -311,21 +311,21 @@ def test_liaison_errors_and_permissions(chengdu_liaison, chengdu_officer, kunmin
         )
     assert set(twice.value.message_dict) == {"user"}
     with pytest.raises(PermissionDenied):
-        services.liaison_end(by=kunming_liaison, assignment_id=assignment.pk)
+        services.liaison_end(by=kunming_liaison, assignment=assignment)
     with pytest.raises(ValidationError) as backwards:
         services.liaison_end(
             by=chengdu_liaison,
-            assignment_id=assignment.pk,
+            assignment=assignment,
             valid_to=timezone.localdate() - dt.timedelta(days=1),
         )
     assert set(backwards.value.message_dict) == {"valid_to"}
-    updated = services.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, mobile="13900000009")
+    updated = services.liaison_update(by=chengdu_liaison, assignment=assignment, mobile="13900000009")
     assert updated.mobile == "13900000009"
     assert AuditEvent.objects.get(action="organisation.liaison.update").payload["changes"] == {
         "mobile": {"from": "", "to": "13900000009"}
     }
     with pytest.raises(ValidationError) as emptied:
-        services.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, phone="", mobile="")
+        services.liaison_update(by=chengdu_liaison, assignment=assignment, phone="", mobile="")
     assert set(emptied.value.message_dict) == {"phone"}
 
     # An assignment that ended before today can be neither ended nor changed again.
@@ -334,9 +334,9 @@ def test_liaison_errors_and_permissions(chengdu_liaison, chengdu_officer, kunmin
         valid_to=timezone.localdate() - dt.timedelta(days=2),
     )
     with pytest.raises(Conflict):
-        services.liaison_end(by=chengdu_liaison, assignment_id=assignment.pk)
+        services.liaison_end(by=chengdu_liaison, assignment=assignment)
     with pytest.raises(Conflict):
-        services.liaison_update(by=chengdu_liaison, assignment_id=assignment.pk, phone="2")
+        services.liaison_update(by=chengdu_liaison, assignment=assignment, phone="2")
 
 
 def test_liaison_search_by_region_and_unit_current_only_by_default(django_assert_num_queries):
