@@ -218,8 +218,8 @@ def _issue_documents(case, count: int) -> list[int]:
             link_target_id=str(case.pk),
         )
         for name, by in (("submit_for_review", investigator), ("approve_review", legal), ("approve", head)):
-            services.document_transition(document_id=document.pk, name=name, by=by)
-        services.document_issue(document_id=document.pk, by=head)
+            services.document_transition(document=document, name=name, by=by)
+        services.document_issue(document=document, by=head)
         ids.append(document.pk)
     return existing + ids
 

@@ -188,7 +188,7 @@ class DocumentDetailApi(APIView):
         data.is_valid(raise_exception=True)
         try:
             services.document_update(
-                document_id=document.pk,
+                document=document,
                 by=request.user,
                 data=data.validated_data.get("data"),
                 title=data.validated_data.get("title"),
@@ -230,12 +230,13 @@ class DocumentServeApi(APIView):
     )
     def post(self, request, pk: int, recipient_id: int):
         document = _visible(request.user, pk)
-        if not document.recipients.filter(pk=recipient_id).exists():
+        recipient = document.recipients.filter(pk=recipient_id).first()
+        if recipient is None:
             raise Http404
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.document_serve(
-            recipient_id=recipient_id, by=request.user, served_at=data.validated_data.get("served_at")
+            recipient=recipient, by=request.user, served_at=data.validated_data.get("served_at")
         )
         return Response(detail(_visible(request.user, pk), request.user))
 
@@ -257,7 +258,9 @@ class DocumentFileApi(APIView):
     )
     def get(self, request, pk: int):
         try:
-            document = services.document_download(document_id=pk, by=request.user, channel="api")
+            document = services.document_download(
+                document=_visible(request.user, pk), by=request.user, channel="api"
+            )
         except Document.DoesNotExist:
             raise Http404 from None
         return file_response(document)

@@ -110,13 +110,15 @@ def document_draft(
 
 
 @transaction.atomic
-def document_update(*, document_id: int, by, data: dict | None = None, title: str | None = None) -> Document:
+def document_update(
+    *, document: Document, by, data: dict | None = None, title: str | None = None
+) -> Document:
     """Change a draft's fields; an issued document refuses (ImmutableDocumentError), others 409.
 
-    Through core.workflow.model_update: the changed fields are validated, saved and audited
-    (documents.document.update); a new `data` fixes the approval chain again.
+    The document is locked again by its pk. Through core.workflow.model_update: the changed fields are
+    validated, saved and audited (documents.document.update); a new `data` fixes the approval chain again.
     """
-    document = Document.objects.select_for_update().get(pk=document_id)
+    document = Document.objects.select_for_update().get(pk=document.pk)
     if not perms.may_draft(document, by):
         raise NotAllowed
     if document.state in (DocumentState.ISSUED, DocumentState.VOIDED):
@@ -146,15 +148,17 @@ def document_update(*, document_id: int, by, data: dict | None = None, title: st
 
 
 def document_transition(
-    *, document_id: int, name: str, by, reason: str = "", expected_state: str | None = None
+    *, document: Document, name: str, by, reason: str = "", expected_state: str | None = None
 ) -> Document:
-    """Take one step of the approval chain (not issue or void, which have their own services)."""
+    """Take one step of the approval chain (not issue or void, which have their own services).
+
+    core.workflow.run_transition locks the document again by its pk.
+    """
     if name not in TRANSITIONS:
         raise ValidationError({"name": [_("Unknown transition.")]})
-    document = Document.objects.select_related("issuing_unit").get(pk=document_id)
     result = run_transition(
         model=Document,
-        pk=document_id,
+        pk=document.pk,
         name=name,
         by=by,
         acting_unit_code=_acting_unit_code(document),
@@ -211,16 +215,17 @@ def verification_url(code: str) -> str:
 
 
 @transaction.atomic
-def document_issue(*, document_id: int, by, expected_state: str | None = None) -> Document:
+def document_issue(*, document: Document, by, expected_state: str | None = None) -> Document:
     """Sign and issue (签发): number, snapshot and render request, in one transaction.
 
-    The number is drawn under the counter lock before the transition is checked; when the transition
-    is refused the whole transaction (counter included) rolls back, so no number is lost.
+    The document is locked again by its pk. The number is drawn under the counter lock before the
+    transition is checked; when the transition is refused the whole transaction (counter included)
+    rolls back, so no number is lost.
     """
     document = (
         Document.objects.select_for_update(of=("self",))
         .select_related("issuing_unit", "department")
-        .get(pk=document_id)
+        .get(pk=document.pk)
     )
     if document.outside_process:
         # A draft made by the generic endpoint before issue 16: it never becomes an issued decision.
@@ -254,7 +259,7 @@ def document_issue(*, document_id: int, by, expected_state: str | None = None) -
 
     result = run_transition(
         model=Document,
-        pk=document_id,
+        pk=document.pk,
         name=name,
         by=by,
         acting_unit_code=_acting_unit_code(document),
@@ -268,16 +273,15 @@ def document_issue(*, document_id: int, by, expected_state: str | None = None) -
 @transaction.atomic
 def document_void(
     *,
-    document_id: int,
+    document: Document,
     by,
     reason: str,
     expected_state: str | None = None,
 ) -> Document:
-    """Void an issued document with the reason."""
-    document = Document.objects.select_related("issuing_unit").get(pk=document_id)
+    """Void an issued document with the reason; core.workflow.run_transition locks it again by its pk."""
     result = run_transition(
         model=Document,
-        pk=document_id,
+        pk=document.pk,
         name="void",
         by=by,
         acting_unit_code=_acting_unit_code(document),
@@ -292,7 +296,7 @@ def document_void(
 @transaction.atomic
 def document_correct(
     *,
-    document_id: int,
+    document: Document,
     by,
     reason: str,
     data: dict | None = None,
@@ -302,7 +306,7 @@ def document_correct(
 
     The draft goes through the chain again and is issued with a new number.
     """
-    original = Document.objects.select_related("issuing_unit", "department").get(pk=document_id)
+    original = Document.objects.select_related("issuing_unit", "department").get(pk=document.pk)
     if original.state != DocumentState.ISSUED or (
         expected_state is not None and expected_state != original.state
     ):
@@ -336,12 +340,12 @@ def document_correct(
 
 
 @transaction.atomic
-def document_serve(*, recipient_id: int, by, served_at=None) -> DocumentRecipient:
-    """Record service (送达) on one recipient, with the time (now by default)."""
+def document_serve(*, recipient: DocumentRecipient, by, served_at=None) -> DocumentRecipient:
+    """Record service (送达) on one recipient, with the time (now by default); the row is locked again."""
     recipient = (
         DocumentRecipient.objects.select_for_update(of=("self",))
         .select_related("document__issuing_unit")
-        .get(pk=recipient_id)
+        .get(pk=recipient.pk)
     )
     document = recipient.document
     if document.state != DocumentState.ISSUED:
@@ -423,14 +427,14 @@ def document_copy_render(*, document: Document, viewer, at=None) -> bytes:
 
 
 @transaction.atomic
-def document_download(*, document_id: int, by, channel: str = "api") -> Document:
-    """Return a rendered document `by` may see, auditing the download; a miss is Document.DoesNotExist.
+def document_download(*, document: Document, by, channel: str = "api") -> Document:
+    """Return the document, rendered and visible to `by`, auditing the download; else Document.DoesNotExist.
 
     What is served is a watermarked copy (issue 7 item 4), set on the returned document as
     `served_copy`; its hash is recorded (DocumentCopy) so verification recognises it as this document.
     """
-    document = Document.objects.select_related("issuing_unit").filter(pk=document_id).first()
-    if document is None or not document_visible_to(by, document) or document.render_state != RenderState.DONE:
+    # Asked again here: a bridge (assistance's generated documents) hands over a document it read by id.
+    if not document_visible_to(by, document) or document.render_state != RenderState.DONE:
         raise Document.DoesNotExist
     content = document_copy_render(document=document, viewer=by)
     copy = document_copy_record(document=document, viewer=by, content=content, purpose=f"download:{channel}")

@@ -13,26 +13,22 @@ from documents.models import Document
 
 def _chain_step(document, name, *, by, expected_state=None, reason=""):
     return services.document_transition(
-        document_id=document.pk, name=name, by=by, reason=reason, expected_state=expected_state
+        document=document, name=name, by=by, reason=reason, expected_state=expected_state
     )
 
 
 def _issue(document, name, *, by, expected_state=None, reason=""):
     # "issue" takes the transition the document's chain has: issue, or issue_external for a document
     # its linking object approved (documents.presenters.document_steps offers it under this name).
-    return services.document_issue(document_id=document.pk, by=by, expected_state=expected_state)
+    return services.document_issue(document=document, by=by, expected_state=expected_state)
 
 
 def _void(document, name, *, by, expected_state=None, reason=""):
-    return services.document_void(
-        document_id=document.pk, by=by, reason=reason, expected_state=expected_state
-    )
+    return services.document_void(document=document, by=by, reason=reason, expected_state=expected_state)
 
 
 def _correct(document, name, *, by, expected_state=None, reason=""):
-    return services.document_correct(
-        document_id=document.pk, by=by, reason=reason, expected_state=expected_state
-    )
+    return services.document_correct(document=document, by=by, reason=reason, expected_state=expected_state)
 
 
 _SERVICES = {"issue": _issue, "void": _void, "correct": _correct}

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views import View
 
-from documents import services
+from documents import selectors, services
 from documents.forms import VerifyForm
 from documents.models import Document
 from documents.presenters import file_response
@@ -47,8 +47,11 @@ class DownloadView(LoginRequiredMixin, View):
     """Download an issued PDF; 404 unless the linking app's resolver lets the user see it. Audited."""
 
     def get(self, request, pk: int):
+        document = selectors.document_for(request.user, pk)
+        if document is None:
+            raise Http404
         try:
-            document = services.document_download(document_id=pk, by=request.user, channel="web")
+            document = services.document_download(document=document, by=request.user, channel="web")
         except Document.DoesNotExist:
             raise Http404 from None
         return file_response(document)

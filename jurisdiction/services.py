@@ -648,7 +648,7 @@ def _file_designation(*, proceeding, name, by, reason, fields, expected):
     def after(instance, from_state, to_state):
         _involve_request_holder(instance)
         if report.state == DocumentState.APPROVED:
-            document_services.document_issue(document_id=report.pk, by=by)
+            document_services.document_issue(document=report, by=by)
         _notify_units(
             instance,
             [instance.current_route_unit_id],
@@ -758,7 +758,7 @@ def designation_decision_draft(*, proceeding_id: int, by: User, lead_unit: Unit,
     recipients += [{"name": name} for name in judicial_recipients(lead_unit)]
     if existing is not None:
         # A draft sent back from review is rewritten in place: its recipients follow the new choice.
-        document = document_services.document_update(document_id=existing.pk, by=by, data=data)
+        document = document_services.document_update(document=existing, by=by, data=data)
         DocumentRecipient.objects.filter(document=document).delete()
         for recipient in recipients:
             DocumentRecipient.objects.create(
@@ -791,7 +791,7 @@ def _designate(*, proceeding, name, by, reason, fields, expected):
         raise Invalid({"decision": [_("The decision names no unit taking part in the proceeding.")]})
 
     def after(instance, from_state, to_state):
-        document_services.document_issue(document_id=decision.pk, by=by)
+        document_services.document_issue(document=decision, by=by)
         _settle_case(instance, by)
         _notify_units(
             instance,
@@ -883,7 +883,7 @@ def _start_handover(*, proceeding, name, by, reason, fields, expected):
 
     def after(instance, from_state, to_state):
         if notice is not None:
-            document_services.document_issue(document_id=notice.pk, by=by)
+            document_services.document_issue(document=notice, by=by)
             _close_deadlines(instance, TRANSFER_RULE)
             _settle_case(instance, by)
         _open_handover(instance, by)
@@ -1185,7 +1185,7 @@ def _handover_list_issue(proceeding) -> Document:
         link_target_type=LINK_TYPE,
         link_target_id=proceeding.pk,
     )
-    return document_services.document_issue(document_id=document.pk, by=sender)
+    return document_services.document_issue(document=document, by=sender)
 
 
 @transaction.atomic

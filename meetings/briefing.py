@@ -591,7 +591,7 @@ def briefing_pack_issue(*, meeting_id, by) -> Document:
         link_target_id=meeting.pk,
         check_permission=False,
     )
-    document = document_services.document_issue(document_id=document.pk, by=by)
+    document = document_services.document_issue(document=document, by=by)
     briefing.document = document
     briefing.save(update_fields=["document"])
     code = meeting.host_unit.code

@@ -500,7 +500,7 @@ def _issue(*, minutes, by, reason, expected):
             check_permission=False,
         )
         # Approved externally (meetings.documents): every current member signed this digest.
-        document = document_services.document_issue(document_id=document.pk, by=by)
+        document = document_services.document_issue(document=document, by=by)
         Minutes.objects.filter(pk=instance.pk).update(document=document)
         instance.document = document
         resolutions.resolutions_apply(minutes=instance, by=by, document=document)

@@ -167,7 +167,7 @@ def drafts_refresh(*, request: AssistanceRequest, by) -> None:
             continue
         data = {**document.data, **document_data(request, document_type)}
         if data != document.data:
-            document_services.document_update(document_id=document.pk, by=by, data=data)
+            document_services.document_update(document=document, by=by, data=data)
         document.recipients.update(name=request.requested_unit.name, unit=request.requested_unit)
     drafts_create(request=request, by=by)
 
@@ -255,7 +255,7 @@ def documents_issue(*, request: AssistanceRequest, by) -> list[RequestDocument]:
             continue
         if document.spec.missing_fields(document.data):
             continue
-        document_services.document_issue(document_id=document.pk, by=by)
+        document_services.document_issue(document=document, by=by)
     return issued_attach(request=request, by=by)
 
 
@@ -279,6 +279,11 @@ def generated_download(*, request_document: RequestDocument, by, channel: str) -
     Access is the documents resolver's (a user who sees the request); the download is audited there.
     A document not rendered yet, or not visible, is Document.DoesNotExist.
     """
-    return document_services.document_download(
-        document_id=request_document.generated_document_id, by=by, channel=channel
+    document = (
+        Document.objects.select_related("issuing_unit")
+        .filter(pk=request_document.generated_document_id)
+        .first()
     )
+    if document is None:
+        raise Document.DoesNotExist
+    return document_services.document_download(document=document, by=by, channel=channel)

@@ -60,7 +60,7 @@ def test_the_api_refuses_to_edit_an_issued_document(client, office, linked):
 
 def test_a_draft_in_review_cannot_be_edited_and_says_so_with_409(client, office, linked):
     document = draft(office)
-    services.document_transition(document_id=document.pk, name="submit_for_review", by=office.investigator)
+    services.document_transition(document=document, name="submit_for_review", by=office.investigator)
     client.force_login(office.investigator)
     response = client.patch(
         f"/api/v1/documents/{document.pk}/", {"title": "x"}, content_type="application/json"

@@ -61,17 +61,15 @@ def test_the_reviewed_chain_runs_through_legal_review_and_approval(office, fake_
     document = draft(office)
     assert document.number == "" and document.approval_chain == ["legal_review", "approval"]
     with pytest.raises(Conflict):  # the reviewed chain cannot skip the review
-        services.document_transition(
-            document_id=document.pk, name="submit_for_approval", by=office.investigator
-        )
-    services.document_transition(document_id=document.pk, name="submit_for_review", by=office.investigator)
+        services.document_transition(document=document, name="submit_for_approval", by=office.investigator)
+    services.document_transition(document=document, name="submit_for_review", by=office.investigator)
     with pytest.raises(PermissionDenied):  # only the legal officer reviews
-        services.document_transition(document_id=document.pk, name="approve_review", by=office.head)
-    services.document_transition(document_id=document.pk, name="approve_review", by=office.legal)
+        services.document_transition(document=document, name="approve_review", by=office.head)
+    services.document_transition(document=document, name="approve_review", by=office.legal)
     with pytest.raises(PermissionDenied):
-        services.document_transition(document_id=document.pk, name="approve", by=office.legal)
-    services.document_transition(document_id=document.pk, name="approve", by=office.head)
-    issued = services.document_issue(document_id=document.pk, by=office.head)
+        services.document_transition(document=document, name="approve", by=office.legal)
+    services.document_transition(document=document, name="approve", by=office.head)
+    issued = services.document_issue(document=document, by=office.head)
     assert issued.state == "issued"
     assert issued.number == f"武侯公（刑）移字〔{issued.number_year}〕1号"
     assert issued.snapshot["number"] == issued.number
@@ -87,33 +85,33 @@ def test_the_reviewed_chain_runs_through_legal_review_and_approval(office, fake_
 def test_an_acting_unit_head_approves_and_issues(office, linked):
     stand_in = acting_head(office)
     document = draft(office)
-    services.document_transition(document_id=document.pk, name="submit_for_review", by=office.investigator)
-    services.document_transition(document_id=document.pk, name="approve_review", by=office.legal)
-    services.document_transition(document_id=document.pk, name="approve", by=stand_in)
-    assert services.document_issue(document_id=document.pk, by=stand_in).state == "issued"
+    services.document_transition(document=document, name="submit_for_review", by=office.investigator)
+    services.document_transition(document=document, name="approve_review", by=office.legal)
+    services.document_transition(document=document, name="approve", by=stand_in)
+    assert services.document_issue(document=document, by=stand_in).state == "issued"
 
 
 def test_send_back_needs_a_reason_and_returns_the_draft(office, linked):
     document = draft(office)
-    services.document_transition(document_id=document.pk, name="submit_for_review", by=office.investigator)
+    services.document_transition(document=document, name="submit_for_review", by=office.investigator)
     with pytest.raises(ValidationError):
-        services.document_transition(document_id=document.pk, name="send_back", by=office.legal)
+        services.document_transition(document=document, name="send_back", by=office.legal)
     back = services.document_transition(
-        document_id=document.pk, name="send_back", by=office.legal, reason="法律依据条文有误"
+        document=document, name="send_back", by=office.legal, reason="法律依据条文有误"
     )
     assert back.state == "drafted" and back.send_back_reason == "法律依据条文有误"
 
 
 def test_an_external_chain_issues_directly_once_the_linking_app_approves(office, linked):
     document = draft(office, "evidence_call_notice")
-    issued = services.document_issue(document_id=document.pk, by=office.investigator)
+    issued = services.document_issue(document=document, by=office.investigator)
     assert issued.state == "issued" and "调字" in issued.number
 
 
 def test_an_external_chain_without_the_linking_approval_is_refused(office):
     document = draft(office, "evidence_call_notice", link="tests.unapproved")
     with pytest.raises(PermissionDenied):
-        services.document_issue(document_id=document.pk, by=office.investigator)
+        services.document_issue(document=document, by=office.investigator)
     document.refresh_from_db()
     assert document.state == "drafted" and document.number == ""
 
@@ -121,7 +119,7 @@ def test_an_external_chain_without_the_linking_approval_is_refused(office):
 def test_issuing_requires_the_required_fields(office, linked):
     document = draft(office, "evidence_call_notice", data={**EVIDENCE_DATA, "evidence": ""})
     with pytest.raises(ValidationError):
-        services.document_issue(document_id=document.pk, by=office.investigator)
+        services.document_issue(document=document, by=office.investigator)
 
 
 def test_the_model_refuses_to_change_an_issued_document(office, linked):
@@ -141,7 +139,7 @@ def test_the_model_refuses_to_change_an_issued_document(office, linked):
 def test_the_update_service_refuses_an_issued_document(office, linked):
     issued = issue(office)
     with pytest.raises(ImmutableDocumentError):
-        services.document_update(document_id=issued.pk, by=office.investigator, data={"case_name": "x"})
+        services.document_update(document=issued, by=office.investigator, data={"case_name": "x"})
 
 
 def test_the_rendered_file_is_frozen_once_done(office, fake_renderer, linked):
@@ -157,7 +155,7 @@ def test_the_rendered_file_is_frozen_once_done(office, fake_renderer, linked):
 
 def test_correcting_voids_and_links_both_ways_and_issues_a_new_number(office, linked):
     original = issue(office)
-    correction = services.document_correct(document_id=original.pk, by=office.head, reason="案由写错")
+    correction = services.document_correct(document=original, by=office.head, reason="案由写错")
     original.refresh_from_db()
     assert original.state == "voided" and original.voided_reason == "案由写错"
     assert original.replaced_by_id == correction.pk and correction.replaces_id == original.pk
@@ -168,28 +166,26 @@ def test_correcting_voids_and_links_both_ways_and_issues_a_new_number(office, li
 def test_void_needs_the_head_or_legal_officer_and_a_reason(office, linked):
     document = issue(office)
     with pytest.raises(PermissionDenied):
-        services.document_void(document_id=document.pk, by=office.investigator, reason="x")
+        services.document_void(document=document, by=office.investigator, reason="x")
     with pytest.raises(ValidationError):
-        services.document_void(document_id=document.pk, by=office.legal, reason="")
-    assert (
-        services.document_void(document_id=document.pk, by=office.legal, reason="重复制作").state == "voided"
-    )
+        services.document_void(document=document, by=office.legal, reason="")
+    assert services.document_void(document=document, by=office.legal, reason="重复制作").state == "voided"
 
 
 def test_serving_is_per_recipient_with_the_time(office, linked):
     document = issue(office)
     recipient = document.recipients.get()
-    served = services.document_serve(recipient_id=recipient.pk, by=office.investigator)
+    served = services.document_serve(recipient=recipient, by=office.investigator)
     assert served.served_at is not None and served.served_by == office.investigator
     with pytest.raises(Conflict):
-        services.document_serve(recipient_id=recipient.pk, by=office.investigator)
+        services.document_serve(recipient=recipient, by=office.investigator)
     assert AuditEvent.objects.filter(action="documents.document.serve", target_id=str(document.pk)).exists()
 
 
 def test_a_draft_is_not_served(office, linked):
     document = draft(office)
     with pytest.raises(Conflict):
-        services.document_serve(recipient_id=document.recipients.get().pk, by=office.investigator)
+        services.document_serve(recipient=document.recipients.get(), by=office.investigator)
 
 
 def test_a_stale_instance_loaded_as_a_draft_cannot_change_the_issued_row(office, linked):

@@ -48,7 +48,7 @@ def test_serials_count_per_kind_and_a_refused_issue_leaves_no_gap(office, linked
     assert (first.number_serial, second.number_serial, other_kind.number_serial) == (1, 2, 1)
     refused = draft(office, "evidence_call_notice", link="tests.unapproved")
     with pytest.raises(PermissionDenied):
-        services.document_issue(document_id=refused.pk, by=office.investigator)
+        services.document_issue(document=refused, by=office.investigator)
     counter = DocumentCounter.objects.get(issuing_unit=office.unit, kind="evidence_call_notice")
     assert counter.last == 2
     assert issue(office, "evidence_call_notice").number_serial == 3
@@ -66,7 +66,7 @@ def test_fifty_documents_issued_at_once_get_fifty_consecutive_numbers(organisati
     )
     access.register_external_approval("tests.race", lambda document: True)
     try:
-        ids = [
+        drafts = [
             services.document_draft(
                 kind="evidence_call_notice",
                 issuing_unit=unit,
@@ -74,22 +74,23 @@ def test_fifty_documents_issued_at_once_get_fifty_consecutive_numbers(organisati
                 data={"recipient": "银行", "case_name": "案", "evidence": f"流水{i}"},
                 link_target_type="tests.race",
                 link_target_id=str(i),
-            ).pk
+            )
             for i in range(50)
         ]
+        ids = [draft.pk for draft in drafts]
         barrier = threading.Barrier(50)
         errors = []
 
-        def issue_one(pk):
+        def issue_one(document):
             try:
                 barrier.wait()
-                services.document_issue(document_id=pk, by=investigator)
+                services.document_issue(document=document, by=investigator)
             except Exception as exc:
                 errors.append(exc)
             finally:
                 connection.close()
 
-        threads = [threading.Thread(target=issue_one, args=(pk,)) for pk in ids]
+        threads = [threading.Thread(target=issue_one, args=(draft,)) for draft in drafts]
         for thread in threads:
             thread.start()
         for thread in threads:

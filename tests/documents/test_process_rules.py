@@ -102,7 +102,7 @@ def test_once_issued_the_document_follows_the_request_and_stays_out_of_an_uninvo
     cast, _request, drafts = sent_with_drafts
     letter = next(d for d in drafts if d.kind == kinds.ASSISTANCE_LETTER.code)
     with django_capture_on_commit_callbacks(execute=True):
-        services.document_issue(document_id=letter.pk, by=cast.investigator)
+        services.document_issue(document=letter, by=cast.investigator)
     letter.refresh_from_db()
     assert letter.state == DocumentState.ISSUED and letter.render_state == RenderState.DONE
     yunnan = member("530000", Role.DEPARTMENT_HEAD, username="yunnan_head", department_kind="criminal")
@@ -270,5 +270,5 @@ def test_no_resolver_opens_a_draft_not_even_one_that_lets_everyone_in(
     client = api(kunming_intake_officer)
     assert client.get(f"/api/v1/documents/{document.pk}/").status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
-        services.document_issue(document_id=document.pk, by=office.investigator)
+        services.document_issue(document=document, by=office.investigator)
     assert client.get(f"/api/v1/documents/{document.pk}/").status_code == 200

@@ -153,14 +153,14 @@ def _issue_any(office, code: str) -> Document:
     step = services.document_transition
     if "external" not in chain:
         if "legal_review" in chain:
-            step(document_id=document.pk, name="submit_for_review", by=office.investigator)
-            step(document_id=document.pk, name="approve_review", by=office.legal)
+            step(document=document, name="submit_for_review", by=office.investigator)
+            step(document=document, name="approve_review", by=office.legal)
         else:
-            step(document_id=document.pk, name="submit_for_approval", by=office.investigator)
-        step(document_id=document.pk, name="approve", by=office.head)
-        return services.document_issue(document_id=document.pk, by=office.head)
+            step(document=document, name="submit_for_approval", by=office.investigator)
+        step(document=document, name="approve", by=office.head)
+        return services.document_issue(document=document, by=office.head)
     issuer = office.head if document.spec.issuer_roles else office.investigator
-    return services.document_issue(document_id=document.pk, by=issuer)
+    return services.document_issue(document=document, by=issuer)
 
 
 def test_every_kind_renders_with_the_real_renderer_and_its_text_is_in_the_pdf(office, linked, media_root):

@@ -48,7 +48,7 @@ def test_a_pdf_altered_by_one_byte_is_unknown(rendered, kunming_intake_officer):
 
 def test_a_voided_pdf_is_voided_and_names_its_replacement(office, rendered, kunming_intake_officer):
     document, content = rendered
-    correction = services.document_correct(document_id=document.pk, by=office.head, reason="案由写错")
+    correction = services.document_correct(document=document, by=office.head, reason="案由写错")
     correction = walk_to_issue(office, correction)
     facts = services.document_verify_file(content=content, by=kunming_intake_officer).as_dict()
     assert facts["result"] == "voided" and facts["voided_reason"] == "案由写错"

@@ -73,8 +73,8 @@ def designation_requested(case, offices):
     )
     report = proceeding.designation_requests.get().report_document
     step = document_services.document_transition
-    step(document_id=report.pk, name="submit_for_review", by=offices[WUHOU].head)
-    step(document_id=report.pk, name="send_back", by=offices[WUHOU].legal, reason=SECRET_REASON)
+    step(document=report, name="submit_for_review", by=offices[WUHOU].head)
+    step(document=report, name="send_back", by=offices[WUHOU].legal, reason=SECRET_REASON)
     proceeding.refresh_from_db()
     report.refresh_from_db()
     assert report.state == DocumentState.DRAFTED and report.send_back_reason == SECRET_REASON

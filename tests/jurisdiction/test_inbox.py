@@ -111,13 +111,13 @@ def test_a_designation_request_is_followed_from_its_report_up_to_the_handover(fr
     # The report's chain: the head submits it, the legal department reviews it, the head approves it.
     assert kinds(offices[WUHOU].head, proceeding) == {"jurisdiction.document"}
     document_step = services.document_services.document_transition
-    document_step(document_id=report.pk, name="submit_for_review", by=offices[WUHOU].head)
+    document_step(document=report, name="submit_for_review", by=offices[WUHOU].head)
     assert kinds(offices[WUHOU].head, proceeding) == set()
     review = [item for item in inbox_for(offices[WUHOU].legal) if item.kind == "jurisdiction.document"]
     assert len(review) == 1 and review[0].url.endswith(f"#document-{report.pk}")
-    document_step(document_id=report.pk, name="approve_review", by=offices[WUHOU].legal)
+    document_step(document=report, name="approve_review", by=offices[WUHOU].legal)
     assert kinds(offices[WUHOU].head, proceeding) == {"jurisdiction.document"}
-    document_step(document_id=report.pk, name="approve", by=offices[WUHOU].head)
+    document_step(document=report, name="approve", by=offices[WUHOU].head)
     # Approved: the head signs and sends it up.
     assert kinds(offices[WUHOU].head, proceeding) == {"jurisdiction.file"}
     assert kinds(offices[WUHOU].legal, proceeding) == set()

@@ -205,7 +205,7 @@ def test_dissent_goes_up_level_by_level_to_the_ministry_which_designates_and_the
     assert history[:2] == ["open_jurisdiction_question", "settle_jurisdiction"]
     # The decision is served on all four parties (送达, with the time), copies on procuratorate and court.
     for recipient in decision.recipients.filter(unit__isnull=False):
-        document_services.document_serve(recipient_id=recipient.pk, by=offices[MPS].legal)
+        document_services.document_serve(recipient=recipient, by=offices[MPS].legal)
     assert decision.recipients.filter(unit__isnull=False, served_at__isnull=False).count() == 4
 
     # The handover: Chengdu writes the list, both sides sign the same list, complainants told.

@@ -53,10 +53,10 @@ def draft(office: Office, kind: str = "case_transfer_notice", data=None, link: s
 def walk_to_issue(office: Office, document: Document) -> Document:
     """Take a reviewed-chain document from draft to issued through the services."""
     step = services.document_transition
-    step(document_id=document.pk, name="submit_for_review", by=office.investigator)
-    step(document_id=document.pk, name="approve_review", by=office.legal)
-    step(document_id=document.pk, name="approve", by=office.head)
-    return services.document_issue(document_id=document.pk, by=office.head)
+    step(document=document, name="submit_for_review", by=office.investigator)
+    step(document=document, name="approve_review", by=office.legal)
+    step(document=document, name="approve", by=office.head)
+    return services.document_issue(document=document, by=office.head)
 
 
 def issue(office: Office, kind: str = "case_transfer_notice", data=None) -> Document:
@@ -64,7 +64,7 @@ def issue(office: Office, kind: str = "case_transfer_notice", data=None) -> Docu
     document = draft(office, kind, data)
     if kind == "case_transfer_notice":
         return walk_to_issue(office, document)
-    return services.document_issue(document_id=document.pk, by=office.investigator)
+    return services.document_issue(document=document, by=office.investigator)
 
 
 def issued(office: Office, *, link_type: str, link_id, reason: str) -> Document:

@@ -29,11 +29,11 @@ def walk_document(document: Document, offices_of_unit: Office) -> Document:
     step = document_services.document_transition
     chain = document.approval_chain
     if "legal_review" in chain:
-        step(document_id=document.pk, name="submit_for_review", by=offices_of_unit.head)
-        step(document_id=document.pk, name="approve_review", by=offices_of_unit.legal)
+        step(document=document, name="submit_for_review", by=offices_of_unit.head)
+        step(document=document, name="approve_review", by=offices_of_unit.legal)
     else:
-        step(document_id=document.pk, name="submit_for_approval", by=offices_of_unit.head)
-    step(document_id=document.pk, name="approve", by=offices_of_unit.head)
+        step(document=document, name="submit_for_approval", by=offices_of_unit.head)
+    step(document=document, name="approve", by=offices_of_unit.head)
     document.refresh_from_db()
     return document
 
