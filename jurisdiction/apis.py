@@ -617,7 +617,7 @@ class ProceedingPositionApi(APIView):
         values = data.validated_data
         unit = _unit(values.get("unit"), "unit") or self._only_party_unit(proceeding, request.user)
         services.position_record(
-            proceeding_id=proceeding.pk,
+            proceeding=proceeding,
             unit=unit,
             by=request.user,
             position=values["position"],
@@ -667,7 +667,7 @@ class ProceedingDecisionApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         services.designation_decision_draft(
-            proceeding_id=proceeding.pk,
+            proceeding=proceeding,
             by=request.user,
             lead_unit=_unit(values["lead_unit"], "lead_unit"),
             reason=values["reason"],
@@ -696,7 +696,7 @@ class HandoverItemListApi(APIView):
         proceeding = proceeding_get_visible(request.user, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.handover_item_add(proceeding_id=proceeding.pk, by=request.user, **data.validated_data)
+        services.handover_item_add(proceeding=proceeding, by=request.user, **data.validated_data)
         return _detail_response(request, proceeding.pk, status.HTTP_201_CREATED)
 
 
@@ -716,7 +716,7 @@ class HandoverItemDetailApi(APIView):
     def delete(self, request, pk: int, item_id: int):
         proceeding = proceeding_get_visible(request.user, pk)
         item = get_object_or_404(HandoverItem.objects.filter(proceeding=proceeding), pk=item_id)
-        services.handover_item_remove(proceeding_id=proceeding.pk, item_id=item.pk, by=request.user)
+        services.handover_item_remove(item=item, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -744,7 +744,7 @@ class HandoverConfirmationApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.handover_confirm(
-            proceeding_id=proceeding.pk, by=request.user, digest=data.validated_data["digest"]
+            proceeding=proceeding, by=request.user, digest=data.validated_data["digest"]
         )
         return _detail_response(request, proceeding.pk)
 
@@ -774,7 +774,7 @@ class ComplainantsNotifiedApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.complainants_notified(
-            proceeding_id=proceeding.pk, by=request.user, note=data.validated_data["note"]
+            proceeding=proceeding, by=request.user, note=data.validated_data["note"]
         )
         return _detail_response(request, proceeding.pk)
 

@@ -69,8 +69,9 @@ def proceeding_url(proceeding: JurisdictionProceeding) -> str:
     return reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
 
 
-def _lock(proceeding_id: int) -> JurisdictionProceeding:
-    return JurisdictionProceeding.objects.select_for_update(of=("self",)).get(pk=proceeding_id)
+def _lock(pk: int) -> JurisdictionProceeding:
+    """Read the proceeding again under a row lock: the instance handed in may be stale."""
+    return JurisdictionProceeding.objects.select_for_update(of=("self",)).get(pk=pk)
 
 
 def _acting_unit_code(proceeding: JurisdictionProceeding, user, *candidates: int | None) -> str:
@@ -211,7 +212,7 @@ def proceeding_open(
 @transaction.atomic
 def position_record(
     *,
-    proceeding_id: int,
+    proceeding: JurisdictionProceeding,
     unit: Unit,
     by: User,
     position: str,
@@ -219,7 +220,7 @@ def position_record(
     proposed_unit: Unit | None = None,
 ) -> ProceedingParty:
     """Record a party's position in the consultation: claim, decline, or propose another unit."""
-    proceeding = _lock(proceeding_id)
+    proceeding = _lock(proceeding.pk)
     if proceeding.state != S.CONSULTING:
         raise Conflict(current_state=proceeding.state)
     party = ProceedingParty.objects.filter(proceeding=proceeding, unit=unit).first()
@@ -304,7 +305,7 @@ def _close_deadlines(proceeding: JurisdictionProceeding, *rule_keys: str) -> Non
 
 def proceeding_transition(
     *,
-    proceeding_id: int,
+    proceeding: JurisdictionProceeding,
     name: str,
     by: User,
     reason: str = "",
@@ -319,8 +320,9 @@ def proceeding_transition(
     if name not in TRANSITION_NAMES:
         raise Invalid({"name": [_("No such transition.")]})
     fields = dict(fields or {})
+    # Read again: the handlers work on the proceeding as it is now (core.workflow.run_transition locks it).
     proceeding = JurisdictionProceeding.objects.select_related("case", "lead_unit", "superior_unit").get(
-        pk=proceeding_id
+        pk=proceeding.pk
     )
     # A page or client that saw another state acts on nothing: 409 before the input is looked at.
     if expected_state is not None and expected_state != proceeding.state:
@@ -332,7 +334,7 @@ def proceeding_transition(
     handler(proceeding=proceeding, name=name, by=by, reason=reason, fields=fields, expected=expected_state)
     # A step may take the next one in the same transaction (a designation opens the handover).
     return JurisdictionProceeding.objects.select_related("case", "lead_unit", "superior_unit").get(
-        pk=proceeding_id
+        pk=proceeding.pk
     )
 
 
@@ -727,9 +729,11 @@ def _decision_document(proceeding) -> Document | None:
 
 
 @transaction.atomic
-def designation_decision_draft(*, proceeding_id: int, by: User, lead_unit: Unit, reason: str) -> Document:
+def designation_decision_draft(
+    *, proceeding: JurisdictionProceeding, by: User, lead_unit: Unit, reason: str
+) -> Document:
     """Draft the 指定管辖决定书 at the superior: the legal department reviews it, the head approves it."""
-    proceeding = _lock(proceeding_id)
+    proceeding = _lock(proceeding.pk)
     if proceeding.state != S.AT_SUPERIOR:
         raise Conflict(current_state=proceeding.state)
     if not user_standing(by).holds(proceeding.superior_unit_id, perms.MANAGERS | {Role.INVESTIGATOR}):
@@ -950,7 +954,7 @@ def _party_add(proceeding: JurisdictionProceeding, unit: Unit, by: User, acting_
 @transaction.atomic
 def proceeding_agree_by_resolution(
     *,
-    proceeding_id: int,
+    proceeding: JurisdictionProceeding,
     by: User,
     lead_unit: Unit,
     assisting_units: Iterable[Unit] = (),
@@ -967,7 +971,7 @@ def proceeding_agree_by_resolution(
     Conflict when the proceeding is past consultation, NotAllowed unless a registered
     authority (the meetings app) allows `by`.
     """
-    proceeding = _lock(proceeding_id)
+    proceeding = _lock(proceeding.pk)
     if reference and proceeding.agreement_reference == reference:
         return proceeding
     status = check_transition(proceeding, AGREE_BY_RESOLUTION, by).status
@@ -1043,10 +1047,16 @@ def handover_digest(proceeding) -> str:
 
 @transaction.atomic
 def handover_item_add(
-    *, proceeding_id: int, by: User, kind: str, description: str, quantity: str = "", note: str = ""
+    *,
+    proceeding: JurisdictionProceeding,
+    by: User,
+    kind: str,
+    description: str,
+    quantity: str = "",
+    note: str = "",
 ) -> HandoverItem:
     """Add a line to the handover list; any change clears both sides' confirmations."""
-    proceeding = _lock(proceeding_id)
+    proceeding = _lock(proceeding.pk)
     if proceeding.state != S.HANDOVER:
         raise Conflict(current_state=proceeding.state)
     if not perms.may_edit_handover(proceeding, by):
@@ -1078,13 +1088,18 @@ def handover_item_add(
 
 
 @transaction.atomic
-def handover_item_remove(*, proceeding_id: int, item_id: int, by: User) -> None:
-    proceeding = _lock(proceeding_id)
+def handover_item_remove(*, item: HandoverItem, by: User) -> None:
+    """Strike a line off its proceeding's handover list; any change clears both sides' confirmations.
+
+    The proceeding is locked by its pk, then the line is read again under that lock.
+    """
+    proceeding = _lock(item.proceeding_id)
     if proceeding.state != S.HANDOVER:
         raise Conflict(current_state=proceeding.state)
     if not perms.may_edit_handover(proceeding, by):
         raise NotAllowed
-    item = HandoverItem.objects.filter(proceeding=proceeding, pk=item_id).first()
+    # Another user may have struck it off since the page showed it.
+    item = HandoverItem.objects.filter(proceeding=proceeding, pk=item.pk).first()
     if item is None:
         raise Invalid({"item": [_("No such line on the list.")]})
     audit.record(
@@ -1099,13 +1114,15 @@ def handover_item_remove(*, proceeding_id: int, item_id: int, by: User) -> None:
 
 
 @transaction.atomic
-def handover_confirm(*, proceeding_id: int, by: User, digest: str = "") -> JurisdictionProceeding:
+def handover_confirm(
+    *, proceeding: JurisdictionProceeding, by: User, digest: str = ""
+) -> JurisdictionProceeding:
     """Sign the handover list for the user's side; when both sides signed the same list, settle.
 
     `digest` (from the page or API) must match the list as it is now, so nobody signs a list that
     changed under them.
     """
-    proceeding = _lock(proceeding_id)
+    proceeding = _lock(proceeding.pk)
     if proceeding.state != S.HANDOVER:
         raise Conflict(current_state=proceeding.state)
     side = perms.handover_side(proceeding, by)
@@ -1189,9 +1206,11 @@ def _handover_list_issue(proceeding) -> Document:
 
 
 @transaction.atomic
-def complainants_notified(*, proceeding_id: int, by: User, note: str) -> JurisdictionProceeding:
+def complainants_notified(
+    *, proceeding: JurisdictionProceeding, by: User, note: str
+) -> JurisdictionProceeding:
     """Record that the complainants were told of the transfer in writing (MPS-2020 art 184)."""
-    proceeding = _lock(proceeding_id)
+    proceeding = _lock(proceeding.pk)
     if proceeding.state not in (S.HANDOVER, S.SETTLED):
         raise Conflict(current_state=proceeding.state)
     if perms.handover_side(proceeding, by) != "sender":

@@ -20,7 +20,7 @@ from jurisdiction.models import JurisdictionProceeding
 
 def _take_step(proceeding, name, *, by, expected_state=None, reason="", **fields):
     return services.proceeding_transition(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         name=name,
         by=by,
         reason=reason,

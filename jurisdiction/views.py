@@ -35,6 +35,7 @@ from jurisdiction import permissions as perms
 from jurisdiction.models import (
     DesignationRequest,
     HandoverConfirmation,
+    HandoverItem,
     JurisdictionProceeding,
     ProceedingState,
     RouteStep,
@@ -532,7 +533,7 @@ class PositionView(ProceedingFormView):
     def perform(self, page, values) -> str:
         unit = _party_unit(page, values["unit"])
         services.position_record(
-            proceeding_id=page.proceeding.pk,
+            proceeding=page.proceeding,
             unit=unit,
             by=page.user,
             position=values["position"],
@@ -549,7 +550,7 @@ class DecisionDraftView(ProceedingFormView):
 
     def perform(self, page, values) -> str:
         services.designation_decision_draft(
-            proceeding_id=page.proceeding.pk,
+            proceeding=page.proceeding,
             by=page.user,
             lead_unit=_party_unit(page, values["lead_unit"]),
             reason=values["reason"],
@@ -565,7 +566,7 @@ class HandoverAddView(ProceedingFormView):
     name = "handover_add"
 
     def perform(self, page, values) -> str:
-        services.handover_item_add(proceeding_id=page.proceeding.pk, by=page.user, **values)
+        services.handover_item_add(proceeding=page.proceeding, by=page.user, **values)
         return _("Added to the handover list; both sides sign the changed list again.")
 
 
@@ -576,7 +577,7 @@ class HandoverConfirmView(ProceedingFormView):
 
     def perform(self, page, values) -> str:
         proceeding = services.handover_confirm(
-            proceeding_id=page.proceeding.pk, by=page.user, digest=values["digest"]
+            proceeding=page.proceeding, by=page.user, digest=values["digest"]
         )
         if proceeding.state == S.SETTLED:
             return _("Both sides signed the handover list: the proceeding is settled.")
@@ -589,7 +590,7 @@ class ComplainantsNotifiedView(ProceedingFormView):
     name = "complainants_notified"
 
     def perform(self, page, values) -> str:
-        services.complainants_notified(proceeding_id=page.proceeding.pk, by=page.user, note=values["note"])
+        services.complainants_notified(proceeding=page.proceeding, by=page.user, note=values["note"])
         return _("Recorded that the complainants were told.")
 
 
@@ -600,8 +601,13 @@ class HandoverItemRemoveView(CaseDataPageMixin, View):
 
     def post(self, request, pk: int, item_id: int):
         proceeding = proceeding_get_visible(request.user, pk)
+        item = HandoverItem.objects.filter(proceeding=proceeding, pk=item_id).first()
+        if item is None:
+            # A stale page (the line already struck off): said on the page, as the service says it.
+            messages.error(request, _("No such line on the list."))
+            return _render_page(request, proceeding, status=400)
         try:
-            services.handover_item_remove(proceeding_id=proceeding.pk, item_id=item_id, by=request.user)
+            services.handover_item_remove(item=item, by=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return _render_page(request, proceeding, status=400)

@@ -264,7 +264,7 @@ def _apply_jurisdiction(resolution: Resolution, *, by, citation: str, document) 
     if proceeding.agreement_reference != reference:
         _validate_jurisdiction(resolution)
     jurisdiction_services.proceeding_agree_by_resolution(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         by=by,
         lead_unit=resolution.lead_unit,
         assisting_units=_assisting_of(resolution),

@@ -475,7 +475,7 @@ def _open_some(offices, count: int) -> None:
         )
         if index % 2:
             services.proceeding_transition(
-                proceeding_id=proceeding.pk, name="start_consultation", by=offices[WUHOU].head
+                proceeding=proceeding, name="start_consultation", by=offices[WUHOU].head
             )
 
 

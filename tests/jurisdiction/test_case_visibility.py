@@ -72,7 +72,7 @@ def open_dispute(case, offices) -> JurisdictionProceeding:
 
 
 def step(proceeding, name, by, **kwargs) -> JurisdictionProceeding:
-    return services.proceeding_transition(proceeding_id=proceeding.pk, name=name, by=by, **kwargs)
+    return services.proceeding_transition(proceeding=proceeding, name=name, by=by, **kwargs)
 
 
 def grant(case: Case, user, *, scope: str = AccessScope.READ) -> CaseAccessGrant:
@@ -212,14 +212,14 @@ def test_the_designation_route_of_a_restricted_case_is_involved_as_the_request_r
     kunming, yunnan = office(KUNMING, "kunming"), office(YUNNAN, "yunnan")
     proceeding = step(restricted_proceeding, "start_consultation", offices[WUHOU].head)
     services.position_record(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         unit=unit(WUHOU),
         by=offices[WUHOU].legal,
         position="claim",
         reasons="最初受理",
     )
     services.position_record(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         unit=unit(WUHUA),
         by=offices[WUHUA].legal,
         position="claim",
@@ -258,7 +258,7 @@ def test_the_designation_route_of_a_restricted_case_is_involved_as_the_request_r
     assert proceeding.state == S.AT_SUPERIOR and proceeding.superior_unit.code == MPS
     mps = offices[MPS]
     decision = services.designation_decision_draft(
-        proceeding_id=proceeding.pk, by=mps.head, lead_unit=unit(WUHUA), reason="被害人及损失主要在昆明"
+        proceeding=proceeding, by=mps.head, lead_unit=unit(WUHUA), reason="被害人及损失主要在昆明"
     )
     walk_document(decision, mps)
     proceeding = step(proceeding, "designate", mps.head)
@@ -428,7 +428,7 @@ def test_a_read_grant_does_not_open_a_proceedings_documents(
     proceeding = step(restricted_proceeding, "start_consultation", offices[WUHOU].head)
     for code in (WUHOU, WUHUA):
         services.position_record(
-            proceeding_id=proceeding.pk,
+            proceeding=proceeding,
             unit=unit(code),
             by=offices[code].legal,
             position="claim",

@@ -48,19 +48,17 @@ def api_of(proceeding) -> str:
 def designation_requested(case, offices):
     """Wuhou and Wuhua both claim the case; Wuhou asks for designation, its report sent back once."""
     proceeding = services.proceeding_open(case=case, by=offices[WUHOU].head, reason="多地均有管辖依据")
-    services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="start_consultation", by=offices[WUHOU].head
-    )
+    services.proceeding_transition(proceeding=proceeding, name="start_consultation", by=offices[WUHOU].head)
     for code in (WUHOU, WUHUA):
         services.position_record(
-            proceeding_id=proceeding.pk,
+            proceeding=proceeding,
             unit=offices[code].unit,
             by=offices[code].legal,
             position="claim",
             reasons="主张管辖",
         )
     services.proceeding_transition(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         name="request_designation",
         by=offices[WUHOU].legal,
         fields={
@@ -162,14 +160,12 @@ def test_the_proceeding_api_names_a_partys_draft_to_none_but_its_officers(reques
 def test_the_superiors_draft_decision_stays_with_the_superior_until_issued(requested, offices):
     proceeding, report = requested
     walk_document(report, offices[WUHOU])
-    services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="file_designation", by=offices[WUHOU].head
-    )
-    services.proceeding_transition(proceeding_id=proceeding.pk, name="forward", by=offices[CHENGDU].head)
-    services.proceeding_transition(proceeding_id=proceeding.pk, name="forward", by=offices[SICHUAN].head)
+    services.proceeding_transition(proceeding=proceeding, name="file_designation", by=offices[WUHOU].head)
+    services.proceeding_transition(proceeding=proceeding, name="forward", by=offices[CHENGDU].head)
+    services.proceeding_transition(proceeding=proceeding, name="forward", by=offices[SICHUAN].head)
     proceeding.refresh_from_db()
     decision = services.designation_decision_draft(
-        proceeding_id=proceeding.pk, by=offices[MPS].head, lead_unit=offices[WUHUA].unit, reason="被害人集中"
+        proceeding=proceeding, by=offices[MPS].head, lead_unit=offices[WUHUA].unit, reason="被害人集中"
     )
     for user in (offices[WUHOU].head, offices[WUHUA].head, offices[SICHUAN].head):
         data = client_of(user).get(api_of(proceeding)).json()

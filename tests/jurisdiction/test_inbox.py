@@ -36,12 +36,12 @@ def kinds(user, proceeding) -> set[str]:
 
 
 def step(proceeding, name, by, **kwargs):
-    return services.proceeding_transition(proceeding_id=proceeding.pk, name=name, by=by, **kwargs)
+    return services.proceeding_transition(proceeding=proceeding, name=name, by=by, **kwargs)
 
 
 def position(proceeding, code, offices, value, proposed=None):
     return services.position_record(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         unit=unit(code),
         by=offices[code].legal,
         position=value,
@@ -134,7 +134,7 @@ def test_a_designation_request_is_followed_from_its_report_up_to_the_handover(fr
     assert kinds(offices[MPS].legal, proceeding) == {"jurisdiction.designate"}
 
     decision = services.designation_decision_draft(
-        proceeding_id=proceeding.pk, by=offices[MPS].head, lead_unit=unit(WUHUA), reason="被害人集中"
+        proceeding=proceeding, by=offices[MPS].head, lead_unit=unit(WUHUA), reason="被害人集中"
     )
     walk_document(decision, offices[MPS])
     proceeding = step(proceeding, "designate", offices[MPS].head)
@@ -151,17 +151,15 @@ def test_a_designation_request_is_followed_from_its_report_up_to_the_handover(fr
     assert complainants.due_at == Deadline.objects.get(rule_key="notify_complainant_of_transfer").due_at
 
     services.handover_item_add(
-        proceeding_id=proceeding.pk, by=offices[WUHOU].investigator, kind="file", description="案卷3册"
+        proceeding=proceeding, by=offices[WUHOU].investigator, kind="file", description="案卷3册"
     )
-    services.handover_confirm(proceeding_id=proceeding.pk, by=offices[WUHOU].head)
+    services.handover_confirm(proceeding=proceeding, by=offices[WUHOU].head)
     assert kinds(offices[WUHOU].head, proceeding) == {"jurisdiction.complainants"}
     assert kinds(offices[WUHUA].head, proceeding) == {"jurisdiction.handover"}
-    services.handover_confirm(proceeding_id=proceeding.pk, by=offices[WUHUA].head)
+    services.handover_confirm(proceeding=proceeding, by=offices[WUHUA].head)
     assert kinds(offices[WUHUA].head, proceeding) == set()
     assert kinds(offices[WUHOU].investigator, proceeding) == {"jurisdiction.complainants"}
-    services.complainants_notified(
-        proceeding_id=proceeding.pk, by=offices[WUHOU].investigator, note="已书面告知"
-    )
+    services.complainants_notified(proceeding=proceeding, by=offices[WUHOU].investigator, note="已书面告知")
     assert kinds(offices[WUHOU].investigator, proceeding) == set()
     # The handover list is issued at once by both signatures: never a step in anyone's inbox.
     assert Document.objects.get(kind="handover_list").state == "issued"

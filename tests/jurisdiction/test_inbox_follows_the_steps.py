@@ -42,7 +42,7 @@ def test_a_transfer_waits_where_its_steps_wait(offices):
     assert_same(proceeding, people)
     assert listed(offices[WUHOU].head, proceeding)
     proceeding = services.proceeding_transition(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         name="prepare_transfer",
         by=offices[WUHOU].head,
         reason="犯罪地在五华区",
@@ -67,13 +67,11 @@ def test_a_consultation_waits_where_its_steps_wait(offices):
     ]
     proceeding = services.proceeding_open(case=case, by=offices[WUHOU].head, reason="两地均有管辖依据")
     assert_same(proceeding, people)
-    services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="start_consultation", by=offices[WUHOU].head
-    )
+    services.proceeding_transition(proceeding=proceeding, name="start_consultation", by=offices[WUHOU].head)
     assert_same(proceeding, people)
     for code, position in ((WUHUA, "claim"), (WUHOU, "decline")):
         services.position_record(
-            proceeding_id=proceeding.pk,
+            proceeding=proceeding,
             unit=unit(code),
             by=offices[code].legal,
             position=position,
@@ -81,6 +79,6 @@ def test_a_consultation_waits_where_its_steps_wait(offices):
         )
     # Agreeing is open to every party but waits on nobody: the positions were what was owed.
     assert_same(proceeding, people)
-    services.proceeding_transition(proceeding_id=proceeding.pk, name="agree", by=offices[WUHOU].head)
+    services.proceeding_transition(proceeding=proceeding, name="agree", by=offices[WUHOU].head)
     assert_same(proceeding, people)
     assert listed(offices[WUHUA].legal, proceeding)

@@ -49,13 +49,13 @@ def meeting_host(offices):
 def consulting(case, offices) -> JurisdictionProceeding:
     proceeding = services.proceeding_open(case=case, by=offices[WUHOU].head, reason="多地均有管辖依据")
     return services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="start_consultation", by=offices[WUHOU].head
+        proceeding=proceeding, name="start_consultation", by=offices[WUHOU].head
     )
 
 
 def agree(proceeding, by, *, lead=CHENGDU, assisting=(WUHOU,), reference=REFERENCE, citation=CITATION):
     return services.proceeding_agree_by_resolution(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         by=by,
         lead_unit=Unit.objects.get(code=lead),
         assisting_units=[Unit.objects.get(code=code) for code in assisting],
@@ -70,7 +70,7 @@ def test_refused_unless_a_registered_authority_allows_it(fraud_case, offices):
     assert "agree_by_resolution" not in TRANSITION_NAMES
     with pytest.raises(ValidationError):
         services.proceeding_transition(
-            proceeding_id=proceeding.pk, name="agree_by_resolution", by=offices[SICHUAN].head
+            proceeding=proceeding, name="agree_by_resolution", by=offices[SICHUAN].head
         )
     # No authority stands behind Sichuan's head: no meeting issued minutes deciding this proceeding.
     with pytest.raises(PermissionDenied):
@@ -132,7 +132,7 @@ def test_agreement_adds_the_lead_as_party_and_waits_for_legal_review(
     assert page.status_code == 200 and CITATION in page.text
 
     services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="approve_agreement", by=offices[CHENGDU].legal, reason="依据充分"
+        proceeding=proceeding, name="approve_agreement", by=offices[CHENGDU].legal, reason="依据充分"
     )
     fraud_case.refresh_from_db()
     assert fraud_case.state == CaseState.UNDER_INVESTIGATION and fraud_case.lead_unit.code == CHENGDU
@@ -142,7 +142,7 @@ def test_agreement_adds_the_lead_as_party_and_waits_for_legal_review(
 def test_same_reference_changes_nothing_even_after_a_send_back(fraud_case, offices, meeting_host):
     proceeding = agree(consulting(fraud_case, offices), meeting_host)
     services.proceeding_transition(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         name="send_back_agreement",
         by=offices[CHENGDU].legal,
         reason="证据材料不全",
@@ -166,10 +166,10 @@ def test_from_open_but_not_once_the_request_is_with_a_superior(fraud_case, offic
     opened = agree(proceeding, meeting_host)
     assert opened.state == S.AGREED
     services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="send_back_agreement", by=offices[CHENGDU].legal, reason="退回"
+        proceeding=proceeding, name="send_back_agreement", by=offices[CHENGDU].legal, reason="退回"
     )
     services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="take_up", by=offices[MPS].legal, reason="案情重大，直接指定"
+        proceeding=proceeding, name="take_up", by=offices[MPS].legal, reason="案情重大，直接指定"
     )
     with pytest.raises(Conflict):
         agree(proceeding, meeting_host, reference="meetings.resolution:903")

@@ -103,13 +103,13 @@ def open_dispute(case, offices):
 def consulting(case, offices):
     proceeding = open_dispute(case, offices)
     return services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="start_consultation", by=offices[WUHOU].head
+        proceeding=proceeding, name="start_consultation", by=offices[WUHOU].head
     )
 
 
 def position(proceeding, code, offices, value, reasons="意见", proposed=None):
     return services.position_record(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         unit=unit(code),
         by=offices[code].legal,
         position=value,
@@ -297,7 +297,7 @@ def test_a_stale_page_answers_409_and_the_default_language_renders(client, engli
     proceeding = consulting(fraud_case, offices)
     # Someone else withdrew it while the page was open.
     services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="withdraw", by=offices[WUHOU].head, reason="争议已消除"
+        proceeding=proceeding, name="withdraw", by=offices[WUHOU].head, reason="争议已消除"
     )
     response = post(english, offices[WUHOU].head, proceeding, "agree", expected=S.CONSULTING)
     assert response.status_code == 409
@@ -505,7 +505,7 @@ def test_an_uninvolved_province_gets_404_on_every_page(
     position(proceeding, WUHOU, offices, "claim")
     position(proceeding, WUHUA, offices, "claim")
     services.proceeding_transition(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         name="request_designation",
         by=offices[WUHOU].legal,
         fields={
@@ -558,7 +558,7 @@ def agreed_case(offices, *, place: str, lead: str, other: str):
     proceeding = consulting(case, offices)
     position(proceeding, lead, offices, "claim", "主张管辖")
     position(proceeding, other, offices, "decline", "同意对方管辖")
-    return services.proceeding_transition(proceeding_id=proceeding.pk, name="agree", by=offices[WUHOU].head)
+    return services.proceeding_transition(proceeding=proceeding, name="agree", by=offices[WUHOU].head)
 
 
 def test_the_review_queue_lists_agreements_in_the_legal_departments_subtree(english, offices):
@@ -603,7 +603,7 @@ def forwarded(case, offices):
     position(proceeding, WUHOU, offices, "claim")
     position(proceeding, WUHUA, offices, "claim")
     proceeding = services.proceeding_transition(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         name="request_designation",
         by=offices[WUHOU].legal,
         fields={
@@ -616,7 +616,7 @@ def forwarded(case, offices):
     )
     walk_document(proceeding.designation_requests.get().report_document, offices[WUHOU])
     return services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="file_designation", by=offices[WUHOU].head
+        proceeding=proceeding, name="file_designation", by=offices[WUHOU].head
     )
 
 
@@ -637,7 +637,7 @@ def test_the_designation_queue_follows_the_request_up_the_route(english, fraud_c
     assert "With your unit now" in response.text and "两地均主张管辖" in response.text
     assert "<mark><strong>37 victim(s)</strong></mark>" in response.text  # the factors
 
-    services.proceeding_transition(proceeding_id=proceeding.pk, name="forward", by=offices[CHENGDU].head)
+    services.proceeding_transition(proceeding=proceeding, name="forward", by=offices[CHENGDU].head)
     assert shows(offices[SICHUAN].head) and not shows(offices[CHENGDU].head)
 
     as_user(english, offices[MPS].head)

@@ -33,12 +33,12 @@ def open_dispute(case, offices):
 
 
 def step(proceeding, name, by, **kwargs):
-    return services.proceeding_transition(proceeding_id=proceeding.pk, name=name, by=by, **kwargs)
+    return services.proceeding_transition(proceeding=proceeding, name=name, by=by, **kwargs)
 
 
 def position(proceeding, code, offices, value, reasons="意见", proposed=None):
     return services.position_record(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         unit=Unit.objects.get(code=code),
         by=offices[code].legal,
         position=value,
@@ -178,7 +178,7 @@ def test_dissent_goes_up_level_by_level_to_the_ministry_which_designates_and_the
 
     # At the ministry: its legal department reviews the decision, its head approves and signs it.
     decision = services.designation_decision_draft(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         by=offices[MPS].head,
         lead_unit=unit(WUHUA),
         reason="被害人及损失主要在昆明",
@@ -214,7 +214,7 @@ def test_dissent_goes_up_level_by_level_to_the_ministry_which_designates_and_the
     assert dt.timedelta(days=3) <= complainants.due_at - timezone.now() <= dt.timedelta(days=4)
     with pytest.raises(PermissionDenied):
         services.handover_item_add(
-            proceeding_id=proceeding.pk, by=offices[WUHUA].head, kind="file", description="x"
+            proceeding=proceeding, by=offices[WUHUA].head, kind="file", description="x"
         )
     for kind, description in [
         ("suspect", "犯罪嫌疑人吉某某"),
@@ -222,19 +222,19 @@ def test_dissent_goes_up_level_by_level_to_the_ministry_which_designates_and_the
         ("file", "案卷3册"),
     ]:
         services.handover_item_add(
-            proceeding_id=proceeding.pk, by=offices[WUHOU].investigator, kind=kind, description=description
+            proceeding=proceeding, by=offices[WUHOU].investigator, kind=kind, description=description
         )
     digest = services.handover_digest(proceeding)
-    services.handover_confirm(proceeding_id=proceeding.pk, by=offices[WUHOU].head, digest=digest)
+    services.handover_confirm(proceeding=proceeding, by=offices[WUHOU].head, digest=digest)
     with pytest.raises(Conflict):
-        services.handover_confirm(proceeding_id=proceeding.pk, by=offices[WUHUA].head, digest="stale")
-    proceeding = services.handover_confirm(proceeding_id=proceeding.pk, by=offices[WUHUA].head, digest=digest)
+        services.handover_confirm(proceeding=proceeding, by=offices[WUHUA].head, digest="stale")
+    proceeding = services.handover_confirm(proceeding=proceeding, by=offices[WUHUA].head, digest=digest)
     assert proceeding.state == S.SETTLED
     handover_list = Document.objects.get(kind="handover_list", link_target_id=str(proceeding.pk))
     assert handover_list.state == DocumentState.ISSUED
     assert handover_list.snapshot["fields"]["items"][0]["description"] == "犯罪嫌疑人吉某某"
     services.complainants_notified(
-        proceeding_id=proceeding.pk, by=offices[WUHOU].investigator, note="2026年4月20日书面告知"
+        proceeding=proceeding, by=offices[WUHOU].investigator, note="2026年4月20日书面告知"
     )
     complainants.refresh_from_db()
     assert complainants.state == "met"
@@ -243,18 +243,18 @@ def test_dissent_goes_up_level_by_level_to_the_ministry_which_designates_and_the
 def test_a_list_changed_after_one_side_signed_needs_both_signatures_again(fraud_case, offices):
     proceeding = designated_to_wuhua(fraud_case, offices)
     services.handover_item_add(
-        proceeding_id=proceeding.pk, by=offices[WUHOU].investigator, kind="file", description="案卷1册"
+        proceeding=proceeding, by=offices[WUHOU].investigator, kind="file", description="案卷1册"
     )
-    services.handover_confirm(proceeding_id=proceeding.pk, by=offices[WUHOU].head)
+    services.handover_confirm(proceeding=proceeding, by=offices[WUHOU].head)
     services.handover_item_add(
-        proceeding_id=proceeding.pk, by=offices[WUHOU].investigator, kind="property", description="手机"
+        proceeding=proceeding, by=offices[WUHOU].investigator, kind="property", description="手机"
     )
-    proceeding = services.handover_confirm(proceeding_id=proceeding.pk, by=offices[WUHUA].head)
+    proceeding = services.handover_confirm(proceeding=proceeding, by=offices[WUHUA].head)
     assert proceeding.state == S.HANDOVER  # the sender signed an older list
     # Nobody settles by hand before both sides signed the list as it is now (MPS-2020 art 185).
     with pytest.raises(Conflict):
         step(proceeding, "settle", offices[WUHOU].head)
-    services.handover_confirm(proceeding_id=proceeding.pk, by=offices[WUHOU].head)
+    services.handover_confirm(proceeding=proceeding, by=offices[WUHOU].head)
     proceeding.refresh_from_db()
     assert proceeding.state == S.SETTLED
 
@@ -263,7 +263,7 @@ def designated_to_wuhua(case, offices):
     proceeding = step(open_dispute(case, offices), "start_consultation", offices[WUHOU].head)
     proceeding = step(proceeding, "take_up", offices[MPS].legal, reason="案情重大，直接指定")
     decision = services.designation_decision_draft(
-        proceeding_id=proceeding.pk, by=offices[MPS].head, lead_unit=unit(WUHUA), reason="被害人集中"
+        proceeding=proceeding, by=offices[MPS].head, lead_unit=unit(WUHUA), reason="被害人集中"
     )
     walk_document(decision, offices[MPS])
     return step(proceeding, "designate", offices[MPS].head)

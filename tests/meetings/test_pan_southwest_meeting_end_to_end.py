@@ -133,7 +133,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
         case=case, by=nanming.head, reason="三地均有管辖依据，协商管辖"
     )
     proceeding = jurisdiction_services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="start_consultation", by=nanming.head
+        proceeding=proceeding, name="start_consultation", by=nanming.head
     )
     assert proceeding.state == ProceedingState.CONSULTING
     overdue = [_overdue_request(Cast("510107", "530100")), _overdue_request(Cast("500103", "520102"))]
@@ -236,7 +236,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
 
     # The legal officer of the agreed lead approves: the case's lead changes now, once.
     jurisdiction_services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="approve_agreement", by=chongqing.legal
+        proceeding=proceeding, name="approve_agreement", by=chongqing.legal
     )
     case.refresh_from_db()
     assert case.lead_unit.code == CHONGQING

@@ -95,7 +95,7 @@ def dispute(db) -> Dispute:
         case=case, by=wuhou_head, reason="多地均有管辖依据，需协商确定主办单位"
     )
     proceeding = jurisdiction_services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="start_consultation", by=wuhou_head
+        proceeding=proceeding, name="start_consultation", by=wuhou_head
     )
     assert proceeding.state == S.CONSULTING
     return Dispute(case=case, proceeding=proceeding, wuhou_head=wuhou_head)
@@ -171,7 +171,7 @@ def test_nothing_changes_before_the_minutes_are_issued(provinces, pan_southwest,
         # Not even the host's head can bring the agreement in by hand before the 纪要 is issued.
         with pytest.raises(PermissionDenied):
             jurisdiction_services.proceeding_agree_by_resolution(
-                proceeding_id=dispute.proceeding.pk,
+                proceeding=dispute.proceeding,
                 by=head,
                 lead_unit=unit(CHONGQING),
                 citation="《泛西南警务合作联席会议纪要》第1项",
@@ -295,10 +295,10 @@ def test_signed_resolution_agrees_proceeding_then_legal_review_sets_lead_once(
     # Legal review by the lead's legal department: the lead changes now, once.
     with pytest.raises(PermissionDenied):
         jurisdiction_services.proceeding_transition(
-            proceeding_id=proceeding.pk, name="approve_agreement", by=provinces[SICHUAN].legal
+            proceeding=proceeding, name="approve_agreement", by=provinces[SICHUAN].legal
         )
     jurisdiction_services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="approve_agreement", by=host.legal, reason="经审核，管辖依据充分"
+        proceeding=proceeding, name="approve_agreement", by=host.legal, reason="经审核，管辖依据充分"
     )
     dispute.case.refresh_from_db()
     assert dispute.case.state == CaseState.UNDER_INVESTIGATION and dispute.case.lead_unit.code == CHONGQING
@@ -306,7 +306,7 @@ def test_signed_resolution_agrees_proceeding_then_legal_review_sets_lead_once(
     assert audit_count("cases.case.settle_jurisdiction") == 1
     # A later call with the same reference (a re-run of the issue) leaves the settled proceeding alone.
     again = jurisdiction_services.proceeding_agree_by_resolution(
-        proceeding_id=proceeding.pk,
+        proceeding=proceeding,
         by=host.head,
         lead_unit=unit(SICHUAN),
         citation=citation,
@@ -327,7 +327,7 @@ def test_resolution_on_a_moved_on_proceeding_fails_and_is_flagged(provinces, pan
     )
     # The proceeding moves on while the minutes are out for signature.
     jurisdiction_services.proceeding_transition(
-        proceeding_id=dispute.proceeding.pk, name="withdraw", by=dispute.wuhou_head, reason="案件已并案处理"
+        proceeding=dispute.proceeding, name="withdraw", by=dispute.wuhou_head, reason="案件已并案处理"
     )
     with pytest.raises(ValidationError) as refused:
         resolutions.resolutions_validate(minutes)

@@ -90,7 +90,7 @@ def _fundraising_case() -> Case:
         reason="受害人集中在重庆、成都，三地均有管辖依据，提请协商。",
     )
     jurisdiction_services.proceeding_transition(
-        proceeding_id=proceeding.pk, name="start_consultation", by=_user("nanming.unit-head")
+        proceeding=proceeding, name="start_consultation", by=_user("nanming.unit-head")
     )
     return case
 
