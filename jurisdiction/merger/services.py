@@ -133,12 +133,15 @@ def merger_propose(
 
 
 def merger_transition(
-    *, proposal_id: int, name: str, by: User, reason: str = "", expected_state: str | None = None
+    *, proposal: MergerProposal, name: str, by: User, reason: str = "", expected_state: str | None = None
 ):
-    """Take transition `name` through the single service path; an approval merges the cases."""
+    """Take transition `name` through the single service path; an approval merges the cases.
+
+    The proposal is read again here and locked by its pk in core.workflow.run_transition.
+    """
     if name not in MERGER_TRANSITION_NAMES:
         raise ValidationError({"name": [_("No such transition.")]})
-    proposal = MergerProposal.objects.select_related("into_case", "merged_case").get(pk=proposal_id)
+    proposal = MergerProposal.objects.select_related("into_case", "merged_case").get(pk=proposal.pk)
     # 403 before the input is looked at, to one who may not take the step (the state allowing it).
     if check_transition(proposal, name, by).refused:
         raise NotAllowed

@@ -15,7 +15,7 @@ from jurisdiction.models import MergerProposal
 
 def _take_step(proposal, name, *, by, expected_state=None, reason=""):
     return services.merger_transition(
-        proposal_id=proposal.pk, name=name, by=by, reason=reason, expected_state=expected_state
+        proposal=proposal, name=name, by=by, reason=reason, expected_state=expected_state
     )
 
 

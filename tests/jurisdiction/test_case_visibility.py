@@ -497,8 +497,8 @@ def test_a_restricted_case_merged_into_another_is_not_named_on_the_surviving_cas
         ground="linked",
         reasons=SECRET_REASONS,
     )
-    merger.merger_transition(proposal_id=proposal.pk, name="consent", by=offices[WUHUA].head)
-    merger.merger_transition(proposal_id=proposal.pk, name="approve", by=offices[WUHUA].legal)
+    merger.merger_transition(proposal=proposal, name="consent", by=offices[WUHUA].head)
+    merger.merger_transition(proposal=proposal, name="approve", by=offices[WUHUA].legal)
     restricted.refresh_from_db()
     assert restricted.state == CaseState.MERGED
     client.force_login(member(KUNMING, Role.INVESTIGATOR))  # sees the surviving case, not the restricted one

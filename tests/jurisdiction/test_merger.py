@@ -43,14 +43,12 @@ def test_a_merger_is_consented_reviewed_and_keeps_both_numbers_and_histories(two
     proposal = propose(chengdu, kunming, offices)
     assert proposal.state == MergerState.PROPOSED and proposal.consenting_unit_id == unit(WUHUA).pk
     with pytest.raises(PermissionDenied):  # the proposer cannot consent for the other side
-        merger.merger_transition(proposal_id=proposal.pk, name="consent", by=offices[WUHOU].head)
-    merger.merger_transition(
-        proposal_id=proposal.pk, name="consent", by=offices[WUHUA].head, reason="同意并案"
-    )
+        merger.merger_transition(proposal=proposal, name="consent", by=offices[WUHOU].head)
+    merger.merger_transition(proposal=proposal, name="consent", by=offices[WUHUA].head, reason="同意并案")
     with pytest.raises(PermissionDenied):  # only the lead's legal department reviews
-        merger.merger_transition(proposal_id=proposal.pk, name="approve", by=offices[WUHOU].legal)
+        merger.merger_transition(proposal=proposal, name="approve", by=offices[WUHOU].legal)
     proposal = merger.merger_transition(
-        proposal_id=proposal.pk, name="approve", by=offices[WUHUA].legal, reason="符合并案条件"
+        proposal=proposal, name="approve", by=offices[WUHUA].legal, reason="符合并案条件"
     )
     assert proposal.state == MergerState.MERGED
     chengdu.refresh_from_db()
@@ -90,13 +88,11 @@ def test_declining_and_rejecting_leave_the_cases_apart(two_cases, offices):
             into_case=chengdu, merged_case=kunming, by=offices[WUHUA].head, ground="linked", reasons="反向"
         )
     with pytest.raises(ValidationError):
-        merger.merger_transition(proposal_id=proposal.pk, name="decline", by=offices[WUHUA].head, reason="")
-    merger.merger_transition(
-        proposal_id=proposal.pk, name="decline", by=offices[WUHUA].head, reason="并无关联"
-    )
+        merger.merger_transition(proposal=proposal, name="decline", by=offices[WUHUA].head, reason="")
+    merger.merger_transition(proposal=proposal, name="decline", by=offices[WUHUA].head, reason="并无关联")
     again = propose(chengdu, kunming, offices, ground="linked", reasons="资金流向关联")
-    merger.merger_transition(proposal_id=again.pk, name="consent", by=offices[WUHUA].legal)
-    merger.merger_transition(proposal_id=again.pk, name="reject", by=offices[WUHUA].legal, reason="证据不足")
+    merger.merger_transition(proposal=again, name="consent", by=offices[WUHUA].legal)
+    merger.merger_transition(proposal=again, name="reject", by=offices[WUHUA].legal, reason="证据不足")
     chengdu.refresh_from_db()
     assert chengdu.state == CaseState.UNDER_INVESTIGATION and chengdu.merged_into is None
 

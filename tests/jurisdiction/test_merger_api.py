@@ -364,7 +364,7 @@ def _make_proposals(offices, count: int) -> None:
             into_case=kunming, merged_case=chengdu, by=offices[WUHOU].head, ground="linked", reasons="x"
         )
         if index % 2:
-            merger.merger_transition(proposal_id=proposal.pk, name="consent", by=offices[WUHUA].head)
+            merger.merger_transition(proposal=proposal, name="consent", by=offices[WUHUA].head)
 
 
 def _list_queries(user) -> tuple[int, int]:
