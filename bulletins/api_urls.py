@@ -16,12 +16,12 @@ urlpatterns = [
         name="bulletin-attachment-list",
     ),
     path(
-        "bulletins/<int:pk>/attachments/<int:aid>/",
+        "bulletins/<int:pk>/attachments/<int:attachment_id>/",
         apis.BulletinAttachmentDetailApi.as_view(),
         name="bulletin-attachment-detail",
     ),
     path(
-        "bulletins/<int:pk>/attachments/<int:aid>/file/",
+        "bulletins/<int:pk>/attachments/<int:attachment_id>/file/",
         apis.BulletinAttachmentFileApi.as_view(),
         name="bulletin-attachment-file",
     ),

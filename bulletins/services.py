@@ -80,7 +80,7 @@ EDITABLE_FIELDS = (
 
 def bulletin_url(bulletin_id: int) -> str:
     try:
-        return reverse("bulletin-detail", args=[bulletin_id])
+        return reverse("bulletins:detail", args=[bulletin_id])
     except NoReverseMatch:  # pages not mounted (config/urls.py)
         return f"/bulletins/{bulletin_id}/"
 

@@ -28,7 +28,7 @@ class BulletinListView(CaseDataPageMixin, View):
     def get(self, request):
         bulletins = list(selectors.bulletin_list_visible_to(request.user)[:200])
         return render(
-            request, "bulletins/bulletin_list.html", {"bulletins": bulletins, "current": "bulletin-list"}
+            request, "bulletins/bulletin_list.html", {"bulletins": bulletins, "current": "bulletins:list"}
         )
 
 
@@ -64,7 +64,7 @@ class BulletinCreateView(CaseDataPageMixin, RolesFirstMixin, View):
 
     def get(self, request):
         form = forms.BulletinForm(units=_drafting_units(request.user))
-        return render(request, "bulletins/bulletin_new.html", {"form": form, "current": "bulletin-new"})
+        return render(request, "bulletins/bulletin_new.html", {"form": form, "current": "bulletins:new"})
 
     def post(self, request):
         units = _drafting_units(request.user)
@@ -99,9 +99,9 @@ class BulletinCreateView(CaseDataPageMixin, RolesFirstMixin, View):
                 if error is not None:
                     apply_errors(form, error)
             else:
-                return redirect("bulletin-detail", pk=bulletin.pk)
+                return redirect("bulletins:detail", pk=bulletin.pk)
         return render(
-            request, "bulletins/bulletin_new.html", {"form": form, "current": "bulletin-new"}, status=400
+            request, "bulletins/bulletin_new.html", {"form": form, "current": "bulletins:new"}, status=400
         )
 
 
@@ -118,7 +118,7 @@ def _render_detail(request, bulletin, status=200, attachment_form=None, bound=No
             row,
             request.user,
             url_for=lambda name, row=row: reverse(
-                "bulletin-recipient-transition", args=[bulletin.pk, row.unit.code, name]
+                "bulletins:recipient-transition", args=[bulletin.pk, row.unit.code, name]
             ),
         )
     context = {
@@ -128,7 +128,7 @@ def _render_detail(request, bulletin, status=200, attachment_form=None, bound=No
             BULLETIN_MACHINE,
             bulletin,
             request.user,
-            url_for=lambda name: reverse("bulletin-transition", args=[bulletin.pk, name]),
+            url_for=lambda name: reverse("bulletins:transition", args=[bulletin.pk, name]),
             bound=bound,
             bound_step=bound_step,
         ),
@@ -136,7 +136,7 @@ def _render_detail(request, bulletin, status=200, attachment_form=None, bound=No
         "may_attach": may_change_attachments(bulletin, request.user),
         "attachment_form": attachment_form or forms.AttachmentForm(),
         "timeline": _labelled(timeline_for(bulletin).order_by("occurred_at", "id")),
-        "current": "bulletin-detail",
+        "current": "bulletins:detail",
     }
     return render(request, "bulletins/bulletin_detail.html", context, status=status)
 
@@ -159,7 +159,7 @@ def _run(request, bulletin, action):
     except PermissionDenied:
         messages.error(request, _("You may not take this step on this bulletin."))
         return _render_detail(request, bulletin, status=403)
-    return redirect(reverse("bulletin-detail", args=[bulletin.pk]))
+    return redirect(reverse("bulletins:detail", args=[bulletin.pk]))
 
 
 class BulletinStepView(CaseDataPageMixin, StepView):
@@ -174,7 +174,7 @@ class BulletinStepView(CaseDataPageMixin, StepView):
         return _render_detail(request, instance, status=status, bound=bound, bound_step=bound_step)
 
     def success_url(self, request, instance) -> str:
-        return reverse("bulletin-detail", args=[instance.pk])
+        return reverse("bulletins:detail", args=[instance.pk])
 
     def refused_message(self) -> str:
         return _("You may not take this step on this bulletin.")
@@ -196,7 +196,7 @@ class RecipientStepView(CaseDataPageMixin, StepView):
         )
 
     def success_url(self, request, instance) -> str:
-        return reverse("bulletin-detail", args=[instance.bulletin_id])
+        return reverse("bulletins:detail", args=[instance.bulletin_id])
 
     def refused_message(self) -> str:
         return _("You may not take this step on this bulletin.")
@@ -221,7 +221,7 @@ class AttachmentAddView(CaseDataPageMixin, View):
                 return _render_detail(request, bulletin, status=403)
             else:
                 messages.success(request, _("Attachment added."))
-                return redirect(reverse("bulletin-detail", args=[bulletin.pk]) + "#attachments")
+                return redirect(reverse("bulletins:detail", args=[bulletin.pk]) + "#attachments")
         return _render_detail(request, bulletin, status=400, attachment_form=form)
 
 

@@ -363,6 +363,6 @@ def dossier_panel(case, user) -> panels.CasePanel:
         dossier.case = case
     return panels.CasePanel(
         template="cases/dossier_panel.html",
-        context={"case": case, "dossier": dossier, "build_url": reverse("case-dossier-new", args=[case.pk])},
+        context={"case": case, "dossier": dossier, "build_url": reverse("cases:dossier-new", args=[case.pk])},
         order=80,
     )

@@ -47,7 +47,7 @@ def case_items(user) -> list[inbox.InboxItem]:
                     kind=f"case.{key}",
                     kind_label=str(KINDS[key]),
                     title=f"{case.number or _('(draft)')} {case.name} · {case.accepting_unit.name}",
-                    url=reverse("case-detail", args=[case.pk]),
+                    url=reverse("cases:detail", args=[case.pk]),
                     state=case.state,
                     state_label=str(case.get_state_display()),
                     object_type="cases.case",

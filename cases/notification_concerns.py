@@ -45,6 +45,6 @@ def _by_case_data_rule(about_type: str):
 def register() -> None:
     notifications.register_concern_type(CASE, _case_ids)
     notifications.register_concern_fallback(_by_case_data_rule)
-    notifications.register_concern_url("case-detail", CASE)
-    notifications.register_concern_url("assistance-request-detail", "assistance.assistancerequest")
-    notifications.register_concern_url("access-request-detail", "cases.caseaccessrequest")
+    notifications.register_concern_url("cases:detail", CASE)
+    notifications.register_concern_url("assistance:detail", "assistance.assistancerequest")
+    notifications.register_concern_url("access:detail", "cases.caseaccessrequest")

@@ -400,7 +400,7 @@ def _notify(matches: list[RelatedCaseMatch], cases: dict[int, Case]) -> None:
         notify(
             users=recipients.get(case_id, []),
             key=f"related:{group[0].pk}:{case_id}",
-            url=reverse("case-detail", args=[url_case.pk]),
+            url=reverse("cases:detail", args=[url_case.pk]),
             **notice,
         )
 
@@ -438,7 +438,7 @@ def related_cases_for(case: Case, user) -> list[dict[str, Any]]:
         item: dict[str, Any] = {
             "disclosure": level,
             "case_id": other.pk if level == FULL else None,
-            "url": reverse("case-detail", args=[other.pk]) if level == FULL else "",
+            "url": reverse("cases:detail", args=[other.pk]) if level == FULL else "",
             "number": "",
             "name": "",
             "offence": "",

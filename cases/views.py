@@ -159,7 +159,7 @@ class CaseCreateView(CaseDataPageMixin, View):
                 messages.success(
                     request, _("Draft opened. Add the places and persons, then register the case.")
                 )
-                return redirect("case-detail", pk=case.pk)
+                return redirect("cases:detail", pk=case.pk)
         return self._render(request, form, status=400)
 
 
@@ -196,7 +196,7 @@ def case_page_context(request, case: Case, *, bound=None, bound_step: str = "", 
             CASE_MACHINE,
             case,
             user,
-            url_for=lambda name: reverse("case-transition", args=[case.pk, name]),
+            url_for=lambda name: reverse("cases:transition", args=[case.pk, name]),
             bound=bound,
             bound_step=bound_step,
         ),
@@ -234,14 +234,14 @@ class CaseStepView(CaseDataPageMixin, StepView):
         return _render_case(request, instance, status=status, bound=bound, bound_step=bound_step)
 
     def success_url(self, request, instance) -> str:
-        return reverse("case-detail", args=[instance.pk])
+        return reverse("cases:detail", args=[instance.pk])
 
     def still_visible(self, request, instance) -> bool:
         # A step may take the case out of the user's sight.
         return selectors.case_visible_to(request.user).filter(pk=instance.pk).exists()
 
     def gone_url(self, request, instance) -> str:
-        return reverse("case-list")
+        return reverse("cases:list")
 
     def refused_message(self) -> str:
         return _("You may not take this step on this case.")
@@ -299,7 +299,7 @@ class FactFormView(CaseDataPageMixin, View):
                 if request.htmx:
                     # A redirect to the same page with only a new #fragment would not reload it.
                     return HttpResponseClientRefresh()
-                return HttpResponseRedirect(reverse("case-detail", args=[case.pk]) + self.anchor)
+                return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]) + self.anchor)
         return self._render(request, case, form, status=400)
 
 
@@ -351,7 +351,7 @@ class FactRemoveView(CaseDataPageMixin, View):
         except Conflict as conflict:
             messages.error(request, str(conflict.message))
         anchor = "#places" if self.kind == "location" else "#persons"
-        return HttpResponseRedirect(reverse("case-detail", args=[case.pk]) + anchor)
+        return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]) + anchor)
 
 
 # --- the case dossier ----------------------------------------------------------------------------
@@ -368,7 +368,7 @@ class DossierCreateView(CaseDataPageMixin, View):
             return render(
                 request, "cases/dossier_progress.html", {"case": case, "dossier": dossier}, status=202
             )
-        return HttpResponseRedirect(f"{reverse('case-detail', args=[case.pk])}#dossier")
+        return HttpResponseRedirect(f"{reverse('cases:detail', args=[case.pk])}#dossier")
 
 
 class DossierProgressView(CaseDataPageMixin, View):

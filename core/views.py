@@ -103,7 +103,7 @@ def _back_to_notifications(request) -> HttpResponseRedirect:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
         target = ""
-    return HttpResponseRedirect(target or reverse("notifications"))
+    return HttpResponseRedirect(target or reverse("organisation:notifications"))
 
 
 class NotificationReadView(LoginRequiredMixin, View):

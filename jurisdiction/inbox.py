@@ -95,7 +95,7 @@ def _title(case, *more) -> str:
 
 
 def _url(pk) -> str:
-    return detail_url("jurisdiction-proceeding-detail")(pk)
+    return detail_url("jurisdiction:proceeding-detail")(pk)
 
 
 def _item(key: str, proceeding, title: str, *, due_at=None, state_label="", url="") -> inbox.InboxItem:

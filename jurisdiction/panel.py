@@ -61,7 +61,7 @@ def _active_summary(proceeding, user) -> dict:
             units={party.unit_id: party.unit for party in parties},
         ),
         "your_steps": presenters.your_steps(proceeding, user, actions=actions, documents=documents),
-        "url": reverse("jurisdiction-proceeding-detail", args=[proceeding.pk]),
+        "url": reverse("jurisdiction:proceeding-detail", args=[proceeding.pk]),
     }
 
 
@@ -95,12 +95,12 @@ def jurisdiction_panel(case, user) -> panels.CasePanel | None:
             "case": case,
             "active": _active_summary(active, user) if active is not None else None,
             "past": [
-                {"proceeding": p, "url": reverse("jurisdiction-proceeding-detail", args=[p.pk])} for p in past
+                {"proceeding": p, "url": reverse("jurisdiction:proceeding-detail", args=[p.pk])} for p in past
             ],
             "elsewhere": elsewhere,
             "analysis": presenters.analysis_display(case_analysis(case).to_dict()) if show_analysis else None,
             "form": OpenForm() if opener else None,
-            "open_url": reverse("jurisdiction-proceeding-open", args=[case.pk]) if opener else "",
+            "open_url": reverse("jurisdiction:proceeding-open", args=[case.pk]) if opener else "",
         },
         order=40,
     )

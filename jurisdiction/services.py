@@ -66,7 +66,7 @@ HANDOVER_LIST_KIND = "handover_list"
 
 
 def proceeding_url(proceeding: JurisdictionProceeding) -> str:
-    return reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+    return reverse("jurisdiction:proceeding-detail", args=[proceeding.pk])
 
 
 def _lock(pk: int) -> JurisdictionProceeding:

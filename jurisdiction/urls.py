@@ -3,68 +3,66 @@ from django.urls import path
 from core.pages import moved
 from jurisdiction import views
 
+app_name = "jurisdiction"
+
 urlpatterns = [
-    path("jurisdiction/reviews/", views.ReviewQueueView.as_view(), name="jurisdiction-review-queue"),
+    path("jurisdiction/reviews/", views.ReviewQueueView.as_view(), name="review-queue"),
     path(
         "jurisdiction/designations/",
         views.DesignationQueueView.as_view(),
-        name="jurisdiction-designation-queue",
+        name="designation-queue",
     ),
     path(
         "jurisdiction/open/<int:case_id>/",
         views.ProceedingOpenView.as_view(),
-        name="jurisdiction-proceeding-open",
+        name="proceeding-open",
     ),
-    path(
-        "jurisdiction/<int:pk>/", views.ProceedingDetailView.as_view(), name="jurisdiction-proceeding-detail"
-    ),
+    path("jurisdiction/<int:pk>/", views.ProceedingDetailView.as_view(), name="proceeding-detail"),
     path(
         "jurisdiction/<int:pk>/transitions/<str:name>/",
         views.ProceedingStepView.as_view(),
-        name="jurisdiction-proceeding-transition",
+        name="proceeding-transition",
     ),
     path(
         "jurisdiction/<int:pk>/positions/",
         views.PositionView.as_view(),
-        name="jurisdiction-proceeding-position",
+        name="proceeding-position",
     ),
     path(
         "jurisdiction/<int:pk>/decision/",
         views.DecisionDraftView.as_view(),
-        name="jurisdiction-proceeding-decision",
+        name="proceeding-decision",
     ),
-    path(
-        "jurisdiction/<int:pk>/handover/", views.HandoverAddView.as_view(), name="jurisdiction-handover-add"
-    ),
+    path("jurisdiction/<int:pk>/handover/", views.HandoverAddView.as_view(), name="handover-add"),
     path(
         "jurisdiction/<int:pk>/handover/confirm/",
         views.HandoverConfirmView.as_view(),
-        name="jurisdiction-handover-confirm",
+        name="handover-confirm",
     ),
     path(
         "jurisdiction/<int:pk>/handover/<int:item_id>/remove/",
         views.HandoverItemRemoveView.as_view(),
-        name="jurisdiction-handover-remove",
+        name="handover-remove",
     ),
     path(
         "jurisdiction/<int:pk>/complainants-notified/",
         views.ComplainantsNotifiedView.as_view(),
-        name="jurisdiction-complainants-notified",
+        name="complainants-notified",
     ),
     path(
         "jurisdiction/<int:pk>/documents/<int:document_id>/transitions/<str:name>/",
         views.DocumentStepView.as_view(),
-        name="jurisdiction-document-transition",
+        name="document-transition",
     ),
     # The former addresses: a step, or one of the page's forms, by name; a document's step.
     path(
         "jurisdiction/<int:pk>/actions/<str:name>/",
         views.ActionMovedView.as_view(),
-        name="jurisdiction-proceeding-action",
+        name="proceeding-action",
     ),
     path(
         "jurisdiction/<int:pk>/documents/<int:document_id>/<str:name>/",
-        moved("jurisdiction-document-transition"),
-        name="jurisdiction-document-step",
+        moved("jurisdiction:document-transition"),
+        name="document-step",
     ),
 ]

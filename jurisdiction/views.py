@@ -53,24 +53,24 @@ QUEUE_PAGE_SIZE = 50
 
 
 def detail_url(proceeding) -> str:
-    return reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+    return reverse("jurisdiction:proceeding-detail", args=[proceeding.pk])
 
 
 def step_url(proceeding, name: str) -> str:
-    return reverse("jurisdiction-proceeding-transition", args=[proceeding.pk, name])
+    return reverse("jurisdiction:proceeding-transition", args=[proceeding.pk, name])
 
 
 def document_step_url(proceeding, document, name: str) -> str:
-    return reverse("jurisdiction-document-transition", args=[proceeding.pk, document.pk, name])
+    return reverse("jurisdiction:document-transition", args=[proceeding.pk, document.pk, name])
 
 
 # The page's forms that are no step of the machine, each at its own address.
 ACTION_URL_NAMES = {
-    "position": "jurisdiction-proceeding-position",
-    "decision_draft": "jurisdiction-proceeding-decision",
-    "handover_add": "jurisdiction-handover-add",
-    "handover_confirm": "jurisdiction-handover-confirm",
-    "complainants_notified": "jurisdiction-complainants-notified",
+    "position": "jurisdiction:proceeding-position",
+    "decision_draft": "jurisdiction:proceeding-decision",
+    "handover_add": "jurisdiction:handover-add",
+    "handover_confirm": "jurisdiction:handover-confirm",
+    "complainants_notified": "jurisdiction:complainants-notified",
 }
 
 
@@ -468,7 +468,7 @@ class ActionMovedView(View):
         if name in ACTION_URL_NAMES:
             url = reverse(ACTION_URL_NAMES[name], args=[pk])
         elif PROCEEDING_MACHINE.step(name) is not None:
-            url = reverse("jurisdiction-proceeding-transition", args=[pk, name])
+            url = reverse("jurisdiction:proceeding-transition", args=[pk, name])
         else:
             raise Http404(name)
         return permanent_redirect(url)
@@ -634,7 +634,7 @@ class ProceedingOpenView(CaseDataPageMixin, RolesFirstMixin, View):
         return render(
             request,
             template,
-            {"case": case, "form": form, "open_url": reverse("jurisdiction-proceeding-open", args=[case.pk])},
+            {"case": case, "form": form, "open_url": reverse("jurisdiction:proceeding-open", args=[case.pk])},
             status=200 if request.htmx else status,
         )
 

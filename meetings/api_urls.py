@@ -23,14 +23,18 @@ urlpatterns = [
         apis.ParticipantCandidatesApi.as_view(),
         name="meeting-participant-candidates",
     ),
-    path(f"{M}participants/<int:pid>/", apis.ParticipantDetailApi.as_view(), name="meeting-participant"),
     path(
-        f"{M}participants/<int:pid>/answer/",
+        f"{M}participants/<int:participant_id>/",
+        apis.ParticipantDetailApi.as_view(),
+        name="meeting-participant",
+    ),
+    path(
+        f"{M}participants/<int:participant_id>/answer/",
         apis.ParticipantAnswerApi.as_view(),
         name="meeting-participant-answer",
     ),
     path(
-        f"{M}participants/<int:pid>/attendance/",
+        f"{M}participants/<int:participant_id>/attendance/",
         apis.ParticipantAttendanceApi.as_view(),
         name="meeting-participant-attendance",
     ),
@@ -50,12 +54,12 @@ urlpatterns = [
     path(f"{M}minutes/signoffs/", apis.SignoffListApi.as_view(), name="meeting-minutes-signoffs"),
     path(f"{M}minutes/resolutions/", apis.ResolutionListApi.as_view(), name="meeting-resolutions"),
     path(
-        f"{M}minutes/resolutions/<int:rid>/",
+        f"{M}minutes/resolutions/<int:resolution_id>/",
         apis.ResolutionDetailApi.as_view(),
         name="meeting-resolution",
     ),
     path(
-        f"{M}minutes/resolutions/<int:rid>/retry/",
+        f"{M}minutes/resolutions/<int:resolution_id>/retry/",
         apis.ResolutionRetryApi.as_view(),
         name="meeting-resolution-retry",
     ),

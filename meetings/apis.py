@@ -631,8 +631,8 @@ class ParticipantSerializer(serializers.Serializer):
     attended = serializers.BooleanField(allow_null=True)
 
 
-def _participant(meeting, pid) -> MeetingParticipant:
-    return get_object_or_404(meeting.participants.all(), pk=pid)
+def _participant(meeting, participant_id) -> MeetingParticipant:
+    return get_object_or_404(meeting.participants.all(), pk=participant_id)
 
 
 class ParticipantListApi(APIView):
@@ -681,7 +681,7 @@ class ParticipantListApi(APIView):
         values = {"email": "", **data.validated_data}
         values["user"] = _user(values["user"], "user")
         values["unit"] = selectors.unit_by_code(values["unit"], "unit")
-        participant = scheduling.participant_add(meeting_id=meeting.pk, by=request.user, **values)
+        participant = scheduling.participant_add(meeting=meeting, by=request.user, **values)
         participant = selectors.participants_of(meeting).get(pk=participant.pk)
         return Response(ParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
 
@@ -736,9 +736,9 @@ class ParticipantDetailApi(APIView):
         request=InputSerializer,
         responses={200: ParticipantSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def patch(self, request, pk: int, pid: int):
+    def patch(self, request, pk: int, participant_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        participant = _participant(meeting, pid)
+        participant = _participant(meeting, participant_id)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         scheduling.participant_update(participant_id=participant.pk, by=request.user, **data.validated_data)
@@ -752,9 +752,9 @@ class ParticipantDetailApi(APIView):
             **error_responses(401, 403, 404, 409),
         },
     )
-    def delete(self, request, pk: int, pid: int):
+    def delete(self, request, pk: int, participant_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        participant = _participant(meeting, pid)
+        participant = _participant(meeting, participant_id)
         scheduling.participant_remove(participant_id=participant.pk, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -786,9 +786,9 @@ class ParticipantAnswerApi(APIView):
         request=InputSerializer,
         responses={200: ParticipantSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request, pk: int, pid: int):
+    def post(self, request, pk: int, participant_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        participant = _participant(meeting, pid)
+        participant = _participant(meeting, participant_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -816,9 +816,9 @@ class ParticipantAttendanceApi(APIView):
         request=InputSerializer,
         responses={200: ParticipantSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request, pk: int, pid: int):
+    def post(self, request, pk: int, participant_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        participant = _participant(meeting, pid)
+        participant = _participant(meeting, participant_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         scheduling.attendance_record(
@@ -899,7 +899,7 @@ class AgendaListApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values["presenting_unit"] = selectors.unit_by_code(values["presenting_unit"], "presenting_unit")
-        agenda.agenda_item_add(meeting_id=meeting.pk, by=request.user, **values)
+        agenda.agenda_item_add(meeting=meeting, by=request.user, **values)
         return _agenda_response(meeting, request.user, status.HTTP_201_CREATED)
 
 
@@ -948,7 +948,7 @@ class AgendaOrderApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agenda.agenda_reorder(
-            meeting_id=meeting.pk, by=request.user, item_ids=data.validated_data["item_ids"]
+            meeting=meeting, by=request.user, item_ids=data.validated_data["item_ids"]
         )
         return _agenda_response(meeting, request.user)
 
@@ -1057,7 +1057,7 @@ class BriefingRefreshApi(APIView):
     )
     def post(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        briefing.briefing_refresh(meeting_id=meeting.pk, by=request.user)
+        briefing.briefing_refresh(meeting=meeting, by=request.user)
         return _briefing_response(meeting)
 
 
@@ -1074,7 +1074,7 @@ class BriefingPackApi(APIView):
     )
     def post(self, request, pk: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        briefing.briefing_pack_issue(meeting_id=meeting.pk, by=request.user)
+        briefing.briefing_pack_issue(meeting=meeting, by=request.user)
         return _briefing_response(meeting)
 
 
@@ -1402,8 +1402,8 @@ class ResolutionListApi(APIView):
         )
 
 
-def _resolution(record, rid) -> Resolution:
-    return get_object_or_404(Resolution.objects.filter(minutes=record), pk=rid)
+def _resolution(record, resolution_id) -> Resolution:
+    return get_object_or_404(Resolution.objects.filter(minutes=record), pk=resolution_id)
 
 
 class ResolutionDetailApi(APIView):
@@ -1417,10 +1417,10 @@ class ResolutionDetailApi(APIView):
         request=ResolutionInputSerializer(partial=True),
         responses={200: ResolutionSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def patch(self, request, pk: int, rid: int):
+    def patch(self, request, pk: int, resolution_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = selectors.minutes_get_visible(meeting, request.user)
-        resolution = _resolution(record, rid)
+        resolution = _resolution(record, resolution_id)
         data = ResolutionInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = resolution_fields(meeting, data.validated_data)
@@ -1435,10 +1435,10 @@ class ResolutionDetailApi(APIView):
             **error_responses(401, 403, 404, 409),
         },
     )
-    def delete(self, request, pk: int, rid: int):
+    def delete(self, request, pk: int, resolution_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = selectors.minutes_get_visible(meeting, request.user)
-        resolution = _resolution(record, rid)
+        resolution = _resolution(record, resolution_id)
         resolutions.resolution_remove(resolution_id=resolution.pk, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -1454,10 +1454,10 @@ class ResolutionRetryApi(APIView):
         request=None,
         responses={200: ResolutionSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request, pk: int, rid: int):
+    def post(self, request, pk: int, resolution_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = selectors.minutes_get_visible(meeting, request.user)
-        resolution = _resolution(record, rid)
+        resolution = _resolution(record, resolution_id)
         resolutions.resolution_retry(resolution_id=resolution.pk, by=request.user)
         return Response(ResolutionSerializer(selectors.resolutions_of(record).get(pk=resolution.pk)).data)
 

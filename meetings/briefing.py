@@ -549,7 +549,7 @@ def _period_text(briefing: Briefing) -> str:
 
 
 @transaction.atomic
-def briefing_pack_issue(*, meeting_id, by) -> Document:
+def briefing_pack_issue(*, meeting, by) -> Document:
     """Issue the frozen briefing as a pack (分析研判材料) in the host unit's name; issued once.
 
     The kind is approved externally by the briefing being frozen at an opened session
@@ -557,7 +557,7 @@ def briefing_pack_issue(*, meeting_id, by) -> Document:
     """
     from meetings.minutes import session_text
 
-    meeting = _lock_meeting(meeting_id)
+    meeting = _lock_meeting(meeting.pk)
     if not may_issue_pack(meeting, by):
         _refuse(meeting, by)
     briefing = Briefing.objects.select_for_update().filter(meeting=meeting).first()

@@ -40,6 +40,6 @@ def register() -> None:
     # The jurisdiction pages a notification links to name their object too; their types are read
     # under their cases.visibility rules. Declared here until jurisdiction's ready() declares them.
     notifications.register_concern_url(
-        "jurisdiction-proceeding-detail", "jurisdiction.jurisdictionproceeding"
+        "jurisdiction:proceeding-detail", "jurisdiction.jurisdictionproceeding"
     )
-    notifications.register_concern_url("jurisdiction-merger-detail", "jurisdiction.mergerproposal")
+    notifications.register_concern_url("mergers:detail", "jurisdiction.mergerproposal")

@@ -525,7 +525,7 @@ class MeetingPage:
             result.append(
                 {
                     "resolution": row,
-                    "proceeding_url": reverse("jurisdiction-proceeding-detail", args=[row.proceeding_id])
+                    "proceeding_url": reverse("jurisdiction:proceeding-detail", args=[row.proceeding_id])
                     if seen
                     else "",
                     # As on the agenda: the state for a party to the proceeding, whom to ask otherwise.
@@ -662,7 +662,7 @@ def _edit(page: MeetingPage, values: dict) -> str:
         key: values[key] for key in ("title", "start_at", "end_at", "place", "video_link", "description")
     }
     scheduling.meeting_update(
-        meeting_id=page.meeting.pk, by=page.user, expected_sequence=values["expected_sequence"], **fields
+        meeting=page.meeting, by=page.user, expected_sequence=values["expected_sequence"], **fields
     )
     return _("The meeting's details are saved.")
 
@@ -722,11 +722,11 @@ def _agenda_add(page: MeetingPage, values: dict) -> str:
     if values["candidate"]:
         source_kind, target_id = values["candidate"].split("|", 1)
         agenda.agenda_item_add(
-            meeting_id=page.meeting.pk, by=page.user, source_kind=source_kind, target_id=target_id
+            meeting=page.meeting, by=page.user, source_kind=source_kind, target_id=target_id
         )
     else:
         agenda.agenda_item_add(
-            meeting_id=page.meeting.pk, by=page.user, source_kind="free", title=values["title"]
+            meeting=page.meeting, by=page.user, source_kind="free", title=values["title"]
         )
     return _("The item is on the agenda.")
 
@@ -746,12 +746,12 @@ def _agenda_outcome(page: MeetingPage, values: dict) -> str:
 
 
 def _briefing_refresh(page: MeetingPage, values: dict) -> str:
-    briefing.briefing_refresh(meeting_id=page.meeting.pk, by=page.user)
+    briefing.briefing_refresh(meeting=page.meeting, by=page.user)
     return _("The briefing's figures are computed again.")
 
 
 def _briefing_pack(page: MeetingPage, values: dict) -> str:
-    briefing.briefing_pack_issue(meeting_id=page.meeting.pk, by=page.user)
+    briefing.briefing_pack_issue(meeting=page.meeting, by=page.user)
     return _("The briefing pack is issued.")
 
 

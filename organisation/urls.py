@@ -4,6 +4,8 @@ from core import views as core_views
 from core.pages import moved
 from organisation import views
 
+app_name = "organisation"
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
@@ -19,13 +21,13 @@ urlpatterns = [
     ),
     path(
         "membership-proposals/<int:pk>/approve/",
-        moved("membership-proposal-transition"),
+        moved("organisation:membership-proposal-transition"),
         {"name": "approve"},
         name="membership-proposal-approve",
     ),
     path(
         "membership-proposals/<int:pk>/reject/",
-        moved("membership-proposal-transition"),
+        moved("organisation:membership-proposal-transition"),
         {"name": "reject"},
         name="membership-proposal-reject",
     ),
@@ -38,13 +40,13 @@ urlpatterns = [
     ),
     path(
         "password-resets/<int:pk>/approve/",
-        moved("password-reset-transition"),
+        moved("organisation:password-reset-transition"),
         {"name": "approve"},
         name="password-reset-approve",
     ),
     path(
         "password-resets/<int:pk>/reject/",
-        moved("password-reset-transition"),
+        moved("organisation:password-reset-transition"),
         {"name": "reject"},
         name="password-reset-reject",
     ),

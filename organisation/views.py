@@ -62,7 +62,7 @@ class LoginView(auth_views.LoginView):
         self.request.session.cycle_key()
         self.request.session[_PENDING_USER] = user.pk
         self.request.session[_PENDING_HASH] = user.get_session_auth_hash()
-        return redirect("password-change-required")
+        return redirect("organisation:password-change-required")
 
 
 class PasswordChangeRequiredView(View):
@@ -80,13 +80,13 @@ class PasswordChangeRequiredView(View):
     def get(self, request):
         user = self._pending_user(request)
         if user is None:
-            return redirect("login")
+            return redirect("organisation:login")
         return render(request, self.template_name, {"form": PasswordChangeForm(user)})
 
     def post(self, request):
         user = self._pending_user(request)
         if user is None:
-            return redirect("login")
+            return redirect("organisation:login")
         form = PasswordChangeForm(user, request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
@@ -99,7 +99,7 @@ class PasswordChangeRequiredView(View):
         request.session.pop(_PENDING_HASH, None)
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, _("Your password has been changed."))
-        return redirect("home")
+        return redirect("organisation:home")
 
 
 class LogoutView(auth_views.LogoutView):
@@ -183,7 +183,7 @@ class UnitChildrenView(LoginRequiredMixin, View):
     def get(self, request, code):
         unit = get_object_or_404(Unit, code=code)
         if not request.htmx:
-            response = redirect("unit-detail", code=unit.code)
+            response = redirect("organisation:unit-detail", code=unit.code)
         else:
             response = render(request, "organisation/_unit_children.html", {"children": unit_children(unit)})
         patch_vary_headers(response, ["HX-Request"])
@@ -275,8 +275,8 @@ class _DecisionStep(_Decisions, StepView):
 class _ProposalPages:
     machine = MEMBERSHIP_PROPOSAL_MACHINE
     template_name = "organisation/membership_proposals.html"
-    list_url_name = "membership-proposals"
-    step_url_name = "membership-proposal-transition"
+    list_url_name = "organisation:membership-proposals"
+    step_url_name = "organisation:membership-proposal-transition"
 
     def to_decide(self, user):
         return membership_proposals_to_decide(user)
@@ -285,8 +285,8 @@ class _ProposalPages:
 class _ResetPages:
     machine = PASSWORD_RESET_MACHINE
     template_name = "organisation/password_resets.html"
-    list_url_name = "password-resets"
-    step_url_name = "password-reset-transition"
+    list_url_name = "organisation:password-resets"
+    step_url_name = "organisation:password-reset-transition"
 
     def to_decide(self, user):
         return password_resets_to_decide(user)

@@ -36,7 +36,7 @@ def access_request_items(user) -> list[inbox.InboxItem]:
             kind=KIND,
             kind_label=str(KIND_LABEL),
             title=f"{item.case_shown.label} · {item.requesting_unit.name} · {item.requester.display_name}",
-            url=reverse("access-request-detail", args=[item.pk]),
+            url=reverse("access:detail", args=[item.pk]),
             state=item.state,
             state_label=str(item.get_state_display()),
             object_type="cases.caseaccessrequest",

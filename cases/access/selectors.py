@@ -179,7 +179,7 @@ def access_request_get_visible(user, pk) -> CaseAccessRequest:
 
 
 def access_request_url(access_request: CaseAccessRequest) -> str:
-    return reverse("access-request-detail", args=[access_request.pk])
+    return reverse("access:detail", args=[access_request.pk])
 
 
 def grant_of(access_request: CaseAccessRequest) -> CaseAccessGrant | None:

@@ -264,7 +264,7 @@ def access_request_transition(
                 key=f"cases.access:{instance.pk}:granted",
                 subject=_("Access to case %(number)s granted until %(until)s"),
                 body=_("Every use of the access is recorded in the audit trail."),
-                url=reverse("case-detail", args=[instance.case_id]),
+                url=reverse("cases:detail", args=[instance.case_id]),
                 params={**params, "until": timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")},
             )
         elif name == "refuse":
@@ -378,7 +378,7 @@ def grants_expired_note(*, now: dt.datetime | None = None) -> int:
                 key=f"cases.grant:{grant.pk}:expired",
                 subject=_("Your access to case %(number)s has expired"),
                 body=_("Ask the owning unit again if you still need it."),
-                url=reverse("access-request-detail", args=[grant.request_id]),
+                url=reverse("access:detail", args=[grant.request_id]),
                 params={"number": grant.case.number},
                 about=(NOTIFICATION_CONCERN, grant.request_id),
             )

@@ -38,7 +38,7 @@ TIMELINE_LABELS = {
 }
 STATE_LABELS = dict(AccessRequestState.choices)
 # Where a step taken from a list returns to (the `next` of its form).
-LISTS = ("access-request-list", "access-request-mine")
+LISTS = ("access:list", "access:mine")
 
 
 def _decorate(access_request: CaseAccessRequest, user, *, bound=None, bound_step="") -> CaseAccessRequest:
@@ -48,7 +48,7 @@ def _decorate(access_request: CaseAccessRequest, user, *, bound=None, bound_step
         ACCESS_REQUEST_MACHINE,
         access_request,
         user,
-        url_for=lambda name: reverse("access-request-transition", args=[access_request.pk, name]),
+        url_for=lambda name: reverse("access:transition", args=[access_request.pk, name]),
         bound=bound,
         bound_step=bound_step,
     )
@@ -104,7 +104,7 @@ class AccessRequestCreateView(CaseDataPageMixin, View):
     def get(self, request, pk: int):
         case = self._case(request, pk)
         if case_visible_to(request.user).filter(pk=case.pk).exists():
-            return redirect("case-detail", pk=case.pk)
+            return redirect("cases:detail", pk=case.pk)
         return self._render(request, case, AccessRequestForm(purpose_cases=self._purpose_cases(request)))
 
     def post(self, request, pk: int):
@@ -126,7 +126,7 @@ class AccessRequestCreateView(CaseDataPageMixin, View):
                 return self._render(request, case, form, status=409)
             else:
                 messages.success(request, _("Access requested. The owning unit decides on it."))
-                return redirect("access-request-detail", pk=created.pk)
+                return redirect("access:detail", pk=created.pk)
         return self._render(request, case, form, status=400)
 
 
@@ -204,7 +204,7 @@ class AccessRequestStepView(CaseDataPageMixin, StepView):
         target = request.POST.get("next", "")
         if target in LISTS:
             return reverse(target)
-        return reverse("access-request-detail", args=[instance.pk])
+        return reverse("access:detail", args=[instance.pk])
 
     def refused_message(self) -> str:
         return _("You may not take this step on this request.")

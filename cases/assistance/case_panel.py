@@ -22,7 +22,7 @@ def assistance_requests_panel(case, user) -> panels.CasePanel | None:
         template="assistance/_case_panel.html",
         context={
             "requests": requests,
-            "new_url": f"{reverse('assistance-request-create')}?case={case.pk}" if may_ask else "",
+            "new_url": f"{reverse('assistance:create')}?case={case.pk}" if may_ask else "",
         },
         order=50,
     )

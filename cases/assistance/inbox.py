@@ -93,7 +93,7 @@ def assistance_items(user):
         return []
     conditions = _conditions(user)
     visible = with_deadlines(request_visible_to(user), overdue=False)  # items show the due time alone
-    url = detail_url("assistance-request-detail")
+    url = detail_url("assistance:detail")
 
     def rows_for(keys: list[str]):
         return (
@@ -128,7 +128,7 @@ def _describe_request(deadline) -> TargetDescription:
         return TargetDescription(title=f"#{deadline.target_id}")
     return TargetDescription(
         title=f"{request.number} {request.get_kind_display()}",
-        url=reverse("assistance-request-detail", args=[request.pk]),
+        url=reverse("assistance:detail", args=[request.pk]),
     )
 
 
@@ -140,7 +140,7 @@ def _describe_measure(deadline) -> TargetDescription:
         return TargetDescription(title=f"#{deadline.target_id}")
     return TargetDescription(
         title=f"{measure.request.number} {measure.get_kind_display()} {measure.target}",
-        url=reverse("assistance-request-detail", args=[measure.request_id]),
+        url=reverse("assistance:detail", args=[measure.request_id]),
     )
 
 

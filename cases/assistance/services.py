@@ -57,7 +57,7 @@ S = RequestState
 
 
 def request_url(request: AssistanceRequest) -> str:
-    return reverse("assistance-request-detail", args=[request.pk])
+    return reverse("assistance:detail", args=[request.pk])
 
 
 def _users_with_role(unit_id: int, *roles: str, department_id: int | None = None):

@@ -127,7 +127,7 @@ class RequestCreateView(CaseDataPageMixin, RolesFirstMixin, View):
                 apply_errors(form, error)
             else:
                 messages.success(request, _("Draft %(number)s created.") % {"number": created.number})
-                return redirect("assistance-request-detail", pk=created.pk)
+                return redirect("assistance:detail", pk=created.pk)
         return self._render(request, form, request.POST.get("kind", ""), status=400)
 
     def _render(self, request, form, kind, status=200):
@@ -179,7 +179,7 @@ def _measure_offers(target, user, *, bound=None, bound_step="", bound_measure=No
             measure,
             user,
             url_for=lambda name, measure=measure: reverse(
-                "assistance-request-property-transition", args=[target.pk, measure.pk, name]
+                "assistance:property-transition", args=[target.pk, measure.pk, name]
             ),
             bound=bound if measure.pk == bound_measure else None,
             bound_step=bound_step,
@@ -206,7 +206,7 @@ def render_detail(request, target, *, status=200, bound=None, bound_step="", bou
             REQUEST_MACHINE,
             target,
             user,
-            url_for=lambda name: reverse("assistance-request-transition", args=[target.pk, name]),
+            url_for=lambda name: reverse("assistance:transition", args=[target.pk, name]),
             bound=None if bound_measure else bound,
             bound_step=bound_step,
         ),
@@ -273,13 +273,13 @@ class RequestStepView(CaseDataPageMixin, StepView):
         return render_detail(request, fresh, status=status, bound=bound, bound_step=bound_step)
 
     def success_url(self, request, instance) -> str:
-        return reverse("assistance-request-detail", args=[instance.pk])
+        return reverse("assistance:detail", args=[instance.pk])
 
     def still_visible(self, request, instance) -> bool:
         return selectors.request_visible_to(request.user).filter(pk=instance.pk).exists()
 
     def gone_url(self, request, instance) -> str:
-        return reverse("assistance-request-list")
+        return reverse("assistance:list")
 
     def refused_message(self) -> str:
         return _("You may not take this step on this request.")
@@ -301,7 +301,7 @@ class MeasureStepView(CaseDataPageMixin, StepView):
         )
 
     def success_url(self, request, instance) -> str:
-        return reverse("assistance-request-detail", args=[instance.request_id])
+        return reverse("assistance:detail", args=[instance.request_id])
 
     def refused_message(self) -> str:
         return _("You may not take this step on this request.")
@@ -340,7 +340,7 @@ class RequestCustodyView(CaseDataPageMixin, View):
                 lambda: services.custody_event_record(by=request.user, request=target, **form.cleaned_data),
                 _("Recorded."),
             )
-        return redirect("assistance-request-detail", pk=target.pk)
+        return redirect("assistance:detail", pk=target.pk)
 
 
 class RequestPropertyView(CaseDataPageMixin, View):
@@ -357,7 +357,7 @@ class RequestPropertyView(CaseDataPageMixin, View):
                 ),
                 _("Recorded."),
             )
-        return redirect("assistance-request-detail", pk=target.pk)
+        return redirect("assistance:detail", pk=target.pk)
 
 
 class PropertyRenewView(CaseDataPageMixin, View):
@@ -377,7 +377,7 @@ class PropertyRenewView(CaseDataPageMixin, View):
                 ),
                 _("Renewed; the new period has its own expiry and reminder."),
             )
-        return redirect("assistance-request-detail", pk=target.pk)
+        return redirect("assistance:detail", pk=target.pk)
 
 
 class RequestEditView(CaseDataPageMixin, View):
@@ -441,7 +441,7 @@ class RequestEditView(CaseDataPageMixin, View):
                 return self._render(request, target, None, status=409)
             else:
                 messages.success(request, _("Saved."))
-                return redirect("assistance-request-detail", pk=target.pk)
+                return redirect("assistance:detail", pk=target.pk)
         return self._render(request, target, form, status=400)
 
 
@@ -458,7 +458,7 @@ class LeadForwardView(CaseDataPageMixin, View):
                 lambda: services.request_forward_lead(by=request.user, request=target, **data),
                 _("The lead was drafted as a new request to %(unit)s.") % {"unit": data["to_unit"].name},
             )
-        return redirect("assistance-request-detail", pk=target.pk)
+        return redirect("assistance:detail", pk=target.pk)
 
 
 class RequestDocumentUploadView(CaseDataPageMixin, View):
@@ -475,7 +475,7 @@ class RequestDocumentUploadView(CaseDataPageMixin, View):
                 ),
                 _("Document attached."),
             )
-        return redirect("assistance-request-detail", pk=target.pk)
+        return redirect("assistance:detail", pk=target.pk)
 
 
 class RequestDocumentDownloadView(CaseDataPageMixin, View):

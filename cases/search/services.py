@@ -367,7 +367,7 @@ def _hit(case: Case) -> dict[str, Any] | None:
             "state_label": str(case.get_state_display()),
             "handling_code": case.handling_code,
             "persons": names,
-            "url": reverse("case-detail", args=[case.pk]),
+            "url": reverse("cases:detail", args=[case.pk]),
         }
     if case.handling_code == HandlingCode.RESTRICTED:
         return None  # never mentioned (discoverable_by leaves these out; kept as a second guard)
@@ -380,7 +380,7 @@ def _offer_access(hit: dict[str, Any], *, user, search_event_id: int) -> None:
     """Give a summary or minimal hit the user's own, short-lived way to the request form (issue 16)."""
     token = access.search_hit_token(user=user, case_id=hit["id"], search_event_id=search_event_id)
     hit["request_access_token"] = token
-    form = reverse("access-request-new", args=[hit["id"]])
+    form = reverse("access:new", args=[hit["id"]])
     hit["request_access_url"] = f"{form}?{urlencode({'hit': token})}"
 
 

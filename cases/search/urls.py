@@ -2,6 +2,8 @@ from django.urls import path
 
 from cases.search import views
 
+app_name = "search"
+
 urlpatterns = [
-    path("search/", views.SearchView.as_view(), name="search"),
+    path("search/", views.SearchView.as_view(), name="index"),
 ]

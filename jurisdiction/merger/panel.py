@@ -39,7 +39,7 @@ def _row(proposal, case, visible: set[int], user) -> dict:
         "waiting_for": present.waiting_for(proposal),
         "your_steps": [MERGER_MACHINE.step(name).label for name in MERGER_MACHINE.available(proposal, user)],
         "is_open": proposal.state in OPEN_STATES,
-        "url": reverse("jurisdiction-merger-detail", args=[proposal.pk]),
+        "url": reverse("mergers:detail", args=[proposal.pk]),
     }
 
 
@@ -77,7 +77,7 @@ def merger_panel(case, user) -> panels.CasePanel | None:
             case_visible_to(user).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True)
         )
     # The page records the case's own showing; the other cases named in full are recorded here.
-    selectors.proposals_read_record(user, visible - {case.pk}, path=reverse("case-detail", args=[case.pk]))
+    selectors.proposals_read_record(user, visible - {case.pk}, path=reverse("cases:detail", args=[case.pk]))
     candidates = present.candidates(case, user) if proposer else []
     return panels.CasePanel(
         template="jurisdiction/merger_panel.html",
@@ -87,7 +87,7 @@ def merger_panel(case, user) -> panels.CasePanel | None:
             "merged_cases": [_brief(c, visible) for c in merged_cases],
             "rows": [_row(p, case, visible, user) for p in proposals],
             "form": ProposeForm(candidates=candidates) if proposer else None,
-            "propose_url": reverse("jurisdiction-merger-propose", args=[case.pk]) if proposer else "",
+            "propose_url": reverse("mergers:propose", args=[case.pk]) if proposer else "",
         },
         order=45,
     )

@@ -93,7 +93,7 @@ def case_side(case: Case, *, visible: bool) -> CaseSide:
             state_label=str(case.get_state_display()),
             unit=unit,
             visible=True,
-            url=reverse("case-detail", args=[case.pk]),
+            url=reverse("cases:detail", args=[case.pk]),
         )
     # At most what search may say of it; a restricted case: only that it exists and whom to ask.
     summary = case_discovery_summary(case) if case.state != CaseState.DRAFT else {"restricted": True}

@@ -3,25 +3,27 @@ from django.urls import path
 from core.pages import moved
 from jurisdiction.merger import views as merger_views
 
+app_name = "mergers"
+
 urlpatterns = [
     path(
         "jurisdiction/cases/<int:case_id>/mergers/new/",
         merger_views.MergerProposeView.as_view(),
-        name="jurisdiction-merger-propose",
+        name="propose",
     ),
     path(
         "jurisdiction/mergers/<int:pk>/",
         merger_views.MergerDetailView.as_view(),
-        name="jurisdiction-merger-detail",
+        name="detail",
     ),
     path(
         "jurisdiction/mergers/<int:pk>/transitions/<str:name>/",
         merger_views.MergerStepView.as_view(),
-        name="jurisdiction-merger-transition",
+        name="transition",
     ),
     path(
         "jurisdiction/mergers/<int:pk>/actions/<str:name>/",
-        moved("jurisdiction-merger-transition"),
-        name="jurisdiction-merger-action",
+        moved("mergers:transition"),
+        name="action",
     ),
 ]

@@ -31,11 +31,11 @@ from organisation.pages import CaseDataPageMixin
 
 
 def detail_url(proposal: MergerProposal) -> str:
-    return reverse("jurisdiction-merger-detail", args=[proposal.pk])
+    return reverse("mergers:detail", args=[proposal.pk])
 
 
 def step_url(proposal: MergerProposal, name: str) -> str:
-    return reverse("jurisdiction-merger-transition", args=[proposal.pk, name])
+    return reverse("mergers:transition", args=[proposal.pk, name])
 
 
 # --- the proposal page ---------------------------------------------------------------------------
@@ -137,7 +137,7 @@ class MergerProposeView(CaseDataPageMixin, RolesFirstMixin, View):
             {
                 "case": case,
                 "form": form,
-                "propose_url": reverse("jurisdiction-merger-propose", args=[case.pk]),
+                "propose_url": reverse("mergers:propose", args=[case.pk]),
             },
             status=200 if request.htmx else status,
         )

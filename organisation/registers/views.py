@@ -170,7 +170,7 @@ class ExpertEditView(LoginRequiredMixin, RolesFirstMixin, View):
                     messages.success(
                         request, _("The expert pool was updated: %(name)s.") % {"name": saved.display_name}
                     )
-                    return redirect("register-experts")
+                    return redirect("registers:experts")
         return render(
             request,
             "organisation/registers/expert_form.html",
@@ -196,7 +196,7 @@ class ExpertEndView(LoginRequiredMixin, View):
             messages.success(
                 request, _("%(name)s was taken off the expert pool.") % {"name": expert.display_name}
             )
-        return redirect("register-experts")
+        return redirect("registers:experts")
 
 
 # --- liaison officers -----------------------------------------------------------------------------
@@ -324,7 +324,7 @@ class LiaisonEditView(LoginRequiredMixin, RolesFirstMixin, View):
                         _("The liaison register was updated: %(unit)s · %(name)s.")
                         % {"unit": saved.unit.name, "name": saved.user.display_name},
                     )
-                    return redirect("register-liaisons")
+                    return redirect("registers:liaisons")
         return self._render(request, form, assignment, status=400)
 
 
@@ -348,14 +348,14 @@ class LiaisonEndView(LoginRequiredMixin, View):
                 apply_errors(form, error)
             except Conflict:
                 messages.info(request, _("The assignment had already ended."))
-                return redirect("register-liaisons")
+                return redirect("registers:liaisons")
             else:
                 messages.success(
                     request,
                     _("The assignment of %(name)s at %(unit)s was ended.")
                     % {"name": assignment.user.display_name, "unit": assignment.unit.name},
                 )
-                return redirect("register-liaisons")
+                return redirect("registers:liaisons")
         if not selectors.may_edit_unit(request.user, assignment.unit):
             raise PermissionDenied
         return render(

@@ -101,7 +101,7 @@ def test_approval_issues_renders_and_attaches_them_and_kunming_verifies(
     # Kunming's intake sees them on the request with number, download link and verification code.
     intake = Client()
     assert intake.login(username=kunming_intake_officer.username, password=password)
-    page = intake.get(reverse("assistance-request-detail", args=[request.pk]))
+    page = intake.get(reverse("assistance:detail", args=[request.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     for document in (letter, notice):
@@ -118,7 +118,7 @@ def test_approval_issues_renders_and_attaches_them_and_kunming_verifies(
     assert download.status_code == 200
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     via_request = intake.get(
-        reverse("assistance-request-document", args=[request.pk, attached["evidence_call_notice"].pk])
+        reverse("assistance:document", args=[request.pk, attached["evidence_call_notice"].pk])
     )
     assert via_request.status_code == 200
     verification = document_services.document_verify_code(

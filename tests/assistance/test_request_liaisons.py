@@ -17,12 +17,12 @@ def test_request_page_shows_the_requested_units_liaison_contacts(client, wuhou_i
         unit=Unit.objects.get(code="530100"), user=liaison, role=LiaisonRole.PRIMARY, phone="0871-63051234"
     )
     client.force_login(wuhou_investigator)
-    page = client.get(reverse("assistance-request-detail", args=[request.pk])).content.decode()
+    page = client.get(reverse("assistance:detail", args=[request.pk])).content.decode()
     assert "0871-63051234" in page and liaison.display_name in page
 
 
 def test_no_panel_without_a_registered_liaison(client, wuhou_investigator):
     request = draft_request(wuhou_investigator, to="530100")
     client.force_login(wuhou_investigator)
-    page = client.get(reverse("assistance-request-detail", args=[request.pk])).content.decode()
+    page = client.get(reverse("assistance:detail", args=[request.pk])).content.decode()
     assert 'href="tel:' not in page

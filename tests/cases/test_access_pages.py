@@ -97,7 +97,7 @@ def test_grant_from_the_owning_units_list_opens_the_case_page_until_expiry(
     assert f"/access-requests/{made.pk}/transitions/grant/" in listing.content.decode()
     response = decider.post(
         f"/access-requests/{made.pk}/transitions/grant/",
-        {"expected_state": "requested", "scope": "read", "days": "7", "next": "access-request-list"},
+        {"expected_state": "requested", "scope": "read", "days": "7", "next": "access:list"},
     )
     assert response.status_code == 302 and response["Location"] == "/access-requests/"
     made.refresh_from_db()

@@ -169,20 +169,20 @@ def test_the_page_offers_the_build_polls_the_progress_and_downloads(
     client, office, case, two_documents, django_capture_on_commit_callbacks
 ):
     client.force_login(office.investigator)
-    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
-    assert reverse("case-dossier-new", args=[case.pk]) in page
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert reverse("cases:dossier-new", args=[case.pk]) in page
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("case-dossier-new", args=[case.pk]))
+        response = client.post(reverse("cases:dossier-new", args=[case.pk]))
     assert response.status_code == 302
     dossier = CaseDossier.objects.get(case=case)
     assert dossier.state == "done"
 
-    progress = client.get(reverse("case-dossier-progress", args=[case.pk, dossier.pk])).content.decode()
+    progress = client.get(reverse("cases:dossier-progress", args=[case.pk, dossier.pk])).content.decode()
     assert "hx-get" not in progress  # finished: the partial stops polling
-    assert reverse("case-dossier-file", args=[case.pk, dossier.pk]) in progress
+    assert reverse("cases:dossier-file", args=[case.pk, dossier.pk]) in progress
 
-    download = client.get(reverse("case-dossier-file", args=[case.pk, dossier.pk]))
+    download = client.get(reverse("cases:dossier-file", args=[case.pk, dossier.pk]))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert AuditEvent.objects.filter(action="cases.dossier.download").count() == 1
@@ -193,9 +193,9 @@ def test_the_partial_polls_with_a_progress_element_while_building(client, office
         case=case, requested_by=office.investigator, state="building", progress=40, total=3, done_count=1
     )
     client.force_login(office.investigator)
-    body = client.get(reverse("case-dossier-progress", args=[case.pk, dossier.pk])).content.decode()
+    body = client.get(reverse("cases:dossier-progress", args=[case.pk, dossier.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in body
-    assert reverse("case-dossier-progress", args=[case.pk, dossier.pk]) in body
+    assert reverse("cases:dossier-progress", args=[case.pk, dossier.pk]) in body
     assert '<progress id="dossier-progress-bar" value="40" max="100">' in body
     assert "style=" not in body
 
@@ -207,7 +207,7 @@ def test_the_progress_partial_costs_the_same_queries_whatever_the_progress(clien
         dossier = CaseDossier.objects.create(
             case=case, requested_by=office.investigator, state=state, progress=progress, total=20
         )
-        url = reverse("case-dossier-progress", args=[case.pk, dossier.pk])
+        url = reverse("cases:dossier-progress", args=[case.pk, dossier.pk])
         client.get(url)  # warm the session and the user's memberships
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
@@ -237,10 +237,10 @@ def test_an_uninvolved_investigator_gets_404_everywhere(
         dossier = dossiers.dossier_request(case=case, by=office.investigator)
     client.force_login(qinghai_investigator)
     args = [case.pk, dossier.pk]
-    assert client.get(reverse("case-detail", args=[case.pk])).status_code == 404
-    assert client.post(reverse("case-dossier-new", args=[case.pk])).status_code == 404
-    assert client.get(reverse("case-dossier-progress", args=args)).status_code == 404
-    assert client.get(reverse("case-dossier-file", args=args)).status_code == 404
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    assert client.post(reverse("cases:dossier-new", args=[case.pk])).status_code == 404
+    assert client.get(reverse("cases:dossier-progress", args=args)).status_code == 404
+    assert client.get(reverse("cases:dossier-file", args=args)).status_code == 404
     api = token_client(qinghai_investigator)
     assert_error(api.post(reverse("api:case-dossier-create", args=[case.pk])), 404, "not_found")
     assert_error(api.get(reverse("api:case-dossier-detail", args=args)), 404, "not_found")
@@ -254,5 +254,5 @@ def test_another_officer_of_the_case_does_not_see_someone_elses_dossier(
     with django_capture_on_commit_callbacks(execute=True):
         dossier = dossiers.dossier_request(case=case, by=office.investigator)
     client.force_login(office.head)
-    assert client.get(reverse("case-detail", args=[case.pk])).status_code == 200
-    assert client.get(reverse("case-dossier-file", args=[case.pk, dossier.pk])).status_code == 404
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
+    assert client.get(reverse("cases:dossier-file", args=[case.pk, dossier.pk])).status_code == 404

@@ -145,19 +145,19 @@ def test_the_case_page_and_list_show_the_grade_beside_the_handling_code(client, 
     normal = CaseFactory(state=CaseState.REGISTERED, source_reliability="C", information_accuracy=3)
     ungraded = CaseFactory(state=CaseState.REGISTERED, name="未评级案")
 
-    page = client.get(reverse("case-detail", args=[internal.pk])).content.decode()
+    page = client.get(reverse("cases:detail", args=[internal.pk])).content.decode()
     assert "内部 · B2" in page
-    listing = client.get(reverse("case-list")).content.decode()
+    listing = client.get(reverse("cases:list")).content.decode()
     assert "内部 · B2" in listing
     assert "普通 · C3" in listing  # a normal case shows its badge once it is graded
-    ungraded_page = client.get(reverse("case-detail", args=[ungraded.pk])).content.decode()
+    ungraded_page = client.get(reverse("cases:detail", args=[ungraded.pk])).content.decode()
     assert "普通 ·" not in ungraded_page
     assert normal.pk != ungraded.pk
 
 
 def test_intake_takes_the_grades(client, wuhou_investigator):
     client.force_login(wuhou_investigator)
-    form = client.get(reverse("case-new"))
+    form = client.get(reverse("cases:new"))
     assert 'name="source_reliability"' in form.content.decode()
     wuhou = Unit.objects.get(code=WUHOU)
     fields = {
@@ -167,13 +167,13 @@ def test_intake_takes_the_grades(client, wuhou_investigator):
         "handling_code": "normal",
         "summary": "受害人在昆明被骗。",
     }
-    refused = client.post(reverse("case-new"), {**fields, "information_accuracy": "7"})
+    refused = client.post(reverse("cases:new"), {**fields, "information_accuracy": "7"})
     assert refused.status_code == 400
     assert "information_accuracy" in refused.context["form"].errors
     assert not Case.objects.exists()
 
     response = client.post(
-        reverse("case-new"), {**fields, "source_reliability": "X", "information_accuracy": "4"}
+        reverse("cases:new"), {**fields, "source_reliability": "X", "information_accuracy": "4"}
     )
     assert response.status_code == 302
     case = Case.objects.get()
@@ -217,12 +217,12 @@ def test_request_documents_carry_optional_grades(cast):
     }
 
     page_client = cast_client(cast)
-    page = page_client.get(reverse("assistance-request-detail", args=[target.pk])).content.decode()
+    page = page_client.get(reverse("assistance:detail", args=[target.pk])).content.decode()
     assert ">A2<" in page
     assert 'name="information_accuracy"' in page
 
     upload = page_client.post(
-        reverse("assistance-request-document-upload", args=[target.pk]),
+        reverse("assistance:document-upload", args=[target.pk]),
         {
             **fields,
             "document_type": "evidence_call_notice",

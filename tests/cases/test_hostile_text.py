@@ -44,11 +44,11 @@ def _assert_escaped(html: str) -> None:
 
 def test_pages_show_every_hostile_field_escaped(client, hostile_case):
     client.force_login(officer(WUHOU))
-    for url in (reverse("case-detail", args=[hostile_case.pk]), reverse("case-list")):
+    for url in (reverse("cases:detail", args=[hostile_case.pk]), reverse("cases:list")):
         response = client.get(url)
         assert response.status_code == 200, url
         _assert_escaped(response.content.decode())
-    page = client.get(reverse("case-detail", args=[hostile_case.pk])).content.decode()
+    page = client.get(reverse("cases:detail", args=[hostile_case.pk])).content.decode()
     assert "DROP TABLE cases_case;--" in page.replace("&#x27;", "'")  # shown as the text it is
 
 
@@ -64,7 +64,7 @@ def test_sql_looking_input_is_stored_searched_and_filtered_as_data(client, hosti
         result = search(by=user, kind=SearchKind.NAME, query=query, purpose_text="核查可疑输入")
         assert result.hits == []
     client.force_login(user)
-    response = client.get(reverse("case-list"), {"q": "' OR 1=1 --"})
+    response = client.get(reverse("cases:list"), {"q": "' OR 1=1 --"})
     assert response.status_code == 200
     assert client.get("/api/v1/cases/", {"q": SQL}).status_code == 200
     assert Case.objects.filter(summary=HOSTILE).count() == 1

@@ -51,14 +51,14 @@ def wuhou_case():
 
 
 def _detail(case) -> str:
-    return reverse("case-detail", args=[case.pk])
+    return reverse("cases:detail", args=[case.pk])
 
 
 # --- the list ------------------------------------------------------------------------------------
 
 
 def test_list_shows_visible_cases_with_identities_masked(signed_in, wuhou_case):
-    response = signed_in.get(reverse("case-list"))
+    response = signed_in.get(reverse("cases:list"))
 
     assert response.status_code == 200
     assert [case.pk for case in response.context["cases"]] == [wuhou_case.pk]
@@ -70,7 +70,7 @@ def test_list_shows_visible_cases_with_identities_masked(signed_in, wuhou_case):
     assert mask_id_number(SUSPECT_ID) in html
     assert "138****5678" in html
     assert 'class="badge state state--registered"' in html
-    assert reverse("case-detail", args=[wuhou_case.pk]) in html
+    assert reverse("cases:detail", args=[wuhou_case.pk]) in html
     assert reverse("api:case-export") in html
 
 
@@ -80,7 +80,7 @@ def test_list_filters_by_state_offence_code_year_and_text(signed_in):
     )
     theft = CaseFactory(state=CaseState.REGISTERED, name="乙盗窃案", offence=offence("theft"))
     draft = CaseFactory(state=CaseState.DRAFT, name="丙草稿", handling_code=HandlingCode.INTERNAL)
-    url = reverse("case-list")
+    url = reverse("cases:list")
 
     def shown(**query):
         response = signed_in.get(url, query)
@@ -102,7 +102,7 @@ def test_list_filters_by_state_offence_code_year_and_text(signed_in):
 def test_list_pages_by_keyset(signed_in, monkeypatch):
     monkeypatch.setattr("cases.views.PAGE_SIZE", 2)
     cases = [CaseFactory(state=CaseState.REGISTERED) for _ in range(3)]
-    url = reverse("case-list")
+    url = reverse("cases:list")
 
     first = signed_in.get(url)
     assert [case.pk for case in first.context["cases"]] == [cases[2].pk, cases[1].pk]
@@ -122,22 +122,22 @@ def test_list_costs_the_same_queries_for_5_and_50_cases(signed_in, django_assert
 
     def count_queries():
         with CaptureQueriesContext(connection) as queries:
-            assert signed_in.get(reverse("case-list")).status_code == 200
+            assert signed_in.get(reverse("cases:list")).status_code == 200
         return len(queries)
 
     make(5)
-    signed_in.get(reverse("case-list"))  # warm the session and the standing
+    signed_in.get(reverse("cases:list"))  # warm the session and the standing
     five = count_queries()
     make(45)
     with django_assert_num_queries(five):
-        response = signed_in.get(reverse("case-list"))
+        response = signed_in.get(reverse("cases:list"))
     assert len(response.context["cases"]) == 50
 
 
 def test_uninvolved_province_sees_nothing_in_the_list(client, qinghai_investigator, wuhou_case):
     client.force_login(qinghai_investigator)
 
-    response = client.get(reverse("case-list"))
+    response = client.get(reverse("cases:list"))
 
     assert response.status_code == 200
     assert response.context["cases"] == []
@@ -174,7 +174,7 @@ def test_detail_offers_the_users_transitions_and_shows_the_timeline(signed_in, e
 
     assert [offer.name for offer in response.context["offers"]] == ["register"]
     html = response.text
-    assert f'action="{reverse("case-transition", args=[case.pk, "register"])}"' in html
+    assert f'action="{reverse("cases:transition", args=[case.pk, "register"])}"' in html
     assert 'name="expected_state" value="draft"' in html
     assert "Draft opened" in html
     assert "开案" in html
@@ -184,7 +184,7 @@ def test_detail_offers_the_users_transitions_and_shows_the_timeline(signed_in, e
 def test_users_without_an_operational_role_get_the_no_case_data_page(client, request, persona, wuhou_case):
     client.force_login(request.getfixturevalue(persona))
 
-    for url in (reverse("case-list"), reverse("case-new"), _detail(wuhou_case)):
+    for url in (reverse("cases:list"), reverse("cases:new"), _detail(wuhou_case)):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "无权查看案件数据" in response.text
@@ -193,10 +193,10 @@ def test_users_without_an_operational_role_get_the_no_case_data_page(client, req
 
 
 def test_pages_need_a_sign_in(client, wuhou_case):
-    for url in (reverse("case-list"), reverse("case-new"), _detail(wuhou_case)):
+    for url in (reverse("cases:list"), reverse("cases:new"), _detail(wuhou_case)):
         response = client.get(url)
         assert response.status_code == 302
-        assert response.url.startswith(reverse("login"))
+        assert response.url.startswith(reverse("organisation:login"))
 
 
 def test_uninvolved_province_gets_404_on_every_page_of_a_case(client, qinghai_investigator, wuhou_case):
@@ -205,16 +205,16 @@ def test_uninvolved_province_gets_404_on_every_page_of_a_case(client, qinghai_in
     person = wuhou_case.persons.get()
     gets = [
         _detail(wuhou_case),
-        reverse("case-location-new", args=[wuhou_case.pk]),
-        reverse("case-person-new", args=[wuhou_case.pk]),
+        reverse("cases:location-new", args=[wuhou_case.pk]),
+        reverse("cases:person-new", args=[wuhou_case.pk]),
     ]
     posts = [
-        reverse("case-transition", args=[wuhou_case.pk, "start_investigation"]),
-        reverse("case-transition", args=[wuhou_case.pk, "revoke"]),
-        reverse("case-location-new", args=[wuhou_case.pk]),
-        reverse("case-person-new", args=[wuhou_case.pk]),
-        reverse("case-location-remove", args=[wuhou_case.pk, location.pk]),
-        reverse("case-person-remove", args=[wuhou_case.pk, person.pk]),
+        reverse("cases:transition", args=[wuhou_case.pk, "start_investigation"]),
+        reverse("cases:transition", args=[wuhou_case.pk, "revoke"]),
+        reverse("cases:location-new", args=[wuhou_case.pk]),
+        reverse("cases:person-new", args=[wuhou_case.pk]),
+        reverse("cases:location-remove", args=[wuhou_case.pk, location.pk]),
+        reverse("cases:person-remove", args=[wuhou_case.pk, person.pk]),
     ]
     for url in gets:
         assert client.get(url).status_code == 404, url
@@ -228,20 +228,20 @@ def test_uninvolved_province_gets_404_on_every_page_of_a_case(client, qinghai_in
 
 
 def test_a_missing_case_is_404(signed_in):
-    assert signed_in.get(reverse("case-detail", args=[999999])).status_code == 404
+    assert signed_in.get(reverse("cases:detail", args=[999999])).status_code == 404
 
 
 # --- intake --------------------------------------------------------------------------------------
 
 
 def test_intake_offers_the_users_units_and_creates_a_draft(signed_in, wuhou_investigator):
-    form = signed_in.get(reverse("case-new"))
+    form = signed_in.get(reverse("cases:new"))
     assert form.status_code == 200
     wuhou = Unit.objects.get(code=WUHOU)
     assert list(form.context["form"].fields["accepting_unit"].choices) == [(wuhou.pk, wuhou.name)]
 
     response = signed_in.post(
-        reverse("case-new"),
+        reverse("cases:new"),
         {
             "accepting_unit": wuhou.pk,
             "name": "4·15 电信网络诈骗案",
@@ -266,7 +266,7 @@ def test_intake_refuses_a_unit_that_is_not_the_users(signed_in):
     kunming = Unit.objects.get(code=KUNMING)
 
     response = signed_in.post(
-        reverse("case-new"), {"accepting_unit": kunming.pk, "name": "某案", "handling_code": "normal"}
+        reverse("cases:new"), {"accepting_unit": kunming.pk, "name": "某案", "handling_code": "normal"}
     )
 
     assert response.status_code == 400
@@ -278,8 +278,8 @@ def test_intake_refuses_a_unit_that_is_not_the_users(signed_in):
 def test_intake_is_refused_to_a_user_who_may_not_open_cases(client, kunming_intake_officer):
     client.force_login(kunming_intake_officer)
 
-    assert client.get(reverse("case-new")).status_code == 403
-    assert client.post(reverse("case-new"), {"name": "x"}).status_code == 403
+    assert client.get(reverse("cases:new")).status_code == 403
+    assert client.post(reverse("cases:new"), {"name": "x"}).status_code == 403
     assert not Case.objects.exists()
 
 
@@ -310,7 +310,7 @@ def _person_data(**overrides):
 
 def test_a_place_is_added_with_its_role_and_division(signed_in, draft):
     response = signed_in.post(
-        reverse("case-location-new", args=[draft.pk]),
+        reverse("cases:location-new", args=[draft.pk]),
         {"role": "victim_loss", "division_code": "530102", "address": "昆明市五华区某小区", "is_main": "on"},
     )
 
@@ -326,7 +326,7 @@ def test_a_place_is_added_with_its_role_and_division(signed_in, draft):
 
 def test_a_place_with_a_bad_division_shows_the_error_and_keeps_the_input(signed_in, draft):
     response = signed_in.post(
-        reverse("case-location-new", args=[draft.pk]),
+        reverse("cases:location-new", args=[draft.pk]),
         {"role": "conduct", "division_code": "510199", "address": "成都市某地"},
     )
 
@@ -337,7 +337,7 @@ def test_a_place_with_a_bad_division_shows_the_error_and_keeps_the_input(signed_
 
 
 def test_with_htmx_an_error_swaps_the_form_and_a_success_reloads_the_page(signed_in, draft):
-    url = reverse("case-location-new", args=[draft.pk])
+    url = reverse("cases:location-new", args=[draft.pk])
     htmx = {"HX-Request": "true"}
 
     bad = signed_in.post(url, {"role": "conduct", "division_code": "12"}, headers=htmx)
@@ -353,7 +353,7 @@ def test_with_htmx_an_error_swaps_the_form_and_a_success_reloads_the_page(signed
 
 
 def test_a_person_is_added_with_identity_residences_phones_and_accounts(signed_in, draft):
-    response = signed_in.post(reverse("case-person-new", args=[draft.pk]), _person_data())
+    response = signed_in.post(reverse("cases:person-new", args=[draft.pk]), _person_data())
 
     assert response.status_code == 302
     person = CasePerson.objects.get(case=draft)
@@ -369,7 +369,7 @@ def test_a_person_is_added_with_identity_residences_phones_and_accounts(signed_i
 
 def test_a_wrong_check_digit_is_an_error_on_the_field_and_keeps_the_rest(signed_in, english, draft):
     response = signed_in.post(
-        reverse("case-person-new", args=[draft.pk]), _person_data(id_number=WRONG_DIGIT)
+        reverse("cases:person-new", args=[draft.pk]), _person_data(id_number=WRONG_DIGIT)
     )
 
     assert response.status_code == 400
@@ -392,9 +392,9 @@ def test_places_and_persons_are_removed_by_post(signed_in, draft):
     location = CaseLocationFactory(case=draft)
     person = CasePersonFactory(case=draft)
 
-    assert signed_in.get(reverse("case-location-remove", args=[draft.pk, location.pk])).status_code == 405
-    signed_in.post(reverse("case-location-remove", args=[draft.pk, location.pk]))
-    signed_in.post(reverse("case-person-remove", args=[draft.pk, person.pk]))
+    assert signed_in.get(reverse("cases:location-remove", args=[draft.pk, location.pk])).status_code == 405
+    signed_in.post(reverse("cases:location-remove", args=[draft.pk, location.pk]))
+    signed_in.post(reverse("cases:person-remove", args=[draft.pk, person.pk]))
 
     assert not draft.locations.exists()
     assert not draft.persons.exists()
@@ -407,9 +407,9 @@ def test_a_user_who_may_not_edit_gets_no_forms_and_403_on_the_form_pages(client,
     page = client.get(_detail(case))
     assert page.status_code == 200
     assert page.context["can_edit"] is False
-    assert reverse("case-location-new", args=[case.pk]) not in page.text
-    assert client.get(reverse("case-location-new", args=[case.pk])).status_code == 403
-    assert client.post(reverse("case-person-new", args=[case.pk]), _person_data()).status_code == 403
+    assert reverse("cases:location-new", args=[case.pk]) not in page.text
+    assert client.get(reverse("cases:location-new", args=[case.pk])).status_code == 403
+    assert client.post(reverse("cases:person-new", args=[case.pk]), _person_data()).status_code == 403
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -417,7 +417,7 @@ def test_a_user_who_may_not_edit_gets_no_forms_and_403_on_the_form_pages(client,
 
 def test_the_register_form_registers_the_case(signed_in, draft):
     response = signed_in.post(
-        reverse("case-transition", args=[draft.pk, "register"]), {"expected_state": "draft"}
+        reverse("cases:transition", args=[draft.pk, "register"]), {"expected_state": "draft"}
     )
 
     assert response.status_code == 302
@@ -434,7 +434,7 @@ def test_a_stale_transition_form_answers_409_with_the_current_state(signed_in, e
     case = CaseFactory(state=CaseState.REGISTERED)
 
     response = signed_in.post(
-        reverse("case-transition", args=[case.pk, "register"]), {"expected_state": "draft"}
+        reverse("cases:transition", args=[case.pk, "register"]), {"expected_state": "draft"}
     )
 
     assert response.status_code == 409
@@ -448,7 +448,7 @@ def test_a_transition_the_user_may_not_take_is_a_403_message(signed_in, english)
     case = CaseFactory(state=CaseState.REGISTERED)
 
     response = signed_in.post(
-        reverse("case-transition", args=[case.pk, "start_investigation"]), {"expected_state": "registered"}
+        reverse("cases:transition", args=[case.pk, "start_investigation"]), {"expected_state": "registered"}
     )
 
     assert response.status_code == 403
@@ -465,14 +465,14 @@ def test_a_transition_needing_a_reason_shows_the_field_error(client, wuhou_head,
     assert "reason" in suspend.form.fields
 
     response = client.post(
-        reverse("case-transition", args=[case.pk, "suspend"]), {"expected_state": "under_investigation"}
+        reverse("cases:transition", args=[case.pk, "suspend"]), {"expected_state": "under_investigation"}
     )
     assert response.status_code == 400
     bound = next(offer for offer in response.context["offers"] if offer.name == "suspend").form
     assert "reason" in bound.errors
 
     done = client.post(
-        reverse("case-transition", args=[case.pk, "suspend"]),
+        reverse("cases:transition", args=[case.pk, "suspend"]),
         {"expected_state": "under_investigation", "reason": "嫌疑人在逃"},
     )
     assert done.status_code == 302
@@ -484,7 +484,7 @@ def test_a_transition_needing_a_reason_shows_the_field_error(client, wuhou_head,
 
 
 def test_an_unknown_transition_is_404(signed_in, draft):
-    assert signed_in.post(reverse("case-transition", args=[draft.pk, "explode"])).status_code == 404
+    assert signed_in.post(reverse("cases:transition", args=[draft.pk, "explode"])).status_code == 404
 
 
 def test_the_case_page_offers_no_jurisdiction_step_of_its_own(client, wuhou_head):
@@ -497,7 +497,7 @@ def test_the_case_page_offers_no_jurisdiction_step_of_its_own(client, wuhou_head
     assert "suspend" in names and "open_jurisdiction_question" not in names
     for name in ("open_jurisdiction_question", "settle_jurisdiction"):
         response = client.post(
-            reverse("case-transition", args=[case.pk, name]),
+            reverse("cases:transition", args=[case.pk, name]),
             {"expected_state": "under_investigation", "reason": "管辖争议"},
         )
         assert response.status_code == 404
@@ -510,12 +510,12 @@ def test_the_case_page_offers_no_jurisdiction_step_of_its_own(client, wuhou_head
 
 def test_case_pages_load_nothing_from_outside_and_need_no_inline_code(signed_in, wuhou_case, draft):
     pages = [
-        signed_in.get(reverse("case-list")),
-        signed_in.get(reverse("case-new")),
+        signed_in.get(reverse("cases:list")),
+        signed_in.get(reverse("cases:new")),
         signed_in.get(_detail(wuhou_case)),
         signed_in.get(_detail(draft)),
-        signed_in.get(reverse("case-location-new", args=[draft.pk])),
-        signed_in.get(reverse("case-person-new", args=[draft.pk])),
+        signed_in.get(reverse("cases:location-new", args=[draft.pk])),
+        signed_in.get(reverse("cases:person-new", args=[draft.pk])),
     ]
     for response in pages:
         assert response.status_code == 200
@@ -527,7 +527,7 @@ def test_case_pages_load_nothing_from_outside_and_need_no_inline_code(signed_in,
 
 
 def test_the_navigation_links_to_the_cases(signed_in):
-    html = signed_in.get(reverse("case-list")).text
+    html = signed_in.get(reverse("cases:list")).text
     assert re.search(r'<a class="mainnav__link is-active" href="/cases/" aria-current="page">', html)
 
 

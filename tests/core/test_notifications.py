@@ -282,7 +282,7 @@ def test_page_lists_own_notifications_and_the_badge_counts_unread(signed_in, off
     make(officer, 3, start=2)
     make(colleague, 1, start=99)
 
-    response = signed_in.get(reverse("notifications"))
+    response = signed_in.get(reverse("organisation:notifications"))
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -291,14 +291,14 @@ def test_page_lists_own_notifications_and_the_badge_counts_unread(signed_in, off
     assert content.count('class="notification notification--unread"') == 3
     assert 'notification-link__count">3<' in content
     # Every page carries the badge.
-    assert 'notification-link__count">3<' in signed_in.get(reverse("unit-tree")).content.decode()
+    assert 'notification-link__count">3<' in signed_in.get(reverse("organisation:unit-tree")).content.decode()
 
 
 def test_page_shows_unread_only_on_request(signed_in, officer):
     make(officer, 1, read=True)
     make(officer, 1, start=1)
 
-    content = signed_in.get(reverse("notifications"), {"unread": "1"}).content.decode()
+    content = signed_in.get(reverse("organisation:notifications"), {"unread": "1"}).content.decode()
 
     assert "通知 1" in content and "通知 0" not in content
 
@@ -307,44 +307,49 @@ def test_page_marks_one_and_all_read_by_post(signed_in, officer):
     first, _second, _third = make(officer, 3)
 
     response = signed_in.post(
-        reverse("notification-read", args=[first.pk]), {"next": "/notifications/?unread=1"}
+        reverse("organisation:notification-read", args=[first.pk]), {"next": "/notifications/?unread=1"}
     )
     assert response.status_code == 302
     assert response["Location"] == "/notifications/?unread=1"
     assert Notification.objects.get(pk=first.pk).read_at is not None
 
-    response = signed_in.post(reverse("notifications-read-all"), {"next": "https://elsewhere.example/"})
-    assert response["Location"] == reverse("notifications")
+    response = signed_in.post(
+        reverse("organisation:notifications-read-all"), {"next": "https://elsewhere.example/"}
+    )
+    assert response["Location"] == reverse("organisation:notifications")
     assert not Notification.objects.unread().exists()
-    assert "notification-link__count" not in signed_in.get(reverse("notifications")).content.decode()
+    assert (
+        "notification-link__count"
+        not in signed_in.get(reverse("organisation:notifications")).content.decode()
+    )
 
-    assert signed_in.get(reverse("notification-read", args=[first.pk])).status_code == 405
+    assert signed_in.get(reverse("organisation:notification-read", args=[first.pk])).status_code == 405
 
 
 def test_page_answers_404_for_another_users_notification(signed_in, colleague):
     (theirs,) = make(colleague, 1)
 
-    assert signed_in.post(reverse("notification-read", args=[theirs.pk])).status_code == 404
+    assert signed_in.post(reverse("organisation:notification-read", args=[theirs.pk])).status_code == 404
     assert Notification.objects.get(pk=theirs.pk).read_at is None
 
 
 def test_page_needs_sign_in(client):
-    response = client.get(reverse("notifications"))
+    response = client.get(reverse("organisation:notifications"))
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("organisation:login"))
 
 
 def test_page_pages_by_id_and_costs_the_same_queries_for_5_and_50_rows(signed_in, officer):
     make(officer, 5)
-    few = queries_for(lambda: signed_in.get(reverse("notifications")))
+    few = queries_for(lambda: signed_in.get(reverse("organisation:notifications")))
     rows = make(officer, 46, start=5)
-    many = queries_for(lambda: signed_in.get(reverse("notifications")))
+    many = queries_for(lambda: signed_in.get(reverse("organisation:notifications")))
     assert few == many
 
-    content = signed_in.get(reverse("notifications")).content.decode()
+    content = signed_in.get(reverse("organisation:notifications")).content.decode()
     assert f"?before={rows[1].pk}" in content
-    older = signed_in.get(reverse("notifications"), {"before": rows[1].pk}).content.decode()
+    older = signed_in.get(reverse("organisation:notifications"), {"before": rows[1].pk}).content.decode()
     assert "通知 0" in older and "通知 1<" not in older
 
 
@@ -392,7 +397,7 @@ def test_a_notification_about_a_case_shows_it_only_while_the_user_may_see_the_ca
             key=f"case:{case.pk}:linked",
             subject="协查：%(case)s",
             body="请查看%(case)s。",
-            url=reverse("case-detail", args=[case.pk]),
+            url=reverse("cases:detail", args=[case.pk]),
             params={"case": f"{case.number} {case.name}"},
         )
         notify(
@@ -408,7 +413,7 @@ def test_a_notification_about_a_case_shows_it_only_while_the_user_may_see_the_ca
 
     def texts():
         api = client.get(LIST_URL)
-        html = page.get(reverse("notifications"))
+        html = page.get(reverse("organisation:notifications"))
         assert api.status_code == html.status_code == 200
         return api.content.decode(), html.content.decode()
 
@@ -418,7 +423,7 @@ def test_a_notification_about_a_case_shows_it_only_while_the_user_may_see_the_ca
     assert not case_visible_to(head).filter(pk=case.pk).exists()
     for text in texts():
         assert case.name not in text and case.number not in text
-        assert reverse("case-detail", args=[case.pk]) not in text
+        assert reverse("cases:detail", args=[case.pk]) not in text
     read = client.post(f"/api/v1/notifications/{Notification.objects.first().pk}/read/")
     assert read.status_code == 200 and case.name not in read.content.decode()
     # The stored row is untouched: the text comes back when the case may be seen again.

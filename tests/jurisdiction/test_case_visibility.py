@@ -148,7 +148,7 @@ def test_the_superior_of_another_party_does_not_see_a_restricted_cases_proceedin
     client, restricted_proceeding, fraud_case, chongqing
 ):
     client.force_login(chongqing)
-    response = client.get(reverse("jurisdiction-proceeding-detail", args=[restricted_proceeding.pk]))
+    response = client.get(reverse("jurisdiction:proceeding-detail", args=[restricted_proceeding.pk]))
     assert response.status_code == 404
     assert fraud_case.number not in response.content.decode()
 
@@ -166,7 +166,7 @@ def test_an_uninvolved_province_gets_404_on_a_restricted_cases_proceeding(
     pk = restricted_proceeding.pk
     assert token_client(qinghai_investigator).get(f"{BASE}{pk}/").status_code == 404
     client.force_login(qinghai_investigator)
-    assert client.get(reverse("jurisdiction-proceeding-detail", args=[pk])).status_code == 404
+    assert client.get(reverse("jurisdiction:proceeding-detail", args=[pk])).status_code == 404
 
 
 def test_the_rows_of_a_proceeding_are_read_only_through_a_visible_proceeding(
@@ -328,8 +328,8 @@ def test_a_merger_page_and_case_panel_never_name_a_restricted_case_to_a_unit_tha
     proposal, restricted, other = restricted_merger
     client.force_login(member(KUNMING, Role.INVESTIGATOR))
     for url in (
-        reverse("jurisdiction-merger-detail", args=[proposal.pk]),
-        reverse("case-detail", args=[other.pk]),
+        reverse("mergers:detail", args=[proposal.pk]),
+        reverse("cases:detail", args=[other.pk]),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -347,7 +347,7 @@ def test_a_grant_on_the_other_case_opens_neither_the_restricted_case_nor_the_rea
     assert body["merged_case"]["id"] == other.pk
     assert body["into_case"]["number"] == "" and body["reasons"] == ""
     client.force_login(qinghai_investigator)
-    text = client.get(reverse("jurisdiction-merger-detail", args=[proposal.pk])).content.decode()
+    text = client.get(reverse("mergers:detail", args=[proposal.pk])).content.decode()
     assert restricted.number not in text and SECRET_REASONS not in text
 
 
@@ -357,7 +357,7 @@ def test_an_uninvolved_province_gets_404_on_a_restricted_merger(
     proposal, _restricted, _other = restricted_merger
     assert token_client(qinghai_investigator).get(f"{MERGERS}{proposal.pk}/").status_code == 404
     client.force_login(qinghai_investigator)
-    assert client.get(reverse("jurisdiction-merger-detail", args=[proposal.pk])).status_code == 404
+    assert client.get(reverse("mergers:detail", args=[proposal.pk])).status_code == 404
 
 
 def test_merger_proposals_declare_their_rule(db):
@@ -394,12 +394,12 @@ def test_merger_proposals_read_through_a_grant_are_audited(client, restricted_me
     assert api.get(MERGERS).status_code == 200
     assert api.get(f"{MERGERS}{proposal.pk}/").status_code == 200
     client.force_login(qinghai_investigator)
-    assert client.get(reverse("jurisdiction-merger-detail", args=[proposal.pk])).status_code == 200
+    assert client.get(reverse("mergers:detail", args=[proposal.pk])).status_code == 200
     paths = [payload["path"] for payload in uses(qinghai_investigator)]
     assert paths == [
         MERGERS,
         f"{MERGERS}{proposal.pk}/",
-        reverse("jurisdiction-merger-detail", args=[proposal.pk]),
+        reverse("mergers:detail", args=[proposal.pk]),
     ]
     assert all(payload["case"] == other.pk for payload in uses(qinghai_investigator))
 
@@ -411,13 +411,13 @@ def test_a_proceeding_read_through_a_grant_is_audited(client, restricted_proceed
     assert [row["id"] for row in api.get(BASE).json()["results"]] == [restricted_proceeding.pk]
     client.force_login(chongqing)
     assert (
-        client.get(reverse("jurisdiction-proceeding-detail", args=[restricted_proceeding.pk])).status_code
+        client.get(reverse("jurisdiction:proceeding-detail", args=[restricted_proceeding.pk])).status_code
         == 200
     )
     assert [payload["path"] for payload in uses(chongqing)] == [
         f"{BASE}{restricted_proceeding.pk}/",
         BASE,
-        reverse("jurisdiction-proceeding-detail", args=[restricted_proceeding.pk]),
+        reverse("jurisdiction:proceeding-detail", args=[restricted_proceeding.pk]),
     ]
 
 
@@ -502,7 +502,7 @@ def test_a_restricted_case_merged_into_another_is_not_named_on_the_surviving_cas
     restricted.refresh_from_db()
     assert restricted.state == CaseState.MERGED
     client.force_login(member(KUNMING, Role.INVESTIGATOR))  # sees the surviving case, not the restricted one
-    response = client.get(reverse("case-detail", args=[surviving.pk]))
+    response = client.get(reverse("cases:detail", args=[surviving.pk]))
     assert response.status_code == 200
     text = response.content.decode()
     for secret in (restricted.number, restricted.name, SECRET_REASONS):

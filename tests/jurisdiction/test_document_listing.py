@@ -38,7 +38,7 @@ def client_of(user, language: str = "en") -> Client:
 
 
 def page_of(proceeding) -> str:
-    return reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+    return reverse("jurisdiction:proceeding-detail", args=[proceeding.pk])
 
 
 def api_of(proceeding) -> str:
@@ -120,7 +120,7 @@ def test_the_proceeding_page_lists_a_partys_draft_to_none_but_its_officers(reque
 
 def test_the_case_panel_does_not_tell_a_partys_draft_state(requested, fraud_case, offices):
     _proceeding, report = requested
-    case_page = reverse("case-detail", args=[fraud_case.pk])
+    case_page = reverse("cases:detail", args=[fraud_case.pk])
     response = client_of(offices[WUHUA].head).get(case_page)
     assert response.status_code == 200
     assert "jurisdiction-waiting" in response.text
@@ -216,7 +216,7 @@ def test_the_assistance_request_page_lists_its_drafts_only_to_the_officers_who_t
     request = walk(draft_request(cast.investigator), cast, "sent")
     drafts = list(Document.objects.filter(link_target_id=str(request.pk), state=DocumentState.DRAFTED))
     assert drafts
-    url = reverse("assistance-request-detail", args=[request.pk])
+    url = reverse("assistance:detail", args=[request.pk])
     # The drafts' titles are their kinds' names, which the uploaded scans share: look for the list.
     drafted_list = "Forms drafted from this request"
     shown = client_of(cast.investigator).get(url)

@@ -65,7 +65,7 @@ def test_a_consultation_asks_every_partys_managers_for_a_position_before_the_dea
         found = [item for item in inbox_for(offices[code].legal) if item.kind == "jurisdiction.position"]
         assert len(found) == 1, code
         assert found[0].due_at == proceeding.consultation_due_at
-        assert found[0].url == reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+        assert found[0].url == reverse("jurisdiction:proceeding-detail", args=[proceeding.pk])
         assert unit(code).name in found[0].title
     # Investigators do not state positions; superiors are not parties.
     assert kinds(offices[WUHUA].investigator, proceeding) == set()
@@ -176,7 +176,7 @@ def test_a_transfer_waits_for_its_unit_with_the_24_hour_deadline(offices, qingha
     # A deadline reminder names the case and links to the proceeding.
     described = describe_target(Deadline.objects.get(rule_key="transfer_case"))
     assert case.name in described.title
-    assert described.url == reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+    assert described.url == reverse("jurisdiction:proceeding-detail", args=[proceeding.pk])
     assert items(qinghai_investigator) == []
 
 

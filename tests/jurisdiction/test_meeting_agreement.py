@@ -126,9 +126,9 @@ def test_agreement_adds_the_lead_as_party_and_waits_for_legal_review(
     ]
     assert [item.object_id for item in items] == [str(proceeding.pk)] and CITATION in items[0].title
     english.force_login(offices[CHENGDU].legal)
-    queue = english.get(reverse("jurisdiction-review-queue"))
+    queue = english.get(reverse("jurisdiction:review-queue"))
     assert queue.status_code == 200 and CITATION in queue.text and "Agreed at a joint meeting" in queue.text
-    page = english.get(reverse("jurisdiction-proceeding-detail", args=[proceeding.pk]))
+    page = english.get(reverse("jurisdiction:proceeding-detail", args=[proceeding.pk]))
     assert page.status_code == 200 and CITATION in page.text
 
     services.proceeding_transition(

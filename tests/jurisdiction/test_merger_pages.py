@@ -30,19 +30,19 @@ def pair(offices):
 
 
 def case_page(case) -> str:
-    return reverse("case-detail", args=[case.pk])
+    return reverse("cases:detail", args=[case.pk])
 
 
 def propose_url(case) -> str:
-    return reverse("jurisdiction-merger-propose", args=[case.pk])
+    return reverse("mergers:propose", args=[case.pk])
 
 
 def detail(proposal) -> str:
-    return reverse("jurisdiction-merger-detail", args=[proposal.pk])
+    return reverse("mergers:detail", args=[proposal.pk])
 
 
 def action(proposal, name: str) -> str:
-    return reverse("jurisdiction-merger-transition", args=[proposal.pk, name])
+    return reverse("mergers:transition", args=[proposal.pk, name])
 
 
 def as_user(client, user):
@@ -266,7 +266,7 @@ def test_step_errors_stale_pages_and_wrong_users(english, pair, offices):
     assert response.status_code == 409
     assert english.post(action(proposal, "no_such_step"), {}).status_code == 404
     # The old address of a step answers 308 to its one shape, so a form posted there still lands.
-    old = english.post(reverse("jurisdiction-merger-action", args=[proposal.pk, "withdraw"]), {})
+    old = english.post(reverse("mergers:action", args=[proposal.pk, "withdraw"]), {})
     assert old.status_code == 308 and old["Location"] == action(proposal, "withdraw")
 
 

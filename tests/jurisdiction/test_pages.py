@@ -37,27 +37,27 @@ def english(client):
 
 
 def detail(proceeding) -> str:
-    return reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+    return reverse("jurisdiction:proceeding-detail", args=[proceeding.pk])
 
 
 # The page's forms that are no step of the machine, each at its own address.
 FORM_URLS = {
-    "position": "jurisdiction-proceeding-position",
-    "decision_draft": "jurisdiction-proceeding-decision",
-    "handover_add": "jurisdiction-handover-add",
-    "handover_confirm": "jurisdiction-handover-confirm",
-    "complainants_notified": "jurisdiction-complainants-notified",
+    "position": "jurisdiction:proceeding-position",
+    "decision_draft": "jurisdiction:proceeding-decision",
+    "handover_add": "jurisdiction:handover-add",
+    "handover_confirm": "jurisdiction:handover-confirm",
+    "complainants_notified": "jurisdiction:complainants-notified",
 }
 
 
 def action(proceeding, name: str) -> str:
     if name in FORM_URLS:
         return reverse(FORM_URLS[name], args=[proceeding.pk])
-    return reverse("jurisdiction-proceeding-transition", args=[proceeding.pk, name])
+    return reverse("jurisdiction:proceeding-transition", args=[proceeding.pk, name])
 
 
 def document_step(proceeding, document, name: str) -> str:
-    return reverse("jurisdiction-document-transition", args=[proceeding.pk, document.pk, name])
+    return reverse("jurisdiction:document-transition", args=[proceeding.pk, document.pk, name])
 
 
 def as_user(client, user):
@@ -131,8 +131,8 @@ def assert_clean(response):
 
 
 def test_the_case_panel_shows_the_live_analysis_and_opens_a_consultation(english, fraud_case, offices):
-    case_url = reverse("case-detail", args=[fraud_case.pk])
-    open_url = reverse("jurisdiction-proceeding-open", args=[fraud_case.pk])
+    case_url = reverse("cases:detail", args=[fraud_case.pk])
+    open_url = reverse("jurisdiction:proceeding-open", args=[fraud_case.pk])
     response = as_user(english, offices[WUHOU].investigator).get(case_url)
     assert response.status_code == 200
     html = response.text
@@ -178,7 +178,7 @@ def test_a_transfer_is_opened_prepared_and_handed_over_through_the_pages(english
     head = offices[WUHOU].head
     # From the panel with htmx: the browser is sent on to the new proceeding's page.
     response = as_user(english, head).post(
-        reverse("jurisdiction-proceeding-open", args=[case.pk]),
+        reverse("jurisdiction:proceeding-open", args=[case.pk]),
         {"kind": "transfer", "reason": "犯罪地不在本辖区"},
         headers={"HX-Request": "true"},
     )
@@ -312,7 +312,7 @@ def test_a_stale_page_answers_409_and_the_default_language_renders(client, engli
     assert response.status_code == 409
     # The former addresses answer 308 to where the forms live now, so a form posted there still lands.
     for name in ("agree", "position", "handover_confirm"):
-        moved = english.post(reverse("jurisdiction-proceeding-action", args=[proceeding.pk, name]), {})
+        moved = english.post(reverse("jurisdiction:proceeding-action", args=[proceeding.pk, name]), {})
         assert moved.status_code == 308 and moved["Location"] == action(proceeding, name)
     # The Chinese page (the default) renders too.
     client.cookies.clear()
@@ -380,7 +380,7 @@ def test_designation_goes_up_through_the_pages_and_the_handover_is_signed(englis
     )
     assert response.status_code == 409  # the page showed the review, it has moved on
     assert step(offices[WUHOU].head, "approve").status_code == 302
-    moved = english.post(reverse("jurisdiction-document-step", args=[proceeding.pk, report.pk, "approve"]))
+    moved = english.post(reverse("jurisdiction:document-step", args=[proceeding.pk, report.pk, "approve"]))
     assert moved.status_code == 308 and moved["Location"] == document_step(proceeding, report, "approve")
     report.refresh_from_db()
     assert report.state == DocumentState.APPROVED
@@ -446,7 +446,7 @@ def test_designation_goes_up_through_the_pages_and_the_handover_is_signed(englis
     extra = HandoverItem.objects.create(
         proceeding=proceeding, kind="file", description="多余", added_by=offices[WUHOU].investigator
     )
-    response = english.post(reverse("jurisdiction-handover-remove", args=[proceeding.pk, extra.pk]))
+    response = english.post(reverse("jurisdiction:handover-remove", args=[proceeding.pk, extra.pk]))
     assert response.status_code == 302 and not HandoverItem.objects.filter(pk=extra.pk).exists()
 
     page = as_user(english, offices[WUHOU].head).get(detail(proceeding))
@@ -519,16 +519,16 @@ def test_an_uninvolved_province_gets_404_on_every_page(
     report = proceeding.designation_requests.get().report_document
     urls = [
         detail(proceeding),
-        reverse("jurisdiction-proceeding-open", args=[fraud_case.pk]),
+        reverse("jurisdiction:proceeding-open", args=[fraud_case.pk]),
     ]
     posts = [
         *(
             action(proceeding, name)
             for name in ("position", "agree", "withdraw", "file_designation", "handover_add")
         ),
-        reverse("jurisdiction-handover-remove", args=[proceeding.pk, 1]),
+        reverse("jurisdiction:handover-remove", args=[proceeding.pk, 1]),
         document_step(proceeding, report, "submit_for_review"),
-        reverse("jurisdiction-proceeding-open", args=[fraud_case.pk]),
+        reverse("jurisdiction:proceeding-open", args=[fraud_case.pk]),
     ]
     for user in (qinghai_investigator, auditor):
         as_user(english, user)
@@ -540,7 +540,7 @@ def test_an_uninvolved_province_gets_404_on_every_page(
             ), url
     # The queues are lists: they answer, with nothing in them.
     as_user(english, qinghai_investigator)
-    for name in ("jurisdiction-review-queue", "jurisdiction-designation-queue"):
+    for name in ("jurisdiction:review-queue", "jurisdiction:designation-queue"):
         response = english.get(reverse(name))
         assert response.status_code == 200 and fraud_case.name not in response.text
     # A Kunming branch that is not a party sees nothing either.
@@ -564,7 +564,7 @@ def agreed_case(offices, *, place: str, lead: str, other: str):
 def test_the_review_queue_lists_agreements_in_the_legal_departments_subtree(english, offices):
     to_kunming = agreed_case(offices, place=WUHUA, lead=WUHUA, other=WUHOU)
     to_wuhou = agreed_case(offices, place=YUZHONG, lead=WUHOU, other=YUZHONG)
-    queue = reverse("jurisdiction-review-queue")
+    queue = reverse("jurisdiction:review-queue")
 
     def listed(user):
         response = as_user(english, user).get(queue)
@@ -622,7 +622,7 @@ def forwarded(case, offices):
 
 def test_the_designation_queue_follows_the_request_up_the_route(english, fraud_case, offices):
     proceeding = forwarded(fraud_case, offices)
-    queue = reverse("jurisdiction-designation-queue")
+    queue = reverse("jurisdiction:designation-queue")
 
     def shows(user) -> bool:
         response = as_user(english, user).get(queue)

@@ -260,10 +260,10 @@ def test_item_shows_current_state_and_hides_what_viewer_may_not_see(meeting, mat
     assert rows[proceeding.pk].visible and rows[proceeding.pk].state_label == str(
         ProceedingState.AGREED.label
     )
-    assert rows[proceeding.pk].url == reverse("jurisdiction-proceeding-detail", args=[matters.chuanyu.pk])
-    assert rows[request.pk].url == reverse("assistance-request-detail", args=[matters.disputed.pk])
+    assert rows[proceeding.pk].url == reverse("jurisdiction:proceeding-detail", args=[matters.chuanyu.pk])
+    assert rows[request.pk].url == reverse("assistance:detail", args=[matters.disputed.pk])
     assert rows[request.pk].state_label == str(RequestState.DISPUTED.label)
-    assert rows[merger.pk].url == reverse("jurisdiction-merger-detail", args=[matters.merger.pk])
+    assert rows[merger.pk].url == reverse("mergers:detail", args=[matters.merger.pk])
     assert (rows[free.pk].visible, rows[free.pk].url, rows[free.pk].state_label) == (True, "", "")
 
     # An invited expert from Yunnan sees the meeting, not the matters: what discovery allows of the

@@ -528,15 +528,15 @@ def test_pack_is_issued_rendered_and_verifiable(
         CasePersonFactory(case=case, household_division_code=household)
 
     with pytest.raises(Conflict):  # nothing frozen yet
-        briefing.briefing_pack_issue(meeting_id=meeting.pk, by=host.liaison)
+        briefing.briefing_pack_issue(meeting=meeting, by=host.liaison)
     briefing.briefing_freeze(meeting, at=timezone.now())
     with pytest.raises(PermissionDenied):  # a member's liaison, not the host's
-        briefing.briefing_pack_issue(meeting_id=meeting.pk, by=provinces["500000"].liaison)
+        briefing.briefing_pack_issue(meeting=meeting, by=provinces["500000"].liaison)
     with pytest.raises(Http404):
-        briefing.briefing_pack_issue(meeting_id=meeting.pk, by=qinghai_investigator)
+        briefing.briefing_pack_issue(meeting=meeting, by=qinghai_investigator)
 
     with django_capture_on_commit_callbacks(execute=True):
-        document = briefing.briefing_pack_issue(meeting_id=meeting.pk, by=host.liaison)
+        document = briefing.briefing_pack_issue(meeting=meeting, by=host.liaison)
     document.refresh_from_db()
     assert document.kind == "briefing_pack" and document.state == "issued"
     assert document.render_state == "done", document.render_error
@@ -563,7 +563,7 @@ def test_pack_is_issued_rendered_and_verifiable(
     assert not document_access.document_visible_to(qinghai_investigator, document)
 
     # A second request hands back the same pack: one number per briefing.
-    assert briefing.briefing_pack_issue(meeting_id=meeting.pk, by=host.head).pk == document.pk
+    assert briefing.briefing_pack_issue(meeting=meeting, by=host.head).pk == document.pk
     assert Document.objects.filter(kind="briefing_pack").count() == 1
     assert AuditEvent.objects.filter(
         action="meetings.briefing.pack_issue", target_id=str(meeting.pk)

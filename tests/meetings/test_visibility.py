@@ -55,16 +55,21 @@ def api_requests(meeting, participant, item, resolution, action) -> list[tuple[s
             {"kind": "expert", "external_name": "x"},
         ),
         ("meetings/<int:pk>/participants/candidates/", "get", f"{m}participants/candidates/", {}),
-        ("meetings/<int:pk>/participants/<int:pid>/", "patch", f"{m}participants/{p}/", {"is_chair": True}),
-        ("meetings/<int:pk>/participants/<int:pid>/", "delete", f"{m}participants/{p}/", {}),
         (
-            "meetings/<int:pk>/participants/<int:pid>/answer/",
+            "meetings/<int:pk>/participants/<int:participant_id>/",
+            "patch",
+            f"{m}participants/{p}/",
+            {"is_chair": True},
+        ),
+        ("meetings/<int:pk>/participants/<int:participant_id>/", "delete", f"{m}participants/{p}/", {}),
+        (
+            "meetings/<int:pk>/participants/<int:participant_id>/answer/",
             "post",
             f"{m}participants/{p}/answer/",
             {"answer": "accepted"},
         ),
         (
-            "meetings/<int:pk>/participants/<int:pid>/attendance/",
+            "meetings/<int:pk>/participants/<int:participant_id>/attendance/",
             "post",
             f"{m}participants/{p}/attendance/",
             {"attended": True},
@@ -101,19 +106,19 @@ def api_requests(meeting, participant, item, resolution, action) -> list[tuple[s
             {"kind": "note", "text": "x"},
         ),
         (
-            "meetings/<int:pk>/minutes/resolutions/<int:rid>/",
+            "meetings/<int:pk>/minutes/resolutions/<int:resolution_id>/",
             "patch",
             f"{m}minutes/resolutions/{resolution.pk}/",
             {"text": "x"},
         ),
         (
-            "meetings/<int:pk>/minutes/resolutions/<int:rid>/",
+            "meetings/<int:pk>/minutes/resolutions/<int:resolution_id>/",
             "delete",
             f"{m}minutes/resolutions/{resolution.pk}/",
             {},
         ),
         (
-            "meetings/<int:pk>/minutes/resolutions/<int:rid>/retry/",
+            "meetings/<int:pk>/minutes/resolutions/<int:resolution_id>/retry/",
             "post",
             f"{m}minutes/resolutions/{resolution.pk}/retry/",
             {},
@@ -356,7 +361,7 @@ def test_a_member_not_party_sees_neither_the_proceedings_state_nor_why_it_failed
     )
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     state_label = "Transfer notice being issued"
-    proceeding_url = reverse("jurisdiction-proceeding-detail", args=[proceeding.pk])
+    proceeding_url = reverse("jurisdiction:proceeding-detail", args=[proceeding.pk])
     chongqing_name = Unit.objects.get(code=CHONGQING).name
 
     def row_of(user) -> str:

@@ -48,7 +48,9 @@ def reset(system_admin, holder):
 
 def _approve_page(client, approver, reset):
     client.force_login(approver)
-    return client.post(reverse("password-reset-transition", args=[reset.pk, "approve"]), {"note": "本人到场"})
+    return client.post(
+        reverse("organisation:password-reset-transition", args=[reset.pk, "approve"]), {"note": "本人到场"}
+    )
 
 
 def test_admin_requests_a_reset_in_the_admin(client, system_admin, holder):
@@ -103,15 +105,23 @@ def test_those_who_may_not_decide_get_404(client, system_admin, holder, reset):
     for user in (chengdu_head, colleague, system_admin, holder):
         client.force_login(user)
         assert (
-            client.post(reverse("password-reset-transition", args=[reset.pk, "approve"])).status_code == 404
+            client.post(
+                reverse("organisation:password-reset-transition", args=[reset.pk, "approve"])
+            ).status_code
+            == 404
         )
-        assert client.post(reverse("password-reset-transition", args=[reset.pk, "reject"])).status_code == 404
+        assert (
+            client.post(
+                reverse("organisation:password-reset-transition", args=[reset.pk, "reject"])
+            ).status_code
+            == 404
+        )
     client.force_login(chengdu_head)
-    page = client.get(reverse("password-resets"))
+    page = client.get(reverse("organisation:password-resets"))
     assert page.status_code == 200 and "wuhou_officer" not in page.content.decode()
     for user in (colleague, system_admin):
         client.force_login(user)
-        assert client.get(reverse("password-resets")).status_code == 404
+        assert client.get(reverse("organisation:password-resets")).status_code == 404
     reset.refresh_from_db()
     assert reset.state == ProposalState.PROPOSED
 
@@ -126,7 +136,7 @@ def test_only_a_security_officer_resets_an_auditor(client, system_admin, wuhou_h
 def test_a_security_officer_rejects(client, sichuan_security, reset, holder):
     client.force_login(sichuan_security)
     response = client.post(
-        reverse("password-reset-transition", args=[reset.pk, "reject"]), {"note": "未核实身份"}
+        reverse("organisation:password-reset-transition", args=[reset.pk, "reject"]), {"note": "未核实身份"}
     )
     assert response.status_code == 302
     reset.refresh_from_db()
@@ -139,9 +149,11 @@ def test_the_temporary_password_opens_only_the_change_page(client, wuhou_head, r
     temporary = _approve_page(client, wuhou_head, reset).context["password"]
     client.logout()
 
-    response = client.post(reverse("login"), {"username": "wuhou_officer", "password": temporary})
-    assert response.status_code == 302 and response.url == reverse("password-change-required")
-    assert client.get(reverse("home")).status_code == 302  # not signed in
+    response = client.post(
+        reverse("organisation:login"), {"username": "wuhou_officer", "password": temporary}
+    )
+    assert response.status_code == 302 and response.url == reverse("organisation:password-change-required")
+    assert client.get(reverse("organisation:home")).status_code == 302  # not signed in
     assert "_auth_user_id" not in client.session
     api = APIClient()
     token = api.post(
@@ -149,18 +161,18 @@ def test_the_temporary_password_opens_only_the_change_page(client, wuhou_head, r
     )
     assert token.status_code == 403 and token.json()["code"] == "password_change_required"
 
-    page = client.get(reverse("password-change-required"))
+    page = client.get(reverse("organisation:password-change-required"))
     assert page.status_code == 200
     same = client.post(
-        reverse("password-change-required"),
+        reverse("organisation:password-change-required"),
         {"old_password": temporary, "new_password1": temporary, "new_password2": temporary},
     )
     assert same.status_code == 200 and "_auth_user_id" not in client.session
     response = client.post(
-        reverse("password-change-required"),
+        reverse("organisation:password-change-required"),
         {"old_password": temporary, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
-    assert response.status_code == 302 and response.url == reverse("home")
+    assert response.status_code == 302 and response.url == reverse("organisation:home")
     assert client.session["_auth_user_id"] == str(holder.pk)
     holder.refresh_from_db()
     assert not holder.must_change_password
@@ -169,7 +181,7 @@ def test_the_temporary_password_opens_only_the_change_page(client, wuhou_head, r
 
 
 def test_the_change_page_without_a_pending_reset_goes_to_sign_in(client):
-    assert client.get(reverse("password-change-required")).url == reverse("login")
+    assert client.get(reverse("organisation:password-change-required")).url == reverse("organisation:login")
 
 
 def test_api_lists_approves_and_answers_404_to_others(system_admin, holder, wuhou_head, reset):
@@ -214,18 +226,18 @@ def test_approvers_inbox_lists_proposals_and_resets(
     membership_propose(by=system_admin, user=newcomer, unit=unit, role=Role.INVESTIGATOR, reason="新任")
     for approver in (wuhou_head, sichuan_security):  # the security officer reads no case data
         client.force_login(approver)
-        page = client.get(reverse("home")).content.decode()
-        assert reverse("password-resets") + f"#reset-{reset.pk}" in page
-        assert reverse("membership-proposals") in page and "newcomer" in page
+        page = client.get(reverse("organisation:home")).content.decode()
+        assert reverse("organisation:password-resets") + f"#reset-{reset.pk}" in page
+        assert reverse("organisation:membership-proposals") in page and "newcomer" in page
     client.force_login(holder)
-    page = client.get(reverse("home")).content.decode()
-    assert reverse("password-resets") not in page
+    page = client.get(reverse("organisation:home")).content.decode()
+    assert reverse("organisation:password-resets") not in page
 
 
 def test_pages_fit_a_narrow_screen(client, wuhou_head, reset):
     # At 390 px the table scrolls inside its own box (.table-wrap) rather than widening the page.
     client.force_login(wuhou_head)
-    page = client.get(reverse("password-resets")).content.decode()
+    page = client.get(reverse("organisation:password-resets")).content.decode()
     assert '<div class="table-wrap">' in page and 'name="viewport"' in page
 
 
@@ -237,7 +249,7 @@ def test_a_first_role_comes_with_a_one_time_password_for_the_approver(client, sy
     )
     client.force_login(wuhou_head)
 
-    page = client.post(reverse("membership-proposal-transition", args=[first.pk, "approve"]))
+    page = client.post(reverse("organisation:membership-proposal-transition", args=[first.pk, "approve"]))
 
     assert page.status_code == 200
     temporary = page.context["password"]
@@ -261,9 +273,9 @@ def test_a_first_role_comes_with_a_one_time_password_for_the_approver(client, sy
 def test_the_menu_leads_approvers_to_the_requests_and_no_one_else(
     client, wuhou_head, sichuan_security, holder
 ):
-    link = f'href="{reverse("password-resets")}"'
+    link = f'href="{reverse("organisation:password-resets")}"'
     for approver in (wuhou_head, sichuan_security):
         client.force_login(approver)
-        assert link in client.get(reverse("membership-proposals")).content.decode()
+        assert link in client.get(reverse("organisation:membership-proposals")).content.decode()
     client.force_login(holder)
-    assert link not in client.get(reverse("home")).content.decode()
+    assert link not in client.get(reverse("organisation:home")).content.decode()

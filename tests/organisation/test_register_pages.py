@@ -37,23 +37,23 @@ def experts(db):
 
 
 def test_anonymous_is_sent_to_sign_in(client):
-    response = client.get(reverse("register-experts"))
+    response = client.get(reverse("registers:experts"))
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_expert_page_shows_contacts_to_officers_only(client, experts, wuhou_investigator, auditor):
     client.force_login(wuhou_investigator)
-    page = client.get(reverse("register-experts")).content.decode()
+    page = client.get(reverse("registers:experts")).content.decode()
     assert "李专家" in page and "云南警官学院" in page and "028-55501234" in page and "电信网络诈骗" in page
-    assert reverse("register-expert-new") not in page  # an investigator keeps no register
+    assert reverse("registers:expert-new") not in page  # an investigator keeps no register
     client.force_login(auditor)
-    page = client.get(reverse("register-experts")).content.decode()
+    page = client.get(reverse("registers:experts")).content.decode()
     assert "李专家" in page and "028-55501234" not in page and "0871-55509876" not in page
 
 
 def test_expert_search_form_filters(client, experts, wuhou_investigator):
     client.force_login(wuhou_investigator)
-    url = reverse("register-experts")
+    url = reverse("registers:experts")
     page = client.get(url, {"specialty": "drugs"}).content.decode()
     assert "李专家" in page and "028-55501234" not in page
     page = client.get(url, {"region": "510000"}).content.decode()
@@ -68,7 +68,7 @@ def test_expert_page_queries_do_not_grow_with_rows(client, experts, wuhou_invest
 
     def count():
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(reverse("register-experts"))
+            response = client.get(reverse("registers:experts"))
         assert response.status_code == 200
         return len(queries), len(response.context["experts"])
 
@@ -82,9 +82,9 @@ def test_expert_page_queries_do_not_grow_with_rows(client, experts, wuhou_invest
 def test_list_an_expert_through_the_form(client, chengdu_liaison, chengdu_officer, wuhou_investigator):
     ensure_specialties()
     client.force_login(wuhou_investigator)
-    assert client.get(reverse("register-expert-new")).status_code == 403
+    assert client.get(reverse("registers:expert-new")).status_code == 403
     client.force_login(chengdu_liaison)
-    assert client.get(reverse("register-expert-new")).status_code == 200
+    assert client.get(reverse("registers:expert-new")).status_code == 200
     form = {
         "user": "chengdu_officer",
         "unit": "510100",
@@ -93,24 +93,24 @@ def test_list_an_expert_through_the_form(client, chengdu_liaison, chengdu_office
         "availability": Availability.AVAILABLE,
         "phone": "028-1",
     }
-    response = client.post(reverse("register-expert-new"), form)
-    assert response.status_code == 302 and response["Location"] == reverse("register-experts")
+    response = client.post(reverse("registers:expert-new"), form)
+    assert response.status_code == 302 and response["Location"] == reverse("registers:experts")
     expert = ExpertProfile.objects.get(user=chengdu_officer)
     assert expert.title == "经侦骨干" and expert.specialties.count() == 2
     assert AuditEvent.objects.filter(action="organisation.expert.create", target_id=str(expert.pk)).exists()
 
     # The service's field error comes back on the form: an outside expert needs an affiliation.
     bad = client.post(
-        reverse("register-expert-new"),
+        reverse("registers:expert-new"),
         {"external_name": "甲", "unit": "510100", "specialties": ["drugs"], "availability": "available"},
     )
     assert bad.status_code == 400
     assert "affiliation" in bad.context["form"].errors
 
-    page = client.get(reverse("register-experts")).content.decode()
-    assert reverse("register-expert-edit", args=[expert.pk]) in page
+    page = client.get(reverse("registers:experts")).content.decode()
+    assert reverse("registers:expert-edit", args=[expert.pk]) in page
     edit = client.post(
-        reverse("register-expert-edit", args=[expert.pk]),
+        reverse("registers:expert-edit", args=[expert.pk]),
         {**form, "availability": Availability.LIMITED, "user": "someone_else"},
     )
     assert edit.status_code == 302
@@ -119,11 +119,11 @@ def test_list_an_expert_through_the_form(client, chengdu_liaison, chengdu_office
 
     outsider = member("530100", Role.LIAISON_OFFICER)
     client.force_login(outsider)
-    assert client.get(reverse("register-expert-edit", args=[expert.pk])).status_code == 403
-    assert client.post(reverse("register-expert-end", args=[expert.pk])).status_code == 403
+    assert client.get(reverse("registers:expert-edit", args=[expert.pk])).status_code == 403
+    assert client.post(reverse("registers:expert-end", args=[expert.pk])).status_code == 403
     client.force_login(chengdu_liaison)
     assert (
-        client.post(reverse("register-expert-end", args=[expert.pk]), {"reason": "调离"}).status_code == 302
+        client.post(reverse("registers:expert-end", args=[expert.pk]), {"reason": "调离"}).status_code == 302
     )
     expert.refresh_from_db()
     assert not expert.is_active
@@ -131,7 +131,7 @@ def test_list_an_expert_through_the_form(client, chengdu_liaison, chengdu_office
 
 def test_liaison_page_and_forms(client, chengdu_liaison, chengdu_officer, auditor):
     client.force_login(chengdu_liaison)
-    url = reverse("register-liaison-new")
+    url = reverse("registers:liaison-new")
     ok = client.post(
         url, {"unit": "510100", "user": "chengdu_liaison", "role": "primary", "mobile": "13900000001"}
     )
@@ -142,19 +142,19 @@ def test_liaison_page_and_forms(client, chengdu_liaison, chengdu_officer, audito
     assert unknown.status_code == 400 and "unit" in unknown.context["form"].errors
     primary = LiaisonAssignment.objects.get(unit__code="510100", role=LiaisonRole.PRIMARY)
 
-    page = client.get(reverse("register-liaisons"), {"region": "510000"}).content.decode()
-    assert "13900000001" in page and reverse("register-liaison-edit", args=[primary.pk]) in page
+    page = client.get(reverse("registers:liaisons"), {"region": "510000"}).content.decode()
+    assert "13900000001" in page and reverse("registers:liaison-edit", args=[primary.pk]) in page
     client.force_login(auditor)
-    page = client.get(reverse("register-liaisons"), {"unit": "510100"}).content.decode()
+    page = client.get(reverse("registers:liaisons"), {"unit": "510100"}).content.decode()
     assert chengdu_liaison.full_name in page and "13900000001" not in page
-    assert client.get(reverse("register-liaison-edit", args=[primary.pk])).status_code == 403
+    assert client.get(reverse("registers:liaison-edit", args=[primary.pk])).status_code == 403
 
     client.force_login(chengdu_liaison)
-    edit = client.post(reverse("register-liaison-edit", args=[primary.pk]), {"phone": "028-2", "mobile": ""})
+    edit = client.post(reverse("registers:liaison-edit", args=[primary.pk]), {"phone": "028-2", "mobile": ""})
     assert edit.status_code == 302
     primary.refresh_from_db()
     assert (primary.phone, primary.mobile) == ("028-2", "")
-    end = client.post(reverse("register-liaison-end", args=[primary.pk]), {"reason": "轮岗"})
+    end = client.post(reverse("registers:liaison-end", args=[primary.pk]), {"reason": "轮岗"})
     assert end.status_code == 302
     primary.refresh_from_db()
     assert primary.valid_to == timezone.localdate()
@@ -165,7 +165,7 @@ def test_liaison_page_queries_do_not_grow_with_rows(client, wuhou_investigator):
 
     def count():
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(reverse("register-liaisons"))
+            response = client.get(reverse("registers:liaisons"))
         assert response.status_code == 200
         return len(queries), len(response.context["assignments"])
 

@@ -220,10 +220,11 @@ def proposed(admin_client, newcomer, wuhou):
 
 def test_a_unit_head_approves_on_the_page(client, proposed, newcomer, wuhou_unit_head):
     client.force_login(wuhou_unit_head)
-    page = client.get(reverse("membership-proposals")).content.decode()
+    page = client.get(reverse("organisation:membership-proposals")).content.decode()
     assert "wuhou_newcomer" in page
     response = client.post(
-        reverse("membership-proposal-transition", args=[proposed.pk, "approve"]), {"note": "同意"}
+        reverse("organisation:membership-proposal-transition", args=[proposed.pk, "approve"]),
+        {"note": "同意"},
     )
     # The newcomer's first role: the answer shows the approver its one-time password (it was a
     # redirect before the administrator's password was voided on a first role).
@@ -244,7 +245,9 @@ def test_the_old_decision_pages_answer_308_to_the_step_url(client, proposed, wuh
     for name in ("approve", "reject"):
         response = client.post(f"/membership-proposals/{proposed.pk}/{name}/", {"note": "同意"})
         assert response.status_code == 308
-        assert response.url == reverse("membership-proposal-transition", args=[proposed.pk, name])
+        assert response.url == reverse(
+            "organisation:membership-proposal-transition", args=[proposed.pk, name]
+        )
     proposed.refresh_from_db()
     assert proposed.state == ProposalState.PROPOSED
 
@@ -267,12 +270,16 @@ def test_others_cannot_decide(client, proposed, newcomer, kunming_intake_officer
     for user in (kunming_head, kunming_intake_officer, auditor, newcomer):
         client.force_login(user)
         assert (
-            client.post(reverse("membership-proposal-transition", args=[proposed.pk, "approve"])).status_code
+            client.post(
+                reverse("organisation:membership-proposal-transition", args=[proposed.pk, "approve"])
+            ).status_code
             == 404
         )
     client.force_login(system_admin)
     assert (
-        client.post(reverse("membership-proposal-transition", args=[proposed.pk, "approve"])).status_code
+        client.post(
+            reverse("organisation:membership-proposal-transition", args=[proposed.pk, "approve"])
+        ).status_code
         == 404
     )
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")

@@ -17,18 +17,23 @@ STATIC_REF = re.compile(r"""(?:src|href)="/static/([^"]+)\"""")
 
 def _pages(client, wuhou_investigator, system_admin):
     """Return (name, response) for every page of the web skeleton, signed out and signed in."""
-    pages = [("login", client.get(reverse("login")))]
+    pages = [("login", client.get(reverse("organisation:login")))]
     client.force_login(wuhou_investigator)
     pages += [
-        ("home", client.get(reverse("home"))),
-        ("tree", client.get(reverse("unit-tree"))),
-        ("search", client.get(reverse("unit-tree"), {"q": "成都"})),
-        ("detail", client.get(reverse("unit-detail", args=["510107"]))),
-        ("children", client.get(reverse("unit-children", args=["510000"]), headers={"HX-Request": "true"})),
+        ("home", client.get(reverse("organisation:home"))),
+        ("tree", client.get(reverse("organisation:unit-tree"))),
+        ("search", client.get(reverse("organisation:unit-tree"), {"q": "成都"})),
+        ("detail", client.get(reverse("organisation:unit-detail", args=["510107"]))),
+        (
+            "children",
+            client.get(
+                reverse("organisation:unit-children", args=["510000"]), headers={"HX-Request": "true"}
+            ),
+        ),
         ("404", client.get("/units/999999/")),
     ]
     client.force_login(system_admin)
-    pages.append(("admin home", client.get(reverse("home"))))
+    pages.append(("admin home", client.get(reverse("organisation:home"))))
     return pages
 
 
@@ -55,7 +60,7 @@ def test_pages_carry_a_strict_content_security_policy(client, wuhou_investigator
 
 
 def test_htmx_is_configured_for_the_csp(client):
-    html = client.get(reverse("login")).text
+    html = client.get(reverse("organisation:login")).text
 
     assert '<meta name="htmx-config"' in html
     assert '"includeIndicatorStyles": false' in html
@@ -64,7 +69,7 @@ def test_htmx_is_configured_for_the_csp(client):
 
 def test_every_static_asset_of_the_base_layout_exists_and_is_served(client, wuhou_investigator):
     client.force_login(wuhou_investigator)
-    html = client.get(reverse("home")).text
+    html = client.get(reverse("organisation:home")).text
     assets = set(STATIC_REF.findall(html))
     assert {"css/lianban.css", "vendor/htmx/htmx.min.js", "img/favicon.svg"} <= assets
 

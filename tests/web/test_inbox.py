@@ -43,7 +43,7 @@ def two_items(monkeypatch):
 def test_investigator_with_nothing_waiting_sees_the_empty_state(client, wuhou_investigator):
     client.force_login(wuhou_investigator)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("organisation:home"))
 
     assert response.status_code == 200
     assert response.context["no_case_access"] is False
@@ -56,7 +56,7 @@ def test_investigator_with_nothing_waiting_sees_the_empty_state(client, wuhou_in
 def test_user_without_operational_role_sees_why_there_is_no_case_data(client, request, persona, two_items):
     client.force_login(request.getfixturevalue(persona))
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("organisation:home"))
 
     assert response.status_code == 200
     assert response.context["no_case_access"] is True
@@ -68,7 +68,7 @@ def test_user_without_operational_role_sees_why_there_is_no_case_data(client, re
 def test_inbox_lists_items_overdue_first_with_counts_per_kind(client, wuhou_investigator, two_items):
     client.force_login(wuhou_investigator)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("organisation:home"))
 
     titles = [item.title for item in response.context["items"]]
     assert titles == ["李某盗窃案协查请求", "张某诈骗案协查请求", "王某案管辖协商"]
@@ -83,7 +83,7 @@ def test_inbox_lists_items_overdue_first_with_counts_per_kind(client, wuhou_inve
 def test_header_shows_name_unit_and_role(client, wuhou_investigator):
     client.force_login(wuhou_investigator)
 
-    html = client.get(reverse("home")).text
+    html = client.get(reverse("organisation:home")).text
 
     assert wuhou_investigator.display_name in html
     assert "成都市公安局武侯区分局" in html
@@ -95,7 +95,7 @@ def test_header_shows_an_acting_membership_as_acting(client):
     user = member("510100", Role.UNIT_HEAD, is_acting=True, valid_to=today + timedelta(days=10))
     client.force_login(user)
 
-    html = client.get(reverse("home")).text
+    html = client.get(reverse("organisation:home")).text
 
     membership = Membership.objects.get(user=user)
     with translation.override("zh-hans"):
@@ -112,7 +112,7 @@ def test_header_leaves_out_an_expired_membership(client):
     )
     client.force_login(user)
 
-    html = client.get(reverse("home")).text
+    html = client.get(reverse("organisation:home")).text
 
     assert "昆明市公安局" not in html
 

@@ -24,7 +24,7 @@ def signed_in(client, wuhou_investigator):
 
 
 def test_tree_shows_the_ministry_and_the_six_provincial_organs(signed_in):
-    response = signed_in.get(reverse("unit-tree"))
+    response = signed_in.get(reverse("organisation:unit-tree"))
 
     assert response.status_code == 200
     html = response.text
@@ -42,7 +42,9 @@ def test_tree_shows_the_ministry_and_the_six_provincial_organs(signed_in):
 
 
 def test_children_partial_returns_only_the_child_list(signed_in):
-    response = signed_in.get(reverse("unit-children", args=["510000"]), headers={"HX-Request": "true"})
+    response = signed_in.get(
+        reverse("organisation:unit-children", args=["510000"]), headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     html = response.text
@@ -57,7 +59,9 @@ def test_children_partial_returns_only_the_child_list(signed_in):
 
 
 def test_children_partial_of_a_prefecture_lists_county_units(signed_in):
-    html = signed_in.get(reverse("unit-children", args=["510100"]), headers={"HX-Request": "true"}).text
+    html = signed_in.get(
+        reverse("organisation:unit-children", args=["510100"]), headers={"HX-Request": "true"}
+    ).text
 
     assert "成都市公安局武侯区分局" in html
     # County-level units have nothing below them: a plain entry, not an expander.
@@ -65,23 +69,23 @@ def test_children_partial_of_a_prefecture_lists_county_units(signed_in):
 
 
 def test_children_without_htmx_goes_to_the_unit_page(signed_in):
-    response = signed_in.get(reverse("unit-children", args=["510000"]))
+    response = signed_in.get(reverse("organisation:unit-children", args=["510000"]))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("unit-detail", args=["510000"])
+    assert response["Location"] == reverse("organisation:unit-detail", args=["510000"])
 
 
 def test_children_partial_costs_the_same_queries_for_any_number_of_children(signed_in):
     def queries(code):
         with CaptureQueriesContext(connection) as captured:
-            signed_in.get(reverse("unit-children", args=[code]), headers={"HX-Request": "true"})
+            signed_in.get(reverse("organisation:unit-children", args=[code]), headers={"HX-Request": "true"})
         return len(captured)
 
     assert queries("510000") == queries("540000") == queries("000000")
 
 
 def test_unit_detail_shows_particulars_and_parent_chain(signed_in):
-    response = signed_in.get(reverse("unit-detail", args=["510107"]))
+    response = signed_in.get(reverse("organisation:unit-detail", args=["510107"]))
 
     assert response.status_code == 200
     assert [unit.code for unit in response.context["ancestors"]] == ["000000", "510000", "510100"]
@@ -98,7 +102,7 @@ def test_unit_detail_shows_particulars_and_parent_chain(signed_in):
 
 
 def test_province_detail_shows_code_prefix_and_children(signed_in):
-    response = signed_in.get(reverse("unit-detail", args=["510000"]))
+    response = signed_in.get(reverse("organisation:unit-detail", args=["510000"]))
 
     html = response.text
     assert "川" in html
@@ -108,7 +112,7 @@ def test_province_detail_shows_code_prefix_and_children(signed_in):
 
 
 def test_remote_flag_is_shown(signed_in):
-    response = signed_in.get(reverse("unit-detail", args=["540000"]))
+    response = signed_in.get(reverse("organisation:unit-detail", args=["540000"]))
     unit = response.context["unit"]
 
     if unit.is_remote:
@@ -118,7 +122,7 @@ def test_remote_flag_is_shown(signed_in):
 
 
 def test_unknown_code_is_a_404_page(signed_in):
-    response = signed_in.get(reverse("unit-detail", args=["999999"]))
+    response = signed_in.get(reverse("organisation:unit-detail", args=["999999"]))
 
     assert response.status_code == 404
     assert "404.html" in [template.name for template in response.templates]
@@ -126,13 +130,15 @@ def test_unknown_code_is_a_404_page(signed_in):
 
 
 def test_unknown_code_children_is_404(signed_in):
-    response = signed_in.get(reverse("unit-children", args=["999999"]), headers={"HX-Request": "true"})
+    response = signed_in.get(
+        reverse("organisation:unit-children", args=["999999"]), headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 404
 
 
 def test_search_filters_by_name_and_shows_where_each_unit_sits(signed_in):
-    response = signed_in.get(reverse("unit-tree"), {"q": "武侯"})
+    response = signed_in.get(reverse("organisation:unit-tree"), {"q": "武侯"})
 
     assert response.status_code == 200
     results = response.context["results"]
@@ -142,7 +148,7 @@ def test_search_filters_by_name_and_shows_where_each_unit_sits(signed_in):
 
 
 def test_search_with_no_match_says_so(signed_in):
-    response = signed_in.get(reverse("unit-tree"), {"q": "不存在的单位"})
+    response = signed_in.get(reverse("organisation:unit-tree"), {"q": "不存在的单位"})
 
     assert response.context["results"] == []
     assert response.context["total"] == 0
@@ -155,15 +161,15 @@ def test_search_with_no_match_says_so(signed_in):
 def test_directory_is_shared_with_every_signed_in_user(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
 
-    assert client.get(reverse("unit-tree")).status_code == 200
-    assert client.get(reverse("unit-detail", args=["510107"])).status_code == 200
+    assert client.get(reverse("organisation:unit-tree")).status_code == 200
+    assert client.get(reverse("organisation:unit-detail", args=["510107"])).status_code == 200
 
 
 def test_children_partial_sends_an_expired_session_to_sign_in_as_a_whole_page(client):
     response = client.get(
-        reverse("unit-children", args=["510000"]),
+        reverse("organisation:unit-children", args=["510000"]),
         headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/units/"},
     )
 
     assert response.status_code == 200
-    assert response["HX-Redirect"] == f"{reverse('login')}?next=/units/"
+    assert response["HX-Redirect"] == f"{reverse('organisation:login')}?next=/units/"

@@ -395,14 +395,14 @@ class Command(BaseCommand):
             )
         self._line(
             f"  Case {case.number} {case.name}, {case.accepting_unit.name}, {case.get_state_display()}: "
-            f"{reverse('case-detail', args=[case.pk])}"
+            f"{reverse('cases:detail', args=[case.pk])}"
         )
         self._line("    log in as wuhou.investigator (case page, timeline, related-case panel)")
         if scenario.evidence is not None:
             request = scenario.evidence
             self._line(
                 f"  Request {request.number} {request.get_kind_display()} → {request.requested_unit.name}, "
-                f"{request.get_state_display()}: {reverse('assistance-request-detail', args=[request.pk])}"
+                f"{request.get_state_display()}: {reverse('assistance:detail', args=[request.pk])}"
             )
             self._line(
                 "    log in as kunming.intake: it waits in the inbox; receive it, then return it "
@@ -417,14 +417,14 @@ class Command(BaseCommand):
             self._line(
                 f"  Request {request.number} {request.get_kind_display()} → {request.requested_unit.name}, "
                 f"{request.get_state_display()}{due_text}: "
-                f"{reverse('assistance-request-detail', args=[request.pk])}"
+                f"{reverse('assistance:detail', args=[request.pk])}"
             )
             self._line("    log in as guiyang.intake: the 7-day identity-check deadline runs from receipt")
         if scenario.kunming_case is not None:
             other = scenario.kunming_case
             self._line(
                 f"  Case {other.number} {other.name}, {other.accepting_unit.name}, "
-                f"{other.get_state_display()}: {reverse('case-detail', args=[other.pk])}"
+                f"{other.get_state_display()}: {reverse('cases:detail', args=[other.pk])}"
             )
             self._line(
                 "    shares the suspect's phone: wuhou.investigator, kunming.investigator and both units' "
