@@ -15,13 +15,15 @@ urlpatterns = [
         apis.BulletinAttachmentListApi.as_view(),
         name="bulletin-attachment-list",
     ),
+    # `aid` is the path parameter's published name in the OpenAPI schema, which may only gain: a generated
+    # client calls it by that name. New nested routes name theirs `<child>_id`.
     path(
-        "bulletins/<int:pk>/attachments/<int:attachment_id>/",
+        "bulletins/<int:pk>/attachments/<int:aid>/",
         apis.BulletinAttachmentDetailApi.as_view(),
         name="bulletin-attachment-detail",
     ),
     path(
-        "bulletins/<int:pk>/attachments/<int:attachment_id>/file/",
+        "bulletins/<int:pk>/attachments/<int:aid>/file/",
         apis.BulletinAttachmentFileApi.as_view(),
         name="bulletin-attachment-file",
     ),

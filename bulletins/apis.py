@@ -394,8 +394,8 @@ class BulletinAttachmentDetailApi(APIView):
             **error_responses(401, 403, 404, 409),
         },
     )
-    def delete(self, request, pk: int, attachment_id: int):
-        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, attachment_id)
+    def delete(self, request, pk: int, aid: int):
+        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
         services.bulletin_attachment_remove(attachment=attachment, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -413,6 +413,6 @@ class BulletinAttachmentFileApi(APIView):
             **error_responses(401, 403, 404),
         },
     )
-    def get(self, request, pk: int, attachment_id: int):
-        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, attachment_id)
+    def get(self, request, pk: int, aid: int):
+        _bulletin, attachment = selectors.attachment_get_visible(request.user, pk, aid)
         return attachment_file_response(attachment, request.user, channel="api")
