@@ -151,7 +151,7 @@ class NotificationReadApi(APIView):
     )
     def post(self, request, pk: int):
         try:
-            notification = notification_mark_read(user=request.user, notification_id=pk)
+            notification = notification_mark_read(by=request.user, notification_id=pk)
         except Notification.DoesNotExist:
             raise Http404 from None
         return Response(NotificationSerializer(notification).data)
@@ -170,7 +170,7 @@ class NotificationReadAllApi(APIView):
         responses={200: OutputSerializer, **error_responses(401)},
     )
     def post(self, request):
-        marked = notification_mark_all_read(user=request.user)
+        marked = notification_mark_all_read(by=request.user)
         return Response(self.OutputSerializer({"marked": marked}).data)
 
 

@@ -286,16 +286,16 @@ def unread_count(user) -> int:
 
 
 @transaction.atomic
-def notification_mark_read(*, user, notification_id: int) -> Notification:
-    """Mark one of the user's notifications read; raise Notification.DoesNotExist for anyone else's."""
-    notification = Notification.objects.select_for_update().get(pk=notification_id, user=user)
+def notification_mark_read(*, by, notification_id: int) -> Notification:
+    """Mark one of `by`'s own notifications read; raise Notification.DoesNotExist for anyone else's."""
+    notification = Notification.objects.select_for_update().get(pk=notification_id, user=by)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-    return mask(user, [notification])[0]
+    return mask(by, [notification])[0]
 
 
 @transaction.atomic
-def notification_mark_all_read(*, user) -> int:
-    """Mark all the user's unread notifications read; return how many."""
-    return Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
+def notification_mark_all_read(*, by) -> int:
+    """Mark all of `by`'s own unread notifications read; return how many."""
+    return Notification.objects.filter(user=by).unread().update(read_at=timezone.now())

@@ -113,7 +113,7 @@ class NotificationReadView(LoginRequiredMixin, View):
 
     def post(self, request, pk: int):
         try:
-            notification_mark_read(user=request.user, notification_id=pk)
+            notification_mark_read(by=request.user, notification_id=pk)
         except Notification.DoesNotExist:
             raise Http404 from None
         return _back_to_notifications(request)
@@ -125,7 +125,7 @@ class NotificationReadAllView(LoginRequiredMixin, View):
     http_method_names = ["post", "options"]
 
     def post(self, request):
-        marked = notification_mark_all_read(user=request.user)
+        marked = notification_mark_all_read(by=request.user)
         if marked:
             messages.success(
                 request,
