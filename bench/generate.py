@@ -693,7 +693,8 @@ class Requests:
         if not received or not completion_rule:
             return
         completion = {
-            "clarification_requested": "paused", "returned": "cancelled", "acknowledged": "cancelled",
+            # A question leaves the art 353 clock running (MPS-2020 art 353).
+            "returned": "cancelled", "acknowledged": "cancelled",
             "fulfilled": "met", "closed": "met",
         }.get(state, "running")  # fmt: skip
         self._deadline(

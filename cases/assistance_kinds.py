@@ -179,6 +179,13 @@ class KindSpec:
     custody_follow_up: bool = False
     # Freezes and seals carry periods with renewal reminders; unrelated property is released in 3 days.
     property_follow_up: bool = False
+    # 公通字〔2020〕6号 no. 3 [S]: held back while the case's jurisdiction is disputed, because it is a
+    # coercive request or sends the requester's officers into another area (coercive kinds always are).
+    sends_officers: bool = False
+
+    @property
+    def dispute_guarded(self) -> bool:
+        return self.coercive or self.sends_officers
 
     @property
     def approver_role(self) -> str:
@@ -336,6 +343,8 @@ KINDS: dict[AssistanceKind, KindSpec] = {
             must_ask=False,
             coercive=False,
             notice_only=True,
+            # The notice announces officers sent to work in the area.
+            sends_officers=True,
         ),
     ]
 }

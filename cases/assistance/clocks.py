@@ -2,7 +2,10 @@
 
 Clocks run from receipt (issue 3 §5): receipt meets the acknowledgement deadline and starts the
 completion deadline the kind's rule sets (identity checks: 7 days, 15 for a remote requested unit,
-MPS-2020 art 353). A clarification pauses the completion clock; the answer resumes it. A capture
+MPS-2020 art 353). The period runs from the receipt of a request whose formalities are complete: a
+return cancels it and the new receipt after resubmission starts it afresh. Nothing pauses it (no
+article allows it; 公通字〔2020〕6号 no. 4 forbids stalling): a question to the requester leaves it
+running. A capture
 starts the 24-hour custody clock (art 351), which never extends; a freeze carries its expiry, with
 the scan's reminder before it.
 """
@@ -56,18 +59,6 @@ def start_completion(request: AssistanceRequest) -> None:
 def _completion(request: AssistanceRequest):
     rule_key = request.spec.completion_rule
     return _open(request, rule_key) if rule_key else None
-
-
-def pause_completion(request: AssistanceRequest) -> None:
-    deadline = _completion(request)
-    if deadline is not None:
-        deadline_rows.deadline_pause(deadline=deadline)
-
-
-def resume_completion(request: AssistanceRequest) -> None:
-    deadline = _completion(request)
-    if deadline is not None:
-        deadline_rows.deadline_resume(deadline=deadline)
 
 
 def meet_completion(request: AssistanceRequest) -> None:

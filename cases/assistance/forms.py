@@ -56,8 +56,9 @@ class FirstResponseFields(forms.Form):
         label=_("First-response emergency (先期处置)"),
         required=False,
         help_text=_(
-            "While the case's jurisdiction is disputed, a unit other than the lead may request a coercive "
-            "measure only as a first-response emergency, with the reason."
+            "While the case's jurisdiction is disputed, no party (the unit that first accepted it included) "
+            "sends officers or a coercive request into another area, except a first-response measure "
+            "(先期处置) recorded with its reason (公通字〔2020〕6号 no. 3)."
         ),
     )
     first_response_reason = forms.CharField(

@@ -157,14 +157,15 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
     )
     matters = models.TextField(_("matters requested"))
     legal_basis = models.TextField(_("legal basis"), blank=True)
-    # 公安部"六个严禁" (公通字〔2020〕6号) no. 3: first-response action is the one exception that lets a
-    # unit other than the lead ask for a coercive measure while the case's jurisdiction is disputed.
+    # 公安部"六个严禁" (公通字〔2020〕6号 no. 3 [S], wording to be checked against the official text):
+    # first-response action is the one exception that lets any party send officers or ask for a
+    # coercive measure in another area while the case's jurisdiction is disputed.
     first_response_urgent = models.BooleanField(
         _("first-response emergency"),
         default=False,
         help_text=_(
-            "An urgent measure at first response (先期处置); lets a unit other than the lead ask for a "
-            "coercive measure while the case's jurisdiction is disputed. Give the reason."
+            "A measure at first response (先期处置); lets a party send officers or ask for a coercive "
+            "measure while the case's jurisdiction is disputed (公通字〔2020〕6号 no. 3). Give the reason."
         ),
     )
     first_response_reason = models.TextField(_("reason for the first-response emergency"), blank=True)
@@ -352,7 +353,7 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
         permission=perms.may_act_as_requester,
     )
     def answer(self, *, by, reason: str = ""):
-        """Answer the requested unit's question; the completion clock runs again."""
+        """Answer the requested unit's question (the completion clock never stopped: MPS-2020 art 353)."""
         self.clarification_answer = _required(reason, "reason", _("Write the answer to the question."))
 
     @transition(field=state, source=S.FULFILLED, target=S.CLOSED, permission=perms.may_act_as_requester)
@@ -370,9 +371,13 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=S.SENT, target=S.RECEIVED, permission=perms.may_act_as_intake)
     def receive(self, *, by, reason: str = ""):
-        """Record receipt at the intake point; the clocks start."""
-        if self.received_at is None:
-            self.received_at = timezone.now()
+        """Record receipt at the intake point; the clocks start.
+
+        MPS-2020 art 353: the period runs from the receipt of a request whose formalities are complete
+        (art 348), so a request returned and sent again is received anew and its clock starts afresh;
+        the earlier receipt stays on the timeline.
+        """
+        self.received_at = timezone.now()
 
     @transition(
         field=state,
@@ -382,7 +387,11 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
         conditions=[_is_not_notice],
     )
     def request_clarification(self, *, by, reason: str = ""):
-        """Ask the requester a question; the completion clock pauses."""
+        """Ask the requester a question; the completion clock runs on.
+
+        No article lets a question stop the art 353 period, and a pause at will is the stalling that
+        公通字〔2020〕6号 no. 4 forbids (DOMAIN.md §2).
+        """
         self.clarification_question = _required(reason, "reason", _("Write the question to the requester."))
         self.clarification_answer = ""
 

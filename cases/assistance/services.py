@@ -103,14 +103,19 @@ def _case_party_add(request: AssistanceRequest) -> None:
 
 # --- the dispute guard (公安部"六个严禁", 公通字〔2020〕6号, 2020-06-03, no. 3) ------------------------
 
-# No. 3 forbids sending officers into another area before a jurisdiction dispute is settled, first-response
-# action excepted. DOMAIN.md has it from a secondary source only [S], hence the setting
-# ASSISTANCE_DISPUTE_GUARD (on unless set to False).
-DISPUTE_GUARD_RULE = "公通字〔2020〕6号 #3"
+# No. 3, as written: "严禁在管辖争议解决前，擅自派警跨所属公安机关管辖区域办案。依法依规进行先期处置的除外。"
+# Until the dispute is settled it binds every party, the unit that first accepted the case included:
+# none sends officers or a coercive request into another area, except first-response measures
+# (先期处置) recorded with their reason. DOMAIN.md has the notice from secondary sources only [S]: the
+# wording must be checked against the official text, hence also the setting ASSISTANCE_DISPUTE_GUARD
+# (on unless set to False).
+DISPUTE_GUARD_RULE = "公通字〔2020〕6号 no. 3"
 DISPUTE_GUARD_MESSAGE = _(
-    "The jurisdiction of this case is in dispute: a unit other than the lead unit may not request a "
-    "coercive measure, unless it is a first-response emergency and the reason is given "
-    "(MPS “six prohibitions”, 公通字〔2020〕6号, no. 3)."
+    "The jurisdiction of this case is in dispute. 公通字〔2020〕6号 no. 3: "
+    "“严禁在管辖争议解决前，擅自派警跨所属公安机关管辖区域办案。依法依规进行先期处置的除外。” "
+    "Until the dispute is settled no party, the unit that first accepted the case included, may send "
+    "officers or a coercive request into another area, except a first-response measure (先期处置) "
+    "recorded with its reason."
 )
 FIRST_RESPONSE_REASON_MESSAGE = _("Give the reason for the first-response emergency.")
 # Checked again at each step, because the case may become disputed after the request was drafted.
@@ -128,22 +133,21 @@ def first_response_clean(*, first_response_urgent: bool, reason: str) -> str:
 
 
 def guard_applies(*, case: Case, requesting_unit: Unit, kind: str) -> bool:
-    """Return whether the dispute guard holds back a request of this kind from this unit on the case."""
+    """Return whether the dispute guard holds back a request of this kind from this unit on the case.
+
+    公通字〔2020〕6号 no. 3 [S]: while the jurisdiction is disputed, every party is held back, the lead
+    or first-accepting unit as much as any other (`requesting_unit` is kept for the callers' sake).
+    """
     if not getattr(settings, "ASSISTANCE_DISPUTE_GUARD", True):
         return False
     # "Disputed" is the case's own state: the jurisdiction app sits above cases and is not consulted.
-    # While disputed the lead may be unset, and then no unit is the lead.
-    return (
-        KINDS[AssistanceKind(kind)].coercive
-        and case.state == CaseState.JURISDICTION_PENDING
-        and case.lead_unit_id != requesting_unit.pk
-    )
+    return KINDS[AssistanceKind(kind)].dispute_guarded and case.state == CaseState.JURISDICTION_PENDING
 
 
 def guard_check(
     *, case: Case, requesting_unit: Unit, kind: str, first_response_urgent: bool, reason: str
 ) -> bool:
-    """Refuse a coercive request from a unit other than the lead while the case's jurisdiction is disputed.
+    """Refuse officers sent or a coercive request while the case's jurisdiction is disputed (any party).
 
     Return True when the request goes through only as a first-response emergency (the caller audits
     that), False when the guard does not hold it back. A flag without a reason is always refused.
@@ -209,8 +213,8 @@ def request_create(
 ) -> AssistanceRequest:
     """Draft a request from a case the user may see, on behalf of one of the user's units.
 
-    A coercive request from a unit other than the lead of a disputed case is refused unless flagged
-    as a first-response emergency with its reason (guard_check).
+    A coercive request, or one that sends officers, on a disputed case is refused unless flagged as a
+    first-response emergency with its reason (guard_check, 公通字〔2020〕6号 no. 3).
     """
     if requesting_unit is None:
         units = [
@@ -800,7 +804,7 @@ def _after_receive(request: AssistanceRequest, taking: _Taking, told: _Told) -> 
 
 
 def _after_clarification_requested(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
-    clocks.pause_completion(request)
+    # The completion clock runs on: no article lets a question stop the MPS-2020 art 353 period.
     notify(
         users=_requester_users(request),
         key=f"{told.key}:{timezone.now().timestamp()}",
@@ -812,7 +816,6 @@ def _after_clarification_requested(request: AssistanceRequest, taking: _Taking, 
 
 
 def _after_answer(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
-    clocks.resume_completion(request)
     notify(
         users=_users_with_role(request.requested_unit_id, Role.INTAKE_OFFICER),
         key=f"{told.key}:{timezone.now().timestamp()}",

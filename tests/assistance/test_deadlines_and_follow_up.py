@@ -1,10 +1,11 @@
 """Clocks of a request (receipt, completion, custody, freezes) and the custody and property follow-up."""
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cases.assistance import services
 from cases.assistance.models import CustodyEventKind, PropertyMeasureKind
@@ -13,7 +14,7 @@ from core import deadline_rows
 from core.deadlines import last_day
 from core.models import Deadline, DeadlineState, OutboxMessage
 from organisation.models import Unit
-from tests.support.factories.assistance import draft_request, walk
+from tests.support.factories.assistance import draft_request, scan, walk
 from tests.support.personas import Cast
 
 
@@ -62,28 +63,84 @@ def test_identity_check_runs_seven_days_or_fifteen_for_a_remote_unit(db, remote,
     assert deadline.state == DeadlineState.MET
 
 
-def test_clarification_pauses_the_clock_and_the_answer_resumes_it(db):
+def test_a_question_does_not_stop_the_clock_mps_2020_art_353(db):
+    """No article lets a question to the requester pause the art 353 period (nor 公通字〔2020〕6号 no. 4)."""
     cast = Cast(requested="520100")
     request = walk(
         draft_request(cast.investigator, to="520100", kind=AssistanceKind.IDENTITY_CHECK), cast, "received"
     )
+    deadline = _deadline(request, "identity_check")
+    due_before = deadline.due_at
     request = services.request_transition(
         by=cast.intake, request=request, name="request_clarification", reason="请提供身份证号码"
     )
-    deadline = _deadline(request, "identity_check")
-    assert deadline.state == DeadlineState.PAUSED
-    with translation.override("en"):
-        assert "paused" in deadline_rows.remaining_text(deadline)
-    assert "中止" in deadline_rows.remaining_text(deadline)
-    due_before = deadline.due_at
+    deadline.refresh_from_db()
+    assert deadline.state == DeadlineState.RUNNING and deadline.due_at == due_before
     assert _notified(cast.investigator)
     request = services.request_transition(
         by=cast.investigator, request=request, name="answer", reason="身份证号码见附件"
     )
     assert request.state == "received" and request.clarification_answer
     deadline.refresh_from_db()
+    assert deadline.state == DeadlineState.RUNNING and deadline.due_at == due_before
+    assert deadline.paused_seconds == 0
+
+
+def test_after_a_return_the_clock_runs_from_the_new_receipt_mps_2020_art_353(db):
+    """Art 353's period runs from the receipt of a request whose formalities are complete (art 348)."""
+    cast = Cast(requested="520100")
+    request = walk(
+        draft_request(cast.investigator, to="520100", kind=AssistanceKind.IDENTITY_CHECK), cast, "received"
+    )
+    first = _deadline(request, "identity_check")
+    request = services.request_transition(
+        by=cast.intake,
+        request=request,
+        name="return_request",
+        reason="协作函未签章",
+        fields={"defects": [{"document_type": "assistance_letter", "defect": "unsigned"}]},
+    )
+    first.refresh_from_db()
+    assert first.state == DeadlineState.CANCELLED
+    services.request_document_upload(
+        by=cast.investigator,
+        request=request,
+        document_type="assistance_letter",
+        number="武公（刑）协字〔2026〕99号",
+        issued_on=timezone.localdate(),
+        file=scan(),
+    )
+    first_receipt = request.received_at
+    request = services.request_transition(by=cast.investigator, request=request, name="resubmit")
+    request = services.request_transition(by=cast.intake, request=request, name="receive")
+    assert request.received_at > first_receipt
+    again = deadline_rows.deadlines_for(request).get(rule_key="identity_check", state=DeadlineState.RUNNING)
+    assert again.pk != first.pk and again.started_at == request.received_at
+    assert first.started_at == first_receipt
+
+
+def test_migration_runs_the_clocks_paused_for_a_question_mps_2020_art_353(db):
+    """Existing clocks paused for a question run again, their due time as if never paused."""
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.assistance.migrations.0006_art_353_clock_never_paused")
+    cast = Cast(requested="520100")
+    request = walk(
+        draft_request(cast.investigator, to="520100", kind=AssistanceKind.IDENTITY_CHECK), cast, "received"
+    )
+    deadline = _deadline(request, "identity_check")
+    original = deadline.due_at
+    Deadline.objects.filter(pk=deadline.pk).update(
+        state=DeadlineState.PAUSED,
+        paused_at=timezone.now(),
+        paused_seconds=3600,
+        due_at=original + dt.timedelta(hours=1),
+    )
+    migration.run_paused_clocks(apps, None)
+    deadline.refresh_from_db()
     assert deadline.state == DeadlineState.RUNNING
-    assert deadline.due_at >= due_before
+    assert deadline.due_at == original and deadline.paused_seconds == 0 and deadline.paused_at is None
+    assert deadline.next_escalation_at is not None
 
 
 def test_capture_notifies_the_requester_and_starts_the_24_hour_custody_clock(db):

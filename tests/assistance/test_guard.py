@@ -1,5 +1,8 @@
-"""The dispute guard (公安部"六个严禁", 公通字〔2020〕6号, no. 3): while a case's jurisdiction is disputed,
-a unit other than the lead may request a coercive measure only as a first-response emergency with a reason.
+"""The dispute guard (公安部"六个严禁", 公通字〔2020〕6号 no. 3):
+"严禁在管辖争议解决前，擅自派警跨所属公安机关管辖区域办案。依法依规进行先期处置的除外。"
+While a case's jurisdiction is disputed no party, the lead or first-accepting unit included,
+sends officers or a coercive request into another area, except a first-response measure recorded
+with its reason.
 
 The case is put in dispute as opening a jurisdiction proceeding puts it
 (cases.services.case_jurisdiction_question_open); a case opened from `registered` has no lead while
@@ -105,12 +108,27 @@ D = AssistanceKind
         pytest.param(
             "lead_kept", GUIYANG, D.DETENTION, True, "  ", "first_response_reason", id="urgent-no-reason"
         ),
-        pytest.param("lead_kept", WUHOU, D.DETENTION, False, "", None, id="lead-allowed"),
+        pytest.param(
+            "lead_kept", WUHOU, D.DETENTION, False, "", "first_response_urgent", id="lead-refused-too"
+        ),
+        pytest.param("lead_kept", WUHOU, D.SEIZURE, True, URGENT_REASON, None, id="lead-urgent-with-reason"),
+        pytest.param(
+            "lead_kept",
+            WUHOU,
+            D.WORK_IN_AREA_NOTICE,
+            False,
+            "",
+            "first_response_urgent",
+            id="officers-sent-refused",
+        ),
         pytest.param("lead_kept", GUIYANG, D.EVIDENCE_COLLECTION, False, "", None, id="non-coercive-allowed"),
         pytest.param("no", GUIYANG, D.DETENTION, False, "", None, id="undisputed-allowed"),
     ],
 )
-def test_guard_at_creation(db, disputed, requester, kind, urgent, reason, refused_on):
+def test_guard_at_creation_follows_gongtongzi_2020_6_no_3(
+    db, disputed, requester, kind, urgent, reason, refused_on
+):
+    """公通字〔2020〕6号 no. 3 binds every party to the dispute; first-response measures are excepted."""
     case = _case(disputed=disputed)
     cast = Cast(requesting=requester, requested=KUNMING)
     before = AssistanceRequest.objects.count()
@@ -133,9 +151,7 @@ def test_guard_at_creation(db, disputed, requester, kind, urgent, reason, refuse
     event = AuditEvent.objects.get(target_id=str(request.pk), action="assistance.assistancerequest.create")
     created = timeline_for(request).get(action="create")
     # Only a request that needed the exception records it as such.
-    needed = (
-        disputed != "no" and KINDS[kind].coercive and requester != (case.lead_unit and case.lead_unit.code)
-    )
+    needed = disputed != "no" and KINDS[kind].dispute_guarded
     if needed:
         exception = event.payload["first_response_exception"]
         assert exception["rule"] == services.DISPUTE_GUARD_RULE
@@ -149,10 +165,12 @@ def test_guard_at_creation(db, disputed, requester, kind, urgent, reason, refuse
 
 
 @pytest.mark.parametrize("kind", list(AssistanceKind))
-def test_every_coercive_kind_and_only_those_is_held_back(db, kind):
+def test_every_coercive_or_officer_sending_kind_and_only_those_is_held_back(db, kind):
+    """公通字〔2020〕6号 no. 3: coercive requests and officers sent elsewhere wait for the settlement."""
     case = _case(disputed="lead_kept")
     cast = Cast(requesting=GUIYANG, requested=KUNMING)
-    if KINDS[kind].coercive:
+    assert KINDS[kind].dispute_guarded >= KINDS[kind].coercive
+    if KINDS[kind].dispute_guarded:
         with pytest.raises(ValidationError) as caught:
             _create(cast, case, kind)
         assert "first_response_urgent" in caught.value.message_dict
@@ -259,12 +277,20 @@ def test_a_send_racing_the_opening_of_a_dispute_waits_for_it_and_is_refused(orga
     assert request.state == "approved"
 
 
-def test_the_lead_unit_still_submits_and_sends_once_the_case_is_disputed(db):
+def test_the_first_accepting_unit_is_held_back_too_gongtongzi_2020_6_no_3(db):
+    """No. 3 binds every party to the dispute, the unit that first accepted the case included."""
     cast = Cast(requesting=WUHOU, requested=KUNMING)
     case = _case(disputed="no")
     request = walk(_create(cast, case, D.DETENTION), cast, "approved")
-    _dispute(case)
-    assert walk(request, cast, "sent").state == "sent"
+    case = _dispute(case)
+    assert case.lead_unit.code == WUHOU
+    with pytest.raises(ValidationError) as caught:
+        services.request_transition(by=cast.investigator, request=request, name="send")
+    messages = _messages(caught.value, "first_response_urgent")
+    quoted = "严禁在管辖争议解决前，擅自派警跨所属公安机关管辖区域办案。依法依规进行先期处置的除外"
+    assert quoted in messages["default"] and quoted in messages["en"]
+    request.refresh_from_db()
+    assert request.state == "approved"
 
 
 def test_a_draft_flagged_after_the_dispute_goes_through_audited_at_each_step(db):
