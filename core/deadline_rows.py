@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from core import audit, holidays, periodic
 from core.deadlines import (
     DEFAULT_RULES,
+    SYSTEM_DEFAULT,
     HolidayCalendar,
     Period,
     RuleBook,
@@ -243,7 +244,8 @@ def deadline_build(
         target_id=target_id,
         rule_key=rule_key,
         label=message_id(label if label is not None else rule.label)[:200],
-        citation=rule.citation[:200],
+        # Empty for a system default (no article sets the period that applies): shown as such.
+        citation=rule.citation_for(urgency=urgency, remote=remote)[:200],
         period=str(period),
         kind=rule.kind.value,
         started_at=start,
@@ -517,7 +519,7 @@ def _escalate(deadline: Deadline, level: int) -> list:
         "label": gettext_lazy(deadline.label),
         "title": target.title,
         "due": format_due(deadline.due_at),
-        "citation": deadline.citation,
+        "citation": deadline.citation or SYSTEM_DEFAULT,
         "unit": names.get(deadline.responsible_unit_code, deadline.responsible_unit_code),
         "requester": names.get(deadline.requester_unit_code, deadline.requester_unit_code),
     }

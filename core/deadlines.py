@@ -4,7 +4,7 @@ Pure: no ORM, no clock. The holiday calendar is injected; the default one reads 
 ``chinese_calendar`` package plus an overrides mapping (fed later from the ``HolidayOverride``
 table) and falls back to weekends for a year neither knows, remembering that it did.
 
-The rules of CPL art 105 (刑事诉讼法第一百零五条) as this module reads them:
+The rules of CPL-2018 art 105 (刑事诉讼法第一百零五条) as this module reads them:
 
 * Periods are counted in hours, days or months (this module adds years, for the freeze periods of
   MPS-2020 arts 243–245, and working days, for service-level targets that no statute sets).
@@ -68,8 +68,8 @@ class Unit(enum.StrEnum):
 class Kind(enum.StrEnum):
     """How a period treats a last day that falls on a rest day."""
 
-    ORDINARY = "ordinary"  # extends to the next working day (CPL art 105 ¶4)
-    CUSTODY = "custody"  # a person is held: never extends (CPL art 105 ¶4, proviso)
+    ORDINARY = "ordinary"  # extends to the next working day (CPL-2018 art 105 ¶4)
+    CUSTODY = "custody"  # a person is held: never extends (CPL-2018 art 105 ¶4, proviso)
     FIXED = "fixed"  # a term applied as written on its notice, e.g. a freeze's expiry
 
 
@@ -234,7 +234,7 @@ class DueDate:
 
     at: dt.datetime  # exclusive end instant, aware, Asia/Shanghai
     nominal_at: dt.datetime  # the same before any rest-day extension
-    extended: bool  # moved past rest days (CPL art 105 ¶4)
+    extended: bool  # moved past rest days (CPL-2018 art 105 ¶4)
 
     @property
     def last_day(self) -> dt.date:
@@ -295,7 +295,7 @@ def compute_due(
     *,
     calendar: HolidayCalendar | None = None,
 ) -> DueDate:
-    """Compute when a period that starts at ``start`` ends, with the reasoning kept (CPL art 105)."""
+    """Compute when a period that starts at ``start`` ends, with the reasoning kept (CPL-2018 art 105)."""
     period = Period(amount, Unit(unit))
     kind = Kind(kind)
     calendar = calendar or default_calendar()
@@ -339,7 +339,7 @@ def due(
 
     ``unit`` is "hours", "days", "working_days", "months" or "years"; ``kind`` is "ordinary"
     (extends past a rest day), "custody" (never extends) or "fixed" (never extends). See the
-    module docstring for the reading of CPL art 105.
+    module docstring for the reading of CPL-2018 art 105.
     """
     return compute_due(start, amount, unit, kind, calendar=calendar).at
 
@@ -391,10 +391,19 @@ def working_days_after(
 
 # Default rules -----------------------------------------------------------------------------------
 
+# What officers read where a period no article sets is shown (DOMAIN.md §2: periods no article sets
+# are system defaults, shown as such and never with an article's citation).
+SYSTEM_DEFAULT = _("System default period, not set by law")
+
 
 @dataclass(frozen=True)
 class DeadlineRule:
-    """A configurable default deadline, with the provision it comes from."""
+    """A configurable default deadline, with the provision it comes from.
+
+    ``citation`` names the article that sets the period, in the canonical form of core.citations;
+    it is empty when no article sets one: the period is then a system default (系统默认期限，非法定)
+    and is shown as such, never with an article (what the practice rests on goes in ``note``).
+    """
 
     code: str
     label: str | Promise
@@ -402,11 +411,21 @@ class DeadlineRule:
     citation: str
     confidence: Confidence
     kind: Kind = Kind.ORDINARY
-    # The longer period for a requested unit flagged remote (MPS-2020 art 353), if any.
+    # The longer period for a requested unit in a very remote area (MPS-2020 art 353 sets 15 days;
+    # which units count as remote is the administrator's setting, organisation's Unit.is_remote).
     remote_period: Period | None = None
-    # Shorter periods for urgent requests; an urgency not listed keeps the ordinary period.
+    # Shorter periods for urgent requests; an urgency not listed keeps the ordinary period. No
+    # article shortens a period for urgency: these are always system defaults.
     urgent_periods: Mapping[Urgency, Period] = field(default_factory=dict, hash=False)
     note: str = ""
+
+    def is_system_default(self, *, urgency: Urgency | str = Urgency.ORDINARY, remote: bool = False) -> bool:
+        """Return whether the period that applies is a default of the system rather than of an article."""
+        return not self.citation or Urgency(urgency) in self.urgent_periods
+
+    def citation_for(self, *, urgency: Urgency | str = Urgency.ORDINARY, remote: bool = False) -> str:
+        """Return the article that sets the period that applies, or "" for a system default."""
+        return "" if self.is_system_default(urgency=urgency, remote=remote) else self.citation
 
     def period_for(self, *, urgency: Urgency | str = Urgency.ORDINARY, remote: bool = False) -> Period:
         """Return the period that applies to a request of this urgency to a (remote) unit.
@@ -503,11 +522,12 @@ DEFAULT_RULES = RuleBook(
                 Urgency.URGENT: Period(12, Unit.HOURS),
                 Urgency.EXTRA_URGENT: Period(4, Unit.HOURS),
             },
-            citation="MPS-2020 art 348",
+            # A system default: no article sets a period for acknowledging a request.
+            citation="",
             confidence=Confidence.RECOLLECTION,
             note=(
-                "Art 348 asks for prompt intake but sets no number; all three periods are chosen defaults, "
-                "modelled on the one-week acknowledgement of EIO Directive 2014/41/EU art 16."
+                "MPS-2020 art 348 asks for prompt intake but sets no number; all three periods are chosen "
+                "defaults, modelled on the one-week acknowledgement of EIO Directive 2014/41/EU art 16."
             ),
         ),
         DeadlineRule(
@@ -521,7 +541,10 @@ DEFAULT_RULES = RuleBook(
             },
             citation="MPS-2020 art 353",
             confidence=Confidence.CHECKED,
-            note="7 and 15 days are statutory; the urgent periods are chosen defaults.",
+            note=(
+                "7 and 15 days are statutory; which units are remote is the administrator's setting "
+                "(Unit.is_remote); the urgent periods are chosen defaults."
+            ),
         ),
         DeadlineRule(
             code="interrogation_on_behalf",
@@ -552,10 +575,11 @@ DEFAULT_RULES = RuleBook(
             code="jurisdiction_consultation",
             label=_("State a position in a jurisdiction consultation"),
             period=Period(7, Unit.DAYS),
-            citation="MPS-2020 art 22",
+            # A system default: no article sets a period for the consultation.
+            citation="",
             confidence=Confidence.RECOLLECTION,
             note=(
-                "Art 22 asks the units to consult before a superior designates but sets no period; "
+                "MPS-2020 art 22 asks the units to consult before a superior designates but sets no period; "
                 "7 days is the chosen default (issue 5), after which any party may ask for designation."
             ),
         ),
@@ -585,7 +609,7 @@ DEFAULT_RULES = RuleBook(
             label=_("Freeze of deposits, remittances or settlement funds"),
             period=Period(6, Unit.MONTHS),
             kind=Kind.FIXED,
-            citation="MPS-2020 art 243 ¶1; renew before expiry, art 240",
+            citation="MPS-2020 art 243 ¶1; MPS-2020 art 240",  # renewed before expiry (art 240)
             confidence=Confidence.CHECKED,
         ),
         DeadlineRule(
@@ -593,7 +617,7 @@ DEFAULT_RULES = RuleBook(
             label=_("Freeze of deposits in a major or complex case"),
             period=Period(1, Unit.YEARS),
             kind=Kind.FIXED,
-            citation="MPS-2020 art 243 ¶2; renew before expiry, art 240",
+            citation="MPS-2020 art 243 ¶2; MPS-2020 art 240",  # renewed before expiry (art 240)
             confidence=Confidence.CHECKED,
         ),
         DeadlineRule(
@@ -601,7 +625,7 @@ DEFAULT_RULES = RuleBook(
             label=_("Freeze of bonds, shares, fund units or other securities"),
             period=Period(2, Unit.YEARS),
             kind=Kind.FIXED,
-            citation="MPS-2020 art 244; renew before expiry, art 240",
+            citation="MPS-2020 art 244; MPS-2020 art 240",  # renewed before expiry (art 240)
             confidence=Confidence.CHECKED,
         ),
         DeadlineRule(
@@ -609,7 +633,7 @@ DEFAULT_RULES = RuleBook(
             label=_("Freeze of equity, insurance or investment rights"),
             period=Period(6, Unit.MONTHS),
             kind=Kind.FIXED,
-            citation="MPS-2020 art 245; renew before expiry, art 240",
+            citation="MPS-2020 art 245; MPS-2020 art 240",  # renewed before expiry (art 240)
             confidence=Confidence.CHECKED,
         ),
     ]

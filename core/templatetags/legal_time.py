@@ -12,7 +12,7 @@ register = template.Library()
 
 @register.filter
 def legal_due(due_at):
-    """Write the end of a period with 24:00 for a day's end (CPL art 105), in Asia/Shanghai."""
+    """Write the end of a period with 24:00 for a day's end (CPL-2018 art 105), in Asia/Shanghai."""
     return format_due(due_at) if due_at else ""
 
 

@@ -12,6 +12,7 @@ import pytest
 from core.deadlines import (
     DEFAULT_RULES,
     SHANGHAI,
+    Confidence,
     DeadlineRule,
     HolidayCalendar,
     Kind,
@@ -299,13 +300,16 @@ def test_period_parse_refuses_nonsense(text):
 @pytest.mark.parametrize(
     ("code", "urgency", "remote", "period", "kind", "citation"),
     [
-        ("acknowledge_receipt", "ordinary", False, "1 working day", "ordinary", "art 348"),
-        ("acknowledge_receipt", "urgent", False, "12 hours", "ordinary", "art 348"),
-        ("acknowledge_receipt", "extra_urgent", False, "4 hours", "ordinary", "art 348"),
+        # No article sets an acknowledgement period: system defaults, shown without a citation.
+        ("acknowledge_receipt", "ordinary", False, "1 working day", "ordinary", ""),
+        ("acknowledge_receipt", "urgent", False, "12 hours", "ordinary", ""),
+        ("acknowledge_receipt", "extra_urgent", False, "4 hours", "ordinary", ""),
         ("identity_check", "ordinary", False, "7 days", "ordinary", "MPS-2020 art 353"),
         ("identity_check", "ordinary", True, "15 days", "ordinary", "MPS-2020 art 353"),
-        ("identity_check", "urgent", True, "3 days", "ordinary", "MPS-2020 art 353"),
-        ("identity_check", "extra_urgent", False, "24 hours", "ordinary", "MPS-2020 art 353"),
+        # Shortened for urgency: a system default, whatever the rule's article.
+        ("identity_check", "urgent", True, "3 days", "ordinary", ""),
+        ("identity_check", "extra_urgent", False, "24 hours", "ordinary", ""),
+        ("jurisdiction_consultation", "ordinary", False, "7 days", "ordinary", ""),
         ("interrogation_on_behalf", "ordinary", False, "24 hours", "custody", "MPS-2020 art 351"),
         ("interrogation_on_behalf", "extra_urgent", False, "24 hours", "custody", "MPS-2020 art 351"),
         ("collect_detained_suspect", "ordinary", False, "24 hours", "custody", "MPS-2020 art 351"),
@@ -324,7 +328,9 @@ def test_default_rules(code, urgency, remote, period, kind, citation):
 
     assert rule.period_for(urgency=Urgency(urgency), remote=remote) == Period.parse(period)
     assert rule.kind is Kind(kind)
-    assert citation in rule.citation
+    applied = rule.citation_for(urgency=Urgency(urgency), remote=remote)
+    assert citation in applied if citation else applied == ""
+    assert rule.is_system_default(urgency=Urgency(urgency), remote=remote) is (not citation)
 
 
 @pytest.mark.parametrize(
@@ -369,10 +375,21 @@ def test_overriding_an_unknown_rule_fails_loudly():
         DEFAULT_RULES.with_overrides({"no_such_rule": {"period": "1 day"}})
 
 
-def test_every_rule_has_a_citation_and_a_label():
+def test_every_rule_has_a_label_and_a_citation_or_says_it_is_a_system_default():
     assert len(DEFAULT_RULES) >= 12
     for code, rule in DEFAULT_RULES.items():
         assert isinstance(rule, DeadlineRule)
         assert rule.code == code
-        assert rule.citation
+        assert rule.citation or rule.confidence is not Confidence.CHECKED, code
+        assert rule.citation or rule.note, code  # what the practice rests on
         assert rule.label
+
+
+def test_periods_no_article_sets_carry_no_citation_mps_2020_arts_22_348_353():
+    """The 1-working-day acknowledgement (art 348 sets none), the consultation's 7 days (art 22 sets
+    none) and urgency shortening are system defaults; art 353's 7 and 15 days are the article's."""
+    assert DEFAULT_RULES["acknowledge_receipt"].citation == ""
+    assert DEFAULT_RULES["jurisdiction_consultation"].citation == ""
+    check = DEFAULT_RULES["identity_check"]
+    assert check.citation_for(urgency=Urgency.ORDINARY, remote=True) == "MPS-2020 art 353"
+    assert check.citation_for(urgency=Urgency.URGENT) == ""
