@@ -350,8 +350,9 @@ def references_in(text: str) -> list[Reference]:
 
 
 def unregistered(text: str) -> list[str]:
-    """Return the canonical form of each provision ``text`` cites that the register lacks."""
-    return list(dict.fromkeys(ref.canonical for ref in references_in(text) if ref.entry is None))
+    """Return the canonical form of each provision ``text`` cites (either way) that the register lacks."""
+    refs = references_in(text) + zh_references_in(text)
+    return list(dict.fromkeys(ref.canonical for ref in refs if ref.entry is None))
 
 
 def citation(text: str) -> Entry:
@@ -368,6 +369,48 @@ def citation(text: str) -> Entry:
     if entry is None:
         raise CitationError(f"Citation {refs[0].canonical!r} is not in the register (core/citations.py).")
     return entry
+
+
+# Citations already written the Chinese way (《公安机关办理刑事案件程序规定》第三百四十六条、第三百五十三条),
+# as document templates and Chinese texts hold them; the scan checks these against the register too.
+_CN_NUM = "[零〇一二三四五六七八九十百千]+"
+_ZH_TITLES = {spec.title: spec.code for spec in VERSIONS.values() if spec.style == ARTICLES}
+_ZH_ITEM = rf"第{_CN_NUM}条(?:之{_CN_NUM})?(?:第{_CN_NUM}款)?"
+_ZH_TITLE = "|".join(map(re.escape, _ZH_TITLES))
+ZH_PATTERN = re.compile(rf"《(?P<title>{_ZH_TITLE})》(?P<items>{_ZH_ITEM}(?:(?:、|和|及|至){_ZH_ITEM})*)")
+_ZH_ITEM_PARTS = re.compile(
+    rf"第(?P<article>{_CN_NUM})条(?:之(?P<added>{_CN_NUM}))?(?:第(?P<paragraph>{_CN_NUM})款)?"
+)
+_CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
+_CN_PLACES = {"十": 10, "百": 100, "千": 1000}
+
+
+def parse_chinese_numeral(text: str) -> int:
+    """Read a counted Chinese numeral below 10000 (十五 → 15, 一百零三 → 103), as chinese_numeral writes."""
+    total, digit = 0, None
+    for char in text:
+        if char in _CN_DIGITS:
+            digit = _CN_DIGITS[char]
+        elif char in _CN_PLACES:
+            total += (1 if digit is None else digit) * _CN_PLACES[char]
+            digit = None
+        else:
+            raise ValueError(f"Not a Chinese numeral: {text!r}")
+    return total + (digit or 0)
+
+
+def zh_references_in(text: str) -> list[Reference]:
+    """Return every provision ``text`` cites the Chinese way (《…》第十六条第二款、第十七条)."""
+    found = []
+    for match in ZH_PATTERN.finditer(text):
+        version = _ZH_TITLES[match.group("title")]
+        for item in _ZH_ITEM_PARTS.finditer(match.group("items")):
+            article = str(parse_chinese_numeral(item.group("article")))
+            if item.group("added"):
+                article += "之" + item.group("added")
+            paragraph = item.group("paragraph")
+            found.append(Reference(version, article, parse_chinese_numeral(paragraph) if paragraph else None))
+    return found
 
 
 # --- writing citations ---------------------------------------------------------------------------

@@ -153,3 +153,21 @@ def test_a_deadline_without_an_article_reads_as_a_system_default_mps_2020_art_34
             template.render(Context({"c": "MPS-2020 art 353"}))
             == "《公安机关办理刑事案件程序规定》第三百五十三条"
         )
+
+
+def test_citations_written_the_chinese_way_are_read_and_checked_too():
+    text = "根据《公安机关办理刑事案件程序规定》第六十二条、第三百四十六条之规定；《中华人民共和国刑法》第二百八十七条之二"
+
+    assert [ref.canonical for ref in citations.zh_references_in(text)] == [
+        "MPS-2020 art 62",
+        "MPS-2020 art 346",
+        "CL art 287之二",
+    ]
+    assert unregistered(text) == []
+    assert unregistered("《公安机关办理刑事案件程序规定》第九百条第二款") == ["MPS-2020 art 900 ¶2"]
+
+
+def test_chinese_numerals_read_back():
+    from core.numerals import chinese_numeral
+
+    assert all(citations.parse_chinese_numeral(chinese_numeral(n)) == n for n in range(1, 10000))
