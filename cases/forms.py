@@ -8,6 +8,7 @@ page shows each error next to its field and keeps everything that was typed.
 import re
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -20,6 +21,7 @@ from cases.models import (
     Offence,
     PersonRole,
 )
+from core.citations import render as render_citation
 from core.grading import InformationAccuracy, SourceReliability
 from core.ids import MAX_INT
 
@@ -117,7 +119,9 @@ def _role_choices_with_citations() -> list[tuple[str, str]]:
     choices = []
     for value, label in LocationRole.choices:
         citation = LOCATION_CITATIONS.get(value, "")
-        choices.append((value, f"{label} · {citation}" if citation else label))
+        # Evaluated when the form renders, so the citation reads in the page's language.
+        shown = render_citation(citation, get_language())
+        choices.append((value, f"{label} · {shown}" if citation else label))
     return choices
 
 

@@ -147,6 +147,12 @@ def test_uninvolved_province_sees_nothing_in_the_list(client, qinghai_investigat
 # --- the case page -------------------------------------------------------------------------------
 
 
+def test_an_english_page_keeps_the_canonical_citation_mps_2020_art_17(english, signed_in, wuhou_case):
+    html = signed_in.get(_detail(wuhou_case)).text
+
+    assert "MPS-2020 art 17" in html and "第十七条" not in html
+
+
 def test_detail_shows_identities_in_full_and_audits_the_view(signed_in, wuhou_investigator, wuhou_case):
     response = signed_in.get(_detail(wuhou_case))
 
@@ -155,7 +161,7 @@ def test_detail_shows_identities_in_full_and_audits_the_view(signed_in, wuhou_in
     assert SUSPECT_ID in html
     assert "13812345678" in html
     assert wuhou_case.number in html
-    assert "MPS-2020 art 17" in html  # the citation of the victim's loss place
+    assert "《公安机关办理刑事案件程序规定》第十七条" in html  # the citation of the victim's loss place
     assert "530102" in html
     event = AuditEvent.objects.get(action="cases.case.viewed_identities")
     assert event.actor_id == wuhou_investigator.pk
@@ -321,7 +327,7 @@ def test_a_place_is_added_with_its_role_and_division(signed_in, draft):
     assert location.is_main
     page = signed_in.get(_detail(draft)).text
     assert "昆明市公安局五华区分局" in page
-    assert "MPS-2020 art 17" in page
+    assert "《公安机关办理刑事案件程序规定》第十七条" in page  # MPS-2020 art 17, as a Chinese page cites it
 
 
 def test_a_place_with_a_bad_division_shows_the_error_and_keeps_the_input(signed_in, draft):
