@@ -388,19 +388,9 @@ def _record(meeting: JointMeeting, by, action: str, payload: dict, note: str = "
     timeline_add(instance=meeting, actor=by, acting_unit_code=code, action=f"agenda_{action}", note=note)
 
 
-def _item_of(item_id) -> tuple[int, int]:
-    if id_or_none(item_id) is None:
-        raise Http404
-    item_id = int(item_id)
-    meeting_id = AgendaItem.objects.filter(pk=item_id).values_list("meeting_id", flat=True).first()
-    if meeting_id is None:
-        raise Http404
-    return meeting_id, item_id
-
-
-def _locked_item(meeting: JointMeeting, item_id: int) -> AgendaItem:
-    """Read the item again under the meeting's lock: it may have been removed meanwhile (404)."""
-    item = AgendaItem.objects.filter(pk=item_id, meeting_id=meeting.pk).first()
+def _locked_item(meeting: JointMeeting, item: AgendaItem) -> AgendaItem:
+    """Read the item again under its meeting's lock: it may have been removed meanwhile (404)."""
+    item = AgendaItem.objects.filter(pk=item.pk, meeting_id=meeting.pk).first()
     if item is None:
         raise Http404
     return item
@@ -426,10 +416,14 @@ def _next_position(meeting: JointMeeting) -> int:
 
 @transaction.atomic
 def agenda_item_add(
-    *, meeting_id, by, source_kind: str, target_id="", title: str = "", presenting_unit=None
+    *, meeting: JointMeeting, by, source_kind: str, target_id="", title: str = "", presenting_unit=None
 ) -> AgendaItem:
-    """Add an item: an open matter that is still a candidate, the standing briefing, or a free topic."""
-    meeting = _lock_meeting(meeting_id)
+    """Add an item: an open matter that is still a candidate, the standing briefing, or a free topic.
+
+    `meeting` is the meeting as the adapter read it; it is locked again by its pk. `target_id` names
+    the matter, which the item records by id.
+    """
+    meeting = _lock_meeting(meeting.pk)
     _check(meeting, by, permissions.may_organise, AGENDA_EDITABLE_STATES)
     if source_kind not in AgendaSource.values:
         raise ValidationError({"source_kind": _("Choose where the item comes from.")})
@@ -498,15 +492,18 @@ def _candidate(meeting: JointMeeting, source_kind: str, target_id: str) -> Agend
 
 
 @transaction.atomic
-def agenda_item_update(*, item_id, by, **fields) -> AgendaItem:
-    """Change an item's title (a matter's: empty for the composed one) or presenting unit."""
-    meeting_id, item_id = _item_of(item_id)
-    meeting = _lock_meeting(meeting_id)
+def agenda_item_update(*, item: AgendaItem, by, **fields) -> AgendaItem:
+    """Change an item's title (a matter's: empty for the composed one) or presenting unit.
+
+    `item` is the item as the adapter read it on a meeting the user sees; its meeting is locked by
+    its pk and the item read again under that lock.
+    """
+    meeting = _lock_meeting(item.meeting_id)
     _check(meeting, by, permissions.may_organise, AGENDA_EDITABLE_STATES)
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
-    item = _locked_item(meeting, item_id)
+    item = _locked_item(meeting, item)
     changed = {}
     if "title" in fields:
         title = (fields["title"] or "").strip()
@@ -523,12 +520,11 @@ def agenda_item_update(*, item_id, by, **fields) -> AgendaItem:
 
 
 @transaction.atomic
-def agenda_item_remove(*, item_id, by) -> None:
-    """Take an item off the agenda; the others close up."""
-    meeting_id, item_id = _item_of(item_id)
-    meeting = _lock_meeting(meeting_id)
+def agenda_item_remove(*, item: AgendaItem, by) -> None:
+    """Take an item off the agenda; the others close up (its meeting locked, the item read again)."""
+    meeting = _lock_meeting(item.meeting_id)
     _check(meeting, by, permissions.may_organise, AGENDA_EDITABLE_STATES)
-    item = _locked_item(meeting, item_id)
+    item = _locked_item(meeting, item)
     payload = {"item": item.pk, "source_kind": item.source_kind, "target": [item.target_type, item.target_id]}
     title, note = item.title, _timeline_note(item)
     item.delete()
@@ -543,9 +539,12 @@ def _renumber(items: list[AgendaItem]) -> None:
 
 
 @transaction.atomic
-def agenda_reorder(*, meeting_id, by, item_ids) -> list[AgendaItem]:
-    """Put the items in the order given; the list must name every item of the meeting once."""
-    meeting = _lock_meeting(meeting_id)
+def agenda_reorder(*, meeting: JointMeeting, by, item_ids) -> list[AgendaItem]:
+    """Put the items in the order given; the list must name every item of the meeting once.
+
+    `meeting` is the meeting as the adapter read it; it is locked again by its pk.
+    """
+    meeting = _lock_meeting(meeting.pk)
     _check(meeting, by, permissions.may_organise, AGENDA_EDITABLE_STATES)
     items = {item.pk: item for item in meeting.agenda_items.all()}
     try:
@@ -564,14 +563,16 @@ def agenda_reorder(*, meeting_id, by, item_ids) -> list[AgendaItem]:
 
 
 @transaction.atomic
-def agenda_outcome_record(*, item_id, by, outcome: str, note: str = "") -> AgendaItem:
-    """Record what the session did with an item: decided, deferred or noted (in session only)."""
-    meeting_id, item_id = _item_of(item_id)
-    meeting = _lock_meeting(meeting_id)
+def agenda_outcome_record(*, item: AgendaItem, by, outcome: str, note: str = "") -> AgendaItem:
+    """Record what the session did with an item: decided, deferred or noted (in session only).
+
+    Its meeting is locked by its pk and the item read again under that lock.
+    """
+    meeting = _lock_meeting(item.meeting_id)
     _check(meeting, by, permissions.may_run_session, {MeetingState.IN_SESSION})
     if outcome not in AgendaOutcome.values or outcome == AgendaOutcome.NONE:
         raise ValidationError({"outcome": _("Choose decided, deferred or noted.")})
-    item = _locked_item(meeting, item_id)
+    item = _locked_item(meeting, item)
     item.outcome = outcome
     item.note = (note or "").strip()
     item.save(update_fields=["outcome", "note"])

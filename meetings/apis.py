@@ -509,7 +509,7 @@ class MeetingDetailApi(APIView):
         if "chair_unit" in fields:
             fields["chair_unit"] = selectors.unit_by_code(fields["chair_unit"], "chair_unit")
         _meeting, warnings = scheduling.meeting_update(
-            meeting_id=meeting.pk,
+            meeting=meeting,
             by=request.user,
             expected_sequence=values.get("expected_sequence"),
             **fields,
@@ -741,7 +741,7 @@ class ParticipantDetailApi(APIView):
         participant = _participant(meeting, participant_id)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        scheduling.participant_update(participant_id=participant.pk, by=request.user, **data.validated_data)
+        scheduling.participant_update(participant=participant, by=request.user, **data.validated_data)
         return Response(ParticipantSerializer(selectors.participants_of(meeting).get(pk=participant.pk)).data)
 
     @extend_schema(
@@ -755,7 +755,7 @@ class ParticipantDetailApi(APIView):
     def delete(self, request, pk: int, participant_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         participant = _participant(meeting, participant_id)
-        scheduling.participant_remove(participant_id=participant.pk, by=request.user)
+        scheduling.participant_remove(participant=participant, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -793,7 +793,7 @@ class ParticipantAnswerApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         scheduling.participant_answer(
-            participant_id=participant.pk,
+            participant=participant,
             by=request.user,
             answer=values["answer"],
             reason=values["reason"],
@@ -822,7 +822,7 @@ class ParticipantAttendanceApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         scheduling.attendance_record(
-            participant_id=participant.pk, by=request.user, attended=data.validated_data["attended"]
+            participant=participant, by=request.user, attended=data.validated_data["attended"]
         )
         return Response(ParticipantSerializer(selectors.participants_of(meeting).get(pk=participant.pk)).data)
 
@@ -947,9 +947,7 @@ class AgendaOrderApi(APIView):
         meeting = selectors.meeting_get_visible(request.user, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agenda.agenda_reorder(
-            meeting=meeting, by=request.user, item_ids=data.validated_data["item_ids"]
-        )
+        agenda.agenda_reorder(meeting=meeting, by=request.user, item_ids=data.validated_data["item_ids"])
         return _agenda_response(meeting, request.user)
 
 
@@ -982,12 +980,12 @@ class AgendaItemApi(APIView):
         values = dict(data.validated_data)
         if "outcome" in values:
             agenda.agenda_outcome_record(
-                item_id=item.pk, by=request.user, outcome=values.pop("outcome"), note=values.pop("note", "")
+                item=item, by=request.user, outcome=values.pop("outcome"), note=values.pop("note", "")
             )
         if "presenting_unit" in values:
             values["presenting_unit"] = selectors.unit_by_code(values["presenting_unit"], "presenting_unit")
         if values:
-            agenda.agenda_item_update(item_id=item.pk, by=request.user, **values)
+            agenda.agenda_item_update(item=item, by=request.user, **values)
         return _agenda_response(meeting, request.user)
 
     @extend_schema(
@@ -1001,7 +999,7 @@ class AgendaItemApi(APIView):
     def delete(self, request, pk: int, item_id: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         item = get_object_or_404(meeting.agenda_items.all(), pk=item_id)
-        agenda.agenda_item_remove(item_id=item.pk, by=request.user)
+        agenda.agenda_item_remove(item=item, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -511,9 +511,13 @@ def _acting_unit_code(meeting: JointMeeting, by) -> str:
     return ""
 
 
-def briefing_refresh(*, meeting_id, by) -> Briefing:
-    """Compute the live briefing again now (the organiser, before the session); 409 once frozen."""
-    meeting = JointMeeting.objects.select_related("series", "host_unit").filter(pk=meeting_id).first()
+def briefing_refresh(*, meeting: JointMeeting, by) -> Briefing:
+    """Compute the live briefing again now (the organiser, before the session); 409 once frozen.
+
+    `meeting` is the meeting as the adapter read it. It is read again by its pk here and locked by
+    its pk only to store the figures (_store): the aggregation runs before the lock is taken.
+    """
+    meeting = JointMeeting.objects.select_related("series", "host_unit").filter(pk=meeting.pk).first()
     if meeting is None:
         raise Http404
     if not permissions.may_organise(meeting, by):

@@ -30,7 +30,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit, holidays
 from core.exceptions import Conflict
-from core.ids import id_or_none
 from core.models import HolidayOverride
 from core.notifications import notify
 from core.numerals import chinese_numeral
@@ -128,11 +127,12 @@ class ParticipantCandidate:
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _lock(meeting_id) -> JointMeeting:
+def _lock(pk: int) -> JointMeeting:
+    """Read the meeting again under a row lock: the instance the adapter read may be stale."""
     return (
         JointMeeting.objects.select_for_update(of=("self",))
         .select_related("series", "host_unit", "organiser", "organiser_unit")
-        .get(pk=meeting_id)
+        .get(pk=pk)
     )
 
 
@@ -487,14 +487,15 @@ def meeting_create(
 
 @transaction.atomic
 def meeting_update(
-    *, meeting_id, by: User, expected_sequence: int | None = None, **fields: Any
+    *, meeting: JointMeeting, by: User, expected_sequence: int | None = None, **fields: Any
 ) -> tuple[JointMeeting, list[MeetingWarning]]:
     """Change a meeting's details (not its state); once notice was given, send the update.
 
-    409 when the meeting can no longer be edited or `expected_sequence` is stale; a change of what
-    the calendar carries raises SEQUENCE and sends every participant a REQUEST.
+    `meeting` is the meeting as the adapter read it; it is locked again by its pk. 409 when the
+    meeting can no longer be edited or `expected_sequence` is stale; a change of what the calendar
+    carries raises SEQUENCE and sends every participant a REQUEST.
     """
-    meeting = _lock(meeting_id)
+    meeting = _lock(meeting.pk)
     if meeting.state not in EDITABLE_STATES:
         raise Conflict(current_state=meeting.state)
     if not permissions.may_organise(meeting, by):
@@ -654,7 +655,7 @@ def _after(name: str, *, by, now):
 @transaction.atomic
 def meeting_transition(
     *,
-    meeting_id,
+    meeting: JointMeeting,
     name: str,
     by: User,
     reason: str = "",
@@ -663,9 +664,11 @@ def meeting_transition(
 ) -> tuple[JointMeeting, list[MeetingWarning]]:
     """Take transition `name` of the meeting through the single service path, with its effects.
 
-    Conflict (409) when the meeting has moved on (or is not in `expected_state`), PermissionDenied
-    (403) when the user may not take the step, ValidationError (400) naming the field when the
-    input is refused. Returns the meeting as it is now and the warnings of its (new) date.
+    `meeting` is the meeting as the adapter read it; it is read again by its pk (and
+    core.workflow.run_transition locks it). Conflict (409) when the meeting has moved on (or is not
+    in `expected_state`), PermissionDenied (403) when the user may not take the step,
+    ValidationError (400) naming the field when the input is refused. Returns the meeting as it is
+    now and the warnings of its (new) date.
     """
     from meetings.steps import MEETING_MACHINE
 
@@ -673,7 +676,7 @@ def meeting_transition(
     if MEETING_MACHINE.step(name) is None:
         raise ValidationError({"name": [_("No such transition.")]})
     fields = dict(fields or {})
-    meeting = JointMeeting.objects.select_related("series").get(pk=meeting_id)
+    meeting = JointMeeting.objects.select_related("series").get(pk=meeting.pk)
     now = timezone.now()
     arguments: dict[str, Any] = {}
     payload: dict[str, Any] = {}
@@ -868,7 +871,7 @@ def _record(meeting, by, action: str, data: dict, note: str = "") -> None:
 @transaction.atomic
 def participant_add(
     *,
-    meeting_id,
+    meeting: JointMeeting,
     by: User,
     user: User | None = None,
     unit: Unit | None = None,
@@ -883,8 +886,9 @@ def participant_add(
 
     An officer stands for the member whose subtree holds the unit; an expert stands for nobody.
     Once notice was given the addition raises SEQUENCE and everybody gets the updated REQUEST.
+    `meeting` is the meeting as the adapter read it; it is locked again by its pk.
     """
-    meeting = _lock(meeting_id)
+    meeting = _lock(meeting.pk)
     _require_participants_editable(meeting, by)
     if kind not in ParticipantKind.values:
         raise ValidationError({"kind": [_("Choose a kind of participant.")]})
@@ -950,24 +954,18 @@ def participant_add(
     return MeetingParticipant.objects.select_related("user", "unit", "member").get(pk=participant.pk)
 
 
-def _lock_participant(participant_id) -> tuple[JointMeeting, MeetingParticipant]:
-    """Lock the participant's meeting, then read the participant again: 404 if it is gone.
+def _lock_participant(participant: MeetingParticipant) -> tuple[JointMeeting, MeetingParticipant]:
+    """Lock the participant's meeting by its pk, then read the participant again: 404 if it is gone.
 
-    Another request may remove the participant between the first read and the meeting's lock, so
-    the row is looked for again under the lock rather than assumed.
+    `participant` is the row as the adapter read it on a meeting the user sees. Another request may
+    remove it between that read and the meeting's lock, so the row is looked for again under the
+    lock rather than assumed.
     """
-    if id_or_none(participant_id) is None:
-        raise Http404
-    meeting_id = (
-        MeetingParticipant.objects.filter(pk=int(participant_id)).values_list("meeting_id", flat=True).first()
-    )
-    if meeting_id is None:
-        raise Http404
-    meeting = _lock(meeting_id)
+    meeting = _lock(participant.meeting_id)
     participant = (
         MeetingParticipant.objects.select_for_update(of=("self",))
         .select_related("user", "unit", "member", "member__unit")
-        .filter(pk=int(participant_id), meeting_id=meeting.pk)
+        .filter(pk=participant.pk, meeting_id=meeting.pk)
         .first()
     )
     if participant is None:
@@ -976,9 +974,9 @@ def _lock_participant(participant_id) -> tuple[JointMeeting, MeetingParticipant]
 
 
 @transaction.atomic
-def participant_update(*, participant_id, by: User, **fields: Any) -> MeetingParticipant:
+def participant_update(*, participant: MeetingParticipant, by: User, **fields: Any) -> MeetingParticipant:
     """Change a participant's role, chair or (a guest's) name and address; once notice was given, send it."""
-    meeting, participant = _lock_participant(participant_id)
+    meeting, participant = _lock_participant(participant)
     _require_participants_editable(meeting, by)
     allowed = {"kind", "attendance_role", "is_chair"} | (
         GUEST_FIELDS if participant.user_id is None else set()
@@ -1024,9 +1022,9 @@ def participant_update(*, participant_id, by: User, **fields: Any) -> MeetingPar
 
 
 @transaction.atomic
-def participant_remove(*, participant_id, by: User) -> None:
+def participant_remove(*, participant: MeetingParticipant, by: User) -> None:
     """Un-invite a participant: a CANCEL naming only them, the updated REQUEST to the others (plan §6.3)."""
-    meeting, participant = _lock_participant(participant_id)
+    meeting, participant = _lock_participant(participant)
     _require_participants_editable(meeting, by)
     send = _notice_given(meeting)
     payload = _participant_payload(participant)
@@ -1061,7 +1059,12 @@ def _may_answer_for(participant: MeetingParticipant, meeting: JointMeeting, by) 
 
 @transaction.atomic
 def participant_answer(
-    *, participant_id, by: User, answer: str, reason: str = "", delegate: User | None = None
+    *,
+    participant: MeetingParticipant,
+    by: User,
+    answer: str,
+    reason: str = "",
+    delegate: User | None = None,
 ) -> MeetingParticipant:
     """Record a participant's answer: accept, decline (a reason, 请假事由) or delegate to a colleague.
 
@@ -1070,7 +1073,7 @@ def participant_answer(
     current SEQUENCE (RFC 5546 §3.2.2.3); answers never raise SEQUENCE (RFC 5546 §2.1.4). The
     organiser hears of declines and delegations.
     """
-    meeting, participant = _lock_participant(participant_id)
+    meeting, participant = _lock_participant(participant)
     if meeting.state not in (MS.SCHEDULED, MS.POSTPONED):
         raise Conflict(current_state=meeting.state)
     if not _may_answer_for(participant, meeting, by):
@@ -1163,9 +1166,9 @@ def participant_answer(
 
 
 @transaction.atomic
-def attendance_record(*, participant_id, by: User, attended: bool) -> MeetingParticipant:
+def attendance_record(*, participant: MeetingParticipant, by: User, attended: bool) -> MeetingParticipant:
     """Record at the roll call whether a participant attended (in session; whoever runs the session)."""
-    meeting, participant = _lock_participant(participant_id)
+    meeting, participant = _lock_participant(participant)
     if meeting.state != MS.IN_SESSION:
         raise Conflict(current_state=meeting.state)
     if not permissions.may_run_session(meeting, by):

@@ -26,7 +26,7 @@ from meetings.models import ActionItem, JointMeeting, Minutes, NormativeDocument
 def _take_meeting_step(meeting, name, *, by, expected_state=None, reason="", start_at=None, end_at=None):
     fields = {key: value for key, value in (("start_at", start_at), ("end_at", end_at)) if value is not None}
     return scheduling.meeting_transition(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         name=name,
         by=by,
         reason=reason,

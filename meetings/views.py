@@ -677,7 +677,7 @@ def _answer(page: MeetingPage, values: dict) -> str:
                 {"delegate": _("There is no user %(name)s.") % {"name": values["delegate"]}}
             )
     scheduling.participant_answer(
-        participant_id=participant.pk,
+        participant=participant,
         by=page.user,
         answer=values["answer"],
         reason=values["reason"],
@@ -692,7 +692,7 @@ def _participant_add(page: MeetingPage, values: dict) -> str:
         user_id, unit_id = (int(part) for part in values["candidate"].split(":"))
         user, unit = User.objects.get(pk=user_id), Unit.objects.get(pk=unit_id)
     scheduling.participant_add(
-        meeting_id=page.meeting.pk,
+        meeting=page.meeting,
         by=page.user,
         user=user,
         unit=unit,
@@ -708,13 +708,13 @@ def _participant_add(page: MeetingPage, values: dict) -> str:
 
 def _participant_remove(page: MeetingPage, values: dict) -> str:
     participant = _participant_of(page, values["participant"])
-    scheduling.participant_remove(participant_id=participant.pk, by=page.user)
+    scheduling.participant_remove(participant=participant, by=page.user)
     return _("The participant is taken off the meeting.")
 
 
 def _attendance(page: MeetingPage, values: dict) -> str:
     participant = _participant_of(page, values["participant"])
-    scheduling.attendance_record(participant_id=participant.pk, by=page.user, attended=values["attended"])
+    scheduling.attendance_record(participant=participant, by=page.user, attended=values["attended"])
     return _("The roll call is recorded.")
 
 
@@ -725,23 +725,19 @@ def _agenda_add(page: MeetingPage, values: dict) -> str:
             meeting=page.meeting, by=page.user, source_kind=source_kind, target_id=target_id
         )
     else:
-        agenda.agenda_item_add(
-            meeting=page.meeting, by=page.user, source_kind="free", title=values["title"]
-        )
+        agenda.agenda_item_add(meeting=page.meeting, by=page.user, source_kind="free", title=values["title"])
     return _("The item is on the agenda.")
 
 
 def _agenda_remove(page: MeetingPage, values: dict) -> str:
     item = _agenda_item_of(page, values["item"])
-    agenda.agenda_item_remove(item_id=item.pk, by=page.user)
+    agenda.agenda_item_remove(item=item, by=page.user)
     return _("The item is taken off the agenda.")
 
 
 def _agenda_outcome(page: MeetingPage, values: dict) -> str:
     item = _agenda_item_of(page, values["item"])
-    agenda.agenda_outcome_record(
-        item_id=item.pk, by=page.user, outcome=values["outcome"], note=values["note"]
-    )
+    agenda.agenda_outcome_record(item=item, by=page.user, outcome=values["outcome"], note=values["note"])
     return _("The outcome is recorded.")
 
 

@@ -27,6 +27,7 @@ from jurisdiction.models import (
 )
 from meetings import agenda
 from meetings.models import AgendaItem, AgendaOutcome, AgendaSource, MeetingState
+from tests.support.api import token_client
 from tests.support.factories.cases import CaseFactory, unit
 from tests.support.factories.meetings import invite, meeting_in
 from tests.support.factories.organisation import UserFactory
@@ -201,7 +202,7 @@ def test_candidates_are_exactly_open_matters_within_member_subtrees(
 
     liaison = provinces["510000"].liaison
     item = agenda.agenda_item_add(
-        meeting_id=meeting.pk, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
+        meeting=meeting, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
     )
     assert (item.target_type, item.target_id, item.position) == (
         "jurisdiction.proceeding",
@@ -218,7 +219,7 @@ def test_candidates_are_exactly_open_matters_within_member_subtrees(
 
     with pytest.raises(ValidationError):  # already on the agenda
         agenda.agenda_item_add(
-            meeting_id=meeting.pk, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
+            meeting=meeting, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
         )
     for kind, target in (
         (K.PROCEEDING_DISPUTED, matters.chuandian.pk),
@@ -228,7 +229,7 @@ def test_candidates_are_exactly_open_matters_within_member_subtrees(
         (K.MERGER_PROPOSAL, matters.merger_chuandian.pk),
     ):
         with pytest.raises(ValidationError):
-            agenda.agenda_item_add(meeting_id=meeting.pk, by=liaison, source_kind=kind, target_id=target)
+            agenda.agenda_item_add(meeting=meeting, by=liaison, source_kind=kind, target_id=target)
     assert AgendaItem.objects.filter(meeting=meeting).count() == 1
 
 
@@ -242,15 +243,11 @@ def test_item_shows_current_state_and_hides_what_viewer_may_not_see(meeting, mat
     liaison = provinces["510000"].liaison
     add = agenda.agenda_item_add
     proceeding = add(
-        meeting_id=meeting.pk, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
+        meeting=meeting, by=liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=matters.chuanyu.pk
     )
-    request = add(
-        meeting_id=meeting.pk, by=liaison, source_kind=K.REQUEST_DISPUTED, target_id=matters.disputed.pk
-    )
-    merger = add(
-        meeting_id=meeting.pk, by=liaison, source_kind=K.MERGER_PROPOSAL, target_id=matters.merger.pk
-    )
-    free = add(meeting_id=meeting.pk, by=liaison, source_kind=K.FREE, title="交流电诈案件侦办经验")
+    request = add(meeting=meeting, by=liaison, source_kind=K.REQUEST_DISPUTED, target_id=matters.disputed.pk)
+    merger = add(meeting=meeting, by=liaison, source_kind=K.MERGER_PROPOSAL, target_id=matters.merger.pk)
+    free = add(meeting=meeting, by=liaison, source_kind=K.FREE, title="交流电诈案件侦办经验")
     # The matter moved on since it was put on the agenda: the agenda shows where it stands now.
     JurisdictionProceeding.objects.filter(pk=matters.chuanyu.pk).update(state=ProceedingState.AGREED)
 
@@ -283,10 +280,8 @@ def test_item_shows_current_state_and_hides_what_viewer_may_not_see(meeting, mat
     # unit paths from the memberships the request has already read), and one for the cases that
     # typed text (a free topic's title, a note) may name (issue 16).
     fewer = _display_queries(list(meeting.agenda_items.all()), liaison)
-    add(
-        meeting_id=meeting.pk, by=liaison, source_kind=K.DESIGNATION_PENDING, target_id=matters.designation.pk
-    )
-    add(meeting_id=meeting.pk, by=liaison, source_kind=K.REQUEST_OVERDUE, target_id=matters.overdue.pk)
+    add(meeting=meeting, by=liaison, source_kind=K.DESIGNATION_PENDING, target_id=matters.designation.pk)
+    add(meeting=meeting, by=liaison, source_kind=K.REQUEST_OVERDUE, target_id=matters.overdue.pk)
     items = list(meeting.agenda_items.all())
     assert len(items) == 6
     assert _display_queries(items, liaison) == fewer == 4
@@ -299,60 +294,54 @@ def test_only_the_organiser_edits_and_outcomes_are_recorded_in_session(
     chongqing = provinces["500000"]
     add = agenda.agenda_item_add
     with pytest.raises(PermissionDenied):  # a member's liaison sees the meeting, does not organise it
-        add(meeting_id=meeting.pk, by=chongqing.liaison, source_kind=K.FREE, title="议题")
+        add(meeting=meeting, by=chongqing.liaison, source_kind=K.FREE, title="议题")
     with pytest.raises(Http404):
-        add(meeting_id=meeting.pk, by=qinghai_investigator, source_kind=K.FREE, title="议题")
+        add(meeting=meeting, by=qinghai_investigator, source_kind=K.FREE, title="议题")
     with pytest.raises(ValidationError):  # a free topic needs a title
-        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE)
+        add(meeting=meeting, by=host.liaison, source_kind=K.FREE)
 
-    briefing_item = add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.BRIEFING)
+    briefing_item = add(meeting=meeting, by=host.liaison, source_kind=K.BRIEFING)
     assert briefing_item.title and briefing_item.target_id == ""
     with pytest.raises(ValidationError):  # the standing briefing item is there once
-        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.BRIEFING)
+        add(meeting=meeting, by=host.liaison, source_kind=K.BRIEFING)
     first = add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=host.liaison,
         source_kind=K.FREE,
         title="交流经验",
         presenting_unit=unit(YUZHONG),
     )
-    second = add(
-        meeting_id=meeting.pk, by=host.liaison, source_kind=K.MERGER_PROPOSAL, target_id=matters.merger.pk
-    )
+    second = add(meeting=meeting, by=host.liaison, source_kind=K.MERGER_PROPOSAL, target_id=matters.merger.pk)
     with pytest.raises(ValidationError):  # a presenter from outside the members' subtrees
-        add(
-            meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="x", presenting_unit=unit(WUHUA)
-        )
+        add(meeting=meeting, by=host.liaison, source_kind=K.FREE, title="x", presenting_unit=unit(WUHUA))
     assert [item.position for item in (briefing_item, first, second)] == [1, 2, 3]
 
-    agenda.agenda_reorder(
-        meeting_id=meeting.pk, by=host.liaison, item_ids=[second.pk, briefing_item.pk, first.pk]
-    )
+    agenda.agenda_reorder(meeting=meeting, by=host.liaison, item_ids=[second.pk, briefing_item.pk, first.pk])
     assert list(meeting.agenda_items.values_list("pk", flat=True)) == [second.pk, briefing_item.pk, first.pk]
     with pytest.raises(ValidationError):
-        agenda.agenda_reorder(meeting_id=meeting.pk, by=host.liaison, item_ids=[second.pk, first.pk])
-    updated = agenda.agenda_item_update(item_id=first.pk, by=host.liaison, title="交流侦办经验")
+        agenda.agenda_reorder(meeting=meeting, by=host.liaison, item_ids=[second.pk, first.pk])
+    updated = agenda.agenda_item_update(item=first, by=host.liaison, title="交流侦办经验")
     assert updated.title == "交流侦办经验"
     with pytest.raises(ValidationError):
-        agenda.agenda_item_update(item_id=first.pk, by=host.liaison, outcome="decided")
-    agenda.agenda_item_remove(item_id=briefing_item.pk, by=host.liaison)
+        agenda.agenda_item_update(item=first, by=host.liaison, outcome="decided")
+    agenda.agenda_item_remove(item=briefing_item, by=host.liaison)
     assert list(meeting.agenda_items.values_list("pk", "position")) == [(second.pk, 1), (first.pk, 2)]
 
     with pytest.raises(Conflict):  # outcomes are recorded in session
-        agenda.agenda_outcome_record(item_id=second.pk, by=host.head, outcome=AgendaOutcome.DECIDED)
+        agenda.agenda_outcome_record(item=second, by=host.head, outcome=AgendaOutcome.DECIDED)
     meeting.__class__.objects.filter(pk=meeting.pk).update(state=MeetingState.IN_SESSION)
     with pytest.raises(PermissionDenied):
-        agenda.agenda_outcome_record(item_id=second.pk, by=chongqing.liaison, outcome=AgendaOutcome.DECIDED)
+        agenda.agenda_outcome_record(item=second, by=chongqing.liaison, outcome=AgendaOutcome.DECIDED)
     with pytest.raises(ValidationError):
-        agenda.agenda_outcome_record(item_id=second.pk, by=host.head, outcome="adopted")
+        agenda.agenda_outcome_record(item=second, by=host.head, outcome="adopted")
     recorded = agenda.agenda_outcome_record(
-        item_id=second.pk, by=host.head, outcome=AgendaOutcome.DEFERRED, note="待两地补充材料后再议"
+        item=second, by=host.head, outcome=AgendaOutcome.DEFERRED, note="待两地补充材料后再议"
     )
     assert (recorded.outcome, recorded.note) == ("deferred", "待两地补充材料后再议")
 
     meeting.__class__.objects.filter(pk=meeting.pk).update(state=MeetingState.CLOSED)
     with pytest.raises(Conflict):  # the agenda of a held meeting is closed
-        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="补充议题")
+        add(meeting=meeting, by=host.liaison, source_kind=K.FREE, title="补充议题")
     actions = set(
         AuditEvent.objects.filter(
             target_id=str(meeting.pk), action__startswith="meetings.agenda."
@@ -373,18 +362,21 @@ def test_ids_that_are_not_ascii_digits_are_refused_by_field(meeting, matters, pr
     host = provinces["510000"]
     add = agenda.agenda_item_add
     with pytest.raises(ValidationError) as refused:
-        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=bad)
+        add(meeting=meeting, by=host.liaison, source_kind=K.PROCEEDING_DISPUTED, target_id=bad)
     assert set(refused.value.message_dict) == {"target_id"}
     with pytest.raises(ValidationError) as refused:
-        add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="议题", presenting_unit=bad)
+        add(meeting=meeting, by=host.liaison, source_kind=K.FREE, title="议题", presenting_unit=bad)
     assert set(refused.value.message_dict) == {"presenting_unit"}
-    item = add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="议题")
+    item = add(meeting=meeting, by=host.liaison, source_kind=K.FREE, title="议题")
     with pytest.raises(ValidationError) as refused:
-        agenda.agenda_reorder(meeting_id=meeting.pk, by=host.liaison, item_ids=[bad])
+        agenda.agenda_reorder(meeting=meeting, by=host.liaison, item_ids=[bad])
     assert set(refused.value.message_dict) == {"item_ids"}
-    for change in (agenda.agenda_item_update, agenda.agenda_item_remove):
-        with pytest.raises(Http404):  # an item named in the path: not found
-            change(item_id=bad, by=host.liaison)
+    # An item named in the path is read by the adapter on the meeting: not found (the services take
+    # the item it read, never an id).
+    client = token_client(host.liaison)
+    path = f"/api/v1/meetings/{meeting.pk}/agenda/{bad}/"
+    assert client.patch(path, {"title": "改"}, format="json").status_code == 404
+    assert client.delete(path).status_code == 404
     assert list(meeting.agenda_items.all()) == [item]
     # The agenda reads ids with core.ids (meetings.ids and its is_id are gone).
     assert agenda.id_or_none("42") == 42 and agenda.id_or_none(42) == 42
@@ -395,8 +387,8 @@ def test_ids_that_are_not_ascii_digits_are_refused_by_field(meeting, matters, pr
 def test_an_item_removed_while_waiting_for_the_meeting_lock_is_a_404(meeting, provinces, monkeypatch):
     """Two organisers at once: the item goes between the first read and the lock; no DoesNotExist (500)."""
     host = provinces["510000"]
-    first = agenda.agenda_item_add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="甲")
-    second = agenda.agenda_item_add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="乙")
+    first = agenda.agenda_item_add(meeting=meeting, by=host.liaison, source_kind=K.FREE, title="甲")
+    second = agenda.agenda_item_add(meeting=meeting, by=host.liaison, source_kind=K.FREE, title="乙")
     lock = agenda._lock_meeting
 
     def lock_after_the_other_removed_it(meeting_id):
@@ -407,15 +399,15 @@ def test_an_item_removed_while_waiting_for_the_meeting_lock_is_a_404(meeting, pr
     monkeypatch.setattr(agenda, "_lock_meeting", lock_after_the_other_removed_it)
     doomed = first.pk
     with pytest.raises(Http404):
-        agenda.agenda_item_update(item_id=first.pk, by=host.liaison, title="丙")
+        agenda.agenda_item_update(item=first, by=host.liaison, title="丙")
     doomed = second.pk
     with pytest.raises(Http404):
-        agenda.agenda_item_remove(item_id=second.pk, by=host.liaison)
-    third = agenda.agenda_item_add(meeting_id=meeting.pk, by=host.liaison, source_kind=K.FREE, title="丁")
+        agenda.agenda_item_remove(item=second, by=host.liaison)
+    third = agenda.agenda_item_add(meeting=meeting, by=host.liaison, source_kind=K.FREE, title="丁")
     meeting.__class__.objects.filter(pk=meeting.pk).update(state=MeetingState.IN_SESSION)
     doomed = third.pk
     with pytest.raises(Http404):
-        agenda.agenda_outcome_record(item_id=third.pk, by=host.head, outcome=AgendaOutcome.DECIDED)
+        agenda.agenda_outcome_record(item=third, by=host.head, outcome=AgendaOutcome.DECIDED)
     # (The simulated removal ran inside the refused call's transaction, so it rolled back with it.)
     assert not AuditEvent.objects.filter(
         action__in=["meetings.agenda.update", "meetings.agenda.remove", "meetings.agenda.outcome"]

@@ -392,7 +392,7 @@ def test_period_runs_from_the_last_meeting(pan_southwest, chuanyu_legal, provinc
     assert (again.pk, again.frozen_at, again.figures) == (frozen.pk, opened, frozen.figures)
     assert Briefing.objects.filter(meeting=meeting).count() == 1
     with pytest.raises(Conflict):
-        briefing.briefing_refresh(meeting_id=meeting.pk, by=liaison)
+        briefing.briefing_refresh(meeting=meeting, by=liaison)
 
 
 def test_refresh_recomputes_for_the_organiser_only(pan_southwest, provinces, qinghai_investigator):
@@ -400,16 +400,16 @@ def test_refresh_recomputes_for_the_organiser_only(pan_southwest, provinces, qin
     meeting = meeting_in(pan_southwest, host="520000", organiser=host.liaison)
     first = briefing.briefing_get(meeting)
     CaseFactory(state=CaseState.UNDER_INVESTIGATION, accepting_unit=Unit.objects.get(code="520102"))
-    refreshed = briefing.briefing_refresh(meeting_id=meeting.pk, by=host.liaison)
+    refreshed = briefing.briefing_refresh(meeting=meeting, by=host.liaison)
     assert refreshed.pk == first.pk and refreshed.computed_at >= first.computed_at
     assert sum(row["n"] for row in refreshed.figures["cases"]) == 1
     assert (
         AuditEvent.objects.filter(action="meetings.briefing.refresh", target_id=str(meeting.pk)).count() == 1
     )
     with pytest.raises(PermissionDenied):  # sees the meeting, does not organise it
-        briefing.briefing_refresh(meeting_id=meeting.pk, by=provinces["530000"].head)
+        briefing.briefing_refresh(meeting=meeting, by=provinces["530000"].head)
     with pytest.raises(Http404):
-        briefing.briefing_refresh(meeting_id=meeting.pk, by=qinghai_investigator)
+        briefing.briefing_refresh(meeting=meeting, by=qinghai_investigator)
 
 
 def test_live_figures_are_served_stored_and_computed_again_by_the_worker_once_old(

@@ -70,7 +70,7 @@ def meeting(chuanyu_legal, provinces):
 @pytest.fixture
 def item(meeting, dispute, provinces) -> AgendaItem:
     return agenda.agenda_item_add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=provinces[SICHUAN].liaison,
         source_kind=AgendaSource.PROCEEDING_DISPUTED,
         target_id=dispute.pk,

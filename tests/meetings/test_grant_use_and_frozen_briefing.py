@@ -77,7 +77,7 @@ def restricted_matter(chuanyu_legal, provinces):
     owner = provinces[SICHUAN].liaison
     meeting = meeting_in(chuanyu_legal, host=SICHUAN, organiser=owner)
     item = agenda.agenda_item_add(
-        meeting_id=meeting.pk, by=owner, source_kind=AgendaSource.PROCEEDING_DISPUTED, target_id=proceeding.pk
+        meeting=meeting, by=owner, source_kind=AgendaSource.PROCEEDING_DISPUTED, target_id=proceeding.pk
     )
     JointMeeting.objects.filter(pk=meeting.pk).update(state=MeetingState.PUBLISHED)
     minutes = Minutes.objects.create(
@@ -233,7 +233,7 @@ def test_a_frozen_briefing_stops_listing_a_suspect_whose_case_became_restricted(
     # The pack issued now carries the figures as shown.
     from documents.models import Document
 
-    document = briefing.briefing_pack_issue(meeting_id=meeting.pk, by=host.liaison)
+    document = briefing.briefing_pack_issue(meeting=meeting, by=host.liaison)
     assert masked not in str(Document.objects.get(pk=document.pk).data)
 
     # Opened again: listed again.

@@ -45,7 +45,7 @@ def organise(series, provinces, *, days=20, heads=True, liaisons=False):
         office = provinces[code]
         if heads:
             scheduling.participant_add(
-                meeting_id=meeting.pk,
+                meeting=meeting,
                 by=organiser,
                 user=office.head,
                 kind="leader",
@@ -54,7 +54,7 @@ def organise(series, provinces, *, days=20, heads=True, liaisons=False):
             )
         if liaisons:
             scheduling.participant_add(
-                meeting_id=meeting.pk,
+                meeting=meeting,
                 by=organiser,
                 user=office.liaison,
                 kind="liaison",
@@ -65,7 +65,7 @@ def organise(series, provinces, *, days=20, heads=True, liaisons=False):
 
 def schedule(meeting, by, capture):
     with capture(execute=True):
-        meeting, _warnings = scheduling.meeting_transition(meeting_id=meeting.pk, name="schedule", by=by)
+        meeting, _warnings = scheduling.meeting_transition(meeting=meeting, name="schedule", by=by)
     return meeting
 
 
@@ -201,7 +201,7 @@ def test_user_without_email_is_told_in_the_application(
     meeting = organise(pan_southwest, provinces)
     deputy = member(YUNNAN, Role.DEPARTMENT_HEAD, username="yunnan_deputy", department_kind="criminal")
     scheduling.participant_add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=provinces[CHONGQING].liaison,
         user=deputy,
         kind="leader",
@@ -224,7 +224,7 @@ def test_reschedule_raises_sequence_and_keeps_uid(
     organiser = provinces[CHONGQING].liaison
     with django_capture_on_commit_callbacks(execute=True):
         meeting, _ = scheduling.meeting_transition(
-            meeting_id=meeting.pk, name="postpone", by=organiser, reason="台风预警，推迟举行"
+            meeting=meeting, name="postpone", by=organiser, reason="台风预警，推迟举行"
         )
     assert meeting.sequence == 1
     postponed = mails_to(provinces[GUIZHOU].head.email)[-1]
@@ -239,7 +239,7 @@ def test_reschedule_raises_sequence_and_keeps_uid(
     new_start = local_start(40)
     with django_capture_on_commit_callbacks(execute=True):
         meeting, _ = scheduling.meeting_transition(
-            meeting_id=meeting.pk,
+            meeting=meeting,
             name="reschedule",
             by=organiser,
             fields={"start_at": new_start, "end_at": new_start + dt.timedelta(hours=6)},
@@ -259,20 +259,16 @@ def test_reschedule_raises_sequence_and_keeps_uid(
 
 ORGANISER_CHANGES = {
     "title": lambda m, o: scheduling.meeting_update(
-        meeting_id=m.pk, by=o.liaison, title="泛西南警务合作联席会议（扩大）"
+        meeting=m, by=o.liaison, title="泛西南警务合作联席会议（扩大）"
     ),
-    "place": lambda m, o: scheduling.meeting_update(
-        meeting_id=m.pk, by=o.liaison, place="成都市公安局会议中心"
-    ),
+    "place": lambda m, o: scheduling.meeting_update(meeting=m, by=o.liaison, place="成都市公安局会议中心"),
     "times": lambda m, o: scheduling.meeting_update(
-        meeting_id=m.pk, by=o.liaison, start_at=local_start(30), end_at=local_start(30, 12)
+        meeting=m, by=o.liaison, start_at=local_start(30), end_at=local_start(30, 12)
     ),
-    "video_link": lambda m, o: scheduling.meeting_update(meeting_id=m.pk, by=o.liaison, video_link=""),
-    "description": lambda m, o: scheduling.meeting_update(
-        meeting_id=m.pk, by=o.liaison, description="新增议题"
-    ),
+    "video_link": lambda m, o: scheduling.meeting_update(meeting=m, by=o.liaison, video_link=""),
+    "description": lambda m, o: scheduling.meeting_update(meeting=m, by=o.liaison, description="新增议题"),
     "participant_role": lambda m, o: scheduling.participant_update(
-        participant_id=m.participants.get(user__username="guizhou_head").pk,
+        participant=m.participants.get(user__username="guizhou_head"),
         by=o.liaison,
         attendance_role="observer",
     ),
@@ -288,11 +284,9 @@ def test_every_organiser_change_raises_sequence_answers_do_not(
     )
     guizhou = meeting.participants.get(user=provinces[GUIZHOU].head)
     with django_capture_on_commit_callbacks(execute=True):
+        scheduling.participant_answer(participant=guizhou, by=provinces[GUIZHOU].head, answer="accepted")
         scheduling.participant_answer(
-            participant_id=guizhou.pk, by=provinces[GUIZHOU].head, answer="accepted"
-        )
-        scheduling.participant_answer(
-            participant_id=meeting.participants.get(user=provinces[YUNNAN].head).pk,
+            participant=meeting.participants.get(user=provinces[YUNNAN].head),
             by=provinces[YUNNAN].liaison,
             answer="declined",
             reason="同期有专项行动",
@@ -321,7 +315,7 @@ def test_edits_in_draft_send_nothing_and_keep_sequence(
 ):
     meeting = organise(pan_southwest, provinces)
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.meeting_update(meeting_id=meeting.pk, by=provinces[CHONGQING].liaison, place="另址")
+        scheduling.meeting_update(meeting=meeting, by=provinces[CHONGQING].liaison, place="另址")
     meeting.refresh_from_db()
     assert meeting.sequence == 0 and meeting.place == "另址" and mail.outbox == []
 
@@ -337,7 +331,7 @@ def test_cancellation_mails_method_cancel_to_every_participant(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         meeting, _ = scheduling.meeting_transition(
-            meeting_id=meeting.pk, name="cancel", by=provinces[CHONGQING].liaison, reason="议题已另行协调解决"
+            meeting=meeting, name="cancel", by=provinces[CHONGQING].liaison, reason="议题已另行协调解决"
         )
     assert meeting.state == MeetingState.CANCELLED and meeting.sequence == 1
     assert len(mail.outbox) == 12
@@ -360,7 +354,7 @@ def test_cancelling_a_draft_mails_nobody(provinces, pan_southwest, django_captur
     meeting = organise(pan_southwest, provinces)
     with django_capture_on_commit_callbacks(execute=True):
         meeting, _ = scheduling.meeting_transition(
-            meeting_id=meeting.pk, name="cancel", by=provinces[CHONGQING].liaison, reason="不再举行"
+            meeting=meeting, name="cancel", by=provinces[CHONGQING].liaison, reason="不再举行"
         )
     assert meeting.sequence == 0 and mail.outbox == []
     with pytest.raises(Conflict):
@@ -378,7 +372,7 @@ def test_removed_participant_gets_cancel_others_request(
     mail.outbox.clear()
     removed = meeting.participants.get(user=provinces[YUNNAN].liaison)
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.participant_remove(participant_id=removed.pk, by=provinces[CHONGQING].liaison)
+        scheduling.participant_remove(participant=removed, by=provinces[CHONGQING].liaison)
     assert not MeetingParticipant.objects.filter(pk=removed.pk).exists()
     (cancel,) = mails_to(provinces[YUNNAN].liaison.email)
     ((method, data),) = calendar_parts(cancel)
@@ -409,25 +403,25 @@ def test_accept_decline_delegate_show_in_next_ics(
     deputy.save(update_fields=["email"])
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.participant_answer(
-            participant_id=by_user[provinces[SICHUAN].head.pk].pk,
+            participant=by_user[provinces[SICHUAN].head.pk],
             by=provinces[SICHUAN].head,
             answer="accepted",
         )
         with pytest.raises(ValidationError) as refused:
             scheduling.participant_answer(
-                participant_id=by_user[provinces[YUNNAN].head.pk].pk,
+                participant=by_user[provinces[YUNNAN].head.pk],
                 by=provinces[YUNNAN].head,
                 answer="declined",
             )
         assert "reason" in refused.value.message_dict
         scheduling.participant_answer(
-            participant_id=by_user[provinces[YUNNAN].head.pk].pk,
+            participant=by_user[provinces[YUNNAN].head.pk],
             by=provinces[YUNNAN].liaison,  # the liaison officer records the leader's answer
             answer="declined",
             reason="参加全国会议",
         )
         delegated = scheduling.participant_answer(
-            participant_id=by_user[provinces[GUIZHOU].head.pk].pk,
+            participant=by_user[provinces[GUIZHOU].head.pk],
             by=provinces[GUIZHOU].head,
             answer="delegate",
             reason="由分管负责人参会",
@@ -467,7 +461,7 @@ def test_accept_decline_delegate_show_in_next_ics(
 def test_participant_without_address_is_a_urn_uuid(provinces, pan_southwest):
     meeting = organise(pan_southwest, provinces)
     guest = scheduling.participant_add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=provinces[CHONGQING].liaison,
         external_name="王教授",
         external_affiliation="西南政法大学",

@@ -79,7 +79,7 @@ def hosted(series, provinces, *, state=S.SCHEDULED, **fields) -> JointMeeting:
 
 
 def step(meeting, name, by, **kwargs):
-    return scheduling.meeting_transition(meeting_id=meeting.pk, name=name, by=by, **kwargs)
+    return scheduling.meeting_transition(meeting=meeting, name=name, by=by, **kwargs)
 
 
 @pytest.mark.parametrize("state", list(EXPECTED))

@@ -65,7 +65,7 @@ def _restrict(case: Case, code=HandlingCode.RESTRICTED) -> None:
 def _held_with_matter(series, provinces, proceeding, *, host=SICHUAN) -> JointMeeting:
     meeting = meeting_in(series, host=host, organiser=provinces[host].liaison)
     agenda.agenda_item_add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=provinces[host].liaison,
         source_kind=AgendaSource.PROCEEDING_DISPUTED,
         target_id=proceeding.pk,
@@ -77,7 +77,7 @@ def _held_with_matter(series, provinces, proceeding, *, host=SICHUAN) -> JointMe
 def _draft(meeting, provinces, case, *, host=SICHUAN) -> Minutes:
     """Start the minutes; the drafter types the case into every paragraph and a decision."""
     drafter = provinces[host].liaison
-    scheduling.meeting_transition(meeting_id=meeting.pk, name="start_minutes", by=drafter)
+    scheduling.meeting_transition(meeting=meeting, name="start_minutes", by=drafter)
     minutes = Minutes.objects.get(meeting=meeting)
     minutes_services.minutes_update(
         minutes_id=minutes.pk,
@@ -254,7 +254,7 @@ def test_typed_agenda_text_names_a_restricted_case_only_to_whom_may_see_it(chuan
     organiser = provinces[SICHUAN].liaison
     JointMeeting.objects.filter(pk=meeting.pk).update(state=MeetingState.SCHEDULED)
     agenda.agenda_item_add(
-        meeting_id=meeting.pk, by=organiser, source_kind=AgendaSource.FREE, title=f"通报{case.number}办理情况"
+        meeting=meeting, by=organiser, source_kind=AgendaSource.FREE, title=f"通报{case.number}办理情况"
     )
     item = meeting.agenda_items.get(target_type="")
     type(item).objects.filter(pk=item.pk).update(note=f"{NAME}另行研究")

@@ -104,7 +104,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
     for office in provinces.values():
         for user, kind in ((office.head, "leader"), (office.liaison, "liaison"), (office.legal, "legal")):
             scheduling.participant_add(
-                meeting_id=meeting.pk,
+                meeting=meeting,
                 by=chongqing.liaison,
                 user=user,
                 unit=office.unit,
@@ -113,7 +113,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
             )
     with django_capture_on_commit_callbacks(execute=True):
         meeting, _warnings = scheduling.meeting_transition(
-            meeting_id=meeting.pk, name="schedule", by=chongqing.liaison
+            meeting=meeting, name="schedule", by=chongqing.liaison
         )
     assert meeting.state == MeetingState.SCHEDULED
     invited = set()
@@ -143,14 +143,14 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
     assert {(AgendaSource.REQUEST_OVERDUE, str(r.pk)) for r in overdue} <= by_kind
     sichuan = provinces[SICHUAN]
     consultation_item = agenda.agenda_item_add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=sichuan.liaison,
         source_kind=AgendaSource.PROCEEDING_DISPUTED,
         target_id=str(proceeding.pk),
     )
     for request in overdue:
         agenda.agenda_item_add(
-            meeting_id=meeting.pk,
+            meeting=meeting,
             by=sichuan.liaison,
             source_kind=AgendaSource.REQUEST_OVERDUE,
             target_id=str(request.pk),
@@ -170,9 +170,9 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
     meeting.refresh_from_db()
     type(meeting).objects.filter(pk=meeting.pk).update(start_at=timezone.now() + dt.timedelta(minutes=5))
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.meeting_transition(meeting_id=meeting.pk, name="open_session", by=sichuan.liaison)
-        scheduling.meeting_transition(meeting_id=meeting.pk, name="close", by=sichuan.liaison)
-        scheduling.meeting_transition(meeting_id=meeting.pk, name="start_minutes", by=sichuan.liaison)
+        scheduling.meeting_transition(meeting=meeting, name="open_session", by=sichuan.liaison)
+        scheduling.meeting_transition(meeting=meeting, name="close", by=sichuan.liaison)
+        scheduling.meeting_transition(meeting=meeting, name="start_minutes", by=sichuan.liaison)
     record = meeting.minutes
     resolutions.resolution_add(
         minutes_id=record.pk,

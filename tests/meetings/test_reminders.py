@@ -101,11 +101,11 @@ def test_rescheduled_meeting_is_reminded_again(meeting, provinces, django_captur
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.meeting_transition(
-            meeting_id=meeting.pk, name="postpone", by=provinces[GUIZHOU].liaison, reason="场地冲突"
+            meeting=meeting, name="postpone", by=provinces[GUIZHOU].liaison, reason="场地冲突"
         )
         new_start = (now + 20 * DAY).replace(microsecond=0)
         scheduling.meeting_transition(
-            meeting_id=meeting.pk,
+            meeting=meeting,
             name="reschedule",
             by=provinces[GUIZHOU].liaison,
             fields={"start_at": new_start, "end_at": new_start + dt.timedelta(hours=4)},

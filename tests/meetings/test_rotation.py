@@ -134,7 +134,7 @@ def test_only_member_liaison_officers_create_and_the_host_is_a_member(
 
 def close(meeting, by, capture):
     with capture(execute=True):
-        meeting, _warnings = scheduling.meeting_transition(meeting_id=meeting.pk, name="close", by=by)
+        meeting, _warnings = scheduling.meeting_transition(meeting=meeting, name="close", by=by)
     return meeting
 
 

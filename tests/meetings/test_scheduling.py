@@ -15,6 +15,7 @@ from core.models import AuditEvent, HolidayOverride
 from meetings import scheduling
 from meetings.models import Answer, AttendanceRole, JointMeeting, MeetingParticipant, MeetingState
 from organisation.models import Role
+from tests.support.api import token_client
 from tests.support.factories.meetings import invite, meeting_in
 from tests.support.factories.organisation import member
 from tests.support.units import CHONGQING, GUIZHOU, SICHUAN, YUNNAN
@@ -187,7 +188,7 @@ def test_schedule_and_reschedule_keep_their_warnings_in_the_audit(
     force(pan, MeetingState.DRAFT)
     with django_capture_on_commit_callbacks(execute=True):
         _meeting, warnings = scheduling.meeting_transition(
-            meeting_id=pan.pk, name="schedule", by=provinces[CHONGQING].liaison
+            meeting=pan, name="schedule", by=provinces[CHONGQING].liaison
         )
     assert "participant_clash" in codes(warnings)
     event = AuditEvent.objects.get(action="meetings.jointmeeting.schedule")
@@ -202,7 +203,7 @@ def test_participants_are_officers_of_member_subtrees_or_experts(
     )
     organiser = provinces[CHONGQING].liaison
     head = scheduling.participant_add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=organiser,
         user=provinces[GUIZHOU].head,
         kind="leader",
@@ -210,11 +211,11 @@ def test_participants_are_officers_of_member_subtrees_or_experts(
     )
     assert head.member.unit == provinces[GUIZHOU].unit and head.email == provinces[GUIZHOU].head.email
     branch = scheduling.participant_add(
-        meeting_id=meeting.pk, by=organiser, user=nanming.head, kind="leader", attendance_role="observer"
+        meeting=meeting, by=organiser, user=nanming.head, kind="leader", attendance_role="observer"
     )
     assert branch.unit == nanming.unit and branch.member.unit == provinces[GUIZHOU].unit
     expert = scheduling.participant_add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=organiser,
         user=xining_investigator,
         kind="expert",
@@ -224,25 +225,23 @@ def test_participants_are_officers_of_member_subtrees_or_experts(
     outsider = member("000000", Role.LIAISON_OFFICER, username="ministry_liaison")  # above, not within
     with pytest.raises(ValidationError) as refused:
         scheduling.participant_add(
-            meeting_id=meeting.pk, by=organiser, user=outsider, kind="liaison", attendance_role="present"
+            meeting=meeting, by=organiser, user=outsider, kind="liaison", attendance_role="present"
         )
     assert "user" in refused.value.message_dict
     with pytest.raises(ValidationError):
         scheduling.participant_add(
-            meeting_id=meeting.pk,
+            meeting=meeting,
             by=organiser,
             user=provinces[GUIZHOU].head,
             kind="leader",
             attendance_role="present",
         )
     with pytest.raises(ValidationError) as unnamed:
-        scheduling.participant_add(
-            meeting_id=meeting.pk, by=organiser, kind="expert", attendance_role="observer"
-        )
+        scheduling.participant_add(meeting=meeting, by=organiser, kind="expert", attendance_role="observer")
     assert "external_name" in unnamed.value.message_dict
     with pytest.raises(PermissionDenied):
         scheduling.participant_add(
-            meeting_id=meeting.pk,
+            meeting=meeting,
             by=provinces[YUNNAN].head,
             user=provinces[YUNNAN].legal,
             kind="legal",
@@ -251,7 +250,7 @@ def test_participants_are_officers_of_member_subtrees_or_experts(
     force(meeting, MeetingState.CLOSED)
     with pytest.raises(Conflict):
         scheduling.participant_add(
-            meeting_id=meeting.pk,
+            meeting=meeting,
             by=organiser,
             user=provinces[YUNNAN].legal,
             kind="legal",
@@ -280,21 +279,21 @@ def test_stale_sequence_is_409_and_bad_times_are_400(provinces, pan_southwest):
     meeting = meeting_in(pan_southwest, host=CHONGQING, organiser=provinces[CHONGQING].liaison, sequence=2)
     organiser = provinces[CHONGQING].liaison
     with pytest.raises(Conflict):
-        scheduling.meeting_update(meeting_id=meeting.pk, by=organiser, expected_sequence=1, place="新址")
+        scheduling.meeting_update(meeting=meeting, by=organiser, expected_sequence=1, place="新址")
     updated, _warnings = scheduling.meeting_update(
-        meeting_id=meeting.pk, by=organiser, expected_sequence=2, place="新址"
+        meeting=meeting, by=organiser, expected_sequence=2, place="新址"
     )
     assert updated.place == "新址" and updated.sequence == 3
     with pytest.raises(ValidationError) as backwards:
         scheduling.meeting_update(
-            meeting_id=meeting.pk, by=organiser, end_at=meeting.start_at - dt.timedelta(hours=1)
+            meeting=meeting, by=organiser, end_at=meeting.start_at - dt.timedelta(hours=1)
         )
     assert "end_at" in backwards.value.message_dict
     with pytest.raises(ValidationError) as unknown:
-        scheduling.meeting_update(meeting_id=meeting.pk, by=organiser, state="closed")
+        scheduling.meeting_update(meeting=meeting, by=organiser, state="closed")
     assert "state" in unknown.value.message_dict
     with pytest.raises(PermissionDenied):
-        scheduling.meeting_update(meeting_id=meeting.pk, by=provinces[GUIZHOU].legal, place="别处")
+        scheduling.meeting_update(meeting=meeting, by=provinces[GUIZHOU].legal, place="别处")
 
 
 def test_roll_call_only_in_session_by_who_runs_it(provinces, pan_southwest):
@@ -303,15 +302,13 @@ def test_roll_call_only_in_session_by_who_runs_it(provinces, pan_southwest):
     )
     guest = invite(meeting, provinces[GUIZHOU].head, attendance_role=AttendanceRole.OBSERVER)
     with pytest.raises(PermissionDenied):
-        scheduling.attendance_record(participant_id=guest.pk, by=provinces[GUIZHOU].liaison, attended=True)
-    recorded = scheduling.attendance_record(
-        participant_id=guest.pk, by=provinces[CHONGQING].head, attended=False
-    )
+        scheduling.attendance_record(participant=guest, by=provinces[GUIZHOU].liaison, attended=True)
+    recorded = scheduling.attendance_record(participant=guest, by=provinces[CHONGQING].head, attended=False)
     assert recorded.attended is False
     assert AuditEvent.objects.filter(action="meetings.participant.attendance").count() == 1
     force(meeting, MeetingState.CLOSED)
     with pytest.raises(Conflict):
-        scheduling.attendance_record(participant_id=guest.pk, by=provinces[CHONGQING].head, attended=True)
+        scheduling.attendance_record(participant=guest, by=provinces[CHONGQING].head, attended=True)
 
 
 def test_answers_only_by_the_person_or_the_member_liaison_and_until_the_session(provinces, pan_southwest):
@@ -319,26 +316,24 @@ def test_answers_only_by_the_person_or_the_member_liaison_and_until_the_session(
     row = invite(meeting, provinces[GUIZHOU].head)
     for stranger in (provinces[YUNNAN].liaison, provinces[GUIZHOU].legal, provinces[CHONGQING].liaison):
         with pytest.raises(PermissionDenied):
-            scheduling.participant_answer(participant_id=row.pk, by=stranger, answer="accepted")
+            scheduling.participant_answer(participant=row, by=stranger, answer="accepted")
     with pytest.raises(ValidationError):
-        scheduling.participant_answer(participant_id=row.pk, by=provinces[GUIZHOU].head, answer="maybe")
+        scheduling.participant_answer(participant=row, by=provinces[GUIZHOU].head, answer="maybe")
     with pytest.raises(ValidationError) as outside:
         scheduling.participant_answer(
-            participant_id=row.pk,
+            participant=row,
             by=provinces[GUIZHOU].head,
             answer="delegated",
             delegate=provinces[YUNNAN].legal,
         )
     assert "delegate" in outside.value.message_dict
-    answered = scheduling.participant_answer(
-        participant_id=row.pk, by=provinces[GUIZHOU].head, answer="accepted"
-    )
+    answered = scheduling.participant_answer(participant=row, by=provinces[GUIZHOU].head, answer="accepted")
     assert answered.answer == Answer.ACCEPTED and answered.answered_by == provinces[GUIZHOU].head
     assert AuditEvent.objects.filter(action="meetings.participant.answer").count() == 1
     force(meeting, MeetingState.IN_SESSION)
     with pytest.raises(Conflict):
         scheduling.participant_answer(
-            participant_id=row.pk, by=provinces[GUIZHOU].head, answer="declined", reason="x"
+            participant=row, by=provinces[GUIZHOU].head, answer="declined", reason="x"
         )
 
 
@@ -359,19 +354,21 @@ def test_a_participant_removed_while_waiting_for_the_meeting_lock_is_a_404(
     monkeypatch.setattr(scheduling, "_lock", lock_after_the_other_removed_it)
     organiser, head = provinces[CHONGQING].liaison, provinces[CHONGQING].head
     for call in (
-        lambda: scheduling.attendance_record(participant_id=guest.pk, by=head, attended=True),
-        lambda: scheduling.participant_update(participant_id=guest.pk, by=organiser, kind="leader"),
-        lambda: scheduling.participant_remove(participant_id=guest.pk, by=organiser),
+        lambda: scheduling.attendance_record(participant=guest, by=head, attended=True),
+        lambda: scheduling.participant_update(participant=guest, by=organiser, kind="leader"),
+        lambda: scheduling.participant_remove(participant=guest, by=organiser),
         lambda: scheduling.participant_answer(
-            participant_id=guest.pk, by=provinces[GUIZHOU].head, answer="accepted"
+            participant=guest, by=provinces[GUIZHOU].head, answer="accepted"
         ),
     ):
         with pytest.raises(Http404):
             call()
     monkeypatch.undo()
-    # A participant id that is no id at all ("²" passes str.isdigit) or is gone: 404 as well.
+    # A participant id in the path that is no id at all ("²" passes str.isdigit) or is gone: the
+    # adapter reads the row on the meeting (the services take the row it read), 404 as well.
     MeetingParticipant.objects.filter(pk=guest.pk).delete()
+    client = token_client(head)
     for participant_id in ("²", "1" * 19, guest.pk):
-        with pytest.raises(Http404):
-            scheduling.attendance_record(participant_id=participant_id, by=head, attended=True)
+        path = f"/api/v1/meetings/{meeting.pk}/participants/{participant_id}/attendance/"
+        assert client.post(path, {"attended": True}, format="json").status_code == 404
     assert not AuditEvent.objects.filter(action__startswith="meetings.participant.").exists()

@@ -124,7 +124,7 @@ def held_meeting(provinces, series, *, host=GUIZHOU) -> JointMeeting:
 
 def start_minutes(meeting: JointMeeting, by):
     """Start drafting through the scheduling service: its `start_minutes` after-callback drafts."""
-    scheduling.meeting_transition(meeting_id=meeting.pk, name="start_minutes", by=by)
+    scheduling.meeting_transition(meeting=meeting, name="start_minutes", by=by)
     return Minutes.objects.get(meeting=meeting)
 
 

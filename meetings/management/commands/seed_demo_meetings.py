@@ -123,7 +123,7 @@ def seed_demo_meetings() -> tuple[JointMeeting | None, bool]:
         for slug, kind in (("unit-head", "leader"), ("liaison", "liaison"), ("legal", "legal")):
             user = _user(f"{prefix}.{slug}")
             scheduling.participant_add(
-                meeting_id=meeting.pk,
+                meeting=meeting,
                 by=liaison,
                 user=user,
                 unit=user.memberships.first().unit,
@@ -132,12 +132,12 @@ def seed_demo_meetings() -> tuple[JointMeeting | None, bool]:
             )
     proceeding = case.jurisdiction_proceedings.get()
     agenda.agenda_item_add(
-        meeting_id=meeting.pk,
+        meeting=meeting,
         by=liaison,
         source_kind=AgendaSource.PROCEEDING_DISPUTED,
         target_id=str(proceeding.pk),
     )
-    meeting, _warnings = scheduling.meeting_transition(meeting_id=meeting.pk, name="schedule", by=liaison)
+    meeting, _warnings = scheduling.meeting_transition(meeting=meeting, name="schedule", by=liaison)
     return meeting, True
 
 

@@ -269,7 +269,7 @@ def _meeting(world: World, spec: dict) -> None:
         world.attempt(
             f"agenda item for proceeding {proceeding.pk}",
             lambda proceeding=proceeding: agenda.agenda_item_add(
-                meeting_id=meeting.pk,
+                meeting=meeting,
                 by=liaison,
                 source_kind=AgendaSource.PROCEEDING_DISPUTED,
                 target_id=str(proceeding.pk),
@@ -279,7 +279,7 @@ def _meeting(world: World, spec: dict) -> None:
         world.attempt(
             f"agenda item for merger {proposal.pk}",
             lambda proposal=proposal: agenda.agenda_item_add(
-                meeting_id=meeting.pk,
+                meeting=meeting,
                 by=liaison,
                 source_kind=AgendaSource.MERGER_PROPOSAL,
                 target_id=str(proposal.pk),
