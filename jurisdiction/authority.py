@@ -27,7 +27,11 @@ def may_settle_case(case, user) -> bool:
     if proceeding is None:
         return False
     return (
-        (proceeding.state == S.SETTLED and standing.holds(proceeding.lead_unit_id, perms.LEGAL))
+        # An approved agreement settles the case, then moves it (TRANSFERRING) if it changes hands.
+        (
+            proceeding.state in (S.SETTLED, S.TRANSFERRING)
+            and standing.holds(proceeding.lead_unit_id, perms.LEGAL)
+        )
         or standing.holds(proceeding.superior_unit_id, perms.UNIT_HEADS)
         or standing.holds(proceeding.holding_unit_id, perms.MANAGERS)
     )

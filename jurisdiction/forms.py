@@ -234,9 +234,14 @@ class DecisionDraftForm(ActionForm):
     lead_unit = forms.ChoiceField(label=_("Unit to designate"))
     reason = forms.CharField(label=_("Reasons for the designation"), max_length=4000, widget=_textarea(3))
 
-    def __init__(self, *args, parties=(), **kwargs):
+    def __init__(self, *args, parties=(), designable=(), **kwargs):
         super().__init__(*args, action="decision_draft", **kwargs)
-        self.fields["lead_unit"].choices = _unit_choices(party.unit for party in parties)
+        # The parties first, then the superior itself and every other active unit under it: the
+        # superior may designate any of them, or take the case itself (MPS-2020 arts 22, 24).
+        party_units = [party.unit for party in parties]
+        codes = {unit.code for unit in party_units}
+        others = [unit for unit in designable if unit.code not in codes]
+        self.fields["lead_unit"].choices = _unit_choices([*party_units, *others])
 
 
 class HandoverItemForm(ActionForm):

@@ -215,14 +215,18 @@ def _proceeding_items(visible, managers, legal, heads, deciders, handlers) -> li
         own = Q(holding_unit_id__in=managers) | Q(opening_unit_id__in=managers)
         conditions["start"] = own & Q(state=S.OPEN) & ~Q(kind=ProceedingKind.TRANSFER)
         transfer |= own & Q(state=S.OPEN, kind=ProceedingKind.TRANSFER)
-    if handlers:
-        # Once its 移送案件通知书 is approved, either side may issue it and start the handover
-        # (jurisdiction.steps: start_handover); until then the notice waits in its own chain (`document`).
+    if heads:
+        # Once its 移送案件通知书 is approved, the head of the unit giving the case up issues it and
+        # starts the handover (jurisdiction.steps: start_handover); until then the notice waits in its
+        # own chain (`document`). A designation or an approved agreement that moves the case has its
+        # notice too (MPS-2020 art 184).
         annotations["notice_state"] = _transfer_notice_state()
-        transfer |= Q(state=S.TRANSFERRING, notice_state=DocumentState.APPROVED) & (
-            Q(holding_unit_id__in=handlers) | Q(lead_unit_id__in=handlers)
+        transfer |= Q(
+            state__in=[S.TRANSFERRING, S.DESIGNATED],
+            notice_state=DocumentState.APPROVED,
+            holding_unit_id__in=heads,
         )
-    if managers or handlers:
+    if managers or heads:
         conditions["transfer"] = transfer
         annotations["transfer_due"] = _deadline_due(TRANSFER_RULE)
     if legal:

@@ -8,7 +8,14 @@ A proceeding settles who handles one case. Two kinds share one machine:
   the request going up level by level (层报); the superior designates (指定管辖决定书, art 23), or
   takes the matter up directly; the original unit then hands the case over (art 185);
 - a *transfer* (移送, MPS-2020 arts 175, 184): a unit moves a case that is not its own to the unit
-  with jurisdiction, with a 移送案件通知书 within 24 hours, then the same handover.
+  with jurisdiction: at intake, before 立案, within 24 hours (art 175); after 立案 with no 24-hour
+  limit (art 184); then the same handover.
+
+Whenever the case changes hands — by agreement, by designation or by transfer — the same formalities
+follow (MPS-2020 arts 184, 185): the unit giving the case up drafts a 移送案件通知书 that its legal
+department reviews and its head approves (TRANSFERRING after a transfer or an agreement, DESIGNATED
+after a designation); issuing it opens the handover, in which both sides co-sign one list of the
+files, evidence and property; only that second signature settles the proceeding.
 
 Transition methods only guard and change the row (DESIGN.md, State machines); the services in
 jurisdiction.services do everything else through core.workflow.run_transition.
@@ -120,6 +127,12 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
     analysis = models.JSONField(_("analysis at opening"), default=dict, blank=True)
     rules_version = models.CharField(_("rules version"), max_length=16, default="MPS-2020")
     legal_review_note = models.TextField(_("legal review note"), blank=True)
+    # Whether the case was opened (立案) when the proceeding opened: a transfer before it is MPS-2020
+    # art 175 (24 hours), after it art 184 (head approval, 3-day notice to the complainants).
+    after_filing = models.BooleanField(_("case filed (立案) when opened"), default=True)
+    # MPS-2020 art 184: a suspect already in custody (已经到案) has the family told of the transfer.
+    family_notified_at = models.DateTimeField(_("family told of the transfer at"), null=True, blank=True)
+    family_notice = models.TextField(_("how the family was told"), blank=True)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -220,13 +233,21 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=S.AGREED,
-        target=S.SETTLED,
+        target=RETURN_VALUE(S.TRANSFERRING, S.SETTLED),
         permission=permissions.may_review_agreement,
     )
-    def approve_agreement(self, *, by, note: str = "", settled_at) -> None:
-        """Approve the agreement (法制审核): the case gets its lead and assisting units."""
+    def approve_agreement(self, *, by, note: str = "", settled_at) -> str:
+        """Approve the agreement (法制审核): the case gets its lead and assisting units.
+
+        When the agreed lead is not the unit holding the case, the case changes hands: the holding
+        unit's 移送案件通知书 and the handover follow (MPS-2020 arts 184, 185), and the proceeding
+        settles only when both sides signed the handover list.
+        """
         self.legal_review_note = note.strip()
+        if self.needs_handover:
+            return S.TRANSFERRING
         self.settled_at = settled_at
+        return S.SETTLED
 
     @transition(
         field=state,
@@ -316,7 +337,10 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
         permission=permissions.may_designate,
     )
     def designate(self, *, by, lead_unit: Unit, reason: str) -> None:
-        """Designate the lead unit (指定管辖): the decision has been reviewed, approved and issued."""
+        """Designate the lead unit (指定管辖): the decision has been reviewed, approved and issued.
+
+        Any active unit under the superior, or the superior itself (MPS-2020 arts 22, 24 ¶3).
+        """
         if lead_unit is None:
             raise ValidationError({"lead_unit": _("Name the designated unit.")})
         self.lead_unit = lead_unit
@@ -350,7 +374,7 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
         permission=permissions.may_start_handover,
     )
     def start_handover(self, *, by) -> None:
-        """Open the handover list: suspects, property and files go to the lead unit (MPS-2020 art 185)."""
+        """Issue the 移送案件通知书 and open the handover list of files, evidence and property (art 185)."""
 
     @transition(
         field=state,
@@ -367,6 +391,8 @@ class JurisdictionProceeding(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.OPEN, S.CONSULTING, S.AGREED, S.DESIGNATION_REQUESTED, S.TRANSFERRING],
         target=S.WITHDRAWN,
+        # An agreement approved in legal review stands: only a transfer not yet notified is withdrawn.
+        conditions=[lambda p: p.state != S.TRANSFERRING or p.kind == ProceedingKind.TRANSFER],
         permission=permissions.may_manage,
     )
     def withdraw(self, *, by, reason: str) -> None:
@@ -540,13 +566,18 @@ class RouteStep(models.Model):
 
 
 class HandoverItemKind(models.TextChoices):
+    """MPS-2020 art 185 ¶1: legal documents, evidence, property and its fruits travel with the case;
+    art 23 ¶2: the suspects, the property involved and the case files."""
+
     SUSPECT = "suspect", _("Suspect")
     PROPERTY = "property", _("Property involved")
     FILE = "file", _("Case file")
+    EVIDENCE = "evidence", _("Evidence (证据)")
 
 
 class HandoverItem(models.Model):
-    """One line of the handover list (移交清单, MPS-2020 arts 23, 185)."""
+    """One line of the handover list (移交清单, MPS-2020 arts 23, 185): both sides check it face to face
+    and co-sign it (art 185 ¶2)."""
 
     proceeding = models.ForeignKey(
         JurisdictionProceeding,

@@ -92,18 +92,22 @@ def may_designate(proceeding, user) -> bool:
 
 
 def may_start_handover(proceeding, user) -> bool:
-    """Allow an officer of the unit handing over or of the lead unit, or the designating superior."""
+    """Allow the head of the unit giving the case up, who signs and issues its 移送案件通知书.
+
+    MPS-2020 arts 175, 184: the transfer needs the approval of the head (县级以上公安机关负责人批准);
+    issuing the approved notice (签发) is the head's, and it opens the handover.
+    """
+    return user_standing(user).holds(proceeding.holding_unit_id, UNIT_HEADS)
+
+
+def may_settle(proceeding, user) -> bool:
+    """Allow an officer of either side, or the superior (settling follows the confirmed handover)."""
     standing = user_standing(user)
     return (
         standing.holds(proceeding.holding_unit_id, HANDOVER_ROLES)
         or standing.holds(proceeding.lead_unit_id, HANDOVER_ROLES)
         or standing.holds(proceeding.superior_unit_id, DECIDERS)
     )
-
-
-def may_settle(proceeding, user) -> bool:
-    """Allow an officer of either side, or the superior (settling follows the confirmed handover)."""
-    return may_start_handover(proceeding, user)
 
 
 # --- agreements reached elsewhere (a joint meeting's signed 纪要) ---------------------------------

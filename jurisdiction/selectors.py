@@ -192,8 +192,11 @@ def decision_approved(proceeding) -> bool:
 
 
 def notice_approved(proceeding) -> bool:
-    """Whether a transfer's 移送案件通知书 is approved (a designation's handover needs none)."""
-    if proceeding.state != ProceedingState.TRANSFERRING:
+    """Whether the 移送案件通知书 of the unit giving the case up is approved (MPS-2020 art 184).
+
+    A transfer, an approved agreement and a designation that move the case all need it.
+    """
+    if proceeding.state not in (ProceedingState.TRANSFERRING, ProceedingState.DESIGNATED):
         return True
     notice = proceeding_document(proceeding, document_kinds.CASE_TRANSFER_NOTICE.code)
     return notice is not None and notice.state == DocumentState.APPROVED
@@ -276,9 +279,10 @@ def awaiting_condition(user) -> Q:
     The step that moves a proceeding on, by state (jurisdiction.permissions): start it (opening or
     holding unit), state a position, agree or ask for designation (any party), review the agreement
     (the proposed lead's legal department), file the request (the filing unit's head), forward or
-    return it (the superior holding it, 层报), designate (the common superior), hand over (either
-    side). Withdrawing and taking a matter up directly (MPS-2020 art 22) are open to managers and
-    superiors at any time; nothing waits on them, so they do not put a proceeding in the list.
+    return it (the superior holding it, 层报), designate (the common superior), issue the transfer
+    notice (the unit giving the case up), hand over (either side). Withdrawing and taking a matter
+    up directly (MPS-2020 art 22) are open to managers and superiors at any time; nothing waits on
+    them, so they do not put a proceeding in the list.
     The queryset must carry `awaiting_filing_unit_id` (see `with_filing_unit`).
     """
     S = ProceedingState
@@ -301,7 +305,8 @@ def awaiting_condition(user) -> Q:
         | Q(state=S.DESIGNATION_REQUESTED, awaiting_filing_unit_id__in=heads)
         | (Q(state=S.FORWARDING) & on_route)
         | Q(state=S.AT_SUPERIOR, superior_unit_id__in=deciders)
-        | (Q(state__in=[S.DESIGNATED, S.TRANSFERRING]) & (either_side | Q(superior_unit_id__in=deciders)))
+        # The 移送案件通知书 of the unit giving the case up: its chain, then its head issues it (art 184).
+        | Q(state__in=[S.DESIGNATED, S.TRANSFERRING], holding_unit_id__in=handover)
         | (Q(state=S.HANDOVER) & either_side)
     )
 

@@ -26,7 +26,7 @@ from core.exceptions import Conflict, Invalid, NotAllowed
 from core.models import TimelineEntry
 from core.notifications import notify
 from core.steps import Availability, check_transition
-from core.workflow import run_transition, timeline_add
+from core.workflow import model_update, run_transition, timeline_add
 from documents import kinds as document_kinds
 from documents import services as document_services
 from documents.models import Document, DocumentRecipient, DocumentState
@@ -63,6 +63,24 @@ CONSULTATION_RULE = "jurisdiction_consultation"
 TRANSFER_RULE = "transfer_case"
 COMPLAINANT_RULE = "notify_complainant_of_transfer"
 HANDOVER_LIST_KIND = "handover_list"
+
+
+# Until the case records its 立案 (MPS-2020 art 178) itself, a case past registration counts as filed.
+FILED_FALLBACK_STATES = frozenset(
+    {
+        CaseState.UNDER_INVESTIGATION,
+        CaseState.SUSPENDED,
+        CaseState.TRANSFERRED_FOR_PROSECUTION,
+        CaseState.CLOSED,
+        CaseState.REVOKED,
+        CaseState.MERGED,
+    }
+)
+
+
+def case_is_filed(case: Case) -> bool:
+    """Return whether the case was opened (立案, MPS-2020 art 178): art 175 before it, art 184 after it."""
+    return bool(getattr(case, "is_filed", case.state in FILED_FALLBACK_STATES))
 
 
 def proceeding_url(proceeding: JurisdictionProceeding) -> str:
@@ -153,6 +171,7 @@ def proceeding_open(
         raise NotAllowed
     if case.state not in (CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION):
         raise Conflict(current_state=case.state)
+    after_filing = case_is_filed(case)
     analysis = _analysis_for(case)
     bases = _bases_by_code(analysis)
     units = {
@@ -180,6 +199,7 @@ def proceeding_open(
         reason=reason.strip(),
         analysis=analysis,
         rules_version=analysis.get("rules_version", "MPS-2020"),
+        after_filing=after_filing,
     )
     for code, unit in sorted(units.items()):
         ProceedingParty.objects.create(proceeding=proceeding, unit=unit, bases=bases.get(code, []))
@@ -195,8 +215,9 @@ def proceeding_open(
         instance=proceeding, actor=by, acting_unit_code=holding.code, action="open", to_state=proceeding.state
     )
     case_services.case_jurisdiction_question_open(case=case, by=by, reason=reason)
-    if kind == ProceedingKind.TRANSFER:
-        # MPS-2020 art 175: a case outside the unit's jurisdiction is moved within 24 hours.
+    if kind == ProceedingKind.TRANSFER and not after_filing:
+        # MPS-2020 art 175: at intake, before 立案, a case outside the unit's jurisdiction is moved
+        # within 24 hours; after 立案 art 184 sets no such limit (the head's approval instead).
         deadline_rows.deadline_start(
             target=proceeding,
             rule_key=TRANSFER_RULE,
@@ -480,6 +501,11 @@ def _agree(*, proceeding, name, by, reason, fields, expected):
 def _approve_agreement(*, proceeding, name, by, reason, fields, expected):
     def after(instance, from_state, to_state):
         _settle_case(instance, by, instance.assisting_units.all())
+        if to_state == S.TRANSFERRING:
+            # The case changes hands by agreement: the holding unit's notice and the handover follow
+            # (MPS-2020 arts 184, 185); the proceeding settles with the signed handover list.
+            _draft_transfer_notice(instance, by, instance.outcome_reason or instance.agreement_citation)
+            return
         _notify_units(
             instance,
             perms.party_units(instance),
@@ -709,19 +735,48 @@ def _take_up(*, proceeding, name, by, reason, fields, expected):
 
 
 def judicial_recipients(unit: Unit) -> list[str]:
-    """Name the procuratorate and court at the designated unit's level, copied on the decision (art 23)."""
-    name = unit.name
-    if name.endswith("公安厅") or (name.endswith("公安局") and unit.level <= 1):
-        region = name.removesuffix("公安厅").removesuffix("公安局")
+    """Name the procuratorate and court at the issuing superior's level, copied on the decision.
+
+    MPS-2020 art 23 ¶1: the decision is copied "to the people's court and procuratorate at the same
+    level" (同级) as needed; the organ at that level is the superior that issues it [R: DOMAIN.md §1
+    reads 同级 as the issuing superior's level]. A prefecture-level area's court is an intermediate
+    court (中级人民法院), a city's as well as an autonomous prefecture's (自治州) or a 地区's; a
+    地区's procuratorate is a branch (分院) of the provincial one [R]. The ministry (公安部) has no
+    同级 court or procuratorate (DOMAIN.md §1): its decision is copied to none.
+    """
+    if unit.is_ministry or unit.level == 0:
+        return []
+    division = (unit.division_name or "").strip()
+    if unit.level == 1:
+        region = division or unit.name.removesuffix("公安厅").removesuffix("公安局")
         return [f"{region}人民检察院", f"{region}高级人民法院"]
-    if "公安局" in name and name.endswith("分局"):
-        city, district = name.split("公安局", 1)
-        district = district.removesuffix("分局")
-        return [f"{city}{district}人民检察院", f"{city}{district}人民法院"]
-    region = name.removesuffix("公安局")
-    if region.endswith("市") and unit.level == 2:
+    if unit.level == 2:
+        region = division or unit.name.removesuffix("公安局")
+        if region.endswith("地区") and unit.parent is not None:
+            province = (unit.parent.division_name or "").strip() or unit.parent.name.removesuffix("公安厅")
+            return [f"{province}人民检察院{region.removesuffix('地区')}分院", f"{region}中级人民法院"]
         return [f"{region}人民检察院", f"{region}中级人民法院"]
-    return [f"{region}人民检察院", f"{region}人民法院"]
+    if not division:
+        name = unit.name
+        if "公安局" in name and name.endswith("分局"):
+            city, district = name.split("公安局", 1)
+            division = f"{city}{district.removesuffix('分局')}"
+        else:
+            division = name.removesuffix("公安局")
+    elif division.endswith("区") and unit.parent is not None and unit.parent.division_name:
+        # A city's district courts carry the city's name (昆明市五华区人民法院).
+        division = f"{unit.parent.division_name}{division}"
+    return [f"{division}人民检察院", f"{division}人民法院"]
+
+
+def designable_units(superior: Unit):
+    """The units a superior may designate: itself or any active unit under it (MPS-2020 arts 22, 24).
+
+    Art 22 gives the choice to the common superior without limiting it to the units in dispute, and
+    art 24 ¶3 lets a superior investigate a case of a unit under it (可以侦查下级公安机关管辖的刑事案件)
+    [R: reading of the text, DOMAIN.md §1].
+    """
+    return Unit.objects.active().subtree_of(superior)
 
 
 def _decision_document(proceeding) -> Document | None:
@@ -739,8 +794,19 @@ def designation_decision_draft(
     if not user_standing(by).holds(proceeding.superior_unit_id, perms.MANAGERS | {Role.INVESTIGATOR}):
         raise NotAllowed
     parties = list(proceeding.parties.select_related("unit"))
-    if lead_unit is None or lead_unit.pk not in {party.unit_id for party in parties}:
-        raise Invalid({"lead_unit": [_("Designate one of the units taking part in the proceeding.")]})
+    superior = proceeding.superior_unit
+    if lead_unit is None or not designable_units(superior).filter(pk=lead_unit.pk).exists():
+        raise Invalid(
+            {
+                "lead_unit": [
+                    _(
+                        "Designate the superior itself or an active unit under it (MPS-2020 arts 22, 24): "
+                        "%(unit)s is not."
+                    )
+                    % {"unit": getattr(lead_unit, "name", "—")}
+                ]
+            }
+        )
     if not (reason or "").strip():
         raise Invalid({"reason": [_("Give the reasons for the designation.")]})
     existing = _decision_document(proceeding)
@@ -757,9 +823,13 @@ def designation_decision_draft(
         "legal_basis": "《公安机关办理刑事案件程序规定》第二十二条、第二十三条",
         "other_units": "、".join(party.unit.name for party in parties if party.unit_id != lead_unit.pk),
     }
-    recipients = [{"name": party.unit.name, "unit": party.unit} for party in parties]
-    recipients.sort(key=lambda item: item["unit"].pk != lead_unit.pk)
-    recipients += [{"name": name} for name in judicial_recipients(lead_unit)]
+    # MPS-2020 art 23 ¶1: served on the designated unit and every other unit concerned; copied to the
+    # court and procuratorate at the issuing superior's level (none for the ministry).
+    recipients = [{"name": lead_unit.name, "unit": lead_unit}]
+    recipients += [
+        {"name": party.unit.name, "unit": party.unit} for party in parties if party.unit_id != lead_unit.pk
+    ]
+    recipients += [{"name": name} for name in judicial_recipients(superior)]
     if existing is not None:
         # A draft sent back from review is rewritten in place: its recipients follow the new choice.
         document = document_services.document_update(document=existing, by=by, data=data)
@@ -788,13 +858,24 @@ def _designate(*, proceeding, name, by, reason, fields, expected):
         raise Invalid(
             {"decision": [_("The 指定管辖决定书 must pass legal review and the head's approval first.")]}
         )
-    lead = Unit.objects.filter(
-        code=decision.data.get("designated_unit_code"), pk__in=perms.party_units(proceeding)
-    ).first()
+    lead = (
+        designable_units(proceeding.superior_unit)
+        .filter(code=decision.data.get("designated_unit_code"))
+        .first()
+    )
     if lead is None:
-        raise Invalid({"decision": [_("The decision names no unit taking part in the proceeding.")]})
+        raise Invalid(
+            {
+                "decision": [
+                    _("The decision names no active unit under the designating superior (MPS-2020 art 22).")
+                ]
+            }
+        )
 
     def after(instance, from_state, to_state):
+        # A unit designated from outside the dispute (or the superior taking the case) joins it.
+        _party_add(instance, lead, by, instance.superior_unit.code, reason="designate")
+        perms.forget_parties(instance)
         document_services.document_issue(document=decision, by=by)
         _settle_case(instance, by)
         _notify_units(
@@ -804,14 +885,9 @@ def _designate(*, proceeding, name, by, reason, fields, expected):
             subject=_("The superior designated the lead unit of %(case)s"),
         )
         if instance.needs_handover:
-            run_transition(
-                model=JurisdictionProceeding,
-                pk=instance.pk,
-                name="start_handover",
-                by=by,
-                acting_unit_code=instance.superior_unit.code,
-            )
-            _open_handover(instance, by)
+            # MPS-2020 art 23 ¶2: the original unit stops and hands the case over; the transfer's
+            # formalities follow (arts 184, 185): its notice, approved by its head, then the list.
+            _draft_transfer_notice(instance, by, instance.outcome_reason)
         else:
             run_transition(
                 model=JurisdictionProceeding,
@@ -841,27 +917,62 @@ def _transfer_notice(proceeding) -> Document | None:
     return proceeding_document(proceeding, document_kinds.CASE_TRANSFER_NOTICE.code)
 
 
+def _legal_basis(proceeding: JurisdictionProceeding) -> str:
+    """Cite the articles the case changes hands under, in the notice's own words."""
+    articles = []
+    if proceeding.kind == ProceedingKind.DISPUTE:
+        articles.append("第二十三条" if proceeding.superior_unit_id else "第二十二条")
+    # MPS-2020 art 175 at intake (before 立案), art 184 after it; art 185 for what travels with it.
+    articles.append("第一百八十四条" if proceeding_after_filing(proceeding) else "第一百七十五条")
+    articles.append("第一百八十五条")
+    return "《公安机关办理刑事案件程序规定》" + "、".join(articles)
+
+
+def proceeding_after_filing(proceeding: JurisdictionProceeding) -> bool:
+    """Return whether the case was filed (立案) when it changes hands: art 184, else art 175."""
+    return proceeding.after_filing or case_is_filed(proceeding.case)
+
+
+def _draft_transfer_notice(instance: JurisdictionProceeding, by: User, reason: str) -> Document:
+    """Draft the 移送案件通知书 in the name of the unit giving the case up (MPS-2020 arts 175, 184).
+
+    Its legal department reviews it and its head approves it (县级以上公安机关负责人批准); the handover
+    starts when it is issued.
+    """
+    lead = instance.lead_unit
+    document = document_services.document_draft(
+        kind=document_kinds.CASE_TRANSFER_NOTICE.code,
+        issuing_unit=instance.holding_unit,
+        by=by,
+        check_permission=False,
+        data={
+            "recipient": lead.name,
+            "case_name": instance.case.name,
+            "reason": (reason or "").strip()
+            or instance.outcome_reason
+            or f"经有关公安机关协商一致，本案由{lead.name}管辖",
+            "legal_basis": _legal_basis(instance),
+        },
+        recipients=[{"name": lead.name, "unit": lead}],
+        link_target_type=LINK_TYPE,
+        link_target_id=instance.pk,
+    )
+    _notify_units(
+        instance,
+        [instance.holding_unit_id],
+        event="transfer_notice",
+        subject=_("The 移送案件通知书 of %(case)s awaits its review and your head's approval"),
+    )
+    return document
+
+
 def _prepare_transfer(*, proceeding, name, by, reason, fields, expected):
     lead = _unit_arg(fields.get("lead_unit"), "lead_unit")
 
     def after(instance, from_state, to_state):
         ProceedingParty.objects.get_or_create(proceeding=instance, unit=lead)
         case_services.case_party_add(case=instance.case, unit=lead, role=PartyRole.PROCEEDING)
-        document_services.document_draft(
-            kind=document_kinds.CASE_TRANSFER_NOTICE.code,
-            issuing_unit=instance.holding_unit,
-            by=by,
-            check_permission=False,
-            data={
-                "recipient": lead.name,
-                "case_name": instance.case.name,
-                "reason": reason.strip(),
-                "legal_basis": "《公安机关办理刑事案件程序规定》第一百七十五条、第一百八十四条",
-            },
-            recipients=[{"name": lead.name, "unit": lead}],
-            link_target_type=LINK_TYPE,
-            link_target_id=instance.pk,
-        )
+        _draft_transfer_notice(instance, by, reason)
 
     return _run(
         proceeding,
@@ -876,34 +987,38 @@ def _prepare_transfer(*, proceeding, name, by, reason, fields, expected):
 
 
 def _start_handover(*, proceeding, name, by, reason, fields, expected):
-    """Issue the approved 移送案件通知书 (a transfer) and open the handover list."""
-    notice = None
-    if proceeding.state == S.TRANSFERRING:
-        notice = _transfer_notice(proceeding)
-        if notice is None or notice.state != DocumentState.APPROVED:
-            raise Invalid(
-                {"notice": [_("The 移送案件通知书 must pass legal review and the head's approval first.")]}
-            )
+    """Issue the approved 移送案件通知书 and open the handover list (MPS-2020 arts 184, 185).
+
+    Whether the case changes hands by transfer, agreement or designation, the unit giving it up
+    issues its notice only once its head approved it.
+    """
+    notice = _transfer_notice(proceeding)
+    if notice is None or notice.state != DocumentState.APPROVED:
+        raise Invalid(
+            {"notice": [_("The 移送案件通知书 must pass legal review and the head's approval first.")]}
+        )
 
     def after(instance, from_state, to_state):
-        if notice is not None:
-            document_services.document_issue(document=notice, by=by)
-            _close_deadlines(instance, TRANSFER_RULE)
-            _settle_case(instance, by)
+        document_services.document_issue(document=notice, by=by)
+        _close_deadlines(instance, TRANSFER_RULE)
+        _settle_case(instance, by)
         _open_handover(instance, by)
 
     return _run(proceeding, name, by, expected=expected, after=after)
 
 
 def _open_handover(proceeding, by) -> None:
-    """Tell both sides to hand over; the complainants must be told within 3 days."""
-    # MPS-2020 art 184: the complainant is told in writing within 3 days of the transfer.
-    deadline_rows.deadline_start(
-        target=proceeding,
-        rule_key=COMPLAINANT_RULE,
-        start=timezone.now(),
-        responsible_unit_code=proceeding.holding_unit.code,
-    )
+    """Tell both sides to hand over; after 立案 the complainants must be told within 3 days."""
+    if proceeding_after_filing(proceeding):
+        # MPS-2020 art 184: within 3 days of the transfer the person who seized the suspect, the
+        # reporter, complainant or informant, or the referring administrative organ, is told in
+        # writing. Art 175 (at intake) says only 告知, with no period: no clock then.
+        deadline_rows.deadline_start(
+            target=proceeding,
+            rule_key=COMPLAINANT_RULE,
+            start=timezone.now(),
+            responsible_unit_code=proceeding.holding_unit.code,
+        )
     _notify_units(
         proceeding,
         [proceeding.holding_unit_id, proceeding.lead_unit_id],
@@ -936,7 +1051,13 @@ _HANDLERS = {
 AGREE_BY_RESOLUTION = "agree_by_resolution"
 
 
-def _party_add(proceeding: JurisdictionProceeding, unit: Unit, by: User, acting_unit_code: str) -> bool:
+def _party_add(
+    proceeding: JurisdictionProceeding,
+    unit: Unit,
+    by: User,
+    acting_unit_code: str,
+    reason: str = "agree_by_resolution",
+) -> bool:
     """Make `unit` a party to the proceeding and the case when it is not one yet; say if it was added."""
     _party, created = ProceedingParty.objects.get_or_create(proceeding=proceeding, unit=unit)
     case_services.case_party_add(case=proceeding.case, unit=unit, role=PartyRole.PROCEEDING)
@@ -946,7 +1067,7 @@ def _party_add(proceeding: JurisdictionProceeding, unit: Unit, by: User, acting_
             actor=by,
             acting_unit_code=acting_unit_code,
             target=proceeding,
-            payload={"unit": unit.code, "reason": "agree_by_resolution"},
+            payload={"unit": unit.code, "reason": reason},
         )
     return created
 
@@ -1131,6 +1252,15 @@ def handover_confirm(
     current = handover_digest(proceeding)
     if not HandoverItem.objects.filter(proceeding=proceeding).exists():
         raise Invalid({"items": [_("The list is empty: add the suspects, property and files first.")]})
+    if not HandoverItem.objects.filter(proceeding=proceeding, kind=HandoverItemKind.FILE).exists():
+        # MPS-2020 art 185 ¶1: the legal documents and files of the case always travel with it.
+        raise Invalid(
+            {
+                "items": [
+                    _("List the case files and legal documents that travel with the case (MPS-2020 art 185).")
+                ]
+            }
+        )
     if digest and digest != current:
         raise Conflict(
             _("The list changed since you opened it; read it again."), current_state=proceeding.state
@@ -1209,7 +1339,11 @@ def _handover_list_issue(proceeding) -> Document:
 def complainants_notified(
     *, proceeding: JurisdictionProceeding, by: User, note: str
 ) -> JurisdictionProceeding:
-    """Record that the complainants were told of the transfer in writing (MPS-2020 art 184)."""
+    """Record that the complainants were told of the transfer in writing (MPS-2020 art 184).
+
+    Those told: the person who seized the suspect, the reporter, complainant or informant, or the
+    administrative organ that referred the case (扭送人、报案人、控告人、举报人或者移送案件的行政执法机关).
+    """
     proceeding = _lock(proceeding.pk)
     if proceeding.state not in (S.HANDOVER, S.SETTLED):
         raise Conflict(current_state=proceeding.state)
@@ -1231,5 +1365,49 @@ def complainants_notified(
         acting_unit_code=proceeding.holding_unit.code,
         action="complainants_notified",
         note=note.strip(),
+    )
+    return proceeding
+
+
+def family_notice_owed(proceeding: JurisdictionProceeding) -> bool:
+    """Return whether the suspect's family must be told of the transfer (MPS-2020 art 184).
+
+    A suspect already in custody (已经到案) is one the handover list hands over; the family is told
+    under the custody rules. Not yet told: owed.
+    """
+    return (
+        proceeding.state in (S.HANDOVER, S.SETTLED)
+        and proceeding.family_notified_at is None
+        and proceeding.handover_items.filter(kind=HandoverItemKind.SUSPECT).exists()
+    )
+
+
+@transaction.atomic
+def family_notified(*, proceeding: JurisdictionProceeding, by: User, note: str) -> JurisdictionProceeding:
+    """Record that the family of a suspect in custody was told of the transfer (MPS-2020 art 184)."""
+    proceeding = _lock(proceeding.pk)
+    if proceeding.state not in (S.HANDOVER, S.SETTLED):
+        raise Conflict(current_state=proceeding.state)
+    if perms.handover_side(proceeding, by) is None:
+        raise NotAllowed
+    if not (note or "").strip():
+        raise Invalid({"note": [_("Say how and when the family was told (MPS-2020 art 184).")]})
+    if not proceeding.handover_items.filter(kind=HandoverItemKind.SUSPECT).exists():
+        raise Invalid(
+            {"note": [_("No suspect in custody is handed over: no family is told (MPS-2020 art 184).")]}
+        )
+    side = perms.handover_side(proceeding, by)
+    unit = proceeding.holding_unit if side == "sender" else proceeding.lead_unit
+    model_update(
+        instance=proceeding,
+        values={"family_notified_at": timezone.now(), "family_notice": note.strip()},
+        by=by,
+        action="family_notified",
+        acting_unit_code=unit.code,
+        with_values=("family_notice",),
+        validate=False,
+        extra_update_fields=("updated_at",),
+        audit_action="jurisdiction.family_notified",
+        timeline=lambda changes: {"note": note.strip(), "data": {"side": side}},
     )
     return proceeding

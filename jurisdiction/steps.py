@@ -3,12 +3,14 @@
 A dispute is consulted on (协商), agreed and reviewed by the lead's legal department, or — on a
 dissent or a passed deadline — asked up level by level (层报) to the common superior, which may also
 take the matter up directly and designates (MPS-2020 arts 21–23); a transfer names the unit with
-jurisdiction and issues its notice (arts 175, 184); both end in the handover (art 185). Who may take
-each step is the transition's permission on the model (jurisdiction.permissions); what a step needs
-before it can be taken (positions that agree, a document through its approval chain) is declared
-here, so the page says why a step is not yet possible. `settle` follows by itself (a designation,
-the second signature on the handover list) and `agree_by_resolution` is a joint meeting's (meetings):
-neither is offered on the page.
+jurisdiction and issues its notice (arts 175, 184); whenever the case changes hands, the unit
+giving it up issues a 移送案件通知书 its head approved, and the handover (art 185) settles the
+proceeding. Who may take each step is the transition's permission on the model
+(jurisdiction.permissions); what a step needs before it can be taken (positions that agree, a
+document through its approval chain) is declared here, so the page says why a step is not yet
+possible. `settle` follows by itself (a designation without a handover, the second signature on
+the handover list) and `agree_by_resolution` is a joint meeting's (meetings): neither is offered
+on the page.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -83,7 +85,10 @@ PROCEEDING_MACHINE = Machine(
             _("Approve the agreement (法制审核)"),
             emphasis=PRIMARY,
             form=forms.ReviewNoteForm,
-            help=_("The case gets its lead and assisting units (落实承办主体)."),
+            help=_(
+                "The case gets its lead and assisting units (落实承办主体); when it changes hands, the "
+                "unit holding it issues a 移送案件通知书 and hands it over (MPS-2020 arts 184, 185)."
+            ),
         ),
         Step(
             "send_back_agreement",
@@ -143,8 +148,9 @@ PROCEEDING_MACHINE = Machine(
             needs=(DECISION_APPROVED,),
             waiting=False,
             help=_(
-                "Issues the approved 指定管辖决定书 to every party, copied to the procuratorate and court "
-                "(MPS-2020 art 23); the handover follows."
+                "Issues the approved 指定管辖决定书 to the designated unit and every party, copied to the "
+                "procuratorate and court at the superior's level (MPS-2020 art 23); the unit giving the "
+                "case up then issues its 移送案件通知书 and hands it over (arts 184, 185)."
             ),
         ),
         Step(
@@ -152,14 +158,20 @@ PROCEEDING_MACHINE = Machine(
             _("Name the unit the case is transferred to"),
             emphasis=PRIMARY,
             form=forms.PrepareTransferForm,
-            help=_("Drafts the 移送案件通知书; the case moves within 24 hours (MPS-2020 art 175)."),
+            help=_(
+                "Drafts the 移送案件通知书 for your head's approval: before 立案 the case moves within "
+                "24 hours (MPS-2020 art 175); after 立案 there is no 24-hour limit (art 184)."
+            ),
         ),
         Step(
             "start_handover",
             _("Issue the transfer notice and start the handover"),
             emphasis=PRIMARY,
             needs=(NOTICE_APPROVED,),
-            help=_("Issues the approved 移送案件通知书 and opens the handover list (MPS-2020 art 185)."),
+            help=_(
+                "Issues the 移送案件通知书 your head approved and opens the handover list, which both "
+                "sides sign (MPS-2020 arts 184, 185)."
+            ),
         ),
         # Taken by the services themselves: a designation without a handover, the second signature.
         Step("settle", _("Settle"), emphasis=SECONDARY, page=False, waiting=False),

@@ -136,7 +136,12 @@ class ProceedingPage:
                 request = self.designation_request
                 if request is not None and request.proposed_unit_id:
                     initial = {"lead_unit": request.proposed_unit.code}
-            return forms.DecisionDraftForm(data, parties=self.parties, initial=initial)
+            designable = (
+                services.designable_units(proceeding.superior_unit).order_by("level", "code")
+                if proceeding.superior_unit_id
+                else ()
+            )
+            return forms.DecisionDraftForm(data, parties=self.parties, designable=designable, initial=initial)
         if name == "handover_add":
             return forms.HandoverItemForm(data)
         if name == "handover_confirm":
@@ -552,7 +557,7 @@ class DecisionDraftView(ProceedingFormView):
         services.designation_decision_draft(
             proceeding=page.proceeding,
             by=page.user,
-            lead_unit=_party_unit(page, values["lead_unit"]),
+            lead_unit=Unit.objects.filter(code=values["lead_unit"]).first(),
             reason=values["reason"],
         )
         return _(

@@ -102,11 +102,17 @@ def test_open_consult_agree_and_approve(fraud_case, offices):
     assert pk in awaiting(offices[WUHUA].legal)
     assert pk not in awaiting(offices[WUHOU].head)
     body = ok(transition(offices[WUHUA].legal, pk, "approve_agreement", reason="管辖依据充分"))
-    assert body["state"] == "settled" and body["settled_at"]
+    # MPS-2020 arts 184, 185: the case changes hands, so Chengdu's notice and the handover follow.
+    assert body["state"] == "transferring" and not body["settled_at"]
     assert body["case"]["lead_unit"]["code"] == WUHUA
     assert body["case"]["state"] == CaseState.UNDER_INVESTIGATION
-    assert body["available_transitions"] == []
+    assert body["available_transitions"] == []  # the lead's legal officer has nothing more to do
     assert pk not in awaiting(offices[WUHUA].legal)
+    notice = Document.objects.get(kind="case_transfer_notice", link_target_id=str(pk))
+    assert notice.state == "drafted" and notice.issuing_unit.code == WUHOU
+    walk_document(notice, offices[WUHOU])
+    body = ok(transition(offices[WUHOU].head, pk, "start_handover"))
+    assert body["state"] == "handover" and body["transfer_notice"]["state"] == "issued"
 
 
 def test_a_dissent_goes_up_level_by_level_and_the_ministry_designates(fraud_case, offices):
@@ -164,7 +170,7 @@ def test_a_dissent_goes_up_level_by_level_and_the_ministry_designates(fraud_case
     decision_url = f"{BASE}{pk}/decision/"
     mps = token_client(offices[MPS].head)
     body = assert_error(
-        mps.post(decision_url, {"lead_unit": CHENGDU, "reason": "x"}, format="json"), 400, "invalid"
+        mps.post(decision_url, {"lead_unit": "999999", "reason": "x"}, format="json"), 400, "invalid"
     )
     assert "lead_unit" in body["fields"]
     assert_error(
@@ -181,9 +187,13 @@ def test_a_dissent_goes_up_level_by_level_and_the_ministry_designates(fraud_case
     assert "decision" in body["fields"]
     walk_document(Document.objects.get(pk=decision["id"]), offices[MPS])
     body = ok(transition(offices[MPS].head, pk, "designate", expected_state="at_superior"))
-    assert body["state"] == "handover" and body["lead_unit"]["code"] == WUHUA
+    assert body["state"] == "designated" and body["lead_unit"]["code"] == WUHUA
     assert body["decision_document"]["state"] == "issued" and body["decision_document"]["number"]
     assert body["case"]["lead_unit"]["code"] == WUHUA
+    # MPS-2020 arts 23 ¶2, 184: Chengdu's head approves its 移送案件通知书; issuing it opens the handover.
+    walk_document(Document.objects.get(kind="case_transfer_notice", link_target_id=str(pk)), offices[WUHOU])
+    body = ok(transition(offices[WUHOU].head, pk, "start_handover"))
+    assert body["state"] == "handover" and body["transfer_notice"]["state"] == "issued"
 
     # The handover list: Chengdu writes it, both sides sign the same list.
     items_url = f"{BASE}{pk}/handover-items/"
@@ -198,7 +208,7 @@ def test_a_dissent_goes_up_level_by_level_and_the_ministry_designates(fraud_case
     body = ok(sender.post(items_url, item, format="json"), 201)
     assert [row["kind"] for row in body["handover_items"]] == ["suspect", "file"]
     assert body["my_actions"] == {"position_units": [], "edit_handover": True, "handover_side": "sender"}
-    removed = body["handover_items"][1]["id"]
+    removed = body["handover_items"][0]["id"]  # the file stays: it always travels (MPS-2020 art 185)
     assert sender.delete(f"{items_url}{removed}/").status_code == 204
     assert_error(sender.delete(f"{items_url}{removed}/"), 404, "not_found")
     few = _detail_queries(offices[WUHOU].head, pk)

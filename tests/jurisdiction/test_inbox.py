@@ -138,6 +138,16 @@ def test_a_designation_request_is_followed_from_its_report_up_to_the_handover(fr
     )
     walk_document(decision, offices[MPS])
     proceeding = step(proceeding, "designate", offices[MPS].head)
+    assert proceeding.state == "designated"
+    # MPS-2020 art 184: Chengdu's 移送案件通知书 goes through its own chain; once approved, its head
+    # signs and issues it, which opens the handover.
+    notice = Document.objects.get(kind="case_transfer_notice", link_target_id=str(proceeding.pk))
+    assert "jurisdiction.transfer" not in kinds(offices[WUHOU].head, proceeding)
+    walk_document(notice, offices[WUHOU])
+    assert "jurisdiction.transfer" in kinds(offices[WUHOU].head, proceeding)
+    assert kinds(offices[WUHUA].head, proceeding) == set()
+    assert kinds(offices[WUHOU].investigator, proceeding) == set()
+    proceeding = step(proceeding, "start_handover", offices[WUHOU].head)
     assert proceeding.state == "handover"
     # Both sides are asked to sign; the sender is also asked to tell the complainants within 3 days.
     assert kinds(offices[WUHOU].investigator, proceeding) == {

@@ -52,9 +52,11 @@ def test_a_transfer_waits_where_its_steps_wait(offices):
     assert_same(proceeding, people)
     assert not any(listed(user, proceeding) for user in people)
     walk_document(Document.objects.get(kind="case_transfer_notice"), offices[WUHOU])
-    # Approved: either side may issue it and start the handover, the receiving side too.
+    # Approved: the head of the unit giving the case up signs and issues it, which starts the
+    # handover (MPS-2020 arts 175, 184: the head's approval); nobody else is asked.
     assert_same(proceeding, people)
-    assert listed(offices[WUHOU].investigator, proceeding) and listed(offices[WUHUA].head, proceeding)
+    assert listed(offices[WUHOU].head, proceeding)
+    assert not listed(offices[WUHOU].investigator, proceeding) and not listed(offices[WUHUA].head, proceeding)
 
 
 def test_a_consultation_waits_where_its_steps_wait(offices):

@@ -22,7 +22,7 @@ from jurisdiction.models import (
 from organisation.models import Role
 from tests.support.factories.cases import CaseFactory, CaseLocationFactory, unit
 from tests.support.factories.organisation import member
-from tests.support.jurisdiction import walk_document
+from tests.support.jurisdiction import hand_over_notice, walk_document
 from tests.support.pages import EXTERNAL, INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
 from tests.support.units import CHENGDU, MPS, NANMING, SICHUAN, WUHOU, WUHUA, YUZHONG
 
@@ -228,7 +228,8 @@ def test_a_consultation_runs_through_the_page_to_the_approved_agreement(english,
     html = page.text
     assert_clean(page)
     # Candidates with their bases and citations, the factors side by side with the leaders marked.
-    assert "MPS-2020 art 17" in html and "MPS-2020 art 16" in html
+    # the suspects' residence founds its basis by art 15 (art 16 only defines it; corrected in issue 18)
+    assert "MPS-2020 art 17" in html and "MPS-2020 art 15" in html
     assert "<mark><strong>37 victim(s)</strong></mark>" in html
     assert "<mark><strong>loss 1,250,000.00 yuan</strong></mark>" in html
     assert "with no score and no order among them" in html
@@ -287,10 +288,20 @@ def test_a_consultation_runs_through_the_page_to_the_approved_agreement(english,
     assert response.status_code == 302
     proceeding.refresh_from_db()
     fraud_case.refresh_from_db()
-    assert proceeding.state == S.SETTLED and fraud_case.lead_unit.code == WUHUA
+    # MPS-2020 arts 184, 185: the case changes hands; Chengdu's notice and the handover come first.
+    assert proceeding.state == S.TRANSFERRING and fraud_case.lead_unit.code == WUHUA
+    page = english.get(detail(proceeding))
+    assert "Agreement approved" in page.text  # the timeline
+    head = offices[WUHOU].head
+    assert post(english, head, proceeding, "start_handover").status_code == 400  # notice not approved
+    proceeding = hand_over_notice(proceeding, offices[WUHOU])
+    services.handover_item_add(proceeding=proceeding, by=head, kind="file", description="案卷2册")
+    services.handover_confirm(proceeding=proceeding, by=head)
+    services.handover_confirm(proceeding=proceeding, by=offices[WUHUA].head)
+    proceeding.refresh_from_db()
+    assert proceeding.state == S.SETTLED
     page = english.get(detail(proceeding))
     assert "Settled: 昆明市公安局五华区分局 leads the case." in page.text
-    assert "Agreement approved" in page.text  # the timeline
 
 
 def test_a_stale_page_answers_409_and_the_default_language_renders(client, english, fraud_case, offices):
@@ -426,7 +437,15 @@ def test_designation_goes_up_through_the_pages_and_the_handover_is_signed(englis
     assert "designate" in actions_offered(as_user(english, offices[MPS].head).get(detail(proceeding)))
     assert post(english, offices[MPS].head, proceeding, "designate").status_code == 302
     proceeding.refresh_from_db()
-    assert proceeding.state == S.HANDOVER and proceeding.lead_unit.code == WUHUA
+    assert proceeding.state == S.DESIGNATED and proceeding.lead_unit.code == WUHUA
+    # MPS-2020 arts 23 ¶2, 184: Chengdu's head approves its 移送案件通知书, then it is issued.
+    notice = Document.objects.get(kind="case_transfer_notice", link_target_id=str(proceeding.pk))
+    assert post(english, offices[WUHOU].head, proceeding, "start_handover").status_code == 400
+    walk_document(notice, offices[WUHOU])
+    assert "start_handover" in actions_offered(as_user(english, offices[WUHOU].head).get(detail(proceeding)))
+    assert post(english, offices[WUHOU].head, proceeding, "start_handover").status_code == 302
+    proceeding.refresh_from_db()
+    assert proceeding.state == S.HANDOVER
 
     # The handover: Chengdu's officers write the list, both sides sign the list they see.
     page = as_user(english, offices[WUHOU].investigator).get(detail(proceeding))

@@ -20,7 +20,7 @@ from jurisdiction.selectors import proceeding_visible_to
 from organisation.models import Role, Unit
 from tests.support.factories.cases import CaseFactory, unit
 from tests.support.factories.organisation import member
-from tests.support.jurisdiction import walk_document
+from tests.support.jurisdiction import hand_over_notice, walk_document
 from tests.support.units import CHENGDU, MPS, NANMING, SICHUAN, WUHOU, WUHUA, YUZHONG
 
 S = ProceedingState
@@ -64,7 +64,9 @@ def test_opening_lists_the_four_candidates_with_citations_and_puts_the_case_in_q
         open_dispute(fraud_case, offices)
 
 
-def test_happy_path_agreement_reviewed_by_the_lead_legal_department_settles_the_case(fraud_case, offices):
+def test_an_agreement_moving_the_case_settles_only_with_the_signed_handover_mps_2020_arts_184_185(
+    fraud_case, offices
+):
     proceeding = open_dispute(fraud_case, offices)
     proceeding = step(proceeding, "start_consultation", offices[WUHOU].head)
     assert proceeding.state == S.CONSULTING
@@ -84,12 +86,36 @@ def test_happy_path_agreement_reviewed_by_the_lead_legal_department_settles_the_
     with pytest.raises(PermissionDenied):
         step(proceeding, "approve_agreement", offices[WUHOU].legal)  # only the proposed lead reviews
     proceeding = step(proceeding, "approve_agreement", offices[WUHUA].legal, reason="管辖依据充分")
-    assert proceeding.state == S.SETTLED
+    # The case changes hands: the unit giving it up issues a 移送案件通知书 its head approves (art 184).
+    assert proceeding.state == S.TRANSFERRING and proceeding.settled_at is None
     fraud_case.refresh_from_db()
     assert fraud_case.state == CaseState.UNDER_INVESTIGATION
     assert fraud_case.lead_unit.code == WUHUA
     assert fraud_case.parties.filter(unit__code=WUHOU, role=PartyRole.ASSISTING).exists()
     assert AuditEvent.objects.filter(action="jurisdiction.jurisdictionproceeding.approve_agreement").exists()
+    notice = Document.objects.get(kind="case_transfer_notice", link_target_id=str(proceeding.pk))
+    assert notice.issuing_unit.code == WUHOU and notice.approval_chain == ["legal_review", "approval"]
+    assert (
+        "第一百八十四条" in notice.data["legal_basis"] and "第一百七十五条" not in notice.data["legal_basis"]
+    )
+    with pytest.raises(ValidationError, match="notice"):
+        step(proceeding, "start_handover", offices[WUHOU].head)  # not approved by the head yet
+    with pytest.raises(Conflict):  # an approved agreement is not withdrawn
+        step(proceeding, "withdraw", offices[WUHOU].head, reason="x")
+    proceeding = hand_over_notice(proceeding, offices[WUHOU])
+    assert proceeding.state == S.HANDOVER
+    # Art 185: nothing settles before both sides signed a list naming the files that travel with it.
+    services.handover_item_add(
+        proceeding=proceeding, by=offices[WUHOU].investigator, kind="evidence", description="电子数据光盘1张"
+    )
+    with pytest.raises(ValidationError, match="185"):
+        services.handover_confirm(proceeding=proceeding, by=offices[WUHOU].head)
+    services.handover_item_add(
+        proceeding=proceeding, by=offices[WUHOU].investigator, kind="file", description="案卷2册"
+    )
+    services.handover_confirm(proceeding=proceeding, by=offices[WUHOU].head)
+    proceeding = services.handover_confirm(proceeding=proceeding, by=offices[WUHUA].head)
+    assert proceeding.state == S.SETTLED and proceeding.settled_at is not None
 
 
 def test_the_legal_review_can_send_the_agreement_back_with_reasons(fraud_case, offices):
@@ -186,14 +212,20 @@ def test_dissent_goes_up_level_by_level_to_the_ministry_which_designates_and_the
     recipients = list(decision.recipients.values_list("name", flat=True))
     assert recipients[0] == "昆明市公安局五华区分局"
     assert {"成都市公安局武侯区分局", "重庆市公安局渝中区分局", "贵阳市公安局南明区分局"} <= set(recipients)
-    assert "昆明市五华区人民检察院" in recipients and "昆明市五华区人民法院" in recipients
+    # MPS-2020 art 23: copies go to the court and procuratorate at the issuing superior's level; the
+    # ministry has none (DOMAIN.md §1), so its decision is copied to nobody outside the police.
+    assert all(recipient.endswith("公安局") or "公安" in recipient for recipient in recipients)
+    assert not any("法院" in recipient or "检察院" in recipient for recipient in recipients)
     with pytest.raises(ValidationError, match="decision"):
         step(proceeding, "designate", offices[MPS].head)
     walk_document(decision, offices[MPS])
     proceeding = step(proceeding, "designate", offices[MPS].head)
     decision.refresh_from_db()
     assert decision.state == DocumentState.ISSUED and decision.issuing_unit.code == MPS
-    assert proceeding.state == S.HANDOVER and proceeding.lead_unit.code == WUHUA
+    # Art 23 ¶2, 184: Chengdu's head approves its 移送案件通知书; issuing it opens the handover.
+    assert proceeding.state == S.DESIGNATED and proceeding.lead_unit.code == WUHUA
+    proceeding = hand_over_notice(proceeding, offices[WUHOU])
+    assert proceeding.state == S.HANDOVER
     fraud_case.refresh_from_db()
     assert fraud_case.state == CaseState.UNDER_INVESTIGATION and fraud_case.lead_unit.code == WUHUA
     assert fraud_case.number.startswith("A510107")  # Chengdu's number and history stay
@@ -266,7 +298,8 @@ def designated_to_wuhua(case, offices):
         proceeding=proceeding, by=offices[MPS].head, lead_unit=unit(WUHUA), reason="被害人集中"
     )
     walk_document(decision, offices[MPS])
-    return step(proceeding, "designate", offices[MPS].head)
+    proceeding = step(proceeding, "designate", offices[MPS].head)
+    return hand_over_notice(proceeding, offices[WUHOU])
 
 
 def test_the_superior_may_designate_directly(fraud_case, offices):

@@ -38,6 +38,25 @@ def walk_document(document: Document, offices_of_unit: Office) -> Document:
     return document
 
 
+def hand_over_notice(proceeding, offices_of_unit: Office):
+    """Walk the 移送案件通知书 of the unit giving the case up through its chain and issue it.
+
+    MPS-2020 art 184: whenever the case changes hands its head approves the notice; issuing it
+    (start_handover) opens the handover list.
+    """
+    from jurisdiction import services
+
+    notice = Document.objects.filter(
+        kind="case_transfer_notice",
+        link_target_type="jurisdiction.proceeding",
+        link_target_id=str(proceeding.pk),
+    ).latest("id")
+    walk_document(notice, offices_of_unit)
+    return services.proceeding_transition(
+        proceeding=proceeding, name="start_handover", by=offices_of_unit.head
+    )
+
+
 def related_pair(
     offices, *, kunming_code: str = HandlingCode.NORMAL, sequence: int = 415
 ) -> tuple[Case, Case]:
