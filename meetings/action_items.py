@@ -145,20 +145,24 @@ def _open_deadline(item: ActionItem) -> Deadline | None:
 
 
 @transaction.atomic
-def action_item_transition(*, item_id, name, by, note="", reason="", expected_state=None) -> ActionItem:
+def action_item_transition(
+    *, item: ActionItem, name, by, note="", reason="", expected_state=None
+) -> ActionItem:
     """Complete (`note`: what was done) or withdraw (`reason`) an open action item.
 
-    Conflict (409) when the item is no longer open, PermissionDenied (403) when the user may not
-    take the step, ValidationError (400) naming the field when the note or reason is missing.
+    `item` is the action item as the adapter read it (selectors.action_item_get_visible); it is
+    read again by its pk, and core.workflow.run_transition locks it. Conflict (409) when the item is
+    no longer open, PermissionDenied (403) when the user may not take the step, ValidationError
+    (400) naming the field when the note or reason is missing.
     """
     from meetings.steps import ACTION_ITEM_MACHINE
 
     if ACTION_ITEM_MACHINE.step(name) is None:
         raise ValidationError({"name": [_("No such transition.")]})
-    try:
-        item = ActionItem.objects.select_related("meeting__host_unit", "owner_unit").get(pk=int(item_id))
-    except (ActionItem.DoesNotExist, TypeError, ValueError):
-        raise ValidationError({"item": [_("No such action item.")]}) from None
+    # Read again: the instance handed in may be stale, and its task may be masked for its reader.
+    item = ActionItem.objects.select_related("meeting__host_unit", "owner_unit").filter(pk=item.pk).first()
+    if item is None:
+        raise ValidationError({"item": [_("No such action item.")]})
     now = timezone.now()
     if name == "complete":
         arguments = {"note": note, "now": now}

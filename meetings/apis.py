@@ -1206,7 +1206,7 @@ class MinutesApi(APIView):
         record = selectors.minutes_get_visible(meeting, request.user)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        minutes.minutes_update(minutes_id=record.pk, by=request.user, **data.validated_data)
+        minutes.minutes_update(minutes=record, by=request.user, **data.validated_data)
         return _minutes_response(request, pk)
 
 
@@ -1292,7 +1292,7 @@ class SignoffListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         minutes.minutes_signoff(
-            minutes_id=record.pk,
+            minutes=record,
             unit=signing_unit(meeting, request.user, values["unit"]),
             by=request.user,
             action=values["action"],
@@ -1387,7 +1387,7 @@ class ResolutionListApi(APIView):
         data.is_valid(raise_exception=True)
         fields = resolution_fields(meeting, data.validated_data)
         resolution = resolutions.resolution_add(
-            minutes_id=record.pk,
+            minutes=record,
             by=request.user,
             kind=fields.pop("kind"),
             text=fields.pop("text"),
@@ -1422,7 +1422,7 @@ class ResolutionDetailApi(APIView):
         data = ResolutionInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = resolution_fields(meeting, data.validated_data)
-        resolutions.resolution_update(resolution_id=resolution.pk, by=request.user, **fields)
+        resolutions.resolution_update(resolution=resolution, by=request.user, **fields)
         return Response(ResolutionSerializer(selectors.resolutions_of(record).get(pk=resolution.pk)).data)
 
     @extend_schema(
@@ -1437,7 +1437,7 @@ class ResolutionDetailApi(APIView):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = selectors.minutes_get_visible(meeting, request.user)
         resolution = _resolution(record, resolution_id)
-        resolutions.resolution_remove(resolution_id=resolution.pk, by=request.user)
+        resolutions.resolution_remove(resolution=resolution, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -1456,7 +1456,7 @@ class ResolutionRetryApi(APIView):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = selectors.minutes_get_visible(meeting, request.user)
         resolution = _resolution(record, resolution_id)
-        resolutions.resolution_retry(resolution_id=resolution.pk, by=request.user)
+        resolutions.resolution_retry(resolution=resolution, by=request.user)
         return Response(ResolutionSerializer(selectors.resolutions_of(record).get(pk=resolution.pk)).data)
 
 

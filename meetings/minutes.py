@@ -98,8 +98,9 @@ def _signatories(series) -> list[User]:
     return _officers(permissions.current_member_units(series), roles)
 
 
-def _lock(minutes_id: int) -> Minutes:
-    minutes = Minutes.objects.select_for_update(of=("self",)).filter(pk=minutes_id).first()
+def _lock(pk: int) -> Minutes:
+    """Read the minutes again under a row lock: the instance handed in may be stale."""
+    minutes = Minutes.objects.select_for_update(of=("self",)).filter(pk=pk).first()
     if minutes is None:
         raise Minutes.DoesNotExist
     return minutes
@@ -172,9 +173,13 @@ def minutes_start(meeting, by) -> Minutes:
 
 
 @transaction.atomic
-def minutes_update(*, minutes_id, by, opening=None, closing=None) -> Minutes:
-    """Edit the opening and closing paragraphs of a draft (the decisions are resolutions)."""
-    minutes = _lock(minutes_id)
+def minutes_update(*, minutes: Minutes, by, opening=None, closing=None) -> Minutes:
+    """Edit the opening and closing paragraphs of a draft (the decisions are resolutions).
+
+    `minutes` are the minutes as the adapter read them (selectors.minutes_get_visible); they are
+    locked again by their pk.
+    """
+    minutes = _lock(minutes.pk)
     if minutes.state != MN.DRAFTING:
         raise Conflict(current_state=minutes.state)
     meeting = _meeting_of(minutes)
@@ -325,9 +330,10 @@ def _check_available(minutes: Minutes, name: str, by, expected_state) -> None:
 
 
 @transaction.atomic
-def minutes_transition(*, minutes_id, name, by, reason="", expected_state=None) -> Minutes:
+def minutes_transition(*, minutes: Minutes, name, by, reason="", expected_state=None) -> Minutes:
     """Circulate, revise or issue the minutes through the single service path, with what each sets off.
 
+    `minutes` are the minutes as the adapter read them; they are locked again by their pk.
     Conflict (409) when the minutes are not in a state that allows the step, PermissionDenied (403)
     when the user may not take it, ValidationError (400) when the input or the text is refused.
     """
@@ -337,12 +343,12 @@ def minutes_transition(*, minutes_id, name, by, reason="", expected_state=None) 
     if MINUTES_MACHINE.step(name) is None:
         raise ValidationError({"name": [_("No such transition.")]})
     # Locked first, so that resolutions cannot change between the check and the frozen content.
-    minutes = _lock(minutes_id)
+    minutes = _lock(minutes.pk)
     minutes.meeting = _meeting_of(minutes)
     _check_available(minutes, name, by, expected_state)
     handler = {"circulate": _circulate, "revise": _revise, "issue": _issue}[name]
     handler(minutes=minutes, by=by, reason=reason, expected=expected_state)
-    return Minutes.objects.select_related("meeting", "document").get(pk=minutes_id)
+    return Minutes.objects.select_related("meeting", "document").get(pk=minutes.pk)
 
 
 def _circulate(*, minutes, by, reason, expected):
@@ -543,14 +549,14 @@ def _notify_published(minutes: Minutes, meeting: JointMeeting, document) -> None
 
 
 @transaction.atomic
-def minutes_signoff(*, minutes_id, unit, by, action, comment="", digest) -> MinutesSignoff:
+def minutes_signoff(*, minutes: Minutes, unit, by, action, comment="", digest) -> MinutesSignoff:
     """Sign (会签) the circulating version for a member unit, or return it with comments.
 
-    The minutes row is locked first, so the last two signers are serialised and exactly one of
-    them completes the signing. `digest` is the digest the signer read: a different one means the
-    text changed since (409).
+    `minutes` are the minutes as the adapter read them. Their row is locked again by its pk first,
+    so the last two signers are serialised and exactly one of them completes the signing. `digest`
+    is the digest the signer read: a different one means the text changed since (409).
     """
-    minutes = _lock(minutes_id)
+    minutes = _lock(minutes.pk)
     if minutes.state != MN.CIRCULATING:
         raise Conflict(current_state=minutes.state)
     if action not in SignoffAction.values:

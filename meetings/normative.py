@@ -77,7 +77,7 @@ def _repeal(entry: NormativeDocument, *, resolution, by, acting_unit_code: str) 
         raise ValidationError({"repeals": [NO_SUCH_NORMATIVE]})
     for old in olds:
         normative_transition(
-            entry_id=old.pk,
+            entry=old,
             name="repeal",
             by=by,
             acting_unit_code=acting_unit_code,
@@ -98,7 +98,7 @@ def _repeal(entry: NormativeDocument, *, resolution, by, acting_unit_code: str) 
 @transaction.atomic
 def normative_transition(
     *,
-    entry_id,
+    entry: NormativeDocument,
     name: str,
     by,
     acting_unit_code: str = "",
@@ -109,13 +109,13 @@ def normative_transition(
 ) -> NormativeDocument:
     """Take step `name` of a register entry through the single service path (repeal: by `repealed_by`).
 
-    Conflict (409) when the entry is no longer in force, PermissionDenied (403) when the user may
-    not repeal it.
+    core.workflow.run_transition locks the entry again by its pk. Conflict (409) when the entry is
+    no longer in force, PermissionDenied (403) when the user may not repeal it.
     """
     arguments = {"repealed_by": repealed_by} if name == "repeal" else {}
     result = run_transition(
         model=NormativeDocument,
-        pk=entry_id,
+        pk=entry.pk,
         name=name,
         by=by,
         acting_unit_code=acting_unit_code,

@@ -603,14 +603,15 @@ def _audit(action: str, resolution: Resolution, by, minutes: MinutesModel, paylo
 
 
 @transaction.atomic
-def resolution_add(*, minutes_id, by, kind, text, agenda_item=None, **typed) -> Resolution:
+def resolution_add(*, minutes: MinutesModel, by, kind, text, agenda_item=None, **typed) -> Resolution:
     """Add a decision to minutes being drafted, numbered after the last (host liaison officer).
 
+    `minutes` are the minutes as the adapter read them; they are locked again by their pk.
     `typed` carries the fields of the kind: a jurisdiction decision takes `proceeding`, `lead_unit`
     and `assisting_units` (units or codes), an action item `owner_unit`, `task` and `due_in_days`
     or `due_on`, a normative document `normative_title` and `normative_text`.
     """
-    minutes = _lock_minutes(minutes_id)
+    minutes = _lock_minutes(minutes.pk)
     _check_drafting(minutes, by)
     spec = KINDS.get(kind)
     errors: dict[str, list] = {}
@@ -638,11 +639,14 @@ def resolution_add(*, minutes_id, by, kind, text, agenda_item=None, **typed) -> 
 
 
 @transaction.atomic
-def resolution_update(*, resolution_id, by, **fields) -> Resolution:
-    """Change a decision of minutes being drafted: its text, agenda item, kind or typed fields."""
-    resolution = _get(resolution_id)
+def resolution_update(*, resolution: Resolution, by, **fields) -> Resolution:
+    """Change a decision of minutes being drafted: its text, agenda item, kind or typed fields.
+
+    `resolution` is the decision as the adapter read it; its minutes are locked by their pk and
+    the decision read again under that lock.
+    """
     minutes = _lock_minutes(resolution.minutes_id)
-    _still_there(resolution)
+    resolution = _still_there(resolution)
     resolution.minutes = minutes
     _check_drafting(minutes, by)
     kind = fields.pop("kind", resolution.kind)
@@ -669,18 +673,11 @@ def resolution_update(*, resolution_id, by, **fields) -> Resolution:
     return resolution
 
 
-def _still_there(resolution: Resolution) -> None:
-    """Refuse a resolution removed by another request while this one waited for the minutes' lock."""
-    if not Resolution.objects.filter(pk=resolution.pk).exists():
-        raise ValidationError({"resolution": [_("No such resolution.")]})
-
-
-def _get(resolution_id) -> Resolution:
-    message = _("No such resolution.")
-    pk = parse_id(resolution_id, field="resolution", message=message)
-    resolution = Resolution.objects.select_related("minutes").filter(pk=pk).first()
+def _still_there(resolution: Resolution) -> Resolution:
+    """Read the resolution again under its minutes' lock; refuse one another request removed meanwhile."""
+    resolution = Resolution.objects.filter(pk=resolution.pk).first()
     if resolution is None:
-        raise ValidationError({"resolution": [message]})
+        raise ValidationError({"resolution": [_("No such resolution.")]})
     return resolution
 
 
@@ -693,11 +690,13 @@ def _renumber(minutes: MinutesModel) -> None:
 
 
 @transaction.atomic
-def resolution_remove(*, resolution_id, by) -> None:
-    """Remove a decision from minutes being drafted; the rest are numbered 1..n again."""
-    resolution = _get(resolution_id)
+def resolution_remove(*, resolution: Resolution, by) -> None:
+    """Remove a decision from minutes being drafted; the rest are numbered 1..n again.
+
+    Its minutes are locked by their pk and the decision read again under that lock.
+    """
     minutes = _lock_minutes(resolution.minutes_id)
-    _still_there(resolution)
+    resolution = _still_there(resolution)
     _check_drafting(minutes, by)
     _audit("remove", resolution, by, minutes, _snapshot(resolution))
     resolution.delete()
@@ -831,13 +830,15 @@ def resolutions_apply(*, minutes, by, document) -> None:
 
 
 @transaction.atomic
-def resolution_retry(*, resolution_id, by) -> Resolution:
-    """Apply a failed resolution again (the host's head, once the obstacle is gone)."""
-    pk = parse_id(resolution_id, field="resolution", message=_("No such resolution."))
+def resolution_retry(*, resolution: Resolution, by) -> Resolution:
+    """Apply a failed resolution again (the host's head, once the obstacle is gone).
+
+    `resolution` is the decision as the adapter read it; it is locked again by its pk.
+    """
     resolution = (
         Resolution.objects.select_for_update(of=("self",))
         .select_related("lead_unit", "owner_unit")
-        .filter(pk=pk)
+        .filter(pk=resolution.pk)
         .first()
     )
     if resolution is None:

@@ -37,19 +37,19 @@ def _take_meeting_step(meeting, name, *, by, expected_state=None, reason="", sta
 
 def _take_minutes_step(record, name, *, by, expected_state=None, reason=""):
     return minutes.minutes_transition(
-        minutes_id=record.pk, name=name, by=by, reason=reason, expected_state=expected_state
+        minutes=record, name=name, by=by, reason=reason, expected_state=expected_state
     )
 
 
 def _take_action_item_step(item, name, *, by, expected_state=None, note="", reason=""):
     return action_items.action_item_transition(
-        item_id=item.pk, name=name, by=by, note=note, reason=reason, expected_state=expected_state
+        item=item, name=name, by=by, note=note, reason=reason, expected_state=expected_state
     )
 
 
 def _take_normative_step(entry, name, *, by, expected_state=None, **values):
     return normative.normative_transition(
-        entry_id=entry.pk, name=name, by=by, expected_state=expected_state, **values
+        entry=entry, name=name, by=by, expected_state=expected_state, **values
     )
 
 

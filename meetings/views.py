@@ -755,7 +755,7 @@ def _minutes_update(page: MeetingPage, values: dict) -> str:
     if not page.minutes_readable:
         raise Http404
     minutes.minutes_update(
-        minutes_id=page.minutes.pk, by=page.user, opening=values["opening"], closing=values["closing"]
+        minutes=page.minutes, by=page.user, opening=values["opening"], closing=values["closing"]
     )
     return _("The draft minutes are saved.")
 
@@ -767,7 +767,7 @@ def _signoff(page: MeetingPage, values: dict) -> str:
     if unit is None:
         raise PermissionDenied
     minutes.minutes_signoff(
-        minutes_id=page.minutes.pk,
+        minutes=page.minutes,
         unit=unit,
         by=page.user,
         action=values["action"],
@@ -815,7 +815,7 @@ def _resolution_add(page: MeetingPage, values: dict) -> str:
     if values["agenda_item"] is not None:
         agenda_item = _agenda_item_of(page, values["agenda_item"])
     resolutions.resolution_add(
-        minutes_id=page.minutes.pk,
+        minutes=page.minutes,
         by=page.user,
         kind=kind,
         text=values["text"],
@@ -827,13 +827,13 @@ def _resolution_add(page: MeetingPage, values: dict) -> str:
 
 def _resolution_remove(page: MeetingPage, values: dict) -> str:
     resolution = _resolution_of(page, values["resolution"])
-    resolutions.resolution_remove(resolution_id=resolution.pk, by=page.user)
+    resolutions.resolution_remove(resolution=resolution, by=page.user)
     return _("The decision is taken off the minutes.")
 
 
 def _resolution_retry(page: MeetingPage, values: dict) -> str:
     resolution = _resolution_of(page, values["resolution"])
-    resolution = resolutions.resolution_retry(resolution_id=resolution.pk, by=page.user)
+    resolution = resolutions.resolution_retry(resolution=resolution, by=page.user)
     if resolution.apply_state == ApplyState.APPLIED:
         return _("The decision is applied.")
     return _("The decision still could not be applied: %(error)s") % {"error": resolution.apply_error}

@@ -26,7 +26,7 @@ TASK = "核查犯罪嫌疑人吉某某身份信息及户籍情况"
 
 def add_action(minutes, office, *, owner=NANMING, task=TASK, **due):
     return resolutions.resolution_add(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         by=office.liaison,
         kind="action_item",
         text=f"{task}，限期完成。",
@@ -162,39 +162,39 @@ def test_completed_item_stops_escalating(issued, provinces, nanming):
     host = provinces[CHONGQING]
     item = item_of(five_days)
     with pytest.raises(ValidationError) as refused:
-        action_items.action_item_transition(item_id=item.pk, name="complete", by=nanming.intake, note=" ")
+        action_items.action_item_transition(item=item, name="complete", by=nanming.intake, note=" ")
     assert "note" in refused.value.message_dict
     with pytest.raises(PermissionDenied):
         action_items.action_item_transition(
-            item_id=item.pk, name="complete", by=nanming.investigator, note="已核查"
+            item=item, name="complete", by=nanming.investigator, note="已核查"
         )
     with pytest.raises(Conflict):
         action_items.action_item_transition(
-            item_id=item.pk, name="complete", by=nanming.intake, note="已核查", expected_state="done"
+            item=item, name="complete", by=nanming.intake, note="已核查", expected_state="done"
         )
     done = action_items.action_item_transition(
-        item_id=item.pk, name="complete", by=nanming.intake, note="已核查身份信息，反馈重庆市公安局。"
+        item=item, name="complete", by=nanming.intake, note="已核查身份信息，反馈重庆市公安局。"
     )
     assert done.state == ActionItemState.DONE and done.completed_by == nanming.intake
     deadline = deadline_of(item)
     assert deadline.state == DeadlineState.MET and deadline.next_escalation_at is None
     assert notified(f"action:{item.pk}:done") == {host.liaison.pk}
     with pytest.raises(Conflict):
-        action_items.action_item_transition(item_id=item.pk, name="complete", by=nanming.intake, note="再次")
+        action_items.action_item_transition(item=item, name="complete", by=nanming.intake, note="再次")
 
     # Withdrawn by the host's head (not by the owner): the clock is dropped.
     other = item_of(by_date)
     with pytest.raises(PermissionDenied):
         action_items.action_item_transition(
-            item_id=other.pk, name="withdraw", by=provinces[GUIZHOU].head, reason="不再需要"
+            item=other, name="withdraw", by=provinces[GUIZHOU].head, reason="不再需要"
         )
     withdrawn = action_items.action_item_transition(
-        item_id=other.pk, name="withdraw", by=host.head, reason="相关案件已撤销"
+        item=other, name="withdraw", by=host.head, reason="相关案件已撤销"
     )
     assert withdrawn.state == ActionItemState.WITHDRAWN
     assert deadline_of(other).state == DeadlineState.CANCELLED
     with pytest.raises(ValidationError):
-        action_items.action_item_transition(item_id=other.pk, name="reopen", by=host.head)
+        action_items.action_item_transition(item=other, name="reopen", by=host.head)
 
     # Long after both deadlines the scan tells nobody anything about them.
     later = timezone.now() + dt.timedelta(days=60)

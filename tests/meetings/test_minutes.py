@@ -115,15 +115,15 @@ def test_content_lists_present_observers_and_excused_from_answers_and_roll_call(
 def test_update_while_drafting_by_the_host_liaison_only(drafting, provinces):
     liaison = provinces[GUIZHOU].liaison
     minutes = minutes_services.minutes_update(
-        minutes_id=drafting.pk, by=liaison, closing="  下次会议由云南省公安厅承办。 "
+        minutes=drafting, by=liaison, closing="  下次会议由云南省公安厅承办。 "
     )
     assert minutes.closing == "下次会议由云南省公安厅承办。"
     for outsider in (provinces[CHONGQING].liaison, provinces[GUIZHOU].head):
         with pytest.raises(PermissionDenied):
-            minutes_services.minutes_update(minutes_id=drafting.pk, by=outsider, closing="x")
+            minutes_services.minutes_update(minutes=drafting, by=outsider, closing="x")
     circulate(drafting, liaison)
     with pytest.raises(Conflict):
-        minutes_services.minutes_update(minutes_id=drafting.pk, by=liaison, closing="改")
+        minutes_services.minutes_update(minutes=drafting, by=liaison, closing="改")
 
 
 def test_circulation_needs_a_decision_or_a_closing_and_freezes_the_text(provinces, pan_southwest):
@@ -133,12 +133,12 @@ def test_circulation_needs_a_decision_or_a_closing_and_freezes_the_text(province
     with pytest.raises(ValidationError) as refused:
         circulate(minutes, liaison)
     assert "resolutions" in refused.value.message_dict
-    minutes_services.minutes_update(minutes_id=minutes.pk, by=liaison, opening="")
-    minutes_services.minutes_update(minutes_id=minutes.pk, by=liaison, closing="会议通报了上年度协作情况。")
+    minutes_services.minutes_update(minutes=minutes, by=liaison, opening="")
+    minutes_services.minutes_update(minutes=minutes, by=liaison, closing="会议通报了上年度协作情况。")
     with pytest.raises(ValidationError) as refused:
         circulate(minutes, liaison)
     assert "opening" in refused.value.message_dict
-    minutes_services.minutes_update(minutes_id=minutes.pk, by=liaison, opening="会议在贵阳召开。")
+    minutes_services.minutes_update(minutes=minutes, by=liaison, opening="会议在贵阳召开。")
     with pytest.raises(PermissionDenied):
         circulate(minutes, provinces[GUIZHOU].head)
     minutes = circulate(minutes, liaison)
@@ -156,11 +156,11 @@ def test_circulation_needs_a_decision_or_a_closing_and_freezes_the_text(province
 def test_unknown_or_internal_transition_names_are_refused(drafting, provinces):
     with pytest.raises(ValidationError):
         minutes_services.minutes_transition(
-            minutes_id=drafting.pk, name="complete_signing", by=provinces[GUIZHOU].head
+            minutes=drafting, name="complete_signing", by=provinces[GUIZHOU].head
         )
     with pytest.raises(Conflict):
         minutes_services.minutes_transition(
-            minutes_id=drafting.pk,
+            minutes=drafting,
             name="circulate",
             by=provinces[GUIZHOU].liaison,
             expected_state="circulating",
@@ -174,7 +174,7 @@ def test_issue_refused_until_every_member_unit_signed(circulating, provinces):
     head = provinces[GUIZHOU].head
     sign_all(circulating, provinces, SIX[:-1])
     with pytest.raises(Conflict) as refused:
-        minutes_services.minutes_transition(minutes_id=circulating.pk, name="issue", by=head)
+        minutes_services.minutes_transition(minutes=circulating, name="issue", by=head)
     assert refused.value.current_state == MinutesState.CIRCULATING
     circulating.refresh_from_db()
     assert circulating.state == MinutesState.CIRCULATING and circulating.document is None
@@ -182,7 +182,7 @@ def test_issue_refused_until_every_member_unit_signed(circulating, provinces):
     assert not Document.objects.filter(kind="meeting_minutes").exists()
     # Commenting is not signing.
     minutes_services.minutes_signoff(
-        minutes_id=circulating.pk,
+        minutes=circulating,
         unit=provinces[QINGHAI].unit,
         by=provinces[QINGHAI].head,
         action="commented",
@@ -194,7 +194,7 @@ def test_issue_refused_until_every_member_unit_signed(circulating, provinces):
     sign(circulating, provinces[QINGHAI])
     circulating.refresh_from_db()
     assert circulating.state == MinutesState.SIGNED and circulating.signed_at is not None
-    minutes = minutes_services.minutes_transition(minutes_id=circulating.pk, name="issue", by=head)
+    minutes = minutes_services.minutes_transition(minutes=circulating, name="issue", by=head)
     assert minutes.state == MinutesState.PUBLISHED and minutes.document.state == DocumentState.ISSUED
     # The decisions act only now, citing the issued 纪要 (meetings.resolutions).
     assert set(minutes.resolutions.values_list("apply_state", flat=True)) == {"applied"}
@@ -206,13 +206,13 @@ def test_revision_voids_earlier_signatures(circulating, provinces):
     first_digest = circulating.content_digest
     sign_all(circulating, provinces, SIX[:3])
     with pytest.raises(ValidationError):
-        minutes_services.minutes_transition(minutes_id=circulating.pk, name="revise", by=liaison)
+        minutes_services.minutes_transition(minutes=circulating, name="revise", by=liaison)
     minutes = minutes_services.minutes_transition(
-        minutes_id=circulating.pk, name="revise", by=liaison, reason="青海省公安厅要求补充协办事项"
+        minutes=circulating, name="revise", by=liaison, reason="青海省公安厅要求补充协办事项"
     )
     assert minutes.state == MinutesState.DRAFTING and minutes.meeting.state == MeetingState.MINUTES_DRAFTING
     assert minutes.revise_reason == "青海省公安厅要求补充协办事项"
-    minutes_services.minutes_update(minutes_id=minutes.pk, by=liaison, closing="青海省公安厅协助核查。")
+    minutes_services.minutes_update(minutes=minutes, by=liaison, closing="青海省公安厅协助核查。")
     minutes = circulate(minutes, liaison)
     assert minutes.version == 2 and minutes.content_digest != first_digest
     # Nobody has signed version 2; the three signatures stay on record for version 1.
@@ -253,7 +253,7 @@ def test_only_signatory_roles_of_member_units_sign(circulating, provinces, nanmi
 
     def attempt(unit, user, action="signed", comment=""):
         return minutes_services.minutes_signoff(
-            minutes_id=circulating.pk, unit=unit, by=user, action=action, comment=comment, digest=digest
+            minutes=circulating, unit=unit, by=user, action=action, comment=comment, digest=digest
         )
 
     chongqing = provinces[CHONGQING]
@@ -296,7 +296,7 @@ def test_comments_need_a_text_and_reach_the_host_liaison(circulating, provinces)
 
     def comment(text):
         return minutes_services.minutes_signoff(
-            minutes_id=circulating.pk,
+            minutes=circulating,
             unit=yunnan.unit,
             by=yunnan.head,
             action="commented",
@@ -347,14 +347,14 @@ def test_only_host_head_issues(circulating, provinces):
     )
     for user in refused:
         with pytest.raises(PermissionDenied):
-            minutes_services.minutes_transition(minutes_id=signed.pk, name="issue", by=user)
+            minutes_services.minutes_transition(minutes=signed, name="issue", by=user)
     assert not Document.objects.filter(kind="meeting_minutes").exists()
     minutes = minutes_services.minutes_transition(
-        minutes_id=signed.pk, name="issue", by=provinces[GUIZHOU].head, expected_state="signed"
+        minutes=signed, name="issue", by=provinces[GUIZHOU].head, expected_state="signed"
     )
     assert minutes.state == MinutesState.PUBLISHED and minutes.issued_by == provinces[GUIZHOU].head
     with pytest.raises(Conflict):
-        minutes_services.minutes_transition(minutes_id=signed.pk, name="issue", by=provinces[GUIZHOU].head)
+        minutes_services.minutes_transition(minutes=signed, name="issue", by=provinces[GUIZHOU].head)
     assert Document.objects.filter(kind="meeting_minutes").count() == 1
 
 
@@ -365,7 +365,7 @@ def _pdf_text(document) -> str:
 def test_issued_minutes_number_pdf_and_lists(circulating, provinces):
     head = provinces[GUIZHOU].head
     sign_all(circulating, provinces)
-    minutes = minutes_services.minutes_transition(minutes_id=circulating.pk, name="issue", by=head)
+    minutes = minutes_services.minutes_transition(minutes=circulating, name="issue", by=head)
     document = minutes.document
     host = provinces[GUIZHOU].unit
     year = timezone.localtime(document.issued_at).year
@@ -428,7 +428,7 @@ def test_issue_refused_when_a_member_joined_after_signing(circulating, provinces
         unit=Unit.objects.get(code="530100"), rotation_position=7, joined_on=dt.date(2010, 1, 1)
     )
     with pytest.raises(Conflict) as refused:
-        minutes_services.minutes_transition(minutes_id=signed.pk, name="issue", by=provinces[GUIZHOU].head)
+        minutes_services.minutes_transition(minutes=signed, name="issue", by=provinces[GUIZHOU].head)
     assert str(refused.value.detail) == gettext(
         "Not every member unit has signed this version of the minutes."
     )

@@ -80,7 +80,7 @@ def test_the_last_two_signers_at_once_complete_the_signing_once(
     outcomes = _race(
         *(
             lambda office=office: minutes_services.minutes_signoff(
-                minutes_id=minutes.pk, unit=office.unit, by=office.head, action="signed", digest=digest
+                minutes=minutes, unit=office.unit, by=office.head, action="signed", digest=digest
             )
             for office in last_two
         )
@@ -117,9 +117,7 @@ def test_two_heads_issuing_at_once_draw_one_number(
     )
     outcomes = _race(
         *(
-            lambda head=head: minutes_services.minutes_transition(
-                minutes_id=minutes.pk, name="issue", by=head
-            )
+            lambda head=head: minutes_services.minutes_transition(minutes=minutes, name="issue", by=head)
             for head in (provinces[GUIZHOU].head, acting)
         )
     )

@@ -80,7 +80,7 @@ def _draft(meeting, provinces, case, *, host=SICHUAN) -> Minutes:
     scheduling.meeting_transition(meeting=meeting, name="start_minutes", by=drafter)
     minutes = Minutes.objects.get(meeting=meeting)
     minutes_services.minutes_update(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         by=drafter,
         opening=f"{minutes.opening}会议听取了{case.number} {NAME}的情况汇报。",
         closing=f"{NAME}（{case.number}）由武侯分局继续侦办。",
@@ -97,21 +97,17 @@ def _draft(meeting, provinces, case, *, host=SICHUAN) -> Minutes:
 
 def _issue(minutes, provinces) -> str:
     """Circulate, sign by both members, issue as the host's head; return the PDF's text."""
-    minutes_services.minutes_transition(
-        minutes_id=minutes.pk, name="circulate", by=provinces[SICHUAN].liaison
-    )
+    minutes_services.minutes_transition(minutes=minutes, name="circulate", by=provinces[SICHUAN].liaison)
     for code in (SICHUAN, CHONGQING):
         minutes.refresh_from_db()
         minutes_services.minutes_signoff(
-            minutes_id=minutes.pk,
+            minutes=minutes,
             unit=provinces[code].unit,
             by=provinces[code].head,
             action="signed",
             digest=minutes.content_digest,
         )
-    issued = minutes_services.minutes_transition(
-        minutes_id=minutes.pk, name="issue", by=provinces[SICHUAN].head
-    )
+    issued = minutes_services.minutes_transition(minutes=minutes, name="issue", by=provinces[SICHUAN].head)
     assert document_tasks.render_document(issued.document_id) == "done"
     issued.document.refresh_from_db()
     return pdf_text(issued.document, squeeze=True)
@@ -165,15 +161,13 @@ def test_a_case_restricted_after_circulation_stops_signing_until_revised(chuanyu
     case = proceeding.case
     meeting = _held_with_matter(chuanyu_legal, provinces, proceeding)
     minutes = _draft(meeting, provinces, case)
-    minutes_services.minutes_transition(
-        minutes_id=minutes.pk, name="circulate", by=provinces[SICHUAN].liaison
-    )
+    minutes_services.minutes_transition(minutes=minutes, name="circulate", by=provinces[SICHUAN].liaison)
     minutes.refresh_from_db()
     assert NAME in str(minutes.content)  # 普通: discovery names it to every member
     _restrict(case)
     with pytest.raises(Conflict):
         minutes_services.minutes_signoff(
-            minutes_id=minutes.pk,
+            minutes=minutes,
             unit=provinces[CHONGQING].unit,
             by=provinces[CHONGQING].head,
             action="signed",
@@ -181,15 +175,13 @@ def test_a_case_restricted_after_circulation_stops_signing_until_revised(chuanyu
         )
     # Revised and circulated again, the text no longer names the case, and may be signed.
     minutes_services.minutes_transition(
-        minutes_id=minutes.pk, name="revise", by=provinces[SICHUAN].liaison, reason="案件已列为限制"
+        minutes=minutes, name="revise", by=provinces[SICHUAN].liaison, reason="案件已列为限制"
     )
-    minutes_services.minutes_transition(
-        minutes_id=minutes.pk, name="circulate", by=provinces[SICHUAN].liaison
-    )
+    minutes_services.minutes_transition(minutes=minutes, name="circulate", by=provinces[SICHUAN].liaison)
     minutes.refresh_from_db()
     assert minutes.state == MinutesState.CIRCULATING and not _said(str(minutes.content), case)
     minutes_services.minutes_signoff(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         unit=provinces[CHONGQING].unit,
         by=provinces[CHONGQING].head,
         action="signed",
@@ -202,13 +194,11 @@ def test_the_issue_of_signed_minutes_naming_a_case_restricted_since_is_refused(c
     case = proceeding.case
     meeting = _held_with_matter(chuanyu_legal, provinces, proceeding)
     minutes = _draft(meeting, provinces, case)
-    minutes_services.minutes_transition(
-        minutes_id=minutes.pk, name="circulate", by=provinces[SICHUAN].liaison
-    )
+    minutes_services.minutes_transition(minutes=minutes, name="circulate", by=provinces[SICHUAN].liaison)
     for code in (SICHUAN, CHONGQING):
         minutes.refresh_from_db()
         minutes_services.minutes_signoff(
-            minutes_id=minutes.pk,
+            minutes=minutes,
             unit=provinces[code].unit,
             by=provinces[code].head,
             action="signed",
@@ -216,7 +206,7 @@ def test_the_issue_of_signed_minutes_naming_a_case_restricted_since_is_refused(c
         )
     _restrict(case)
     with pytest.raises(Conflict):
-        minutes_services.minutes_transition(minutes_id=minutes.pk, name="issue", by=provinces[SICHUAN].head)
+        minutes_services.minutes_transition(minutes=minutes, name="issue", by=provinces[SICHUAN].head)
     assert Minutes.objects.get(pk=minutes.pk).document_id is None
 
 

@@ -28,7 +28,7 @@ def test_meeting_state_follows_every_minutes_step(provinces, pan_southwest):
     add_decisions(minutes)
 
     def take(name, by, **kwargs):
-        minutes_services.minutes_transition(minutes_id=minutes.pk, name=name, by=by, **kwargs)
+        minutes_services.minutes_transition(minutes=minutes, name=name, by=by, **kwargs)
 
     steps = [
         ("start", lambda: None, (MN.DRAFTING, MS.MINUTES_DRAFTING)),
@@ -122,6 +122,6 @@ def test_refused_steps_leave_both_rows_as_they_were(provinces, pan_southwest, st
     office = next(o for o in provinces.values() if o.head.username.startswith(code))
     with pytest.raises(outcome):
         minutes_services.minutes_transition(
-            minutes_id=minutes.pk, name=name, by=getattr(office, role), reason="理由"
+            minutes=minutes, name=name, by=getattr(office, role), reason="理由"
         )
     assert states(minutes) == (state, meeting_state)

@@ -175,7 +175,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
         scheduling.meeting_transition(meeting=meeting, name="start_minutes", by=sichuan.liaison)
     record = meeting.minutes
     resolutions.resolution_add(
-        minutes_id=record.pk,
+        minutes=record,
         by=sichuan.liaison,
         kind="jurisdiction",
         agenda_item=consultation_item,
@@ -184,7 +184,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
         lead_unit=Unit.objects.get(code=CHONGQING),
     )
     resolutions.resolution_add(
-        minutes_id=record.pk,
+        minutes=record,
         by=sichuan.liaison,
         kind="action_item",
         text="贵阳市公安局南明区分局在5日内完成涉案人员身份核查。",
@@ -193,7 +193,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
         due_in_days=5,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        record = minutes.minutes_transition(minutes_id=record.pk, name="circulate", by=sichuan.liaison)
+        record = minutes.minutes_transition(minutes=record, name="circulate", by=sichuan.liaison)
     assert record.state == MinutesState.CIRCULATING
     assert "重庆市公安局主办" in str(record.content) and "5日内" in str(record.content)
 
@@ -202,7 +202,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
         assert proceeding.__class__.objects.get(pk=proceeding.pk).state == ProceedingState.CONSULTING
         with django_capture_on_commit_callbacks(execute=True):
             minutes.minutes_signoff(
-                minutes_id=record.pk,
+                minutes=record,
                 unit=provinces[code].unit,
                 by=provinces[code].head,
                 action=SignoffAction.SIGNED,
@@ -212,7 +212,7 @@ def test_pan_southwest_meeting_from_schedule_to_acting_minutes(
     assert record.state == MinutesState.SIGNED
     assert not ActionItem.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        record = minutes.minutes_transition(minutes_id=record.pk, name="issue", by=sichuan.head)
+        record = minutes.minutes_transition(minutes=record, name="issue", by=sichuan.head)
     assert record.state == MinutesState.PUBLISHED
     number = record.document.number
     assert number and "纪" in number

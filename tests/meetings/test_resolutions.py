@@ -34,6 +34,7 @@ from meetings.models import (
 )
 from meetings.selectors import normative_search
 from organisation.models import Role, User
+from tests.support.api import token_client
 from tests.support.factories.cases import CaseFactory, CaseLocationFactory, CasePersonFactory, unit
 from tests.support.factories.organisation import member
 from tests.support.meetings import issue, minutes_in, notified, publish
@@ -103,7 +104,7 @@ def dispute(db) -> Dispute:
 
 def add_jurisdiction(minutes, office, dispute, *, lead=CHONGQING, assisting=(WUHOU,)) -> Resolution:
     return resolutions.resolution_add(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         by=office.liaison,
         kind="jurisdiction",
         text="4·15电信网络诈骗案由重庆市公安局牵头侦办，武侯区分局协助。",
@@ -121,7 +122,7 @@ def test_nothing_changes_before_the_minutes_are_issued(provinces, pan_southwest,
     minutes = minutes_in(pan_southwest, host)
     jurisdiction = add_jurisdiction(minutes, host, dispute)
     action = resolutions.resolution_add(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         by=host.liaison,
         kind="action_item",
         text="南明区分局五日内完成犯罪嫌疑人身份核查。",
@@ -130,7 +131,7 @@ def test_nothing_changes_before_the_minutes_are_issued(provinces, pan_southwest,
         due_in_days=5,
     )
     norm = resolutions.resolution_add(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         by=host.liaison,
         kind="normative_document",
         text="通过《泛西南跨区域案件协作规范》。",
@@ -138,16 +139,16 @@ def test_nothing_changes_before_the_minutes_are_issued(provinces, pan_southwest,
         normative_text="第一条 为规范跨区域案件协作……",
     )
     note = resolutions.resolution_add(
-        minutes_id=minutes.pk, by=host.liaison, kind="note", text="下次会议由四川省公安厅承办。"
+        minutes=minutes, by=host.liaison, kind="note", text="下次会议由四川省公安厅承办。"
     )
     assert [r.number for r in (jurisdiction, action, norm, note)] == [1, 2, 3, 4]
     # Only the host's liaison officer drafts, and only while drafting.
     with pytest.raises(PermissionDenied):
-        resolutions.resolution_add(minutes_id=minutes.pk, by=host.head, kind="note", text="另行研究。")
+        resolutions.resolution_add(minutes=minutes, by=host.head, kind="note", text="另行研究。")
     # A typed field of another kind, a unit outside every member's area, a missing field: 400 by name.
     with pytest.raises(ValidationError) as refused:
         resolutions.resolution_add(
-            minutes_id=minutes.pk, by=host.liaison, kind="note", text="x", owner_unit=NANMING
+            minutes=minutes, by=host.liaison, kind="note", text="x", owner_unit=NANMING
         )
     assert "owner_unit" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
@@ -155,7 +156,7 @@ def test_nothing_changes_before_the_minutes_are_issued(provinces, pan_southwest,
     assert "proceeding" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
         resolutions.resolution_add(
-            minutes_id=minutes.pk, by=host.liaison, kind="action_item", text="x", owner_unit=MPS, task="y"
+            minutes=minutes, by=host.liaison, kind="action_item", text="x", owner_unit=MPS, task="y"
         )
     assert {"owner_unit", "due_in_days"} <= set(refused.value.message_dict)
     resolutions.resolutions_validate(minutes)
@@ -165,7 +166,7 @@ def test_nothing_changes_before_the_minutes_are_issued(provinces, pan_southwest,
         minutes = move_to(minutes, state) if state != MinutesState.DRAFTING else minutes
         if state != MinutesState.DRAFTING:
             with pytest.raises(Conflict):
-                resolutions.resolution_add(minutes_id=minutes.pk, by=host.liaison, kind="note", text="z")
+                resolutions.resolution_add(minutes=minutes, by=host.liaison, kind="note", text="z")
         with pytest.raises(Conflict):
             resolutions.resolutions_apply(minutes=minutes, by=head, document=None)
         # Not even the host's head can bring the agreement in by hand before the 纪要 is issued.
@@ -202,13 +203,13 @@ def test_drafting_renumbers_and_changes_kind(provinces, pan_southwest):
     host = provinces[CHONGQING]
     minutes = minutes_in(pan_southwest, host)
     first, _second, third = (
-        resolutions.resolution_add(minutes_id=minutes.pk, by=host.liaison, kind="note", text=text)
+        resolutions.resolution_add(minutes=minutes, by=host.liaison, kind="note", text=text)
         for text in ("一", "二", "三")
     )
-    resolutions.resolution_remove(resolution_id=first.pk, by=host.liaison)
+    resolutions.resolution_remove(resolution=first, by=host.liaison)
     assert list(minutes.resolutions.values_list("text", "number")) == [("二", 1), ("三", 2)]
     changed = resolutions.resolution_update(
-        resolution_id=third.pk,
+        resolution=third,
         by=host.liaison,
         kind="action_item",
         owner_unit=GUIZHOU,
@@ -217,9 +218,9 @@ def test_drafting_renumbers_and_changes_kind(provinces, pan_southwest):
     )
     assert changed.kind == "action_item" and changed.owner_unit.code == GUIZHOU and changed.number == 2
     with pytest.raises(ValidationError) as refused:
-        resolutions.resolution_update(resolution_id=changed.pk, by=host.liaison, due_in_days=10)
+        resolutions.resolution_update(resolution=changed, by=host.liaison, due_in_days=10)
     assert "due_in_days" in refused.value.message_dict  # both a number of days and a date
-    back = resolutions.resolution_update(resolution_id=changed.pk, by=host.liaison, kind="note")
+    back = resolutions.resolution_update(resolution=changed, by=host.liaison, kind="note")
     assert back.owner_unit is None and back.task == "" and back.due_on is None
     assert audit_count("meetings.resolution.remove") == 1 and audit_count("meetings.resolution.update") == 2
 
@@ -288,7 +289,7 @@ def test_signed_resolution_agrees_proceeding_then_legal_review_sets_lead_once(
     events = AuditEvent.objects.count()
     resolutions.resolutions_apply(minutes=minutes, by=host.head, document=document)
     with pytest.raises(Conflict):
-        resolutions.resolution_retry(resolution_id=resolution.pk, by=host.head)
+        resolutions.resolution_retry(resolution=resolution, by=host.head)
     assert AuditEvent.objects.count() == events
     assert JurisdictionProceeding.objects.get(pk=proceeding.pk).state == S.AGREED
 
@@ -323,7 +324,7 @@ def test_resolution_on_a_moved_on_proceeding_fails_and_is_flagged(provinces, pan
     minutes = minutes_in(pan_southwest, host)
     resolution = add_jurisdiction(minutes, host, dispute)
     note = resolutions.resolution_add(
-        minutes_id=minutes.pk, by=host.liaison, kind="note", text="下次会议由四川省公安厅承办。"
+        minutes=minutes, by=host.liaison, kind="note", text="下次会议由四川省公安厅承办。"
     )
     # The proceeding moves on while the minutes are out for signature.
     jurisdiction_services.proceeding_transition(
@@ -352,10 +353,10 @@ def test_resolution_on_a_moved_on_proceeding_fails_and_is_flagged(provinces, pan
 
     # Only the host's head retries; the obstacle is still there, so it fails again and says so.
     with pytest.raises(PermissionDenied):
-        resolutions.resolution_retry(resolution_id=resolution.pk, by=host.liaison)
+        resolutions.resolution_retry(resolution=resolution, by=host.liaison)
     with pytest.raises(Conflict):
-        resolutions.resolution_retry(resolution_id=note.pk, by=host.head)
-    retried = resolutions.resolution_retry(resolution_id=resolution.pk, by=host.head)
+        resolutions.resolution_retry(resolution=note, by=host.head)
+    retried = resolutions.resolution_retry(resolution=resolution, by=host.head)
     assert retried.apply_state == ApplyState.FAILED and retried.attempts == 2
     assert notified(f"resolution:{resolution.pk}:failed:2") == {host.liaison.pk, host.head.pk}
     assert JurisdictionProceeding.objects.get(pk=proceeding.pk).state == S.WITHDRAWN
@@ -374,7 +375,7 @@ def test_only_the_host_head_brings_the_agreement_in(provinces, pan_southwest, di
     assert proceeding.state == S.CONSULTING
     assert not ProceedingParty.objects.filter(proceeding=proceeding, unit__code=GUIZHOU).exists()
     # The host's head retries, and the agreement comes in.
-    resolutions.resolution_retry(resolution_id=resolution.pk, by=host.head)
+    resolutions.resolution_retry(resolution=resolution, by=host.head)
     proceeding.refresh_from_db()
     assert proceeding.state == S.AGREED and proceeding.lead_unit.code == GUIZHOU
 
@@ -392,7 +393,7 @@ def test_normative_document_is_registered_and_searchable(
         ("川渝公安机关涉案财物移交办法", "第一条 涉案财物随案移交，双方共同签字确认。"),
     ):
         resolutions.resolution_add(
-            minutes_id=minutes.pk,
+            minutes=minutes,
             by=host.liaison,
             kind="normative_document",
             text=f"会议审议通过《{title}》。",
@@ -481,7 +482,7 @@ def test_proceeding_field_cannot_probe_proceedings_outside_the_series(
     ):
         with pytest.raises(ValidationError) as refused:
             resolutions.resolution_add(
-                minutes_id=minutes.pk,
+                minutes=minutes,
                 by=host.liaison,
                 kind="jurisdiction",
                 text="x",
@@ -500,7 +501,7 @@ def test_proceeding_field_cannot_probe_proceedings_outside_the_series(
     # Not restricted, between members: the series may take it up though the host is no party.
     Case.objects.filter(pk=restricted.case_id).update(handling_code=HandlingCode.NORMAL)
     agreed = resolutions.resolution_add(
-        minutes_id=southwest.pk,
+        minutes=southwest,
         by=host.liaison,
         kind="jurisdiction",
         text="7·02案由五华区分局主办。",
@@ -517,7 +518,7 @@ def test_failed_resolution_names_no_unit_outside_the_series(provinces, chuanyu_l
     proceeding = a_dispute(WUHOU, (WUHOU, YUZHONG), by=wuhou_head)
     minutes = minutes_in(chuanyu_legal, host)
     resolution = resolutions.resolution_add(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         by=host.liaison,
         kind="jurisdiction",
         text="7·02案由渝中区分局主办。",
@@ -543,21 +544,22 @@ def test_failed_resolution_names_no_unit_outside_the_series(provinces, chuanyu_l
 
 @pytest.mark.parametrize("bad", ["²", "١٢", "1" * 19, "1.0"])
 def test_ids_that_are_not_ascii_digits_are_refused_by_field(provinces, pan_southwest, bad):
-    """`str.isdigit()` takes "²" and int() then fails (a 500): each id field answers 400 by name."""
+    """`str.isdigit()` takes "²" and int() then fails (a 500): each id field answers 400 by name, and a
+    resolution named in the path 404."""
     host = provinces[CHONGQING]
     minutes = minutes_in(pan_southwest, host)
-    note = resolutions.resolution_add(minutes_id=minutes.pk, by=host.liaison, kind="note", text="另行研究。")
+    note = resolutions.resolution_add(minutes=minutes, by=host.liaison, kind="note", text="另行研究。")
     cases = (
         (
             "agenda_item",
             lambda: resolutions.resolution_add(
-                minutes_id=minutes.pk, by=host.liaison, kind="note", text="x", agenda_item=bad
+                minutes=minutes, by=host.liaison, kind="note", text="x", agenda_item=bad
             ),
         ),
         (
             "proceeding",
             lambda: resolutions.resolution_add(
-                minutes_id=minutes.pk,
+                minutes=minutes,
                 by=host.liaison,
                 kind="jurisdiction",
                 text="x",
@@ -568,7 +570,7 @@ def test_ids_that_are_not_ascii_digits_are_refused_by_field(provinces, pan_south
         (
             "repeals",
             lambda: resolutions.resolution_add(
-                minutes_id=minutes.pk,
+                minutes=minutes,
                 by=host.liaison,
                 kind="normative_document",
                 text="x",
@@ -579,16 +581,19 @@ def test_ids_that_are_not_ascii_digits_are_refused_by_field(provinces, pan_south
         ),
         (
             "agenda_item",
-            lambda: resolutions.resolution_update(resolution_id=note.pk, by=host.liaison, agenda_item=bad),
+            lambda: resolutions.resolution_update(resolution=note, by=host.liaison, agenda_item=bad),
         ),
-        ("resolution", lambda: resolutions.resolution_update(resolution_id=bad, by=host.liaison, text="y")),
-        ("resolution", lambda: resolutions.resolution_remove(resolution_id=bad, by=host.liaison)),
-        ("resolution", lambda: resolutions.resolution_retry(resolution_id=bad, by=host.head)),
     )
     for field, call in cases:
         with pytest.raises(ValidationError) as refused:
             call()
         assert set(refused.value.message_dict) == {field}
+    # A resolution named in the path is read by the adapter in these minutes: not found (the services
+    # take the resolution it read, never an id).
+    path = f"/api/v1/meetings/{minutes.meeting_id}/minutes/resolutions/{bad}/"
+    assert token_client(host.liaison).patch(path, {"text": "y"}, format="json").status_code == 404
+    assert token_client(host.liaison).delete(path).status_code == 404
+    assert token_client(host.head).post(f"{path}retry/").status_code == 404
     assert list(Resolution.objects.all()) == [note]
 
 
@@ -597,7 +602,7 @@ def test_a_resolution_removed_while_waiting_for_the_minutes_lock_is_refused(
 ):
     host = provinces[CHONGQING]
     minutes = minutes_in(pan_southwest, host)
-    note = resolutions.resolution_add(minutes_id=minutes.pk, by=host.liaison, kind="note", text="另行研究。")
+    note = resolutions.resolution_add(minutes=minutes, by=host.liaison, kind="note", text="另行研究。")
     lock = resolutions._lock_minutes
 
     def lock_after_the_other_removed_it(minutes_id):
@@ -606,8 +611,8 @@ def test_a_resolution_removed_while_waiting_for_the_minutes_lock_is_refused(
 
     monkeypatch.setattr(resolutions, "_lock_minutes", lock_after_the_other_removed_it)
     for call in (
-        lambda: resolutions.resolution_update(resolution_id=note.pk, by=host.liaison, text="改"),
-        lambda: resolutions.resolution_remove(resolution_id=note.pk, by=host.liaison),
+        lambda: resolutions.resolution_update(resolution=note, by=host.liaison, text="改"),
+        lambda: resolutions.resolution_remove(resolution=note, by=host.liaison),
     ):
         with pytest.raises(ValidationError) as refused:
             call()
@@ -620,7 +625,7 @@ def test_a_resolution_removed_while_waiting_for_the_minutes_lock_is_refused(
 
 def adopt(minutes, office, title: str, **typed) -> Resolution:
     return resolutions.resolution_add(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         by=office.liaison,
         kind="normative_document",
         text=f"会议审议通过《{title}》。",

@@ -135,13 +135,13 @@ def add_decisions(minutes, texts=DECISIONS) -> None:
 
 
 def circulate(minutes, by):
-    return minutes_services.minutes_transition(minutes_id=minutes.pk, name="circulate", by=by)
+    return minutes_services.minutes_transition(minutes=minutes, name="circulate", by=by)
 
 
 def sign(minutes, office, *, digest=None):
     minutes.refresh_from_db()
     return minutes_services.minutes_signoff(
-        minutes_id=minutes.pk,
+        minutes=minutes,
         unit=office.unit,
         by=office.head,
         action="signed",
