@@ -241,7 +241,8 @@ def _validate_jurisdiction(resolution: Resolution) -> None:
         ):
             errors["proceeding"] = [_("Another decision of these minutes already settles this proceeding.")]
     lead = resolution.lead_unit
-    # MPS-2020 art 24: a city-level organ or above may lead a major cross-regional case, so any
+    # MPS-2020 art 24 ¶2: a city-level organ or above is responsible for (负责) investigating a major
+    # cross-regional case, and ¶3 lets a superior investigate a lower organ's case, so any
     # active unit within a member's subtree (the provincial organ itself included) may be named.
     if lead is None:
         errors["lead_unit"] = [_("Name the lead unit the meeting agreed on.")]

@@ -313,7 +313,8 @@ def test_signed_resolution_agrees_proceeding_then_legal_review_sets_lead_once(
         citation=citation,
         reference=f"meetings.resolution:{resolution.pk}",
     )
-    assert again.state == S.SETTLED and again.lead_unit.code == CHONGQING
+    # The case changes hands (MPS-2020 arts 184, 185): 武侯's notice and the handover come next.
+    assert again.state == S.TRANSFERRING and again.lead_unit.code == CHONGQING
     resolutions.resolutions_apply(minutes=minutes, by=host.head, document=document)
     assert audit_count("jurisdiction.jurisdictionproceeding.agree_by_resolution") == 1
     assert audit_count("cases.case.settle_jurisdiction") == 1
