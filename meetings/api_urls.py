@@ -4,6 +4,8 @@ from meetings import apis
 
 M = "meetings/<int:pk>/"
 
+# `pid` and `rid` are the path parameters' published names in the OpenAPI schema, which may only gain:
+# a generated client calls them by those names. New nested routes name theirs `<child>_id`.
 urlpatterns = [
     path("meeting-series/", apis.SeriesListApi.as_view(), name="meeting-series-list"),
     path("meeting-series/<int:pk>/", apis.SeriesDetailApi.as_view(), name="meeting-series-detail"),
@@ -24,17 +26,17 @@ urlpatterns = [
         name="meeting-participant-candidates",
     ),
     path(
-        f"{M}participants/<int:participant_id>/",
+        f"{M}participants/<int:pid>/",
         apis.ParticipantDetailApi.as_view(),
         name="meeting-participant",
     ),
     path(
-        f"{M}participants/<int:participant_id>/answer/",
+        f"{M}participants/<int:pid>/answer/",
         apis.ParticipantAnswerApi.as_view(),
         name="meeting-participant-answer",
     ),
     path(
-        f"{M}participants/<int:participant_id>/attendance/",
+        f"{M}participants/<int:pid>/attendance/",
         apis.ParticipantAttendanceApi.as_view(),
         name="meeting-participant-attendance",
     ),
@@ -54,12 +56,12 @@ urlpatterns = [
     path(f"{M}minutes/signoffs/", apis.SignoffListApi.as_view(), name="meeting-minutes-signoffs"),
     path(f"{M}minutes/resolutions/", apis.ResolutionListApi.as_view(), name="meeting-resolutions"),
     path(
-        f"{M}minutes/resolutions/<int:resolution_id>/",
+        f"{M}minutes/resolutions/<int:rid>/",
         apis.ResolutionDetailApi.as_view(),
         name="meeting-resolution",
     ),
     path(
-        f"{M}minutes/resolutions/<int:resolution_id>/retry/",
+        f"{M}minutes/resolutions/<int:rid>/retry/",
         apis.ResolutionRetryApi.as_view(),
         name="meeting-resolution-retry",
     ),

@@ -736,9 +736,9 @@ class ParticipantDetailApi(APIView):
         request=InputSerializer,
         responses={200: ParticipantSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def patch(self, request, pk: int, participant_id: int):
+    def patch(self, request, pk: int, pid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        participant = _participant(meeting, participant_id)
+        participant = _participant(meeting, pid)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         scheduling.participant_update(participant=participant, by=request.user, **data.validated_data)
@@ -752,9 +752,9 @@ class ParticipantDetailApi(APIView):
             **error_responses(401, 403, 404, 409),
         },
     )
-    def delete(self, request, pk: int, participant_id: int):
+    def delete(self, request, pk: int, pid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        participant = _participant(meeting, participant_id)
+        participant = _participant(meeting, pid)
         scheduling.participant_remove(participant=participant, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -786,9 +786,9 @@ class ParticipantAnswerApi(APIView):
         request=InputSerializer,
         responses={200: ParticipantSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request, pk: int, participant_id: int):
+    def post(self, request, pk: int, pid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        participant = _participant(meeting, participant_id)
+        participant = _participant(meeting, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -816,9 +816,9 @@ class ParticipantAttendanceApi(APIView):
         request=InputSerializer,
         responses={200: ParticipantSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def post(self, request, pk: int, participant_id: int):
+    def post(self, request, pk: int, pid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
-        participant = _participant(meeting, participant_id)
+        participant = _participant(meeting, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         scheduling.attendance_record(
@@ -1415,10 +1415,10 @@ class ResolutionDetailApi(APIView):
         request=ResolutionInputSerializer(partial=True),
         responses={200: ResolutionSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def patch(self, request, pk: int, resolution_id: int):
+    def patch(self, request, pk: int, rid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = selectors.minutes_get_visible(meeting, request.user)
-        resolution = _resolution(record, resolution_id)
+        resolution = _resolution(record, rid)
         data = ResolutionInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = resolution_fields(meeting, data.validated_data)
@@ -1433,10 +1433,10 @@ class ResolutionDetailApi(APIView):
             **error_responses(401, 403, 404, 409),
         },
     )
-    def delete(self, request, pk: int, resolution_id: int):
+    def delete(self, request, pk: int, rid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = selectors.minutes_get_visible(meeting, request.user)
-        resolution = _resolution(record, resolution_id)
+        resolution = _resolution(record, rid)
         resolutions.resolution_remove(resolution=resolution, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -1452,10 +1452,10 @@ class ResolutionRetryApi(APIView):
         request=None,
         responses={200: ResolutionSerializer, **error_responses(401, 403, 404, 409)},
     )
-    def post(self, request, pk: int, resolution_id: int):
+    def post(self, request, pk: int, rid: int):
         meeting = selectors.meeting_get_visible(request.user, pk)
         record = selectors.minutes_get_visible(meeting, request.user)
-        resolution = _resolution(record, resolution_id)
+        resolution = _resolution(record, rid)
         resolutions.resolution_retry(resolution=resolution, by=request.user)
         return Response(ResolutionSerializer(selectors.resolutions_of(record).get(pk=resolution.pk)).data)
 
