@@ -275,6 +275,18 @@ class ComplainantsNotifiedForm(ActionForm):
         super().__init__(*args, action="complainants_notified", **kwargs)
 
 
+class FamilyNotifiedForm(ActionForm):
+    note = forms.CharField(
+        label=_("How and when the family was told"),
+        max_length=2000,
+        widget=_textarea(2),
+        help_text=_("The suspect is in custody: the family is told of the transfer (MPS-2020 art 184)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, action="family_notified", **kwargs)
+
+
 class OpenForm(forms.Form):
     """Open a proceeding on a case from its page: a consultation (协商) or a transfer (移送)."""
 

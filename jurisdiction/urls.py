@@ -50,6 +50,11 @@ urlpatterns = [
         name="complainants-notified",
     ),
     path(
+        "jurisdiction/<int:pk>/family-notified/",
+        views.FamilyNotifiedView.as_view(),
+        name="family-notified",
+    ),
+    path(
         "jurisdiction/<int:pk>/documents/<int:document_id>/transitions/<str:name>/",
         views.DocumentStepView.as_view(),
         name="document-transition",

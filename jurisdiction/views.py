@@ -71,6 +71,7 @@ ACTION_URL_NAMES = {
     "handover_add": "jurisdiction:handover-add",
     "handover_confirm": "jurisdiction:handover-confirm",
     "complainants_notified": "jurisdiction:complainants-notified",
+    "family_notified": "jurisdiction:family-notified",
 }
 
 
@@ -148,6 +149,8 @@ class ProceedingPage:
             return forms.HandoverConfirmForm(data, initial={"digest": services.handover_digest(proceeding)})
         if name == "complainants_notified":
             return forms.ComplainantsNotifiedForm(data)
+        if name == "family_notified":
+            return forms.FamilyNotifiedForm(data)
         raise Http404
 
     @property
@@ -259,6 +262,10 @@ class ProceedingPage:
         bound = bound or {}
         proceeding = self.proceeding
         actions = self.actions
+        # MPS-2020 art 184: a suspect in custody handed over has the family told, by either side.
+        may_notify_family = services.family_notice_owed(proceeding) and (
+            perms.handover_side(proceeding, self.user) is not None
+        )
         party_codes = {party.unit.code for party in self.parties}
         positions = [
             {
@@ -330,7 +337,11 @@ class ProceedingPage:
             if actions.may_notify_complainants
             else None,
             "complainants_url": action_url(proceeding, "complainants_notified"),
-            "has_actions": bool(offers or actions.labels or actions.position_units),
+            "family_form": (bound.get("family_notified") or self.form("family_notified"))
+            if may_notify_family
+            else None,
+            "family_url": action_url(proceeding, "family_notified"),
+            "has_actions": bool(offers or actions.labels or actions.position_units or may_notify_family),
             "documents": self._documents(bound),
             "designation_request": self.designation_request,
             "route": self._route(),
@@ -597,6 +608,16 @@ class ComplainantsNotifiedView(ProceedingFormView):
     def perform(self, page, values) -> str:
         services.complainants_notified(proceeding=page.proceeding, by=page.user, note=values["note"])
         return _("Recorded that the complainants were told.")
+
+
+class FamilyNotifiedView(ProceedingFormView):
+    """Record that the family of a suspect in custody was told of the transfer (MPS-2020 art 184)."""
+
+    name = "family_notified"
+
+    def perform(self, page, values) -> str:
+        services.family_notified(proceeding=page.proceeding, by=page.user, note=values["note"])
+        return _("Recorded that the family was told.")
 
 
 class HandoverItemRemoveView(CaseDataPageMixin, View):

@@ -78,6 +78,7 @@ FORM_NAMES = {
     "handover": "handover_add",
     "handover/confirm": "handover_confirm",
     "complainants-notified": "complainants_notified",
+    "family-notified": "family_notified",
 }
 # A form the page offers; a step not yet possible is shown disabled (`next-step--blocked`), not offered.
 OFFERED = re.compile(

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import CaseState
@@ -116,6 +117,27 @@ def test_the_family_of_a_suspect_in_custody_is_told_of_the_transfer_mps_2020_art
     assert proceeding.family_notified_at is not None and not services.family_notice_owed(proceeding)
     assert AuditEvent.objects.filter(action="jurisdiction.family_notified").exists()
     assert TimelineEntry.objects.filter(action="family_notified", target_id=str(proceeding.pk)).exists()
+
+
+def test_the_family_is_recorded_as_told_through_the_page_mps_2020_art_184(
+    client, offices, qinghai_investigator
+):
+    case = CaseFactory(accepting_unit=unit(WUHOU), state=CaseState.UNDER_INVESTIGATION)
+    proceeding = hand_over_notice(transfer(case, offices), offices[WUHOU])
+    url = reverse("jurisdiction:family-notified", args=[proceeding.pk])
+    page = reverse("jurisdiction:proceeding-detail", args=[proceeding.pk])
+    client.force_login(offices[WUHOU].investigator)
+    assert url not in client.get(page).text  # nobody in custody on the list yet
+    proceeding = sign(proceeding, offices, ("suspect", "犯罪嫌疑人吉某某（已刑事拘留）"), ("file", "案卷1册"))
+    assert url in client.get(page).text
+    assert client.post(url, {"note": ""}).status_code == 400
+    client.force_login(qinghai_investigator)
+    assert client.post(url, {"note": "x"}).status_code == 404  # an uninvolved province sees nothing
+    client.force_login(offices[WUHUA].investigator)
+    assert client.post(url, {"note": "2026年4月20日电话告知其父"}).status_code == 302
+    proceeding.refresh_from_db()
+    assert proceeding.family_notice == "2026年4月20日电话告知其父"
+    assert url not in client.get(page).text
 
 
 def test_the_handover_list_carries_the_files_and_both_sides_sign_it_mps_2020_art_185(offices):
