@@ -96,7 +96,7 @@ def ack_rule(hours: int) -> DeadlineRule:
 
 
 def result_rule(days: int) -> DeadlineRule:
-    # "Within n days": CPL art 105 — the start day is not counted, a rest day at the end moves on.
+    # "Within n days": CPL-2018 art 105 — the start day is not counted, a rest day at the end moves on.
     return DeadlineRule(
         code=RESULT_RULE,
         label=RESULT_LABEL,

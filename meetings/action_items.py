@@ -5,7 +5,7 @@ core.Deadline, so the "due soon" reminder and the four escalation levels come fr
 deadline scan (core.deadline_rows): levels 1–2 the owner unit's intake officers and department
 heads (and, for an action item, its liaison officers), level 3 its head, level 4 the head of the
 common superior of the owner and the host unit (organisation.escalation). The period is the
-meeting's own decision, not a statute: "within n days" is counted as CPL art 105 counts days (the
+meeting's own decision, not a statute: "within n days" is counted as CPL-2018 art 105 counts days (the
 start day not counted, a last day on a rest day moves to the next working day); "by a date" runs to
 the end of that date as written.
 
@@ -52,7 +52,7 @@ def action_item_url(item_id: int) -> str:
 def action_item_rule(resolution: Resolution, *, citation: str, published_at: dt.datetime) -> DeadlineRule:
     """Return the deadline rule of one action item: the period the meeting set, as a rule of its own."""
     if resolution.due_in_days is not None:
-        # "Within n days": CPL art 105 — the start day is not counted, a rest day at the end moves on.
+        # "Within n days": CPL-2018 art 105 — the start day is not counted, a rest day at the end moves on.
         period, kind = Period(resolution.due_in_days, core_deadlines.Unit.DAYS), Kind.ORDINARY
     else:
         # "By <date>": applied as written, so the days up to that date and no extension.

@@ -1,7 +1,7 @@
 """The documents of joint meetings: the minutes (纪要) and the crime-pattern briefing pack.
 
 Both kinds need no approval chain of their own (documents.kinds.EXTERNAL): the minutes are approved
-by every current member unit signing the same text (GB/T 9704 §10.3 [S]; the signatures are their
+by every current member unit signing the same text (GB/T 9704-2012 §10.3 [S]; the signatures are their
 review), the briefing pack by the briefing being frozen at the opening of the session. Whoever sees
 the meeting sees its documents.
 """

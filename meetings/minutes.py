@@ -230,7 +230,7 @@ def _attended(participant: MeetingParticipant) -> bool:
 
 
 def attendance_lists(meeting: JointMeeting) -> dict[str, list[dict]]:
-    """Return the 出席 / 列席 / 请假 lists of GB/T 9704 §10.3 from the answers and the roll call.
+    """Return the 出席 / 列席 / 请假 lists of GB/T 9704-2012 §10.3 from the answers and the roll call.
 
     出席 = attends (present) and was there; 列席 = sits in (observer) and was there; 请假 = declined
     or not there. A delegate appears in the original's role as "姓名（代 原姓名）", and the person
@@ -489,7 +489,7 @@ def _issue(*, minutes, by, reason, expected):
     members.sort(key=lambda unit: order.get(unit.pk, 0))
 
     def after(instance, from_state, to_state):
-        # GB/T 9704 §10.3: the signatures are facts about the signed text, so they are added to the
+        # GB/T 9704-2012 §10.3: the signatures are facts about the signed text, so they are added to the
         # document's data but are not part of the digest the members signed (plan §10.4).
         data = {**instance.content, "signatures": _signatures(instance, series)}
         content = instance.content

@@ -2,7 +2,7 @@
 
 A series (联席会议制度) is a standing arrangement among member units, each standing for its whole
 subtree; the duty (轮值) passes along a set order and the duty member hosts the next regular
-meeting. A meeting is scheduled, held and closed; its minutes (纪要, GB/T 9704 §10.3) are drafted
+meeting. A meeting is scheduled, held and closed; its minutes (纪要, GB/T 9704-2012 §10.3) are drafted
 by the host's liaison officer, signed by every member unit, issued by the host's head, and then its
 typed resolutions act. DOMAIN.md §5 [S]: the charter, rotation order, frequency and sign-off rules
 were not found, so every one of them is data on the series, not code.
@@ -593,7 +593,7 @@ MN = MinutesState
 
 
 class Minutes(ConcurrentTransitionMixin, models.Model):
-    """The minutes (纪要, GB/T 9704 §10.3) of a meeting, signed by every member unit."""
+    """The minutes (纪要, GB/T 9704-2012 §10.3) of a meeting, signed by every member unit."""
 
     meeting = models.OneToOneField(
         JointMeeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="minutes"

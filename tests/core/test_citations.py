@@ -38,6 +38,17 @@ def test_every_citation_in_the_code_is_in_the_register():
     assert not missing, "Citations not in core/citations.py's REGISTER:\n" + "\n".join(missing)
 
 
+def test_no_criminal_procedure_law_citation_lacks_its_version():
+    """CPL-2018 art 105, not "CPL art 105": the articles were renumbered in 2012 and 2018."""
+    versionless = re.compile(r"\bCPL art \d")
+    found = [
+        str(path.relative_to(ROOT))
+        for path in _project_files()
+        if versionless.search(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert not found, f"Write CPL-2018 art N in: {', '.join(found)}"
+
+
 def test_the_scan_finds_what_it_must():
     # The scan would pass vacuously if it read nothing; it does find and reject these.
     assert len(list(_project_files())) > 100
