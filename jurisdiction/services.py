@@ -921,7 +921,8 @@ def _legal_basis(proceeding: JurisdictionProceeding) -> str:
     """Cite the articles the case changes hands under, in the notice's own words."""
     articles = []
     if proceeding.kind == ProceedingKind.DISPUTE:
-        articles.append("第二十三条" if proceeding.superior_unit_id else "第二十二条")
+        # A designation (art 23) or an agreement reached by consultation (art 22).
+        articles.append("第二十三条" if proceeding.state == S.DESIGNATED else "第二十二条")
     # MPS-2020 art 175 at intake (before 立案), art 184 after it; art 185 for what travels with it.
     articles.append("第一百八十四条" if proceeding_after_filing(proceeding) else "第一百七十五条")
     articles.append("第一百八十五条")

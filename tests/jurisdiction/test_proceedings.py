@@ -98,6 +98,7 @@ def test_an_agreement_moving_the_case_settles_only_with_the_signed_handover_mps_
     assert (
         "第一百八十四条" in notice.data["legal_basis"] and "第一百七十五条" not in notice.data["legal_basis"]
     )
+    assert "第二十二条" in notice.data["legal_basis"]  # agreed by consultation
     with pytest.raises(ValidationError, match="notice"):
         step(proceeding, "start_handover", offices[WUHOU].head)  # not approved by the head yet
     with pytest.raises(Conflict):  # an approved agreement is not withdrawn
