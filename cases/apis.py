@@ -288,6 +288,18 @@ class CaseDetailSerializer(CaseFieldsSerializer):
     related = RelatedCaseSerializer(
         many=True, help_text=gettext_lazy("Possible related cases: other cases naming one of its suspects.")
     )
+    is_filed = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "Whether the case was filed (立案, MPS-2020 art 178): a transfer is then art 184's, before it "
+            "art 175's."
+        )
+    )
+    filed_at = serializers.DateTimeField(allow_null=True)
+    filing_decision = serializers.IntegerField(
+        source="filing_decision_id",
+        allow_null=True,
+        help_text=gettext_lazy("The 立案决定书 (a document id), once the case is filed."),
+    )
 
 
 def case_detail_data(case: Case, user, *, path: str) -> dict:

@@ -16,6 +16,10 @@ class CasesConfig(AppConfig):
 
         # Notifications about a case (or an object showing one) are read under the case's rule.
         notification_concerns.register()
+        # The 立案决定书 kind, and the filing step as the approval of the documents linked to a case.
+        from cases import documents as case_documents
+
+        case_documents.register()
         from organisation.signals import units_reorganised
 
         units_reorganised.connect(_refresh_party_paths, dispatch_uid="cases-refresh-party-paths")

@@ -271,3 +271,28 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
         help_text=_("Required to suspend, close or revoke the case; kept on its timeline."),
     )
+
+
+class FilingRequestForm(forms.Form):
+    """The 呈请立案报告书's own text (MPS-2020 art 178): why the case is to be filed, the facts reviewed.
+
+    That the reasons are given is the case's own rule (its transition names `reasons`).
+    """
+
+    reasons = forms.CharField(
+        label=_("Reasons for filing"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        help_text=_(
+            "Why there is a criminal fact calling for criminal liability within this organ's jurisdiction "
+            "(MPS-2020 art 178)."
+        ),
+    )
+    facts = forms.CharField(
+        label=_("Facts found on review"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Left blank, the report gives the case's summary."),
+    )

@@ -1,4 +1,4 @@
-"""Inbox provider for cases: drafts to register and registered cases waiting for a decision."""
+"""Inbox provider for cases: drafts to register, cases to ask 立案 for, requests for 立案 to approve."""
 
 from django.db.models import Q
 from django.urls import reverse
@@ -11,7 +11,11 @@ from organisation.standing import user_standing
 
 KINDS = {
     "register": _("Case drafts to register"),
-    "decide": _("Registered cases waiting to be investigated or referred for jurisdiction"),
+    # A person's reminder, as "register" is: a registered case to ask the filing for (or to refer for
+    # jurisdiction), for its author and the responsible unit's heads.
+    "file": _("Registered cases to ask the filing (立案) for or to refer for jurisdiction"),
+    # The step's own waiting rule (cases.steps, start_investigation): the organ's head approves 立案.
+    "decide": _("Requests for filing (立案) waiting for your approval"),
 }
 # The inbox shows what waits; a unit with more than this many open items works from the case list.
 LIMIT = 200
@@ -24,19 +28,25 @@ def _units_holding(user, roles) -> list[int]:
 
 @inbox.register("cases")
 def case_items(user) -> list[inbox.InboxItem]:
-    """List drafts the user may register and registered cases the user's unit must decide on."""
+    """List drafts to register, registered cases to ask the filing for, requests for filing to approve."""
+    from cases import filing
     from cases.selectors import case_visible_to
 
     registrars = _units_holding(user, REGISTRARS)
     heads = _units_holding(user, HEADS)
     if not registrars and not heads:
         return []
+    responsible_headed = Q(lead_unit_id__in=heads) | Q(lead_unit__isnull=True, accepting_unit_id__in=heads)
+    responsible_written = Q(lead_unit_id__in=registrars) | Q(
+        lead_unit__isnull=True, accepting_unit_id__in=registrars
+    )
     conditions = {
         # An investigator sees their own drafts; a department head every draft of the unit.
         "register": Q(state=CaseState.DRAFT, accepting_unit_id__in=registrars)
         & (Q(created_by=user) | Q(accepting_unit_id__in=heads)),
-        "decide": Q(state=CaseState.REGISTERED)
-        & (Q(lead_unit_id__in=heads) | Q(lead_unit__isnull=True, accepting_unit_id__in=heads)),
+        "file": Q(state=CaseState.REGISTERED, filing_requested_at__isnull=True)
+        & ((Q(created_by=user) & responsible_written) | responsible_headed),
+        "decide": Q(state=CaseState.REGISTERED) & filing.awaiting_approval_of(user),
     }
     items = []
     visible = case_visible_to(user).select_related("accepting_unit")

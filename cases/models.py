@@ -143,6 +143,35 @@ class Case(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="merged_cases",
     )
+    # 立案 (MPS-2020 art 178): asked for with a 呈请立案报告书, approved by the head of a county-level or
+    # higher organ, recorded in a 立案决定书 (cases.filing). Before it a transfer is art 175's, after it
+    # art 184's: `is_filed` tells which.
+    filing_requested_at = models.DateTimeField(_("filing (立案) asked for at"), null=True, blank=True)
+    filing_report = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("report asking for the filing (呈请立案报告书)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filed_at = models.DateTimeField(_("filed (立案) at"), null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filing approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filing_decision = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("filing decision (立案决定书)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -179,6 +208,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
+    @property
+    def is_filed(self) -> bool:
+        """Tell whether the case was filed (立案, MPS-2020 art 178): a transfer now is art 184's, not 175's."""
+        return self.filed_at is not None
+
+    @property
+    def filing_pending(self) -> bool:
+        """Tell whether a 呈请立案报告书 waits for the approval of the organ's head (MPS-2020 art 178)."""
+        return self.filing_requested_at is not None and not self.is_filed
+
     # --- transitions: guard and change the row only; see core.workflow.run_transition -----------
 
     @transition(
@@ -203,12 +242,17 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.REGISTERED,
         target=CaseState.UNDER_INVESTIGATION,
-        permission=permissions.may_start_investigation,
+        permission=permissions.may_approve_filing,
     )
-    def start_investigation(self, *, by) -> None:
-        """Investigate as the lead unit: the accepting unit leads when jurisdiction is not in question."""
+    def start_investigation(self, *, by, now) -> None:
+        """File the case (立案) and investigate it as the lead unit (MPS-2020 art 178).
+
+        The head of the county-level or higher organ approves the 呈请立案报告书 (cases.steps needs it);
+        the service issues the 立案决定书. The accepting unit leads when jurisdiction is not in question.
+        """
         if self.lead_unit_id is None:
             self.lead_unit_id = self.accepting_unit_id
+        self.filed_at, self.filed_by = now, by
 
     @transition(
         field=state,
@@ -245,6 +289,37 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def suspend(self, *, by, reason: str) -> None:
         """Suspend the investigation (中止侦查), for example while a suspect cannot be found."""
         self.suspended_reason = _require(reason, "reason", _("Give the reason for suspending the case."))
+
+    @transition(
+        field=state,
+        source=CaseState.REGISTERED,
+        target=CaseState.REGISTERED,
+        permission=permissions.may_request_filing,
+        conditions=[lambda case: not case.filing_pending],
+    )
+    def request_filing(self, *, by, reasons: str, facts: str = "", now) -> None:
+        """Ask for the filing (呈请立案): the service drafts the 呈请立案报告书 (MPS-2020 art 178)."""
+        _require(
+            reasons,
+            "reasons",
+            _(
+                "Say why the case is to be filed: a criminal fact that calls for criminal liability, "
+                "within this organ's jurisdiction (MPS-2020 art 178)."
+            ),
+        )
+        self.filing_requested_at = now
+
+    @transition(
+        field=state,
+        source=CaseState.REGISTERED,
+        target=CaseState.REGISTERED,
+        permission=permissions.may_approve_filing,
+        conditions=[lambda case: case.filing_pending],
+    )
+    def return_filing_request(self, *, by, reason: str) -> None:
+        """Send the 呈请立案报告书 back to the investigators, saying why; they may ask again."""
+        _require(reason, "reason", _("Say why the request for filing goes back."))
+        self.filing_requested_at = None
 
     @transition(
         field=state,
@@ -310,6 +385,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
 # merge_into an approved merger's (cases.services).
 TRANSITION_NAMES = (
     "register",
+    "request_filing",
+    "return_filing_request",
     "start_investigation",
     "open_jurisdiction_question",
     "settle_jurisdiction",

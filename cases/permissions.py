@@ -32,9 +32,27 @@ def may_register(case, user) -> bool:
     return user_standing(user).holds(case.accepting_unit_id, REGISTRARS)
 
 
-def may_start_investigation(case, user) -> bool:
-    """Allow a department or unit head of the responsible unit."""
-    return user_standing(user).holds(responsible_unit_id(case), HEADS)
+def may_request_filing(case, user) -> bool:
+    """Allow an investigator or head of the responsible unit to ask for the filing (呈请立案)."""
+    return user_standing(user).holds(responsible_unit_id(case), WRITERS)
+
+
+def filing_organ(case):
+    """Return the organ whose head approves the case's filing: the county-level or higher organ the
+    responsible unit is, or belongs to (a 派出所's county bureau), MPS-2020 art 178.
+    """
+    return case.responsible_unit.county_level_organ()
+
+
+def may_approve_filing(case, user) -> bool:
+    """Allow the head (or acting head) of the county-level or higher organ of the responsible unit.
+
+    MPS-2020 art 178: 立案 needs the approval of the head of a county-level or higher organ; a
+    department head, or the head of a 派出所 (below county level), cannot approve it. The transition
+    is start_investigation (the name the API had before 立案 was a step of its own).
+    """
+    organ = filing_organ(case)
+    return organ is not None and user_standing(user).holds(organ.pk, UNIT_HEADS)
 
 
 def may_open_jurisdiction_question(case, user) -> bool:

@@ -7,7 +7,7 @@ go into audit payloads: the audit trail keeps which record changed, not its cont
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -247,11 +247,15 @@ def _allocate_number(case: Case) -> dict[str, Any]:
 
 
 # The case's transitions that take a reason (the model's methods ask for it).
-_TAKES_REASON = frozenset({"open_jurisdiction_question", "suspend", "close", "revoke"})
+_TAKES_REASON = frozenset(
+    {"open_jurisdiction_question", "suspend", "close", "revoke", "return_filing_request"}
+)
 # Jurisdiction is settled one way only, through a jurisdiction proceeding (issue 17): these two
 # transitions of the case are the proceeding's effects on it (case_jurisdiction_question_open,
 # case_jurisdiction_settle), never a step of the case of their own.
 JURISDICTION_TRANSITIONS = frozenset({"open_jurisdiction_question", "settle_jurisdiction"})
+# 立案 (MPS-2020 art 178): asked for, sent back, approved; their documents are cases.filing's.
+FILING_TRANSITIONS = frozenset({"request_filing", "return_filing_request", "start_investigation"})
 
 
 def case_transition(
@@ -272,6 +276,13 @@ def case_transition(
     """
     if name in JURISDICTION_TRANSITIONS:
         raise ValueError(f"{name} is an effect of a jurisdiction proceeding, not a step of the case")
+    if name in FILING_TRANSITIONS:
+        # 立案 drafts and issues its documents (MPS-2020 art 178): cases.filing takes those steps.
+        from cases import filing
+
+        return filing.filing_transition(
+            case=case, name=name, by=by, reason=reason, expected_state=expected_state
+        )
     return _transition(case=case, name=name, by=by, reason=reason, into=into, expected_state=expected_state)
 
 
@@ -299,16 +310,23 @@ def _transition(
     assisting_units: Iterable[Unit] = (),
     into: Case | None = None,
     expected_state: str | None = None,
+    extra_arguments: Mapping[str, Any] | None = None,
+    extra_payload: Mapping[str, Any] | None = None,
+    then: Callable[[Case], None] | None = None,
 ) -> Case:
+    """Take a transition of the case through run_transition; `extra_arguments` go to the model's method,
+    `extra_payload` to the audit event and `then(case)` runs in the same transaction after it (cases.filing).
+    """
     if name not in TRANSITION_NAMES:
         raise ValueError(f"Case has no transition {name!r}")
     assisting_units = tuple(assisting_units)
-    arguments: dict[str, Any] = {}
+    arguments: dict[str, Any] = dict(extra_arguments or {})
     if name in _TAKES_REASON:
         arguments["reason"] = reason
     if name == "settle_jurisdiction":
         arguments.update(lead_unit=lead_unit, assisting_units=assisting_units)
     audit_payload: dict[str, Any] = {"reason": reason} if reason else {}
+    audit_payload.update(extra_payload or {})
     if name == "merge_into":
         arguments["into"] = into
         audit_payload["into"] = getattr(into, "pk", None)
@@ -332,6 +350,8 @@ def _transition(
             if name == "register":
                 # A draft is matched against nothing; once accepted, all its suspects are looked up.
                 related.case_related_detect(case=instance, by=by)
+            if then is not None:
+                then(instance)
             case_transitioned.send(
                 sender=Case, case=instance, name=name, from_state=from_state, to_state=to_state, by=by
             )

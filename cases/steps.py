@@ -1,4 +1,8 @@
-"""The steps of a case, declared once (core.steps): register, investigate, suspend, resume, end.
+"""The steps of a case, declared once (core.steps): register, file (立案), suspend, resume, end.
+
+立案 (MPS-2020 art 178) is asked for (request_filing) and approved by the head of the county-level or
+higher organ (start_investigation, its name from before it needed the approval), or sent back
+(return_filing_request): cases.filing takes them.
 
 Jurisdiction is settled one way only, through a jurisdiction proceeding (jurisdiction app): the
 case's own transitions open_jurisdiction_question and settle_jurisdiction are the proceeding's
@@ -8,13 +12,15 @@ and merge_into an approved merger's; none of them is a step a page or the API of
 
 from django.utils.translation import gettext_lazy as _
 
-from cases import services
-from cases.forms import ReasonForm
+from cases import filing, services
+from cases.forms import FilingRequestForm, ReasonForm
 from cases.models import Case
-from core.steps import DANGER, PRIMARY, SECONDARY, Machine, Step
+from core.steps import DANGER, PRIMARY, SECONDARY, Machine, Need, Step
 
 
 def _take_step(case, name, *, by, expected_state=None, **values):
+    if name in services.FILING_TRANSITIONS:
+        return filing.filing_transition(case=case, name=name, by=by, expected_state=expected_state, **values)
     return services.case_transition(case=case, name=name, by=by, expected_state=expected_state, **values)
 
 
@@ -30,14 +36,44 @@ CASE_MACHINE = Machine(
             waiting=False,
             help=_("Accept the case (受理): it gets its case number. Needs the offence and a summary."),
         ),
+        # 立案 (MPS-2020 art 178): asked for with a 呈请立案报告书 (the organ's heads are notified and
+        # find it in their inbox, "case.decide"); a person's reminder to ask is "case.file".
+        Step(
+            "request_filing",
+            _("Ask for the filing (呈请立案)"),
+            emphasis=PRIMARY,
+            waiting=False,
+            form=FilingRequestForm,
+            help=_(
+                "Drafts the 呈请立案报告书: the head of the county-level or higher organ approves the "
+                "filing (MPS-2020 art 178)."
+            ),
+        ),
         Step(
             "start_investigation",
-            _("Start the investigation"),
+            _("Approve the filing (立案) and start the investigation"),
             emphasis=PRIMARY,
-            help=_(
-                "Investigate as the lead unit; the accepting unit leads when the jurisdiction is not in "
-                "question."
+            needs=(
+                Need(
+                    _(
+                        "No 呈请立案报告书 awaits approval: the investigators ask for the filing first "
+                        "(MPS-2020 art 178)."
+                    ),
+                    lambda case: case.filing_pending,
+                ),
             ),
+            refusal=filing.approval_refusal,
+            help=_(
+                "立案 (MPS-2020 art 178): issues the 立案决定书; the lead unit investigates, the accepting "
+                "unit when the jurisdiction is not in question."
+            ),
+        ),
+        Step(
+            "return_filing_request",
+            _("Send the request for filing back"),
+            emphasis=DANGER,
+            form=ReasonForm,
+            confirm=_("Send the 呈请立案报告书 back to the investigators with the reason."),
         ),
         Step(
             "suspend",

@@ -25,7 +25,7 @@ from core.exceptions import Conflict, DomainError, NotAllowed
 from core.filters import IdFilter, IntegerFilter  # noqa: F401 (the API's kit)
 from core.guards import holds_role_anywhere, transition_refused
 from core.ids import MAX_ID, MAX_INT
-from core.steps import check_transition
+from core.steps import check_transition, reasons_text
 
 
 class _ConflictError(exceptions.APIException):
@@ -432,8 +432,10 @@ class StepApi(APIView):
         step = self.machine.step(name)
         if step is None or not step.api:
             raise Http404(name)
-        if check_transition(instance, name, request.user).refused:
-            raise exceptions.PermissionDenied()
+        check = check_transition(instance, name, request.user)
+        if check.refused:
+            # With the step's reason when its rule says who decides (core.steps.Step.refusal).
+            raise exceptions.PermissionDenied(reasons_text(check.reasons) if check.reasons else None)
         values, expected = step_input(self.machine, name, request.data, instance=instance)
         self.result = self.machine.take(
             instance, name, by=request.user, values=values, expected_state=expected

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from core.exceptions import Conflict, DomainError
-from core.steps import Machine, Offer, check_transition, state_field_of
+from core.exceptions import Conflict, DomainError, NotAllowed
+from core.steps import Machine, Offer, check_transition, reasons_text, state_field_of
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -122,8 +122,9 @@ class StepView(View):
         step = self.machine.step(name)
         if step is None or not step.page:
             raise Http404(name)
-        if check_transition(instance, name, request.user).refused:
-            messages.error(request, self.refused_message())
+        check = check_transition(instance, name, request.user)
+        if check.refused:
+            messages.error(request, reasons_text(check.reasons) if check.reasons else self.refused_message())
             return self.render_object(request, instance, status=403)
         form = step_form(step, instance, data=request.POST)
         if not form.is_valid():
@@ -142,8 +143,9 @@ class StepView(View):
             return self.render_object(request, instance, status=400, bound=form, bound_step=name)
         except Conflict as error:
             return self._conflict(request, instance, message=error, **kwargs)
-        except PermissionDenied:
-            messages.error(request, self.refused_message())
+        except PermissionDenied as error:
+            specific = isinstance(error, DomainError) and error.message is not NotAllowed.default_message
+            messages.error(request, str(error.message) if specific else self.refused_message())
             return self.render_object(request, instance, status=403)
         messages.success(request, _("Done: %(action)s.") % {"action": step.label})
         instance.refresh_from_db()

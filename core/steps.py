@@ -60,6 +60,11 @@ class Step:
     waiting: bool | Callable[[models.Model], bool] | None = None
     api: bool = True
     page: bool = True
+    # Why a user the permission refuses may not take the step, where the law says who decides (立案 is
+    # approved by the head of a county-level or higher organ, MPS-2020 art 178): `refusal(instance,
+    # user)` returns the reason, or None to keep the step out of that user's sight. A step refused with
+    # a reason is shown disabled with it, and the service's 403 says it.
+    refusal: Callable[[models.Model, Any], Any] | None = None
 
     def __post_init__(self):
         if self.emphasis not in EMPHASES:
@@ -92,6 +97,11 @@ class Availability(enum.Enum):
     BLOCKED = "blocked"  # the state allows it and the user may, but something it needs is missing
     NOT_ALLOWED = "not_allowed"  # the state allows it, the user may not (403)
     UNAVAILABLE = "unavailable"  # not from this state, or its conditions fail (409)
+
+
+def reasons_text(reasons) -> str:
+    """Join a check's reasons into the one message a refusal carries."""
+    return " ".join(str(reason) for reason in reasons)
 
 
 @dataclass(frozen=True)
@@ -141,17 +151,19 @@ def check_transition(instance: models.Model, name: str, user) -> Check:
 
     UNAVAILABLE when the transition does not leave the current state or its conditions fail (the
     service answers 409), NOT_ALLOWED when it does but the permission callable refuses this user
-    (403), BLOCKED when a step of the object's machine needs something still missing (the reasons
-    say what), AVAILABLE otherwise. ValueError for a name that is no transition of the model.
+    (403; with the step's `refusal` reason when it gives one), BLOCKED when a step of the object's
+    machine needs something still missing (the reasons say what), AVAILABLE otherwise. ValueError for
+    a name that is no transition of the model.
     """
     state_field_of(type(instance), name)
     method = getattr(instance, name)
     if not can_proceed(method):
         return Check(name, Availability.UNAVAILABLE)
-    if not has_transition_perm(method, user):
-        return Check(name, Availability.NOT_ALLOWED)
     machine = machines.get(_label(type(instance)))
     step = machine.step(name) if machine else None
+    if not has_transition_perm(method, user):
+        reason = step.refusal(instance, user) if step is not None and step.refusal is not None else None
+        return Check(name, Availability.NOT_ALLOWED, (reason,) if reason else ())
     reasons = tuple(step.unmet(instance)) if step else ()
     if reasons:
         return Check(name, Availability.BLOCKED, reasons)
@@ -167,7 +179,7 @@ def refuse_unmet_needs(instance: models.Model, name: str) -> None:
     reasons = step.unmet(instance)
     if reasons:
         state = getattr(instance, state_field_of(type(instance), name))
-        raise Conflict(" ".join(str(reason) for reason in reasons), current_state=state, code="step_blocked")
+        raise Conflict(reasons_text(reasons), current_state=state, code="step_blocked")
 
 
 @dataclass
@@ -266,14 +278,18 @@ class Machine:
     def offers(self, instance: models.Model, user, *, page: bool = True) -> list[Offer]:
         """Return the steps to show this user on `instance`: available or blocked, primary first.
 
-        A step the state does not allow, or the user may not take, is not offered at all.
+        A step the state does not allow, or the user may not take, is not offered at all, unless its
+        `refusal` gives this user a reason: then it is shown disabled with it.
         """
         offers = []
         for step in self._steps.values():
             if page and not step.page:
                 continue
             check = check_transition(instance, step.name, user)
-            if check.status in (Availability.AVAILABLE, Availability.BLOCKED):
+            shown = check.status in (Availability.AVAILABLE, Availability.BLOCKED) or (
+                check.status is Availability.NOT_ALLOWED and check.reasons
+            )
+            if shown:
                 offers.append(Offer(step=step, check=check))
         order = {PRIMARY: 0, SECONDARY: 1, DANGER: 2}
         # Enabled before blocked within an emphasis: what can be done now comes first.

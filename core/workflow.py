@@ -19,7 +19,7 @@ from core import audit
 from core.audit import json_safe
 from core.exceptions import Conflict, NotAllowed
 from core.models import TimelineEntry
-from core.steps import Availability, check_transition, refuse_unmet_needs, state_field_of
+from core.steps import Availability, check_transition, reasons_text, refuse_unmet_needs, state_field_of
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,12 @@ def run_transition(
         from_state = getattr(instance, field_name)
         if expected_state is not None and from_state != expected_state:
             raise Conflict(current_state=from_state)
-        status = check_transition(instance, name, by).status
-        if status is Availability.UNAVAILABLE:
+        check = check_transition(instance, name, by)
+        if check.status is Availability.UNAVAILABLE:
             raise Conflict(current_state=from_state)
-        if status is Availability.NOT_ALLOWED:
-            raise NotAllowed
+        if check.status is Availability.NOT_ALLOWED:
+            # A step whose rule says who decides (core.steps.Step.refusal) tells the user why not.
+            raise NotAllowed(reasons_text(check.reasons) if check.reasons else None)
         # A declared step whose needs are unmet (documents, fields) is refused naming what is missing.
         refuse_unmet_needs(instance, name)
         method = getattr(instance, name)

@@ -141,10 +141,16 @@ def manifest() -> dict[str, str]:
 # --- the kinds of issue 4 -------------------------------------------------------------------------
 
 DESIGNATION_PURPOSE = "jurisdiction_designation"
+# The 呈请立案报告书 (MPS-2020 art 178): the case's own filing step is its approval (cases.filing).
+FILING_PURPOSE = "case_filing"
 
 
 def _report_chain(data: dict) -> tuple[str, ...]:
     # The report that asks the superior to designate jurisdiction decides jurisdiction: legal review.
+    # The report asking for 立案 is approved by the organ head's filing step on the case, linked to it:
+    # drafted without that link it is never issued (no case approves it).
+    if data.get("purpose") == FILING_PURPOSE:
+        return EXTERNAL_CHAIN
     return REVIEWED_CHAIN if data.get("purpose") == DESIGNATION_PURPOSE else APPROVAL_CHAIN
 
 

@@ -111,15 +111,21 @@ def document_draft(
 
 @transaction.atomic
 def document_update(
-    *, document: Document, by, data: dict | None = None, title: str | None = None
+    *,
+    document: Document,
+    by,
+    data: dict | None = None,
+    title: str | None = None,
+    check_permission: bool = True,
 ) -> Document:
     """Change a draft's fields; an issued document refuses (ImmutableDocumentError), others 409.
 
     The document is locked again by its pk. Through core.workflow.model_update: the changed fields are
     validated, saved and audited (documents.document.update); a new `data` fixes the approval chain again.
+    `check_permission=False` is for a linking app whose own step covered it (as document_draft's).
     """
     document = Document.objects.select_for_update().get(pk=document.pk)
-    if not perms.may_draft(document, by):
+    if check_permission and not perms.may_draft(document, by):
         raise NotAllowed
     if document.state in (DocumentState.ISSUED, DocumentState.VOIDED):
         # Let the model refuse it, so the API and the model say the same thing.

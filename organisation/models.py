@@ -61,6 +61,9 @@ class UnitLevel(models.IntegerChoices):
     PROVINCE = 1, _("Provincial organ")
     PREFECTURE = 2, _("Prefecture-level bureau")
     COUNTY = 3, _("County-level bureau or branch")
+    # A 派出所 is a branch of its county-level bureau, not an organ of its own: what the law leaves to
+    # "the head of a county-level or higher organ" (MPS-2020 art 178, 立案) its head cannot approve.
+    STATION = 4, _("Police station (派出所), below county level")
 
 
 class UnitQuerySet(models.QuerySet):
@@ -156,6 +159,21 @@ class Unit(models.Model):
     def contains(self, other: "Unit") -> bool:
         """Return whether `other` is this unit or lies in its subtree."""
         return other.pk == self.pk or self.is_ancestor_of(other)
+
+    @property
+    def is_county_level_or_higher(self) -> bool:
+        """Return whether the unit is a public security organ at county level or higher (not a 派出所)."""
+        return self.level <= UnitLevel.COUNTY
+
+    def county_level_organ(self) -> "Unit":
+        """Return the county-level or higher organ the unit belongs to: itself, or the nearest above it.
+
+        A 派出所 belongs to the bureau above it; whose head decides what the law leaves to "the head of a
+        county-level or higher organ" (MPS-2020 art 178).
+        """
+        if self.is_county_level_or_higher:
+            return self
+        return Unit.objects.ancestors_of(self).filter(level__lte=UnitLevel.COUNTY).order_by("-level").first()
 
 
 class DepartmentKind(models.TextChoices):

@@ -43,6 +43,7 @@ _LEVELS = {
     "province": UnitLevel.PROVINCE,
     "prefecture": UnitLevel.PREFECTURE,
     "county": UnitLevel.COUNTY,
+    "station": UnitLevel.STATION,
 }
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
@@ -277,7 +278,8 @@ def _create_missing_departments(rows: list[UnitRow], pk_by_code: dict[str, int])
         Department(unit_id=pk_by_code[row.code], kind=kind, name=names[row.level], code_prefix=prefix)
         for row in rows
         for kind, (prefix, names) in STANDARD_DEPARTMENTS.items()
-        if (pk_by_code[row.code], kind) not in have
+        # A 派出所 has no departments of its own: it is one of its bureau's.
+        if row.level <= UnitLevel.COUNTY and (pk_by_code[row.code], kind) not in have
     ]
     Department.objects.bulk_create(missing, batch_size=500)
     return len(missing)

@@ -32,7 +32,7 @@ from cases.access.selectors import (
 )
 from cases.models import AccessRequestState, AccessScope, Case, CaseAccessGrant, CaseAccessRequest
 from cases.permissions import ACCESS_DECIDERS
-from cases.selectors import case_discoverable_by, case_visible_to
+from cases.selectors import case_discoverable_by, case_seen_by_units, case_visible_to
 from core import audit, periodic
 from core.exceptions import Conflict
 from core.notifications import notify
@@ -326,11 +326,16 @@ def document_opened_by_grant(user, *, case_id, document) -> bool:
 
 
 def _resolve_case_document(document, user) -> bool:
-    """Documents linked to the case itself: its issuing unit sees them; beyond it, a documents grant."""
+    """Documents linked to the case itself (its 立案决定书, cases.filing): the units that see the case see
+    them, as a proceeding's or a request's documents; beyond them, a documents grant.
+    """
     try:
         case_id = int(document.link_target_id)
     except (TypeError, ValueError):
         return False
+    standing = user_standing(user)
+    if standing.unit_ids and Case.objects.filter(case_seen_by_units(standing), pk=case_id).exists():
+        return True
     return document_opened_by_grant(user, case_id=case_id, document=document)
 
 

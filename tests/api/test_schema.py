@@ -63,7 +63,8 @@ def test_schema_describes_the_endpoints_the_token_and_the_error_body(schema):
     assert paths["/api/v1/auth/token/"]["post"].get("security", [{}]) == [{}]
     assert {"tokenAuth": []} in paths["/api/v1/units/"]["get"]["security"]
     level = next(p for p in paths["/api/v1/units/"]["get"]["parameters"] if p["name"] == "level")
-    assert level["schema"]["enum"] == ["county", "ministry", "prefecture", "province"]
+    # A 派出所 is below county level (MPS-2020 art 178: its head does not approve 立案).
+    assert level["schema"]["enum"] == ["county", "ministry", "prefecture", "province", "station"]
     assert "/api/docs/" not in paths
     assert "/api/schema/" not in paths
 

@@ -410,7 +410,8 @@ def test_register_through_the_api_allocates_the_number(client, draft):
     assert body["state"] == "registered"
     assert body["number"] == f"A{WUHOU}{timezone.localdate().year}00001"
     assert body["accepted_at"]
-    assert body["available_transitions"] == []  # an investigator registers; heads decide the rest
+    # An investigator registers and asks for the filing; the organ's head approves it (MPS-2020 art 178).
+    assert body["available_transitions"] == ["request_filing"]
     assert [entry["action"] for entry in body["timeline"]] == ["created", "register"]
 
 
@@ -476,9 +477,10 @@ def test_the_case_no_longer_settles_its_own_jurisdiction(wuhou_unit_head):
     investigated.refresh_from_db()
     assert (pending.state, pending.lead_unit) == (CaseState.JURISDICTION_PENDING, None)
     assert investigated.state == CaseState.UNDER_INVESTIGATION
-    assert "open_jurisdiction_question" not in client.get(f"{CASES}{investigated.pk}/").json()[
-        "available_transitions"
-    ]
+    assert (
+        "open_jurisdiction_question"
+        not in client.get(f"{CASES}{investigated.pk}/").json()["available_transitions"]
+    )
 
 
 # --- masking, full view, export ------------------------------------------------------------------
@@ -643,8 +645,13 @@ def test_the_list_is_paginated_by_cursor(wuhou_investigator):
 
 @pytest.mark.django_db
 def test_member_personas_with_passwords_work_too(db):
+    # The department head asks for the filing, the unit head approves it (MPS-2020 art 178).
     user = member(WUHOU, Role.DEPARTMENT_HEAD, department_kind="criminal")
+    head = member(WUHOU, Role.UNIT_HEAD)
     case = CaseFactory(state=CaseState.REGISTERED)
-    response = token_client(user).post(transition(case, "start_investigation"), {}, format="json")
+    body = {"reasons": "有犯罪事实需要追究刑事责任"}
+    response = token_client(user).post(transition(case, "request_filing"), body, format="json")
+    assert response.status_code == 200
+    response = token_client(head).post(transition(case, "start_investigation"), {}, format="json")
     assert response.status_code == 200
     assert response.json()["lead_unit"]["code"] == WUHOU

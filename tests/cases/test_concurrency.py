@@ -2,8 +2,9 @@
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
-from cases import services
+from cases import filing, services
 from cases.models import Case, CaseState
 from core import audit
 from core.api import Conflict
@@ -20,10 +21,16 @@ from tests.support.units import WUHOU
 def test_two_concurrent_transitions_one_wins_the_other_gets_conflict(organisation_loaded):
     assert connection.vendor == "postgresql"
     case = CaseFactory(state=CaseState.REGISTERED)
-    department_head = officer(WUHOU, Role.DEPARTMENT_HEAD)
+    # Two who may approve the filing (MPS-2020 art 178): the unit head and an acting unit head.
     unit_head = officer(WUHOU, Role.UNIT_HEAD)
+    acting_head = officer(WUHOU, Role.UNIT_HEAD, is_acting=True, valid_to=timezone.localdate())
+    filing.filing_request(case=case, by=officer(WUHOU), reasons="有犯罪事实需要追究刑事责任")
+    before = {
+        "audit": set(AuditEvent.objects.values_list("pk", flat=True)),
+        "timeline": TimelineEntry.objects.filter(target_type="cases.case", target_id=str(case.pk)).count(),
+    }
     calls = [
-        lambda: services.case_transition(case=case.pk, name="start_investigation", by=department_head),
+        lambda: services.case_transition(case=case.pk, name="start_investigation", by=acting_head),
         lambda: services.case_transition(case=case.pk, name="start_investigation", by=unit_head),
     ]
 
@@ -42,10 +49,11 @@ def test_two_concurrent_transitions_one_wins_the_other_gets_conflict(organisatio
     assert final.state == winners[0].state
     assert losers[0].current_state == final.state
     transition_events = AuditEvent.objects.filter(target_type="cases.case", target_id=str(case.pk)).exclude(
-        action="cases.case.created"
+        pk__in=before["audit"]
     )
     assert transition_events.count() == 1
-    assert TimelineEntry.objects.filter(target_type="cases.case", target_id=str(case.pk)).count() == 1
+    timeline = TimelineEntry.objects.filter(target_type="cases.case", target_id=str(case.pk)).count()
+    assert timeline == before["timeline"] + 1
     assert audit.verify_chain().ok
 
 

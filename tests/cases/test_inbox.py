@@ -1,4 +1,5 @@
-"""The cases inbox provider: drafts to register and registered cases to decide on, for the right people."""
+"""The cases inbox provider: drafts to register, registered cases to ask the filing (立案) for, and
+requests for filing waiting for the organ head's approval (MPS-2020 art 178), for the right people."""
 
 import pytest
 from django.db import connection
@@ -30,9 +31,25 @@ def test_investigator_sees_own_drafts_and_head_sees_the_units_drafts_and_decisio
         [
             ("case.register", str(own.pk)),
             ("case.register", str(other_draft.pk)),
-            ("case.decide", str(registered.pk)),
+            # Since 立案 is a step of its own (MPS-2020 art 178) a head no longer decides it: the unit
+            # asks for it, and the organ's head approves (below).
+            ("case.file", str(registered.pk)),
         ]
     )
+
+
+def test_the_organ_head_sees_the_requests_for_filing_to_approve_mps_2020_art_178(wuhou_investigator):
+    from cases import filing
+
+    waiting = CaseFactory(state=CaseState.REGISTERED)
+    filing.filing_request(case=waiting, by=wuhou_investigator, reasons="有犯罪事实需要追究刑事责任")
+    CaseFactory(state=CaseState.REGISTERED)  # nobody asked yet: not the head's to approve
+    unit_head = member("510107", Role.UNIT_HEAD)
+    department_head = member("510107", Role.DEPARTMENT_HEAD, department_kind="criminal")
+
+    assert ("case.decide", str(waiting.pk)) in kinds_and_ids(unit_head)
+    assert [kind for kind, pk in kinds_and_ids(unit_head) if kind == "case.decide"] == ["case.decide"]
+    assert ("case.decide", str(waiting.pk)) not in kinds_and_ids(department_head)
 
 
 def test_other_units_and_roles_without_a_part_see_nothing(qinghai_investigator, auditor, system_admin):
@@ -58,5 +75,5 @@ def test_query_count_does_not_grow_with_items(wuhou_investigator):
         inbox_for(head)
     CaseFactory.create_batch(30, state=CaseState.REGISTERED)
     with CaptureQueriesContext(connection) as many:
-        assert len([i for i in inbox_for(head) if i.kind == "case.decide"]) == 33
+        assert len([i for i in inbox_for(head) if i.kind == "case.file"]) == 33
     assert len(many.captured_queries) == len(few.captured_queries)

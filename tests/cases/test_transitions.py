@@ -1,4 +1,9 @@
-"""The case state machine: who may take which transition from which state, through the single path."""
+"""The case state machine: who may take which transition from which state, through the single path.
+
+立案 (MPS-2020 art 178) is approved by the head of a county-level or higher organ: start_investigation,
+which a department head could take before 立案 was a step of its own, is now the unit head's alone
+and needs a 呈请立案报告书 (request_filing); the filing's own tests are tests/cases/test_filing.py.
+"""
 
 import itertools
 
@@ -6,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from cases import services
+from cases import filing, services
 from cases.models import TRANSITION_NAMES, Case, CaseParty, CaseState, PartyRole
 from core.api import Conflict
 from core.models import AuditEvent, TimelineEntry
@@ -21,6 +26,8 @@ S = CaseState
 # transition → (source states, target)
 MACHINE = {
     "register": ([S.DRAFT], S.REGISTERED),
+    "request_filing": ([S.REGISTERED], S.REGISTERED),
+    "return_filing_request": ([S.REGISTERED], S.REGISTERED),
     "start_investigation": ([S.REGISTERED], S.UNDER_INVESTIGATION),
     "open_jurisdiction_question": ([S.REGISTERED, S.UNDER_INVESTIGATION], S.JURISDICTION_PENDING),
     "settle_jurisdiction": ([S.JURISDICTION_PENDING], S.UNDER_INVESTIGATION),
@@ -50,7 +57,10 @@ INV, DH, UH, LO = Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD, Role.
 OWN, SUPERIOR = "own unit", "superior (成都)"
 ALLOWED = {
     "register": {(INV, OWN), (DH, OWN)},
-    "start_investigation": {(DH, OWN), (UH, OWN)},
+    "request_filing": {(INV, OWN), (DH, OWN), (UH, OWN)},
+    # MPS-2020 art 178: the head of the county-level organ (武侯区分局) alone, no longer its department head.
+    "return_filing_request": {(UH, OWN)},
+    "start_investigation": {(UH, OWN)},
     "open_jurisdiction_question": {(DH, OWN), (UH, OWN), (LO, OWN)},
     "settle_jurisdiction": {(UH, OWN), (LO, OWN), (UH, SUPERIOR), (LO, SUPERIOR)},
     "suspend": {(DH, OWN), (UH, OWN)},
@@ -63,9 +73,23 @@ ALLOWED = {
 }
 
 
+# The steps that act on a request for filing (MPS-2020 art 178) find one waiting.
+ON_A_REQUEST = ("start_investigation", "return_filing_request")
+
+
+def case_in(state, name: str) -> Case:
+    case = CaseFactory(state=state)
+    if name in ON_A_REQUEST and state == S.REGISTERED:
+        filing.filing_request(case=case, by=officer(WUHOU), reasons="有犯罪事实需要追究刑事责任")
+        case.refresh_from_db()
+    return case
+
+
 def arguments_for(name: str) -> dict:
-    if name in ("open_jurisdiction_question", "suspend", "close", "revoke"):
+    if name in ("open_jurisdiction_question", "suspend", "close", "revoke", "return_filing_request"):
         return {"reason": "测试原因"}
+    if name == "request_filing":
+        return {"reasons": "有犯罪事实需要追究刑事责任"}
     if name == "settle_jurisdiction":
         return {"lead_unit": unit(WUHOU)}
     return {}
@@ -77,6 +101,8 @@ def take(case, name: str, user, **arguments):
         return services.case_jurisdiction_question_open(case=case, by=user, **arguments)
     if name == "settle_jurisdiction":
         return services.case_jurisdiction_settle(case=case, by=user, **arguments)
+    if name in services.FILING_TRANSITIONS:
+        return filing.filing_transition(case=case, name=name, by=user, **arguments)
     return services.case_transition(case=case, name=name, by=user, **arguments)
 
 
@@ -96,7 +122,7 @@ def test_the_table_covers_every_transition_of_the_model():
 @pytest.mark.parametrize(("name", "source", "role", "relation"), TABLE)
 @pytest.mark.django_db
 def test_transition_table(name, source, role, relation):
-    case = CaseFactory(state=source)
+    case = case_in(source, name)
     user = officer(RELATIONS[relation], role)
     allowed = (role, relation) in ALLOWED[name]
 
@@ -222,11 +248,12 @@ def test_numbers_are_consecutive_and_unique_per_accepting_unit_and_year(wuhou_in
 
 
 @pytest.mark.django_db
-def test_start_investigation_makes_the_accepting_unit_the_lead(wuhou_head):
-    case = CaseFactory(state=S.REGISTERED)
+def test_start_investigation_makes_the_accepting_unit_the_lead(wuhou_unit_head):
+    # Approving the filing (MPS-2020 art 178) is the unit head's: a department head no longer starts it.
+    case = case_in(S.REGISTERED, "start_investigation")
     assert case.lead_unit is None
 
-    case = services.case_transition(case=case, name="start_investigation", by=wuhou_head)
+    case = services.case_transition(case=case, name="start_investigation", by=wuhou_unit_head)
 
     assert case.lead_unit.code == WUHOU
     assert set(CaseParty.objects.filter(case=case).values_list("unit__code", "role")) == {
@@ -289,9 +316,7 @@ def test_an_expected_state_that_moved_on_is_a_conflict(wuhou_head):
     case = CaseFactory(state=S.REGISTERED)
 
     with pytest.raises(Conflict) as raised:
-        services.case_transition(
-            case=case, name="start_investigation", by=wuhou_head, expected_state=S.DRAFT
-        )
+        services.case_transition(case=case, name="start_investigation", by=wuhou_head, expected_state=S.DRAFT)
 
     assert raised.value.current_state == S.REGISTERED
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import filing
 from cases import services as case_services
 from cases.models import Case, LocationRole, Offence
 from core.holidays import calendar
@@ -60,7 +61,10 @@ def _fundraising_case() -> Case:
         ),
     )
     case = case_services.case_transition(case=case, name="register", by=investigator)
-    case = case_services.case_transition(case=case, name="start_investigation", by=head)
+    # 立案 (MPS-2020 art 178): asked for by the department head, approved by the bureau's head.
+    reasons = "经审查，有非法吸收公众存款犯罪事实，需要追究刑事责任。"
+    case = filing.filing_request(case=case, by=head, reasons=reasons)
+    case = case_services.case_transition(case=case, name="start_investigation", by=_user("nanming.unit-head"))
     for location in (
         {
             "role": LocationRole.CONDUCT,

@@ -1,7 +1,7 @@
 """Factories for cases and their facts; units come from the loaded organisation.
 
 `CaseFactory(state=...)` builds a case directly in any state, with the number, acceptance time,
-lead unit and party rows a case in that state has; services are tested by calling them.
+lead unit, filing time and party rows a case in that state has; services are tested by calling them.
 """
 
 import datetime as dt
@@ -73,6 +73,8 @@ class CaseFactory(factory.django.DjangoModelFactory):
     )
     accepted_at = factory.LazyAttribute(lambda o: timezone.now() if o.registered else None)
     lead_unit = factory.LazyAttribute(lambda o: o.accepting_unit if o.state in LED_STATES else None)
+    # A case investigated was filed (立案, MPS-2020 art 178) when its investigation started.
+    filed_at = factory.LazyAttribute(lambda o: o.accepted_at if o.state in LED_STATES else None)
 
     @factory.post_generation
     def parties(obj, create, extracted, **kwargs):

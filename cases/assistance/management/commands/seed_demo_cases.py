@@ -22,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import filing
 from cases import services as case_services
 from cases.assistance import services as request_services
 from cases.assistance.models import AssistanceRequest
@@ -37,12 +38,15 @@ WUHOU, KUNMING, GUIYANG = "510107", "530100", "520100"
 CASE_EXTERNAL_NUMBER = "DEMO-2026-0415"
 KUNMING_EXTERNAL_NUMBER = "DEMO-2026-0502"
 SHARED_PHONE = "18685067890"
+FILING_REASONS = "经审查，有诈骗犯罪事实，需要追究刑事责任，且属于本局管辖。"
 
 ACCOUNTS = (
     "wuhou.investigator",
     "wuhou.dept-head",
+    "wuhou.unit-head",
     "kunming.investigator",
     "kunming.dept-head",
+    "kunming.unit-head",
     "kunming.intake",
     "guiyang.intake",
 )
@@ -125,7 +129,7 @@ def _send(request: AssistanceRequest, *, drafter: User, approver: User) -> Assis
 
 
 def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePerson, list[CasePerson]]:
-    investigator, head = users["wuhou.investigator"], users["wuhou.dept-head"]
+    investigator, head = users["wuhou.investigator"], users["wuhou.unit-head"]
     case = case_services.case_create(
         by=investigator,
         accepting_unit=Unit.objects.get(code=WUHOU),
@@ -139,6 +143,8 @@ def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePer
         ),
     )
     case = case_services.case_transition(case=case, name="register", by=investigator)
+    # 立案 (MPS-2020 art 178): the investigator asks with a 呈请立案报告书, the bureau's head approves.
+    case = filing.filing_request(case=case, by=investigator, reasons=FILING_REASONS)
     case = case_services.case_transition(case=case, name="start_investigation", by=head)
     for location in (
         {
@@ -273,7 +279,8 @@ def _kunming_case(users: dict[str, User], offence: Offence) -> Case:
     )
     # Registration looks up all the case's suspects: the phone matches the Wuhou case's suspect.
     case = case_services.case_transition(case=case, name="register", by=investigator)
-    return case_services.case_transition(case=case, name="start_investigation", by=users["kunming.dept-head"])
+    case = filing.filing_request(case=case, by=users["kunming.dept-head"], reasons=FILING_REASONS)
+    return case_services.case_transition(case=case, name="start_investigation", by=users["kunming.unit-head"])
 
 
 @transaction.atomic

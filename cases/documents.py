@@ -1,0 +1,51 @@
+"""The documents of the case itself: the 立案决定书 kind, and what approves the filing's documents.
+
+MPS-2020 art 178: 立案 is asked for with a 呈请立案报告书 (a 呈请报告书 of documents.kinds with the
+purpose FILING_PURPOSE) and approved by the head of a county-level or higher organ; a 立案决定书
+records it. Both are linked to the case ("cases.case") and issued in the organ's name when its head
+approves (cases.filing): the case's filing step is their approval (documents.kinds.EXTERNAL), so
+no second chain runs. Who sees them once issued is who sees the case (cases.access.services
+resolves the documents linked to a case); a draft only the organ's officers (documents.access).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case
+from documents import access as document_access
+from documents import kinds as document_kinds
+from organisation.models import Role
+
+LINK_TYPE = "cases.case"
+
+CASE_FILING_DECISION = document_kinds.register(
+    document_kinds.DocumentKindSpec(
+        code="case_filing_decision",
+        title="立案决定书",
+        label=_("Decision to file the case (立案决定书)"),
+        template_name="documents/kinds/case_filing_decision",
+        template_version=1,
+        category_char="立",
+        required_fields=("case_name", "legal_basis"),
+        parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL),
+        approval_chain=document_kinds.EXTERNAL_CHAIN,
+        # Issued by the head who approved the filing, in the same step (MPS-2020 art 178).
+        issuer_roles=(Role.UNIT_HEAD,),
+    )
+)
+
+
+def _approved(document) -> bool:
+    """The filing's report and decision are approved once the organ's head filed the case (art 178)."""
+    try:
+        pk = int(document.link_target_id)
+    except (TypeError, ValueError):
+        return False
+    case = Case.objects.filter(pk=pk).values("filed_at", "filing_report_id", "filing_decision_id").first()
+    if case is None or case["filed_at"] is None:
+        return False
+    return document.pk in (case["filing_report_id"], case["filing_decision_id"])
+
+
+def register() -> None:
+    """Register the external approval of the documents linked to a case (called from CasesConfig.ready)."""
+    document_access.register_external_approval(LINK_TYPE, _approved)
