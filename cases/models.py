@@ -241,6 +241,37 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=CaseState.REGISTERED,
+        target=CaseState.REGISTERED,
+        permission=permissions.may_request_filing,
+        conditions=[lambda case: not case.filing_pending],
+    )
+    def request_filing(self, *, by, reasons: str, facts: str = "", now) -> None:
+        """Ask for the filing (呈请立案): the service drafts the 呈请立案报告书 (MPS-2020 art 178)."""
+        _require(
+            reasons,
+            "reasons",
+            _(
+                "Say why the case is to be filed: a criminal fact that calls for criminal liability, "
+                "within this organ's jurisdiction (MPS-2020 art 178)."
+            ),
+        )
+        self.filing_requested_at = now
+
+    @transition(
+        field=state,
+        source=CaseState.REGISTERED,
+        target=CaseState.REGISTERED,
+        permission=permissions.may_approve_filing,
+        conditions=[lambda case: case.filing_pending],
+    )
+    def return_filing_request(self, *, by, reason: str) -> None:
+        """Send the 呈请立案报告书 back to the investigators, saying why; they may ask again."""
+        _require(reason, "reason", _("Say why the request for filing goes back."))
+        self.filing_requested_at = None
+
+    @transition(
+        field=state,
+        source=CaseState.REGISTERED,
         target=CaseState.UNDER_INVESTIGATION,
         permission=permissions.may_approve_filing,
     )
@@ -289,37 +320,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def suspend(self, *, by, reason: str) -> None:
         """Suspend the investigation (中止侦查), for example while a suspect cannot be found."""
         self.suspended_reason = _require(reason, "reason", _("Give the reason for suspending the case."))
-
-    @transition(
-        field=state,
-        source=CaseState.REGISTERED,
-        target=CaseState.REGISTERED,
-        permission=permissions.may_request_filing,
-        conditions=[lambda case: not case.filing_pending],
-    )
-    def request_filing(self, *, by, reasons: str, facts: str = "", now) -> None:
-        """Ask for the filing (呈请立案): the service drafts the 呈请立案报告书 (MPS-2020 art 178)."""
-        _require(
-            reasons,
-            "reasons",
-            _(
-                "Say why the case is to be filed: a criminal fact that calls for criminal liability, "
-                "within this organ's jurisdiction (MPS-2020 art 178)."
-            ),
-        )
-        self.filing_requested_at = now
-
-    @transition(
-        field=state,
-        source=CaseState.REGISTERED,
-        target=CaseState.REGISTERED,
-        permission=permissions.may_approve_filing,
-        conditions=[lambda case: case.filing_pending],
-    )
-    def return_filing_request(self, *, by, reason: str) -> None:
-        """Send the 呈请立案报告书 back to the investigators, saying why; they may ask again."""
-        _require(reason, "reason", _("Say why the request for filing goes back."))
-        self.filing_requested_at = None
 
     @transition(
         field=state,
