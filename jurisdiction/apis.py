@@ -105,7 +105,9 @@ class AlternativeSerializer(serializers.Serializer):
 
 class RecommendationSerializer(serializers.Serializer):
     unit = AnalysisUnitSerializer(allow_null=True)
-    outcome = serializers.CharField(help_text=gettext_lazy("keep, transfer or none_in_system."))
+    outcome = serializers.CharField(
+        help_text=gettext_lazy("keep, transfer, none_in_system, or facts_missing when no place is recorded.")
+    )
     citations = serializers.ListField(child=serializers.CharField())
     explanation_zh = serializers.CharField()
     explanation_en = serializers.CharField()
@@ -136,10 +138,26 @@ class AnalysisNoteSerializer(serializers.Serializer):
     citation = serializers.CharField()
 
 
+class AnalysisChargeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    article = serializers.CharField(help_text=gettext_lazy("The Criminal Law article, e.g. CL art 266."))
+
+
 class JurisdictionAnalysisSerializer(serializers.Serializer):
     """The rules engine's view of a case: candidates with their bases, the recommendation, factors."""
 
     rules_version = serializers.CharField()
+    # Analyses stored before issue 18 carry no rule set: they were MPS-2020's alone.
+    rule_set = serializers.CharField(
+        default=rules.MPS_2020,
+        help_text=gettext_lazy(
+            "The rule set the case's charges select: MPS-2020, or telecom_fraud (the 2016 and 2021 "
+            "telecom-fraud opinions beside MPS-2020)."
+        ),
+    )
+    rule_set_citations = serializers.ListField(child=serializers.CharField(), default=list)
+    charges = AnalysisChargeSerializer(many=True, default=list)
     candidates = JurisdictionCandidateSerializer(many=True)
     outside_system = OutsideSystemSerializer(many=True)
     recommendation = RecommendationSerializer()

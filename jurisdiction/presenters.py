@@ -158,8 +158,14 @@ def analysis_display(analysis: dict, *, party_codes: set[str] | None = None) -> 
                 "leaders": [leader["name"] for leader in factor.get("leaders", [])],
             }
         )
+    rule_set = analysis.get("rule_set") or rules.MPS_2020
+    rule_set_labels = rules.RULE_SET_LABELS.get(rule_set, (rule_set, rule_set))
     return {
         "rules_version": analysis.get("rules_version", ""),
+        # Which rules the case's charges select (MPS-2020 alone, or with the telecom-fraud opinions).
+        "rule_set": rule_set,
+        "rule_set_label": rule_set_labels[1] if _english() else rule_set_labels[0],
+        "rule_set_citations": analysis.get("rule_set_citations", []),
         "candidates": [
             {
                 "code": candidate["unit"]["code"],

@@ -3,7 +3,10 @@
 Pure Python, no ORM and no Django, so that every rule is tested without a database;
 `jurisdiction.facts` builds the input from a case. The rules are those of the Ministry of Public
 Security's 《公安机关办理刑事案件程序规定》 as amended in 2020 (RULES_VERSION "MPS-2020"),
-chapter 2, and every basis names the article it applies ("MPS-2020 art 16").
+chapter 2, and every basis names the article it applies ("MPS-2020 art 16"). For telecom and
+network fraud a second rule set adds the crime locations of the 两高一部 opinions 法发〔2016〕32号
+and 法发〔2021〕22号 (MPS-2020 art 15 ¶2), selected by the case's charges (`rule_set_for`); its
+bases cite the opinions ("法发〔2016〕32号 §5").
 
 `analyse(facts)` returns:
 
@@ -11,7 +14,9 @@ chapter 2, and every basis names the article it applies ("MPS-2020 art 16").
   places, vehicle stops, suspect residence) plus the first-accepting unit, each with its bases,
   the facts behind each basis and a citation;
 - the places outside the system (divisions of other provinces), reported but never candidates;
-- a recommendation following arts 15 and 21, with every alternative named, in Chinese and English;
+- a recommendation following arts 15 and 21, with every alternative named, in Chinese and English
+  (a transfer is art 175's at intake, art 184's once the case is filed; without any place or
+  residence the facts are said to be missing);
 - decision-support factors in the spirit of the Eurojust guidelines (where most conduct and harm
   are, where suspects and evidence are, victims' interests, stage of proceedings), one row per
   candidate, for people to weigh side by side. There is deliberately no total score: the
@@ -41,15 +46,58 @@ def cite(article: int) -> str:
 
 
 ART_15 = cite(15)  # crime location by default; suspect residence when more suitable
+ART_15_2 = f"{ART_15} ¶2"  # special rules of other normative documents prevail
 ART_16 = cite(16)  # what crime location and residence mean (one year for a habitual residence)
 ART_17 = cite(17)  # network crime
 ART_18 = cite(18)  # crimes on moving vehicles
-ART_21 = cite(21)  # first-accepting unit; main crime location where necessary; merged investigation
+ART_21 = cite(21)  # first-accepting unit; main crime location where necessary
+ART_21_2 = f"{ART_21} ¶2"  # merged investigation: several crimes, joint crimes, linked crimes
 ART_22 = cite(22)  # negotiation, then designation by the common superior
 ART_24 = cite(24)  # city-level organs and superiors for major cross-regional cases
 ART_26 = cite(26)  # railway police
-ART_175 = cite(175)  # transfer at intake within 24 hours
-ART_184 = cite(184)  # transfer after the case is opened; complainants told within 3 days
+ART_175 = cite(175)  # transfer at intake (before 立案): head's approval, within 24 hours
+ART_184 = cite(184)  # transfer after 立案: head's approval, no 24-hour limit; complainants told within 3 days
+
+# --- rule sets -----------------------------------------------------------------------------------
+#
+# MPS-2020 applies to every case. Art 15 ¶2 lets other normative documents set special rules; for
+# telecom and network fraud the two joint opinions of the 两高一部 add places that count as crime
+# location. They form a second rule set, selected by the case's charges (`rule_set_for`): its
+# places found bases cited to the opinions, and everything else (arts 15, 21, 22, 24) still applies.
+#
+# [S] The opinions' wording below comes from secondary copies (DOMAIN.md §1a): check every phrase,
+# and the section numbers (2016 section 五; 2021 section 一), against the official text.
+
+MPS_2020 = RULES_VERSION
+TELECOM_FRAUD = "telecom_fraud"
+OPINION_2016 = "法发〔2016〕32号"  # 《关于办理电信网络诈骗等刑事案件适用法律若干问题的意见》
+OPINION_2021 = "法发〔2021〕22号"  # 《关于办理电信网络诈骗等刑事案件适用法律若干问题的意见（二）》
+TF_2016 = f"{OPINION_2016} §5"  # [S] section 五: jurisdiction; crime location of telecom fraud
+TF_2021 = f"{OPINION_2021} §1"  # [S] section 一: further crime locations (cards, accounts, devices)
+
+RULE_SET_LABELS: dict[str, tuple[str, str]] = {
+    MPS_2020: ("《公安机关办理刑事案件程序规定》（2020）", "MPS provisions (2020)"),
+    TELECOM_FRAUD: (
+        f"电信网络诈骗案件管辖特别规定（{OPINION_2016}、{OPINION_2021}），并适用《公安机关办理刑事案件程序规定》",
+        f"special jurisdiction rules for telecom and network fraud ({OPINION_2016}, {OPINION_2021}) "
+        "beside the MPS provisions",
+    ),
+}
+RULE_SET_CITATIONS: dict[str, tuple[str, ...]] = {
+    MPS_2020: (),
+    TELECOM_FRAUD: (ART_15_2, TF_2016, TF_2021),
+}
+
+# The charges (罪名, cases.models.Charge codes) that select the telecom rule set. 帮助信息网络犯罪活动罪
+# always does: it is by definition aid to crime on information networks. The others select it only
+# when committed by telecom or network means, which the case says by its grouping: a case filed
+# under the grouping 电信网络诈骗 (TELECOM_GROUPING) was committed by those means; the same charge
+# under another grouping (诈骗 at a market stall) keeps MPS-2020 alone.
+TELECOM_GROUPING = "telecom_fraud"
+TELECOM_CHARGES_ALWAYS = frozenset({"aiding_cyber_crime"})
+TELECOM_CHARGES_BY_MEANS = frozenset(
+    {"fraud", "concealing_proceeds", "personal_information", "illegal_use_of_network"}
+)
 
 
 # --- kinds of basis ------------------------------------------------------------------------------
@@ -57,6 +105,7 @@ ART_184 = cite(184)  # transfer after the case is opened; complainants told with
 CRIME_CONDUCT = "crime_conduct"
 CRIME_RESULT = "crime_result"
 PROCEEDS = "proceeds"
+FRAUD_TOOLS = "fraud_tools"  # 法发〔2021〕22号 §1: cards, accounts, devices and messages used
 NETWORK = "network"
 VEHICLE = "vehicle"
 SUSPECT_HOUSEHOLD = "suspect_household"
@@ -66,7 +115,7 @@ MAIN_CRIME_LOCATION = "main_crime_location"
 ACCEPTED_WITHOUT_BASIS = "accepted_without_basis"
 LEAD_UNIT = "lead_unit"
 
-CRIME_LOCATION_KINDS = frozenset({CRIME_CONDUCT, CRIME_RESULT, PROCEEDS, NETWORK, VEHICLE})
+CRIME_LOCATION_KINDS = frozenset({CRIME_CONDUCT, CRIME_RESULT, PROCEEDS, FRAUD_TOOLS, NETWORK, VEHICLE})
 RESIDENCE_KINDS = frozenset({SUSPECT_HOUSEHOLD, SUSPECT_HABITUAL})
 # The kinds that give a unit jurisdiction of its own; the others rank units that have it (art 21)
 # or record what has happened (acceptance without jurisdiction, a lead unit fixed by art 22).
@@ -80,6 +129,7 @@ KIND_ORDER = (
     CRIME_CONDUCT,
     CRIME_RESULT,
     PROCEEDS,
+    FRAUD_TOOLS,
     NETWORK,
     VEHICLE,
     SUSPECT_HOUSEHOLD,
@@ -89,7 +139,15 @@ KIND_ORDER = (
 KIND_LABELS: dict[str, tuple[str, str]] = {
     CRIME_CONDUCT: ("犯罪行为发生地", "place of the criminal conduct"),
     CRIME_RESULT: ("犯罪结果发生地", "place of the criminal result"),
-    PROCEEDS: ("犯罪所得地", "place of the proceeds"),
+    # MPS-2020 art 16: a place of the criminal result, named in the article's words.
+    PROCEEDS: (
+        "犯罪所得的实际取得地、藏匿地、转移地、使用地、销售地",
+        "place where proceeds were obtained, hidden, transferred, used or sold",
+    ),
+    FRAUD_TOOLS: (
+        "电信网络诈骗犯罪地（作案卡号、账户、设备、信息）",
+        "telecom-fraud crime location (cards, accounts, devices, messages)",
+    ),
     NETWORK: ("网络犯罪案件管辖地", "network-crime place"),
     VEHICLE: ("交通工具停靠地", "vehicle stop"),
     SUSPECT_HOUSEHOLD: ("犯罪嫌疑人户籍所在地", "suspect's registered household"),
@@ -133,22 +191,107 @@ PLACE_RULES: dict[str, tuple[str, str, str]] = {
     "vehicle_destination": (VEHICLE, ART_18, IF_NECESSARY),
 }
 VEHICLE_ROLES = frozenset(role for role, rule in PLACE_RULES.items() if rule[0] == VEHICLE)
-# Where the traces of the offence are kept: the offender's and the attacked systems, the server and
-# the provider hold the logs, the place of conduct the physical evidence (Eurojust: evidence).
-EVIDENCE_ROLES = frozenset({"conduct", "server", "provider", "offender_system", "victim_system"})
 
+# The places the telecom-fraud opinions add (rule set TELECOM_FRAUD only). [S] The phrases are
+# those of secondary copies of the opinions: check them against the official text.
+TELECOM_PLACE_RULES: dict[str, tuple[str, str, str]] = {
+    # 2016 §5: 犯罪行为发生地
+    "fraud_call_made": (CRIME_CONDUCT, TF_2016, ""),
+    "fraud_call_received": (CRIME_CONDUCT, TF_2016, ""),
+    "site_builder": (CRIME_CONDUCT, TF_2016, ""),
+    # 2016 §5: 犯罪结果发生地
+    "victim_deceived": (CRIME_RESULT, TF_2016, ""),
+    "fraud_proceeds": (CRIME_RESULT, TF_2016, ""),
+    # 2021 §1: further crime locations
+    "phone_card": (FRAUD_TOOLS, TF_2021, ""),
+    "bank_card": (FRAUD_TOOLS, TF_2021, ""),
+    "funds_counterparty": (FRAUD_TOOLS, TF_2021, ""),
+    "im_message": (FRAUD_TOOLS, TF_2021, ""),
+    "fraud_device": (FRAUD_TOOLS, TF_2021, ""),
+    "internet_account": (FRAUD_TOOLS, TF_2021, ""),
+}
+TELECOM_ROLES = frozenset(TELECOM_PLACE_RULES)
+ALL_PLACE_RULES: dict[str, tuple[str, str, str]] = {**PLACE_RULES, **TELECOM_PLACE_RULES}
+
+# Where the traces of the offence are kept: the offender's and the attacked systems, the server,
+# the provider and the sites' builders hold the logs, the place of conduct and the hidden devices
+# the physical evidence (Eurojust: evidence).
+EVIDENCE_ROLES = frozenset(
+    {"conduct", "server", "provider", "offender_system", "victim_system", "site_builder", "fraud_device"}
+)
+# Places where victims were harmed: one with no victim count is said to be uncounted.
+VICTIM_ROLES = frozenset({"victim_loss", "victim_deceived"})
+
+# The labels of MPS-2020's places are the words of arts 16–18.
 ROLE_LABELS: dict[str, tuple[str, str]] = {
     "conduct": ("犯罪行为发生地", "place of the criminal conduct"),
     "result": ("犯罪结果发生地", "place of the criminal result"),
-    "proceeds": ("犯罪所得取得、藏匿、转移、使用、销售地", "place where proceeds were obtained or hidden"),
-    "server": ("网站服务器所在地", "place of the website server"),
+    "proceeds": (
+        "犯罪所得的实际取得地、藏匿地、转移地、使用地、销售地",
+        "place where proceeds were obtained, hidden, transferred, used or sold",
+    ),
+    "server": (
+        "用于实施犯罪行为的网络服务使用的服务器所在地",
+        "place of the server used by the network service used for the offence",
+    ),
     "provider": ("网络服务提供者所在地", "place of the network service provider"),
-    "victim_system": ("被侵害的信息网络系统所在地", "place of the attacked information system"),
-    "offender_system": ("犯罪嫌疑人使用的信息网络系统所在地", "place of the suspect's information system"),
-    "victim_system_used": ("被害人使用的信息网络系统所在地", "place of the victim's information system"),
+    "victim_system": (
+        "被侵害的网络信息系统及其管理者所在地",
+        "place of the attacked network information system or of its managers",
+    ),
+    "offender_system": (
+        "犯罪过程中犯罪嫌疑人使用的网络信息系统所在地",
+        "place of the network information system the suspect used",
+    ),
+    "victim_system_used": (
+        "犯罪过程中被害人使用的网络信息系统所在地",
+        "place of the network information system the victim used",
+    ),
     "victim_loss": (
-        "被害人被侵害时所在地、财产遭受损失地",
-        "place where the victim was harmed or lost property",
+        "被害人被侵害时所在地和被害人财产遭受损失地",
+        "place where the victim was when harmed and where the property was lost",
+    ),
+    # The telecom-fraud opinions' places. [S] check the words against the official text.
+    "fraud_call_made": (
+        "诈骗电话、短信息、电子邮件等的拨打地、发送地",
+        "place where fraudulent calls, text messages or e-mails were made or sent",
+    ),
+    "fraud_call_received": (
+        "诈骗电话、短信息、电子邮件等的到达地、接受地",
+        "place where fraudulent calls, text messages or e-mails arrived or were received",
+    ),
+    "site_builder": (
+        "用于电信网络诈骗犯罪的网站建立者、管理者所在地",
+        "place of the builders or managers of the website used for the fraud",
+    ),
+    "victim_deceived": ("被害人被骗时所在地", "place where the victim was when deceived"),
+    "fraud_proceeds": (
+        "诈骗所得财物的实际取得地、藏匿地、转移地、使用地、销售地",
+        "place where the fraud's proceeds were obtained, hidden, transferred, used or sold",
+    ),
+    "phone_card": (
+        "用于犯罪活动的手机卡、流量卡、物联网卡的开立地、销售地、转移地、藏匿地",
+        "place where the SIM, data or IoT cards used were opened, sold, transferred or hidden",
+    ),
+    "bank_card": (
+        "用于犯罪活动的信用卡、银行账户、非银行支付账户的开立地、销售地、转移地、藏匿地、使用地",
+        "place where the bank cards or payment accounts used were opened, sold, transferred, hidden or used",
+    ),
+    "funds_counterparty": (
+        "资金交易对手资金交付和汇出地",
+        "place where the counterparties paid or remitted the funds",
+    ),
+    "im_message": (
+        "用于犯罪活动的即时通讯信息、广告推广信息的发送地、接受地、到达地",
+        "place where the instant or advertising messages used were sent, received or arrived",
+    ),
+    "fraud_device": (
+        "用于犯罪活动的“猫池”、GOIP设备、多卡宝等硬件设备的销售地、入网地、藏匿地",
+        "place where the modem pools, GOIP or multi-SIM devices used were sold, connected or hidden",
+    ),
+    "internet_account": (
+        "用于犯罪活动的互联网账号的销售地、登录地",
+        "place where the internet accounts used were sold or logged into",
     ),
     "vehicle_first_stop": ("交通工具最初停靠地", "first stop of the vehicle"),
     "vehicle_origin": ("交通工具始发地", "origin of the vehicle"),
@@ -223,11 +366,23 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Charge:
+    """A charge (罪名) of the case: its code (cases.models.Charge), name and Criminal Law article."""
+
+    code: str
+    name: str = ""
+    article: str = ""  # "CL art 266"
+
+
+@dataclass(frozen=True)
 class CaseFacts:
     """What the engine knows of a case.
 
     `superiors` are units above those named in the facts, given only so that a common superior
-    can be named rather than shown as a bare code.
+    can be named rather than shown as a bare code. `charges` and `grouping` (the code of the case's
+    offence grouping, e.g. "telecom_fraud") select the rule set; `is_filed` says whether the case
+    has been opened (立案), which decides whether a transfer is art 175's or art 184's; `linked_cases`
+    counts the cases recorded as linked to this one (art 21 ¶2 (4)).
     """
 
     accepting_unit: UnitRef
@@ -238,6 +393,10 @@ class CaseFacts:
     superiors: tuple[UnitRef, ...] = ()
     case_name: str = ""
     case_number: str = ""
+    charges: tuple[Charge, ...] = ()
+    grouping: str = ""
+    is_filed: bool = False
+    linked_cases: int = 0
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -326,8 +485,9 @@ CRIME_LOCATION = "crime_location"
 RESIDENCE = "residence"
 
 KEEP = "keep"  # the first-accepting unit has jurisdiction and keeps the case (art 21)
-TRANSFER = "transfer"  # it has none and must transfer the case (arts 175, 184)
-NONE_IN_SYSTEM = "none_in_system"  # no unit of the system has a basis
+TRANSFER = "transfer"  # it has none and must transfer the case (art 175 at intake, art 184 after 立案)
+NONE_IN_SYSTEM = "none_in_system"  # only organs outside the system have a basis
+FACTS_MISSING = "facts_missing"  # no place and no residence recorded: nothing to judge yet
 
 
 @dataclass(frozen=True)
@@ -335,7 +495,7 @@ class Recommendation:
     """The unit the rules point to, why, and every alternative; `unit` is None when they point nowhere."""
 
     unit: UnitRef | None
-    outcome: str  # KEEP, TRANSFER or NONE_IN_SYSTEM
+    outcome: str  # KEEP, TRANSFER, NONE_IN_SYSTEM or FACTS_MISSING
     citations: tuple[str, ...]
     explanation_zh: str
     explanation_en: str
@@ -343,7 +503,8 @@ class Recommendation:
 
     @property
     def must_transfer(self) -> bool:
-        return self.outcome != KEEP
+        """Return whether the rules say the case must leave the accepting unit (unknown without facts)."""
+        return self.outcome in (TRANSFER, NONE_IN_SYSTEM)
 
 
 @dataclass(frozen=True)
@@ -387,6 +548,9 @@ class Analysis:
     factors: tuple[Factor, ...]
     notes: tuple[Note, ...]
     common_superior: UnitRef | None = None
+    rule_set: str = MPS_2020
+    rule_set_citations: tuple[str, ...] = ()
+    charges: tuple[Charge, ...] = ()
 
     def candidate(self, code: str) -> Candidate | None:
         return next((candidate for candidate in self.candidates if candidate.unit.code == code), None)
@@ -447,14 +611,54 @@ class _Tally:
     victims_resident: list[str] = field(default_factory=list)
 
 
+def rule_set_for(charges: tuple[Charge, ...], grouping: str) -> str:
+    """Return the rule set the case's charges select: TELECOM_FRAUD or MPS_2020 (MPS-2020 art 15 ¶2).
+
+    帮助信息网络犯罪活动罪 selects the telecom rules by itself; 诈骗罪 and the related charges only
+    when committed by telecom or network means, i.e. when the case is filed under the grouping
+    电信网络诈骗. A case with no charge recorded yet keeps MPS-2020 alone (a note asks for the charge).
+    """
+    codes = {charge.code for charge in charges}
+    if codes & TELECOM_CHARGES_ALWAYS:
+        return TELECOM_FRAUD
+    if grouping == TELECOM_GROUPING and codes & TELECOM_CHARGES_BY_MEANS:
+        return TELECOM_FRAUD
+    return MPS_2020
+
+
+def grouping_is_telecom(facts: CaseFacts) -> bool:
+    return facts.grouping == TELECOM_GROUPING
+
+
+def founding_roles(rule_set: str) -> frozenset[str]:
+    """Return the place roles that found a basis under the rule set."""
+    return frozenset(ALL_PLACE_RULES if rule_set == TELECOM_FRAUD else PLACE_RULES)
+
+
 def analyse(facts: CaseFacts) -> Analysis:
     """Find every unit with a legal basis, recommend one by arts 15 and 21, and lay out the factors."""
     entries: list[_Entry] = []
     outside: dict[str, list[_Entry]] = defaultdict(list)
     notes: list[Note] = []
+    rule_set = rule_set_for(facts.charges, facts.grouping)
+    founding = founding_roles(rule_set)
+    if rule_set == TELECOM_FRAUD:
+        notes.append(_telecom_note(facts))
+    elif grouping_is_telecom(facts) and not facts.charges:
+        notes.append(
+            Note(
+                "charge_missing",
+                f"本案归类为电信网络诈骗，但尚未登记罪名：登记诈骗罪等罪名后，适用{OPINION_2016}、{OPINION_2021}"
+                f"关于犯罪地的特别规定（{ART_15_2}）。",
+                f"The case is grouped as telecom fraud but records no charge yet: once 诈骗罪 or a related "
+                f"charge is recorded, the special crime-location rules of {OPINION_2016} and {OPINION_2021} "
+                f"apply ({ART_15_2}).",
+                ART_15_2,
+            )
+        )
 
     for place in facts.places:
-        entries_of_place, place_notes = _place_entries(place)
+        entries_of_place, place_notes = _place_entries(place, rule_set)
         notes.extend(place_notes)
         for entry in entries_of_place:
             if place.unit is None:
@@ -487,17 +691,29 @@ def analyse(facts: CaseFacts) -> Analysis:
 
     accepting = facts.accepting_unit
     has_own = any(entry.kind in JURISDICTION_KINDS for entry in grouped[accepting.code])
+    has_facts = bool(entries or outside)
     accepted = f"{facts.accepted_on.isoformat()}受理" if facts.accepted_on else "尚未登记受理"
     if has_own:
         grouped[accepting.code].append(
             _Entry(accepting, FIRST_ACCEPTING, ART_21, "", "", f"最初受理本案（{accepted}）")
+        )
+    elif not has_facts:
+        grouped[accepting.code].append(
+            _Entry(
+                accepting,
+                ACCEPTED_WITHOUT_BASIS,
+                ART_15,
+                "",
+                "",
+                f"最初受理本案（{accepted}）；尚未登记犯罪地或犯罪嫌疑人居住地，管辖依据有待查明",
+            )
         )
     else:
         grouped[accepting.code].append(
             _Entry(
                 accepting,
                 ACCEPTED_WITHOUT_BASIS,
-                ART_175,
+                ART_184 if facts.is_filed else ART_175,
                 "",
                 "",
                 f"最初受理本案（{accepted}），但不是本案犯罪地或犯罪嫌疑人居住地的公安机关",
@@ -529,14 +745,32 @@ def analyse(facts: CaseFacts) -> Analysis:
             )
         )
 
-    tallies = {code: _tally(units[code], facts) for code in units}
+    tallies = {code: _tally(units[code], facts, founding) for code in units}
     factors = _factors(facts, candidates, tallies)
     with_jurisdiction = [candidate for candidate in candidates if candidate.has_jurisdiction]
+    # The competent organs outside the system count too: a dispute with them is decided by the
+    # common superior of both, which for a division of another province is the ministry.
+    outside_holders = [
+        item for item in outside_system if any(basis.kind in JURISDICTION_KINDS for basis in item.bases)
+    ]
     known = {unit.code: unit for unit in (*facts.superiors, *units.values())}
     # The units that could be designated are those with jurisdiction; their common superior designates.
-    superior = _common_superior([candidate.unit for candidate in with_jurisdiction or candidates], known)
-    recommendation = _recommend(facts, candidates, tallies)
-    notes.extend(_general_notes(facts, candidates, with_jurisdiction, superior))
+    if outside_holders and len(with_jurisdiction) + len(outside_holders) > 1:
+        superior = _ministry(accepting, known)
+    else:
+        superior = _common_superior([candidate.unit for candidate in with_jurisdiction or candidates], known)
+    recommendation = _recommend(facts, candidates, tallies, rule_set=rule_set, has_facts=has_facts)
+    notes.extend(
+        _general_notes(
+            facts,
+            candidates,
+            with_jurisdiction,
+            superior,
+            outside_holders=len(outside_holders),
+            rule_set=rule_set,
+            founding=founding,
+        )
+    )
     return Analysis(
         rules_version=RULES_VERSION,
         candidates=candidates,
@@ -545,6 +779,21 @@ def analyse(facts: CaseFacts) -> Analysis:
         factors=factors,
         notes=tuple(notes),
         common_superior=superior,
+        rule_set=rule_set,
+        rule_set_citations=RULE_SET_CITATIONS[rule_set],
+        charges=facts.charges,
+    )
+
+
+def _telecom_note(facts: CaseFacts) -> Note:
+    names = "、".join(charge.name or charge.code for charge in facts.charges) or "电信网络诈骗"
+    return Note(
+        "telecom_rules",
+        f"本案罪名（{names}）属电信网络诈骗类，除本规定外，适用{OPINION_2016}第五部分、{OPINION_2021}"
+        f"第一部分关于犯罪地的特别规定（{ART_15_2}）。",
+        f"The charges ({names}) are of the telecom-fraud group: beside the MPS provisions, the special "
+        f"crime-location rules of {OPINION_2016} section 5 and {OPINION_2021} section 1 apply ({ART_15_2}).",
+        ART_15_2,
     )
 
 
@@ -566,7 +815,7 @@ def _place_text(place: Place) -> str:
     return text + (f"，{'，'.join(harm)}" if harm else "")
 
 
-def _place_entries(place: Place) -> tuple[list[_Entry], list[Note]]:
+def _place_entries(place: Place, rule_set: str = MPS_2020) -> tuple[list[_Entry], list[Note]]:
     if place.role == OTHER_PLACE:
         note = Note(
             "other_place",
@@ -574,9 +823,19 @@ def _place_entries(place: Place) -> tuple[list[_Entry], list[Note]]:
             f"The “other place” {place.division_code} is recorded but founds no jurisdiction.",
         )
         return [], [note] + ([_main_not_crime_location(place)] if place.is_main else [])
-    if place.role not in PLACE_RULES:
+    if place.role not in ALL_PLACE_RULES:
         raise ValueError(f"The rules engine does not know the place role {place.role!r}.")
-    kind, citation, condition = PLACE_RULES[place.role]
+    kind, citation, condition = ALL_PLACE_RULES[place.role]
+    if place.role in TELECOM_ROLES and rule_set != TELECOM_FRAUD:
+        note = Note(
+            "telecom_place_not_applicable",
+            f"“{ROLE_LABELS[place.role][0]}”{place.address or place.division_code}"
+            f"是电信网络诈骗案件特别规定的犯罪地（{citation}），本案罪名不属电信网络诈骗类，不作为管辖依据。",
+            f"The place {place.division_code} ({ROLE_LABELS[place.role][1]}) is a crime location only under "
+            f"the telecom-fraud rules ({citation}), which the case's charges do not select.",
+            citation,
+        )
+        return [], [note] + ([_main_not_crime_location(place)] if place.is_main else [])
     text = _place_text(place)
     entries = [_Entry(place.unit, kind, citation, condition, place.role, text)]
     if place.is_main:
@@ -596,6 +855,7 @@ def _main_not_crime_location(place: Place) -> Note:
 
 
 def _person_entries(person: Person) -> tuple[list[tuple[str, _Entry]], list[Note]]:
+    """Return the residence bases of a suspect: founded by art 15, the terms defined by art 16."""
     if person.role != SUSPECT:
         return [], []
     found: list[tuple[str, _Entry]] = []
@@ -609,7 +869,7 @@ def _person_entries(person: Person) -> tuple[list[tuple[str, _Entry]], list[Note
                 _Entry(
                     person.household_unit,
                     SUSPECT_HOUSEHOLD,
-                    ART_16,
+                    ART_15,
                     IF_MORE_SUITABLE,
                     SUSPECT,
                     f"犯罪嫌疑人{person.name}户籍所在地：{where}",
@@ -627,7 +887,7 @@ def _person_entries(person: Person) -> tuple[list[tuple[str, _Entry]], list[Note
                     _Entry(
                         person.habitual_unit,
                         SUSPECT_HABITUAL,
-                        ART_16,
+                        ART_15,
                         IF_MORE_SUITABLE,
                         SUSPECT,
                         f"犯罪嫌疑人{person.name}经常居住地：{where}，{since}连续居住满一年",
@@ -689,18 +949,18 @@ def _resident_unit(person: Person) -> UnitRef | None:
     return person.household_unit
 
 
-def _tally(unit: UnitRef, facts: CaseFacts) -> _Tally:
+def _tally(unit: UnitRef, facts: CaseFacts, founding: frozenset[str] = frozenset(PLACE_RULES)) -> _Tally:
     tally = _Tally()
     for place in facts.places:
         if place.unit is None or not unit.contains(place.unit):
             continue
-        if place.role in PLACE_RULES:
+        if place.role in founding:
             tally.crime_roles.append(place.role)
-        if place.role in EVIDENCE_ROLES:
+        if place.role in EVIDENCE_ROLES and place.role in founding:
             tally.evidence_roles.append(place.role)
         if place.victim_count:
             tally.victims += place.victim_count
-        elif place.role == "victim_loss":
+        elif place.role in VICTIM_ROLES:
             tally.victim_places_uncounted += 1
         if place.loss_amount:
             tally.loss += place.loss_amount
@@ -864,6 +1124,12 @@ def _stage_row(facts: CaseFacts, unit: UnitRef) -> tuple[UnitRef, Any, str, str]
     return unit, value, "；".join(parts_zh) or "尚未参与办理", "; ".join(parts_en) or "not handling it yet"
 
 
+def _ministry(unit: UnitRef, known: dict[str, UnitRef]) -> UnitRef:
+    """Return the root of the tree (公安部): the only superior common to a unit and another province's."""
+    code = unit.path.split(PATH_SEPARATOR)[0]
+    return known.get(code) or UnitRef(code=code, name="公安部", path=code)
+
+
 def _common_superior(units: list[UnitRef], known: dict[str, UnitRef]) -> UnitRef | None:
     """Return the lowest common ancestor of the units (a unit counts as its own), by their paths."""
     if not units:
@@ -920,21 +1186,62 @@ def _most_harm(candidates: list[Candidate], tallies: dict[str, _Tally]) -> Candi
     return top[0] if len(top) == 1 else None
 
 
-def _main_units(facts: CaseFacts) -> list[UnitRef]:
+def _main_units(facts: CaseFacts, founding: frozenset[str]) -> list[UnitRef]:
     return [
         place.unit
         for place in facts.places
-        if place.is_main and place.unit is not None and place.role in PLACE_RULES
+        if place.is_main and place.unit is not None and place.role in founding
     ]
 
 
+def _transfer_text(facts: CaseFacts) -> tuple[str, str, str]:
+    """Return what a transfer demands, in Chinese and English, and its article.
+
+    Before 立案 it is art 175 (the head's approval at once, within 24 hours, the complainants
+    told); after 立案 it is art 184 (the head's approval, no 24-hour limit, the complainants told
+    in writing within 3 days of the transfer).
+    """
+    accepting = facts.accepting_unit
+    if facts.is_filed:
+        zh = (
+            f"{accepting.name}已对本案立案，但不是本案犯罪地或犯罪嫌疑人居住地的公安机关，对本案没有管辖权，"
+            "应当经县级以上公安机关负责人批准，制作移送案件通知书，移送有管辖权的机关，"
+            f"并在移送案件后三日以内书面通知扭送人、报案人、控告人、举报人（{ART_184}）。"
+        )
+        en = (
+            f"{accepting.name} has opened the case (立案) but is neither the police of a crime location "
+            "nor of a suspect's residence: it has no jurisdiction and, with the approval of a county-level "
+            "head, must transfer the case with a transfer notice to the competent organ, telling the "
+            f"complainants in writing within 3 days of the transfer ({ART_184})."
+        )
+        return zh, en, ART_184
+    zh = (
+        f"{accepting.name}最初受理本案，但不是本案犯罪地或犯罪嫌疑人居住地的公安机关，对本案没有管辖权，"
+        "应当在24小时内移送有管辖权的机关（立即报经县级以上公安机关负责人批准，制作移送案件通知书），"
+        f"并告知扭送人、报案人、控告人、举报人（{ART_175}）。"
+    )
+    en = (
+        f"{accepting.name} accepted the case first but is neither the police of a crime location nor of "
+        "a suspect's residence: it has no jurisdiction and must transfer the case within 24 hours, with "
+        "a county-level head's approval and a transfer notice, and tell the complainants "
+        f"({ART_175})."
+    )
+    return zh, en, ART_175
+
+
 def _recommend(
-    facts: CaseFacts, candidates: tuple[Candidate, ...], tallies: dict[str, _Tally]
+    facts: CaseFacts,
+    candidates: tuple[Candidate, ...],
+    tallies: dict[str, _Tally],
+    *,
+    rule_set: str = MPS_2020,
+    has_facts: bool = True,
 ) -> Recommendation:
     accepting = facts.accepting_unit
     by_code = {candidate.unit.code: candidate for candidate in candidates}
     holder = by_code[accepting.code]
-    mains = _main_units(facts)
+    founding = founding_roles(rule_set)
+    mains = _main_units(facts, founding)
     main = mains[0] if mains else None
     most = _most_harm(list(candidates), tallies)
     residence_units = [
@@ -942,20 +1249,39 @@ def _recommend(
         for candidate in candidates
         if any(basis.kind in RESIDENCE_KINDS for basis in candidate.bases)
     ]
+    # The telecom opinions restate art 21's rule (2016 §5: the first-accepting organ or that of the
+    # main crime location); they are cited beside it.
+    first_rule = f"{ART_21}；{TF_2016}" if rule_set == TELECOM_FRAUD else ART_21
+    first_rule_en = f"{ART_21}; {TF_2016}" if rule_set == TELECOM_FRAUD else ART_21
 
-    if holder.has_jurisdiction:
+    if not has_facts:
+        unit, outcome = None, FACTS_MISSING
+        zh = (
+            "本案尚未登记犯罪地（犯罪行为发生地、犯罪结果发生地等）或犯罪嫌疑人居住地，无法判断管辖"
+            f"（{ART_15}、{ART_16}）。请先补充案件地点和犯罪嫌疑人的户籍所在地、经常居住地。"
+        )
+        en = (
+            "No crime location and no suspect's residence is recorded: jurisdiction cannot be judged yet "
+            f"({ART_15}, {ART_16}). Add the places of the case and the suspects' residences first."
+        )
+        citations = [ART_15, ART_16]
+    elif holder.has_jurisdiction:
         unit, outcome = accepting, KEEP
         own = [basis for basis in holder.bases if basis.kind in JURISDICTION_KINDS]
         labels_zh = "、".join(dict.fromkeys(basis.label_zh for basis in own))
         labels_en = ", ".join(dict.fromkeys(basis.label_en for basis in own))
-        citations = [ART_21, *dict.fromkeys(basis.citation for basis in own)]
+        citations = [ART_21]
+        if rule_set == TELECOM_FRAUD:
+            citations.append(TF_2016)
+        citations += dict.fromkeys(basis.citation for basis in own)
         zh = (
             f"{accepting.name}最初受理本案，且是本案{labels_zh}的公安机关。"
-            f"几个公安机关都有权管辖的，由最初受理的公安机关管辖（{ART_21}），建议由{accepting.name}继续管辖。"
+            f"几个公安机关都有权管辖的，由最初受理的公安机关管辖（{first_rule}），建议由{accepting.name}继续管辖。"
         )
         en = (
             f"{accepting.name} accepted the case first and is the police of its {labels_en}. Where several "
-            f"organs have jurisdiction the first-accepting one keeps the case ({ART_21}): it should keep it."
+            f"organs have jurisdiction the first-accepting one keeps the case ({first_rule_en}): "
+            "it should keep it."
         )
         if all(basis.condition for basis in own):
             conditions = dict.fromkeys(basis.condition for basis in own)
@@ -967,25 +1293,15 @@ def _recommend(
             )
             citations.append(ART_15 if IF_MORE_SUITABLE in conditions else ART_18)
     else:
-        transfer_zh = (
-            f"{accepting.name}最初受理本案，但不是本案犯罪地或犯罪嫌疑人居住地的公安机关，对本案没有管辖权，"
-            f"应当在24小时内移送有管辖权的公安机关（受理时依{ART_175}；立案后依{ART_184}，"
-            "并在3日内书面告知报案人）。"
-        )
-        transfer_en = (
-            f"{accepting.name} accepted the case first but is neither the police of a crime location nor of "
-            "a suspect's residence: it has no jurisdiction and must transfer the case within 24 hours "
-            f"({ART_175} at intake; {ART_184} once opened, telling the complainants in writing "
-            "within 3 days)."
-        )
-        citations = [ART_175, ART_184]
+        transfer_zh, transfer_en, transfer_article = _transfer_text(facts)
+        citations = [transfer_article]
         residents = [candidate for candidate in residence_units if candidate.unit.code != accepting.code]
         if main is not None:
             unit, outcome = main, TRANSFER
-            zh = transfer_zh + f"建议移送主要犯罪地的{main.name}（{ART_21}）。"
+            zh = transfer_zh + f"建议移送主要犯罪地的{main.name}（{first_rule}）。"
             en = (
                 transfer_en
-                + f" It should go to {main.name}, the police of the main crime location ({ART_21})."
+                + f" It should go to {main.name}, the police of the main crime location ({first_rule_en})."
             )
             citations.append(ART_21)
         elif most is not None:
@@ -994,11 +1310,11 @@ def _recommend(
             zh = (
                 transfer_zh
                 + f"建议移送{most.unit.name}：该地{harm_zh}，为危害最集中的犯罪地，"
-                + f"必要时可认定为主要犯罪地（{ART_21}）。"
+                + f"必要时可认定为主要犯罪地（{first_rule}）。"
             )
             en = transfer_en + (
                 f" It should go to {most.unit.name}, the crime location with most harm ({harm_en}), "
-                f"which may be taken as the main crime location where necessary ({ART_21})."
+                f"which may be taken as the main crime location where necessary ({first_rule_en})."
             )
             citations.append(ART_21)
         elif any(candidate.is_crime_location for candidate in candidates):
@@ -1031,11 +1347,13 @@ def _recommend(
                 transfer_en
                 + " No organ of this system has a basis: transfer it to the competent police outside."
             )
+        if rule_set == TELECOM_FRAUD and outcome == TRANSFER and ART_21 in citations:
+            citations.append(TF_2016)
 
-    receivers = (
-        [candidate for candidate in candidates if candidate.is_crime_location] if outcome != KEEP else []
-    )
-    alternatives = _alternatives(unit, main, most, receivers, residence_units, tallies)
+    # Every other crime-location unit is named, whether the case stays or goes: on KEEP they too
+    # have jurisdiction (art 21 only gives the first-accepting unit priority).
+    receivers = [candidate for candidate in candidates if candidate.is_crime_location]
+    alternatives = _alternatives(unit, main, most, receivers, residence_units, tallies, keep=outcome == KEEP)
     for alternative in alternatives:
         citations.append(alternative.citation)
     return Recommendation(
@@ -1055,11 +1373,14 @@ def _alternatives(
     receivers: list[Candidate],
     residence_units: list[Candidate],
     tallies: dict[str, _Tally],
+    *,
+    keep: bool = False,
 ) -> tuple[Alternative, ...]:
     """Name every other unit the rules let take the case, so that none is hidden behind the choice.
 
-    `receivers` are the crime-location units that may receive a transferred case: when the first
-    unit has no jurisdiction, art 21's priority belongs to none of them yet.
+    `receivers` are the crime-location units: when the first unit has no jurisdiction they may
+    receive the transferred case (art 21's priority belongs to none of them yet); when it keeps the
+    case (`keep`) they have jurisdiction too, behind the first-accepting unit.
     """
     found: list[Alternative] = []
     seen: set[str] = set()
@@ -1112,10 +1433,20 @@ def _alternatives(
                 unit=candidate.unit,
                 kind=CRIME_LOCATION,
                 citation=own[0].citation,
-                explanation_zh=f"{candidate.unit.name}是本案{labels_zh}的公安机关，也有管辖权，可以接收移送（{own[0].citation}）。",
+                explanation_zh=(
+                    f"{candidate.unit.name}是本案{labels_zh}的公安机关，也有管辖权（{own[0].citation}）；"
+                    f"本案由最初受理的公安机关管辖（{ART_21}），经协商或者指定也可以由其管辖（{ART_22}）。"
+                    if keep
+                    else f"{candidate.unit.name}是本案{labels_zh}的公安机关，也有管辖权，"
+                    f"可以接收移送（{own[0].citation}）。"
+                ),
                 explanation_en=(
-                    f"{candidate.unit.name} is the police of a {labels_en} and also has jurisdiction: it may "
-                    f"receive the case ({own[0].citation})."
+                    f"{candidate.unit.name} is the police of a {labels_en} and also has jurisdiction "
+                    f"({own[0].citation}); the first-accepting unit keeps the case ({ART_21}), but by "
+                    f"agreement or designation it may take it ({ART_22})."
+                    if keep
+                    else f"{candidate.unit.name} is the police of a {labels_en} and also has "
+                    f"jurisdiction: it may receive the case ({own[0].citation})."
                 ),
             )
         )
@@ -1145,28 +1476,80 @@ def _alternatives(
 # --- general notes -------------------------------------------------------------------------------
 
 
+def _merge_note(facts: CaseFacts, founding: frozenset[str]) -> Note | None:
+    """Return the note that the crimes may be investigated together (并案侦查, MPS-2020 art 21 ¶2).
+
+    Only where the facts show one of art 21 ¶2's grounds: several charges (several crimes, (1) and
+    (3)), several suspects (a joint crime, (2)) or cases recorded as linked ((4)); and only where
+    there is something to bring together: crime locations in several areas, or a linked case. One
+    crime whose conduct and result fall in two areas is one case, not a merger.
+    """
+    areas = {
+        place.unit.code if place.unit is not None else place.division_code
+        for place in facts.places
+        if place.role in founding
+    }
+    suspects = [person for person in facts.persons if person.role == SUSPECT]
+    grounds_zh, grounds_en = [], []
+    if len(facts.charges) > 1:
+        names = "、".join(charge.name or charge.code for charge in facts.charges)
+        grounds_zh.append(f"涉嫌{len(facts.charges)}个罪名（{names}）")
+        grounds_en.append(f"{len(facts.charges)} charges")
+    if len(suspects) > 1:
+        grounds_zh.append(f"有{len(suspects)}名犯罪嫌疑人")
+        grounds_en.append(f"{len(suspects)} suspects")
+    if facts.linked_cases:
+        grounds_zh.append(f"已记录{facts.linked_cases}起关联案件")
+        grounds_en.append(f"{facts.linked_cases} linked case(s)")
+    if not grounds_zh or (len(areas) < 2 and not facts.linked_cases):
+        return None
+    return Note(
+        "merge_possible",
+        f"本案{'，'.join(grounds_zh)}，犯罪地分布在{len(areas)}个公安机关辖区。一人犯数罪、共同犯罪、"
+        "共同犯罪的犯罪嫌疑人还实施其他犯罪、多个犯罪嫌疑人实施的犯罪存在关联并案处理有利于查明犯罪事实的，"
+        f"可以在职责范围内并案侦查（{ART_21_2}）。",
+        f"The case has {', '.join(grounds_en)}; its crime locations lie in {len(areas)} areas. "
+        "Several crimes by one person, joint crimes, further crimes of co-offenders and linked crimes "
+        f"may be investigated together ({ART_21_2}).",
+        ART_21_2,
+    )
+
+
 def _general_notes(
     facts: CaseFacts,
     candidates: tuple[Candidate, ...],
     with_jurisdiction: list[Candidate],
     superior: UnitRef | None,
+    *,
+    outside_holders: int = 0,
+    rule_set: str = MPS_2020,
+    founding: frozenset[str] = frozenset(PLACE_RULES),
 ) -> list[Note]:
     notes: list[Note] = []
     holders = {candidate.unit.code for candidate in with_jurisdiction}
+    competent = len(with_jurisdiction) + outside_holders
     # A city bureau and its own branch need no negotiation: the bureau may simply handle it (art 24).
-    if len(with_jurisdiction) > 1 and (superior is None or superior.code not in holders):
+    if competent > 1 and (superior is None or superior.code not in holders):
         superior_name = superior.name if superior is not None else "共同上级公安机关"
+        outside_zh = f"（其中{outside_holders}个在系统外）" if outside_holders else ""
+        outside_en = f" ({outside_holders} outside the system)" if outside_holders else ""
+        principle_zh, principle_en = "", ""
+        if rule_set == TELECOM_FRAUD:
+            principle_zh = f"按照有利于查清犯罪事实、有利于诉讼的原则（{TF_2016}）"
+            principle_en = (
+                f" on the principle of what best serves finding the facts and the prosecution ({TF_2016})"
+            )
         notes.append(
             Note(
                 "negotiate",
-                f"{len(with_jurisdiction)}个公安机关对本案有管辖依据。对管辖有争议的，应当协商管辖；"
+                f"{competent}个公安机关{outside_zh}对本案有管辖依据。对管辖有争议的，应当{principle_zh}协商管辖；"
                 f"协商不成的，由共同上级{superior_name}指定管辖（{ART_22}）。",
-                f"{len(with_jurisdiction)} organs have a basis. A dispute is negotiated; failing agreement, "
-                f"the common superior {superior_name} designates ({ART_22}).",
+                f"{competent} organs{outside_en} have a basis. A dispute is negotiated{principle_en}; "
+                f"failing agreement, the common superior {superior_name} designates ({ART_22}).",
                 ART_22,
             )
         )
-    if len(with_jurisdiction) > 1:
+    if competent > 1:
         notes.append(
             Note(
                 "superior_may_handle",
@@ -1177,23 +1560,9 @@ def _general_notes(
                 ART_24,
             )
         )
-    conduct_units = {
-        place.unit.code
-        for place in facts.places
-        if place.unit is not None and place.role in ("conduct", "result")
-    }
-    suspects = [person for person in facts.persons if person.role == SUSPECT]
-    if len(conduct_units) > 1 and suspects:
-        notes.append(
-            Note(
-                "merge_possible",
-                f"犯罪行为地、结果地分布在{len(conduct_units)}个公安机关辖区。一人犯数罪、共同犯罪、"
-                f"共同犯罪的嫌疑人还实施其他犯罪或多个犯罪存在关联的，可以并案侦查（{ART_21}）。",
-                f"Conduct and results lie in {len(conduct_units)} areas. Several crimes by one person, joint "
-                f"or linked crimes may be investigated together ({ART_21}).",
-                ART_21,
-            )
-        )
+    merge = _merge_note(facts, founding)
+    if merge is not None:
+        notes.append(merge)
     if any(place.role in VEHICLE_ROLES for place in facts.places):
         notes.append(
             Note(

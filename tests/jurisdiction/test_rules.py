@@ -9,7 +9,7 @@ import csv
 import json
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -25,6 +25,7 @@ from jurisdiction.rules import (
     ART_17,
     ART_18,
     ART_21,
+    ART_21_2,
     ART_22,
     ART_24,
     ART_26,
@@ -50,6 +51,7 @@ from jurisdiction.rules import (
     TRANSFER,
     VEHICLE,
     CaseFacts,
+    Charge,
     Person,
     Place,
     UnitRef,
@@ -185,8 +187,9 @@ def B(kind: str, citation: str, condition: str = "") -> tuple[str, str, str]:
     return kind, citation, condition
 
 
-HOUSEHOLD = B(SUSPECT_HOUSEHOLD, ART_16, IF_MORE_SUITABLE)
-HABITUAL = B(SUSPECT_HABITUAL, ART_16, IF_MORE_SUITABLE)
+# Residence founds jurisdiction by MPS-2020 art 15; art 16 only defines the terms.
+HOUSEHOLD = B(SUSPECT_HOUSEHOLD, ART_15, IF_MORE_SUITABLE)
+HABITUAL = B(SUSPECT_HABITUAL, ART_15, IF_MORE_SUITABLE)
 FIRST = B(FIRST_ACCEPTING, ART_21)
 NO_BASIS = B(ACCEPTED_WITHOUT_BASIS, ART_175)
 
@@ -438,17 +441,17 @@ def test_telecom_fraud_shows_four_candidate_units_with_citations():
     assert [(c.unit.name, c.citations) for c in analysis.candidates] == [
         ("成都市公安局武侯区分局", (ART_175,)),
         ("重庆市公安局两江新区分局", (ART_17,)),
-        ("贵阳市公安局南明区分局", (ART_16,)),
+        ("贵阳市公安局南明区分局", (ART_15,)),
         ("昆明市公安局五华区分局", (ART_17,)),
     ]
     kunming = analysis.candidate(KUNMING_WUHUA)
     assert kunming.basis(NETWORK).facts == (
-        "被害人被侵害时所在地、财产遭受损失地：五华区某小区（530102），被害人30人，损失1,200,000.00元",
-        "被害人被侵害时所在地、财产遭受损失地：五华区某商场（530102），被害人5人，损失80,000.00元",
+        "被害人被侵害时所在地和被害人财产遭受损失地：五华区某小区（530102），被害人30人，损失1,200,000.00元",
+        "被害人被侵害时所在地和被害人财产遭受损失地：五华区某商场（530102），被害人5人，损失80,000.00元",
     )
     assert kunming.basis(NETWORK).roles == ("victim_loss",)
     assert analysis.candidate(CHONGQING_LIANGJIANG).basis(NETWORK).facts == (
-        "网站服务器所在地：两江新区某数据中心（500157）",
+        "用于实施犯罪行为的网络服务使用的服务器所在地：两江新区某数据中心（500157）",
     )
     guiyang = analysis.candidate(GUIYANG_NANMING).basis(SUSPECT_HOUSEHOLD)
     assert guiyang.facts == (
@@ -507,7 +510,9 @@ def test_telecom_fraud_without_basis_in_chengdu_transfers_to_kunming():
     assert recommendation.outcome == TRANSFER
     assert recommendation.must_transfer
     assert recommendation.unit == u(KUNMING_WUHUA)
-    assert recommendation.citations[:3] == (ART_175, ART_184, ART_21)
+    # At intake (no 立案 yet) the transfer is art 175's alone; art 184 is the transfer after 立案.
+    assert recommendation.citations[:2] == (ART_175, ART_21)
+    assert ART_184 not in recommendation.citations
     assert "对本案没有管辖权，应当在24小时内移送" in recommendation.explanation_zh
     assert (
         "建议移送昆明市公安局五华区分局：该地被害人35人、损失1,280,000.00元" in recommendation.explanation_zh
@@ -546,8 +551,10 @@ def test_first_accepting_unit_with_a_basis_keeps_the_case_and_most_harm_is_an_al
     )
     assert "由最初受理的公安机关管辖（MPS-2020 art 21）" in recommendation.explanation_zh
     assert "first-accepting one keeps the case" in recommendation.explanation_en
+    # The server's police in Chongqing have jurisdiction too: named even though the case stays.
     assert [(a.unit.code, a.kind) for a in recommendation.alternatives] == [
         (KUNMING_WUHUA, MOST_HARM),
+        (CHONGQING_LIANGJIANG, CRIME_LOCATION),
         (GUIYANG_NANMING, RESIDENCE),
     ]
     assert "被害人35人、损失1,280,000.00元" in recommendation.alternatives[0].explanation_zh
@@ -594,7 +601,7 @@ def test_with_only_a_residence_in_the_system_the_case_goes_there():
     )
     recommendation = analyse(only_residence).recommendation
     assert (recommendation.outcome, recommendation.unit) == (TRANSFER, u(GUIYANG_NANMING))
-    assert recommendation.citations == (ART_175, ART_184, ART_15)
+    assert recommendation.citations == (ART_175, ART_15)
     assert "犯罪嫌疑人居住地的贵阳市公安局南明区分局" in recommendation.explanation_zh
 
 
@@ -612,9 +619,12 @@ def test_residence_police_that_accepted_first_keep_the_case_when_more_suitable()
     )
     recommendation = analyse(residence).recommendation
     assert (recommendation.outcome, recommendation.unit) == (KEEP, u(GUIYANG_NANMING))
-    assert recommendation.citations == (ART_21, ART_16, ART_15)
+    assert recommendation.citations == (ART_21, ART_15, ART_16)
     assert "但其依据均附条件：管辖更为适宜的（MPS-2020 art 15）" in recommendation.explanation_zh
-    assert recommendation.alternatives == ()
+    # The crime location's police (the default of art 15) are named beside the keeping unit.
+    assert [(a.unit.code, a.kind, a.citation) for a in recommendation.alternatives] == [
+        (CHENGDU_WUHOU, CRIME_LOCATION, ART_16)
+    ]
 
 
 def test_bus_theft_stays_at_the_first_stop_and_notes_the_railway_police():
@@ -663,21 +673,33 @@ def test_common_superior_leaves_out_an_accepting_unit_without_jurisdiction():
     assert analysis.common_superior == u("510700")
 
 
-def test_one_person_in_three_provinces_may_be_investigated_together():
-    analysis = analyse(scenario_facts("one person committing thefts"))
+def test_one_person_committing_several_crimes_in_three_provinces_may_be_merged_mps_2020_art_21_2():
+    """Several crimes (two charges) by one person in three areas: 并案侦查 (MPS-2020 art 21 ¶2 (1))."""
+    analysis = analyse(
+        replace(
+            scenario_facts("one person committing thefts"),
+            charges=(Charge("theft", "盗窃罪", "CL art 264"), Charge("robbery", "抢劫罪", "CL art 263")),
+        )
+    )
     merge = next(note for note in analysis.notes if note.key == "merge_possible")
-    assert merge.citation == ART_21
+    assert merge.citation == ART_21_2 == "MPS-2020 art 21 ¶2"
+    assert "涉嫌2个罪名（盗窃罪、抢劫罪）" in merge.text_zh
     assert "分布在3个公安机关辖区" in merge.text_zh and "并案侦查" in merge.text_zh
     assert analysis.common_superior == u("000000")
     assert analysis.recommendation.unit == u(KUNMING_WUHUA)
-    assert [(a.unit.code, a.kind) for a in analysis.recommendation.alternatives] == [("500103", RESIDENCE)]
+    # Kunming keeps the case; the other crime locations are named beside it (corrected in issue 18).
+    assert [(a.unit.code, a.kind) for a in analysis.recommendation.alternatives] == [
+        (CHENGDU_WUHOU, CRIME_LOCATION),
+        (GUIYANG_NANMING, CRIME_LOCATION),
+        ("500103", RESIDENCE),
+    ]
 
 
 def test_a_city_bureau_holds_the_bases_of_its_branches_areas():
     analysis = analyse(facts("530100", place("victim_loss", KUNMING_WUHUA, victim_count=3)))
     city = analysis.candidate("530100")
     assert city.basis(NETWORK).facts == (
-        "辖区内昆明市公安局五华区分局：被害人被侵害时所在地、财产遭受损失地：昆明市公安局五华区分局辖区（530102），被害人3人",
+        "辖区内昆明市公安局五华区分局：被害人被侵害时所在地和被害人财产遭受损失地：昆明市公安局五华区分局辖区（530102），被害人3人",
     )
     assert analysis.recommendation.unit == u("530100")
     assert analysis.recommendation.alternatives == ()  # the branch lies within the city's area
