@@ -107,10 +107,15 @@ class Unit(models.Model):
         blank=True,
         help_text=_("Used in document numbers, e.g. 川 in 川公（刑）协字〔2026〕12号."),
     )
+    # Which units lie in a 交通十分不便的边远地区 is no article's list: the administrator sets it per unit
+    # (the default list is organisation/data/build_units.py's, applied by migration 0008).
     is_remote = models.BooleanField(
-        _("remote area"),
+        _("remote area (交通十分不便的边远地区)"),
         default=False,
-        help_text=_("Identity and record checks get 15 days instead of 7 (MPS-2020 art 353)."),
+        help_text=_(
+            "A setting of the system, not a list in any article: identity, age and criminal-record checks "
+            "requested of this unit get 15 days instead of 7 (MPS-2020 art 353)."
+        ),
     )
     intake_department = models.ForeignKey(
         "Department",

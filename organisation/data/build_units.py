@@ -49,7 +49,8 @@ PROVINCE_CODE_PREFIXES = {
     "630000": "青",
 }
 
-# Default "remote area" (MPS-2020 art 353: 15 days instead of 7 for identity and record checks).
+# Default "remote area" (交通十分不便的边远地区: MPS-2020 art 353 gives identity and record checks 15 days
+# instead of 7 there, but no article lists the areas: this list is a system default, edited per unit).
 # All of Tibet; Qinghai except Xining, where the provincial organ also sits; Sichuan's Aba, Garze
 # and Liangshan; Yunnan's Nujiang and Diqing. Editable per unit; a reload never overwrites it.
 REMOTE_PROVINCES = {"540000", "630000"}
