@@ -269,3 +269,26 @@ def test_the_migration_files_the_cases_already_investigated():
     for case in (registered, revoked_at_intake):
         case.refresh_from_db()
         assert not case.is_filed
+
+
+def test_the_page_asks_and_the_county_head_finds_the_station_case_in_the_inbox_mps_2020_art_178(client):
+    from core.inbox import inbox_for
+
+    case = CaseFactory(state=CaseState.REGISTERED, accepting_unit=station())
+    investigator = officer(STATION_CODE)
+    client.force_login(investigator)
+    page = client.get(reverse("cases:detail", args=[case.pk])).text
+    assert 'name="reasons"' in page  # the step's form, drawn from its declaration
+
+    response = client.post(
+        reverse("cases:transition", args=[case.pk, "request_filing"]),
+        {"expected_state": "registered", **REASONS},
+    )
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.filing_pending
+    waiting = {(item.kind, item.object_id) for item in inbox_for(officer(WUHOU, Role.UNIT_HEAD))}
+    assert ("case.decide", str(case.pk)) in waiting
+    station_head = {(item.kind, item.object_id) for item in inbox_for(officer(STATION_CODE, Role.UNIT_HEAD))}
+    assert ("case.decide", str(case.pk)) not in station_head
