@@ -45,6 +45,11 @@ urlpatterns = [
         name="jurisdiction-proceeding-complainants-notified",
     ),
     path(
+        "jurisdiction-proceedings/<int:pk>/family-notified/",
+        apis.FamilyNotifiedApi.as_view(),
+        name="jurisdiction-proceeding-family-notified",
+    ),
+    path(
         "cases/<int:case_id>/jurisdiction-analysis/",
         apis.CaseJurisdictionAnalysisApi.as_view(),
         name="case-jurisdiction-analysis",

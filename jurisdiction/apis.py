@@ -348,6 +348,19 @@ class ProceedingDetailSerializer(serializers.Serializer):
         allow_null=True, help_text=gettext_lazy("The co-signed 移交清单, issued when both sides signed.")
     )
     needs_handover = serializers.BooleanField()
+    after_filing = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "Whether the case was filed (立案) when the proceeding opened: a transfer before it is "
+            "MPS-2020 art 175's (24 hours), after it art 184's (head approval, 3-day notice)."
+        )
+    )
+    family_notice_owed = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "A suspect in custody is handed over and the family has not been told yet (MPS-2020 art 184)."
+        )
+    )
+    family_notified_at = serializers.DateTimeField(allow_null=True)
+    family_notice = serializers.CharField()
     handover_items = HandoverItemSerializer(many=True, source="handover_item_list")
     handover_confirmations = HandoverConfirmationSerializer(many=True, source="confirmation_list")
     handover_digest = serializers.CharField(
@@ -417,6 +430,7 @@ def detail_data(proceeding: JurisdictionProceeding, user) -> dict:
     for confirmation in proceeding.confirmation_list:
         confirmation.is_current = confirmation.list_digest == proceeding.handover_digest
     proceeding.available_transitions = api_transitions(proceeding, user)
+    proceeding.family_notice_owed = services.family_notice_owed(proceeding)
     in_handover = proceeding.state == S.HANDOVER
     proceeding.my_actions = {
         "position_units": [
@@ -794,6 +808,34 @@ class ComplainantsNotifiedApi(APIView):
         services.complainants_notified(
             proceeding=proceeding, by=request.user, note=data.validated_data["note"]
         )
+        return _detail_response(request, proceeding.pk)
+
+
+class FamilyNotifiedApi(APIView):
+    """Record that the family of a suspect in custody was told of the transfer (MPS-2020 art 184)."""
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            default="",
+            max_length=2000,
+            help_text=gettext_lazy("How and when the family was told."),
+        )
+
+    @extend_schema(
+        operation_id="jurisdiction_proceedings_family_notified",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={200: ProceedingDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        proceeding = proceeding_get_visible(request.user, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.family_notified(proceeding=proceeding, by=request.user, note=data.validated_data["note"])
         return _detail_response(request, proceeding.pk)
 
 

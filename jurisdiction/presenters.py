@@ -447,7 +447,9 @@ def waiting_for(proceeding, *, parties: list[ProceedingParty], documents: list[D
                 "step": DOCUMENT_WAITING[decision.state] % {"unit": superior}
             }
         return _("Waiting for the head of %(unit)s to sign the decision.") % {"unit": superior}
-    if state == S.TRANSFERRING:
+    # A transfer, an approved agreement or a designation that moves the case: the unit giving it up
+    # has its 移送案件通知书 approved and issued first (MPS-2020 art 184).
+    if state in (S.TRANSFERRING, S.DESIGNATED):
         notice = latest_of_kind(documents, document_kinds.CASE_TRANSFER_NOTICE.code)
         if notice is not None and notice.state != DocumentState.APPROVED:
             return _("The 移送案件通知书 is %(step)s.") % {
@@ -456,7 +458,7 @@ def waiting_for(proceeding, *, parties: list[ProceedingParty], documents: list[D
         return _("Waiting for %(unit)s to issue the transfer notice and start the handover.") % {
             "unit": proceeding.holding_unit.name
         }
-    if state in (S.DESIGNATED, S.HANDOVER):
+    if state == S.HANDOVER:
         return _("Waiting for %(sender)s and %(receiver)s to sign the same handover list.") % {
             "sender": proceeding.holding_unit.name,
             "receiver": proceeding.lead_unit.name if proceeding.lead_unit_id else "",

@@ -65,22 +65,9 @@ COMPLAINANT_RULE = "notify_complainant_of_transfer"
 HANDOVER_LIST_KIND = "handover_list"
 
 
-# Until the case records its 立案 (MPS-2020 art 178) itself, a case past registration counts as filed.
-FILED_FALLBACK_STATES = frozenset(
-    {
-        CaseState.UNDER_INVESTIGATION,
-        CaseState.SUSPENDED,
-        CaseState.TRANSFERRED_FOR_PROSECUTION,
-        CaseState.CLOSED,
-        CaseState.REVOKED,
-        CaseState.MERGED,
-    }
-)
-
-
 def case_is_filed(case: Case) -> bool:
     """Return whether the case was opened (立案, MPS-2020 art 178): art 175 before it, art 184 after it."""
-    return bool(getattr(case, "is_filed", case.state in FILED_FALLBACK_STATES))
+    return case.is_filed
 
 
 def proceeding_url(proceeding: JurisdictionProceeding) -> str:

@@ -237,6 +237,13 @@ def test_a_dissent_goes_up_level_by_level_and_the_ministry_designates(fraud_case
     assert_error(receiver.post(notified_url, {"note": "x"}, format="json"), 403, "permission_denied")
     body = ok(sender.post(notified_url, {"note": "2026年4月20日书面告知"}, format="json"))
     assert body["timeline"][-1]["action"] == "complainants_notified"
+    # MPS-2020 art 184: nobody in custody was handed over (the suspect's line was struck off).
+    assert body["after_filing"] and not body["family_notice_owed"]
+    family_url = f"{BASE}{pk}/family-notified/"
+    assert (
+        "note"
+        in assert_error(sender.post(family_url, {"note": "x"}, format="json"), 400, "invalid")["fields"]
+    )
 
 
 def test_a_transfer_through_the_api(offices):
@@ -395,6 +402,7 @@ def test_an_uninvolved_province_gets_404_on_every_endpoint(fraud_case, offices, 
             client.delete(f"{BASE}{pk}/handover-items/1/"),
             client.post(f"{BASE}{pk}/handover-confirmations/", {"digest": "x"}, format="json"),
             client.post(f"{BASE}{pk}/complainants-notified/", {"note": "x"}, format="json"),
+            client.post(f"{BASE}{pk}/family-notified/", {"note": "x"}, format="json"),
             client.get(f"/api/v1/cases/{fraud_case.pk}/jurisdiction-analysis/"),
         ):
             assert_error(response, 404, "not_found")
@@ -517,6 +525,7 @@ def test_the_schema_describes_the_endpoints(wuhou_investigator):
         "/api/v1/jurisdiction-proceedings/{id}/handover-items/{item_id}/": {"delete"},
         "/api/v1/jurisdiction-proceedings/{id}/handover-confirmations/": {"post"},
         "/api/v1/jurisdiction-proceedings/{id}/complainants-notified/": {"post"},
+        "/api/v1/jurisdiction-proceedings/{id}/family-notified/": {"post"},
         "/api/v1/cases/{case_id}/jurisdiction-analysis/": {"get"},
     }.items():
         assert methods <= set(paths[path]), path

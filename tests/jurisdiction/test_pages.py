@@ -440,6 +440,8 @@ def test_designation_goes_up_through_the_pages_and_the_handover_is_signed(englis
     proceeding.refresh_from_db()
     assert proceeding.state == S.DESIGNATED and proceeding.lead_unit.code == WUHUA
     # MPS-2020 arts 23 ¶2, 184: Chengdu's head approves its 移送案件通知书, then it is issued.
+    page = as_user(english, offices[WUHOU].head).get(detail(proceeding))
+    assert "The 移送案件通知书 is" in page.text and "sign the same handover list" not in page.text
     notice = Document.objects.get(kind="case_transfer_notice", link_target_id=str(proceeding.pk))
     assert post(english, offices[WUHOU].head, proceeding, "start_handover").status_code == 400
     walk_document(notice, offices[WUHOU])

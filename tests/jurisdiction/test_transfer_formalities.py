@@ -14,6 +14,7 @@ from core.models import AuditEvent, Deadline, TimelineEntry
 from documents.models import Document
 from jurisdiction import services
 from jurisdiction.models import ProceedingParty, ProceedingState
+from tests.support.api import token_client
 from tests.support.factories.cases import CaseFactory, CaseLocationFactory, unit
 from tests.support.jurisdiction import hand_over_notice, walk_document
 from tests.support.units import CHENGDU, MPS, WUHOU, WUHUA
@@ -138,6 +139,21 @@ def test_the_family_is_recorded_as_told_through_the_page_mps_2020_art_184(
     proceeding.refresh_from_db()
     assert proceeding.family_notice == "2026年4月20日电话告知其父"
     assert url not in client.get(page).text
+
+
+def test_the_family_is_recorded_as_told_through_the_api_mps_2020_art_184(offices):
+    case = CaseFactory(accepting_unit=unit(WUHOU), state=CaseState.UNDER_INVESTIGATION)
+    proceeding = hand_over_notice(transfer(case, offices), offices[WUHOU])
+    proceeding = sign(proceeding, offices, ("suspect", "犯罪嫌疑人吉某某（已逮捕）"), ("file", "案卷1册"))
+    url = f"/api/v1/jurisdiction-proceedings/{proceeding.pk}/"
+    receiver = token_client(offices[WUHUA].investigator)
+    body = receiver.get(url).json()
+    assert body["family_notice_owed"] and body["family_notified_at"] is None
+    refused = receiver.post(f"{url}family-notified/", {"note": ""}, format="json")
+    assert refused.status_code == 400 and "note" in refused.json()["fields"]
+    body = receiver.post(f"{url}family-notified/", {"note": "已电话告知其妻"}, format="json").json()
+    assert not body["family_notice_owed"] and body["family_notice"] == "已电话告知其妻"
+    assert body["timeline"][-1]["action"] == "family_notified"
 
 
 def test_the_handover_list_carries_the_files_and_both_sides_sign_it_mps_2020_art_185(offices):
