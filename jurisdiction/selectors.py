@@ -306,7 +306,7 @@ def awaiting_condition(user) -> Q:
         | (Q(state=S.FORWARDING) & on_route)
         | Q(state=S.AT_SUPERIOR, superior_unit_id__in=deciders)
         # The 移送案件通知书 of the unit giving the case up: its chain, then its head issues it (art 184).
-        | Q(state__in=[S.DESIGNATED, S.TRANSFERRING], holding_unit_id__in=handover)
+        | Q(state__in=[S.DESIGNATED, S.TRANSFERRING], holding_unit_id__in=managers)
         | (Q(state=S.HANDOVER) & either_side)
     )
 
