@@ -140,6 +140,7 @@ class AssistanceKind(StrEnum):
     COMPELLED_APPEARANCE = "compelled_appearance"
     DETENTION = "detention"
     ARREST = "arrest"
+    INSPECTION = "inspection"
     SEARCH = "search"
     SEALING = "sealing"
     SEIZURE = "seizure"
@@ -153,6 +154,57 @@ class AssistanceKind(StrEnum):
     SERVICE_OF_DOCUMENTS = "service_of_documents"
     MANPOWER = "manpower"
     WORK_IN_AREA_NOTICE = "work_in_area_notice"
+
+
+class FreezeScope(StrEnum):
+    """What a freeze (冻结) reaches: it sets the period and the approval (MPS-2020 arts 239, 243–245)."""
+
+    DEPOSITS = "deposits"  # 存款、汇款、证券交易结算资金、期货保证金等 (6 months, art 243 ¶1)
+    DEPOSITS_MAJOR = "deposits_major"  # the same for one year in a major, complex case (art 243 ¶2)
+    SECURITIES = "securities"  # 债券、股票、基金份额等证券 (2 years, art 244)
+    EQUITY_OR_INSURANCE = "equity_or_insurance"  # 股权、保单权益 (art 239 ¶2)
+    LISTED_EQUITY = "listed_equity"  # 上市公司股权 (art 239 ¶3)
+    INVESTMENT_RIGHTS = "investment_rights"  # other investment rights (art 245)
+
+
+class OrganLevel(StrEnum):
+    """The level of public security organ whose head the law names as approver."""
+
+    COUNTY = "county"  # 县级以上公安机关负责人
+    CITY = "city"  # 设区的市一级以上公安机关负责人
+    PROVINCE = "province"  # 省级以上公安机关负责人
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    """Who approves a request: the head of an organ of `level` or higher, by `citation`."""
+
+    level: OrganLevel
+    citation: str
+
+
+# A freeze needs the head of a county-level or higher organ (art 239 ¶1), except these.
+_FREEZE_APPROVAL = {
+    FreezeScope.DEPOSITS_MAJOR: ApprovalRule(OrganLevel.CITY, "MPS-2020 art 243 ¶2"),
+    FreezeScope.EQUITY_OR_INSURANCE: ApprovalRule(OrganLevel.CITY, "MPS-2020 art 239 ¶2"),
+    FreezeScope.LISTED_EQUITY: ApprovalRule(OrganLevel.PROVINCE, "MPS-2020 art 239 ¶3"),
+}
+
+
+def approval_rule(kind: "AssistanceKind | str", freeze_scope: str = "") -> ApprovalRule | None:
+    """Return the organ level whose head must approve a request, where the law names one, else None.
+
+    A property inquiry (查询, MPS-2020 art 238) and a freeze (冻结, art 239) need the head of a
+    county-level or higher organ, not a department head; some freezes a higher one (_FREEZE_APPROVAL).
+    A freeze whose scope is not given is read as the ordinary one (deposits).
+    """
+    kind = AssistanceKind(kind)
+    if kind == AssistanceKind.PROPERTY_INQUIRY:
+        return ApprovalRule(OrganLevel.COUNTY, "MPS-2020 art 238")
+    if kind == AssistanceKind.FREEZING:
+        scope = FreezeScope(freeze_scope or FreezeScope.DEPOSITS)
+        return _FREEZE_APPROVAL.get(scope, ApprovalRule(OrganLevel.COUNTY, "MPS-2020 art 239"))
+    return None
 
 
 class Urgency(StrEnum):
@@ -189,7 +241,9 @@ class KindSpec:
 
     @property
     def approver_role(self) -> str:
-        return "unit_head" if self.coercive else "department_head"
+        # A property inquiry is no coercive measure, yet the law names the organ's head (MPS-2020 art 238).
+        head = self.coercive or self.kind == AssistanceKind.PROPERTY_INQUIRY
+        return "unit_head" if head else "department_head"
 
 
 _BASE = (DocumentType.ASSISTANCE_LETTER, DocumentType.POLICE_ID_COPY)
@@ -237,6 +291,16 @@ KINDS: dict[AssistanceKind, KindSpec] = {
             coercive=True,
             extra=[DocumentType.ARREST_WARRANT],
             custody_follow_up=True,
+        ),
+        # Art 346 ¶1 names 勘验、检查 among the acts that must go through the local police; art 347 ¶2
+        # has them carry the 立案决定书 (with the letter and the officers' ID of art 347 ¶1).
+        _kind(
+            AssistanceKind.INSPECTION,
+            _("Inspection or examination (勘验、检查)"),
+            "MPS-2020 arts 346, 347",
+            must_ask=True,
+            coercive=False,
+            extra=[DocumentType.CASE_FILING_DECISION],
         ),
         _kind(
             AssistanceKind.SEARCH,

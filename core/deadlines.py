@@ -636,5 +636,61 @@ DEFAULT_RULES = RuleBook(
             citation="MPS-2020 art 245; MPS-2020 art 240",  # renewed before expiry (art 240)
             confidence=Confidence.CHECKED,
         ),
+        # Summons and compelled appearance are not custody: their own limits, not the 24-hour clock.
+        DeadlineRule(
+            code="summons_duration",
+            label=_("End a summons (传唤) within its time limit"),
+            period=Period(12, Unit.HOURS),
+            citation="MPS-2020 art 200 ¶1",
+            confidence=Confidence.CHECKED,
+        ),
+        DeadlineRule(
+            code="summons_duration_extended",
+            label=_("End a summons extended with the department head's approval"),
+            period=Period(24, Unit.HOURS),
+            citation="MPS-2020 art 200 ¶1",
+            confidence=Confidence.CHECKED,
+        ),
+        DeadlineRule(
+            code="compelled_appearance_duration",
+            label=_("End a compelled appearance (拘传) within its time limit"),
+            period=Period(12, Unit.HOURS),
+            citation="MPS-2020 art 80 ¶1",
+            confidence=Confidence.CHECKED,
+        ),
+        DeadlineRule(
+            code="compelled_appearance_duration_extended",
+            label=_("End a compelled appearance extended with a county-level head's approval"),
+            period=Period(24, Unit.HOURS),
+            citation="MPS-2020 art 80 ¶1",
+            confidence=Confidence.CHECKED,
+        ),
+        DeadlineRule(
+            code="deliver_to_detention_centre",
+            label=_("Deliver a person detained out of area to the detention centre"),
+            period=Period(24, Unit.HOURS),
+            kind=Kind.CUSTODY,
+            citation="MPS-2020 art 126 ¶2",
+            confidence=Confidence.CHECKED,
+            note="Counted from the announcement of the detention; the place of capture's detention centre.",
+        ),
+        DeadlineRule(
+            code="notify_family_of_detention",
+            label=_("Notify the family of the detained person"),
+            period=Period(24, Unit.HOURS),
+            kind=Kind.CUSTODY,
+            citation="MPS-2020 art 127 ¶1",
+            confidence=Confidence.CHECKED,
+            note="Unless notice is impossible or, where the article says so, would hinder the investigation.",
+        ),
+        DeadlineRule(
+            code="notify_family_of_arrest",
+            label=_("Notify the family of the arrested person"),
+            period=Period(24, Unit.HOURS),
+            kind=Kind.CUSTODY,
+            citation="MPS-2020 art 145 ¶1",
+            confidence=Confidence.CHECKED,
+            note="Unless notice is impossible; a notice given later states why (art 145 ¶4).",
+        ),
     ]
 )

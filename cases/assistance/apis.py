@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from cases.assistance import presenters, selectors, services
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
+    FREEZE_SCOPE_CHOICES,
     KIND_CHOICES,
     URGENCY_CHOICES,
     CustodyEventKind,
@@ -47,8 +48,13 @@ from organisation.models import Unit
 # --- shared output pieces ------------------------------------------------------------------------
 
 FIRST_RESPONSE_HELP = _(
-    "A first-response emergency (先期处置): while the case's jurisdiction is disputed, a unit other than "
-    "the lead may request a coercive measure only with this flag and a reason (公通字〔2020〕6号 no. 3)."
+    "A first-response measure (先期处置): while the case's jurisdiction is disputed, no party sends "
+    "officers or a coercive request into another area without this flag and a reason "
+    "(公通字〔2020〕6号 no. 3)."
+)
+FREEZE_SCOPE_HELP = _(
+    "A freeze only: what it reaches, which sets whose head approves it (MPS-2020 arts 239, 243); "
+    "deposits unless said."
 )
 
 
@@ -175,6 +181,13 @@ class PropertyMeasureSerializer(serializers.Serializer):
     expires_on = serializers.DateField(allow_null=True)
     state = serializers.CharField()
     found_unrelated_at = serializers.DateTimeField(allow_null=True)
+    release_reason = serializers.CharField()
+    release_approved_at = serializers.DateTimeField(allow_null=True)
+    release_document = serializers.IntegerField(
+        source="release_document_id",
+        allow_null=True,
+        help_text=_("Id of the 协助解除冻结财产通知书 issued on the approval (MPS-2020 art 241)."),
+    )
     released_at = serializers.DateTimeField(allow_null=True)
     renewal_reminder_on = serializers.DateField(allow_null=True)
     renewed_from = serializers.IntegerField(
@@ -215,6 +228,11 @@ class RequestDetailSerializer(serializers.Serializer):
     legal_basis = serializers.CharField()
     first_response_urgent = serializers.BooleanField(help_text=FIRST_RESPONSE_HELP)
     first_response_reason = serializers.CharField()
+    freeze_scope = serializers.CharField(help_text=FREEZE_SCOPE_HELP)
+    approval_unit = UnitRefSerializer(allow_null=True)
+    approval_note = serializers.CharField(
+        help_text=_("Whose head approves where the law names an organ's level (MPS-2020 arts 238, 239, 243).")
+    )
     subjects = serializers.SerializerMethodField()
     created_by = OfficerRefSerializer()
     created_at = serializers.DateTimeField()
@@ -297,6 +315,13 @@ class RequestListApi(APIView):
             default="",
             help_text=_("Required with first_response_urgent: why the measure cannot wait."),
         )
+        freeze_scope = serializers.ChoiceField(
+            choices=FREEZE_SCOPE_CHOICES,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=FREEZE_SCOPE_HELP,
+        )
 
     @extend_schema(
         operation_id="assistance_requests_list",
@@ -349,6 +374,7 @@ class RequestListApi(APIView):
             subjects=subjects,
             first_response_urgent=values["first_response_urgent"],
             first_response_reason=values["first_response_reason"],
+            freeze_scope=values["freeze_scope"],
         )
         detail = selectors.request_get_visible(request.user, created.pk, path=request.path)
         return Response(detail_data(detail, request.user), status=status.HTTP_201_CREATED)
@@ -385,6 +411,9 @@ class RequestDetailApi(APIView):
             required=False,
             allow_blank=True,
             help_text=_("Required while first_response_urgent is set; dropped when it is cleared."),
+        )
+        freeze_scope = serializers.ChoiceField(
+            choices=FREEZE_SCOPE_CHOICES, required=False, allow_blank=True, help_text=FREEZE_SCOPE_HELP
         )
 
     @extend_schema(

@@ -16,6 +16,7 @@ class AssistanceConfig(AppConfig):
         # machines of a request and of a property measure (core.steps).
         from cases.assistance import (  # noqa: F401
             case_panel,
+            documents,
             documents_bridge,
             dossier_source,
             inbox,
@@ -23,6 +24,7 @@ class AssistanceConfig(AppConfig):
         )
 
         documents_bridge.register()
+        documents.register()
 
         from cases.assistance.steps import MEASURE_MACHINE, REQUEST_MACHINE
         from core.steps import register_machine

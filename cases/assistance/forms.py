@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
+    FREEZE_SCOPE_CHOICES,
     KIND_CHOICES,
     PERIOD_RULES,
     URGENCY_CHOICES,
@@ -68,7 +69,21 @@ class FirstResponseFields(forms.Form):
     )
 
 
-class RequestForm(FirstResponseFields):
+class FreezeScopeField(forms.Form):
+    """What a freeze reaches (MPS-2020 arts 239, 243–245): it sets whose head approves the request."""
+
+    freeze_scope = forms.ChoiceField(
+        label=_("Property to freeze"),
+        required=False,
+        choices=[("", "—"), *FREEZE_SCOPE_CHOICES],
+        help_text=_(
+            "A freeze only. Equity, insurance rights or a one-year deposit freeze need a city-level head, "
+            "listed-company equity a provincial one (MPS-2020 arts 239, 243)."
+        ),
+    )
+
+
+class RequestForm(FreezeScopeField, FirstResponseFields):
     case = forms.ModelChoiceField(label=_("Case"), queryset=None)
     requested_unit = forms.CharField(
         label=_("Requested unit (division code)"),
@@ -91,7 +106,7 @@ class RequestForm(FirstResponseFields):
         return _unit_by_code(self.cleaned_data["requested_unit"])
 
 
-class RequestEditForm(FirstResponseFields):
+class RequestEditForm(FreezeScopeField, FirstResponseFields):
     kind = forms.ChoiceField(label=_("Kind of assistance"), choices=KIND_CHOICES)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY_CHOICES)
     requested_unit = forms.CharField(label=_("Requested unit (division code)"), max_length=6)
@@ -115,6 +130,8 @@ class RequestEditForm(FirstResponseFields):
             for name in ("kind", "requested_unit"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("A returned request keeps its kind and requested unit.")
+            self.fields["freeze_scope"].disabled = True
+            self.fields["freeze_scope"].help_text = _("A returned request keeps what it freezes.")
             for name in ("first_response_urgent", "first_response_reason"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _(
@@ -201,6 +218,16 @@ class RenewForm(forms.Form):
 
     def clean_kind(self):
         return self.cleaned_data["kind"] or None
+
+
+class ReleaseReasonForm(forms.Form):
+    """Asking to lift a freeze (the model requires the reason, naming the field)."""
+
+    reason = forms.CharField(
+        label=_("Why the freeze is lifted"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
 
 
 class UnrelatedForm(forms.Form):

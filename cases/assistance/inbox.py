@@ -17,6 +17,8 @@ LIMIT = 200
 ITEM_FIELDS = (
     "number",
     "kind",
+    "freeze_scope",
+    "approval_unit_id",
     "state",
     "requesting_unit_id",
     "requesting_department_id",
@@ -57,7 +59,11 @@ def _conditions(user) -> dict[str, Q]:
     deciding_units = _units_with(user, Role.UNIT_HEAD, Role.LEGAL_OFFICER)
     own_or_headed = Q(created_by=user) | Q(requesting_unit_id__in=heads) if heads else Q(created_by=user)
     conditions = {
-        "approval": Q(state=S.AWAITING_APPROVAL, requesting_unit_id__in=heads) if heads else None,
+        # The approval the law gives to a higher organ's head waits at that organ (approval_unit).
+        "approval": Q(state=S.AWAITING_APPROVAL)
+        & (Q(requesting_unit_id__in=heads) | Q(approval_unit_id__in=heads))
+        if heads
+        else None,
         "send": Q(state=S.APPROVED, created_by=user),
         "intake": Q(state__in=[S.SENT, S.RECEIVED], requested_unit_id__in=intake_units)
         if intake_units

@@ -22,7 +22,9 @@ from cases.assistance_kinds import (
     KINDS,
     AssistanceKind,
     DocumentSource,
+    FreezeScope,
     Urgency,
+    approval_rule,
     missing_documents,
 )
 from core import grading
@@ -32,6 +34,14 @@ URGENCY_CHOICES = [
     (Urgency.NORMAL.value, _("Normal (普通)")),
     (Urgency.URGENT.value, _("Urgent (加急)")),
     (Urgency.EXTRA_URGENT.value, _("Extra urgent (特急)")),
+]
+FREEZE_SCOPE_CHOICES = [
+    (FreezeScope.DEPOSITS.value, _("Deposits, remittances, settlement funds, futures margins (6 months)")),
+    (FreezeScope.DEPOSITS_MAJOR.value, _("The same for one year, in a major or complex case")),
+    (FreezeScope.SECURITIES.value, _("Bonds, shares, fund units or other securities")),
+    (FreezeScope.EQUITY_OR_INSURANCE.value, _("Equity or insurance policy rights")),
+    (FreezeScope.LISTED_EQUITY.value, _("Equity in a listed company")),
+    (FreezeScope.INVESTMENT_RIGHTS.value, _("Other investment rights")),
 ]
 # The results of the work travel as attachments of their own type, never as a formality.
 RESULT_DOCUMENT_TYPE = "result"
@@ -169,6 +179,20 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
         ),
     )
     first_response_reason = models.TextField(_("reason for the first-response emergency"), blank=True)
+    # What a freeze reaches (MPS-2020 arts 239, 243–245): it sets whose head approves the request.
+    freeze_scope = models.CharField(
+        _("property to freeze"), max_length=24, choices=FREEZE_SCOPE_CHOICES, blank=True
+    )
+    # The organ whose head approves (set at submission): the requesting unit, or the superior organ of
+    # the level the law names when the requesting unit's is too low (MPS-2020 arts 238, 239, 243 ¶2).
+    approval_unit = models.ForeignKey(
+        "organisation.Unit",
+        verbose_name=_("approval by the head of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     state = FSMField(_("state"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True)
 
     created_by = models.ForeignKey(
@@ -285,6 +309,11 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
     def spec(self):
         return KINDS[AssistanceKind(self.kind)]
 
+    @property
+    def approval_rule(self):
+        """The organ level whose head the law names as approver (cases.assistance_kinds), or None."""
+        return approval_rule(self.kind, self.freeze_scope)
+
     def current_documents(self) -> list["RequestDocument"]:
         """Return the documents in force (not replaced), using a prefetch when there is one."""
         cache = getattr(self, "_prefetched_objects_cache", {})
@@ -318,13 +347,14 @@ class AssistanceRequest(ConcurrentTransitionMixin, models.Model):
     # --- the requesting side -----------------------------------------------------------------
 
     @transition(field=state, source=S.DRAFT, target=S.AWAITING_APPROVAL, permission=perms.may_submit)
-    def submit(self, *, by, reason: str = ""):
-        """Put the draft to the approver (呈请)."""
+    def submit(self, *, by, reason: str = "", approval_unit=None):
+        """Put the draft to the approver (呈请); one the law names goes up to an organ of its level."""
         _required(self.matters, "matters", _("Say what the requested unit is asked to do."))
+        self.approval_unit = approval_unit
 
     @transition(field=state, source=S.AWAITING_APPROVAL, target=S.APPROVED, permission=perms.may_approve)
     def approve(self, *, by, reason: str = ""):
-        """Approve the request for sending; coercive kinds need the unit head."""
+        """Approve for sending: coercive kinds need the unit head, some the head of a higher organ."""
         self.approved_by = by
         self.approved_at = timezone.now()
 
@@ -615,6 +645,17 @@ class CustodyEventKind(models.TextChoices):
     CAPTURE = "capture", _("Capture reported")
     COLLECTION = "collection", _("Collected by the requester (提解)")
     INTERROGATION = "interrogation", _("Interrogated on the requester's behalf")
+    # A detained person in the place of capture's detention centre (MPS-2020 art 126 ¶2).
+    DETENTION_CENTRE = "detention_centre", _("Delivered to the detention centre (送看守所羁押)")
+    # The family told of the detention or arrest (MPS-2020 arts 127, 145), or why it was not.
+    FAMILY_NOTIFIED = "family_notified", _("Family notified (通知家属)")
+    FAMILY_NOT_NOTIFIED = (
+        "family_not_notified",
+        _("Family not notified: the lawful exception, with the reason"),
+    )
+    # A summons or compelled appearance ends within its limit (MPS-2020 arts 80, 200), or is extended.
+    APPEARANCE_EXTENDED = "appearance_extended", _("Summons or compelled appearance extended to 24 hours")
+    APPEARANCE_ENDED = "appearance_ended", _("Summons or compelled appearance ended")
 
 
 class CustodyEvent(models.Model):
@@ -623,7 +664,7 @@ class CustodyEvent(models.Model):
     request = models.ForeignKey(
         AssistanceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="custody_events"
     )
-    kind = models.CharField(_("event"), max_length=16, choices=CustodyEventKind.choices)
+    kind = models.CharField(_("event"), max_length=24, choices=CustodyEventKind.choices)
     subject = models.ForeignKey(
         "cases.CasePerson",
         verbose_name=_("person"),
@@ -679,6 +720,9 @@ class PropertyMeasureState(models.TextChoices):
     IN_FORCE = "in_force", _("In force")
     RENEWED = "renewed", _("Renewed")
     UNRELATED = "unrelated", _("Found unrelated, to be released")
+    # A freeze is lifted only with the approval of the head who approved it (MPS-2020 art 241).
+    RELEASE_PROPOSED = "release_proposed", _("Release asked for, awaiting the approval")
+    RELEASE_APPROVED = "release_approved", _("Release approved: the unfreeze notice is issued")
     RELEASED = "released", _("Released")
 
 
@@ -688,6 +732,19 @@ M = PropertyMeasureState
 def _may_follow_up_measure(measure, user) -> bool:
     """Who records a measure's fate: who may record the follow-up of its request."""
     return perms.may_record_follow_up(measure.request, user)
+
+
+def _may_approve_release(measure, user) -> bool:
+    """The head of the organ that approved the freeze (原批准冻结的公安机关负责人, MPS-2020 art 241)."""
+    return perms.may_approve_release(measure.request, user)
+
+
+def _is_freeze(measure) -> bool:
+    return PropertyMeasureKind(measure.kind) in PERIOD_RULES
+
+
+def _is_not_freeze(measure) -> bool:
+    return not _is_freeze(measure)
 
 
 class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
@@ -722,6 +779,18 @@ class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
         related_name="renewal",
     )
     found_unrelated_at = models.DateTimeField(_("found unrelated at"), null=True, blank=True)
+    # The release of a freeze (MPS-2020 art 241): why, who approved it, the 协助解除冻结财产通知书.
+    release_reason = models.TextField(_("why the freeze is lifted"), blank=True)
+    release_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("release approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    release_approved_at = models.DateTimeField(_("release approved at"), null=True, blank=True)
+    release_document_id = models.BigIntegerField(_("unfreeze notice"), null=True, blank=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
@@ -759,9 +828,38 @@ class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=[M.IN_FORCE, M.UNRELATED],
+        target=M.RELEASE_PROPOSED,
+        permission=_may_follow_up_measure,
+        conditions=[_is_freeze],
+    )
+    def propose_release(self, *, by, reason: str = ""):
+        """Ask to lift a freeze no longer needed, or found unrelated: its approver decides (art 241)."""
+        self.release_reason = _required(reason, "reason", _("Say why the freeze is to be lifted."))
+
+    @transition(
+        field=state, source=M.RELEASE_PROPOSED, target=M.RELEASE_APPROVED, permission=_may_approve_release
+    )
+    def approve_release(self, *, by, reason: str = ""):
+        """Approve lifting the freeze; the service issues the 协助解除冻结财产通知书 (MPS-2020 art 241)."""
+        self.release_approved_by = by
+        self.release_approved_at = timezone.now()
+
+    # A seal or seizure is released as recorded (arts 233, 247: within 3 days once found unrelated); a
+    # freeze only once its release is approved and the unfreeze notice issued (art 241).
+    @transition(
+        field=state,
         source=[M.IN_FORCE, M.RENEWED, M.UNRELATED],
         target=M.RELEASED,
         permission=_may_follow_up_measure,
+        conditions=[_is_not_freeze],
+    )
+    @transition(
+        field=state,
+        source=M.RELEASE_APPROVED,
+        target=M.RELEASED,
+        permission=_may_follow_up_measure,
+        conditions=[_is_freeze],
     )
     def release(self, *, by, reason: str = ""):
         """Record that the property was released (unfrozen, unsealed, returned)."""

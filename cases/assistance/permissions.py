@@ -5,7 +5,7 @@ current memberships are read once and kept on the user object for the rest of th
 list that asks about many requests costs no extra queries.
 """
 
-from organisation.models import Role
+from organisation.models import Role, Unit
 from organisation.selectors import operational_memberships, operational_memberships_forget
 
 REQUESTER_ROLES = (Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
@@ -44,7 +44,13 @@ def may_act_as_requester(request, user) -> bool:
 
 
 def may_approve(request, user) -> bool:
-    """The department head approves; a coercive measure needs the unit head (KINDS[kind].approver_role)."""
+    """The department head approves; a coercive measure needs the unit head (KINDS[kind].approver_role).
+
+    A property inquiry or freeze needs the head of an organ of the level the law names (MPS-2020 arts
+    238, 239, 243 ¶2; `request.approval_rule`): the head of the organ the submission routed it to.
+    """
+    if request.approval_rule is not None:
+        return holds(user, request.approval_unit_id or request.requesting_unit_id, Role.UNIT_HEAD)
     unit_id = request.requesting_unit_id
     if holds(user, unit_id, Role.UNIT_HEAD):
         return True
@@ -52,6 +58,11 @@ def may_approve(request, user) -> bool:
         return False
     department_id = request.requesting_department_id
     return holds(user, unit_id, Role.DEPARTMENT_HEAD, department_id=department_id)
+
+
+def may_approve_release(request, user) -> bool:
+    """Lift a freeze: the head of the organ that approved it (MPS-2020 art 241), as approve_release asks."""
+    return holds(user, request.approval_unit_id or request.requesting_unit_id, Role.UNIT_HEAD)
 
 
 def may_act_as_intake(request, user) -> bool:
@@ -113,3 +124,18 @@ def may_record_follow_up(request, user) -> bool:
         or holds(user, request.requested_unit_id, Role.INTAKE_OFFICER, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
         or holds(user, request.requesting_unit_id, *REQUESTER_ROLES)
     )
+
+
+def heads_organ_at_level(user, unit, level: int) -> bool:
+    """Return whether the user heads `unit`, or an organ above it, at `level` or higher (UnitLevel).
+
+    What the law leaves to "the head of a county-level (city-level, provincial) or higher organ"
+    (e.g. MPS-2020 arts 80, 238, 239) may be approved by the unit head of such an organ: the unit
+    itself when its level is high enough, else one of its superiors that is.
+    """
+    heads = {unit_id for unit_id, role, _dept in memberships_of(user) if role == Role.UNIT_HEAD}
+    if not heads:
+        return False
+    if unit.pk in heads and unit.level <= level:
+        return True
+    return Unit.objects.ancestors_of(unit).filter(pk__in=heads, level__lte=level).exists()

@@ -6,7 +6,7 @@ present the same rows.
 
 from django.http import FileResponse, Http404
 
-from cases.assistance import documents_bridge, selectors, services
+from cases.assistance import approval, documents_bridge, selectors, services
 from cases.assistance.models import AssistanceRequest, RequestDocument
 from cases.assistance.steps import REQUEST_MACHINE
 from documents.models import Document
@@ -26,7 +26,17 @@ def request_detail(request: AssistanceRequest, user) -> AssistanceRequest:
     request.all_custody_events = list(request.custody_events.all())
     request.all_property_measures = list(request.property_measures.all())
     request.timeline = selectors.request_timeline(request)
+    request.approval_note = approval_note(request)
     return request
+
+
+def approval_note(request: AssistanceRequest) -> str:
+    """Say whose head approves a request the law gives to an organ of a named level (arts 238, 239, 243)."""
+    rule = request.approval_rule
+    if rule is None:
+        return ""
+    organ = request.approval_unit or approval.approving_organ(request.requesting_unit, rule)
+    return approval.routing_note(rule, organ)
 
 
 def document_file_response(

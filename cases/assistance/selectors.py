@@ -82,6 +82,7 @@ def request_get_visible(user, pk, *, path: str = "") -> AssistanceRequest:
             "requesting_unit",
             "requested_unit",
             "requesting_department",
+            "approval_unit",
             "routed_department",
             "assignee",
             "created_by",

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.assistance import clocks, documents_bridge
+from cases.assistance import approval, clocks, documents_bridge
 from cases.assistance import permissions as perms
 from cases.assistance.case_bridge import case_may_request_assistance, case_party_requested
 from cases.assistance.models import (
@@ -38,7 +38,15 @@ from cases.assistance.models import (
     RequestReturn,
     RequestState,
 )
-from cases.assistance_kinds import KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
+from cases.assistance_kinds import (
+    KINDS,
+    AssistanceKind,
+    DocumentSource,
+    DocumentType,
+    FreezeScope,
+    OrganLevel,
+    Urgency,
+)
 from cases.models import Case, CaseState
 from core import audit, deadline_rows
 from core.deadlines import last_day
@@ -50,7 +58,7 @@ from core.serials import next_serial
 from core.steps import Availability, check_transition
 from core.uploads import validate_scan
 from core.workflow import model_update, run_transition, timeline_add
-from organisation.models import Department, Membership, Role, Unit, User
+from organisation.models import Department, Membership, Role, Unit, UnitLevel, User
 from organisation.selectors import common_superior
 
 S = RequestState
@@ -84,8 +92,10 @@ def _acting_unit(request: AssistanceRequest, user, *prefer: str) -> str:
         "requesting": request.requesting_unit,
         "requested": request.requested_unit,
         "referred": request.referred_to,
+        # The superior organ an approval was routed to (MPS-2020 arts 238, 239, 243 ¶2).
+        "approval": request.approval_unit,
     }
-    for side in (*prefer, "requesting", "requested", "referred"):
+    for side in (*prefer, "requesting", "requested", "referred", "approval"):
         unit = units.get(side)
         if unit is not None and unit.pk in held:
             return unit.code
@@ -210,6 +220,7 @@ def request_create(
     forwarded_from: AssistanceRequest | None = None,
     first_response_urgent: bool = False,
     first_response_reason: str = "",
+    freeze_scope: str = "",
 ) -> AssistanceRequest:
     """Draft a request from a case the user may see, on behalf of one of the user's units.
 
@@ -235,6 +246,7 @@ def request_create(
     urgency = _known(Urgency, urgency, "urgency", _("Not a known urgency."))
     if not (matters or "").strip():
         raise ValidationError({"matters": [_("Say what the requested unit is asked to do.")]})
+    freeze_scope = _freeze_scope(kind, freeze_scope)
     first_response_urgent = bool(first_response_urgent)
     first_response_reason = first_response_clean(
         first_response_urgent=first_response_urgent, reason=first_response_reason
@@ -267,6 +279,7 @@ def request_create(
         legal_basis=legal_basis.strip(),
         first_response_urgent=first_response_urgent,
         first_response_reason=first_response_reason,
+        freeze_scope=freeze_scope,
         created_by=by,
         forwarded_from=forwarded_from,
     )
@@ -307,6 +320,18 @@ def request_create(
     return request
 
 
+def _freeze_scope(kind: str, scope: str) -> str:
+    """Return what a freeze reaches (the ordinary deposits unless said), blank for any other kind."""
+    if kind != AssistanceKind.FREEZING:
+        return ""
+    return _known(
+        FreezeScope,
+        scope or FreezeScope.DEPOSITS,
+        "freeze_scope",
+        _("Not a known kind of property to freeze (MPS-2020 arts 239, 243–245)."),
+    )
+
+
 # A draft, or a request returned for defective formalities, may still be corrected by its requester.
 EDITABLE_STATES = (S.DRAFT, S.RETURNED)
 _UNSET: Any = object()
@@ -329,6 +354,7 @@ def request_update(
     legal_basis: str = _UNSET,
     first_response_urgent: bool = _UNSET,
     first_response_reason: str = _UNSET,
+    freeze_scope: str = _UNSET,
 ) -> AssistanceRequest:
     """Correct a draft or returned request; only the fields given change, each change audited.
 
@@ -420,6 +446,22 @@ def request_update(
                 ]
             else:
                 values.update(after)
+    if freeze_scope is not _UNSET or "kind" in values:
+        new_kind = values.get("kind", request.kind)
+        scope = request.freeze_scope if freeze_scope is _UNSET else freeze_scope
+        try:
+            scope = _freeze_scope(new_kind, scope)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        else:
+            if scope != request.freeze_scope and returned:
+                # Like the kind: the scope sets whose head approved it (MPS-2020 art 239), and resubmission
+                # skips the approver.
+                errors["freeze_scope"] = [
+                    _("What a returned request freezes cannot change; withdraw it and draft a new one.")
+                ]
+            else:
+                values["freeze_scope"] = scope
     new_subjects = None
     related: dict[str, tuple[list[str], list[str]]] = {}
     if subjects is not _UNSET:
@@ -706,6 +748,19 @@ def _prepare_sending(taking: _Taking) -> None:
     _prepare_documents(taking)
 
 
+def _prepare_submit(taking: _Taking) -> None:
+    """Route the approval to the organ whose head the law names (MPS-2020 arts 238, 239, 243 ¶2)."""
+    request = taking.request
+    rule = request.approval_rule
+    organ = approval.approving_organ(request.requesting_unit, rule)
+    taking.arguments["approval_unit"] = organ if rule is not None else None
+    if rule is None:
+        return
+    taking.audit_payload["approval"] = {"unit": organ.code, "level": rule.level.value, "rule": rule.citation}
+    if organ.pk != request.requesting_unit_id:
+        taking.note = " · ".join(filter(None, [taking.note, approval.routing_note(rule, organ)]))
+
+
 def _prepare_return(taking: _Taking) -> None:
     taking.defects = _validate_defects(taking.request, taking.fields.get("defects"))
     taking.arguments["defects"] = taking.defects
@@ -766,11 +821,14 @@ def _prepare_refer(taking: _Taking) -> None:
 
 def _after_submit(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
     role = request.spec.approver_role
-    approvers = _users_with_role(
-        request.requesting_unit_id,
-        role,
-        department_id=request.requesting_department_id if role == Role.DEPARTMENT_HEAD else None,
-    )
+    if request.approval_unit_id is not None:
+        approvers = _users_with_role(request.approval_unit_id, Role.UNIT_HEAD)
+    else:
+        approvers = _users_with_role(
+            request.requesting_unit_id,
+            role,
+            department_id=request.requesting_department_id if role == Role.DEPARTMENT_HEAD else None,
+        )
     notify(
         users=approvers,
         key=told.key,
@@ -782,7 +840,10 @@ def _after_submit(request: AssistanceRequest, taking: _Taking, told: _Told) -> N
 
 def _after_approve(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
     # The request's approval is its documents' approval: issue them now (numbers, render queued).
-    documents_bridge.documents_issue(request=request, by=taking.by)
+    # The head of a superior organ the approval went up to (MPS-2020 arts 238, 239, 243 ¶2) is no
+    # officer of the issuing unit: its drafter issues them, approved, and sending attaches them.
+    if perms.holds(taking.by, request.requesting_unit_id, *perms.REQUESTER_ROLES):
+        documents_bridge.documents_issue(request=request, by=taking.by)
 
 
 def _after_sent(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
@@ -933,7 +994,7 @@ def _after_refer(request: AssistanceRequest, taking: _Taking, told: _Told) -> No
 
 
 STEP_RULES: dict[str, StepRule] = {
-    "submit": StepRule("requesting", guarded=True, after=_after_submit),
+    "submit": StepRule("requesting", guarded=True, prepare=_prepare_submit, after=_after_submit),
     "approve": StepRule("requesting", after=_after_approve),
     "reject": StepRule("requesting"),
     "send": StepRule("requesting", guarded=True, prepare=_prepare_sending, after=_after_sent),
@@ -1096,9 +1157,15 @@ def custody_event_record(
     subject=None,
     note: str = "",
 ) -> CustodyEvent:
-    """Record a capture, a collection (提解) or an interrogation on the requester's behalf."""
+    """Record a step of the custody follow-up: the capture (the person in hand), a collection (提解), an
+    interrogation on the requester's behalf, the delivery to the detention centre, the family notice
+    (or its lawful exception), the extension or end of a summons or compelled appearance.
+    """
     request = _follow_up_request(request, by, flag="custody_follow_up")
-    kind = CustodyEventKind(kind)
+    try:
+        kind = CustodyEventKind(kind)
+    except ValueError:
+        raise ValidationError({"kind": [_("Not a known custody event.")]}) from None
     officers = [name.strip() for name in officers if name and name.strip()]
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": [_("The time cannot be in the future.")]})
@@ -1113,6 +1180,7 @@ def custody_event_record(
             raise ValidationError(
                 {"officers": [_("A suspect is collected by at least two named officers (MPS-2020 art 351).")]}
             )
+        _custody_event_check(request, by, kind, place=place, note=note)
     if subject is not None and subject.case_id != request.case_id:
         raise ValidationError({"subject": [_("Choose a person of this request's case.")]})
     event = CustodyEvent.objects.create(
@@ -1143,7 +1211,7 @@ def custody_event_record(
         data={"event": event.pk},
     )
     if kind == CustodyEventKind.CAPTURE:
-        # Art 351: the capturing unit tells the requester at once; the 24 h custody clock starts.
+        # Art 351: the capturing unit tells the requester at once; the clocks of the kind start.
         notify(
             users=_requester_users(request),
             key=f"assistance:{request.pk}:capture:{event.pk}",
@@ -1159,9 +1227,119 @@ def custody_event_record(
             },
         )
         clocks.start_custody(request, event)
+    elif kind == CustodyEventKind.APPEARANCE_EXTENDED:
+        clocks.extend_appearance(request, captures.order_by("occurred_at", "id").first())
+    elif kind == CustodyEventKind.FAMILY_NOT_NOTIFIED:
+        clocks.family_not_notified(request)
     else:
-        clocks.meet_custody(request)
+        clocks.meet_custody(request, kind.value)
     return event
+
+
+# Who may extend a summons or compelled appearance to 24 hours, "in an especially grave, complex case
+# that needs detention or arrest": the head of the case-handling department (MPS-2020 art 200 ¶1) or the
+# head of a county-level or higher organ (MPS-2020 art 80 ¶1) of the requesting side.
+_DETAINED_KINDS = (AssistanceKind.DETENTION, AssistanceKind.ARREST)
+
+
+def _custody_event_check(request: AssistanceRequest, by, kind: CustodyEventKind, *, place: str, note: str):
+    """Refuse an event that does not fit the kind of request, naming the field and the rule."""
+    request_kind = AssistanceKind(request.kind)
+    if kind in (CustodyEventKind.APPEARANCE_EXTENDED, CustodyEventKind.APPEARANCE_ENDED):
+        if request_kind not in clocks.APPEARANCE_LIMITS:
+            raise ValidationError(
+                {
+                    "kind": [
+                        _(
+                            "Only a summons or a compelled appearance is extended or ended (MPS-2020 arts "
+                            "80, 200)."
+                        )
+                    ]
+                }
+            )
+        if request.custody_events.filter(kind=CustodyEventKind.APPEARANCE_ENDED).exists():
+            raise ValidationError({"kind": [_("The summons or compelled appearance has already ended.")]})
+    if kind == CustodyEventKind.APPEARANCE_EXTENDED:
+        if request.custody_events.filter(kind=kind).exists():
+            raise ValidationError(
+                {
+                    "kind": [
+                        _("It was already extended; it may not be extended again (MPS-2020 arts 80, 200).")
+                    ]
+                }
+            )
+        if not (note or "").strip():
+            raise ValidationError(
+                {
+                    "note": [
+                        _(
+                            "Say why the especially grave, complex case needs the extension (MPS-2020 arts "
+                            "80, 200)."
+                        )
+                    ]
+                }
+            )
+        if request_kind == AssistanceKind.SUMMONS:
+            allowed = perms.holds(
+                by,
+                request.requesting_unit_id,
+                Role.DEPARTMENT_HEAD,
+                department_id=request.requesting_department_id,
+            ) or perms.heads_organ_at_level(by, request.requesting_unit, UnitLevel.COUNTY)
+            if not allowed:
+                raise ValidationError(
+                    {
+                        "kind": [
+                            _(
+                                "A summons is extended with the approval of the case-handling department's "
+                                "head (MPS-2020 art 200 ¶1)."
+                            )
+                        ]
+                    }
+                )
+        elif not perms.heads_organ_at_level(by, request.requesting_unit, UnitLevel.COUNTY):
+            raise ValidationError(
+                {
+                    "kind": [
+                        _(
+                            "A compelled appearance is extended with the approval of the head of a "
+                            "county-level or higher organ (MPS-2020 art 80 ¶1)."
+                        )
+                    ]
+                }
+            )
+    if (
+        kind
+        in (
+            CustodyEventKind.DETENTION_CENTRE,
+            CustodyEventKind.FAMILY_NOTIFIED,
+            CustodyEventKind.FAMILY_NOT_NOTIFIED,
+        )
+        and request_kind not in _DETAINED_KINDS
+    ):
+        raise ValidationError(
+            {
+                "kind": [
+                    _(
+                        "This follows a detention or an arrest only; a summons or compelled appearance is "
+                        "not custody."
+                    )
+                ]
+            }
+        )
+    if kind == CustodyEventKind.DETENTION_CENTRE and not (place or "").strip():
+        raise ValidationError({"place": [_("Name the detention centre (MPS-2020 art 126).")]})
+    if kind == CustodyEventKind.FAMILY_NOT_NOTIFIED and not (note or "").strip():
+        raise ValidationError(
+            {
+                "note": [
+                    _(
+                        "Say why the family cannot be notified, or why notice would hinder the "
+                        "investigation (MPS-2020 arts 127, 145)."
+                    )
+                ]
+            }
+        )
 
 
 # --- property follow-up (arts 233, 240, 243–247) ------------------------------------------------
@@ -1196,6 +1374,7 @@ def property_measure_record(
     """Record a freeze, seal or seizure with its period; a freeze gets a renewal reminder before expiry."""
     request = _follow_up_request(request, by, flag="property_follow_up")
     kind = _measure_kind(kind)
+    _measure_within_approval(request, kind)
     if not (target or "").strip():
         raise ValidationError({"target": [_("Name the account or the object.")]})
     if amount is not None and amount < 0:
@@ -1210,6 +1389,24 @@ def property_measure_record(
         starts_on=starts_on,
         renewed_from=None,
     )
+
+
+def _measure_within_approval(request: AssistanceRequest, kind: PropertyMeasureKind) -> None:
+    """Refuse a one-year deposit freeze a city-level head did not approve (MPS-2020 art 243 ¶2)."""
+    if kind != PropertyMeasureKind.DEPOSITS_MAJOR:
+        return
+    rule = request.approval_rule
+    if rule is None or approval.LEVELS[rule.level] > approval.LEVELS[OrganLevel.CITY]:
+        raise ValidationError(
+            {
+                "kind": [
+                    _(
+                        "A one-year deposit freeze in a major case needs a city-level head's approval "
+                        "(MPS-2020 art 243 ¶2); this request was not approved for it."
+                    )
+                ]
+            }
+        )
 
 
 def _measure_create(
@@ -1382,6 +1579,8 @@ def property_measure_renew(
         )
     _refuse_measure_step(measure, "renew", by, _("Only a measure in force can be renewed."))
     new_kind, starts_on = _renewal_clean(measure, starts_on=starts_on, kind=kind)
+    # Art 240: renewed "按照原批准权限" — a period the original approval did not cover is refused.
+    _measure_within_approval(request, new_kind)
     renewed: list[PropertyMeasure] = []
 
     def after(old: PropertyMeasure) -> None:
@@ -1456,6 +1655,129 @@ def property_measure_found_unrelated(
         expected_state=expected_state,
         arguments={"reason": reason},
         note=reason,
+        after=after,
+    )
+
+
+@transaction.atomic
+def property_measure_propose_release(
+    *, by, measure: PropertyMeasure, reason: str = "", expected_state: str | None = None
+) -> PropertyMeasure:
+    """Ask to lift a freeze (不需要继续冻结, or found unrelated): its approver decides (MPS-2020 art 241)."""
+    measure, request = _measure_locked(measure)
+    _refuse_measure_step(
+        measure, "propose_release", by, _("Only a freeze in force or found unrelated can be lifted.")
+    )
+    reason = (reason or "").strip()
+
+    def after(proposed: PropertyMeasure) -> None:
+        notify(
+            users=_users_with_role(request.approval_unit_id or request.requesting_unit_id, Role.UNIT_HEAD),
+            key=f"assistance:{request.pk}:measure:{proposed.pk}:propose_release",
+            subject=_(
+                "Assistance request %(number)s: lifting a freeze awaits your approval (MPS-2020 art 241)"
+            ),
+            body=f"{proposed.get_kind_display()} {proposed.target}",
+            url=request_url(request),
+            params={"number": request.number},
+        )
+
+    return _measure_transition(
+        measure=measure,
+        request=request,
+        name="propose_release",
+        by=by,
+        expected_state=expected_state,
+        arguments={"reason": reason},
+        note=reason,
+        after=after,
+    )
+
+
+def _unfreeze_notice_data(request: AssistanceRequest, measure: PropertyMeasure, by) -> dict:
+    subjects = list(request.subjects.all().order_by("pk"))
+    freeze = (
+        request.documents.filter(
+            document_type=DocumentType.PROPERTY_FREEZE_NOTICE, superseded_by__isnull=True
+        )
+        .values_list("number", flat=True)
+        .first()
+    )
+    return {
+        "recipient": measure.institution or request.requested_unit.name,
+        "case_name": request.case.name,
+        "subject_name": "、".join(person.name for person in subjects),
+        "id_number": subjects[0].id_number if subjects else "",
+        "property": measure.target,
+        "amount": f"{measure.amount}" if measure.amount is not None else "",
+        "freeze_number": freeze or "",
+        "approver": getattr(by, "display_name", "") or by.get_username(),
+        "officers": getattr(request.created_by, "display_name", "") or request.created_by.get_username(),
+    }
+
+
+@transaction.atomic
+def property_measure_approve_release(
+    *, by, measure: PropertyMeasure, reason: str = "", expected_state: str | None = None
+) -> PropertyMeasure:
+    """Approve lifting a freeze and issue its 协助解除冻结财产通知书 (MPS-2020 art 241).
+
+    The notice is issued by the organ whose head approved (the freeze's approver), linked to the
+    measure; the officers then record the release. A freeze found unrelated keeps its 3-day clock
+    (art 247) until the release is recorded.
+    """
+    from cases.assistance.documents import MEASURE_LINK_TYPE, UNFREEZE_NOTICE
+    from documents import services as document_services
+
+    measure, request = _measure_locked(measure)
+    _refuse_measure_step(measure, "approve_release", by, _("No release of this freeze awaits approval."))
+    organ = request.approval_unit or request.requesting_unit
+
+    def after(approved: PropertyMeasure) -> None:
+        document = document_services.document_draft(
+            kind=UNFREEZE_NOTICE.code,
+            issuing_unit=organ,
+            department=request.requesting_department if organ.pk == request.requesting_unit_id else None,
+            by=by,
+            data=_unfreeze_notice_data(request, approved, by),
+            recipients=[
+                {"name": approved.institution or request.requested_unit.name, "unit": request.requested_unit}
+            ],
+            link_target_type=MEASURE_LINK_TYPE,
+            link_target_id=approved.pk,
+            check_permission=False,
+        )
+        document = document_services.document_issue(document=document, by=by)
+        PropertyMeasure.objects.filter(pk=approved.pk).update(release_document_id=document.pk)
+        approved.release_document_id = document.pk
+        timeline_add(
+            instance=request,
+            actor=by,
+            acting_unit_code=organ.code,
+            action="property_release_approved",
+            note=f"{approved.target} · {document.number}",
+            data={"measure": approved.pk, "document": document.pk, "number": document.number},
+        )
+        notify(
+            users=[u for u in _requester_users(request) if u.pk != by.pk]
+            + ([request.assignee] if request.assignee else []),
+            key=f"assistance:{request.pk}:measure:{approved.pk}:approve_release",
+            subject=_(
+                "Assistance request %(number)s: lifting the freeze is approved; unfreeze notice %(document)s"
+            ),
+            body=f"{approved.get_kind_display()} {approved.target}",
+            url=request_url(request),
+            params={"number": request.number, "document": document.number},
+        )
+
+    return _measure_transition(
+        measure=measure,
+        request=request,
+        name="approve_release",
+        by=by,
+        expected_state=expected_state,
+        arguments={"reason": (reason or "").strip()},
+        note=(reason or "").strip(),
         after=after,
     )
 

@@ -47,7 +47,16 @@ REQUEST_MACHINE = Machine(
     [
         # The requesting unit (drafts are nobody's inbox item: the drafter finds them on the list).
         Step("submit", _("Submit for approval"), emphasis=PRIMARY, form=forms.NoteForm, waiting=False),
-        Step("approve", _("Approve"), emphasis=PRIMARY, form=forms.NoteForm),
+        Step(
+            "approve",
+            _("Approve"),
+            emphasis=PRIMARY,
+            form=forms.NoteForm,
+            help=_(
+                "A property inquiry or freeze is approved by the head of an organ of the level the law "
+                "names (MPS-2020 arts 238, 239, 243 ¶2); the request shows whose."
+            ),
+        ),
         Step(
             "reject",
             _("Send back to the drafter"),
@@ -120,6 +129,8 @@ REQUEST_MACHINE = Machine(
 # measure too, but no generic step: it records a new measure, answered with 201 on its own route.
 MEASURE_SERVICES = {
     "unrelated": services.property_measure_found_unrelated,
+    "propose_release": services.property_measure_propose_release,
+    "approve_release": services.property_measure_approve_release,
     "release": services.property_measure_release,
 }
 
@@ -132,6 +143,20 @@ MEASURE_MACHINE = Machine(
     PropertyMeasure,
     [
         Step("unrelated", _("Found unrelated"), emphasis=SECONDARY, form=forms.UnrelatedForm),
+        # Lifting a freeze (MPS-2020 art 241): asked for, approved by the head who approved the freeze
+        # (the 协助解除冻结财产通知书 is issued then), then recorded as released.
+        Step(
+            "propose_release", _("Ask to lift the freeze"), emphasis=SECONDARY, form=forms.ReleaseReasonForm
+        ),
+        Step(
+            "approve_release",
+            _("Approve lifting the freeze"),
+            emphasis=PRIMARY,
+            form=forms.NoteForm,
+            help=_("Issues the 协助解除冻结财产通知书 (MPS-2020 art 241)."),
+            # No inbox lists measures (inbox_kinds below): the approver is notified when it is asked.
+            waiting=False,
+        ),
         Step("release", _("Record release"), emphasis=SECONDARY),
     ],
     run=_take_measure_step,

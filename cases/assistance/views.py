@@ -41,6 +41,7 @@ from organisation.pages import CaseDataPageMixin
 from organisation.registers.selectors import liaisons_of
 
 PAGE_SIZE = 50
+_FIRST_KINDS = ("capture", "collection", "interrogation")
 # What the timeline says of the rows that are no step (a step's row reads as the step's label).
 TIMELINE_LABELS = {
     "create": gettext_lazy("Drafted"),
@@ -50,9 +51,12 @@ TIMELINE_LABELS = {
     "custody_capture": gettext_lazy("Capture reported"),
     "custody_collection": gettext_lazy("Collected by the requester"),
     "custody_interrogation": gettext_lazy("Interrogated on the requester's behalf"),
+    # The other custody events read as their kind's label (models.CustodyEventKind).
+    **{f"custody_{value}": label for value, label in CustodyEventKind.choices if value not in _FIRST_KINDS},
     "property_measure": gettext_lazy("Property measure recorded"),
     "property_unrelated": gettext_lazy("Property found unrelated"),
     "property_released": gettext_lazy("Property released"),
+    "property_release_approved": gettext_lazy("Lifting the freeze approved (art 241)"),
     "property_renewed": gettext_lazy("Freeze renewed (art 240)"),
     "update": gettext_lazy("Request edited"),
     "deadline_escalated": gettext_lazy("Deadline reminder or escalation"),
@@ -120,6 +124,7 @@ class RequestCreateView(CaseDataPageMixin, RolesFirstMixin, View):
                     legal_basis=data["legal_basis"],
                     first_response_urgent=data["first_response_urgent"],
                     first_response_reason=data["first_response_reason"],
+                    freeze_scope=data["freeze_scope"],
                 )
             except PermissionDenied:
                 form.add_error(None, _("You may not request assistance on this case for your unit."))
@@ -412,6 +417,7 @@ class RequestEditView(CaseDataPageMixin, View):
                 "legal_basis": target.legal_basis,
                 "first_response_urgent": target.first_response_urgent,
                 "first_response_reason": target.first_response_reason,
+                "freeze_scope": target.freeze_scope,
             },
         )
         return self._render(request, target, form)
@@ -429,6 +435,7 @@ class RequestEditView(CaseDataPageMixin, View):
                 "requested_unit": target.requested_unit.code,
                 "first_response_urgent": target.first_response_urgent,
                 "first_response_reason": target.first_response_reason,
+                "freeze_scope": target.freeze_scope,
             },
         )
         if form.is_valid():

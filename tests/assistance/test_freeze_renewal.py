@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from cases.assistance import services
-from cases.assistance.models import PropertyMeasure
+from cases.assistance.models import AssistanceRequest, PropertyMeasure
 from cases.assistance_kinds import AssistanceKind
 from core.models import AuditEvent, DeadlineState
 from core.workflow import timeline_for
-from organisation.models import Role
+from organisation.models import Role, Unit
 from tests.support.api import assert_error, token_client
 from tests.support.factories.assistance import draft_request, walk
 from tests.support.factories.organisation import member
@@ -78,6 +78,13 @@ def test_renewal_with_another_period_and_its_refusals(freeze, qinghai_investigat
     assert_error(client.post(url, {"kind": "sealed"}, format="json"), 400, "invalid")
     too_late = (old.expires_on + dt.timedelta(days=1)).isoformat()
     assert_error(client.post(url, {"starts_on": too_late}, format="json"), 400, "invalid")
+    # A one-year period needs a city-level head's approval (MPS-2020 art 243 ¶2), which a request
+    # approved for an ordinary freeze lacks; one approved for it renews into it.
+    refused = assert_error(client.post(url, {"kind": "deposits_major"}, format="json"), 400, "invalid")
+    assert set(refused["fields"]) == {"kind"}
+    AssistanceRequest.objects.filter(pk=request.pk).update(
+        freeze_scope="deposits_major", approval_unit=Unit.objects.get(code="510100")
+    )
     response = client.post(url, {"kind": "deposits_major"}, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["kind"] == "deposits_major"

@@ -6,6 +6,7 @@ from django.test import Client
 
 from cases.assistance_kinds import AssistanceKind
 from core.models import Deadline
+from organisation.models import Unit
 from tests.support.factories.assistance import draft_request, walk
 from tests.support.personas import Cast
 
@@ -53,3 +54,14 @@ def test_an_urgent_identity_check_runs_a_system_default_period_not_the_article_s
     deadline = Deadline.objects.get(target_id=str(request.pk), rule_key="identity_check")
     assert (deadline.period, deadline.citation) == ("3 days", "")
     assert SYSTEM_DEFAULT_ZH in _page(cast.intake, request)
+
+
+def test_a_remote_unit_s_15_days_say_the_remote_list_is_the_system_s_mps_2020_art_353(db):
+    Unit.objects.filter(code="520100").update(is_remote=True)
+    cast = Cast(requested="520100")
+    request = walk(
+        draft_request(cast.investigator, to="520100", kind=AssistanceKind.IDENTITY_CHECK), cast, "received"
+    )
+
+    html = _page(cast.intake, request)
+    assert ART_353_ZH + " · 边远地区名单为系统设置，非法定" in html

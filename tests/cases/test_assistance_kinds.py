@@ -99,3 +99,14 @@ def test_missing_documents_names_each_missing_one_in_form_order():
     assert missing[-1].source == DocumentSource.UPLOADED
     assert missing[1].source == DocumentSource.GENERATED
     assert missing_documents("identity_check", ["assistance_letter", "police_id_copy"]) == ()
+
+
+def test_inspection_is_a_kind_that_must_ask_and_carries_the_filing_decision_mps_2020_arts_346_347():
+    """Art 346 ¶1 names 勘验、检查; art 347 ¶2 has them carry the 立案决定书 (with the letter of ¶1)."""
+    spec = KINDS[AssistanceKind.INSPECTION]
+    assert spec.must_ask and not spec.coercive
+    assert [document.type for document in required_documents(AssistanceKind.INSPECTION)] == [
+        DocumentType.ASSISTANCE_LETTER,
+        DocumentType.POLICE_ID_COPY,
+        DocumentType.CASE_FILING_DECISION,
+    ]

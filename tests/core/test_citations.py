@@ -167,7 +167,10 @@ def test_a_deadline_without_an_article_reads_as_a_system_default_mps_2020_art_34
 
 
 def test_citations_written_the_chinese_way_are_read_and_checked_too():
-    text = "根据《公安机关办理刑事案件程序规定》第六十二条、第三百四十六条之规定；《中华人民共和国刑法》第二百八十七条之二"
+    text = (
+        "根据《公安机关办理刑事案件程序规定》第六十二条、第三百四十六条之规定；"
+        "《中华人民共和国刑法》第二百八十七条之二"
+    )
 
     assert [ref.canonical for ref in citations.zh_references_in(text)] == [
         "MPS-2020 art 62",
@@ -182,3 +185,20 @@ def test_chinese_numerals_read_back():
     from core.numerals import chinese_numeral
 
     assert all(citations.parse_chinese_numeral(chinese_numeral(n)) == n for n in range(1, 10000))
+
+
+def test_a_remote_unit_s_longer_period_says_the_list_is_the_system_s_mps_2020_art_353():
+    from core.models import Deadline
+
+    template = Template("{% load citations %}{{ row|deadline_basis }}")
+    remote = Deadline(rule_key="identity_check", period="15 days", citation="MPS-2020 art 353")
+    ordinary = Deadline(rule_key="identity_check", period="7 days", citation="MPS-2020 art 353")
+
+    with translation.override("en"):
+        assert template.render(Context({"row": remote})) == (
+            "MPS-2020 art 353 · remote area by the system&#x27;s list, set per unit"
+        )
+        assert template.render(Context({"row": ordinary})) == "MPS-2020 art 353"
+        assert template.render(Context({"row": Deadline(rule_key="acknowledge_receipt", citation="")})) == (
+            "System default period, not set by law"
+        )

@@ -95,10 +95,11 @@ def attach_all(by, request: AssistanceRequest, *, skip=()) -> None:
 
 def walk(request: AssistanceRequest, cast: Cast, upto: str) -> AssistanceRequest:
     """Take the request along the main path until it reaches state `upto`."""
-    coercive = KINDS[AssistanceKind(request.kind)].coercive
+    # The unit head approves a coercive request and a property inquiry (MPS-2020 art 238).
+    by_head = KINDS[AssistanceKind(request.kind)].approver_role == "unit_head"
     steps = {
         "draft": ("submit", lambda: cast.investigator, {}),
-        "awaiting_approval": ("approve", lambda: cast.unit_head if coercive else cast.department_head, {}),
+        "awaiting_approval": ("approve", lambda: cast.unit_head if by_head else cast.department_head, {}),
         "approved": ("send", lambda: cast.investigator, {}),
         "sent": ("receive", lambda: cast.intake, {}),
         "received": ("accept", lambda: cast.intake, {}),

@@ -1,0 +1,57 @@
+"""The document kinds assistance adds to the documents app, and who sees and approves them.
+
+The 协助解除冻结财产通知书 (MPS-2020 art 241): lifting a freeze needs the approval of the head of the
+organ that approved it; the notice tells the bank to unfreeze. It is linked to the property measure it
+lifts and drafted and issued by the measure's approval step (cases.assistance.services), so that step is
+its approval (documents.kinds.EXTERNAL). Who sees the measure's request sees the notice.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from documents import access as document_access
+from documents import kinds as document_kinds
+
+MEASURE_LINK_TYPE = "assistance.propertymeasure"
+
+UNFREEZE_NOTICE = document_kinds.register(
+    document_kinds.DocumentKindSpec(
+        code="property_unfreeze_notice",
+        title="协助解除冻结财产通知书",
+        label=_("Notice of assistance in unfreezing property (协助解除冻结财产通知书)"),
+        template_name="documents/kinds/property_unfreeze_notice",
+        template_version=1,
+        category_char="解",
+        required_fields=("recipient", "property"),
+        parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),
+        approval_chain=document_kinds.EXTERNAL_CHAIN,
+    )
+)
+
+
+def _measure_of(document):
+    from cases.assistance.models import PropertyMeasure
+
+    try:
+        pk = int(document.link_target_id)
+    except (TypeError, ValueError):
+        return None
+    return PropertyMeasure.objects.filter(pk=pk).select_related("request").first()
+
+
+def _resolve(document, user) -> bool:
+    """A user who sees the measure's request sees its unfreeze notice."""
+    from cases.assistance.selectors import request_visible_to
+
+    measure = _measure_of(document)
+    return measure is not None and request_visible_to(user).filter(pk=measure.request_id).exists()
+
+
+def _approved(document) -> bool:
+    """The release approval of the measure (MPS-2020 art 241) is the notice's approval."""
+    measure = _measure_of(document)
+    return measure is not None and measure.release_approved_at is not None
+
+
+def register() -> None:
+    document_access.register_resolver(MEASURE_LINK_TYPE, _resolve)
+    document_access.register_external_approval(MEASURE_LINK_TYPE, _approved)
