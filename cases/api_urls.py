@@ -4,6 +4,7 @@ from cases import apis
 
 urlpatterns = [
     path("offences/", apis.OffenceListApi.as_view(), name="offence-list"),
+    path("charges/", apis.ChargeListApi.as_view(), name="charge-list"),
     path("cases/", apis.CaseListApi.as_view(), name="case-list"),
     # Before cases/<int:pk>/: a fixed path is matched first.
     path("cases/export.csv", apis.CaseExportApi.as_view(), name="case-export"),

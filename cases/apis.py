@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -30,6 +30,7 @@ from cases.models import (
     CaseLocation,
     CasePerson,
     CaseState,
+    Charge,
     DossierState,
     Gender,
     HandlingCode,
@@ -57,6 +58,31 @@ class OffenceSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     name_en = serializers.CharField()
+
+
+class ChargeSerializer(serializers.Serializer):
+    """A charge (罪名) with its Criminal Law article and the offence grouping it belongs to."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    article = serializers.CharField(help_text=gettext_lazy("The Criminal Law article, e.g. CL art 266."))
+    group = serializers.CharField(
+        source="group.code", default=None, allow_null=True, help_text=gettext_lazy("Offence grouping code.")
+    )
+
+
+def charges_input(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=48),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy(
+            "Charge codes (GET /api/v1/charges/); 诈骗罪 under the grouping telecom_fraud, or "
+            "帮助信息网络犯罪活动罪, selects the telecom-fraud jurisdiction rules."
+        ),
+        **kwargs,
+    )
 
 
 class PhonesField(serializers.ListField):
@@ -300,6 +326,11 @@ class CaseDetailSerializer(CaseFieldsSerializer):
         allow_null=True,
         help_text=gettext_lazy("The 立案决定书 (a document id), once the case is filed."),
     )
+    charges = serializers.SerializerMethodField(help_text=gettext_lazy("The charges (罪名) of the case."))
+
+    @extend_schema_field(ChargeSerializer(many=True))
+    def get_charges(self, case) -> list:
+        return ChargeSerializer(case.charges.select_related("group").order_by("sort", "code"), many=True).data
 
 
 def case_detail_data(case: Case, user, *, path: str) -> dict:
@@ -321,6 +352,18 @@ def _unit(code: str, field: str) -> Unit:
             {field: [_("There is no unit with the code %(code)s.") % {"code": code}]}
         )
     return unit
+
+
+def _charges(codes) -> list[Charge]:
+    """Return the active charges of these codes, or a 400 naming the unknown ones."""
+    codes = list(dict.fromkeys(codes or ()))
+    found = {charge.code: charge for charge in Charge.objects.filter(code__in=codes, is_active=True)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise serializers.ValidationError(
+            {"charges": [_("There is no charge with the code %(code)s.") % {"code": ", ".join(unknown)}]}
+        )
+    return [found[code] for code in codes]
 
 
 def _offence(code):
@@ -357,6 +400,26 @@ class OffenceListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+@extend_schema(tags=["cases"])
+class ChargeListApi(generics.ListAPIView):
+    """List the charges (罪名) a case may record, with their Criminal Law articles and groupings."""
+
+    permission_classes = [CaseDataAccess]
+    serializer_class = ChargeSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.charge_list()
+
+    @extend_schema(
+        operation_id="charges_list",
+        responses={200: ChargeSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 # --- the case list, export and creation ----------------------------------------------------------
 
 
@@ -380,6 +443,7 @@ class CaseListApi(generics.ListAPIView):
         )
         source_reliability = source_reliability_input(default="")
         information_accuracy = information_accuracy_input(default=None)
+        charges = charges_input(default=list)
         accepting_unit = serializers.CharField(
             required=False,
             help_text=gettext_lazy(
@@ -426,6 +490,7 @@ class CaseListApi(generics.ListAPIView):
             handling_code=values["handling_code"],
             source_reliability=values["source_reliability"],
             information_accuracy=values["information_accuracy"],
+            charges=_charges(values["charges"]),
         )
         case = selectors.case_get_visible(request.user, case.pk)
         return Response(
@@ -580,6 +645,7 @@ class CaseDetailApi(APIView):
         handling_code = serializers.ChoiceField(choices=HandlingCode.choices, required=False)
         source_reliability = source_reliability_input()
         information_accuracy = information_accuracy_input()
+        charges = charges_input()
 
     @extend_schema(
         operation_id="cases_retrieve", responses={200: CaseDetailSerializer, **error_responses(401, 403, 404)}
@@ -600,6 +666,8 @@ class CaseDetailApi(APIView):
         values = dict(data.validated_data)
         if "offence" in values:
             values["offence"] = _offence(values["offence"])
+        if "charges" in values:
+            values["charges"] = _charges(values["charges"])
         services.case_update(case=case, by=request.user, data=values)
         return Response(case_detail_data(_visible_case(request, pk), request.user, path=request.path))
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import (
     LOCATION_CITATIONS,
     CaseState,
+    Charge,
     Gender,
     HandlingCode,
     IdType,
@@ -71,6 +72,16 @@ class CaseCreateForm(forms.Form):
         empty_label=_("— choose —"),
         help_text=_("Needed before the case can be registered."),
     )
+    # Chosen from the list, grouped by offence grouping: never a typed code.
+    charges = forms.MultipleChoiceField(
+        label=_("Charges (罪名)"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "The charges with their Criminal Law articles. 诈骗罪 under the grouping 电信网络诈骗, or "
+            "帮助信息网络犯罪活动罪, brings in the telecom-fraud jurisdiction rules."
+        ),
+    )
     external_number = forms.CharField(
         label=_("External case number"),
         max_length=64,
@@ -107,12 +118,26 @@ class CaseCreateForm(forms.Form):
         help_text=_("How far the information itself is confirmed."),
     )
 
-    def __init__(self, *args, units=(), offences=None, **kwargs):
+    def __init__(self, *args, units=(), offences=None, charges=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accepting_unit"].choices = [(unit.pk, unit.name) for unit in units]
         if len(units) == 1:
             self.fields["accepting_unit"].initial = units[0].pk
         self.fields["offence"].queryset = offences if offences is not None else Offence.objects.none()
+        self._charges = {charge.code: charge for charge in charges}
+        self.fields["charges"].choices = charge_choices(charges)
+
+    def clean_charges(self) -> list[Charge]:
+        return [self._charges[code] for code in self.cleaned_data.get("charges") or ()]
+
+
+def charge_choices(charges) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return the charges as select options grouped by offence grouping, each with its article."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for charge in charges:
+        group = charge.group.name if charge.group_id else _("Other charges")
+        groups.setdefault(str(group), []).append((charge.code, f"{charge.name}（{charge.article}）"))
+    return list(groups.items())
 
 
 def _role_choices_with_citations() -> list[tuple[str, str]]:
@@ -147,7 +172,8 @@ class LocationForm(forms.Form):
         choices=_role_choices_with_citations,
         help_text=_(
             "What makes the place a crime location: art 16 (conduct, result, proceeds), art 17 "
-            "(network offences), art 18 (vehicles) of the MPS provisions."
+            "(network offences), art 18 (vehicles) of the MPS provisions; for telecom fraud also the "
+            "2016 and 2021 opinions."
         ),
     )
     division_code = forms.CharField(

@@ -24,7 +24,12 @@ from organisation.models import Unit
 
 
 class Offence(models.Model):
-    """A suspected offence from the maintained list (seeded with the common cross-region ones)."""
+    """An offence grouping (电信网络诈骗, 毒品, …) from the maintained list, above the charges (罪名).
+
+    A case is filed under one grouping and records its charges (Charge). The grouping 电信网络诈骗
+    says the fraud was committed by telecom or network means: with 诈骗罪 it selects the telecom
+    rule set of the jurisdiction engine (jurisdiction.rules.rule_set_for).
+    """
 
     code = models.SlugField(_("code"), max_length=48, unique=True)
     name = models.CharField(_("name"), max_length=64, help_text=_("The offence as written in Chinese."))
@@ -39,6 +44,41 @@ class Offence(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Charge(models.Model):
+    """A charge (罪名) with its Criminal Law article ("CL art 266"), under an offence grouping.
+
+    The codes are stable identifiers (seeded by migration 0012): jurisdiction.rules names the
+    charges that select the telecom-fraud rule set by them.
+    """
+
+    code = models.SlugField(_("code"), max_length=48, unique=True)
+    name = models.CharField(
+        _("name"), max_length=64, help_text=_("The charge (罪名) as the Criminal Law names it.")
+    )
+    name_en = models.CharField(_("English name"), max_length=96, blank=True)
+    article = models.CharField(
+        _("Criminal Law article"), max_length=24, help_text=_("In the form CL art 266.")
+    )
+    group = models.ForeignKey(
+        Offence,
+        verbose_name=_("offence grouping"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="charges",
+    )
+    sort = models.PositiveSmallIntegerField(_("sort order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return f"{self.name}（{self.article}）" if self.article else self.name
 
 
 # --- the case ------------------------------------------------------------------------------------
@@ -99,6 +139,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     offence = models.ForeignKey(
         Offence, verbose_name=_("offence"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The charges (罪名) under the grouping `offence`; several for several crimes (MPS-2020 art 21 ¶2).
+    charges = models.ManyToManyField(Charge, verbose_name=_("charges"), blank=True, related_name="cases")
     summary = models.TextField(_("summary"), blank=True)
     accepting_unit = models.ForeignKey(
         Unit, verbose_name=_("accepting unit"), on_delete=models.PROTECT, related_name="accepted_cases"
@@ -466,17 +508,46 @@ class CaseParty(models.Model):
 class LocationRole(models.TextChoices):
     CONDUCT = "conduct", _("Place of the criminal conduct")
     RESULT = "result", _("Place of the criminal result")
-    PROCEEDS = "proceeds", _("Place where proceeds were obtained or hidden")
-    SERVER = "server", _("Place of the website server")
+    # The labels of arts 16 and 17 say what the articles say (MPS-2020, law/mps-2020.md).
+    PROCEEDS = "proceeds", _("Place where the proceeds were obtained, hidden, transferred, used or sold")
+    SERVER = "server", _("Place of the server used by the network service used for the offence")
     PROVIDER = "provider", _("Place of the network service provider")
-    VICTIM_SYSTEM = "victim_system", _("Place of the attacked information system")
-    OFFENDER_SYSTEM = "offender_system", _("Place of the information system the suspect used")
-    VICTIM_SYSTEM_USED = "victim_system_used", _("Place of the information system the victim used")
-    VICTIM_LOSS = "victim_loss", _("Place where the victim was harmed or lost property")
+    VICTIM_SYSTEM = "victim_system", _("Place of the attacked network information system or of its managers")
+    OFFENDER_SYSTEM = "offender_system", _("Place of the network information system the suspect used")
+    VICTIM_SYSTEM_USED = "victim_system_used", _("Place of the network information system the victim used")
+    VICTIM_LOSS = "victim_loss", _("Place where the victim was when harmed and where the property was lost")
     VEHICLE_FIRST_STOP = "vehicle_first_stop", _("First stop of the vehicle after the offence")
     VEHICLE_ORIGIN = "vehicle_origin", _("Origin of the vehicle")
     VEHICLE_TRANSIT = "vehicle_transit", _("Transit point of the vehicle")
     VEHICLE_DESTINATION = "vehicle_destination", _("Destination of the vehicle")
+    # The telecom-fraud opinions' places (法发〔2016〕32号 §5, 法发〔2021〕22号 §1): crime locations only
+    # when the case's charges select the telecom rule set (jurisdiction.rules.rule_set_for).
+    FRAUD_CALL_MADE = "fraud_call_made", _("Where fraudulent calls, texts or e-mails were made or sent")
+    FRAUD_CALL_RECEIVED = (
+        "fraud_call_received",
+        _("Where fraudulent calls, texts or e-mails arrived or were received"),
+    )
+    SITE_BUILDER = "site_builder", _("Where the fraud website's builders or managers are")
+    VICTIM_DECEIVED = "victim_deceived", _("Where the victim was when deceived")
+    FRAUD_PROCEEDS = (
+        "fraud_proceeds",
+        _("Where the fraud's proceeds were obtained, hidden, transferred, used or sold"),
+    )
+    PHONE_CARD = (
+        "phone_card",
+        _("Where the SIM, data or IoT cards used were opened, sold, transferred or hidden"),
+    )
+    BANK_CARD = (
+        "bank_card",
+        _("Where the bank cards or accounts used were opened, sold, transferred, hidden or used"),
+    )
+    FUNDS_COUNTERPARTY = "funds_counterparty", _("Where counterparties paid or remitted the funds")
+    IM_MESSAGE = "im_message", _("Where instant or advertising messages used were sent, received or arrived")
+    FRAUD_DEVICE = (
+        "fraud_device",
+        _("Where modem pools, GOIP or multi-SIM devices used were sold, connected or hidden"),
+    )
+    INTERNET_ACCOUNT = "internet_account", _("Where the internet accounts used were sold or logged into")
     OTHER = "other", _("Other place")
 
 
@@ -496,6 +567,18 @@ LOCATION_CITATIONS: dict[str, str] = {
     LocationRole.VEHICLE_ORIGIN: "MPS-2020 art 18",
     LocationRole.VEHICLE_TRANSIT: "MPS-2020 art 18",
     LocationRole.VEHICLE_DESTINATION: "MPS-2020 art 18",
+    # [S] the opinions' sections: check against the official text.
+    LocationRole.FRAUD_CALL_MADE: "法发〔2016〕32号 §5",
+    LocationRole.FRAUD_CALL_RECEIVED: "法发〔2016〕32号 §5",
+    LocationRole.SITE_BUILDER: "法发〔2016〕32号 §5",
+    LocationRole.VICTIM_DECEIVED: "法发〔2016〕32号 §5",
+    LocationRole.FRAUD_PROCEEDS: "法发〔2016〕32号 §5",
+    LocationRole.PHONE_CARD: "法发〔2021〕22号 §1",
+    LocationRole.BANK_CARD: "法发〔2021〕22号 §1",
+    LocationRole.FUNDS_COUNTERPARTY: "法发〔2021〕22号 §1",
+    LocationRole.IM_MESSAGE: "法发〔2021〕22号 §1",
+    LocationRole.FRAUD_DEVICE: "法发〔2021〕22号 §1",
+    LocationRole.INTERNET_ACCOUNT: "法发〔2021〕22号 §1",
     LocationRole.OTHER: "",
 }
 

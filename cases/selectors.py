@@ -16,6 +16,7 @@ from cases.models import (
     CaseParty,
     CasePerson,
     CaseState,
+    Charge,
     HandlingCode,
     Offence,
     PartyRole,
@@ -232,3 +233,9 @@ def case_detail_prefetch(case: Case) -> Case:
 def offence_list(*, include_inactive: bool = False) -> QuerySet[Offence]:
     offences = Offence.objects.all()
     return offences if include_inactive else offences.filter(is_active=True)
+
+
+def charge_list(*, include_inactive: bool = False) -> QuerySet[Charge]:
+    """Return the charges (罪名) in their display order, with their groupings joined."""
+    charges = Charge.objects.select_related("group")
+    return charges if include_inactive else charges.filter(is_active=True)

@@ -28,6 +28,7 @@ from cases.models import (
     CaseParty,
     CasePerson,
     CaseState,
+    Charge,
     Gender,
     HandlingCode,
     IdType,
@@ -121,7 +122,16 @@ CASE_FIELDS = (
     "handling_code",
     "source_reliability",
     "information_accuracy",
+    "charges",
 )
+
+
+def _clean_charges(charges: Iterable[Charge]) -> list[Charge]:
+    """Return the charges (罪名) as chosen, each once; only charges of the maintained list, active."""
+    chosen = list(dict.fromkeys(charges))
+    if any(not (isinstance(charge, Charge) and charge.is_active) for charge in chosen):
+        raise ValidationError({"charges": _("Choose the charges from the list.")})
+    return chosen
 
 
 def _clean_case(values: dict[str, Any], *, registered: bool = False) -> dict[str, Any]:
@@ -170,8 +180,12 @@ def case_create(
     handling_code: str = HandlingCode.NORMAL,
     source_reliability: str = "",
     information_accuracy: int | None = None,
+    charges: Iterable[Charge] = (),
 ) -> Case:
-    """Open a draft case in one of the user's units where they are an investigator or department head."""
+    """Open a draft case in one of the user's units where they are an investigator or department head.
+
+    `charges` are the charges (罪名) under the grouping `offence`; they select the jurisdiction rule set.
+    """
     standing = user_standing(by)
     if not any(standing.holds(unit_id, permissions.CREATORS) for unit_id in standing.unit_ids):
         raise PermissionDenied(_("Only investigators and department heads can open cases."))
@@ -201,9 +215,18 @@ def case_create(
         validate_unique=False,
         validate_constraints=False,
     )
+    chosen = _clean_charges(charges)
     case.save()
+    if chosen:
+        case.charges.set(chosen)
     _sync_parties(case)
-    _record(case=case, by=by, action="created", payload={"accepting_unit": accepting_unit.code})
+    _record(
+        case=case,
+        by=by,
+        action="created",
+        payload={"accepting_unit": accepting_unit.code}
+        | ({"charges": [charge.code for charge in chosen]} if chosen else {}),
+    )
     return case
 
 
@@ -219,7 +242,17 @@ def case_update(*, case: Case, by: User, data: Mapping[str, Any]) -> Case:
         raise ValueError(f"case_update does not change {sorted(unknown)}")
     case = _lock(case)
     _check_writable(case, by)
-    values = _clean_case(dict(data), registered=case.state != CaseState.DRAFT)
+    values = dict(data)
+    related = {}
+    if "charges" in values:
+        # The charges are a many-to-many set: written here and joined to the same audited change.
+        chosen = _clean_charges(values.pop("charges") or ())
+        before = sorted(case.charges.values_list("code", flat=True))
+        after = sorted(charge.code for charge in chosen)
+        if before != after:
+            case.charges.set(chosen)
+            related["charges"] = (before, after)
+    values = _clean_case(values, registered=case.state != CaseState.DRAFT)
     model_update(
         instance=case,
         values=values,
@@ -227,6 +260,7 @@ def case_update(*, case: Case, by: User, data: Mapping[str, Any]) -> Case:
         action="updated",
         acting_unit_code=permissions.acting_unit_code(case, by),
         with_values=("handling_code", "source_reliability", "information_accuracy"),
+        related=related or None,
     )
     return case
 

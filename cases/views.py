@@ -122,7 +122,9 @@ class CaseCreateView(CaseDataPageMixin, View):
     explain_no_access = True
 
     def _form(self, request, data=None):
-        return CaseCreateForm(data, units=self.units, offences=selectors.offence_list())
+        return CaseCreateForm(
+            data, units=self.units, offences=selectors.offence_list(), charges=list(selectors.charge_list())
+        )
 
     def dispatch(self, request, *args, **kwargs):
         self.units = _creatable_units(request.user) if request.user.is_authenticated else []
@@ -152,6 +154,7 @@ class CaseCreateView(CaseDataPageMixin, View):
                     handling_code=values["handling_code"],
                     source_reliability=values["source_reliability"],
                     information_accuracy=values["information_accuracy"],
+                    charges=values["charges"],
                 )
             except ValidationError as error:
                 apply_errors(form, error)

@@ -209,6 +209,9 @@ REGISTER: tuple[tuple[str, int | str, int | None, str], ...] = (
     ("公通字〔2020〕6号", 6, None, "严禁未经批准佩枪跨区域执行任务"),
     # GB/T 9704-2012 [S]
     ("GB/T 9704-2012", "10.3", None, "纪要格式"),
+    # Charges the maintained list adds (cases.Charge, issue 18 item 13)
+    ("CL", 274, None, "敲诈勒索罪"),
+    ("CL", 312, None, "掩饰、隐瞒犯罪所得、犯罪所得收益罪"),
 )
 
 

@@ -2,18 +2,20 @@
 
 Read-only. A case costs a constant number of queries however many places and persons it has: the
 places and persons come in one prefetch each (with their units joined), the accepting and lead
-units in at most one more, and the superiors that name a common superior in one. The prefetch is
+units in at most one more, the superiors that name a common superior in one, the charges in one,
+and the grouping with the count of linked cases in one. The prefetch is
 cached on the case instance as Django's own would be: a caller that already prefetched `locations`
 and `persons` (with the same joins) pays nothing for them; re-read a case after editing its facts.
 """
 
 from datetime import date
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from cases.models import Case, CaseLocation, CasePerson
-from jurisdiction.rules import Analysis, CaseFacts, Person, Place, UnitRef, analyse
+from cases.models import Charge as CaseCharge
+from jurisdiction.rules import Analysis, CaseFacts, Charge, Person, Place, UnitRef, analyse
 from organisation.models import PATH_SEPARATOR, Unit
 
 _PLACES = Prefetch("locations", queryset=CaseLocation.objects.select_related("division_unit").order_by("id"))
@@ -21,6 +23,7 @@ _PERSONS = Prefetch(
     "persons",
     queryset=CasePerson.objects.select_related("household_unit", "habitual_unit").order_by("id"),
 )
+_CHARGES = Prefetch("charges", queryset=CaseCharge.objects.order_by("sort", "code"))
 
 
 def unit_ref(unit: Unit | None) -> UnitRef | None:
@@ -41,8 +44,9 @@ def judged_on(case: Case) -> date:
 def case_facts(case: Case, *, on: date | None = None) -> CaseFacts:
     """Return the facts of the case that bear on jurisdiction, read in a constant number of queries."""
     on = on or judged_on(case)
-    prefetch_related_objects([case], _PLACES, _PERSONS)
+    prefetch_related_objects([case], _PLACES, _PERSONS, _CHARGES)
     _load_units(case)
+    grouping, linked_cases = _grouping_and_links(case)
     places = tuple(
         Place(
             role=location.role,
@@ -85,12 +89,41 @@ def case_facts(case: Case, *, on: date | None = None) -> CaseFacts:
         superiors=_superiors([unit for unit in named if unit is not None]),
         case_name=case.name,
         case_number=case.number,
+        charges=tuple(
+            Charge(code=charge.code, name=charge.name, article=charge.article)
+            for charge in case.charges.all()
+        ),
+        grouping=grouping,
+        # 立案 decides whether a transfer is art 175's or art 184's (Case.is_filed, MPS-2020 art 178).
+        is_filed=bool(getattr(case, "is_filed", False)),
+        linked_cases=linked_cases,
     )
 
 
 def case_analysis(case: Case, *, on: date | None = None) -> Analysis:
     """Return the jurisdiction analysis of the case (candidates, recommendation, factors, notes)."""
     return analyse(case_facts(case, on=on))
+
+
+def _grouping_and_links(case: Case) -> tuple[str, int]:
+    """Return the code of the case's offence grouping and how many cases are linked to it, in one query.
+
+    Linked (MPS-2020 art 21 ¶2): another case sharing a suspect's identifier (a related-case match),
+    or a case already merged into this one.
+    """
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            linked=Count("related_matches__other_case", distinct=True),
+            merged=Count("merged_cases", distinct=True),
+        )
+        .values_list("offence__code", "linked", "merged")
+        .first()
+    )
+    if row is None:
+        return "", 0
+    code, linked, merged = row
+    return code or "", linked + merged
 
 
 def _cached(case: Case, name: str) -> bool:

@@ -61,9 +61,10 @@ def telecom_case(*, created_by=None, lead_unit=None, victim_places: int = 2, sus
 
 
 def test_the_engine_knows_every_place_role_and_agrees_on_citations():
-    assert set(LocationRole.values) == set(rules.PLACE_RULES) | {rules.OTHER_PLACE}
-    assert set(rules.ROLE_LABELS) >= set(LocationRole.values)
-    for role, (_kind, citation, _condition) in rules.PLACE_RULES.items():
+    # MPS-2020's places and the telecom-fraud opinions' (法发〔2016〕32号 §5, 法发〔2021〕22号 §1)
+    assert set(LocationRole.values) == set(rules.ALL_PLACE_RULES) | {rules.OTHER_PLACE}
+    assert set(rules.ROLE_LABELS) == set(LocationRole.values)
+    for role, (_kind, citation, _condition) in rules.ALL_PLACE_RULES.items():
         assert case_models.LOCATION_CITATIONS[role] == citation
     assert case_models.RULES_VERSION == rules.RULES_VERSION
     assert {PersonRole.SUSPECT, PersonRole.VICTIM} == {rules.SUSPECT, rules.VICTIM}
@@ -124,11 +125,12 @@ def test_facts_carry_the_case_as_stored(wuhou_investigator):
 
 
 @pytest.mark.parametrize(("victim_places", "suspects"), [(1, 1), (12, 9)], ids=["small case", "large case"])
-def test_facts_cost_four_queries_however_large_the_case(django_assert_num_queries, victim_places, suspects):
+def test_facts_cost_six_queries_however_large_the_case(django_assert_num_queries, victim_places, suspects):
     case = telecom_case(lead_unit=unit(KUNMING), victim_places=victim_places, suspects=suspects)
     fresh = Case.objects.get(pk=case.pk)
-    # the accepting and lead units, the places, the persons, the superiors
-    with django_assert_num_queries(4) as captured:
+    # the accepting and lead units, the places, the persons, the charges, the grouping with the
+    # linked cases (issue 18), the superiors
+    with django_assert_num_queries(6) as captured:
         analysis = case_analysis(fresh)
     assert all(query["sql"].lstrip().upper().startswith("SELECT") for query in captured.captured_queries)
     assert len(analysis.candidates) == 5
@@ -137,7 +139,7 @@ def test_facts_cost_four_queries_however_large_the_case(django_assert_num_querie
 def test_units_joined_by_the_caller_save_a_query(django_assert_num_queries):
     case = telecom_case()
     joined = Case.objects.select_related("accepting_unit", "lead_unit").get(pk=case.pk)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         case_facts(joined)
 
 
@@ -198,3 +200,46 @@ def test_a_draft_is_judged_today(wuhou_investigator):
     analysis = rules.analyse(facts)
     assert analysis.recommendation.unit.code == WUHOU
     assert analysis.candidate(WUHOU).basis(rules.FIRST_ACCEPTING).facts == ("最初受理本案（尚未登记受理）",)
+
+
+# --- the charges select the rule set (issue 18) ----------------------------------------------------
+
+
+def _charge(code):
+    return case_models.Charge.objects.get(code=code)
+
+
+def test_fraud_under_the_telecom_grouping_selects_the_telecom_rules_fa_fa_2016_32_section_5():
+    case = telecom_case()
+    case.offence = case_models.Offence.objects.get(code="telecom_fraud")
+    case.save(update_fields=["offence"])
+    case.charges.set([_charge("fraud")])
+    CaseLocationFactory(case=case, role=LocationRole.FRAUD_CALL_MADE, division_code=PANLONG)
+    facts = case_facts(Case.objects.get(pk=case.pk))
+    assert facts.grouping == "telecom_fraud"
+    assert facts.charges == (rules.Charge("fraud", "诈骗罪", "CL art 266"),)
+    analysis = case_analysis(Case.objects.get(pk=case.pk))
+    assert analysis.rule_set == rules.TELECOM_FRAUD
+    assert analysis.candidate(PANLONG).basis(rules.CRIME_CONDUCT).citation == "法发〔2016〕32号 §5"
+
+
+def test_fraud_under_another_grouping_keeps_mps_2020_alone_mps_2020_art_15_2():
+    case = telecom_case()
+    case.offence = case_models.Offence.objects.get(code="fraud")
+    case.save(update_fields=["offence"])
+    case.charges.set([_charge("fraud")])
+    CaseLocationFactory(case=case, role=LocationRole.BANK_CARD, division_code=PANLONG)
+    analysis = case_analysis(Case.objects.get(pk=case.pk))
+    assert analysis.rule_set == rules.MPS_2020
+    assert analysis.candidate(PANLONG) is None
+    assert "telecom_place_not_applicable" in analysis.note_keys()
+
+
+def test_several_charges_and_a_merged_case_make_a_merge_possible_mps_2020_art_21_2():
+    case = telecom_case(suspects=1)
+    case.charges.set([_charge("fraud"), _charge("personal_information")])
+    CaseFactory(accepting_unit=unit(WUHUA), merged_into=case)
+    facts = case_facts(Case.objects.get(pk=case.pk))
+    assert facts.linked_cases == 1
+    assert [charge.article for charge in facts.charges] == ["CL art 266", "CL art 253之一"]
+    assert "merge_possible" in case_analysis(Case.objects.get(pk=case.pk)).note_keys()
