@@ -202,3 +202,16 @@ def test_a_remote_unit_s_longer_period_says_the_list_is_the_system_s_mps_2020_ar
         assert template.render(Context({"row": Deadline(rule_key="acknowledge_receipt", citation="")})) == (
             "System default period, not set by law"
         )
+
+
+def test_the_filter_escapes_what_it_is_given_and_keeps_safe_text_safe():
+    from django.utils.safestring import mark_safe
+
+    template = Template("{% load citations %}{{ c|cite }}")
+    with translation.override("zh-hans"):
+        assert template.render(Context({"c": "<b>MPS-2020 art 16</b>"})) == (
+            "&lt;b&gt;《公安机关办理刑事案件程序规定》第十六条&lt;/b&gt;"
+        )
+        assert template.render(Context({"c": mark_safe("<b>MPS-2020 art 16</b>")})) == (
+            "<b>《公安机关办理刑事案件程序规定》第十六条</b>"
+        )
