@@ -396,6 +396,26 @@ def test_notifications_of_a_level_render_in_chinese_with_the_rule_and_due_time(
     assert "cases.assistancerequest #41" in notification.subject
 
 
+def test_a_system_default_period_is_named_as_such_in_its_notification_mps_2020_art_348(
+    told, django_capture_on_commit_callbacks
+):
+    """Art 348 sets no period for acknowledging a request: the notice says the period is the system's."""
+    deadline = deadline_start(
+        target=TARGET,
+        rule_key="acknowledge_receipt",
+        start=at(2026, 3, 2, 10),
+        responsible_unit_code="520100",
+        requester_unit_code="510107",
+    )
+    assert deadline.citation == ""
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deadline_scan(now=end_of(2026, 3, 9))
+
+    bodies = list(Notification.objects.values_list("body", flat=True))
+    assert bodies and all("系统默认期限，非法定" in body and "()" not in body for body in bodies)
+
+
 def test_scan_skips_the_reminder_for_a_deadline_first_seen_overdue(told, django_capture_on_commit_callbacks):
     deadline = identity_check()
 
