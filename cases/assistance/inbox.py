@@ -56,7 +56,8 @@ def _conditions(user) -> dict[str, Q]:
     heads = _units_with(user, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
     intake_units = _units_with(user, Role.INTAKE_OFFICER)
     departments = _departments_headed(user)
-    deciding_units = _units_with(user, Role.UNIT_HEAD, Role.LEGAL_OFFICER)
+    # MPS-2020 art 356: the common superior's head decides a referred dispute.
+    deciding_units = _units_with(user, Role.UNIT_HEAD)
     own_or_headed = Q(created_by=user) | Q(requesting_unit_id__in=heads) if heads else Q(created_by=user)
     conditions = {
         # The approval the law gives to a higher organ's head waits at that organ (approval_unit).

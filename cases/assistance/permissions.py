@@ -104,8 +104,13 @@ def may_refer(request, user) -> bool:
 
 
 def may_decide(request, user) -> bool:
-    """The common superior's unit head or legal officer decides a referred dispute."""
-    return request.referred_to_id is not None and holds(user, request.referred_to_id, *SENIOR_ROLES)
+    """The common superior decides a referred dispute with its head's approval (MPS-2020 art 356).
+
+    Art 356: failing agreement, the dispute over jurisdiction or classification is put to the common
+    superior organ to decide (提请共同的上级公安机关决定); the organ's decision is its head's, so its
+    legal officer may prepare it (it is told of the referral) but not decide alone.
+    """
+    return request.referred_to_id is not None and holds(user, request.referred_to_id, Role.UNIT_HEAD)
 
 
 def may_create_for(unit_id, user) -> bool:

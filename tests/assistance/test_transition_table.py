@@ -144,7 +144,11 @@ SIDE_TABLE = {
     ),
     # Only a unit head or legal officer of either side takes a dispute to the common superior.
     "disputed": (_disputed, {"inv": {"withdraw"}, "uh": {"withdraw", "refer"}}),
-    "referred": (_referred, {"inv": set(), "uh": set(), "mps_legal": {"decide_proceed", "decide_withdraw"}}),
+    # MPS-2020 art 356: the common superior's head decides; its legal officer alone does not.
+    "referred": (
+        _referred,
+        {"inv": set(), "uh": set(), "mps_legal": set(), "mps_head": {"decide_proceed", "decide_withdraw"}},
+    ),
 }
 
 
@@ -160,6 +164,7 @@ def test_side_states_table(db, state, qinghai_investigator):
         "officer": cast.officer,
         "qinghai": qinghai_investigator,
         "mps_legal": member("000000", "legal_officer", username="mps_legal_t"),
+        "mps_head": member("000000", "unit_head", username="mps_head_t"),
     }
     build, expected = SIDE_TABLE[state]
     request = build(cast, walk(draft_request(cast.investigator), cast, "received"))

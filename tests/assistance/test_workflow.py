@@ -150,7 +150,7 @@ def test_a_stale_expected_state_is_a_conflict(cast):
     assert conflict.value.current_state == "sent"
 
 
-def test_dispute_is_referred_to_the_common_superior_who_decides(cast):
+def test_dispute_is_referred_to_the_common_superior_whose_head_decides_mps_2020_art_356(cast):
     from organisation.models import Role
     from tests.support.factories.organisation import member
 
@@ -162,10 +162,14 @@ def test_dispute_is_referred_to_the_common_superior_who_decides(cast):
     request = services.request_transition(by=cast.unit_head, request=request, name="refer")
     assert request.referred_to.code == "000000"
     ministry_legal = member("000000", Role.LEGAL_OFFICER, username="mps_legal")
+    ministry_head = member("000000", Role.UNIT_HEAD, username="mps_head")
     with pytest.raises(PermissionDenied):
         services.request_transition(by=cast.unit_head, request=request, name="decide_proceed", reason="x")
+    # Art 356: the superior organ decides, with its head's approval; its legal officer alone may not.
+    with pytest.raises(PermissionDenied):
+        services.request_transition(by=ministry_legal, request=request, name="decide_proceed", reason="x")
     request = services.request_transition(
-        by=ministry_legal, request=request, name="decide_proceed", reason="请昆明市局依法协助"
+        by=ministry_head, request=request, name="decide_proceed", reason="请昆明市局依法协助"
     )
     assert request.state == "accepted" and request.decision
 
