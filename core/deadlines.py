@@ -560,9 +560,13 @@ DEFAULT_RULES = RuleBook(
             label=_("Collect a detained suspect"),
             period=Period(24, Unit.HOURS),
             kind=Kind.CUSTODY,
-            citation="MPS-2020 art 351 ¶2–3",
+            # A system default: art 351 ¶2 asks for collection "immediately" (立即…及时提解), no number.
+            citation="",
             confidence=Confidence.RECOLLECTION,
-            note="The rule says 'immediately'; 24 h is when the local unit must interrogate instead.",
+            note=(
+                "MPS-2020 art 351 ¶2 says collect immediately; 24 h is chosen because after it the local "
+                "unit must interrogate on the requester's behalf (art 351 ¶3)."
+            ),
         ),
         DeadlineRule(
             code="transfer_case",

@@ -312,7 +312,8 @@ def test_period_parse_refuses_nonsense(text):
         ("jurisdiction_consultation", "ordinary", False, "7 days", "ordinary", ""),
         ("interrogation_on_behalf", "ordinary", False, "24 hours", "custody", "MPS-2020 art 351"),
         ("interrogation_on_behalf", "extra_urgent", False, "24 hours", "custody", "MPS-2020 art 351"),
-        ("collect_detained_suspect", "ordinary", False, "24 hours", "custody", "MPS-2020 art 351"),
+        # Art 351 ¶2 says "immediately": the 24 hours are the system's.
+        ("collect_detained_suspect", "ordinary", False, "24 hours", "custody", ""),
         ("transfer_case", "ordinary", False, "24 hours", "ordinary", "MPS-2020 art 175"),
         ("notify_complainant_of_transfer", "ordinary", False, "3 days", "ordinary", "MPS-2020 art 184"),
         ("release_unrelated_seized_property", "ordinary", False, "3 days", "ordinary", "MPS-2020 art 233"),
