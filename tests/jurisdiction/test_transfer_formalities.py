@@ -106,7 +106,7 @@ def test_a_transfer_after_filing_needs_the_head_and_tells_the_complainants_in_3_
 def test_the_family_of_a_suspect_in_custody_is_told_of_the_transfer_mps_2020_art_184(offices):
     case = CaseFactory(accepting_unit=unit(WUHOU), state=CaseState.UNDER_INVESTIGATION)
     proceeding = hand_over_notice(transfer(case, offices), offices[WUHOU])
-    with pytest.raises(ValidationError, match="184"):  # nobody in custody is handed over yet
+    with pytest.raises(ValidationError, match=r"note.*(184|第一百八十四条)"):  # nobody in custody yet
         services.family_notified(proceeding=proceeding, by=offices[WUHOU].investigator, note="电话告知")
     proceeding = sign(proceeding, offices, ("suspect", "犯罪嫌疑人吉某某（已刑事拘留）"), ("file", "案卷1册"))
     assert services.family_notice_owed(proceeding)
@@ -163,7 +163,7 @@ def test_the_handover_list_carries_the_files_and_both_sides_sign_it_mps_2020_art
         services.handover_item_add(
             proceeding=proceeding, by=offices[WUHOU].investigator, kind=kind, description=description
         )
-    with pytest.raises(ValidationError, match="185"):  # the files and legal documents travel too
+    with pytest.raises(ValidationError, match=r"items.*(185|第一百八十五条)"):  # the files travel too
         services.handover_confirm(proceeding=proceeding, by=offices[WUHOU].head)
     proceeding = sign(proceeding, offices, ("file", "案卷2册、法律文书"))
     assert proceeding.state == S.SETTLED
