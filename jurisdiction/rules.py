@@ -1553,10 +1553,10 @@ def _general_notes(
         notes.append(
             Note(
                 "superior_may_handle",
-                "重大的跨区域案件，可以由设区的市一级以上公安机关办理；上级公安机关认为必要时，"
-                f"可以直接办理下级公安机关管辖的案件（{ART_24}）。",
-                "Major cross-regional cases may be handled by city-level organs and above; a superior may "
-                f"take over a case of a lower organ ({ART_24}).",
+                "跨区域犯罪中的重大案件，由设区的市一级以上公安机关负责侦查；上级公安机关认为有必要的，"
+                f"可以侦查下级公安机关管辖的刑事案件（{ART_24}）。",
+                "City-level organs and above are responsible for investigating major cross-regional cases; a "
+                f"superior may investigate a case of a lower organ where it sees the need ({ART_24}).",
                 ART_24,
             )
         )

@@ -640,6 +640,17 @@ def test_bus_theft_stays_at_the_first_stop_and_notes_the_railway_police():
     assert "铁路公安机关不在本系统的单位树中" in railway.text_zh
 
 
+def test_city_level_organs_are_responsible_for_major_cross_regional_cases_mps_2020_art_24():
+    """Art 24 ¶2: city-level organs and above 负责 major cross-regional cases (not 可以)."""
+    analysis = analyse(
+        facts("510104", place("conduct", "510104"), place("proceeds", "510106", address="金牛区某二手市场"))
+    )
+    note = next(note for note in analysis.notes if note.key == "superior_may_handle")
+    assert "由设区的市一级以上公安机关负责侦查" in note.text_zh
+    assert "可以由设区的市" not in note.text_zh
+    assert "are responsible for investigating" in note.text_en
+
+
 def test_bus_theft_accepted_at_the_destination_keeps_it_only_if_necessary():
     recommendation = analyse(bus_theft("500107")).recommendation
     assert (recommendation.outcome, recommendation.unit) == (KEEP, u("500107"))
