@@ -252,7 +252,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_filed(self) -> bool:
-        """Tell whether the case was filed (立案, MPS-2020 art 178): a transfer now is art 184's, not 175's."""
+        """Tell whether the case is filed (立案, MPS-2020 art 178): a transfer now is art 184's, not 175's."""
         return self.filed_at is not None
 
     @property
