@@ -30,14 +30,14 @@ SECTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("page", "section"), SECTIONS)
-def test_the_menu_marks_the_section_of_the_page(client, cast, page, section):
+@pytest.mark.parametrize(("page_name", "section"), SECTIONS)
+def test_the_menu_marks_the_section_of_the_page(client, cast, page_name, section):
     # An auditor of the same province also sees the audit entry; the investigator opens the case pages.
     office = cast.office("510107", "wuhou")
-    user = office.auditor if page.startswith("audit:") else office.investigator
+    user = office.auditor if page_name.startswith("audit:") else office.investigator
     client.force_login(user)
-    response = client.get(reverse(page))
-    assert response.status_code == 200, page
+    response = client.get(reverse(page_name))
+    assert response.status_code == 200, page_name
     assert ACTIVE_LINK.findall(response.content.decode()) == [reverse(section)]
 
 
