@@ -38,7 +38,7 @@ from jurisdiction.rules import (
     analyse,
     rule_set_for,
 )
-from tests.jurisdiction.test_rules import (
+from tests.support.rules_facts import (
     CHENGDU_WUHOU,
     CHONGQING_LIANGJIANG,
     GUIYANG_NANMING,
