@@ -63,7 +63,7 @@ def test_investigator_files_registers_and_sees_the_number(
 
     # A victim's place in Kunming, by htmx: the page reloads with it.
     page.locator("#id_location_role").select_option("victim_loss")
-    expect(page.locator("#id_location_role")).to_contain_text("MPS-2020 art 17")
+    expect(page.locator("#id_location_role")).to_contain_text("《公安机关办理刑事案件程序规定》第十七条")
     page.locator("#id_location_division_code").fill("530102")
     page.locator("#id_location_address").fill("昆明市五华区某小区")
     page.locator("#id_location_occurred").fill("2026-04-15")
@@ -71,7 +71,7 @@ def test_investigator_files_registers_and_sees_the_number(
     page.locator("#places form.fact-form button[type=submit]").click()
     places = page.locator("#places table")
     expect(places).to_contain_text("昆明市公安局五华区分局")
-    expect(places).to_contain_text("MPS-2020 art 17")
+    expect(places).to_contain_text("《公安机关办理刑事案件程序规定》第十七条")
 
     # A suspect: a wrong check digit is refused on the field, and nothing typed is lost.
     person = page.locator("#persons form.fact-form")
