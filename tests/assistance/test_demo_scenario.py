@@ -143,3 +143,18 @@ def test_qinghai_investigator_gets_404_on_the_pages(client):
     assert client.get(f"/cases/{case.pk}/").status_code == 404
     for request in case.assistance_requests.all():
         assert client.get(f"/assistance-requests/{request.pk}/").status_code == 404
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_demo_case_is_charged_with_fraud_and_analysed_by_the_telecom_rules(client):
+    """The 4·15 case carries its charge (诈骗罪, CL art 266) under the 电信网络诈骗 grouping, so the
+    jurisdiction analysis applies the telecom-fraud opinions; the page names the grouping 案件类别 and the
+    charge 罪名, and writes every citation the Chinese way, the conditions of a basis included."""
+    _seed("--verbosity", "0")
+    case = Case.objects.get(external_number="DEMO-2026-0415")
+    assert [charge.code for charge in case.charges.all()] == ["fraud"]
+    client.force_login(_user("wuhou.investigator"))
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "<dt>案件类别</dt><dd>电信网络诈骗</dd>" in html
+    assert "诈骗罪" in html
+    assert "MPS-2020 art" not in html

@@ -28,7 +28,7 @@ from cases.assistance import services as request_services
 from cases.assistance.models import AssistanceRequest
 from cases.assistance.selectors import request_deadlines
 from cases.assistance_kinds import KINDS, AssistanceKind, DocumentType
-from cases.models import Case, CasePerson, IdType, LocationRole, Offence, PersonRole
+from cases.models import Case, CasePerson, Charge, IdType, LocationRole, Offence, PersonRole
 from core.deadlines import format_due
 from core.identity import make_id_number
 from organisation.demo import DEMO_PASSWORD
@@ -135,6 +135,8 @@ def _wuhou_case(users: dict[str, User], offence: Offence) -> tuple[Case, CasePer
         accepting_unit=Unit.objects.get(code=WUHOU),
         name="4·15 电信网络诈骗案",
         offence=offence,
+        # 诈骗罪 (CL art 266) by telecom means: the telecom-fraud rules apply (jurisdiction.rules).
+        charges=[Charge.objects.get(code="fraud")],
         external_number=CASE_EXTERNAL_NUMBER,
         summary=(
             "2026年4月以来，犯罪嫌疑人罗志勇等人在成都市武侯区租用写字楼设立话务窝点，冒充电商平台客服，"
@@ -248,6 +250,8 @@ def _kunming_case(users: dict[str, User], offence: Offence) -> Case:
         accepting_unit=Unit.objects.get(code=KUNMING),
         name="5·02 冒充客服退款诈骗案",
         offence=offence,
+        # 诈骗罪 (CL art 266) by telecom means: the telecom-fraud rules apply (jurisdiction.rules).
+        charges=[Charge.objects.get(code="fraud")],
         external_number=KUNMING_EXTERNAL_NUMBER,
         summary="2026年5月2日，受害人接到自称电商客服的电话，按其指示转账4.8万元。",
     )
