@@ -550,6 +550,7 @@ class Requests:
                 "id", "number", "case_id", "requesting_unit_id", "requesting_department_id",
                 "requested_unit_id",
                 "kind", "urgency", "matters", "legal_basis", "first_response_urgent", "first_response_reason",
+                "freeze_scope",
                 "state", "created_by_id", "created_at", "updated_at", "approved_by_id", "approved_at",
                 "rejection_reason", "sent_at", "received_at", "clarification_question",
                 "clarification_answer",
@@ -629,7 +630,7 @@ class Requests:
         files["request"].add(
             request_id, f"R{unit.code}{year}{serial:05d}", case_id, unit.id, self.criminal.get(unit.id),
             requested.id, kind, urgency, MATTERS.format(name="某某"), LEGAL_BASIS,
-            False, "", state, requester_officer, created, times["other_at"],
+            False, "", "", state, requester_officer, created, times["other_at"],
             requester_officer if state != "draft" and state != "awaiting_approval" else None,
             times["approved_at"] if state not in {"draft", "awaiting_approval"} else None, "",
             times["sent_at"] if sent else None, times["received_at"] if received else None,
@@ -767,8 +768,8 @@ class Proceedings:
                 "reason",
                 "opened_at", "consultation_due_at", "lead_unit_id", "outcome_reason", "agreement_citation",
                 "agreement_reference", "superior_unit_id", "route", "route_position", "designated_directly",
-                "analysis", "rules_version", "legal_review_note", "settled_at", "withdrawn_reason",
-                "created_at", "updated_at",
+                "analysis", "rules_version", "legal_review_note", "after_filing", "family_notice",
+                "settled_at", "withdrawn_reason", "created_at", "updated_at",
             ),
             directory,
         )  # fmt: skip
@@ -871,7 +872,7 @@ class Proceedings:
                 "管辖权存在争议：犯罪地涉及多个单位。", opened, consultation, lead.id if lead else None,
                 "综合犯罪地、损失和侦查便利确定。" if lead else "", "", "", superior.id if superior else None,
                 json.dumps(route), 0, False, json.dumps(analysis, ensure_ascii=False), "MPS-2020", "",
-                opened + dt.timedelta(days=20) if state == "settled" else None,
+                True, "", opened + dt.timedelta(days=20) if state == "settled" else None,
                 "双方已协商一致，撤回申请。" if state == "withdrawn" else "", opened,
                 opened + dt.timedelta(days=20) if over else opened,
             )  # fmt: skip
