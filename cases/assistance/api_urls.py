@@ -49,4 +49,9 @@ urlpatterns = [
     path(
         "assistance-requests/<int:pk>/leads/", apis.LeadForwardApi.as_view(), name="assistance-request-leads"
     ),
+    path(
+        "assistance-requests/<int:pk>/overreach/",
+        apis.OverreachApi.as_view(),
+        name="assistance-request-overreach",
+    ),
 ]

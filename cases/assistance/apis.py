@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.assistance import presenters, selectors, services
+from cases.assistance import overreach, presenters, selectors, services
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
     FREEZE_SCOPE_CHOICES,
@@ -701,6 +701,48 @@ class LeadForwardApi(APIView):
         lead = selectors.request_list_visible_to(request.user).get(pk=lead.pk)
         selectors.requests_shown(request.user, [lead], path=request.path)
         return Response(RequestListItemSerializer(lead).data, status=status.HTTP_201_CREATED)
+
+
+class OverreachApi(APIView):
+    """Record an act of the cooperating unit beyond the request: who did what, and when (MPS-2020 art 355).
+
+    The requester bears the liability for what was asked; an act beyond it is the cooperating unit's.
+    Officers of either side, or of the superior the request was referred to, record it once the
+    request was sent; it changes no state and goes on the request's timeline and the audit trail.
+    """
+
+    permission_classes = [CaseDataAccess]
+
+    class InputSerializer(serializers.Serializer):
+        officer = serializers.CharField(
+            max_length=100, help_text=_("The officer of the cooperating unit who acted beyond the request.")
+        )
+        act = serializers.CharField(max_length=2000, help_text=_("What was done beyond the request."))
+        acted_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+    class OutputSerializer(serializers.Serializer):
+        cooperating_unit = serializers.CharField(help_text=_("Division code of the cooperating unit."))
+        officer = serializers.CharField()
+        act = serializers.CharField()
+        acted_on = serializers.CharField(allow_blank=True, help_text=_("ISO date, or empty when not known."))
+        citation = serializers.CharField()
+        recorded_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="assistance_requests_record_overreach",
+        tags=["assistance-requests"],
+        request=InputSerializer,
+        responses={201: OutputSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
+        # Who may not record it is told so before the body is read (403 and 409 before 400).
+        overreach.overreach_refusal(target, request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = overreach.overreach_record(request=target, by=request.user, **data.validated_data)
+        body = {**entry.data, "recorded_at": entry.occurred_at}
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 # --- the catalogue -------------------------------------------------------------------------------

@@ -380,3 +380,16 @@ class FulfilForm(NoteForm):
         help_text=_("fulfil: the results."),
         widget=forms.Textarea(attrs={"rows": 3, "required": True}),
     )
+
+
+class OverreachForm(forms.Form):
+    """An act of the cooperating unit beyond the request (MPS-2020 art 355); the service checks the rest."""
+
+    officer = forms.CharField(label=_("Officer of the cooperating unit"), max_length=100, required=False)
+    act = forms.CharField(
+        label=_("What was done beyond the request"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    acted_on = forms.DateField(label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

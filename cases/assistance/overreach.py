@@ -45,6 +45,20 @@ def may_record_overreach(request: AssistanceRequest, user) -> bool:
     return request.state not in NOT_YET_SENT and _recording_unit_id(request, user) is not None
 
 
+def overreach_refusal(request: AssistanceRequest, user) -> int:
+    """Refuse as overreach_record would before its input is read; return the unit the user records for.
+
+    Conflict before the request is sent (nobody acts on it yet); NotAllowed to anyone but the
+    officers of either side or of the superior the request was referred to.
+    """
+    if request.state in NOT_YET_SENT:
+        raise Conflict(current_state=request.state)
+    unit_id = _recording_unit_id(request, user)
+    if unit_id is None:
+        raise NotAllowed
+    return unit_id
+
+
 @transaction.atomic
 def overreach_record(
     *,
@@ -65,11 +79,7 @@ def overreach_record(
         .select_related("requesting_unit", "requested_unit")
         .get(pk=request.pk)
     )
-    if request.state in NOT_YET_SENT:
-        raise Conflict(current_state=request.state)
-    unit_id = _recording_unit_id(request, by)
-    if unit_id is None:
-        raise NotAllowed
+    unit_id = overreach_refusal(request, by)
     officer = (officer or "").strip()
     act = (act or "").strip()
     errors: dict[str, list] = {}

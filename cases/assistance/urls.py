@@ -57,4 +57,5 @@ urlpatterns = [
         name="property-action",
     ),
     path("assistance-requests/<int:pk>/leads/", views.LeadForwardView.as_view(), name="lead"),
+    path("assistance-requests/<int:pk>/overreach/", views.OverreachView.as_view(), name="overreach"),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from cases.assistance import documents_bridge, forms, presenters, selectors, services
+from cases.assistance import documents_bridge, forms, overreach, presenters, selectors, services
 from cases.assistance import permissions as perms
 from cases.assistance.models import (
     DOCUMENT_TYPE_CHOICES,
@@ -48,6 +48,7 @@ TIMELINE_LABELS = {
     "upload_document": gettext_lazy("Document attached"),
     "replace_document": gettext_lazy("Document replaced"),
     "forward_lead": gettext_lazy("Lead forwarded (art 349)"),
+    "overreach": gettext_lazy("Act beyond the request recorded (art 355)"),
     "custody_capture": gettext_lazy("Capture reported"),
     "custody_collection": gettext_lazy("Collected by the requester"),
     "custody_interrogation": gettext_lazy("Interrogated on the requester's behalf"),
@@ -237,6 +238,7 @@ def render_detail(request, target, *, status=200, bound=None, bound_step="", bou
         "property_measures": target.all_property_measures,
         "may_follow_up": target.state in services.FOLLOW_UP_STATES and follow_up,
         "may_forward": working,
+        "may_record_overreach": overreach.may_record_overreach(target, user),
         "custody_kinds": CustodyEventKind.choices,
         "property_kinds": PropertyMeasureKind.choices,
         "document_types": [
@@ -464,6 +466,23 @@ class LeadForwardView(CaseDataPageMixin, View):
                 request,
                 lambda: services.request_forward_lead(by=request.user, request=target, **data),
                 _("The lead was drafted as a new request to %(unit)s.") % {"unit": data["to_unit"].name},
+            )
+        return redirect("assistance:detail", pk=target.pk)
+
+
+class OverreachView(CaseDataPageMixin, View):
+    """Record from the request's page an act of the cooperating unit beyond the request (MPS-2020 art 355)."""
+
+    def post(self, request, pk):
+        target = selectors.request_get_visible(request.user, pk, path=request.path)
+        form = forms.OverreachForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+        else:
+            _report(
+                request,
+                lambda: overreach.overreach_record(request=target, by=request.user, **form.cleaned_data),
+                _("Recorded: the act beyond the request is on the request's record (art 355)."),
             )
         return redirect("assistance:detail", pk=target.pk)
 
