@@ -132,11 +132,16 @@ class CaseCreateForm(forms.Form):
 
 
 def charge_choices(charges) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Return the charges as select options grouped by offence grouping, each with its article."""
+    """Return the charges as select options grouped by offence grouping, each with its article.
+
+    The article reads as the UI language writes it (《中华人民共和国刑法》第二百六十六条 in Chinese).
+    """
+    language = get_language()
     groups: dict[str, list[tuple[str, str]]] = {}
     for charge in charges:
         group = charge.group.name if charge.group_id else _("Other charges")
-        groups.setdefault(str(group), []).append((charge.code, f"{charge.name}（{charge.article}）"))
+        article = render_citation(charge.article, language)
+        groups.setdefault(str(group), []).append((charge.code, f"{charge.name}（{article}）"))
     return list(groups.items())
 
 

@@ -165,7 +165,9 @@ def test_intake_offers_the_charges_as_a_grouped_select_never_a_typed_code(client
     html = page.text
     assert '<select name="charges"' in html and "multiple" in html
     assert '<optgroup label="电信网络诈骗">' in html
-    assert "诈骗罪（CL art 266）" in html
+    # Item 14 of issue 18: the Chinese UI writes the article the Chinese way, never "CL art 266".
+    assert "诈骗罪（《中华人民共和国刑法》第二百六十六条）" in html
+    assert not references_in(html), references_in(html)
     wuhou = Unit.objects.get(code=WUHOU)
     response = page_client.post(
         reverse("cases:new"),
