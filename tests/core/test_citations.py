@@ -221,3 +221,29 @@ def test_the_filter_escapes_what_it_is_given_and_keeps_safe_text_safe():
         assert template.render(Context({"c": mark_safe("<b>MPS-2020 art 16</b>")})) == (
             "<b>《公安机关办理刑事案件程序规定》第十六条</b>"
         )
+
+
+# Help texts of fields that store the canonical form itself (the API's and the admin's input): they
+# show the form to type, so they keep it in Chinese too.
+_INPUT_FORMAT_HINTS = {
+    "In the form CL art 266.",
+    "The Criminal Law article, e.g. CL art 266.",
+    "The article applied, e.g. MPS-2020 art 16.",
+}
+
+
+def test_no_chinese_message_writes_a_citation_the_english_way():
+    """Issue 18 item 14: the Chinese UI writes 《公安机关办理刑事案件程序规定》第一百七十八条 in the
+    catalogue's own texts too (step descriptions, refusals, help), not "MPS-2020 art 178"."""
+    from django.utils.translation import trans_real
+
+    catalogue = trans_real.translation("zh-hans")._catalog
+    english_way = re.compile(r"\barts? \d")
+    offenders = {
+        msgid: text
+        for msgid, text in catalogue.items()
+        if isinstance(msgid, str)
+        and msgid not in _INPUT_FORMAT_HINTS
+        and (references_in(text) or english_way.search(text))
+    }
+    assert not offenders, offenders
