@@ -212,6 +212,11 @@ REGISTER: tuple[tuple[str, int | str, int | None, str], ...] = (
     # Charges the maintained list adds (cases.Charge, issue 18 item 13)
     ("CL", 274, None, "敲诈勒索罪"),
     ("CL", 312, None, "掩饰、隐瞒犯罪所得、犯罪所得收益罪"),
+    # The documents of a request for assistance, by paragraph (issue 18)
+    ("MPS-2020", 347, 2, "请求协助勘验、检查、讯问、询问等侦查活动提供立案决定书"),
+    # The release of a seal or seizure is approved as art 232 ¶2 has it for seized mail (our reading)
+    ("MPS-2020", 232, None, "扣押邮件、电报"),
+    ("MPS-2020", 232, 2, "解除扣押邮件、电报"),
 )
 
 
@@ -470,4 +475,12 @@ def render(text: str, language: str | None) -> str:
     rendered = PATTERN.sub(_zh, text)
     if rendered != text and _SEPARATORS.match(PATTERN.sub("", text)):
         rendered = rendered.replace("; ", "；")
+    # Two citations of one document side by side name it once: 《规定》第十五条、第十六条.
+    previous = None
+    while previous != rendered:
+        previous, rendered = rendered, _REPEATED_TITLE.sub(r"\1\2、", rendered)
     return rendered
+
+
+# 《title》provision, then a separator and the same 《title》 again (the title itself is dropped).
+_REPEATED_TITLE = re.compile(r"(《[^》]+》(?:（[^）]+）)?)(第[^、；，。（）《》\s]+?)(?:、|，|, )\1")

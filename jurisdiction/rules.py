@@ -790,9 +790,10 @@ def _telecom_note(facts: CaseFacts) -> Note:
     return Note(
         "telecom_rules",
         f"本案罪名（{names}）属电信网络诈骗类，除本规定外，适用{OPINION_2016}第五部分、{OPINION_2021}"
-        f"第一部分关于犯罪地的特别规定（{ART_15_2}）。",
+        # The 2021 opinion is numbered in articles (core.citations: "法发〔2021〕22号 §1" reads 第一条).
+        f"第一条关于犯罪地的特别规定（{ART_15_2}）。",
         f"The charges ({names}) are of the telecom-fraud group: beside the MPS provisions, the special "
-        f"crime-location rules of {OPINION_2016} section 5 and {OPINION_2021} section 1 apply ({ART_15_2}).",
+        f"crime-location rules of {OPINION_2016} section 5 and {OPINION_2021} article 1 apply ({ART_15_2}).",
         ART_15_2,
     )
 

@@ -247,3 +247,17 @@ def test_no_chinese_message_writes_a_citation_the_english_way():
         and (references_in(text) or english_way.search(text))
     }
     assert not offenders, offenders
+
+
+def test_two_citations_of_one_document_side_by_side_name_it_once_mps_2020_arts_15_16():
+    """The rules' "no places" advice cited 《规定》第十五条、《规定》第十六条: the title is written once."""
+    assert render("（MPS-2020 art 15、MPS-2020 art 16）", "zh-hans") == (
+        "（《公安机关办理刑事案件程序规定》第十五条、第十六条）"
+    )
+    assert render("MPS-2020 art 15 ¶2, MPS-2020 art 16", "zh-hans") == (
+        "《公安机关办理刑事案件程序规定》第十五条第二款、第十六条"
+    )
+    # Different documents keep their own titles.
+    assert render("MPS-2020 art 15、CPL-2018 art 109", "zh-hans") == (
+        "《公安机关办理刑事案件程序规定》第十五条、《中华人民共和国刑事诉讼法》第一百零九条"
+    )
