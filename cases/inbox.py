@@ -1,6 +1,6 @@
 """Inbox provider for cases: drafts to register, cases to ask 立案 for, requests for 立案 to approve."""
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +12,8 @@ from organisation.standing import user_standing
 KINDS = {
     "register": _("Case drafts to register"),
     # A person's reminder, as "register" is: a registered case to ask the filing for (or to refer for
-    # jurisdiction), for its author and the responsible unit's heads.
+    # jurisdiction), for its author, the responsible unit's heads and, for a case transferred to the
+    # unit at intake, its investigators.
     "file": _("Registered cases to ask the filing (立案) for or to refer for jurisdiction"),
     # The step's own waiting rule (cases.steps, start_investigation): the organ's head approves 立案.
     "decide": _("Requests for filing (立案) waiting for your approval"),
@@ -44,8 +45,14 @@ def case_items(user) -> list[inbox.InboxItem]:
         # An investigator sees their own drafts; a department head every draft of the unit.
         "register": Q(state=CaseState.DRAFT, accepting_unit_id__in=registrars)
         & (Q(created_by=user) | Q(accepting_unit_id__in=heads)),
+        # A case transferred to the unit before 立案 (MPS-2020 art 175) is filed by it (art 178): no one
+        # there wrote it, so each of its investigators is reminded.
         "file": Q(state=CaseState.REGISTERED, filing_requested_at__isnull=True)
-        & ((Q(created_by=user) & responsible_written) | responsible_headed),
+        & (
+            (Q(created_by=user) & responsible_written)
+            | responsible_headed
+            | (Q(lead_unit_id__in=registrars) & ~Q(lead_unit_id=F("accepting_unit_id")))
+        ),
         "decide": Q(state=CaseState.REGISTERED) & filing.awaiting_approval_of(user),
     }
     items = []

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from cases import permissions
 from cases.pinyin import name_pinyin
@@ -340,18 +340,30 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=CaseState.JURISDICTION_PENDING,
-        target=CaseState.UNDER_INVESTIGATION,
+        target=RETURN_VALUE(CaseState.REGISTERED, CaseState.UNDER_INVESTIGATION),
         permission=permissions.may_settle_jurisdiction,
     )
-    def settle_jurisdiction(self, *, by, lead_unit: Unit | None, assisting_units=()) -> None:
-        """Record the lead unit a proceeding agreed or designated (落实承办主体); assisting units join."""
+    def settle_jurisdiction(self, *, by, lead_unit: Unit | None, assisting_units=()) -> str:
+        """Record the lead unit a proceeding agreed or designated (落实承办主体); assisting units join.
+
+        A filed case goes on being investigated by its new lead (MPS-2020 art 184). A case not yet
+        filed was transferred at intake (MPS-2020 art 175): it stays registered, and the organ it
+        went to decides on 立案 itself (MPS-2020 art 178) through request_filing and its head's
+        approval; a request for filing the former organ's head had not decided lapses with it.
+        """
         if lead_unit is None:
             raise ValidationError({"lead_unit": _("Name the lead unit.")})
         if not lead_unit.is_active:
             raise ValidationError({"lead_unit": _("The lead unit is no longer active.")})
         if any(unit.pk == lead_unit.pk for unit in assisting_units):
             raise ValidationError({"assisting_units": _("The lead unit cannot also be an assisting unit.")})
+        former_organ = permissions.filing_organ(self)
         self.lead_unit = lead_unit
+        if self.is_filed:
+            return CaseState.UNDER_INVESTIGATION
+        if self.filing_pending and permissions.filing_organ(self) != former_organ:
+            self.filing_requested_at, self.filing_report = None, None
+        return CaseState.REGISTERED
 
     @transition(
         field=state,

@@ -292,3 +292,67 @@ def test_the_page_asks_and_the_county_head_finds_the_station_case_in_the_inbox_m
     assert ("case.decide", str(case.pk)) in waiting
     station_head = {(item.kind, item.object_id) for item in inbox_for(officer(STATION_CODE, Role.UNIT_HEAD))}
     assert ("case.decide", str(case.pk)) not in station_head
+
+
+# --- a case that changes hands before 立案 is filed by the organ that receives it -------------------
+
+
+def _transferred_at_intake(cast, *, state):
+    """Transfer a case of 武侯 to 五华 through a proceeding and return the case and both offices."""
+    from jurisdiction import services as jurisdiction_services
+    from tests.support.jurisdiction import hand_over_notice, office
+    from tests.support.units import WUHUA
+
+    wuhou, wuhua = office(WUHOU, "wuhou", cast), office(WUHUA, "wuhua", cast)
+    case = CaseFactory(accepting_unit=unit(WUHOU), state=state)
+    proceeding = jurisdiction_services.proceeding_open(
+        case=case, by=wuhou.head, kind="transfer", reason="犯罪地不在本辖区"
+    )
+    proceeding = jurisdiction_services.proceeding_transition(
+        proceeding=proceeding,
+        name="prepare_transfer",
+        by=wuhou.head,
+        reason="犯罪地在五华区",
+        fields={"lead_unit": WUHUA},
+    )
+    proceeding = hand_over_notice(proceeding, wuhou)
+    jurisdiction_services.handover_item_add(
+        proceeding=proceeding, by=wuhou.investigator, kind="file", description="案卷1册"
+    )
+    jurisdiction_services.handover_confirm(proceeding=proceeding, by=wuhou.head)
+    jurisdiction_services.handover_confirm(proceeding=proceeding, by=wuhua.head)
+    case.refresh_from_db()
+    return case, wuhou, wuhua
+
+
+def test_a_case_transferred_at_intake_is_filed_by_the_organ_it_goes_to_mps_2020_arts_175_178(cast):
+    """MPS-2020 art 175 ¶1: a case found at intake not to be the organ's own goes to the competent
+    organ, which then decides on 立案 itself (art 178): settling the jurisdiction files nothing.
+    """
+    from core.inbox import inbox_for
+
+    case, wuhou, wuhua = _transferred_at_intake(cast, state=CaseState.REGISTERED)
+
+    assert (case.state, case.lead_unit.code, case.is_filed) == (CaseState.REGISTERED, "530102", False)
+    settled = TimelineEntry.objects.filter(
+        target_type="cases.case", target_id=str(case.pk), action="settle_jurisdiction"
+    ).get()
+    assert (settled.from_state, settled.to_state) == ("jurisdiction_pending", "registered")
+    # The receiving organ's investigators ask for the filing; its own head approves it.
+    assert check_transition(case, "request_filing", wuhua.investigator).status is Availability.AVAILABLE
+    assert ("case.file", str(case.pk)) in {(i.kind, i.object_id) for i in inbox_for(wuhua.investigator)}
+    assert check_transition(case, "request_filing", wuhou.investigator).status is not Availability.AVAILABLE
+    case = requested(case, by=wuhua.investigator)
+    assert filing.filing_organ(case).code == "530102"
+    assert check_transition(case, "start_investigation", wuhou.head).status is not Availability.AVAILABLE
+    filing.filing_approve(case=case, by=wuhua.head)
+    case.refresh_from_db()
+    assert (case.state, case.is_filed, case.filed_by) == (CaseState.UNDER_INVESTIGATION, True, wuhua.head)
+    assert case.filing_decision.issuing_unit.code == "530102"
+
+
+def test_a_case_transferred_after_filing_stays_under_investigation_mps_2020_art_184(cast):
+    case, _wuhou, wuhua = _transferred_at_intake(cast, state=CaseState.UNDER_INVESTIGATION)
+
+    assert (case.state, case.lead_unit.code, case.is_filed) == (CaseState.UNDER_INVESTIGATION, "530102", True)
+    assert check_transition(case, "request_filing", wuhua.investigator).status is not Availability.AVAILABLE

@@ -78,6 +78,10 @@ ON_A_REQUEST = ("start_investigation", "return_filing_request")
 
 
 def case_in(state, name: str) -> Case:
+    if name == "settle_jurisdiction":
+        # A filed case whose jurisdiction came into question: settled, its new lead investigates it
+        # (MPS-2020 art 184); one not yet filed stays registered (art 175, below).
+        return CaseFactory(state=state, filed_at=timezone.now())
     case = CaseFactory(state=state)
     if name in ON_A_REQUEST and state == S.REGISTERED:
         filing.filing_request(case=case, by=officer(WUHOU), reasons="有犯罪事实需要追究刑事责任")
@@ -264,7 +268,7 @@ def test_start_investigation_makes_the_accepting_unit_the_lead(wuhou_unit_head):
 
 @pytest.mark.django_db
 def test_settling_jurisdiction_moves_the_lead_and_the_rights_that_follow_it(wuhou_head):
-    case = CaseFactory(state=S.JURISDICTION_PENDING)
+    case = CaseFactory(state=S.JURISDICTION_PENDING, filed_at=timezone.now())
     sichuan_legal = officer("510000", Role.LEGAL_OFFICER)
 
     with pytest.raises(ValidationError) as raised:
@@ -293,6 +297,29 @@ def test_settling_jurisdiction_moves_the_lead_and_the_rights_that_follow_it(wuho
     kunming_head = officer(KUNMING, Role.DEPARTMENT_HEAD)
     assert "suspend" in available_transitions(case, kunming_head)
     assert "suspend" not in available_transitions(case, wuhou_head)
+
+
+@pytest.mark.django_db
+def test_settling_a_case_not_yet_filed_leaves_the_filing_to_the_lead_mps_2020_arts_175_178(
+    wuhou_head,
+):
+    case = CaseFactory(state=S.REGISTERED)
+    filing.filing_request(case=case, by=officer(WUHOU), reasons="有犯罪事实需要追究刑事责任")
+    case = services.case_jurisdiction_question_open(case=case, by=wuhou_head, reason="犯罪地在昆明")
+
+    case = services.case_jurisdiction_settle(
+        case=case, by=officer("510000", Role.LEGAL_OFFICER), lead_unit=unit(KUNMING)
+    )
+
+    assert (case.state, case.lead_unit.code, case.is_filed) == (S.REGISTERED, KUNMING, False)
+    # 武侯's request for filing was for its own head to decide: it lapses with the transfer.
+    assert not case.filing_pending and case.filing_report is None
+    assert "request_filing" in available_transitions(case, officer(KUNMING))
+    assert "request_filing" not in available_transitions(case, officer(WUHOU))
+    filing.filing_request(case=case, by=officer(KUNMING), reasons="有犯罪事实需要追究刑事责任")
+    case.refresh_from_db()
+    assert "start_investigation" not in available_transitions(case, officer(WUHOU, Role.UNIT_HEAD))
+    assert "start_investigation" in available_transitions(case, officer(KUNMING, Role.UNIT_HEAD))
 
 
 @pytest.mark.django_db

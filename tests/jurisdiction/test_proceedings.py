@@ -368,7 +368,8 @@ def test_transfer_moves_the_case_with_its_notice_and_handover(offices):
     deadline.refresh_from_db()
     assert notice.state == DocumentState.ISSUED and deadline.state == "met"
     case.refresh_from_db()
-    assert case.lead_unit.code == WUHUA and case.state == CaseState.UNDER_INVESTIGATION
+    # Transferred at intake (MPS-2020 art 175): 五华 leads and decides on 立案 itself (art 178).
+    assert case.lead_unit.code == WUHUA and case.state == CaseState.REGISTERED and not case.is_filed
     assert proceeding.state == S.HANDOVER
 
 
