@@ -4,6 +4,12 @@ A request drafts them when it is drafted, refreshes their data while they are dr
 when it is approved internally: the request's approval is theirs (documents.kinds.EXTERNAL), so they
 need no second chain. Each issued Document becomes the request's RequestDocument of that type, which
 is what the sending and intake checks count. Who may see them is who may see the request.
+
+A request for 勘验、检查、讯问、询问 and the like carries the case's 立案决定书 (MPS-2020 art 347 ¶2).
+This system issued it when the case was filed (cases.filing, MPS-2020 art 178), so it is attached
+from the case, not scanned: when the request is drafted, and again when it is edited, approved and
+sent (the case may be filed meanwhile). Art 347 ¶1 lets the documents go through the police
+information systems. A scan uploaded for it (a case filed on paper before this system) stands.
 """
 
 from django.db.models import QuerySet
@@ -13,6 +19,7 @@ from cases.access.services import document_opened_by_grant
 from cases.assistance.models import AssistanceRequest, RequestDocument, RequestState
 from cases.assistance.selectors import request_visible_to
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType, Urgency
+from cases.documents import CASE_FILING_DECISION
 from cases.models import Case
 from cases.selectors import case_seen_by_units
 from core import audit
@@ -155,6 +162,7 @@ def drafts_create(*, request: AssistanceRequest, by) -> list[Document]:
                 check_permission=False,
             )
         )
+    filing_decision_attach(request=request, by=by)
     return created
 
 
@@ -216,21 +224,98 @@ def issued_attach(*, request: AssistanceRequest, by) -> list[RequestDocument]:
         )
     )
     wanted = {t.value for t in generated_types(request.kind)}
-    return [
+    attached = [
         _attach(request, document, by)
         for document in linked_documents(request).filter(state=DocumentState.ISSUED, kind__in=wanted)
         if document.pk not in attached_ids
     ]
+    decision = filing_decision_attach(request=request, by=by)
+    return [*attached, decision] if decision is not None else attached
 
 
 def issued_exists(*, request: AssistanceRequest, document_type: str) -> bool:
-    """Tell whether a document of this type was issued for the request and is not attached yet."""
+    """Tell whether a document of this type was issued for the request and is not attached yet.
+
+    The case's 立案决定书 counts too: sending attaches it (MPS-2020 art 347 ¶2).
+    """
+    if document_type == DocumentType.CASE_FILING_DECISION:
+        return _filing_decision_attachable(request) is not None
     attached = request.documents.filter(generated_document_id__isnull=False).values("generated_document_id")
     return (
         linked_documents(request)
         .filter(state=DocumentState.ISSUED, kind=str(document_type))
         .exclude(pk__in=attached)
         .exists()
+    )
+
+
+# --- the case's 立案决定书 (MPS-2020 art 347 ¶2) ------------------------------------------------------
+
+
+def carries_filing_decision(kind: str) -> bool:
+    """Tell whether a request of this kind carries the case's 立案决定书 (MPS-2020 art 347 ¶2)."""
+    return DocumentType.CASE_FILING_DECISION in KINDS[AssistanceKind(kind)].documents
+
+
+def case_filing_decision(case_id: int) -> Document | None:
+    """Return the 立案决定书 this system issued when the case was filed (MPS-2020 art 178), or None.
+
+    Read afresh: the case may have been filed since the request (and its case) was loaded.
+    """
+    decision_id = Case.objects.filter(pk=case_id).values_list("filing_decision_id", flat=True).first()
+    if decision_id is None:
+        return None
+    return Document.objects.filter(
+        pk=decision_id, kind=CASE_FILING_DECISION.code, state=DocumentState.ISSUED
+    ).first()
+
+
+def _filing_decision_attachable(request: AssistanceRequest) -> Document | None:
+    """Return the case's issued 立案决定书 when the request should carry it and does not yet.
+
+    Not when a sound copy is current (an uploaded scan stands, as for the generated forms), nor when
+    this decision was attached before: a copy the requested unit returned as defective is replaced
+    by the requester, not by attaching the same decision again.
+    """
+    if not carries_filing_decision(request.kind):
+        return None
+    decision = case_filing_decision(request.case_id)
+    if decision is None:
+        return None
+    copies = list(request.documents.filter(document_type=DocumentType.CASE_FILING_DECISION))
+    if any(doc.generated_document_id == decision.pk for doc in copies):
+        return None
+    if any(doc.superseded_by_id is None and not doc.defect for doc in copies):
+        return None
+    return decision
+
+
+def filing_decision_attach(*, request: AssistanceRequest, by) -> RequestDocument | None:
+    """Attach the case's issued 立案决定书 to a request that must carry it (MPS-2020 art 347 ¶2).
+
+    It becomes the request's current document of that type, audited as the generated forms are
+    (`assistance.requestdocument.generated`); None when there is nothing to attach.
+    """
+    decision = _filing_decision_attachable(request)
+    if decision is None:
+        return None
+    return _attach(request, decision, by)
+
+
+def filing_decision_ready(request: AssistanceRequest) -> bool:
+    """Tell whether the request can carry its 立案决定书: the case is filed, or a sound copy is there.
+
+    A request for 勘验、检查、讯问、询问 and the like carries the 立案决定书 (MPS-2020 art 347 ¶2),
+    so the case must be filed first (立案, MPS-2020 art 178); a case filed on paper before this
+    system has its 立案决定书 uploaded instead.
+    """
+    if not carries_filing_decision(request.kind):
+        return True
+    if request.case.is_filed:
+        return True
+    return any(
+        doc.document_type == DocumentType.CASE_FILING_DECISION and not doc.defect
+        for doc in request.current_documents()
     )
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.assistance import documents_bridge, forms, services
 from cases.assistance.inbox import KINDS as INBOX_KINDS
 from cases.assistance.models import AssistanceRequest, PropertyMeasure
-from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource
+from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind
 from core.steps import DANGER, PRIMARY, SECONDARY, Machine, Need, Step
 
 
@@ -25,15 +25,25 @@ def _document_need(document_type) -> Need:
             return True
         if all(missing.type != document_type for missing in request.missing_documents()):
             return True
-        # A generated form issued by hand after the approval is attached when the request is sent.
-        return spec.source == DocumentSource.GENERATED and documents_bridge.issued_exists(
-            request=request, document_type=document_type
-        )
+        # A generated form issued by hand after the approval, or the case's 立案决定书 issued on its
+        # filing (MPS-2020 art 347 ¶2), is attached when the request is sent.
+        return documents_bridge.issued_exists(request=request, document_type=document_type)
 
     return Need(format_lazy(_("Missing or defective: {document}"), document=spec.label), met)
 
 
 DOCUMENT_NEEDS = tuple(_document_need(document_type) for document_type in DOCUMENTS)
+
+# Said when the request is drafted and submitted, not only when it is sent: investigative acts are
+# asked for on a filed case, whose 立案决定书 the request carries (MPS-2020 art 347 ¶2).
+FILING_NEED = Need(
+    _(
+        "The case is not filed: a request for 勘验、检查、讯问、询问 and the like carries the 立案决定书 "
+        "(MPS-2020 art 347 ¶2). File the case first (立案, MPS-2020 art 178), or upload the 立案决定书 "
+        "of a case filed on paper."
+    ),
+    documents_bridge.filing_decision_ready,
+)
 
 
 def _take_request_step(request, name, *, by, expected_state=None, reason="", **fields):
@@ -46,7 +56,14 @@ REQUEST_MACHINE = Machine(
     AssistanceRequest,
     [
         # The requesting unit (drafts are nobody's inbox item: the drafter finds them on the list).
-        Step("submit", _("Submit for approval"), emphasis=PRIMARY, form=forms.NoteForm, waiting=False),
+        Step(
+            "submit",
+            _("Submit for approval"),
+            emphasis=PRIMARY,
+            form=forms.NoteForm,
+            waiting=False,
+            needs=(FILING_NEED,),
+        ),
         Step(
             "approve",
             _("Approve"),
