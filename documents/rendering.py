@@ -14,7 +14,7 @@ import html
 import logging
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -295,10 +295,13 @@ def render_pdf(
     author: str = "",
     lang: str = "zh-hans",
     watermark: str = "",
+    sign: Callable[[bytes], bytes] | None = None,
 ) -> RenderedPdf:
     """Render a document template to a PDF/A-3b with subset-embedded fonts.
 
-    Raise MissingGlyphError when the filled template holds a character no configured font can draw.
+    `sign` finishes the file (documents.signing: the issuing unit's PAdES signature, an incremental
+    update), so the digest and the bytes returned are the signed file's. Raise MissingGlyphError when
+    the filled template holds a character no configured font can draw.
     """
     from weasyprint import HTML
 
@@ -326,4 +329,6 @@ def render_pdf(
         del document
         gc.collect()
         _release_free_memory()
+    if sign is not None:
+        content = sign(content)
     return RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), pages=pages)
