@@ -23,16 +23,19 @@ from django.utils.safestring import SafeString, mark_safe
 from documents import harfbuzz
 
 # Free defaults. The first installed family of each stack is the primary face; the Noto CJK families at
-# the end cover the rarer characters in names (Fandol and the AR PL fonts cover GB2312 only).
+# the end cover the rarer characters in names (Fandol and the AR PL fonts cover GB2312 only), and the
+# HanaMin faces (Debian fonts-hanazono) last of all CJK Extensions B to F (𪚥 U+2A6A5), so that no
+# name a population register holds is refused (issue 19 item 6). Absent families are left out.
+_LAST_FALLBACK = ("HanaMinA", "HanaMinB")
 DEFAULT_DOCUMENT_FONTS: dict[str, tuple[str, ...]] = {
     # 2号小标宋 title: no free 小标宋 exists; Noto Serif CJK Bold is the closest free face.
-    "title": ("FZXiaoBiaoSong-B05S", "Noto Serif CJK SC"),
+    "title": ("FZXiaoBiaoSong-B05S", "Noto Serif CJK SC", *_LAST_FALLBACK),
     # 3号仿宋 body.
-    "body": ("FandolFang", "FangSong", "Noto Serif CJK SC", "Noto Sans CJK SC"),
+    "body": ("FandolFang", "FangSong", "Noto Serif CJK SC", "Noto Sans CJK SC", *_LAST_FALLBACK),
     # 黑体 for first-level headings and labels.
-    "heading": ("FandolHei", "SimHei", "Noto Sans CJK SC"),
+    "heading": ("FandolHei", "SimHei", "Noto Sans CJK SC", *_LAST_FALLBACK),
     # 楷体 for second-level headings.
-    "kai": ("FandolKai", "KaiTi", "AR PL UKai CN", "LXGW WenKai", "Noto Serif CJK SC"),
+    "kai": ("FandolKai", "KaiTi", "AR PL UKai CN", "LXGW WenKai", "Noto Serif CJK SC", *_LAST_FALLBACK),
     # Half-width digits of page numbers (Times New Roman in the police form instructions).
     "digits": ("Times New Roman", "Liberation Serif", "Noto Serif CJK SC"),
 }
@@ -225,6 +228,32 @@ def missing_characters(text: str) -> tuple[str, ...]:
         if char not in _IGNORED and ord(char) not in covered:
             missing.setdefault(char, None)
     return tuple(missing)
+
+
+@functools.cache
+def _primary_coverage() -> CodePoints:
+    # What every role's first installed face draws itself: a character outside it is drawn by a
+    # fallback face, whose ascent and descent differ from the grid's.
+    covered = None
+    for role, families in document_fonts().items():
+        faces = resolve_stack(families)
+        if role == "digits":  # page numbers and the verification code: ASCII only
+            continue
+        if not faces:
+            continue
+        mine = face_codepoints(faces[0].path, faces[0].index)
+        if covered is None:
+            covered = mine
+        else:
+            both = int.from_bytes(covered._bits, "little") & int.from_bytes(mine._bits, "little")
+            covered = CodePoints(both.to_bytes(_CODE_SPACE // 8, "little"))
+    return covered or CodePoints()
+
+
+def grid_fallback_characters(text: str) -> frozenset[str]:
+    """Return the characters of ``text`` (ASCII aside) that some role's primary face lacks."""
+    covered = _primary_coverage()
+    return frozenset(c for c in text if ord(c) > 0x7F and c not in _IGNORED and ord(c) not in covered)
 
 
 def warm_up() -> None:

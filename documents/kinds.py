@@ -160,7 +160,8 @@ ASSISTANCE_LETTER = register(
         title="办案协作函",
         label=_("Assistance letter (办案协作函)"),
         template_name="documents/kinds/assistance_letter",
-        template_version=1,
+        # v2 (issue 19): the GB/T 9704 v2 layout, organ line, full stub, signature block with the seal.
+        template_version=2,
         category_char="协",
         required_fields=("recipient", "case_name", "matters", "contact_officers"),
         parts=(PART_STUB, PART_ORIGINAL),

@@ -1,7 +1,9 @@
 """Render document templates to PDF/A-3b with WeasyPrint: the only module that imports WeasyPrint.
 
-The layout (GB/T 9704-2012) lives in ``templates/documents/_gbt9704.css``; this module fills the
-template, refuses text that no configured font can draw, and prints with no network access.
+The layout (GB/T 9704-2012) lives in ``templates/documents/_gbt9704.css`` (v1) and
+``_gbt9704.v2.css`` (v2, issue 19); this module fills the template, refuses text that no configured font
+can draw, and prints with no network access. A v2 document (``<html data-gbt-layout="2">``, from
+base.v2.html) is also typeset the v2 way: see `typeset_v2` and `_inter_character_justification`.
 """
 
 from __future__ import annotations
@@ -62,6 +64,18 @@ class MissingGlyphError(ValueError):
         listed = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in characters)
         where = f" in {', '.join(fields)}" if fields else ""
         super().__init__(f"No configured document font has a glyph for {listed}{where}")
+
+    def message(self) -> str:
+        """Say, in the interface language, which characters of which fields no document font can draw."""
+        from django.utils.translation import gettext
+
+        listed = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in self.characters)
+        if self.fields:
+            return gettext("No document font can print %(characters)s in %(fields)s.") % {
+                "characters": listed,
+                "fields": "、".join(self.fields),
+            }
+        return gettext("No document font can print %(characters)s.") % {"characters": listed}
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -132,6 +146,148 @@ def drawable_text(text: str) -> str:
     """Return the text with every character no configured font can draw replaced by "?"."""
     missing = set(fonts.missing_characters(text))
     return "".join("?" if character in missing else character for character in text)
+
+
+# --- v2 typesetting (issue 19) --------------------------------------------------------------------
+
+V2_MARKER = 'data-gbt-layout="2"'
+_MARKUP_TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
+_OPAQUE_ELEMENTS = ("head", "style", "script", "svg", "title", "textarea")
+_OPAQUE_TAG = re.compile(r"<(/?)(head|style|script|svg|title|textarea)\b", re.IGNORECASE)
+# A clause mark straight after another (templates join sentences: "追赃挽损。" + "。根据…"): the
+# strongest of the run stays.
+_DOUBLED_MARKS = re.compile(r"([。；，、：])(?:[ \t\r\n]*[。；，、：])+")
+_MARK_STRENGTH = "。；：，、"
+
+
+def _strongest_mark(match: re.Match) -> str:
+    return min((c for c in match.group(0) if not c.isspace()), key=_MARK_STRENGTH.index)
+
+
+def typeset_v2(markup: str) -> str:
+    """Return a v2 document's markup ready for layout: doubled clause marks cleaned, fallback glyphs held.
+
+    Only the text drawn in the body is touched (not the head, styles, SVG charts or attributes).
+    Every character the primary faces lack (fonts.grid_fallback_characters: 𠮷, 𪚥, drawn by a
+    fallback face with a taller ascent and descent) is wrapped in <span class="gbt-fb">, whose line
+    box has no height, so its line stays on the 22-line grid (_gbt9704.v2.css). Clause marks doubled
+    where a template joins sentences are reduced to one (the filters of templatetags.gbt_text clean
+    user text; this catches what a template adds around it).
+    """
+    out = []
+    depth = dict.fromkeys(_OPAQUE_ELEMENTS, 0)
+    for token in _MARKUP_TOKEN.split(markup):
+        if not token:
+            continue
+        if token.startswith("<"):
+            tag = _OPAQUE_TAG.match(token)
+            if tag and not token.endswith("/>"):
+                name = tag.group(2).lower()
+                depth[name] = max(0, depth[name] + (-1 if tag.group(1) else 1))
+            out.append(token)
+            continue
+        if any(depth.values()):
+            out.append(token)
+            continue
+        text = _DOUBLED_MARKS.sub(_strongest_mark, token)
+        fallback = fonts.grid_fallback_characters(html.unescape(text))
+        if fallback:
+            text = "".join(f'<span class="gbt-fb">{c}</span>' if c in fallback else c for c in text)
+        out.append(text)
+    return "".join(out)
+
+
+# Set around the layout of a v2 document, in the rendering thread only.
+_v2_layout = threading.local()
+
+
+def _text_boxes(box) -> Iterator:
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        yield box
+    elif isinstance(box, boxes.LineBox | boxes.InlineBox):
+        for child in box.children:
+            if child.is_in_normal_flow():
+                yield from _text_boxes(child)
+
+
+def _letter_space(context, box, step: float, x_advance: float) -> float:
+    """Widen every character of the line's text boxes by `step`, moving what follows; return the shift."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.text.line_break import create_layout, line_size
+
+    if isinstance(box, boxes.TextBox):
+        box.position_x += x_advance
+        layout = create_layout(box.text, box.style, context, max_width=None, justification_spacing=0)
+        layout.lianban_letter_step = step
+        layout.set_text(box.text)
+        first_line, _ = layout.get_first_line()
+        width, _ = line_size(first_line, box.style)
+        layout.deactivate()
+        x_advance += width - box.width
+        box.width = width
+        box.pango_layout = layout
+    elif isinstance(box, boxes.LineBox | boxes.InlineBox):
+        box.position_x += x_advance
+        before = x_advance
+        for child in box.children:
+            if child.is_in_normal_flow():
+                x_advance = _letter_space(context, child, step, x_advance)
+        box.width += x_advance - before
+    else:  # an atomic inline (a blank to fill, an image): moved, not widened
+        box.translate(x_advance, 0)
+    return x_advance
+
+
+@functools.cache
+def _inter_character_justification() -> bool:
+    """Make WeasyPrint justify v2 documents between characters; return whether it now does.
+
+    WeasyPrint 70 justifies a line only by widening its spaces (layout/inline.py justify_line) and
+    has no text-justify: a CJK line with one ASCII space got the whole remainder there (a 50 mm gap
+    in an issued 办案协作函), a line with none stayed ragged. For a v2 document, the remainder of a
+    justified line (a half-width run, a mark kept off the next line's start) is spread evenly as
+    extra letter-spacing over every character of the line, spaces included; v1 documents keep
+    WeasyPrint's own justification, so they render exactly as issued.
+    """
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+    from weasyprint.text.ffi import TO_UNITS, ffi, pango
+
+    original_justify = getattr(inline, "justify_line", None)
+    original_set_text = getattr(line_break.Layout, "set_text", None)
+    if original_justify is None or original_set_text is None or "text_align" not in vars(inline):
+        logger.warning("WeasyPrint's justification changed: v2 documents are justified at spaces")
+        return False
+
+    def justify_line(context, line, extra_width):
+        if not getattr(_v2_layout, "active", False):
+            return original_justify(context, line, extra_width)
+        characters = sum(len(box.text) for box in _text_boxes(line))
+        if characters > 1 and extra_width > 0:
+            # n characters have n - 1 gaps; the step after the last one falls outside the line.
+            _letter_space(context, line, extra_width / (characters - 1), 0)
+        return None
+
+    def set_text(self, text, justify=False):
+        original_set_text(self, text, justify)
+        step = getattr(self, "lianban_letter_step", 0)
+        if not step or not self.text:
+            return
+        spacing = self.style["letter_spacing"]
+        spacing = (0 if spacing == "normal" else spacing) + step
+        attributes = pango.pango_layout_get_attributes(self.layout)
+        if attributes == ffi.NULL:
+            attributes = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+        attribute = pango.pango_attr_letter_spacing_new(int(spacing * TO_UNITS))
+        attribute.start_index, attribute.end_index = 0, len(self.text.encode())
+        pango.pango_attr_list_change(attributes, attribute)
+        pango.pango_layout_set_attributes(self.layout, attributes)
+
+    inline.justify_line = justify_line
+    line_break.Layout.set_text = set_text
+    return True
 
 
 # Set while WeasyPrint's Font.__init__ runs, in the rendering thread only.
@@ -317,9 +473,18 @@ def render_pdf(
         watermark=watermark,
     )
     _check_glyphs(markup, context)
+    v2 = V2_MARKER in markup[:2000]
+    if v2:
+        markup = typeset_v2(markup)
+        _inter_character_justification()
     with _render_lock:
-        document = HTML(string=markup, url_fetcher=_url_fetcher()).render(font_config=_font_configuration())
-        content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_compact_fonts)
+        _v2_layout.active = v2
+        try:
+            page_set = HTML(string=markup, url_fetcher=_url_fetcher())
+            document = page_set.render(font_config=_font_configuration())
+            content = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_compact_fonts)
+        finally:
+            _v2_layout.active = False
         pages = len(document.pages)
         # A rendered document is a web of reference cycles (boxes, layouts, fonts) of tens of MB that
         # the generational collector reaches late, since it counts objects, not bytes: a worker
