@@ -366,6 +366,17 @@ def _audit_checkpoint_key() -> str:
 
 
 AUDIT_CHECKPOINT_KEY = _audit_checkpoint_key()
+# Digital signatures of issued documents (documents.pki, documents.signing; issue 19 item 5). "pki":
+# each issuing unit signs with the key and certificate imported from the police PKI
+# (`manage.py import_signing_credentials`), checked against the trust roots in the PEM file
+# DOCUMENT_SIGNING_TRUST_ROOTS; a unit without one gets no document rendered until it has one, and
+# `check --deploy` fails without trust roots. "demo": a local demo CA under DOCUMENT_SIGNING_DIR
+# certifies each unit the first time it signs (refused by `check --deploy`). "off": documents are
+# issued unsigned, and every check says so. Private keys are files under DOCUMENT_SIGNING_DIR
+# (0600, never in the database), which every web and Celery process must read.
+DOCUMENT_SIGNING = env_choice("DOCUMENT_SIGNING", "demo" if DEBUG else "pki", {"pki", "demo", "off"})
+DOCUMENT_SIGNING_DIR = Path(env_str("DOCUMENT_SIGNING_DIR", str(VAR_DIR / "signing")))
+DOCUMENT_SIGNING_TRUST_ROOTS = env_str("DOCUMENT_SIGNING_TRUST_ROOTS", "")
 # Django answers an oversized body with 400; core.middleware turns that into 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 # The largest uploaded file (a scanned warrant or decision); checked by content in core.uploads.

@@ -438,3 +438,110 @@ class DocumentCopy(models.Model):
 
     def __str__(self):
         return f"{self.document_id}: {self.sha256[:8]}"
+
+
+class CredentialSource(models.TextChoices):
+    IMPORTED = "imported", _("Imported from the PKI")
+    DEMO = "demo", _("Demo CA (not for production)")
+
+
+class SigningCredential(models.Model):
+    """A unit's signing certificate; its private key is a file under DOCUMENT_SIGNING_DIR, never here.
+
+    One credential per unit is active (the one new signatures use); a replaced one stays, inactive,
+    so the signatures it made still name their unit at verification.
+    """
+
+    unit = models.ForeignKey(
+        "organisation.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    certificate = models.TextField(_("certificate (PEM)"))
+    chain = models.TextField(_("intermediate certificates (PEM)"), blank=True)
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    issuer = models.CharField(_("issuer"), max_length=500)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    key_file = models.CharField(
+        _("key file"), max_length=200, help_text=_("Relative to DOCUMENT_SIGNING_DIR; mode 0600.")
+    )
+    source = models.CharField(_("source"), max_length=8, choices=CredentialSource.choices)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing credential")
+        verbose_name_plural = _("signing credentials")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=models.Q(active=True),
+                name="signing_credential_one_active_per_unit",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id}: {self.subject} ({self.fingerprint[:16]})"
+
+
+class SealContentType(models.TextChoices):
+    PNG = "image/png", "PNG"
+    SVG = "image/svg+xml", "SVG"
+
+
+class SealImage(models.Model):
+    """A unit's seal image as registered by an administrator; a replaced one stays, inactive.
+
+    A document is drawn with the seal that was in force when it was issued (active_from up to
+    active_until), so a copy rendered later shows the same seal as the original.
+    """
+
+    unit = models.ForeignKey(
+        "organisation.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    content = models.BinaryField(_("image"))
+    content_type = models.CharField(_("type"), max_length=16, choices=SealContentType.choices)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    specimen = models.BooleanField(
+        _("specimen"), default=False, help_text=_("A plainly marked specimen (样章), not a real seal.")
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    active_from = models.DateTimeField(_("registered at"))
+    active_until = models.DateTimeField(_("replaced at"), null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("seal image")
+        verbose_name_plural = _("seal images")
+        ordering = ["-active_from", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=models.Q(active_until__isnull=True),
+                name="seal_image_one_active_per_unit",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id}: {self.get_content_type_display()} {self.sha256[:8]}"
+
+    @property
+    def active(self) -> bool:
+        return self.active_until is None

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from core import audit, outbox
 from core.exceptions import Conflict, NotAllowed
 from core.workflow import model_update, run_transition, timeline_add
-from documents import kinds, numbering
+from documents import kinds, numbering, pki, seals, signing
 from documents import permissions as perms
 from documents.access import document_visible_to
 from documents.models import (
@@ -391,19 +391,24 @@ def document_copy_record(*, document: Document, viewer, content: bytes, purpose:
 # --- downloads and verification --------------------------------------------------------------------
 
 
-def render_arguments(document: Document) -> dict:
+def render_arguments(document: Document, *, copy: bool = False) -> dict:
     """Return what an issued document is rendered with: its snapshot under its template version.
 
     The render task and every watermarked copy use the same arguments, so a copy differs from the
-    original by its watermark alone (WeasyPrint renders the same input to the same bytes).
+    original by its watermark and its signature alone (WeasyPrint renders the same input to the same
+    bytes). The context gains `seal`, the unit's seal image in force when the document was issued
+    ({"image": data: URI, "specimen": bool} or None; v1 templates ignore it), and the file is signed
+    in the issuing unit's name (`sign`, documents.signing; None while DOCUMENT_SIGNING is off).
     """
+    seal = seals.seal_context(document.issuing_unit_id, document.issued_at) if document.issued_at else None
     return {
         "template_name": document.spec.template_for(document.template_version),
-        "context": document.snapshot,
+        "context": {**document.snapshot, "seal": seal},
         "verification_code": document.verification_code,
         "verification_url": verification_url(document.verification_code),
         "title": f"{document.snapshot.get('kind_title', '')} {document.number}".strip(),
         "author": document.issuing_unit.name,
+        "sign": signing.signer_for(document, copy=copy),
     }
 
 
@@ -423,13 +428,18 @@ def watermark_text(*, viewer, at) -> str:
 def document_copy_render(*, document: Document, viewer, at=None) -> bytes:
     """Render a copy of an issued document stamped on every page with the viewer's name, unit and time.
 
-    The original file is left as it is; characters no document font can draw become "?" so that an
-    unusual name never stops a download.
+    The copy is signed after the watermark is printed, so it carries a valid signature of its own
+    (the unit's, the reason naming it a download); the original file is left as it is. Characters no
+    document font can draw become "?" so that an unusual name never stops a download. When the unit
+    cannot sign now (documents.pki.SigningUnavailable) no copy is served: Conflict, with the reason.
     """
     from documents import rendering
 
     text = rendering.drawable_text(watermark_text(viewer=viewer, at=at or timezone.now()))
-    return rendering.render_pdf(**render_arguments(document), watermark=text).content
+    try:
+        return rendering.render_pdf(**render_arguments(document, copy=True), watermark=text).content
+    except pki.SigningUnavailable as exc:
+        raise Conflict(str(exc), code="signing_unavailable") from exc
 
 
 @transaction.atomic
@@ -472,6 +482,8 @@ class Verification:
     # A stored document not vouched for: a process's kind issued outside its process (issue 16).
     # Answered as unknown; named to the audit trail only.
     disowned: Document | None = None
+    # The file's PAdES signature (of the stored original when verified by code); None when unknown.
+    signature: signing.SignatureReport | None = None
 
     @property
     def replacement(self) -> Document | None:
@@ -496,6 +508,7 @@ class Verification:
             "voided_reason": document.voided_reason if document.state == DocumentState.VOIDED else "",
             "replacement": None,
             "copy": None,
+            "signature": self.signature.as_dict() if self.signature is not None else None,
         }
         replacement = self.replacement
         if replacement is not None:
@@ -513,14 +526,25 @@ class Verification:
         return answer
 
 
-def _result_for(document: Document | None, copy: DocumentCopy | None = None) -> Verification:
+def _result_for(
+    document: Document | None, copy: DocumentCopy | None = None, *, content: bytes | None = None
+) -> Verification:
     if document is None or not document.is_issued:
         return Verification(UNKNOWN)
     if document.outside_process:
         # Decision on the data stored before issue 16: a 指定管辖决定书 (or any process's kind) issued
         # through the generic endpoint decided nothing, so the system does not vouch for it.
         return Verification(UNKNOWN, disowned=document)
-    return Verification(VOIDED if document.state == DocumentState.VOIDED else AUTHENTIC, document, copy)
+    if content is None and document.render_state == RenderState.DONE and document.file:
+        # By code: the stored original's signature, as the file the code stands for.
+        try:
+            with document.file.open("rb") as handle:
+                content = handle.read()
+        except OSError:
+            content = None  # the volume is away: the answer stands on the record, without the signature
+    signature = signing.inspect(content) if content is not None else None
+    result = VOIDED if document.state == DocumentState.VOIDED else AUTHENTIC
+    return Verification(result, document, copy, signature=signature)
 
 
 def _audit_verification(*, by, method: str, probe: str, verification: Verification) -> None:
@@ -534,8 +558,15 @@ def _audit_verification(*, by, method: str, probe: str, verification: Verificati
             "result": verification.result,
             "copy": verification.copy.pk if verification.copy else None,
             "outside_process": verification.disowned is not None,
+            "signature": _signature_summary(verification.signature),
         },
     )
+
+
+def _signature_summary(report: signing.SignatureReport | None) -> dict | None:
+    if report is None:
+        return None
+    return {"valid": report.ok, "signer_unit": report.unit_code, "problems": list(report.problems)}
 
 
 _VERIFY_RELATED = ("issuing_unit", "replaced_by")
@@ -574,6 +605,6 @@ def document_verify_file(*, content: bytes, by=None) -> Verification:
             .first()
         )
         document = copy.document if copy else None
-    verification = _result_for(document, copy)
+    verification = _result_for(document, copy, content=content)
     _audit_verification(by=by, method="file", probe=digest, verification=verification)
     return verification

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 DONE = "done"
 FAILED = "failed"
 STORAGE_FAILED = "storage_failed"
+SIGNING_UNAVAILABLE = "signing_unavailable"
 SKIPPED = "skipped"
 
 
@@ -53,10 +54,11 @@ def _remove_leftovers(document: Document, keep: str) -> None:
 def render_document(document_id: int) -> str:
     """Render an issued document's snapshot with its template version.
 
-    Return done, failed (no retry can help), storage_failed (retry once the volume takes files again)
-    or skipped.
+    Return done, failed (no retry can help), storage_failed (retry once the volume takes files again),
+    signing_unavailable (retry once the unit has a signing credential) or skipped. The stored file is
+    the signed file (documents.signing), and its SHA-256 the signed file's.
     """
-    from documents import rendering
+    from documents import pki, rendering
 
     with transaction.atomic():
         document = (
@@ -80,6 +82,14 @@ def render_document(document_id: int) -> str:
             document.save(update_fields=["render_state", "render_error", "updated_at"])
             logger.error("Document %s cannot be rendered: %s", document.pk, exc)
             return FAILED
+        except pki.SigningUnavailable as exc:
+            # Never stored unsigned: the document waits, saying why, until an administrator imports
+            # the unit's credential; the outbox tries again meanwhile.
+            document.render_state = RenderState.FAILED
+            document.render_error = str(exc)[:2000]
+            document.save(update_fields=["render_state", "render_error", "updated_at"])
+            logger.error("Document %s rendered but not signed: %s", document.pk, exc)
+            return SIGNING_UNAVAILABLE
         name = document_file_name(document, rendered.sha256)
         try:
             if default_storage.exists(name):
@@ -107,8 +117,11 @@ def render_document(document_id: int) -> str:
 
 @outbox.handler("documents.render")
 def _render_message(payload: dict, *, key: str):
-    if render_document(payload["document_id"]) == STORAGE_FAILED:
+    outcome = render_document(payload["document_id"])
+    if outcome == STORAGE_FAILED:
         return outbox.RetryLater(f"document {payload['document_id']}: the PDF could not be stored")
+    if outcome == SIGNING_UNAVAILABLE:
+        return outbox.RetryLater(f"document {payload['document_id']}: the issuing unit cannot sign")
     return None
 
 
