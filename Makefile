@@ -21,6 +21,7 @@ setup-demo: system-packages $(VENV)/.runtime-installed messages
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py load_organisation
 	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py seed_demo_seals
 	$(DEMO_ENV) $(PY) manage.py seed_demo_cases
 	$(DEMO_ENV) $(PY) manage.py seed_meeting_series
 	$(DEMO_ENV) $(PY) manage.py seed_demo_meetings

@@ -266,6 +266,27 @@ class DocumentFileApi(APIView):
         return file_response(document)
 
 
+class SignatureSerializer(serializers.Serializer):
+    signed = serializers.BooleanField(help_text=_("Whether the file carries a digital signature."))
+    valid = serializers.BooleanField(
+        help_text=_("Intact, cryptographically sound, chained to the trust roots, nothing added after it.")
+    )
+    signer = serializers.CharField(help_text=_("Common name of the signer's certificate (the organ)."))
+    signer_unit = UnitRefSerializer(allow_null=True, help_text=_("The unit whose certificate signed it."))
+    signed_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(help_text=_("Names the document's number."))
+    intact = serializers.BooleanField(help_text=_("The signed bytes are unchanged."))
+    chain_trusted = serializers.BooleanField(
+        help_text=_("The certificate chains to the configured trust roots.")
+    )
+    covers_whole_file = serializers.BooleanField()
+    demo = serializers.BooleanField(help_text=_("Signed with the demo CA: proves nothing outside the demo."))
+    problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("not_signed, unreadable, broken, modified, invalid, untrusted or appended."),
+    )
+
+
 class VerificationSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=[services.AUTHENTIC, services.VOIDED, services.UNKNOWN])
     issuer = serializers.CharField(required=False)
@@ -279,6 +300,11 @@ class VerificationSerializer(serializers.Serializer):
     replacement = serializers.DictField(required=False, allow_null=True)
     copy = serializers.DictField(
         required=False, allow_null=True, help_text=_("A recorded served copy: viewer, time and purpose.")
+    )
+    signature = SignatureSerializer(
+        required=False,
+        allow_null=True,
+        help_text=_("The file's digital signature (by code: the stored original's); absent when unknown."),
     )
 
 

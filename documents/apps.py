@@ -9,7 +9,7 @@ class DocumentsConfig(AppConfig):
     def ready(self):
         # Registers the outbox handler of topic "documents.render" and the Celery task.
         from core.steps import register_machine
-        from documents import tasks  # noqa: F401
+        from documents import checks, tasks  # noqa: F401  (checks registers the signing checks)
         from documents.steps import DOCUMENT_MACHINE
 
         register_machine(DOCUMENT_MACHINE)

@@ -404,9 +404,11 @@ def import_credential(
     try:
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
-        usage = None
-    if usage is not None and not (usage.digital_signature or usage.content_commitment):
-        raise CredentialRefused(_("The certificate is not for signatures (key usage)."))
+        usage = None  # validators (pyHanko's included) then refuse it as a signer: so do we, now
+    if usage is None or not (usage.digital_signature or usage.content_commitment):
+        raise CredentialRefused(
+            _("The certificate is not for signatures (key usage digitalSignature or nonRepudiation).")
+        )
     roots = trust_roots()
     if not roots:
         raise CredentialRefused(_("No trust roots are configured (DOCUMENT_SIGNING_TRUST_ROOTS)."))

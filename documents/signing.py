@@ -154,6 +154,13 @@ class SignatureReport:
 UNSIGNED = SignatureReport(signed=False, problems=(NOT_SIGNED,))
 
 
+def signer_key_usage():
+    from pyhanko.sign.validation import KeyUsageConstraints
+
+    # Either usage marks a signing certificate (pyHanko's default asks for nonRepudiation alone).
+    return KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
+
+
 def inspect(content: bytes) -> SignatureReport:
     """Validate the file's last signature against the configured trust roots (pyHanko's validator)."""
     _quietly_import_pyhanko()
@@ -172,7 +179,9 @@ def inspect(content: bytes) -> SignatureReport:
     embedded = signatures[-1]
     roots = [_asn1_certificate(c) for c in pki.trust_roots()]
     try:
-        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=roots))
+        status = validate_pdf_signature(
+            embedded, ValidationContext(trust_roots=roots), key_usage_settings=signer_key_usage()
+        )
     except Exception:  # a damaged signature (bad CMS, wrong byte range) fails, it does not crash
         logger.info("Signature validation failed", exc_info=True)
         return SignatureReport(signed=True, problems=(BROKEN,))
