@@ -32,3 +32,15 @@ class VerifyForm(forms.Form):
         if upload is not None and upload.size > MAX_VERIFY_BYTES:
             raise forms.ValidationError(_("The file is too large."))
         return cleaned
+
+
+class SealForm(forms.Form):
+    """Register a unit's seal image (an administrator's page, documents:seals)."""
+
+    unit = forms.CharField(
+        label=_("Unit"), max_length=12, help_text=_("Division code of the unit, e.g. 510107.")
+    )
+    image = forms.FileField(label=_("Seal image"), help_text=_("PNG or SVG, at most 128 KB."))
+    specimen = forms.BooleanField(
+        label=_("Specimen (样章)"), required=False, help_text=_("A plainly marked specimen, not a real seal.")
+    )

@@ -136,7 +136,7 @@ def check_seal_image(content: bytes) -> str:
         _check_png(content)
         return SealContentType.PNG
     head = content[:512].lstrip().lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!--"):
+    if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype")):
         _check_svg(content)
         return SealContentType.SVG
     raise _refuse(_("Upload a PNG or SVG image."))

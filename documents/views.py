@@ -1,14 +1,21 @@
-"""Pages of documents: verification (anyone signed in) and the download of an issued PDF."""
+"""Pages of documents: verification (anyone signed in), the download of an issued PDF, and the seal
+images an administrator registers per unit."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 
-from documents import selectors, services
-from documents.forms import VerifyForm
-from documents.models import Document
+from core.pages import apply_errors
+from documents import seals, selectors, services
+from documents.forms import SealForm, VerifyForm
+from documents.models import Document, SealImage
 from documents.presenters import file_response
+from organisation.models import Unit
 
 
 class VerifyView(LoginRequiredMixin, View):
@@ -55,3 +62,60 @@ class DownloadView(LoginRequiredMixin, View):
         except Document.DoesNotExist:
             raise Http404 from None
         return file_response(document)
+
+
+class SealListView(LoginRequiredMixin, View):
+    """The seal images in force per unit and one unit's history; register a new one (administrators).
+
+    Only a system administrator (staff) sees the page; anyone else gets 404, as if it were not there.
+    """
+
+    template_name = "documents/seals.html"
+    PAGE_SIZE = 100
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_administrator:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def _page(self, request, form, status=200):
+        code = (request.GET.get("unit") or "").strip()
+        unit = Unit.objects.filter(code=code).first() if code else None
+        rows = SealImage.objects.select_related("unit", "registered_by")
+        if unit is not None:
+            rows = rows.filter(unit=unit)  # one unit's history is short: each image is shown
+        else:
+            rows = rows.filter(active_until__isnull=True).defer("content")
+        rows = list(rows.order_by("unit__code", "-active_from", "-id")[: self.PAGE_SIZE])
+        for row in rows:
+            row.preview = seals.data_uri(row) if unit is not None else ""
+        context = {"form": form, "rows": rows, "unit": unit, "unknown_unit": bool(code and not unit)}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request):
+        code = (request.GET.get("unit") or "").strip()
+        return self._page(request, SealForm(initial={"unit": code} if code else None))
+
+    def post(self, request):
+        form = SealForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._page(request, form, status=400)
+        unit = Unit.objects.filter(code=form.cleaned_data["unit"].strip(), is_active=True).first()
+        if unit is None:
+            form.add_error("unit", _("No active unit has this division code."))
+            return self._page(request, form, status=400)
+        upload = form.cleaned_data["image"]
+        if upload.size > seals.MAX_SEAL_BYTES:
+            form.add_error(
+                "image", _("The image may be at most %(kb)s KB.") % {"kb": seals.MAX_SEAL_BYTES // 1024}
+            )
+            return self._page(request, form, status=400)
+        try:
+            seals.seal_register(
+                unit=unit, content=upload.read(), by=request.user, specimen=form.cleaned_data["specimen"]
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self._page(request, form, status=400)
+        messages.success(request, _("The seal image of %(unit)s is registered.") % {"unit": unit.name})
+        return redirect(f"{reverse('documents:seals')}?unit={unit.code}")
