@@ -89,6 +89,9 @@ class Stack:
             CELERY_BROKER_URL=broker,
             MEDIA_ROOT=str(folder / "media"),
             LIANBAN_VAR_DIR=str(folder / "var"),
+            # Production settings sign every document with a unit's PKI certificate; this machine has
+            # none, so the units sign with the demo CA under LIANBAN_VAR_DIR (issue 19 item 5).
+            DOCUMENT_SIGNING=os.environ.get("DOCUMENT_SIGNING") or "demo",
             EMAIL_BACKEND="file",
             EMAIL_FILE_PATH=str(folder / "mail"),
             LOG_LEVEL="WARNING",

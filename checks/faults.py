@@ -85,6 +85,9 @@ class Stack:
             CELERY_BROKER_URL=f"redis://127.0.0.1:{REDIS_PORT}/0",
             MEDIA_ROOT=str(self.media),
             LIANBAN_VAR_DIR=str(folder / "var"),
+            # Production settings sign every document with a unit's PKI certificate; this machine has
+            # none, so the units sign with the demo CA under LIANBAN_VAR_DIR (issue 19 item 5).
+            DOCUMENT_SIGNING=os.environ.get("DOCUMENT_SIGNING") or "demo",
             EMAIL_BACKEND="file",
             EMAIL_FILE_PATH=str(folder / "mail"),
             OUTBOX_SWEEP_SECONDS="5",
