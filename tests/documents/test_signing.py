@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import AuditEvent
 from documents import pki, services, signing, tasks
@@ -165,11 +165,10 @@ def test_the_api_reports_signer_time_integrity_and_chain(client, rendered, qingh
 def test_the_verify_page_shows_the_signature(client, rendered, kunming_intake_officer):
     document, _content = rendered
     client.force_login(kunming_intake_officer)
-    page = client.get("/documents/verify/", {"code": document.verification_code}, HTTP_ACCEPT_LANGUAGE="en")
-    html = page.content.decode()
-    assert "The signature is valid" in html
-    assert "Valid to the configured trust roots" in html
-    assert WUHOU_NAME in html and "demo certificate authority" in html
+    html = client.get("/documents/verify/", {"code": document.verification_code}).content.decode()
+    assert "签名有效：文件与签发单位签名时完全一致。" in html
+    assert "完整：签名后未被改动" in html and "可验证至所配置的信任根" in html
+    assert WUHOU_NAME in html and "由演示证书机构签名" in html
 
 
 def test_an_appended_update_is_reported_even_when_the_signed_bytes_are_intact(rendered):
@@ -292,14 +291,14 @@ def test_an_import_refuses_a_certificate_outside_the_trust_roots_and_a_foreign_k
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    with pytest.raises(CommandError, match="trust roots"):
+    with translation.override("en"), pytest.raises(CommandError, match="trust roots"):
         call_command(
             "import_signing_credentials",
             "510107",
             key=str(tmp_path / "stranger.key.pem"),
             cert=str(tmp_path / "stranger.pem"),
         )
-    with pytest.raises(CommandError, match="does not belong"):
+    with translation.override("en"), pytest.raises(CommandError, match="does not belong"):
         call_command(
             "import_signing_credentials",
             "510107",
