@@ -240,6 +240,7 @@ def _store(*, unit, key, certificate, chain, source, by=None) -> SigningCredenti
     print_ = fingerprint(certificate)
     relative = Path("units") / unit.code / f"{print_[:16]}.key.pem"
     path = signing_dir() / relative
+    _private_directory(signing_dir() / "units")
     _private_directory(path.parent)
     if path.exists():
         path.unlink()  # the same certificate imported again: its key is the one given now

@@ -186,6 +186,8 @@ def test_demo_credentials_are_made_once_per_unit_with_the_key_in_a_0600_file(ren
     key_path = signing_dir / credential.key_file
     assert key_path.stat().st_mode & 0o777 == 0o600
     assert key_path.parent.stat().st_mode & 0o777 == 0o700
+    assert key_path.parent.parent.stat().st_mode & 0o777 == 0o700  # units/
+    assert signing_dir.stat().st_mode & 0o777 == 0o700
     assert (signing_dir / "demo-ca" / "ca.key.pem").stat().st_mode & 0o777 == 0o600
     # Nothing secret in the database.
     row = SigningCredential.objects.filter(pk=credential.pk).values().get()
