@@ -36,6 +36,7 @@ PART_STUB = "存根"
 PART_ORIGINAL = "正本"
 PART_DUPLICATE = "副本"
 PART_FILE = "附卷"
+PART_RECEIPT = "回执"
 
 
 @dataclass(frozen=True)
@@ -175,11 +176,15 @@ REPORT_FOR_APPROVAL = register(
         title="呈请报告书",
         label=_("Report for approval (呈请报告书)"),
         template_name="documents/kinds/report_for_approval",
-        template_version=1,
+        # v2 (issue 19): 呈请××报告书 from its purpose, the approval column filled from the workflow
+        # (documents.form_data) at the form's place, the facts' paragraphs kept.
+        template_version=2,
         category_char="呈",
         required_fields=("subject", "facts", "request"),
         approval_chain=APPROVAL_CHAIN,
         chain_for_data=_report_chain,
+        # A report to the unit's own head is internal: it is signed, not sealed.
+        sealed=False,
         # A unit's own report to its head: drafted freely; the designation request links its own.
         process_owned=False,
     )
@@ -190,10 +195,11 @@ EVIDENCE_CALL_NOTICE = register(
         title="调取证据通知书",
         label=_("Notice to produce evidence (调取证据通知书)"),
         template_name="documents/kinds/evidence_call_notice",
-        template_version=1,
+        # v2 (issue 19): the 副本 kept on file is signed by who received it; a 回执 for the evidence.
+        template_version=2,
         category_char="调",
         required_fields=("recipient", "case_name", "evidence"),
-        parts=(PART_STUB, PART_ORIGINAL, PART_DUPLICATE),
+        parts=(PART_STUB, PART_ORIGINAL, PART_DUPLICATE, PART_RECEIPT),
         approval_chain=EXTERNAL_CHAIN,
     )
 )
@@ -203,10 +209,11 @@ PROPERTY_INQUIRY_NOTICE = register(
         title="协助查询财产通知书",
         label=_("Notice of assistance in inquiring property (协助查询财产通知书)"),
         template_name="documents/kinds/property_inquiry_notice",
-        template_version=1,
+        # v2 (issue 19): a 回执 the assisting unit fills with what it found.
+        template_version=2,
         category_char="询",
         required_fields=("recipient", "subject_name", "property"),
-        parts=(PART_STUB, PART_ORIGINAL, PART_FILE),
+        parts=(PART_STUB, PART_ORIGINAL, PART_RECEIPT, PART_FILE),
         approval_chain=EXTERNAL_CHAIN,
     )
 )
@@ -216,10 +223,11 @@ PROPERTY_FREEZE_NOTICE = register(
         title="协助冻结财产通知书",
         label=_("Notice of assistance in freezing property (协助冻结财产通知书)"),
         template_name="documents/kinds/property_freeze_notice",
-        template_version=1,
+        # v2 (issue 19): a 回执 confirming the account, the amount frozen and the period.
+        template_version=2,
         category_char="冻",
         required_fields=("recipient", "subject_name", "property", "amount", "period_from", "period_to"),
-        parts=(PART_STUB, PART_ORIGINAL, PART_FILE),
+        parts=(PART_STUB, PART_ORIGINAL, PART_RECEIPT, PART_FILE),
         approval_chain=EXTERNAL_CHAIN,
     )
 )
@@ -229,10 +237,11 @@ CASE_TRANSFER_NOTICE = register(
         title="移送案件通知书",
         label=_("Notice of case transfer (移送案件通知书)"),
         template_name="documents/kinds/case_transfer_notice",
-        template_version=1,
+        # v2 (issue 19): a 回执 the receiving organ signs for the case and its materials.
+        template_version=2,
         category_char="移",
         required_fields=("recipient", "case_name", "reason", "legal_basis"),
-        parts=(PART_STUB, PART_ORIGINAL, PART_FILE),
+        parts=(PART_STUB, PART_ORIGINAL, PART_RECEIPT, PART_FILE),
         approval_chain=REVIEWED_CHAIN,
     )
 )
@@ -242,10 +251,12 @@ JURISDICTION_DESIGNATION_DECISION = register(
         title="指定管辖决定书",
         label=_("Decision designating jurisdiction (指定管辖决定书)"),
         template_name="documents/kinds/jurisdiction_designation_decision",
-        template_version=1,
+        # v2 (issue 19): every organ served is named (主送) and gets its own copy and 回执, the court
+        # and procuratorate copied (抄送) get a 副本 each (MPS-2020 art 23 ¶1).
+        template_version=2,
         category_char="指",
         required_fields=("recipient", "case_name", "designated_unit", "reason", "legal_basis"),
-        parts=(PART_STUB, PART_ORIGINAL, PART_DUPLICATE, PART_FILE),
+        parts=(PART_STUB, PART_ORIGINAL, PART_DUPLICATE, PART_FILE, PART_RECEIPT),
         approval_chain=REVIEWED_CHAIN,
     )
 )

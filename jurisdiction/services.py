@@ -554,7 +554,8 @@ def _request_designation(*, proceeding, name, by, reason, fields, expected):
             title=_report_title(instance),
             data={
                 "purpose": document_kinds.DESIGNATION_PURPOSE,
-                "subject": f"关于{instance.case.name}指定管辖的请示",
+                # The matter, not a sentence: the form's title is 呈请指定管辖报告书 (documents.form_data).
+                "subject": f"{instance.case.name}指定管辖",
                 "facts": "\n".join(
                     [
                         f"犯罪嫌疑人基本情况：{values['suspects']}",
@@ -801,22 +802,26 @@ def designation_decision_draft(
         raise Conflict(
             _("A decision is already in review; send it back to change it."), current_state=existing.state
         )
+    # MPS-2020 art 23 ¶1: served on the designated unit and every other unit concerned; copied to the
+    # court and procuratorate at the issuing superior's level (none for the ministry).
+    others = [party.unit for party in parties if party.unit_id != lead_unit.pk]
+    copy_to = judicial_recipients(superior)
     data = {
         "recipient": lead_unit.name,
         "case_name": proceeding.case.name,
+        "case_number": proceeding.case.number,
         "designated_unit": lead_unit.name,
         "designated_unit_code": lead_unit.code,
         "reason": reason.strip(),
         "legal_basis": "《公安机关办理刑事案件程序规定》第二十二条、第二十三条",
-        "other_units": "、".join(party.unit.name for party in parties if party.unit_id != lead_unit.pk),
+        "other_units": "、".join(unit.name for unit in others),
+        # The form prints them all: 主送 the units served (the designated one first), 抄送 the copied.
+        "served_on": [lead_unit.name, *(unit.name for unit in others)],
+        "copy_to": copy_to,
     }
-    # MPS-2020 art 23 ¶1: served on the designated unit and every other unit concerned; copied to the
-    # court and procuratorate at the issuing superior's level (none for the ministry).
     recipients = [{"name": lead_unit.name, "unit": lead_unit}]
-    recipients += [
-        {"name": party.unit.name, "unit": party.unit} for party in parties if party.unit_id != lead_unit.pk
-    ]
-    recipients += [{"name": name} for name in judicial_recipients(superior)]
+    recipients += [{"name": unit.name, "unit": unit} for unit in others]
+    recipients += [{"name": name} for name in copy_to]
     if existing is not None:
         # A draft sent back from review is rewritten in place: its recipients follow the new choice.
         document = document_services.document_update(document=existing, by=by, data=data)
@@ -936,6 +941,7 @@ def _draft_transfer_notice(instance: JurisdictionProceeding, by: User, reason: s
         data={
             "recipient": lead.name,
             "case_name": instance.case.name,
+            "case_number": instance.case.number,
             "reason": (reason or "").strip()
             or instance.outcome_reason
             or f"经有关公安机关协商一致，本案由{lead.name}管辖",

@@ -74,7 +74,7 @@ def test_the_reviewed_chain_runs_through_legal_review_and_approval(office, fake_
     assert issued.number == f"武侯公（刑）移字〔{issued.number_year}〕1号"
     assert issued.snapshot["number"] == issued.number
     assert issued.snapshot["fields"]["case_name"] == "成都“4·15”诈骗案"
-    assert issued.template_version == 1 and issued.render_state == "pending"
+    assert issued.template_version == 2 and issued.render_state == "pending"  # v2 since issue 19
     assert OutboxMessage.objects.filter(topic="documents.render", payload={"document_id": issued.pk}).exists()
     actions = set(AuditEvent.objects.filter(target_id=str(document.pk)).values_list("action", flat=True))
     assert {"documents.document.draft", "documents.document.issue", "documents.document.approve"} <= actions

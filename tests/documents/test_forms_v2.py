@@ -1,0 +1,306 @@
+"""The form book's structure of the police kinds in their v2 layout (issue 19 items 2–4), read from the PDF.
+
+呈请报告书, 调取证据通知书, 协助查询财产通知书, 协助冻结财产通知书, 移送案件通知书 and 指定管辖决定书 are
+rendered with real WeasyPrint and the installed CJK fonts, with rich data (long text, line breaks kept,
+rare names, typed spaces and doubled marks, every stub value, several recipients) and sparse data (the
+required fields alone, nothing from the workflow), and read back through tests/documents/geometry.py:
+every part present, each starting on a recto with its own page 1; the stub's every field (a blank
+rule for an unknown value); the recipients (主送, 抄送, one copy per organ served); every line on the
+grid and no stretched gap.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from documents import kinds, rendering, samples
+from tests.documents.geometry import MM, Geometry
+
+ORGAN = "成都市公安局武侯区分局"
+DATE = "2026年3月8日"
+STUB_LABELS = ("批准人：", "批准时间：", "办案人：", "办案单位：", "填发人：", "填发时间：")
+FORM = {
+    "approver": "周正",
+    "approved_on": "2026年3月7日",
+    "officers": "李明、王强",
+    "issuer": "陈红",
+    "main_to": [],
+    "copy_to": [],
+}
+LONG = (
+    "经查，2026年1月至3月间，犯罪嫌疑人吉𠮷、龚{ext}等人利用位于重庆市渝中区的服务器，"
+    "冒充客服实施电信网络诈骗，被害人分布于成都、昆明等地，涉案金额  共计人民币一百二十五万元。。"
+).format(ext="\U0002a6a5")
+
+RICH = {
+    "report_for_approval": {
+        "purpose": kinds.DESIGNATION_PURPOSE,
+        "subject": "成都“4·15”诈骗案指定管辖",
+        "facts": "\n".join(
+            [
+                "犯罪嫌疑人基本情况：吉𠮷，男，1990年3月7日生。",
+                "涉嫌罪名：诈骗罪",
+                *(["基本案情：" + LONG] * 3),
+                "争议情况：武侯区分局与五华区分局均主张管辖。",
+            ]
+        ),
+        "request": "被害人及损失集中在昆明。建议指定昆明市公安局五华区分局管辖。",
+    },
+    "evidence_call_notice": {
+        "recipient": "中国工商银行昆明分行",
+        "case_name": "成都“4·15”诈骗案",
+        "case_number": "A5101072026030001",
+        "evidence": "\n".join([LONG, "吉𠮷名下账户2026年1月至3月的交易流水。。"]),
+    },
+    "property_inquiry_notice": {
+        "recipient": "中国工商银行昆明分行",
+        "case_name": "成都“4·15”诈骗案",
+        "case_number": "A5101072026030001",
+        "subject_name": "吉𠮷",
+        "id_number": "520102199003070011",
+        "property": "\n".join(["吉𠮷名下全部存款账户", LONG]),
+    },
+    "property_freeze_notice": {
+        "recipient": "中国工商银行昆明分行",
+        "case_name": "成都“4·15”诈骗案",
+        "case_number": "A5101072026030001",
+        "subject_name": "吉𠮷",
+        "id_number": "520102199003070011",
+        "property": "账号6222000000000000内的存款",
+        "amount": "人民币伍拾万元",
+        "period_from": "2026年3月8日",
+        "period_to": "2026年9月7日",
+    },
+    "case_transfer_notice": {
+        "recipient": "昆明市公安局五华区分局",
+        "case_name": "成都“4·15”诈骗案",
+        "case_number": "A5101072026030001",
+        "reason": "犯罪地在昆明市五华区，由五华区分局管辖更为适宜。。",
+        "legal_basis": "《公安机关办理刑事案件程序规定》第一百八十四条、第一百八十五条",
+        "materials": "案卷材料二册、涉案财物清单一份",
+    },
+    "jurisdiction_designation_decision": {
+        "recipient": "成都市公安局武侯区分局",
+        "case_name": "成都“4·15”诈骗案",
+        "case_number": "A5101072026030001",
+        "designated_unit": "成都市公安局武侯区分局",
+        "reason": "犯罪地涉及两地，由武侯区分局管辖更为适宜。。",
+        "legal_basis": "《公安机关办理刑事案件程序规定》第二十二条、第二十三条",
+        "other_units": "成都市公安局锦江区分局、成都市公安局青羊区分局",
+        "served_on": ["成都市公安局武侯区分局", "成都市公安局锦江区分局", "成都市公安局青羊区分局"],
+        "copy_to": ["成都市人民检察院", "成都市中级人民法院"],
+    },
+}
+
+# The values each stub prints for the rich data (beside the people of FORM).
+STUB_VALUES = {
+    "report_for_approval": (),
+    "evidence_call_notice": ("A5101072026030001", "中国工商银行昆明分行"),
+    "property_inquiry_notice": ("520102199003070011", "中国工商银行昆明分行"),
+    "property_freeze_notice": ("人民币伍拾万元", "2026年9月7日"),
+    "case_transfer_notice": ("A5101072026030001", "案卷材料二册"),
+    "jurisdiction_designation_decision": ("成都市中级人民法院", "成都市公安局青羊区分局"),
+}
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def sparse(code: str) -> dict:
+    spec = kinds.get(code)
+    fields = samples.sample_snapshot(code)["fields"]
+    return {name: fields[name] for name in (*spec.required_fields, "purpose") if name in fields}
+
+
+def render(code: str, *, fields: dict, form: dict | None, recipients: list[str]) -> tuple[dict, Geometry]:
+    snapshot = copy.deepcopy(samples.sample_snapshot(code))
+    snapshot["fields"] = fields
+    snapshot["recipients"] = recipients
+    if form is not None:
+        snapshot["form"] = form
+    rendered = rendering.render_pdf(
+        template_name=kinds.get(code).template_for(),
+        context=snapshot,
+        verification_code="LB7K-3QX9-M2PD",
+        title=snapshot["kind_title"],
+        author=ORGAN,
+    )
+    return snapshot, Geometry(rendered.content)
+
+
+def expected_parts(code: str, served: list[str], copied: list[str]) -> list[str]:
+    """The sections the form book serves, in order: one 副本 and one 回执 per organ for a decision."""
+    parts = list(kinds.get(code).parts) or [kinds.PART_ORIGINAL]
+    if code != kinds.JURISDICTION_DESIGNATION_DECISION.code:
+        return parts
+    expanded = []
+    for part in parts:
+        if part == kinds.PART_DUPLICATE:
+            expanded += [part] * (len(served) - 1 + len(copied))
+        elif part == kinds.PART_RECEIPT:
+            expanded += [part] * len(served)
+        else:
+            expanded.append(part)
+    return expanded
+
+
+def part_pages(pdf: Geometry) -> list[list]:
+    """Group the pages by part: a part starts where the page number is 1 again."""
+    groups: list[list] = []
+    for page, number in zip(pdf.pages, pdf.page_numbers(), strict=True):
+        if number == "— 1 —":
+            groups.append([page])
+        elif number is not None:
+            groups[-1].append(page)
+    return groups
+
+
+def page_text(pages) -> str:
+    return flat("".join(row.text for page in pages for row in page.body_rows()))
+
+
+MARK = {"存根": "（存根）", "副本": "（副本）", "附卷": "（附卷）", "回执": "（回执）"}
+
+
+@pytest.mark.parametrize("richness", ["rich", "sparse"])
+@pytest.mark.parametrize("code", sorted(RICH))
+def test_every_part_of_the_form_book_its_stub_and_its_recipients(code, richness):
+    rich = richness == "rich"
+    fields = RICH[code] if rich else sparse(code)
+    form = None
+    if rich:
+        form = {
+            **FORM,
+            "main_to": fields.get("served_on") or [fields.get("recipient", "")],
+            "copy_to": fields.get("copy_to", []),
+        }
+    recipients = [fields["recipient"]] if fields.get("recipient") else []
+    _snapshot, pdf = render(code, fields=fields, form=form, recipients=recipients)
+    served = (form or {}).get("main_to") or recipients
+    copied = (form or {}).get("copy_to") or []
+    wanted = expected_parts(code, served, copied)
+
+    groups = part_pages(pdf)
+    assert len(groups) == len(wanted), (code, pdf.page_numbers())
+    for part, pages in zip(wanted, groups, strict=True):
+        first = pages[0]
+        assert first.recto, f"{code}: the {part} starts on a verso (page {first.index + 1})"
+        text = page_text(pages)
+        assert ORGAN in flat(first.body_rows()[0].text), (
+            f"{code}: no organ line above the title of the {part}"
+        )
+        if part in MARK:
+            assert MARK[part] in text, (code, part)
+        if part == kinds.PART_STUB:
+            for label in STUB_LABELS:
+                assert label in text, (code, label)
+            if rich:
+                for value in (*FORM.values(), *STUB_VALUES[code]):
+                    if isinstance(value, str) and value:
+                        assert flat(value) in text, (code, value)
+            else:  # an unknown value is a blank rule for the pen, never a dropped line
+                assert "批准人：批准时间：" in text and "填发人：填发时间：" in text, code
+        if (
+            part in (kinds.PART_ORIGINAL, kinds.PART_DUPLICATE, kinds.PART_FILE)
+            and code != "report_for_approval"
+        ):
+            assert "、".join(served) + "：" in text, (code, part)
+            assert DATE in text
+        if part == kinds.PART_RECEIPT:
+            assert "（盖章）：" in text and "（签名）：" in text, (code, part)
+        for page in pages:
+            pdf.assert_on_grid(page)
+            pdf.assert_no_stretched_gap(page)
+        # User text as the filters set it: no doubled full stop (the rich text types some).
+        assert "。。" not in text, (code, part)
+
+    if code == kinds.JURISDICTION_DESIGNATION_DECISION.code:
+        for name in served[1:] + copied:
+            assert any(f"此联送{name}" in page_text(pages) for pages in groups), name
+        if copied:
+            assert "抄送：" + "，".join(copied) + "。" in page_text(groups[1])
+
+
+def test_the_freeze_notices_receipt_confirms_account_amount_and_period():
+    _snapshot, pdf = render(
+        "property_freeze_notice",
+        fields=RICH["property_freeze_notice"],
+        form=FORM,
+        recipients=["中国工商银行昆明分行"],
+    )
+    receipt = next(pages for pages in part_pages(pdf) if "（回执）" in page_text(pages))
+    text = page_text(receipt)
+    for line in (
+        "冻结账户（账号）：",
+        "实际冻结数额：",
+        "冻结期限起：",
+        "冻结期限止：",
+        "协助单位（盖章）：",
+    ):
+        assert line in text, line
+
+
+def test_the_evidence_notices_copy_is_signed_by_who_holds_the_evidence():
+    _snapshot, pdf = render(
+        "evidence_call_notice",
+        fields=RICH["evidence_call_notice"],
+        form=FORM,
+        recipients=["中国工商银行昆明分行"],
+    )
+    duplicate = next(pages for pages in part_pages(pdf) if "（副本）" in page_text(pages))
+    text = page_text(duplicate)
+    assert "本通知书已收到。" in text
+    # A run of typed spaces between two characters is no gap in print.
+    assert "涉案金额共计人民币" in text
+    assert "被调取单位（人）（盖章）：" in text and "被调取人（签名）：" in text
+
+
+def test_the_report_is_titled_from_its_purpose_and_its_approval_column_sits_under_the_number():
+    form = {
+        **FORM,
+        "report_title": "呈请指定管辖报告书",
+        "approvals": [
+            {
+                "key": "leader",
+                "label": "领导批示",
+                "opinion": "同意，报上级指定管辖。",
+                "name": "周正",
+                "date": DATE,
+            },
+            {
+                "key": "review",
+                "label": "审核意见",
+                "opinion": "经审核，符合第二十二条。",
+                "name": "孙法",
+                "date": DATE,
+            },
+            {"key": "unit", "label": "办案单位意见", "opinion": "拟同意呈请。", "name": "赵队", "date": DATE},
+        ],
+    }
+    _snapshot, pdf = render(
+        "report_for_approval", fields=RICH["report_for_approval"], form=form, recipients=[]
+    )
+    page = pdf.pages[0]
+    rows = page.body_rows()
+    text = [flat(row.text) for row in rows]
+    assert "呈请指定管辖报告书" in text and not any("关于关于" in t or "请示的报告" in t for t in text)
+    number = next(i for i, t in enumerate(text) if "呈字" in t)
+    leader = next(i for i, t in enumerate(text) if t.startswith("领导批示"))
+    facts = next(i for i, t in enumerate(text) if t.startswith("犯罪嫌疑人基本情况"))
+    assert number < leader < facts, text[: facts + 1]
+    for opinion in ("同意，报上级指定管辖。", "经审核，符合第二十二条。", "拟同意呈请。", "周正", "孙法"):
+        assert any(opinion in t for t in text), opinion
+    # The facts keep their lines: each line of the officer's text starts a paragraph of its own.
+    assert any(t.startswith("涉嫌罪名：诈骗罪") for t in text)
+    # The label column is short and the opinions have the rest (not 138 mm of label and 17 mm of value).
+    opinion_row = next(row for row in rows if "同意，报上级" in row.text)
+    label_row = next(row for row in rows if row.text.strip().startswith("领导批示"))
+    label_width = (opinion_row.glyphs[0].x0 - page.type_left) / MM
+    assert 30 < label_width < 45, label_width
+    assert label_row.x0 - page.type_left < 12 * MM
+    # The table comes before the signature, never after it.
+    signature = pdf.signature(pdf.pages[-1], ORGAN, DATE)
+    assert signature["date"].baseline > opinion_row.baseline or len(pdf.pages) > 1
