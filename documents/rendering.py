@@ -223,7 +223,9 @@ def _letter_space(context, box, step: float, x_advance: float) -> float:
         layout.lianban_letter_step = step
         layout.set_text(box.text)
         first_line, _ = layout.get_first_line()
-        width, _ = line_size(first_line, box.style)
+        # Pango spaces the characters of one layout, not the end of its last one: the step after a
+        # box's last character (before the next box of the line) is added here.
+        width = line_size(first_line, box.style)[0] + step
         layout.deactivate()
         x_advance += width - box.width
         box.width = width

@@ -31,7 +31,8 @@ MEETING_MINUTES = document_kinds.register(
         title="会议纪要",
         label=_("Minutes of a joint meeting (会议纪要)"),
         template_name="documents/kinds/meeting_minutes",
-        template_version=1,
+        # v2 (issue 19): GB/T 9704 v2 layout; the 版记 on the last lines of the last page.
+        template_version=2,
         category_char="纪",
         required_fields=("masthead", "opening"),
         approval_chain=document_kinds.EXTERNAL_CHAIN,
@@ -45,7 +46,8 @@ BRIEFING_PACK = document_kinds.register(
         title="发案规律分析研判材料",
         label=_("Crime-pattern briefing pack (分析研判材料)"),
         template_name="documents/kinds/briefing_pack",
-        template_version=1,
+        # v2 (issue 19): GB/T 9704 v2 layout; the 版记 on the last lines of the last page.
+        template_version=2,
         category_char="析",
         required_fields=("series", "period"),
         approval_chain=document_kinds.EXTERNAL_CHAIN,

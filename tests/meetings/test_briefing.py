@@ -550,9 +550,10 @@ def test_pack_is_issued_rendered_and_verifiable(
         "发案规律分析研判材料",
         document.number,
         "泛西南警务合作联席会议第十五次会议",
-        "（公安局印）",
     ):
         assert expected in text, expected
+    # v2 (issue 19): the seal is an image over the signature, never a printed placeholder.
+    assert "（公安局印）" not in text
     # The offence appears in the chart (SVG text drawn by WeasyPrint) and in its table.
     assert _pdf_text(document, "-raw").count("非法集资") == 2
     assert document.verification_code in text
