@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import translation
 from PIL import Image
 
 from core.models import AuditEvent
@@ -53,7 +54,7 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width=
     ],
 )
 def test_an_image_that_is_not_plain_drawing_is_refused_with_the_rule(content, rule):
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         seals.check_seal_image(content)
     assert rule in refused.value.message_dict["image"][0]
 
