@@ -186,12 +186,44 @@ class PropertyMeasureSerializer(serializers.Serializer):
     release_document = serializers.IntegerField(
         source="release_document_id",
         allow_null=True,
-        help_text=_("Id of the 协助解除冻结财产通知书 issued on the approval (MPS-2020 art 241)."),
+        help_text=_(
+            "Id of the document issued on the release's approval: the 协助解除冻结财产通知书 of a "
+            "freeze (MPS-2020 art 241), the 解除查封决定书 or 解除扣押决定书 of a seal or seizure "
+            "(MPS-2020 art 233)."
+        ),
     )
     released_at = serializers.DateTimeField(allow_null=True)
     renewal_reminder_on = serializers.DateField(allow_null=True)
     renewed_from = serializers.IntegerField(
         source="renewed_from_id", allow_null=True, help_text=_("Id of the measure this one renews (续冻).")
+    )
+    lapsed = serializers.BooleanField(
+        help_text=_(
+            "The freeze expired without an approved renewal: deemed released "
+            "(视为自动解除冻结, MPS-2020 art 240)."
+        )
+    )
+    renewal_starts_on = serializers.DateField(
+        allow_null=True, help_text=_("While a renewal is asked for: the first day of the period asked.")
+    )
+    renewal_kind = serializers.CharField(help_text=_("While a renewal is asked for: the period's kind."))
+    renewal_approved_at = serializers.DateTimeField(allow_null=True)
+    notice_document = serializers.IntegerField(
+        source="notice_document_id",
+        allow_null=True,
+        help_text=_(
+            "On a renewed period: id of the 协助冻结财产通知书 of the continued freeze "
+            "(继续冻结, MPS-2020 art 240)."
+        ),
+    )
+    returned_to = serializers.CharField(
+        help_text=_("A seal or seizure: to whom it was returned (MPS-2020 art 233).")
+    )
+    announced_on = serializers.DateField(
+        allow_null=True,
+        help_text=_(
+            "A seal or seizure whose owner is unknown: the date of the public notice (MPS-2020 art 233)."
+        ),
     )
 
 
@@ -595,7 +627,12 @@ class PropertyMeasureListApi(APIView):
 
 
 class PropertyMeasureRenewApi(APIView):
-    """Renew a freeze before it expires (续冻, MPS-2020 art 240): a new measure with its own expiry."""
+    """Ask to renew a freeze before it expires (续冻, MPS-2020 art 240), with its original approval.
+
+    202: the renewal is asked for and waits for the head who approved the freeze (the body is the
+    measure, state renewal_proposed; that head takes transitions/approve_renewal or refuse_renewal).
+    201: the asker is that head, so the renewal is approved at once (the body is the new measure).
+    """
 
     permission_classes = [CaseDataAccess]
 
@@ -618,15 +655,29 @@ class PropertyMeasureRenewApi(APIView):
         operation_id="assistance_requests_property_renew",
         tags=["assistance-requests"],
         request=InputSerializer,
-        responses={201: PropertyMeasureSerializer, **error_responses(400, 401, 403, 404, 409)},
+        responses={
+            201: OpenApiResponse(
+                PropertyMeasureSerializer,
+                description=_("Renewed at once (the asker approves renewals): the new measure."),
+            ),
+            202: OpenApiResponse(
+                PropertyMeasureSerializer,
+                description=_("Asked for: the measure, waiting for its approver (MPS-2020 art 240)."),
+            ),
+            **error_responses(400, 401, 403, 404, 409),
+        },
     )
     def post(self, request, pk: int, measure_id: int):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
         measure = get_object_or_404(PropertyMeasure.objects.filter(request=target), pk=measure_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        renewed = services.property_measure_renew(by=request.user, measure=measure, **data.validated_data)
-        return Response(PropertyMeasureSerializer(renewed).data, status=status.HTTP_201_CREATED)
+        result = services.property_measure_renew(by=request.user, measure=measure, **data.validated_data)
+        renewed = result.pk != measure.pk
+        return Response(
+            PropertyMeasureSerializer(result).data,
+            status=status.HTTP_201_CREATED if renewed else status.HTTP_202_ACCEPTED,
+        )
 
 
 class _MeasureStepApi(StepApi):
@@ -650,7 +701,7 @@ class _MeasureStepApi(StepApi):
     name_param="action",
 )
 class PropertyMeasureActionApi(_MeasureStepApi):
-    """Mark property unrelated (release due within 3 days), or record its release: unrelated | release."""
+    """Take a step of a property measure by its name in the path (the older shape of transitions/)."""
 
     def post(self, request, pk: int, measure_id: int, action: str):
         return super().post(request, name=action, pk=pk, measure_id=measure_id)
@@ -662,7 +713,13 @@ class PropertyMeasureActionApi(_MeasureStepApi):
     response=PropertyMeasureSerializer,
 )
 class PropertyMeasureTransitionApi(_MeasureStepApi):
-    """Take a step of a property measure: unrelated (found unrelated to the case) or release."""
+    """Take a step of a property measure (MPS-2020 arts 233, 240, 241, 247).
+
+    approve_renewal / refuse_renewal (the head who approved the freeze, before it expires), unrelated
+    (release due within 3 days), propose_release, approve_release / refuse_release (the head who
+    approved the measure; the approval issues its notice or decision), release (a seal or seizure:
+    returned_to, or announced_on when the owner is unknown).
+    """
 
 
 class LeadForwardApi(APIView):

@@ -1,9 +1,12 @@
 """The document kinds assistance adds to the documents app, and who sees and approves them.
 
 The 协助解除冻结财产通知书 (MPS-2020 art 241): lifting a freeze needs the approval of the head of the
-organ that approved it; the notice tells the bank to unfreeze. It is linked to the property measure it
-lifts and drafted and issued by the measure's approval step (cases.assistance.services), so that step is
-its approval (documents.kinds.EXTERNAL). Who sees the measure's request sees the notice.
+organ that approved it; the notice tells the bank to unfreeze. The 解除查封决定书 and 解除扣押决定书
+(MPS-2020 art 233): releasing a seal or seizure is decided by the organ that approved it (our reading
+[R], by analogy with MPS-2020 arts 232 ¶2, 241). Each is linked to the property measure it lifts and drafted
+and issued by the measure's approval step (cases.assistance.services), so that step is its approval
+(documents.kinds.EXTERNAL); so is the 协助冻结财产通知书 of a continued freeze (继续冻结, MPS-2020
+art 240), linked to the renewed period. Who sees the measure's request sees them.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +24,34 @@ UNFREEZE_NOTICE = document_kinds.register(
         template_name="documents/kinds/property_unfreeze_notice",
         template_version=1,
         category_char="解",
+        required_fields=("recipient", "property"),
+        parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),
+        approval_chain=document_kinds.EXTERNAL_CHAIN,
+    )
+)
+
+
+SEALING_RELEASE_DECISION = document_kinds.register(
+    document_kinds.DocumentKindSpec(
+        code="sealing_release_decision",
+        title="解除查封决定书",
+        label=_("Decision to release sealed property (解除查封决定书)"),
+        template_name="documents/kinds/sealing_release_decision",
+        template_version=1,
+        category_char="解封",
+        required_fields=("recipient", "property"),
+        parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),
+        approval_chain=document_kinds.EXTERNAL_CHAIN,
+    )
+)
+SEIZURE_RELEASE_DECISION = document_kinds.register(
+    document_kinds.DocumentKindSpec(
+        code="seizure_release_decision",
+        title="解除扣押决定书",
+        label=_("Decision to release seized property (解除扣押决定书)"),
+        template_name="documents/kinds/seizure_release_decision",
+        template_version=1,
+        category_char="解扣",
         required_fields=("recipient", "property"),
         parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),
         approval_chain=document_kinds.EXTERNAL_CHAIN,
@@ -47,9 +78,17 @@ def _resolve(document, user) -> bool:
 
 
 def _approved(document) -> bool:
-    """The release approval of the measure (MPS-2020 art 241) is the notice's approval."""
+    """The measure's approval step is the document's approval (MPS-2020 arts 233, 240, 241).
+
+    The freeze notice of a renewed period: the renewal's approval (a renewed period exists only once
+    approved); the release documents: the release's approval.
+    """
     measure = _measure_of(document)
-    return measure is not None and measure.release_approved_at is not None
+    if measure is None:
+        return False
+    if document.kind == document_kinds.PROPERTY_FREEZE_NOTICE.code:
+        return measure.renewed_from_id is not None
+    return measure.release_approved_at is not None
 
 
 def register() -> None:

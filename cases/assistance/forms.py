@@ -221,13 +221,36 @@ class RenewForm(forms.Form):
 
 
 class ReleaseReasonForm(forms.Form):
-    """Asking to lift a freeze (the model requires the reason, naming the field)."""
+    """Asking to lift a measure (the model requires the reason, naming the field)."""
 
     reason = forms.CharField(
-        label=_("Why the freeze is lifted"),
+        label=_("Why the measure is to be lifted"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
     )
+
+
+class ReleaseForm(forms.Form):
+    """Recording a release: a sealed or seized thing is returned to its owner, or announced (art 233).
+
+    A freeze is released by the bank on the notice: the form then asks nothing.
+    """
+
+    takes_instance = True
+
+    returned_to = forms.CharField(label=_("Returned to (the owner)"), max_length=200, required=False)
+    announced_on = forms.DateField(
+        label=_("Owner unknown: public notice on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Owner unknown: the public notice that tells the owner to claim it (MPS-2020 art 233)."),
+    )
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if instance is not None and instance.is_freeze:
+            del self.fields["returned_to"]
+            del self.fields["announced_on"]
 
 
 class UnrelatedForm(forms.Form):

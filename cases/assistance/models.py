@@ -718,15 +718,21 @@ RELEASE_FROZEN_RULE = "release_unrelated_frozen_property"
 
 class PropertyMeasureState(models.TextChoices):
     IN_FORCE = "in_force", _("In force")
+    # A freeze is renewed with its original approval before it expires (MPS-2020 art 240).
+    RENEWAL_PROPOSED = "renewal_proposed", _("Renewal asked for, awaiting the approval")
     RENEWED = "renewed", _("Renewed")
     UNRELATED = "unrelated", _("Found unrelated, to be released")
-    # A freeze is lifted only with the approval of the head who approved it (MPS-2020 art 241).
+    # A freeze is lifted only with the approval of the head who approved it (MPS-2020 art 241); a seal
+    # or seizure with the approval of the organ that approved it (MPS-2020 art 233, our reading [R]).
     RELEASE_PROPOSED = "release_proposed", _("Release asked for, awaiting the approval")
-    RELEASE_APPROVED = "release_approved", _("Release approved: the unfreeze notice is issued")
+    RELEASE_APPROVED = "release_approved", _("Release approved: its notice or decision is issued")
     RELEASED = "released", _("Released")
 
 
 M = PropertyMeasureState
+# A freeze in these states still binds the property, so its expiry without renewal lapses it (once
+# its release is approved, the unfreeze notice has gone out: what lapses no longer matters).
+_LIVE_STATES = (M.IN_FORCE, M.RENEWAL_PROPOSED, M.UNRELATED, M.RELEASE_PROPOSED)
 
 
 def _may_follow_up_measure(measure, user) -> bool:
@@ -735,7 +741,11 @@ def _may_follow_up_measure(measure, user) -> bool:
 
 
 def _may_approve_release(measure, user) -> bool:
-    """The head of the organ that approved the freeze (原批准冻结的公安机关负责人, MPS-2020 art 241)."""
+    """The head of the organ that approved the measure (原批准冻结的公安机关负责人, MPS-2020 arts 240, 241).
+
+    A seal or seizure: the head of the organ that approved it (MPS-2020 art 233, by analogy with
+    MPS-2020 arts 232 ¶2, 241: our reading [R]); its request was approved by that head (coercive kinds).
+    """
     return perms.may_approve_release(measure.request, user)
 
 
@@ -743,15 +753,16 @@ def _is_freeze(measure) -> bool:
     return PropertyMeasureKind(measure.kind) in PERIOD_RULES
 
 
-def _is_not_freeze(measure) -> bool:
-    return not _is_freeze(measure)
+def _not_lapsed(measure) -> bool:
+    return not measure.lapsed
 
 
 class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
     """A freeze, seal or seizure carried out on a request, with its period and renewal reminder.
 
-    Its legal state changes only through its transitions (core.workflow.run_transition): renewed
-    before expiry (续冻, the new period is a new measure), found unrelated to the case, released.
+    Its legal state changes only through its transitions (core.workflow.run_transition): a renewal
+    asked for and approved before expiry (续冻, the new period is a new measure), found unrelated to
+    the case, a release asked for, approved (with its notice or decision) and recorded.
     """
 
     request = models.ForeignKey(
@@ -778,9 +789,34 @@ class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="renewal",
     )
+    # The renewal asked for (MPS-2020 art 240): the period it asks, who asked, who approved it.
+    renewal_starts_on = models.DateField(_("renewal asked from"), null=True, blank=True)
+    renewal_kind = models.CharField(
+        _("renewal period asked"), max_length=16, choices=PropertyMeasureKind.choices, blank=True
+    )
+    renewal_asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("renewal asked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    renewal_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("renewal approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    renewal_approved_at = models.DateTimeField(_("renewal approved at"), null=True, blank=True)
+    # On a renewed period: the 协助冻结财产通知书 of the continued freeze (继续冻结) issued on approval.
+    notice_document_id = models.BigIntegerField(_("freeze notice"), null=True, blank=True)
     found_unrelated_at = models.DateTimeField(_("found unrelated at"), null=True, blank=True)
-    # The release of a freeze (MPS-2020 art 241): why, who approved it, the 协助解除冻结财产通知书.
-    release_reason = models.TextField(_("why the freeze is lifted"), blank=True)
+    # The release (MPS-2020 arts 233, 241): why, who approved it, the 协助解除冻结财产通知书 or the
+    # 解除查封决定书 / 解除扣押决定书.
+    release_reason = models.TextField(_("why the measure is lifted"), blank=True)
     release_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("release approved by"),
@@ -790,8 +826,12 @@ class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
         related_name="+",
     )
     release_approved_at = models.DateTimeField(_("release approved at"), null=True, blank=True)
-    release_document_id = models.BigIntegerField(_("unfreeze notice"), null=True, blank=True)
+    release_document_id = models.BigIntegerField(_("release notice or decision"), null=True, blank=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    # A sealed or seized thing goes back to its owner (退还原主), or, the owner unknown, a public notice
+    # tells the owner to claim it (MPS-2020 art 233).
+    returned_to = models.CharField(_("returned to"), max_length=200, blank=True)
+    announced_on = models.DateField(_("public notice on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -809,6 +849,22 @@ class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
     def period_rule(self) -> str | None:
         return PERIOD_RULES.get(PropertyMeasureKind(self.kind))
 
+    @property
+    def is_freeze(self) -> bool:
+        return _is_freeze(self)
+
+    @property
+    def lapsed(self) -> bool:
+        """Tell whether the freeze expired unrenewed: 视为自动解除冻结 (MPS-2020 art 240).
+
+        Its last day is `expires_on`: a renewal approved on that day is in time, one after it is not.
+        """
+        return (
+            self.expires_on is not None
+            and self.state in _LIVE_STATES
+            and self.expires_on < timezone.localdate()
+        )
+
     @staticmethod
     def start_instant(day: dt.date) -> dt.datetime:
         """Return the start of a measure's first day in Asia/Shanghai (the day itself is not counted)."""
@@ -816,9 +872,38 @@ class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
 
         return dt.datetime.combine(day, dt.time(0), tzinfo=SHANGHAI)
 
-    @transition(field=state, source=M.IN_FORCE, target=M.RENEWED, permission=_may_follow_up_measure)
-    def renew(self, *, by, starts_on=None, kind=None):
-        """Mark the measure renewed (art 240); the service records the renewed period as a new measure."""
+    @transition(
+        field=state,
+        source=M.IN_FORCE,
+        target=M.RENEWAL_PROPOSED,
+        permission=_may_follow_up_measure,
+        conditions=[_is_freeze],
+    )
+    def propose_renewal(self, *, by, starts_on: dt.date, kind: str):
+        """Ask to renew the freeze (续冻): its approver decides before it expires (MPS-2020 art 240)."""
+        self.renewal_starts_on = starts_on
+        self.renewal_kind = kind
+        self.renewal_asked_by = by
+
+    @transition(
+        field=state,
+        source=M.RENEWAL_PROPOSED,
+        target=M.RENEWED,
+        permission=_may_approve_release,
+        conditions=[_not_lapsed],
+    )
+    def approve_renewal(self, *, by, reason: str = ""):
+        """Approve the renewal before expiry; the service records the new period as a new measure."""
+        self.renewal_approved_by = by
+        self.renewal_approved_at = timezone.now()
+
+    @transition(field=state, source=M.RENEWAL_PROPOSED, target=M.IN_FORCE, permission=_may_approve_release)
+    def refuse_renewal(self, *, by, reason: str = ""):
+        """Refuse the renewal with the reason: the freeze stays in force until it expires (art 240)."""
+        _required(reason, "reason", _("Say why the renewal is refused."))
+        self.renewal_starts_on = None
+        self.renewal_kind = ""
+        self.renewal_asked_by = None
 
     @transition(field=state, source=M.IN_FORCE, target=M.UNRELATED, permission=_may_follow_up_measure)
     def unrelated(self, *, by, reason: str = ""):
@@ -831,36 +916,46 @@ class PropertyMeasure(ConcurrentTransitionMixin, models.Model):
         source=[M.IN_FORCE, M.UNRELATED],
         target=M.RELEASE_PROPOSED,
         permission=_may_follow_up_measure,
-        conditions=[_is_freeze],
     )
     def propose_release(self, *, by, reason: str = ""):
-        """Ask to lift a freeze no longer needed, or found unrelated: its approver decides (art 241)."""
-        self.release_reason = _required(reason, "reason", _("Say why the freeze is to be lifted."))
+        """Ask to lift the measure (not needed, or found unrelated): its approver decides (arts 233, 241)."""
+        self.release_reason = _required(reason, "reason", _("Say why the measure is to be lifted."))
 
     @transition(
         field=state, source=M.RELEASE_PROPOSED, target=M.RELEASE_APPROVED, permission=_may_approve_release
     )
     def approve_release(self, *, by, reason: str = ""):
-        """Approve lifting the freeze; the service issues the 协助解除冻结财产通知书 (MPS-2020 art 241)."""
+        """Approve the release; the service issues its notice or decision (MPS-2020 arts 233, 241)."""
         self.release_approved_by = by
         self.release_approved_at = timezone.now()
 
-    # A seal or seizure is released as recorded (arts 233, 247: within 3 days once found unrelated); a
-    # freeze only once its release is approved and the unfreeze notice issued (art 241).
-    @transition(
-        field=state,
-        source=[M.IN_FORCE, M.RENEWED, M.UNRELATED],
-        target=M.RELEASED,
-        permission=_may_follow_up_measure,
-        conditions=[_is_not_freeze],
-    )
-    @transition(
-        field=state,
-        source=M.RELEASE_APPROVED,
-        target=M.RELEASED,
-        permission=_may_follow_up_measure,
-        conditions=[_is_freeze],
-    )
-    def release(self, *, by, reason: str = ""):
-        """Record that the property was released (unfrozen, unsealed, returned)."""
+    @transition(field=state, source=M.RELEASE_PROPOSED, target=M.IN_FORCE, permission=_may_approve_release)
+    def refuse_release(self, *, by, reason: str = ""):
+        """Refuse the release with the reason: the measure stays in force (MPS-2020 art 241).
+
+        Refusing the release of property found unrelated holds it related to the case (our reading
+        [R]: art 247's 3 days bind once the property is found unrelated, and the approver who refuses
+        finds otherwise): the finding is cleared; the service stops the 3-day clock.
+        """
+        _required(reason, "reason", _("Say why the release is refused."))
+        self.release_reason = ""
+        self.found_unrelated_at = None
+
+    @transition(field=state, source=M.RELEASE_APPROVED, target=M.RELEASED, permission=_may_follow_up_measure)
+    def release(self, *, by, returned_to: str = "", announced_on: dt.date | None = None):
+        """Record that the property was released (unfrozen; unsealed or returned, MPS-2020 art 233)."""
+        if not _is_freeze(self):
+            self.returned_to = (returned_to or "").strip()
+            self.announced_on = announced_on
+            if not self.returned_to and announced_on is None:
+                raise ValidationError(
+                    {
+                        "returned_to": [
+                            _(
+                                "Name to whom the property was returned (退还原主), or, the owner being "
+                                "unknown, give the date of the public notice (MPS-2020 art 233)."
+                            )
+                        ]
+                    }
+                )
         self.released_at = timezone.now()

@@ -33,6 +33,7 @@ from cases.assistance.models import (
     Defect,
     PropertyMeasure,
     PropertyMeasureKind,
+    PropertyMeasureState,
     RequestDocument,
     RequestNumberCounter,
     RequestReturn,
@@ -1552,6 +1553,134 @@ def _renewal_clean(
     return new_kind, starts_on
 
 
+def _approval_organ(request: AssistanceRequest) -> Unit:
+    """Return the organ whose head approved the request's measures (MPS-2020 arts 238, 239, 243 ¶2)."""
+    return request.approval_unit or request.requesting_unit
+
+
+def _notify_measure_approvers(
+    request: AssistanceRequest, measure: PropertyMeasure, step: str, subject
+) -> None:
+    """Tell the head who approves the measure that a step of it waits for them (no inbox lists measures)."""
+    notify(
+        users=_users_with_role(_approval_organ(request).pk, Role.UNIT_HEAD),
+        key=f"assistance:{request.pk}:measure:{measure.pk}:{step}",
+        subject=subject,
+        body=f"{measure.get_kind_display()} {measure.target}",
+        url=request_url(request),
+        params={"number": request.number},
+    )
+
+
+def measure_approval_refusal(measure: PropertyMeasure, user, *, waiting: bool = True) -> str | None:
+    """Say why `user` may not decide a measure's renewal or release, to those who would expect to.
+
+    Shown beside the disabled step and in the 403: a department head of the requesting unit or of
+    the approving organ is told whose approval it needs; the requester's other officers, that it
+    waits for that head (unless `waiting` is false). Anyone else is not shown the step at all.
+    """
+    request = measure.request
+    organ = _approval_organ(request)
+    params = {"organ": organ.name}
+    department_head = perms.holds(user, request.requesting_unit_id, Role.DEPARTMENT_HEAD) or perms.holds(
+        user, organ.pk, Role.DEPARTMENT_HEAD
+    )
+    renewal = measure.state == PropertyMeasureState.RENEWAL_PROPOSED
+    if department_head:
+        if renewal:
+            return (
+                _(
+                    "Renewing a freeze needs the approval of the head of %(organ)s, who approved it, before "
+                    "it expires (MPS-2020 art 240); a department head cannot approve it."
+                )
+                % params
+            )
+        if measure.is_freeze:
+            return (
+                _(
+                    "Lifting a freeze needs the approval of the head of %(organ)s, who approved it (MPS-2020 "
+                    "art 241); a department head cannot approve it."
+                )
+                % params
+            )
+        return (
+            _(
+                "Releasing a seal or seizure needs the approval of the head of %(organ)s, who approved it "
+                "(MPS-2020 art 233); a department head cannot approve it."
+            )
+            % params
+        )
+    if waiting and perms.holds(user, request.requesting_unit_id, *perms.REQUESTER_ROLES):
+        if renewal:
+            return (
+                _("The renewal waits for the approval of the head of %(organ)s (MPS-2020 art 240).") % params
+            )
+        return _("The release waits for the approval of the head of %(organ)s (MPS-2020 arts 233, 241).") % (
+            params
+        )
+    return None
+
+
+def _renewal_notice_data(request: AssistanceRequest, old: PropertyMeasure, new: PropertyMeasure, by) -> dict:
+    """Fill the 协助冻结财产通知书 of a continued freeze (继续冻结, MPS-2020 art 240).
+
+    The kind's template (hash-locked, property_freeze_notice.v1) has no field for 继续冻结: the mark
+    goes into the document's title and the property line, with the original notice's number.
+    """
+    subjects = list(request.subjects.all().order_by("pk"))
+    from documents.models import Document
+
+    original = (
+        Document.objects.filter(pk=old.notice_document_id).values_list("number", flat=True).first()
+        if old.notice_document_id
+        else request.documents.filter(
+            document_type=DocumentType.PROPERTY_FREEZE_NOTICE, superseded_by__isnull=True
+        )
+        .values_list("number", flat=True)
+        .first()
+    )
+    property_text = f"（继续冻结）{new.target}"
+    if original:
+        property_text += f"（原协助冻结财产通知书：{original}）"
+    return {
+        "recipient": new.institution or request.requested_unit.name,
+        "case_name": request.case.name,
+        "subject_name": "、".join(person.name for person in subjects) or "（见原协助冻结财产通知书）",
+        "id_number": subjects[0].id_number if subjects else "",
+        "property": property_text,
+        "amount": f"{new.amount}" if new.amount is not None else "（同原冻结数额）",
+        "period_from": new.starts_on.isoformat(),
+        "period_to": new.expires_on.isoformat() if new.expires_on else "",
+        "renewal": True,
+        "renewed_from_number": original or "",
+        "approver": getattr(by, "display_name", "") or by.get_username(),
+        "officers": getattr(request.created_by, "display_name", "") or request.created_by.get_username(),
+    }
+
+
+def _issue_measure_document(
+    *, request: AssistanceRequest, measure: PropertyMeasure, kind: str, by, data: dict, title: str = ""
+):
+    """Draft and issue a document the measure's approval step approves, linked to the measure."""
+    from cases.assistance.documents import MEASURE_LINK_TYPE
+    from documents import services as document_services
+
+    organ = _approval_organ(request)
+    document = document_services.document_draft(
+        kind=kind,
+        issuing_unit=organ,
+        department=request.requesting_department if organ.pk == request.requesting_unit_id else None,
+        by=by,
+        title=title,
+        data=data,
+        recipients=[{"name": data["recipient"], "unit": request.requested_unit}],
+        link_target_type=MEASURE_LINK_TYPE,
+        link_target_id=measure.pk,
+        check_permission=False,
+    )
+    return document_services.document_issue(document=document, by=by)
+
+
 @transaction.atomic
 def property_measure_renew(
     *,
@@ -1561,11 +1690,13 @@ def property_measure_renew(
     kind: str | None = None,
     expected_state: str | None = None,
 ) -> PropertyMeasure:
-    """Renew a freeze before it expires (续冻, MPS-2020 art 240): a new measure with its own period.
+    """Ask to renew a freeze before it expires (续冻, MPS-2020 art 240); return the measure asked for.
 
-    The new period runs on from the old expiry unless another start is given; `kind` may change the
-    period (e.g. deposits found to be in a major case), but only to another kind that has one. The old
-    measure's step `renew` records it as renewed; the new measure is returned.
+    Art 240 renews "按照原批准权限和程序": the head who approved the freeze approves the renewal
+    (`property_measure_approve_renewal`), which records the new period as a new measure. The new
+    period runs on from the old expiry unless another start is given; `kind` may change the period
+    (e.g. deposits found to be in a major case), but only to another kind that has one. When the
+    asker is that head, the renewal is approved at once and the new measure is returned instead.
     """
     measure, request = _measure_locked(measure)
     if not request.spec.property_follow_up:
@@ -1577,52 +1708,162 @@ def property_measure_renew(
             _("A measure can be renewed only on an accepted request that was not withdrawn."),
             current_state=request.state,
         )
-    _refuse_measure_step(measure, "renew", by, _("Only a measure in force can be renewed."))
+    if measure.expires_on is None:
+        raise ValidationError(_("This measure has no period to renew."))
+    _refuse_measure_step(measure, "propose_renewal", by, _("Only a measure in force can be renewed."))
     new_kind, starts_on = _renewal_clean(measure, starts_on=starts_on, kind=kind)
     # Art 240: renewed "按照原批准权限" — a period the original approval did not cover is refused.
     _measure_within_approval(request, new_kind)
-    renewed: list[PropertyMeasure] = []
 
-    def after(old: PropertyMeasure) -> None:
-        renewed.append(
-            _measure_create(
-                by=by,
-                request=request,
-                kind=new_kind,
-                target=old.target,
-                institution=old.institution,
-                amount=old.amount,
-                starts_on=starts_on,
-                renewed_from=old,
-            )
+    def after(asked: PropertyMeasure) -> None:
+        timeline_add(
+            instance=request,
+            actor=by,
+            acting_unit_code=_acting_unit(request, by, "requesting"),
+            action="property_renewal_proposed",
+            note=f"{asked.target} → {starts_on:%Y-%m-%d}",
+            data={"measure": asked.pk, "starts_on": starts_on, "kind": new_kind.value},
+        )
+        _notify_measure_approvers(
+            request,
+            asked,
+            "propose_renewal",
+            _("Assistance request %(number)s: renewing a freeze awaits your approval (MPS-2020 art 240)"),
         )
 
-    _measure_transition(
+    asked = _measure_transition(
         measure=measure,
         request=request,
-        name="renew",
+        name="propose_renewal",
         by=by,
         expected_state=expected_state,
         arguments={"starts_on": starts_on, "kind": new_kind.value},
         after=after,
     )
-    new = renewed[0]
-    notify(
-        users=[
-            u
-            for u in (_requester_users(request) + ([request.assignee] if request.assignee else []))
-            if u.pk != by.pk
-        ],
-        key=f"assistance:{request.pk}:renew:{new.pk}",
-        subject=_("Assistance request %(number)s: a freeze was renewed until %(date)s"),
-        body=f"{new.get_kind_display()} {new.target}",
-        url=request_url(request),
-        params={
-            "number": request.number,
-            "date": new.expires_on.isoformat() if new.expires_on else "",
-        },
+    # The head who asks is the approver the law names: a second click of the same head adds no second
+    # judgement, only the risk that the freeze lapses in between, so the ask is the approval (both
+    # steps are on the record, asked and approved by that head).
+    if perms.may_approve_release(request, by):
+        approved = property_measure_approve_renewal(by=by, measure=asked)
+        return PropertyMeasure.objects.get(renewed_from=approved)
+    return asked
+
+
+@transaction.atomic
+def property_measure_approve_renewal(
+    *, by, measure: PropertyMeasure, reason: str = "", expected_state: str | None = None
+) -> PropertyMeasure:
+    """Approve a renewal before the freeze expires: record the new period, issue its notice (art 240).
+
+    The new measure carries its own period and reminder; the old one's clock is met. The
+    协助冻结财产通知书 of the continued freeze is issued by the approving organ, linked to the new
+    measure. After the expiry the freeze has lapsed (视为自动解除冻结): 409, a new freeze is needed.
+    """
+    measure, request = _measure_locked(measure)
+    if measure.state == PropertyMeasureState.RENEWAL_PROPOSED and measure.lapsed:
+        if not perms.may_approve_release(request, by):
+            raise NotAllowed(measure_approval_refusal(measure, by))
+        raise Conflict(
+            _(
+                "The freeze lapsed on %(date)s: its renewal was not approved before it expired, so it is "
+                "deemed released (视为自动解除冻结, MPS-2020 art 240). Record a new freeze if still needed."
+            )
+            % {"date": measure.expires_on.isoformat()},
+            current_state=measure.state,
+            code="lapsed",
+        )
+    _refuse_measure_step(measure, "approve_renewal", by, _("No renewal of this freeze awaits approval."))
+    new_kind = PropertyMeasureKind(measure.renewal_kind or measure.kind)
+    _measure_within_approval(request, new_kind)
+    starts_on = measure.renewal_starts_on or measure.expires_on
+    note = (reason or "").strip()
+
+    def after(old: PropertyMeasure) -> None:
+        new = _measure_create(
+            by=by,
+            request=request,
+            kind=new_kind,
+            target=old.target,
+            institution=old.institution,
+            amount=old.amount,
+            starts_on=starts_on,
+            renewed_from=old,
+        )
+        document = _issue_measure_document(
+            request=request,
+            measure=new,
+            kind=DocumentType.PROPERTY_FREEZE_NOTICE.value,
+            by=by,
+            data=_renewal_notice_data(request, old, new, by),
+            title="协助冻结财产通知书（继续冻结）",
+        )
+        PropertyMeasure.objects.filter(pk=new.pk).update(notice_document_id=document.pk)
+        new.notice_document_id = document.pk
+        notify(
+            users=[
+                u
+                for u in (_requester_users(request) + ([request.assignee] if request.assignee else []))
+                if u.pk != by.pk
+            ],
+            key=f"assistance:{request.pk}:renew:{new.pk}",
+            subject=_("Assistance request %(number)s: a freeze was renewed until %(date)s"),
+            body=f"{new.get_kind_display()} {new.target} · {document.number}",
+            url=request_url(request),
+            params={
+                "number": request.number,
+                "date": new.expires_on.isoformat() if new.expires_on else "",
+            },
+        )
+
+    return _measure_transition(
+        measure=measure,
+        request=request,
+        name="approve_renewal",
+        by=by,
+        expected_state=expected_state,
+        arguments={"reason": note},
+        note=note,
+        after=after,
     )
-    return new
+
+
+@transaction.atomic
+def property_measure_refuse_renewal(
+    *, by, measure: PropertyMeasure, reason: str = "", expected_state: str | None = None
+) -> PropertyMeasure:
+    """Refuse a renewal with the reason: the freeze stays in force until it expires (MPS-2020 art 240)."""
+    measure, request = _measure_locked(measure)
+    _refuse_measure_step(measure, "refuse_renewal", by, _("No renewal of this freeze awaits approval."))
+    reason = (reason or "").strip()
+
+    def after(refused: PropertyMeasure) -> None:
+        timeline_add(
+            instance=request,
+            actor=by,
+            acting_unit_code=_approval_organ(request).code,
+            action="property_renewal_refused",
+            note=reason,
+            data={"measure": refused.pk},
+        )
+        notify(
+            users=[u for u in _requester_users(request) if u.pk != by.pk],
+            key=f"assistance:{request.pk}:measure:{refused.pk}:refuse_renewal:{timezone.now():%Y%m%d%H%M%S%f}",
+            subject=_("Assistance request %(number)s: the renewal of a freeze was refused"),
+            body=f"{refused.target} · {reason}",
+            url=request_url(request),
+            params={"number": request.number},
+        )
+
+    return _measure_transition(
+        measure=measure,
+        request=request,
+        name="refuse_renewal",
+        by=by,
+        expected_state=expected_state,
+        arguments={"reason": reason},
+        note=reason,
+        after=after,
+    )
 
 
 @transaction.atomic
@@ -1663,23 +1904,24 @@ def property_measure_found_unrelated(
 def property_measure_propose_release(
     *, by, measure: PropertyMeasure, reason: str = "", expected_state: str | None = None
 ) -> PropertyMeasure:
-    """Ask to lift a freeze (不需要继续冻结, or found unrelated): its approver decides (MPS-2020 art 241)."""
+    """Ask to lift a measure (no longer needed, or found unrelated): its approver decides (arts 233, 241)."""
     measure, request = _measure_locked(measure)
     _refuse_measure_step(
-        measure, "propose_release", by, _("Only a freeze in force or found unrelated can be lifted.")
+        measure, "propose_release", by, _("Only a measure in force or found unrelated can be lifted.")
     )
     reason = (reason or "").strip()
 
     def after(proposed: PropertyMeasure) -> None:
-        notify(
-            users=_users_with_role(request.approval_unit_id or request.requesting_unit_id, Role.UNIT_HEAD),
-            key=f"assistance:{request.pk}:measure:{proposed.pk}:propose_release",
-            subject=_(
-                "Assistance request %(number)s: lifting a freeze awaits your approval (MPS-2020 art 241)"
+        _notify_measure_approvers(
+            request,
+            proposed,
+            "propose_release",
+            _("Assistance request %(number)s: lifting a freeze awaits your approval (MPS-2020 art 241)")
+            if proposed.is_freeze
+            else _(
+                "Assistance request %(number)s: releasing sealed or seized property awaits your approval "
+                "(MPS-2020 art 233)"
             ),
-            body=f"{proposed.get_kind_display()} {proposed.target}",
-            url=request_url(request),
-            params={"number": request.number},
         )
 
     return _measure_transition(
@@ -1716,38 +1958,56 @@ def _unfreeze_notice_data(request: AssistanceRequest, measure: PropertyMeasure, 
     }
 
 
+def _seal_release_data(request: AssistanceRequest, measure: PropertyMeasure, by) -> dict:
+    """Fill the 解除查封决定书 / 解除扣押决定书 (MPS-2020 art 233) from the measure and its request."""
+    sealed = PropertyMeasureKind(measure.kind) == PropertyMeasureKind.SEALED
+    decision = (
+        request.documents.filter(
+            document_type=DocumentType.SEALING_DECISION if sealed else DocumentType.SEIZURE_DECISION,
+            superseded_by__isnull=True,
+        )
+        .values_list("number", flat=True)
+        .first()
+    )
+    return {
+        "recipient": measure.institution or request.requested_unit.name,
+        "holder": measure.institution,
+        "case_name": request.case.name,
+        "property": measure.target,
+        "reason": measure.release_reason,
+        "unrelated": measure.found_unrelated_at is not None,
+        "decision_number": decision or "",
+        "approver": getattr(by, "display_name", "") or by.get_username(),
+        "officers": getattr(request.created_by, "display_name", "") or request.created_by.get_username(),
+    }
+
+
 @transaction.atomic
 def property_measure_approve_release(
     *, by, measure: PropertyMeasure, reason: str = "", expected_state: str | None = None
 ) -> PropertyMeasure:
-    """Approve lifting a freeze and issue its 协助解除冻结财产通知书 (MPS-2020 art 241).
+    """Approve the release and issue its document (MPS-2020 arts 233, 241).
 
-    The notice is issued by the organ whose head approved (the freeze's approver), linked to the
-    measure; the officers then record the release. A freeze found unrelated keeps its 3-day clock
-    (art 247) until the release is recorded.
+    A freeze: the 协助解除冻结财产通知书 (art 241). A seal or seizure: the 解除查封决定书 /
+    解除扣押决定书 (art 233; its approval by the organ that approved the measure is our reading [R],
+    by analogy with MPS-2020 arts 232 ¶2, 241). The document is issued by the organ whose head approved,
+    linked to the measure; the officers then record the release. Property found unrelated keeps its
+    3-day clock (arts 233, 247) until the release is recorded.
     """
-    from cases.assistance.documents import MEASURE_LINK_TYPE, UNFREEZE_NOTICE
-    from documents import services as document_services
+    from cases.assistance.documents import SEALING_RELEASE_DECISION, SEIZURE_RELEASE_DECISION, UNFREEZE_NOTICE
 
     measure, request = _measure_locked(measure)
-    _refuse_measure_step(measure, "approve_release", by, _("No release of this freeze awaits approval."))
-    organ = request.approval_unit or request.requesting_unit
+    _refuse_measure_step(measure, "approve_release", by, _("No release of this measure awaits approval."))
+    organ = _approval_organ(request)
 
     def after(approved: PropertyMeasure) -> None:
-        document = document_services.document_draft(
-            kind=UNFREEZE_NOTICE.code,
-            issuing_unit=organ,
-            department=request.requesting_department if organ.pk == request.requesting_unit_id else None,
-            by=by,
-            data=_unfreeze_notice_data(request, approved, by),
-            recipients=[
-                {"name": approved.institution or request.requested_unit.name, "unit": request.requested_unit}
-            ],
-            link_target_type=MEASURE_LINK_TYPE,
-            link_target_id=approved.pk,
-            check_permission=False,
-        )
-        document = document_services.document_issue(document=document, by=by)
+        if approved.is_freeze:
+            kind, data = UNFREEZE_NOTICE.code, _unfreeze_notice_data(request, approved, by)
+        else:
+            sealed = PropertyMeasureKind(approved.kind) == PropertyMeasureKind.SEALED
+            kind = (SEALING_RELEASE_DECISION if sealed else SEIZURE_RELEASE_DECISION).code
+            data = _seal_release_data(request, approved, by)
+        document = _issue_measure_document(request=request, measure=approved, kind=kind, by=by, data=data)
         PropertyMeasure.objects.filter(pk=approved.pk).update(release_document_id=document.pk)
         approved.release_document_id = document.pk
         timeline_add(
@@ -1762,12 +2022,10 @@ def property_measure_approve_release(
             users=[u for u in _requester_users(request) if u.pk != by.pk]
             + ([request.assignee] if request.assignee else []),
             key=f"assistance:{request.pk}:measure:{approved.pk}:approve_release",
-            subject=_(
-                "Assistance request %(number)s: lifting the freeze is approved; unfreeze notice %(document)s"
-            ),
+            subject=_("Assistance request %(number)s: the release is approved; %(document)s issued"),
             body=f"{approved.get_kind_display()} {approved.target}",
             url=request_url(request),
-            params={"number": request.number, "document": document.number},
+            params={"number": request.number, "document": f"{document.title} {document.number}"},
         )
 
     return _measure_transition(
@@ -1783,24 +2041,92 @@ def property_measure_approve_release(
 
 
 @transaction.atomic
-def property_measure_release(
-    *, by, measure: PropertyMeasure, expected_state: str | None = None
+def property_measure_refuse_release(
+    *, by, measure: PropertyMeasure, reason: str = "", expected_state: str | None = None
 ) -> PropertyMeasure:
-    """Record that the property was released (unfrozen, unsealed, returned)."""
+    """Refuse the release with the reason: the measure stays in force (MPS-2020 arts 233, 241).
+
+    Property that had been found unrelated is held related by the refusal (our reading [R]: art 247's
+    3 days run from the finding, and the approver who refuses the release finds otherwise): its 3-day
+    release clock stops and a freeze's period runs again with its renewal reminder (art 240).
+    """
     measure, request = _measure_locked(measure)
-    _refuse_measure_step(measure, "release", by, _("The property is already released."))
+    _refuse_measure_step(measure, "refuse_release", by, _("No release of this measure awaits approval."))
+    reason = (reason or "").strip()
+    was_unrelated = measure.found_unrelated_at is not None
+
+    def after(refused: PropertyMeasure) -> None:
+        if was_unrelated:
+            clocks.cancel_measure(refused)
+            if refused.expires_on is not None:
+                clocks.start_renewal_reminder(request, refused)
+        timeline_add(
+            instance=request,
+            actor=by,
+            acting_unit_code=_approval_organ(request).code,
+            action="property_release_refused",
+            note=reason,
+            data={"measure": refused.pk, "was_unrelated": was_unrelated},
+        )
+        notify(
+            users=[u for u in _requester_users(request) if u.pk != by.pk]
+            + ([request.assignee] if request.assignee else []),
+            key=f"assistance:{request.pk}:measure:{refused.pk}:refuse_release:{timezone.now():%Y%m%d%H%M%S%f}",
+            subject=_("Assistance request %(number)s: the release of a measure was refused"),
+            body=f"{refused.target} · {reason}",
+            url=request_url(request),
+            params={"number": request.number},
+        )
+
+    return _measure_transition(
+        measure=measure,
+        request=request,
+        name="refuse_release",
+        by=by,
+        expected_state=expected_state,
+        arguments={"reason": reason},
+        note=reason,
+        after=after,
+    )
+
+
+@transaction.atomic
+def property_measure_release(
+    *,
+    by,
+    measure: PropertyMeasure,
+    returned_to: str = "",
+    announced_on: dt.date | None = None,
+    expected_state: str | None = None,
+) -> PropertyMeasure:
+    """Record that the property was released: unfrozen, or returned to its owner or announced (art 233)."""
+    measure, request = _measure_locked(measure)
+    _refuse_measure_step(measure, "release", by, _("Only a release that was approved can be recorded."))
 
     def after(released: PropertyMeasure) -> None:
         clocks.meet_measure(released)
+        returned = released.returned_to or (
+            f"公告 {released.announced_on:%Y-%m-%d}" if released.announced_on else ""
+        )
         timeline_add(
             instance=request,
             actor=by,
             acting_unit_code=_acting_unit(request, by, "requested"),
             action="property_released",
-            note=released.target,
-            data={"measure": released.pk},
+            note=f"{released.target} → {returned}" if returned else released.target,
+            data={
+                "measure": released.pk,
+                "returned_to": released.returned_to,
+                "announced_on": released.announced_on,
+            },
         )
 
     return _measure_transition(
-        measure=measure, request=request, name="release", by=by, expected_state=expected_state, after=after
+        measure=measure,
+        request=request,
+        name="release",
+        by=by,
+        expected_state=expected_state,
+        arguments={"returned_to": returned_to, "announced_on": announced_on},
+        after=after,
     )

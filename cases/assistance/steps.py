@@ -142,12 +142,16 @@ REQUEST_MACHINE = Machine(
 )
 
 
-# The service of each step of a property measure. Renewing (续冻, art 240) is a transition of the
-# measure too, but no generic step: it records a new measure, answered with 201 on its own route.
+# The service of each step of a property measure. Asking for a renewal (续冻, art 240) is a transition
+# of the measure too, but no generic step: it has its own route (…/renew/, with the period asked for),
+# where a head who asks approves at once (201 with the new measure; 202 when it waits).
 MEASURE_SERVICES = {
+    "approve_renewal": services.property_measure_approve_renewal,
+    "refuse_renewal": services.property_measure_refuse_renewal,
     "unrelated": services.property_measure_found_unrelated,
     "propose_release": services.property_measure_propose_release,
     "approve_release": services.property_measure_approve_release,
+    "refuse_release": services.property_measure_refuse_release,
     "release": services.property_measure_release,
 }
 
@@ -156,25 +160,60 @@ def _take_measure_step(measure, name, *, by, expected_state=None, **values):
     return MEASURE_SERVICES[name](by=by, measure=measure, expected_state=expected_state, **values)
 
 
+def _head_only_refusal(measure, user):
+    # The officers who asked read why they wait once, beside the approval; a refusal step is no news.
+    return services.measure_approval_refusal(measure, user, waiting=False)
+
+
+# The approver's steps wait for no inbox (inbox_kinds below): the approver is notified when asked.
 MEASURE_MACHINE = Machine(
     PropertyMeasure,
     [
-        Step("unrelated", _("Found unrelated"), emphasis=SECONDARY, form=forms.UnrelatedForm),
-        # Lifting a freeze (MPS-2020 art 241): asked for, approved by the head who approved the freeze
-        # (the 协助解除冻结财产通知书 is issued then), then recorded as released.
+        # Renewal (MPS-2020 art 240): the head who approved the freeze decides before it expires.
         Step(
-            "propose_release", _("Ask to lift the freeze"), emphasis=SECONDARY, form=forms.ReleaseReasonForm
-        ),
-        Step(
-            "approve_release",
-            _("Approve lifting the freeze"),
+            "approve_renewal",
+            _("Approve the renewal"),
             emphasis=PRIMARY,
             form=forms.NoteForm,
-            help=_("Issues the 协助解除冻结财产通知书 (MPS-2020 art 241)."),
-            # No inbox lists measures (inbox_kinds below): the approver is notified when it is asked.
+            help=_("Records the new period and issues its 协助冻结财产通知书 (继续冻结, MPS-2020 art 240)."),
             waiting=False,
+            refusal=services.measure_approval_refusal,
         ),
-        Step("release", _("Record release"), emphasis=SECONDARY),
+        Step(
+            "refuse_renewal",
+            _("Refuse the renewal"),
+            emphasis=DANGER,
+            form=forms.ReasonForm,
+            confirm=_("Refuse the renewal: the freeze lapses when its period ends (MPS-2020 art 240)."),
+            refusal=_head_only_refusal,
+        ),
+        Step("unrelated", _("Found unrelated"), emphasis=SECONDARY, form=forms.UnrelatedForm),
+        # Release (MPS-2020 arts 233, 241): asked for, approved by the head who approved the measure
+        # (its notice or decision is issued then), then recorded as released.
+        Step("propose_release", _("Ask for the release"), emphasis=SECONDARY, form=forms.ReleaseReasonForm),
+        Step(
+            "approve_release",
+            _("Approve the release"),
+            emphasis=PRIMARY,
+            form=forms.NoteForm,
+            help=_(
+                "Issues the 协助解除冻结财产通知书 of a freeze (MPS-2020 art 241), the 解除查封决定书 or "
+                "解除扣押决定书 of a seal or seizure (MPS-2020 art 233)."
+            ),
+            waiting=False,
+            refusal=services.measure_approval_refusal,
+        ),
+        Step(
+            "refuse_release",
+            _("Refuse the release"),
+            emphasis=DANGER,
+            form=forms.ReasonForm,
+            confirm=_(
+                "Refuse the release: the measure stays in force; a finding that it is unrelated is cleared."
+            ),
+            refusal=_head_only_refusal,
+        ),
+        Step("release", _("Record release"), emphasis=SECONDARY, form=forms.ReleaseForm),
     ],
     run=_take_measure_step,
     # A measure's deadlines remind whoever answers for them (core.deadline_rows); no inbox kind lists it.

@@ -26,6 +26,7 @@ from cases.assistance.models import (
     CustodyEventKind,
     PropertyMeasure,
     PropertyMeasureKind,
+    PropertyMeasureState,
     RequestState,
 )
 from cases.assistance.permissions import REQUESTER_ROLES
@@ -57,7 +58,12 @@ TIMELINE_LABELS = {
     "property_measure": gettext_lazy("Property measure recorded"),
     "property_unrelated": gettext_lazy("Property found unrelated"),
     "property_released": gettext_lazy("Property released"),
-    "property_release_approved": gettext_lazy("Lifting the freeze approved (art 241)"),
+    "property_release_approved": gettext_lazy(
+        "Lifting the freeze or releasing the property approved (arts 233, 241)"
+    ),
+    "property_release_refused": gettext_lazy("Release refused (arts 233, 241)"),
+    "property_renewal_proposed": gettext_lazy("Renewal of a freeze asked for (art 240)"),
+    "property_renewal_refused": gettext_lazy("Renewal of a freeze refused (art 240)"),
     "property_renewed": gettext_lazy("Freeze renewed (art 240)"),
     "update": gettext_lazy("Request edited"),
     "deadline_escalated": gettext_lazy("Deadline reminder or escalation"),
@@ -177,9 +183,18 @@ def _deadline_rows(target) -> list[dict]:
 
 
 def _measure_offers(target, user, *, bound=None, bound_step="", bound_measure=None) -> None:
-    """Put on each property measure its next steps and whether this user may renew it."""
+    """Put on each property measure its next steps, whether this user may renew it, and what it waits for."""
     renewable = target.state in services.RENEWAL_STATES
+    # The head who approves the request's measures renews at once (services.property_measure_renew).
+    approver = perms.may_approve_release(target, user)
+    organ = target.approval_unit or target.requesting_unit
     for measure in target.all_property_measures:
+        measure.awaiting = (
+            _("Awaiting the approval of the head of %(organ)s.") % {"organ": organ.name}
+            if measure.state in (PropertyMeasureState.RENEWAL_PROPOSED, PropertyMeasureState.RELEASE_PROPOSED)
+            else ""
+        )
+        measure.renews_at_once = approver
         measure.offers = next_steps(
             MEASURE_MACHINE,
             measure,
@@ -193,7 +208,8 @@ def _measure_offers(target, user, *, bound=None, bound_step="", bound_measure=No
         measure.may_renew = (
             renewable
             and measure.expires_on is not None
-            and check_transition(measure, "renew", user).available
+            and not measure.lapsed
+            and check_transition(measure, "propose_renewal", user).available
         )
 
 
@@ -326,7 +342,8 @@ def _report(request, call, success) -> None:
     except Conflict as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(request, success)
+        if success:
+            messages.success(request, success)
 
 
 def _form_errors(request, form) -> None:
@@ -368,7 +385,7 @@ class RequestPropertyView(CaseDataPageMixin, View):
 
 
 class PropertyRenewView(CaseDataPageMixin, View):
-    """Renew a freeze before expiry (续冻, art 240) from the row's form on the detail page."""
+    """Ask to renew a freeze before expiry (续冻, art 240) from the row's form on the detail page."""
 
     def post(self, request, pk, measure_id):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
@@ -376,13 +393,20 @@ class PropertyRenewView(CaseDataPageMixin, View):
         form = forms.RenewForm(request.POST)
         if not form.is_valid():
             _form_errors(request, form)
-        else:
-            _report(
+            return redirect("assistance:detail", pk=target.pk)
+        renewed = []
+
+        def ask():
+            result = services.property_measure_renew(by=request.user, measure=measure, **form.cleaned_data)
+            renewed.append(result.pk != measure.pk)
+
+        _report(request, ask, None)
+        if renewed:
+            messages.success(
                 request,
-                lambda: services.property_measure_renew(
-                    by=request.user, measure=measure, **form.cleaned_data
-                ),
-                _("Renewed; the new period has its own expiry and reminder."),
+                _("Renewed; the new period has its own expiry and reminder.")
+                if renewed[0]
+                else _("Renewal asked for; it waits for the approval of the head who approved the freeze."),
             )
         return redirect("assistance:detail", pk=target.pk)
 

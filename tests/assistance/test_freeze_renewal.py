@@ -1,4 +1,8 @@
-"""Renewing a freeze before it expires (MPS-2020 art 240): through the API and the page."""
+"""Renewing a freeze before it expires (MPS-2020 art 240): through the API and the page.
+
+The officers ask, the head who approved the freeze approves (tests/assistance/test_measure_approvals.py
+has the approval's own rules); a head who asks renews at once.
+"""
 
 import datetime as dt
 
@@ -46,9 +50,12 @@ def test_renewal_through_the_api_meets_the_old_clock_and_starts_a_new_one(freeze
     assert [d.state for d in _measure_deadlines(old)] == [DeadlineState.RUNNING]
     client = token_client(cast.investigator)
     url = f"{BASE}{request.pk}/property-measures/{old.pk}/renew/"
-    response = client.post(url, {}, format="json")
-    assert response.status_code == 201, response.content
-    body = response.json()
+    asked = client.post(url, {}, format="json")
+    assert asked.status_code == 202, asked.content
+    assert asked.json()["state"] == "renewal_proposed"
+    approve = f"{BASE}{request.pk}/property-measures/{old.pk}/transitions/approve_renewal/"
+    assert token_client(cast.unit_head).post(approve, {}, format="json").status_code == 200
+    body = token_client(cast.investigator).get(f"{BASE}{request.pk}/property-measures/").json()[-1]
     assert body["renewed_from"] == old.pk
     assert body["starts_on"] == old.expires_on.isoformat()
     assert body["state"] == "in_force"
@@ -86,8 +93,8 @@ def test_renewal_with_another_period_and_its_refusals(freeze, qinghai_investigat
         freeze_scope="deposits_major", approval_unit=Unit.objects.get(code="510100")
     )
     response = client.post(url, {"kind": "deposits_major"}, format="json")
-    assert response.status_code == 201, response.content
-    assert response.json()["kind"] == "deposits_major"
+    assert response.status_code == 202, response.content
+    assert response.json()["renewal_kind"] == "deposits_major"
     sealed = services.property_measure_record(
         by=cast.officer,
         request=request,
@@ -132,12 +139,13 @@ def test_a_lapsed_freeze_cannot_be_renewed_but_a_closed_request_can_renew(db):
         "invalid",
     )
     renewed = client.post(f"{BASE}{request.pk}/property-measures/{live.pk}/renew/", {}, format="json")
-    assert renewed.status_code == 201, renewed.content
+    assert renewed.status_code == 202, renewed.content
 
 
 def test_renewal_from_the_page(freeze, qinghai_investigator):
     cast, request, old = freeze
-    client = page_client(cast.investigator)
+    # The head who approved the freeze renews at once (MPS-2020 art 240).
+    client = page_client(cast.unit_head)
     url = f"/assistance-requests/{request.pk}/property-measures/{old.pk}/renew/"
     page = client.get(f"/assistance-requests/{request.pk}/").content.decode()
     assert url in page

@@ -128,12 +128,17 @@ def test_sealed_property_found_unrelated_is_returned_within_3_days_mps_2020_art_
         target="奔驰车 云A12345",
         starts_on=timezone.localdate(),
     )
+    # Not released on the officers' word alone: the organ that approved the seal decides (our reading).
     with pytest.raises(Conflict):
-        services.property_measure_propose_release(by=cast.officer, measure=sealed, reason="无关")
+        services.property_measure_release(by=cast.officer, measure=sealed, returned_to="车主")
     sealed = services.property_measure_found_unrelated(by=cast.officer, measure=sealed, reason="系他人车辆")
     clock = Deadline.objects.get(target_id=str(sealed.pk), rule_key="release_unrelated_seized_property")
     assert clock.period == "3 days" and clock.citation == "MPS-2020 art 233"
-    assert services.property_measure_release(by=cast.officer, measure=sealed).state == "released"
+    sealed = services.property_measure_propose_release(by=cast.officer, measure=sealed, reason="与案件无关")
+    sealed = services.property_measure_approve_release(by=cast.unit_head, measure=sealed)
+    assert Document.objects.get(pk=sealed.release_document_id).kind == "sealing_release_decision"
+    released = services.property_measure_release(by=cast.officer, measure=sealed, returned_to="车主王某")
+    assert released.state == "released"
     clock.refresh_from_db()
     assert clock.state == DeadlineState.MET
 
