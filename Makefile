@@ -10,7 +10,8 @@ DEMO_ENV := DEBUG=true
 TEST_ENV := DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .PHONY: demo test setup-demo system-packages system-packages-test messages messages-update lint lock clean-venv \
-	bench-data bench bench-search bench-render load fuzz faults backup restore bundle bundle-check
+	bench-data bench bench-search bench-render load fuzz faults backup restore bundle bundle-check \
+	document-samples
 
 demo: setup-demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops). Demo accounts are listed above."
@@ -120,6 +121,11 @@ load: system-packages $(VENV)/.dev-installed messages
 
 bench-render: system-packages $(VENV)/.dev-installed messages
 	$(DEMO_ENV) $(PY) bench/render_bench.py
+
+# Every document kind's sample PDF and its page images (PNG) under var/samples/, for a person to look at
+# (issue 19): the current template version of each kind, rich sample data, a specimen seal.
+document-samples: system-packages-test $(VENV)/.dev-installed messages
+	$(DEMO_ENV) $(PY) manage.py document_samples
 
 # Hostile input: schemathesis over every API operation as each persona, against a throwaway
 # PostgreSQL database rebuilt with the demo's data (checks/fuzz_api.py; exit 1 on any failure).

@@ -421,3 +421,15 @@ def test_the_briefing_signature_is_never_alone_and_centres_the_organ_on_the_date
     assert block["organ_centre_offset"] == pytest.approx(0, abs=1.0)
     above = [r for r in page.body_rows() if r.baseline < block["organ"].baseline - 1]
     assert len(above) >= 2
+
+
+def test_document_samples_writes_each_kind_as_pdf_and_page_images(tmp_path):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("document_samples", "assistance_letter", "meeting_minutes", out=str(tmp_path), stdout=out)
+    for code in ("assistance_letter", "meeting_minutes"):
+        pdf = (tmp_path / f"{code}.pdf").read_bytes()
+        pages = sorted(tmp_path.glob(f"{code}-*.png"))
+        assert pdf.startswith(b"%PDF") and len(pages) == len(Geometry(pdf).pages) >= 2
+        assert code in out.getvalue()
