@@ -209,6 +209,9 @@ REGISTER: tuple[tuple[str, int | str, int | None, str], ...] = (
     ("公通字〔2020〕6号", 6, None, "严禁未经批准佩枪跨区域执行任务"),
     # GB/T 9704-2012 [S]
     ("GB/T 9704-2012", "10.3", None, "纪要格式"),
+    ("GB/T 9704-2012", "7.3.2", None, "主送机关"),
+    ("GB/T 9704-2012", "7.3.5.1", None, "加盖印章的公文：发文机关署名、成文日期和印章"),
+    ("GB/T 9704-2012", "7.4.2", None, "抄送机关"),
     # Charges the maintained list adds (cases.Charge, issue 18 item 13)
     ("CL", 274, None, "敲诈勒索罪"),
     ("CL", 312, None, "掩饰、隐瞒犯罪所得、犯罪所得收益罪"),

@@ -168,3 +168,41 @@ def sample_snapshot(code: str, *, serial: int = 17) -> dict:
         "template_version": spec.template_version,
         "verification_code": "LB7K-3QX9-M2PD",
     }
+
+
+# What the forms of issue 19 print from the workflow (documents.form_data), given here as the fields the
+# v2 templates fall back to, so that a sample shows a filled stub, every recipient and the report's
+# approval column: the approver and officers of each stub, the designation's four organs served and
+# the court and procuratorate copied, the report's three opinions.
+_STUB_PEOPLE = {
+    "approver": "周正",
+    "approved_on": "2026年3月7日",
+    "officers": "李明、王强",
+    "issued_by": "陈红",
+}
+for _code in (
+    kinds.EVIDENCE_CALL_NOTICE.code,
+    kinds.PROPERTY_INQUIRY_NOTICE.code,
+    kinds.PROPERTY_FREEZE_NOTICE.code,
+    kinds.CASE_TRANSFER_NOTICE.code,
+    kinds.JURISDICTION_DESIGNATION_DECISION.code,
+):
+    SAMPLE_FIELDS[_code].update({**_STUB_PEOPLE, "case_number": "A5101072026030001"})
+SAMPLE_FIELDS[kinds.JURISDICTION_DESIGNATION_DECISION.code].update(
+    {
+        "recipient": "成都市公安局武侯区分局",
+        "other_units": "昆明市公安局五华区分局",
+        "served_on": ["成都市公安局武侯区分局", "昆明市公安局五华区分局"],
+        "copy_to": ["四川省人民检察院", "四川省高级人民法院"],
+    }
+)
+SAMPLE_FIELDS[kinds.REPORT_FOR_APPROVAL.code].update(
+    {
+        "subject": "成都“4·15”诈骗案指定管辖",
+        "unit_opinion": "拟同意呈请指定管辖。李明　2026年3月6日",
+        "review_opinion": "经审核，符合指定管辖的条件。孙法　2026年3月7日",
+        "leader_instruction": "同意，报上级指定管辖。周正　2026年3月7日",
+        "officers": "李明、王强",
+    }
+)
+SAMPLE_FIELDS[kinds.CASE_TRANSFER_NOTICE.code]["materials"] = "案卷材料二册、涉案财物清单一份"
