@@ -1,4 +1,4 @@
-"""The documents of the case itself: the 立案决定书 kind, and what approves the filing's documents.
+"""The documents of the case itself: the 立案决定书 and 不予立案通知书 kinds, and what approves them.
 
 MPS-2020 art 178: 立案 is asked for with a 呈请立案报告书 (a 呈请报告书 of documents.kinds with the
 purpose FILING_PURPOSE) and approved by the head of a county-level or higher organ; a 立案决定书
@@ -34,16 +34,53 @@ CASE_FILING_DECISION = document_kinds.register(
 )
 
 
+# 不予立案 (MPS-2020 art 178 ¶1–2): issued by the head who decided not to file, in the same step, and
+# served on the complainants within 3 days (cases.refusal).
+CASE_NOT_FILING_NOTICE = document_kinds.register(
+    document_kinds.DocumentKindSpec(
+        code="case_not_filing_notice",
+        title="不予立案通知书",
+        label=_("Notice of the decision not to file (不予立案通知书)"),
+        template_name="documents/kinds/case_not_filing_notice",
+        template_version=1,
+        category_char="不立",
+        required_fields=("case_name", "ground", "legal_basis"),
+        parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),
+        approval_chain=document_kinds.EXTERNAL_CHAIN,
+        issuer_roles=(Role.UNIT_HEAD,),
+    )
+)
+
+
 def _approved(document) -> bool:
-    """The filing's report and decision are approved once the organ's head filed the case (art 178)."""
+    """The filing's documents are approved once the organ's head decided on the filing (art 178 ¶1):
+    the 呈请立案报告书 and 立案决定书 when the case was filed, the 呈请不予立案报告书 and 不予立案通知书
+    when it was not.
+    """
     try:
         pk = int(document.link_target_id)
     except (TypeError, ValueError):
         return False
-    case = Case.objects.filter(pk=pk).values("filed_at", "filing_report_id", "filing_decision_id").first()
-    if case is None or case["filed_at"] is None:
+    case = (
+        Case.objects.filter(pk=pk)
+        .values(
+            "filed_at",
+            "filing_report_id",
+            "filing_decision_id",
+            "not_filed_at",
+            "refusal_report_id",
+            "refusal_notice_id",
+        )
+        .first()
+    )
+    if case is None:
         return False
-    return document.pk in (case["filing_report_id"], case["filing_decision_id"])
+    approved = []
+    if case["filed_at"] is not None:
+        approved += [case["filing_report_id"], case["filing_decision_id"]]
+    if case["not_filed_at"] is not None:
+        approved += [case["refusal_report_id"], case["refusal_notice_id"]]
+    return document.pk in approved
 
 
 def register() -> None:

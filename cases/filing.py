@@ -99,12 +99,16 @@ def units_filed_by(organ_ids: list[int]) -> list[int]:
 
 
 def awaiting_approval_of(user) -> Q:
-    """Return the condition on cases whose request for filing waits for this user's approval (the inbox)."""
+    """Return the condition on cases whose request to file, or not to file, waits for this user (inbox)."""
     units = units_filed_by(organs_headed_by(user))
     if not units:
         return Q(pk__in=[])
     responsible = Q(lead_unit_id__in=units) | Q(lead_unit__isnull=True, accepting_unit_id__in=units)
-    return Q(filing_requested_at__isnull=False, filed_at__isnull=True) & responsible
+    # A request not to file (不予立案, MPS-2020 art 178 ¶1) waits for the same head.
+    asked = Q(filing_requested_at__isnull=False, filed_at__isnull=True) | Q(
+        refusal_requested_at__isnull=False, state="registered"
+    )
+    return asked & responsible
 
 
 # --- the documents --------------------------------------------------------------------------------

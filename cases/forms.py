@@ -15,12 +15,14 @@ from cases.models import (
     LOCATION_CITATIONS,
     CaseState,
     Charge,
+    FilingReviewOutcome,
     Gender,
     HandlingCode,
     IdType,
     LocationRole,
     Offence,
     PersonRole,
+    RefusalGround,
 )
 from core.citations import render as render_citation
 from core.grading import InformationAccuracy, SourceReliability
@@ -326,4 +328,110 @@ class FilingRequestForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Left blank, the report gives the case's summary."),
+    )
+
+
+# --- 不予立案 (MPS-2020 arts 178, 179; cases.refusal) --------------------------------------------------
+
+
+class NotFilingRequestForm(forms.Form):
+    """The 呈请不予立案报告书's own text: the ground of MPS-2020 art 178 ¶1 and the facts found on review.
+
+    That both are given is the case's own rule (its transition names `ground` and `facts`).
+    """
+
+    ground = forms.ChoiceField(
+        label=_("Ground for not filing"),
+        required=False,
+        choices=[("", "—"), *RefusalGround.choices],
+        help_text=_("One of the grounds of MPS-2020 art 178 ¶1."),
+    )
+    facts = forms.CharField(
+        label=_("Facts found on review"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        help_text=_("What the review found, on which the decision rests."),
+    )
+
+
+class NoticeServedForm(forms.Form):
+    """The service (送达) of the 不予立案通知书 on the complainants (MPS-2020 art 178 ¶2)."""
+
+    served_on = forms.DateField(
+        label=_("Served on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "required": True}),
+        help_text=_(
+            "The day the complainants received the notice: their 7 days to apply for 复议 run from it."
+        ),
+    )
+    note = forms.CharField(
+        label=_("How it was served"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: handed to the complainant, who signed the copy for the file."),
+    )
+
+
+class FilingReviewApplicationForm(forms.Form):
+    """A complainant's application for 复议 of a 不予立案 (MPS-2020 art 179 ¶1)."""
+
+    applicant = forms.CharField(
+        label=_("Applicant (控告人)"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"required": True}),
+        help_text=_("The complainant who applies, as recorded among the case's persons."),
+    )
+    received_on = forms.DateField(
+        label=_("Application received on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "required": True}),
+        help_text=_("The decision is due within 30 days of this day (MPS-2020 art 179)."),
+    )
+
+
+class SuperiorReviewApplicationForm(FilingReviewApplicationForm):
+    """A complainant's application to the superior organ for 复核 (MPS-2020 art 179 ¶2)."""
+
+    decision_received_on = forms.DateField(
+        label=_("复议 decision received on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "required": True}),
+        help_text=_("The 复核 is applied for within 7 days of this day (MPS-2020 art 179 ¶2)."),
+    )
+
+
+class FilingReviewExtensionForm(forms.Form):
+    """The extension of a 复议 or 复核 in a major or complex case (MPS-2020 art 179 ¶3)."""
+
+    reason = forms.CharField(
+        label=_("Why the case is major or complex"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+    notice = forms.CharField(
+        label=_("How the applicant was told in writing"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+
+
+class FilingReviewDecisionForm(forms.Form):
+    """The decision on a 复议 or 复核: the 不予立案 upheld or revoked, with the reasons (art 179)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        required=False,
+        choices=[("", "—"), *FilingReviewOutcome.choices],
+    )
+    reason = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
     )

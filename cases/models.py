@@ -87,6 +87,9 @@ class Charge(models.Model):
 class CaseState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     REGISTERED = "registered", _("Registered")
+    # 不予立案 (MPS-2020 art 178 ¶1): the organ's head decided not to file; it may still be filed on
+    # new facts (art 178 ¶3) or when a 复议 or 复核 revokes the decision (art 179).
+    NOT_FILED = "not_filed", _("Not filed (不予立案)")
     JURISDICTION_PENDING = "jurisdiction_pending", _("Jurisdiction pending")
     UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
     SUSPENDED = "suspended", _("Suspended")
@@ -109,6 +112,23 @@ class HandlingCode(models.TextChoices):
     NORMAL = "normal", _("Normal")
     INTERNAL = "internal", _("Internal")
     RESTRICTED = "restricted", _("Restricted")
+
+
+class RefusalGround(models.TextChoices):
+    """Why a case is not filed: the three grounds of MPS-2020 art 178 ¶1."""
+
+    NO_CRIME = "no_crime", _("No criminal fact (没有犯罪事实)")
+    TRIVIAL = (
+        "trivial",
+        _(
+            "The criminal fact is obviously minor and calls for no criminal liability "
+            "(犯罪事实显著轻微不需要追究刑事责任)"
+        ),
+    )
+    EXEMPT = (
+        "exempt",
+        _("Another case where the law exempts criminal liability (具有其他依法不追究刑事责任情形)"),
+    )
 
 
 def _require(value: str, field: str, message) -> str:
@@ -215,6 +235,47 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="+",
     )
 
+    # 不予立案 (MPS-2020 art 178 ¶1): asked for with a 呈请不予立案报告书 on one of the article's grounds,
+    # approved by the same head as 立案, recorded in a 不予立案通知书 served on the complainants within
+    # 3 days (art 178 ¶2); cases.refusal takes its steps.
+    refusal_requested_at = models.DateTimeField(
+        _("not filing (不予立案) asked for at"), null=True, blank=True
+    )
+    refusal_ground = models.CharField(
+        _("ground for not filing"),
+        max_length=16,
+        choices=RefusalGround.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    refusal_report = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("report asking not to file (呈请不予立案报告书)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    not_filed_at = models.DateTimeField(_("not filed (不予立案) at"), null=True, blank=True)
+    not_filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("not filing approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    refusal_notice = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("notice of not filing (不予立案通知书)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    refusal_served_on = models.DateField(_("notice served on the complainants on"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -260,6 +321,26 @@ class Case(ConcurrentTransitionMixin, models.Model):
         """Tell whether a 呈请立案报告书 waits for the approval of the organ's head (MPS-2020 art 178)."""
         return self.filing_requested_at is not None and not self.is_filed
 
+    @property
+    def refusal_pending(self) -> bool:
+        """Tell whether a 呈请不予立案报告书 waits for the organ head's decision (MPS-2020 art 178 ¶1)."""
+        return self.refusal_requested_at is not None and self.state == CaseState.REGISTERED
+
+    @property
+    def has_complainant(self) -> bool:
+        """Tell whether the case has a complainant (控告人), who is served the 不予立案通知书 (art 178 ¶2)."""
+        return self.persons.filter(role=PersonRole.COMPLAINANT).exists()
+
+    def refusal_clocks(self) -> list:
+        """Return the running clocks of the 不予立案: service (art 178 ¶2), 复议 or 复核 (art 179)."""
+        from cases.refusal import open_clocks
+
+        return list(open_clocks(self))
+
+    def open_filing_review(self):
+        """Return the 复议 or 复核 of the 不予立案 still to be decided (MPS-2020 art 179), or None."""
+        return self.filing_reviews.filter(decided_at__isnull=True).order_by("-pk").first()
+
     # --- transitions: guard and change the row only; see core.workflow.run_transition -----------
 
     @transition(
@@ -285,7 +366,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.REGISTERED,
         target=CaseState.REGISTERED,
         permission=permissions.may_request_filing,
-        conditions=[lambda case: not case.filing_pending],
+        conditions=[lambda case: not case.filing_pending and not case.refusal_pending],
     )
     def request_filing(self, *, by, reasons: str, facts: str = "", now) -> None:
         """Ask for the filing (呈请立案): the service drafts the 呈请立案报告书 (MPS-2020 art 178)."""
@@ -326,6 +407,209 @@ class Case(ConcurrentTransitionMixin, models.Model):
         if self.lead_unit_id is None:
             self.lead_unit_id = self.accepting_unit_id
         self.filed_at, self.filed_by = now, by
+
+    # --- 不予立案 (MPS-2020 arts 178, 179): cases.refusal drafts and issues the documents, runs the clocks
+
+    @transition(
+        field=state,
+        source=CaseState.REGISTERED,
+        target=CaseState.REGISTERED,
+        permission=permissions.may_request_filing,
+        conditions=[lambda case: not case.filing_pending and not case.refusal_pending],
+    )
+    def request_not_filing(self, *, by, ground: str, facts: str, now) -> None:
+        """Ask not to file the case (呈请不予立案) on a ground of MPS-2020 art 178 ¶1, with the facts."""
+        errors = {}
+        if ground not in RefusalGround.values:
+            errors["ground"] = _(
+                "Choose the ground for not filing: no criminal fact, a minor fact calling for no criminal "
+                "liability, or another case where the law exempts it (MPS-2020 art 178 ¶1)."
+            )
+        if not (facts or "").strip():
+            errors["facts"] = _(
+                "Write the facts found on review that the decision rests on (MPS-2020 art 178 ¶1)."
+            )
+        if errors:
+            raise ValidationError(errors)
+        self.refusal_requested_at, self.refusal_ground = now, ground
+
+    @transition(
+        field=state,
+        source=CaseState.REGISTERED,
+        target=CaseState.REGISTERED,
+        permission=permissions.may_approve_filing,
+        conditions=[lambda case: case.refusal_pending],
+    )
+    def return_not_filing_request(self, *, by, reason: str) -> None:
+        """Send the 呈请不予立案报告书 back to the investigators, saying why; they may ask again."""
+        _require(reason, "reason", _("Say why the request not to file goes back."))
+        self.refusal_requested_at = None
+
+    @transition(
+        field=state,
+        source=CaseState.REGISTERED,
+        target=CaseState.NOT_FILED,
+        permission=permissions.may_approve_filing,
+        conditions=[lambda case: case.refusal_pending],
+    )
+    def refuse_filing(self, *, by, now) -> None:
+        """Decide not to file (不予立案): the head of the county-level or higher organ approves (art 178 ¶1).
+
+        The service issues the 不予立案通知书 and, where the case has a complainant, starts the 3-day
+        clock to serve it (MPS-2020 art 178 ¶2).
+        """
+        self.not_filed_at, self.not_filed_by = now, by
+        self.refusal_served_on = None
+
+    @transition(
+        field=state,
+        source=CaseState.NOT_FILED,
+        target=CaseState.NOT_FILED,
+        permission=permissions.may_request_filing,
+        conditions=[lambda case: case.refusal_served_on is None],
+    )
+    def serve_refusal_notice(self, *, by, served_on, note: str = "", today) -> None:
+        """Record that the 不予立案通知书 was served on the complainants (送达, MPS-2020 art 178 ¶2)."""
+        if served_on is None:
+            raise ValidationError({"served_on": _("Give the day the notice was served on the complainants.")})
+        if self.not_filed_at is not None and served_on < timezone.localdate(self.not_filed_at):
+            raise ValidationError(
+                {"served_on": _("The notice cannot be served before the decision not to file.")}
+            )
+        if served_on > today:
+            raise ValidationError({"served_on": _("The day of service cannot be in the future.")})
+        self.refusal_served_on = served_on
+
+    @transition(
+        field=state,
+        source=CaseState.NOT_FILED,
+        target=CaseState.NOT_FILED,
+        permission=permissions.may_record_filing_review,
+        conditions=[lambda case: case.open_filing_review() is None],
+    )
+    def receive_reconsideration(self, *, by, applicant: str, received_on, today) -> None:
+        """Record a complainant's application for 复议 of the 不予立案 (MPS-2020 art 179 ¶1).
+
+        The service records the application and starts the 30-day clock of the organ's decision.
+        """
+        from cases.refusal import review_errors
+
+        errors = review_errors(
+            self,
+            kind=FilingReviewKind.RECONSIDERATION,
+            applicant=applicant,
+            received_on=received_on,
+            today=today,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    @transition(
+        field=state,
+        source=CaseState.NOT_FILED,
+        target=CaseState.NOT_FILED,
+        permission=permissions.may_record_superior_review,
+        conditions=[lambda case: case.open_filing_review() is None],
+    )
+    def receive_superior_review(
+        self, *, by, applicant: str, received_on, decision_received_on, today
+    ) -> None:
+        """Record a complainant's application to the superior organ for 复核 of a 复议 that upheld the
+        不予立案 (MPS-2020 art 179 ¶2); the service starts the superior's 30-day clock.
+        """
+        from cases.refusal import review_errors
+
+        errors = review_errors(
+            self,
+            kind=FilingReviewKind.REVIEW,
+            applicant=applicant,
+            received_on=received_on,
+            today=today,
+            decision_received_on=decision_received_on,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    @transition(
+        field=state,
+        source=CaseState.NOT_FILED,
+        target=CaseState.NOT_FILED,
+        permission=permissions.may_decide_filing_review,
+        conditions=[lambda case: case.open_filing_review() is not None],
+    )
+    def extend_filing_review(self, *, by, reason: str, notice: str) -> None:
+        """Extend the 复议 or 复核 of a major or complex case by up to 30 days, telling the applicant in
+        writing (MPS-2020 art 179 ¶3); once only.
+        """
+        errors = {}
+        if not (reason or "").strip():
+            errors["reason"] = _("Say why the case is major or complex (MPS-2020 art 179 ¶3).")
+        if not (notice or "").strip():
+            errors["notice"] = _(
+                "Say how the applicant was told of the extension in writing (MPS-2020 art 179 ¶3)."
+            )
+        review = self.open_filing_review()
+        if review is not None and review.extended_at is not None:
+            errors["reason"] = _(
+                "The time limit was extended once already: by no more than 30 days (MPS-2020 art 179 ¶3)."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @transition(
+        field=state,
+        source=CaseState.NOT_FILED,
+        target=RETURN_VALUE(CaseState.NOT_FILED, CaseState.REGISTERED),
+        permission=permissions.may_decide_filing_review,
+        conditions=[lambda case: case.open_filing_review() is not None],
+    )
+    def decide_filing_review(self, *, by, outcome: str, reason: str) -> str:
+        """Decide the 复议 or 复核: uphold the 不予立案, or revoke it (MPS-2020 art 179 ¶1–2).
+
+        Revoked, the case is registered again and is filed through request_filing and the head's
+        approval (MPS-2020 art 178 ¶1): revoking the refusal is not itself the 立案.
+        """
+        from cases.refusal import REVIEW_OUTCOMES, REVOKED
+
+        errors = {}
+        if outcome not in REVIEW_OUTCOMES:
+            errors["outcome"] = _(
+                "Choose whether the decision not to file is upheld or revoked (MPS-2020 art 179)."
+            )
+        if not (reason or "").strip():
+            errors["reason"] = _("Give the reasons for the decision.")
+        if errors:
+            raise ValidationError(errors)
+        if outcome == REVOKED:
+            self._clear_refusal()
+            return CaseState.REGISTERED
+        return CaseState.NOT_FILED
+
+    @transition(
+        field=state,
+        source=CaseState.NOT_FILED,
+        target=CaseState.REGISTERED,
+        permission=permissions.may_request_filing,
+        conditions=[lambda case: case.open_filing_review() is None],
+    )
+    def reopen_for_filing(self, *, by, reason: str) -> None:
+        """Take the case up again on new facts or evidence, or an error in the facts found (MPS-2020
+        art 178 ¶3): registered again, it is filed through request_filing and the head's approval.
+        """
+        _require(
+            reason,
+            "reason",
+            _(
+                "Name the new facts or evidence, or the error in the facts found, that call for criminal "
+                "liability (MPS-2020 art 178 ¶3)."
+            ),
+        )
+        self._clear_refusal()
+
+    def _clear_refusal(self) -> None:
+        # The decision not to file no longer stands; its documents and timeline stay as they were.
+        self.refusal_requested_at = None
+        self.filing_requested_at = None
 
     @transition(
         field=state,
@@ -442,6 +726,15 @@ TRANSITION_NAMES = (
     "request_filing",
     "return_filing_request",
     "start_investigation",
+    "request_not_filing",
+    "return_not_filing_request",
+    "refuse_filing",
+    "serve_refusal_notice",
+    "receive_reconsideration",
+    "receive_superior_review",
+    "extend_filing_review",
+    "decide_filing_review",
+    "reopen_for_filing",
     "open_jurisdiction_question",
     "settle_jurisdiction",
     "suspend",
@@ -451,6 +744,68 @@ TRANSITION_NAMES = (
     "revoke",
     "merge_into",
 )
+
+
+class FilingReviewKind(models.TextChoices):
+    """复议 by the organ that decided not to file, 复核 by its superior (MPS-2020 art 179 ¶1–2)."""
+
+    RECONSIDERATION = "reconsideration", _("Reconsideration (复议)")
+    REVIEW = "review", _("Review by the superior (复核)")
+
+
+class FilingReviewOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Decision not to file upheld")
+    REVOKED = "revoked", _("Decision not to file revoked")
+
+
+class FilingReview(models.Model):
+    """A complainant's application against a 不予立案 and its decision (MPS-2020 art 179).
+
+    Received within 7 days of the notice (or of the 复议 decision, for a 复核); decided within 30
+    days of receipt, or within 30 more in a major or complex case with the applicant told in writing
+    (art 179 ¶3): a Deadline row on the case keeps that clock (cases.refusal).
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="filing_reviews"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=FilingReviewKind.choices)
+    applicant = models.CharField(_("applicant"), max_length=64)
+    received_on = models.DateField(_("application received on"))
+    deciding_unit = models.ForeignKey(
+        Unit, verbose_name=_("deciding organ"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    extended_at = models.DateTimeField(_("time limit extended at"), null=True, blank=True)
+    extension_reason = models.TextField(_("why the case is major or complex"), blank=True)
+    extension_notice = models.TextField(_("how the applicant was told of the extension"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=FilingReviewOutcome.choices, blank=True)
+    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("application against not filing")
+        verbose_name_plural = _("applications against not filing")
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(decided_at__isnull=True), name="filing_review_one_open_per_case"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} · {self.get_kind_display()} · {self.received_on}"
 
 
 class CaseNumberCounter(models.Model):
@@ -658,6 +1013,8 @@ class PersonRole(models.TextChoices):
     SUSPECT = "suspect", _("Suspect")
     VICTIM = "victim", _("Victim")
     WITNESS = "witness", _("Witness")
+    # 控告人: served the 不予立案通知书 and may apply for its 复议 (MPS-2020 arts 178 ¶2, 179).
+    COMPLAINANT = "complainant", _("Complainant (控告人)")
 
 
 class Gender(models.TextChoices):

@@ -55,6 +55,46 @@ def may_approve_filing(case, user) -> bool:
     return organ is not None and user_standing(user).holds(organ.pk, UNIT_HEADS)
 
 
+# Who records a complainant's application against a 不予立案 (MPS-2020 art 179): the officers of the
+# responsible unit and the organ's legal officers, who receive and prepare it.
+REVIEW_RECORDERS = frozenset({Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD, Role.LEGAL_OFFICER})
+
+
+def may_record_filing_review(case, user) -> bool:
+    """Allow an officer of the responsible unit, or a legal officer or head of its filing organ."""
+    standing = user_standing(user)
+    if standing.holds(responsible_unit_id(case), REVIEW_RECORDERS):
+        return True
+    organ = filing_organ(case)
+    return organ is not None and standing.holds(organ.pk, REVIEW_RECORDERS - {Role.INVESTIGATOR})
+
+
+def review_organ(case):
+    """Return the superior organ that decides a 复核 (MPS-2020 art 179 ¶2): the filing organ's parent."""
+    organ = filing_organ(case)
+    return organ.parent if organ is not None else None
+
+
+def may_record_superior_review(case, user) -> bool:
+    """Allow a legal officer, department head or head of the superior organ (MPS-2020 art 179 ¶2)."""
+    superior = review_organ(case)
+    return superior is not None and user_standing(user).holds(
+        superior.pk, REVIEW_RECORDERS - {Role.INVESTIGATOR}
+    )
+
+
+def may_decide_filing_review(case, user) -> bool:
+    """Allow the head of the organ that decides the open application (MPS-2020 art 179 ¶1–2).
+
+    A 复议 is decided by the organ that decided not to file, with its head's approval as the decision
+    was made (art 178 ¶1); a 复核 by the head of the organ above it.
+    """
+    review = case.open_filing_review()
+    if review is None:
+        return may_approve_filing(case, user)
+    return user_standing(user).holds(review.deciding_unit_id, UNIT_HEADS)
+
+
 def may_open_jurisdiction_question(case, user) -> bool:
     """Allow a department head, unit head or legal officer of the responsible unit."""
     return user_standing(user).holds(responsible_unit_id(case), JURISDICTION_OPENERS)

@@ -18,6 +18,7 @@ from cases.models import (
     CaseLocation,
     CaseParty,
     CasePerson,
+    FilingReview,
     RelatedCaseMatch,
 )
 from cases.selectors import case_visible_to
@@ -28,6 +29,8 @@ case_data_rule(Case, shows=(), mentions=("merged_into",), visible_to=case_visibl
 case_data_rule(CaseParty, shows=("case",))
 case_data_rule(CaseLocation, shows=("case",))
 case_data_rule(CasePerson, shows=("case",))
+# A complainant's application against a 不予立案 (MPS-2020 art 179) is seen with its case.
+case_data_rule(FilingReview, shows=("case",))
 case_data_rule(RelatedCaseMatch, shows=("case",), mentions=("other_case",))
 case_data_rule(CaseDossier, shows=("case",), visible_to=dossiers.dossiers_visible_to)
 case_data_rule(

@@ -12,13 +12,26 @@ and merge_into an approved merger's; none of them is a step a page or the API of
 
 from django.utils.translation import gettext_lazy as _
 
-from cases import filing, services
-from cases.forms import FilingRequestForm, ReasonForm
+from cases import filing, refusal, services
+from cases.forms import (
+    FilingRequestForm,
+    FilingReviewApplicationForm,
+    FilingReviewDecisionForm,
+    FilingReviewExtensionForm,
+    NotFilingRequestForm,
+    NoticeServedForm,
+    ReasonForm,
+    SuperiorReviewApplicationForm,
+)
 from cases.models import Case
 from core.steps import DANGER, PRIMARY, SECONDARY, Machine, Need, Step
 
 
 def _take_step(case, name, *, by, expected_state=None, **values):
+    if name in refusal.TRANSITIONS:
+        return refusal.refusal_transition(
+            case=case, name=name, by=by, expected_state=expected_state, **values
+        )
     if name in services.FILING_TRANSITIONS:
         return filing.filing_transition(case=case, name=name, by=by, expected_state=expected_state, **values)
     return services.case_transition(case=case, name=name, by=by, expected_state=expected_state, **values)
@@ -75,6 +88,102 @@ CASE_MACHINE = Machine(
             form=ReasonForm,
             confirm=_("Send the 呈请立案报告书 back to the investigators with the reason."),
         ),
+        # 不予立案 (MPS-2020 arts 178, 179): cases.refusal takes these steps.
+        Step(
+            "request_not_filing",
+            _("Ask not to file (呈请不予立案)"),
+            emphasis=SECONDARY,
+            waiting=False,
+            form=NotFilingRequestForm,
+            help=_(
+                "Drafts the 呈请不予立案报告书 on a ground of MPS-2020 art 178 ¶1: the head of the "
+                "county-level or higher organ decides."
+            ),
+        ),
+        Step(
+            "refuse_filing",
+            _("Approve not filing (不予立案)"),
+            emphasis=DANGER,
+            confirm=_(
+                "Decide not to file the case: the 不予立案通知书 is issued, to be served on the complainants "
+                "within 3 days (MPS-2020 art 178 ¶2)."
+            ),
+            refusal=refusal.refusal_approval_refusal,
+            # The organ's head finds the request in the inbox ("case.decide"), as a request for 立案.
+            waiting=True,
+            help=_("MPS-2020 art 178 ¶1: issues the 不予立案通知书."),
+        ),
+        Step(
+            "return_not_filing_request",
+            _("Send the request not to file back"),
+            emphasis=SECONDARY,
+            form=ReasonForm,
+            confirm=_("Send the 呈请不予立案报告书 back to the investigators with the reason."),
+        ),
+        Step(
+            "serve_refusal_notice",
+            _("Record the service of the 不予立案通知书"),
+            emphasis=PRIMARY,
+            form=NoticeServedForm,
+            needs=(
+                Need(
+                    _("The case has no complainant to serve (MPS-2020 art 178 ¶2)."),
+                    lambda case: case.has_complainant,
+                ),
+            ),
+            help=_("Within 3 days of the decision (MPS-2020 art 178 ¶2)."),
+        ),
+        Step(
+            "receive_reconsideration",
+            _("Record an application for 复议"),
+            emphasis=SECONDARY,
+            waiting=False,
+            form=FilingReviewApplicationForm,
+            help=_(
+                "A complainant applies within 7 days of receiving the notice; the organ decides within "
+                "30 days (MPS-2020 art 179 ¶1)."
+            ),
+        ),
+        Step(
+            "receive_superior_review",
+            _("Record an application for 复核"),
+            emphasis=SECONDARY,
+            waiting=False,
+            form=SuperiorReviewApplicationForm,
+            help=_(
+                "Against a 复议 that upheld the decision, within 7 days of receiving it; the superior organ "
+                "decides within 30 days (MPS-2020 art 179 ¶2)."
+            ),
+        ),
+        Step(
+            "decide_filing_review",
+            _("Decide the application (复议 / 复核)"),
+            emphasis=PRIMARY,
+            form=FilingReviewDecisionForm,
+            refusal=refusal.review_decision_refusal,
+            help=_(
+                "Uphold the decision not to file, or revoke it: the case is then filed (MPS-2020 art 179)."
+            ),
+        ),
+        Step(
+            "extend_filing_review",
+            _("Extend the time limit (major or complex case)"),
+            emphasis=SECONDARY,
+            form=FilingReviewExtensionForm,
+            refusal=refusal.review_decision_refusal,
+            help=_("By at most 30 days, once, telling the applicant in writing (MPS-2020 art 179 ¶3)."),
+        ),
+        Step(
+            "reopen_for_filing",
+            _("Take up again on new facts (art 178 ¶3)"),
+            emphasis=SECONDARY,
+            waiting=False,
+            form=ReasonForm,
+            help=_(
+                "New facts or evidence, or an error in the facts found, call for criminal liability: the "
+                "case is registered again and its filing asked for (MPS-2020 art 178 ¶3)."
+            ),
+        ),
         Step(
             "suspend",
             _("Suspend the investigation"),
@@ -107,5 +216,5 @@ CASE_MACHINE = Machine(
         ),
     ],
     run=_take_step,
-    inbox_kinds=("case.decide",),
+    inbox_kinds=("case.decide", "case.serve", "case.review"),
 )

@@ -220,6 +220,14 @@ REGISTER: tuple[tuple[str, int | str, int | None, str], ...] = (
     # The release of a seal or seizure is approved as art 232 ¶2 has it for seized mail (our reading)
     ("MPS-2020", 232, None, "扣押邮件、电报"),
     ("MPS-2020", 232, 2, "解除扣押邮件、电报"),
+    # 不予立案, its service, 复议 and 复核, and the filing on new facts (issue 18 item 1)
+    ("MPS-2020", 178, 1, "立案与不予立案的审查批准"),
+    ("MPS-2020", 178, 2, "不予立案通知书三日以内送达控告人"),
+    ("MPS-2020", 178, 3, "不予立案后发现新的事实或者证据的立案"),
+    ("MPS-2020", 179, None, "不予立案的复议、复核"),
+    ("MPS-2020", 179, 1, "控告人申请复议"),
+    ("MPS-2020", 179, 2, "控告人申请复核"),
+    ("MPS-2020", 179, 3, "延长复议、复核时限"),
 )
 
 

@@ -696,5 +696,39 @@ DEFAULT_RULES = RuleBook(
             confidence=Confidence.CHECKED,
             note="Unless notice is impossible; a notice given later states why (art 145 ¶4).",
         ),
+        DeadlineRule(
+            code="serve_not_filing_notice",
+            label=_("Serve the notice of the decision not to file (不予立案通知书) on the complainant"),
+            period=Period(3, Unit.DAYS),
+            citation="MPS-2020 art 178 ¶2",
+            confidence=Confidence.CHECKED,
+        ),
+        DeadlineRule(
+            code="decide_filing_reconsideration",
+            label=_("Decide the complainant's application for 复议 of a decision not to file"),
+            period=Period(30, Unit.DAYS),
+            citation="MPS-2020 art 179 ¶1",
+            confidence=Confidence.CHECKED,
+            note="Counted from the receipt of the application.",
+        ),
+        DeadlineRule(
+            code="decide_filing_review",
+            label=_("Decide the complainant's application for 复核 of a decision not to file"),
+            period=Period(30, Unit.DAYS),
+            citation="MPS-2020 art 179 ¶2",
+            confidence=Confidence.CHECKED,
+            note="Counted from the receipt of the application by the superior organ.",
+        ),
+        DeadlineRule(
+            code="decide_filing_review_extended",
+            label=_("Decide the 复议 or 复核 of a decision not to file, time limit extended"),
+            period=Period(60, Unit.DAYS),
+            citation="MPS-2020 art 179 ¶3",
+            confidence=Confidence.CHECKED,
+            note=(
+                "30 days from receipt and at most 30 more in a major or complex case, the applicant told in "
+                "writing."
+            ),
+        ),
     ]
 )

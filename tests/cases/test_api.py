@@ -410,8 +410,9 @@ def test_register_through_the_api_allocates_the_number(client, draft):
     assert body["state"] == "registered"
     assert body["number"] == f"A{WUHOU}{timezone.localdate().year}00001"
     assert body["accepted_at"]
-    # An investigator registers and asks for the filing; the organ's head approves it (MPS-2020 art 178).
-    assert body["available_transitions"] == ["request_filing"]
+    # An investigator registers and asks for the filing, or not to file; the organ's head decides
+    # (MPS-2020 art 178 ¶1).
+    assert body["available_transitions"] == ["request_filing", "request_not_filing"]
     assert [entry["action"] for entry in body["timeline"]] == ["created", "register"]
 
 

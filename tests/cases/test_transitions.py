@@ -5,19 +5,20 @@ which a department head could take before 立案 was a step of its own, is now t
 and needs a 呈请立案报告书 (request_filing); the filing's own tests are tests/cases/test_filing.py.
 """
 
+import datetime as dt
 import itertools
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from cases import filing, services
-from cases.models import TRANSITION_NAMES, Case, CaseParty, CaseState, PartyRole
+from cases import filing, refusal, services
+from cases.models import TRANSITION_NAMES, Case, CaseParty, CaseState, FilingReview, PartyRole, PersonRole
 from core.api import Conflict
 from core.models import AuditEvent, TimelineEntry
 from core.workflow import available_transitions
 from organisation.models import Role
-from tests.support.factories.cases import CaseFactory, unit
+from tests.support.factories.cases import CaseFactory, CasePersonFactory, unit
 from tests.support.personas import officer
 from tests.support.units import CHENGDU, GUIYANG, KUNMING, WUHOU, XINING
 
@@ -29,6 +30,16 @@ MACHINE = {
     "request_filing": ([S.REGISTERED], S.REGISTERED),
     "return_filing_request": ([S.REGISTERED], S.REGISTERED),
     "start_investigation": ([S.REGISTERED], S.UNDER_INVESTIGATION),
+    "request_not_filing": ([S.REGISTERED], S.REGISTERED),
+    "return_not_filing_request": ([S.REGISTERED], S.REGISTERED),
+    "refuse_filing": ([S.REGISTERED], S.NOT_FILED),
+    "serve_refusal_notice": ([S.NOT_FILED], S.NOT_FILED),
+    "receive_reconsideration": ([S.NOT_FILED], S.NOT_FILED),
+    "receive_superior_review": ([S.NOT_FILED], S.NOT_FILED),
+    "extend_filing_review": ([S.NOT_FILED], S.NOT_FILED),
+    # Upheld here; revoked, the case is registered again (tests/cases/test_not_filing.py).
+    "decide_filing_review": ([S.NOT_FILED], S.NOT_FILED),
+    "reopen_for_filing": ([S.NOT_FILED], S.REGISTERED),
     "open_jurisdiction_question": ([S.REGISTERED, S.UNDER_INVESTIGATION], S.JURISDICTION_PENDING),
     "settle_jurisdiction": ([S.JURISDICTION_PENDING], S.UNDER_INVESTIGATION),
     "suspend": ([S.UNDER_INVESTIGATION], S.SUSPENDED),
@@ -61,6 +72,17 @@ ALLOWED = {
     # MPS-2020 art 178: the head of the county-level organ (武侯区分局) alone, no longer its department head.
     "return_filing_request": {(UH, OWN)},
     "start_investigation": {(UH, OWN)},
+    # 不予立案 (MPS-2020 art 178 ¶1): asked for as 立案 is, decided by the same head.
+    "request_not_filing": {(INV, OWN), (DH, OWN), (UH, OWN)},
+    "return_not_filing_request": {(UH, OWN)},
+    "refuse_filing": {(UH, OWN)},
+    "serve_refusal_notice": {(INV, OWN), (DH, OWN), (UH, OWN)},
+    "receive_reconsideration": {(INV, OWN), (DH, OWN), (UH, OWN), (LO, OWN)},
+    # MPS-2020 art 179 ¶2: the 复核 is the superior organ's (成都市公安局).
+    "receive_superior_review": {(DH, SUPERIOR), (UH, SUPERIOR), (LO, SUPERIOR)},
+    "extend_filing_review": {(UH, OWN)},
+    "decide_filing_review": {(UH, OWN)},
+    "reopen_for_filing": {(INV, OWN), (DH, OWN), (UH, OWN)},
     "open_jurisdiction_question": {(DH, OWN), (UH, OWN), (LO, OWN)},
     "settle_jurisdiction": {(UH, OWN), (LO, OWN), (UH, SUPERIOR), (LO, SUPERIOR)},
     "suspend": {(DH, OWN), (UH, OWN)},
@@ -82,6 +104,8 @@ def case_in(state, name: str) -> Case:
         # A filed case whose jurisdiction came into question: settled, its new lead investigates it
         # (MPS-2020 art 184); one not yet filed stays registered (art 175, below).
         return CaseFactory(state=state, filed_at=timezone.now())
+    if name in refusal.TRANSITIONS and state in (S.REGISTERED, S.NOT_FILED):
+        return _refusal_case_for(name, state)
     case = CaseFactory(state=state)
     if name in ON_A_REQUEST and state == S.REGISTERED:
         filing.filing_request(case=case, by=officer(WUHOU), reasons="有犯罪事实需要追究刑事责任")
@@ -89,7 +113,51 @@ def case_in(state, name: str) -> Case:
     return case
 
 
+def _refusal_case_for(name: str, state) -> Case:
+    """Return a case where the 不予立案 step `name` may be taken (MPS-2020 arts 178, 179)."""
+    case = CaseFactory(state=state)
+    CasePersonFactory(case=case, name="王某", role=PersonRole.COMPLAINANT)
+    if state == S.REGISTERED:
+        if name != "request_not_filing":
+            refusal.not_filing_request(case=case, by=officer(WUHOU), ground="no_crime", facts="没有犯罪事实")
+        case.refresh_from_db()
+        return case
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Case.objects.filter(pk=case.pk).update(
+        not_filed_at=timezone.now() - dt.timedelta(days=2),
+        refusal_ground="no_crime",
+        refusal_served_on=None if name == "serve_refusal_notice" else yesterday,
+    )
+    if name in ("extend_filing_review", "decide_filing_review", "receive_superior_review"):
+        decided = name == "receive_superior_review"
+        FilingReview.objects.create(
+            case=case,
+            kind="reconsideration",
+            applicant="王某",
+            received_on=yesterday,
+            deciding_unit=unit(WUHOU),
+            recorded_by=officer(WUHOU),
+            decided_at=timezone.now() - dt.timedelta(days=1) if decided else None,
+            outcome="upheld" if decided else "",
+        )
+    case.refresh_from_db()
+    return case
+
+
 def arguments_for(name: str) -> dict:
+    today = timezone.localdate()
+    refusal_arguments = {
+        "request_not_filing": {"ground": "no_crime", "facts": "没有犯罪事实"},
+        "return_not_filing_request": {"reason": "测试原因"},
+        "serve_refusal_notice": {"served_on": today},
+        "receive_reconsideration": {"applicant": "王某", "received_on": today},
+        "receive_superior_review": {"applicant": "王某", "received_on": today, "decision_received_on": today},
+        "extend_filing_review": {"reason": "案情复杂", "notice": "已书面告知"},
+        "decide_filing_review": {"outcome": "upheld", "reason": "没有犯罪事实"},
+        "reopen_for_filing": {"reason": "发现新的证据"},
+    }
+    if name in refusal_arguments:
+        return refusal_arguments[name]
     if name in ("open_jurisdiction_question", "suspend", "close", "revoke", "return_filing_request"):
         return {"reason": "测试原因"}
     if name == "request_filing":
@@ -107,6 +175,8 @@ def take(case, name: str, user, **arguments):
         return services.case_jurisdiction_settle(case=case, by=user, **arguments)
     if name in services.FILING_TRANSITIONS:
         return filing.filing_transition(case=case, name=name, by=user, **arguments)
+    if name in refusal.TRANSITIONS:
+        return refusal.refusal_transition(case=case, name=name, by=user, **arguments)
     return services.case_transition(case=case, name=name, by=user, **arguments)
 
 
