@@ -179,6 +179,8 @@ class LeadForm(forms.Form):
 
 
 class CustodyForm(forms.Form):
+    """The custody event a page records; `kinds` are the events that fit the request's kind."""
+
     kind = forms.ChoiceField(label=_("Event"), choices=CustodyEventKind.choices)
     occurred_at = MomentField(label=_("Time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -188,6 +190,23 @@ class CustodyForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The reason a family is not notified (MPS-2020 arts 127, 145) or a summons extended (arts 80,
+    # 200): the service requires it for those events, so the page must be able to send it.
+    note = forms.CharField(
+        label=_("Reason or note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required when the family is not notified (the lawful exception) or a summons or compelled "
+            "appearance is extended."
+        ),
+    )
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = [(kind.value, kind.label) for kind in kinds]
 
     def clean_officers(self):
         return self.cleaned_data["officers"].splitlines()

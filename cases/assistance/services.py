@@ -1241,12 +1241,34 @@ def custody_event_record(
 # that needs detention or arrest": the head of the case-handling department (MPS-2020 art 200 ¶1) or the
 # head of a county-level or higher organ (MPS-2020 art 80 ¶1) of the requesting side.
 _DETAINED_KINDS = (AssistanceKind.DETENTION, AssistanceKind.ARREST)
+_DETENTION_EVENTS = (
+    CustodyEventKind.DETENTION_CENTRE,
+    CustodyEventKind.FAMILY_NOTIFIED,
+    CustodyEventKind.FAMILY_NOT_NOTIFIED,
+)
+_APPEARANCE_EVENTS = (CustodyEventKind.APPEARANCE_EXTENDED, CustodyEventKind.APPEARANCE_ENDED)
+
+
+def custody_event_kinds(request_kind: str) -> list[CustodyEventKind]:
+    """Return the custody events that fit a kind of request, in the order they happen.
+
+    A person detained or arrested is delivered to a detention centre and the family told (MPS-2020
+    arts 126 ¶2, 127, 145); a summons or compelled appearance is extended or ended within its limit
+    (arts 80, 200). The page offers these and the service refuses the others (one rule for both).
+    """
+    kind = AssistanceKind(request_kind)
+    events = [CustodyEventKind.CAPTURE, CustodyEventKind.COLLECTION, CustodyEventKind.INTERROGATION]
+    if kind in _DETAINED_KINDS:
+        events[1:1] = _DETENTION_EVENTS
+    if kind in clocks.APPEARANCE_LIMITS:
+        events.extend(_APPEARANCE_EVENTS)
+    return events
 
 
 def _custody_event_check(request: AssistanceRequest, by, kind: CustodyEventKind, *, place: str, note: str):
     """Refuse an event that does not fit the kind of request, naming the field and the rule."""
     request_kind = AssistanceKind(request.kind)
-    if kind in (CustodyEventKind.APPEARANCE_EXTENDED, CustodyEventKind.APPEARANCE_ENDED):
+    if kind in _APPEARANCE_EVENTS:
         if request_kind not in clocks.APPEARANCE_LIMITS:
             raise ValidationError(
                 {
@@ -1309,15 +1331,7 @@ def _custody_event_check(request: AssistanceRequest, by, kind: CustodyEventKind,
                     ]
                 }
             )
-    if (
-        kind
-        in (
-            CustodyEventKind.DETENTION_CENTRE,
-            CustodyEventKind.FAMILY_NOTIFIED,
-            CustodyEventKind.FAMILY_NOT_NOTIFIED,
-        )
-        and request_kind not in _DETAINED_KINDS
-    ):
+    if kind in _DETENTION_EVENTS and request_kind not in _DETAINED_KINDS:
         raise ValidationError(
             {
                 "kind": [

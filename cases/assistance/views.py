@@ -255,7 +255,9 @@ def render_detail(request, target, *, status=200, bound=None, bound_step="", bou
         "may_follow_up": target.state in services.FOLLOW_UP_STATES and follow_up,
         "may_forward": working,
         "may_record_overreach": overreach.may_record_overreach(target, user),
-        "custody_kinds": CustodyEventKind.choices,
+        "custody_form": forms.CustodyForm(
+            kinds=services.custody_event_kinds(target.kind), auto_id="custody_%s"
+        ),
         "property_kinds": PropertyMeasureKind.choices,
         "document_types": [
             (value, label) for value, label in DOCUMENT_TYPE_CHOICES if value in required_types
@@ -355,7 +357,7 @@ def _form_errors(request, form) -> None:
 class RequestCustodyView(CaseDataPageMixin, View):
     def post(self, request, pk):
         target = selectors.request_get_visible(request.user, pk, path=request.path)
-        form = forms.CustodyForm(request.POST)
+        form = forms.CustodyForm(request.POST, kinds=services.custody_event_kinds(target.kind))
         if not form.is_valid():
             _form_errors(request, form)
         else:
