@@ -11,10 +11,11 @@ import logging
 import posixpath
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import outbox
@@ -78,7 +79,10 @@ def render_document(document_id: int) -> str:
         except rendering.MissingGlyphError as exc:
             # Retrying cannot add a glyph to the fonts; say which characters and stop.
             document.render_state = RenderState.FAILED
-            document.render_error = f"{exc}: {''.join(exc.characters)}"[:2000]
+            # Shown to officers on the document page: in the system's language, naming the
+            # characters and the fields that hold them.
+            with translation.override(settings.LANGUAGE_CODE):
+                document.render_error = exc.message()[:2000]
             document.save(update_fields=["render_state", "render_error", "updated_at"])
             logger.error("Document %s cannot be rendered: %s", document.pk, exc)
             return FAILED

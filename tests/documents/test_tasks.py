@@ -98,12 +98,15 @@ def test_a_missing_glyph_fails_the_render_with_the_characters(office, linked, mo
     document = issue(office)
 
     def render_pdf(**kwargs):
-        raise rendering.MissingGlyphError(("\U000f0000",))
+        raise rendering.MissingGlyphError(("\U000f0000",), ("fields.subject_name",))
 
     monkeypatch.setattr("documents.rendering.render_pdf", render_pdf)
     assert tasks.render_document(document.pk) == "failed"
     document.refresh_from_db()
     assert document.render_state == "failed" and "\U000f0000" in document.render_error
+    # The officer reads why in the system's language (Chinese), with the field that holds it.
+    assert "U+F0000" in document.render_error and "fields.subject_name" in document.render_error
+    assert "No configured document font" not in document.render_error
 
 
 @contextlib.contextmanager
