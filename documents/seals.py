@@ -210,7 +210,8 @@ def specimen_svg(unit_name: str) -> bytes:
     """Return a plainly marked specimen seal: a square outline, 样章 SPECIMEN and the unit's name.
 
     Deliberately unlike a real seal (GB 公章 are round, red, with a star): square, slate grey, and it
-    says what it is.
+    says what it is. Translucent, as ink over print is: the organ's name and date it overlaps
+    (GB/T 9704-2012 §7.3.5.1) stay legible through it.
     """
     lines = _name_lines(unit_name)
     names = "".join(
@@ -220,11 +221,11 @@ def specimen_svg(unit_name: str) -> bytes:
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="40mm" height="40mm" viewBox="0 0 200 200">'
         "<title>样章 SPECIMEN</title>"
-        '<g fill="none" stroke="#4a5a6a" stroke-width="4">'
+        '<g fill="none" stroke="#4a5a6a" stroke-width="4" stroke-opacity="0.6">'
         '<rect x="6" y="6" width="188" height="188"/>'
         '<rect x="16" y="16" width="168" height="168" stroke-width="1.5" stroke-dasharray="6 4"/>'
         "</g>"
-        '<g fill="#4a5a6a" font-family="FandolHei, Noto Sans CJK SC, sans-serif">'
+        '<g fill="#4a5a6a" fill-opacity="0.45" font-family="FandolHei, Noto Sans CJK SC, sans-serif">'
         f"{names}"
         '<text x="100" y="130" font-size="44" text-anchor="middle" font-weight="bold">样章</text>'
         '<text x="100" y="160" font-size="18" text-anchor="middle" letter-spacing="3">SPECIMEN</text>'
