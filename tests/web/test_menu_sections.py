@@ -46,3 +46,14 @@ def test_a_page_outside_every_section_marks_none(client, cast):
     response = client.get(reverse("organisation:notifications"))
     assert response.status_code == 200
     assert ACTIVE_LINK.findall(response.content.decode()) == []
+
+
+def test_an_administrator_finds_the_seal_images_in_the_menu_and_no_officer_does(client, cast, system_admin):
+    """Issue 19 item 5: the seal registry is reached from the menu, by administrators only."""
+    seals = reverse("documents:seals")
+    client.force_login(system_admin)
+    response = client.get(seals)
+    assert response.status_code == 200
+    assert ACTIVE_LINK.findall(response.text) == [seals]
+    client.force_login(cast.office("510107", "wuhou").investigator)
+    assert f'href="{seals}"' not in client.get(reverse("cases:list")).text
