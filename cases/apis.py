@@ -32,6 +32,7 @@ from cases.models import (
     CaseState,
     Charge,
     DossierState,
+    FilingReview,
     Gender,
     HandlingCode,
     IdType,
@@ -295,6 +296,31 @@ class CaseListItemSerializer(CaseFieldsSerializer):
     )
 
 
+class FilingReviewSerializer(serializers.ModelSerializer):
+    """A complainant's application against a 不予立案 and its decision (MPS-2020 art 179)."""
+
+    deciding_unit = serializers.CharField(source="deciding_unit.code")
+    kind = serializers.CharField(
+        help_text=gettext_lazy("reconsideration (复议) or review (复核, by the superior).")
+    )
+    outcome = serializers.CharField(help_text=gettext_lazy("upheld or revoked; empty until decided."))
+
+    class Meta:
+        model = FilingReview
+        fields = [
+            "id",
+            "kind",
+            "applicant",
+            "received_on",
+            "deciding_unit",
+            "extended_at",
+            "extension_reason",
+            "decided_at",
+            "outcome",
+            "decision_reason",
+        ]
+
+
 class CaseDetailSerializer(CaseFieldsSerializer):
     """A case in full, for those who may see it: identity numbers and phones unmasked."""
 
@@ -327,6 +353,31 @@ class CaseDetailSerializer(CaseFieldsSerializer):
         help_text=gettext_lazy("The 立案决定书 (a document id), once the case is filed."),
     )
     charges = serializers.SerializerMethodField(help_text=gettext_lazy("The charges (罪名) of the case."))
+    not_filed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=gettext_lazy("When the organ's head decided not to file (不予立案, MPS-2020 art 178 ¶1)."),
+    )
+    refusal_ground = serializers.CharField(
+        help_text=gettext_lazy(
+            "The ground for not filing (MPS-2020 art 178 ¶1): no_crime, trivial or exempt."
+        )
+    )
+    refusal_notice = serializers.IntegerField(
+        source="refusal_notice_id",
+        allow_null=True,
+        help_text=gettext_lazy("The 不予立案通知书 (a document id), once the case is not filed."),
+    )
+    refusal_served_on = serializers.DateField(
+        allow_null=True,
+        help_text=gettext_lazy("The day the notice was served on the complainants (MPS-2020 art 178 ¶2)."),
+    )
+    filing_reviews = FilingReviewSerializer(
+        many=True,
+        source="filing_reviews.all",
+        help_text=gettext_lazy(
+            "The complainants' applications for 复议 or 复核 of a 不予立案 (MPS-2020 art 179)."
+        ),
+    )
 
     @extend_schema_field(ChargeSerializer(many=True))
     def get_charges(self, case) -> list:

@@ -346,6 +346,12 @@ def test_upheld_on_reconsideration_the_superior_reviews_and_revokes_then_the_cas
         chengdu_head, case, "decide_filing_review", {"outcome": "revoked", "reason": "有犯罪事实，应当立案"}
     )
     assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["refusal_ground"] == "no_crime" and body["refusal_notice"] == case.refusal_notice_id
+    assert [(r["kind"], r["outcome"], r["deciding_unit"]) for r in body["filing_reviews"]] == [
+        ("reconsideration", "upheld", WUHOU),
+        ("review", "revoked", CHENGDU),
+    ]
     case.refresh_from_db()
     assert case.state == CaseState.REGISTERED and not case.is_filed
     # The revoked refusal is not the 立案: the investigators ask for it and the head approves (art 178 ¶1).
