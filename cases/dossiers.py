@@ -297,7 +297,12 @@ def dossier_build(dossier_id: int) -> str:
                 raise RuntimeError(f"Document {document.number or document.pk} has no rendered PDF")
             # Each part is a copy stamped with the requester and the build time (issue 7 item 4),
             # as a download of the document alone would be; the stored original stays as it is.
-            parts.append(document_copy_render(document=document, viewer=dossier.requested_by, at=built_at))
+            # Unsigned: pdfunite keeps no signature, so signing each part would only cost time.
+            parts.append(
+                document_copy_render(
+                    document=document, viewer=dossier.requested_by, at=built_at, signed=False
+                )
+            )
             # The last step (cover, contents, merge) counts as one more document.
             _save_progress(dossier_id, done_count=count, progress=count * 100 // (total + 1))
         front = _render_front(dossier, documents, built_at=built_at)

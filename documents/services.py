@@ -425,19 +425,24 @@ def watermark_text(*, viewer, at) -> str:
     return " · ".join(part for part in (name, units, f"{moment} 下载") if part)
 
 
-def document_copy_render(*, document: Document, viewer, at=None) -> bytes:
+def document_copy_render(*, document: Document, viewer, at=None, signed: bool = True) -> bytes:
     """Render a copy of an issued document stamped on every page with the viewer's name, unit and time.
 
     The copy is signed after the watermark is printed, so it carries a valid signature of its own
     (the unit's, the reason naming it a download); the original file is left as it is. Characters no
     document font can draw become "?" so that an unusual name never stops a download. When the unit
     cannot sign now (documents.pki.SigningUnavailable) no copy is served: Conflict, with the reason.
+    `signed=False` is for a copy that goes into a compilation (a case dossier): merging the pages
+    would drop its signature anyway, so it is not computed.
     """
     from documents import rendering
 
     text = rendering.drawable_text(watermark_text(viewer=viewer, at=at or timezone.now()))
+    arguments = render_arguments(document, copy=True)
+    if not signed:
+        arguments["sign"] = None
     try:
-        return rendering.render_pdf(**render_arguments(document, copy=True), watermark=text).content
+        return rendering.render_pdf(**arguments, watermark=text).content
     except pki.SigningUnavailable as exc:
         raise Conflict(str(exc), code="signing_unavailable") from exc
 
