@@ -206,3 +206,62 @@ SAMPLE_FIELDS[kinds.REPORT_FOR_APPROVAL.code].update(
     }
 )
 SAMPLE_FIELDS[kinds.CASE_TRANSFER_NOTICE.code]["materials"] = "案卷材料二册、涉案财物清单一份"
+
+
+# The release documents of property measures (MPS-2020 arts 233, 241) and the handover list
+# (MPS-2020 arts 23, 185) as their data builders write them (cases.assistance.services,
+# jurisdiction.services): every stub value, the sides' confirmations of the list.
+SAMPLE_FIELDS.update(
+    {
+        "property_unfreeze_notice": {
+            "recipient": "中国工商银行昆明分行",
+            "case_name": "成都“4·15”诈骗案",
+            "subject_name": "吉𠮷",
+            "id_number": "520102199003070011",
+            "property": "账号6222000000000000内的存款",
+            "amount": "人民币伍拾万元",
+            "freeze_number": "成武公（刑）冻字〔2026〕3号",
+            **_STUB_PEOPLE,
+            "case_number": "A5101072026030001",
+        },
+        "sealing_release_decision": {
+            "recipient": "昆明市五华区某贸易有限公司",
+            "holder": "昆明市五华区某贸易有限公司",
+            "case_name": "成都“4·15”诈骗案",
+            "property": "五华区某路12号仓库内的服务器二台",
+            "reason": "",
+            "unrelated": True,
+            "decision_number": "成武公（刑）封字〔2026〕2号",
+            **_STUB_PEOPLE,
+            "case_number": "A5101072026030001",
+        },
+        "seizure_release_decision": {
+            "recipient": "吉𠮷",
+            "holder": "吉𠮷",
+            "case_name": "成都“4·15”诈骗案",
+            "property": "苹果牌手机一部（黑色）",
+            "reason": "已提取电子数据，无需继续扣押",
+            "unrelated": False,
+            "decision_number": "成武公（刑）扣字〔2026〕5号",
+            **_STUB_PEOPLE,
+            "case_number": "A5101072026030001",
+        },
+        "handover_list": {
+            "recipient": "昆明市公安局五华区分局",
+            "case_name": "成都“4·15”诈骗案",
+            "case_number": "A5101072026030001",
+            "items": [
+                {"kind": "犯罪嫌疑人", "description": "吉𠮷，男，1990年3月7日生", "quantity": "1人"},
+                {
+                    "kind": "涉案财物",
+                    "description": "苹果牌手机一部（黑色）",
+                    "quantity": "1部",
+                    "note": "已封存",
+                },
+                {"kind": "案卷材料", "description": "诉讼文书卷、证据卷", "quantity": "2册"},
+            ],
+            "sender": {"unit": "成都市公安局武侯区分局", "officer": "李明", "at": "2026年3月8日 10:05"},
+            "receiver": {"unit": "昆明市公安局五华区分局", "officer": "赵刚", "at": "2026年3月8日 11:20"},
+        },
+    }
+)

@@ -24,9 +24,13 @@ HANDOVER_LIST = document_kinds.register(
         title="移交清单",
         label=_("Handover list (移交清单)"),
         template_name="documents/kinds/handover_list",
-        template_version=1,
+        # v2 (issue 19): the list both sides sign (MPS-2020 art 185 ¶2): 移交人, 接收人 and 见证人
+        # lines with their dates and both organs' seal places; a 正本 for the receiving organ and a
+        # 附卷 for the file of the organ handing over.
+        template_version=2,
         category_char="交",
         required_fields=("recipient", "case_name"),
+        parts=(document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),
         approval_chain=document_kinds.EXTERNAL_CHAIN,
     )
 )

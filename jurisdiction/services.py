@@ -1303,6 +1303,7 @@ def _handover_list_issue(proceeding) -> Document:
     data = {
         "recipient": proceeding.lead_unit.name,
         "case_name": proceeding.case.name,
+        "case_number": proceeding.case.number,
         "items": [
             {
                 "kind": item.get_kind_display(),

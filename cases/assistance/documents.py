@@ -22,10 +22,17 @@ UNFREEZE_NOTICE = document_kinds.register(
         title="协助解除冻结财产通知书",
         label=_("Notice of assistance in unfreezing property (协助解除冻结财产通知书)"),
         template_name="documents/kinds/property_unfreeze_notice",
-        template_version=1,
+        # v2 (issue 19): the form book's parts on the v2 layout, and a 回执 the assisting unit returns
+        # confirming the account, the amount released and when.
+        template_version=2,
         category_char="解",
         required_fields=("recipient", "property"),
-        parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),
+        parts=(
+            document_kinds.PART_STUB,
+            document_kinds.PART_ORIGINAL,
+            document_kinds.PART_RECEIPT,
+            document_kinds.PART_FILE,
+        ),
         approval_chain=document_kinds.EXTERNAL_CHAIN,
     )
 )
@@ -37,7 +44,9 @@ SEALING_RELEASE_DECISION = document_kinds.register(
         title="解除查封决定书",
         label=_("Decision to release sealed property (解除查封决定书)"),
         template_name="documents/kinds/sealing_release_decision",
-        template_version=1,
+        # v2 (issue 19): the form book's parts on the v2 layout; the holder signs the 附卷 for the
+        # decision and the property taken back.
+        template_version=2,
         category_char="解封",
         required_fields=("recipient", "property"),
         parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),
@@ -50,7 +59,9 @@ SEIZURE_RELEASE_DECISION = document_kinds.register(
         title="解除扣押决定书",
         label=_("Decision to release seized property (解除扣押决定书)"),
         template_name="documents/kinds/seizure_release_decision",
-        template_version=1,
+        # v2 (issue 19): the form book's parts on the v2 layout; the holder signs the 附卷 for the
+        # decision and the property taken back.
+        template_version=2,
         category_char="解扣",
         required_fields=("recipient", "property"),
         parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),

@@ -1950,6 +1950,21 @@ def property_measure_propose_release(
     )
 
 
+def _release_form_people(request: AssistanceRequest, by) -> dict:
+    """Return what the release document's stub prints of the workflow (issue 19): the head who approves
+    the release now also issues its document (批准人, 批准时间, 填发人), and the request's drafter (办案人).
+    """
+    today = timezone.localdate()
+    approver = getattr(by, "display_name", "") or by.get_username()
+    return {
+        "case_number": request.case.number,
+        "approver": approver,
+        "approved_on": f"{today.year}年{today.month}月{today.day}日",
+        "officers": getattr(request.created_by, "display_name", "") or request.created_by.get_username(),
+        "issued_by": approver,
+    }
+
+
 def _unfreeze_notice_data(request: AssistanceRequest, measure: PropertyMeasure, by) -> dict:
     subjects = list(request.subjects.all().order_by("pk"))
     freeze = (
@@ -1967,8 +1982,7 @@ def _unfreeze_notice_data(request: AssistanceRequest, measure: PropertyMeasure, 
         "property": measure.target,
         "amount": f"{measure.amount}" if measure.amount is not None else "",
         "freeze_number": freeze or "",
-        "approver": getattr(by, "display_name", "") or by.get_username(),
-        "officers": getattr(request.created_by, "display_name", "") or request.created_by.get_username(),
+        **_release_form_people(request, by),
     }
 
 
@@ -1991,8 +2005,7 @@ def _seal_release_data(request: AssistanceRequest, measure: PropertyMeasure, by)
         "reason": measure.release_reason,
         "unrelated": measure.found_unrelated_at is not None,
         "decision_number": decision or "",
-        "approver": getattr(by, "display_name", "") or by.get_username(),
-        "officers": getattr(request.created_by, "display_name", "") or request.created_by.get_username(),
+        **_release_form_people(request, by),
     }
 
 
