@@ -455,7 +455,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def refuse_filing(self, *, by, now) -> None:
         """Decide not to file (不予立案): the head of the county-level or higher organ approves (art 178 ¶1).
 
-        The service issues the 不予立案通知书 and, where the case has a complainant, starts the 3-day
+        Where the case has a complainant the service issues the 不予立案通知书 and starts the 3-day
         clock to serve it (MPS-2020 art 178 ¶2).
         """
         self.not_filed_at, self.not_filed_by = now, by

@@ -8,8 +8,9 @@ liability, or another case where the law exempts criminal liability, is not file
    with the facts: a 呈请不予立案报告书 (a 呈请报告书 of documents.kinds in the organ's name; its
    purpose is FILING_PURPOSE, the organ head's decision on filing under art 178, whichever way it
    goes, so that the decision on the case approves it and no second chain runs);
-2. the head approves (`refuse_filing`): the report and a 不予立案通知书 are issued and the case is
-   不予立案 (NOT_FILED); or sends the request back (`return_not_filing_request`);
+2. the head approves (`refuse_filing`): the report is issued and the case is 不予立案 (NOT_FILED),
+   with a 不予立案通知书 where it has a complainant; or sends the request back
+   (`return_not_filing_request`);
 3. where the case has a complainant (控告人, a person of the case in that role) the notice is served
    within 3 days (art 178 ¶2): a Deadline row, met by `serve_refusal_notice`;
 4. the complainant may apply for 复议 within 7 days of receiving the notice; the organ decides within
@@ -324,7 +325,7 @@ def not_filing_return(*, case, by, reason: str, expected_state=None) -> Case:
 
 
 def not_filing_approve(*, case, by, expected_state=None) -> Case:
-    """Decide not to file: the report and 不予立案通知书 are issued; a complainant's 3-day clock starts."""
+    """Decide not to file: issue the report and, for a complainant, the 不予立案通知书 with its clock."""
     now = timezone.now()
 
     def then(instance: Case) -> None:
@@ -335,6 +336,11 @@ def not_filing_approve(*, case, by, expected_state=None) -> Case:
             "leader_instruction": f"同意不予立案。{_name(by)}　{document_services.local_date_text(now)}",
         }
         document_services.document_update(document=report, by=by, data=data, check_permission=False)
+        document_services.document_issue(document=report, by=by)
+        if not instance.has_complainant:
+            # The 不予立案通知书 is made for a case with a complainant (MPS-2020 art 178 ¶2); without one
+            # the approved report records the decision.
+            return
         notice = document_services.document_draft(
             kind=CASE_NOT_FILING_NOTICE.code,
             issuing_unit=organ,
@@ -348,10 +354,8 @@ def not_filing_approve(*, case, by, expected_state=None) -> Case:
         )
         instance.refusal_notice = notice
         instance.save(update_fields=["refusal_notice", "updated_at"])
-        document_services.document_issue(document=report, by=by)
         document_services.document_issue(document=notice, by=by)
-        if instance.has_complainant:
-            _start_clock(instance, SERVE_NOTICE, now, instance.responsible_unit.code)
+        _start_clock(instance, SERVE_NOTICE, now, instance.responsible_unit.code)
 
     return _transition(
         case=case,

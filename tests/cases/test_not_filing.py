@@ -221,6 +221,8 @@ def test_without_a_complainant_no_notice_is_served_and_no_clock_runs_mps_2020_ar
     case = not_filed(complainant=False)
 
     assert not Deadline.objects.filter(target_id=str(case.pk), rule_key=refusal.SERVE_NOTICE).exists()
+    # The notice is made for a complainant; the head's approved report records the decision.
+    assert case.refusal_notice is None and case.refusal_report.state == DocumentState.ISSUED
     with translation.override("en"):
         check = check_transition(case, "serve_refusal_notice", officer(WUHOU))
         assert check.status is Availability.BLOCKED and "MPS-2020 art 178 ¶2" in str(check.reasons[0])
