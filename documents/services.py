@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from core import audit, outbox
 from core.exceptions import Conflict, NotAllowed
 from core.workflow import model_update, run_transition, timeline_add
-from documents import kinds, numbering, pki, seals, signing
+from documents import form_data, kinds, numbering, pki, seals, signing
 from documents import permissions as perms
 from documents.access import document_visible_to
 from documents.models import (
@@ -253,9 +253,14 @@ def document_issue(*, document: Document, by, expected_state: str | None = None)
         "number_year": year,
         "number_serial": serial,
         "template_version": spec.template_version,
-        "snapshot": build_snapshot(
-            document, number=number, issued_at=issued_at, template_version=spec.template_version
-        ),
+        # The form prints its workflow too: the opinions and names of the review and approval steps,
+        # the 批准人 and 填发人, 主送 and 抄送 (documents.form_data), frozen with the rest at issue.
+        "snapshot": {
+            **build_snapshot(
+                document, number=number, issued_at=issued_at, template_version=spec.template_version
+            ),
+            "form": form_data.form_context(document, issued_by=by),
+        },
     }
 
     def after(instance, from_state, to_state):

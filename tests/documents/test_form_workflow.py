@@ -193,3 +193,14 @@ def test_an_issued_documents_preview_is_its_download(office, linked):
     assert response.status_code == 302 and response["Location"] == reverse(
         "documents:download", args=[issued.pk]
     )
+
+
+def test_issuing_freezes_the_workflow_into_the_snapshot_and_the_pdf_prints_it(office, linked):
+    """The issued 呈请报告书 itself (not a rebuilt context) carries the opinions, names and dates."""
+    issued = walked(office)
+    form = issued.snapshot["form"]
+    assert [row["opinion"] for row in form["approvals"]] == [LEADER_OPINION, REVIEW_OPINION, UNIT_OPINION]
+    assert form["approvals"][0]["name"] == office.head.display_name
+    content = rendering.render_pdf(**services.render_arguments(issued)).content
+    text = pdf_text(content)
+    assert LEADER_OPINION in text and REVIEW_OPINION in text and SENT_BACK not in text
