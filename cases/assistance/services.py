@@ -1662,14 +1662,19 @@ def _renewal_notice_data(request: AssistanceRequest, old: PropertyMeasure, new: 
         "subject_name": "、".join(person.name for person in subjects) or "（见原协助冻结财产通知书）",
         "id_number": subjects[0].id_number if subjects else "",
         "property": property_text,
-        "amount": f"{new.amount}" if new.amount is not None else "（同原冻结数额）",
-        "period_from": new.starts_on.isoformat(),
-        "period_to": new.expires_on.isoformat() if new.expires_on else "",
+        "amount": f"人民币{new.amount:,}元" if new.amount is not None else "（同原冻结数额）",
+        # Dates as the form prints them (GB/T 9704: Arabic numerals, no leading zeros).
+        "period_from": _form_date(new.starts_on),
+        "period_to": _form_date(new.expires_on) if new.expires_on else "",
         "renewal": True,
         "renewed_from_number": original or "",
-        "approver": getattr(by, "display_name", "") or by.get_username(),
-        "officers": getattr(request.created_by, "display_name", "") or request.created_by.get_username(),
+        # The head approving the renewal issues its notice too: 批准人, 批准时间 and 填发人 are theirs.
+        **_release_form_people(request, by),
     }
+
+
+def _form_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _issue_measure_document(

@@ -117,8 +117,14 @@ def test_a_renewal_is_asked_for_and_approved_by_the_freezes_approver_mps_2020_ar
     notice = Document.objects.get(pk=new.notice_document_id)
     assert notice.kind == "property_freeze_notice" and notice.state == DocumentState.ISSUED
     assert "继续冻结" in notice.title and "继续冻结" in notice.data["property"]
-    assert notice.data["period_from"] == new.starts_on.isoformat()
-    assert notice.data["period_to"] == new.expires_on.isoformat()
+    day = new.starts_on
+    assert notice.data["period_from"] == f"{day.year}年{day.month}月{day.day}日"
+    day = new.expires_on
+    assert notice.data["period_to"] == f"{day.year}年{day.month}月{day.day}日"
+    # The head who approved the renewal is the stub's 批准人 with the day, and its 填发人 (issue 19).
+    name = cast.unit_head.display_name
+    assert (notice.data["approver"], notice.data["issued_by"]) == (name, name)
+    assert notice.data["approved_on"] and notice.data["amount"].startswith("人民币")
     assert notice.data["recipient"] == "工商银行昆明分行"
     assert "property_renewed" in _actions(old.request)
     assert _notified(cast.investigator, f"assistance:{old.request_id}:renew:{new.pk}")
