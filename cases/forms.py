@@ -291,7 +291,8 @@ class PersonForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    """The input of a step that needs a reason (suspend, close, revoke): kept on the case and its timeline.
+    """The input of a step that needs a reason (suspend, close, revoke, send a request back): kept on the
+    case and its timeline.
 
     The rule that a reason is given is the case's own (its transition says so, naming `reason`); the
     browser asks for it before sending.
@@ -302,7 +303,9 @@ class ReasonForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
-        help_text=_("Required to suspend, close or revoke the case; kept on its timeline."),
+        # One form for every step with a reason: the help names none of them (it read "to suspend,
+        # close or revoke" under sending a request for filing back).
+        help_text=_("Required: say why. Kept on the case's timeline."),
     )
 
 

@@ -356,3 +356,13 @@ def test_a_case_transferred_after_filing_stays_under_investigation_mps_2020_art_
 
     assert (case.state, case.lead_unit.code, case.is_filed) == (CaseState.UNDER_INVESTIGATION, "530102", True)
     assert check_transition(case, "request_filing", wuhua.investigator).status is not Availability.AVAILABLE
+
+
+def test_sending_the_request_back_asks_for_its_reason_in_words_that_fit_mps_2020_art_178(client):
+    """The return form's help said "required to suspend, close or revoke the case" under 退回呈请立案."""
+    case = requested(CaseFactory(state=CaseState.REGISTERED))
+    client.force_login(officer(WUHOU, Role.UNIT_HEAD))
+    html = client.get(reverse("cases:detail", args=[case.pk])).text
+    assert "退回呈请立案" in html
+    assert "中止侦查、结案或撤销案件时必填" not in html
+    assert "必填：写明理由，记入案件时间线。" in html
