@@ -17,4 +17,14 @@ urlpatterns = [
         apis.DocumentServeApi.as_view(),
         name="document-serve",
     ),
+    path(
+        "documents/<int:pk>/recipients/<int:recipient_id>/receipt/",
+        apis.DocumentReceiptApi.as_view(),
+        name="document-receipt",
+    ),
+    path(
+        "documents/<int:pk>/recipients/<int:recipient_id>/receipt/file/",
+        apis.DocumentReceiptFileApi.as_view(),
+        name="document-receipt-file",
+    ),
 ]

@@ -9,8 +9,9 @@ Verification answers anyone signed in, by code or by file, and is audited.
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,12 +25,22 @@ from core.api import (
     step_api_schema,
 )
 from documents import permissions as perms
-from documents import selectors, services
-from documents.models import Document, ImmutableDocumentError
+from documents import presenters, selectors, services
+from documents.models import Document, ImmutableDocumentError, ReceiptMethod
 from documents.presenters import document_steps, file_response
 from documents.steps import DOCUMENT_MACHINE
 from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
+
+
+class ReceiptSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ReceiptMethod.choices)
+    signed_at = serializers.DateTimeField()
+    recorded_at = serializers.DateTimeField()
+    recorded_by = serializers.CharField(help_text=_("Who recorded it."))
+    note = serializers.CharField()
+    sha256 = serializers.CharField(help_text=_("SHA-256 of the scan; empty for a confirmation."))
+    file_url = serializers.CharField(help_text=_("The scan's download; empty for a confirmation."))
 
 
 class RecipientSerializer(serializers.Serializer):
@@ -37,6 +48,11 @@ class RecipientSerializer(serializers.Serializer):
     name = serializers.CharField()
     unit = UnitRefSerializer(allow_null=True)
     served_at = serializers.DateTimeField(allow_null=True)
+    receipt = serializers.SerializerMethodField(help_text=_("The returned 回执, once recorded."))
+
+    @extend_schema_field(ReceiptSerializer(allow_null=True))
+    def get_receipt(self, obj) -> dict | None:
+        return presenters.receipt_of(obj, api=True)
 
 
 class DocumentRefSerializer(serializers.Serializer):
@@ -239,6 +255,66 @@ class DocumentServeApi(APIView):
             recipient=recipient, by=request.user, served_at=data.validated_data.get("served_at")
         )
         return Response(detail(_visible(request.user, pk), request.user))
+
+
+def _recipient(document: Document, recipient_id: int):
+    recipient = document.recipients.filter(pk=recipient_id).first()
+    if recipient is None:
+        raise Http404
+    return recipient
+
+
+class DocumentReceiptApi(APIView):
+    """Record the 回执 a recipient returned: the scan of the signed paper (multipart, the issuer's
+    officers or the recipient unit), or without a file the recipient unit's confirmation. It closes
+    the recipient's service. Audited."""
+
+    permission_classes = [CaseDataAccess]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(
+            required=False, help_text=_("The signed receipt's scan (PDF, JPEG, PNG or TIFF).")
+        )
+        signed_at = serializers.DateTimeField(
+            required=False, help_text=_("When it was signed; now by default.")
+        )
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+    @extend_schema(
+        operation_id="documents_receipt",
+        tags=["documents"],
+        request={"multipart/form-data": InputSerializer, "application/json": InputSerializer},
+        responses={200: DocumentDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int, recipient_id: int):
+        document = _visible(request.user, pk)
+        recipient = _recipient(document, recipient_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.document_receipt_record(recipient=recipient, by=request.user, **data.validated_data)
+        return Response(detail(_visible(request.user, pk), request.user))
+
+
+class DocumentReceiptFileApi(APIView):
+    """Download a recipient's returned receipt scan; 404 unless the user sees the document. Audited."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="documents_receipt_file",
+        tags=["documents"],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description=_("The receipt's scan.")),
+            **error_responses(401, 403, 404),
+        },
+    )
+    def get(self, request, pk: int, recipient_id: int):
+        recipient = _recipient(_visible(request.user, pk), recipient_id)
+        if not recipient.receipt_file:
+            raise Http404
+        services.receipt_downloaded(recipient=recipient, by=request.user)
+        return presenters.receipt_file_response(recipient)
 
 
 class DocumentFileApi(APIView):

@@ -44,3 +44,21 @@ class SealForm(forms.Form):
     specimen = forms.BooleanField(
         label=_("Specimen (样章)"), required=False, help_text=_("A plainly marked specimen, not a real seal.")
     )
+
+
+class ReceiptForm(forms.Form):
+    """Record a recipient's returned 回执: the signed paper's scan, or (no file) the recipient unit's
+    confirmation. The rules (who, when, what content) are the service's (document_receipt_record)."""
+
+    file = forms.FileField(
+        label=_("Scan of the signed receipt"),
+        required=False,
+        help_text=_("PDF, JPEG, PNG or TIFF. Leave empty to confirm the receipt as the recipient unit."),
+    )
+    signed_at = forms.DateTimeField(
+        label=_("Signed at"),
+        required=False,
+        help_text=_("When the recipient signed; now when left empty."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)

@@ -370,6 +370,20 @@ class Document(ConcurrentTransitionMixin, models.Model):
         self.render_state = RenderState.PENDING
 
 
+class ReceiptMethod(models.TextChoices):
+    """How a recipient's 回执 came back."""
+
+    SCAN = "scan", _("Signed paper, scanned")
+    CONFIRMED = "confirmed", _("Confirmed in the system by the recipient unit")
+
+
+def _receipt_upload_to(instance: "DocumentRecipient", filename: str) -> str:
+    # The stored name never reuses the uploader's file name (only the sniffed extension).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    return f"documents/receipts/{instance.document_id}/{instance.pk}-{stamp}.{extension}"
+
+
 class DocumentRecipient(models.Model):
     """A recipient of a document (主送/抄送), served (送达) individually with the time."""
 
@@ -389,6 +403,27 @@ class DocumentRecipient(models.Model):
     served_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The returned 回执 (issue 19 item 2): a scan of the signed paper, or the recipient unit's
+    # confirmation in the system. Recording it closes the recipient's service (served_at).
+    receipt_method = models.CharField(
+        _("receipt returned as"), max_length=12, choices=ReceiptMethod.choices, blank=True
+    )
+    receipt_signed_at = models.DateTimeField(_("receipt signed at"), null=True, blank=True)
+    receipt_recorded_at = models.DateTimeField(_("receipt recorded at"), null=True, blank=True)
+    receipt_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("receipt recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    receipt_file = models.FileField(
+        _("receipt scan"), upload_to=_receipt_upload_to, max_length=200, blank=True
+    )
+    receipt_content_type = models.CharField(_("content type"), max_length=64, blank=True)
+    receipt_sha256 = models.CharField(_("SHA-256 of the receipt scan"), max_length=64, blank=True)
+    receipt_note = models.CharField(_("note on the receipt"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("recipient")

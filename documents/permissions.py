@@ -4,7 +4,7 @@ Roles are those held in the issuing unit. An acting (代理) unit head holds a u
 for set dates, so acting heads approve and issue like the head they stand in for.
 """
 
-from organisation.models import Role
+from organisation.models import OPERATIONAL_ROLES, Role
 from organisation.standing import operational_memberships
 
 DRAFTER_ROLES = (Role.INVESTIGATOR, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD)
@@ -89,3 +89,19 @@ def may_void(document, user) -> bool:
 def may_serve(document, user) -> bool:
     """Record service (送达): an officer of the issuing unit."""
     return holds(user, document.issuing_unit_id, *DRAFTER_ROLES, Role.LEGAL_OFFICER)
+
+
+def in_recipient_unit(recipient, user) -> bool:
+    """Whether the user works in the unit a document was addressed to (any case role there)."""
+    return recipient.unit_id is not None and holds(user, recipient.unit_id, *OPERATIONAL_ROLES)
+
+
+def may_confirm_receipt(recipient, user) -> bool:
+    """Confirm in the system that the document arrived (the 回执 returned online): the recipient unit."""
+    return in_recipient_unit(recipient, user)
+
+
+def may_upload_receipt(recipient, user) -> bool:
+    """Upload the scan of the signed paper 回执: the issuer's officers (to whom it was returned) or
+    the recipient unit (which signed it)."""
+    return may_serve(recipient.document, user) or in_recipient_unit(recipient, user)

@@ -3,9 +3,10 @@
 import io
 
 from django.http import FileResponse
+from django.urls import reverse
 
 from core.steps import check_transition
-from documents.models import Document
+from documents.models import Document, DocumentRecipient
 from documents.steps import DOCUMENT_MACHINE
 
 
@@ -30,3 +31,39 @@ def document_steps(document: Document, user) -> list[str]:
     if check_transition(document, "issue_external", user).available:
         names.add("issue")
     return [name for name in DOCUMENT_MACHINE.names(api=True) if name in names]
+
+
+def receipt_of(recipient: DocumentRecipient, *, api: bool = False) -> dict | None:
+    """Return the recipient's returned 回执 (how, when signed and recorded, by whom, the scan's link).
+
+    None while no receipt is recorded.
+    """
+    if not recipient.receipt_method:
+        return None
+    by = recipient.receipt_recorded_by
+    name = (getattr(by, "display_name", "") or by.get_username()) if by is not None else ""
+    url = ""
+    if recipient.receipt_file:
+        route = "api:document-receipt-file" if api else "documents:receipt"
+        url = reverse(route, kwargs={"pk": recipient.document_id, "recipient_id": recipient.pk})
+    return {
+        "method": recipient.receipt_method,
+        "method_label": recipient.get_receipt_method_display(),
+        "signed_at": recipient.receipt_signed_at,
+        "recorded_at": recipient.receipt_recorded_at,
+        "recorded_by": str(name),
+        "note": recipient.receipt_note,
+        "sha256": recipient.receipt_sha256,
+        "file_url": url,
+    }
+
+
+def receipt_file_response(recipient: DocumentRecipient) -> FileResponse:
+    """Serve a recipient's returned receipt scan under a name of our own."""
+    extension = recipient.receipt_file.name.rsplit(".", 1)[-1]
+    return FileResponse(
+        recipient.receipt_file.open("rb"),
+        as_attachment=True,
+        filename=f"receipt-{recipient.document_id}-{recipient.pk}.{extension}",
+        content_type=recipient.receipt_content_type or "application/octet-stream",
+    )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core import audit, outbox
 from core.exceptions import Conflict, NotAllowed
+from core.uploads import validate_scan
 from core.workflow import model_update, run_transition, timeline_add
 from documents import form_data, kinds, numbering, pki, seals, signing
 from documents import permissions as perms
@@ -27,6 +28,7 @@ from documents.models import (
     DocumentCopy,
     DocumentRecipient,
     DocumentState,
+    ReceiptMethod,
     RenderState,
     normalise_verification_code,
 )
@@ -383,6 +385,109 @@ def document_serve(*, recipient: DocumentRecipient, by, served_at=None) -> Docum
         note=recipient.name,
     )
     return recipient
+
+
+@transaction.atomic
+def document_receipt_record(
+    *, recipient: DocumentRecipient, by, file=None, signed_at=None, note: str = ""
+) -> DocumentRecipient:
+    """Record the 回执 a recipient returned, which closes its service (issue 19 item 2).
+
+    Either the scan of the signed paper (`file`: checked by its content as every scan is,
+    core.uploads; uploaded by the issuer's officers or the recipient unit) or, without a file, the
+    recipient unit's own confirmation in the system. `signed_at` is when the recipient signed (now by
+    default): never in the future nor before the document was issued. The recipient's service is
+    closed with it when it was not recorded yet. One receipt per recipient; the row is locked again.
+    """
+    recipient = (
+        DocumentRecipient.objects.select_for_update(of=("self",))
+        .select_related("document__issuing_unit", "unit")
+        .get(pk=recipient.pk)
+    )
+    document = recipient.document
+    if document.state != DocumentState.ISSUED:
+        raise Conflict(current_state=document.state)
+    if file is not None:
+        if not perms.may_upload_receipt(recipient, by):
+            raise NotAllowed
+    elif not perms.may_confirm_receipt(recipient, by):
+        if perms.may_upload_receipt(recipient, by):
+            raise ValidationError(
+                {
+                    "file": [
+                        _(
+                            "Upload the scan of the signed receipt; only the recipient unit confirms "
+                            "in the system."
+                        )
+                    ]
+                },
+                code="required",
+            )
+        raise NotAllowed
+    if recipient.receipt_method:
+        raise Conflict(_("The receipt of this recipient is already recorded."), current_state=document.state)
+    now = timezone.now()
+    signed_at = signed_at or now
+    if signed_at > now:
+        raise ValidationError({"signed_at": [_("The receipt cannot be signed in the future.")]})
+    if document.issued_at and signed_at < document.issued_at:
+        raise ValidationError(
+            {"signed_at": [_("The receipt cannot be signed before the document was issued.")]}
+        )
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationError({"note": [_("Write at most 300 characters.")]})
+    if file is not None:
+        try:
+            kind = validate_scan(file)
+        except ValidationError as error:
+            raise ValidationError({"file": error.messages}) from None
+        digest = hashlib.sha256()
+        for chunk in file.chunks():
+            digest.update(chunk)
+        file.seek(0)
+        recipient.receipt_method = ReceiptMethod.SCAN
+        recipient.receipt_content_type = kind.mime_type
+        recipient.receipt_sha256 = digest.hexdigest()
+        recipient.receipt_file.save(f"receipt.{kind.extension}", file, save=False)
+    else:
+        recipient.receipt_method = ReceiptMethod.CONFIRMED
+    recipient.receipt_signed_at = signed_at
+    recipient.receipt_recorded_at = now
+    recipient.receipt_recorded_by = by
+    recipient.receipt_note = note
+    closes = recipient.served_at is None
+    if closes:
+        recipient.served_at = signed_at
+        recipient.served_by = by
+    recipient.save()
+    # The unit that acted: the recipient's when one of its officers recorded it, else the issuer's.
+    acting = recipient.unit.code if perms.in_recipient_unit(recipient, by) else _acting_unit_code(document)
+    audit.record(
+        action="documents.document.receipt",
+        actor=by,
+        acting_unit_code=acting,
+        target=document,
+        payload={
+            "recipient": recipient.name,
+            "method": recipient.receipt_method,
+            "signed_at": signed_at,
+            "sha256": recipient.receipt_sha256,
+            "closed_service": closes,
+        },
+    )
+    timeline_add(instance=document, actor=by, acting_unit_code=acting, action="receipt", note=recipient.name)
+    return recipient
+
+
+def receipt_downloaded(*, recipient: DocumentRecipient, by) -> None:
+    """Record that a user opened a recipient's returned receipt scan."""
+    audit.record(
+        action="documents.document.receipt_download",
+        actor=by,
+        target=recipient.document,
+        payload={"recipient": recipient.name, "sha256": recipient.receipt_sha256},
+    )
 
 
 @transaction.atomic

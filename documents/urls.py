@@ -6,6 +6,12 @@ app_name = "documents"
 
 urlpatterns = [
     path("documents/verify/", views.VerifyView.as_view(), name="verify"),
+    path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="detail"),
+    path(
+        "documents/<int:pk>/recipients/<int:recipient_id>/receipt/",
+        views.ReceiptView.as_view(),
+        name="receipt",
+    ),
     path("documents/<int:pk>/download/", views.DownloadView.as_view(), name="download"),
     path("documents/<int:pk>/preview/", preview.PreviewView.as_view(), name="preview"),
     path("documents/seals/", views.SealListView.as_view(), name="seals"),

@@ -1,5 +1,6 @@
-"""Pages of documents: verification (anyone signed in), the download of an issued PDF, and the seal
-images an administrator registers per unit."""
+"""Pages of documents: verification (anyone signed in), the download of an issued PDF, a document's
+page with its recipients and their returned receipts, and the seal images an administrator registers
+per unit."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -11,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.pages import apply_errors
+from documents import permissions as perms
 from documents import seals, selectors, services
-from documents.forms import SealForm, VerifyForm
+from documents.forms import ReceiptForm, SealForm, VerifyForm
 from documents.models import Document, SealImage
-from documents.presenters import file_response
+from documents.presenters import file_response, receipt_file_response, receipt_of
 from organisation.models import Unit
 
 
@@ -62,6 +64,80 @@ class DownloadView(LoginRequiredMixin, View):
         except Document.DoesNotExist:
             raise Http404 from None
         return file_response(document)
+
+
+class DocumentDetailView(LoginRequiredMixin, View):
+    """An issued document and its recipients: served when, the 回执 each returned; record a receipt.
+
+    Who does not see the document (an uninvolved province) gets 404. A recipient's row offers the
+    recipient unit a confirmation in the system, and the issuer's officers or the recipient unit the
+    upload of the signed paper's scan (documents.services.document_receipt_record).
+    """
+
+    template_name = "documents/document_detail.html"
+
+    def _document(self, request, pk: int) -> Document:
+        document = selectors.document_for(request.user, pk)
+        if document is None:
+            raise Http404
+        return document
+
+    def _page(self, request, document, *, forms=None, status=200):
+        recipients = list(
+            document.recipients.select_related("unit", "receipt_recorded_by", "served_by").order_by("id")
+        )
+        issued = document.state == "issued"
+        for recipient in recipients:
+            recipient.document = document
+            recipient.receipt = receipt_of(recipient)
+            recipient.may_confirm = (
+                issued and not recipient.receipt and perms.may_confirm_receipt(recipient, request.user)
+            )
+            recipient.may_upload = (
+                issued and not recipient.receipt and perms.may_upload_receipt(recipient, request.user)
+            )
+            recipient.form = (forms or {}).get(recipient.pk) or ReceiptForm(prefix=f"r{recipient.pk}")
+        context = {"document": document, "recipients": recipients}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk: int):
+        return self._page(request, self._document(request, pk))
+
+
+class ReceiptView(LoginRequiredMixin, View):
+    """POST: record a recipient's returned receipt (scan or confirmation); GET: its scan (audited)."""
+
+    def _recipient(self, request, pk: int, recipient_id: int):
+        document = selectors.document_for(request.user, pk)
+        if document is None:
+            raise Http404
+        recipient = document.recipients.filter(pk=recipient_id).first()
+        if recipient is None:
+            raise Http404
+        recipient.document = document
+        return document, recipient
+
+    def get(self, request, pk: int, recipient_id: int):
+        _document, recipient = self._recipient(request, pk, recipient_id)
+        if not recipient.receipt_file:
+            raise Http404
+        services.receipt_downloaded(recipient=recipient, by=request.user)
+        return receipt_file_response(recipient)
+
+    def post(self, request, pk: int, recipient_id: int):
+        document, recipient = self._recipient(request, pk, recipient_id)
+        form = ReceiptForm(request.POST, request.FILES, prefix=f"r{recipient.pk}")
+        if form.is_valid():
+            try:
+                services.document_receipt_record(recipient=recipient, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request, _("The receipt of %(name)s is recorded.") % {"name": recipient.name}
+                )
+                return redirect(f"{reverse('documents:detail', args=[document.pk])}#recipient-{recipient.pk}")
+        return DocumentDetailView()._page(request, document, forms={recipient.pk: form}, status=400)
 
 
 class SealListView(LoginRequiredMixin, View):
