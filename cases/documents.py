@@ -23,7 +23,8 @@ CASE_FILING_DECISION = document_kinds.register(
         title="立案决定书",
         label=_("Decision to file the case (立案决定书)"),
         template_name="documents/kinds/case_filing_decision",
-        template_version=1,
+        # v2 (issue 19): the form book's parts on the v2 layout, the full stub, the signature block.
+        template_version=2,
         category_char="立",
         required_fields=("case_name", "legal_basis"),
         parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL),
@@ -42,7 +43,9 @@ CASE_NOT_FILING_NOTICE = document_kinds.register(
         title="不予立案通知书",
         label=_("Notice of the decision not to file (不予立案通知书)"),
         template_name="documents/kinds/case_not_filing_notice",
-        template_version=1,
+        # v2 (issue 19): the form book's parts on the v2 layout, the full stub, and the complainant's
+        # 送达 lines on the 附卷 (served within 3 days, MPS-2020 art 178 ¶2).
+        template_version=2,
         category_char="不立",
         required_fields=("case_name", "ground", "legal_basis"),
         parts=(document_kinds.PART_STUB, document_kinds.PART_ORIGINAL, document_kinds.PART_FILE),

@@ -187,6 +187,8 @@ def _decision_data(case: Case, *, by, report: Document, now) -> dict[str, Any]:
         "approved_on": document_services.local_date_text(now),
         "officers": _name(report.created_by),
         "handling_unit": case.responsible_unit.name,
+        # 填发人 on the stub (issue 19): the head who decides issues it in the same step.
+        "issued_by": _name(by),
     }
 
 

@@ -265,3 +265,31 @@ SAMPLE_FIELDS.update(
         },
     }
 )
+
+
+# The filing's documents as cases.filing and cases.refusal write them (MPS-2020 arts 178, 179).
+SAMPLE_FIELDS.update(
+    {
+        "case_filing_decision": {
+            "case_name": "成都“4·15”诈骗案",
+            "case_number": "A5101072026030001",
+            "suspects": "吉𠮷、龚某",
+            "legal_basis": (
+                "《中华人民共和国刑事诉讼法》第一百零九条、《公安机关办理刑事案件程序规定》第一百七十八条"
+            ),
+            "handling_unit": "成都市公安局武侯区分局",
+            **_STUB_PEOPLE,
+        },
+        "case_not_filing_notice": {
+            "case_name": "成都“4·15”诈骗案",
+            "case_number": "A5101072026030001",
+            "complainants": "张某某",
+            "suspects": "吉𠮷",
+            "ground": "没有犯罪事实",
+            "legal_basis": "《公安机关办理刑事案件程序规定》第一百七十八条第一款",
+            "reconsideration": "《公安机关办理刑事案件程序规定》第一百七十九条第一款",
+            "handling_unit": "成都市公安局武侯区分局",
+            **_STUB_PEOPLE,
+        },
+    }
+)

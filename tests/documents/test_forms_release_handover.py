@@ -11,20 +11,57 @@ an unknown value), the receipt's lines, the lines on the grid and no stretched g
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from documents import kinds, samples
-from tests.documents.test_forms_v2 import (
-    DATE,
-    FORM,
-    LONG,
-    ORGAN,
-    STUB_LABELS,
-    flat,
-    page_text,
-    part_pages,
-    render,
-)
+from documents import kinds, rendering, samples
+from tests.documents.geometry import Geometry
+
+ORGAN = "成都市公安局武侯区分局"
+DATE = "2026年3月8日"
+STUB_LABELS = ("批准人：", "批准时间：", "办案人：", "办案单位：", "填发人：", "填发时间：")
+FORM = {"approver": "周正", "approved_on": "2026年3月7日", "officers": "李明、王强", "issuer": "陈红"}
+LONG = (
+    "经查，2026年1月至3月间，犯罪嫌疑人吉𠮷、龚{ext}等人利用位于重庆市渝中区的服务器，"
+    "冒充客服实施电信网络诈骗，被害人分布于成都、昆明等地，涉案金额  共计人民币一百二十五万元。。"
+).format(ext="\U0002a6a5")
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def render(code: str, *, fields: dict, form: dict | None, recipients: list[str]):
+    snapshot = copy.deepcopy(samples.sample_snapshot(code))
+    snapshot["fields"] = fields
+    snapshot["recipients"] = recipients
+    if form is not None:
+        snapshot["form"] = form
+    rendered = rendering.render_pdf(
+        template_name=kinds.get(code).template_for(),
+        context=snapshot,
+        verification_code="LB7K-3QX9-M2PD",
+        title=snapshot["kind_title"],
+        author=ORGAN,
+    )
+    return snapshot, Geometry(rendered.content)
+
+
+def part_pages(pdf: Geometry) -> list[list]:
+    """Group the pages by part: a part starts where the page number is 1 again."""
+    groups: list[list] = []
+    for page, number in zip(pdf.pages, pdf.page_numbers(), strict=True):
+        if number == "— 1 —":
+            groups.append([page])
+        elif number is not None:
+            groups[-1].append(page)
+    return groups
+
+
+def page_text(pages) -> str:
+    return flat("".join(row.text for page in pages for row in page.body_rows()))
+
 
 RICH = {
     "property_unfreeze_notice": {
@@ -194,6 +231,40 @@ def test_the_handover_list_is_signed_by_both_sides_and_a_witness(richness):
             assert "双方已在系统中确认" not in text
         signature = signature_of(pdf, pages)
         assert signature["date"] is not None
+        for page in pages:
+            pdf.assert_on_grid(page)
+            pdf.assert_no_stretched_gap(page)
+
+
+FILING_STUB = {
+    "case_filing_decision": ("案件名称：", "案件编号：", "犯罪嫌疑人：", "主办单位："),
+    "case_not_filing_notice": ("案件名称：", "案件编号：", "控告人：", "犯罪嫌疑人：", "不予立案原因："),
+}
+
+
+@pytest.mark.parametrize("richness", ["rich", "sparse"])
+@pytest.mark.parametrize("code", sorted(FILING_STUB))
+def test_the_filings_documents_print_every_part_and_stub_field_mps_2020_art_178(code, richness):
+    rich = richness == "rich"
+    fields = dict(samples.SAMPLE_FIELDS[code]) if rich else sparse(code)
+    _snapshot, pdf = render(code, fields=fields, form=None, recipients=[])
+    for part, pages in assert_parts(code, pdf):
+        text = page_text(pages)
+        if part == kinds.PART_STUB:
+            for label in (*FILING_STUB[code], *STUB_LABELS):
+                assert label in text, (code, label)
+            if rich:
+                for value in ("A5101072026030001", "周正", "2026年3月7日", "李明、王强", "陈红"):
+                    assert value in text, (code, value)
+            else:
+                assert "批准人：批准时间：办案人：" in text and "填发人：填发时间：" in text, text
+        else:
+            assert signature_of(pdf, pages)["date"] is not None
+        if code == "case_not_filing_notice" and part == kinds.PART_FILE:
+            # The proof of service kept on file: the complainant signs for the notice (art 178 ¶2).
+            assert "本通知书已收到。控告人（签名、捺指印）：签收时间：送达人：" in text, text
+        if code == "case_not_filing_notice" and part == kinds.PART_ORIGINAL:
+            assert ("张某某：" in text) == rich and "七日以内" in text
         for page in pages:
             pdf.assert_on_grid(page)
             pdf.assert_no_stretched_gap(page)
