@@ -124,13 +124,19 @@ def test_the_case_dossier_stamps_its_documents_and_shows_the_grade(
     from tests.support.cases import build_dossier
     from tests.support.documents import issued
     from tests.support.factories.assistance import case_in
+    from tests.support.factories.organisation import member
 
     case = case_in("510107", handling_code=HandlingCode.INTERNAL, created_by=office.investigator)
     case.source_reliability, case.information_accuracy = "B", 2
     case.save(update_fields=["source_reliability", "information_accuracy"])
     document = issued(office, link_type=dossiers.CASE_LINK, link_id=case.pk, reason="犯罪地在昆明市五华区")
 
-    dossier = build_dossier(django_capture_on_commit_callbacks, case, office.investigator)
+    # The dossier is asked for by a colleague the document does not name: the investigator who drafted
+    # it is its 办案人 on the stub (issue 19), so only another reader's name tells the stamp apart.
+    reader = member("510107", "investigator", username="dossier_reader", department_kind="criminal")
+    reader.full_name = "卷宗调阅人"
+    reader.save(update_fields=["full_name"])
+    dossier = build_dossier(django_capture_on_commit_callbacks, case, reader)
 
     assert dossier.state == "done", dossier.error
     document.refresh_from_db()
@@ -139,9 +145,9 @@ def test_the_case_dossier_stamps_its_documents_and_shows_the_grade(
     dossier.file.close()
     assert "处理等级：内部 · B2" in pages[0]
     document_pages = pages[-1 - document.pages : -1]  # pdftotext ends with a form feed
-    assert document_pages and all(office.investigator.display_name in page for page in document_pages)
+    assert document_pages and all(reader.display_name in page for page in document_pages)
     # The stored original is not stamped.
     original = document.file.read()
     document.file.close()
     assert hashlib.sha256(original).hexdigest() == document.sha256
-    assert office.investigator.display_name not in _text(original, tmp_path, "original")
+    assert reader.display_name not in _text(original, tmp_path, "original")
