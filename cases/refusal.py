@@ -350,6 +350,11 @@ def not_filing_approve(*, case, by, expected_state=None) -> Case:
             by=by,
             title=f"{instance.name}不予立案通知书",
             data=_notice_data(instance, by=by, report=report, now=now),
+            # Each complainant is a recipient: the signed 送达回执 is recorded against them (documents).
+            recipients=[
+                {"name": person.name}
+                for person in instance.persons.filter(role=PersonRole.COMPLAINANT).order_by("pk")
+            ],
             link_target_type=LINK_TYPE,
             link_target_id=instance.pk,
             check_permission=False,

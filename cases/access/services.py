@@ -38,7 +38,8 @@ from core.exceptions import Conflict
 from core.notifications import notify
 from core.workflow import run_transition, timeline_add
 from documents import access as document_access
-from organisation.models import Membership, Unit, User
+from documents.kinds import REPORT_FOR_APPROVAL
+from organisation.models import PATH_SEPARATOR, Membership, Unit, User
 from organisation.standing import user_standing
 
 TRANSITIONS = ("grant", "refuse", "withdraw")
@@ -334,9 +335,22 @@ def _resolve_case_document(document, user) -> bool:
     except (TypeError, ValueError):
         return False
     standing = user_standing(user)
+    if document.kind == REPORT_FOR_APPROVAL.code:
+        # The 呈请立案/不予立案报告书 is a paper to the organ's own head (MPS-2020 art 178): the units
+        # above the organ, to which it would go up, read it; a party to the case (a unit asked to
+        # assist) reads the decision, never the report, nor does a grant open it.
+        return _above_unit(standing.unit_ids, document.issuing_unit_id)
     if standing.unit_ids and Case.objects.filter(case_seen_by_units(standing), pk=case_id).exists():
         return True
     return document_opened_by_grant(user, case_id=case_id, document=document)
+
+
+def _above_unit(unit_ids, unit_id) -> bool:
+    """Return whether one of `unit_ids` is an ancestor of the unit `unit_id`."""
+    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
+    if not unit_ids or path is None:
+        return False
+    return Unit.objects.filter(pk__in=unit_ids, code__in=path.split(PATH_SEPARATOR)[:-1]).exists()
 
 
 document_access.register_resolver(CASE_DOCUMENT_LINK, _resolve_case_document)

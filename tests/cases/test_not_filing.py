@@ -438,3 +438,14 @@ def test_the_page_asks_not_to_file_with_the_steps_form_mps_2020_art_178_1(client
     assert case.refusal_pending
     page = client.get(reverse("cases:detail", args=[case.pk])).text
     assert "呈请不予立案报告书 waits for the decision" in page
+
+
+def test_the_complainant_is_the_notices_recipient_and_its_receipt_page_is_linked_mps_2020_art_178_2(client):
+    """The signed 送达回执 is recorded against the complainant (documents' receipt flow, issue 19)."""
+    case = not_filed()
+    complainants = list(case.persons.filter(role="complainant").values_list("name", flat=True))
+    assert complainants
+    assert list(case.refusal_notice.recipients.values_list("name", flat=True)) == complainants
+    client.force_login(officer(WUHOU))
+    html = client.get(reverse("cases:detail", args=[case.pk])).text
+    assert reverse("documents:detail", args=[case.refusal_notice.pk]) in html
