@@ -66,3 +66,19 @@ class RolesFirstMixin:
 
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+class AdministratorsOnlyMixin:
+    """Answer 404 to anyone but a system administrator before the request is read.
+
+    For the pages of the system's administration that are not Django's admin (the units' seal images):
+    an officer holds roles, an administrator none, so RolesFirstMixin cannot say it. Put it after the
+    sign-in mixin, so that an anonymous request is still sent to sign in.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not getattr(request.user, "is_administrator", False):
+            from django.http import Http404
+
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)

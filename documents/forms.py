@@ -7,6 +7,7 @@ services check what the reason must say (send back and void need one).
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.moments import MomentField
 from documents.services import MAX_VERIFY_BYTES
 
 
@@ -55,7 +56,7 @@ class ReceiptForm(forms.Form):
         required=False,
         help_text=_("PDF, JPEG, PNG or TIFF. Leave empty to confirm the receipt as the recipient unit."),
     )
-    signed_at = forms.DateTimeField(
+    signed_at = MomentField(
         label=_("Signed at"),
         required=False,
         help_text=_("When the recipient signed; now when left empty."),

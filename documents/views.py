@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from core.guards import AdministratorsOnlyMixin
 from core.pages import apply_errors
 from documents import permissions as perms
 from documents import seals, selectors, services
@@ -140,7 +141,7 @@ class ReceiptView(LoginRequiredMixin, View):
         return DocumentDetailView()._page(request, document, forms={recipient.pk: form}, status=400)
 
 
-class SealListView(LoginRequiredMixin, View):
+class SealListView(LoginRequiredMixin, AdministratorsOnlyMixin, View):
     """The seal images in force per unit and one unit's history; register a new one (administrators).
 
     Only a system administrator (staff) sees the page; anyone else gets 404, as if it were not there.
@@ -148,11 +149,6 @@ class SealListView(LoginRequiredMixin, View):
 
     template_name = "documents/seals.html"
     PAGE_SIZE = 100
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_administrator:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
 
     def _page(self, request, form, status=200):
         code = (request.GET.get("unit") or "").strip()

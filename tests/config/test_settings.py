@@ -66,10 +66,46 @@ def test_good_production_settings_start():
     assert "settings ok" in result.stdout
 
 
-def test_production_settings_pass_check_deploy_without_warnings():
-    result = run_django(PRODUCTION, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+def _pki_root(folder) -> str:
+    """Write a throwaway root certificate, standing in for the police PKI's trust roots (issue 19)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "lianban-test-root")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path = folder / "roots.pem"
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return str(path)
+
+
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+    env = {**PRODUCTION, "DOCUMENT_SIGNING": "pki", "DOCUMENT_SIGNING_TRUST_ROOTS": _pki_root(tmp_path)}
+    result = run_django(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_the_pki_trust_roots():
+    """Production signs issued documents with the police PKI: without its roots none could be signed."""
+    result = run_django(PRODUCTION, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "documents.E001" in result.stdout + result.stderr
 
 
 def test_check_deploy_fails_while_the_benchmark_floors_are_mounted():
