@@ -1244,7 +1244,8 @@ class Meetings:
                 "created_at", "updated_at",
             ),
             "document_recipient": table(
-                DocumentRecipient, "id", "document_id", "name", "unit_id", "served_at", "served_by_id"
+                DocumentRecipient, "id", "document_id", "name", "unit_id", "served_at", "served_by_id",
+                "receipt_method", "receipt_file", "receipt_content_type", "receipt_sha256", "receipt_note",
             ),
             "document_counter": table(DocumentCounter, "id", "issuing_unit_id", "kind", "year", "last"),
             "timeline": table(
@@ -2096,8 +2097,10 @@ class Meetings:
         )  # fmt: skip
         for member in view.members:
             self.counters["document_recipient"] += 1
+            # No 回执 returned yet (issue 19): the receipt's text columns are empty, not NULL.
+            recipient_id = self.counters["document_recipient"]
             self.tables["document_recipient"].add(
-                self.counters["document_recipient"], document_id, member.unit.name, member.unit_id, None, None
+                recipient_id, document_id, member.unit.name, member.unit_id, None, None, "", "", "", "", ""
             )
 
     def _action_item(self, meeting, resolution_id, owner, task, rule, rules, rule_key, head, citation) -> int:
