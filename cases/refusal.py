@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from cases import permissions
 from cases.documents import CASE_NOT_FILING_NOTICE, LINK_TYPE
-from cases.filing import _approvers, _department_in, _name, _suspects
+from cases.filing import _approvers, _case, _department_in, _name, _suspects
 from cases.models import (
     Case,
     CaseState,
@@ -510,10 +510,6 @@ def reopen(*, case, by, reason: str, expected_state=None) -> Case:
         extra_payload={"rule": REOPEN_RULE},
         then=lambda instance: _cancel(instance, SERVE_NOTICE),
     )
-
-
-def _case(case: Case | int) -> Case:
-    return case if isinstance(case, Case) else Case.objects.get(pk=case)
 
 
 def refusal_transition(*, case, name: str, by, expected_state=None, **values) -> Case:
