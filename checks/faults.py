@@ -49,13 +49,15 @@ class FaultFailed(Exception):
     """The verdict of a fault check that did not hold."""
 
 
-def wait_for(what: str, condition: Callable[[], bool], seconds: float = WAIT_SECONDS) -> None:
+def wait_for(
+    what: str, condition: Callable[[], bool], seconds: float = WAIT_SECONDS, every: float = 0.5
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with contextlib.suppress(Exception):
             if condition():
                 return
-        time.sleep(0.5)
+        time.sleep(every)
     raise FaultFailed(f"timed out after {seconds:.0f} s waiting for {what}")
 
 
@@ -263,8 +265,12 @@ def token(username: str) -> str:
     return api_token_issue(user=User.objects.get(username=username))[1]
 
 
-def draft_document():
-    """Draft a 移送案件通知书 in Wuhou about the demo case, ready for the reviewed chain."""
+def draft_document(reason_pages: int = 0):
+    """Draft a 移送案件通知书 in Wuhou about the demo case, ready for the reviewed chain.
+
+    reason_pages lengthens the reason by about that many pages of text, so the render lasts long
+    enough (seconds, not the 0.3 s of a one-page notice) for a check to catch the worker inside it.
+    """
     from cases.models import Case
     from documents import services
     from documents.samples import SAMPLE_FIELDS
@@ -277,11 +283,20 @@ def draft_document():
         issuing_unit=wuhou,
         department=wuhou.departments.get(kind="criminal"),
         by=User.objects.get(username="wuhou.investigator"),
-        data=SAMPLE_FIELDS["case_transfer_notice"],
+        data={**SAMPLE_FIELDS["case_transfer_notice"], "reason": long_reason(reason_pages)},
         recipients=[{"name": "昆明市公安局", "unit": Unit.objects.get(code="530100")}],
         link_target_type="cases.case",
         link_target_id=str(case.pk),
     )
+
+
+def long_reason(pages: int) -> str:
+    from documents.samples import SAMPLE_FIELDS
+
+    reason = SAMPLE_FIELDS["case_transfer_notice"]["reason"]
+    # A page holds 22 lines of 28 characters; each sentence below fills about two lines.
+    sentence = "经查，犯罪嫌疑人通过网络实施诈骗，资金经多个账户转移，主要犯罪地在昆明市五华区，由该局管辖更为适宜。"
+    return reason + "。" + sentence * (11 * pages) if pages else reason
 
 
 TRANSITIONS = (
@@ -364,9 +379,15 @@ def rendering_now(document_id: int) -> bool:
 
 def fault_worker_killed(stack: Stack) -> str:
     for attempt in range(1, 6):
-        document = draft_document()
+        # A long document, watched closely: a one-page render ends between two half-second looks.
+        document = draft_document(reason_pages=40)
         issue_over_http(stack, document.pk)
-        wait_for("the worker to start rendering", lambda pk=document.pk: rendering_now(pk), 60)
+        wait_for(
+            "the worker to start rendering",
+            lambda pk=document.pk: rendering_now(pk) or document_state(pk)[0] == "done",
+            60,
+            every=0.02,
+        )
         stack.kill("worker")  # SIGKILL mid-render: its transaction and row lock die with it
         if document_state(document.pk)[0] == "done":
             stack.start("worker")
