@@ -8,10 +8,13 @@ draws one bar chart.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -248,6 +251,38 @@ def briefing_sections(figures, *, font_family: str = "", width: int = 640) -> li
     ]
 
 
+# An SVG's user unit is a CSS pixel: 0.75 pt.
+POINTS_PER_PIXEL = 0.75
+# Room kept above and below a chart inside its grid box (pt), so that it never touches the table.
+CHART_GAP = 4.0
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([0-9.]+)"\s+height="([0-9.]+)"')
+
+
+def grid_box(chart: str, line: float, measure: float) -> SafeString | str:
+    """Wrap a chart in a box a whole number of grid lines tall, the chart centred in it.
+
+    A GB/T 9704 document sets its text on a grid of lines (the 22 lines of a page); a chart is as
+    tall as it is drawn, so the text after it would leave the grid. The box's height is the chart's
+    drawn height (scaled down to `measure`, the text block's width in points, as CSS max-width: 100%
+    does) plus a small gap, rounded up to a multiple of `line` (points).
+    """
+    size = _SVG_SIZE.search(chart)
+    if not chart or size is None or line <= 0:
+        return chart
+    width, height = (float(value) * POINTS_PER_PIXEL for value in size.groups())
+    if measure > 0 and width > measure:
+        height *= measure / width
+    box = math.ceil((height + 2 * CHART_GAP) / line - 1e-6) * line
+    # The SVG is a block (no line box under it), centred in the box; the box never grows.
+    return format_html(
+        '<div class="gbt-grid-box" style="height: {}pt; padding-top: {}pt; box-sizing: border-box; '
+        'overflow: visible">{}</div>',
+        f"{box:.2f}",
+        f"{(box - height) / 2:.2f}",
+        chart,
+    )
+
+
 @register.simple_tag
 def briefing_charts(
     figures,
@@ -256,11 +291,19 @@ def briefing_charts(
     table_class: str = "table table--compact",
     heading_class: str = "briefing-figure__heading",
     numbered: bool = False,
+    grid_line: float = 0,
+    measure: float = 0,
 ) -> SafeString:
-    """Render every figure of a briefing as a chart with its table (page and PDF alike)."""
+    """Render every figure of a briefing as a chart with its table (page and PDF alike).
+
+    `grid_line` (points), for a document on a line grid: each chart in a box a whole number of lines
+    tall (grid_box), `measure` being the text block's width in points.
+    """
     sections = briefing_sections(figures, font_family=font_family, width=width)
     for index, section in enumerate(sections):
         section.setdefault("note", "")
+        if grid_line:
+            section["chart"] = grid_box(section["chart"], float(grid_line), float(measure or 0))
         section["number"] = (
             f"{chinese_numeral(index + 1)}、" if numbered and index < NUMBERED_SECTIONS else ""
         )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import itertools
 
 import pytest
 from django.utils import translation
 
 from documents import fonts, kinds, rendering, samples
 from documents.templatetags import gbt_text
-from tests.documents.geometry import LINE, MM, PITCH, TYPE_BOTTOM, Geometry, rules
+from tests.documents.geometry import LINE, MM, PITCH, TYPE_BOTTOM, TYPE_TOP, Geometry, rules
 
 VERIFICATION_CODE = "LB7K-3QX9-M2PD"
 ORGAN = "成都市公安局武侯区分局"
@@ -350,18 +351,7 @@ def test_minutes_and_briefing_pages_are_numbered_on_the_grid_without_stretched_g
     for page in geometry.pages:
         assert geometry.dash_drop_mm(page) == pytest.approx(7.0, abs=0.5)
         assert geometry.number_side(page) == ("right" if page.recto else "left")
-        if "briefing" in which:
-            # A chart or a table is as tall as it is drawn: the text from the first figure on is set
-            # under it, off the grid. The text above the figures stands on it.
-            first_figure = min((r.baseline for r in geometry.pages[0].find_rows("一、")), default=TYPE_BOTTOM)
-            if page.index == 0:
-                origin = geometry.grid_origin(page)
-                for row in page.body_rows():
-                    if row.baseline < first_figure and abs(row.size - 16) < 0.1:
-                        index = (row.baseline - origin) / LINE
-                        assert abs(index - round(index)) * LINE < 0.8, row.text
-        else:
-            geometry.assert_on_grid(page)
+        geometry.assert_on_grid(page)
         # The 纪要's issuing line sets its number left and its date right (GB/T 9704 §10.3).
         geometry.assert_no_stretched_gap(page, ignore=(samples.sample_snapshot("meeting_minutes")["number"],))
 
@@ -401,6 +391,42 @@ def test_the_record_stands_on_the_last_lines_of_the_last_page_between_its_rules(
             or any(unit in row.text for unit in MEMBER_UNITS)
             for row in last.body_rows()
         )
+
+
+def body_size_rows(page) -> list:
+    """Return a page's rows of 3号 text (headings, notes, paragraphs, the signature)."""
+    return [row for row in page.body_rows() if all(abs(g.size - 16) < 0.1 for g in row.glyphs)]
+
+
+@pytest.mark.parametrize("which", ["rich_briefing", "sparse_briefing"])
+def test_the_briefing_text_after_each_chart_and_table_stays_on_the_grid(which, request):
+    # A chart's box and a table's rows are whole grid lines, so the table, the next heading, a note and
+    # the signature all keep the lines of the page's grid (measured from the organ's line, the first
+    # line of page 1: every page's type area starts at the same height), on every page.
+    _rendered, geometry = request.getfixturevalue(which)
+    first = body_size_rows(geometry.pages[0])[0]
+    assert first.text == ORGAN and first.baseline - TYPE_TOP < LINE
+    after_chart = 0
+    for page in geometry.pages:
+        charted = False
+        for row in page.body_rows():
+            if abs(row.size - 16) > 0.1:
+                charted = charted or row.size < 13  # a chart's labels (9 pt) or a table's cells (12 pt)
+                continue
+            index = (row.baseline - first.baseline) / LINE
+            assert abs(index - round(index)) * LINE < 0.8, (
+                f"page {page.index + 1}: {row.text!r} is {(index - round(index)) * LINE:+.2f} pt off the grid"
+            )
+            assert 0 <= round(index) < 22, f"page {page.index + 1}: {row.text!r} on line {round(index) + 1}"
+            after_chart += charted
+    if which == "rich_briefing":
+        assert after_chart >= 5, "the rich briefing has headings, notes and the signature after its charts"
+    # Each table's rows are whole grid lines: its header and first row one line apart.
+    for page in geometry.pages:
+        cells = [row for row in page.body_rows() if abs(row.size - 12) < 0.1]
+        for upper, lower in itertools.pairwise(cells):
+            lines = (lower.baseline - upper.baseline) / LINE
+            assert abs(lines - round(lines)) * LINE < 0.8, (upper.text, lower.text, lines)
 
 
 def test_the_briefing_tables_keep_each_header_on_one_line(rich_briefing):
