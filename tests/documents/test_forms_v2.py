@@ -295,12 +295,47 @@ def test_the_report_is_titled_from_its_purpose_and_its_approval_column_sits_unde
         assert any(opinion in t for t in text), opinion
     # The facts keep their lines: each line of the officer's text starts a paragraph of its own.
     assert any(t.startswith("涉嫌罪名：诈骗罪") for t in text)
-    # The label column is short and the opinions have the rest (not 138 mm of label and 17 mm of value).
+    # The form book's proportions: the labels one narrow column of four characters of 4号 (办案单位意见
+    # breaks after 单位 in its box), the opinions all the rest (not 138 mm of label and 17 mm of value).
     opinion_row = next(row for row in rows if "同意，报上级" in row.text)
     label_row = next(row for row in rows if row.text.strip().startswith("领导批示"))
     label_width = (opinion_row.glyphs[0].x0 - page.type_left) / MM
-    assert 30 < label_width < 45, label_width
-    assert label_row.x0 - page.type_left < 12 * MM
+    assert 22 < label_width < 30, label_width
+    assert label_row.x0 - page.type_left < 5 * MM
+    unit_label = next(row for row in rows if flat(row.text).startswith("办案单位"))
+    assert flat(unit_label.text).startswith("办案单位拟同意呈请"), unit_label.text
+    assert any(flat(row.text).startswith("意见") for row in rows)
+    signed = next(row for row in rows if "赵队" in row.text)
+    assert (page.type_right - signed.x1) / MM < 5, "the opinions' box reaches the right edge"
+    # The text after the column stays on the grid of the page.
+    pdf.assert_on_grid(page)
     # The table comes before the signature, never after it.
     signature = pdf.signature(pdf.pages[-1], ORGAN, DATE)
     assert signature["date"].baseline > opinion_row.baseline or len(pdf.pages) > 1
+
+
+def test_a_long_opinion_keeps_the_approval_column_whole_under_the_title():
+    # A box never falls alone onto a page: the three boxes stand together under the title, however
+    # long an opinion, and the facts follow them.
+    approvals = [
+        {"key": "leader", "label": "领导批示", "opinion": "同意。", "name": "周正", "date": DATE},
+        {
+            "key": "review",
+            "label": "审核意见",
+            "opinion": "经审核，符合第二十二条。" * 14,
+            "name": "孙法",
+            "date": DATE,
+        },
+        {"key": "unit", "label": "办案单位意见", "opinion": "拟同意呈请。", "name": "赵队", "date": DATE},
+    ]
+    form = {**FORM, "report_title": "呈请指定管辖报告书", "approvals": approvals}
+    _snapshot, pdf = render(
+        "report_for_approval", fields=RICH["report_for_approval"], form=form, recipients=[]
+    )
+    first = [flat(row.text) for row in pdf.pages[0].body_rows()]
+    assert "呈请指定管辖报告书" in first
+    for label in ("领导批示", "审核意见", "办案单位", "孙法", "赵队"):
+        assert any(label in t for t in first), label
+    assert any(t.startswith("犯罪嫌疑人基本情况") for t in first)
+    for page in pdf.pages:
+        pdf.assert_on_grid(page)
