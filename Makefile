@@ -26,6 +26,7 @@ setup-demo: system-packages $(VENV)/.runtime-installed messages
 	$(DEMO_ENV) $(PY) manage.py seed_demo_cases
 	$(DEMO_ENV) $(PY) manage.py seed_meeting_series
 	$(DEMO_ENV) $(PY) manage.py seed_demo_meetings
+	$(DEMO_ENV) $(PY) manage.py export_trust_store
 
 # pytest exits 5 when it collected nothing; that must fail, not pass.
 test: system-packages-test $(VENV)/.dev-installed messages

@@ -175,6 +175,11 @@ def _ensure_demo_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
             key_path.unlink()  # a key whose certificate was never written
         _write_private(key_path, _key_pem(key))
         cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        # A plain `pdfsig -nssdir sql:DOCUMENT_SIGNING_DIR/nssdb` trusts the new CA from its first
+        # signature on (issue 19 item 5). Imported here: documents.truststore imports this module.
+        from documents import truststore
+
+        truststore.refresh_after_demo_ca(certificate)
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
 

@@ -1,8 +1,10 @@
 """Issued documents are digitally signed in their unit's name (issue 19 item 5, PAdES with pyHanko).
 
 The issued file and every downloaded copy verify with pyHanko's validator and with a plain
-`pdfsig`; one changed byte fails both. Credentials come from the demo CA (DEBUG) or are imported
-from the PKI; a unit that cannot sign gets no document stored unsigned.
+`pdfsig`, which trusts the signer with the NSS database `manage.py export_trust_store` (or the demo
+CA's first signature) writes, and a signer of any other CA not; one changed byte fails both.
+Credentials come from the demo CA (DEBUG) or are imported from the PKI; a unit that cannot sign
+gets no document stored unsigned.
 """
 
 import datetime as dt
@@ -60,11 +62,15 @@ def pyhanko_status(content: bytes):
     return embedded[0], validate_pdf_signature(embedded[0], ValidationContext(trust_roots=roots))
 
 
-def pdfsig(content: bytes, tmp_path, name: str) -> str:
+def pdfsig(content: bytes, tmp_path, name: str, *, nssdir=None) -> str:
+    """Run a plain pdfsig on the file, with the NSS database at `nssdir` when given (as an officer would)."""
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(content)
+    command = ["pdfsig"]
+    if nssdir is not None:
+        command += ["-nssdir", f"sql:{nssdir}"]
     # pdfsig exits non-zero on a broken signature; its report is what is read either way.
-    run = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60)
+    run = subprocess.run([*command, str(path)], capture_output=True, text=True, timeout=60)
     return run.stdout + run.stderr
 
 
@@ -90,16 +96,19 @@ def test_the_issued_file_is_signed_by_its_unit_and_verifies_with_pyhanko(rendere
     assert embedded.md_algorithm == "sha256"
 
 
-def test_pdfsig_finds_the_issued_file_valid_and_a_one_byte_change_invalid(rendered, tmp_path):
+def test_pdfsig_finds_the_issued_file_valid_and_a_one_byte_change_invalid(rendered, tmp_path, signing_dir):
     _document, content = rendered
-    report = pdfsig(content, tmp_path, "issued")
+    # The demo CA made for the first signature was written at once into the NSS database pdfsig reads.
+    nssdb = signing_dir / "nssdb"
+    report = pdfsig(content, tmp_path, "issued", nssdir=nssdb)
     assert "Signature Validation: Signature is Valid." in report, report
+    assert "Certificate Validation: Certificate is Trusted." in report, report
     assert "Total document signed" in report
     assert f"Signer Certificate Common Name: {WUHOU_NAME}" in report
     assert "ETSI.CAdES.detached" in report
 
     altered = one_byte_changed(content)
-    assert "Signature is Valid." not in pdfsig(altered, tmp_path, "altered")
+    assert "Signature is Valid." not in pdfsig(altered, tmp_path, "altered", nssdir=nssdb)
     _embedded, status = pyhanko_status(altered)
     assert not status.intact and not status.bottom_line
 
@@ -401,3 +410,129 @@ def test_a_download_when_the_unit_cannot_sign_answers_409_with_the_reason(
     assert response.status_code == 409
     assert response.json()["code"] == "signing_unavailable"
     assert not DocumentCopy.objects.filter(document=document).exists()
+
+
+# --- the NSS trust store a plain pdfsig reads (manage.py export_trust_store) -------------------------
+
+
+def _nss_listing(directory) -> dict[str, str]:
+    """Return `certutil -L` of the database: nickname → trust flags."""
+    run = subprocess.run(
+        ["certutil", "-L", "-d", f"sql:{directory}"], capture_output=True, text=True, timeout=60, check=True
+    )
+    return {
+        name.strip(): flags
+        for name, _, flags in (line.rstrip().rpartition(" ") for line in run.stdout.splitlines()[3:])
+        if name.strip()
+    }
+
+
+def _root_pem(name: str) -> tuple[x509.Certificate, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    root = _certificate(name, name, key.public_key(), key, ca=True)
+    return root, root.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_export_trust_store_writes_exactly_the_pki_roots_and_rebuilds_on_each_run(
+    police_pki, settings, tmp_path, system_admin
+):
+    roots_file = tmp_path / "roots.pem"
+    first = x509.load_pem_x509_certificate(roots_file.read_bytes())
+    second, second_pem = _root_pem("公安部测试第二根CA")
+    roots_file.write_text(roots_file.read_text() + second_pem)
+    out = io.StringIO()
+    call_command("export_trust_store", by=system_admin.username, stdout=out)
+    nssdb = settings.DOCUMENT_SIGNING_DIR / "nssdb"
+    listing = _nss_listing(nssdb)
+    assert sorted(listing) == sorted(
+        f"{name} [{pki.fingerprint(c)[:16]}]"
+        for name, c in (("公安部测试根CA", first), ("公安部测试第二根CA", second))
+    )
+    assert set(listing.values()) == {",C,"}  # trusted for signatures only
+    assert f"pdfsig -nssdir sql:{nssdb} file.pdf" in out.getvalue()
+    event = AuditEvent.objects.get(action="documents.trust_store.export")
+    assert event.actor_username == system_admin.username
+    assert event.payload["fingerprints"] == [pki.fingerprint(first), pki.fingerprint(second)]
+
+    # A root taken out of the configuration leaves the database on the next run; nothing is left beside it.
+    roots_file.write_text(second_pem)
+    call_command("export_trust_store", stdout=io.StringIO())
+    assert list(_nss_listing(nssdb)) == [f"公安部测试第二根CA [{pki.fingerprint(second)[:16]}]"]
+    assert sorted(p.name for p in nssdb.parent.iterdir() if "nssdb" in p.name) == [".nssdb.lock", "nssdb"]
+
+
+def test_pdfsig_trusts_a_pki_signed_document_with_the_exported_store(
+    police_pki, settings, office, linked, media_root, tmp_path
+):
+    call_command(
+        "import_signing_credentials", "510107", key=str(police_pki["key"]), cert=str(police_pki["cert"])
+    )
+    document = issue(office)
+    assert tasks.render_document(document.pk) == "done"
+    content = Document.objects.get(pk=document.pk).file.read()
+    nssdb = tmp_path / "officer-nssdb"
+    assert "Certificate is Trusted" not in pdfsig(content, tmp_path, "before", nssdir=nssdb)
+    call_command("export_trust_store", dir=str(nssdb), stdout=io.StringIO())
+    report = pdfsig(content, tmp_path, "pki", nssdir=nssdb)
+    assert "Signature Validation: Signature is Valid." in report, report
+    assert "Certificate Validation: Certificate is Trusted." in report, report
+
+
+def test_pdfsig_does_not_trust_a_signature_from_another_ca(
+    signing_dir, settings, office, linked, media_root, tmp_path
+):
+    call_command("export_trust_store", stdout=io.StringIO())  # demo mode: the demo CA, made now
+    nssdb = signing_dir / "nssdb"
+    assert list(_nss_listing(nssdb)) == [f"{pki.DEMO_CA_NAME} [{pki.fingerprint(pki.demo_ca()[1])[:16]}]"]
+    # Another CA certifies a certificate in Wuhou's very name; the file it signs is intact but untrusted.
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other_ca = _certificate("另一个证书机构", "另一个证书机构", other_key.public_key(), other_key, ca=True)
+    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer = _certificate(WUHOU_NAME, "另一个证书机构", signer_key.public_key(), other_key, ca=False)
+    settings.DOCUMENT_SIGNING = "off"
+    document = issue(office)
+    assert tasks.render_document(document.pk) == "done"
+    unsigned = Document.objects.get(pk=document.pk).file.read()
+    forged = signing.sign_pdf(
+        unsigned,
+        pki.LoadedCredential(credential=None, key=signer_key, certificate=signer, chain=(other_ca,)),
+        reason="文书编号：伪造",
+        name=WUHOU_NAME,
+    )
+    report = pdfsig(forged, tmp_path, "forged", nssdir=nssdb)
+    assert "Signature Validation: Signature is Valid." in report, report
+    assert f"Signer Certificate Common Name: {WUHOU_NAME}" in report
+    assert "Certificate is Trusted" not in report
+    assert "Certificate Validation: Certificate issuer isn't Trusted." in report, report
+
+
+def test_export_trust_store_refuses_pki_without_roots_and_signing_off(settings, tmp_path):
+    settings.DOCUMENT_SIGNING, settings.DOCUMENT_SIGNING_TRUST_ROOTS = "pki", ""
+    settings.DOCUMENT_SIGNING_DIR = tmp_path / "signing"
+    with pytest.raises(CommandError, match="No trust roots are configured: set DOCUMENT_SIGNING_TRUST_ROOTS"):
+        call_command("export_trust_store")
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    settings.DOCUMENT_SIGNING_TRUST_ROOTS = str(tmp_path / "junk.pem")
+    with pytest.raises(CommandError, match=r"DOCUMENT_SIGNING_TRUST_ROOTS \(.*junk.pem\) cannot be read"):
+        call_command("export_trust_store")
+    settings.DOCUMENT_SIGNING = "off"
+    with pytest.raises(CommandError, match="DOCUMENT_SIGNING is off"):
+        call_command("export_trust_store")
+    assert not (tmp_path / "signing" / "nssdb").exists()
+    assert not AuditEvent.objects.filter(action="documents.trust_store.export").exists()
+
+
+def test_without_certutil_the_command_names_the_package_and_signing_goes_on(
+    signing_dir, office, linked, media_root, monkeypatch, tmp_path, caplog
+):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(CommandError, match=r"certutil .*libnss3-tools"):
+        call_command("export_trust_store")
+    # The first signing makes the demo CA; the store cannot be written, which is logged, not fatal.
+    document = issue(office)
+    assert tasks.render_document(document.pk) == "done"
+    assert Document.objects.get(pk=document.pk).sha256
+    assert not (signing_dir / "nssdb").exists()
+    assert "The NSS trust store for pdfsig was not written" in caplog.text
