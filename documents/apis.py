@@ -217,7 +217,7 @@ class DocumentDetailApi(APIView):
 @step_api_schema(operation_id="documents_transition", tags=["documents"], response=DocumentDetailSerializer)
 class DocumentTransitionApi(StepApi):
     """Take a step: submit_for_review, submit_for_approval, approve_review, approve, send_back, issue,
-    void, correct (void and draft the correction; answers the new draft)."""
+    correct (drafts the correction; answers the new draft), revoke (drafts the 撤销决定书; answers it)."""
 
     permission_classes = [CaseDataAccess]
     machine = DOCUMENT_MACHINE
@@ -226,7 +226,7 @@ class DocumentTransitionApi(StepApi):
         return _visible(request.user, pk)
 
     def respond(self, request, instance, pk: int):
-        # A correction answers the draft that replaces the document.
+        # A correction or a revocation answers the draft it made.
         return Response(detail(_visible(request.user, self.result.pk), request.user))
 
 
@@ -364,7 +364,7 @@ class SignatureSerializer(serializers.Serializer):
 
 
 class VerificationSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=[services.AUTHENTIC, services.VOIDED, services.UNKNOWN])
+    result = serializers.ChoiceField(choices=list(services.RESULTS))
     issuer = serializers.CharField(required=False)
     number = serializers.CharField(required=False)
     kind = serializers.CharField(required=False)
@@ -372,8 +372,18 @@ class VerificationSerializer(serializers.Serializer):
     title = serializers.CharField(required=False)
     issued_on = serializers.DateField(required=False, allow_null=True)
     status = serializers.CharField(required=False)
-    voided_reason = serializers.CharField(required=False)
-    replacement = serializers.DictField(required=False, allow_null=True)
+    voided_reason = serializers.CharField(
+        required=False, help_text=_("Why it no longer has effect (superseded, revoked or voided).")
+    )
+    replacement = serializers.DictField(
+        required=False, allow_null=True, help_text=_("The correction that superseded it.")
+    )
+    revocation = serializers.DictField(
+        required=False, allow_null=True, help_text=_("The 撤销决定书 that revoked it.")
+    )
+    corrects = serializers.DictField(
+        required=False, allow_null=True, help_text=_("The earlier document this one corrects.")
+    )
     copy = serializers.DictField(
         required=False, allow_null=True, help_text=_("A recorded served copy: viewer, time and purpose.")
     )

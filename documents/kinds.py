@@ -67,6 +67,9 @@ class DocumentKindSpec:
     # /api/v1/documents/ (issue 16 leak 9). Owned unless a kind is declared free-standing: a new kind
     # that forgets the flag stays out of the generic endpoint rather than in it.
     process_owned: bool = True
+    # Whether an issued document of the kind is corrected through its process (a 纪要 is signed again
+    # by every member, meetings.minutes), not by a correction drafted from the document.
+    corrected_by_process: bool = False
 
     def template_for(self, version: int | None = None) -> str:
         """Return the template file of a version (the current one by default)."""
@@ -258,5 +261,27 @@ JURISDICTION_DESIGNATION_DECISION = register(
         required_fields=("recipient", "case_name", "designated_unit", "reason", "legal_basis"),
         parts=(PART_STUB, PART_ORIGINAL, PART_DUPLICATE, PART_FILE, PART_RECEIPT),
         approval_chain=REVIEWED_CHAIN,
+    )
+)
+
+
+# --- ending an issued document (issue 19 item 7) ---------------------------------------------------
+
+REVOCATION_DECISION = register(
+    DocumentKindSpec(
+        code="revocation_decision",
+        title="撤销决定书",
+        label=_("Decision revoking a document (撤销决定书)"),
+        template_name="documents/kinds/revocation_decision",
+        # Its first version is drawn on the v2 layout of issue 19 (base.v2.html).
+        template_version=1,
+        category_char="撤",
+        required_fields=("revoked_title", "revoked_number", "reason", "legal_basis"),
+        parts=(PART_STUB, PART_ORIGINAL, PART_FILE),
+        # A revocation is a decision of the organ like the one it revokes: reviewed by the legal
+        # department and approved by the head, whatever chain the revoked document had.
+        approval_chain=REVIEWED_CHAIN,
+        # Drafted only from the document it revokes (documents.services.document_revoke).
+        process_owned=True,
     )
 )

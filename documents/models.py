@@ -2,8 +2,11 @@
 
 An issued document never changes: its number, data snapshot, template version, file and SHA-256
 stay as issued. `Document.save()` refuses any change to them (a QuerySet.update would bypass it, so
-services never update documents in bulk). A correction voids the document and drafts a new one,
-the two linked both ways.
+services never update documents in bulk). An issued document ends only through a later document
+(issue 19 item 7): a correction (更正) is a new document of the same kind naming the one it corrects,
+which is superseded when the correction is issued; a revocation (撤销) is a 撤销决定书 with its own
+legal review and approval, which revokes the document when it is issued. Until then the original
+stands. `voided` is the state of documents ended by the one-step void of before issue 19.
 """
 
 import secrets
@@ -43,6 +46,9 @@ class DocumentState(models.TextChoices):
     APPROVAL = "approval", _("Awaiting approval (审批)")
     APPROVED = "approved", _("Approved, awaiting issue")
     ISSUED = "issued", _("Issued (签发)")
+    SUPERSEDED = "superseded", _("Superseded by its correction (已更正)")
+    REVOKED = "revoked", _("Revoked (已撤销)")
+    # Ended by the one-step void of before issue 19; no step leads here any more.
     VOIDED = "voided", _("Voided")
 
 
@@ -54,7 +60,9 @@ class RenderState(models.TextChoices):
 
 
 S = DocumentState
-FINAL_STATES = (S.ISSUED, S.VOIDED)
+FINAL_STATES = (S.ISSUED, S.SUPERSEDED, S.REVOKED, S.VOIDED)
+# Issued documents that no longer have effect: verification names the later document that ended them.
+ENDED_STATES = (S.SUPERSEDED, S.REVOKED, S.VOIDED)
 SEND_BACK_SOURCES = [S.LEGAL_REVIEW, S.APPROVAL, S.APPROVED]
 
 # What may still change once a document is issued; everything else is frozen.
@@ -105,6 +113,16 @@ def _is_external(document) -> bool:
 
 def _is_internal(document) -> bool:
     return not _is_external(document)
+
+
+def _nothing_pending(document) -> bool:
+    """No correction or revocation of the document is under way (one later document at a time)."""
+    return document.pending_ending() is None
+
+
+def _correctable_here(document) -> bool:
+    """Its kind is corrected by a document of its own here, not through its process (a 纪要's re-signing)."""
+    return not document.spec.corrected_by_process
 
 
 class Document(ConcurrentTransitionMixin, models.Model):
@@ -181,6 +199,16 @@ class Document(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    revokes = models.OneToOneField(
+        "self",
+        verbose_name=_("revokes"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revoked_by_decision",
+        help_text=_("The issued document this 撤销决定书 revokes once it is issued itself."),
+    )
+    # Why and when the document stopped having effect (superseded, revoked, or voided before issue 19).
     voided_reason = models.TextField(_("reason for voiding"), blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(
@@ -232,9 +260,27 @@ class Document(ConcurrentTransitionMixin, models.Model):
     def is_issued(self) -> bool:
         return self.state in FINAL_STATES
 
+    def pending_ending(self) -> "Document | None":
+        """Return the correction or 撤销决定书 of this document still on its way to issue, if any."""
+        if self.pk is None:
+            return None
+        return (
+            type(self)
+            .objects.filter(models.Q(replaces=self) | models.Q(revokes=self))
+            .exclude(state__in=FINAL_STATES)
+            .first()
+        )
+
+    @property
+    def is_in_effect(self) -> bool:
+        """Whether the document is issued and no later document ended it."""
+        return self.state == S.ISSUED
+
     @property
     def outside_process(self) -> bool:
         """Whether a process's kind was made without its process (the generic endpoint before issue 16)."""
+        if self.revokes_id is not None:
+            return False  # a 撤销决定书's process is the document it revokes
         return self.spec.outside_process(self.link_target_type)
 
     def _stored_values(self) -> dict | None:
@@ -331,14 +377,42 @@ class Document(ConcurrentTransitionMixin, models.Model):
         self._require_fields()
         self._mark_issued(by, issue)
 
-    @transition(field=state, source=S.ISSUED, target=S.VOIDED, permission=perms.may_void)
-    def void(self, *, by, reason: str = ""):
-        """Void the issued document, with the reason."""
-        self._mark_voided(by, reason)
+    # --- ending an issued document (issue 19 item 7) ------------------------------------------------
+    # `correct` and `revoke` leave the document issued: they draft the later document (the service
+    # does), and are transitions so that who may start them, and when, is checked and audited on the
+    # document's own timeline. The later document's issue takes `supersede` or `mark_revoked`.
 
-    @transition(field=state, source=S.ISSUED, target=S.VOIDED, permission=perms.may_void)
-    def correct(self, *, by, reason: str = "", replaced_by=None):
-        """Void the issued document for its correction, a new draft the service made (更正)."""
+    @transition(
+        field=state,
+        source=S.ISSUED,
+        target=S.ISSUED,
+        permission=perms.may_draft,
+        conditions=[_correctable_here, _nothing_pending],
+    )
+    def correct(self, *, by, reason: str = ""):
+        """Start a correction (更正): the service drafts the new document that will supersede this one."""
+        _required(reason, "reason", _("Say what the correction corrects."))
+
+    @transition(
+        field=state,
+        source=S.ISSUED,
+        target=S.ISSUED,
+        permission=perms.may_draft,
+        conditions=[_nothing_pending],
+    )
+    def revoke(self, *, by, reason: str = ""):
+        """Start a revocation (撤销): the service drafts the 撤销决定书 that revokes this one once issued."""
+        _required(reason, "reason", _("Say why the document is revoked."))
+
+    @transition(field=state, source=S.ISSUED, target=S.SUPERSEDED, permission=perms.may_end)
+    def supersede(self, *, by, reason: str = "", replaced_by=None):
+        """Record that the correction was issued: this document no longer has effect."""
+        self._mark_voided(by, reason)
+        self.replaced_by = replaced_by
+
+    @transition(field=state, source=S.ISSUED, target=S.REVOKED, permission=perms.may_end)
+    def mark_revoked(self, *, by, reason: str = "", replaced_by=None):
+        """Record that the 撤销决定书 was issued: this document is revoked."""
         self._mark_voided(by, reason)
         self.replaced_by = replaced_by
 

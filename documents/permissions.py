@@ -81,9 +81,11 @@ def may_send_back(document, user) -> bool:
     return may_approve(document, user)
 
 
-def may_void(document, user) -> bool:
-    """Void an issued document: the head or a legal officer of the issuing unit."""
-    return holds(user, document.issuing_unit_id, Role.UNIT_HEAD, Role.LEGAL_OFFICER)
+def may_end(document, user) -> bool:
+    """End an issued document (superseded by its correction, revoked by a 撤销决定书): who signs the
+    later document, the head of the issuing unit (the same organ decides; MPS-2020 art 7 ¶2 leaves a
+    superior's own revocation to the superior's documents)."""
+    return holds(user, document.issuing_unit_id, Role.UNIT_HEAD)
 
 
 def may_serve(document, user) -> bool:

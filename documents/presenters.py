@@ -33,6 +33,24 @@ def document_steps(document: Document, user) -> list[str]:
     return [name for name in DOCUMENT_MACHINE.names(api=True) if name in names]
 
 
+# The chain's own steps, which any page showing the document may offer.
+CHAIN_STEPS = ("submit_for_review", "submit_for_approval", "approve_review", "approve", "send_back")
+
+
+def page_steps(document: Document) -> tuple[str, ...]:
+    """Return the steps a document's own page offers.
+
+    The chain, correction and revocation always; issuing only for a document no process issues (a
+    correction, a 撤销决定书, a free-standing kind): a process's document is issued by the process's own
+    step, which does what the decision decides (jurisdiction settled, a request sent).
+    """
+    steps = (*CHAIN_STEPS, "correct", "revoke")
+    standalone = (
+        not document.spec.process_owned or document.replaces_id is not None or document.revokes_id is not None
+    )
+    return (*steps, "issue") if standalone else steps
+
+
 def receipt_of(recipient: DocumentRecipient, *, api: bool = False) -> dict | None:
     """Return the recipient's returned 回执 (how, when signed and recorded, by whom, the scan's link).
 

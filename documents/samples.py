@@ -291,5 +291,15 @@ SAMPLE_FIELDS.update(
             "handling_unit": "成都市公安局武侯区分局",
             **_STUB_PEOPLE,
         },
+        kinds.REVOCATION_DECISION.code: {
+            "recipient": "昆明市公安局",
+            "revoked_title": "移送案件通知书",
+            "revoked_subject": "",
+            "revoked_number": "成武公（刑）移字〔2026〕4号",
+            "revoked_date": "2026年3月8日",
+            "reason": "移送的案件经查不属昆明市公安局管辖",
+            "legal_basis": "《公安机关办理刑事案件程序规定》第七条第一款",
+            **_STUB_PEOPLE,
+        },
     }
 )

@@ -23,7 +23,7 @@ def document_for(user, pk: int) -> Document | None:
     """Return the document when the user may see it, else None (the caller answers 404)."""
     document = (
         Document.objects.select_related(
-            "issuing_unit", "department", "created_by", "issued_by", "replaced_by"
+            "issuing_unit", "department", "created_by", "issued_by", "replaced_by", "replaces", "revokes"
         )
         .prefetch_related("recipients")
         .filter(pk=pk)

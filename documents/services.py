@@ -1,4 +1,4 @@
-"""Services of documents: draft, edit, the approval chain, issue, void and correct, serve, verify, download.
+"""Services of documents: draft, edit, the approval chain, issue, correct and revoke, serve, verify, download.
 
 Every state change goes through core.workflow.run_transition. Issuing assigns the number under the
 counter lock, snapshots the context the PDF is rendered from, and queues the render through the
@@ -24,6 +24,7 @@ from documents import form_data, kinds, numbering, pki, seals, signing
 from documents import permissions as perms
 from documents.access import document_visible_to
 from documents.models import (
+    FINAL_STATES,
     Document,
     DocumentCopy,
     DocumentRecipient,
@@ -46,6 +47,17 @@ def _acting_unit_code(document: Document) -> str:
     return document.issuing_unit.code
 
 
+def chain_for(spec: kinds.DocumentKindSpec, data: dict, *, correction: bool = False) -> tuple[str, ...]:
+    """Return a document's approval chain: its kind's, except that a correction of a kind its process
+    approves is reviewed and approved here. The process approved the text it saw; a corrected text is
+    a new decision of the organ (MPS-2020 art 7 ¶1: the organ answers for its own errors). A kind its
+    process corrects (a 纪要, signed again by every member) keeps its process's approval."""
+    chain = spec.chain(data)
+    if correction and kinds.EXTERNAL in chain and not spec.corrected_by_process:
+        return kinds.REVIEWED_CHAIN
+    return chain
+
+
 @transaction.atomic
 def document_draft(
     *,
@@ -59,6 +71,7 @@ def document_draft(
     link_target_type: str = "",
     link_target_id: str | int = "",
     replaces: Document | None = None,
+    revokes: Document | None = None,
     check_permission: bool = True,
 ) -> Document:
     """Draft a document of a registered kind in the issuing unit's name.
@@ -70,7 +83,7 @@ def document_draft(
     if kind not in dict(kinds.choices()):
         raise ValidationError({"kind": [_("No such document kind.")]})
     spec = kinds.get(kind)
-    if spec.outside_process(link_target_type):
+    if revokes is None and spec.outside_process(link_target_type):
         raise ValidationError({"kind": [kinds.process_owned_message(spec)]}, code="process_owned")
     if check_permission and not perms.may_draft_for(issuing_unit.pk, by):
         raise NotAllowed
@@ -83,10 +96,11 @@ def document_draft(
         department=department,
         title=title or spec.title,
         data=audit.json_safe(data),
-        approval_chain=list(spec.chain(data)),
+        approval_chain=list(chain_for(spec, data, correction=replaces is not None)),
         link_target_type=link_target_type,
         link_target_id=str(link_target_id or ""),
         replaces=replaces,
+        revokes=revokes,
         created_by=by,
     )
     document.save()
@@ -129,7 +143,7 @@ def document_update(
     document = Document.objects.select_for_update().get(pk=document.pk)
     if check_permission and not perms.may_draft(document, by):
         raise NotAllowed
-    if document.state in (DocumentState.ISSUED, DocumentState.VOIDED):
+    if document.state in FINAL_STATES:
         # Let the model refuse it, so the API and the model say the same thing.
         if data is not None:
             document.data = audit.json_safe(data)
@@ -141,7 +155,9 @@ def document_update(
     values: dict[str, Any] = {}
     if data is not None:
         values["data"] = audit.json_safe(data)
-        values["approval_chain"] = list(document.spec.chain(values["data"]))
+        values["approval_chain"] = list(
+            chain_for(document.spec, values["data"], correction=document.replaces_id is not None)
+        )
     if title is not None:
         values["title"] = title.strip() or document.spec.title
     model_update(
@@ -208,8 +224,21 @@ def build_snapshot(document: Document, *, number: str, issued_at, template_versi
             },
             "template_version": template_version,
             "verification_code": document.verification_code,
+            # A correction names the document it corrects under its number (issue 19 item 7).
+            "corrects": _corrected_reference(document),
         }
     )
+
+
+def _corrected_reference(document: Document) -> dict | None:
+    earlier = document.replaces
+    if earlier is None:
+        return None
+    return {
+        "number": earlier.number,
+        "kind_title": earlier.spec.title,
+        "date": local_date_text(earlier.issued_at) if earlier.issued_at else "",
+    }
 
 
 def verification_url(code: str) -> str:
@@ -266,6 +295,7 @@ def document_issue(*, document: Document, by, expected_state: str | None = None)
     }
 
     def after(instance, from_state, to_state):
+        _end_the_earlier_document(instance, by)
         outbox.enqueue(
             topic=RENDER_TOPIC, payload={"document_id": instance.pk}, key=f"{RENDER_TOPIC}:{instance.pk}"
         )
@@ -283,27 +313,27 @@ def document_issue(*, document: Document, by, expected_state: str | None = None)
     return result.instance
 
 
-@transaction.atomic
-def document_void(
-    *,
-    document: Document,
-    by,
-    reason: str,
-    expected_state: str | None = None,
-) -> Document:
-    """Void an issued document with the reason; core.workflow.run_transition locks it again by its pk."""
-    result = run_transition(
+def _start_ending(original: Document, name: str, *, by, reason: str, expected_state, draft) -> Document:
+    """Take `correct` or `revoke` on the issued document and draft the later document in one step."""
+    made: list[Document] = []
+
+    def after(instance, from_state, to_state):
+        made.append(draft(instance))
+
+    run_transition(
         model=Document,
-        pk=document.pk,
-        name="void",
+        pk=original.pk,
+        name=name,
         by=by,
-        acting_unit_code=_acting_unit_code(document),
+        acting_unit_code=_acting_unit_code(original),
         expected_state=expected_state,
         arguments={"reason": reason},
         note=reason,
-        audit_payload={"reason": reason, "replaced_by": None},
+        audit_payload={"reason": reason.strip()},
+        after=after,
     )
-    return result.instance
+    # The draft's own audit event (documents.document.draft) and row name the document it ends.
+    return made[0]
 
 
 @transaction.atomic
@@ -315,41 +345,112 @@ def document_correct(
     data: dict | None = None,
     expected_state: str | None = None,
 ) -> Document:
-    """Void an issued document and draft its correction, the two linked both ways; return the draft.
+    """Draft the correction (更正) of an issued document and return the draft.
 
-    The draft goes through the chain again and is issued with a new number.
+    The original stands until the correction is issued: then it is superseded and verification names
+    the correction. The draft carries the original's data (or `data`), recipients and link, and goes
+    through its chain again; a process-approved kind's correction is reviewed and approved here.
     """
     original = Document.objects.select_related("issuing_unit", "department").get(pk=document.pk)
-    if original.state != DocumentState.ISSUED or (
-        expected_state is not None and expected_state != original.state
-    ):
-        raise Conflict(current_state=original.state)
-    if not perms.may_void(original, by):
-        raise NotAllowed
-    draft = document_draft(
-        kind=original.kind,
-        issuing_unit=original.issuing_unit,
-        department=original.department,
-        by=by,
-        data=data if data is not None else original.data,
-        title=original.title,
-        recipients=[{"name": r.name, "unit": r.unit} for r in original.recipients.all()],
-        link_target_type=original.link_target_type,
-        link_target_id=original.link_target_id,
-        replaces=original,
-        check_permission=False,
+
+    def draft(locked: Document) -> Document:
+        return document_draft(
+            kind=locked.kind,
+            issuing_unit=locked.issuing_unit,
+            department=locked.department,
+            by=by,
+            data=data if data is not None else locked.data,
+            title=locked.title,
+            recipients=[{"name": r.name, "unit": r.unit} for r in locked.recipients.all()],
+            link_target_type=locked.link_target_type,
+            link_target_id=locked.link_target_id,
+            replaces=locked,
+            check_permission=False,
+        )
+
+    return _start_ending(
+        original, "correct", by=by, reason=reason, expected_state=expected_state, draft=draft
     )
+
+
+def revocation_fields(original: Document, reason: str) -> dict:
+    """Return the 撤销决定书's fields drawn from the document it revokes; the drafter adds the basis."""
+    issued_on = local_date_text(original.issued_at) if original.issued_at else ""
+    served = [r.name for r in original.recipients.all()]
+    return {
+        "recipient": "、".join(served),
+        "revoked_title": original.spec.title,
+        "revoked_subject": original.title if original.title != original.spec.title else "",
+        "revoked_number": original.number,
+        "revoked_date": issued_on,
+        "reason": reason.strip(),
+        "legal_basis": "",
+    }
+
+
+@transaction.atomic
+def document_revoke(
+    *,
+    document: Document,
+    by,
+    reason: str,
+    expected_state: str | None = None,
+) -> Document:
+    """Draft the 撤销决定书 that revokes an issued document and return the draft.
+
+    The decision has its own legal review and approval (documents.kinds.REVOCATION_DECISION); the
+    document is revoked when the decision is issued, and each of its recipients is served the
+    decision. The drafter fills in the legal basis before submitting it.
+    """
+    original = Document.objects.select_related("issuing_unit", "department").get(pk=document.pk)
+
+    def draft(locked: Document) -> Document:
+        return document_draft(
+            kind=kinds.REVOCATION_DECISION.code,
+            issuing_unit=locked.issuing_unit,
+            department=locked.department,
+            by=by,
+            data=revocation_fields(locked, reason),
+            recipients=[{"name": r.name, "unit": r.unit} for r in locked.recipients.all()],
+            link_target_type=locked.link_target_type,
+            link_target_id=locked.link_target_id,
+            revokes=locked,
+            check_permission=False,
+        )
+
+    return _start_ending(original, "revoke", by=by, reason=reason, expected_state=expected_state, draft=draft)
+
+
+def _end_the_earlier_document(later: Document, by) -> None:
+    """Supersede the document a correction corrects, or revoke the one a 撤销决定书 revokes.
+
+    Called inside the later document's issue: if the earlier one is no longer in effect (ended by
+    another document meanwhile) the issue is refused whole (409), number included.
+    """
+    earlier_id = later.replaces_id or later.revokes_id
+    if earlier_id is None:
+        return
+    earlier = Document.objects.select_for_update().get(pk=earlier_id)
+    if earlier.state != DocumentState.ISSUED:
+        raise Conflict(
+            _("%(number)s no longer has effect; this document cannot end it again.")
+            % {"number": earlier.number},
+            current_state=earlier.state,
+        )
+    name = "supersede" if later.replaces_id else "mark_revoked"
+    reason = (_("Corrected by %(number)s.") if name == "supersede" else _("Revoked by %(number)s.")) % {
+        "number": later.number
+    }
     run_transition(
         model=Document,
-        pk=original.pk,
-        name="correct",
+        pk=earlier.pk,
+        name=name,
         by=by,
-        acting_unit_code=_acting_unit_code(original),
-        arguments={"reason": reason, "replaced_by": draft},
+        acting_unit_code=later.issuing_unit.code,
+        arguments={"reason": reason, "replaced_by": later},
         note=reason,
-        audit_payload={"reason": reason, "replaced_by": draft.pk},
+        audit_payload={"by_document": later.pk, "number": later.number},
     )
-    return draft
 
 
 @transaction.atomic
@@ -585,13 +686,22 @@ def document_download(*, document: Document, by, channel: str = "api") -> Docume
 
 
 AUTHENTIC = "authentic"
-VOIDED = "voided"
+SUPERSEDED = "superseded"  # a correction was issued: the answer names it
+REVOKED = "revoked"  # a 撤销决定书 was issued: the answer names it
+VOIDED = "voided"  # ended by the one-step void of before issue 19
 UNKNOWN = "unknown"
+RESULTS = (AUTHENTIC, SUPERSEDED, REVOKED, VOIDED, UNKNOWN)
+_RESULT_OF_STATE = {
+    DocumentState.ISSUED: AUTHENTIC,
+    DocumentState.SUPERSEDED: SUPERSEDED,
+    DocumentState.REVOKED: REVOKED,
+    DocumentState.VOIDED: VOIDED,
+}
 
 
 @dataclass(frozen=True)
 class Verification:
-    result: str  # authentic, voided or unknown
+    result: str  # one of RESULTS
     document: Document | None = None
     copy: DocumentCopy | None = None
     # A stored document not vouched for: a process's kind issued outside its process (issue 16).
@@ -620,18 +730,18 @@ class Verification:
             if document.issued_at
             else None,
             "status": document.state,
-            "voided_reason": document.voided_reason if document.state == DocumentState.VOIDED else "",
+            # Why it no longer has effect (superseded, revoked or voided); empty while in effect.
+            "voided_reason": document.voided_reason if not document.is_in_effect else "",
             "replacement": None,
+            "revocation": None,
+            "corrects": _reference(document.replaces) if document.replaces_id else None,
             "copy": None,
             "signature": self.signature.as_dict() if self.signature is not None else None,
         }
         replacement = self.replacement
         if replacement is not None:
-            answer["replacement"] = {
-                "number": replacement.number,
-                "status": replacement.state,
-                "verification_code": replacement.verification_code if replacement.is_issued else "",
-            }
+            key = "revocation" if document.state == DocumentState.REVOKED else "replacement"
+            answer[key] = _reference(replacement)
         if self.copy is not None:
             answer["copy"] = {
                 "viewer": getattr(self.copy.viewer, "display_name", str(self.copy.viewer)),
@@ -639,6 +749,17 @@ class Verification:
                 "purpose": self.copy.purpose,
             }
         return answer
+
+
+def _reference(later: Document) -> dict:
+    """Name another document in an answer: its number, state, date and the code that verifies it."""
+    return {
+        "number": later.number,
+        "kind_title": later.spec.title,
+        "status": later.state,
+        "issued_on": timezone.localtime(later.issued_at).date().isoformat() if later.issued_at else None,
+        "verification_code": later.verification_code if later.is_issued else "",
+    }
 
 
 def _result_for(
@@ -658,8 +779,7 @@ def _result_for(
         except OSError:
             content = None  # the volume is away: the answer stands on the record, without the signature
     signature = signing.inspect(content) if content is not None else None
-    result = VOIDED if document.state == DocumentState.VOIDED else AUTHENTIC
-    return Verification(result, document, copy, signature=signature)
+    return Verification(_RESULT_OF_STATE[document.state], document, copy, signature=signature)
 
 
 def _audit_verification(*, by, method: str, probe: str, verification: Verification) -> None:
@@ -684,7 +804,7 @@ def _signature_summary(report: signing.SignatureReport | None) -> dict | None:
     return {"valid": report.ok, "signer_unit": report.unit_code, "problems": list(report.problems)}
 
 
-_VERIFY_RELATED = ("issuing_unit", "replaced_by")
+_VERIFY_RELATED = ("issuing_unit", "replaced_by", "replaces")
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The steps of a document's approval chain, issue, voiding and correction, declared once (core.steps)."""
+"""The steps of a document's approval chain, issue, correction and revocation, declared once (core.steps)."""
 
 from dataclasses import dataclass
 
@@ -23,19 +23,20 @@ def _issue(document, name, *, by, expected_state=None, reason=""):
     return services.document_issue(document=document, by=by, expected_state=expected_state)
 
 
-def _void(document, name, *, by, expected_state=None, reason=""):
-    return services.document_void(document=document, by=by, reason=reason, expected_state=expected_state)
+def _revoke(document, name, *, by, expected_state=None, reason=""):
+    return services.document_revoke(document=document, by=by, reason=reason, expected_state=expected_state)
 
 
 def _correct(document, name, *, by, expected_state=None, reason=""):
     return services.document_correct(document=document, by=by, reason=reason, expected_state=expected_state)
 
 
-_SERVICES = {"issue": _issue, "void": _void, "correct": _correct}
+_SERVICES = {"issue": _issue, "revoke": _revoke, "correct": _correct}
 
 
 def _take_document_step(document, name, *, by, expected_state=None, **values):
-    """Take a step through its service; answer the document it leaves (the new draft of a correction)."""
+    """Take a step through its service; answer the document it leaves (the draft a correction or a
+    revocation makes)."""
     return _SERVICES.get(name, _chain_step)(document, name, by=by, expected_state=expected_state, **values)
 
 
@@ -113,20 +114,27 @@ DOCUMENT_MACHINE = Machine(
             waiting=False,
             help=_("It gets its number and its PDF; it cannot be changed afterwards."),
         ),
-        Step(
-            "void",
-            _("Void"),
-            emphasis=DANGER,
-            form=ReasonForm,
-            confirm=_("Void this issued document; verification will say so."),
-        ),
+        # Ending an issued document: each drafts the later document, which goes through its own
+        # approval; the document stands until that one is issued (issue 19 item 7).
         Step(
             "correct",
-            _("Void and correct"),
+            _("Draft a correction (更正)"),
+            form=ReasonForm,
+            help=_(
+                "Drafts a corrected document for the approval chain; once it is issued this one is "
+                "superseded and verification names the correction."
+            ),
+        ),
+        Step(
+            "revoke",
+            _("Draft a revocation decision (撤销)"),
             emphasis=DANGER,
             form=ReasonForm,
-            help=_("Voids the document and drafts its correction, which goes through the chain again."),
-            confirm=_("Void this issued document and draft its correction."),
+            help=_(
+                "Drafts a 撤销决定书 for legal review and the head's approval; once it is issued this "
+                "document is revoked and each recipient is served the decision."
+            ),
+            confirm=_("Draft a 撤销决定书 revoking this document."),
         ),
     ],
     run=_take_document_step,

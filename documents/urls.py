@@ -7,6 +7,8 @@ app_name = "documents"
 urlpatterns = [
     path("documents/verify/", views.VerifyView.as_view(), name="verify"),
     path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="detail"),
+    path("documents/<int:pk>/fields/", views.DocumentFieldsView.as_view(), name="fields"),
+    path("documents/<int:pk>/transitions/<str:name>/", views.DocumentStepView.as_view(), name="step"),
     path(
         "documents/<int:pk>/recipients/<int:recipient_id>/receipt/",
         views.ReceiptView.as_view(),

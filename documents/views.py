@@ -11,13 +11,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from core.exceptions import Conflict, NotAllowed
 from core.guards import AdministratorsOnlyMixin
-from core.pages import apply_errors
+from core.pages import StepView, apply_errors, next_steps
 from documents import permissions as perms
 from documents import seals, selectors, services
+from documents.fields import DraftFieldsForm
 from documents.forms import ReceiptForm, SealForm, VerifyForm
-from documents.models import Document, SealImage
-from documents.presenters import file_response, receipt_file_response, receipt_of
+from documents.models import Document, DocumentState, SealImage
+from documents.presenters import file_response, page_steps, receipt_file_response, receipt_of
+from documents.steps import DOCUMENT_MACHINE
 from organisation.models import Unit
 
 
@@ -83,7 +86,9 @@ class DocumentDetailView(LoginRequiredMixin, View):
             raise Http404
         return document
 
-    def _page(self, request, document, *, forms=None, status=200):
+    def _page(
+        self, request, document, *, forms=None, status=200, bound=None, bound_step="", fields_form=None
+    ):
         recipients = list(
             document.recipients.select_related("unit", "receipt_recorded_by", "served_by").order_by("id")
         )
@@ -98,11 +103,86 @@ class DocumentDetailView(LoginRequiredMixin, View):
                 issued and not recipient.receipt and perms.may_upload_receipt(recipient, request.user)
             )
             recipient.form = (forms or {}).get(recipient.pk) or ReceiptForm(prefix=f"r{recipient.pk}")
-        context = {"document": document, "recipients": recipients}
+        offers = [
+            offer
+            for offer in next_steps(
+                DOCUMENT_MACHINE,
+                document,
+                request.user,
+                url_for=lambda name: reverse("documents:step", args=[document.pk, name]),
+                bound=bound,
+                bound_step=bound_step,
+            )
+            if offer.name in page_steps(document)
+        ]
+        editable = document.state == DocumentState.DRAFTED and perms.may_draft(document, request.user)
+        context = {
+            "document": document,
+            "recipients": recipients,
+            "offers": offers,
+            "fields_form": fields_form or (DraftFieldsForm(document=document) if editable else None),
+            "pending_ending": document.pending_ending() if document.is_in_effect else None,
+        }
         return render(request, self.template_name, context, status=status)
 
     def get(self, request, pk: int):
         return self._page(request, self._document(request, pk))
+
+
+class DocumentFieldsView(DocumentDetailView):
+    """POST: change the text fields of a draft the user may edit (a correction, a 撤销决定书)."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request, pk: int):
+        document = self._document(request, pk)
+        if not perms.may_draft(document, request.user):
+            raise NotAllowed
+        form = DraftFieldsForm(request.POST, document=document)
+        if form.is_valid():
+            try:
+                services.document_update(document=document, by=request.user, data=form.merged_data())
+            except ValidationError as error:
+                apply_errors(form, error)
+            except Conflict:
+                messages.error(request, _("The draft moved on meanwhile; it can no longer be edited."))
+                return self._page(request, self._document(request, pk), status=409)
+            else:
+                messages.success(request, _("The draft is saved."))
+                return redirect("documents:detail", pk=document.pk)
+        return self._page(request, document, status=400, fields_form=form)
+
+
+class DocumentStepView(LoginRequiredMixin, StepView):
+    """Take a step of a document from its page: its chain, and starting a correction or a revocation.
+
+    Issuing here is only for documents no process issues (a correction, a 撤销决定书, a free-standing
+    kind): a process's document is issued by its process's own step (documents.presenters.page_steps).
+    """
+
+    machine = DOCUMENT_MACHINE
+
+    def get_object(self, request, pk: int):
+        document = selectors.document_for(request.user, pk)
+        if document is None:
+            raise Http404
+        return document
+
+    def post(self, request, name: str, **kwargs):
+        document = self.get_object(request, **kwargs)
+        if name not in page_steps(document):
+            raise Http404(name)
+        return super().post(request, name, **kwargs)
+
+    def render_object(self, request, instance, *, status: int, bound=None, bound_step: str = ""):
+        return DocumentDetailView()._page(
+            request, instance, status=status, bound=bound, bound_step=bound_step
+        )
+
+    def success_url(self, request, instance) -> str:
+        # A correction or revocation answers the draft it made: its page is where work goes on.
+        later = self.result if isinstance(self.result, Document) else instance
+        return reverse("documents:detail", args=[later.pk])
 
 
 class ReceiptView(LoginRequiredMixin, View):

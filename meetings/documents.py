@@ -37,6 +37,8 @@ MEETING_MINUTES = document_kinds.register(
         required_fields=("masthead", "opening"),
         approval_chain=document_kinds.EXTERNAL_CHAIN,
         sealed=False,
+        # Corrected minutes are signed again by every member (meetings.minutes.minutes_reopen).
+        corrected_by_process=True,
     )
 )
 

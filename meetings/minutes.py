@@ -346,7 +346,7 @@ def minutes_transition(*, minutes: Minutes, name, by, reason="", expected_state=
     minutes = _lock(minutes.pk)
     minutes.meeting = _meeting_of(minutes)
     _check_available(minutes, name, by, expected_state)
-    handler = {"circulate": _circulate, "revise": _revise, "issue": _issue}[name]
+    handler = {"circulate": _circulate, "revise": _revise, "issue": _issue, "correct": _correct}[name]
     handler(minutes=minutes, by=by, reason=reason, expected=expected_state)
     return Minutes.objects.select_related("meeting", "document").get(pk=minutes.pk)
 
@@ -414,6 +414,48 @@ def _revise(*, minutes, by, reason, expected):
         arguments={"reason": reason},
         note=reason,
         audit_payload={"version": version, "reason": reason},
+        after=after,
+    )
+
+
+def _correct(*, minutes, by, reason, expected):
+    meeting = minutes.meeting
+    issued = minutes.document
+
+    def after(instance, from_state, to_state):
+        _follow(meeting.pk, "minutes_reopened", by, meeting.host_unit.code)
+        members = permissions.current_member_units(meeting.series)
+        users = {*_signatories(meeting.series), *_officers(members, [Role.LIAISON_OFFICER])}
+        notify(
+            users=users,
+            key=f"minutes:{instance.pk}:correct:v{instance.version}",
+            subject=_("Minutes reopened for correction: %(meeting)s"),
+            body=_(
+                "The issued minutes %(number)s stand until the corrected text is signed again and "
+                "issued. Reason: %(reason)s"
+            ),
+            url=_meeting_url(meeting),
+            params={
+                "meeting": meeting.title,
+                "number": issued.number if issued else "",
+                "reason": reason.strip(),
+            },
+        )
+
+    run_transition(
+        model=Minutes,
+        pk=minutes.pk,
+        name="correct",
+        by=by,
+        acting_unit_code=meeting.host_unit.code,
+        expected_state=expected,
+        arguments={"reason": reason},
+        note=reason,
+        audit_payload={
+            "version": minutes.version,
+            "reason": reason.strip(),
+            "issued": issued.pk if issued else None,
+        },
         after=after,
     )
 
@@ -503,6 +545,8 @@ def _issue(*, minutes, by, reason, expected):
             recipients=[{"name": unit.name, "unit": unit} for unit in members],
             link_target_type=LINK_TYPE,
             link_target_id=meeting.pk,
+            # Issued minutes reopened for correction: the new 纪要 supersedes them when issued.
+            replaces=instance.document,
             check_permission=False,
         )
         # Approved externally (meetings.documents): every current member signed this digest.
@@ -538,7 +582,7 @@ def _notify_published(minutes: Minutes, meeting: JointMeeting, document) -> None
     users.update(_officers(set(owner_units), permissions.ACTION_OWNERS))
     notify(
         users=users,
-        key=f"minutes:{minutes.pk}:published",
+        key=f"minutes:{minutes.pk}:published:{document.pk}",
         subject=_("Minutes issued: %(meeting)s (%(number)s)"),
         url=_meeting_url(meeting),
         params={"meeting": meeting.title, "number": document.number},

@@ -402,6 +402,16 @@ class JointMeeting(ConcurrentTransitionMixin, models.Model):
     def minutes_published(self, *, by) -> None:
         """Follow the minutes once the host's head has issued them."""
 
+    @transition(
+        field=state,
+        source=MS.PUBLISHED,
+        target=MS.MINUTES_DRAFTING,
+        conditions=[_minutes_in("drafting")],
+        permission=permissions.may_draft_minutes,
+    )
+    def minutes_reopened(self, *, by) -> None:
+        """Follow issued minutes reopened for their correction (更正)."""
+
 
 class ParticipantKind(models.TextChoices):
     LEADER = "leader", _("Leader (领导)")
@@ -659,6 +669,18 @@ class Minutes(ConcurrentTransitionMixin, models.Model):
         """Issue (签发) the minutes as a document and publish them to the members."""
         self.issued_by = by
         self.published_at = now
+
+    @transition(
+        field=state, source=MN.PUBLISHED, target=MN.DRAFTING, permission=permissions.may_draft_minutes_of
+    )
+    def correct(self, *, by, reason: str) -> None:
+        """Reopen issued minutes for their correction (更正, issue 19 item 7).
+
+        The issued 纪要 stands until the corrected text is signed by every member again and issued:
+        that document then supersedes it (documents.services). Decisions already applied stay as
+        they took effect; new ones apply when the correction is issued.
+        """
+        self.revise_reason = _require(reason, "reason", _("Say what the correction corrects."))
 
 
 class SignoffAction(models.TextChoices):

@@ -16,6 +16,7 @@ TIMELINE_LABELS = {
     "minutes_revised": _("Minutes taken back for revision"),
     "minutes_signed": _("Minutes signed by every member"),
     "minutes_published": _("Minutes issued and published"),
+    "minutes_reopened": _("Issued minutes reopened for correction"),
     # Changes to the meeting that are not transitions.
     "update": _("Details changed"),
     "duty_handover": _("Duty (轮值) handed over"),
@@ -37,6 +38,7 @@ TIMELINE_LABELS = {
     "revise": _("Minutes taken back for revision"),
     "complete_signing": _("Every member unit signed"),
     "issue": _("Minutes issued (签发)"),
+    "correct": _("Issued minutes reopened for correction (更正)"),
     "signoff_signed": _("Minutes signed (会签)"),
     "signoff_commented": _("Minutes returned with comments"),
     # Action items.

@@ -440,6 +440,19 @@ def _check_drafting(minutes: MinutesModel, by) -> None:
         raise PermissionDenied
 
 
+def _check_not_applied(resolution: Resolution) -> None:
+    """Refuse to change a decision that took effect with issued minutes (a 纪要 reopened for correction)."""
+    if resolution.apply_state != ApplyState.PENDING:
+        raise Conflict(
+            _(
+                "Resolution %(number)s took effect when the minutes were issued; a correction cannot "
+                "change it. Record a new decision instead."
+            )
+            % {"number": resolution.number},
+            current_state=resolution.apply_state,
+        )
+
+
 def _unit_value(value, field_name: str) -> Unit | None:
     if value is None or value == "":
         return None
@@ -650,6 +663,7 @@ def resolution_update(*, resolution: Resolution, by, **fields) -> Resolution:
     resolution = _still_there(resolution)
     resolution.minutes = minutes
     _check_drafting(minutes, by)
+    _check_not_applied(resolution)
     kind = fields.pop("kind", resolution.kind)
     spec = KINDS.get(kind)
     if spec is None:
@@ -699,6 +713,7 @@ def resolution_remove(*, resolution: Resolution, by) -> None:
     minutes = _lock_minutes(resolution.minutes_id)
     resolution = _still_there(resolution)
     _check_drafting(minutes, by)
+    _check_not_applied(resolution)
     _audit("remove", resolution, by, minutes, _snapshot(resolution))
     resolution.delete()
     _renumber(minutes)

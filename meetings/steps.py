@@ -141,6 +141,16 @@ MINUTES_MACHINE = Machine(
             emphasis=PRIMARY,
             help=_("Numbers and issues the 纪要; its resolutions then take effect."),
         ),
+        Step(
+            "correct",
+            _("Correct the issued minutes (更正)"),
+            form=RevisionReasonForm,
+            waiting=False,
+            help=_(
+                "Reopens the text; every member signs the corrected version again and the new 纪要, once "
+                "issued, supersedes the one issued now. Decisions already applied stay as they took effect."
+            ),
+        ),
     ],
     run=_take_minutes_step,
     inbox_kinds=("meetings.issue",),

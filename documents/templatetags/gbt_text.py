@@ -89,3 +89,17 @@ def gbt_join(items: Iterable | None, separator: str = "、") -> str:
     if items is None or isinstance(items, str):
         items = [items] if items else []
     return separator.join(text for text in (normalise(item) for item in items) if text)
+
+
+# How an organ names itself in its own decisions: 公安部 → 我部, a 公安厅 → 我厅, a 公安局 or 分局 → 我局.
+_SELF_REFERENCE = (("部", "我部"), ("厅", "我厅"))
+
+
+@register.filter
+def organ_self(name) -> str:
+    """Return how the organ `name` refers to itself in a decision it issues (我局, 我厅, 我部)."""
+    name = str(name or "")
+    for suffix, reference in _SELF_REFERENCE:
+        if name.endswith(suffix):
+            return reference
+    return "我局"

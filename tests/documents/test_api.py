@@ -121,16 +121,23 @@ def test_an_unrendered_document_has_no_file_yet(client, office, linked):
     assert client.get(f"/api/v1/documents/{document.pk}/file/").status_code == 404
 
 
-def test_an_issued_document_offers_void_and_correct_and_a_stale_step_is_409(client, office, linked):
+def test_an_issued_document_offers_correct_and_revoke_and_a_stale_step_is_409(client, office, linked):
     document = issue(office)
     client.force_login(office.head)
     detail = client.get(f"/api/v1/documents/{document.pk}/").json()
-    assert detail["transitions"] == ["void", "correct"]
-    stale = step(client, document.pk, "void", reason="重复制作", expected_state="approved")
+    assert detail["transitions"] == ["correct", "revoke"]
+    stale = step(client, document.pk, "revoke", reason="重复制作", expected_state="approved")
     assert stale.status_code == 409 and stale.json()["current_state"] == "issued"
     assert step(client, document.pk, "fly").status_code == 404
-    voided = step(client, document.pk, "void", reason="重复制作", expected_state="issued")
-    assert voided.status_code == 200 and voided.json()["state"] == "voided"
+    # The one-step void of before issue 19 is gone: a revocation needs its own decision.
+    assert step(client, document.pk, "void", reason="重复制作").status_code == 404
+    decision = step(client, document.pk, "revoke", reason="重复制作", expected_state="issued")
+    assert decision.status_code == 200
+    body = decision.json()
+    assert body["kind"] == "revocation_decision" and body["state"] == "drafted"
+    assert client.get(f"/api/v1/documents/{document.pk}/").json()["state"] == "issued"
+    # One later document at a time: while the decision is on its way, neither step is open.
+    assert step(client, document.pk, "correct", reason="案由写错").status_code == 409
 
 
 def test_serve_and_correct_through_the_api(client, office, linked):

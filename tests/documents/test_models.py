@@ -153,23 +153,38 @@ def test_the_rendered_file_is_frozen_once_done(office, fake_renderer, linked):
         document.save()
 
 
-def test_correcting_voids_and_links_both_ways_and_issues_a_new_number(office, linked):
+def test_a_correction_leaves_the_original_in_effect_until_it_is_issued_then_supersedes_it(office, linked):
     original = issue(office)
-    correction = services.document_correct(document=original, by=office.head, reason="案由写错")
+    correction = services.document_correct(document=original, by=office.investigator, reason="案由写错")
     original.refresh_from_db()
-    assert original.state == "voided" and original.voided_reason == "案由写错"
-    assert original.replaced_by_id == correction.pk and correction.replaces_id == original.pk
+    # Drafting changes nothing of the original: it stands until the correction is signed and issued.
+    assert original.state == "issued" and original.replaced_by_id is None
+    assert correction.replaces_id == original.pk and correction.state == "drafted"
     reissued = walk_to_issue(office, correction)
+    original.refresh_from_db()
+    assert original.state == "superseded" and original.replaced_by_id == reissued.pk
+    assert reissued.number in original.voided_reason
     assert reissued.number_serial == original.number_serial + 1 and reissued.number != original.number
 
 
-def test_void_needs_the_head_or_legal_officer_and_a_reason(office, linked):
+def test_a_revocation_is_a_decision_with_its_own_review_and_approval(office, linked):
     document = issue(office)
-    with pytest.raises(PermissionDenied):
-        services.document_void(document=document, by=office.investigator, reason="x")
     with pytest.raises(ValidationError):
-        services.document_void(document=document, by=office.legal, reason="")
-    assert services.document_void(document=document, by=office.legal, reason="重复制作").state == "voided"
+        services.document_revoke(document=document, by=office.investigator, reason="")
+    decision = services.document_revoke(document=document, by=office.investigator, reason="重复制作")
+    assert decision.kind == "revocation_decision" and decision.revokes_id == document.pk
+    assert decision.approval_chain == ["legal_review", "approval"]
+    assert decision.data["revoked_number"] == document.number and decision.data["reason"] == "重复制作"
+    document.refresh_from_db()
+    assert document.state == "issued"  # not before the decision is issued
+    services.document_update(
+        document=decision,
+        by=office.investigator,
+        data={**decision.data, "legal_basis": "《公安机关办理刑事案件程序规定》第七条第一款"},
+    )
+    walk_to_issue(office, decision)
+    document.refresh_from_db()
+    assert document.state == "revoked" and document.replaced_by_id == decision.pk
 
 
 def test_serving_is_per_recipient_with_the_time(office, linked):

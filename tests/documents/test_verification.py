@@ -1,4 +1,5 @@
-"""Verification by code and by file: authentic, voided (with its replacement) or unknown; always audited."""
+"""Verification by code and by file: authentic, superseded or revoked (naming the later document) or
+unknown; always audited."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -46,14 +47,19 @@ def test_a_pdf_altered_by_one_byte_is_unknown(rendered, kunming_intake_officer):
     assert event.payload["result"] == "unknown" and event.target_id == ""
 
 
-def test_a_voided_pdf_is_voided_and_names_its_replacement(office, rendered, kunming_intake_officer):
+def test_a_corrected_pdf_is_superseded_and_names_its_correction(office, rendered, kunming_intake_officer):
     document, content = rendered
     correction = services.document_correct(document=document, by=office.head, reason="案由写错")
+    # Before the correction is issued the original is what stands.
+    assert services.document_verify_file(content=content, by=kunming_intake_officer).result == "authentic"
     correction = walk_to_issue(office, correction)
     facts = services.document_verify_file(content=content, by=kunming_intake_officer).as_dict()
-    assert facts["result"] == "voided" and facts["voided_reason"] == "案由写错"
+    assert facts["result"] == "superseded" and correction.number in facts["voided_reason"]
     assert facts["replacement"]["number"] == correction.number
     assert facts["replacement"]["verification_code"] == correction.verification_code
+    assert facts["revocation"] is None
+    later = services.document_verify_code(code=correction.verification_code, by=kunming_intake_officer)
+    assert later.result == "authentic" and later.as_dict()["corrects"]["number"] == document.number
 
 
 def test_a_draft_and_an_unknown_code_are_unknown(office, linked, kunming_intake_officer):
