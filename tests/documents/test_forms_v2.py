@@ -339,3 +339,50 @@ def test_a_long_opinion_keeps_the_approval_column_whole_under_the_title():
     assert any(t.startswith("犯罪嫌疑人基本情况") for t in first)
     for page in pdf.pages:
         pdf.assert_on_grid(page)
+
+
+def ink_in(page, x0: float, x1: float, top: float, bottom: float) -> bool:
+    """Return whether the page draws anything in the box (points), read from its pixels as printed."""
+    return bool(page.ink_rows(x0, x1, top, bottom))
+
+
+def test_a_blank_for_the_pen_is_a_rule_to_the_end_of_the_line():
+    # The 回执's account, amount and period lines are filled by hand at the bank: each blank is a rule
+    # from its label to the type area's right edge (a 7-character stub of a rule left no room for an
+    # account number), and nothing is drawn past that edge.
+    _snapshot, pdf = render(
+        "property_freeze_notice", fields=RICH["property_freeze_notice"], form=None, recipients=[]
+    )
+    receipt = next(pages for pages in part_pages(pdf) if "（回执）" in page_text(pages))
+    page = receipt[0]
+    labels = (
+        "冻结账户（账号）：",
+        "实际冻结数额：",
+        "冻结期限止：",
+        "协助单位（盖章）：",
+        "经办人（签名）：",
+    )
+    for label in labels:
+        row = next(row for row in page.body_rows() if flat(row.text).startswith(label))
+        top, bottom = row.baseline - 2, row.baseline + 8
+        assert ink_in(page, row.x1 + 4, row.x1 + 40, top, bottom), f"{label} has no rule after it"
+        assert ink_in(page, page.type_right - 6 * MM, page.type_right - 1 * MM, top, bottom), (
+            f"the rule after {label} stops short of the line's end"
+        )
+        assert not ink_in(page, page.type_right + 1 * MM, page.type_right + 20 * MM, top, bottom), (
+            f"the rule after {label} runs past the type area"
+        )
+
+
+def test_a_long_identity_number_breaks_at_the_line_end_rather_than_spread_the_line_before_it():
+    # 协助解除冻结财产通知书: "…请协助解除对吉𠮷（身份证件号码：520102199003070011）…": kept whole, the
+    # number went to the next line and the line before it was spread over the 28 positions (6.6 pt
+    # between every two characters).
+    code = "property_unfreeze_notice"
+    _snapshot, pdf = render(code, fields=samples.sample_snapshot(code)["fields"], form=None, recipients=[])
+    original = next(pages for pages in part_pages(pdf) if "请协助解除对" in page_text(pages))
+    rows = [row for page in original for row in page.body_rows()]
+    row = next(row for row in rows if "身份证件号码" in row.text)
+    gaps = [right.x0 - left.x1 for left, right in zip(row.glyphs, row.glyphs[1:], strict=False)]
+    assert max(gaps) < 2.0, (row.text, max(gaps))
+    assert any(c.isdigit() for c in flat(row.text).split("号码：", 1)[1]), row.text
