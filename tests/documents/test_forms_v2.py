@@ -386,3 +386,20 @@ def test_a_long_identity_number_breaks_at_the_line_end_rather_than_spread_the_li
     gaps = [right.x0 - left.x1 for left, right in zip(row.glyphs, row.glyphs[1:], strict=False)]
     assert max(gaps) < 2.0, (row.text, max(gaps))
     assert any(c.isdigit() for c in flat(row.text).split("号码：", 1)[1]), row.text
+
+
+def test_the_handover_signing_table_never_starts_a_page_alone():
+    # The sample list (three items and both confirmations) left the signing table and the signature
+    # block alone on page 2 of each part: the last lines before them now go with them.
+    code = "handover_list"
+    snapshot = samples.sample_snapshot(code)
+    _snapshot, pdf = render(code, fields=snapshot["fields"], form=None, recipients=snapshot["recipients"])
+    pages = [page for page in pdf.pages if page.find_rows("见证人")]
+    assert len(pages) == len(kinds.get(code).parts)
+    for page in pages:
+        rows = page.body_rows()
+        signing = next(i for i, row in enumerate(rows) if flat(row.text).startswith("单位（盖章）"))
+        before = [flat(row.text) for row in rows[:signing]]
+        assert any(text.startswith(("双方已在系统中确认", "10:05")) for text in before) or len(before) >= 2, (
+            f"page {page.index + 1} starts with the signing table: {before}"
+        )
