@@ -459,3 +459,14 @@ def test_document_samples_writes_each_kind_as_pdf_and_page_images(tmp_path):
         pages = sorted(tmp_path.glob(f"{code}-*.png"))
         assert pdf.startswith(b"%PDF") and len(pages) == len(Geometry(pdf).pages) >= 2
         assert code in out.getvalue()
+
+
+def test_the_minutes_signatures_never_start_a_page_alone():
+    # The sample 纪要 put 会签单位 and its table alone on page 2 (with the 版记): the 出席/列席 lines
+    # before it now go with it.
+    snapshot = samples.sample_snapshot("meeting_minutes")
+    _rendered, geometry = render("meeting_minutes", snapshot["fields"], recipients=MEMBER_UNITS)
+    page = next(p for p in geometry.pages if p.find_rows("会签单位"))
+    label = page.find_rows("会签单位")[0]
+    above = [r for r in page.body_rows() if r.baseline < label.baseline and abs(r.size - 16) < 0.1]
+    assert above, f"会签单位 starts page {page.index + 1}"
