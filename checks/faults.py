@@ -294,9 +294,9 @@ def long_reason(pages: int) -> str:
     from documents.samples import SAMPLE_FIELDS
 
     reason = SAMPLE_FIELDS["case_transfer_notice"]["reason"]
-    # A page holds 22 lines of 28 characters; each sentence below fills about two lines.
-    sentence = "经查，犯罪嫌疑人通过网络实施诈骗，资金经多个账户转移，主要犯罪地在昆明市五华区，由该局管辖更为适宜。"
-    return reason + "。" + sentence * (11 * pages) if pages else reason
+    # A page holds 22 lines of 28 characters; each sentence below fills about a line and a half.
+    sentence = "经查，犯罪嫌疑人通过网络实施诈骗，资金经多个账户转移，主要犯罪地在五华区。"
+    return reason + "。" + sentence * (15 * pages) if pages else reason
 
 
 TRANSITIONS = (

@@ -228,6 +228,9 @@ REGISTER: tuple[tuple[str, int | str, int | None, str], ...] = (
     ("MPS-2020", 179, 1, "控告人申请复议"),
     ("MPS-2020", 179, 2, "控告人申请复核"),
     ("MPS-2020", 179, 3, "延长复议、复核时限"),
+    # Correction and revocation of an issued document (issue 19 item 7)
+    ("MPS-2020", 7, 1, "内部执法监督制度"),
+    ("MPS-2020", 7, 2, "上级公安机关撤销或者变更下级的错误决定"),
 )
 
 

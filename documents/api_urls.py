@@ -7,6 +7,7 @@ urlpatterns = [
     path("documents/verify/", apis.DocumentVerifyApi.as_view(), name="document-verify"),
     path("documents/<int:pk>/", apis.DocumentDetailApi.as_view(), name="document-detail"),
     path("documents/<int:pk>/file/", apis.DocumentFileApi.as_view(), name="document-file"),
+    path("documents/<int:pk>/preview/", apis.DocumentPreviewApi.as_view(), name="document-preview"),
     path(
         "documents/<int:pk>/transitions/<str:name>/",
         apis.DocumentTransitionApi.as_view(),

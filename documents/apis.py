@@ -24,10 +24,12 @@ from core.api import (
     error_responses,
     step_api_schema,
 )
+from core.exceptions import Conflict
 from documents import permissions as perms
 from documents import presenters, selectors, services
 from documents.models import Document, ImmutableDocumentError, ReceiptMethod
 from documents.presenters import document_steps, file_response
+from documents.preview import preview_response
 from documents.steps import DOCUMENT_MACHINE
 from organisation.apis import CaseDataAccess, UnitRefSerializer
 from organisation.models import Unit
@@ -92,10 +94,16 @@ class DocumentDetailSerializer(DocumentListItemSerializer):
     link_target_id = serializers.CharField()
     recipients = RecipientSerializer(many=True, source="recipients.all")
     file_url = serializers.SerializerMethodField()
+    preview_url = serializers.SerializerMethodField(
+        help_text=_("The draft's PDF as it will be issued, marked 草稿 (empty once issued).")
+    )
     transitions = serializers.SerializerMethodField(help_text=_("Transitions this user may take now."))
 
     def get_file_url(self, obj) -> str:
         return f"/api/v1/documents/{obj.pk}/file/" if obj.render_state == "done" else ""
+
+    def get_preview_url(self, obj) -> str:
+        return "" if obj.is_issued else f"/api/v1/documents/{obj.pk}/preview/"
 
     def get_transitions(self, obj) -> list[str]:
         return document_steps(obj, self.context["user"])
@@ -340,6 +348,33 @@ class DocumentFileApi(APIView):
         except Document.DoesNotExist:
             raise Http404 from None
         return file_response(document)
+
+
+class DocumentPreviewApi(APIView):
+    """Read a draft's PDF before taking its step (issue 19 item 3): who may read the draft; 404 for
+    anyone else; 409 once issued (download the file instead). Audited as documents.document.preview."""
+
+    permission_classes = [CaseDataAccess]
+
+    @extend_schema(
+        operation_id="documents_preview",
+        tags=["documents"],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                description=_(
+                    "The draft as it will be issued: no number, no seal, marked 草稿 with the viewer."
+                )
+            ),
+            **error_responses(401, 403, 404, 409),
+        },
+    )
+    def get(self, request, pk: int):
+        document = _visible(request.user, pk)
+        if document.is_issued:
+            raise Conflict(
+                _("The document is issued: download its file instead."), current_state=document.state
+            )
+        return preview_response(document, request.user)
 
 
 class SignatureSerializer(serializers.Serializer):

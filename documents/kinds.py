@@ -130,6 +130,12 @@ def template_versions(spec: DocumentKindSpec) -> list[str]:
     return [spec.template_for(version) for version in range(1, spec.template_version + 1)]
 
 
+def on_v2_layout(spec: DocumentKindSpec) -> bool:
+    """Whether the kind's current template is drawn on the v2 layout of issue 19 (base.v2.html)."""
+    source = template_path(spec.template_for()).read_text(encoding="utf-8")
+    return 'extends "documents/base.v2.html"' in source
+
+
 def template_path(name: str) -> Path:
     return Path(settings.BASE_DIR) / "templates" / name
 

@@ -386,7 +386,7 @@ class Document(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.ISSUED,
         target=S.ISSUED,
-        permission=perms.may_draft,
+        permission=perms.may_start_ending,
         conditions=[_correctable_here, _nothing_pending],
     )
     def correct(self, *, by, reason: str = ""):
@@ -397,7 +397,7 @@ class Document(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.ISSUED,
         target=S.ISSUED,
-        permission=perms.may_draft,
+        permission=perms.may_start_ending,
         conditions=[_nothing_pending],
     )
     def revoke(self, *, by, reason: str = ""):

@@ -81,6 +81,12 @@ def may_send_back(document, user) -> bool:
     return may_approve(document, user)
 
 
+def may_start_ending(document, user) -> bool:
+    """Start a correction or a revocation: an officer of the issuing unit who drafts its documents
+    (the later document then has its own review and approval before it ends this one)."""
+    return holds(user, document.issuing_unit_id, *DRAFTER_ROLES)
+
+
 def may_end(document, user) -> bool:
     """End an issued document (superseded by its correction, revoked by a 撤销决定书): who signs the
     later document, the head of the issuing unit (the same organ decides; MPS-2020 art 7 ¶2 leaves a

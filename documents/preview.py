@@ -66,11 +66,16 @@ class PreviewView(LoginRequiredMixin, View):
             raise Http404
         if document.is_issued:
             return redirect("documents:download", pk=document.pk)
-        try:
-            rendered = preview_render(document=document, viewer=request.user)
-        except rendering.MissingGlyphError as exc:
-            return HttpResponse(exc.message(), status=409, content_type="text/plain; charset=utf-8")
-        response = HttpResponse(rendered.content, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="draft-{document.pk}.pdf"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return preview_response(document, request.user)
+
+
+def preview_response(document: Document, viewer) -> HttpResponse:
+    """Answer the draft's PDF inline (the page and the API alike); 409 naming a glyph no font draws."""
+    try:
+        rendered = preview_render(document=document, viewer=viewer)
+    except rendering.MissingGlyphError as exc:
+        return HttpResponse(exc.message(), status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(rendered.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="draft-{document.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -50,7 +50,7 @@ def _acting_unit_code(document: Document) -> str:
 def chain_for(spec: kinds.DocumentKindSpec, data: dict, *, correction: bool = False) -> tuple[str, ...]:
     """Return a document's approval chain: its kind's, except that a correction of a kind its process
     approves is reviewed and approved here. The process approved the text it saw; a corrected text is
-    a new decision of the organ (MPS-2020 art 7 ¶1: the organ answers for its own errors). A kind its
+    a new decision of the organ, under its internal supervision (MPS-2020 art 7 ¶1). A kind its
     process corrects (a 纪要, signed again by every member) keeps its process's approval."""
     chain = spec.chain(data)
     if correction and kinds.EXTERNAL in chain and not spec.corrected_by_process:

@@ -155,3 +155,20 @@ def test_serve_and_correct_through_the_api(client, office, linked):
     assert corrected.status_code == 200
     body = corrected.json()
     assert body["state"] == "drafted" and body["replaces"]["id"] == document.pk
+
+
+def test_a_draft_pdf_is_read_through_the_api_before_its_step(client, office, linked, qinghai_investigator):
+    document = draft(office)
+    client.force_login(office.head)
+    body = client.get(f"/api/v1/documents/{document.pk}/").json()
+    assert body["preview_url"] == f"/api/v1/documents/{document.pk}/preview/"
+    answer = client.get(body["preview_url"])
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="documents.document.preview", target_id=str(document.pk)).exists()
+    client.force_login(qinghai_investigator)
+    assert client.get(f"/api/v1/documents/{document.pk}/preview/").status_code == 404
+    issued_document = issue(office)
+    client.force_login(office.head)
+    assert client.get(f"/api/v1/documents/{issued_document.pk}/").json()["preview_url"] == ""
+    assert client.get(f"/api/v1/documents/{issued_document.pk}/preview/").status_code == 409

@@ -106,7 +106,8 @@ def test_the_reports_approval_column_is_filled_from_the_workflow(office, linked)
     assert SENT_BACK not in text and UNIT_FIRST not in text
     # The column stands under the number, before the facts; each line of the facts its own paragraph.
     assert text.index("领导批示") < text.index("犯罪嫌疑人基本情况") < text.index("妥否，请批示。")
-    assert text.index("办案单位意见") < text.index("犯罪嫌疑人基本情况")
+    # The label column is four characters wide: 办案单位意见 wraps inside its box (办案单位 / 意见).
+    assert text.index("办案单位") < text.index("犯罪嫌疑人基本情况")
 
 
 def test_a_document_approved_by_its_linking_object_prints_its_own_approver(office, linked):
