@@ -282,7 +282,8 @@ REVOCATION_DECISION = register(
         # Its first version is drawn on the v2 layout of issue 19 (base.v2.html).
         template_version=1,
         category_char="撤",
-        required_fields=("revoked_title", "revoked_number", "reason", "legal_basis"),
+        # Served on whom the revoked document was served (their names are drawn from it).
+        required_fields=("recipient", "revoked_title", "revoked_number", "reason", "legal_basis"),
         parts=(PART_STUB, PART_ORIGINAL, PART_FILE),
         # A revocation is a decision of the organ like the one it revokes: reviewed by the legal
         # department and approved by the head, whatever chain the revoked document had.

@@ -19,11 +19,14 @@ from meetings.models import (
     AttendanceRole,
     MeetingKind,
     ParticipantKind,
+    Presence,
     ResolutionKind,
     SignoffAction,
 )
+from organisation.models import Role
 
 PROCEEDING_TARGET = "jurisdiction.proceeding"
+ROLE_LABELS = dict(Role.choices)
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
@@ -168,13 +171,14 @@ class AnswerForm(ActionForm):
     """The viewer's answer to an invitation (or a liaison officer's record of it)."""
 
     participant = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    # Not "Answer": its catalogue entry is an assistance request's 补充说明.
     answer = forms.ChoiceField(
-        label=_("Answer"),
+        label=_("Will you attend?"),
         choices=[choice for choice in Answer.choices if choice[0] != Answer.NEEDS_ACTION],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label=_("Reason"),
+        label=_("Reason for leave"),
         required=False,
         max_length=2000,
         widget=_textarea(2),
@@ -209,7 +213,8 @@ class ParticipantAddForm(ActionForm):
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, action="participant_add", **kwargs)
         self.fields["candidate"].choices = [("", "—")] + [
-            (f"{c.user_id}:{c.unit_id}", f"{c.unit_name} · {c.name} · {c.role}") for c in candidates
+            (f"{c.user_id}:{c.unit_id}", f"{c.unit_name} · {c.name} · {ROLE_LABELS.get(c.role, c.role)}")
+            for c in candidates
         ]
 
 
@@ -218,13 +223,32 @@ class ParticipantRemoveForm(ActionForm):
 
 
 class AttendanceForm(ActionForm):
+    """The roll call of one participant: present, on leave (with the reason), absent, or a delegate."""
+
     participant = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
-    attended = forms.TypedChoiceField(
-        label=_("Attended"),
-        choices=[("1", _("Present")), ("0", _("Absent"))],
-        coerce=lambda value: value == "1",
-        widget=forms.RadioSelect,
+    presence = forms.ChoiceField(label=_("Roll call"), choices=Presence.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason for leave"),
+        required=False,
+        max_length=2000,
+        help_text=_("On leave only; the reason given when declining stands if left empty."),
     )
+    delegate_name = forms.CharField(
+        label=_("Who attended in their place"),
+        required=False,
+        max_length=64,
+        help_text=_("A delegate only: their name, unless the delegate invited is the one."),
+    )
+
+    def __init__(self, *args, participant=None, **kwargs):
+        pk = participant.pk if participant is not None else None
+        kwargs.setdefault("auto_id", f"id_attendance_{pk}_%s")
+        super().__init__(*args, action="attendance", **kwargs)
+        if participant is not None:
+            # The row's own id: the hidden field was posted empty without it (issue 20).
+            self.initial.setdefault("participant", participant.pk)
+            self.initial.setdefault("presence", participant.presence_as_recorded or None)
+            self.initial.setdefault("reason", participant.presence_reason)
 
 
 class AgendaAddForm(ActionForm):

@@ -33,7 +33,6 @@ from meetings.agenda import agenda_titles
 from meetings.documents import LINK_TYPE, MEETING_MINUTES
 from meetings.models import (
     ActionItem,
-    Answer,
     AttendanceRole,
     JointMeeting,
     MeetingKind,
@@ -41,10 +40,12 @@ from meetings.models import (
     Minutes,
     MinutesSignoff,
     MinutesState,
+    Presence,
     SignoffAction,
     minutes_digest,
 )
 from organisation.models import Membership, Role, Unit, User
+from organisation.paths import covers
 
 MN = MinutesState
 # The officers of a member unit told that the minutes were issued (plan §10.4).
@@ -222,23 +223,20 @@ def _entry(participant: MeetingParticipant) -> dict:
     return {"name": name, "unit": unit, "title": _LIST_TITLES.get(participant.kind, "")}
 
 
-def _attended(participant: MeetingParticipant) -> bool:
-    # The roll call taken in the session wins; without one, an acceptance stands for presence.
-    if participant.attended is not None:
-        return participant.attended
-    return participant.answer == Answer.ACCEPTED
-
-
 def attendance_lists(meeting: JointMeeting) -> dict[str, list[dict]]:
-    """Return the 出席 / 列席 / 请假 lists of GB/T 9704-2012 §10.3 from the answers and the roll call.
+    """Return the 出席 / 列席 / 请假 lists of GB/T 9704-2012 §10.3 from the roll call.
 
-    出席 = attends (present) and was there; 列席 = sits in (observer) and was there; 请假 = declined
-    or not there. A delegate appears in the original's role as "姓名（代 原姓名）", and the person
-    who delegated is not listed.
+    出席 = recorded present, attending (present role), and the organiser, who ran the session,
+    unless recorded otherwise; 列席 = recorded present, sitting in (observer); 请假 = a recorded
+    leave only. One absent without leave, or not recorded, is in no list: the minutes state no
+    leave nobody asked for (issue 20). A delegate appears in the original's role as
+    "姓名（代 原姓名）", and the person who delegated is not listed.
     """
     lists = {"present": [], "observers": [], "excused": []}
-    rows = meeting.participants.select_related(
-        "user", "unit", "member", "delegated_from__user", "delegated_from__member", "delegated_from__unit"
+    rows = list(
+        meeting.participants.select_related(
+            "user", "unit", "member", "delegated_from__user", "delegated_from__member", "delegated_from__unit"
+        )
     )
 
     def place(participant):
@@ -247,17 +245,46 @@ def attendance_lists(meeting: JointMeeting) -> dict[str, list[dict]]:
         position = anchor.member.rotation_position if anchor.member_id else 1 << 15
         return (not anchor.is_chair, position, anchor.unit.path if anchor.unit_id else "~", anchor.pk)
 
-    for participant in sorted(rows, key=place):
-        if participant.answer == Answer.DELEGATED and participant.delegated_from_id is None:
-            continue  # the delegate is listed in this person's place
-        role = (participant.delegated_from or participant).attendance_role
-        if participant.answer == Answer.DECLINED or not _attended(participant):
-            lists["excused"].append(_entry(participant))
-        elif role == AttendanceRole.OBSERVER:
-            lists["observers"].append(_entry(participant))
-        else:
-            lists["present"].append(_entry(participant))
+    placed = []
+    for participant in rows:
+        presence = participant.presence_as_recorded
+        if not presence and participant.user_id == meeting.organiser_id:
+            presence = Presence.PRESENT
+        if presence == Presence.LEAVE:
+            placed.append((place(participant), "excused", _entry(participant)))
+        elif presence == Presence.PRESENT:
+            role = (participant.delegated_from or participant).attendance_role
+            name = "observers" if role == AttendanceRole.OBSERVER else "present"
+            placed.append((place(participant), name, _entry(participant)))
+        # DELEGATED: the delegate is listed in this person's place; ABSENT or unrecorded: no list.
+    if not any(participant.user_id == meeting.organiser_id for participant in rows):
+        placed.append(_organiser_placed(meeting))
+    for _key, name, entry in sorted(placed, key=lambda row: row[0]):
+        lists[name].append(entry)
     return lists
+
+
+def _organiser_placed(meeting: JointMeeting) -> tuple:
+    """Return the organiser in the 出席 list: not invited, they still ran the session (issue 20).
+
+    They go with their member unit, after the officers of their own unit who were invited.
+    """
+    path = meeting.organiser_unit.path
+    position = min(
+        (
+            member.rotation_position
+            for member in meeting.series.members.select_related("unit")
+            if covers(member.unit.path, path)
+        ),
+        default=1 << 15,
+    )
+    organiser = meeting.organiser
+    entry = {
+        "name": organiser.full_name or organiser.username,
+        "unit": meeting.organiser_unit.name,
+        "title": "",
+    }
+    return ((True, position, path, 1 << 62), "present", entry)
 
 
 def _decisions(minutes: Minutes) -> list[dict]:

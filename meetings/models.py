@@ -177,7 +177,8 @@ class MeetingState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     POSTPONED = "postponed", _("Postponed")
     IN_SESSION = "in_session", _("In session")
-    CLOSED = "closed", _("Closed")
+    # Not "Closed": its catalogue entry is a case's 已结案; a meeting's session is over (已闭会).
+    CLOSED = "closed", _("Session ended")
     MINUTES_DRAFTING = "minutes_drafting", _("Minutes being drafted")
     MINUTES_CIRCULATING = "minutes_circulating", _("Minutes circulating for signature")
     MINUTES_SIGNED = "minutes_signed", _("Minutes signed")
@@ -434,6 +435,15 @@ class Answer(models.TextChoices):
     DELEGATED = "delegated", _("Delegated")
 
 
+class Presence(models.TextChoices):
+    """What the roll call recorded of a participant (GB/T 9704-2012 §10.3 prints 出席, 请假, 列席)."""
+
+    PRESENT = "present", _("Present (到会)")
+    LEAVE = "leave", _("On leave (请假)")
+    ABSENT = "absent", _("Absent without leave (缺席)")
+    DELEGATED = "delegated", _("A delegate attended in their place")
+
+
 class MeetingParticipant(models.Model):
     """A person invited to a meeting: an officer of a member unit, an expert, or an outside guest."""
 
@@ -472,7 +482,14 @@ class MeetingParticipant(models.Model):
         on_delete=models.PROTECT,
         related_name="delegates",
     )
+    # Kept in step with `presence` (True only when present): the API and older rows read it.
     attended = models.BooleanField(_("attended"), null=True, blank=True)
+    # The roll call (meetings.scheduling.attendance_record); empty until recorded. Only a recorded
+    # leave prints as 请假 in the 纪要 (issue 20): an unanswered invitation is no leave.
+    presence = models.CharField(
+        _("attendance recorded"), max_length=12, choices=Presence.choices, blank=True, default=""
+    )
+    presence_reason = models.TextField(_("reason for leave"), blank=True)
     invited_sequence = models.PositiveIntegerField(_("last sequence sent"), null=True, blank=True)
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
@@ -498,6 +515,25 @@ class MeetingParticipant(models.Model):
         if self.user_id:
             return self.user.full_name or self.user.username
         return self.external_name
+
+    @property
+    def presence_as_recorded(self) -> str:
+        """Return the recorded presence; for a row from before the roll call had one, read it from
+        `attended` and the answer (a decline is a leave asked for, with its 请假事由)."""
+        if self.presence:
+            return self.presence
+        if self.attended:
+            return Presence.PRESENT
+        if self.answer == Answer.DECLINED:
+            return Presence.LEAVE
+        if self.answer == Answer.DELEGATED:
+            return Presence.DELEGATED
+        return Presence.ABSENT if self.attended is False else ""
+
+    @property
+    def leave_reason(self) -> str:
+        """Return the reason for a recorded leave: the roll call's, else the one given when declining."""
+        return self.presence_reason or (self.answer_reason if self.answer == Answer.DECLINED else "")
 
 
 # --- agenda -----------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from meetings.models import (
     MeetingSeries,
     MeetingState,
     ParticipantKind,
+    Presence,
     SeriesMember,
 )
 from meetings.rotation import HostProposal, series_propose_host
@@ -61,6 +62,7 @@ __all__ = [
     "MeetingWarning",
     "ParticipantCandidate",
     "attendance_record",
+    "may_take_roll_call",
     "meeting_checks",
     "meeting_create",
     "meeting_transition",
@@ -612,11 +614,25 @@ def _require_participants_of_every_member(meeting: JointMeeting) -> None:
         )
 
 
-def _default_attendance(meeting: JointMeeting) -> None:
-    # The roll call starts from the answers; whoever runs the session corrects it.
-    rows = meeting.participants.filter(attended__isnull=True)
-    rows.filter(answer=Answer.ACCEPTED).update(attended=True)
-    rows.filter(answer__in=ABSENT_ANSWERS).update(attended=False)
+def _default_attendance(meeting: JointMeeting, by) -> None:
+    """Start the roll call from the answers; whoever runs the session corrects it.
+
+    An acceptance reads as present, a decline as leave (its 请假事由 is the reason), a delegation as
+    represented by the delegate (who is there); whoever opens the session is there, and so is the
+    organiser unless they declined. Any other unanswered invitation stays unrecorded: it is no leave
+    (issue 20).
+    """
+    rows = meeting.participants.filter(presence="", attended__isnull=True)
+    there = (
+        Q(answer=Answer.ACCEPTED)
+        | Q(user_id=by.pk)
+        | Q(user_id=meeting.organiser_id, answer=Answer.NEEDS_ACTION)
+        # A delegate attends on the delegation: they need not answer their own invitation as well.
+        | Q(delegated_from__isnull=False, answer=Answer.NEEDS_ACTION)
+    )
+    rows.filter(there).update(presence=Presence.PRESENT, attended=True)
+    rows.filter(answer=Answer.DECLINED).update(presence=Presence.LEAVE, attended=False)
+    rows.filter(answer=Answer.DELEGATED).update(presence=Presence.DELEGATED, attended=False)
 
 
 def _after(name: str, *, by, now):
@@ -632,7 +648,7 @@ def _after(name: str, *, by, now):
                 invitations.invitations_send(meeting, method=ical.CANCEL, participants=_participants(meeting))
         elif name == "open_session":
             briefing.briefing_freeze(meeting, at=now)
-            _default_attendance(meeting)
+            _default_attendance(meeting, by)
         elif name == "close":
             if meeting.kind == MeetingKind.REGULAR:
                 rotation.duty_handover(meeting, at=now, by=by)
@@ -1165,23 +1181,102 @@ def participant_answer(
     return participant
 
 
+# The roll call is taken in session and corrected until the minutes' text is frozen for signature.
+ROLL_CALL_STATES = frozenset({MS.IN_SESSION, MS.CLOSED, MS.MINUTES_DRAFTING})
+
+
+def may_take_roll_call(meeting: JointMeeting, user) -> bool:
+    """Allow whoever runs the session, and the host's liaison officer who drafts the minutes."""
+    return permissions.may_run_session(meeting, user) or permissions.may_draft_minutes(meeting, user)
+
+
 @transaction.atomic
-def attendance_record(*, participant: MeetingParticipant, by: User, attended: bool) -> MeetingParticipant:
-    """Record at the roll call whether a participant attended (in session; whoever runs the session)."""
+def attendance_record(
+    *,
+    participant: MeetingParticipant,
+    by: User,
+    presence: str | None = None,
+    reason: str = "",
+    delegate_name: str = "",
+    attended: bool | None = None,
+) -> MeetingParticipant:
+    """Record at the roll call whether a participant was present, on leave (with the reason), absent,
+    or represented by a delegate who attended in their place (named, unless already invited as their
+    delegate). Open in session and until the minutes circulate, to whoever runs the session or
+    drafts the minutes.
+
+    `attended` is the older yes/no of the API: yes is present; no is leave for one who declined
+    (their 请假事由 stands), absent otherwise. Returns the participant; for a delegate, the delegate's
+    row is recorded present too.
+    """
     meeting, participant = _lock_participant(participant)
-    if meeting.state != MS.IN_SESSION:
+    if meeting.state not in ROLL_CALL_STATES:
         raise Conflict(current_state=meeting.state)
-    if not permissions.may_run_session(meeting, by):
+    if not may_take_roll_call(meeting, by):
         raise PermissionDenied
-    if not isinstance(attended, bool):
-        raise ValidationError({"attended": [_("Say whether the person attended.")]})
-    if participant.attended != attended:
-        participant.attended = attended
-        participant.save(update_fields=["attended"])
-        _record(
-            meeting,
-            by,
-            "attendance",
-            {"participant": participant.pk, "name": participant.display_name, "attended": attended},
-        )
+    if presence is None:
+        if not isinstance(attended, bool):
+            raise ValidationError({"attended": [_("Say whether the person attended.")]})
+        if attended:
+            presence = Presence.PRESENT
+        else:
+            presence = Presence.LEAVE if participant.answer == Answer.DECLINED else Presence.ABSENT
+    if presence not in Presence.values:
+        raise ValidationError({"presence": [_("Choose present, on leave, absent or a delegate.")]})
+    reason = (reason or "").strip()
+    if presence == Presence.LEAVE and not reason:
+        reason = participant.answer_reason if participant.answer == Answer.DECLINED else ""
+        if not reason:
+            raise ValidationError({"reason": [_("Give the reason for the leave (请假事由).")]})
+    delegate = None
+    if presence == Presence.DELEGATED:
+        delegate = _roll_call_delegate(meeting, participant, by, (delegate_name or "").strip())
+    if presence != Presence.LEAVE:
+        reason = ""
+    data = {"participant": participant.pk, "name": participant.display_name, "presence": presence}
+    if participant.presence != presence or participant.presence_reason != reason:
+        participant.presence = presence
+        participant.presence_reason = reason
+        participant.attended = presence == Presence.PRESENT
+        participant.save(update_fields=["presence", "presence_reason", "attended"])
+        if reason:
+            data["reason"] = reason
+        if delegate is not None:
+            data["delegate"], data["delegate_name"] = delegate.pk, delegate.display_name
+        _record(meeting, by, "attendance", data, note=reason)
     return participant
+
+
+def _roll_call_delegate(meeting, participant, by, name: str) -> MeetingParticipant:
+    """Return the delegate who attended in `participant`'s place, recorded present.
+
+    The delegate invited when the participant delegated is the one, unless another name is given;
+    a name not invited is added as the participant's delegate (their unit, their role).
+    """
+    if participant.delegated_from_id is not None:
+        raise ValidationError({"presence": [_("A delegate cannot delegate in turn.")]})
+    invited = list(participant.delegates.select_related("user"))
+    delegate = next((row for row in invited if not name or row.display_name == name), None)
+    if delegate is None:
+        if not name:
+            raise ValidationError({"delegate_name": [_("Give the name of who attended in their place.")]})
+        delegate = MeetingParticipant.objects.create(
+            meeting=meeting,
+            external_name=name[:64],
+            external_affiliation=(
+                participant.unit.name if participant.unit_id else participant.external_affiliation
+            ),
+            unit=participant.unit,
+            member=participant.member,
+            kind=participant.kind,
+            attendance_role=participant.attendance_role,
+            is_chair=participant.is_chair,
+            delegated_from=participant,
+            presence=Presence.PRESENT,
+            attended=True,
+        )
+        _record(meeting, by, "add", {**_participant_payload(delegate), "sequence": meeting.sequence})
+    elif delegate.presence != Presence.PRESENT:
+        delegate.presence, delegate.presence_reason, delegate.attended = Presence.PRESENT, "", True
+        delegate.save(update_fields=["presence", "presence_reason", "attended"])
+    return delegate

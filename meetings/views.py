@@ -28,6 +28,7 @@ from core.exceptions import Conflict
 from core.guards import RolesFirstMixin
 from core.ids import id_or_none
 from core.pages import StepView, apply_errors, moved, next_steps
+from core.steps import DANGER, PRIMARY, SECONDARY
 from core.workflow import timeline_for
 from meetings import (
     agenda,
@@ -53,6 +54,7 @@ from meetings.models import (
     MeetingState,
     MinutesState,
     NormativeStatus,
+    Presence,
     Resolution,
     ResolutionKind,
     SignoffAction,
@@ -67,6 +69,8 @@ MS = MeetingState
 LIST_PAGE_SIZE = 50
 STATE_LABELS = dict(MeetingState.choices)
 MINUTES_STATE_LABELS = dict(MinutesState.choices)
+PRESENCE_LABELS = dict(Presence.choices)
+EMPHASIS_ORDER = {PRIMARY: 0, SECONDARY: 1, DANGER: 2}
 
 
 def detail_url(meeting) -> str:
@@ -338,9 +342,7 @@ class MeetingPage:
         if name == "participant_remove":
             return forms.ParticipantRemoveForm(data, action=name)
         if name == "attendance":
-            return forms.AttendanceForm(
-                data, action=name, auto_id=f"id_attendance_{extra.get('participant_id')}_%s"
-            )
+            return forms.AttendanceForm(data, participant=extra.get("participant"))
         if name == "agenda_add":
             candidates = agenda.agenda_candidates(meeting) if self.may_organise else []
             return forms.AgendaAddForm(data, candidates=candidates)
@@ -388,7 +390,9 @@ class MeetingPage:
     def _participants(self, bound: dict) -> list[dict]:
         meeting = self.meeting
         answerable = meeting.state in (MS.SCHEDULED, MS.POSTPONED)
-        roll_call = meeting.state == MS.IN_SESSION and self.may_run
+        roll_call = meeting.state in scheduling.ROLL_CALL_STATES and scheduling.may_take_roll_call(
+            meeting, self.user
+        )
         removable = self.may_organise and meeting.state in EDITABLE_STATES
         rows = []
         for participant in self.participants:
@@ -405,7 +409,11 @@ class MeetingPage:
                         participant.unit.name if participant.unit_id else participant.external_affiliation
                     ),
                     "answer_form": answer_form,
-                    "attendance_form": self.form("attendance", participant_id=participant.pk)
+                    "presence_label": PRESENCE_LABELS.get(participant.presence_as_recorded, ""),
+                    "attendance_form": (
+                        bound.get(f"attendance:{participant.pk}")
+                        or self.form("attendance", participant=participant)
+                    )
                     if roll_call
                     else None,
                     "removable": removable,
@@ -560,8 +568,14 @@ class MeetingPage:
         (machine, name, form)."""
         bound = bound or {}
         meeting = self.meeting
-        offers = self._offers(MEETING_MACHINE, meeting, "meetings:transition", step)
         minutes_section = self._minutes(bound, step)
+        # One "next steps" panel at the top: the minutes' steps (签发, say) with the meeting's, primary
+        # first, not far down the page in the minutes' section (issue 20).
+        offers = sorted(
+            self._offers(MEETING_MACHINE, meeting, "meetings:transition", step)
+            + (minutes_section["offers"] if minutes_section else []),
+            key=lambda offer: (EMPHASIS_ORDER[offer.step.emphasis], not offer.enabled),
+        )
         editable = self.may_organise and meeting.state in EDITABLE_STATES
         return {
             "meeting": meeting,
@@ -583,7 +597,7 @@ class MeetingPage:
             "resolutions": self._resolutions(),
             "timeline": self._timeline(),
             "ics_available": meeting.state != MS.DRAFT,
-            "has_actions": bool(offers or (minutes_section and minutes_section["offers"])),
+            "has_actions": bool(offers or (minutes_section and minutes_section["signoff_form"])),
         }
 
 
@@ -714,8 +728,17 @@ def _participant_remove(page: MeetingPage, values: dict) -> str:
 
 def _attendance(page: MeetingPage, values: dict) -> str:
     participant = _participant_of(page, values["participant"])
-    scheduling.attendance_record(participant=participant, by=page.user, attended=values["attended"])
-    return _("The roll call is recorded.")
+    participant = scheduling.attendance_record(
+        participant=participant,
+        by=page.user,
+        presence=values["presence"],
+        reason=values["reason"],
+        delegate_name=values["delegate_name"],
+    )
+    return _("Recorded for %(name)s: %(presence)s.") % {
+        "name": participant.display_name,
+        "presence": participant.get_presence_display(),
+    }
 
 
 def _agenda_add(page: MeetingPage, values: dict) -> str:
@@ -865,6 +888,8 @@ def _bound_key(name: str, data) -> str:
         return f"answer:{data.get('participant', '')}"
     if name == "agenda_outcome":
         return f"agenda_outcome:{data.get('item', '')}"
+    if name == "attendance":
+        return f"attendance:{data.get('participant', '')}"
     return name
 
 
@@ -893,18 +918,33 @@ class MeetingActionView(CaseDataPageMixin, View):
             extra["participant_id"] = request.POST.get("participant")
         if name == "agenda_outcome":
             extra["item_id"] = request.POST.get("item")
+        if name == "attendance":
+            posted = id_or_none(request.POST.get("participant", ""))
+            extra["participant"] = next((p for p in page.participants if p.pk == posted), None)
         if name == "signoff" and not page.signing_units:
             return _denied(request, meeting)
+        if name == "attendance" and extra["participant"] is None:
+            messages.error(request, _("Choose the participant whose attendance you record."))
+            return _render_page(request, meeting, status=400)
         form = page.form(name, request.POST, **extra)
         key = _bound_key(name, request.POST)
         if not form.is_valid():
             if "expected_sequence" in form.errors:
                 return _conflict(request, meeting)
+            if name == "attendance":
+                # The row's form may be far down the page: say at the top that it needs correcting.
+                messages.error(
+                    request, _("Please correct the fields marked below; nothing you typed has been lost.")
+                )
             return _render_page(request, meeting, status=400, bound={key: form})
         try:
             message = ACTIONS[name](page, form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
+            if name == "attendance":
+                messages.error(
+                    request, _("Please correct the fields marked below; nothing you typed has been lost.")
+                )
             return _render_page(request, meeting, status=400, bound={key: form})
         except Conflict as error:
             return _conflict(request, meeting, error)

@@ -92,6 +92,16 @@ RICH = {
         "served_on": ["成都市公安局武侯区分局", "成都市公安局锦江区分局", "成都市公安局青羊区分局"],
         "copy_to": ["成都市人民检察院", "成都市中级人民法院"],
     },
+    # Issue 19 item 7: the organ revokes a document it issued, served on its recipients.
+    "revocation_decision": {
+        "recipient": "昆明市公安局五华区分局",
+        "revoked_title": "移送案件通知书",
+        "revoked_subject": "",
+        "revoked_number": "武侯公（刑）移字〔2026〕4号",
+        "revoked_date": "2026年3月8日",
+        "reason": LONG,
+        "legal_basis": "《公安机关办理刑事案件程序规定》第七条第一款",
+    },
 }
 
 # The values each stub prints for the rich data (beside the people of FORM).
@@ -102,6 +112,7 @@ STUB_VALUES = {
     "property_freeze_notice": ("人民币伍拾万元", "2026年9月7日"),
     "case_transfer_notice": ("A5101072026030001", "案卷材料二册"),
     "jurisdiction_designation_decision": ("成都市中级人民法院", "成都市公安局青羊区分局"),
+    "revocation_decision": ("武侯公（刑）移字〔2026〕4号", "2026年3月8日"),
 }
 
 
@@ -403,3 +414,14 @@ def test_the_handover_signing_table_never_starts_a_page_alone():
         assert any(text.startswith(("双方已在系统中确认", "10:05")) for text in before) or len(before) >= 2, (
             f"page {page.index + 1} starts with the signing table: {before}"
         )
+
+
+def test_every_kind_is_rendered_rich_and_sparse_by_a_form_test():
+    """A kind added later cannot go unchecked: each is in one of the form tests' tables."""
+    from tests.documents.test_forms_release_handover import FILING_STUB, STUB_FIELDS
+
+    # The letter, the minutes and the briefing are rendered rich and sparse in test_layout_v2; the
+    # handover list in test_the_handover_list_is_signed_by_both_sides_and_a_witness.
+    elsewhere = {"assistance_letter", "meeting_minutes", "briefing_pack", "handover_list"}
+    covered = set(RICH) | set(STUB_FIELDS) | set(FILING_STUB) | elsewhere
+    assert {spec.code for spec in kinds.all_kinds()} == covered

@@ -296,7 +296,7 @@ def test_stale_sequence_is_409_and_bad_times_are_400(provinces, pan_southwest):
         scheduling.meeting_update(meeting=meeting, by=provinces[GUIZHOU].legal, place="别处")
 
 
-def test_roll_call_only_in_session_by_who_runs_it(provinces, pan_southwest):
+def test_roll_call_only_until_the_minutes_circulate_by_who_runs_it(provinces, pan_southwest):
     meeting = meeting_in(
         pan_southwest, host=CHONGQING, organiser=provinces[CHONGQING].liaison, state=MeetingState.IN_SESSION
     )
@@ -306,9 +306,13 @@ def test_roll_call_only_in_session_by_who_runs_it(provinces, pan_southwest):
     recorded = scheduling.attendance_record(participant=guest, by=provinces[CHONGQING].head, attended=False)
     assert recorded.attended is False
     assert AuditEvent.objects.filter(action="meetings.participant.attendance").count() == 1
+    # Corrected after the session until the minutes circulate (issue 20), then no more.
     force(meeting, MeetingState.CLOSED)
+    corrected = scheduling.attendance_record(participant=guest, by=provinces[CHONGQING].head, attended=True)
+    assert corrected.attended is True and corrected.presence == "present"
+    force(meeting, MeetingState.MINUTES_CIRCULATING)
     with pytest.raises(Conflict):
-        scheduling.attendance_record(participant=guest, by=provinces[CHONGQING].head, attended=True)
+        scheduling.attendance_record(participant=guest, by=provinces[CHONGQING].head, attended=False)
 
 
 def test_answers_only_by_the_person_or_the_member_liaison_and_until_the_session(provinces, pan_southwest):
