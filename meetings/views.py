@@ -394,6 +394,11 @@ class MeetingPage:
             meeting, self.user
         )
         removable = self.may_organise and meeting.state in EDITABLE_STATES
+        # Who attended in a participant's place, named on their row (read from the rows already here).
+        delegates: dict[int, list[str]] = {}
+        for participant in self.participants:
+            if participant.delegated_from_id is not None:
+                delegates.setdefault(participant.delegated_from_id, []).append(participant.display_name)
         rows = []
         for participant in self.participants:
             mine = participant.user_id == self.user.pk
@@ -410,6 +415,7 @@ class MeetingPage:
                     ),
                     "answer_form": answer_form,
                     "presence_label": PRESENCE_LABELS.get(participant.presence_as_recorded, ""),
+                    "delegates": "、".join(delegates.get(participant.pk, [])),
                     "attendance_form": (
                         bound.get(f"attendance:{participant.pk}")
                         or self.form("attendance", participant=participant)

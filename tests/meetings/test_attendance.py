@@ -223,6 +223,13 @@ def test_the_page_records_the_roll_call_of_each_row(english, provinces, pan_sout
     assert "Recorded for 藏局长: On leave." in done.text
     target.refresh_from_db()
     assert target.presence == Presence.LEAVE and target.presence_reason == "病假" and target.attended is False
+    # A delegate named at the roll call is named on the row of the one they stood in for.
+    absent_head = rows[QINGHAI, "head"]
+    english.post(url, {"participant": absent_head.pk, "presence": "delegated", "delegate_name": "青副局长"})
+    page = english.get(reverse("meetings:detail", args=[meeting.pk])).text
+    row = page[page.index(f'id="participant-{absent_head.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "A delegate attended in their place" in row and "青副局长" in row
     # Nobody's row: said so, not a bare 400.
     lost = english.post(url, {"participant": "", "presence": "present"})
     assert lost.status_code == 400 and "Choose the participant whose attendance you record." in lost.text
