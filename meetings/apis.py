@@ -63,6 +63,7 @@ from meetings.models import (
     MeetingState,
     NormativeStatus,
     ParticipantKind,
+    Presence,
     Resolution,
     ResolutionKind,
     SignoffAction,
@@ -629,6 +630,11 @@ class ParticipantSerializer(serializers.Serializer):
     answered_by = OfficerRefSerializer(allow_null=True)
     delegated_from = serializers.IntegerField(source="delegated_from_id", allow_null=True)
     attended = serializers.BooleanField(allow_null=True)
+    presence = serializers.CharField(
+        help_text=gettext_lazy("present, leave, absent or delegated; empty until recorded.")
+    )
+    presence_label = serializers.CharField(source="get_presence_display")
+    presence_reason = serializers.CharField(help_text=gettext_lazy("The reason for a leave (请假事由)."))
 
 
 def _participant(meeting, participant_id) -> MeetingParticipant:
@@ -803,12 +809,16 @@ class ParticipantAnswerApi(APIView):
 
 
 class ParticipantAttendanceApi(APIView):
-    """Record the roll call of the session: whether the participant attended."""
+    """Record the roll call of the session: present, on leave (with the reason), absent, or a delegate
+    who attended in their place; the older `attended` yes/no is still read when `presence` is absent."""
 
     permission_classes = [CaseDataAccess]
 
     class InputSerializer(serializers.Serializer):
-        attended = serializers.BooleanField()
+        presence = serializers.ChoiceField(choices=Presence.choices, required=False)
+        reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+        delegate_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        attended = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     @extend_schema(
         operation_id="meetings_participants_attendance",
@@ -821,8 +831,14 @@ class ParticipantAttendanceApi(APIView):
         participant = _participant(meeting, pid)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = data.validated_data
         scheduling.attendance_record(
-            participant=participant, by=request.user, attended=data.validated_data["attended"]
+            participant=participant,
+            by=request.user,
+            presence=values.get("presence"),
+            reason=values.get("reason", ""),
+            delegate_name=values.get("delegate_name", ""),
+            attended=values.get("attended"),
         )
         return Response(ParticipantSerializer(selectors.participants_of(meeting).get(pk=participant.pk)).data)
 

@@ -232,7 +232,13 @@ def test_session_and_minutes_to_issue(provinces, chuanyu_legal, django_capture_o
             format="json",
         )
     )
-    assert roll["attended"] is True
+    assert roll["attended"] is True and roll["presence"] == "present"
+    # The roll call of issue 20: leave needs its reason, and is what the 纪要 prints as 请假.
+    leave_url = f"{BASE}{pk}/participants/{participants[CHONGQING]['id']}/attendance/"
+    assert_error(client.post(leave_url, {"presence": "leave"}, format="json"), 400, "invalid")
+    leave = ok(client.post(leave_url, {"presence": "leave", "reason": "另有公务"}, format="json"))
+    assert (leave["presence"], leave["presence_reason"]) == ("leave", "另有公务")
+    assert_error(client.post(leave_url, {"presence": "asleep"}, format="json"), 400, "invalid")
     agenda = ok(client.get(f"{BASE}{pk}/agenda/"))
     assert all({"state_label", "url", "visible", "summary"} <= set(row) for row in agenda)
     added = ok(
