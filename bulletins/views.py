@@ -33,7 +33,8 @@ class BulletinListView(CaseDataPageMixin, View):
 
 
 TIMELINE_LABELS = {
-    "create": gettext_lazy("Drafted"),
+    # The event, not a state: 已起草 is a document's state, and the row goes on "→ 草稿" (docs/glossary.md).
+    "create": gettext_lazy("Created"),
     "issue": gettext_lazy("Issued"),
     "close": gettext_lazy("Closed"),
     "withdraw": gettext_lazy("Withdrawn"),

@@ -27,6 +27,7 @@ from cases.models import (
 from core.citations import render as render_citation
 from core.grading import InformationAccuracy, SourceReliability
 from core.ids import MAX_INT
+from core.words import is_chinese, localized
 
 
 def _all(choices) -> list[tuple[str, str]]:
@@ -57,7 +58,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, offences=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["offence"].choices = _all((offence.code, offence.name) for offence in offences)
+        self.fields["offence"].choices = _all((offence.code, localized(offence)) for offence in offences)
 
 
 class CaseCreateForm(forms.Form):
@@ -126,6 +127,8 @@ class CaseCreateForm(forms.Form):
         if len(units) == 1:
             self.fields["accepting_unit"].initial = units[0].pk
         self.fields["offence"].queryset = offences if offences is not None else Offence.objects.none()
+        # The grouping's English name in English (its name_en), evaluated when the form renders.
+        self.fields["offence"].label_from_instance = localized
         self._charges = {charge.code: charge for charge in charges}
         self.fields["charges"].choices = charge_choices(charges)
 
@@ -141,9 +144,11 @@ def charge_choices(charges) -> list[tuple[str, list[tuple[str, str]]]]:
     language = get_language()
     groups: dict[str, list[tuple[str, str]]] = {}
     for charge in charges:
-        group = charge.group.name if charge.group_id else _("Other charges")
+        group = localized(charge.group) if charge.group_id else _("Other charges")
         article = render_citation(charge.article, language)
-        groups.setdefault(str(group), []).append((charge.code, f"{charge.name}（{article}）"))
+        name = localized(charge, language=language)
+        shown = f"{name}（{article}）" if is_chinese(language) else f"{name} ({article})"
+        groups.setdefault(str(group), []).append((charge.code, shown))
     return list(groups.items())
 
 

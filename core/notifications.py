@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from core import outbox
+from core import citations, outbox
 from core.audit import json_safe
 from core.models import Notification, OutboxMessage
 from core.registry import Registry
@@ -160,10 +160,14 @@ def _decode_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render(text: str, params: Mapping[str, Any]) -> str:
-    """Translate a message id in the active language and fill in its (already encoded) parameters."""
+    """Translate a message id in the active language and fill in its (already encoded) parameters.
+
+    A citation among the parameters ("MPS-2020 art 353", a deadline's basis) is written as the
+    language reads it: 《公安机关办理刑事案件程序规定》第三百五十三条 in Chinese (core.citations.render).
+    """
     translated = translation.gettext(text) if text else ""
     values = _decode_params(params)
-    return translated % values if values else translated
+    return citations.render(translated % values if values else translated, translation.get_language())
 
 
 def notify(

@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import words
 from core.api import (
     ApiError,
     CursorPagination,
@@ -84,7 +85,8 @@ class DocumentDetailSerializer(DocumentListItemSerializer):
     snapshot = serializers.JSONField()
     sha256 = serializers.CharField()
     pages = serializers.IntegerField(allow_null=True)
-    render_error = serializers.CharField(help_text=_("Why rendering failed, when it did."))
+    # Stored as a key with its arguments (core.words): read in the language of the request.
+    render_error = serializers.SerializerMethodField(help_text=_("Why rendering failed, when it did."))
     verification_code = serializers.CharField()
     send_back_reason = serializers.CharField()
     voided_reason = serializers.CharField()
@@ -104,6 +106,9 @@ class DocumentDetailSerializer(DocumentListItemSerializer):
 
     def get_preview_url(self, obj) -> str:
         return "" if obj.is_issued else f"/api/v1/documents/{obj.pk}/preview/"
+
+    def get_render_error(self, obj) -> str:
+        return words.shown(obj.render_error)
 
     def get_transitions(self, obj) -> list[str]:
         return document_steps(obj, self.context["user"])

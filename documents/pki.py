@@ -34,8 +34,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from core import audit
+from core import audit, words
 from documents.models import CredentialSource, SigningCredential
 
 PKI, DEMO, OFF = "pki", "demo", "off"
@@ -48,7 +49,16 @@ RENEW_BEFORE = dt.timedelta(days=7)
 
 
 class SigningUnavailable(Exception):
-    """The unit cannot sign now; the message says why and what an administrator does about it."""
+    """The unit cannot sign now; the message says why and what an administrator does about it.
+
+    Raised with the message's key (an English msgid) and arguments: ``stored`` is what a document
+    keeps as its render_error, read in each reader's language (core.words); ``str()`` is the
+    message in the active language.
+    """
+
+    def __init__(self, msgid: str, **params):
+        self.stored = words.stored(msgid, **params)
+        super().__init__(words.shown(self.stored))
 
 
 class CredentialRefused(ValueError):
@@ -303,22 +313,26 @@ def _store(*, unit, key, certificate, chain, source, by=None) -> SigningCredenti
 def credential_for(unit) -> SigningCredential:
     """Return the unit's active credential (made now in demo mode); SigningUnavailable otherwise."""
     if mode() == OFF:
-        raise SigningUnavailable(_("Document signing is off (DOCUMENT_SIGNING=off)."))
+        raise SigningUnavailable(gettext_noop("Document signing is off (DOCUMENT_SIGNING=off)."))
     if mode() == DEMO:
         return _demo_credential(unit)
     credential = _active(unit)
     if credential is None:
         raise SigningUnavailable(
-            _(
+            gettext_noop(
                 "%(unit)s has no signing certificate; an administrator imports one with "
                 "`manage.py import_signing_credentials %(code)s`."
-            )
-            % {"unit": unit.name, "code": unit.code}
+            ),
+            unit=unit.name,
+            code=unit.code,
         )
     if credential.not_after <= timezone.now():
         raise SigningUnavailable(
-            _("The signing certificate of %(unit)s expired on %(date)s; import its renewed certificate.")
-            % {"unit": unit.name, "date": timezone.localtime(credential.not_after).date().isoformat()}
+            gettext_noop(
+                "The signing certificate of %(unit)s expired on %(date)s; import its renewed certificate."
+            ),
+            unit=unit.name,
+            date=timezone.localtime(credential.not_after).date().isoformat(),
         )
     return credential
 
@@ -330,14 +344,17 @@ def load(credential: SigningCredential) -> LoadedCredential:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError) as exc:
         raise SigningUnavailable(
-            _("The signing key of %(unit)s cannot be read (%(error)s); import the unit's credentials again.")
-            % {"unit": credential.unit.name, "error": type(exc).__name__}
+            gettext_noop(
+                "The signing key of %(unit)s cannot be read (%(error)s); import the unit's credentials again."
+            ),
+            unit=credential.unit.name,
+            error=type(exc).__name__,
         ) from exc
     certificate = x509.load_pem_x509_certificate(credential.certificate.encode())
     if _public(key) != _public(certificate.public_key()):
         raise SigningUnavailable(
-            _("The signing key file of %(unit)s does not match its certificate.")
-            % {"unit": credential.unit.name}
+            gettext_noop("The signing key file of %(unit)s does not match its certificate."),
+            unit=credential.unit.name,
         )
     chain = tuple(x509.load_pem_x509_certificates(credential.chain.encode())) if credential.chain else ()
     return LoadedCredential(credential=credential, key=key, certificate=certificate, chain=chain)

@@ -65,17 +65,29 @@ class MissingGlyphError(ValueError):
         where = f" in {', '.join(fields)}" if fields else ""
         super().__init__(f"No configured document font has a glyph for {listed}{where}")
 
-    def message(self) -> str:
-        """Say, in the interface language, which characters of which fields no document font can draw."""
-        from django.utils.translation import gettext
+    def stored(self) -> str:
+        """Return which characters of which fields no document font can draw, as a stored message.
+
+        Stored with its key and arguments (core.words), so each officer reads it in their language.
+        """
+        from django.utils.translation import gettext_noop
+
+        from core import words
 
         listed = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in self.characters)
         if self.fields:
-            return gettext("No document font can print %(characters)s in %(fields)s.") % {
-                "characters": listed,
-                "fields": "、".join(self.fields),
-            }
-        return gettext("No document font can print %(characters)s.") % {"characters": listed}
+            return words.stored(
+                gettext_noop("No document font can print %(characters)s in %(fields)s."),
+                characters=listed,
+                fields="、".join(self.fields),
+            )
+        return words.stored(gettext_noop("No document font can print %(characters)s."), characters=listed)
+
+    def message(self) -> str:
+        """Say, in the interface language, which characters of which fields no document font can draw."""
+        from core import words
+
+        return words.shown(self.stored())
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:

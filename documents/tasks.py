@@ -11,14 +11,13 @@ import logging
 import posixpath
 
 from celery import shared_task
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from core import outbox
+from core import outbox, words
 from documents.models import Document, RenderState
 
 logger = logging.getLogger(__name__)
@@ -79,10 +78,9 @@ def render_document(document_id: int) -> str:
         except rendering.MissingGlyphError as exc:
             # Retrying cannot add a glyph to the fonts; say which characters and stop.
             document.render_state = RenderState.FAILED
-            # Shown to officers on the document page: in the system's language, naming the
-            # characters and the fields that hold them.
-            with translation.override(settings.LANGUAGE_CODE):
-                document.render_error = exc.message()[:2000]
+            # Shown to officers on the document page, naming the characters and the fields that
+            # hold them: stored as a key with its arguments and read in each reader's language.
+            document.render_error = exc.stored()
             document.save(update_fields=["render_state", "render_error", "updated_at"])
             logger.error("Document %s cannot be rendered: %s", document.pk, exc)
             return FAILED
@@ -90,7 +88,7 @@ def render_document(document_id: int) -> str:
             # Never stored unsigned: the document waits, saying why, until an administrator imports
             # the unit's credential; the outbox tries again meanwhile.
             document.render_state = RenderState.FAILED
-            document.render_error = str(exc)[:2000]
+            document.render_error = exc.stored
             document.save(update_fields=["render_state", "render_error", "updated_at"])
             logger.error("Document %s rendered but not signed: %s", document.pk, exc)
             return SIGNING_UNAVAILABLE
@@ -104,9 +102,10 @@ def render_document(document_id: int) -> str:
             # The volume is full, read-only or gone: say so on the document and try again later
             # (the outbox retries; the sweep re-relays), unlike a missing glyph, which no retry mends.
             document.render_state = RenderState.FAILED
-            document.render_error = _("The PDF could not be stored (%(error)s); rendering is retried.") % {
-                "error": f"{type(exc).__name__}: {exc.strerror or exc}"
-            }
+            document.render_error = words.stored(
+                gettext_noop("The PDF could not be stored (%(error)s); rendering is retried."),
+                error=f"{type(exc).__name__}: {exc.strerror or exc}",
+            )
             document.save(update_fields=["render_state", "render_error", "updated_at"])
             logger.error("Document %s rendered but not stored: %s", document.pk, exc)
             return STORAGE_FAILED

@@ -45,7 +45,8 @@ PAGE_SIZE = 50
 _FIRST_KINDS = ("capture", "collection", "interrogation")
 # What the timeline says of the rows that are no step (a step's row reads as the step's label).
 TIMELINE_LABELS = {
-    "create": gettext_lazy("Drafted"),
+    # The event, not a state: 已起草 is a document's state, and the row goes on "→ 草稿" (docs/glossary.md).
+    "create": gettext_lazy("Created"),
     "upload_document": gettext_lazy("Document attached"),
     "replace_document": gettext_lazy("Document replaced"),
     "forward_lead": gettext_lazy("Lead forwarded (art 349)"),

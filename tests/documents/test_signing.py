@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
+from core import words
 from core.models import AuditEvent
 from documents import pki, services, signing, tasks
 from documents.models import Document, DocumentCopy, SigningCredential
@@ -268,7 +269,7 @@ def test_without_its_credential_a_unit_gets_no_unsigned_document_until_one_is_im
     assert tasks.render_document(document.pk) == tasks.SIGNING_UNAVAILABLE
     document.refresh_from_db()
     assert document.render_state == "failed" and not document.file and not document.sha256
-    assert "import_signing_credentials 510107" in document.render_error
+    assert "import_signing_credentials 510107" in words.shown(document.render_error)
 
     call_command(
         "import_signing_credentials",
