@@ -28,6 +28,7 @@ from core.citations import render as render_citation
 from core.grading import InformationAccuracy, SourceReliability
 from core.ids import MAX_INT
 from core.words import is_chinese, localized
+from organisation.pickers import UnitPickerField
 
 
 def _all(choices) -> list[tuple[str, str]]:
@@ -188,10 +189,11 @@ class LocationForm(forms.Form):
             "2016 and 2021 opinions."
         ),
     )
-    division_code = forms.CharField(
-        label=_("Division code"),
+    # Picked by the unit's name, pinyin or code (organisation.pickers); a code of a division outside
+    # the system is passed on as typed, for the service to accept as outside.
+    division_code = UnitPickerField(
+        label=_("Division or unit"),
         max_length=12,
-        widget=DivisionCodeInput(),
         help_text=_(
             "Type a code or a unit's name; a division of another province is accepted as outside the system."
         ),
@@ -245,14 +247,14 @@ class PersonForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Taken from the identity card number when left empty."),
     )
-    household_division_code = forms.CharField(
-        label=_("Household registration division"), max_length=12, required=False, widget=DivisionCodeInput()
+    household_division_code = UnitPickerField(
+        label=_("Household registration division"), max_length=12, required=False
     )
     household_address = forms.CharField(
         label=_("Household registration address"), max_length=200, required=False
     )
-    habitual_division_code = forms.CharField(
-        label=_("Habitual residence division"), max_length=12, required=False, widget=DivisionCodeInput()
+    habitual_division_code = UnitPickerField(
+        label=_("Habitual residence division"), max_length=12, required=False
     )
     habitual_address = forms.CharField(label=_("Habitual residence address"), max_length=200, required=False)
     habitual_since = forms.DateField(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jurisdiction import presenters, selectors
 from jurisdiction.models import HandoverItemKind, PartyPosition, ProceedingKind
+from organisation.pickers import UnitPickerField
 
 
 def _textarea(rows: int = 3) -> forms.Textarea:
@@ -185,10 +186,11 @@ class TakeUpForm(forms.Form):
 
 
 class PrepareTransferForm(forms.Form):
-    lead_unit = forms.CharField(
-        label=_("Unit the case is transferred to (division code)"),
+    # Picked by name, pinyin or code (organisation.pickers), cleaned to the six-digit code the API takes.
+    lead_unit = UnitPickerField(
+        label=_("Unit the case is transferred to"),
         max_length=6,
-        widget=forms.TextInput(attrs={"list": "jurisdiction-candidates", "inputmode": "numeric"}),
+        help_text=_("Type the unit's name, its pinyin or its division code."),
     )
     reason = _reason(_("Reason for the transfer"), required=True)
 

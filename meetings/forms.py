@@ -18,12 +18,14 @@ from meetings.models import (
     Answer,
     AttendanceRole,
     MeetingKind,
+    MeetingParticipant,
     ParticipantKind,
     Presence,
     ResolutionKind,
     SignoffAction,
 )
 from organisation.models import Role
+from organisation.pickers import OfficerPickerField, UnitPickerField, resolve_username
 
 PROCEEDING_TARGET = "jurisdiction.proceeding"
 ROLE_LABELS = dict(Role.choices)
@@ -184,11 +186,13 @@ class AnswerForm(ActionForm):
         widget=_textarea(2),
         help_text=_("Required to decline (请假事由)."),
     )
-    delegate = forms.CharField(
-        label=_("Delegate (username)"),
+    # A colleague of the participant's unit picked by name (organisation.pickers), cleaned to the
+    # user name; a user name typed passes unchanged.
+    delegate = OfficerPickerField(
+        label=_("Delegate"),
         required=False,
         max_length=150,
-        help_text=_("To delegate: the colleague of your unit who attends instead."),
+        help_text=_("To delegate: the colleague of your unit who attends instead (name or pinyin)."),
     )
 
     def __init__(self, *args, participant_id=None, **kwargs):
@@ -197,6 +201,19 @@ class AnswerForm(ActionForm):
         super().__init__(*args, action="answer", **kwargs)
         if participant_id is not None:
             self.initial.setdefault("participant", participant_id)
+            unit_code = (
+                MeetingParticipant.objects.filter(pk=participant_id)
+                .values_list("unit__code", flat=True)
+                .first()
+            )
+            self.fields["delegate"].widget.scope_unit = unit_code or ""
+
+    def clean_delegate(self) -> str:
+        # A name resolves among the officers of the participant's unit (the field alone cannot know it).
+        text = self.cleaned_data.get("delegate", "")
+        participant = self.cleaned_data.get("participant")
+        unit_ids = MeetingParticipant.objects.filter(pk=participant, unit__isnull=False).values("unit_id")
+        return resolve_username(text, unit_ids) if text and participant else text
 
 
 class ParticipantAddForm(ActionForm):
@@ -337,13 +354,13 @@ class ResolutionForm(ActionForm):
             "(put it on the agenda first)."
         ),
     )
-    # Units stay typed by division code: a member's subtree runs to hundreds of units, too many for
-    # a list; the service checks that the unit lies within a member's subtree.
-    lead_unit = forms.CharField(
-        label=_("Lead unit (division code)"),
+    # Units are picked by name, pinyin or code (organisation.pickers): a member's subtree runs to
+    # hundreds of units, too many for a list; the service checks that the unit lies within one.
+    lead_unit = UnitPickerField(
+        label=_("Lead unit"),
         required=False,
         max_length=12,
-        help_text=_("Jurisdiction decisions only: the division code of a unit of a member or below one."),
+        help_text=_("Jurisdiction decisions only: a unit of a member or below one, by name, pinyin or code."),
     )
     assisting_units = forms.CharField(
         label=_("Assisting units (division codes)"),
@@ -351,11 +368,11 @@ class ResolutionForm(ActionForm):
         max_length=200,
         help_text=_("Division codes of units of the members or below them, separated by commas or spaces."),
     )
-    owner_unit = forms.CharField(
-        label=_("Unit responsible (division code)"),
+    owner_unit = UnitPickerField(
+        label=_("Unit responsible"),
         required=False,
         max_length=12,
-        help_text=_("Action items only: the division code of a unit of a member or below one."),
+        help_text=_("Action items only: a unit of a member or below one, by name, pinyin or code."),
     )
     task = forms.CharField(label=_("Task"), required=False, max_length=4000, widget=_textarea(2))
     due_in_days = forms.IntegerField(label=_("Due within days"), required=False, min_value=1, max_value=365)

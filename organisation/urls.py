@@ -2,7 +2,7 @@ from django.urls import path
 
 from core import views as core_views
 from core.pages import moved
-from organisation import views
+from organisation import lookups, views
 
 app_name = "organisation"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("units/", views.UnitTreeView.as_view(), name="unit-tree"),
+    # The look-ups of the pickers (organisation.pickers): JSON for a form's combobox.
+    path("lookup/units/", lookups.UnitLookupView.as_view(), name="lookup-units"),
+    path("lookup/officers/", lookups.OfficerLookupView.as_view(), name="lookup-officers"),
     path("units/<str:code>/", views.UnitDetailView.as_view(), name="unit-detail"),
     path("units/<str:code>/children/", views.UnitChildrenView.as_view(), name="unit-children"),
     path("membership-proposals/", views.MembershipProposalListView.as_view(), name="membership-proposals"),

@@ -26,6 +26,7 @@ from cases.selectors import case_visible_to
 from core.grading import InformationAccuracy, SourceReliability
 from core.moments import MomentField
 from organisation.models import Department, Unit
+from organisation.pickers import OfficerPickerField, UnitPickerField
 
 # --- lists and the request --------------------------------------------------------------------
 
@@ -85,10 +86,11 @@ class FreezeScopeField(forms.Form):
 
 class RequestForm(FreezeScopeField, FirstResponseFields):
     case = forms.ModelChoiceField(label=_("Case"), queryset=None)
-    requested_unit = forms.CharField(
-        label=_("Requested unit (division code)"),
+    # Picked by name, pinyin or code (organisation.pickers); cleaned to the code, as before.
+    requested_unit = UnitPickerField(
+        label=_("Requested unit"),
         max_length=6,
-        help_text=_("For example 530100 for Kunming."),
+        help_text=_("Type the unit's name, its pinyin or its division code, e.g. 昆明 or kunming."),
     )
     kind = forms.ChoiceField(label=_("Kind of assistance"), choices=KIND_CHOICES)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY_CHOICES, initial="normal")
@@ -109,7 +111,11 @@ class RequestForm(FreezeScopeField, FirstResponseFields):
 class RequestEditForm(FreezeScopeField, FirstResponseFields):
     kind = forms.ChoiceField(label=_("Kind of assistance"), choices=KIND_CHOICES)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY_CHOICES)
-    requested_unit = forms.CharField(label=_("Requested unit (division code)"), max_length=6)
+    requested_unit = UnitPickerField(
+        label=_("Requested unit"),
+        max_length=6,
+        help_text=_("Type the unit's name, its pinyin or its division code, e.g. 昆明 or kunming."),
+    )
     subjects = forms.ModelMultipleChoiceField(
         label=_("Persons concerned"),
         queryset=CasePerson.objects.none(),
@@ -163,7 +169,7 @@ class UploadForm(forms.Form):
 class LeadForm(forms.Form):
     """A lead forwarded to a third unit (art 349); the service says whether the unit may receive it."""
 
-    to_unit = forms.CharField(label=_("Unit (division code)"), max_length=6)
+    to_unit = UnitPickerField(label=_("Unit"), max_length=6)
     matters = forms.CharField(label=_("The lead"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     # The service tells an unknown kind (one rule for the page and the API).
     kind = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
@@ -408,11 +414,20 @@ class RouteForm(NoteForm):
 
 
 class AssignForm(NoteForm):
-    assignee = forms.CharField(
-        label=_("Officer (user name)"),
+    # An officer of the requested unit picked by name (organisation.pickers); a user name, as the API
+    # sends it, passes unchanged.
+    assignee = OfficerPickerField(
+        label=_("Officer"),
         max_length=150,
         help_text=_("assign: user name of the officer."),
     )
+    takes_instance = True
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if instance is not None:
+            unit = instance.requested_unit
+            self.fields["assignee"].set_scope([unit.pk], unit_code=unit.code)
 
 
 class FulfilForm(NoteForm):
