@@ -12,9 +12,10 @@ from django.urls import reverse
 from cases.assistance.forms import AssignForm, LeadForm, RequestForm
 from cases.forms import LocationForm
 from jurisdiction.forms import PrepareTransferForm
-from meetings.forms import ResolutionForm
+from meetings.forms import AnswerForm, ResolutionForm
 from organisation.models import Role, Unit
 from organisation.pickers import UnitPickerField, resolve_unit_code, resolve_username, search_key
+from tests.support.factories.meetings import invite, meeting_in, pan_southwest_series
 from tests.support.factories.organisation import member
 from tests.support.units import KUNMING, WUHUA, XINING
 
@@ -230,3 +231,21 @@ def test_officer_lookup_never_lists_an_uninvolved_provinces_officers(client, kun
 def test_lookups_need_a_signed_in_user(client):
     assert client.get(reverse("organisation:lookup-units"), {"q": "kunming"}).status_code == 403
     assert client.get(reverse("organisation:lookup-officers"), {"q": ""}).status_code == 403
+
+
+# --- a meeting's delegate: a colleague of the participant's unit -----------------------------------
+
+
+def test_a_meeting_delegate_is_picked_by_name_among_the_participants_unit(kunming_officers):
+    meeting = meeting_in(pan_southwest_series(), host="530000", organiser=kunming_officers["li_b"])
+    participant = invite(meeting, kunming_officers["li_a"])
+    data = {"participant": participant.pk, "answer": "delegated", "reason": ""}
+    form = AnswerForm({**data, "delegate": "zhangwei"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["delegate"] == "km_zhang"
+    # 王芳 works in Xining: not a colleague, so the name is passed on for the page to refuse.
+    form = AnswerForm({**data, "delegate": "王芳"})
+    assert form.is_valid()
+    assert form.cleaned_data["delegate"] == "王芳"
+    html = str(AnswerForm(participant_id=participant.pk)["delegate"])
+    assert 'data-picker-unit="530100"' in html and 'role="combobox"' in html
