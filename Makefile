@@ -5,8 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-# The embedded default: SQLite under var/, Celery eager, console e-mail.
-DEMO_ENV := DEBUG=true
+# The embedded default: SQLite under var/, Celery eager, console e-mail. The demo runs as a pilot
+# would, with DEBUG off (LIANBAN_DEMO: plain HTTP on 127.0.0.1, keys under var/, the demo CA; see
+# config/settings.py); the developer targets keep DEBUG on.
+DEMO_ENV := LIANBAN_DEMO=true
+DEV_ENV := DEBUG=true
 TEST_ENV := DEBUG=true DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .PHONY: demo test setup-demo system-packages system-packages-test messages messages-update lint lock clean-venv \
@@ -17,8 +20,7 @@ demo: setup-demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C stops). Demo accounts are listed above."
 	$(DEMO_ENV) bin/demo-serve
 
-setup-demo: system-packages $(VENV)/.runtime-installed messages
-	mkdir -p var
+setup-demo: system-packages $(VENV)/.runtime-installed messages var/.static-collected
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
 	$(DEMO_ENV) $(PY) manage.py load_organisation
 	$(DEMO_ENV) $(PY) manage.py seed_demo
@@ -27,6 +29,13 @@ setup-demo: system-packages $(VENV)/.runtime-installed messages
 	$(DEMO_ENV) $(PY) manage.py seed_meeting_series
 	$(DEMO_ENV) $(PY) manage.py seed_demo_meetings
 	$(DEMO_ENV) $(PY) manage.py export_trust_store
+
+# The static files WhiteNoise serves with DEBUG off, hashed and compressed under var/static; collected
+# again only when a file under static/ or an installed package changed (compressing takes a minute).
+var/.static-collected: $(VENV)/.runtime-installed $(shell find static -type f 2>/dev/null)
+	mkdir -p var
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
+	touch $@
 
 # pytest exits 5 when it collected nothing; that must fail, not pass.
 test: system-packages-test $(VENV)/.dev-installed messages
@@ -58,12 +67,12 @@ $(VENV)/.dev-installed: requirements-dev.lock | $(VENV)/bin/python
 	touch $@ $(VENV)/.runtime-installed
 
 messages: $(VENV)/.runtime-installed
-	$(DEMO_ENV) $(PY) manage.py compilemessages -v0 --ignore=.venv
+	$(DEV_ENV) $(PY) manage.py compilemessages -v0 --ignore=.venv
 
 # Re-extract messages after changing user-facing text; English texts are the msgids themselves,
 # Chinese ones are translated by hand in locale/zh_Hans (the catalogue test fails until they are).
 messages-update: $(VENV)/.runtime-installed
-	$(DEMO_ENV) $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var \
+	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var \
 	    --ignore=static --ignore=tests --ignore=bench --ignore=test-artifacts -v0
 	msgattrib --clear-fuzzy --empty -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
@@ -121,12 +130,12 @@ load: system-packages $(VENV)/.dev-installed messages
 	$(BENCH_ENV) LOAD_USERS=$(LOAD_USERS) LOAD_SECONDS=$(LOAD_SECONDS) $(PY) bench/load.py
 
 bench-render: system-packages $(VENV)/.dev-installed messages
-	$(DEMO_ENV) $(PY) bench/render_bench.py
+	$(DEV_ENV) $(PY) bench/render_bench.py
 
 # Every document kind's sample PDF and its page images (PNG) under var/samples/, for a person to look at
 # (issue 19): the current template version of each kind, rich sample data, a specimen seal.
 document-samples: system-packages-test $(VENV)/.dev-installed messages
-	$(DEMO_ENV) $(PY) manage.py document_samples
+	$(DEV_ENV) $(PY) manage.py document_samples
 
 # Hostile input: schemathesis over every API operation as each persona, against a throwaway
 # PostgreSQL database rebuilt with the demo's data (checks/fuzz_api.py; exit 1 on any failure).

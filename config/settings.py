@@ -27,6 +27,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LIANBAN_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# The embedded demo as a pilot sees it (`make demo`, README "Two commands"): DEBUG off, so the
+# project's own error pages and WhiteNoise's collected static files, yet on one machine over plain
+# HTTP at 127.0.0.1, with its keys generated under var/ and the local demo CA signing documents.
+# Never for production: `check --deploy` refuses the demo CA (documents.E002), insecure cookies and
+# the missing HTTPS redirect.
+DEMO = env_bool("LIANBAN_DEMO", False)
+# Keys generated and kept under var/ instead of required from the environment (development and demo).
+LOCAL_KEYS = DEBUG or DEMO
 # Required variables that are missing: a process that serves (gunicorn, Celery, runserver) refuses to
 # start and `check --deploy` fails while this is not empty; a malformed value stops everything at once.
 MISSING_FOR_SERVING: list[str] = []
@@ -35,10 +43,10 @@ MISSING_FOR_SERVING: list[str] = []
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
     if key:
-        if not DEBUG and len(key) < 50:
+        if not LOCAL_KEYS and len(key) < 50:
             raise ImproperlyConfigured("Environment variable SECRET_KEY must be at least 50 characters")
         return key
-    if not DEBUG:
+    if not LOCAL_KEYS:
         # Offline management commands (makemigrations, compilemessages) may run without it; every
         # serving process refuses to start (config.env.refuse_to_serve_if_incomplete).
         MISSING_FOR_SERVING.append("Environment variable SECRET_KEY is required when DEBUG is false")
@@ -54,7 +62,10 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+_LOCAL_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [*_LOCAL_HOSTS, "testserver"] if DEBUG else _LOCAL_HOSTS if DEMO else []
+)
 if not DEBUG and not ALLOWED_HOSTS:
     MISSING_FOR_SERVING.append("Environment variable ALLOWED_HOSTS is required when DEBUG is false")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -303,12 +314,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Security baseline. Production (DEBUG=false) gets secure cookies, HSTS and HTTPS redirects;
-# a reverse proxy that terminates TLS sets X-Forwarded-Proto.
+# a reverse proxy that terminates TLS sets X-Forwarded-Proto. The demo serves plain HTTP on the
+# loopback address, where a secure cookie or an HTTPS redirect would lock everyone out.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+_HTTPS = not (DEBUG or DEMO)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -353,7 +366,7 @@ def _audit_checkpoint_key() -> str:
                 "(the checkpoint key is kept away from everything the web process signs with)"
             )
         return key
-    if DEBUG:
+    if LOCAL_KEYS:
         # The demo keeps a generated key under var/, apart from the database; production sets the
         # variable (`check --deploy` fails without it, core.E003).
         key_file = VAR_DIR / "audit-checkpoint-key"
@@ -374,7 +387,7 @@ AUDIT_CHECKPOINT_KEY = _audit_checkpoint_key()
 # certifies each unit the first time it signs (refused by `check --deploy`). "off": documents are
 # issued unsigned, and every check says so. Private keys are files under DOCUMENT_SIGNING_DIR
 # (0600, never in the database), which every web and Celery process must read.
-DOCUMENT_SIGNING = env_choice("DOCUMENT_SIGNING", "demo" if DEBUG else "pki", {"pki", "demo", "off"})
+DOCUMENT_SIGNING = env_choice("DOCUMENT_SIGNING", "demo" if DEBUG or DEMO else "pki", {"pki", "demo", "off"})
 DOCUMENT_SIGNING_DIR = Path(env_str("DOCUMENT_SIGNING_DIR", str(VAR_DIR / "signing")))
 DOCUMENT_SIGNING_TRUST_ROOTS = env_str("DOCUMENT_SIGNING_TRUST_ROOTS", "")
 # Django answers an oversized body with 400; core.middleware turns that into 413.

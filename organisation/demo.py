@@ -1,7 +1,7 @@
-"""Demo accounts: every role in a dozen units of the six regions, and one system administrator.
+"""Demo accounts: every role in the units of the six regions the demo scenarios reach, and one administrator.
 
-For the embedded demo only (`make demo`); the seed_demo command refuses to run with DEBUG off
-unless forced, so production never gets accounts with a published password.
+For the embedded demo only (`make demo`); the seed_demo command refuses to run with neither DEBUG
+nor LIANBAN_DEMO on unless forced, so production never gets accounts with a published password.
 """
 
 from dataclasses import dataclass, field
@@ -41,10 +41,15 @@ FULL_UNITS = (
     ("guiyang", "520100"),
     ("yunnan", "530000"),
     ("kunming", "530100"),
-    # The branches the 4·15 scenario's jurisdiction reaches (victims, server, proceeds).
+    # The branches the 4·15 scenario's jurisdiction reaches (victims, server, proceeds, the suspect's
+    # household and habitual residence): every candidate unit states a position in the consultation.
     ("wuhua", "530102"),
+    ("panlong", "530103"),
     ("yuzhong", "500103"),
     ("nanming", "520102"),
+    ("yunyan", "520103"),
+    # The 5·02 Kunming case's other candidate (where the victim lost the money).
+    ("guandu", "530111"),
     ("xizang", "540000"),
     ("lhasa", "540100"),
     ("qinghai", "630000"),

@@ -149,12 +149,15 @@ class Command(BaseCommand):
     help = "Build the joint-meeting demo: a scheduled 泛西南 meeting with a jurisdiction consultation."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="run even though DEBUG is off")
+        parser.add_argument(
+            "--force", action="store_true", help="run even though neither DEBUG nor LIANBAN_DEMO is on"
+        )
 
     def handle(self, *args, force: bool, verbosity: int, **options):
-        if not (settings.DEBUG or force):
+        if not (settings.DEBUG or settings.DEMO or force):
             raise CommandError(
-                "Refusing to create the demo meeting with DEBUG off: it belongs with the demo accounts. "
+                "Refusing to create the demo meeting with neither DEBUG nor LIANBAN_DEMO on: "
+                "it belongs with the demo accounts. "
                 "Pass --force if this really is a demonstration machine."
             )
         try:

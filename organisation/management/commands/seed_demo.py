@@ -21,11 +21,14 @@ def _pad(text: str, width: int) -> str:
 class Command(BaseCommand):
     help = (
         "Create the demo accounts, idempotently, and print them with the shared password. "
-        "Runs only with DEBUG on, or with --force, so that production never gets demo accounts."
+        "Runs only with DEBUG or LIANBAN_DEMO on, or with --force, so that production never gets demo "
+        "accounts."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="run even though DEBUG is off")
+        parser.add_argument(
+            "--force", action="store_true", help="run even though neither DEBUG nor LIANBAN_DEMO is on"
+        )
         parser.add_argument(
             "--reset-passwords",
             action="store_true",
@@ -33,9 +36,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, force: bool, reset_passwords: bool, verbosity: int, **options):
-        if not (settings.DEBUG or force):
+        if not (settings.DEBUG or settings.DEMO or force):
             raise CommandError(
-                "Refusing to create demo accounts with DEBUG off: they share a published password. "
+                "Refusing to create demo accounts with neither DEBUG nor LIANBAN_DEMO on: "
+                "they share a published password. "
                 "Pass --force if this really is a demonstration machine."
             )
         try:

@@ -4,7 +4,8 @@ Wuhou (成都市公安局武侯区分局) investigates the "4·15 电信网络�
 suspect living in Guiyang, the server in Chongqing. It has asked Kunming for an evidence
 collection (sent, waiting for Kunming's intake officer to check the formalities) and Guiyang for
 an identity check (received, its 7-day clock running). A smaller Kunming case names the suspect's
-phone, so both units have a related-case notice.
+phone, so both units have a related-case notice. A property inquiry sent to Guiyang's 南明 branch
+ten days ago has never been acknowledged: the overdue request a joint meeting's agenda offers.
 
 Every step goes through cases.services and cases.assistance.services, as the demo accounts would
 through the pages, so the audit trail, timelines, deadlines, notices and inboxes are the real
@@ -24,17 +25,20 @@ from django.utils import timezone
 
 from cases import filing
 from cases import services as case_services
+from cases.assistance import clocks
 from cases.assistance import services as request_services
 from cases.assistance.models import AssistanceRequest
 from cases.assistance.selectors import request_deadlines
 from cases.assistance_kinds import KINDS, AssistanceKind, DocumentType
 from cases.models import Case, CasePerson, Charge, IdType, LocationRole, Offence, PersonRole
+from core import deadline_rows
 from core.deadlines import format_due
 from core.identity import make_id_number
+from core.models import Deadline
 from organisation.demo import DEMO_PASSWORD
 from organisation.models import Unit, User
 
-WUHOU, KUNMING, GUIYANG = "510107", "530100", "520100"
+WUHOU, KUNMING, GUIYANG, NANMING = "510107", "530100", "520100", "520102"
 CASE_EXTERNAL_NUMBER = "DEMO-2026-0415"
 KUNMING_EXTERNAL_NUMBER = "DEMO-2026-0502"
 SHARED_PHONE = "18685067890"
@@ -50,6 +54,8 @@ ACCOUNTS = (
     "kunming.intake",
     "guiyang.intake",
 )
+# How long ago the unanswered property inquiry went to 南明 (its acknowledgement was due a working day later).
+OVERDUE_SENT_DAYS_AGO = 10
 
 
 # --- scans ---------------------------------------------------------------------------------------
@@ -95,6 +101,7 @@ class Scenario:
     evidence: AssistanceRequest | None
     identity_check: AssistanceRequest | None
     created: bool
+    overdue: AssistanceRequest | None = None
 
 
 def _users() -> dict[str, User]:
@@ -287,6 +294,67 @@ def _kunming_case(users: dict[str, User], offence: Offence) -> Case:
     return case_services.case_transition(case=case, name="start_investigation", by=users["kunming.unit-head"])
 
 
+def _overdue_inquiry(case: Case, users: dict[str, User]) -> AssistanceRequest:
+    """Send 南明 a property inquiry dated ten days back, so its acknowledgement is long overdue.
+
+    The request goes through the services like the others; then its sending and the clock that
+    sending started are moved back to the scenario's date (the clock computed again from there, on
+    the holiday calendar). The audit chain and the timeline keep the true time of seeding: the chain
+    never runs backwards, and the demo does not pretend otherwise.
+    """
+    investigator = users["wuhou.investigator"]
+    # The suspect whose account it is; a demo whose officers removed him asks about no one named.
+    suspect = case.persons.filter(role=PersonRole.SUSPECT, name="罗志勇").first()
+    inquiry = request_services.request_create(
+        by=investigator,
+        case=case,
+        requested_unit=Unit.objects.get(code=NANMING),
+        kind=AssistanceKind.PROPERTY_INQUIRY,
+        matters=(
+            "查询犯罪嫌疑人罗志勇在中国农业银行贵阳南明支行所开账户（6228 4807 9012 3456 781）的开户资料"
+            "及2026年4月以来的交易明细。"
+        ),
+        legal_basis="《公安机关办理刑事案件程序规定》第二百三十八条、第三百四十六条",
+        subjects=[suspect] if suspect else [],
+    )
+    _attach(
+        inquiry,
+        investigator,
+        {
+            DocumentType.ASSISTANCE_LETTER: ("武公（刑）协字〔2026〕90号", dt.date(2026, 4, 21)),
+            DocumentType.POLICE_ID_COPY: (
+                "武侯分局民警警官证复印件（警号031245、031287）",
+                dt.date(2026, 4, 20),
+            ),
+            DocumentType.PROPERTY_INQUIRY_NOTICE: ("武公（刑）查询字〔2026〕17号", dt.date(2026, 4, 21)),
+        },
+    )
+    # A property inquiry is approved by the organ's head (MPS-2020 art 238).
+    inquiry = _send(inquiry, drafter=investigator, approver=users["wuhou.unit-head"])
+    sent_at = timezone.now() - dt.timedelta(days=OVERDUE_SENT_DAYS_AGO)
+    AssistanceRequest.objects.filter(pk=inquiry.pk).update(created_at=sent_at, sent_at=sent_at)
+    inquiry.refresh_from_db()
+    clock = deadline_rows.deadline_open(target=inquiry, rule_key=clocks.ACKNOWLEDGE_RULE)
+    moved = deadline_rows.deadline_build(
+        target=inquiry,
+        rule_key=clocks.ACKNOWLEDGE_RULE,
+        start=sent_at,
+        responsible_unit_code=inquiry.requested_unit.code,
+        requester_unit_code=inquiry.requesting_unit.code,
+        urgency=inquiry.urgency,
+    )
+    Deadline.objects.filter(pk=clock.pk).update(
+        started_at=moved.started_at, due_at=moved.due_at, next_escalation_at=moved.next_escalation_at
+    )
+    return inquiry
+
+
+def _existing_overdue(case: Case) -> AssistanceRequest | None:
+    return case.assistance_requests.filter(
+        kind=AssistanceKind.PROPERTY_INQUIRY, requested_unit__code=NANMING
+    ).first()
+
+
 @transaction.atomic
 def seed_demo_cases() -> Scenario:
     """Build the scenario unless the Wuhou case exists; return what there is either way."""
@@ -300,6 +368,8 @@ def seed_demo_cases() -> Scenario:
             evidence=existing.assistance_requests.filter(kind=AssistanceKind.EVIDENCE_COLLECTION).first(),
             identity_check=existing.assistance_requests.filter(kind=AssistanceKind.IDENTITY_CHECK).first(),
             created=False,
+            # A demo built before the overdue inquiry joined the scenario gets it now.
+            overdue=_existing_overdue(existing) or _overdue_inquiry(existing, _users()),
         )
 
     users = _users()
@@ -359,6 +429,7 @@ def seed_demo_cases() -> Scenario:
         evidence=evidence,
         identity_check=identity_check,
         created=True,
+        overdue=_overdue_inquiry(case, users),
     )
 
 
@@ -369,16 +440,19 @@ class Command(BaseCommand):
     help = (
         "Build the issue 3 demo scenario (a Wuhou telecom-fraud case, its requests to Kunming and Guiyang, "
         "a related Kunming case) through the real services, once. Needs seed_demo's accounts. Runs only "
-        "with DEBUG on, or with --force."
+        "with DEBUG or LIANBAN_DEMO on, or with --force."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="run even though DEBUG is off")
+        parser.add_argument(
+            "--force", action="store_true", help="run even though neither DEBUG nor LIANBAN_DEMO is on"
+        )
 
     def handle(self, *args, force: bool, verbosity: int, **options):
-        if not (settings.DEBUG or force):
+        if not (settings.DEBUG or settings.DEMO or force):
             raise CommandError(
-                "Refusing to create demo cases with DEBUG off: they belong with the demo accounts. "
+                "Refusing to create demo cases with neither DEBUG nor LIANBAN_DEMO on: "
+                "they belong with the demo accounts. "
                 "Pass --force if this really is a demonstration machine."
             )
         try:
@@ -431,6 +505,17 @@ class Command(BaseCommand):
                 f"{reverse('assistance:detail', args=[request.pk])}"
             )
             self._line("    log in as guiyang.intake: the 7-day identity-check deadline runs from receipt")
+        if scenario.overdue is not None:
+            request = scenario.overdue
+            self._line(
+                f"  Request {request.number} {request.get_kind_display()} → {request.requested_unit.name}, "
+                f"{request.get_state_display()}, sent {OVERDUE_SENT_DAYS_AGO} days ago, never acknowledged: "
+                f"{reverse('assistance:detail', args=[request.pk])}"
+            )
+            self._line(
+                "    overdue: chongqing.liaison finds it among the agenda candidates of the joint meeting; "
+                "nanming.intake has it in the inbox"
+            )
         if scenario.kunming_case is not None:
             other = scenario.kunming_case
             self._line(
