@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core import periodic
+from core import background, periodic
 from core.audit import json_safe
 from core.models import OutboxMessage, OutboxState
 from core.registry import Registry
@@ -76,7 +76,9 @@ def enqueue(*, topic: str, payload: dict[str, Any], key: str) -> OutboxMessage:
             idempotency_key=key, defaults={"topic": topic, "payload": json_safe(dict(payload))}
         )
     if created:
-        transaction.on_commit(lambda: relay([message.pk]), robust=True)
+        # In the embedded (eager) setup a web request leaves the handler to the worker thread
+        # (core.background), so a render never runs inside the request that asked for it.
+        transaction.on_commit(lambda: background.run_or_submit(relay, [message.pk]), robust=True)
     elif message.topic != topic:
         logger.warning("Outbox key %s already used for topic %s, not %s", key, message.topic, topic)
     return message

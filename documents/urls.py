@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents import preview, views
+from documents import preview, progress, views
 
 app_name = "documents"
 
@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("documents/<int:pk>/download/", views.DownloadView.as_view(), name="download"),
     path("documents/<int:pk>/preview/", preview.PreviewView.as_view(), name="preview"),
+    path("documents/<int:pk>/render-state/", progress.RenderStateView.as_view(), name="render-state"),
     path("documents/seals/", views.SealListView.as_view(), name="seals"),
 ]
