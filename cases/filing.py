@@ -234,14 +234,44 @@ def filing_request(*, case: Case | int, by, reasons: str, facts: str = "", expec
     )
 
 
+def notify_returned(case: Case, *, report: Document | None, asked_at, subject) -> None:
+    """Tell the officers who asked that their report came back: the case is theirs to ask again.
+
+    The report's drafter and the case's author are told once per request sent back (the request's
+    time names it); the case waits in their inbox ("case.file") until they ask again.
+    """
+    users = [user for user in (getattr(report, "created_by", None), case.created_by) if user is not None]
+    asked = asked_at.isoformat() if asked_at else ""
+    notify(
+        users=users,
+        key=f"cases:{case.pk}:returned:{report.pk if report else 0}:{asked}",
+        subject=subject,
+        params={"case": str(case)},
+        url=reverse("cases:detail", args=[case.pk]),
+        about=case,
+    )
+
+
 def filing_return(*, case: Case | int, by, reason: str, expected_state=None) -> Case:
     """Send the request for filing back with the reason; the report stays a draft, to be asked anew."""
+    # Read afresh: the request the head sends back names the notification (a caller's copy may be stale).
+    asked_at = Case.objects.filter(pk=_case(case).pk).values_list("filing_requested_at", flat=True).first()
+
+    def then(instance: Case) -> None:
+        notify_returned(
+            instance,
+            report=instance.filing_report,
+            asked_at=asked_at,
+            subject=_("Your request for filing (立案) was sent back: %(case)s"),
+        )
+
     return _transition(
         case=case,
         name="return_filing_request",
         by=by,
         reason=(reason or "").strip(),
         expected_state=expected_state,
+        then=then,
     )
 
 

@@ -56,7 +56,11 @@ def case_items(user) -> list[inbox.InboxItem]:
             state=CaseState.REGISTERED, filing_requested_at__isnull=True, refusal_requested_at__isnull=True
         )
         & (
-            (Q(created_by=user) & responsible_written)
+            # Its author, and whoever asked before and had the report sent back (the report's drafter).
+            (
+                (Q(created_by=user) | Q(filing_report__created_by=user) | Q(refusal_report__created_by=user))
+                & responsible_written
+            )
             | responsible_headed
             | (Q(lead_unit_id__in=registrars) & ~Q(lead_unit_id=F("accepting_unit_id")))
         ),

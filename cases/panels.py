@@ -12,10 +12,24 @@ from core.registry import Registry
 
 
 @dataclass(frozen=True)
+class CaseAction:
+    """A next action on the case that is no transition (ask another unit for assistance, say).
+
+    The case page's "next steps" panel offers it when no step of the case is open to the user, so
+    that the panel never says there is nothing to do while there is (issue 20).
+    """
+
+    label: object
+    url: str
+    help: object = ""
+
+
+@dataclass(frozen=True)
 class CasePanel:
     template: str
     context: dict = field(default_factory=dict)
     order: int = 100
+    actions: tuple[CaseAction, ...] = ()
 
 
 PanelProvider = Callable[[object, object], CasePanel | None]

@@ -120,6 +120,22 @@ def register_merge_authority(func: SettlementAuthority) -> SettlementAuthority:
     return _merge_authorities.add_function(func)
 
 
+# Apps above cases (jurisdiction) say whether a case's jurisdiction is still in question: a proceeding
+# open on it, from the consultation to the handover of its files (MPS-2020 arts 22, 23, 185).
+JurisdictionQuestion = Callable[[object], bool]
+_jurisdiction_questions: Registry[str, JurisdictionQuestion] = Registry("case jurisdiction questions")
+
+
+def register_jurisdiction_question(func: JurisdictionQuestion) -> JurisdictionQuestion:
+    """Register `func(case) -> bool`: True while the case's jurisdiction is not settled."""
+    return _jurisdiction_questions.add_function(func)
+
+
+def jurisdiction_unsettled(case) -> bool:
+    """Tell whether a registered app holds the case's jurisdiction in question (a proceeding open on it)."""
+    return any(question(case) for question in _jurisdiction_questions.values())
+
+
 def may_merge(case, user) -> bool:
     """Allow only whom a registered merge authority names: a merger is decided by consultation and
     legal review (MPS-2020 art 21(2)), never by one unit's own say.

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from cases import permissions
 from cases.documents import CASE_NOT_FILING_NOTICE, LINK_TYPE
-from cases.filing import _approvers, _case, _department_in, _name, _suspects
+from cases.filing import _approvers, _case, _department_in, _name, _suspects, notify_returned
 from cases.models import (
     Case,
     CaseState,
@@ -316,6 +316,16 @@ def not_filing_request(*, case, by, ground: str, facts: str, expected_state=None
 def not_filing_return(*, case, by, reason: str, expected_state=None) -> Case:
     """Send the request not to file back with the reason; the report stays a draft."""
     reason = (reason or "").strip()
+    asked_at = Case.objects.filter(pk=_case(case).pk).values_list("refusal_requested_at", flat=True).first()
+
+    def then(instance: Case) -> None:
+        notify_returned(
+            instance,
+            report=instance.refusal_report,
+            asked_at=asked_at,
+            subject=_("Your request not to file (不予立案) was sent back: %(case)s"),
+        )
+
     return _transition(
         case=case,
         name="return_not_filing_request",
@@ -323,6 +333,7 @@ def not_filing_return(*, case, by, reason: str, expected_state=None) -> Case:
         reason=reason,
         expected_state=expected_state,
         extra_arguments={"reason": reason},
+        then=then,
     )
 
 

@@ -12,7 +12,7 @@ and merge_into an approved merger's; none of them is a step a page or the API of
 
 from django.utils.translation import gettext_lazy as _
 
-from cases import filing, refusal, services
+from cases import filing, permissions, refusal, services
 from cases.forms import (
     FilingRequestForm,
     FilingReviewApplicationForm,
@@ -196,6 +196,19 @@ CASE_MACHINE = Machine(
             "transfer_for_prosecution",
             _("Transfer for prosecution"),
             emphasis=SECONDARY,
+            # Only the unit with jurisdiction hands the case to the procuratorate: not while a
+            # proceeding still decides which unit that is, or hands the files over (MPS-2020 arts
+            # 22, 23 ¶2, 185).
+            needs=(
+                Need(
+                    _(
+                        "The jurisdiction is not settled: a jurisdiction proceeding is open on the case "
+                        "(MPS-2020 art 22). The unit with jurisdiction transfers it once the proceeding "
+                        "is settled and the case files are handed over (MPS-2020 arts 23, 185)."
+                    ),
+                    lambda case: not permissions.jurisdiction_unsettled(case),
+                ),
+            ),
             help=_("To the procuratorate for review and prosecution (移送审查起诉)."),
         ),
         Step(

@@ -23,7 +23,7 @@ from cases import dossiers, permissions, selectors, services
 from cases.filters import CaseFilter
 from cases.forms import CaseCreateForm, CaseFilterForm, LocationForm, PersonForm
 from cases.models import Case, CaseState, PartyRole, PersonRole
-from cases.panels import panels_for
+from cases.panels import CaseAction, panels_for
 from cases.steps import CASE_MACHINE
 from core.exceptions import Conflict
 from core.identity import mask_id_number, mask_phone
@@ -182,6 +182,21 @@ def _timeline(case: Case) -> list:
     return entries
 
 
+def _case_actions(case: Case, panels) -> list[CaseAction]:
+    """Return the case's next actions that are no step: the apps' (assistance) and its own facts."""
+    actions = [action for panel in panels for action in panel.actions]
+    if case.can_edit:
+        actions.append(
+            CaseAction(
+                gettext_lazy("Add a place"),
+                reverse("cases:location-new", args=[case.pk]),
+                gettext_lazy("Where the conduct, the result and the losses happened (MPS-2020 arts 16–18)."),
+            )
+        )
+        actions.append(CaseAction(gettext_lazy("Add a person"), reverse("cases:person-new", args=[case.pk])))
+    return actions
+
+
 def case_page_context(request, case: Case, *, bound=None, bound_step: str = "", **extra) -> dict:
     """Gather the case page; what showing the case in full records is the API's (services.case_show)."""
     user = request.user
@@ -190,22 +205,27 @@ def case_page_context(request, case: Case, *, bound=None, bound_step: str = "", 
         {"role": role, "label": label, "persons": [p for p in case.person_list if p.role == role]}
         for role, label in PersonRole.choices
     ]
+    offers = next_steps(
+        CASE_MACHINE,
+        case,
+        user,
+        url_for=lambda name: reverse("cases:transition", args=[case.pk, name]),
+        bound=bound,
+        bound_step=bound_step,
+    )
+    panels = panels_for(case, user)
     context = {
         "case": case,
         "can_edit": case.can_edit,
+        # With no step of the case open to the user, the panel offers the case's other next actions
+        # (ask another unit for assistance, add a place or a person) instead of "nothing to do".
+        "actions": [] if any(offer.enabled for offer in offers) else _case_actions(case, panels),
         "assisting_parties": [party for party in case.party_list if party.role == PartyRole.ASSISTING],
         "person_groups": [group for group in groups if group["persons"]],
-        "offers": next_steps(
-            CASE_MACHINE,
-            case,
-            user,
-            url_for=lambda name: reverse("cases:transition", args=[case.pk, name]),
-            bound=bound,
-            bound_step=bound_step,
-        ),
+        "offers": offers,
         "timeline": _timeline(case),
         "related_cases": case.related,
-        "panels": panels_for(case, user),
+        "panels": panels,
         "location_form": LocationForm(auto_id="id_location_%s"),
         "person_form": PersonForm(auto_id="id_person_%s"),
         "division_units": _division_units() if case.can_edit else (),

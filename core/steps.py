@@ -65,6 +65,10 @@ class Step:
     # user)` returns the reason, or None to keep the step out of that user's sight. A step refused with
     # a reason is shown disabled with it, and the service's 403 says it.
     refusal: Callable[[models.Model, Any], Any] | None = None
+    # Whose turn a primary step is, said to one who sees the object but may not take it (issue 20:
+    # the step that moves the work on stays in front, disabled with who takes it, rather than a
+    # danger step standing alone as if it were the next one): `turn(instance)` returns the text.
+    turn: Callable[[models.Model], Any] | None = None
 
     def __post_init__(self):
         if self.emphasis not in EMPHASES:
@@ -291,10 +295,30 @@ class Machine:
             )
             if shown:
                 offers.append(Offer(step=step, check=check))
+        if offers and not any(offer.step.emphasis == PRIMARY for offer in offers):
+            offers.extend(self._turns(instance, user, page=page))
         order = {PRIMARY: 0, SECONDARY: 1, DANGER: 2}
         # Enabled before blocked within an emphasis: what can be done now comes first.
         offers.sort(key=lambda offer: (order[offer.step.emphasis], not offer.enabled))
         return offers
+
+    def _turns(self, instance: models.Model, user, *, page: bool) -> list[Offer]:
+        """Return the open primary steps that are someone else's, disabled with whose turn they are.
+
+        Offered to a user who has only secondary or danger steps here, so that the panel opens with
+        the step that moves the work on instead of a refusal or a dispute.
+        """
+        turns = []
+        for step in self._steps.values():
+            if step.emphasis != PRIMARY or step.turn is None or (page and not step.page):
+                continue
+            check = check_transition(instance, step.name, user)
+            if check.status is not Availability.NOT_ALLOWED:
+                continue
+            reason = step.turn(instance)
+            if reason:
+                turns.append(Offer(step=step, check=Check(step.name, Availability.NOT_ALLOWED, (reason,))))
+        return turns
 
     def available(self, instance: models.Model, user, *, api: bool | None = None) -> list[str]:
         """Return the names of the steps `user` may take on `instance` now, in declaration order."""

@@ -2,6 +2,13 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _in_question(case) -> bool:
+    """Tell whether a jurisdiction proceeding is open on the case (its jurisdiction is not settled)."""
+    from jurisdiction.selectors import proceeding_active_for_case
+
+    return proceeding_active_for_case(case) is not None
+
+
 class JurisdictionConfig(AppConfig):
     name = "jurisdiction"
     verbose_name = _("Jurisdiction")
@@ -23,6 +30,8 @@ class JurisdictionConfig(AppConfig):
         documents.register()
         case_permissions.register_settlement_authority(authority.may_settle_case)
         case_permissions.register_merge_authority(merger_selectors.merger_authority)
+        # A case is transferred for prosecution only once its jurisdiction is settled (cases.steps).
+        case_permissions.register_jurisdiction_question(_in_question)
 
         from core.steps import register_machine
         from jurisdiction.merger.steps import MERGER_MACHINE

@@ -26,6 +26,7 @@ from core import audit
 from documents import access as document_access
 from documents import kinds as document_kinds
 from documents import services as document_services
+from documents.fields import FIELD_LABELS
 from documents.models import Document, DocumentState
 from organisation.standing import user_standing
 
@@ -372,3 +373,79 @@ def generated_download(*, request_document: RequestDocument, by, channel: str) -
     if document is None:
         raise Document.DoesNotExist
     return document_services.document_download(document=document, by=by, channel=channel)
+
+
+# --- the checklist: one row, one state per required document (issue 20 item 2) ----------------------
+
+
+class Readiness:
+    """Where a required document stands, as the request's checklist shows it (one state a document)."""
+
+    PRESENT = "present"  # a sound copy is attached
+    DEFECTIVE = "defective"  # attached, returned as defective: to be replaced (a return names it)
+    DRAFTED = "drafted"  # a generated form drafted in full: the approval issues it
+    INCOMPLETE = "incomplete"  # a generated form drafted with fields still to fill
+    ISSUED = "issued"  # issued and not attached yet: sending attaches it
+    FROM_CASE = "from_case"  # the case's 立案决定书: sending attaches it (MPS-2020 art 347 ¶2)
+    MISSING = "missing"  # nothing yet: a scan is to be uploaded
+
+    READY = frozenset({PRESENT, DRAFTED, ISSUED, FROM_CASE})
+
+
+def checklist(request: AssistanceRequest) -> list[dict]:
+    """Return each required document of the request with its one state, from the first draft on.
+
+    A row is {spec, state, ready, document (the attached copy or None), draft (the generated form's
+    draft or None), missing_fields}. A generated form is drafted with the request and issued by its
+    approval, so it is ready once its draft is complete; an uploaded one once its scan is attached.
+    """
+    from cases.assistance_kinds import required_documents
+
+    current = {doc.document_type: doc for doc in request.current_documents()}
+    drafts = _current_drafts(request) if request.pk else {}
+    issued = (
+        set(linked_documents(request).filter(state=DocumentState.ISSUED).values_list("kind", flat=True))
+        if request.pk
+        else set()
+    )
+    rows = []
+    for spec in required_documents(request.kind):
+        document = current.get(spec.type.value)
+        draft = drafts.get(spec.type.value)
+        missing_fields: list[str] = []
+        if document is not None and not document.defect:
+            state = Readiness.PRESENT
+        elif spec.type == DocumentType.CASE_FILING_DECISION and _filing_decision_attachable(request):
+            state = Readiness.FROM_CASE
+        elif document is not None:
+            state = Readiness.DEFECTIVE
+        elif spec.type.value in issued:
+            state = Readiness.ISSUED
+        elif draft is not None:
+            missing_fields = [FIELD_LABELS.get(name, name) for name in draft.spec.missing_fields(draft.data)]
+            state = Readiness.INCOMPLETE if missing_fields else Readiness.DRAFTED
+        else:
+            state = Readiness.MISSING
+        rows.append(
+            {
+                "spec": spec,
+                "state": state,
+                "ready": state in Readiness.READY,
+                "document": document,
+                # The draft is the row's state only while the form is still to be issued from it.
+                "draft": draft if state in (Readiness.DRAFTED, Readiness.INCOMPLETE) else None,
+                "missing_fields": missing_fields,
+                # A generated form with no draft, or returned as defective, takes a scan too (paper).
+                "uploadable": state in (Readiness.MISSING, Readiness.DEFECTIVE),
+            }
+        )
+    return rows
+
+
+def checklist_unready(request: AssistanceRequest) -> list[dict]:
+    """Return the checklist's rows not ready for the approval (the case's 立案决定书 aside: FILING_NEED)."""
+    return [
+        row
+        for row in checklist(request)
+        if not row["ready"] and row["spec"].type != DocumentType.CASE_FILING_DECISION
+    ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.assistance import documents_bridge, forms, services
 from cases.assistance.inbox import KINDS as INBOX_KINDS
 from cases.assistance.models import AssistanceRequest, PropertyMeasure
-from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind
+from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType
 from core.steps import DANGER, PRIMARY, SECONDARY, Machine, Need, Step
 
 
@@ -34,6 +34,34 @@ def _document_need(document_type) -> Need:
 
 DOCUMENT_NEEDS = tuple(_document_need(document_type) for document_type in DOCUMENTS)
 
+
+def _checklist_need(document_type) -> Need:
+    """Need a required document ready for the approval: its scan attached, or its form drafted in full.
+
+    The documents are a checklist from the first draft (issue 20): submitting and approving are held,
+    with the document named, until each is ready, rather than refused only at 发送 (MPS-2020 art 347).
+    """
+    spec = DOCUMENTS[document_type]
+
+    def met(request: AssistanceRequest) -> bool:
+        if document_type not in KINDS[AssistanceKind(request.kind)].documents:
+            return True
+        return all(row["spec"].type != document_type for row in documents_bridge.checklist_unready(request))
+
+    if spec.source == DocumentSource.GENERATED:
+        reason = format_lazy(_("Complete the draft first: {document}"), document=spec.label)
+    else:
+        reason = format_lazy(_("Upload the scan first: {document}"), document=spec.label)
+    return Need(reason, met)
+
+
+# The case's 立案决定书 is FILING_NEED's (below): attached from the case once it is filed.
+CHECKLIST_NEEDS = tuple(
+    _checklist_need(document_type)
+    for document_type in DOCUMENTS
+    if document_type != DocumentType.CASE_FILING_DECISION
+)
+
 # Said when the request is drafted and submitted, not only when it is sent: investigative acts are
 # asked for on a filed case, whose 立案决定书 the request carries (MPS-2020 art 347 ¶2).
 FILING_NEED = Need(
@@ -44,6 +72,37 @@ FILING_NEED = Need(
     ),
     documents_bridge.filing_decision_ready,
 )
+
+
+# Whose turn each primary step is (core.steps.Step.turn), said to an officer who sees the request but
+# has only a dispute or a refusal to take: the step that moves the work on stays in front of them.
+def _requester_turn(request: AssistanceRequest):
+    return format_lazy(_("{unit}'s officers take this step."), unit=request.requesting_unit.name)
+
+
+def _approver_turn(request: AssistanceRequest):
+    return format_lazy(_("The head of {unit} approves the request."), unit=request.requesting_unit.name)
+
+
+def _intake_turn(request: AssistanceRequest):
+    return format_lazy(
+        _("The intake officer of {unit} takes this step (归口接收, MPS-2020 art 348)."),
+        unit=request.requested_unit.name,
+    )
+
+
+def _department_turn(request: AssistanceRequest):
+    department = request.routed_department
+    return format_lazy(
+        _("The head of {department} assigns the officer."),
+        department=department.name if department is not None else request.requested_unit.name,
+    )
+
+
+def _assignee_turn(request: AssistanceRequest):
+    assignee = request.assignee
+    name = (assignee.display_name or assignee.get_username()) if assignee is not None else ""
+    return format_lazy(_("The assigned officer, {name}, takes this step."), name=name) if name else ""
 
 
 def _take_request_step(request, name, *, by, expected_state=None, reason="", **fields):
@@ -62,13 +121,15 @@ REQUEST_MACHINE = Machine(
             emphasis=PRIMARY,
             form=forms.NoteForm,
             waiting=False,
-            needs=(FILING_NEED,),
+            needs=(FILING_NEED, *CHECKLIST_NEEDS),
         ),
         Step(
             "approve",
             _("Approve"),
             emphasis=PRIMARY,
             form=forms.NoteForm,
+            needs=(FILING_NEED, *CHECKLIST_NEEDS),
+            turn=_approver_turn,
             help=_(
                 "A property inquiry or freeze is approved by the head of an organ of the level the law "
                 "names (MPS-2020 arts 238, 239, 243 ¶2); the request shows whose."
@@ -81,17 +142,33 @@ REQUEST_MACHINE = Machine(
             form=forms.ReasonForm,
             confirm=_("Send this request back to its drafter with the reason."),
         ),
-        Step("send", _("Send"), emphasis=PRIMARY, form=forms.NoteForm, needs=DOCUMENT_NEEDS),
+        Step(
+            "send",
+            _("Send"),
+            emphasis=PRIMARY,
+            form=forms.NoteForm,
+            needs=DOCUMENT_NEEDS,
+            turn=_requester_turn,
+        ),
         # The requested unit's intake (art 348).
-        Step("receive", _("Confirm receipt"), emphasis=PRIMARY, form=forms.NoteForm),
+        Step("receive", _("Confirm receipt"), emphasis=PRIMARY, form=forms.NoteForm, turn=_intake_turn),
         Step(
             "request_clarification",
             _("Ask the requester a question"),
             emphasis=SECONDARY,
             form=forms.QuestionForm,
         ),
-        Step("answer", _("Answer the question"), emphasis=PRIMARY, form=forms.AnswerForm),
-        Step("accept", _("Accept"), emphasis=PRIMARY, form=forms.NoteForm, needs=DOCUMENT_NEEDS),
+        Step(
+            "answer", _("Answer the question"), emphasis=PRIMARY, form=forms.AnswerForm, turn=_requester_turn
+        ),
+        Step(
+            "accept",
+            _("Accept"),
+            emphasis=PRIMARY,
+            form=forms.NoteForm,
+            needs=DOCUMENT_NEEDS,
+            turn=_intake_turn,
+        ),
         Step("acknowledge", _("Acknowledge the notice"), emphasis=PRIMARY, form=forms.NoteForm),
         Step(
             "return_request",
@@ -102,13 +179,24 @@ REQUEST_MACHINE = Machine(
             # A received request waits for its intake officer whether it is accepted or returned.
             waiting=True,
         ),
-        Step("resubmit", _("Resubmit"), emphasis=PRIMARY, form=forms.NoteForm, needs=DOCUMENT_NEEDS),
-        Step("route", _("Route to a department"), emphasis=PRIMARY, form=forms.RouteForm),
+        Step(
+            "resubmit",
+            _("Resubmit"),
+            emphasis=PRIMARY,
+            form=forms.NoteForm,
+            needs=DOCUMENT_NEEDS,
+            turn=_requester_turn,
+        ),
+        Step("route", _("Route to a department"), emphasis=PRIMARY, form=forms.RouteForm, turn=_intake_turn),
         # The department and the officer doing the work.
-        Step("assign", _("Assign an officer"), emphasis=PRIMARY, form=forms.AssignForm),
-        Step("start", _("Start work"), emphasis=PRIMARY, form=forms.NoteForm),
-        Step("fulfil", _("Record as fulfilled"), emphasis=PRIMARY, form=forms.FulfilForm),
-        Step("close", _("Confirm and close"), emphasis=PRIMARY, form=forms.NoteForm),
+        Step(
+            "assign", _("Assign an officer"), emphasis=PRIMARY, form=forms.AssignForm, turn=_department_turn
+        ),
+        Step("start", _("Start work"), emphasis=PRIMARY, form=forms.NoteForm, turn=_assignee_turn),
+        Step(
+            "fulfil", _("Record as fulfilled"), emphasis=PRIMARY, form=forms.FulfilForm, turn=_assignee_turn
+        ),
+        Step("close", _("Confirm and close"), emphasis=PRIMARY, form=forms.NoteForm, turn=_requester_turn),
         # Disputes (art 356).
         Step(
             "dispute",

@@ -223,6 +223,9 @@ def render_detail(request, target, *, status=200, bound=None, bound_step="", bou
     follow_up = perms.may_record_follow_up(target, user)
     working = target.state == RequestState.IN_PROGRESS and perms.is_assignee(target, user)
     required_types = {t.value for t in KINDS[AssistanceKind(target.kind)].documents}
+    checklist = documents_bridge.checklist(target)
+    attached = {row["document"] for row in checklist if row["document"] is not None}
+    documents_bridge.generated_annotate(list(attached))
     context = {
         "req": target,
         "offers": next_steps(
@@ -234,14 +237,15 @@ def render_detail(request, target, *, status=200, bound=None, bound_step="", bou
             bound_step=bound_step,
         ),
         "requested_liaisons": liaisons_of(target.requested_unit),
-        "documents": target.required_documents,
+        "documents": checklist,
         "all_documents": target.all_documents,
         # The requester follows the generated forms from draft to issue: the officers who take
-        # their steps, by the documents' one rule (issue 16 leak 9).
+        # their steps, by the documents' one rule (issue 16 leak 9). A draft the checklist shows in
+        # its row is not listed again: one state per document (issue 20).
         "generated_drafts": list(
-            documents_readable_by(user, documents_bridge.linked_documents(target)).exclude(
-                state__in=("issued", "voided")
-            )
+            documents_readable_by(user, documents_bridge.linked_documents(target))
+            .exclude(state__in=("issued", "voided"))
+            .exclude(pk__in=[row["draft"].pk for row in checklist if row["draft"] is not None])
         )
         if is_requester
         else [],
@@ -260,9 +264,9 @@ def render_detail(request, target, *, status=200, bound=None, bound_step="", bou
             kinds=services.custody_event_kinds(target.kind), auto_id="custody_%s"
         ),
         "property_kinds": PropertyMeasureKind.choices,
-        "document_types": [
-            (value, label) for value, label in DOCUMENT_TYPE_CHOICES if value in required_types
-        ],
+        # Any required document may be uploaded again (a paper original, a sound copy for a returned
+        # one); the checklist's rows upload the missing ones in place.
+        "replaceable": [(value, label) for value, label in DOCUMENT_TYPE_CHOICES if value in required_types],
         "may_upload": target.state in DOCUMENTS_EDITABLE and perms.may_edit_documents(target, user),
         "may_edit": target.state in services.EDITABLE_STATES and is_requester,
         "renewal_kinds": [(kind.value, kind.label) for kind in PERIOD_RULES],

@@ -5,6 +5,7 @@ approves or rejects (法制审核); the proposing unit may withdraw while it is 
 step is the transition's permission on the model (jurisdiction.permissions).
 """
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.steps import DANGER, PRIMARY, Machine, Step
@@ -19,6 +20,21 @@ def _take_step(proposal, name, *, by, expected_state=None, reason=""):
     )
 
 
+# Whose turn the primary steps are, said to the proposing unit, which may only withdraw meanwhile
+# (core.steps.Step.turn, issue 20): the step that moves the proposal on stays in front of it.
+def _consent_turn(proposal):
+    unit = (
+        proposal.into_unit if proposal.consenting_unit_id == proposal.into_unit_id else proposal.merged_unit
+    )
+    return format_lazy(_("{unit} consents to the merger or declines it (协商)."), unit=unit.name)
+
+
+def _review_turn(proposal):
+    return format_lazy(
+        _("The legal department of {unit} reviews the merger (法制审核)."), unit=proposal.into_unit.name
+    )
+
+
 MERGER_MACHINE = Machine(
     MergerProposal,
     [
@@ -28,6 +44,7 @@ MERGER_MACHINE = Machine(
             emphasis=PRIMARY,
             form=ConsentForm,
             waiting=False,
+            turn=_consent_turn,
             help=_("The legal department of the unit that will lead reviews the merger next."),
         ),
         Step(
@@ -46,6 +63,7 @@ MERGER_MACHINE = Machine(
             emphasis=PRIMARY,
             form=ApproveForm,
             waiting=False,
+            turn=_review_turn,
             help=_(
                 "The case is merged into the surviving one: both keep their numbers and histories, and the "
                 "merged case's units assist in the surviving case."

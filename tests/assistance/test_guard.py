@@ -27,7 +27,7 @@ from core.models import AuditEvent
 from core.workflow import timeline_for
 from organisation.models import Role, Unit
 from tests.support.api import assert_error, token_client
-from tests.support.factories.assistance import case_in, walk
+from tests.support.factories.assistance import attach_all, case_in, walk
 from tests.support.factories.cases import CaseFactory
 from tests.support.factories.organisation import member
 from tests.support.personas import Cast
@@ -379,6 +379,8 @@ def test_api_update_sets_the_flag_and_submission_is_refused_until_then(db):
     assert patched.json()["first_response_reason"] == URGENT_REASON
     update = AuditEvent.objects.get(target_id=str(request.pk), action="assistance.assistancerequest.update")
     assert update.payload["changes"]["first_response_urgent"] == [False, True]
+    # The scans the kind needs are attached before submitting (the checklist, issue 20).
+    attach_all(cast.investigator, request, skip=[DocumentType.ASSISTANCE_LETTER])
     submitted = client.post(f"{BASE}{request.pk}/transitions/submit/", {}, format="json")
     assert submitted.status_code == 200, submitted.content
     assert submitted.json()["state"] == "awaiting_approval"
@@ -479,6 +481,7 @@ def test_edit_page_sets_the_flag_and_shows_a_missing_reason(db):
     assert saved.status_code == 302, saved.content.decode()[:2000]
     request.refresh_from_db()
     assert request.kind == "detention" and request.first_response_reason == URGENT_REASON
+    attach_all(cast.investigator, request, skip=[DocumentType.ASSISTANCE_LETTER])
     services.request_transition(by=cast.investigator, request=request, name="submit")
     request.refresh_from_db()
     assert request.state == "awaiting_approval"

@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from cases.assistance_kinds import AssistanceKind
 from core.pages import MovedView
 from tests.support.api import token_client
-from tests.support.factories.assistance import draft_request, walk
+from tests.support.factories.assistance import attach_all, draft_request, walk
 from tests.support.personas import Cast
 
 
@@ -137,6 +137,7 @@ def test_form_lists_the_documents_of_the_kind_and_creates_a_draft(db, cast):
 
 def test_transition_buttons_post_and_report_errors(db, cast):
     request = draft_request(cast.investigator)
+    attach_all(cast.investigator, request)
     client = token_client(cast.investigator)
     client.force_login(cast.investigator)
     page = client.get(f"/assistance-requests/{request.pk}/").content.decode()
