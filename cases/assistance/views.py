@@ -259,6 +259,8 @@ def render_detail(request, target, *, status=200, bound=None, bound_step="", bou
         "property_measures": target.all_property_measures,
         "may_follow_up": target.state in services.FOLLOW_UP_STATES and follow_up,
         "may_forward": working,
+        # The third unit is picked by name, pinyin or code (organisation.pickers), never typed as a code.
+        "lead_form": forms.LeadForm(auto_id="lead_%s"),
         "may_record_overreach": overreach.may_record_overreach(target, user),
         "custody_form": forms.CustodyForm(
             kinds=services.custody_event_kinds(target.kind), auto_id="custody_%s"
