@@ -390,7 +390,9 @@ def test_notifications_of_a_level_render_in_chinese_with_the_rule_and_due_time(
     assert notification.key == f"deadline:{deadline.pk}:level:2"
     assert notification.user.username == "duty_officer"
     assert "2026-03-09 24:00" in notification.body
-    assert "MPS-2020 art 353" in notification.body
+    # Cited the Chinese way in a Chinese notification (issue 20 item 6).
+    assert "《公安机关办理刑事案件程序规定》第三百五十三条" in notification.body
+    assert "MPS-2020" not in notification.body
     assert notification.subject != "Deadline passed: %(label)s · %(title)s"
     assert "%(" not in notification.subject + notification.body
     assert "cases.assistancerequest #41" in notification.subject

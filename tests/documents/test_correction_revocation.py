@@ -14,8 +14,8 @@ from django.urls import reverse
 from core.api import Conflict
 from documents import kinds, services, tasks
 from documents.models import Document
-from tests.documents.test_form_workflow import pdf_text
 from tests.support.documents import EVIDENCE_DATA, draft, issue, walk_to_issue
+from tests.support.pdf import pdf_text
 
 BASIS = "《公安机关办理刑事案件程序规定》第七条第一款"
 
@@ -123,9 +123,9 @@ def test_the_correction_prints_what_it_corrects_and_the_decision_renders(office,
     assert tasks.render_document(decision.pk) == "done"
     correction.refresh_from_db()
     decision.refresh_from_db()
-    flat = pdf_text(correction.file.read())
+    flat = pdf_text(correction.file.read(), squeeze=True)
     assert "本文书更正" in flat and original.number in flat
-    flat = pdf_text(decision.file.read())
+    flat = pdf_text(decision.file.read(), squeeze=True)
     assert "撤销决定书" in flat and correction.number in flat and "决定予以撤销" in flat
     assert BASIS in flat
 

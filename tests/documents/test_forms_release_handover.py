@@ -17,6 +17,7 @@ import pytest
 
 from documents import kinds, rendering, samples
 from tests.documents.geometry import Geometry
+from tests.support.form_book import FILING_STUB, STUB_FIELDS
 
 ORGAN = "成都市公安局武侯区分局"
 DATE = "2026年3月8日"
@@ -85,28 +86,6 @@ RICH = {
     },
 }
 # The kind's own stub fields (beside 批准人 … 填发时间) and values the rich stub prints.
-STUB_FIELDS = {
-    "property_unfreeze_notice": (
-        (
-            "案件名称：",
-            "案件编号：",
-            "被冻结人：",
-            "身份证件号码：",
-            "协助单位：",
-            "解除冻结财产：",
-            "解除冻结数额：",
-        ),
-        ("A5101072026030001", "520102199003070011", "人民币伍拾万元", "成武公（刑）冻字〔2026〕3号"),
-    ),
-    "sealing_release_decision": (
-        ("案件名称：", "案件编号：", "被查封人：", "解除查封财物、文件：", "解除原因：", "原查封决定书："),
-        ("A5101072026030001", "经查明确实与案件无关", "成武公（刑）封字〔2026〕2号"),
-    ),
-    "seizure_release_decision": (
-        ("案件名称：", "案件编号：", "被扣押人：", "解除扣押财物、文件：", "解除原因：", "原扣押决定书："),
-        ("A5101072026030001", "已提取电子数据，无需继续扣押", "成武公（刑）扣字〔2026〕5号"),
-    ),
-}
 MARK = {"存根": "（存根）", "附卷": "（附卷）", "回执": "（回执）"}
 
 
@@ -234,12 +213,6 @@ def test_the_handover_list_is_signed_by_both_sides_and_a_witness(richness):
         for page in pages:
             pdf.assert_on_grid(page)
             pdf.assert_no_stretched_gap(page)
-
-
-FILING_STUB = {
-    "case_filing_decision": ("案件名称：", "案件编号：", "犯罪嫌疑人：", "主办单位："),
-    "case_not_filing_notice": ("案件名称：", "案件编号：", "控告人：", "犯罪嫌疑人：", "不予立案原因："),
-}
 
 
 @pytest.mark.parametrize("richness", ["rich", "sparse"])

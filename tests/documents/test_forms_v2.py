@@ -418,7 +418,7 @@ def test_the_handover_signing_table_never_starts_a_page_alone():
 
 def test_every_kind_is_rendered_rich_and_sparse_by_a_form_test():
     """A kind added later cannot go unchecked: each is in one of the form tests' tables."""
-    from tests.documents.test_forms_release_handover import FILING_STUB, STUB_FIELDS
+    from tests.support.form_book import FILING_STUB, STUB_FIELDS
 
     # The letter, the minutes and the briefing are rendered rich and sparse in test_layout_v2; the
     # handover list in test_the_handover_list_is_signed_by_both_sides_and_a_witness.

@@ -2,7 +2,7 @@
 
 - A danger step (a refusal, a dispute, a send-back) is never drawn as the primary button, and never
   opens a panel that offers anything else.
-- On the demo world (tests/web/test_inbox_matches_the_steps's), for every persona and every object of
+- On the demo world (tests/web/conftest.py's demo_world), for every persona and every object of
   every registered machine: the panel never opens with a danger step, and for the persona whose turn
   it is (the object waits in their inbox) it opens with a primary step.
 """
@@ -14,7 +14,6 @@ from django.test import RequestFactory
 from core.pages import StepForm
 from core.steps import DANGER, PRIMARY, Availability, Check, Offer, machines
 from organisation.models import User
-from tests.web.test_inbox_matches_the_steps import demo_world  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ def test_a_danger_step_is_never_drawn_as_the_primary_button():
     assert checked > 10
 
 
-def test_every_panel_opens_with_the_step_that_moves_the_work_on(demo_world):  # noqa: F811
+def test_every_panel_opens_with_the_step_that_moves_the_work_on(demo_world):
     rows = {machine.object_type: list(machine.model._default_manager.all()) for machine in machines.values()}
     personas = list(User.objects.filter(memberships__isnull=False).distinct().order_by("username"))
     danger_first, no_primary_for_turn = [], []
