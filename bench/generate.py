@@ -1201,7 +1201,7 @@ class Meetings:
                 m.MeetingParticipant, "id", "meeting_id", "uid", "user_id", "unit_id", "member_id",
                 "external_name", "external_affiliation", "email", "kind", "attendance_role", "is_chair",
                 "answer", "answer_reason", "answered_at", "answered_by_id", "delegated_from_id", "attended",
-                "invited_sequence", "added_at",
+                "presence", "presence_reason", "invited_sequence", "added_at",
             ),
             "agenda_item": table(
                 m.AgendaItem, "id", "meeting_id", "position", "source_kind", "target_type", "target_id",
@@ -1730,8 +1730,12 @@ class Meetings:
                         answer = "declined" if rng.random() < DECLINED_SHARE else "accepted"
                         reason = DECLINE_REASON if answer == "declined" else ""
                 attended = None
+                # The roll call as opening the session fills it from the answers (meetings.scheduling):
+                # an acceptance present, a decline on leave with its reason, no answer unrecorded.
+                presence, presence_reason = "", ""
                 if meeting.opened is not None and answer != "needs_action":
                     attended = answer == "accepted"
+                    presence, presence_reason = ("present", "") if attended else ("leave", reason)
                 added = meeting.created + dt.timedelta(minutes=len(rows) + 1)
                 row = {
                     "id": self.counters["participant"], "user": user, "unit_code": member.unit.code,
@@ -1760,6 +1764,8 @@ class Meetings:
                     user[0] if answered_at else None,
                     None,
                     attended,
+                    presence,
+                    presence_reason,
                     sequence if meeting.notice is not None else None,
                     added,
                 )
@@ -2040,8 +2046,11 @@ class Meetings:
             participants, key=lambda row: (not row["is_chair"], row["position"], row["path"], row["id"])
         ):
             entry = {"name": row["user"][1], "unit": row["unit_name"], "title": ""}
-            attended = row["attended"] if row["attended"] is not None else row["answer"] == "accepted"
-            lists["present" if attended and row["answer"] != "declined" else "excused"].append(entry)
+            # Only a recorded leave is 请假 (issue 20 item 3): one who never answered is in no list.
+            if row["answer"] == "accepted":
+                lists["present"].append(entry)
+            elif row["answer"] == "declined":
+                lists["excused"].append(entry)
         return {
             "masthead": series.minutes_masthead or f"{series.name}纪要",
             "series": series.name,
