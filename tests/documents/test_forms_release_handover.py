@@ -11,15 +11,11 @@ an unknown value), the receipt's lines, the lines on the grid and no stretched g
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from documents import kinds, rendering, samples
-from tests.documents.geometry import Geometry
-from tests.support.form_book import FILING_STUB, STUB_FIELDS
+from documents import kinds, samples
+from tests.support.form_book import FILING_STUB, ORGAN, STUB_FIELDS, flat, page_text, part_pages, render
 
-ORGAN = "成都市公安局武侯区分局"
 DATE = "2026年3月8日"
 STUB_LABELS = ("批准人：", "批准时间：", "办案人：", "办案单位：", "填发人：", "填发时间：")
 FORM = {"approver": "周正", "approved_on": "2026年3月7日", "officers": "李明、王强", "issuer": "陈红"}
@@ -27,41 +23,6 @@ LONG = (
     "经查，2026年1月至3月间，犯罪嫌疑人吉𠮷、龚{ext}等人利用位于重庆市渝中区的服务器，"
     "冒充客服实施电信网络诈骗，被害人分布于成都、昆明等地，涉案金额  共计人民币一百二十五万元。。"
 ).format(ext="\U0002a6a5")
-
-
-def flat(text: str) -> str:
-    return "".join(text.split())
-
-
-def render(code: str, *, fields: dict, form: dict | None, recipients: list[str]):
-    snapshot = copy.deepcopy(samples.sample_snapshot(code))
-    snapshot["fields"] = fields
-    snapshot["recipients"] = recipients
-    if form is not None:
-        snapshot["form"] = form
-    rendered = rendering.render_pdf(
-        template_name=kinds.get(code).template_for(),
-        context=snapshot,
-        verification_code="LB7K-3QX9-M2PD",
-        title=snapshot["kind_title"],
-        author=ORGAN,
-    )
-    return snapshot, Geometry(rendered.content)
-
-
-def part_pages(pdf: Geometry) -> list[list]:
-    """Group the pages by part: a part starts where the page number is 1 again."""
-    groups: list[list] = []
-    for page, number in zip(pdf.pages, pdf.page_numbers(), strict=True):
-        if number == "— 1 —":
-            groups.append([page])
-        elif number is not None:
-            groups[-1].append(page)
-    return groups
-
-
-def page_text(pages) -> str:
-    return flat("".join(row.text for page in pages for row in page.body_rows()))
 
 
 RICH = {
@@ -85,7 +46,6 @@ RICH = {
         ],
     },
 }
-# The kind's own stub fields (beside 批准人 … 填发时间) and values the rich stub prints.
 MARK = {"存根": "（存根）", "附卷": "（附卷）", "回执": "（回执）"}
 
 

@@ -11,14 +11,12 @@ grid and no stretched gap.
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from documents import kinds, rendering, samples
-from tests.documents.geometry import MM, Geometry
+from documents import kinds, samples
+from tests.documents.geometry import MM
+from tests.support.form_book import ORGAN, flat, page_text, part_pages, render
 
-ORGAN = "成都市公安局武侯区分局"
 DATE = "2026年3月8日"
 STUB_LABELS = ("批准人：", "批准时间：", "办案人：", "办案单位：", "填发人：", "填发时间：")
 FORM = {
@@ -116,30 +114,10 @@ STUB_VALUES = {
 }
 
 
-def flat(text: str) -> str:
-    return "".join(text.split())
-
-
 def sparse(code: str) -> dict:
     spec = kinds.get(code)
     fields = samples.sample_snapshot(code)["fields"]
     return {name: fields[name] for name in (*spec.required_fields, "purpose") if name in fields}
-
-
-def render(code: str, *, fields: dict, form: dict | None, recipients: list[str]) -> tuple[dict, Geometry]:
-    snapshot = copy.deepcopy(samples.sample_snapshot(code))
-    snapshot["fields"] = fields
-    snapshot["recipients"] = recipients
-    if form is not None:
-        snapshot["form"] = form
-    rendered = rendering.render_pdf(
-        template_name=kinds.get(code).template_for(),
-        context=snapshot,
-        verification_code="LB7K-3QX9-M2PD",
-        title=snapshot["kind_title"],
-        author=ORGAN,
-    )
-    return snapshot, Geometry(rendered.content)
 
 
 def expected_parts(code: str, served: list[str], copied: list[str]) -> list[str]:
@@ -156,21 +134,6 @@ def expected_parts(code: str, served: list[str], copied: list[str]) -> list[str]
         else:
             expanded.append(part)
     return expanded
-
-
-def part_pages(pdf: Geometry) -> list[list]:
-    """Group the pages by part: a part starts where the page number is 1 again."""
-    groups: list[list] = []
-    for page, number in zip(pdf.pages, pdf.page_numbers(), strict=True):
-        if number == "— 1 —":
-            groups.append([page])
-        elif number is not None:
-            groups[-1].append(page)
-    return groups
-
-
-def page_text(pages) -> str:
-    return flat("".join(row.text for page in pages for row in page.body_rows()))
 
 
 MARK = {"存根": "（存根）", "副本": "（副本）", "附卷": "（附卷）", "回执": "（回执）"}

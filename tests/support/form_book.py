@@ -2,6 +2,52 @@
 form tests: tests/documents/test_forms_release_handover.py renders them, test_forms_v2.py checks that
 every registered kind is in one form test's table."""
 
+from __future__ import annotations
+
+import copy
+
+from documents import kinds, rendering, samples
+from tests.documents.geometry import Geometry
+
+ORGAN = "成都市公安局武侯区分局"
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def render(code: str, *, fields: dict, form: dict | None, recipients: list[str]) -> tuple[dict, Geometry]:
+    """Render a kind's current template from its sample snapshot with these fields, form and recipients."""
+    snapshot = copy.deepcopy(samples.sample_snapshot(code))
+    snapshot["fields"] = fields
+    snapshot["recipients"] = recipients
+    if form is not None:
+        snapshot["form"] = form
+    rendered = rendering.render_pdf(
+        template_name=kinds.get(code).template_for(),
+        context=snapshot,
+        verification_code="LB7K-3QX9-M2PD",
+        title=snapshot["kind_title"],
+        author=ORGAN,
+    )
+    return snapshot, Geometry(rendered.content)
+
+
+def part_pages(pdf: Geometry) -> list[list]:
+    """Group the pages by part: a part starts where the page number is 1 again."""
+    groups: list[list] = []
+    for page, number in zip(pdf.pages, pdf.page_numbers(), strict=True):
+        if number == "— 1 —":
+            groups.append([page])
+        elif number is not None:
+            groups[-1].append(page)
+    return groups
+
+
+def page_text(pages) -> str:
+    return flat("".join(row.text for page in pages for row in page.body_rows()))
+
+
 # Per kind: the stub's labels, and the values its rich sample prints there.
 STUB_FIELDS = {
     "property_unfreeze_notice": (
