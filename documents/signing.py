@@ -13,6 +13,8 @@ clock (B-B, not B-T); a TSA of the police PKI would be one more argument to pyHa
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import io
 import logging
@@ -78,7 +80,21 @@ def sign_pdf(content: bytes, credential: pki.LoadedCredential, *, reason: str, n
         subfilter=fields.SigSeedSubFilter.PADES,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(content))
-    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+    return _run_to_completion(signers.async_sign_pdf(writer, metadata, signer=signer)).getvalue()
+
+
+def _run_to_completion(coroutine):
+    """Run pyHanko's coroutine here, or on a thread of its own when this thread already runs a loop.
+
+    pyHanko's synchronous helpers call asyncio.run, which refuses to start inside a running loop (an
+    ASGI worker's thread, a Playwright-driven test), leaving the document unsigned and unrendered.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class Signer:

@@ -7,6 +7,7 @@ Credentials come from the demo CA (DEBUG) or are imported from the PKI; a unit t
 gets no document stored unsigned.
 """
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -95,6 +96,29 @@ def test_the_issued_file_is_signed_by_its_unit_and_verifies_with_pyhanko(rendere
     embedded_certificates = {c.subject.native["common_name"] for c in embedded.other_embedded_certs}
     assert pki.DEMO_CA_NAME in embedded_certificates
     assert embedded.md_algorithm == "sha256"
+
+
+def test_a_document_is_signed_in_a_thread_that_already_runs_an_event_loop(rendered):
+    # pyHanko's own synchronous call is asyncio.run, which refuses to nest: inside an ASGI worker or a
+    # Playwright-driven test the render failed and left the document without its PDF.
+    document, _ = rendered
+    credential = pki.load(pki.credential_for(document.issuing_unit))
+    unsigned = render_unsigned(document)
+
+    async def sign_inside_a_running_loop():
+        return signing.sign_pdf(unsigned, credential, reason="文书编号：测试", name=WUHOU_NAME)
+
+    _, status = pyhanko_status(asyncio.run(sign_inside_a_running_loop()))
+    assert status.bottom_line and status.intact and status.valid
+
+
+def render_unsigned(document) -> bytes:
+    from documents import rendering
+    from documents.services import render_arguments
+
+    arguments = render_arguments(document)
+    arguments["sign"] = None
+    return rendering.render_pdf(**arguments).content
 
 
 def test_pdfsig_finds_the_issued_file_valid_and_a_one_byte_change_invalid(rendered, tmp_path, signing_dir):
