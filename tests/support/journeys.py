@@ -1,0 +1,211 @@
+"""A journey through the pages as a named officer would walk it, with what the pilot asked of every step.
+
+`Journey` wraps Playwright pages and keeps the promises of issue 20's "done when":
+
+- every click, tick and choice is counted (`click`, `check`, `choose`); text is typed only through `type`,
+  which refuses anything that looks like a division code, an organisation code or a username: an
+  officer picks units and people, never types their codes;
+- every page reached is checked with axe-core (no serious or critical violation) and its browser
+  console is watched (no error, no failed or refused request);
+- `expect_turn` asserts that the page shows the user whose turn it is a live primary step;
+- every page load is timed (server answer and full load), so the record names the slowest page.
+
+`Journey.record()` writes the journey's figures to test-artifacts/journeys/<name>.json, and
+`documented_clicks` reads the count that docs/journeys.md states, so a test can hold the document to
+what the walk measured.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+from tests.support.browser import ARTIFACTS
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "journeys.md"
+SERIOUS = {"serious", "critical"}
+
+# What an officer must never have to type: a 6-digit division or unit code, a 12-digit organ code,
+# a username of the demo's `<place>.<role>` form or of the test factories' `<place>_<role>` form.
+TYPED_CODE = re.compile(r"^\s*(\d{6}|\d{12}|[a-z]+[._-][a-z-]+\d*)\s*$")
+
+_axe = Axe()
+
+
+@dataclass
+class PageTiming:
+    url: str
+    server_ms: float
+    load_ms: float
+
+
+@dataclass
+class Journey:
+    """One named journey; `open_as` gives each named user a page of their own."""
+
+    name: str
+    browser: Browser
+    base_url: str
+    password: str
+    viewport: dict = field(default_factory=lambda: {"width": 1366, "height": 800})
+    clicks: int = 0
+    typed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    timings: list[PageTiming] = field(default_factory=list)
+    axe_checked: set[str] = field(default_factory=set)
+    _contexts: list[BrowserContext] = field(default_factory=list)
+
+    # --- users -----------------------------------------------------------------------------------
+    def open_as(self, username: str) -> Page:
+        """Sign in as `username` in a browser of their own and land on their inbox (待办)."""
+        context = self.browser.new_context(
+            locale="zh-CN", timezone_id="Asia/Shanghai", viewport=self.viewport
+        )
+        self._contexts.append(context)
+        page = context.new_page()
+        self._watch(page, username)
+        self.goto(page, "/login/")
+        page.locator("#id_username").fill(username)  # signing in is the one place a username is typed
+        page.locator("#id_password").fill(self.password)
+        self.click(page.locator("form.form button[type=submit]"))
+        expect(page).to_have_url(re.compile(re.escape(self.base_url) + r"/(\?.*)?$"))
+        return page
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+        self._contexts.clear()
+
+    # --- actions ---------------------------------------------------------------------------------
+    def goto(self, page: Page, path: str) -> None:
+        """Open a page by address: only for the start of a journey (a bookmark), never to skip a click."""
+        page.goto(self.base_url + path)
+        self._arrived(page)
+
+    def click(self, target: Locator) -> None:
+        """Click, count it, and check the page it leads to when it navigates."""
+        page = target.page
+        before = page.url
+        submits = target_is_form_submit(target)  # read before the click: the element may be gone after
+        target.click()
+        self.clicks += 1
+        page.wait_for_load_state("load")
+        if page.url != before or submits:
+            self._arrived(page)
+
+    def check(self, target: Locator) -> None:
+        target.check()
+        self.clicks += 1
+
+    def choose(self, select: Locator, label: str) -> None:
+        """Pick an option of a select by its visible label (one click to open, one to choose)."""
+        select.select_option(label=label)
+        self.clicks += 2
+
+    def pick(self, picker_input: Locator, text: str, option: str | re.Pattern) -> None:
+        """Type part of a name into a picker and choose the matching option with a click."""
+        self.type(picker_input, text)
+        listbox_option = picker_input.page.get_by_role("option", name=option).first
+        expect(listbox_option).to_be_visible()
+        self.click(listbox_option)
+
+    def type(self, target: Locator, text: str) -> None:
+        """Fill a field with words the officer writes; codes and usernames are refused."""
+        assert not TYPED_CODE.match(text), f"the journey typed a code or username: {text!r}"
+        target.fill(text)
+        self.typed.append(text)
+
+    # --- assertions ------------------------------------------------------------------------------
+    def expect_turn(self, page: Page, step: str | re.Pattern | None = None) -> Locator:
+        """Assert that the page shows a live primary step (named `step` when given) and return it."""
+        primary = page.locator(".button--primary:not([disabled])")
+        if step is not None:
+            primary = primary.filter(has_text=step)
+        expect(primary.first).to_be_visible()
+        return primary.first
+
+    def assert_clean(self) -> None:
+        assert self.problems == [], "\n".join(self.problems)
+
+    # --- record ----------------------------------------------------------------------------------
+    @property
+    def slowest(self) -> PageTiming | None:
+        return max(self.timings, key=lambda timing: timing.load_ms, default=None)
+
+    def record(self) -> dict:
+        slowest = self.slowest
+        figures = {
+            "journey": self.name,
+            "viewport": f"{self.viewport['width']}x{self.viewport['height']}",
+            "clicks": self.clicks,
+            "typed": self.typed,
+            "pages": len(self.timings),
+            "axe_checked_pages": sorted(self.axe_checked),
+            "slowest_page": slowest and {
+                "url": slowest.url,
+                "server_ms": round(slowest.server_ms),
+                "load_ms": round(slowest.load_ms),
+            },
+        }
+        folder = ARTIFACTS / "journeys"
+        folder.mkdir(parents=True, exist_ok=True)
+        label = f"{self.name}-{self.viewport['width']}"
+        text = json.dumps(figures, ensure_ascii=False, indent=2)
+        (folder / f"{label}.json").write_text(text, encoding="utf-8")
+        return figures
+
+    # --- internals -------------------------------------------------------------------------------
+    def _watch(self, page: Page, who: str) -> None:
+        page.on("console", lambda m: m.type == "error" and self.problems.append(f"{who} console: {m.text}"))
+        page.on("pageerror", lambda error: self.problems.append(f"{who} page error: {error}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.problems.append(f"{who} HTTP {r.status}: {r.url}"),
+        )
+        page.on(
+            "requestfailed",
+            lambda r: self.problems.append(f"{who} failed: {r.method} {r.url} {r.failure}"),
+        )
+
+    def _arrived(self, page: Page) -> None:
+        page.wait_for_load_state("load")
+        timing = page.evaluate(
+            """() => {
+                const n = performance.getEntriesByType('navigation')[0];
+                return n ? [n.responseStart - n.requestStart, n.loadEventEnd || performance.now()] : [0, 0];
+            }"""
+        )
+        path = re.sub(r"^https?://[^/]+", "", page.url)
+        self.timings.append(PageTiming(path, timing[0], timing[1]))
+        self._axe(page, path)
+
+    def _axe(self, page: Page, path: str) -> None:
+        results = _axe.run(page)
+        serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
+        self.axe_checked.add(_page_kind(path))
+        for violation in serious:
+            targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
+            self.problems.append(
+                f"axe {violation['impact']} {violation['id']} on {path}: {violation['help']} ({targets})"
+            )
+
+
+def target_is_form_submit(target: Locator) -> bool:
+    return bool(target.evaluate("e => !!(e.form && (e.type === 'submit' || e.tagName === 'BUTTON'))"))
+
+
+def _page_kind(path: str) -> str:
+    """Name a page by its address with ids folded, so the record lists kinds of page, not rows."""
+    return re.sub(r"/\d+(?=/|$)", "/<id>", path.split("?")[0])
+
+
+def documented_clicks(journey: str, width: int) -> int | None:
+    """Read the click count docs/journeys.md states for a journey at a width (None when not stated)."""
+    row = re.compile(rf"^\|\s*{re.escape(journey)}\s*\|\s*{width}\s*\|\s*(\d+)\s*\|", re.MULTILINE)
+    found = row.search(DOC.read_text(encoding="utf-8")) if DOC.exists() else None
+    return int(found.group(1)) if found else None
