@@ -8,6 +8,7 @@ from bulletins.models import BulletinKind, BulletinUrgency
 from bulletins.targets import PRESETS
 from cases.models import HandlingCode
 from core import grading
+from organisation.pickers import MultiUnitPickerField
 
 
 def source_reliability_field() -> forms.ChoiceField:
@@ -38,8 +39,13 @@ class BulletinForm(forms.Form):
         choices=[("", _("The units listed below"))] + [(key, p.label) for key, p in PRESETS.items()],
         required=False,
     )
-    units = forms.CharField(
-        label=_("Also these units (division codes, separated by spaces)"), required=False, max_length=4000
+    # Picked by name, pinyin or code, several (organisation.pickers), cleaned to distinct codes.
+    units = MultiUnitPickerField(
+        label=_("Also these units"),
+        required=False,
+        help_text=_(
+            "Type a unit's name, its pinyin or its division code and choose it; add as many as needed."
+        ),
     )
     handling_code = forms.ChoiceField(label=_("Handling code"), choices=HandlingCode.choices)
     source_reliability = source_reliability_field()
@@ -63,7 +69,7 @@ class BulletinForm(forms.Form):
     def target_spec(self, issuing_unit) -> dict:
         preset = self.cleaned_data.get("preset")
         spec = PRESETS[preset].spec(issuing_unit) if preset else {}
-        codes = [code for code in (self.cleaned_data.get("units") or "").replace(",", " ").split() if code]
+        codes = self.cleaned_data.get("units") or []
         if codes:
             spec = {**spec, "units": codes}
         return spec

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jurisdiction import presenters, selectors
 from jurisdiction.models import HandoverItemKind, PartyPosition, ProceedingKind
-from organisation.pickers import UnitPickerField
+from organisation.pickers import MultiUnitPickerField, UnitPickerField
 
 
 def _textarea(rows: int = 3) -> forms.Textarea:
@@ -301,15 +301,14 @@ class OpenForm(forms.Form):
     reason = forms.CharField(
         label=_("Why the jurisdiction is in question"), max_length=4000, widget=_textarea(3)
     )
-    extra_units = forms.CharField(
-        label=_("Other units taking part (division codes, separated by spaces)"),
+    # Picked by name, pinyin or code, several (organisation.pickers), cleaned to distinct codes.
+    extra_units = MultiUnitPickerField(
+        label=_("Other units taking part"),
         required=False,
-        max_length=200,
         help_text=_(
             "The units the rules find a basis for take part anyway; add a unit that claims the case "
             "on grounds the recorded facts do not show yet."
         ),
-        widget=forms.TextInput(attrs={"list": "division-codes"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -317,8 +316,7 @@ class OpenForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_extra_units(self):
-        text = self.cleaned_data["extra_units"]
-        codes = re.findall(r"\d+", text)
-        if any(len(code) != 6 for code in codes):
+        codes = self.cleaned_data["extra_units"]
+        if any(not re.fullmatch(r"\d{6}", code) for code in codes):
             raise forms.ValidationError(_("Give six-digit division codes."))
-        return list(dict.fromkeys(codes))
+        return codes

@@ -25,7 +25,7 @@ from meetings.models import (
     SignoffAction,
 )
 from organisation.models import Role
-from organisation.pickers import OfficerPickerField, UnitPickerField, resolve_username
+from organisation.pickers import MultiUnitPickerField, OfficerPickerField, UnitPickerField, resolve_username
 
 PROCEEDING_TARGET = "jurisdiction.proceeding"
 ROLE_LABELS = dict(Role.choices)
@@ -362,11 +362,12 @@ class ResolutionForm(ActionForm):
         max_length=12,
         help_text=_("Jurisdiction decisions only: a unit of a member or below one, by name, pinyin or code."),
     )
-    assisting_units = forms.CharField(
-        label=_("Assisting units (division codes)"),
+    assisting_units = MultiUnitPickerField(
+        label=_("Assisting units"),
         required=False,
-        max_length=200,
-        help_text=_("Division codes of units of the members or below them, separated by commas or spaces."),
+        help_text=_(
+            "Jurisdiction decisions only: units of the members or below them, by name, pinyin or code."
+        ),
     )
     owner_unit = UnitPickerField(
         label=_("Unit responsible"),
@@ -406,10 +407,6 @@ class ResolutionForm(ActionForm):
             for row in agenda_rows
             if row.item.target_type == PROCEEDING_TARGET and id_or_none(row.item.target_id) is not None
         ]
-
-    def clean_assisting_units(self) -> list[str]:
-        text = self.cleaned_data.get("assisting_units", "")
-        return [code for code in text.replace("，", ",").replace(",", " ").split() if code]
 
 
 class ResolutionTargetForm(ActionForm):

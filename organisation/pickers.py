@@ -384,3 +384,118 @@ class OfficerPickerField(_PickerFieldMixin, forms.CharField):
         """Name the units whose officers a name resolves to and the picker lists."""
         self.units = units
         self.widget.scope_unit = unit_code
+
+
+# --- several units: the multi-value picker ---------------------------------------------------------
+
+# What separates the units of a text typed without script (or pasted): spaces, commas, 、 and semicolons.
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+# More units than any proceeding, decision or bulletin names: a longer list is refused, not resolved.
+MULTI_LIMIT = 50
+
+
+def split_units_text(text) -> list[str]:
+    return [token for token in _SEPARATORS.split(unicodedata.normalize("NFKC", text or "")) if token]
+
+
+def _tokens(value) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, (list, tuple)):
+        return [token for item in value for token in split_units_text(str(item))]
+    return split_units_text(str(value))
+
+
+class MultiUnitPickerInput(forms.TextInput):
+    """Several units: the chosen ones as chips (each a hidden `<name>_picked` code and a remove
+    button), the text input for the next one. Without script the text alone is sent, the units
+    separated by spaces, commas or 、, and each is resolved on the server as the single picker's.
+    """
+
+    template_name = "widgets/multi_picker.html"
+    lookup_url = reverse_lazy("organisation:lookup-units")
+
+    def __init__(self, attrs=None):
+        defaults = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
+        super().__init__({**defaults, **(attrs or {})})
+
+    def _render(self, template_name, context, renderer=None):
+        return mark_safe(loader.render_to_string(template_name, context))  # noqa: S308
+
+    def value_from_datadict(self, data, files, name):
+        picked = (
+            data.getlist(f"{name}_picked") if hasattr(data, "getlist") else data.get(f"{name}_picked", [])
+        )
+        if isinstance(picked, str):
+            picked = [picked]
+        return [*picked, *split_units_text(data.get(name, ""))]
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_picked" not in data
+
+    def format_value(self, value):
+        return _tokens(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        tokens = list(dict.fromkeys(widget["value"] or []))
+        # A code of a unit is shown as its chip; anything else (a name not yet resolved, a code of no
+        # unit) stays in the text, as typed, for the officer to correct.
+        names = dict(
+            Unit.objects.filter(code__in=[t for t in tokens if _DIGITS.fullmatch(t)]).values_list(
+                "code", "name"
+            )
+        )
+        chips = [{"value": token, "label": names[token]} for token in tokens if token in names]
+        rest = [token for token in tokens if token not in names]
+        remove = str(_("Remove {label}"))
+        for chip in chips:
+            chip["remove"] = remove.replace("{label}", chip["label"])
+        own_id = widget["attrs"].get("id") or name
+        widget.update(
+            lookup_url=str(self.lookup_url),
+            chips=chips,
+            shown=" ".join(rest),
+            listbox_id=f"{own_id}_listbox",
+            status_id=f"{own_id}_status",
+            chips_id=f"{own_id}_chips",
+        )
+        return context
+
+
+class MultiUnitPickerField(forms.Field):
+    """Units by name, pinyin, initials or division code, several; cleaned to a list of distinct codes.
+
+    Each unit typed is resolved as UnitPickerField resolves one; every one that names no unit, or
+    several, is refused in the field's error with its candidates, so one message lists all of them.
+    """
+
+    widget = MultiUnitPickerInput
+    default_error_messages = {
+        "too_many": _("Name at most %(limit)d units."),
+    }
+
+    def __init__(self, *, units=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def to_python(self, value) -> list[str]:
+        tokens = _tokens(value)
+        if len(tokens) > MULTI_LIMIT:
+            raise ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"limit": MULTI_LIMIT}
+            )
+        codes, errors = [], []
+        for token in tokens:
+            try:
+                codes.append(resolve_unit_code(token, self.units))
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(code for code in codes if code))
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")

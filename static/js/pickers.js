@@ -5,6 +5,10 @@
  * item's code or user name is sent in "<name>_picked" while the text still shows its name; anything
  * else is sent as typed and resolved on the server. Loaded as a static file (the CSP allows no inline
  * script) from each picker; the listeners sit on the document, so pickers swapped in by htmx work too.
+ *
+ * A multi picker (data-picker-multi, several units) adds each chosen item as a chip: its name, a
+ * hidden "<name>_picked" with its code and a remove button; the input empties for the next one.
+ * Backspace in the empty input removes the last chip; each addition and removal is announced.
  */
 (function () {
   "use strict";
@@ -34,6 +38,63 @@
     return Array.prototype.slice.call(listbox.querySelectorAll('[role="option"]'));
   }
 
+  function multiRoot(input) {
+    var root = input.closest(".picker");
+    return root && root.hasAttribute("data-picker-multi") ? root : null;
+  }
+
+  function chosenValues(root) {
+    return Array.prototype.map.call(root.querySelectorAll("[data-picker-chips] input[type=hidden]"), function (each) {
+      return each.value;
+    });
+  }
+
+  function announce(root, template, label) {
+    root.querySelector("[data-picker-status]").textContent = template.replace("{label}", label);
+  }
+
+  function addChip(input, option) {
+    var root = multiRoot(input);
+    var value = option.dataset.value;
+    var label = option.dataset.label;
+    close(input);
+    input.value = "";
+    if (chosenValues(root).indexOf(value) !== -1) {
+      announce(root, root.dataset.msgAlready, label);
+      return;
+    }
+    var chip = document.createElement("li");
+    chip.className = "picker__chip";
+    var text = document.createElement("span");
+    text.className = "picker__chip-label";
+    text.textContent = label;
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = root.dataset.pickerName + "_picked";
+    hidden.value = value;
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "picker__remove";
+    remove.setAttribute("data-picker-remove", "");
+    remove.setAttribute("aria-label", root.dataset.msgRemove.replace("{label}", label));
+    remove.textContent = "\u00d7";
+    chip.appendChild(text);
+    chip.appendChild(hidden);
+    chip.appendChild(remove);
+    root.querySelector("[data-picker-chips]").appendChild(chip);
+    announce(root, root.dataset.msgAdded, label);
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function removeChip(root, chip) {
+    var label = chip.querySelector(".picker__chip-label").textContent;
+    chip.remove();
+    announce(root, root.dataset.msgRemoved, label);
+    var input = root.querySelector("[data-picker]");
+    input.focus();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
   function isOpen(input) {
     return input.getAttribute("aria-expanded") === "true";
   }
@@ -58,12 +119,19 @@
 
   // The hidden value stands only while the text shows the chosen item's name.
   function sync(input) {
+    if (multiRoot(input)) {
+      return;
+    }
     var picked = input.dataset.pickedValue;
     var shown = input.dataset.pickedLabel;
     parts(input).hidden.value = picked && input.value === shown ? picked : "";
   }
 
   function choose(input, option) {
+    if (multiRoot(input)) {
+      addChip(input, option);
+      return;
+    }
     input.value = option.dataset.label;
     input.dataset.pickedValue = option.dataset.value;
     input.dataset.pickedLabel = option.dataset.label;
@@ -79,6 +147,15 @@
     listbox.textContent = "";
     var group = null;
     var groupId = "";
+    // A multi picker does not offer again what is already chosen.
+    var root = multiRoot(input);
+    var chosen = root ? chosenValues(root) : [];
+    data = {
+      results: data.results.filter(function (item) {
+        return chosen.indexOf(item.value) === -1;
+      }),
+      more: data.more,
+    };
     data.results.forEach(function (item, index) {
       if (item.group !== group) {
         group = item.group;
@@ -219,6 +296,12 @@
       }
     } else if (event.key === "Tab") {
       close(input);
+    } else if (event.key === "Backspace" && multiRoot(input) && input.value === "") {
+      var chips = multiRoot(input).querySelectorAll(".picker__chip");
+      if (chips.length) {
+        event.preventDefault();
+        removeChip(multiRoot(input), chips[chips.length - 1]);
+      }
     }
   });
 
@@ -230,6 +313,11 @@
   });
 
   document.addEventListener("click", function (event) {
+    var remove = event.target.closest && event.target.closest("[data-picker-remove]");
+    if (remove) {
+      removeChip(remove.closest(".picker"), remove.closest(".picker__chip"));
+      return;
+    }
     var option = event.target.closest && event.target.closest('.picker__listbox [role="option"]');
     if (!option) {
       return;

@@ -8,16 +8,24 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from bulletins.forms import BulletinForm
 from cases.assistance.forms import AssignForm, LeadForm, RequestForm
 from cases.forms import LocationForm
-from jurisdiction.forms import PrepareTransferForm
+from jurisdiction.forms import OpenForm, PrepareTransferForm
 from meetings.forms import AnswerForm, ResolutionForm
 from organisation.models import Role, Unit
-from organisation.pickers import UnitPickerField, resolve_unit_code, resolve_username, search_key
+from organisation.pickers import (
+    MultiUnitPickerField,
+    UnitPickerField,
+    resolve_unit_code,
+    resolve_username,
+    search_key,
+)
 from tests.support.factories.meetings import invite, meeting_in, pan_southwest_series
 from tests.support.factories.organisation import member
-from tests.support.units import KUNMING, WUHUA, XINING
+from tests.support.units import CHENGDU, KUNMING, NANMING, WUHOU, WUHUA, XINING
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +257,94 @@ def test_a_meeting_delegate_is_picked_by_name_among_the_participants_unit(kunmin
     assert form.cleaned_data["delegate"] == "王芳"
     html = str(AnswerForm(participant_id=participant.pk)["delegate"])
     assert 'data-picker-unit="530100"' in html and 'role="combobox"' in html
+
+
+# --- several units: the multi picker (proceeding's other units, a decision's assisting units, a
+# bulletin's extra targets) ------------------------------------------------------------------------
+
+
+def _resolution(**data):
+    return ResolutionForm({"kind": "jurisdiction", "text": "x", **data})
+
+
+def _bulletin(**data):
+    unit = Unit.objects.get(code=KUNMING)
+    values = {
+        "issuing_unit": KUNMING,
+        "kind": "alert",
+        "title": "通报",
+        "body": "正文",
+        "handling_code": "normal",
+        "urgency": "ordinary",
+        **data,
+    }
+    return BulletinForm(values, units=[unit])
+
+
+def test_a_proceedings_other_units_are_picked_by_name_pinyin_initials_or_code():
+    form = OpenForm(
+        {"kind": "dispute", "reason": "管辖争议", "extra_units": "昆明市公安局五华区分局，kmsgaj 520102"}
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["extra_units"] == [WUHUA, KUNMING, NANMING]
+
+
+def test_chosen_chips_and_typed_text_are_both_taken_once_each():
+    form = OpenForm(
+        {
+            "kind": "dispute",
+            "reason": "x",
+            "extra_units": "成都市公安局、wuhua",
+            "extra_units_picked": [WUHUA, WUHOU],
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["extra_units"] == [WUHUA, WUHOU, CHENGDU]
+
+
+def test_a_decisions_assisting_units_take_names_and_stay_codes_for_the_service():
+    form = _resolution(assisting_units="五华 成都市公安局")
+    form.is_valid()
+    assert "assisting_units" not in form.errors
+    assert form.cleaned_data["assisting_units"] == [WUHUA, CHENGDU]
+
+
+def test_a_bulletins_extra_units_are_picked_by_name():
+    form = _bulletin(units="五华、西宁市公安局")
+    assert form.is_valid(), form.errors
+    assert form.target_spec(Unit.objects.get(code=KUNMING))["units"] == [WUHUA, XINING]
+
+
+@pytest.mark.parametrize(
+    ("language", "ambiguous", "unknown"),
+    [("zh-hans", "匹配", "没有"), ("en", "matches", "No unit matches")],
+)
+def test_wrong_and_ambiguous_names_are_refused_on_the_field_naming_the_candidates(
+    language, ambiguous, unknown
+):
+    with translation.override(language):
+        for form, field in (
+            (_resolution(assisting_units="昆明市 不存在的公安局"), "assisting_units"),
+            (
+                OpenForm({"kind": "dispute", "reason": "x", "extra_units": "昆明市 不存在的公安局"}),
+                "extra_units",
+            ),
+            (_bulletin(units="昆明市 不存在的公安局"), "units"),
+        ):
+            assert not form.is_valid()
+            errors = [str(error) for error in form.errors[field]]
+            # One message per unit that fails: the ambiguous one names its candidates, the other says so.
+            assert len(errors) == 2, errors
+            assert ambiguous in errors[0] and "昆明市公安局五华区分局" in errors[0], errors
+            assert unknown in errors[1] and "不存在的公安局" in errors[1], errors
+
+
+def test_the_multi_picker_shows_units_as_chips_and_keeps_unresolved_text():
+    field = MultiUnitPickerField(required=False)
+    html = field.widget.render("units", [KUNMING, "昆明市"], attrs={"id": "id_units"})
+    assert 'name="units_picked" value="530100"' in html
+    assert '<span class="picker__chip-label">昆明市公安局</span>' in html
+    assert 'name="units" value="昆明市"' in html
+    assert 'role="combobox"' in html and 'aria-controls="id_units_listbox"' in html
+    assert "data-picker-multi" in html and "<script src=" in html and " style=" not in html
+    assert field.clean("") == []
