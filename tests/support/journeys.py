@@ -123,7 +123,9 @@ class Journey:
     # --- assertions ------------------------------------------------------------------------------
     def expect_turn(self, page: Page, step: str | re.Pattern | None = None) -> Locator:
         """Assert that the page shows a live primary step (named `step` when given) and return it."""
-        primary = page.locator(".button--primary:not([disabled])")
+        # Only a primary step the user can see counts: a step's form folded away (a closed <details>)
+        # may come first in the page and is no step in front of the officer.
+        primary = page.locator(".button--primary:not([disabled]):visible")
         if step is not None:
             primary = primary.filter(has_text=step)
         expect(primary.first).to_be_visible()
