@@ -92,7 +92,16 @@ class Journey:
         page = target.page
         before = page.url
         submits = target_is_form_submit(target)  # read before the click: the element may be gone after
-        target.click()
+        if submits and target_is_htmx_submit(target):
+            # htmx posts in the background and answers a success with HX-Redirect, which the page
+            # follows only after the answer: wait for it, or the old page would be checked again.
+            with page.expect_response(lambda r: r.request.method == "POST") as answer:
+                target.click()
+            redirect = answer.value.headers.get("hx-redirect")
+            if redirect:
+                page.wait_for_url(re.compile(re.escape(redirect) + r"(#.*)?$"))
+        else:
+            target.click()
         self.clicks += 1
         page.wait_for_load_state("load")
         if page.url != before or submits:
@@ -199,6 +208,10 @@ class Journey:
 
 def target_is_form_submit(target: Locator) -> bool:
     return bool(target.evaluate("e => !!(e.form && (e.type === 'submit' || e.tagName === 'BUTTON'))"))
+
+
+def target_is_htmx_submit(target: Locator) -> bool:
+    return bool(target.evaluate("e => !!(e.form && e.form.closest('[hx-post]'))"))
 
 
 def _page_kind(path: str) -> str:
