@@ -54,6 +54,7 @@ class Journey:
     password: str
     viewport: dict = field(default_factory=lambda: {"width": 1366, "height": 800})
     clicks: int = 0
+    keys: int = 0  # key presses of a keyboard-only walk (`press`, `tab_to`); typed text is not counted
     typed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     timings: list[PageTiming] = field(default_factory=list)
@@ -61,8 +62,11 @@ class Journey:
     _contexts: list[BrowserContext] = field(default_factory=list)
 
     # --- users -----------------------------------------------------------------------------------
-    def open_as(self, username: str) -> Page:
-        """Sign in as `username` in a browser of their own and land on their inbox (待办)."""
+    def open_as(self, username: str, *, keyboard: bool = False) -> Page:
+        """Sign in as `username` in a browser of their own and land on their inbox (待办).
+
+        With `keyboard`, the sign-in form is reached with Tab and sent with Enter, as a keyboard user does.
+        """
         context = self.browser.new_context(
             locale="zh-CN", timezone_id="Asia/Shanghai", viewport=self.viewport
         )
@@ -70,9 +74,16 @@ class Journey:
         page = context.new_page()
         self._watch(page, username)
         self.goto(page, "/login/")
-        page.locator("#id_username").fill(username)  # signing in is the one place a username is typed
-        page.locator("#id_password").fill(self.password)
-        self.click(page.locator("form.form button[type=submit]"))
+        if keyboard:
+            self.tab_to(page.locator("#id_username"))
+            page.keyboard.type(username)  # signing in is the one place a username is typed
+            self.press(page, "Tab")
+            page.keyboard.type(self.password)
+            self.press(page, "Enter", navigates=True)
+        else:
+            page.locator("#id_username").fill(username)  # signing in is the one place a username is typed
+            page.locator("#id_password").fill(self.password)
+            self.click(page.locator("form.form button[type=submit]"))
         expect(page).to_have_url(re.compile(re.escape(self.base_url) + r"/(\?.*)?$"))
         return page
 
@@ -93,6 +104,7 @@ class Journey:
         before = page.url
         submits = target_is_form_submit(target)  # read before the click: the element may be gone after
         if submits and target_is_htmx_submit(target):
+            page.evaluate("() => { window.__journeyBeforeRefresh = true; }")  # gone once the page reloads
             # htmx posts in the background and answers a success with HX-Redirect, which the page
             # follows only after the answer: wait for it, or the old page would be checked again.
             with page.expect_response(lambda r: r.request.method == "POST") as answer:
@@ -100,6 +112,9 @@ class Journey:
             redirect = answer.value.headers.get("hx-redirect")
             if redirect:
                 page.wait_for_url(re.compile(re.escape(redirect) + r"(#.*)?$"))
+            elif answer.value.headers.get("hx-refresh") == "true":
+                # HX-Refresh (a fact added on the case page): htmx reloads the page after the answer.
+                page.wait_for_function("() => !window.__journeyBeforeRefresh", polling=50)
         else:
             target.click()
         self.clicks += 1
@@ -110,6 +125,44 @@ class Journey:
     def check(self, target: Locator) -> None:
         target.check()
         self.clicks += 1
+
+    def attach(self, file_input: Locator, files) -> None:
+        """Choose a file (a scan) for an upload field: one click on the field, then the file dialog."""
+        file_input.set_input_files(files)
+        self.clicks += 1
+
+    # --- the keyboard alone (issue 20 item 8) ----------------------------------------------------
+    def press(self, page: Page, key: str, *, navigates: bool = False) -> None:
+        """Press one key, count it, and check the page it leads to when it submits or follows a link."""
+        if navigates:
+            with page.expect_navigation():
+                page.keyboard.press(key)
+            self._arrived(page)
+        else:
+            page.keyboard.press(key)
+        self.keys += 1
+
+    def tab_to(self, target: Locator, *, limit: int = 250, backwards: bool = False) -> int:
+        """Press Tab (Shift+Tab) until `target` has the focus; every control passed shows its focus.
+
+        Fails when the target is never reached (a control out of the tab order, a focus trap) or when
+        a focused control shows no focus ring (no outline and no box shadow under :focus-visible).
+        """
+        page = target.page
+        key = "Shift+Tab" if backwards else "Tab"
+        for presses in range(1, limit + 1):
+            self.press(page, key)
+            state = page.evaluate(_FOCUS_STATE)
+            assert state["visible"], f"focus not visible on {state['what']} ({page.url})"
+            if target.evaluate("e => e === document.activeElement"):
+                return presses
+        raise AssertionError(f"{key} never reached {target} in {limit} presses ({page.url})")
+
+    def keyboard_type(self, page: Page, text: str) -> None:
+        """Type into the focused field, with the same refusal of codes and usernames as `type`."""
+        assert not TYPED_CODE.match(text), f"the journey typed a code or username: {text!r}"
+        page.keyboard.type(text)
+        self.typed.append(text)
 
     def choose(self, select: Locator, label: str) -> None:
         """Pick an option of a select by its visible label (one click to open, one to choose)."""
@@ -154,6 +207,7 @@ class Journey:
             "journey": self.name,
             "viewport": f"{self.viewport['width']}x{self.viewport['height']}",
             "clicks": self.clicks,
+            "keys": self.keys,
             "typed": self.typed,
             "pages": len(self.timings),
             "axe_checked_pages": sorted(self.axe_checked),
@@ -204,6 +258,19 @@ class Journey:
             self.problems.append(
                 f"axe {violation['impact']} {violation['id']} on {path}: {violation['help']} ({targets})"
             )
+
+
+# What the focused element is and whether it shows the focus (an outline or a box shadow, the ring).
+_FOCUS_STATE = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return {visible: true, what: 'body'};
+    const s = getComputedStyle(e);
+    const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+    const shown = e.getClientRects().length > 0;
+    const what = e.tagName + (e.id ? '#' + e.id : '') + (e.name ? '[name=' + e.name + ']' : '')
+        + ' ' + (e.textContent || '').trim().slice(0, 30);
+    return {visible: ring && shown, what};
+}"""
 
 
 def target_is_form_submit(target: Locator) -> bool:
