@@ -48,6 +48,7 @@ from core import audit
 from core.exceptions import DomainError
 from core.identity import check_character
 from core.models import AuditEvent
+from core.words import localized
 from organisation.standing import user_standing
 
 AUDIT_ACTION = "cases.search"
@@ -360,7 +361,8 @@ def _hit(case: Case) -> dict[str, Any] | None:
             "hit_class": HitClass.FULL,
             "number": case.number,
             "name": case.name,
-            "offence": case.offence.name if case.offence_id else "",
+            # The offence as the reader's language names it (issue 20 item 6): the English name in English.
+            "offence": localized(case.offence) if case.offence_id else "",
             "unit_code": owner.code,
             "unit_name": owner.name,
             "state": case.state,
@@ -373,7 +375,10 @@ def _hit(case: Case) -> dict[str, Any] | None:
         return None  # never mentioned (discoverable_by leaves these out; kept as a second guard)
     hit_class = HitClass.SUMMARY if case.handling_code == HandlingCode.NORMAL else HitClass.MINIMAL
     # The way to ask for access (a token naming this search) is added once the search is audited.
-    return {"id": case.pk, "hit_class": hit_class, **case_discovery_summary(case)}
+    summary = case_discovery_summary(case)
+    if summary.get("offence") and case.offence_id:
+        summary["offence"] = localized(case.offence)
+    return {"id": case.pk, "hit_class": hit_class, **summary}
 
 
 def _offer_access(hit: dict[str, Any], *, user, search_event_id: int) -> None:
