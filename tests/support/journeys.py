@@ -164,8 +164,17 @@ class Journey:
         page.keyboard.type(text)
         self.typed.append(text)
 
-    def choose(self, select: Locator, label: str) -> None:
-        """Pick an option of a select by its visible label (one click to open, one to choose)."""
+    def choose(self, select: Locator, label: str | re.Pattern) -> None:
+        """Pick an option of a select by its visible label (one click to open, one to choose).
+
+        A pattern chooses the first option whose label it finds, for a label that carries a number
+        or a state the walk cannot know in advance ("超期协作请求 R510107… · 已发送").
+        """
+        if isinstance(label, re.Pattern):
+            labels = [text.strip() for text in select.locator("option").all_text_contents()]
+            found = next((text for text in labels if label.search(text)), None)
+            assert found is not None, f"no option matches {label.pattern!r}: {labels}"
+            label = found
         select.select_option(label=label)
         self.clicks += 2
 
