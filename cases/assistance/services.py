@@ -839,6 +839,19 @@ def _after_submit(request: AssistanceRequest, taking: _Taking, told: _Told) -> N
     )
 
 
+def _after_reject(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
+    # The draft waits in its drafter's 待办 again (inbox kind sent_back); they are told once per
+    # sending back, with the approver's reason (issue 20: every waiting step in the 待办, notified once).
+    notify(
+        users=[request.created_by],
+        key=f"{told.key}:{timezone.now().timestamp()}",
+        subject=_("Assistance request %(number)s was sent back to you: correct it and submit it again"),
+        body=taking.reason,
+        url=told.url,
+        params=told.params,
+    )
+
+
 def _after_approve(request: AssistanceRequest, taking: _Taking, told: _Told) -> None:
     # The request's approval is its documents' approval: issue them now (numbers, render queued).
     # The head of a superior organ the approval went up to (MPS-2020 arts 238, 239, 243 ¶2) is no
@@ -997,7 +1010,7 @@ def _after_refer(request: AssistanceRequest, taking: _Taking, told: _Told) -> No
 STEP_RULES: dict[str, StepRule] = {
     "submit": StepRule("requesting", guarded=True, prepare=_prepare_submit, after=_after_submit),
     "approve": StepRule("requesting", after=_after_approve),
-    "reject": StepRule("requesting"),
+    "reject": StepRule("requesting", after=_after_reject),
     "send": StepRule("requesting", guarded=True, prepare=_prepare_sending, after=_after_sent),
     "receive": StepRule("requested", after=_after_receive),
     "request_clarification": StepRule("requested", after=_after_clarification_requested),

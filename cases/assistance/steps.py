@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.assistance import documents_bridge, forms, services
+from cases.assistance.inbox import DRAFT_KINDS as DRAFT_INBOX_KINDS
 from cases.assistance.inbox import KINDS as INBOX_KINDS
 from cases.assistance.models import AssistanceRequest, PropertyMeasure
 from cases.assistance_kinds import DOCUMENTS, KINDS, AssistanceKind, DocumentSource, DocumentType
@@ -114,7 +115,9 @@ def _take_request_step(request, name, *, by, expected_state=None, reason="", **f
 REQUEST_MACHINE = Machine(
     AssistanceRequest,
     [
-        # The requesting unit (drafts are nobody's inbox item: the drafter finds them on the list).
+        # The requesting unit. A draft waits in its drafter's 待办 under the inbox's own kinds
+        # (cases.assistance.inbox.DRAFT_KINDS), even while a scan is missing; submitting is no
+        # waiting step of the kit, which would put every draft before every officer of the unit.
         Step(
             "submit",
             _("Submit for approval"),
@@ -226,7 +229,7 @@ REQUEST_MACHINE = Machine(
         ),
     ],
     run=_take_request_step,
-    inbox_kinds=tuple(f"assistance_request.{key}" for key in INBOX_KINDS),
+    inbox_kinds=tuple(f"assistance_request.{key}" for key in INBOX_KINDS if key not in DRAFT_INBOX_KINDS),
 )
 
 
