@@ -131,6 +131,8 @@ def test_every_page_fits_a_phone_with_the_menu_collapsed_and_the_next_step_first
 
         assert next_steps_before_facts(page) is True, name
         expect(page.get_by_role("button", name="打印")).to_be_visible()
+        # In the page header's title row, not on a row of its own (issue 20 item 5).
+        assert page.locator(".case-head .print-action, .page-head .print-action").count() == 1, name
 
     # A data table is a list of cards: a cell is a block under its column's name.
     visit("case")
