@@ -169,10 +169,6 @@ class CaseCreateView(CaseDataPageMixin, View):
 # --- the case page -------------------------------------------------------------------------------
 
 
-def _division_units():
-    return Unit.objects.active().order_by("code").values_list("code", "name")
-
-
 def _timeline(case: Case) -> list:
     entries = list(timeline_for(case))
     for entry in entries:
@@ -228,7 +224,6 @@ def case_page_context(request, case: Case, *, bound=None, bound_step: str = "", 
         "panels": panels,
         "location_form": LocationForm(auto_id="id_location_%s"),
         "person_form": PersonForm(auto_id="id_person_%s"),
-        "division_units": _division_units() if case.can_edit else (),
     }
     context.update(extra)
     return context
@@ -298,7 +293,7 @@ class FactFormView(CaseDataPageMixin, View):
         return case
 
     def _render(self, request, case: Case, form, status: int = 200):
-        context = {"case": case, "form": form, "division_units": _division_units()}
+        context = {"case": case, "form": form}
         template = self.partial_name if request.htmx else self.template_name
         # htmx swaps only 2xx answers: an invalid form comes back as 200 in place.
         return render(request, template, context, status=200 if request.htmx else status)

@@ -354,11 +354,6 @@ class ProceedingPage:
             "handover": handover,
             "deadlines": deadlines,
             "timeline": self._timeline(),
-            "candidate_units": [
-                candidate
-                for candidate in (proceeding.analysis or {}).get("candidates", [])
-                if candidate["unit"]["code"] != proceeding.holding_unit.code
-            ],
         }
 
 
