@@ -163,22 +163,6 @@ def _role_choices_with_citations() -> list[tuple[str, str]]:
     return choices
 
 
-class DivisionCodeInput(forms.TextInput):
-    """A 6-digit division code with the unit directory as suggestions (the page renders the datalist)."""
-
-    def __init__(self, attrs=None):
-        defaults = {
-            "list": "division-codes",
-            "inputmode": "numeric",
-            "autocomplete": "off",
-            "maxlength": "6",
-            "pattern": r"\d{6}",
-            "placeholder": "530102",
-            "class": "input--code",
-        }
-        super().__init__({**defaults, **(attrs or {})})
-
-
 class LocationForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role of the place"),
