@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import permissions
 from cases.documents import CASE_FILING_DECISION, LINK_TYPE
@@ -217,7 +218,7 @@ def filing_request(*, case: Case | int, by, reasons: str, facts: str = "", expec
         notify(
             users=_approvers(instance),
             key=f"cases:{instance.pk}:filing:{instance.filing_requested_at.isoformat()}",
-            subject=_("A request for filing (立案) awaits your approval: %(case)s"),
+            subject=gettext_lazy("A request for filing (立案) awaits your approval: %(case)s"),
             params={"case": str(instance)},
             url=reverse("cases:detail", args=[instance.pk]),
             about=instance,
@@ -262,7 +263,7 @@ def filing_return(*, case: Case | int, by, reason: str, expected_state=None) -> 
             instance,
             report=instance.filing_report,
             asked_at=asked_at,
-            subject=_("Your request for filing (立案) was sent back: %(case)s"),
+            subject=gettext_lazy("Your request for filing (立案) was sent back: %(case)s"),
         )
 
     return _transition(

@@ -31,6 +31,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import permissions
 from cases.documents import CASE_NOT_FILING_NOTICE, LINK_TYPE
@@ -296,7 +297,7 @@ def not_filing_request(*, case, by, ground: str, facts: str, expected_state=None
         notify(
             users=_approvers(instance),
             key=f"cases:{instance.pk}:not-filing:{instance.refusal_requested_at.isoformat()}",
-            subject=_("A request not to file (不予立案) awaits your decision: %(case)s"),
+            subject=gettext_lazy("A request not to file (不予立案) awaits your decision: %(case)s"),
             params={"case": str(instance)},
             url=reverse("cases:detail", args=[instance.pk]),
             about=instance,
@@ -323,7 +324,7 @@ def not_filing_return(*, case, by, reason: str, expected_state=None) -> Case:
             instance,
             report=instance.refusal_report,
             asked_at=asked_at,
-            subject=_("Your request not to file (不予立案) was sent back: %(case)s"),
+            subject=gettext_lazy("Your request not to file (不予立案) was sent back: %(case)s"),
         )
 
     return _transition(
@@ -435,7 +436,7 @@ def _review_received(*, case, by, kind, name, values, expected_state) -> Case:
         notify(
             users=list(users),
             key=f"cases:{instance.pk}:filing-review:{kind}:{received_on.isoformat()}",
-            subject=_(
+            subject=gettext_lazy(
                 "An application against a decision not to file (不予立案) awaits your decision: %(case)s"
             ),
             params={"case": str(instance)},
