@@ -273,6 +273,11 @@ class Journey:
 _FOCUS_STATE = """() => {
     const e = document.activeElement;
     if (!e || e === document.body) return {visible: true, what: 'body'};
+    // A date or time field's last Tab stop is its calendar button, inside the browser's own shadow
+    // tree: the field is the active element without :focus-visible, and Chromium rings the button.
+    if (['date', 'datetime-local', 'time', 'month', 'week'].includes(e.type) && !e.matches(':focus-visible')) {
+        return {visible: true, what: e.tagName + ' calendar button'};
+    }
     const s = getComputedStyle(e);
     const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
     const shown = e.getClientRects().length > 0;
