@@ -275,8 +275,9 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
     def for_viewer(self, user):
-        """Return the rows as `user` may read them: one about an object the user may not open now
-        shows a neutral text instead of its subject, body and link (core.notifications.mask)."""
+        """Return the rows as `user` may read them, in the active language: one about an object the
+        user may not open now shows a neutral text instead of its subject, body and link
+        (core.notifications.present)."""
         clone = self._chain()
         clone._viewer = user
         return clone
@@ -290,18 +291,21 @@ class NotificationQuerySet(models.QuerySet):
         fetched = self._result_cache is None
         super()._fetch_all()
         if fetched and self._viewer is not None and self._result_cache:
-            from core.notifications import mask
+            from core.notifications import present
 
             rows = [row for row in self._result_cache if isinstance(row, Notification)]
             if rows:
-                mask(self._viewer, rows)
+                present(self._viewer, rows)
 
 
 class Notification(models.Model):
     """A message to one user, shown in the application and sent by e-mail at most once.
 
     ``key`` is the sender's idempotency key: a (user, key) pair exists once, however often the
-    sender or the outbox retries. Subject and body are stored as rendered when delivered.
+    sender or the outbox retries. Subject and body are stored as their message ids with the arguments
+    (``subject_msgid``, ``body_msgid``, ``message_params``) and shown in the reader's language
+    (core.words); ``subject`` and ``body`` keep the text rendered in the site language when delivered,
+    which is what a row written before (with no message id) shows.
     """
 
     user = models.ForeignKey(
@@ -313,6 +317,9 @@ class Notification(models.Model):
     key = models.CharField(_("key"), max_length=200)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"), blank=True)
+    subject_msgid = models.TextField(_("subject (message id)"), blank=True, default="")
+    body_msgid = models.TextField(_("body (message id)"), blank=True, default="")
+    message_params = models.JSONField(_("message arguments"), blank=True, default=dict)
     url = models.CharField(_("link"), max_length=500, blank=True)
     # The object the notification is about (a model label and id), when it concerns one that shows
     # case data: its subject, body and link are shown only while the user may open it (issue 16).

@@ -7,9 +7,13 @@ as the outbox row is marked done; the e-mail itself goes out after that commit. 
 duplicated delivery finds the row and the claim and sends nothing: an e-mail is sent at most once
 (if the mail server fails at that moment it is lost, logged, and the in-app notification stays).
 
-Subjects and bodies are message ids (plain or lazy gettext strings) with `%(name)s` parameters,
-rendered when delivered in the site language (settings.LANGUAGE_CODE); lazy parameters are
-translated then too.
+Subjects and bodies are message ids (lazy gettext strings, or plain English msgids) with `%(name)s`
+parameters. The row keeps them as keys with their arguments (core.words, the one mechanism for stored
+messages) and they are translated when shown: the inbox page and the API in the reader's language,
+the e-mail in the site language (settings.LANGUAGE_CODE), a citation the Chinese way in Chinese.
+Lazy parameters are translated then too; a name with an English text (`words.texts(offence)`) is
+shown in the reader's language. The text rendered in the site language when delivered is kept too:
+it is what a row written before message ids were kept shows.
 
 A notification about an object that shows case data (a case, a request, a proceeding, a task)
 carries a reference to it (`about_type`, `about_id`): given by the sender, or found from its link.
@@ -32,8 +36,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from core import citations, outbox
-from core.audit import json_safe
+from core import outbox, words
 from core.models import Notification, OutboxMessage
 from core.registry import Registry
 
@@ -42,7 +45,6 @@ logger = logging.getLogger(__name__)
 TOPIC = "notification.deliver"
 # The outbox key is f"notify:{key}:{user pk}" and holds at most 200 characters.
 MAX_KEY_LENGTH = 160
-_MSGID = "__msgid__"
 
 
 # --- what a notification is about, and who may read it -------------------------------------------
@@ -136,38 +138,27 @@ def mask(user, notifications: list[Notification]) -> list[Notification]:
     return notifications
 
 
-def message_id(text: str | Promise) -> str:
-    """Return the untranslated message id of a lazy string (or the string itself)."""
-    if isinstance(text, Promise):
-        with translation.override(None):
-            return str(text)
-    return str(text)
+# The one mechanism for stored messages (core.words); kept here under their older names for the senders.
+message_id = words.message_id
+render = words.render
 
 
-def _encode_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    encoded = {}
-    for name, value in (params or {}).items():
-        # A lazy parameter (a rule's label, a state's name) is translated with the message.
-        encoded[str(name)] = {_MSGID: message_id(value)} if isinstance(value, Promise) else json_safe(value)
-    return encoded
+def localize(notifications: list[Notification]) -> list[Notification]:
+    """Write, in memory, each row's subject and body in the active language from its message ids.
 
-
-def _decode_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: translation.gettext(value[_MSGID]) if isinstance(value, dict) and _MSGID in value else value
-        for name, value in params.items()
-    }
-
-
-def render(text: str, params: Mapping[str, Any]) -> str:
-    """Translate a message id in the active language and fill in its (already encoded) parameters.
-
-    A citation among the parameters ("MPS-2020 art 353", a deadline's basis) is written as the
-    language reads it: 《公安机关办理刑事案件程序规定》第三百五十三条 in Chinese (core.citations.render).
+    A row written before message ids were kept (no ``subject_msgid``) keeps its stored text.
     """
-    translated = translation.gettext(text) if text else ""
-    values = _decode_params(params)
-    return citations.render(translated % values if values else translated, translation.get_language())
+    for row in notifications:
+        if row.subject_msgid:
+            params = row.message_params or {}
+            row.subject = render(row.subject_msgid, params)
+            row.body = render(row.body_msgid, params)
+    return notifications
+
+
+def present(user, notifications: list[Notification]) -> list[Notification]:
+    """Return the rows as `user` reads them now: in the active language, masked where not theirs."""
+    return mask(user, localize(notifications))
 
 
 def notify(
@@ -197,7 +188,7 @@ def notify(
         "subject": message_id(subject),
         "body": message_id(body),
         "url": url,
-        "params": _encode_params(params),
+        "params": words.encode_params(params),
         "about": list(concern_of(about)) if about is not None else None,
     }
     with transaction.atomic():
@@ -224,8 +215,10 @@ def _send_email(notification_id: int, address: str, key: str) -> None:
     notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:
         return
-    # Checked when sent: what the object shows is what the user may see of it now.
-    mask(notification.user, [notification])
+    # Checked when sent: what the object shows is what the user may see of it now. The recipient's
+    # language is not known: the e-mail is written in the site language, whoever caused it.
+    with translation.override(settings.LANGUAGE_CODE):
+        present(notification.user, [notification])
     body = notification.body
     if notification.url:
         body = f"{body}\n\n{_absolute(notification.url)}" if body else _absolute(notification.url)
@@ -264,6 +257,9 @@ def deliver(payload: dict[str, Any], *, key: str) -> None:
         defaults={
             "subject": subject[:255],
             "body": body,
+            "subject_msgid": payload["subject"] or "",
+            "body_msgid": payload.get("body", "") or "",
+            "message_params": params,
             "url": url,
             "about_type": about_type[:64],
             "about_id": about_id[:64],
@@ -296,7 +292,7 @@ def notification_mark_read(*, by, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-    return mask(by, [notification])[0]
+    return present(by, [notification])[0]
 
 
 @transaction.atomic

@@ -7,17 +7,34 @@ A message a worker stores for an officer to read later (why a PDF could not be m
 could not be applied) is stored as its key, the English msgid, with its arguments, and translated when
 it is shown: ``stored(msgid, **params)`` writes the stored text, ``shown(text)`` reads it in the active
 language. Rows written before (plain text in whatever language the worker spoke) read as they are.
+
+One mechanism for every stored message (a document's render error, a decision's apply error, a
+bulletin's failure, a notification's subject and body): ``encode_params`` keeps each argument as data
+that stays language-free (a lazy string as its msgid, a name with an English text as both texts),
+``render`` translates the msgid and the arguments in the active language and writes the citations in
+it ("MPS-2020 art 16" as 《公安机关办理刑事案件程序规定》第十六条 in Chinese).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
+
+from core import citations
 
 # A stored message: this prefix, then {"key": msgid, "params": {...}} as JSON. No officer types it,
 # and plain text never starts with it, so an older row is told apart by its first characters.
 PREFIX = "msg:"
+# How an argument that is itself words is kept: a msgid (a lazy string, a state's label) or a name
+# with its two texts (an offence); anything else is data and shown as it is.
+_MSGID = "__msgid__"
+_TEXTS = "__texts__"
 
 
 def is_chinese(language: str | None = None) -> bool:
@@ -39,13 +56,93 @@ def localized(obj, field: str = "name", language: str | None = None) -> str:
     return chinese
 
 
+@dataclass(frozen=True)
+class Texts:
+    """A name as each language writes it: the Chinese one, and the English one when kept."""
+
+    zh: str
+    en: str = ""
+
+    def __str__(self) -> str:
+        return self.en if self.en and not is_chinese() else self.zh
+
+
+def texts(obj, field: str = "name") -> Texts | str:
+    """Return both texts of ``obj``'s name, kept as an argument that is shown in the reader's language."""
+    if obj is None or obj == "":
+        return ""
+    return Texts(str(getattr(obj, field, "") or obj), str(getattr(obj, f"{field}_en", "") or ""))
+
+
+def message_id(text: str | Promise) -> str:
+    """Return the untranslated message id of a lazy string (or the string itself)."""
+    if isinstance(text, Promise):
+        with translation.override(None):
+            return str(text)
+    return str(text)
+
+
+def encode_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the arguments as JSON that holds no language: words by their key, data as it is."""
+    from core.audit import json_safe  # core.audit reads the models; words is read by them
+
+    encoded = {}
+    for name, value in (params or {}).items():
+        if isinstance(value, Promise):
+            encoded[str(name)] = {_MSGID: message_id(value)}
+        elif isinstance(value, Texts):
+            encoded[str(name)] = {_TEXTS: {"zh": value.zh, "en": value.en}}
+        else:
+            encoded[str(name)] = json_safe(value)
+    return encoded
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if _MSGID in value:
+            return gettext(str(value[_MSGID]))
+        if _TEXTS in value and isinstance(value[_TEXTS], dict):
+            both = value[_TEXTS]
+            return str(Texts(str(both.get("zh", "")), str(both.get("en", "") or "")))
+    return value
+
+
+def decode_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the stored arguments as the active language reads them."""
+    return {name: _decode(value) for name, value in (params or {}).items()}
+
+
+def render(msgid: str, params: Mapping[str, Any] | None = None) -> str:
+    """Translate a message id in the active language and fill in its (encoded) arguments.
+
+    A citation in the text or among the arguments is written as the language reads it. A text whose
+    placeholders do not match its arguments (a typed reason with a "%" in it) is shown untranslated
+    and unfilled rather than failing the page that shows it.
+    """
+    if not msgid:
+        return ""
+    translated = gettext(msgid)
+    values = decode_params(params)
+    if values:
+        try:
+            translated = translated % values
+        except (ValueError, KeyError, TypeError):
+            try:
+                translated = msgid % values
+            except (ValueError, KeyError, TypeError):
+                translated = msgid
+    return citations.render(translated, get_language())
+
+
 def stored(msgid: str, **params) -> str:
     """Return the stored form of a message: its key (an English msgid marked with gettext_noop) and arguments.
 
-    ``params`` are what the msgid's %(name)s placeholders take: strings or numbers, themselves data
-    (a unit's name, a character), never words to translate.
+    ``params`` are what the msgid's %(name)s placeholders take: data (a unit's name, a character),
+    a lazy string translated when shown, or ``texts(obj)`` for a name kept in both languages.
     """
-    return PREFIX + json.dumps({"key": msgid, "params": params}, ensure_ascii=False, sort_keys=True)
+    return PREFIX + json.dumps(
+        {"key": message_id(msgid), "params": encode_params(params)}, ensure_ascii=False, sort_keys=True
+    )
 
 
 def shown(text: str) -> str:
@@ -54,9 +151,7 @@ def shown(text: str) -> str:
         return text or ""
     try:
         data = json.loads(text[len(PREFIX) :])
-        message = gettext(data["key"])
-        params = data.get("params") or {}
-        return message % params if params else message
-    except (ValueError, KeyError, TypeError):
+        return render(str(data["key"]), data.get("params") or {})
+    except (ValueError, KeyError, TypeError, AttributeError):
         # A damaged row still says something rather than failing the page that shows it.
         return text[len(PREFIX) :]
