@@ -45,6 +45,7 @@ from cases.selectors import case_discovery_summary, case_seen_by_units, case_vis
 from core import audit
 from core.identity import mask_id_number, mask_phone
 from core.notifications import notify
+from core.words import texts
 from core.workflow import timeline_add
 from organisation.models import Membership, Role
 from organisation.standing import Standing
@@ -364,7 +365,8 @@ def _notice(own: Case, other: Case, level: str, matches: list[RelatedCaseMatch])
             "params": params,
         }
     params["name"] = other.name
-    params["offence"] = other.offence.name if other.offence_id else "—"
+    # Kept in both languages: the notice names the offence in its reader's (issue 20 item 6).
+    params["offence"] = texts(other.offence) if other.offence_id else "—"
     return {
         "subject": gettext_lazy("Possible related case: %(number)s %(name)s"),
         "body": gettext_lazy(
