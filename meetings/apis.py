@@ -1134,6 +1134,7 @@ class ResolutionSerializer(serializers.Serializer):
     apply_state_label = serializers.CharField(source="get_apply_state_display")
     applied_at = serializers.DateTimeField(allow_null=True)
     apply_error = serializers.CharField(
+        source="apply_error_shown",
         help_text=gettext_lazy("Why it could not be applied; given to the host unit's officers only.")
     )
     attempts = serializers.IntegerField()

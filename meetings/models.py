@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.words import shown
 from meetings import permissions
 from organisation.models import Unit
 
@@ -857,6 +858,11 @@ class Resolution(models.Model):
 
     def __str__(self):
         return f"{self.number}. {self.text[:40]}"
+
+    @property
+    def apply_error_shown(self) -> str:
+        """Why it could not be applied, in the reader's language: kept as message keys (core.words)."""
+        return shown(self.apply_error)
 
 
 class ActionItemState(models.TextChoices):

@@ -545,7 +545,7 @@ class MeetingPage:
                     # As on the agenda: the state for a party to the proceeding, whom to ask otherwise.
                     "proceeding_state": row.proceeding.get_state_display() if seen else "",
                     "proceeding_ask": _ask(row) if row.proceeding_id and not seen else "",
-                    "apply_error": row.apply_error,
+                    "apply_error": row.apply_error_shown,
                     "action_item": item,
                     "overdue": bool(item and presenters.action_item_overdue(item, now)),
                     "normative": norms.get(row.pk),
@@ -865,7 +865,7 @@ def _resolution_retry(page: MeetingPage, values: dict) -> str:
     resolution = resolutions.resolution_retry(resolution=resolution, by=page.user)
     if resolution.apply_state == ApplyState.APPLIED:
         return _("The decision is applied.")
-    return _("The decision still could not be applied: %(error)s") % {"error": resolution.apply_error}
+    return _("The decision still could not be applied: %(error)s") % {"error": resolution.apply_error_shown}
 
 
 # The page's forms that are no steps of a machine (those are taken by MeetingStepView and MinutesStepView).
