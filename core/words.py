@@ -35,6 +35,8 @@ PREFIX = "msg:"
 # with its two texts (an offence); anything else is data and shown as it is.
 _MSGID = "__msgid__"
 _TEXTS = "__texts__"
+_MESSAGE = "__message__"
+_JOIN = "__join__"
 
 
 def is_chinese(language: str | None = None) -> bool:
@@ -74,6 +76,47 @@ def texts(obj, field: str = "name") -> Texts | str:
     return Texts(str(getattr(obj, field, "") or obj), str(getattr(obj, f"{field}_en", "") or ""))
 
 
+@dataclass(frozen=True)
+class Message:
+    """A message kept by its key with its own arguments, as an argument of another (a refusal's reason)."""
+
+    msgid: str
+    params: tuple = ()
+
+    def __str__(self) -> str:
+        return render(self.msgid, encode_params(dict(self.params)))
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Several messages in one, joined as the reader's language joins them (；in Chinese)."""
+
+    parts: tuple = ()
+
+    def __str__(self) -> str:
+        return _join([str(part) for part in self.parts])
+
+
+def message(text, params: Mapping[str, Any] | None = None) -> Message | str:
+    """Keep ``text`` by its key when it is one (a lazy string); a text already in words stays as it is."""
+    if isinstance(text, Promise):
+        return Message(message_id(text), tuple(sorted((params or {}).items())))
+    if params:
+        try:
+            return str(text) % params
+        except (ValueError, KeyError, TypeError):
+            return str(text)
+    return str(text)
+
+
+def joined(parts) -> Joined:
+    return Joined(tuple(parts))
+
+
+def _join(parts: list[str]) -> str:
+    return ("；" if is_chinese() else "; ").join(part for part in parts if part)
+
+
 def message_id(text: str | Promise) -> str:
     """Return the untranslated message id of a lazy string (or the string itself)."""
     if isinstance(text, Promise):
@@ -90,15 +133,32 @@ def encode_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     for name, value in (params or {}).items():
         if isinstance(value, Promise):
             encoded[str(name)] = {_MSGID: message_id(value)}
-        elif isinstance(value, Texts):
-            encoded[str(name)] = {_TEXTS: {"zh": value.zh, "en": value.en}}
         else:
-            encoded[str(name)] = json_safe(value)
+            encoded[str(name)] = _encode(value, json_safe)
     return encoded
 
 
+def _encode(value: Any, json_safe) -> Any:
+    if isinstance(value, Promise):
+        return {_MSGID: message_id(value)}
+    if isinstance(value, Texts):
+        return {_TEXTS: {"zh": value.zh, "en": value.en}}
+    if isinstance(value, Message):
+        return {_MESSAGE: {"key": value.msgid, "params": encode_params(dict(value.params))}}
+    if isinstance(value, Joined):
+        return {_JOIN: [_encode(part, json_safe) for part in value.parts]}
+    return json_safe(value)
+
+
 def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(PREFIX):
+        return shown(value)  # a stored message given as an argument (why a decision failed)
     if isinstance(value, dict):
+        if _MESSAGE in value and isinstance(value[_MESSAGE], dict):
+            inner = value[_MESSAGE]
+            return render(str(inner.get("key", "")), inner.get("params") or {})
+        if _JOIN in value and isinstance(value[_JOIN], list):
+            return _join([str(_decode(part)) for part in value[_JOIN]])
         if _MSGID in value:
             return gettext(str(value[_MSGID]))
         if _TEXTS in value and isinstance(value[_TEXTS], dict):

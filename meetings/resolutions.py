@@ -24,11 +24,11 @@ from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import HandlingCode
-from core import audit
+from core import audit, words
 from core.exceptions import Conflict
 from core.ids import parse_id
 from core.notifications import notify
@@ -167,20 +167,37 @@ def citation_of(resolution: Resolution, document) -> str:
     return f"《{masthead}》（{document.number}）第{resolution.number}项"
 
 
+# How a refusal is kept (issue 20 item 6): by its message keys and arguments, not in the words of
+# whoever issued the minutes; shown in the reader's language (Resolution.apply_error_shown).
+FIELD_MESSAGE = gettext_noop("%(field)s: %(message)s")
+STATE_MESSAGE = gettext_noop("%(message)s (%(state)s)")
+APPLY_ERROR = "%(messages)s"
+
+
+def _error_parts(error: ValidationError) -> list:
+    parts = []
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            for item in errors:
+                text = words.message(item.message, item.params)
+                parts.append(words.Message(FIELD_MESSAGE, (("field", name), ("message", text))))
+        return parts
+    return [words.message(item.message, item.params) for item in error.error_list]
+
+
 def _messages(error: Exception) -> str:
+    """Return why a resolution could not be applied, as a stored message (core.words)."""
     if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            return "；".join(
-                f"{name}: {message}" for name, messages in error.message_dict.items() for message in messages
-            )
-        return "；".join(str(message) for message in error.messages)
-    if isinstance(error, Conflict):
+        parts = _error_parts(error)
+    elif isinstance(error, Conflict):
         state = getattr(error, "current_state", None)
-        text = str(error.message)
-        return f"{text} ({state})" if state else text
-    if isinstance(error, PermissionDenied):
-        return gettext("Only the head of the host unit may apply it.")
-    return str(error)
+        text = words.message(error.message)
+        parts = [words.Message(STATE_MESSAGE, (("message", text), ("state", state))) if state else text]
+    elif isinstance(error, PermissionDenied):
+        parts = [words.message(_("Only the head of the host unit may apply it."))]
+    else:
+        parts = [str(error)]
+    return words.stored(APPLY_ERROR, messages=words.joined(parts))
 
 
 # --- the kinds -------------------------------------------------------------------------------------
