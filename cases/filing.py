@@ -253,6 +253,28 @@ def notify_returned(case: Case, *, report: Document | None, asked_at, subject) -
     )
 
 
+def notify_filed(case: Case, *, report: Document, by) -> None:
+    """Tell the officers who asked that the case is filed (立案, MPS-2020 art 178), once.
+
+    The investigation is theirs now, and so are the steps that wait for the filing: a request for
+    勘验、检查、讯问、询问 and the like carries the 立案决定书 (MPS-2020 art 347 ¶2). The head who filed it
+    is not told of their own decision.
+    """
+    users = [
+        user
+        for user in (report.created_by, case.created_by)
+        if user is not None and user.pk != getattr(by, "pk", None)
+    ]
+    notify(
+        users=users,
+        key=f"cases:{case.pk}:filed",
+        subject=gettext_lazy("The case is filed (立案): %(case)s"),
+        params={"case": str(case)},
+        url=reverse("cases:detail", args=[case.pk]),
+        about=case,
+    )
+
+
 def filing_return(*, case: Case | int, by, reason: str, expected_state=None) -> Case:
     """Send the request for filing back with the reason; the report stays a draft, to be asked anew."""
     # Read afresh: the request the head sends back names the notification (a caller's copy may be stale).
@@ -308,6 +330,7 @@ def filing_approve(*, case: Case | int, by, expected_state=None) -> Case:
         # Approved by this very step (cases.documents._approved): issued in the organ's name now.
         document_services.document_issue(document=report, by=by)
         document_services.document_issue(document=decision, by=by)
+        notify_filed(instance, report=report, by=by)
 
     return _transition(
         case=case,
