@@ -70,6 +70,11 @@ class JurisdictionBasisSerializer(serializers.Serializer):
     label_zh = serializers.SerializerMethodField()
     label_en = serializers.SerializerMethodField()
     facts = serializers.ListField(child=serializers.CharField())
+    facts_en = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=gettext_lazy("The same facts in English, one for one; absent from an analysis kept before."),
+    )
     citation = serializers.CharField(help_text=gettext_lazy("The article applied, e.g. MPS-2020 art 16."))
     condition = serializers.CharField(
         help_text=gettext_lazy("Empty when the basis holds as such; if_necessary or if_more_suitable.")

@@ -121,7 +121,8 @@ def bases_display(bases: list[dict]) -> list[dict]:
     return [
         {
             "label": basis_label(basis.get("kind", "")),
-            "facts": basis.get("facts", []),
+            # In English the facts' English texts (an analysis stored before they were kept has none).
+            "facts": (basis.get("facts_en") if _english() else None) or basis.get("facts", []),
             "citation": basis.get("citation", ""),
             "condition": condition_label(basis.get("condition", "")),
             "secondary": bool(basis.get("condition")),
