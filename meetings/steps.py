@@ -59,6 +59,14 @@ def _too_early_text() -> str:
     }
 
 
+def _has_opening(record: Minutes) -> bool:
+    return bool(record.opening.strip())
+
+
+def _records_something(record: Minutes) -> bool:
+    return bool(record.closing.strip()) or record.resolutions.exists()
+
+
 # Read when shown: the leeway is a setting.
 TOO_EARLY = lazy(_too_early_text, str)()
 
@@ -126,6 +134,12 @@ MINUTES_MACHINE = Machine(
             _("Circulate for signature (会签)"),
             emphasis=PRIMARY,
             help=_("The text is frozen; every member unit signs this version."),
+            # Shown disabled with the reason while the draft records nothing, not refused only once
+            # taken (issue 20: late refusals); Minutes.circulate still refuses it on the model.
+            needs=(
+                Need(_("Write the opening paragraph of the minutes."), _has_opening),
+                Need(_("Minutes record at least one decision or a closing paragraph."), _records_something),
+            ),
             waiting=False,
         ),
         Step(
