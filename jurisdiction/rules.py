@@ -404,7 +404,10 @@ class CaseFacts:
 
 @dataclass(frozen=True)
 class Basis:
-    """One legal basis of a unit: its kind, the facts behind it (Chinese) and the article applied.
+    """One legal basis of a unit: its kind, the facts behind it and the article applied.
+
+    `facts` are in Chinese, `facts_en` the same facts in English, one for one (issue 20 item 6: an
+    officer who chose English reads them in English; names and addresses stay as recorded).
 
     `condition` is empty for a basis that holds as such, IF_NECESSARY or IF_MORE_SUITABLE for one
     the rules allow only when necessary (art 18) or more suitable (art 15). `roles` are the roles
@@ -416,6 +419,7 @@ class Basis:
     citation: str
     condition: str = ""
     roles: tuple[str, ...] = ()
+    facts_en: tuple[str, ...] = ()
 
     @property
     def secondary(self) -> bool:
@@ -596,6 +600,7 @@ class _Entry:
     condition: str
     role: str
     text: str
+    text_en: str = ""
 
 
 @dataclass
@@ -693,9 +698,18 @@ def analyse(facts: CaseFacts) -> Analysis:
     has_own = any(entry.kind in JURISDICTION_KINDS for entry in grouped[accepting.code])
     has_facts = bool(entries or outside)
     accepted = f"{facts.accepted_on.isoformat()}受理" if facts.accepted_on else "尚未登记受理"
+    accepted_en = f"on {facts.accepted_on.isoformat()}" if facts.accepted_on else "not yet recorded"
     if has_own:
         grouped[accepting.code].append(
-            _Entry(accepting, FIRST_ACCEPTING, ART_21, "", "", f"最初受理本案（{accepted}）")
+            _Entry(
+                accepting,
+                FIRST_ACCEPTING,
+                ART_21,
+                "",
+                "",
+                f"最初受理本案（{accepted}）",
+                f"accepted the case first ({accepted_en})",
+            )
         )
     elif not has_facts:
         grouped[accepting.code].append(
@@ -706,6 +720,8 @@ def analyse(facts: CaseFacts) -> Analysis:
                 "",
                 "",
                 f"最初受理本案（{accepted}）；尚未登记犯罪地或犯罪嫌疑人居住地，管辖依据有待查明",
+                f"accepted the case first ({accepted_en}); no crime location or suspect's residence is "
+                "recorded yet, so the basis of jurisdiction is still to be established",
             )
         )
     else:
@@ -717,12 +733,22 @@ def analyse(facts: CaseFacts) -> Analysis:
                 "",
                 "",
                 f"最初受理本案（{accepted}），但不是本案犯罪地或犯罪嫌疑人居住地的公安机关",
+                f"accepted the case first ({accepted_en}) but is not the police of a crime location or of a "
+                "suspect's residence",
             )
         )
     lead = facts.lead_unit
     if lead is not None and lead.code != accepting.code:
         grouped[lead.code].append(
-            _Entry(lead, LEAD_UNIT, ART_22, "", "", "已经协商或者指定确定为本案承办单位")
+            _Entry(
+                lead,
+                LEAD_UNIT,
+                ART_22,
+                "",
+                "",
+                "已经协商或者指定确定为本案承办单位",
+                "settled as the lead unit of the case by negotiation or designation",
+            )
         )
 
     candidates = tuple(
@@ -804,6 +830,23 @@ def _where(address: str, unit: UnitRef | None, code: str) -> str:
     return f"{where}（{code}）" if where else code
 
 
+def _where_en(address: str, unit: UnitRef | None, code: str) -> str:
+    where = address or (f"the area of {unit.name}" if unit is not None else "")
+    return f"{where} ({code})" if where else code
+
+
+def _place_text_en(place: Place) -> str:
+    text = f"{ROLE_LABELS[place.role][1]}: {_where_en(place.address, place.unit, place.division_code)}"
+    harm = []
+    if place.victim_count:
+        harm.append(f"{place.victim_count} victim(s)")
+    if place.loss_amount:
+        harm.append(f"loss {place.loss_amount:,.2f} yuan")
+    if place.occurred:
+        harm.insert(0, place.occurred)
+    return text + (f", {', '.join(harm)}" if harm else "")
+
+
 def _place_text(place: Place) -> str:
     text = f"{ROLE_LABELS[place.role][0]}：{_where(place.address, place.unit, place.division_code)}"
     harm = []
@@ -837,11 +880,19 @@ def _place_entries(place: Place, rule_set: str = MPS_2020) -> tuple[list[_Entry]
             citation,
         )
         return [], [note] + ([_main_not_crime_location(place)] if place.is_main else [])
-    text = _place_text(place)
-    entries = [_Entry(place.unit, kind, citation, condition, place.role, text)]
+    text, text_en = _place_text(place), _place_text_en(place)
+    entries = [_Entry(place.unit, kind, citation, condition, place.role, text, text_en)]
     if place.is_main:
         entries.append(
-            _Entry(place.unit, MAIN_CRIME_LOCATION, ART_21, "", place.role, f"认定为主要犯罪地：{text}")
+            _Entry(
+                place.unit,
+                MAIN_CRIME_LOCATION,
+                ART_21,
+                "",
+                place.role,
+                f"认定为主要犯罪地：{text}",
+                f"taken as the main crime location: {text_en}",
+            )
         )
     return entries, []
 
@@ -864,6 +915,7 @@ def _person_entries(person: Person) -> tuple[list[tuple[str, _Entry]], list[Note
     if person.household_unit is not None or person.household_division_code:
         code = person.household_division_code or person.household_unit.code
         where = _where(person.household_address, person.household_unit, code)
+        where_en = _where_en(person.household_address, person.household_unit, code)
         found.append(
             (
                 code,
@@ -874,6 +926,7 @@ def _person_entries(person: Person) -> tuple[list[tuple[str, _Entry]], list[Note
                     IF_MORE_SUITABLE,
                     SUSPECT,
                     f"犯罪嫌疑人{person.name}户籍所在地：{where}",
+                    f"registered residence (household) of suspect {person.name}: {where_en}",
                 ),
             )
         )
@@ -881,6 +934,8 @@ def _person_entries(person: Person) -> tuple[list[tuple[str, _Entry]], list[Note
         code = person.habitual_division_code or person.habitual_unit.code
         where = _where(person.habitual_address, person.habitual_unit, code)
         since = f"自{person.habitual_since.isoformat()}起" if person.habitual_since else ""
+        where_en = _where_en(person.habitual_address, person.habitual_unit, code)
+        since_en = f" since {person.habitual_since.isoformat()}" if person.habitual_since else ""
         if person.habitual_counts:
             found.append(
                 (
@@ -892,6 +947,8 @@ def _person_entries(person: Person) -> tuple[list[tuple[str, _Entry]], list[Note
                         IF_MORE_SUITABLE,
                         SUSPECT,
                         f"犯罪嫌疑人{person.name}经常居住地：{where}，{since}连续居住满一年",
+                        f"habitual residence of suspect {person.name}: {where_en}, lived in for a year "
+                        f"without a break{since_en}",
                     ),
                 )
             )
@@ -917,6 +974,7 @@ def _inherited(entry: _Entry) -> _Entry:
         entry.condition,
         entry.role,
         f"辖区内{entry.unit.name}：{entry.text}",
+        f"within its area, {entry.unit.name}: {entry.text_en or entry.text}",
     )
 
 
@@ -925,10 +983,18 @@ def _bases(entries: list[_Entry]) -> tuple[Basis, ...]:
     for entry in entries:
         groups.setdefault((entry.kind, entry.citation, entry.condition), []).append(entry)
     ordered = sorted(groups, key=lambda key: (KIND_ORDER.index(key[0]), key[2]))
+    # Each fact once, by its Chinese text, with its English text beside it in the same order.
+    texts = {
+        key: {entry.text: entry.text_en or entry.text for entry in reversed(groups[key])} for key in groups
+    }
     return tuple(
         Basis(
             kind=kind,
             facts=tuple(dict.fromkeys(entry.text for entry in groups[kind, citation, condition])),
+            facts_en=tuple(
+                texts[kind, citation, condition][text]
+                for text in dict.fromkeys(entry.text for entry in groups[kind, citation, condition])
+            ),
             citation=citation,
             condition=condition,
             roles=tuple(
