@@ -1593,9 +1593,14 @@ def _notify_measure_approvers(
         users=_users_with_role(_approval_organ(request).pk, Role.UNIT_HEAD),
         key=f"assistance:{request.pk}:measure:{measure.pk}:{step}",
         subject=subject,
-        body=f"{measure.get_kind_display()} {measure.target}",
+        # The measure's kind by its label's key, so the head reads it in their language (issue 20 item 6).
+        body="%(kind)s %(target)s",
         url=request_url(request),
-        params={"number": request.number},
+        params={
+            "number": request.number,
+            "kind": PropertyMeasureKind(measure.kind).label,
+            "target": measure.target,
+        },
     )
 
 
@@ -1839,9 +1844,12 @@ def property_measure_approve_renewal(
             ],
             key=f"assistance:{request.pk}:renew:{new.pk}",
             subject=_("Assistance request %(number)s: a freeze was renewed until %(date)s"),
-            body=f"{new.get_kind_display()} {new.target} · {document.number}",
+            body="%(kind)s %(target)s · %(document)s",
             url=request_url(request),
             params={
+                "kind": PropertyMeasureKind(new.kind).label,
+                "target": new.target,
+                "document": document.number,
                 "number": request.number,
                 "date": new.expires_on.isoformat() if new.expires_on else "",
             },
@@ -2068,9 +2076,14 @@ def property_measure_approve_release(
             + ([request.assignee] if request.assignee else []),
             key=f"assistance:{request.pk}:measure:{approved.pk}:approve_release",
             subject=_("Assistance request %(number)s: the release is approved; %(document)s issued"),
-            body=f"{approved.get_kind_display()} {approved.target}",
+            body="%(kind)s %(target)s",
             url=request_url(request),
-            params={"number": request.number, "document": f"{document.title} {document.number}"},
+            params={
+                "number": request.number,
+                "document": f"{document.title} {document.number}",
+                "kind": PropertyMeasureKind(approved.kind).label,
+                "target": approved.target,
+            },
         )
 
     return _measure_transition(
