@@ -7,8 +7,12 @@ from organisation.demo import demo_seed
 
 
 @pytest.fixture
-def demo(settings, tmp_path, live_server):
-    """Set up the demo as `make demo` does: its units, accounts and worked scenarios."""
+def demo(settings, tmp_path, live_server, organisation_loaded):
+    """Set up the demo as `make demo` does: its units, accounts and worked scenarios.
+
+    The live server's database is flushed after each test, units and all: `organisation_loaded` loads
+    the unit tree again, or a second walk in the same run would find no unit to seed the demo into.
+    """
     settings.MEDIA_ROOT = tmp_path
     settings.CELERY_TASK_ALWAYS_EAGER = True
     demo_seed()
