@@ -275,7 +275,8 @@ _FOCUS_STATE = """(target) => {
     if (!e || e === document.body) return {visible: true, what: 'body', reached: false};
     // A date or time field's last Tab stop is its calendar button, inside the browser's own shadow
     // tree: the field is the active element without :focus-visible, and Chromium rings the button.
-    if (['date', 'datetime-local', 'time', 'month', 'week'].includes(e.type) && !e.matches(':focus-visible')) {
+    const dated = ['date', 'datetime-local', 'time', 'month', 'week'].includes(e.type);
+    if (dated && !e.matches(':focus-visible')) {
         return {visible: true, what: e.tagName + ' calendar button', reached: e === target};
     }
     const s = getComputedStyle(e);
