@@ -51,11 +51,22 @@ class RetryLater:
 
 
 _handlers: Registry[str, Handler] = Registry("outbox handlers")
+# Topics whose handler is idempotent under a claim of its own and keeps its writes short: deliver()
+# runs it outside the message's row lock (documents.render, whose 1–3 s render would otherwise hold
+# SQLite's database-wide write lock, taken by that row lock, for all of it).
+_own_transaction: set[str] = set()
 _broker_down_until = 0.0
 
 
-def handler(topic: str) -> Callable[[Handler], Handler]:
-    """Register the function that performs messages of one topic: `func(payload, *, key)`."""
+def handler(topic: str, *, own_transaction: bool = False) -> Callable[[Handler], Handler]:
+    """Register the function that performs messages of one topic: `func(payload, *, key)`.
+
+    `own_transaction=True` is for a handler that makes its effect happen once by itself (a claim and
+    a check of its own, so running it twice does nothing more) and writes in short transactions of
+    its own: deliver() then runs it before taking the message's row lock, and marks the row after.
+    """
+    if own_transaction:
+        _own_transaction.add(topic)
     return _handlers.entry(topic)
 
 
@@ -144,6 +155,9 @@ def sweep() -> int:
 
 def deliver(message_id: int) -> str:
     """Perform one message's effect at most once; return the message's state afterwards."""
+    unlocked = OutboxMessage.objects.filter(pk=message_id, topic__in=_own_transaction).first()
+    if unlocked is not None and unlocked.state == OutboxState.PENDING:
+        return _deliver_outside_the_lock(unlocked)
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None:
@@ -162,6 +176,31 @@ def deliver(message_id: int) -> str:
             return _note_failure(message, f"{type(exc).__name__}: {exc}")
         if isinstance(outcome, RetryLater):
             return _note_failure(message, outcome.reason)
+        message.state = OutboxState.DONE
+        message.delivered_at = timezone.now()
+        message.delivery_count = F("delivery_count") + 1
+        message.save(update_fields=["state", "delivered_at", "delivery_count"])
+        return OutboxState.DONE
+
+
+def _deliver_outside_the_lock(message: OutboxMessage) -> str:
+    """Run an own-transaction handler with no lock held, then record its outcome under the row lock."""
+    failure = None
+    try:
+        outcome = _handlers[message.topic](message.payload, key=message.idempotency_key)
+    except Exception as exc:
+        outcome, failure = None, f"{type(exc).__name__}: {exc}"
+    if isinstance(outcome, RetryLater):
+        failure = outcome.reason
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message.pk).first()
+        if message is None:
+            return "missing"
+        if message.state != OutboxState.PENDING:
+            # Another delivery got here first; the handler's own check made this run a no-op.
+            return message.state
+        if failure is not None:
+            return _note_failure(message, failure)
         message.state = OutboxState.DONE
         message.delivered_at = timezone.now()
         message.delivery_count = F("delivery_count") + 1
