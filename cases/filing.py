@@ -219,6 +219,7 @@ def filing_request(*, case: Case | int, by, reasons: str, facts: str = "", expec
             users=_approvers(instance),
             key=f"cases:{instance.pk}:filing:{instance.filing_requested_at.isoformat()}",
             subject=gettext_lazy("A request for filing (立案) awaits your approval: %(case)s"),
+            asks=True,
             params={"case": str(instance)},
             url=reverse("cases:detail", args=[instance.pk]),
             about=instance,

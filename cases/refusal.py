@@ -297,6 +297,7 @@ def not_filing_request(*, case, by, ground: str, facts: str, expected_state=None
         notify(
             users=_approvers(instance),
             key=f"cases:{instance.pk}:not-filing:{instance.refusal_requested_at.isoformat()}",
+            asks=True,
             subject=gettext_lazy("A request not to file (不予立案) awaits your decision: %(case)s"),
             params={"case": str(instance)},
             url=reverse("cases:detail", args=[instance.pk]),

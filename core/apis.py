@@ -106,6 +106,13 @@ class NotificationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
     is_read = serializers.BooleanField()
+    dealt_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "When the step it asked for was taken on its object (by the reader or a colleague); it then "
+            "counts as read."
+        ),
+    )
 
 
 class NotificationFilter(django_filters.FilterSet):

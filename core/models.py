@@ -328,6 +328,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # A notification that asks its reader to act on its object ("awaits your approval") is dealt with
+    # once a step is taken on that object, by the reader or a colleague: it then stops counting as
+    # unread (issue 20: notifications that clear when their item is dealt with).
+    asks = models.BooleanField(_("asks for a step"), default=False)
+    dealt_at = models.DateTimeField(_("dealt with at"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

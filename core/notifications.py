@@ -170,12 +170,15 @@ def notify(
     url: str = "",
     params: Mapping[str, Any] | None = None,
     about=None,
+    asks: bool = False,
 ) -> int:
     """Notify each user once per key, in the caller's transaction; return how many were new.
 
     ``key`` names the event (e.g. "deadline:12:level:2"); notifying a user again with the same key
     adds nothing, however often or concurrently it is called. ``about`` (a model instance or a
-    (type, id) pair) names the object it concerns; without it, the object the link names.
+    (type, id) pair) names the object it concerns; without it, the object the link names. ``asks``
+    marks a notification that asks its reader to take a step on that object: it is dealt with (and
+    no longer unread) once a step is taken on the object (`clear_dealt_with`).
     """
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValueError(f"A notification key needs 1 to {MAX_KEY_LENGTH} characters: {key[:40]!r}")
@@ -190,6 +193,7 @@ def notify(
         "url": url,
         "params": words.encode_params(params),
         "about": list(concern_of(about)) if about is not None else None,
+        "asks": asks,
     }
     with transaction.atomic():
         known = set(
@@ -263,6 +267,7 @@ def deliver(payload: dict[str, Any], *, key: str) -> None:
             "url": url,
             "about_type": about_type[:64],
             "about_id": about_id[:64],
+            "asks": bool(payload.get("asks")),
         },
     )
     address = (user.email or "").strip()
@@ -271,6 +276,23 @@ def deliver(payload: dict[str, Any], *, key: str) -> None:
     notification.emailed_at = timezone.now()
     notification.save(update_fields=["emailed_at"])
     transaction.on_commit(lambda: _send_email(notification.pk, address, payload["key"]))
+
+
+def clear_dealt_with(about, *, user=None) -> int:
+    """Mark read, as dealt with, the unread notifications that asked for a step on `about`.
+
+    Called by the one transition path (core.workflow.run_transition) for everyone: the object moved
+    on, and whoever must act next is asked anew. A step of one party among several that moves no
+    state (a member unit's signature) clears only that `user`'s own.
+    """
+    about_type, about_id = concern_of(about)
+    asked = Notification.objects.filter(
+        about_type=about_type, about_id=about_id, asks=True, read_at__isnull=True
+    )
+    if user is not None:
+        asked = asked.filter(user=user)
+    now = timezone.now()
+    return asked.update(read_at=now, dealt_at=now)
 
 
 # --- reads and marks for the API and the page ----------------------------------------------------

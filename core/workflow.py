@@ -15,7 +15,7 @@ from typing import Any
 from django.db import models, transaction
 from django_fsm import ConcurrentTransition
 
-from core import audit
+from core import audit, notifications
 from core.audit import json_safe
 from core.exceptions import Conflict, NotAllowed
 from core.models import TimelineEntry
@@ -136,6 +136,8 @@ def run_transition(
             note=note,
             data=audit_payload,
         )
+        # What asked for a step on this object is dealt with; the after-effects ask whoever is next.
+        notifications.clear_dealt_with(instance)
         if after is not None:
             after(instance, from_state, to_state)
     return TransitionResult(instance=instance, from_state=from_state, to_state=to_state)

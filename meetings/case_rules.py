@@ -17,6 +17,14 @@ def agenda_items_visible_to(user):
     return AgendaItem.objects.filter(meeting__in=meeting_visible_to(user).values("pk"))
 
 
+def meetings_readable(user, ids: list[str]) -> list[int]:
+    """Return the ids among `ids` of the meetings the user sees."""
+    from meetings.selectors import meeting_visible_to
+
+    wanted = [int(pk) for pk in ids if pk.isdigit()]
+    return list(meeting_visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
 def action_items_readable(user, ids: list[str]) -> list[int]:
     """Return the ids of the action items the user sees whose task it may read now (case_text)."""
     from meetings.case_text import hidden_decisions
@@ -37,6 +45,9 @@ def register() -> None:
     # A notification about a task is read only while the task is (core.notifications).
     notifications.register_concern_type("meetings.actionitem", action_items_readable)
     notifications.register_concern_url("meetings:action-item", "meetings.actionitem")
+    # A meeting's notifications (minutes to draft, sign or issue) are read while the meeting is.
+    notifications.register_concern_type("meetings.jointmeeting", meetings_readable)
+    notifications.register_concern_url("meetings:detail", "meetings.jointmeeting")
     # The jurisdiction pages a notification links to name their object too; their types are read
     # under their cases.visibility rules. Declared here until jurisdiction's ready() declares them.
     notifications.register_concern_url(

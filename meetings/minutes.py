@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from core import audit
 from core.audit import json_safe
 from core.exceptions import Conflict, NotAllowed
-from core.notifications import notify
+from core.notifications import clear_dealt_with, notify
 from core.numerals import chinese_numeral
 from core.steps import Availability, check_transition
 from core.workflow import run_transition, timeline_add
@@ -395,6 +395,8 @@ def _circulate(*, minutes, by, reason, expected):
         notify(
             users=_signatories(meeting.series),
             key=f"minutes:{instance.pk}:circulated:v{version}",
+            about=meeting,
+            asks=True,
             subject=_("Minutes to sign: %(meeting)s"),
             body=_("The minutes of %(meeting)s (version %(version)s) wait for your unit's signature."),
             url=_meeting_url(meeting),
@@ -509,6 +511,8 @@ def _complete_signing(minutes: Minutes, by, acting_unit_code: str) -> None:
         notify(
             users=_officers([meeting.host_unit_id], [Role.UNIT_HEAD]),
             key=f"minutes:{instance.pk}:signed:v{instance.version}",
+            about=meeting,
+            asks=True,
             subject=_("Minutes signed by every member, ready to issue: %(meeting)s"),
             url=_meeting_url(meeting),
             params={"meeting": meeting.title},
@@ -679,6 +683,8 @@ def minutes_signoff(*, minutes: Minutes, unit, by, action, comment="", digest) -
         note=comment,
         data={"unit": unit.code, "version": minutes.version},
     )
+    # The signer's own "minutes to sign" is dealt with; the others' wait for their units.
+    clear_dealt_with(meeting, user=by)
     if action == SignoffAction.COMMENTED:
         notify(
             users=_officers([meeting.host_unit_id], [Role.LIAISON_OFFICER]),

@@ -655,6 +655,8 @@ def _after(name: str, *, by, now):
             notify(
                 users=_officers([meeting.host_unit_id], [Role.LIAISON_OFFICER]),
                 key=f"meeting:{meeting.pk}:closed",
+                about=meeting,
+                asks=True,
                 subject=_("Draft the minutes of %(title)s"),
                 body=_("The session is closed; the host's liaison officer drafts the minutes (纪要)."),
                 url=ical.meeting_path(meeting),

@@ -185,6 +185,7 @@ def access_request_create(
         users=_users_deciding(owning_unit.pk),
         key=f"cases.access:{access_request.pk}:requested",
         subject=_("Access to case %(number)s requested by %(unit)s"),
+        asks=True,
         body=_("Grant it with a scope and a number of days, or refuse it with a reason."),
         url=access_request_url(access_request),
         params={"number": case.number, "unit": requesting_unit.name},

@@ -127,6 +127,7 @@ def merger_propose(
         users=officers_of([proposal.consenting_unit_id], perms.MANAGERS),
         key=f"merger:{proposal.pk}:proposed",
         subject=_("A merged investigation is proposed for %(case)s"),
+        asks=True,
         params={"case": str(merged_case if proposal.consenting_unit_id == merged_unit.pk else into_case)},
     )
     return proposal
