@@ -62,13 +62,14 @@ class Journey:
     _contexts: list[BrowserContext] = field(default_factory=list)
 
     # --- users -----------------------------------------------------------------------------------
-    def open_as(self, username: str, *, keyboard: bool = False) -> Page:
+    def open_as(self, username: str, *, keyboard: bool = False, viewport: dict | None = None) -> Page:
         """Sign in as `username` in a browser of their own and land on their inbox (待办).
 
         With `keyboard`, the sign-in form is reached with Tab and sent with Enter, as a keyboard user does.
+        With `viewport`, this user's screen differs from the journey's (one officer on a phone).
         """
         context = self.browser.new_context(
-            locale="zh-CN", timezone_id="Asia/Shanghai", viewport=self.viewport
+            locale="zh-CN", timezone_id="Asia/Shanghai", viewport=viewport or self.viewport
         )
         self._contexts.append(context)
         page = context.new_page()
