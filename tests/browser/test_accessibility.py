@@ -4,7 +4,8 @@ The demo world (as `make demo` sets it up, plus the few objects it lacks: a draf
 access request, a merger proposal, an action item) is walked as the officers who use each page, one
 browser context per officer, at a desk width (1366 px); the key pages (inbox, case, request, meeting)
 again at a phone width (390 px), and the inbox and a case in English. Besides the pages of the URL
-conf, the walk sees the project's 404 and 403 pages and forms sent back with their errors.
+conf, the walk sees the project's 404 and 403 pages and forms sent back with their errors. On the sign-in,
+case, request and meeting pages it also tabs from top to bottom: every stop shows the focus ring.
 
 `test_the_walk_covers_every_page_of_the_url_conf` keeps the walk complete: every named pattern whose
 view answers GET with a page is visited, or listed in `NOT_PAGES` with the reason.
@@ -86,6 +87,7 @@ class Visit:
     status: int = 200
     label: str = ""
     act: Callable[[Page], None] | None = None  # what the officer does on the page before the check
+    keyboard: bool = False  # also tab through the page: every stop shows the focus ring
 
     def url(self) -> str:
         if self.path:
@@ -95,6 +97,30 @@ class Visit:
 
     def title(self) -> str:
         return self.label or self.name or str(self.path)
+
+
+# What the focused element shows: an outline of at least 2 px (the style sheet's ring), or its name.
+FOCUS = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return null;
+    const s = getComputedStyle(e);
+    const ring = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
+    const text = (e.textContent || "").trim().slice(0, 30);
+    return ring ? "" : `${e.tagName.toLowerCase()}.${e.className} "${text}"`;
+}"""
+
+
+def _unringed_stops(page: Page, limit: int = 150) -> list[str]:
+    """Tab from the top of the page to its end; name every stop that shows no focus ring."""
+    missing: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS)
+        if stop is None:  # past the last stop, back to the document
+            break
+        if stop and stop not in missing:
+            missing.append(stop)
+    return missing
 
 
 def _send_empty(page: Page) -> None:
@@ -125,7 +151,7 @@ def _english(page: Page) -> None:
 # Who visits what: each officer the pages of their work.
 DESK_WALK: dict[str | None, list[Visit]] = {
     None: [
-        Visit("organisation:login"),
+        Visit("organisation:login", keyboard=True),
         Visit("organisation:login", label="sign-in refused", act=_wrong_password),
     ],
     "wuhou.investigator": [
@@ -134,7 +160,7 @@ DESK_WALK: dict[str | None, list[Visit]] = {
         Visit("cases:list"),
         Visit("cases:new"),
         Visit("cases:new", label="new case sent back with errors", act=_send_empty, status=400),
-        Visit("cases:detail", {"pk": CASE_415}),
+        Visit("cases:detail", {"pk": CASE_415}, keyboard=True),
         Visit("cases:location-new", {"pk": CASE_415}),
         Visit("cases:person-new", {"pk": CASE_415}),
         Visit("search:index"),
@@ -145,8 +171,8 @@ DESK_WALK: dict[str | None, list[Visit]] = {
             status=400,
         ),
         Visit("assistance:list"),
-        Visit("assistance:create"),
-        Visit("assistance:detail", {"pk": REQUEST_TO_KUNMING}),
+        Visit("assistance:create", keyboard=True),
+        Visit("assistance:detail", {"pk": REQUEST_TO_KUNMING}, keyboard=True),
         Visit("assistance:edit", {"pk": DRAFT_REQUEST}),
         Visit("bulletins:list"),
         Visit("bulletins:new"),
@@ -190,7 +216,7 @@ DESK_WALK: dict[str | None, list[Visit]] = {
         Visit("meetings:list"),
         Visit("meetings:calendar"),
         Visit("meetings:create"),
-        Visit("meetings:detail", {"pk": pk(JointMeeting)}),
+        Visit("meetings:detail", {"pk": pk(JointMeeting)}, keyboard=True),
         Visit("meetings:series", {"pk": pk(MeetingSeries)}),
         Visit("meetings:normative-documents", {"pk": pk(MeetingSeries)}),
         Visit("meetings:action-item", {"pk": pk(ActionItem)}),
@@ -278,6 +304,8 @@ def _walk(browser: Browser, base_url: str, walk: dict, viewport: dict) -> tuple[
                         f"{where} {page.url}: {violation['impact']} {violation['id']}"
                         f" — {violation['help']} ({nodes})"
                     )
+            if visit.keyboard:
+                violations += [f"{where}: no visible focus on {stop}" for stop in _unringed_stops(page)]
         context.close()
     return violations, wrong
 
