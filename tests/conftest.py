@@ -144,6 +144,26 @@ def system_admin(db) -> User:
     return UserFactory(username="sysadmin", is_staff=True, is_superuser=True)
 
 
+# Fixtures only Playwright's `page`, `context` and `browser` pull in (a test's own fixture may be
+# called `page`): a test that needs one, itself or through a fixture, walks a browser.
+_BROWSER_FIXTURES = {"playwright", "browser_type"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every browser walk `browser` before `-m` selects, so none runs in both CI runs.
+
+    The PostgreSQL run deselects `browser` (the walks test the web layer; the engine's behaviour is
+    covered by the other tests on both engines), the SQLite run deselects `postgres`: a test with
+    both marks would run in neither, so that is refused.
+    """
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("browser") and item.get_closest_marker("postgres"):
+            raise pytest.UsageError(f"{item.nodeid} is marked browser and postgres: no CI run would run it")
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Fail the run on any skipped test: a skip proves nothing (the SQLite run deselects by marker)."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
