@@ -283,4 +283,4 @@ def test_request_keyboard(journey):
     assert journey.clicks == 0, "the keyboard walk clicked"
     journey.assert_clean()
     figures = journey.record()
-    assert figures["keys"] == documented_clicks("request-keyboard", 1366)
+    assert figures["keys"] == documented_clicks("request_keyboard", 1366)
