@@ -5,4 +5,5 @@ from tests.support.browser import (  # noqa: F401
     browser_context_args,
     browser_problems,
     browser_type_launch_args,
+    sign_in,
 )

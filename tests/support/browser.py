@@ -60,3 +60,35 @@ def browser_problems(page):
         ),
     )
     return problems
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """Sign a user in by session cookie: `sign_in(page_or_context, user)`.
+
+    For walks whose subject is a page behind the login: the session is made on the server as the
+    test client's force_login makes it (the same session store and auth hash the login form's
+    session has), and its cookie is given to the browser context, which saves the login page and
+    its POST per sign-in. A test about signing in (the form, a redirect to it, a refusal) fills in
+    the form instead.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(target, user) -> None:
+        client = Client()
+        client.force_login(user)
+        context = getattr(target, "context", target)  # a Page's context, or the context itself
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                    "httpOnly": True,
+                    "sameSite": "Lax",
+                }
+            ]
+        )
+
+    return sign_in
