@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from cases.models import Case, CaseState, Offence
 from organisation.models import Role
 from tests.support.factories.cases import CaseFactory, unit
-from tests.support.factories.organisation import TEST_PASSWORD, member
+from tests.support.factories.organisation import member
 from tests.support.units import WUHOU
 
 pytestmark = pytest.mark.browser
@@ -26,24 +26,18 @@ DISABLED_GREY = "rgb(238, 240, 243)"
 def registered_case(organisation_loaded):
     # A transactional test flushes the seeded offences: put back the one the case needs.
     Offence.objects.get_or_create(code="telecom_fraud", defaults={"name": "电信网络诈骗", "sort": 10})
-    member(WUHOU, Role.INVESTIGATOR, username="wuhou_filer", department_kind="criminal")
-    member(WUHOU, Role.UNIT_HEAD, username="wuhou_head")
-    return CaseFactory(state=CaseState.REGISTERED, accepting_unit=unit(WUHOU), name="11·20 冒充公检法诈骗案")
-
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}/")
+    filer = member(WUHOU, Role.INVESTIGATOR, username="wuhou_filer", department_kind="criminal")
+    head = member(WUHOU, Role.UNIT_HEAD, username="wuhou_head")
+    case = CaseFactory(state=CaseState.REGISTERED, accepting_unit=unit(WUHOU), name="11·20 冒充公检法诈骗案")
+    return case, filer, head
 
 
 def test_filing_is_asked_for_and_approved_from_the_inbox_mps_2020_art_178(
-    page: Page, browser: Browser, live_server, registered_case, browser_problems, artifacts
+    page: Page, browser: Browser, live_server, registered_case, sign_in, browser_problems, artifacts
 ):
-    base, case = live_server.url, registered_case
-    _sign_in(page, base, "wuhou_filer")
+    # Signed in by session cookie: this walk is about the filing, not the login form.
+    base, (case, filer, head_user) = live_server.url, registered_case
+    sign_in(page, filer)
     page.goto(f"{base}/cases/{case.pk}/")
     page.locator("textarea[name=reasons]").fill(
         "经审查，被害人被冒充公安机关人员骗走人民币十二万元，有诈骗犯罪事实，需要追究刑事责任，且属于本局管辖。"
@@ -65,8 +59,9 @@ def test_filing_is_asked_for_and_approved_from_the_inbox_mps_2020_art_178(
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 390, "height": 844}
     )
+    sign_in(context, head_user)
     head = context.new_page()
-    _sign_in(head, base, "wuhou_head")
+    head.goto(f"{base}/")
     item = head.get_by_role("link", name=re.compile(case.name)).first
     expect(head.locator("main")).to_contain_text("待您批准的呈请立案")
     item.click()
