@@ -14,7 +14,7 @@ from tests.support.journeys import Journey
 
 
 @pytest.fixture
-def journey(request, browser, demo):
+def journey(request, browser, demo):  # noqa: F811 - the demo fixture imported above
     """A journey named after its test; every browser it opened is closed at the end."""
     walk = Journey(request.node.originalname.removeprefix("test_"), browser, demo.url, DEMO_PASSWORD)
     yield walk
