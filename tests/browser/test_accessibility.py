@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.urls import URLResolver, get_resolver, reverse
 from playwright.sync_api import Browser, Page
 
@@ -310,12 +313,34 @@ def _walk(browser: Browser, base_url: str, walk: dict, viewport: dict) -> tuple[
     return violations, wrong
 
 
+# Error pages no URL leads to on purpose (a bad request, an expired form, an upload too large, a server
+# error): rendered as their handlers render them and checked in place.
+ERROR_TEMPLATES = ("400.html", "403_csrf.html", "413.html", "500.html")
+
+
+def _error_pages(browser: Browser, base_url: str) -> list[str]:
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    context = browser.new_context(locale="zh-CN", viewport=DESK)
+    page = context.new_page()
+    page.goto(base_url + reverse("organisation:login"))  # the site's origin: the style sheet loads
+    violations = []
+    for name in ERROR_TEMPLATES:
+        extra = {"code": "too_large", "message": "上传的文件过大。"}
+        page.set_content(render_to_string(name, extra, request=None if name == "500.html" else request))
+        for violation in Axe().run(page).response["violations"]:
+            if violation["impact"] in SERIOUS:
+                violations.append(f"{name}: {violation['impact']} {violation['id']} — {violation['help']}")
+    context.close()
+    return violations
+
+
 @pytest.mark.browser
 def test_every_page_passes_axe_at_desk_and_phone_width(browser, demo):  # noqa: F811
     _complete_the_demo()
     violations, wrong = _walk(browser, demo.url, DESK_WALK, DESK)
     phone_violations, phone_wrong = _walk(browser, demo.url, PHONE_WALK, PHONE)
-    problems = wrong + phone_wrong + violations + phone_violations
+    problems = wrong + phone_wrong + violations + phone_violations + _error_pages(browser, demo.url)
     assert problems == [], "\n".join(problems)
 
 
