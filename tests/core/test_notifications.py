@@ -197,6 +197,7 @@ def test_api_lists_only_own_notifications_newest_first(officer, colleague):
         "created_at": body["results"][0]["created_at"],
         "read_at": None,
         "is_read": False,
+        "dealt_at": None,
     }
 
 
