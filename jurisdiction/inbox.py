@@ -11,7 +11,8 @@ in its approval chain (the documents app has no inbox of its own).
 Five kinds are the machine's waiting steps (jurisdiction.steps, PROCEEDING_MACHINE.inbox_kinds): start,
 transfer, review, file and route list exactly the proceedings on which the user may take a waiting
 step now (tests/web/test_inbox_matches_the_steps.py holds them to it). The others are duties that are
-no single step of the machine: a position, the superior's decision (draft, review, sign), the handover
+no single step of the machine: a position, a consultation that did not agree (its holding unit's head
+asks the superior to designate), the superior's decision (draft, review, sign), the handover
 list, the complainants, a document's chain.
 """
 
@@ -26,6 +27,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import inbox
@@ -43,7 +45,7 @@ from jurisdiction.models import (
     ProceedingParty,
     ProceedingState,
 )
-from jurisdiction.selectors import LINK_TYPE, proceeding_visible_to
+from jurisdiction.selectors import LINK_TYPE, consensus, proceeding_visible_to
 from jurisdiction.services import COMPLAINANT_RULE, HANDOVER_LIST_KIND, TRANSFER_RULE
 from organisation.models import Role
 from organisation.standing import user_standing
@@ -71,6 +73,7 @@ KINDS = {
     "start": _("Jurisdiction consultations to start"),
     "transfer": _("Cases to transfer to the unit with jurisdiction (移送)"),
     "position": _("Jurisdiction consultations waiting for your unit's position"),
+    "undecided": _("Jurisdiction consultations that did not agree: ask the superior to designate"),
     "review": _("Jurisdiction agreements waiting for your legal review"),
     "file": _("Requests to designate jurisdiction to sign and send up"),
     "route": _("Requests to designate jurisdiction waiting for your approval"),
@@ -197,8 +200,41 @@ def jurisdiction_items(user) -> list[inbox.InboxItem]:
                 )
             )
 
+    if heads:
+        items += _undecided_items(visible, heads)
     items += _proceeding_items(visible, managers, legal, heads, deciders, handlers)
     items += _document_items(visible, legal, heads, drafters)
+    return items
+
+
+def _undecided_items(visible, heads) -> list[inbox.InboxItem]:
+    """List the consultations held by the user's units that failed: two units claim, or time ran out.
+
+    Any party may then ask the common superior to designate (MPS-2020 art 22; the step
+    request_designation), so the machine makes nobody wait for it; but the unit holding the case is
+    the one the stalemate stops, so its head finds the question in the inbox rather than only on
+    the page. Two queries: the consultations, then their parties (consensus is read in Python).
+    """
+    consulting = list(
+        visible.filter(state=S.CONSULTING, holding_unit_id__in=heads)
+        .select_related("case")
+        .only("state", "consultation_due_at", "case__number", "case__name", "case__state")
+        .order_by("id")[:LIMIT]
+    )
+    if not consulting:
+        return []
+    parties: dict[int, list[ProceedingParty]] = {}
+    for party in ProceedingParty.objects.filter(proceeding__in=[p.pk for p in consulting]).only(
+        "proceeding_id", "unit_id", "position", "proposed_unit_id"
+    ):
+        parties.setdefault(party.proceeding_id, []).append(party)
+    now = timezone.now()
+    items = []
+    for proceeding in consulting:
+        _lead, dissent = consensus(parties.get(proceeding.pk, []))
+        due = proceeding.consultation_due_at
+        if dissent or (due is not None and now >= due):
+            items.append(_item("undecided", proceeding, _title(proceeding.case), due_at=None))
     return items
 
 

@@ -333,6 +333,12 @@ class ProceedingPage:
             if actions.may_draft_decision
             else None,
             "decision_url": action_url(proceeding, "decision_draft"),
+            # Once drafted, the decision's next step is its submission for legal review (in the
+            # documents): rewriting the draft folds away and is no longer the primary step.
+            "decision_drafted": presenters.latest_of_kind(
+                self.documents, document_kinds.JURISDICTION_DESIGNATION_DECISION.code
+            )
+            is not None,
             "complainants_form": (bound.get("complainants_notified") or self.form("complainants_notified"))
             if actions.may_notify_complainants
             else None,
