@@ -54,7 +54,7 @@ _handlers: Registry[str, Handler] = Registry("outbox handlers")
 # Topics whose handler is idempotent under a claim of its own and keeps its writes short: deliver()
 # runs it outside the message's row lock (documents.render, whose 1–3 s render would otherwise hold
 # SQLite's database-wide write lock, taken by that row lock, for all of it).
-_own_transaction: set[str] = set()
+_own_transaction: Registry[str, bool] = Registry("outbox topics delivered outside the row lock")
 _broker_down_until = 0.0
 
 
@@ -66,7 +66,7 @@ def handler(topic: str, *, own_transaction: bool = False) -> Callable[[Handler],
     its own: deliver() then runs it before taking the message's row lock, and marks the row after.
     """
     if own_transaction:
-        _own_transaction.add(topic)
+        _own_transaction.add(topic, True)
     return _handlers.entry(topic)
 
 
@@ -155,7 +155,7 @@ def sweep() -> int:
 
 def deliver(message_id: int) -> str:
     """Perform one message's effect at most once; return the message's state afterwards."""
-    unlocked = OutboxMessage.objects.filter(pk=message_id, topic__in=_own_transaction).first()
+    unlocked = OutboxMessage.objects.filter(pk=message_id, topic__in=_own_transaction.keys()).first()
     if unlocked is not None and unlocked.state == OutboxState.PENDING:
         return _deliver_outside_the_lock(unlocked)
     with transaction.atomic():
