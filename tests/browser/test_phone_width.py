@@ -95,6 +95,22 @@ def next_steps_before_facts(page: Page) -> bool:
     )
 
 
+def next_steps_first_in_tab_order(page: Page) -> bool:
+    """Whether the next-step panel comes before every visible block of facts in the page's order.
+
+    Tab follows the markup, not the layout: a panel moved up by CSS alone was still the last stop.
+    """
+    return page.evaluate(
+        """() => {
+            const visible = (el) => el.getClientRects().length > 0;
+            const next = [...document.querySelectorAll('.next-steps')].find(visible);
+            const facts = [...document.querySelectorAll('.facts')].filter(visible);
+            if (!next || !facts.length) return null;
+            return facts.every((el) => next.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING);
+        }"""
+    )
+
+
 OBJECT_PAGES = ("case", "request", "proceeding", "meeting")
 
 
@@ -130,6 +146,7 @@ def test_every_page_fits_a_phone_with_the_menu_collapsed_and_the_next_step_first
             continue
 
         assert next_steps_before_facts(page) is True, name
+        assert next_steps_first_in_tab_order(page) is True, name
         expect(page.get_by_role("button", name="打印")).to_be_visible()
         # In the page header's title row, not on a row of its own (issue 20 item 5).
         assert page.locator(".case-head .print-action, .page-head .print-action").count() == 1, name
@@ -160,6 +177,11 @@ def test_the_desk_layout_is_unchanged_and_print_keeps_only_the_record(
         assert len(set(tops)) == 1, (name, tops)
         if name == "inbox":
             continue
+        if name == "case":
+            # First in the page's order, the next steps still sit in the right-hand column on a desk.
+            side = page.locator(".case-layout__side").bounding_box()
+            main = page.locator(".case-layout__main").bounding_box()
+            assert side and main and side["x"] > main["x"] + main["width"] - 1 and side["y"] == main["y"]
 
         # The print button prints (window.print, called from a static file: the CSP allows no inline script).
         page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
