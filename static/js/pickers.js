@@ -288,6 +288,10 @@
       if (isOpen(input) && current) {
         event.preventDefault();
         choose(input, current);
+      } else if (multiRoot(input) && input.value.trim() !== "") {
+        // Typed ahead of its list: Enter waits for the officer to choose instead of sending the
+        // form with a half-chosen unit (the list arrives a moment later, the arrows reach it).
+        event.preventDefault();
       }
     } else if (event.key === "Escape") {
       if (isOpen(input)) {

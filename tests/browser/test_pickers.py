@@ -106,7 +106,11 @@ def test_two_units_are_added_by_keyboard_at_phone_width(
     # Backspace in the empty input takes the last one off; it is added again by keyboard.
     picker.press("Backspace")
     expect(chips).to_have_count(1)
+    # Enter before the list has come sends nothing: the form stays, the text stays to be chosen.
     picker.press_sequentially("xnsgaj", delay=30)
+    picker.press("Enter")
+    expect(page).to_have_url(f"{base}/bulletins/new/")
+    expect(listbox.get_by_role("option").first).to_contain_text("西宁市公安局")
     picker.press("ArrowDown")
     picker.press("Enter")
     expect(chips).to_have_count(2)
