@@ -151,7 +151,7 @@ class RequestDesignationForm(forms.Form):
         if instance is not None and not self.is_bound:
             case = instance.case
             self.initial.setdefault("suspects", presenters.suspects_text(case))
-            self.initial.setdefault("charge", case.offence.name if case.offence_id else "")
+            self.initial.setdefault("charge", presenters.charge_text(case))
             self.initial.setdefault("facts", case.summary)
             self.initial.setdefault("dispute", presenters.dispute_text(parties))
 

@@ -353,6 +353,16 @@ def may_open(case, user) -> bool:
 _GENDER_ZH = {"male": "男", "female": "女"}
 
 
+def charge_text(case) -> str:
+    """Write the suspected offence as the 呈请报告书 names it: the case's charges (罪名), as the Criminal
+    Law names them, or its grouping (案件类别) while no charge is recorded.
+    """
+    names = [charge.name for charge in case.charges.order_by("id")]
+    if names:
+        return "、".join(names)
+    return case.offence.name if case.offence_id else ""
+
+
 def suspects_text(case) -> str:
     """Write the case's suspects as the request lists them (Chinese: the 呈请报告书 is a Chinese form).
 
