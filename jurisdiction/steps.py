@@ -148,9 +148,10 @@ PROCEEDING_MACHINE = Machine(
             needs=(DECISION_APPROVED,),
             waiting=False,
             help=_(
-                "Issues the approved 指定管辖决定书 to the designated unit and every party, copied to the "
-                "procuratorate and court at the superior's level (MPS-2020 art 23); the unit giving the "
-                "case up then issues its 移送案件通知书 and hands it over (arts 184, 185)."
+                "Issues the approved 指定管辖决定书 to the designated unit and every party, copied as the "
+                "case needs to the procuratorate and court at the superior's level, as the decision lists "
+                "them (MPS-2020 art 23; a decision of 公安部 lists none); the unit giving the case up then "
+                "issues its 移送案件通知书 and hands it over (arts 184, 185)."
             ),
         ),
         Step(
