@@ -73,7 +73,9 @@ class JurisdictionBasisSerializer(serializers.Serializer):
     facts_en = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text=gettext_lazy("The same facts in English, one for one; absent from an analysis kept before."),
+        help_text=gettext_lazy(
+            "The same facts in English, one for one; absent from an analysis kept before."
+        ),
     )
     citation = serializers.CharField(help_text=gettext_lazy("The article applied, e.g. MPS-2020 art 16."))
     condition = serializers.CharField(
